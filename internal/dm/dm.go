@@ -1,0 +1,195 @@
+// Package dm holds Parley's domain: the types that travel through the API and
+// the event log, the error codes, input validation, and the two seams that have
+// more than one implementation (Store and Bus). It imports nothing of the project.
+package dm
+
+import "time"
+
+// Account kinds.
+const (
+	KindPerson = "person"
+	KindBrand  = "brand"
+)
+
+// Who may open a conversation with an account (Settings.AllowIncoming).
+const (
+	AllowEveryone  = "everyone"  // strangers land in Requests
+	AllowFollowing = "following" // only accounts the recipient follows
+	AllowNobody    = "nobody"
+)
+
+// Conversation kinds.
+const (
+	ConversationDirect = "direct"
+	ConversationGroup  = "group"
+)
+
+// Member statuses: a member's own view of a conversation.
+const (
+	StatusRequest  = "request"  // in the Requests folder until accepted or replied to
+	StatusAccepted = "accepted" // in the inbox
+)
+
+// Member roles.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+)
+
+// Folders of the conversation list.
+const (
+	FolderInbox    = "inbox"
+	FolderRequests = "requests"
+	FolderArchived = "archived"
+)
+
+// Limits shared by every entry point (HTTP, WebSocket, bots, campaigns).
+const (
+	MaxTextRunes     = 4000
+	MaxGroupMembers  = 100
+	MaxTitleRunes    = 100
+	MaxDisplayName   = 64
+	MaxBioRunes      = 300
+	MaxClientIDBytes = 64
+	EditWindow       = 15 * time.Minute
+)
+
+// Account is a person or a brand. Handles are lower case.
+type Account struct {
+	ID          string    `json:"id"`
+	Handle      string    `json:"handle"`
+	DisplayName string    `json:"display_name"`
+	Bio         string    `json:"bio"`
+	Kind        string    `json:"kind"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Profile returns the short form of the account used inside messages and member lists.
+func (a *Account) Profile() Profile {
+	return Profile{ID: a.ID, Handle: a.Handle, DisplayName: a.DisplayName}
+}
+
+// Settings are an account's private preferences.
+type Settings struct {
+	AllowIncoming string `json:"allow_incoming"`
+	ReadReceipts  bool   `json:"read_receipts"`
+}
+
+// DefaultSettings are those of a new account.
+func DefaultSettings() Settings {
+	return Settings{AllowIncoming: AllowEveryone, ReadReceipts: true}
+}
+
+// Profile is the short form of an account.
+type Profile struct {
+	ID          string `json:"id"`
+	Handle      string `json:"handle"`
+	DisplayName string `json:"display_name"`
+}
+
+// Member is a conversation member as other members see them.
+type Member struct {
+	Profile
+	Role string `json:"role"`
+}
+
+// Membership is one member's own state in a conversation. Only the member
+// themself sees it (folded into their Conversation view).
+type Membership struct {
+	ConversationID string
+	UserID         string
+	Role           string
+	Status         string // StatusRequest or StatusAccepted
+	Muted          bool
+	Archived       bool
+	LastReadSeq    int64
+	// ClearedSeq hides messages with seq <= ClearedSeq from this member
+	// ("delete conversation for me"); the conversation also leaves their
+	// folders until a newer message arrives.
+	ClearedSeq int64
+	JoinedAt   time.Time
+}
+
+// Conversation is a conversation as one member sees it: Status, Muted,
+// Archived, UnreadCount and LastReadSeq are the viewer's own.
+type Conversation struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	Members     []Member  `json:"members"`
+	Status      string    `json:"status"`
+	Muted       bool      `json:"muted"`
+	Archived    bool      `json:"archived"`
+	UnreadCount int       `json:"unread_count"`
+	LastReadSeq int64     `json:"last_read_seq"`
+	LastMessage *Message  `json:"last_message"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Message is one message of a conversation. Seq numbers a conversation's
+// messages 1, 2, 3 ... without gaps.
+type Message struct {
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	Sender         Profile    `json:"sender"`
+	Text           string     `json:"text"`
+	ReplyTo        string     `json:"reply_to"`
+	Reactions      []Reaction `json:"reactions"`
+	CreatedAt      time.Time  `json:"created_at"`
+	EditedAt       *time.Time `json:"edited_at"`
+	Deleted        bool       `json:"deleted"`
+}
+
+// Reaction summarises one emoji on a message for one viewer.
+type Reaction struct {
+	Emoji string `json:"emoji"`
+	Count int    `json:"count"`
+	Me    bool   `json:"me"`
+}
+
+// Event types of the per-user event log.
+const (
+	EventConversationCreated  = "conversation.created"
+	EventConversationUpdated  = "conversation.updated"
+	EventConversationAccepted = "conversation.accepted"
+	EventMessageCreated       = "message.created"
+	EventMessageEdited        = "message.edited"
+	EventMessageDeleted       = "message.deleted"
+	EventReactionAdded        = "reaction.added"
+	EventReactionRemoved      = "reaction.removed"
+	EventReadUpdated          = "read.updated"
+	EventMemberAdded          = "member.added"
+	EventMemberRemoved        = "member.removed"
+	EventTyping               = "typing" // ephemeral: never stored, no Seq
+)
+
+// Event is one entry of a user's event log. Seq is per user, monotonic and
+// gap-free; it is the sync cursor. Ephemeral events (typing) have Seq 0.
+type Event struct {
+	Seq            int64         `json:"seq,omitempty"`
+	Type           string        `json:"type"`
+	ConversationID string        `json:"conversation_id"`
+	At             time.Time     `json:"at"`
+	Message        *Message      `json:"message,omitempty"`
+	Conversation   *Conversation `json:"conversation,omitempty"`
+	// Actor is who did it: the reactor, the reader, the member added or
+	// removed, the typist.
+	Actor *Profile `json:"actor,omitempty"`
+	// Emoji is set on reaction events.
+	Emoji string `json:"emoji,omitempty"`
+	// ReadSeq is set on read.updated: the actor has read up to this message seq.
+	ReadSeq int64 `json:"read_seq,omitempty"`
+}
+
+// Relationship is what one account is to another, seen from A.
+type Relationship struct {
+	AFollowsB bool
+	BFollowsA bool
+	ABlocksB  bool
+	BBlocksA  bool
+}
+
+// Blocked reports whether either side blocks the other.
+func (r Relationship) Blocked() bool { return r.ABlocksB || r.BBlocksA }

@@ -1,0 +1,65 @@
+package dm
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes. Each maps to one HTTP status in one place (internal/api); the
+// strings are part of the public API (../shared/API.md, "Errors").
+const (
+	EINVALID         = "invalid_request"   // 400
+	EUNAUTHENTICATED = "unauthenticated"   // 401
+	EFORBIDDEN       = "forbidden"         // 403
+	ENOTFOUND        = "not_found"         // 404
+	ECONFLICT        = "conflict"          // 409
+	EGONE            = "gone"              // 410
+	ETOOLARGE        = "payload_too_large" // 413
+	ERATELIMITED     = "rate_limited"      // 429
+	EINTERNAL        = "internal"          // 500
+)
+
+// Error is an error a user may see. Any other error is internal: it is logged
+// and the client only learns that something went wrong.
+type Error struct {
+	Code    string
+	Message string
+	// RetryAfter is set on ERATELIMITED errors.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or EINTERNAL when err is not an *Error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err; internal errors get a
+// generic text so that no internal detail reaches a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// IsCode reports whether err is an *Error with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}

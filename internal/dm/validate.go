@@ -1,0 +1,134 @@
+package dm
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// NormalizeHandle lower-cases a handle and strips one leading "@"; it does not validate.
+func NormalizeHandle(h string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+}
+
+// ValidateHandle checks a normalised handle: 3-30 of a-z, 0-9 and _.
+func ValidateHandle(h string) error {
+	if len(h) < 3 || len(h) > 30 {
+		return Errorf(EINVALID, "A handle has 3 to 30 characters.")
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return Errorf(EINVALID, "A handle may only use a-z, 0-9 and _.")
+		}
+	}
+	return nil
+}
+
+// ValidatePassword checks a new password: 8 to 256 bytes of UTF-8.
+func ValidatePassword(p string) error {
+	if !utf8.ValidString(p) {
+		return Errorf(EINVALID, "The password is not valid UTF-8.")
+	}
+	if utf8.RuneCountInString(p) < 8 {
+		return Errorf(EINVALID, "A password needs at least 8 characters.")
+	}
+	if len(p) > 256 {
+		return Errorf(EINVALID, "A password has at most 256 bytes.")
+	}
+	return nil
+}
+
+// ValidateText checks a message text: valid UTF-8, not blank, at most
+// MaxTextRunes characters, no NUL or other control characters except
+// newline and tab.
+func ValidateText(s string) error {
+	return validateString("text", s, MaxTextRunes, false, true)
+}
+
+// ValidateTitle checks a group title (may be empty).
+func ValidateTitle(s string) error {
+	return validateString("title", s, MaxTitleRunes, true, false)
+}
+
+// ValidateDisplayName checks a display name (may be empty).
+func ValidateDisplayName(s string) error {
+	return validateString("display_name", s, MaxDisplayName, true, false)
+}
+
+// ValidateBio checks a profile bio (may be empty, may have newlines).
+func ValidateBio(s string) error {
+	return validateString("bio", s, MaxBioRunes, true, true)
+}
+
+// ValidateClientID checks a send's idempotency key: 1-64 printable ASCII bytes.
+func ValidateClientID(s string) error {
+	if len(s) > MaxClientIDBytes {
+		return Errorf(EINVALID, "client_id has at most %d characters.", MaxClientIDBytes)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return Errorf(EINVALID, "client_id may only use printable ASCII characters.")
+		}
+	}
+	return nil
+}
+
+func validateString(field, s string, max int, emptyOK, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "%s is not valid UTF-8.", field)
+	}
+	n := 0
+	blank := true
+	for _, r := range s {
+		n++
+		if r == '\n' || r == '\t' || r == '\r' {
+			if !multiline && r != '\t' {
+				return Errorf(EINVALID, "%s must be on one line.", field)
+			}
+			continue
+		}
+		if unicode.IsControl(r) {
+			return Errorf(EINVALID, "%s has a control character.", field)
+		}
+		if !unicode.IsSpace(r) {
+			blank = false
+		}
+	}
+	if n > max {
+		return Errorf(EINVALID, "%s has %d characters; the limit is %d.", field, n, max)
+	}
+	if blank && !(emptyOK && n == 0) {
+		if n == 0 {
+			return Errorf(EINVALID, "%s is empty.", field)
+		}
+		return Errorf(EINVALID, "%s is blank.", field)
+	}
+	return nil
+}
+
+// ValidateEmoji checks a reaction: one emoji (a short run of symbol code
+// points, with joiners, variation selectors and skin tones), no letters,
+// digits, spaces or markup.
+func ValidateEmoji(s string) error {
+	if s == "" || len(s) > 32 || !utf8.ValidString(s) {
+		return Errorf(EINVALID, "A reaction is one emoji.")
+	}
+	symbols := 0
+	for _, r := range s {
+		switch {
+		case r == 0x200d, r >= 0xfe00 && r <= 0xfe0f, r >= 0x1f3fb && r <= 0x1f3ff,
+			r >= 0xe0020 && r <= 0xe007f, r == 0x20e3:
+			// joiner, variation selector, skin tone, tag, keycap: parts of one emoji
+		case r >= 0x2190 && r <= 0x2bff, r >= 0x1f000 && r <= 0x1faff, r == 0x00a9, r == 0x00ae,
+			r == 0x203c, r == 0x2049, r == 0x2122, r == 0x2139, r == 0x3030, r == 0x303d:
+			symbols++
+		default:
+			return Errorf(EINVALID, "A reaction is one emoji.")
+		}
+	}
+	if symbols == 0 || symbols > 10 {
+		return Errorf(EINVALID, "A reaction is one emoji.")
+	}
+	return nil
+}
