@@ -1,0 +1,369 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/parleyhq/parley/client"
+)
+
+func TestRequestFlow(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	amy, bob, cat := e.user("amy"), e.user("bob"), e.user("cat")
+
+	// A stranger's conversation lands in the recipient's requests; the
+	// sender sees it as accepted.
+	conv, created, err := amy.CreateConversation(ctx, []string{"bob"}, "")
+	must(t, err, "amy opens a conversation with bob")
+	if !created || conv.Kind != "direct" || conv.Status != "accepted" || len(conv.Members) != 2 {
+		t.Errorf("amy's new direct conversation: want created, direct, accepted, 2 members; got created=%v %+v", created, conv)
+	}
+	again, created, err := bob.CreateConversation(ctx, []string{"amy"}, "")
+	if ok(t, err, "bob opens the same pair") && (created || again.ID != conv.ID) {
+		t.Errorf("bob opens amy: want the existing conversation %s with 200, got %s created=%v", conv.ID, again.ID, created)
+	}
+	e.send(amy, conv.ID, "hi bob, we met at the conference")
+
+	got, err := bob.Conversation(ctx, conv.ID)
+	if ok(t, err, "bob reads the conversation") && got.Status != "request" {
+		t.Errorf("bob's view: want status request, got %s", got.Status)
+	}
+	if !e.inFolder(bob, "requests", conv.ID) || e.inFolder(bob, "inbox", conv.ID) {
+		t.Errorf("bob: want the conversation in requests only; requests %v inbox %v", e.folder(bob, "requests"), e.folder(bob, "inbox"))
+	}
+	if !e.inFolder(amy, "inbox", conv.ID) || e.inFolder(amy, "requests", conv.ID) {
+		t.Errorf("amy: want the conversation in her inbox only; inbox %v requests %v", e.folder(amy, "inbox"), e.folder(amy, "requests"))
+	}
+	if ids := e.folder(bob, ""); !slices.Equal(ids, e.folder(bob, "inbox")) {
+		t.Errorf("the default folder must be the inbox: got %v vs %v", ids, e.folder(bob, "inbox"))
+	}
+
+	// Accepting moves it to the inbox.
+	acc, err := bob.Accept(ctx, conv.ID)
+	if ok(t, err, "bob accepts") && acc.Status != "accepted" {
+		t.Errorf("accept: want status accepted, got %s", acc.Status)
+	}
+	if !e.inFolder(bob, "inbox", conv.ID) || e.inFolder(bob, "requests", conv.ID) {
+		t.Errorf("bob after accept: want inbox only; inbox %v requests %v", e.folder(bob, "inbox"), e.folder(bob, "requests"))
+	}
+
+	// Replying moves a request to the inbox too.
+	conv2 := e.direct(cat, "bob")
+	e.send(cat, conv2.ID, "hello from cat")
+	if !e.inFolder(bob, "requests", conv2.ID) {
+		t.Errorf("cat's message: want it in bob's requests, got %v", e.folder(bob, "requests"))
+	}
+	e.send(bob, conv2.ID, "hi cat")
+	got, err = bob.Conversation(ctx, conv2.ID)
+	if ok(t, err, "bob reads cat's conversation") && got.Status != "accepted" {
+		t.Errorf("after bob replies: want status accepted, got %s", got.Status)
+	}
+	if !e.inFolder(bob, "inbox", conv2.ID) || e.inFolder(bob, "requests", conv2.ID) {
+		t.Errorf("bob after replying: want inbox only; inbox %v requests %v", e.folder(bob, "inbox"), e.folder(bob, "requests"))
+	}
+
+	// A message from someone the recipient follows goes straight to the inbox.
+	must(t, cat.Follow(ctx, "amy"), "cat follows amy")
+	conv3 := e.direct(amy, "cat")
+	e.send(amy, conv3.ID, "hi cat")
+	got, err = cat.Conversation(ctx, conv3.ID)
+	if ok(t, err, "cat reads amy's conversation") && got.Status != "accepted" {
+		t.Errorf("message from a followed account: want status accepted, got %s", got.Status)
+	}
+	if !e.inFolder(cat, "inbox", conv3.ID) {
+		t.Errorf("message from a followed account: want it in the inbox, got inbox %v requests %v", e.folder(cat, "inbox"), e.folder(cat, "requests"))
+	}
+
+	_, _, err = amy.CreateConversation(ctx, []string{"nobody_here"}, "")
+	wantStatus(t, err, http.StatusNotFound, "create a conversation with an unknown handle")
+	_, _, err = amy.CreateConversation(ctx, nil, "")
+	want4xx(t, err, "create a conversation without members")
+	wantStatus(t, errOnly(amy.Conversations(ctx, "spam", "", 0)), http.StatusBadRequest, "GET /conversations?folder=spam")
+}
+
+// TestPrivacy checks that a non-member learns nothing: every endpoint about
+// someone else's conversation or its messages answers 404, as for an id that
+// does not exist.
+func TestPrivacy(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	ann, bea, eve := e.user("ann"), e.user("bea"), e.user("eve")
+
+	// A direct conversation and a group, each with a message.
+	dconv := e.direct(ann, "bea")
+	dmsg := e.send(ann, dconv.ID, "private")
+	e.user("cal")
+	gconv, _, err := ann.CreateConversation(ctx, []string{"bea", "cal"}, "secret club")
+	must(t, err, "create group")
+	gmsg := e.send(ann, gconv.ID, "also private")
+
+	// Eve's event log must not mention them.
+	_, cursor, err := eve.Events(ctx, "", 0)
+	must(t, err, "eve's cursor")
+
+	for _, tc := range []struct {
+		name   string
+		convID string
+		msgID  string
+	}{
+		{"direct", dconv.ID, dmsg.ID},
+		{"group", gconv.ID, gmsg.ID},
+		{"nonexistent", "00000000000000000000000000", "00000000000000000000000000"},
+	} {
+		probe := func(what string, err error) {
+			t.Helper()
+			wantStatus(t, err, http.StatusNotFound, fmt.Sprintf("eve: %s on the %s conversation", what, tc.name))
+		}
+		_, err := eve.Conversation(ctx, tc.convID)
+		probe("GET /conversations/{id}", err)
+		_, err = eve.UpdateConversation(ctx, tc.convID, client.ConversationUpdate{Muted: ptr(true)})
+		probe("PATCH /conversations/{id} muted", err)
+		_, err = eve.UpdateConversation(ctx, tc.convID, client.ConversationUpdate{Title: ptr("pwned")})
+		probe("PATCH /conversations/{id} title", err)
+		_, err = eve.Accept(ctx, tc.convID)
+		probe("POST /conversations/{id}/accept", err)
+		probe("POST /conversations/{id}/read", eve.MarkRead(ctx, tc.convID, ""))
+		probe("POST /conversations/{id}/read with a message_id", eve.MarkRead(ctx, tc.convID, tc.msgID))
+		_, err = eve.AddMembers(ctx, tc.convID, []string{"eve"})
+		probe("POST /conversations/{id}/members", err)
+		probe("DELETE /conversations/{id}/members/bea", eve.RemoveMember(ctx, tc.convID, "bea"))
+		probe("DELETE /conversations/{id}/members/eve", eve.RemoveMember(ctx, tc.convID, "eve"))
+		probe("DELETE /conversations/{id}", eve.DeleteConversation(ctx, tc.convID))
+		_, _, err = eve.Send(ctx, tc.convID, client.SendParams{Text: "let me in"})
+		probe("POST /conversations/{id}/messages", err)
+		_, _, err = eve.Messages(ctx, tc.convID, "", 0)
+		probe("GET /conversations/{id}/messages", err)
+		_, _, err = eve.Messages(ctx, tc.convID, tc.msgID, 0)
+		probe("GET /conversations/{id}/messages?before=", err)
+		_, err = eve.EditMessage(ctx, tc.msgID, "edited by eve")
+		probe("PATCH /messages/{id}", err)
+		probe("DELETE /messages/{id}?for=me", eve.DeleteMessage(ctx, tc.msgID, false))
+		probe("DELETE /messages/{id}?for=everyone", eve.DeleteMessage(ctx, tc.msgID, true))
+		probe("PUT /messages/{id}/reactions/👍", eve.React(ctx, tc.msgID, "👍"))
+		probe("DELETE /messages/{id}/reactions/👍", eve.Unreact(ctx, tc.msgID, "👍"))
+	}
+
+	// Nothing changed for the members.
+	for _, id := range []string{dconv.ID, gconv.ID} {
+		c, err := ann.Conversation(ctx, id)
+		if ok(t, err, "ann reads her conversation after the probes") {
+			if c.Muted || c.Title == "pwned" || len(c.Members) > 3 {
+				t.Errorf("eve's probes changed conversation %s: %+v", id, c)
+			}
+			for _, m := range c.Members {
+				if m.Handle == "eve" {
+					t.Errorf("eve became a member of %s", id)
+				}
+			}
+		}
+		msgs, _, err := bea.Messages(ctx, id, "", 0)
+		if ok(t, err, "bea lists messages") && (len(msgs) != 1 || msgs[0].Text == "edited by eve" || msgs[0].Deleted || len(msgs[0].Reactions) != 0) {
+			t.Errorf("eve's probes changed the messages of %s: %+v", id, msgs)
+		}
+	}
+	for _, f := range []string{"inbox", "requests", "archived"} {
+		if ids := e.folder(eve, f); len(ids) != 0 {
+			t.Errorf("eve's %s: want empty, got %v", f, ids)
+		}
+	}
+	evs, _, err := eve.Events(ctx, cursor, 0)
+	if ok(t, err, "eve's events") && len(evs) != 0 {
+		t.Errorf("eve's event log: want nothing about others' conversations, got %+v", evs)
+	}
+}
+
+func TestBlocks(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	ada, bo := e.user("ada"), e.user("bo")
+	conv := e.direct(ada, "bo")
+	e.send(ada, conv.ID, "before the block")
+
+	must(t, ada.Block(ctx, "bo"), "ada blocks bo")
+	must(t, ada.Block(ctx, "bo"), "ada blocks bo again (idempotent)")
+
+	// Refused both ways, for new and existing conversations.
+	_, _, err := bo.CreateConversation(ctx, []string{"ada"}, "")
+	wantStatus(t, err, http.StatusForbidden, "blocked bo opens ada")
+	_, _, err = ada.CreateConversation(ctx, []string{"bo"}, "")
+	wantStatus(t, err, http.StatusForbidden, "blocker ada opens bo")
+	_, _, err = bo.Send(ctx, conv.ID, client.SendParams{Text: "let me explain"})
+	wantStatus(t, err, http.StatusForbidden, "blocked bo sends in the existing conversation")
+	_, _, err = ada.Send(ctx, conv.ID, client.SendParams{Text: "one last thing"})
+	wantStatus(t, err, http.StatusForbidden, "blocker ada sends in the existing conversation")
+
+	p, err := ada.Account(ctx, "bo")
+	if ok(t, err, "ada views bo") && (!p.BlockedByMe || p.CanMessage) {
+		t.Errorf("ada views bo after blocking: want blocked_by_me and not can_message, got %+v", p)
+	}
+	p, err = bo.Account(ctx, "ada")
+	if ok(t, err, "bo views ada") && (p.BlockedByMe || p.CanMessage) {
+		t.Errorf("bo views ada (blocked by her): want not blocked_by_me and not can_message, got %+v", p)
+	}
+
+	// A group with a blocked pair cannot be formed by either of them.
+	e.user("cy")
+	_, _, err = bo.CreateConversation(ctx, []string{"ada", "cy"}, "")
+	wantStatus(t, err, http.StatusForbidden, "bo makes a group with ada who blocks him")
+
+	must(t, ada.Unblock(ctx, "bo"), "unblock")
+	must(t, ada.Unblock(ctx, "bo"), "unblock again (idempotent)")
+	p, err = bo.Account(ctx, "ada")
+	if ok(t, err, "bo views ada after unblock") && !p.CanMessage {
+		t.Errorf("after unblock: want can_message, got %+v", p)
+	}
+	_, _, err = bo.Send(ctx, conv.ID, client.SendParams{Text: "thanks"})
+	ok(t, err, "bo sends after unblock")
+}
+
+func TestAllowIncoming(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	sam, fan, pal := e.user("sam"), e.user("fan"), e.user("pal")
+	must(t, sam.Follow(ctx, "pal"), "sam follows pal")
+
+	_, _, err := sam.UpdateMe(ctx, client.MeUpdate{AllowIncoming: ptr("following")})
+	must(t, err, "sam: following only")
+
+	p, err := fan.Account(ctx, "sam")
+	if ok(t, err, "fan views sam") && p.CanMessage {
+		t.Errorf("fan views sam (following only, fan not followed): want can_message false, got %+v", p)
+	}
+	_, _, err = fan.CreateConversation(ctx, []string{"sam"}, "")
+	if ce := wantStatus(t, err, http.StatusForbidden, "stranger fan opens sam (following only)"); ce != nil && ce.Code != "forbidden" {
+		t.Errorf("want code forbidden, got %s", ce.Code)
+	}
+
+	p, err = pal.Account(ctx, "sam")
+	if ok(t, err, "pal views sam") && !p.CanMessage {
+		t.Errorf("pal views sam (sam follows pal): want can_message, got %+v", p)
+	}
+	conv, _, err := pal.CreateConversation(ctx, []string{"sam"}, "")
+	if ok(t, err, "followed pal opens sam") {
+		e.send(pal, conv.ID, "hey sam")
+		c, err := sam.Conversation(ctx, conv.ID)
+		if ok(t, err, "sam reads pal's conversation") && c.Status != "accepted" {
+			t.Errorf("pal is followed by sam: want the conversation accepted for sam, got %s", c.Status)
+		}
+	}
+
+	_, _, err = sam.UpdateMe(ctx, client.MeUpdate{AllowIncoming: ptr("nobody")})
+	must(t, err, "sam: nobody")
+	e.user("dee")
+	must(t, sam.Follow(ctx, "dee"), "sam follows dee")
+	dee := client.New(e.url)
+	_, _, err = dee.Login(ctx, "dee", password("dee"))
+	must(t, err, "dee logs in")
+	_, _, err = dee.CreateConversation(ctx, []string{"sam"}, "")
+	wantStatus(t, err, http.StatusForbidden, "followed dee opens sam (nobody)")
+	p, err = dee.Account(ctx, "sam")
+	if ok(t, err, "dee views sam") && p.CanMessage {
+		t.Errorf("dee views sam (nobody): want can_message false, got %+v", p)
+	}
+	// Sam himself can still start conversations.
+	_, _, err = sam.CreateConversation(ctx, []string{"fan"}, "")
+	ok(t, err, "sam (nobody) opens fan")
+}
+
+func TestGroups(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	own, mel, ned := e.user("own"), e.user("mel"), e.user("ned")
+	e.user("ola")
+	must(t, mel.Follow(ctx, "own"), "mel follows own")
+	must(t, ned.Follow(ctx, "own"), "ned follows own")
+
+	g, created, err := own.CreateConversation(ctx, []string{"mel", "ned"}, "Book club")
+	must(t, err, "create group")
+	if !created || g.Kind != "group" || g.Title != "Book club" || len(g.Members) != 3 {
+		t.Errorf("new group: want created group 'Book club' of 3, got created=%v %+v", created, g)
+	}
+	for _, m := range g.Members {
+		want := "member"
+		if m.Handle == "own" {
+			want = "owner"
+		}
+		if m.Role != want {
+			t.Errorf("member %s: want role %s, got %s", m.Handle, want, m.Role)
+		}
+	}
+	g2, created, err := own.CreateConversation(ctx, []string{"mel", "ned"}, "")
+	if ok(t, err, "a second group of the same people") && (!created || g2.ID == g.ID) {
+		t.Errorf("a second group of the same members: want a new group, got created=%v id %s (first %s)", created, g2.ID, g.ID)
+	}
+
+	_, err = mel.AddMembers(ctx, g.ID, []string{"ola"})
+	wantStatus(t, err, http.StatusForbidden, "member mel adds ola")
+	wantStatus(t, mel.RemoveMember(ctx, g.ID, "ned"), http.StatusForbidden, "member mel removes ned")
+
+	g, err = own.AddMembers(ctx, g.ID, []string{"ola"})
+	if ok(t, err, "owner adds ola") && len(g.Members) != 4 {
+		t.Errorf("after adding ola: want 4 members, got %d", len(g.Members))
+	}
+	ola := client.New(e.url)
+	_, _, err = ola.Login(ctx, "ola", password("ola"))
+	must(t, err, "ola logs in")
+	_, err = ola.Conversation(ctx, g.ID)
+	ok(t, err, "ola reads the group she was added to")
+	_, err = own.AddMembers(ctx, g.ID, []string{"ghost"})
+	wantStatus(t, err, http.StatusNotFound, "owner adds an unknown handle")
+
+	renamed, err := own.UpdateConversation(ctx, g.ID, client.ConversationUpdate{Title: ptr("Reading club")})
+	if ok(t, err, "owner renames") && renamed.Title != "Reading club" {
+		t.Errorf("rename: want title Reading club, got %q", renamed.Title)
+	}
+
+	e.send(mel, g.ID, "chapter 3?")
+	must(t, own.RemoveMember(ctx, g.ID, "ned"), "owner removes ned")
+	_, err = ned.Conversation(ctx, g.ID)
+	wantStatus(t, err, http.StatusNotFound, "removed ned reads the group")
+	_, _, err = ned.Send(ctx, g.ID, client.SendParams{Text: "wait"})
+	wantStatus(t, err, http.StatusNotFound, "removed ned sends to the group")
+
+	must(t, mel.RemoveMember(ctx, g.ID, "mel"), "mel leaves")
+	_, _, err = mel.Messages(ctx, g.ID, "", 0)
+	wantStatus(t, err, http.StatusNotFound, "mel lists the group she left")
+	g, err = own.Conversation(ctx, g.ID)
+	if ok(t, err, "owner reads the group") {
+		var hs []string
+		for _, m := range g.Members {
+			hs = append(hs, m.Handle)
+		}
+		slices.Sort(hs)
+		if !slices.Equal(hs, []string{"ola", "own"}) {
+			t.Errorf("after ned was removed and mel left: want members [ola own], got %v", hs)
+		}
+	}
+	// A direct conversation has exactly two members.
+	d := e.direct(own, "mel")
+	_, err = own.AddMembers(ctx, d.ID, []string{"ola"})
+	want4xx(t, err, "add a member to a direct conversation")
+}
+
+func TestGroupCap(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	own := e.user("own")
+	hs := e.signupMany("m", 100)
+
+	// 101 members (the owner and 100 others) is one too many.
+	_, _, err := own.CreateConversation(ctx, hs, "too big")
+	wantStatus(t, err, http.StatusBadRequest, "create a group of 101")
+
+	g, _, err := own.CreateConversation(ctx, hs[:99], "full")
+	must(t, err, "create a group of 100")
+	if len(g.Members) != 100 {
+		t.Errorf("group of 100: got %d members", len(g.Members))
+	}
+	_, err = own.AddMembers(ctx, g.ID, hs[99:])
+	wantStatus(t, err, http.StatusBadRequest, "add a 101st member")
+}
