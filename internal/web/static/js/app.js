@@ -1,0 +1,314 @@
+// Parley's web app: bootstrap, routing (history.pushState), the top bar, and
+// the dispatch of live events to the model and the current view.
+
+import { API, APIError, NetworkError } from './api.js';
+import { Stream } from './stream.js';
+import { Store, FOLDERS } from './store.js';
+import { h, avatar, displayName } from './dom.js';
+import { searchBox } from './search.js';
+import * as pages from './pages.js';
+import { MessagesView } from './messages.js';
+
+const PUBLIC = new Set(['login', 'signup']);
+const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
+
+export function parseRoute(path) {
+  switch (path) {
+    case '/': return { name: 'home' };
+    case '/login': return { name: 'login' };
+    case '/signup': return { name: 'signup' };
+    case '/inbox': return { name: 'inbox', folder: 'inbox' };
+    case '/requests': return { name: 'requests', folder: 'requests' };
+    case '/archived': return { name: 'archived', folder: 'archived' };
+    case '/settings': return { name: 'settings' };
+    case '/new-group': return { name: 'new-group' };
+  }
+  let m = /^\/c\/([^/]+)$/.exec(path);
+  if (m) return { name: 'chat', id: decodeURIComponent(m[1]) };
+  m = /^\/@([^/]+)$/.exec(path);
+  if (m) return { name: 'profile', handle: decodeURIComponent(m[1]).toLowerCase() };
+  return { name: 'notfound' };
+}
+
+class App {
+  constructor() {
+    this.api = new API();
+    this.api.onUnauthenticated = () => this.sessionEnded();
+    this.me = null;
+    this.settings = null;
+    this.store = null;
+    this.stream = null;
+    this.view = null;
+    this.next = '';
+    this.notice = '';
+    this.inflight = new Map();
+    this.main = document.getElementById('main');
+    this.topbar = document.getElementById('topbar');
+    this.offline = document.getElementById('offline');
+    this.announcer = document.getElementById('announcer');
+    document.addEventListener('click', (e) => this.onClick(e));
+    window.addEventListener('popstate', () => this.route());
+  }
+
+  async start() {
+    try {
+      const r = await this.api.me();
+      await this.signedIn(r);
+    } catch (e) {
+      if (!(e instanceof APIError && e.status === 401)) {
+        this.renderFatal(e);
+        return;
+      }
+    }
+    this.route();
+  }
+
+  renderFatal(e) {
+    this.main.replaceChildren(h('section', { class: 'page narrow' },
+      h('div', { class: 'card' },
+        h('h1', { text: 'Parley is not reachable' }),
+        h('p', { text: e.message }),
+        h('button', { class: 'btn primary', onclick: () => location.reload() }, 'Try again'))));
+  }
+
+  // signedIn sets up the session: model, top bar, lists, live stream.
+  async signedIn(r) {
+    this.me = r.account;
+    this.settings = r.settings;
+    if (r.csrf_token) this.api.csrf = r.csrf_token;
+    this.store = new Store(this.me);
+    this.store.subscribe(() => this.updateBadge());
+    this.renderTopbar();
+    this.stream = new Stream(this.api, this.me.id, {
+      onEvent: (ev) => this.onEvent(ev),
+      onState: (s) => this.setOnline(s),
+      onResync: () => this.resync(),
+      onUnauthenticated: () => this.sessionEnded(),
+    });
+    // The cursor is taken before the lists are loaded, so that whatever
+    // happens while they load arrives as events afterwards.
+    let cursor = this.stream.storedCursor();
+    if (cursor === null) cursor = (await this.api.events()).cursor || '0';
+    this.loadFolders();
+    this.stream.start(cursor);
+  }
+
+  async loadFolders() {
+    await Promise.all(FOLDERS.map((f) => this.store.loadFolder(this.api, f).catch((e) => {
+      if (!(e instanceof NetworkError)) console.error(e);
+    })));
+  }
+
+  async resync() {
+    this.store.clear();
+    await this.loadFolders();
+    if (this.view && this.view.resync) await this.view.resync();
+  }
+
+  signedOut(notice) {
+    if (this.stream) this.stream.stop();
+    this.stream = null;
+    this.store = null;
+    this.me = null;
+    this.settings = null;
+    this.api.csrf = '';
+    this.notice = notice || '';
+    this.setOnline('online');
+    this.topbar.hidden = true;
+    this.topbar.replaceChildren();
+  }
+
+  sessionEnded() {
+    if (!this.me) return;
+    this.next = location.pathname;
+    this.signedOut('Your session has ended. Please log in again.');
+    this.navigate('/login', { replace: true });
+  }
+
+  async logout() {
+    try {
+      await this.api.logout();
+    } catch (e) {
+      // The cookie may already be gone; the app forgets the session anyway.
+    }
+    this.signedOut('You are logged out.');
+    this.navigate('/login');
+  }
+
+  onClick(e) {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = e.target.closest('a[href]');
+    if (!a || a.target || a.origin !== location.origin || a.hasAttribute('download')) return;
+    if (a.pathname.startsWith('/api/') || a.pathname.startsWith('/static/')) return;
+    if (a.hash && a.pathname === location.pathname) return; // in-page link (skip link)
+    e.preventDefault();
+    this.navigate(a.pathname + a.search);
+  }
+
+  navigate(path, opts = {}) {
+    if (path !== location.pathname + location.search) {
+      if (opts.replace) history.replaceState(null, '', path);
+      else history.pushState(null, '', path);
+    }
+    this.route();
+  }
+
+  route() {
+    const r = parseRoute(location.pathname);
+    if (r.name === 'home') {
+      this.navigate(this.me ? '/inbox' : '/login', { replace: true });
+      return;
+    }
+    if (!this.me && !PUBLIC.has(r.name) && r.name !== 'notfound') {
+      this.next = location.pathname;
+      this.navigate('/login', { replace: true });
+      return;
+    }
+    if (this.me && PUBLIC.has(r.name)) {
+      this.navigate('/inbox', { replace: true });
+      return;
+    }
+    this.updateNav(r);
+    if (MESSAGES.has(r.name) && this.view instanceof MessagesView) {
+      this.view.update(r);
+      return;
+    }
+    if (this.view && this.view.destroy) this.view.destroy();
+    this.view = null;
+    let view;
+    switch (r.name) {
+      case 'login': view = pages.login(this); break;
+      case 'signup': view = pages.signup(this); break;
+      case 'profile': view = pages.profile(this, r.handle); break;
+      case 'settings': view = pages.settings(this); break;
+      case 'notfound': view = pages.notFound(this); break;
+      default: view = new MessagesView(this, r);
+    }
+    this.view = view;
+    this.main.replaceChildren(view.el);
+    document.title = (view.title ? view.title + ' · ' : '') + 'Parley';
+    if (view.focus) view.focus();
+    else if (!MESSAGES.has(r.name)) this.main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
+
+  // afterLogin continues where the person wanted to go before logging in.
+  async afterLogin() {
+    const r = await this.api.me();
+    await this.signedIn(r);
+    const next = this.next && !PUBLIC.has(parseRoute(this.next).name) ? this.next : '/inbox';
+    this.next = '';
+    this.notice = '';
+    this.navigate(next, { replace: true });
+  }
+
+  setTitle(t) {
+    document.title = (t ? t + ' · ' : '') + 'Parley';
+  }
+
+  renderTopbar() {
+    const me = this.me;
+    this.badge = h('span', { class: 'badge', hidden: true });
+    this.topbar.replaceChildren(
+      h('a', { class: 'brand', href: '/inbox', 'aria-label': 'Parley, messages' },
+        h('span', { class: 'logo', 'aria-hidden': 'true' }, 'P'), h('span', { class: 'brand-name' }, 'Parley')),
+      searchBox(this, {
+        id: 'people-search',
+        label: 'Search people',
+        placeholder: 'Search people',
+        onPick: (a) => this.navigate('/@' + a.handle),
+        links: true,
+      }),
+      h('nav', { class: 'nav', 'aria-label': 'Main' },
+        h('a', { href: '/inbox', class: 'nav-link', 'data-nav': 'messages' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), h('span', { class: 'label' }, 'Messages'), this.badge),
+        h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile', 'aria-label': 'Your profile' },
+          avatar(me, 'sm'), h('span', { class: 'label' }, displayName(me))),
+        h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings', 'aria-label': 'Settings' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'label' }, 'Settings')),
+        h('button', { type: 'button', class: 'btn ghost small', onclick: () => this.logout() }, 'Log out')));
+    this.topbar.hidden = false;
+    this.updateBadge();
+  }
+
+  updateNav(r) {
+    const current = MESSAGES.has(r.name) ? 'messages'
+      : r.name === 'profile' && this.me && r.handle === this.me.handle ? 'profile'
+        : r.name === 'settings' ? 'settings' : '';
+    for (const a of this.topbar.querySelectorAll('[data-nav]')) {
+      if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  }
+
+  updateBadge() {
+    if (!this.badge || !this.store) return;
+    const n = this.store.unreadIn('inbox') + this.store.unreadIn('requests');
+    this.badge.hidden = n === 0;
+    this.badge.textContent = n > 99 ? '99+' : String(n);
+    this.badge.setAttribute('aria-label', `${n} unread conversations`);
+  }
+
+  setOnline(state) {
+    this.offline.hidden = state !== 'offline';
+    document.body.classList.toggle('is-offline', state === 'offline');
+  }
+
+  // announce tells screen readers something new happened (aria-live).
+  announce(text) {
+    this.announcer.textContent = text;
+  }
+
+  fetchConversation(id) {
+    if (this.inflight.has(id)) return this.inflight.get(id);
+    const p = this.api.conversation(id)
+      .then((r) => this.store && this.store.upsert(r.conversation))
+      .catch(() => null)
+      .finally(() => this.inflight.delete(id));
+    this.inflight.set(id, p);
+    return p;
+  }
+
+  onEvent(ev) {
+    const s = this.store;
+    if (!s) return;
+    const meId = this.me.id;
+    switch (ev.type) {
+      case 'message.created': {
+        const m = ev.message;
+        const viewing = this.view && this.view.isViewing && this.view.isViewing(m.conversation_id);
+        if (!s.applyMessage(m, !viewing)) this.fetchConversation(m.conversation_id);
+        if (m.sender.id !== meId) {
+          const c = s.get(m.conversation_id);
+          const muted = c && c.muted;
+          if (!muted || viewing) this.announce(`New message from ${displayName(m.sender)}: ${m.text}`);
+        }
+        break;
+      }
+      case 'message.edited':
+      case 'message.deleted':
+        s.applyMessageUpdate(ev.message);
+        break;
+      case 'conversation.created':
+      case 'conversation.updated':
+      case 'conversation.accepted':
+        if (ev.conversation) s.upsert(ev.conversation);
+        else this.fetchConversation(ev.conversation_id);
+        break;
+      case 'member.added':
+      case 'member.removed':
+        if (ev.type === 'member.removed' && ev.actor && ev.actor.id === meId) s.remove(ev.conversation_id);
+        else if (ev.conversation) s.upsert(ev.conversation);
+        else this.fetchConversation(ev.conversation_id);
+        break;
+      case 'read.updated':
+        if (ev.actor && ev.actor.id === meId) s.markRead(ev.conversation_id);
+        else if (ev.actor) s.setSeen(ev.conversation_id, ev.actor.id, ev.read_seq);
+        break;
+    }
+    if (this.view && this.view.onEvent) this.view.onEvent(ev);
+  }
+}
+
+const app = new App();
+app.start();

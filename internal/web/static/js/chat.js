@@ -1,0 +1,833 @@
+// The chat window of one conversation: history (older pages load on scroll
+// up), live messages, edits, unsends, reactions, typing and "Seen", the
+// composer with reply and edit, request actions, and group details.
+
+import { APIError } from './api.js';
+import { h, avatar, displayName, clockTime, fullTime } from './dom.js';
+import { conversationTitle, others, folderOf } from './store.js';
+import { memberPicker } from './groups.js';
+
+const PAGE = 30;
+const MAX_TEXT = 4000;
+const COUNTER_FROM = 3800;
+const EDIT_WINDOW_MS = 15 * 60 * 1000;
+const TYPING_SEND_EVERY_MS = 2500;
+const TYPING_SHOW_MS = 5000;
+const EMOJIS = ['❤️', '😂', '👍', '😮', '😢', '🙏'];
+
+// newClientId names one composed message; a retry re-sends the same id, so
+// the server stores it at most once. randomUUID needs a secure context, which
+// a self-hosted server on plain HTTP may not be.
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function runes(s) {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export class ChatView {
+  constructor(app, id, parent) {
+    this.app = app;
+    this.id = id;
+    this.parent = parent;
+    this.conv = app.store.get(id) || null;
+    this.msgs = new Map();
+    this.pending = app.store.outbox(id);
+    this.hasMore = false;
+    this.loaded = false;
+    this.loadingOlder = false;
+    this.replyTo = null;
+    this.editing = null;
+    this.pickerFor = '';
+    this.confirmUnsend = '';
+    this.detailsOpen = false;
+    this.typing = new Map();
+    this.lastTypingSent = 0;
+    this.readTimer = 0;
+    this.gone = false;
+
+    this.head = h('header', { class: 'chat-head' });
+    this.older = h('button', { type: 'button', class: 'btn ghost small older', hidden: true, onclick: () => this.loadOlder() }, 'Load older messages');
+    this.list = h('ol', { class: 'messages', id: 'message-list', 'aria-label': 'Messages' });
+    this.body = h('div', { class: 'chat-body' }, this.older, this.list);
+    this.body.addEventListener('scroll', () => {
+      if (this.body.scrollTop < 80) this.loadOlder();
+    }, { passive: true });
+    this.typingEl = h('div', { class: 'typing', 'aria-hidden': 'true' });
+    this.foot = h('div', { class: 'chat-foot' });
+    this.details = h('aside', { class: 'details', id: 'chat-details', 'aria-label': 'Conversation details', hidden: true });
+    this.buildComposer();
+    this.el = h('div', { class: 'chat' },
+      h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.foot),
+      this.details);
+    this.onVisibility = () => this.maybeMarkRead();
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.renderHead();
+    this.renderFoot();
+  }
+
+  destroy() {
+    this.gone = true;
+    clearTimeout(this.readTimer);
+    clearTimeout(this.unsendTimer);
+    for (const t of this.typing.values()) clearTimeout(t.timer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+  }
+
+  start() {
+    this.list.replaceChildren(h('li', { class: 'msg-note' }, 'Loading…'));
+    this.load();
+  }
+
+  async reload() {
+    this.msgs.clear();
+    await this.load();
+  }
+
+  async load() {
+    let cr;
+    let mr;
+    try {
+      [cr, mr] = await Promise.all([
+        this.app.api.conversation(this.id),
+        this.app.api.messages(this.id, '', PAGE),
+      ]);
+    } catch (e) {
+      if (this.gone) return;
+      this.renderMissing(e);
+      return;
+    }
+    if (this.gone) return;
+    this.conv = cr.conversation;
+    this.app.store.upsert(this.conv);
+    for (const m of mr.messages || []) this.msgs.set(m.id, m);
+    this.hasMore = this.more(mr, (mr.messages || []).length);
+    this.loaded = true;
+    this.app.setTitle(conversationTitle(this.conv, this.app.me));
+    this.renderHead();
+    this.renderFoot();
+    this.renderMessages();
+    this.scrollToBottom();
+    this.fillViewport();
+    this.maybeMarkRead();
+    if (this.conv.status === 'accepted' && window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  more(r, n) {
+    if (r && typeof r.next_cursor === 'string') return r.next_cursor !== '';
+    return n >= PAGE;
+  }
+
+  renderMissing(e) {
+    const notFound = e instanceof APIError && (e.status === 404 || e.status === 403);
+    this.head.replaceChildren(h('a', { class: 'back', href: '/inbox', 'aria-label': 'Back to conversations' }, '‹'),
+      h('h2', null, notFound ? 'Conversation not found' : 'Could not load the conversation'));
+    this.list.replaceChildren(h('li', { class: 'msg-note' },
+      notFound ? 'This conversation doesn’t exist, or you are not a member.' : e.message));
+    this.foot.replaceChildren();
+    if (!notFound) {
+      this.foot.replaceChildren(h('div', { class: 'center pad' },
+        h('button', { type: 'button', class: 'btn', onclick: () => this.start() }, 'Try again')));
+    }
+  }
+
+  // fillViewport loads older pages until the list can scroll, so that
+  // "scroll up for more" works even when the first page was short.
+  async fillViewport() {
+    while (this.hasMore && !this.gone && this.body.scrollHeight <= this.body.clientHeight + 10) {
+      const before = this.msgs.size;
+      await this.loadOlder();
+      if (this.msgs.size === before) break;
+    }
+  }
+
+  async loadOlder() {
+    if (!this.hasMore || this.loadingOlder || !this.loaded) return;
+    const oldest = this.ordered()[0];
+    if (!oldest) return;
+    this.loadingOlder = true;
+    this.older.textContent = 'Loading…';
+    try {
+      const r = await this.app.api.messages(this.id, oldest.id, PAGE);
+      if (this.gone) return;
+      const prevHeight = this.body.scrollHeight;
+      const prevTop = this.body.scrollTop;
+      for (const m of r.messages || []) if (!this.msgs.has(m.id)) this.msgs.set(m.id, m);
+      this.hasMore = this.more(r, (r.messages || []).length);
+      this.renderMessages();
+      this.body.scrollTop = this.body.scrollHeight - prevHeight + prevTop;
+    } catch (e) {
+      this.app.announce('Could not load older messages.');
+    } finally {
+      this.loadingOlder = false;
+      this.older.textContent = 'Load older messages';
+    }
+  }
+
+  ordered() {
+    return [...this.msgs.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  nearBottom() {
+    return this.body.scrollHeight - this.body.scrollTop - this.body.clientHeight < 120;
+  }
+
+  scrollToBottom() {
+    this.body.scrollTop = this.body.scrollHeight;
+  }
+
+  isMine(m) {
+    return m.sender && m.sender.id === this.app.me.id;
+  }
+
+  // Live events for this conversation (the app has already updated the store).
+  onEvent(ev) {
+    if (ev.conversation_id !== this.id || this.gone) return;
+    switch (ev.type) {
+      case 'message.created': {
+        const m = ev.message;
+        if (this.isMine(m)) {
+          // Our own send may come back through the stream before the POST
+          // answers: drop the matching pending copy so it never shows twice.
+          for (const [k, p] of this.pending) {
+            if (p.text === m.text && p.state === 'sending') {
+              this.pending.delete(k);
+              break;
+            }
+          }
+        } else {
+          this.stopTyping(m.sender.id);
+        }
+        this.addMessage(m);
+        this.maybeMarkRead();
+        break;
+      }
+      case 'message.edited':
+      case 'message.deleted':
+      case 'reaction.added':
+      case 'reaction.removed':
+        if (ev.message && this.msgs.has(ev.message.id)) {
+          this.msgs.set(ev.message.id, ev.message);
+          this.renderMessages();
+        }
+        break;
+      case 'conversation.created':
+      case 'conversation.updated':
+      case 'conversation.accepted':
+      case 'member.added':
+        if (ev.conversation) this.setConv(ev.conversation);
+        break;
+      case 'member.removed':
+        if (ev.actor && ev.actor.id === this.app.me.id) {
+          this.app.announce('You are no longer in this conversation.');
+          this.app.navigate('/inbox', { replace: true });
+          return;
+        }
+        if (ev.conversation) this.setConv(ev.conversation);
+        break;
+      case 'read.updated':
+        this.renderMessages();
+        break;
+      case 'typing':
+        if (ev.actor && ev.actor.id !== this.app.me.id) this.startTyping(ev.actor);
+        break;
+    }
+  }
+
+  setConv(c) {
+    const wasRequest = this.conv && this.conv.status === 'request';
+    this.conv = this.app.store.get(c.id) || c;
+    this.renderHead();
+    this.renderFoot();
+    if (this.detailsOpen) this.renderDetails();
+    if (wasRequest && this.conv.status === 'accepted') this.maybeMarkRead();
+  }
+
+  addMessage(m) {
+    const known = this.msgs.has(m.id);
+    this.msgs.set(m.id, m);
+    if (!known) {
+      const stick = this.nearBottom() || this.isMine(m);
+      this.renderMessages();
+      if (stick) this.scrollToBottom();
+    } else {
+      this.renderMessages();
+    }
+  }
+
+  // Read receipts: tell the server once the person can see the newest
+  // message of someone else (only for accepted conversations: reading a
+  // request must not tell its sender anything).
+  maybeMarkRead() {
+    const c = this.conv;
+    if (!c || !this.loaded || c.status !== 'accepted' || document.visibilityState === 'hidden') return;
+    let last = null;
+    for (const m of this.msgs.values()) if (!this.isMine(m) && (!last || m.seq > last.seq)) last = m;
+    const stored = this.app.store.get(this.id);
+    const unread = stored ? stored.unread_count : 0;
+    if (!last || (last.seq <= (c.last_read_seq || 0) && !unread)) return;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(async () => {
+      try {
+        await this.app.api.markRead(this.id, last.id);
+        this.conv = { ...this.conv, last_read_seq: Math.max(last.seq, this.conv.last_read_seq || 0) };
+        this.app.store.markRead(this.id);
+      } catch (e) {
+        // Not fatal: the next message or visit marks it again.
+      }
+    }, 200);
+  }
+
+  // Typing indicator.
+  startTyping(actor) {
+    const old = this.typing.get(actor.id);
+    if (old) clearTimeout(old.timer);
+    const timer = setTimeout(() => this.stopTyping(actor.id), TYPING_SHOW_MS);
+    this.typing.set(actor.id, { name: displayName(actor), timer });
+    this.renderTyping();
+  }
+
+  stopTyping(userId) {
+    const t = this.typing.get(userId);
+    if (!t) return;
+    clearTimeout(t.timer);
+    this.typing.delete(userId);
+    this.renderTyping();
+  }
+
+  renderTyping() {
+    const names = [...this.typing.values()].map((t) => t.name);
+    let text = '';
+    if (names.length === 1) text = `${names[0]} is typing…`;
+    else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+    else if (names.length > 2) text = 'Several people are typing…';
+    this.typingEl.textContent = text;
+    this.typingEl.classList.toggle('on', !!text);
+  }
+
+  // Header and details.
+  renderHead() {
+    const c = this.conv;
+    const me = this.app.me;
+    const back = h('a', { class: 'back', href: '/' + (c ? folderOf(c) : 'inbox'), 'aria-label': 'Back to conversations' }, '‹');
+    if (!c) {
+      this.head.replaceChildren(back, h('h2', null, 'Loading…'));
+      return;
+    }
+    const title = conversationTitle(c, me);
+    const other = c.kind === 'direct' ? others(c, me)[0] : null;
+    const sub = c.kind === 'group'
+      ? h('p', { class: 'sub' }, `${(c.members || []).length} members`)
+      : other ? h('p', { class: 'sub' }, h('a', { href: '/@' + other.handle }, '@' + other.handle)) : null;
+    this.detailsBtn = h('button', {
+      type: 'button', class: 'btn ghost small', 'aria-expanded': String(this.detailsOpen), 'aria-controls': 'chat-details',
+      onclick: () => this.toggleDetails(),
+    }, 'Details');
+    this.head.replaceChildren(back,
+      c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
+      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title' }, title), sub),
+      this.detailsBtn);
+  }
+
+  toggleDetails(open = !this.detailsOpen) {
+    this.detailsOpen = open;
+    this.details.hidden = !open;
+    this.el.classList.toggle('details-open', open);
+    if (this.detailsBtn) this.detailsBtn.setAttribute('aria-expanded', String(open));
+    if (open) {
+      this.renderDetails();
+      const first = this.details.querySelector('button, input, a');
+      if (first) first.focus();
+    } else if (this.detailsBtn) {
+      this.detailsBtn.focus();
+    }
+  }
+
+  renderDetails() {
+    const c = this.conv;
+    const me = this.app.me;
+    if (!c) return;
+    const api = this.app.api;
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const run = (fn) => async (e) => {
+      const b = e.currentTarget;
+      if (b) b.disabled = true;
+      err.textContent = '';
+      try {
+        await fn();
+      } catch (x) {
+        err.textContent = x.message;
+      } finally {
+        if (b) b.disabled = false;
+      }
+    };
+    const refresh = async () => {
+      const r = await api.conversation(this.id);
+      this.setConv(this.app.store.upsert(r.conversation));
+    };
+    const patch = (fields) => async () => {
+      const r = await api.updateConversation(this.id, fields);
+      this.setConv(this.app.store.upsert(r.conversation));
+    };
+    const owner = (c.members || []).some((m) => m.id === me.id && m.role === 'owner');
+    const parts = [h('div', { class: 'details-head' },
+      h('h3', null, c.kind === 'group' ? 'Group details' : 'Details'),
+      h('button', { type: 'button', class: 'btn ghost small', 'aria-label': 'Close details', onclick: () => this.toggleDetails(false) }, '×'))];
+
+    if (c.kind === 'group') {
+      const title = h('input', { type: 'text', id: 'rename-title', maxlength: '100', value: c.title || '' });
+      const rename = h('form', { class: 'stack-sm' },
+        h('label', { for: 'rename-title', class: 'field-label' }, 'Group name'),
+        h('div', { class: 'inline' }, title, h('button', { type: 'submit', class: 'btn small' }, 'Rename')));
+      rename.addEventListener('submit', (e) => {
+        e.preventDefault();
+        run(patch({ title: title.value.trim() }))({ currentTarget: rename.querySelector('button') });
+      });
+      parts.push(rename);
+    }
+
+    parts.push(h('h4', null, `Members (${(c.members || []).length})`),
+      h('ul', { class: 'members' }, (c.members || []).map((m) => h('li', null,
+        avatar(m, 'sm'),
+        h('span', { class: 'who' },
+          h('a', { href: '/@' + m.handle, class: 'name' }, m.id === me.id ? 'You' : displayName(m)),
+          h('span', { class: 'handle' }, '@' + m.handle + (m.role === 'owner' && c.kind === 'group' ? ' · owner' : ''))),
+        c.kind === 'group' && owner && m.id !== me.id
+          ? h('button', { type: 'button', class: 'btn ghost small', 'aria-label': `Remove ${displayName(m)} from the group`, onclick: run(async () => { await api.removeMember(this.id, m.handle); await refresh(); }) }, 'Remove')
+          : null))));
+
+    if (c.kind === 'group' && owner) {
+      const picker = memberPicker(this.app, 'add-members', 'Add people', () => (this.conv.members || []).map((m) => m.id));
+      const add = h('button', { type: 'button', class: 'btn small', onclick: run(async () => {
+        const handles = picker.handles();
+        if (!handles.length) throw new Error('Pick someone to add first.');
+        const r = await api.addMembers(this.id, handles);
+        picker.clear();
+        this.setConv(this.app.store.upsert(r.conversation));
+      }) }, 'Add to group');
+      parts.push(h('div', { class: 'stack-sm' }, picker.el, add));
+    }
+
+    parts.push(h('div', { class: 'details-actions' },
+      h('button', { type: 'button', class: 'btn small', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
+      h('button', { type: 'button', class: 'btn small', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
+      c.kind === 'group'
+        ? h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
+          await api.removeMember(this.id, me.handle);
+          this.app.store.remove(this.id);
+          this.app.navigate('/inbox');
+        }) }, 'Leave group')
+        : h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
+          await api.deleteConversation(this.id);
+          this.app.store.remove(this.id);
+          this.app.navigate('/' + folderOf(c));
+        }) }, 'Delete conversation')),
+    err);
+    this.details.replaceChildren(...parts);
+  }
+
+  // Footer: the request banner until accepted, then the composer.
+  renderFoot() {
+    const c = this.conv;
+    if (!c || !this.loaded) {
+      this.foot.replaceChildren();
+      return;
+    }
+    if (c.status === 'request') {
+      this.foot.replaceChildren(this.requestBanner(c));
+      return;
+    }
+    if (this.foot.firstChild !== this.composer) this.foot.replaceChildren(this.composer);
+    this.updateComposer();
+  }
+
+  requestBanner(c) {
+    const me = this.app.me;
+    const api = this.app.api;
+    const other = c.kind === 'direct' ? others(c, me)[0] : null;
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const run = (fn) => async (e) => {
+      const b = e.currentTarget;
+      b.disabled = true;
+      err.textContent = '';
+      try {
+        await fn();
+      } catch (x) {
+        err.textContent = x.message;
+        b.disabled = false;
+      }
+    };
+    const leave = () => {
+      this.app.store.remove(this.id);
+      this.app.navigate('/requests');
+    };
+    const accept = run(async () => {
+      const r = await api.accept(this.id);
+      this.app.announce('Request accepted.');
+      this.setConv(this.app.store.upsert(r.conversation));
+      this.textarea.focus();
+    });
+    const who = other ? `${displayName(other)} (@${other.handle})` : 'Someone';
+    return h('div', { class: 'request-banner', role: 'region', 'aria-label': 'Message request' },
+      h('p', null, h('strong', null, c.kind === 'group' ? `${conversationTitle(c, me)}` : who),
+        c.kind === 'group' ? ' — you were added to this group.' : ' wants to send you messages.'),
+      h('p', { class: 'hint' }, 'They won’t know you’ve seen their messages until you accept.'),
+      h('div', { class: 'actions-row' },
+        h('button', { type: 'button', class: 'btn primary', onclick: accept }, 'Accept'),
+        other ? h('button', { type: 'button', class: 'btn danger-outline', onclick: run(async () => {
+          await api.block(other.handle, true);
+          await api.deleteConversation(this.id).catch(() => null);
+          leave();
+        }) }, 'Block') : null,
+        h('button', { type: 'button', class: 'btn', onclick: run(async () => {
+          await api.deleteConversation(this.id);
+          leave();
+        }) }, 'Delete')),
+      err);
+  }
+
+  buildComposer() {
+    this.textarea = h('textarea', {
+      id: 'composer-text', rows: '1', placeholder: 'Message…', enterkeyhint: 'send',
+      'aria-describedby': 'composer-help',
+    });
+    this.counter = h('span', { class: 'counter', id: 'composer-counter', 'aria-live': 'polite' });
+    this.sendBtn = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send');
+    this.context = h('div', { class: 'composer-context', hidden: true });
+    this.composerError = h('p', { class: 'form-error', role: 'alert' });
+    this.composer = h('form', { class: 'composer', 'aria-label': 'Write a message' },
+      this.context,
+      h('div', { class: 'composer-row' },
+        h('label', { for: 'composer-text', class: 'sr-only' }, 'Message'),
+        this.textarea,
+        this.counter,
+        this.sendBtn),
+      h('p', { id: 'composer-help', class: 'sr-only' }, 'Enter sends. Shift+Enter starts a new line.'),
+      this.composerError);
+    this.composer.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    this.textarea.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        this.submit();
+      } else if (e.key === 'Escape' && (this.replyTo || this.editing)) {
+        e.preventDefault();
+        this.cancelContext();
+      }
+    });
+    this.textarea.addEventListener('input', () => {
+      this.updateComposer();
+      const now = Date.now();
+      if (this.textarea.value.trim() && now - this.lastTypingSent > TYPING_SEND_EVERY_MS && this.app.stream) {
+        this.lastTypingSent = now;
+        this.app.stream.sendTyping(this.id);
+      }
+    });
+  }
+
+  updateComposer() {
+    const ta = this.textarea;
+    // Grow with the text up to a few lines, then scroll.
+    ta.style.height = 'auto';
+    ta.style.height = Math.min(ta.scrollHeight, 160) + 'px';
+    const n = runes(ta.value);
+    const left = MAX_TEXT - n;
+    this.counter.textContent = n >= COUNTER_FROM ? (left >= 0 ? `${left} left` : `${-left} over the limit`) : '';
+    this.counter.classList.toggle('over', left < 0);
+    this.sendBtn.disabled = !ta.value.trim() || left < 0;
+    this.sendBtn.textContent = this.editing ? 'Save' : 'Send';
+    this.sendBtn.setAttribute('aria-label', this.editing ? 'Save edit' : 'Send');
+    if (this.replyTo || this.editing) {
+      const m = this.replyTo || this.editing;
+      this.context.replaceChildren(
+        h('span', { class: 'context-text' },
+          h('strong', null, this.editing ? 'Editing message' : `Replying to ${this.isMine(m) ? 'yourself' : displayName(m.sender)}`),
+          this.replyTo ? h('span', { class: 'muted' }, ' ' + snippet(m.text)) : null),
+        h('button', { type: 'button', class: 'btn ghost small', onclick: () => this.cancelContext() }, 'Cancel'));
+      this.context.hidden = false;
+    } else {
+      this.context.hidden = true;
+      this.context.replaceChildren();
+    }
+  }
+
+  cancelContext() {
+    if (this.editing) this.textarea.value = '';
+    this.replyTo = null;
+    this.editing = null;
+    this.updateComposer();
+    this.textarea.focus();
+  }
+
+  submit() {
+    if (this.editing) {
+      this.saveEdit();
+      return;
+    }
+    const text = this.textarea.value;
+    if (!text.trim() || runes(text) > MAX_TEXT) return;
+    const p = { clientId: newClientId(), text, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
+    this.pending.set(p.clientId, p);
+    this.textarea.value = '';
+    this.replyTo = null;
+    this.composerError.textContent = '';
+    this.updateComposer();
+    this.renderMessages();
+    this.scrollToBottom();
+    this.deliver(p);
+  }
+
+  async deliver(p) {
+    p.state = 'sending';
+    p.error = '';
+    this.renderMessages();
+    try {
+      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo);
+      this.pending.delete(p.clientId);
+      this.app.store.applyMessage(r.message, false);
+      if (!this.gone) this.addMessage(r.message);
+    } catch (e) {
+      if (!this.pending.has(p.clientId)) return;
+      p.state = 'failed';
+      p.error = e.message;
+      if (!this.gone) {
+        this.renderMessages();
+        this.app.announce('Your message was not sent. ' + e.message);
+      }
+    }
+  }
+
+  async saveEdit() {
+    const m = this.editing;
+    const text = this.textarea.value;
+    if (!text.trim() || runes(text) > MAX_TEXT) return;
+    if (text === m.text) {
+      this.cancelContext();
+      return;
+    }
+    this.sendBtn.disabled = true;
+    try {
+      const r = await this.app.api.edit(m.id, text);
+      this.msgs.set(r.message.id, r.message);
+      this.app.store.applyMessageUpdate(r.message);
+      this.editing = null;
+      this.textarea.value = '';
+      this.composerError.textContent = '';
+      this.renderMessages();
+    } catch (e) {
+      this.composerError.textContent = e.message;
+    }
+    this.updateComposer();
+  }
+
+  // Message actions.
+  startReply(m) {
+    this.editing = null;
+    this.replyTo = m;
+    this.updateComposer();
+    this.textarea.focus();
+  }
+
+  startEdit(m) {
+    this.replyTo = null;
+    this.editing = m;
+    this.textarea.value = m.text;
+    this.updateComposer();
+    this.textarea.focus();
+  }
+
+  async unsend(m) {
+    if (this.confirmUnsend !== m.id) {
+      this.confirmUnsend = m.id;
+      this.renderMessages();
+      clearTimeout(this.unsendTimer);
+      this.unsendTimer = setTimeout(() => { this.confirmUnsend = ''; this.renderMessages(); }, 4000);
+      return;
+    }
+    this.confirmUnsend = '';
+    try {
+      await this.app.api.unsend(m.id, 'everyone');
+      const gone = { ...m, deleted: true, text: '', reactions: [] };
+      this.msgs.set(m.id, gone);
+      this.app.store.applyMessageUpdate(gone);
+    } catch (e) {
+      this.app.announce(e.message);
+    }
+    this.renderMessages();
+  }
+
+  async deleteForMe(m) {
+    try {
+      await this.app.api.unsend(m.id, 'me');
+      this.msgs.delete(m.id);
+      this.renderMessages();
+    } catch (e) {
+      this.app.announce(e.message);
+    }
+  }
+
+  async react(m, emoji) {
+    this.pickerFor = '';
+    const cur = (m.reactions || []).find((r) => r.emoji === emoji);
+    const on = !(cur && cur.me);
+    // Show the change at once; the server's answer (an event) confirms it.
+    let reactions = (m.reactions || []).map((r) => ({ ...r }));
+    if (on) {
+      if (cur) reactions = reactions.map((r) => (r.emoji === emoji ? { ...r, count: r.count + 1, me: true } : r));
+      else reactions.push({ emoji, count: 1, me: true });
+    } else {
+      reactions = reactions.map((r) => (r.emoji === emoji ? { ...r, count: r.count - 1, me: false } : r)).filter((r) => r.count > 0);
+    }
+    this.msgs.set(m.id, { ...m, reactions });
+    this.renderMessages();
+    try {
+      await this.app.api.react(m.id, emoji, on);
+    } catch (e) {
+      this.msgs.set(m.id, m);
+      this.renderMessages();
+      this.app.announce(e.message);
+    }
+  }
+
+  // seenMarker finds the caller's last message that another member has read.
+  seenMarker() {
+    const c = this.conv;
+    if (!c) return null;
+    const readers = this.app.store.seenBy(this.id);
+    const people = others(c, this.app.me);
+    let max = 0;
+    for (const p of people) max = Math.max(max, readers[p.id] || 0);
+    if (!max) return null;
+    let target = null;
+    for (const m of this.msgs.values()) {
+      if (this.isMine(m) && m.seq <= max && (!target || m.seq > target.seq)) target = m;
+    }
+    if (!target) return null;
+    if (c.kind === 'direct') return { id: target.id, text: 'Seen' };
+    const names = people.filter((p) => (readers[p.id] || 0) >= target.seq).map((p) => displayName(p));
+    return { id: target.id, text: 'Seen by ' + names.join(', ') };
+  }
+
+  renderMessages() {
+    if (!this.loaded) return;
+    const stick = this.nearBottom();
+    // Re-rendering replaces the nodes; put the keyboard focus back where it was.
+    const active = document.activeElement;
+    const activeLi = active && this.list.contains(active) ? active.closest('li[data-key]') : null;
+    const focusKey = activeLi ? activeLi.dataset.key : '';
+    const focusAction = active && active.dataset ? active.dataset.action || '' : '';
+
+    const seen = this.seenMarker();
+    const items = [];
+    let prev = null;
+    for (const m of this.ordered()) {
+      items.push(this.messageEl(m, prev, seen));
+      prev = m;
+    }
+    for (const p of this.pending.values()) items.push(this.pendingEl(p));
+    if (!items.length) items.push(h('li', { class: 'msg-note' }, 'No messages yet. Say hello!'));
+    this.list.replaceChildren(...items);
+    this.older.hidden = !this.hasMore;
+
+    if (focusKey) {
+      const li = this.list.querySelector(`li[data-key="${CSS.escape(focusKey)}"]`);
+      const target = li && (focusAction ? li.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null);
+      if (target) target.focus({ preventScroll: true });
+      else if (li) li.focus({ preventScroll: true });
+    }
+    if (stick) this.scrollToBottom();
+  }
+
+  messageEl(m, prev, seen) {
+    const me = this.app.me;
+    const mine = this.isMine(m);
+    const c = this.conv;
+    const group = c && c.kind === 'group';
+    const showName = group && !mine && (!prev || prev.sender.id !== m.sender.id);
+    const cls = ['msg', mine ? 'mine' : 'theirs'];
+    if (m.deleted) cls.push('deleted');
+    if (prev && prev.sender.id === m.sender.id) cls.push('cont');
+
+    const quote = m.reply_to ? this.quoteEl(m.reply_to) : null;
+    const text = m.deleted
+      ? h('p', { class: 'text unsent' }, mine ? 'You unsent a message' : 'Message unsent')
+      : h('p', { class: 'text' }, m.text);
+
+    let actions = null;
+    if (!m.deleted) {
+      const btn = (action, label, fn, extra = {}) => h('button', { type: 'button', class: 'act', 'data-action': action, onclick: fn, ...extra }, label);
+      const editable = mine && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS;
+      actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' },
+        btn('react', '☺', () => { this.pickerFor = this.pickerFor === m.id ? '' : m.id; this.renderMessages(); },
+          { 'aria-label': 'React', 'aria-expanded': String(this.pickerFor === m.id), title: 'React' }),
+        btn('reply', '↩', () => this.startReply(m), { 'aria-label': 'Reply', title: 'Reply' }),
+        editable ? btn('edit', 'Edit', () => this.startEdit(m)) : null,
+        mine ? btn('unsend', this.confirmUnsend === m.id ? 'Unsend?' : 'Unsend', () => this.unsend(m),
+          { 'aria-label': this.confirmUnsend === m.id ? 'Confirm unsend for everyone' : 'Unsend for everyone', class: 'act' + (this.confirmUnsend === m.id ? ' confirm' : '') }) : null,
+        btn('delete', 'Delete', () => this.deleteForMe(m), { 'aria-label': 'Delete for me', title: 'Delete for me' }));
+    }
+
+    const picker = this.pickerFor === m.id
+      ? h('div', { class: 'picker-emoji', role: 'group', 'aria-label': 'Pick a reaction' },
+        EMOJIS.map((e) => h('button', { type: 'button', class: 'emoji', 'data-action': 'emoji-' + e, 'aria-label': `React with ${e}`, onclick: () => this.react(this.msgs.get(m.id) || m, e) }, e)))
+      : null;
+
+    const reactions = (m.reactions || []).length
+      ? h('div', { class: 'reactions' }, m.reactions.map((r) => h('button', {
+        type: 'button', class: 'reaction' + (r.me ? ' me' : ''), 'aria-pressed': String(!!r.me),
+        'data-action': 'reaction-' + r.emoji,
+        'aria-label': `${r.emoji} ${r.count}${r.me ? ', including you' : ''}`,
+        onclick: () => this.react(this.msgs.get(m.id) || m, r.emoji),
+      }, r.emoji, h('span', { class: 'count' }, String(r.count)))))
+      : null;
+
+    const meta = h('div', { class: 'meta' },
+      h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
+      m.edited_at && !m.deleted ? h('span', { class: 'edited' }, ' · edited') : null);
+
+    return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
+      showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,
+      h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
+      h('div', { class: 'row' },
+        !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
+        h('div', { class: 'bubble' }, quote, text),
+        actions),
+      picker,
+      reactions,
+      meta,
+      seen && seen.id === m.id ? h('div', { class: 'seen', 'data-seen': 'true' }, seen.text) : null);
+  }
+
+  quoteEl(id) {
+    const q = this.msgs.get(id);
+    const who = q ? (this.isMine(q) ? 'You' : displayName(q.sender)) : '';
+    const text = !q ? 'Earlier message' : q.deleted ? 'Message unsent' : snippet(q.text);
+    return h('div', { class: 'quote' }, who ? h('span', { class: 'quote-who' }, who) : null, h('span', { class: 'quote-text' }, text));
+  }
+
+  pendingEl(p) {
+    const failed = p.state === 'failed';
+    return h('li', { class: 'msg mine pending' + (failed ? ' failed' : ''), 'data-key': 'p:' + p.clientId, 'data-client-id': p.clientId },
+      h('div', { class: 'row' },
+        h('div', { class: 'bubble' }, p.replyTo ? this.quoteEl(p.replyTo) : null, h('p', { class: 'text' }, p.text))),
+      failed
+        ? h('div', { class: 'meta fail', role: 'alert' },
+          h('span', null, 'Not sent' + (p.error ? ': ' + p.error : '.') + ' '),
+          h('button', { type: 'button', class: 'link', 'data-action': 'retry', onclick: () => this.deliver(p) }, 'Retry'),
+          ' · ',
+          h('button', { type: 'button', class: 'link', 'data-action': 'discard', onclick: () => { this.pending.delete(p.clientId); this.renderMessages(); } }, 'Discard'))
+        : h('div', { class: 'meta' }, 'Sending…'));
+  }
+}
+
+function snippet(s) {
+  const t = (s || '').replace(/\s+/g, ' ').trim();
+  return t.length > 80 ? t.slice(0, 80) + '…' : t;
+}

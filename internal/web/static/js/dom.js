@@ -1,0 +1,85 @@
+// DOM helpers. Every string from a user goes through text nodes
+// (document.createTextNode / textContent), never parsed as markup, so a
+// message such as <img src=x onerror=alert(1)> is shown as what it is: text.
+
+// h creates an element. attrs: "class", "text", "on<event>" handlers,
+// boolean attributes (true/false), and any other attribute (set when not
+// null/undefined/false). children: nodes, strings (as text), arrays, or
+// null/false (skipped).
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'value') el.value = v;
+      else if (k === 'checked') el.checked = !!v;
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+// Avatar colours come from a fixed palette of CSS classes (the CSP forbids
+// inline style attributes in markup, and classes keep the look in the CSS).
+export function avatar(profile, size = '') {
+  const name = (profile && (profile.display_name || profile.handle)) || '?';
+  const letters = initials(name);
+  const key = (profile && (profile.handle || profile.id)) || name;
+  let hash = 0;
+  for (const ch of key) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return h('span', { class: `avatar av${hash % 8} ${size}`, 'aria-hidden': 'true' }, letters);
+}
+
+function initials(name) {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const first = [...(parts[0] || '?')][0] || '?';
+  const second = parts.length > 1 ? [...parts[parts.length - 1]][0] : '';
+  return (first + second).toUpperCase();
+}
+
+export function displayName(p) {
+  return (p && (p.display_name || p.handle)) || 'Someone';
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+// shortTime is a time for today, a date otherwise: what a conversation list shows.
+export function shortTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return timeFmt.format(d);
+  return dayFmt.format(d);
+}
+
+export function clockTime(iso) {
+  return iso ? timeFmt.format(new Date(iso)) : '';
+}
+
+export function fullTime(iso) {
+  return iso ? fullFmt.format(new Date(iso)) : '';
+}
+
+export function debounce(fn, ms) {
+  let t = 0;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}

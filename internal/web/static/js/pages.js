@@ -1,0 +1,250 @@
+// The single-column pages: log in, sign up, profile, settings, not found.
+// Each returns a view: { el, title?, focus?(), destroy?() }.
+
+import { APIError } from './api.js';
+import { h, avatar, displayName } from './dom.js';
+
+function field(id, label, input, hint) {
+  input.id = id;
+  const hintEl = hint ? h('p', { class: 'hint', id: id + '-hint' }, hint) : null;
+  if (hintEl) input.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), input, hintEl);
+}
+
+function errorBox() {
+  return h('p', { class: 'form-error', role: 'alert' });
+}
+
+// busy disables a form's controls while a call runs and shows errors in box.
+async function busy(form, box, fn) {
+  box.textContent = '';
+  const controls = [...form.querySelectorAll('button, input, textarea, select')];
+  controls.forEach((c) => { c.dataset.wasDisabled = c.disabled ? '1' : ''; c.disabled = true; });
+  try {
+    await fn();
+  } catch (e) {
+    box.textContent = e.message || 'Something went wrong.';
+  } finally {
+    controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === '1'; });
+  }
+}
+
+export function login(app) {
+  const handle = h('input', { type: 'text', name: 'handle', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const err = errorBox();
+  const form = h('form', { class: 'stack', novalidate: true },
+    field('login-handle', 'Handle', handle),
+    field('login-password', 'Password', password),
+    err,
+    h('button', { type: 'submit', class: 'btn primary wide' }, 'Log in'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(form, err, async () => {
+      if (!handle.value.trim() || !password.value) throw new Error('Enter your handle and password.');
+      await app.api.login(handle.value.trim().replace(/^@/, ''), password.value);
+      await app.afterLogin();
+    });
+  });
+  const el = authPage('Log in to Parley', app.notice, form,
+    h('p', { class: 'muted center' }, 'New to Parley? ', h('a', { href: '/signup' }, 'Create an account')));
+  return { el, title: 'Log in', focus: () => handle.focus() };
+}
+
+export function signup(app) {
+  const handle = h('input', { type: 'text', name: 'handle', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', pattern: '[A-Za-z0-9_]{3,30}', maxlength: '30' });
+  const name = h('input', { type: 'text', name: 'display_name', autocomplete: 'name', maxlength: '64' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: '8' });
+  const err = errorBox();
+  const form = h('form', { class: 'stack', novalidate: true },
+    field('signup-handle', 'Handle', handle, '3 to 30 letters, digits or _. People find you by it.'),
+    field('signup-name', 'Display name (optional)', name),
+    field('signup-password', 'Password', password, 'At least 8 characters.'),
+    err,
+    h('button', { type: 'submit', class: 'btn primary wide' }, 'Create account'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(form, err, async () => {
+      const hd = handle.value.trim().replace(/^@/, '').toLowerCase();
+      await app.api.signup(hd, password.value, name.value.trim());
+      await app.api.login(hd, password.value);
+      await app.afterLogin();
+    });
+  });
+  const el = authPage('Create your Parley account', '', form,
+    h('p', { class: 'muted center' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
+  return { el, title: 'Sign up', focus: () => handle.focus() };
+}
+
+function authPage(title, notice, form, footer) {
+  return h('section', { class: 'page narrow auth' },
+    h('div', { class: 'card' },
+      h('div', { class: 'auth-logo', 'aria-hidden': 'true' }, 'P'),
+      h('h1', null, title),
+      notice ? h('p', { class: 'notice', role: 'status' }, notice) : null,
+      form,
+      footer));
+}
+
+export function profile(app, handle) {
+  const body = h('div', { class: 'card profile', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'));
+  const el = h('section', { class: 'page narrow' }, body);
+  const view = { el, title: '@' + handle, destroy() { this.gone = true; } };
+
+  const load = async () => {
+    let p;
+    try {
+      p = await app.api.profile(handle);
+    } catch (e) {
+      if (view.gone) return;
+      body.removeAttribute('aria-busy');
+      body.replaceChildren(
+        h('h1', null, e instanceof APIError && e.status === 404 ? 'This account doesn’t exist' : 'Could not load this profile'),
+        h('p', { class: 'muted' }, e instanceof APIError && e.status === 404 ? `No one is called @${handle}.` : e.message),
+        h('a', { class: 'btn', href: '/inbox' }, 'Back to messages'));
+      return;
+    }
+    if (view.gone) return;
+    render(p);
+  };
+
+  const render = (p) => {
+    const a = p.account;
+    const self = a.id === app.me.id;
+    app.setTitle(`${displayName(a)} (@${a.handle})`);
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const act = (fn) => async (e) => {
+      const b = e.currentTarget;
+      b.disabled = true;
+      err.textContent = '';
+      try {
+        await fn();
+        await load();
+      } catch (x) {
+        err.textContent = x.message;
+        b.disabled = false;
+      }
+    };
+    const message = async (e) => {
+      const b = e.currentTarget;
+      b.disabled = true;
+      err.textContent = '';
+      try {
+        const r = await app.api.openConversation([a.handle]);
+        app.store.upsert(r.conversation);
+        app.navigate('/c/' + r.conversation.id);
+      } catch (x) {
+        err.textContent = x.message;
+        b.disabled = false;
+      }
+    };
+    let actions;
+    if (self) {
+      actions = h('div', { class: 'actions-row' }, h('a', { class: 'btn', href: '/settings' }, 'Edit profile'));
+    } else {
+      const reasonId = 'message-reason';
+      let reason = '';
+      if (!p.can_message) {
+        reason = p.blocked_by_me
+          ? `You blocked @${a.handle}. Unblock them to send a message.`
+          : `@${a.handle} isn’t accepting messages from you.`;
+      }
+      actions = h('div', { class: 'actions-row' },
+        h('button', { type: 'button', class: 'btn primary', id: 'message-button', disabled: !p.can_message, 'aria-describedby': reason ? reasonId : null, onclick: message }, 'Message'),
+        p.blocked_by_me ? null : h('button', { type: 'button', class: p.followed_by_me ? 'btn' : 'btn dark', 'aria-pressed': String(!!p.followed_by_me), onclick: act(() => app.api.follow(a.handle, !p.followed_by_me)) },
+          p.followed_by_me ? 'Unfollow' : 'Follow'),
+        h('button', { type: 'button', class: 'btn danger-outline', onclick: act(() => app.api.block(a.handle, !p.blocked_by_me)) },
+          p.blocked_by_me ? 'Unblock' : 'Block'),
+        reason ? h('p', { class: 'reason', id: reasonId }, reason) : null);
+    }
+    body.removeAttribute('aria-busy');
+    body.replaceChildren(
+      h('div', { class: 'profile-head' },
+        avatar(a, 'xl'),
+        h('div', { class: 'profile-names' },
+          h('h1', null, displayName(a)),
+          h('p', { class: 'handle' }, '@' + a.handle,
+            p.follows_me && !self ? h('span', { class: 'pill' }, 'Follows you') : null,
+            a.kind === 'brand' ? h('span', { class: 'pill brand' }, 'Brand') : null))),
+      a.bio ? h('p', { class: 'bio' }, a.bio) : (self ? h('p', { class: 'bio muted' }, 'No bio yet.') : null),
+      h('p', { class: 'counts' },
+        h('span', null, h('strong', null, String(p.followers_count)), p.followers_count === 1 ? ' follower' : ' followers'),
+        h('span', null, h('strong', null, String(p.following_count)), ' following')),
+      actions,
+      err);
+  };
+
+  load();
+  return view;
+}
+
+export function settings(app) {
+  const me = app.me;
+  const s = app.settings || { allow_incoming: 'everyone', read_receipts: true };
+  const name = h('input', { type: 'text', maxlength: '64', value: me.display_name || '', autocomplete: 'name' });
+  const bio = h('textarea', { rows: '3', maxlength: '300' });
+  bio.value = me.bio || '';
+  const bioCount = h('span', { class: 'hint counter-inline', 'aria-live': 'polite' });
+  const countBio = () => { bioCount.textContent = `${[...bio.value].length} / 300`; };
+  bio.addEventListener('input', countBio);
+  countBio();
+  const choices = [
+    ['everyone', 'Everyone', 'People you don’t follow land in Requests.'],
+    ['following', 'People I follow', 'Others cannot start a conversation with you.'],
+    ['nobody', 'Nobody', 'No one can start a new conversation with you.'],
+  ];
+  const radios = choices.map(([v, label, hint]) => {
+    const id = 'allow-' + v;
+    return h('div', { class: 'choice' },
+      h('input', { type: 'radio', name: 'allow_incoming', id, value: v, checked: s.allow_incoming === v, 'aria-describedby': id + '-hint' }),
+      h('label', { for: id }, h('span', { class: 'choice-label' }, label), h('span', { class: 'hint', id: id + '-hint' }, hint)));
+  });
+  const receipts = h('input', { type: 'checkbox', id: 'read-receipts', checked: s.read_receipts, 'aria-describedby': 'read-receipts-hint' });
+  const err = errorBox();
+  const ok = h('p', { class: 'form-ok', role: 'status' });
+  const form = h('form', { class: 'stack' },
+    h('fieldset', null, h('legend', null, 'Profile'),
+      h('p', { class: 'muted' }, '@' + me.handle),
+      field('settings-name', 'Display name', name),
+      h('div', { class: 'field' }, h('label', { for: 'settings-bio', class: 'field-label' }, 'Bio'), bio, bioCount)),
+    h('fieldset', null, h('legend', null, 'Who can message you'), radios),
+    h('fieldset', null, h('legend', null, 'Privacy'),
+      h('div', { class: 'choice' }, receipts,
+        h('label', { for: 'read-receipts' }, h('span', { class: 'choice-label' }, 'Send read receipts'),
+          h('span', { class: 'hint', id: 'read-receipts-hint' }, 'When off, people don’t see when you’ve read their messages, and you don’t see theirs.')))),
+    err, ok,
+    h('div', { class: 'actions-row' },
+      h('button', { type: 'submit', class: 'btn primary' }, 'Save changes'),
+      h('button', { type: 'button', class: 'btn ghost', onclick: () => app.logout() }, 'Log out')));
+  bio.id = 'settings-bio';
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    ok.textContent = '';
+    busy(form, err, async () => {
+      const allow = form.querySelector('input[name=allow_incoming]:checked');
+      const r = await app.api.updateMe({
+        display_name: name.value.trim(),
+        bio: bio.value,
+        allow_incoming: allow ? allow.value : undefined,
+        read_receipts: receipts.checked,
+      });
+      app.me = r.account;
+      app.settings = r.settings;
+      app.renderTopbar();
+      app.updateNav({ name: 'settings' });
+      ok.textContent = 'Saved.';
+    });
+  });
+  const el = h('section', { class: 'page narrow' },
+    h('div', { class: 'card' }, h('h1', null, 'Settings'), form));
+  return { el, title: 'Settings' };
+}
+
+export function notFound(app) {
+  const el = h('section', { class: 'page narrow' },
+    h('div', { class: 'card' },
+      h('h1', null, 'Page not found'),
+      h('p', { class: 'muted' }, 'There is nothing at this address.'),
+      h('a', { class: 'btn primary', href: app.me ? '/inbox' : '/login' }, app.me ? 'Go to messages' : 'Log in')));
+  return { el, title: 'Not found' };
+}
