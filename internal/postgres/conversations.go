@@ -1,0 +1,456 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// lockConversation takes, once per transaction, the locks that every write to
+// a conversation takes, always in the same order: first the conversation row,
+// then the event-log counter rows of its members in user-id order.
+//
+// Why: a change to a conversation appends events to several members' logs,
+// and AppendEvent locks each log's counter row until commit. Two transactions
+// that lock two users' counters in opposite orders (alice then bob in a direct
+// conversation, bob then alice in a group) would deadlock, and PostgreSQL
+// would abort one of them after deadlock_timeout. Taking the conversation row
+// first serialises the writers of one conversation, and taking all member
+// counters at once, sorted, gives writers of different conversations one
+// global order; later AppendEvent calls find their locks already held.
+//
+// It returns ENOTFOUND if the conversation does not exist.
+func (t *tx) lockConversation(ctx context.Context, conversationID string) error {
+	if t.locked[conversationID] {
+		return nil
+	}
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID).Scan(&n)
+	if err != nil {
+		return wrap(err, "conversation")
+	}
+	if err := t.lockLogs(ctx, conversationID); err != nil {
+		return err
+	}
+	if t.locked == nil {
+		t.locked = make(map[string]bool)
+	}
+	t.locked[conversationID] = true
+	return nil
+}
+
+// lockLogs locks the event-log counters of a conversation's members in
+// user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
+// them).
+func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
+	_, err := t.tx.Exec(ctx, `
+		SELECT count(*) FROM (
+			SELECT 1 FROM event_logs
+			WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+			ORDER BY user_id FOR NO KEY UPDATE
+		) l`, conversationID)
+	return wrap(err, "event logs")
+}
+
+// lockMessageConversation is lockConversation for the conversation of a
+// message; it returns that conversation's id, or ENOTFOUND.
+func (t *tx) lockMessageConversation(ctx context.Context, messageID string) (string, error) {
+	var cid string
+	err := t.tx.QueryRow(ctx, `SELECT conversation_id FROM messages WHERE id = $1`, messageID).Scan(&cid)
+	if err != nil {
+		return "", wrap(err, "message")
+	}
+	return cid, t.lockConversation(ctx, cid)
+}
+
+// directKey names a pair of users independently of their order.
+func directKey(members []dm.Membership) string {
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.UserID
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ":")
+}
+
+// CreateConversation inserts the conversation and its members. A direct
+// conversation carries direct_key, whose unique index makes a second direct
+// conversation for the same pair impossible even when two nodes race: the
+// second INSERT waits for the first to commit, then does nothing, and the
+// caller gets ECONFLICT (and can read the winner's id).
+func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members []dm.Membership) error {
+	var key *string
+	if c.Kind == dm.ConversationDirect {
+		k := directKey(members)
+		key = &k
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	var n int
+	err := t.tx.QueryRow(ctx, `
+		WITH c AS (
+			INSERT INTO conversations (id, kind, title, created_at, updated_at, direct_key)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT DO NOTHING RETURNING id
+		) SELECT count(*) FROM c`, c.ID, c.Kind, c.Title, c.CreatedAt, c.UpdatedAt, key).Scan(&n)
+	if err != nil {
+		return wrap(err, "conversation")
+	}
+	if n == 0 {
+		if key != nil {
+			return dm.Errorf(dm.ECONFLICT, "These two people already have a direct conversation.")
+		}
+		return dm.Errorf(dm.ECONFLICT, "conversation %s already exists", c.ID)
+	}
+	if len(members) > 0 {
+		if err := t.insertMembers(ctx, c, members); err != nil {
+			return err
+		}
+	}
+	// The new row is locked by its INSERT; lock the members' logs too, in
+	// order, for the events that follow.
+	if err := t.lockLogs(ctx, c.ID); err != nil {
+		return err
+	}
+	if t.locked == nil {
+		t.locked = make(map[string]bool)
+	}
+	t.locked[c.ID] = true
+	return nil
+}
+
+// insertMembers inserts members in the given order with one statement.
+func (t *tx) insertMembers(ctx context.Context, c *dm.Conversation, members []dm.Membership) error {
+	n := len(members)
+	users, roles, statuses := make([]string, n), make([]string, n), make([]string, n)
+	muted, archived := make([]bool, n), make([]bool, n)
+	read, cleared := make([]int64, n), make([]int64, n)
+	joined := make([]time.Time, n)
+	for i, m := range members {
+		users[i], roles[i], statuses[i] = m.UserID, m.Role, m.Status
+		muted[i], archived[i] = m.Muted, m.Archived
+		read[i], cleared[i] = m.LastReadSeq, m.ClearedSeq
+		joined[i] = m.JoinedAt
+		if joined[i].IsZero() {
+			joined[i] = c.CreatedAt
+		}
+	}
+	tag, err := t.tx.Exec(ctx, `
+		INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
+			last_read_seq, cleared_seq, hidden, joined_at, sort_at)
+		SELECT $1, u.user_id, u.role, u.status, u.muted, u.archived,
+			u.last_read_seq, u.cleared_seq, u.cleared_seq > 0, u.joined_at, $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[],
+			$8::bigint[], $9::bigint[], $10::timestamptz[])
+			WITH ORDINALITY AS u(user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, n)
+		ORDER BY u.n
+		ON CONFLICT DO NOTHING`,
+		c.ID, c.UpdatedAt, users, roles, statuses, muted, archived, read, cleared, joined)
+	if err != nil {
+		return wrap(err, "member")
+	}
+	if int(tag.RowsAffected()) != n {
+		return dm.Errorf(dm.ECONFLICT, "a member is listed twice")
+	}
+	return nil
+}
+
+func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
+	key := directKey([]dm.Membership{{UserID: aID}, {UserID: bID}})
+	var id string
+	err := t.tx.QueryRow(ctx, `SELECT id FROM conversations WHERE direct_key = $1`, key).Scan(&id)
+	return id, wrap(err, "direct conversation")
+}
+
+func (t *tx) Conversation(ctx context.Context, id, userID string) (*dm.Conversation, error) {
+	cs, err := t.views(ctx, userID, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, dm.Errorf(dm.ENOTFOUND, "conversation %s not found", id)
+	}
+	return &cs[0], nil
+}
+
+// folderWhere returns a folder's condition on members (m); each matches the
+// predicate of one partial index of the migrations, so a page of a folder is
+// one range scan, whatever the number of the user's conversations.
+func folderWhere(folder string) (string, bool) {
+	switch folder {
+	case dm.FolderInbox:
+		return `m.status = 'accepted' AND NOT m.archived AND NOT m.hidden`, true
+	case dm.FolderRequests:
+		return `m.status = 'request' AND NOT m.hidden`, true
+	case dm.FolderArchived:
+		return `m.archived AND NOT m.hidden`, true
+	}
+	return "", false
+}
+
+// Conversations pages a folder by (sort_at, conversation_id) descending; the
+// cursor is the last row's key, "microseconds:id".
+func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, limit int) ([]dm.Conversation, string, error) {
+	where, ok := folderWhere(folder)
+	if !ok {
+		return nil, "", dm.Errorf(dm.EINVALID, "Unknown folder %q.", folder)
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	args := []any{userID, limit + 1}
+	if cursor != "" {
+		us, id, ok := strings.Cut(cursor, ":")
+		n, err := strconv.ParseInt(us, 10, 64)
+		if !ok || err != nil || id == "" {
+			return nil, "", dm.Errorf(dm.EINVALID, "Bad cursor.")
+		}
+		where += ` AND (m.sort_at, m.conversation_id) < ($3, $4)`
+		args = append(args, time.UnixMicro(n).UTC(), id)
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT m.conversation_id, m.sort_at FROM members m
+		WHERE m.user_id = $1 AND `+where+`
+		ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, "", wrap(err, "conversations")
+	}
+	var ids []string
+	var keys []time.Time
+	for rows.Next() {
+		var id string
+		var key time.Time
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return nil, "", wrap(err, "conversations")
+		}
+		ids = append(ids, id)
+		keys = append(keys, key)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "conversations")
+	}
+	next := ""
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = fmt.Sprintf("%d:%s", keys[limit-1].UnixMicro(), ids[limit-1])
+	}
+	cs, err := t.views(ctx, userID, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	return cs, next, nil
+}
+
+// views builds the conversations ids as member userID sees them, in the order
+// of ids, leaving out those userID is not a member of. It runs a fixed
+// number of queries however many ids there are.
+func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conversation, error) {
+	if len(ids) == 0 {
+		return []dm.Conversation{}, nil
+	}
+	// The unread count walks the (conversation_id, seq) index from the
+	// member's read marker; the newest message's id is kept on the
+	// conversation row.
+	rows, err := t.tx.Query(ctx, `
+		SELECT c.id, c.kind, c.title, c.created_at, c.updated_at, c.last_seq, coalesce(c.last_message_id, ''),
+			m.status, m.muted, m.archived, m.last_read_seq, m.cleared_seq,
+			(SELECT count(*) FROM messages x
+			 WHERE x.conversation_id = c.id AND x.seq > greatest(m.last_read_seq, m.cleared_seq)
+			   AND x.sender_id <> m.user_id AND NOT x.deleted
+			   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = x.id AND h.user_id = m.user_id))
+		FROM members m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.user_id = $1 AND m.conversation_id = ANY($2)`, userID, ids)
+	if err != nil {
+		return nil, wrap(err, "conversation")
+	}
+	byID := make(map[string]*dm.Conversation, len(ids))
+	var lastIDs []string
+	for rows.Next() {
+		var c dm.Conversation
+		var lastSeq, cleared int64
+		var lastID string
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Title, &c.CreatedAt, &c.UpdatedAt, &lastSeq, &lastID,
+			&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &cleared, &c.UnreadCount); err != nil {
+			rows.Close()
+			return nil, wrap(err, "conversation")
+		}
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		c.Members = []dm.Member{}
+		if lastID != "" && lastSeq > cleared {
+			lastIDs = append(lastIDs, lastID)
+		}
+		byID[c.ID] = &c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "conversation")
+	}
+	if len(byID) == 0 {
+		return []dm.Conversation{}, nil
+	}
+	present := make([]string, 0, len(byID))
+	for id := range byID {
+		present = append(present, id)
+	}
+
+	rows, err = t.tx.Query(ctx, `
+		SELECT m.conversation_id, a.id, a.handle, a.display_name, m.role
+		FROM members m JOIN accounts a ON a.id = m.user_id
+		WHERE m.conversation_id = ANY($1)
+		ORDER BY m.conversation_id, m.joined_at, m.ord`, present)
+	if err != nil {
+		return nil, wrap(err, "members")
+	}
+	for rows.Next() {
+		var cid string
+		var mb dm.Member
+		if err := rows.Scan(&cid, &mb.ID, &mb.Handle, &mb.DisplayName, &mb.Role); err != nil {
+			rows.Close()
+			return nil, wrap(err, "members")
+		}
+		c := byID[cid]
+		c.Members = append(c.Members, mb)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "members")
+	}
+
+	if len(lastIDs) > 0 {
+		msgs, err := t.queryMessages(ctx, userID, `WHERE x.id = ANY($1)`, lastIDs)
+		if err != nil {
+			return nil, err
+		}
+		for i := range msgs {
+			byID[msgs[i].ConversationID].LastMessage = &msgs[i]
+		}
+	}
+
+	out := make([]dm.Conversation, 0, len(byID))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// SetTitle renames a conversation and moves it to the top of its members'
+// folders, since at becomes its UpdatedAt (the folder order).
+func (t *tx) SetTitle(ctx context.Context, conversationID, title string, at time.Time) error {
+	if err := t.lockConversation(ctx, conversationID); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `
+		WITH c AS (UPDATE conversations SET title = $2, updated_at = $3 WHERE id = $1)
+		UPDATE members SET sort_at = $3 WHERE conversation_id = $1`, conversationID, title, at)
+	return wrap(err, "conversation")
+}
+
+// Members.
+
+const membershipCols = `m.conversation_id, m.user_id, m.role, m.status, m.muted, m.archived,
+	m.last_read_seq, m.cleared_seq, m.joined_at`
+
+func scanMembership(row pgx.Row) (*dm.Membership, error) {
+	var m dm.Membership
+	if err := row.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
+		&m.LastReadSeq, &m.ClearedSeq, &m.JoinedAt); err != nil {
+		return nil, err
+	}
+	m.JoinedAt = m.JoinedAt.UTC()
+	return &m, nil
+}
+
+func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+membershipCols+` FROM members m
+		WHERE m.conversation_id = $1 ORDER BY m.joined_at, m.ord`, conversationID)
+	if err != nil {
+		return nil, wrap(err, "members")
+	}
+	defer rows.Close()
+	out := []dm.Membership{}
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, wrap(err, "members")
+		}
+		out = append(out, *m)
+	}
+	return out, wrap(rows.Err(), "members")
+}
+
+func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
+	m, err := scanMembership(t.tx.QueryRow(ctx, `SELECT `+membershipCols+` FROM members m
+		WHERE m.conversation_id = $1 AND m.user_id = $2`, conversationID, userID))
+	return m, wrap(err, "membership")
+}
+
+func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
+	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
+		return err
+	}
+	if m.JoinedAt.IsZero() {
+		m.JoinedAt = time.Now().UTC()
+	}
+	tag, err := t.tx.Exec(ctx, `
+		INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
+			last_read_seq, cleared_seq, hidden, joined_at, sort_at)
+		SELECT c.id, $2, $3, $4, $5, $6, $7, $8, $8 > 0 AND $8 >= c.last_seq, $9, c.updated_at
+		FROM conversations c WHERE c.id = $1
+		ON CONFLICT DO NOTHING`,
+		m.ConversationID, m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.JoinedAt)
+	if err != nil {
+		return wrap(err, "member")
+	}
+	if tag.RowsAffected() == 0 {
+		return dm.Errorf(dm.ECONFLICT, "%s is already a member", m.UserID)
+	}
+	// The newcomer's events follow: lock their log too.
+	return t.lockLogs(ctx, m.ConversationID)
+}
+
+// UpdateMembership also recomputes hidden: a member who cleared up to the
+// newest message has the conversation in no folder.
+func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
+	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
+		return err
+	}
+	tag, err := t.tx.Exec(ctx, `
+		UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,
+			hidden = $7 > 0 AND $7 >= c.last_seq
+		FROM conversations c
+		WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2`,
+		m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq)
+	if err != nil {
+		return wrap(err, "membership")
+	}
+	if tag.RowsAffected() == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "%s is not a member of %s", m.UserID, m.ConversationID)
+	}
+	return nil
+}
+
+func (t *tx) RemoveMembership(ctx context.Context, conversationID, userID string) error {
+	if err := t.lockConversation(ctx, conversationID); err != nil {
+		return err
+	}
+	tag, err := t.tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = $2`, conversationID, userID)
+	if err != nil {
+		return wrap(err, "membership")
+	}
+	if tag.RowsAffected() == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "%s is not a member of %s", userID, conversationID)
+	}
+	return nil
+}

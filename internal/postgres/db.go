@@ -1,0 +1,201 @@
+// Package postgres is the PostgreSQL Store: the scale-out backend that several
+// stateless Parley nodes share. It passes the same conformance suite
+// (internal/storetest) as the default SQLite store.
+//
+// Backups are PostgreSQL's own: pg_dump for a logical copy, or base backups
+// with WAL archiving for point-in-time recovery (docs/deployment.md).
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+var _ dm.Store = (*DB)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a pool of connections to one PostgreSQL database (or schema: a
+// search_path parameter in the URL is honoured).
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string) and applies the migrations it has not applied yet.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	db := &DB{pool: pool}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// migration is one numbered file of migrations/.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("postgres: migration %s: name must start with a number and _", base)
+		}
+		b, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("postgres: two migrations numbered %d", ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies each pending migration in its own transaction. Several
+// nodes may start at the same moment on one database: each migration
+// transaction first takes a transaction-scoped advisory lock (keyed by the
+// schema, so that schemas of one database do not wait for each other), then
+// checks whether the migration is already recorded. The second node therefore
+// waits for the first to commit and then skips what it applied.
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('parley.migrate.' || current_schema()))`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version    integer PRIMARY KEY,
+				name       text NOT NULL,
+				applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+				return err
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
+				return err
+			}
+			if done {
+				return nil
+			}
+			// No arguments: pgx sends the file with the simple protocol,
+			// which accepts several statements.
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// Update runs fn in one READ COMMITTED transaction. PostgreSQL takes
+// concurrent writers, so there is no batching: each call commits on its own.
+// The counters that must stay gap-free and ordered (message seq, event seq)
+// are safe at this isolation level because they are taken under row locks
+// (see InsertMessage and AppendEvent).
+func (db *DB) Update(ctx context.Context, fn func(tx dm.Tx) error) error {
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+}
+
+// View runs fn in a REPEATABLE READ, read-only transaction: every query of fn
+// sees the same snapshot.
+func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(tx dm.Tx) error) error {
+	ptx, err := db.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	// Rollback after Commit is a no-op; it matters when fn fails or panics.
+	defer ptx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&tx{tx: ptx}); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Close closes every connection of the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// PostgreSQL error codes (SQLSTATE) that have a domain meaning.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+)
+
+// wrap turns a driver error into a domain error where one applies: no row is
+// ENOTFOUND, a unique violation ECONFLICT, a missing referenced row
+// ENOTFOUND. Everything else stays internal, with what failed in front.
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return dm.Errorf(dm.ENOTFOUND, "%s not found", what)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case codeUniqueViolation:
+			return dm.Errorf(dm.ECONFLICT, "%s already exists", what)
+		case codeForeignKeyViolation:
+			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
+		}
+	}
+	return fmt.Errorf("postgres: %s: %w", what, err)
+}

@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+const messageSelect = `SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
+	x.text, x.reply_to, x.created_at, x.edited_at, x.deleted
+	FROM messages x JOIN accounts a ON a.id = x.sender_id `
+
+// queryMessages runs messageSelect with a WHERE (and ORDER BY) tail and
+// attaches the reactions as viewerID sees them.
+func (t *tx) queryMessages(ctx context.Context, viewerID, tail string, args ...any) ([]dm.Message, error) {
+	rows, err := t.tx.Query(ctx, messageSelect+tail, args...)
+	if err != nil {
+		return nil, wrap(err, "messages")
+	}
+	out := []dm.Message{}
+	for rows.Next() {
+		var m dm.Message
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
+			&m.Text, &m.ReplyTo, &m.CreatedAt, &m.EditedAt, &m.Deleted); err != nil {
+			rows.Close()
+			return nil, wrap(err, "messages")
+		}
+		m.CreatedAt = m.CreatedAt.UTC()
+		if m.EditedAt != nil {
+			e := m.EditedAt.UTC()
+			m.EditedAt = &e
+		}
+		m.Reactions = []dm.Reaction{}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "messages")
+	}
+	if err := t.loadReactions(ctx, viewerID, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadReactions fills msgs' reactions with one query: per emoji, the count
+// and whether viewerID is among the reactors, emoji in order of first use.
+func (t *tx) loadReactions(ctx context.Context, viewerID string, msgs []dm.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(msgs))
+	at := make(map[string]int, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+		at[m.ID] = i
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT message_id, emoji, count(*), bool_or(user_id = $2)
+		FROM reactions WHERE message_id = ANY($1)
+		GROUP BY message_id, emoji
+		ORDER BY message_id, min(id)`, ids, viewerID)
+	if err != nil {
+		return wrap(err, "reactions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid string
+		var r dm.Reaction
+		if err := rows.Scan(&mid, &r.Emoji, &r.Count, &r.Me); err != nil {
+			return wrap(err, "reactions")
+		}
+		m := &msgs[at[mid]]
+		m.Reactions = append(m.Reactions, r)
+	}
+	return wrap(rows.Err(), "reactions")
+}
+
+// InsertMessage appends m to its conversation.
+//
+// The seq comes from `UPDATE conversations SET last_seq = last_seq + 1 ...
+// RETURNING last_seq` on the conversation row, under the row lock that
+// lockConversation took first. This keeps seqs gap-free and in commit order
+// under any number of concurrent writers on any number of nodes:
+//   - the row lock is held until commit or rollback, so a second writer of
+//     the same conversation waits, and at READ COMMITTED PostgreSQL then
+//     re-reads the row's newest committed version: it gets N+1, never N again;
+//   - seq N+1 can only be taken after the transaction holding N has
+//     committed, so a reader never sees N+1 before N;
+//   - a rollback undoes the increment with the rest, so it leaves no gap
+//     (a PostgreSQL sequence would: nextval is never rolled back, and its
+//     values commit in any order).
+//
+// The unique (conversation_id, seq) index is a second guard. A duplicate id
+// or client_id is ECONFLICT; ON CONFLICT DO NOTHING reports it without
+// aborting the transaction, and the increment is then undone by hand (safe:
+// this transaction still holds the row lock, so nobody saw it).
+func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) error {
+	if m.ID == "" {
+		m.ID = dm.NewID()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now().UTC()
+	}
+	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
+		return err
+	}
+	var cid *string
+	if clientID != "" {
+		cid = &clientID
+	}
+	var seq int64
+	var inserted bool
+	var oldUpdated time.Time
+	var oldLast *string
+	err := t.tx.QueryRow(ctx, `
+		WITH o AS (
+			SELECT updated_at, last_message_id FROM conversations WHERE id = $2
+		), s AS (
+			UPDATE conversations SET last_seq = last_seq + 1, last_message_id = $1, updated_at = $8
+			WHERE id = $2 RETURNING last_seq
+		), ins AS (
+			INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
+			SELECT $1, $2, s.last_seq, $3, $4, $5, $6, $8, $7, $9 FROM s
+			ON CONFLICT DO NOTHING RETURNING seq
+		), mb AS (
+			UPDATE members SET sort_at = $8, hidden = false FROM ins WHERE members.conversation_id = $2
+		)
+		SELECT s.last_seq, EXISTS (SELECT 1 FROM ins), o.updated_at, o.last_message_id FROM s, o`,
+		m.ID, m.ConversationID, m.Sender.ID, m.Text, m.ReplyTo, cid, m.EditedAt, m.CreatedAt, m.Deleted).
+		Scan(&seq, &inserted, &oldUpdated, &oldLast)
+	if err != nil {
+		return wrap(err, "message")
+	}
+	if !inserted {
+		if _, err := t.tx.Exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1, last_message_id = $2, updated_at = $3
+			WHERE id = $1`, m.ConversationID, oldLast, oldUpdated); err != nil {
+			return wrap(err, "message")
+		}
+		return dm.Errorf(dm.ECONFLICT, "message %s or its client_id already exists", m.ID)
+	}
+	m.Seq = seq
+	if m.Reactions == nil {
+		m.Reactions = []dm.Reaction{}
+	}
+	return nil
+}
+
+func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
+	ms, err := t.queryMessages(ctx, senderID, `WHERE x.sender_id = $1 AND x.client_id = $2`, senderID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, dm.Errorf(dm.ENOTFOUND, "message not found")
+	}
+	return &ms[0], nil
+}
+
+func (t *tx) Message(ctx context.Context, id, viewerID string) (*dm.Message, error) {
+	ms, err := t.queryMessages(ctx, viewerID, `WHERE x.id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, dm.Errorf(dm.ENOTFOUND, "message %s not found", id)
+	}
+	return &ms[0], nil
+}
+
+// Messages is one backward range scan of the (conversation_id, seq) index.
+func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]dm.Message, error) {
+	if beforeSeq <= 0 {
+		beforeSeq = math.MaxInt64
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	return t.queryMessages(ctx, viewerID, `
+		WHERE x.conversation_id = $1 AND x.seq < $3
+		  AND x.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = $1 AND user_id = $2), 0)
+		  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = x.id AND h.user_id = $2)
+		ORDER BY x.seq DESC LIMIT $4`, conversationID, viewerID, beforeSeq, limit)
+}
+
+func (t *tx) UpdateMessage(ctx context.Context, m *dm.Message) error {
+	if _, err := t.lockMessageConversation(ctx, m.ID); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `
+		WITH r AS (DELETE FROM reactions WHERE message_id = $1 AND $4)
+		UPDATE messages SET text = $2, edited_at = $3, deleted = $4 WHERE id = $1`,
+		m.ID, m.Text, m.EditedAt, m.Deleted)
+	if err != nil {
+		return wrap(err, "message")
+	}
+	if m.Deleted {
+		m.Reactions = []dm.Reaction{}
+	}
+	return nil
+}
+
+func (t *tx) HideMessage(ctx context.Context, messageID, userID string) error {
+	// INSERT ... SELECT: an unknown message inserts nothing instead of
+	// failing the transaction on the foreign key.
+	tag, err := t.tx.Exec(ctx, `
+		INSERT INTO hidden_messages (message_id, user_id) SELECT id, $2 FROM messages WHERE id = $1
+		ON CONFLICT DO NOTHING`, messageID, userID)
+	if err != nil {
+		return wrap(err, "message")
+	}
+	if tag.RowsAffected() == 0 {
+		return t.messageExists(ctx, messageID)
+	}
+	return nil
+}
+
+func (t *tx) messageExists(ctx context.Context, id string) error {
+	var ok bool
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return wrap(err, "message")
+	}
+	if !ok {
+		return dm.Errorf(dm.ENOTFOUND, "message %s not found", id)
+	}
+	return nil
+}
+
+func (t *tx) SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (bool, error) {
+	if _, err := t.lockMessageConversation(ctx, messageID); err != nil {
+		return false, err
+	}
+	q := `DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3`
+	if on {
+		q = `INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+	}
+	tag, err := t.tx.Exec(ctx, q, messageID, userID, emoji)
+	if err != nil {
+		return false, wrap(err, "reaction")
+	}
+	return tag.RowsAffected() == 1, nil
+}
