@@ -154,15 +154,18 @@ const (
 	EventConversationCreated  = "conversation.created"
 	EventConversationUpdated  = "conversation.updated"
 	EventConversationAccepted = "conversation.accepted"
-	EventMessageCreated       = "message.created"
-	EventMessageEdited        = "message.edited"
-	EventMessageDeleted       = "message.deleted"
-	EventReactionAdded        = "reaction.added"
-	EventReactionRemoved      = "reaction.removed"
-	EventReadUpdated          = "read.updated"
-	EventMemberAdded          = "member.added"
-	EventMemberRemoved        = "member.removed"
-	EventTyping               = "typing" // ephemeral: never stored, no Seq
+	// EventConversationDeleted tells the caller's own devices that they
+	// deleted a conversation for themself (an extension of the API's list).
+	EventConversationDeleted = "conversation.deleted"
+	EventMessageCreated      = "message.created"
+	EventMessageEdited       = "message.edited"
+	EventMessageDeleted      = "message.deleted"
+	EventReactionAdded       = "reaction.added"
+	EventReactionRemoved     = "reaction.removed"
+	EventReadUpdated         = "read.updated"
+	EventMemberAdded         = "member.added"
+	EventMemberRemoved       = "member.removed"
+	EventTyping              = "typing" // ephemeral: never stored, no Seq
 )
 
 // Event is one entry of a user's event log. Seq is per user, monotonic and

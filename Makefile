@@ -1,0 +1,36 @@
+# Parley: the two commands a newcomer needs are `make demo` and `make test`.
+GO ?= go
+
+.PHONY: demo serve test test-fast fuzz build bench screenshots
+
+## demo: run Parley with demo people and conversations on http://127.0.0.1:8080
+demo:
+	$(GO) run ./cmd/parley demo
+
+## serve: run Parley on an empty database in ./parley-data
+serve:
+	$(GO) run ./cmd/parley serve
+
+## build: a static binary (no cgo) in ./bin/parley
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/parley ./cmd/parley
+
+## test: vet, the whole suite under the race detector, and a short fuzz pass.
+## PostgreSQL/NATS tests run when PARLEY_TEST_POSTGRES / PARLEY_TEST_NATS are set;
+## browser tests run when Debian's chromium is installed.
+test:
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/parley
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+## test-fast: the suite without the race detector
+test-fast:
+	$(GO) test -count=1 ./...
+
+FUZZTIME ?= 30s
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/api
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateText$$' -fuzztime $(FUZZTIME) ./internal/dm
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateEmoji$$' -fuzztime $(FUZZTIME) ./internal/dm

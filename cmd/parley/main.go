@@ -1,0 +1,187 @@
+// Command parley runs the Parley direct-message server.
+//
+//	parley serve   run a server (SQLite by default; --postgres/--nats to scale out)
+//	parley demo    run a server with demo people, a brand and conversations
+//	parley backup  copy a SQLite database to a file, safely while it runs
+//	parley bench   drive a running server and measure it
+//	parley version print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: parley <command> [flags]
+
+Commands:
+  serve    run a server
+  demo     run a server with demo data and print how to log in
+  backup   copy the SQLite database to a file (safe while serving)
+  bench    measure a running server (see "parley bench -h")
+  version  print the version
+
+Run "parley <command> -h" for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr, false)
+	case "demo":
+		return serve(ctx, args[1:], stdout, stderr, true)
+	case "backup":
+		return backup(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return bench(ctx, args[1:], stdout, stderr)
+	case "version", "-v", "--version":
+		fmt.Fprintln(stdout, "parley", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// env returns the PARLEY_* variable or a default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string) {
+	cfg := &server.Config{}
+	defData := "./parley-data"
+	if demo {
+		defData = "./parley-demo-data"
+	}
+	fs.StringVar(&cfg.Addr, "addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "listen address (PARLEY_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", env("PARLEY_DATA", defData), "data folder for the SQLite database (PARLEY_DATA)")
+	fs.StringVar(&cfg.PostgresURL, "postgres", env("PARLEY_POSTGRES", ""), "PostgreSQL URL: store data there instead of SQLite (PARLEY_POSTGRES)")
+	fs.StringVar(&cfg.NATSURL, "nats", env("PARLEY_NATS", ""), "NATS URL: fan out events between nodes (PARLEY_NATS)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("PARLEY_DEBUG_ADDR", ""), "serve net/http/pprof on this address (PARLEY_DEBUG_ADDR; off by default)")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARLEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure, behind HTTPS (PARLEY_SECURE_COOKIES=true)")
+	rate := fs.String("rate-limit", env("PARLEY_RATE_LIMIT", "on"), "on, or off for benchmarks and load tests only (PARLEY_RATE_LIMIT)")
+	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	return cfg, rate, level
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, rate, level := serverFlags(fs, demo)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch *rate {
+	case "on":
+	case "off":
+		cfg.RateLimitOff = true
+	default:
+		return fmt.Errorf("--rate-limit is on or off, not %q", *rate)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
+	if demo {
+		if err := seedDemo(ctx, srv.Chat()); err != nil {
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("demo data: %w", err)
+		}
+		fmt.Fprintf(stdout, demoBanner, srv.URL(), srv.URL(), srv.URL())
+	} else {
+		fmt.Fprintf(stdout, "Parley %s on %s (Ctrl-C stops it)\n", version, srv.URL())
+	}
+	<-ctx.Done()
+	cfg.Logger.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+const demoBanner = `
+Parley demo is running at %s
+
+Open it in a browser and log in as one of these (password: parley-demo):
+  alice   bob   carol   dan          people who already talk to each other
+  acme    a brand with a customer-care inbox
+Two browsers (or a private window) let you chat with yourself.
+
+API:  curl -s -X POST %s/api/v1/sessions -d '{"handle":"alice","password":"parley-demo"}'
+Docs: %s/api/openapi.json
+Ctrl-C stops it.
+`
+
+func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("PARLEY_DATA", "./parley-data"), "data folder of the server (PARLEY_DATA)")
+	out := fs.String("out", "", "file to write the copy to (must not exist)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("backup needs --out FILE")
+	}
+	path := strings.TrimSuffix(*data, "/") + "/parley.db"
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database at %s", path)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s\n", path, *out)
+	return nil
+}

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+func (a *API) signup(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Handle      string `json:"handle"`
+		Password    string `json:"password"`
+		DisplayName string `json:"display_name"`
+		Kind        string `json:"kind"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind})
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"account": acc})
+}
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Handle   string `json:"handle"`
+		Password string `json:"password"`
+		// Cookie asks for an HttpOnly session cookie instead of a token in
+		// the body (the web app).
+		Cookie bool `json:"cookie"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	s, err := a.chat.Login(r.Context(), in.Handle, in.Password, remoteAddr(r))
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if in.Cookie {
+		a.setSessionCookie(w, s.Token, a.chat.SessionTTL())
+		writeJSON(w, http.StatusCreated, map[string]any{"account": s.Account, "csrf_token": chat.CSRFToken(s.Token)})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "account": s.Account})
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
+	if err := a.chat.Logout(r.Context(), au.Token); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if au.Cookie {
+		a.clearSessionCookie(w)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) writeMe(w http.ResponseWriter, au *Auth, acc *dm.Account, set dm.Settings) {
+	out := map[string]any{"account": acc, "settings": set}
+	if au.Cookie {
+		out["csrf_token"] = chat.CSRFToken(au.Token)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request, au *Auth) {
+	acc, set, err := a.chat.Me(r.Context(), au.Account)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.writeMe(w, au, acc, set)
+}
+
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
+	var in struct {
+		DisplayName   *string `json:"display_name"`
+		Bio           *string `json:"bio"`
+		AllowIncoming *string `json:"allow_incoming"`
+		ReadReceipts  *bool   `json:"read_receipts"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	acc, set, err := a.chat.UpdateMe(r.Context(), au.Account, chat.MeUpdate{
+		DisplayName: in.DisplayName, Bio: in.Bio, AllowIncoming: in.AllowIncoming, ReadReceipts: in.ReadReceipts,
+	})
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.writeMe(w, au, acc, set)
+}
+
+func (a *API) searchAccounts(w http.ResponseWriter, r *http.Request, au *Auth) {
+	q, n, err := page(r, "q")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	accs, err := a.chat.Search(r.Context(), au.Account, q, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": accs})
+}
+
+func (a *API) profile(w http.ResponseWriter, r *http.Request, au *Auth) {
+	h, err := pathValue(r, "handle")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p, err := a.chat.Profile(r.Context(), au.Account, h)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (a *API) follow(on bool) func(http.ResponseWriter, *http.Request, *Auth) {
+	return a.graphEdit(func(r *http.Request, au *Auth, h string) error {
+		return a.chat.Follow(r.Context(), au.Account, h, on)
+	})
+}
+
+func (a *API) block(on bool) func(http.ResponseWriter, *http.Request, *Auth) {
+	return a.graphEdit(func(r *http.Request, au *Auth, h string) error {
+		return a.chat.Block(r.Context(), au.Account, h, on)
+	})
+}
+
+func (a *API) graphEdit(fn func(*http.Request, *Auth, string) error) func(http.ResponseWriter, *http.Request, *Auth) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
+		h, err := pathValue(r, "handle")
+		if err == nil {
+			err = fn(r, au, h)
+		}
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request, *Auth) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
+		h, err := pathValue(r, "handle")
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		cursor, n, err := page(r, "cursor")
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		accs, next, err := a.chat.Followers(r.Context(), h, following, cursor, n)
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"accounts": accs, "next_cursor": next})
+	}
+}

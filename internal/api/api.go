@@ -1,0 +1,183 @@
+// Package api is Parley's HTTP JSON API (../shared/API.md): one route table,
+// thin handlers that decode, call internal/chat and encode.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/metrics"
+)
+
+// StreamFunc serves the WebSocket event stream for an authenticated account
+// (internal/ws provides it; the API authenticates first).
+type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
+
+// Config wires the API to the rest of the server.
+type Config struct {
+	Chat    *chat.Service
+	Stream  StreamFunc
+	Metrics *metrics.Registry
+	Logger  *slog.Logger
+	// Ready reports whether the store and bus answer (for /readyz).
+	Ready func(r *http.Request) error
+	// Web serves everything that is not the API (the web app); may be nil.
+	Web http.Handler
+	// SecureCookies marks session cookies Secure (behind HTTPS).
+	SecureCookies bool
+}
+
+// API is the HTTP handler of the whole server.
+type API struct {
+	cfg  Config
+	chat *chat.Service
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New builds the API and its route table.
+func New(cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	a := &API{cfg: cfg, chat: cfg.Chat, log: cfg.Logger, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+func (a *API) routes() {
+	m := a.mux
+	// Accounts and sessions.
+	m.HandleFunc("POST /api/v1/accounts", a.signup)
+	m.HandleFunc("GET /api/v1/accounts", a.auth(a.searchAccounts))
+	m.HandleFunc("POST /api/v1/sessions", a.login)
+	m.HandleFunc("DELETE /api/v1/sessions/current", a.auth(a.logout))
+	m.HandleFunc("GET /api/v1/me", a.auth(a.me))
+	m.HandleFunc("PATCH /api/v1/me", a.auth(a.updateMe))
+
+	// Profiles and the social graph.
+	m.HandleFunc("GET /api/v1/accounts/{handle}", a.auth(a.profile))
+	m.HandleFunc("PUT /api/v1/accounts/{handle}/follow", a.auth(a.follow(true)))
+	m.HandleFunc("DELETE /api/v1/accounts/{handle}/follow", a.auth(a.follow(false)))
+	m.HandleFunc("PUT /api/v1/accounts/{handle}/block", a.auth(a.block(true)))
+	m.HandleFunc("DELETE /api/v1/accounts/{handle}/block", a.auth(a.block(false)))
+	m.HandleFunc("GET /api/v1/accounts/{handle}/followers", a.auth(a.followers(false)))
+	m.HandleFunc("GET /api/v1/accounts/{handle}/following", a.auth(a.followers(true)))
+
+	// Conversations.
+	m.HandleFunc("POST /api/v1/conversations", a.auth(a.createConversation))
+	m.HandleFunc("GET /api/v1/conversations", a.auth(a.listConversations))
+	m.HandleFunc("GET /api/v1/conversations/{id}", a.auth(a.withID(a.getConversation)))
+	m.HandleFunc("PATCH /api/v1/conversations/{id}", a.auth(a.withID(a.updateConversation)))
+	m.HandleFunc("DELETE /api/v1/conversations/{id}", a.auth(a.withID(a.deleteConversation)))
+	m.HandleFunc("POST /api/v1/conversations/{id}/accept", a.auth(a.withID(a.accept)))
+	m.HandleFunc("POST /api/v1/conversations/{id}/read", a.auth(a.withID(a.markRead)))
+	m.HandleFunc("POST /api/v1/conversations/{id}/members", a.auth(a.withID(a.addMembers)))
+	m.HandleFunc("DELETE /api/v1/conversations/{id}/members/{handle}", a.auth(a.withID(a.removeMember)))
+
+	// Messages.
+	m.HandleFunc("POST /api/v1/conversations/{id}/messages", a.auth(a.withID(a.send)))
+	m.HandleFunc("GET /api/v1/conversations/{id}/messages", a.auth(a.withID(a.listMessages)))
+	m.HandleFunc("PATCH /api/v1/messages/{id}", a.auth(a.withID(a.editMessage)))
+	m.HandleFunc("DELETE /api/v1/messages/{id}", a.auth(a.withID(a.deleteMessage)))
+	m.HandleFunc("PUT /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(true))))
+	m.HandleFunc("DELETE /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(false))))
+
+	// Events.
+	m.HandleFunc("GET /api/v1/events", a.auth(a.events))
+	m.HandleFunc("GET /api/v1/events/stream", a.auth(a.stream))
+
+	// Operations.
+	m.HandleFunc("GET /healthz", a.healthz)
+	m.HandleFunc("GET /readyz", a.readyz)
+	m.HandleFunc("GET /metrics", a.metrics)
+	m.HandleFunc("GET /api/openapi.json", a.openapi)
+
+	// Unknown API paths get the JSON error, everything else the web app.
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		a.error(w, r, errNoRoute)
+	})
+	if a.cfg.Web != nil {
+		m.Handle("/", a.cfg.Web)
+	}
+}
+
+// ServeHTTP serves a request: body limit, panic recovery, metrics and a log line.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			a.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", p)
+			if !sw.wrote {
+				a.error(sw, r, errPanic)
+			}
+		}
+		_, pattern := a.mux.Handler(r)
+		d := time.Since(start)
+		a.cfg.Metrics.Observe("parley_http_request_duration_seconds", "HTTP request latency.",
+			metrics.Labels("route", pattern), d.Seconds())
+		a.cfg.Metrics.Add("parley_http_requests_total", "HTTP requests by route and status.",
+			metrics.Labels("route", pattern, "status", statusClass(sw.status)), 1)
+		if pattern != "GET /metrics" && pattern != "GET /healthz" {
+			a.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+		}
+	}()
+	a.mux.ServeHTTP(sw, r)
+}
+
+func statusClass(code int) string {
+	return string(rune('0'+code/100)) + "xx"
+}
+
+// statusWriter remembers the status for logs and metrics. It passes Hijack
+// through for the WebSocket upgrade.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.Ready != nil {
+		if err := a.cfg.Ready(r); err != nil {
+			a.log.Warn("not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	a.cfg.Metrics.WriteTo(w)
+}

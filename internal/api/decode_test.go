@@ -1,0 +1,76 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// sendBody is the shape of the busiest request, used to exercise decoding.
+type sendBody struct {
+	Text     string   `json:"text"`
+	ClientID string   `json:"client_id"`
+	ReplyTo  string   `json:"reply_to"`
+	Members  []string `json:"members"`
+	Muted    *bool    `json:"muted"`
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, code, msg string
+	}{
+		{"empty", ``, dm.EINVALID, "needs a JSON body"},
+		{"malformed", `{"text":`, dm.EINVALID, "Malformed JSON"},
+		{"not an object", `[1,2]`, dm.EINVALID, "JSON object"},
+		{"wrong type", `{"text": 5}`, dm.EINVALID, `"text" must be of type string`},
+		{"wrong nested type", `{"members": "bob"}`, dm.EINVALID, `"members" must be of type array`},
+		{"wrong bool", `{"muted": "yes"}`, dm.EINVALID, `"muted" must be of type boolean`},
+		{"invalid utf-8", "{\"text\": \"a\xffb\"}", dm.EINVALID, "not valid UTF-8"},
+	} {
+		var v sendBody
+		err := decodeBytes([]byte(tc.body), &v)
+		if dm.ErrorCode(err) != tc.code || !strings.Contains(dm.ErrorMessage(err), tc.msg) {
+			t.Errorf("%s: got %v, want %s containing %q", tc.name, err, tc.code, tc.msg)
+		}
+	}
+	var v sendBody
+	if err := decodeBytes([]byte(`{"text":"hi","unknown":{"x":1}}`), &v); err != nil || v.Text != "hi" {
+		t.Errorf("unknown fields must be ignored: %v %+v", err, v)
+	}
+}
+
+func TestDecodeBodyTooLarge(t *testing.T) {
+	big := `{"text":"` + strings.Repeat("a", maxBody) + `"}`
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewBufferString(big))
+	w := httptest.NewRecorder()
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	var v sendBody
+	if err := decode(r, &v); dm.ErrorCode(err) != dm.ETOOLARGE {
+		t.Fatalf("got %v, want %s", err, dm.ETOOLARGE)
+	}
+}
+
+// FuzzDecode feeds arbitrary bodies to the request decoder: it must never
+// panic and must answer every bad body with a client error, never an
+// internal one.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"text":"hi","client_id":"c1"}`, `{"members":["a","b"]}`, `{`, `null`, `{"muted":true}`, "\xff", `{"text":1e400}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var v sendBody
+		err := decodeBytes(body, &v)
+		if err == nil {
+			return
+		}
+		switch dm.ErrorCode(err) {
+		case dm.EINVALID, dm.ETOOLARGE:
+		default:
+			t.Fatalf("body %q: error %v is not a client error", body, err)
+		}
+	})
+}

@@ -1,0 +1,204 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// maxBody caps every request body (1 MiB).
+const maxBody = 1 << 20
+
+var (
+	errNoRoute = dm.Errorf(dm.ENOTFOUND, "No such API endpoint.")
+	errPanic   = errors.New("handler panicked")
+)
+
+// Hijack lets the WebSocket upgrade take over the connection.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijack not supported")
+	}
+	w.status, w.wrote = http.StatusSwitchingProtocols, true
+	return h.Hijack()
+}
+
+// Flush passes flushes through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// decode reads a JSON object body into v. Every way a body can be wrong gets
+// a 4xx *dm.Error that says what is wrong.
+func decode(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, dm.Errorf(dm.ETOOLARGE, "The request body is over %d bytes.", maxBody)
+		}
+		return nil, dm.Errorf(dm.EINVALID, "The request body could not be read.")
+	}
+	return body, nil
+}
+
+// decodeOptional is decode for a body that may be absent.
+func decodeOptional(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil || len(body) == 0 {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+// decodeBytes is decode on a body already read (and the fuzz target's entry).
+func decodeBytes(body []byte, v any) error {
+	if len(body) == 0 {
+		return dm.Errorf(dm.EINVALID, "The request needs a JSON body.")
+	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD.
+	if !utf8.Valid(body) {
+		return dm.Errorf(dm.EINVALID, "The request body is not valid UTF-8.")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &typeErr):
+			field := typeErr.Field
+			if field == "" {
+				return dm.Errorf(dm.EINVALID, "The request body must be a JSON object.")
+			}
+			return dm.Errorf(dm.EINVALID, "Field %q must be of type %s.", field, jsonType(typeErr.Type.Kind().String()))
+		case errors.As(err, &syntaxErr):
+			return dm.Errorf(dm.EINVALID, "Malformed JSON at byte %d.", syntaxErr.Offset)
+		default:
+			return dm.Errorf(dm.EINVALID, "Malformed JSON: %s.", truncate(err.Error(), 200))
+		}
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	default:
+		return "number"
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v != nil {
+		json.NewEncoder(w).Encode(v)
+	}
+}
+
+// statuses maps each error code to its HTTP status, in one place.
+var statuses = map[string]int{
+	dm.EINVALID:         http.StatusBadRequest,
+	dm.EUNAUTHENTICATED: http.StatusUnauthorized,
+	dm.EFORBIDDEN:       http.StatusForbidden,
+	dm.ENOTFOUND:        http.StatusNotFound,
+	dm.ECONFLICT:        http.StatusConflict,
+	dm.EGONE:            http.StatusGone,
+	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	dm.ERATELIMITED:     http.StatusTooManyRequests,
+	dm.EINTERNAL:        http.StatusInternalServerError,
+}
+
+// error writes the error envelope. Internal errors are logged and their text
+// never reaches the client.
+func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := dm.ErrorCode(err)
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError {
+		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var e *dm.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": dm.ErrorMessage(err)}})
+}
+
+// limit reads ?limit= (default 50, 1 to 200).
+func limit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 200 {
+		return 0, dm.Errorf(dm.EINVALID, "limit is a whole number from 1 to 200.")
+	}
+	return n, nil
+}
+
+// param returns a query parameter, refusing oversized or non-UTF-8 values.
+func param(r *http.Request, name string) (string, error) {
+	v := r.URL.Query().Get(name)
+	if len(v) > 512 || !utf8.ValidString(v) {
+		return "", dm.Errorf(dm.EINVALID, "%s is not a valid value.", name)
+	}
+	return v, nil
+}
+
+// pathValue returns a path segment, refusing oversized or non-UTF-8 values
+// with the 404 an unknown id gets.
+func pathValue(r *http.Request, name string) (string, error) {
+	v := r.PathValue(name)
+	if len(v) > 128 || !utf8.ValidString(v) {
+		return "", dm.Errorf(dm.ENOTFOUND, "No such %s.", name)
+	}
+	return v, nil
+}
+
+// page reads the paging parameters of a list: ?limit= and a cursor-like
+// parameter (cursor, before).
+func page(r *http.Request, cursorParam string) (cursor string, n int, err error) {
+	if n, err = limit(r); err != nil {
+		return "", 0, err
+	}
+	cursor, err = param(r, cursorParam)
+	return cursor, n, err
+}

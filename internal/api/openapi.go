@@ -1,0 +1,16 @@
+package api
+
+import (
+	_ "embed"
+	"net/http"
+)
+
+// openapiJSON documents every endpoint, the extensions included.
+//
+//go:embed openapi.json
+var openapiJSON []byte
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openapiJSON)
+}

@@ -1,0 +1,76 @@
+package chat
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// ParseCursor reads an event cursor: a non-negative decimal event seq.
+func ParseCursor(cursor string) (int64, error) {
+	n, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || n < 0 {
+		return 0, dm.Errorf(dm.EINVALID, "cursor is an event seq (a non-negative whole number).")
+	}
+	return n, nil
+}
+
+// Events returns the caller's events after cursor, oldest first, and the
+// cursor to continue from. An empty cursor starts from now.
+func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Event, string, error) {
+	var out []dm.Event
+	var last int64
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		if cursor == "" {
+			last, err = tx.LastEventSeq(ctx, me.ID)
+			return err
+		}
+		if last, err = ParseCursor(cursor); err != nil {
+			return err
+		}
+		out, err = tx.Events(ctx, me.ID, last, limit)
+		if dm.IsCode(err, dm.EGONE) {
+			return dm.Errorf(dm.EGONE, "The cursor is older than the event log; resync and start from a new cursor.")
+		}
+		if len(out) > 0 {
+			last = out[len(out)-1].Seq
+		}
+		return err
+	})
+	if out == nil {
+		out = []dm.Event{}
+	}
+	return out, strconv.FormatInt(last, 10), err
+}
+
+// Typing tells the other members of a conversation that the caller is
+// typing. It is ephemeral: it goes over the bus only, never into the log.
+func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) error {
+	if d := s.typing.take(me.ID+"/"+convID, time.Now()); d > 0 {
+		return nil // one notice a second is plenty; extra ones are dropped
+	}
+	var ns []dm.Notification
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {
+			return err
+		}
+		ms, err := tx.Memberships(ctx, convID)
+		if err != nil {
+			return err
+		}
+		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: now(), Actor: ptr(me.Profile())}
+		for _, x := range ms {
+			if x.UserID != me.ID {
+				ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ns) == 0 {
+		return err
+	}
+	return s.bus.Publish(ctx, ns...)
+}

@@ -1,0 +1,169 @@
+package chat
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// Profile is an account as another account sees it.
+type Profile struct {
+	Account        *dm.Account `json:"account"`
+	FollowersCount int         `json:"followers_count"`
+	FollowingCount int         `json:"following_count"`
+	FollowedByMe   bool        `json:"followed_by_me"`
+	FollowsMe      bool        `json:"follows_me"`
+	BlockedByMe    bool        `json:"blocked_by_me"`
+	CanMessage     bool        `json:"can_message"`
+	// CannotMessageReason says why CanMessage is false, in words a UI can show.
+	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
+}
+
+// Profile returns the account with a handle as me sees it.
+func (s *Service) Profile(ctx context.Context, me *dm.Account, handle string) (*Profile, error) {
+	var p Profile
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		acc, err := accountByHandle(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		p.Account = acc
+		if p.FollowersCount, p.FollowingCount, err = tx.FollowCounts(ctx, acc.ID); err != nil {
+			return err
+		}
+		if acc.ID == me.ID {
+			p.CannotMessageReason = "This is you."
+			return nil
+		}
+		r, err := tx.Relationship(ctx, me.ID, acc.ID)
+		if err != nil {
+			return err
+		}
+		p.FollowedByMe, p.FollowsMe, p.BlockedByMe = r.AFollowsB, r.BFollowsA, r.ABlocksB
+		err = canStartDirect(ctx, tx, me, acc, r)
+		if err == nil {
+			p.CanMessage = true
+		} else if dm.IsCode(err, dm.EFORBIDDEN) {
+			// An accepted conversation stays open whatever the settings say.
+			if id, err2 := tx.DirectConversationID(ctx, me.ID, acc.ID); err2 == nil && !r.Blocked() {
+				if m, err3 := tx.Membership(ctx, id, acc.ID); err3 == nil && m.Status == dm.StatusAccepted {
+					p.CanMessage = true
+					return nil
+				}
+			}
+			p.CannotMessageReason = dm.ErrorMessage(err)
+		} else {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// canStartDirect applies the rules for opening a conversation with to:
+// no block either way, and to's allow_incoming setting. r is from me to to.
+func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Relationship) error {
+	if r.ABlocksB {
+		return dm.Errorf(dm.EFORBIDDEN, "You blocked @%s. Unblock them to send a message.", to.Handle)
+	}
+	if r.BBlocksA {
+		return dm.Errorf(dm.EFORBIDDEN, "You can't message @%s.", to.Handle)
+	}
+	set, err := tx.Settings(ctx, to.ID)
+	if err != nil {
+		return err
+	}
+	switch set.AllowIncoming {
+	case dm.AllowNobody:
+		return dm.Errorf(dm.EFORBIDDEN, "@%s doesn't accept new messages.", to.Handle)
+	case dm.AllowFollowing:
+		if !r.BFollowsA {
+			return dm.Errorf(dm.EFORBIDDEN, "@%s only accepts messages from people they follow.", to.Handle)
+		}
+	}
+	return nil
+}
+
+func accountByHandle(ctx context.Context, tx dm.Tx, handle string) (*dm.Account, error) {
+	h := dm.NormalizeHandle(handle)
+	if dm.ValidateHandle(h) != nil {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No account @%s.", h)
+	}
+	acc, err := tx.AccountByHandle(ctx, h)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No account @%s.", h)
+	}
+	return acc, err
+}
+
+// Follow makes me follow (on) or unfollow the account with a handle. Idempotent.
+func (s *Service) Follow(ctx context.Context, me *dm.Account, handle string, on bool) error {
+	return s.store.Update(ctx, func(tx dm.Tx) error {
+		acc, err := accountByHandle(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if acc.ID == me.ID {
+			return dm.Errorf(dm.EINVALID, "You can't follow yourself.")
+		}
+		if on {
+			r, err := tx.Relationship(ctx, me.ID, acc.ID)
+			if err != nil {
+				return err
+			}
+			if r.Blocked() {
+				return dm.Errorf(dm.EFORBIDDEN, "You can't follow @%s.", acc.Handle)
+			}
+		}
+		return tx.SetFollow(ctx, me.ID, acc.ID, on)
+	})
+}
+
+// Block makes me block (on) or unblock the account with a handle. Blocking
+// also ends follows both ways, as people expect. Idempotent.
+func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on bool) error {
+	return s.store.Update(ctx, func(tx dm.Tx) error {
+		acc, err := accountByHandle(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if acc.ID == me.ID {
+			return dm.Errorf(dm.EINVALID, "You can't block yourself.")
+		}
+		if on {
+			if err := tx.SetFollow(ctx, me.ID, acc.ID, false); err != nil {
+				return err
+			}
+			if err := tx.SetFollow(ctx, acc.ID, me.ID, false); err != nil {
+				return err
+			}
+		}
+		return tx.SetBlock(ctx, me.ID, acc.ID, on)
+	})
+}
+
+// Followers lists who follows the account with a handle (following=false),
+// or whom it follows (following=true).
+func (s *Service) Followers(ctx context.Context, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
+	var out []dm.Account
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		acc, err := accountByHandle(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if following {
+			out, next, err = tx.Following(ctx, acc.ID, cursor, limit)
+		} else {
+			out, next, err = tx.Followers(ctx, acc.ID, cursor, limit)
+		}
+		return err
+	})
+	if out == nil {
+		out = []dm.Account{}
+	}
+	return out, next, err
+}

@@ -1,0 +1,154 @@
+package chat
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// AddMembers adds accounts to a group; only its owner may.
+func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, handles []string) (*dm.Conversation, error) {
+	if len(handles) == 0 {
+		return nil, dm.Errorf(dm.EINVALID, "members names at least one account.")
+	}
+	if len(handles) > dm.MaxGroupMembers {
+		return nil, dm.Errorf(dm.EINVALID, "A group has at most %d members.", dm.MaxGroupMembers)
+	}
+	var c *dm.Conversation
+	err := s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		m, err := membershipFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		if c, err = tx.Conversation(ctx, id, me.ID); err != nil {
+			return err
+		}
+		if c.Kind != dm.ConversationGroup {
+			return dm.Errorf(dm.EINVALID, "Members can only be added to a group.")
+		}
+		if m.Role != dm.RoleOwner {
+			return dm.Errorf(dm.EFORBIDDEN, "Only the group's owner adds members.")
+		}
+		ms, err := tx.Memberships(ctx, id)
+		if err != nil {
+			return err
+		}
+		present := make(map[string]bool, len(ms))
+		for _, x := range ms {
+			present[x.UserID] = true
+		}
+		var added []*dm.Account
+		for _, h := range handles {
+			a, err := accountByHandle(ctx, tx, h)
+			if err != nil {
+				return err
+			}
+			if present[a.ID] {
+				continue
+			}
+			present[a.ID] = true
+			r, err := canAddToGroup(ctx, tx, me, a)
+			if err != nil {
+				return err
+			}
+			added = append(added, a)
+			if len(ms)+len(added) > dm.MaxGroupMembers {
+				return dm.Errorf(dm.EINVALID, "A group has at most %d members.", dm.MaxGroupMembers)
+			}
+			t := now()
+			if err := tx.AddMembership(ctx, &dm.Membership{ConversationID: id, UserID: a.ID, Role: dm.RoleMember, Status: incomingStatus(r), JoinedAt: t}); err != nil {
+				return err
+			}
+		}
+		t := now()
+		for _, a := range added {
+			// The newcomer's devices learn of the conversation; everyone else of the newcomer.
+			if err := o.addConversation(ctx, tx, dm.EventConversationCreated, id, ptr(me.Profile()), t, a.ID); err != nil {
+				return err
+			}
+			all, err := tx.Memberships(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, x := range all {
+				if x.UserID == a.ID {
+					continue
+				}
+				if err := o.addConversation(ctx, tx, dm.EventMemberAdded, id, ptr(a.Profile()), t, x.UserID); err != nil {
+					return err
+				}
+			}
+		}
+		c, err = tx.Conversation(ctx, id, me.ID)
+		return err
+	})
+	return c, err
+}
+
+// RemoveMember takes an account out of a group: the owner may remove anyone,
+// a member only themself (leaving). When the owner leaves, the longest-standing
+// member becomes the owner.
+func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle string) error {
+	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		m, err := membershipFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Conversation(ctx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		if c.Kind != dm.ConversationGroup {
+			return dm.Errorf(dm.EINVALID, "Nobody leaves a direct conversation; delete it instead.")
+		}
+		target, err := accountByHandle(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if target.ID != me.ID && m.Role != dm.RoleOwner {
+			return dm.Errorf(dm.EFORBIDDEN, "Only the group's owner removes other members.")
+		}
+		tm, err := tx.Membership(ctx, id, target.ID)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return dm.Errorf(dm.ENOTFOUND, "@%s is not a member.", target.Handle)
+		}
+		if err != nil {
+			return err
+		}
+		ms, err := tx.Memberships(ctx, id)
+		if err != nil {
+			return err
+		}
+		t := now()
+		// Everyone, the leaver included, hears of it while the leaver is still a member.
+		if err := o.addConversation(ctx, tx, dm.EventMemberRemoved, id, ptr(target.Profile()), t, memberIDs(ms)...); err != nil {
+			return err
+		}
+		if err := tx.RemoveMembership(ctx, id, target.ID); err != nil {
+			return err
+		}
+		if tm.Role == dm.RoleOwner {
+			for _, x := range ms {
+				if x.UserID == target.ID {
+					continue
+				}
+				// Memberships keep no writable role, so the heir is re-added as owner.
+				x.Role = dm.RoleOwner
+				if err := tx.RemoveMembership(ctx, id, x.UserID); err != nil {
+					return err
+				}
+				if err := tx.AddMembership(ctx, &x); err != nil {
+					return err
+				}
+				rest := make([]string, 0, len(ms))
+				for _, y := range ms {
+					if y.UserID != target.ID {
+						rest = append(rest, y.UserID)
+					}
+				}
+				return o.addConversation(ctx, tx, dm.EventConversationUpdated, id, ptr(target.Profile()), t, rest...)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,326 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// SendParams is one message to send.
+type SendParams struct {
+	Text string
+	// ClientID makes the send safe to retry: a second send with the same
+	// ClientID from the same sender returns the first message.
+	ClientID string
+	ReplyTo  string
+}
+
+// maxReactionsPerUser bounds how many different emoji one person puts on one message.
+const maxReactionsPerUser = 10
+
+// Send sends a message. created is false when ClientID named a message
+// already sent, which is then returned unchanged.
+func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p SendParams) (msg *dm.Message, created bool, err error) {
+	if err := dm.ValidateText(p.Text); err != nil {
+		return nil, false, err
+	}
+	if err := dm.ValidateClientID(p.ClientID); err != nil {
+		return nil, false, err
+	}
+	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		if p.ClientID != "" {
+			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
+			if err == nil {
+				if prev.ConversationID != convID {
+					return dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
+				}
+				msg, created = prev, false
+				return nil
+			}
+			if !dm.IsCode(err, dm.ENOTFOUND) {
+				return err
+			}
+		}
+		// The rate limit counts new messages only: a retry is free.
+		if d := s.sendLimit.take(me.ID, time.Now()); d > 0 {
+			return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+		}
+		m, err := membershipFor(ctx, tx, convID, me.ID)
+		if err != nil {
+			return err
+		}
+		ms, err := tx.Memberships(ctx, convID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkSend(ctx, tx, me, ms); err != nil {
+			return err
+		}
+		if p.ReplyTo != "" {
+			r, err := tx.Message(ctx, p.ReplyTo, me.ID)
+			if err != nil || r.ConversationID != convID {
+				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+				return dm.Errorf(dm.EINVALID, "reply_to is not a message of this conversation.")
+			}
+		}
+		t := now()
+		msg = &dm.Message{
+			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
+			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
+		}
+		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
+			return err
+		}
+		created = true
+		// Replying to a request accepts it; writing means having read what came before.
+		if m.Status != dm.StatusAccepted {
+			if err := accept(ctx, tx, o, me, m); err != nil {
+				return err
+			}
+		}
+		if m.LastReadSeq < msg.Seq-1 {
+			m.LastReadSeq = msg.Seq
+			if err := tx.UpdateMembership(ctx, m); err != nil {
+				return err
+			}
+		}
+		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
+		for _, x := range ms {
+			if err := o.add(ctx, tx, x.UserID, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return msg, created, nil
+}
+
+// checkSend applies the rules of a direct conversation: no block either way,
+// and a recipient who has not accepted yet is still protected by their
+// allow_incoming setting.
+func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
+	if len(ms) != 2 {
+		return nil
+	}
+	var other dm.Membership
+	for _, x := range ms {
+		if x.UserID != me.ID {
+			other = x
+		}
+	}
+	c, err := tx.Conversation(ctx, other.ConversationID, me.ID)
+	if err != nil || c.Kind != dm.ConversationDirect {
+		return err
+	}
+	to, err := tx.Account(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	r, err := tx.Relationship(ctx, me.ID, to.ID)
+	if err != nil {
+		return err
+	}
+	if r.Blocked() || other.Status != dm.StatusAccepted {
+		return canStartDirect(ctx, tx, me, to, r)
+	}
+	return nil
+}
+
+// Messages pages a conversation's history newest first, before a message id.
+func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before string, limit int) ([]dm.Message, string, error) {
+	var out []dm.Message
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {
+			return err
+		}
+		var beforeSeq int64
+		if before != "" {
+			b, err := tx.Message(ctx, before, me.ID)
+			if err != nil || b.ConversationID != convID {
+				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+				return dm.Errorf(dm.EINVALID, "before is not a message of this conversation.")
+			}
+			beforeSeq = b.Seq
+		}
+		var err error
+		// One more than asked tells whether there is a next page.
+		out, err = tx.Messages(ctx, convID, me.ID, beforeSeq, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(out) > limit {
+			out = out[:limit]
+			next = out[limit-1].ID
+		}
+		return nil
+	})
+	if out == nil {
+		out = []dm.Message{}
+	}
+	return out, next, err
+}
+
+// messageFor returns a message the caller may see (ENOTFOUND otherwise) and
+// the caller's membership in its conversation.
+func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, *dm.Membership, error) {
+	msg, err := tx.Message(ctx, id, userID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := tx.Membership(ctx, msg.ConversationID, userID)
+	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+	}
+	return msg, m, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Edit changes the text of the caller's own message within dm.EditWindow.
+func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*dm.Message, error) {
+	if err := dm.ValidateText(text); err != nil {
+		return nil, err
+	}
+	var out *dm.Message
+	err := s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		msg, _, err := messageFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case msg.Sender.ID != me.ID:
+			return dm.Errorf(dm.EFORBIDDEN, "Only the sender edits a message.")
+		case msg.Deleted:
+			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
+		case time.Since(msg.CreatedAt) > dm.EditWindow:
+			return dm.Errorf(dm.EFORBIDDEN, "A message can only be edited within %d minutes of sending.", int(dm.EditWindow.Minutes()))
+		}
+		if msg.Text == text {
+			out = msg
+			return nil
+		}
+		t := now()
+		msg.Text, msg.EditedAt = text, &t
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		return s.fanOutMessage(ctx, tx, o, dm.Event{Type: dm.EventMessageEdited, ConversationID: msg.ConversationID, At: t}, msg.ID, me.ID, &out)
+	})
+	return out, err
+}
+
+// fanOutMessage appends ev to every member's log, each with the message as
+// that member sees it (reactions carry a per-viewer `me`); out receives
+// the viewer's copy.
+func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.Event, msgID, viewerID string, out **dm.Message) error {
+	ms, err := tx.Memberships(ctx, ev.ConversationID)
+	if err != nil {
+		return err
+	}
+	for _, x := range ms {
+		msg, err := tx.Message(ctx, msgID, x.UserID)
+		if err != nil {
+			return err
+		}
+		if x.UserID == viewerID && out != nil {
+			*out = msg
+		}
+		if msg.Seq <= x.ClearedSeq {
+			continue
+		}
+		e := ev
+		e.Message = msg
+		if err := o.add(ctx, tx, x.UserID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete deletes a message for the caller only (forEveryone false), or, for
+// its sender, for everyone: it keeps its place with deleted true and no text.
+func (s *Service) Delete(ctx context.Context, me *dm.Account, id string, forEveryone bool) error {
+	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		msg, _, err := messageFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		t := now()
+		if !forEveryone {
+			if err := tx.HideMessage(ctx, id, me.ID); err != nil {
+				return err
+			}
+			gone := *msg
+			gone.Text, gone.Deleted, gone.Reactions = "", true, []dm.Reaction{}
+			return o.add(ctx, tx, me.ID, dm.Event{Type: dm.EventMessageDeleted, ConversationID: msg.ConversationID, At: t, Message: &gone})
+		}
+		if msg.Sender.ID != me.ID {
+			return dm.Errorf(dm.EFORBIDDEN, "Only the sender deletes a message for everyone.")
+		}
+		if msg.Deleted {
+			return nil
+		}
+		msg.Text, msg.Deleted = "", true
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		return s.fanOutMessage(ctx, tx, o, dm.Event{Type: dm.EventMessageDeleted, ConversationID: msg.ConversationID, At: t}, id, me.ID, nil)
+	})
+}
+
+// React adds (on) or removes the caller's emoji on a message. Idempotent.
+func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, on bool) error {
+	if err := dm.ValidateEmoji(emoji); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		msg, _, err := messageFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		if msg.Deleted && on {
+			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
+		}
+		if on {
+			mine := 0
+			for _, r := range msg.Reactions {
+				if r.Me {
+					if r.Emoji == emoji {
+						return nil
+					}
+					mine++
+				}
+			}
+			if mine >= maxReactionsPerUser {
+				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
+			}
+		}
+		changed, err := tx.SetReaction(ctx, id, me.ID, emoji, on)
+		if err != nil || !changed {
+			return err
+		}
+		typ := dm.EventReactionRemoved
+		if on {
+			typ = dm.EventReactionAdded
+		}
+		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: now(), Actor: ptr(me.Profile()), Emoji: emoji}
+		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
+	})
+}

@@ -1,0 +1,168 @@
+// Package chat is Parley's messaging service: accounts and sessions, the social
+// graph, conversations, messages and the per-user event log. Every rule (who
+// may message whom, limits, what each member is told) lives here, so the HTTP
+// API, the WebSocket, bots and campaigns all obey the same ones.
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// Config tunes the service. The zero value is usable: limits on, defaults below.
+type Config struct {
+	// RateLimitOff turns off every per-account and per-address limit
+	// (benchmarks and load tests only).
+	RateLimitOff bool
+	// SendPerSecond and SendBurst bound each account's sends (default 10/s, burst 30).
+	SendPerSecond float64
+	SendBurst     int
+	// SessionTTL is how long a login lasts (default 30 days).
+	SessionTTL time.Duration
+	// EventRetention is how long the event log keeps events (default 30 days);
+	// a client whose cursor is older must resync (410).
+	EventRetention time.Duration
+	Logger         *slog.Logger
+}
+
+// Service is the messaging service. It is safe for concurrent use.
+type Service struct {
+	store dm.Store
+	bus   dm.Bus
+	cfg   Config
+	log   *slog.Logger
+
+	sendLimit  *limiter // per account
+	loginLimit *limiter // failed logins, per handle and per address
+	typing     *limiter // typing notices, per account and conversation
+}
+
+// New returns a service over a store and a bus.
+func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
+	if cfg.SendPerSecond == 0 {
+		cfg.SendPerSecond = 10
+	}
+	if cfg.SendBurst == 0 {
+		cfg.SendBurst = 30
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.EventRetention == 0 {
+		cfg.EventRetention = 30 * 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger}
+	// Typing notices are thinned even without limits: one a second is all a UI shows.
+	s.typing = newLimiter(1, 1)
+	if !cfg.RateLimitOff {
+		s.sendLimit = newLimiter(cfg.SendPerSecond, cfg.SendBurst)
+		// Ten wrong passwords in a row, then one try every 30 seconds.
+		s.loginLimit = newLimiter(1.0/30, 10)
+	}
+	return s
+}
+
+// Store returns the service's store (for the WebSocket backlog and tools).
+func (s *Service) Store() dm.Store { return s.store }
+
+// Bus returns the service's bus.
+func (s *Service) Bus() dm.Bus { return s.bus }
+
+// outbox collects, inside a write transaction, the events appended to each
+// user's log, so that they are published on the bus once the transaction has
+// committed, and never before.
+type outbox struct {
+	byUser map[string][]dm.Event
+	order  []string
+}
+
+// add appends e to userID's log within tx and keeps it for publishing.
+func (o *outbox) add(ctx context.Context, tx dm.Tx, userID string, e dm.Event) error {
+	if err := tx.AppendEvent(ctx, userID, &e); err != nil {
+		return err
+	}
+	if o.byUser == nil {
+		o.byUser = make(map[string][]dm.Event)
+	}
+	if _, ok := o.byUser[userID]; !ok {
+		o.order = append(o.order, userID)
+	}
+	o.byUser[userID] = append(o.byUser[userID], e)
+	return nil
+}
+
+// addConversation appends an event carrying the conversation as each of the
+// given members sees it.
+func (o *outbox) addConversation(ctx context.Context, tx dm.Tx, typ, convID string, actor *dm.Profile, at time.Time, userIDs ...string) error {
+	for _, uid := range userIDs {
+		c, err := tx.Conversation(ctx, convID, uid)
+		if err != nil {
+			return err
+		}
+		if err := o.add(ctx, tx, uid, dm.Event{Type: typ, ConversationID: convID, At: at, Conversation: c, Actor: actor}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reset forgets what was collected (an Update's fn may run only once, but a
+// failed fn must not leave events to publish).
+func (o *outbox) reset() { o.byUser, o.order = nil, nil }
+
+// publish announces committed events. A failure only delays delivery:
+// sockets catch up from the store by cursor.
+func (s *Service) publish(ctx context.Context, o *outbox) {
+	if len(o.order) == 0 {
+		return
+	}
+	ns := make([]dm.Notification, 0, len(o.order))
+	for _, uid := range o.order {
+		ns = append(ns, dm.Notification{UserID: uid, Events: o.byUser[uid]})
+	}
+	if err := s.bus.Publish(context.WithoutCancel(ctx), ns...); err != nil {
+		s.log.Warn("bus publish failed; sockets will catch up from the store", "err", err)
+	}
+}
+
+// update runs fn in a write transaction and publishes its events after the commit.
+func (s *Service) update(ctx context.Context, fn func(tx dm.Tx, o *outbox) error) error {
+	var o outbox
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		o.reset()
+		return fn(tx, &o)
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, &o)
+	return nil
+}
+
+// now is the service's clock, in UTC and at millisecond precision, as stored.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+func memberIDs(ms []dm.Membership) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	return ids
+}
+
+// PruneEvents deletes events older than the retention period.
+func (s *Service) PruneEvents(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		var err error
+		n, err = tx.PruneEvents(ctx, now().Add(-s.cfg.EventRetention))
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,228 @@
+// Package server wires Parley together: it opens the store and the bus,
+// builds the service, the API, the WebSocket stream and the web app, and runs
+// the HTTP server. cmd/parley and the end-to-end tests both start Parley
+// through it, so the tests run exactly what users run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/ws"
+)
+
+// Config is everything a server needs; cmd/parley builds it from flags and
+// PARLEY_* variables.
+type Config struct {
+	// Addr is the listen address ("127.0.0.1:0" picks a free port).
+	Addr string
+	// DataDir holds the SQLite database (created if missing). Unused with Postgres.
+	DataDir string
+	// PostgresURL switches storage to PostgreSQL; NATSURL switches the bus to NATS.
+	PostgresURL string
+	NATSURL     string
+	// RateLimitOff turns off every per-account and per-address limit
+	// (benchmarks and load tests only).
+	RateLimitOff bool
+	// DebugAddr serves net/http/pprof when set (off by default).
+	DebugAddr string
+	// SecureCookies marks session cookies Secure (serve behind HTTPS).
+	SecureCookies bool
+	Logger        *slog.Logger
+}
+
+// Server is a running Parley node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   dm.Store
+	bus     dm.Bus
+	chat    *chat.Service
+	streams *ws.Server
+	handler http.Handler
+
+	http     *http.Server
+	debug    *http.Server
+	ln       net.Listener
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	shutOnce sync.Once
+}
+
+// New opens the store and bus and builds the handlers; Start begins serving.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	var err error
+	if s.store, err = openStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if s.bus, err = openBus(cfg); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	reg := metrics.New()
+	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, Logger: cfg.Logger})
+	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
+	s.handler = api.New(api.Config{
+		Chat:          s.chat,
+		Stream:        s.streams.Serve,
+		Metrics:       reg,
+		Logger:        cfg.Logger,
+		Ready:         s.ready,
+		Web:           webHandler(),
+		SecureCookies: cfg.SecureCookies,
+	})
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
+	if cfg.PostgresURL != "" {
+		return openPostgres(ctx, cfg.PostgresURL)
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("no data folder: set --data (PARLEY_DATA) or --postgres")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
+}
+
+func openBus(cfg Config) (dm.Bus, error) {
+	if cfg.NATSURL != "" {
+		return openNATS(cfg.NATSURL)
+	}
+	return inmem.New(), nil
+}
+
+func (s *Server) ready(r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := s.bus.Ping(ctx); err != nil {
+		return fmt.Errorf("bus: %w", err)
+	}
+	return nil
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	go s.maintain()
+	if s.cfg.DebugAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		s.debug = &http.Server{Addr: s.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go s.debug.ListenAndServe()
+	}
+	s.log.Info("parley listening", "url", s.URL())
+	return nil
+}
+
+// maintain prunes the event log once an hour.
+func (s *Server) maintain() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.chat.PruneEvents(context.Background()); err != nil {
+			s.log.Warn("pruning events failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned events", "count", n)
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// URL is the base URL of the listening server, e.g. http://127.0.0.1:8080.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Addr is the listening address.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Chat returns the messaging service (for seeding demo data).
+func (s *Server) Chat() *chat.Service { return s.chat }
+
+// Handler returns the HTTP handler (for tests that need no listener).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Shutdown stops accepting requests, lets in-flight ones (sends included)
+// finish, closes the sockets, then closes the bus and the store, whose
+// writer commits everything already queued before it returns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	s.shutOnce.Do(func() {
+		close(s.stop)
+		if s.http != nil {
+			err = s.http.Shutdown(ctx)
+		}
+		if s.debug != nil {
+			s.debug.Close()
+		}
+		s.streams.Close()
+		s.wg.Wait()
+		s.bus.Close()
+		if cerr := s.store.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}

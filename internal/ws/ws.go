@@ -1,0 +1,457 @@
+// Package ws serves the WebSocket event stream (GET /api/v1/events/stream):
+// a user's event log from a cursor, then live, with no gaps and no duplicates.
+//
+// The bus only says "these events were appended"; the store is the truth. A
+// socket remembers the seq of the last event it sent and, whenever what
+// arrives does not follow it (a notification lost, reordered or dropped), it
+// reads the missing events from the store. So a reconnecting client, a NATS
+// outage or a slow node never loses an event.
+//
+// An idle socket costs one goroutine (its reader) and a small struct: writes
+// run on a short-lived goroutine started only when there is something to send.
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+
+	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/metrics"
+)
+
+// Config tunes the stream server.
+type Config struct {
+	Chat    *chat.Service
+	Metrics *metrics.Registry
+	Logger  *slog.Logger
+	// PingInterval is how often an idle socket is pinged, re-authenticated
+	// and checked against the store (default 25s). A client silent for two
+	// intervals is dropped.
+	PingInterval time.Duration
+	// WriteTimeout bounds one write (default 10s).
+	WriteTimeout time.Duration
+	// MaxPending is how many undelivered events a socket may hold before it
+	// is dropped as too slow (default 1024); the client resumes by cursor.
+	MaxPending int
+}
+
+// Server holds the open sockets.
+type Server struct {
+	cfg  Config
+	chat *chat.Service
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+	stop   chan struct{}
+}
+
+// New starts a stream server; Close stops it.
+func New(cfg Config) *Server {
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = 25 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = 1024
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	s := &Server{cfg: cfg, chat: cfg.Chat, log: cfg.Logger, conns: make(map[*conn]struct{}), stop: make(chan struct{})}
+	s.wg.Add(1)
+	go s.tick()
+	return s
+}
+
+// conn is one socket.
+type conn struct {
+	s      *Server
+	nc     net.Conn
+	acc    *dm.Account
+	token  string
+	cancel func() // bus subscription
+
+	// wmu serialises writes to nc (the flusher and control-frame replies).
+	wmu sync.Mutex
+
+	mu       sync.Mutex
+	pending  []dm.Event
+	catchUp  bool // read the store after sent before anything else
+	ping     bool
+	flushing bool
+	dead     bool
+
+	// Owned by the flusher (one at a time, handed over under mu).
+	sent  int64 // seq of the last logged event written
+	ready bool  // the backlog has been sent and announced
+}
+
+// Serve upgrades the request and streams au's events until the socket ends.
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
+	ctx := r.Context()
+	var cursor int64 = -1
+	if q := r.URL.Query().Get("cursor"); q != "" {
+		cursor, _ = chat.ParseCursor(q) // checked by the API before the upgrade
+	}
+	nc, _, _, err := ws.UpgradeHTTP(r, w)
+	if err != nil {
+		return // the upgrader has answered the client
+	}
+	c := &conn{s: s, nc: nc, acc: au.Account, token: au.Token, catchUp: true}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.cfg.Metrics.Gauge("parley_ws_connections", "Open WebSocket streams.", "", 1)
+	defer func() {
+		s.cfg.Metrics.Gauge("parley_ws_connections", "Open WebSocket streams.", "", -1)
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+
+	// Subscribe before reading the cursor, so nothing slips between them.
+	cancel, err := s.chat.Bus().Subscribe(c.acc.ID, c.notify)
+	if err != nil {
+		s.log.Error("subscribe failed", "err", err)
+		c.close(ws.StatusInternalServerError, "bus unavailable")
+		return
+	}
+	c.cancel = cancel
+	defer cancel()
+	if cursor < 0 {
+		_, last, err := s.chat.Events(context.WithoutCancel(ctx), c.acc, "", 1)
+		if err != nil {
+			c.close(ws.StatusInternalServerError, "store unavailable")
+			return
+		}
+		cursor, _ = chat.ParseCursor(last)
+	}
+	c.sent = cursor
+	c.kick()
+	c.readLoop()
+}
+
+// notify runs on the bus's delivery goroutine: it only queues.
+func (c *conn) notify(n dm.Notification) {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		return
+	}
+	c.pending = append(c.pending, n.Events...)
+	if len(c.pending) > c.s.cfg.MaxPending {
+		c.pending = nil
+		c.mu.Unlock()
+		c.s.cfg.Metrics.Add("parley_ws_slow_drops_total", "Sockets dropped for not keeping up.", "", 1)
+		go c.close(ws.StatusPolicyViolation, "too slow: reconnect with your cursor")
+		return
+	}
+	c.mu.Unlock()
+	c.kick()
+}
+
+// kick starts the flusher unless one is running.
+func (c *conn) kick() {
+	c.mu.Lock()
+	if c.flushing || c.dead {
+		c.mu.Unlock()
+		return
+	}
+	c.flushing = true
+	c.mu.Unlock()
+	go c.flush()
+}
+
+// flush writes whatever is queued until nothing is, then ends.
+func (c *conn) flush() {
+	var buf bytes.Buffer
+	for {
+		c.mu.Lock()
+		batch, catchUp, ping := c.pending, c.catchUp, c.ping
+		c.pending, c.catchUp, c.ping = nil, false, false
+		if (len(batch) == 0 && !catchUp && !ping) || c.dead {
+			c.flushing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+
+		buf.Reset()
+		if ping {
+			ws.WriteHeader(&buf, ws.Header{Fin: true, OpCode: ws.OpPing})
+		}
+		err := c.frames(&buf, batch, catchUp)
+		if err == nil && buf.Len() > 0 {
+			err = c.write(buf.Bytes())
+		}
+		if err != nil {
+			c.mu.Lock()
+			c.flushing = false
+			c.mu.Unlock()
+			if !errors.Is(err, net.ErrClosed) {
+				c.s.log.Debug("stream write failed", "user", c.acc.Handle, "err", err)
+			}
+			c.close(ws.StatusGoingAway, "")
+			return
+		}
+	}
+}
+
+// frames encodes what to send: first any events after c.sent that the store
+// has and the batch lacks, then the batch without duplicates.
+func (c *conn) frames(buf *bytes.Buffer, batch []dm.Event, catchUp bool) error {
+	if catchUp {
+		if err := c.backfill(buf, 0); err != nil {
+			return err
+		}
+	}
+	if !c.ready {
+		c.ready = true
+		if err := writeFrame(buf, map[string]string{"type": "ready", "cursor": strconv.FormatInt(c.sent, 10)}); err != nil {
+			return err
+		}
+	}
+	for i := range batch {
+		e := &batch[i]
+		switch {
+		case e.Seq == 0: // ephemeral
+		case e.Seq <= c.sent:
+			continue // already sent (from the store, or twice by the bus)
+		case e.Seq > c.sent+1:
+			if err := c.backfill(buf, e.Seq-1); err != nil {
+				return err
+			}
+			if e.Seq <= c.sent {
+				continue
+			}
+		}
+		if err := writeFrame(buf, e); err != nil {
+			return err
+		}
+		if e.Seq > 0 {
+			c.sent = e.Seq
+		}
+		c.s.cfg.Metrics.Add("parley_ws_events_sent_total", "Events written to sockets.", "", 1)
+	}
+	return nil
+}
+
+// backfill reads the user's events after c.sent from the store, up to seq
+// `upTo` (0: all), and encodes them.
+func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+	defer cancel()
+	const pageSize = 200
+	for upTo == 0 || c.sent < upTo {
+		evs, _, err := c.s.chat.Events(ctx, c.acc, strconv.FormatInt(c.sent, 10), pageSize)
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			if upTo > 0 && evs[i].Seq > upTo {
+				return nil
+			}
+			if err := writeFrame(buf, &evs[i]); err != nil {
+				return err
+			}
+			c.sent = evs[i].Seq
+		}
+		if len(evs) < pageSize {
+			return nil
+		}
+		// Write big backlogs in pieces, so memory stays bounded.
+		if buf.Len() > 256<<10 {
+			if err := c.write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+	}
+	return nil
+}
+
+func writeFrame(buf *bytes.Buffer, v any) error {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := ws.WriteHeader(buf, ws.Header{Fin: true, OpCode: ws.OpText, Length: int64(len(payload))}); err != nil {
+		return err
+	}
+	buf.Write(payload)
+	return nil
+}
+
+func (c *conn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// close sends a close frame (best effort) and closes the socket once.
+func (c *conn) close(code ws.StatusCode, reason string) {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		return
+	}
+	c.dead = true
+	c.pending = nil
+	c.mu.Unlock()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	frame := ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(code, reason)))
+	c.wmu.Lock()
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.nc.Write(frame)
+	c.wmu.Unlock()
+	c.nc.Close()
+}
+
+// maxClientFrame bounds what a client may send in one message.
+const maxClientFrame = 4096
+
+// readLoop reads client messages (typing notices) and control frames until
+// the socket fails or stays silent for two ping intervals.
+func (c *conn) readLoop() {
+	defer c.close(ws.StatusNormalClosure, "")
+	rd := &wsutil.Reader{Source: c.nc, State: ws.StateServerSide, CheckUTF8: true}
+	ctl := wsutil.ControlHandler{Src: rd, Dst: lockedWriter{c}, State: ws.StateServerSide}
+	for {
+		c.nc.SetReadDeadline(time.Now().Add(2 * c.s.cfg.PingInterval))
+		h, err := rd.NextFrame()
+		if err != nil {
+			return
+		}
+		if h.OpCode.IsControl() {
+			if err := ctl.Handle(h); err != nil {
+				return
+			}
+			continue
+		}
+		if h.Length > maxClientFrame {
+			c.close(ws.StatusMessageTooBig, "message too big")
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(rd, maxClientFrame+1))
+		if err != nil || len(data) > maxClientFrame {
+			return
+		}
+		c.handle(data)
+	}
+}
+
+// lockedWriter lets the control handler reply (pong, close) without
+// interleaving with the flusher's frames.
+type lockedWriter struct{ c *conn }
+
+func (w lockedWriter) Write(b []byte) (int, error) {
+	w.c.wmu.Lock()
+	defer w.c.wmu.Unlock()
+	w.c.nc.SetWriteDeadline(time.Now().Add(w.c.s.cfg.WriteTimeout))
+	return w.c.nc.Write(b)
+}
+
+// handle acts on one client message. Unknown types are ignored, for
+// forward compatibility.
+func (c *conn) handle(data []byte) {
+	var msg struct {
+		Type           string `json:"type"`
+		ConversationID string `json:"conversation_id"`
+	}
+	if json.Unmarshal(data, &msg) != nil {
+		return
+	}
+	if msg.Type == dm.EventTyping && msg.ConversationID != "" && len(msg.ConversationID) <= 128 {
+		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+		defer cancel()
+		c.s.chat.Typing(ctx, c.acc, msg.ConversationID)
+	}
+}
+
+// tick pings every socket, ends those whose session has ended, and makes
+// each check the store for events a lost notification did not announce.
+func (s *Server) tick() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		conns := make([]*conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.mu.Unlock()
+		for _, c := range conns {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+			_, err := s.chat.Authenticate(ctx, c.token)
+			cancel()
+			if dm.IsCode(err, dm.EUNAUTHENTICATED) {
+				c.close(ws.StatusPolicyViolation, "session ended")
+				continue
+			}
+			c.mu.Lock()
+			c.ping, c.catchUp = true, true
+			c.mu.Unlock()
+			c.kick()
+		}
+	}
+}
+
+// Close ends every socket (close code 1001, "going away") and waits for them.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	close(s.stop)
+	for _, c := range conns {
+		c.close(ws.StatusGoingAway, "server shutting down")
+	}
+	s.wg.Wait()
+	return nil
+}
