@@ -337,7 +337,7 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 					return err
 				}
-				return dm.Errorf(dm.EINVALID, "message_id is not a message of this conversation.")
+				return dm.Errorf(dm.ENOTFOUND, "message_id names no message of this conversation.")
 			}
 			seq = msg.Seq
 		} else {

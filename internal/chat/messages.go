@@ -63,7 +63,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 					return err
 				}
-				return dm.Errorf(dm.EINVALID, "reply_to is not a message of this conversation.")
+				return dm.Errorf(dm.ENOTFOUND, "reply_to names no message of this conversation.")
 			}
 		}
 		t := now()
@@ -147,7 +147,7 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 					return err
 				}
-				return dm.Errorf(dm.EINVALID, "before is not a message of this conversation.")
+				return dm.Errorf(dm.ENOTFOUND, "before names no message of this conversation.")
 			}
 			beforeSeq = b.Seq
 		}

@@ -2,19 +2,20 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/web"
 )
 
-// openPostgres and openNATS are filled in when the scale-out backends land.
 func openPostgres(ctx context.Context, url string) (dm.Store, error) {
-	return nil, errors.New("postgres: not built yet")
+	return postgres.Open(ctx, url)
 }
 
 func openNATS(url string) (dm.Bus, error) {
-	return nil, errors.New("nats: not built yet")
+	return nats.New(url)
 }
 
-func webHandler() http.Handler { return nil }
+func webHandler() http.Handler { return web.Handler() }
