@@ -109,8 +109,8 @@ func likePrefix(s string) string {
 // prefix) rather than one OR that would defeat both indexes.
 func (t *tx) SearchAccounts(ctx context.Context, query string, limit int) ([]dm.Account, error) {
 	query = strings.ToLower(strings.TrimSpace(query))
-	if query == "" || limit <= 0 {
-		return []dm.Account{}, nil
+	if limit <= 0 {
+		limit = 20
 	}
 	rows, err := t.tx.Query(ctx, `
 		SELECT id, handle, display_name, bio, kind, created_at FROM (
@@ -119,10 +119,9 @@ func (t *tx) SearchAccounts(ctx context.Context, query string, limit int) ([]dm.
 			UNION ALL
 			(SELECT `+accountCols+`, 1 AS rank FROM accounts a
 			 WHERE lower(a.display_name) LIKE $1 AND a.handle NOT LIKE $1
-			 ORDER BY lower(a.display_name), a.handle LIMIT $2)
+			 ORDER BY a.handle LIMIT $2)
 		) r
-		ORDER BY rank, CASE WHEN rank = 0 THEN handle ELSE lower(display_name) END, handle
-		LIMIT $2`, likePrefix(query), limit)
+		ORDER BY rank, handle LIMIT $2`, likePrefix(query), limit)
 	if err != nil {
 		return nil, wrap(err, "accounts")
 	}
@@ -165,13 +164,22 @@ func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 // The social graph.
 
 func (t *tx) SetFollow(ctx context.Context, followerID, followeeID string, on bool) error {
-	var err error
+	// The counters change only when a row did; both accounts are updated by
+	// one statement (one primary-key scan, in id order), so that "a follows
+	// b" and "b follows a" at once lock the two rows in the same order.
+	q := `WITH f AS (
+			DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING -1 AS d
+		)`
 	if on {
-		_, err = t.tx.Exec(ctx, `INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			followerID, followeeID)
-	} else {
-		_, err = t.tx.Exec(ctx, `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`, followerID, followeeID)
+		q = `WITH f AS (
+			INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS d
+		)`
 	}
+	_, err := t.tx.Exec(ctx, q+`
+		UPDATE accounts SET
+			following_count = following_count + CASE WHEN id = $1 THEN f.d ELSE 0 END,
+			followers_count = followers_count + CASE WHEN id = $2 THEN f.d ELSE 0 END
+		FROM f WHERE id IN ($1, $2)`, followerID, followeeID)
 	return wrap(err, "follow")
 }
 
@@ -198,9 +206,8 @@ func (t *tx) Relationship(ctx context.Context, aID, bID string) (dm.Relationship
 }
 
 func (t *tx) FollowCounts(ctx context.Context, userID string) (followers, following int, err error) {
-	err = t.tx.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM follows WHERE followee_id = $1),
-		(SELECT count(*) FROM follows WHERE follower_id = $1)`, userID).Scan(&followers, &following)
+	err = t.tx.QueryRow(ctx, `SELECT followers_count, following_count FROM accounts WHERE id = $1`, userID).
+		Scan(&followers, &following)
 	return followers, following, wrap(err, "follow counts")
 }
 

@@ -88,6 +88,9 @@ func directKey(members []dm.Membership) string {
 func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members []dm.Membership) error {
 	var key *string
 	if c.Kind == dm.ConversationDirect {
+		if len(members) != 2 || members[0].UserID == members[1].UserID {
+			return dm.Errorf(dm.EINVALID, "A direct conversation has two members.")
+		}
 		k := directKey(members)
 		key = &k
 	}
@@ -191,7 +194,8 @@ func folderWhere(folder string) (string, bool) {
 	case dm.FolderRequests:
 		return `m.status = 'request' AND NOT m.hidden`, true
 	case dm.FolderArchived:
-		return `m.archived AND NOT m.hidden`, true
+		// A request stays in Requests even when archived.
+		return `m.status = 'accepted' AND m.archived AND NOT m.hidden`, true
 	}
 	return "", false
 }
@@ -307,7 +311,7 @@ func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conve
 		SELECT m.conversation_id, a.id, a.handle, a.display_name, m.role
 		FROM members m JOIN accounts a ON a.id = m.user_id
 		WHERE m.conversation_id = ANY($1)
-		ORDER BY m.conversation_id, m.joined_at, m.ord`, present)
+		ORDER BY m.conversation_id, m.ord`, present)
 	if err != nil {
 		return nil, wrap(err, "members")
 	}
@@ -374,7 +378,7 @@ func scanMembership(row pgx.Row) (*dm.Membership, error) {
 
 func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
 	rows, err := t.tx.Query(ctx, `SELECT `+membershipCols+` FROM members m
-		WHERE m.conversation_id = $1 ORDER BY m.joined_at, m.ord`, conversationID)
+		WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
 	if err != nil {
 		return nil, wrap(err, "members")
 	}

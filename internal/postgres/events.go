@@ -19,6 +19,9 @@ import (
 // a client reading "events after my cursor" can never skip one that commits
 // later; and a rollback undoes the increment, so there are no gaps.
 func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error {
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
 	body := *e
 	body.Seq = 0
 	b, err := json.Marshal(&body)

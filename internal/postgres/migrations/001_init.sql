@@ -11,7 +11,11 @@ CREATE TABLE accounts (
     created_at     timestamptz NOT NULL,
     password_hash  text NOT NULL,
     allow_incoming text NOT NULL,
-    read_receipts  boolean NOT NULL
+    read_receipts  boolean NOT NULL,
+    -- Kept by SetFollow, so that a profile view of a brand with a million
+    -- followers does not count them.
+    followers_count bigint NOT NULL DEFAULT 0,
+    following_count bigint NOT NULL DEFAULT 0
 );
 -- SearchAccounts: prefix search on the handle and the lower-cased display name.
 CREATE INDEX accounts_handle_prefix ON accounts (handle text_pattern_ops);
@@ -55,7 +59,7 @@ CREATE TABLE conversations (
     direct_key      text UNIQUE
 );
 
--- One row per member. sort_at copies the conversation's updated_at so that a
+-- One row per member, ord giving the join order. sort_at copies the conversation's updated_at so that a
 -- folder page is one range scan of a partial index, however many
 -- conversations the user has. hidden is true while the member has cleared
 -- the conversation and no newer message arrived.
@@ -79,7 +83,7 @@ CREATE INDEX members_inbox ON members (user_id, sort_at DESC, conversation_id DE
 CREATE INDEX members_requests ON members (user_id, sort_at DESC, conversation_id DESC)
     WHERE status = 'request' AND NOT hidden;
 CREATE INDEX members_archived ON members (user_id, sort_at DESC, conversation_id DESC)
-    WHERE archived AND NOT hidden;
+    WHERE status = 'accepted' AND archived AND NOT hidden;
 
 CREATE TABLE messages (
     id              text PRIMARY KEY,
