@@ -1,0 +1,286 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// directKey names the pair of a direct conversation independently of order.
+func directKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return a + ":" + b
+}
+
+func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members []dm.Membership) error {
+	var key any
+	if c.Kind == dm.ConversationDirect {
+		if len(members) != 2 || members[0].UserID == members[1].UserID {
+			return dm.Errorf(dm.EINVALID, "A direct conversation has two members.")
+		}
+		key = directKey(members[0].UserID, members[1].UserID)
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	_, err := t.exec(ctx, `INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Kind, c.Title, key, ms(c.CreatedAt), ms(c.UpdatedAt))
+	if err != nil {
+		return wrap(err, "conversation")
+	}
+	for i := range members {
+		m := members[i]
+		m.ConversationID = c.ID
+		if m.JoinedAt.IsZero() {
+			m.JoinedAt = c.CreatedAt
+		}
+		if err := t.AddMembership(ctx, &m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
+	var id string
+	err := t.queryRow(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, directKey(aID, bID)).Scan(&id)
+	return id, wrap(err, "conversation")
+}
+
+// viewQuery selects a conversation as member mb sees it: the unread count
+// counts others' messages after max(last read, cleared) that are neither
+// deleted for everyone nor hidden by the viewer (a range of the messages
+// primary key); the last message is the newest one unless it was cleared.
+const viewQuery = `SELECT c.id, c.kind, c.title, c.created_at, c.updated_at,
+		mb.status, mb.muted, mb.archived, mb.last_read_seq, mb.active_at,
+		(SELECT count(*) FROM messages x
+			WHERE x.conversation_id = mb.conversation_id
+			AND x.seq > max(mb.last_read_seq, mb.cleared_seq)
+			AND x.sender_id <> mb.user_id AND x.deleted = 0
+			AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+				WHERE h.user_id = mb.user_id AND h.conversation_id = x.conversation_id AND h.seq = x.seq)),
+		lm.seq, lm.id, lm.sender_id, la.handle, la.display_name, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted
+	FROM members mb
+	CROSS JOIN conversations c ON c.id = mb.conversation_id
+	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq AND c.last_seq > mb.cleared_seq
+	LEFT JOIN accounts la ON la.id = lm.sender_id
+`
+
+// scanView scans one row of viewQuery; it returns the member's active_at
+// (the folder ordering key) for the cursor.
+func scanView(s scanner) (*dm.Conversation, int64, error) {
+	var c dm.Conversation
+	var created, updated, active int64
+	var lmSeq, lmCreated, lmEdited sql.NullInt64
+	var lmID, lmSender, lmHandle, lmName, lmText, lmReply sql.NullString
+	var lmDeleted sql.NullBool
+	err := s.Scan(&c.ID, &c.Kind, &c.Title, &created, &updated,
+		&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &active, &c.UnreadCount,
+		&lmSeq, &lmID, &lmSender, &lmHandle, &lmName, &lmText, &lmReply, &lmCreated, &lmEdited, &lmDeleted)
+	if err != nil {
+		return nil, 0, err
+	}
+	c.CreatedAt, c.UpdatedAt = utc(created), utc(updated)
+	if lmSeq.Valid {
+		c.LastMessage = &dm.Message{
+			ID:             lmID.String,
+			ConversationID: c.ID,
+			Seq:            lmSeq.Int64,
+			Sender:         dm.Profile{ID: lmSender.String, Handle: lmHandle.String, DisplayName: lmName.String},
+			Text:           lmText.String,
+			ReplyTo:        lmReply.String,
+			Reactions:      []dm.Reaction{},
+			CreatedAt:      utc(lmCreated.Int64),
+			EditedAt:       nullUTC(lmEdited),
+			Deleted:        lmDeleted.Bool,
+		}
+	}
+	c.Members = []dm.Member{}
+	return &c, active, nil
+}
+
+func (t *tx) Conversation(ctx context.Context, id, userID string) (*dm.Conversation, error) {
+	c, _, err := scanView(t.queryRow(ctx, viewQuery+`WHERE mb.conversation_id = ? AND mb.user_id = ?`, id, userID))
+	if err != nil {
+		return nil, wrap(err, "conversation")
+	}
+	if err := t.fillMembers(ctx, []*dm.Conversation{c}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var folders = map[string]int{dm.FolderInbox: 1, dm.FolderRequests: 2, dm.FolderArchived: 3}
+
+// Conversations pages a folder by (active_at, conversation_id) descending,
+// one range of members_folder; the cursor is "active_at.conversation_id" of
+// the last conversation returned.
+func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, limit int) ([]dm.Conversation, string, error) {
+	code, ok := folders[folder]
+	if !ok {
+		return nil, "", dm.Errorf(dm.EINVALID, "Unknown folder %q.", folder)
+	}
+	beforeAt, beforeID := int64(1<<63-1), ""
+	if cursor != "" {
+		at, id, ok := strings.Cut(cursor, ".")
+		v, err := strconv.ParseInt(at, 10, 64)
+		if !ok || err != nil || id == "" {
+			return nil, "", dm.Errorf(dm.EINVALID, "Invalid cursor.")
+		}
+		beforeAt, beforeID = v, id
+	}
+	limit = limitOr(limit, 50)
+	rows, err := t.query(ctx, viewQuery+`WHERE mb.user_id = ?1 AND mb.folder = ?2
+		AND (mb.active_at < ?3 OR (mb.active_at = ?3 AND mb.conversation_id < ?4))
+		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?5`, userID, code, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return nil, "", wrap(err, "conversations")
+	}
+	defer rows.Close()
+	var page []*dm.Conversation
+	var actives []int64
+	for rows.Next() {
+		c, active, err := scanView(rows)
+		if err != nil {
+			return nil, "", wrap(err, "conversations")
+		}
+		page = append(page, c)
+		actives = append(actives, active)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "conversations")
+	}
+	rows.Close()
+	next := ""
+	if len(page) > limit {
+		page = page[:limit]
+		next = strconv.FormatInt(actives[limit-1], 10) + "." + page[limit-1].ID
+	}
+	if err := t.fillMembers(ctx, page); err != nil {
+		return nil, "", err
+	}
+	out := make([]dm.Conversation, len(page))
+	for i, c := range page {
+		out[i] = *c
+	}
+	return out, next, nil
+}
+
+// fillMembers loads the members of a page of conversations in one query.
+func (t *tx) fillMembers(ctx context.Context, convs []*dm.Conversation) error {
+	if len(convs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(convs))
+	byID := make(map[string]*dm.Conversation, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
+		byID[c.ID] = c
+	}
+	list, _ := json.Marshal(ids)
+	rows, err := t.query(ctx, `SELECT mb.conversation_id, a.id, a.handle, a.display_name, mb.role
+		FROM members mb CROSS JOIN accounts a ON a.id = mb.user_id
+		WHERE mb.conversation_id IN (SELECT value FROM json_each(?))
+		ORDER BY mb.conversation_id, mb.ord`, string(list))
+	if err != nil {
+		return wrap(err, "members")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var convID string
+		var m dm.Member
+		if err := rows.Scan(&convID, &m.ID, &m.Handle, &m.DisplayName, &m.Role); err != nil {
+			return wrap(err, "members")
+		}
+		if c := byID[convID]; c != nil {
+			c.Members = append(c.Members, m)
+		}
+	}
+	return wrap(rows.Err(), "members")
+}
+
+func (t *tx) SetTitle(ctx context.Context, conversationID, title string, at time.Time) error {
+	n, err := t.affected(ctx, `UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`, title, ms(at), conversationID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "conversation not found")
+	}
+	if err != nil {
+		return wrap(err, "conversation")
+	}
+	// The folders order by the conversation's updated_at.
+	_, err = t.exec(ctx, `UPDATE members SET active_at = ? WHERE conversation_id = ?`, ms(at), conversationID)
+	return wrap(err, "conversation")
+}
+
+const membershipColumns = `conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at`
+
+func scanMembership(s scanner) (*dm.Membership, error) {
+	var m dm.Membership
+	var joined int64
+	if err := s.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
+		&m.LastReadSeq, &m.ClearedSeq, &joined); err != nil {
+		return nil, err
+	}
+	m.JoinedAt = utc(joined)
+	return &m, nil
+}
+
+func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	rows, err := t.query(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? ORDER BY ord`, conversationID)
+	if err != nil {
+		return nil, wrap(err, "members")
+	}
+	defer rows.Close()
+	out := []dm.Membership{}
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, wrap(err, "members")
+		}
+		out = append(out, *m)
+	}
+	return out, wrap(rows.Err(), "members")
+}
+
+func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
+	m, err := scanMembership(t.queryRow(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? AND user_id = ?`,
+		conversationID, userID))
+	return m, wrap(err, "member")
+}
+
+func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
+	// A new member's folder position is the conversation's last activity.
+	n, err := t.affected(ctx, `INSERT INTO members
+		(conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+		SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, c.last_seq, c.updated_at FROM conversations c WHERE c.id = ?`,
+		m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, ms(m.JoinedAt), m.ConversationID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "conversation not found")
+	}
+	return wrap(err, "member")
+}
+
+func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
+	n, err := t.affected(ctx, `UPDATE members SET status = ?, muted = ?, archived = ?, last_read_seq = ?, cleared_seq = ?
+		WHERE conversation_id = ? AND user_id = ?`,
+		m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.ConversationID, m.UserID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "member not found")
+	}
+	return wrap(err, "member")
+}
+
+func (t *tx) RemoveMembership(ctx context.Context, conversationID, userID string) error {
+	n, err := t.affected(ctx, `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`, conversationID, userID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "member not found")
+	}
+	return wrap(err, "member")
+}

@@ -1,0 +1,189 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+const messageColumns = `m.conversation_id, m.seq, m.id, m.sender_id, a.handle, a.display_name,
+	m.text, m.reply_to, m.created_at, m.edited_at, m.deleted`
+
+func scanMessage(s scanner) (*dm.Message, error) {
+	var m dm.Message
+	var created int64
+	var edited sql.NullInt64
+	if err := s.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
+		&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = utc(created)
+	m.EditedAt = nullUTC(edited)
+	m.Reactions = []dm.Reaction{}
+	return &m, nil
+}
+
+// InsertMessage is three statements: the insert takes seq from the
+// conversation row (so a failed insert, such as a repeated client_id,
+// changes nothing), then the conversation and its members' folder keys move.
+func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) error {
+	at := ms(m.CreatedAt)
+	err := t.queryRow(ctx, `INSERT INTO messages
+		(conversation_id, seq, id, sender_id, text, reply_to, created_at, edited_at, deleted, client_id)
+		SELECT c.id, c.last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations c WHERE c.id = ?
+		RETURNING seq`,
+		m.ID, m.Sender.ID, m.Text, m.ReplyTo, at, nullMS(m.EditedAt), m.Deleted, nullString(clientID), m.ConversationID).Scan(&m.Seq)
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return dm.Errorf(dm.ENOTFOUND, "conversation not found")
+		}
+		return wrap(err, "message")
+	}
+	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?`, m.Seq, at, m.ConversationID); err != nil {
+		return wrap(err, "message")
+	}
+	if _, err := t.exec(ctx, `UPDATE members SET last_seq = ?, active_at = ? WHERE conversation_id = ?`, m.Seq, at, m.ConversationID); err != nil {
+		return wrap(err, "message")
+	}
+	if m.Reactions == nil {
+		m.Reactions = []dm.Reaction{}
+	}
+	return nil
+}
+
+func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
+	if clientID == "" {
+		return nil, dm.Errorf(dm.ENOTFOUND, "message not found")
+	}
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
+		WHERE m.sender_id = ? AND m.client_id = ?`, senderID, clientID))
+	if err != nil {
+		return nil, wrap(err, "message")
+	}
+	return m, t.fillReactions(ctx, []*dm.Message{m}, senderID)
+}
+
+func (t *tx) Message(ctx context.Context, id, viewerID string) (*dm.Message, error) {
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
+		WHERE m.id = ?`, id))
+	if err != nil {
+		return nil, wrap(err, "message")
+	}
+	return m, t.fillReactions(ctx, []*dm.Message{m}, viewerID)
+}
+
+func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]dm.Message, error) {
+	if beforeSeq <= 0 {
+		beforeSeq = 1<<63 - 1
+	}
+	rows, err := t.query(ctx, `SELECT `+messageColumns+` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
+		WHERE m.conversation_id = ?1 AND m.seq < ?2
+		AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = ?1 AND user_id = ?3), 0)
+		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?3 AND h.conversation_id = ?1 AND h.seq = m.seq)
+		ORDER BY m.seq DESC LIMIT ?4`, conversationID, beforeSeq, viewerID, limitOr(limit, 50))
+	if err != nil {
+		return nil, wrap(err, "messages")
+	}
+	defer rows.Close()
+	var page []*dm.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, wrap(err, "messages")
+		}
+		page = append(page, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "messages")
+	}
+	rows.Close()
+	if err := t.fillReactions(ctx, page, viewerID); err != nil {
+		return nil, err
+	}
+	out := make([]dm.Message, len(page))
+	for i, m := range page {
+		out[i] = *m
+	}
+	return out, nil
+}
+
+// fillReactions loads the reactions of messages of one conversation (a
+// page, newest first) in one range query, emojis in order of first use.
+func (t *tx) fillReactions(ctx context.Context, msgs []*dm.Message, viewerID string) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	lo, hi := msgs[0].Seq, msgs[0].Seq
+	bySeq := make(map[int64]*dm.Message, len(msgs))
+	for _, m := range msgs {
+		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
+		bySeq[m.Seq] = m
+	}
+	rows, err := t.query(ctx, `SELECT seq, emoji, count(*), max(user_id = ?4), min(id) AS first
+		FROM reactions WHERE conversation_id = ?1 AND seq BETWEEN ?2 AND ?3
+		GROUP BY seq, emoji ORDER BY seq, first`, msgs[0].ConversationID, lo, hi, viewerID)
+	if err != nil {
+		return wrap(err, "reactions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq, first int64
+		var r dm.Reaction
+		if err := rows.Scan(&seq, &r.Emoji, &r.Count, &r.Me, &first); err != nil {
+			return wrap(err, "reactions")
+		}
+		if m := bySeq[seq]; m != nil {
+			m.Reactions = append(m.Reactions, r)
+		}
+	}
+	return wrap(rows.Err(), "reactions")
+}
+
+func (t *tx) UpdateMessage(ctx context.Context, m *dm.Message) error {
+	var convID string
+	var seq int64
+	err := t.queryRow(ctx, `UPDATE messages SET text = ?, edited_at = ?, deleted = ? WHERE id = ? RETURNING conversation_id, seq`,
+		m.Text, nullMS(m.EditedAt), m.Deleted, m.ID).Scan(&convID, &seq)
+	if err != nil {
+		return wrap(err, "message")
+	}
+	if m.Deleted {
+		if _, err := t.exec(ctx, `DELETE FROM reactions WHERE conversation_id = ? AND seq = ?`, convID, seq); err != nil {
+			return wrap(err, "message")
+		}
+		m.Reactions = []dm.Reaction{}
+	}
+	return nil
+}
+
+// locate finds the (conversation_id, seq) key of a message id.
+func (t *tx) locate(ctx context.Context, messageID string) (string, int64, error) {
+	var convID string
+	var seq int64
+	err := t.queryRow(ctx, `SELECT conversation_id, seq FROM messages WHERE id = ?`, messageID).Scan(&convID, &seq)
+	return convID, seq, wrap(err, "message")
+}
+
+func (t *tx) HideMessage(ctx context.Context, messageID, userID string) error {
+	convID, seq, err := t.locate(ctx, messageID)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `INSERT INTO hidden_messages (user_id, conversation_id, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		userID, convID, seq)
+	return wrap(err, "message")
+}
+
+func (t *tx) SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (bool, error) {
+	convID, seq, err := t.locate(ctx, messageID)
+	if err != nil {
+		return false, err
+	}
+	q := `INSERT INTO reactions (conversation_id, seq, emoji, user_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	if !on {
+		q = `DELETE FROM reactions WHERE conversation_id = ? AND seq = ? AND emoji = ? AND user_id = ?`
+	}
+	n, err := t.affected(ctx, q, convID, seq, emoji, userID)
+	return n > 0, wrap(err, "reaction")
+}
