@@ -410,7 +410,7 @@ func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
 	tag, err := t.tx.Exec(ctx, `
 		INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
 			last_read_seq, cleared_seq, hidden, joined_at, sort_at)
-		SELECT c.id, $2, $3, $4, $5, $6, $7, $8, $8 > 0 AND $8 >= c.last_seq, $9, c.updated_at
+		SELECT c.id, $2, $3, $4, $5, $6, $7, $8, $8::bigint > 0 AND $8::bigint >= c.last_seq, $9, c.updated_at
 		FROM conversations c WHERE c.id = $1
 		ON CONFLICT DO NOTHING`,
 		m.ConversationID, m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.JoinedAt)
@@ -432,7 +432,7 @@ func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
 	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,
-			hidden = $7 > 0 AND $7 >= c.last_seq
+			hidden = $7::bigint > 0 AND $7::bigint >= c.last_seq
 		FROM conversations c
 		WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2`,
 		m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq)
