@@ -295,6 +295,9 @@ class App {
         if (ev.conversation) s.upsert(ev.conversation);
         else this.fetchConversation(ev.conversation_id);
         break;
+      case 'conversation.deleted':
+        s.remove(ev.conversation_id);
+        break;
       case 'member.added':
       case 'member.removed':
         if (ev.type === 'member.removed' && ev.actor && ev.actor.id === meId) s.remove(ev.conversation_id);

@@ -48,7 +48,8 @@ export class ChatView {
     this.detailsOpen = false;
     this.typing = new Map();
     this.lastTypingSent = 0;
-    this.readTimer = 0;
+    this.reading = false;
+    this.readAgain = false;
     this.gone = false;
 
     this.head = h('header', { class: 'chat-head' });
@@ -73,7 +74,6 @@ export class ChatView {
 
   destroy() {
     this.gone = true;
-    clearTimeout(this.readTimer);
     clearTimeout(this.unsendTimer);
     for (const t of this.typing.values()) clearTimeout(t.timer);
     document.removeEventListener('visibilitychange', this.onVisibility);
@@ -230,6 +230,10 @@ export class ChatView {
         }
         if (ev.conversation) this.setConv(ev.conversation);
         break;
+      case 'conversation.deleted':
+        // Deleted on another device of the same person.
+        this.app.navigate('/inbox', { replace: true });
+        return;
       case 'read.updated':
         this.renderMessages();
         break;
@@ -271,16 +275,26 @@ export class ChatView {
     const stored = this.app.store.get(this.id);
     const unread = stored ? stored.unread_count : 0;
     if (!last || (last.seq <= (c.last_read_seq || 0) && !unread)) return;
-    clearTimeout(this.readTimer);
-    this.readTimer = setTimeout(async () => {
-      try {
-        await this.app.api.markRead(this.id, last.id);
-        this.conv = { ...this.conv, last_read_seq: Math.max(last.seq, this.conv.last_read_seq || 0) };
-        this.app.store.markRead(this.id);
-      } catch (e) {
-        // Not fatal: the next message or visit marks it again.
+    // One call at a time; a burst of messages during a call ends in one
+    // more call for the newest. No delay: a reply sent right after would
+    // move the read marker silently and the sender would never see "Seen".
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    this.app.api.markRead(this.id, last.id).then(() => {
+      this.conv = { ...this.conv, last_read_seq: Math.max(last.seq, this.conv.last_read_seq || 0) };
+      this.app.store.markRead(this.id);
+    }).catch(() => {
+      // Not fatal: the next message or visit marks it again.
+    }).finally(() => {
+      this.reading = false;
+      if (this.readAgain && !this.gone) {
+        this.readAgain = false;
+        this.maybeMarkRead();
       }
-    }, 200);
+    });
   }
 
   // Typing indicator.
