@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -66,33 +65,45 @@ func (t *tx) UpdateAccount(ctx context.Context, a *dm.Account, s dm.Settings) er
 	return wrap(err, "account")
 }
 
-// likePrefix escapes LIKE's wildcards in q (handles contain "_") and appends %.
-func likePrefix(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(q) + "%"
-}
+const (
+	qSearchHandles = `SELECT ` + accountColumns + ` FROM accounts a
+		WHERE a.handle >= ?1 AND a.handle < ?2 ORDER BY a.handle LIMIT ?3`
+	qSearchNames = `SELECT ` + accountColumns + ` FROM accounts a
+		WHERE a.display_name >= ?1 AND a.display_name < ?2 AND NOT (a.handle >= ?1 AND a.handle < ?2)
+		ORDER BY a.display_name LIMIT ?3`
+)
 
+// SearchAccounts reads two ranges of NOCASE indexes: handles starting with
+// query in handle order, then display names starting with it (for accounts
+// not found by handle) in display name order. U+10FFFF sorts after every
+// character that can follow the prefix.
 func (t *tx) SearchAccounts(ctx context.Context, query string, limit int) ([]dm.Account, error) {
-	// Both branches are ranges of a NOCASE index (LIKE with a constant
-	// prefix and no wildcard in it uses the index).
-	rows, err := t.query(ctx, `SELECT id, handle, display_name, bio, kind, created_at FROM (
-			SELECT 0 AS k, a.* FROM accounts a WHERE a.handle LIKE ?1 ESCAPE '\'
-			UNION ALL
-			SELECT 1 AS k, a.* FROM accounts a WHERE a.display_name LIKE ?1 ESCAPE '\' AND NOT a.handle LIKE ?1 ESCAPE '\'
-		) ORDER BY k, handle LIMIT ?2`, likePrefix(query), limitOr(limit, 20))
-	if err != nil {
-		return nil, wrap(err, "accounts")
-	}
-	defer rows.Close()
+	limit = limitOr(limit, 20)
+	hi := query + "\U0010FFFF"
 	out := []dm.Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
+	for _, q := range []string{qSearchHandles, qSearchNames} {
+		if len(out) == limit {
+			break
+		}
+		rows, err := t.query(ctx, q, query, hi, limit-len(out))
 		if err != nil {
 			return nil, wrap(err, "accounts")
 		}
-		out = append(out, *a)
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				rows.Close()
+				return nil, wrap(err, "accounts")
+			}
+			out = append(out, *a)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap(err, "accounts")
+		}
 	}
-	return out, wrap(rows.Err(), "accounts")
+	return out, nil
 }
 
 func (t *tx) CreateSession(ctx context.Context, tokenHash, userID string, expires time.Time) error {

@@ -117,6 +117,17 @@ func (t *tx) Conversation(ctx context.Context, id, userID string) (*dm.Conversat
 	return c, nil
 }
 
+// qFolderPage is one range of members_folder.
+const qFolderPage = viewQuery + `WHERE mb.user_id = ?1 AND mb.folder = ?2
+	AND (mb.active_at, mb.conversation_id) < (?3, ?4)
+	ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?5`
+
+// qMembersOf lists the members of a JSON array of conversation ids.
+const qMembersOf = `SELECT mb.conversation_id, a.id, a.handle, a.display_name, mb.role
+	FROM members mb CROSS JOIN accounts a ON a.id = mb.user_id
+	WHERE mb.conversation_id IN (SELECT value FROM json_each(?))
+	ORDER BY mb.conversation_id, mb.ord`
+
 var folders = map[string]int{dm.FolderInbox: 1, dm.FolderRequests: 2, dm.FolderArchived: 3}
 
 // Conversations pages a folder by (active_at, conversation_id) descending,
@@ -137,9 +148,7 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 		beforeAt, beforeID = v, id
 	}
 	limit = limitOr(limit, 50)
-	rows, err := t.query(ctx, viewQuery+`WHERE mb.user_id = ?1 AND mb.folder = ?2
-		AND (mb.active_at < ?3 OR (mb.active_at = ?3 AND mb.conversation_id < ?4))
-		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?5`, userID, code, beforeAt, beforeID, limit+1)
+	rows, err := t.query(ctx, qFolderPage, userID, code, beforeAt, beforeID, limit+1)
 	if err != nil {
 		return nil, "", wrap(err, "conversations")
 	}
@@ -185,10 +194,7 @@ func (t *tx) fillMembers(ctx context.Context, convs []*dm.Conversation) error {
 		byID[c.ID] = c
 	}
 	list, _ := json.Marshal(ids)
-	rows, err := t.query(ctx, `SELECT mb.conversation_id, a.id, a.handle, a.display_name, mb.role
-		FROM members mb CROSS JOIN accounts a ON a.id = mb.user_id
-		WHERE mb.conversation_id IN (SELECT value FROM json_each(?))
-		ORDER BY mb.conversation_id, mb.ord`, string(list))
+	rows, err := t.query(ctx, qMembersOf, string(list))
 	if err != nil {
 		return wrap(err, "members")
 	}

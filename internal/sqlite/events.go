@@ -9,6 +9,21 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+const (
+	qAppendEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?1,
+			coalesce((SELECT max(seq) FROM events WHERE user_id = ?1),
+				(SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0) + 1,
+			?2, ?3)
+		RETURNING seq`
+	qEventsAfter = `SELECT seq, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	// The prune statements name their index: without statistics the planner
+	// would rather walk the primary key for the GROUP BY.
+	qPruneMark = `INSERT INTO event_logs (user_id, pruned_seq)
+		SELECT user_id, max(seq) FROM events INDEXED BY events_at WHERE at < ? GROUP BY user_id
+		ON CONFLICT (user_id) DO UPDATE SET pruned_seq = max(pruned_seq, excluded.pruned_seq)`
+	qPruneDelete = `DELETE FROM events INDEXED BY events_at WHERE at < ?`
+)
+
 // AppendEvent is one statement: the next seq is the newest of the user's
 // range of the events primary key plus one, or the pruned seq plus one when
 // the whole log was pruned. The single writer serialises appends.
@@ -22,11 +37,7 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	if err != nil {
 		return fmt.Errorf("sqlite: event: %w", err)
 	}
-	err = t.queryRow(ctx, `INSERT INTO events (user_id, seq, at, data) VALUES (?1,
-			coalesce((SELECT max(seq) FROM events WHERE user_id = ?1),
-				(SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0) + 1,
-			?2, ?3)
-		RETURNING seq`, userID, ms(e.At), string(data)).Scan(&e.Seq)
+	err = t.queryRow(ctx, qAppendEvent, userID, ms(e.At), string(data)).Scan(&e.Seq)
 	return wrap(err, "event")
 }
 
@@ -39,7 +50,7 @@ func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) 
 	if after < pruned {
 		return nil, dm.Errorf(dm.EGONE, "Events after %d are no longer kept: resync.", after)
 	}
-	rows, err := t.query(ctx, `SELECT seq, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	rows, err := t.query(ctx, qEventsAfter,
 		userID, after, limitOr(limit, 100))
 	if err != nil {
 		return nil, wrap(err, "events")
@@ -72,12 +83,10 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 // PruneEvents first remembers each affected user's newest pruned seq, then
 // deletes; both walk the events_at index.
 func (t *tx) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	_, err := t.exec(ctx, `INSERT INTO event_logs (user_id, pruned_seq)
-		SELECT user_id, max(seq) FROM events WHERE at < ? GROUP BY user_id
-		ON CONFLICT (user_id) DO UPDATE SET pruned_seq = max(pruned_seq, excluded.pruned_seq)`, ms(before))
+	_, err := t.exec(ctx, qPruneMark, ms(before))
 	if err != nil {
 		return 0, wrap(err, "events")
 	}
-	n, err := t.affected(ctx, `DELETE FROM events WHERE at < ?`, ms(before))
+	n, err := t.affected(ctx, qPruneDelete, ms(before))
 	return n, wrap(err, "events")
 }

@@ -73,15 +73,24 @@ func (t *tx) Message(ctx context.Context, id, viewerID string) (*dm.Message, err
 	return m, t.fillReactions(ctx, []*dm.Message{m}, viewerID)
 }
 
+// qMessagesPage is one range of the messages primary key, minus what the
+// viewer cleared or hid.
+const qMessagesPage = `SELECT ` + messageColumns + ` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
+	WHERE m.conversation_id = ?1 AND m.seq < ?2
+	AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = ?1 AND user_id = ?3), 0)
+	AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?3 AND h.conversation_id = ?1 AND h.seq = m.seq)
+	ORDER BY m.seq DESC LIMIT ?4`
+
+// qReactionsOf summarises the reactions of a seq range, emojis by first use.
+const qReactionsOf = `SELECT seq, emoji, count(*), max(user_id = ?4), min(id) AS first
+	FROM reactions WHERE conversation_id = ?1 AND seq BETWEEN ?2 AND ?3
+	GROUP BY seq, emoji ORDER BY seq, first`
+
 func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]dm.Message, error) {
 	if beforeSeq <= 0 {
 		beforeSeq = 1<<63 - 1
 	}
-	rows, err := t.query(ctx, `SELECT `+messageColumns+` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
-		WHERE m.conversation_id = ?1 AND m.seq < ?2
-		AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = ?1 AND user_id = ?3), 0)
-		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?3 AND h.conversation_id = ?1 AND h.seq = m.seq)
-		ORDER BY m.seq DESC LIMIT ?4`, conversationID, beforeSeq, viewerID, limitOr(limit, 50))
+	rows, err := t.query(ctx, qMessagesPage, conversationID, beforeSeq, viewerID, limitOr(limit, 50))
 	if err != nil {
 		return nil, wrap(err, "messages")
 	}
@@ -120,9 +129,7 @@ func (t *tx) fillReactions(ctx context.Context, msgs []*dm.Message, viewerID str
 		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
 		bySeq[m.Seq] = m
 	}
-	rows, err := t.query(ctx, `SELECT seq, emoji, count(*), max(user_id = ?4), min(id) AS first
-		FROM reactions WHERE conversation_id = ?1 AND seq BETWEEN ?2 AND ?3
-		GROUP BY seq, emoji ORDER BY seq, first`, msgs[0].ConversationID, lo, hi, viewerID)
+	rows, err := t.query(ctx, qReactionsOf, msgs[0].ConversationID, lo, hi, viewerID)
 	if err != nil {
 		return wrap(err, "reactions")
 	}

@@ -982,7 +982,9 @@ func testMessagePaging(t *testing.T, s dm.Store) {
 			t.Fatalf("message %d has seq %d", i+1, m.Seq)
 		}
 	}
-	page := func(v *dm.Account, before int64, limit int) []int64 { return seqs(listMessages(t, s, c.ID, v, before, limit)) }
+	page := func(v *dm.Account, before int64, limit int) []int64 {
+		return seqs(listMessages(t, s, c.ID, v, before, limit))
+	}
 	if got := page(a, 0, 50); !slices.Equal(got, seqRange(120, 71)) {
 		t.Errorf("first page = %v", got)
 	}
