@@ -16,8 +16,8 @@ func TestBadInput(t *testing.T) {
 	t.Parallel()
 	e := start(t, limitsOff)
 	ctx := e.ctx
-	vee, wu := e.user("vee"), e.user("wu")
-	conv := e.direct(vee, "wu")
+	vee, wuu := e.user("vee"), e.user("wuu")
+	conv := e.direct(vee, "wuu")
 	m := e.send(vee, conv.ID, "target")
 	msgs := "/api/v1/conversations/" + conv.ID + "/messages"
 
@@ -45,8 +45,8 @@ func TestBadInput(t *testing.T) {
 		{"me read_receipts of the wrong type", "PATCH", "/api/v1/me", `{"read_receipts":"yes"}`, 400},
 		{"me display_name too long", "PATCH", "/api/v1/me", `{"display_name":"` + strings.Repeat("n", 65) + `"}`, 400},
 		{"me bio too long", "PATCH", "/api/v1/me", `{"bio":"` + strings.Repeat("b", 301) + `"}`, 400},
-		{"conversation members of the wrong type", "POST", "/api/v1/conversations", `{"members":"wu"}`, 400},
-		{"conversation title too long", "POST", "/api/v1/conversations", `{"members":["wu","vee"],"title":"` + strings.Repeat("t", 101) + `"}`, 400},
+		{"conversation members of the wrong type", "POST", "/api/v1/conversations", `{"members":"wuu"}`, 400},
+		{"conversation title too long", "POST", "/api/v1/conversations", `{"members":["wuu","vee"],"title":"` + strings.Repeat("t", 101) + `"}`, 400},
 		{"patch muted of the wrong type", "PATCH", "/api/v1/conversations/" + conv.ID, `{"muted":"yes"}`, 400},
 		{"read message_id of the wrong type", "POST", "/api/v1/conversations/" + conv.ID + "/read", `{"message_id":7}`, 400},
 		{"edit malformed", "PATCH", "/api/v1/messages/" + m.ID, `{"text"`, 400},
@@ -82,7 +82,7 @@ func TestBadInput(t *testing.T) {
 	_, _, err := vee.Send(ctx, conv.ID, client.SendParams{Text: strings.Repeat("é", 4000)})
 	ok(t, err, "send of exactly 4000 characters")
 	// Nothing above created a message.
-	all, _, err := wu.Messages(ctx, conv.ID, "", 0)
+	all, _, err := wuu.Messages(ctx, conv.ID, "", 0)
 	if ok(t, err, "list") && len(all) != 2 {
 		t.Errorf("after the bad sends: want 2 messages (target and the 4000-character one), got %d", len(all))
 	}

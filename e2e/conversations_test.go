@@ -181,45 +181,45 @@ func TestBlocks(t *testing.T) {
 	t.Parallel()
 	e := start(t, limitsOff)
 	ctx := e.ctx
-	ada, bo := e.user("ada"), e.user("bo")
-	conv := e.direct(ada, "bo")
+	ada, boz := e.user("ada"), e.user("boz")
+	conv := e.direct(ada, "boz")
 	e.send(ada, conv.ID, "before the block")
 
-	must(t, ada.Block(ctx, "bo"), "ada blocks bo")
-	must(t, ada.Block(ctx, "bo"), "ada blocks bo again (idempotent)")
+	must(t, ada.Block(ctx, "boz"), "ada blocks boz")
+	must(t, ada.Block(ctx, "boz"), "ada blocks boz again (idempotent)")
 
 	// Refused both ways, for new and existing conversations.
-	_, _, err := bo.CreateConversation(ctx, []string{"ada"}, "")
-	wantStatus(t, err, http.StatusForbidden, "blocked bo opens ada")
-	_, _, err = ada.CreateConversation(ctx, []string{"bo"}, "")
-	wantStatus(t, err, http.StatusForbidden, "blocker ada opens bo")
-	_, _, err = bo.Send(ctx, conv.ID, client.SendParams{Text: "let me explain"})
-	wantStatus(t, err, http.StatusForbidden, "blocked bo sends in the existing conversation")
+	_, _, err := boz.CreateConversation(ctx, []string{"ada"}, "")
+	wantStatus(t, err, http.StatusForbidden, "blocked boz opens ada")
+	_, _, err = ada.CreateConversation(ctx, []string{"boz"}, "")
+	wantStatus(t, err, http.StatusForbidden, "blocker ada opens boz")
+	_, _, err = boz.Send(ctx, conv.ID, client.SendParams{Text: "let me explain"})
+	wantStatus(t, err, http.StatusForbidden, "blocked boz sends in the existing conversation")
 	_, _, err = ada.Send(ctx, conv.ID, client.SendParams{Text: "one last thing"})
 	wantStatus(t, err, http.StatusForbidden, "blocker ada sends in the existing conversation")
 
-	p, err := ada.Account(ctx, "bo")
-	if ok(t, err, "ada views bo") && (!p.BlockedByMe || p.CanMessage) {
-		t.Errorf("ada views bo after blocking: want blocked_by_me and not can_message, got %+v", p)
+	p, err := ada.Account(ctx, "boz")
+	if ok(t, err, "ada views boz") && (!p.BlockedByMe || p.CanMessage) {
+		t.Errorf("ada views boz after blocking: want blocked_by_me and not can_message, got %+v", p)
 	}
-	p, err = bo.Account(ctx, "ada")
-	if ok(t, err, "bo views ada") && (p.BlockedByMe || p.CanMessage) {
-		t.Errorf("bo views ada (blocked by her): want not blocked_by_me and not can_message, got %+v", p)
+	p, err = boz.Account(ctx, "ada")
+	if ok(t, err, "boz views ada") && (p.BlockedByMe || p.CanMessage) {
+		t.Errorf("boz views ada (blocked by her): want not blocked_by_me and not can_message, got %+v", p)
 	}
 
 	// A group with a blocked pair cannot be formed by either of them.
-	e.user("cy")
-	_, _, err = bo.CreateConversation(ctx, []string{"ada", "cy"}, "")
-	wantStatus(t, err, http.StatusForbidden, "bo makes a group with ada who blocks him")
+	e.user("cyd")
+	_, _, err = boz.CreateConversation(ctx, []string{"ada", "cyd"}, "")
+	wantStatus(t, err, http.StatusForbidden, "boz makes a group with ada who blocks him")
 
-	must(t, ada.Unblock(ctx, "bo"), "unblock")
-	must(t, ada.Unblock(ctx, "bo"), "unblock again (idempotent)")
-	p, err = bo.Account(ctx, "ada")
-	if ok(t, err, "bo views ada after unblock") && !p.CanMessage {
+	must(t, ada.Unblock(ctx, "boz"), "unblock")
+	must(t, ada.Unblock(ctx, "boz"), "unblock again (idempotent)")
+	p, err = boz.Account(ctx, "ada")
+	if ok(t, err, "boz views ada after unblock") && !p.CanMessage {
 		t.Errorf("after unblock: want can_message, got %+v", p)
 	}
-	_, _, err = bo.Send(ctx, conv.ID, client.SendParams{Text: "thanks"})
-	ok(t, err, "bo sends after unblock")
+	_, _, err = boz.Send(ctx, conv.ID, client.SendParams{Text: "thanks"})
+	ok(t, err, "boz sends after unblock")
 }
 
 func TestAllowIncoming(t *testing.T) {
@@ -353,7 +353,7 @@ func TestGroupCap(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	own := e.user("own")
-	hs := e.signupMany("m", 100)
+	hs := e.signupMany("mem", 100)
 
 	// 101 members (the owner and 100 others) is one too many.
 	_, _, err := own.CreateConversation(ctx, hs, "too big")

@@ -244,8 +244,8 @@ func TestStreamSeam(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
-	mo, ned := e.user("mo"), e.user("ned")
-	conv := e.direct(mo, "ned")
+	moe, ned := e.user("moe"), e.user("ned")
+	conv := e.direct(moe, "ned")
 	_, cur, err := ned.Events(ctx, "", 0)
 	must(t, err, "cursor")
 	start := seqOf(t, cur)
@@ -254,7 +254,7 @@ func TestStreamSeam(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for i := range n {
-			if _, _, err := mo.Send(ctx, conv.ID, client.SendParams{Text: fmt.Sprintf("burst %d", i)}); err != nil {
+			if _, _, err := moe.Send(ctx, conv.ID, client.SendParams{Text: fmt.Sprintf("burst %d", i)}); err != nil {
 				done <- err
 				return
 			}
@@ -304,13 +304,13 @@ func TestStreamTyping(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
-	oz, pam := e.user("oz"), e.user("pam")
-	conv := e.direct(oz, "pam")
-	e.send(oz, conv.ID, "hi")
+	ozz, pam := e.user("ozz"), e.user("pam")
+	conv := e.direct(ozz, "pam")
+	e.send(ozz, conv.ID, "hi")
 	_, cur, err := pam.Events(ctx, "", 0)
 	must(t, err, "cursor")
 
-	so, err := oz.Stream(ctx, "")
+	so, err := ozz.Stream(ctx, "")
 	must(t, err, "oz's stream")
 	defer so.Close()
 	readUntilReady(ctx, t, so)
@@ -322,7 +322,7 @@ func TestStreamTyping(t *testing.T) {
 	must(t, so.SendTyping(ctx, conv.ID), "oz types")
 	ev, err := sp.Next(ctx)
 	must(t, err, "pam's next event")
-	if ev.Type != "typing" || ev.Seq != 0 || ev.ConversationID != conv.ID || ev.Actor == nil || ev.Actor.Handle != "oz" {
+	if ev.Type != "typing" || ev.Seq != 0 || ev.ConversationID != conv.ID || ev.Actor == nil || ev.Actor.Handle != "ozz" {
 		t.Errorf("pam: want a typing event without seq from oz in %s, got %+v (actor %+v)", conv.ID, ev, ev.Actor)
 	}
 	// Typing is not in the log.
@@ -331,7 +331,7 @@ func TestStreamTyping(t *testing.T) {
 		t.Errorf("typing must not be logged, got %+v", evs)
 	}
 	// After the typing, the next logged event follows the cursor directly.
-	e.send(oz, conv.ID, "typed")
+	e.send(ozz, conv.ID, "typed")
 	if ev := nextLogged(ctx, t, sp); ev.Seq != seqOf(t, cur)+1 {
 		t.Errorf("after typing: want seq %d, got %d", seqOf(t, cur)+1, ev.Seq)
 	}
