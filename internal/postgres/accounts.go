@@ -14,6 +14,8 @@ import (
 // tx is one transaction; it implements dm.Tx.
 type tx struct {
 	tx pgx.Tx
+	// write is true in Update, false in View.
+	write bool
 	// locked remembers the conversations whose write locks this transaction
 	// already holds (see lockConversation).
 	locked map[string]bool

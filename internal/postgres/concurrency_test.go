@@ -411,3 +411,89 @@ func TestConflictKeepsTransactionUsable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The service's get-or-create patterns (look up, create if missing) racing
+// on two nodes must all succeed with one result, as they do on SQLite's
+// single writer: DirectConversationID and MessageByClientID serialise them.
+func TestGetOrCreateRaceAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	nodes := openNodes(t, 2)
+	alice := mkAccount(t, nodes[0], "alice")
+	bob := mkAccount(t, nodes[0], "bob")
+	const racers = 8
+
+	convIDs := make([]string, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := nodes[i%2].Update(ctx, func(tx dm.Tx) error {
+				id, err := tx.DirectConversationID(ctx, alice.ID, bob.ID)
+				if err == nil {
+					convIDs[i] = id
+					return nil
+				}
+				if !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+				now := time.Now().UTC()
+				c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: now, UpdatedAt: now}
+				convIDs[i] = c.ID
+				return tx.CreateConversation(ctx, c, []dm.Membership{
+					{ConversationID: c.ID, UserID: alice.ID, Role: dm.RoleMember, Status: dm.StatusAccepted},
+					{ConversationID: c.ID, UserID: bob.ID, Role: dm.RoleMember, Status: dm.StatusAccepted},
+				})
+			})
+			if err != nil {
+				t.Errorf("get-or-create %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range convIDs {
+		if convIDs[i] != convIDs[0] {
+			t.Fatalf("get-or-create returned two conversations: %v", convIDs)
+		}
+	}
+
+	msgIDs := make([]string, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := nodes[i%2].Update(ctx, func(tx dm.Tx) error {
+				prev, err := tx.MessageByClientID(ctx, alice.ID, "retry-1")
+				if err == nil {
+					msgIDs[i] = prev.ID
+					return nil
+				}
+				if !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+				m := &dm.Message{ID: dm.NewID(), ConversationID: convIDs[0], Sender: dm.Profile{ID: alice.ID}, Text: "once", CreatedAt: time.Now().UTC()}
+				msgIDs[i] = m.ID
+				return tx.InsertMessage(ctx, m, "retry-1")
+			})
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range msgIDs {
+		if msgIDs[i] != msgIDs[0] {
+			t.Fatalf("one client_id stored several messages: %v", msgIDs)
+		}
+	}
+	err := nodes[1].View(ctx, func(tx dm.Tx) error {
+		msgs, err := tx.Messages(ctx, convIDs[0], bob.ID, 0, 10)
+		if err == nil && len(msgs) != 1 {
+			t.Errorf("the conversation has %d messages, want 1", len(msgs))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

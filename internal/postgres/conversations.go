@@ -70,6 +70,17 @@ func (t *tx) lockMessageConversation(ctx context.Context, messageID string) (str
 	return cid, t.lockConversation(ctx, cid)
 }
 
+// advisoryLock takes a transaction-scoped advisory lock named by kind and key
+// in write transactions; read-only ones need no lock.
+func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
+	if !t.write {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+		"parley."+kind+"."+key)
+	return wrap(err, "lock")
+}
+
 // directKey names a pair of users independently of their order.
 func directKey(members []dm.Membership) string {
 	ids := make([]string, len(members))
@@ -166,8 +177,17 @@ func (t *tx) insertMembers(ctx context.Context, c *dm.Conversation, members []dm
 	return nil
 }
 
+// DirectConversationID, in a write transaction, first takes an advisory lock
+// on the pair, held until commit. Get-or-create ("look up, create if
+// missing") then runs one at a time per pair across all nodes, as it does on
+// SQLite's single writer: the second caller waits for the first to commit,
+// and its lookup (a new statement, hence a new snapshot at READ COMMITTED)
+// finds the conversation instead of failing on the unique index.
 func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
 	key := directKey([]dm.Membership{{UserID: aID}, {UserID: bID}})
+	if err := t.advisoryLock(ctx, "direct", key); err != nil {
+		return "", err
+	}
 	var id string
 	err := t.tx.QueryRow(ctx, `SELECT id FROM conversations WHERE direct_key = $1`, key).Scan(&id)
 	return id, wrap(err, "direct conversation")

@@ -138,23 +138,23 @@ func (db *DB) migrate(ctx context.Context) error {
 // are safe at this isolation level because they are taken under row locks
 // (see InsertMessage and AppendEvent).
 func (db *DB) Update(ctx context.Context, fn func(tx dm.Tx) error) error {
-	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, fn)
 }
 
 // View runs fn in a REPEATABLE READ, read-only transaction: every query of fn
 // sees the same snapshot.
 func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
-	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
 
-func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(tx dm.Tx) error) error {
+func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(tx dm.Tx) error) error {
 	ptx, err := db.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
 	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: ptx}); err != nil {
+	if err := fn(&tx{tx: ptx, write: write}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {

@@ -148,7 +148,15 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	return nil
 }
 
+// MessageByClientID, in a write transaction, first takes an advisory lock on
+// (sender, client_id), held until commit, for the same reason as
+// DirectConversationID: two retries of one send racing on two nodes run one
+// after the other, and the second finds the first's message rather than
+// failing on the unique index.
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
+	if err := t.advisoryLock(ctx, "client_id", senderID+":"+clientID); err != nil {
+		return nil, err
+	}
 	ms, err := t.queryMessages(ctx, senderID, `WHERE x.sender_id = $1 AND x.client_id = $2`, senderID, clientID)
 	if err != nil {
 		return nil, err
