@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/dm"
 )
 
 func (a *API) events(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -20,6 +23,10 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, au *Auth) {
 
 // stream checks the cursor, then hands over to internal/ws.
 func (a *API) stream(w http.ResponseWriter, r *http.Request, au *Auth) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "This endpoint is a WebSocket: connect with Upgrade: websocket (or poll GET /api/v1/events)."))
+		return
+	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		// A bad cursor, or one older than the retained log, gets a plain
 		// 400 or 410 before the upgrade, not a closed socket.

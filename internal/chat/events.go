@@ -35,8 +35,18 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		if dm.IsCode(err, dm.EGONE) {
 			return dm.Errorf(dm.EGONE, "The cursor is older than the event log; resync and start from a new cursor.")
 		}
+		if err != nil {
+			return err
+		}
 		if len(out) > 0 {
 			last = out[len(out)-1].Seq
+			return nil
+		}
+		// A cursor beyond the log comes from another database (a reset, a
+		// restore): waiting on it would never deliver anything.
+		newest, err := tx.LastEventSeq(ctx, me.ID)
+		if err == nil && last > newest {
+			return dm.Errorf(dm.EGONE, "The cursor is ahead of the event log; resync and start from a new cursor.")
 		}
 		return err
 	})
