@@ -26,7 +26,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -50,6 +53,7 @@ const (
 // DB is a Parley database on SQLite. It implements dm.Store.
 type DB struct {
 	dsn     string
+	memory  bool
 	writeDB *sql.DB
 	readDB  *sql.DB
 
@@ -60,6 +64,9 @@ type DB struct {
 	requests chan *request
 	writer   *conn
 	stopped  chan struct{} // closed when the writer goroutine has ended
+
+	// batches counts committed batches (for tests of group commit).
+	batches atomic.Int64
 
 	readers  chan *conn
 	closeErr error
@@ -103,6 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	db := &DB{
 		dsn:      dsn,
+		memory:   path == ":memory:",
 		requests: make(chan *request, maxBatch),
 		stopped:  make(chan struct{}),
 		readers:  make(chan *conn, readConns),
@@ -315,6 +323,7 @@ func (db *DB) commit(batch []*request) {
 		}
 		return
 	}
+	db.batches.Add(1)
 	for i, r := range live {
 		r.done <- errs[i]
 	}
@@ -379,7 +388,21 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
+	into := dst
+	if db.memory {
+		// VACUUM INTO writes through the database's own VFS: name the file
+		// system's explicitly, or the copy would land in memory too.
+		abs, err := filepath.Abs(dst)
+		if err != nil {
+			return err
+		}
+		vfs := "unix"
+		if runtime.GOOS == "windows" {
+			vfs = "win32"
+		}
+		into = "file:" + (&url.URL{Path: abs}).EscapedPath() + "?vfs=" + vfs
+	}
+	if _, err := d.ExecContext(ctx, "VACUUM INTO ?", into); err != nil {
 		return fmt.Errorf("sqlite: backup to %s: %w", dst, err)
 	}
 	return nil
