@@ -31,13 +31,21 @@ func (t *tx) lockConversation(ctx context.Context, conversationID string) error 
 	if t.locked[conversationID] {
 		return nil
 	}
+	// One round trip: a batch runs its statements in order.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID)
+	b.Queue(lockLogsSQL, conversationID)
+	br := t.tx.SendBatch(ctx, b)
 	var n int
-	err := t.tx.QueryRow(ctx, `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID).Scan(&n)
+	err := br.QueryRow().Scan(&n)
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return wrap(err, "conversation")
-	}
-	if err := t.lockLogs(ctx, conversationID); err != nil {
-		return err
 	}
 	if t.locked == nil {
 		t.locked = make(map[string]bool)
@@ -50,14 +58,16 @@ func (t *tx) lockConversation(ctx context.Context, conversationID string) error 
 // user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
 // them).
 func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
-	_, err := t.tx.Exec(ctx, `
-		SELECT count(*) FROM (
-			SELECT 1 FROM event_logs
-			WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
-			ORDER BY user_id FOR NO KEY UPDATE
-		) l`, conversationID)
+	_, err := t.tx.Exec(ctx, lockLogsSQL, conversationID)
 	return wrap(err, "event logs")
 }
+
+const lockLogsSQL = `
+	SELECT count(*) FROM (
+		SELECT 1 FROM event_logs
+		WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+		ORDER BY user_id FOR NO KEY UPDATE
+	) l`
 
 // lockMessageConversation is lockConversation for the conversation of a
 // message; it returns that conversation's id, or ENOTFOUND.
