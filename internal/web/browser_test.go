@@ -346,6 +346,24 @@ func (p *person) eval(what, expr string) bool {
 	return ok
 }
 
+// act presses one of the actions of the message whose text is text (they
+// show when the message has the focus, as for a keyboard user).
+func (p *person) act(text, action string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("%s on %q", action, text), `(text, action) => {
+		const li = [...document.querySelectorAll('#message-list li.msg')].find((l) => {
+			const t = l.querySelector('.text');
+			return t && t.textContent === text;
+		});
+		if (!li) return false;
+		li.focus();
+		const b = li.querySelector('[data-action="' + action + '"]');
+		if (!b || b.offsetParent === null) return false;
+		b.click();
+		return true;
+	}`, text, action)
+}
+
 // login logs p in through the login form.
 func (p *person) login() {
 	p.t.Helper()
@@ -390,6 +408,13 @@ var pressEnter chromedp.Action[chromedp.Void] = chromedp.Func(func(ctx context.C
 	return nil
 })
 
+// clearComposer empties the composer as a person deleting their text would.
+var clearComposer = chromedp.Evaluate[chromedp.Void](`(() => {
+	const t = document.getElementById('composer-text');
+	t.value = '';
+	t.dispatchEvent(new Event('input', { bubbles: true }));
+})()`)
+
 func TestBrowserDirectMessages(t *testing.T) {
 	w := newWorld(t)
 	bob := w.account("bob", "Bob Builder")
@@ -425,11 +450,42 @@ func TestBrowserDirectMessages(t *testing.T) {
 	bob.waitText(`#message-list .text`, "Hi Bob! Lunch tomorrow?")
 	bob.waitText(`#announcer`, "New message from Alice Liddell")
 	bob.click(`.request-banner button`, "Accept")
+
+	// Typing shows on the other side.
+	bob.do("type", chromedp.SendKeys(chromedp.ID("composer-text"), "thinking"))
+	alice.waitText(`.typing`, "Bob Builder is typing")
+	bob.do("clear composer", clearComposer)
 	bob.write("Sure, noon works.")
 
 	// Alice sees the reply live, and that Bob has seen her message.
 	alice.waitText(`#message-list li.theirs .text`, "Sure, noon works.")
 	alice.waitText(`#message-list li.mine .seen`, "Seen")
+
+	// Reactions, edits and unsends arrive live.
+	alice.act("Sure, noon works.", "react")
+	alice.click(`.picker-emoji button`, "👍")
+	bob.waitText(`#message-list li.mine .reaction`, "👍")
+	bob.act("Sure, noon works.", "edit")
+	bob.do("edit text",
+		clearComposer,
+		chromedp.SendKeys(chromedp.ID("composer-text"), "Sure, 12:30 works better."),
+		pressEnter)
+	alice.waitText(`#message-list li.theirs .text`, "Sure, 12:30 works better.")
+	alice.waitText(`#message-list li.theirs .meta`, "edited")
+	bob.write("Oops, wrong chat")
+	alice.waitText(`#message-list li.theirs .text`, "Oops, wrong chat")
+	bob.act("Oops, wrong chat", "unsend")
+	bob.act("Oops, wrong chat", "unsend") // the second press confirms
+	alice.waitText(`#message-list li.theirs .text.unsent`, "Message unsent")
+	if alice.eval("unsent text gone", `document.getElementById('message-list').textContent.includes('Oops, wrong chat')`) {
+		t.Error("the unsent text is still on alice's page")
+	}
+
+	// A reply quotes the message it answers.
+	alice.act("Sure, 12:30 works better.", "reply")
+	alice.waitText(`.composer-context`, "Replying to Bob Builder")
+	alice.write("Great, see you then")
+	bob.waitText(`#message-list li.theirs .quote`, "Sure, 12:30 works better.")
 
 	// A message that looks like markup is shown as text, on both sides.
 	const xss = `<img src=x onerror=alert(1)>`
@@ -531,9 +587,14 @@ func TestBrowserReconnect(t *testing.T) {
 	alice.click(`.request-banner button`, "Accept")
 	alice.do("composer", chromedp.WaitVisible(chromedp.ID("composer-text")))
 
-	// The server goes away: the page says it is offline.
+	// The server goes away: the page says it is offline, and a message
+	// written meanwhile fails with a Retry.
 	w.stop()
 	alice.do("offline banner", chromedp.WaitVisible(chromedp.ID("offline")))
+	alice.do("write offline",
+		chromedp.SendKeys(chromedp.ID("composer-text"), "Written offline"),
+		pressEnter,
+		chromedp.WaitVisible(chromedp.CSS(`#message-list li.failed [data-action=retry]`)))
 
 	// It comes back on the same data; a message sent meanwhile appears
 	// without a reload, and the banner goes away.
@@ -541,6 +602,10 @@ func TestBrowserReconnect(t *testing.T) {
 	bob.send(conv.ID, "Sent while you were away")
 	alice.waitText(`#message-list .text`, "Sent while you were away")
 	alice.do("online again", chromedp.WaitNotVisible(chromedp.ID("offline")))
+	// Retry sends the failed message, once.
+	alice.click(`#message-list li.failed button`, "Retry")
+	alice.waitFor("retried message sent", `() => !document.querySelector('#message-list li.pending') &&
+		[...document.querySelectorAll('#message-list li.mine[data-id] .text')].some((e) => e.textContent === 'Written offline')`)
 	// And the page sends again through the new server.
 	alice.write("Back online")
 	var r struct {
@@ -549,8 +614,14 @@ func TestBrowserReconnect(t *testing.T) {
 		} `json:"messages"`
 	}
 	bob.api("GET", "/api/v1/conversations/"+conv.ID+"/messages", nil, &r)
-	if len(r.Messages) == 0 || r.Messages[0].Text != "Back online" {
-		t.Errorf("bob's newest message after the restart: %+v", r.Messages)
+	var texts []string
+	for _, m := range r.Messages {
+		texts = append(texts, m.Text)
+	}
+	// Newest first.
+	want := []string{"Back online", "Written offline", "Sent while you were away", "Are you there?"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Errorf("bob sees %q, want %q", texts, want)
 	}
 }
 

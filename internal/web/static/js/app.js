@@ -226,7 +226,7 @@ class App {
           avatar(me, 'sm'), h('span', { class: 'label' }, displayName(me))),
         h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings', 'aria-label': 'Settings' },
           h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'label' }, 'Settings')),
-        h('button', { type: 'button', class: 'btn ghost small', onclick: () => this.logout() }, 'Log out')));
+        h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
     this.topbar.hidden = false;
     this.updateBadge();
   }

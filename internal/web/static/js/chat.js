@@ -591,6 +591,7 @@ export class ChatView {
     this.pending.set(p.clientId, p);
     this.textarea.value = '';
     this.replyTo = null;
+    this.lastTypingSent = 0; // the next message's typing is news again
     this.composerError.textContent = '';
     this.updateComposer();
     this.renderMessages();

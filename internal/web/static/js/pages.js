@@ -81,6 +81,7 @@ function authPage(title, notice, form, footer) {
     h('div', { class: 'card' },
       h('div', { class: 'auth-logo', 'aria-hidden': 'true' }, 'P'),
       h('h1', null, title),
+      h('p', { class: 'tagline' }, 'Private conversations, in real time.'),
       notice ? h('p', { class: 'notice', role: 'status' }, notice) : null,
       form,
       footer));

@@ -57,7 +57,7 @@ export class Store {
   list(folder) {
     return [...this.convs.values()]
       .filter((c) => folderOf(c) === folder)
-      .sort((a, b) => activity(b).localeCompare(activity(a)));
+      .sort((a, b) => activity(b) - activity(a));
   }
 
   get(id) {
@@ -157,8 +157,12 @@ export class Store {
   }
 }
 
+// activity is when a conversation last moved, in milliseconds. Timestamps are
+// compared as dates, not strings: RFC 3339 times with trimmed fractions
+// ("05.1Z", "05.12Z") do not sort as text.
 function activity(c) {
-  return (c.last_message && c.last_message.created_at) || c.updated_at || c.created_at || '';
+  const t = (c.last_message && c.last_message.created_at) || c.updated_at || c.created_at;
+  return t ? Date.parse(t) || 0 : 0;
 }
 
 // conversationTitle names a conversation for its viewer: a group's title or
