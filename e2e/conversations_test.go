@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/parleyhq/parley/client"
@@ -359,11 +360,41 @@ func TestGroupCap(t *testing.T) {
 	_, _, err := own.CreateConversation(ctx, hs, "too big")
 	wantStatus(t, err, http.StatusBadRequest, "create a group of 101")
 
-	g, _, err := own.CreateConversation(ctx, hs[:99], "full")
-	must(t, err, "create a group of 100")
-	if len(g.Members) != 100 {
-		t.Errorf("group of 100: got %d members", len(g.Members))
+	// 99 members, then two owners' adds race for the last seat: exactly
+	// one wins.
+	g, _, err := own.CreateConversation(ctx, hs[:98], "almost full")
+	must(t, err, "create a group of 99")
+	if len(g.Members) != 99 {
+		t.Errorf("group of 99: got %d members", len(g.Members))
 	}
-	_, err = own.AddMembers(ctx, g.ID, hs[99:])
-	wantStatus(t, err, http.StatusBadRequest, "add a 101st member")
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = own.AddMembers(ctx, g.ID, hs[98+i:99+i])
+		}()
+	}
+	wg.Wait()
+	wins, loser := 0, ""
+	for i, err := range errs {
+		if err == nil {
+			wins++
+		} else {
+			loser = hs[98+i]
+			wantStatus(t, err, http.StatusBadRequest, "the losing add of the race for the 100th seat")
+		}
+	}
+	if wins != 1 {
+		t.Errorf("two concurrent adds for the last seat: want exactly one to succeed, got %d", wins)
+	}
+	g, err = own.Conversation(ctx, g.ID)
+	if ok(t, err, "read the full group") && len(g.Members) != 100 {
+		t.Errorf("full group: want 100 members, got %d", len(g.Members))
+	}
+	if loser != "" {
+		_, err = own.AddMembers(ctx, g.ID, []string{loser})
+		wantStatus(t, err, http.StatusBadRequest, "add to a full group")
+	}
 }

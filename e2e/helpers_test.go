@@ -98,10 +98,12 @@ func (e *env) signupMany(prefix string, n int) []string {
 			_, errs[i] = e.anon().Signup(e.ctx, client.SignupParams{Handle: handles[i], Password: password(handles[i])})
 		}()
 	}
+	t0 := time.Now()
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		e.t.Fatalf("signups: %v", err)
 	}
+	e.t.Logf("%d signups in %v", n, time.Since(t0))
 	return handles
 }
 
