@@ -339,7 +339,7 @@ func (p *person) eval(what, expr string) bool {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("%s (%s): %v", what, p.handle, err)
 	}
@@ -500,6 +500,110 @@ func TestBrowserDirectMessages(t *testing.T) {
 	// The conversation moved to Bob's inbox, with the latest message as preview.
 	bob.click(`a.tab`, "Inbox")
 	bob.waitText(`#conversation-list a.conv .conv-preview`, xss)
+
+	// Someone who accepts no messages: the Message button is disabled and
+	// says why.
+	dora := w.account("dora", "Dora Explorer")
+	dora.api("PATCH", "/api/v1/me", map[string]any{"allow_incoming": "nobody"}, nil)
+	alice.do("dora's profile", chromedp.Navigate(w.base+"/@dora"), chromedp.WaitVisible(chromedp.ID("message-button")))
+	alice.waitText(`.reason`, "isn’t accepting messages")
+	if !alice.eval("disabled", `document.getElementById('message-button').disabled`) {
+		t.Error("the Message button to dora is enabled")
+	}
+
+	// A request can be blocked from the chat window: it leaves Requests and
+	// the sender is blocked.
+	erin := w.account("erin", "Erin Hunter")
+	erin.send(erin.openConversation("", "alice").ID, "Buy my course!")
+	alice.do("requests", chromedp.Navigate(w.base+"/requests"))
+	alice.click(`#conversation-list a.conv`, "Erin Hunter")
+	alice.click(`.request-banner button`, "Block")
+	alice.waitFor("request gone", `() => location.pathname === '/requests' && !document.getElementById('conversation-list').textContent.includes('Erin')`)
+	var prof struct {
+		BlockedByMe bool `json:"blocked_by_me"`
+	}
+	alice.tokenFromBrowser()
+	alice.api("GET", "/api/v1/accounts/erin", nil, &prof)
+	if !prof.BlockedByMe {
+		t.Error("erin is not blocked after Block on her request")
+	}
+
+	// Log out: back to the login form, and the cookie no longer works.
+	alice.do("log out", chromedp.Navigate(w.base+"/settings"))
+	alice.click(`form button`, "Log out")
+	alice.do("login form", chromedp.WaitVisible(chromedp.ID("login-handle")))
+	if alice.eval("still logged in", `fetch('/api/v1/me').then((r) => r.ok)`) {
+		t.Error("GET /api/v1/me still answers after logging out")
+	}
+}
+
+// tokenFromBrowser gives a person who signed up in the browser a bearer
+// token for set-up and checks through the API.
+func (p *person) tokenFromBrowser() {
+	p.t.Helper()
+	if p.token != "" {
+		return
+	}
+	var s struct {
+		Token string `json:"token"`
+	}
+	p.api("POST", "/api/v1/sessions", map[string]any{"handle": p.handle, "password": password}, &s)
+	p.token = s.Token
+}
+
+func TestBrowserHistoryAndComposer(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	conv := bob.openConversation("", "alice")
+	for i := 1; i <= 75; i++ {
+		bob.send(conv.ID, fmt.Sprintf("Message %d", i))
+	}
+	alice.api("POST", "/api/v1/conversations/"+conv.ID+"/accept", nil, nil)
+
+	alice.login()
+	alice.do("open", chromedp.Navigate(w.base+"/c/"+conv.ID))
+	alice.waitText(`#message-list .text`, "Message 75")
+	if alice.eval("all loaded at once", `[...document.querySelectorAll('#message-list .text')].some((e) => e.textContent === 'Message 1')`) {
+		t.Error("the whole history loaded at once; want pages")
+	}
+	// Scrolling up loads older pages until the first message.
+	alice.waitFor("scroll to the first message", `() => {
+		const body = document.querySelector('.chat-body');
+		body.scrollTop = 0;
+		body.dispatchEvent(new Event('scroll'));
+		return [...document.querySelectorAll('#message-list .text')].some((e) => e.textContent === 'Message 1');
+	}`)
+	if !alice.eval("in order", `(() => {
+		const seqs = [...document.querySelectorAll('#message-list li[data-seq]')].map((l) => +l.dataset.seq);
+		return seqs.length === 75 && seqs.every((s, i) => s === i + 1);
+	})()`) {
+		t.Error("the history is not the 75 messages in order")
+	}
+
+	// The counter appears near the limit; over it, sending is disabled.
+	setComposer := func(n int) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const t = document.getElementById('composer-text');
+			t.value = 'x'.repeat(%d);
+			t.dispatchEvent(new Event('input', { bubbles: true }));
+		})()`, n))
+	}
+	alice.do("near the limit", setComposer(3990))
+	alice.waitText(`#composer-counter`, "10 left")
+	alice.do("over the limit", setComposer(4001))
+	alice.waitText(`#composer-counter`, "1 over the limit")
+	if !alice.eval("send disabled", `document.querySelector('.composer .send').disabled`) {
+		t.Error("Send is enabled over the limit")
+	}
+	// Shift+Enter is a new line, Enter sends both lines as one message.
+	alice.do("two lines",
+		clearComposer,
+		chromedp.SendKeys(chromedp.ID("composer-text"), "first line"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.SendKeys(chromedp.ID("composer-text"), "second line"),
+		pressEnter)
+	alice.waitFor("two-line message", `() => [...document.querySelectorAll('#message-list li.mine[data-id] .text')].some((e) => e.textContent === 'first line\nsecond line')`)
 }
 
 func TestBrowserGroup(t *testing.T) {
