@@ -1,0 +1,204 @@
+package sqlite
+
+// Benchmarks of the hot paths, in a form benchstat reads:
+//
+//	go test -run '^$' -bench . -count 6 ./internal/sqlite/ | tee new.txt
+//	benchstat old.txt new.txt
+//
+// The read benchmarks seed at the scale of the design (a user with 100,000
+// conversations, a conversation with 1,000,000 messages) with set-based SQL,
+// so that seeding takes seconds; PARLEY_BENCH_CONVERSATIONS and
+// PARLEY_BENCH_MESSAGES change the scale.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+func benchScale(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func benchDB(b *testing.B) *DB {
+	b.Helper()
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// seed runs set-based SQL on the writer (benchmarks only).
+func seed(b *testing.B, db *DB, queries ...string) {
+	b.Helper()
+	start := time.Now()
+	err := db.Update(context.Background(), func(d dm.Tx) error {
+		for _, q := range queries {
+			if _, err := d.(*tx).exec(context.Background(), q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// seedAccounts creates accounts u0 ... u<n-1> with ids "u0" ...
+func seedAccounts(n int) string {
+	return fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO accounts (id, handle, display_name, bio, kind, created_at, password_hash, allow_incoming, read_receipts)
+		SELECT 'u' || i, 'u' || i, 'User ' || i, '', 'person', 0, 'x', 'everyone', 1 FROM n`, n-1)
+}
+
+// BenchmarkSend is the send path: InsertMessage and two AppendEvents in one
+// Update, on a file with synchronous=FULL. "serial" pays one commit per
+// send; "parallel" lets group commit batch the senders.
+func BenchmarkSend(b *testing.B) {
+	for _, mode := range []string{"serial", "parallel"} {
+		b.Run(mode, func(b *testing.B) {
+			db := benchDB(b)
+			ctx := context.Background()
+			seed(b, db, seedAccounts(200),
+				`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+				INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at) SELECT 'c' || i, 'direct', '', 'u' || i || ':v' || i, 0, 0 FROM n`,
+				`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+				SELECT c.id, 'u' || (substr(c.id, 2) * 2 + k.k), 'member', 'accepted', 0, 0, 0, 0, 0, 0, 0 FROM conversations c, (SELECT 0 AS k UNION ALL SELECT 1) k`)
+			send := func(i int) {
+				c := i % 100
+				from := dm.Profile{ID: "u" + strconv.Itoa(c*2)}
+				m := &dm.Message{ID: dm.NewID(), ConversationID: "c" + strconv.Itoa(c), Sender: from, Text: "Hello there, how are you today?", CreatedAt: time.Now()}
+				err := db.Update(ctx, func(tx dm.Tx) error {
+					if err := tx.InsertMessage(ctx, m, ""); err != nil {
+						return err
+					}
+					for k := range 2 {
+						e := dm.Event{Type: dm.EventMessageCreated, ConversationID: m.ConversationID, At: m.CreatedAt, Message: m}
+						if err := tx.AppendEvent(ctx, "u"+strconv.Itoa(c*2+k), &e); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}
+			if mode == "serial" {
+				i := 0
+				for b.Loop() {
+					send(i)
+					i++
+				}
+				return
+			}
+			b.SetParallelism(32) // 32 senders per CPU
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(time.Now().UnixNano() % 100)
+				for pb.Next() {
+					send(i)
+					i++
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkConversationsFirstPage: the first inbox page of 50 of a user
+// with 100,000 conversations, each with its last message and unread count.
+func BenchmarkConversationsFirstPage(b *testing.B) {
+	n := benchScale("PARLEY_BENCH_CONVERSATIONS", 100_000)
+	db := benchDB(b)
+	ctx := context.Background()
+	seed(b, db, seedAccounts(n+1),
+		// u0 talks with every other account; conversation i was last active at i.
+		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at, last_seq)
+		SELECT 'c' || i, 'direct', '', 'u0:u' || i, i, i * 1000, 2 FROM n`, n),
+		`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+		SELECT id, 'u0', 'member', 'accepted', 0, 0, 1, 0, created_at, 2, updated_at FROM conversations`,
+		`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+		SELECT id, 'u' || substr(id, 2), 'member', 'accepted', 0, 0, 2, 0, created_at, 2, updated_at FROM conversations`,
+		`INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to, created_at)
+		SELECT id, k.seq, id || '-' || k.seq, CASE k.seq WHEN 1 THEN 'u0' ELSE 'u' || substr(id, 2) END, 'Hello, how are things?', '', updated_at
+		FROM conversations, (SELECT 1 AS seq UNION ALL SELECT 2) k`)
+	for b.Loop() {
+		err := db.View(ctx, func(tx dm.Tx) error {
+			convs, next, err := tx.Conversations(ctx, "u0", dm.FolderInbox, "", 50)
+			if err == nil && (len(convs) != 50 || next == "" || convs[0].UnreadCount != 1 || convs[0].LastMessage == nil) {
+				err = fmt.Errorf("unexpected page: %d conversations, next %q", len(convs), next)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMessagesPage: a page of 50 messages in the middle of a
+// conversation of 1,000,000 messages.
+func BenchmarkMessagesPage(b *testing.B) {
+	n := benchScale("PARLEY_BENCH_MESSAGES", 1_000_000)
+	db := benchDB(b)
+	ctx := context.Background()
+	seed(b, db, seedAccounts(2),
+		fmt.Sprintf(`INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at, last_seq) VALUES ('c', 'direct', '', 'u0:u1', 0, %d, %d)`, n, n),
+		fmt.Sprintf(`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+		SELECT 'c', id, 'member', 'accepted', 0, 0, 0, 0, 0, %d, %d FROM accounts`, n, n),
+		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to, created_at)
+		SELECT 'c', i, 'm' || i, 'u' || (i %% 2), 'Message number ' || i || ', with a few more words.', '', i FROM n`, n),
+		`INSERT INTO reactions (conversation_id, seq, emoji, user_id) SELECT 'c', seq, '👍', 'u0' FROM messages WHERE seq % 10 = 0`)
+	mid := int64(n / 2)
+	for b.Loop() {
+		err := db.View(ctx, func(tx dm.Tx) error {
+			ms, err := tx.Messages(ctx, "c", "u1", mid, 50)
+			if err == nil && (len(ms) != 50 || ms[0].Seq != mid-1) {
+				err = fmt.Errorf("unexpected page: %d messages", len(ms))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEventsAfter: 100 events after a cursor in the middle of a log
+// of 100,000 events, in a table holding 200,000.
+func BenchmarkEventsAfter(b *testing.B) {
+	const n = 100_000
+	db := benchDB(b)
+	ctx := context.Background()
+	seed(b, db, fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO events (user_id, seq, at, data)
+		SELECT u.id, i, i, '{"type":"message.created","conversation_id":"c","message":{"id":"m' || i || '","text":"Hello there"}}'
+		FROM n, (SELECT 'u0' AS id UNION ALL SELECT 'u1') u`, n))
+	for b.Loop() {
+		err := db.View(ctx, func(tx dm.Tx) error {
+			es, err := tx.Events(ctx, "u0", n/2, 100)
+			if err == nil && (len(es) != 100 || es[0].Seq != n/2+1) {
+				err = fmt.Errorf("unexpected events: %d", len(es))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
