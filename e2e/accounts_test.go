@@ -120,8 +120,10 @@ func TestSignupValidation(t *testing.T) {
 		_, err := c.Signup(ctx, client.SignupParams{Handle: h, Password: "12345678"})
 		ok(t, err, "signup with handle "+h+" and an 8-character password")
 	}
-	_, err = c.Signup(ctx, client.SignupParams{Handle: "brandco", Password: "12345678", Kind: "brand"})
-	ok(t, err, "signup of a brand")
+	b, err := c.Signup(ctx, client.SignupParams{Handle: "brandco", Password: "12345678", Kind: "brand"})
+	if ok(t, err, "signup of a brand") && b.Kind != "brand" {
+		t.Errorf("signup of a brand: want kind brand, got %q", b.Kind)
+	}
 	_, err = c.Signup(ctx, client.SignupParams{Handle: "weirdkind", Password: "12345678", Kind: "robot"})
 	wantStatus(t, err, 400, "signup with kind robot")
 }

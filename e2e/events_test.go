@@ -90,6 +90,17 @@ func TestEventsPoll(t *testing.T) {
 	if len(evs) > 0 && next != strconv.FormatInt(evs[len(evs)-1].Seq, 10) {
 		t.Errorf("cursor: want the last event's seq %d, got %q", evs[len(evs)-1].Seq, next)
 	}
+	// The sender's own log has the message too, for her other devices.
+	own, _, err := ida.Events(ctx, "0", 200)
+	if ok(t, err, "ida's log") {
+		found := false
+		for _, ev := range own {
+			found = found || ev.Type == "message.created" && ev.Message != nil && ev.Message.ID == m.ID
+		}
+		if !found {
+			t.Errorf("ida's log lacks message.created for her own message %s", m.ID)
+		}
+	}
 	// Polling again from there is empty and keeps the cursor.
 	evs, again, err := jon.Events(ctx, next, 0)
 	if ok(t, err, "events at the head") && (len(evs) != 0 || again != next) {

@@ -248,6 +248,9 @@ func TestDeleteConversationForMe(t *testing.T) {
 	}
 
 	e.send(yan, conv.ID, "new")
+	if cv, err := zed.Conversation(ctx, conv.ID); ok(t, err, "zed reads") && cv.UnreadCount != 1 {
+		t.Errorf("zed cleared the history, then one new message: want unread 1, got %d", cv.UnreadCount)
+	}
 	if !e.inFolder(zed, "inbox", conv.ID) {
 		t.Errorf("a newer message must bring the conversation back to zed's inbox, got %v", e.folder(zed, "inbox"))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,6 +228,8 @@ func TestRouting(t *testing.T) {
 	if err != nil {
 		want4xx(t, err, "GET /conversations?limit=100000")
 	}
+	_, err = c.Do(ctx, http.MethodPut, "/api/v1/me", strings.NewReader(`{}`), nil)
+	want4xx(t, err, "PUT /api/v1/me (no such method)")
 	for _, p := range []string{"/healthz", "/readyz", "/api/openapi.json", "/metrics"} {
 		resp, err := http.Get(e.url + p)
 		if ok(t, err, "GET "+p) {
