@@ -286,62 +286,62 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 }
 
 // views builds the conversations ids as member userID sees them, in the order
-// of ids, leaving out those userID is not a member of. It runs a fixed
-// number of queries however many ids there are.
+// of ids, leaving out those userID is not a member of. Its three queries
+// (conversations with the member's state, members, last messages) go in one
+// batch: one round trip however many ids there are.
 func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conversation, error) {
 	if len(ids) == 0 {
 		return []dm.Conversation{}, nil
 	}
+	b := &pgx.Batch{}
 	// The unread count walks the (conversation_id, seq) index from the
-	// member's read marker; the newest message's id is kept on the
-	// conversation row.
-	rows, err := t.tx.Query(ctx, `
-		SELECT c.id, c.kind, c.title, c.created_at, c.updated_at, c.last_seq, coalesce(c.last_message_id, ''),
-			m.status, m.muted, m.archived, m.last_read_seq, m.cleared_seq,
+	// member's read marker.
+	b.Queue(`
+		SELECT c.id, c.kind, c.title, c.created_at, c.updated_at,
+			m.status, m.muted, m.archived, m.last_read_seq,
 			(SELECT count(*) FROM messages x
 			 WHERE x.conversation_id = c.id AND x.seq > greatest(m.last_read_seq, m.cleared_seq)
 			   AND x.sender_id <> m.user_id AND NOT x.deleted
 			   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = x.id AND h.user_id = m.user_id))
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.user_id = $1 AND m.conversation_id = ANY($2)`, userID, ids)
+	// Members of conversations userID is not in are never shown: the first
+	// query leaves those conversations out.
+	b.Queue(`
+		SELECT m.conversation_id, a.id, a.handle, a.display_name, m.role
+		FROM members m JOIN accounts a ON a.id = m.user_id
+		WHERE m.conversation_id = ANY($1)
+		ORDER BY m.conversation_id, m.ord`, ids)
+	// The last message, kept on the conversation row, unless the member
+	// cleared it.
+	b.Queue(messageQuery(`WHERE x.id IN (
+			SELECT c.last_message_id FROM conversations c JOIN members m ON m.conversation_id = c.id
+			WHERE m.user_id = $1 AND c.id = ANY($2) AND c.last_seq > m.cleared_seq)`, 2), userID, ids, userID)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+
+	rows, err := br.Query()
 	if err != nil {
 		return nil, wrap(err, "conversation")
 	}
 	byID := make(map[string]*dm.Conversation, len(ids))
-	var lastIDs []string
 	for rows.Next() {
 		var c dm.Conversation
-		var lastSeq, cleared int64
-		var lastID string
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Title, &c.CreatedAt, &c.UpdatedAt, &lastSeq, &lastID,
-			&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &cleared, &c.UnreadCount); err != nil {
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Title, &c.CreatedAt, &c.UpdatedAt,
+			&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &c.UnreadCount); err != nil {
 			rows.Close()
 			return nil, wrap(err, "conversation")
 		}
 		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 		c.Members = []dm.Member{}
-		if lastID != "" && lastSeq > cleared {
-			lastIDs = append(lastIDs, lastID)
-		}
 		byID[c.ID] = &c
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "conversation")
 	}
-	if len(byID) == 0 {
-		return []dm.Conversation{}, nil
-	}
-	present := make([]string, 0, len(byID))
-	for id := range byID {
-		present = append(present, id)
-	}
 
-	rows, err = t.tx.Query(ctx, `
-		SELECT m.conversation_id, a.id, a.handle, a.display_name, m.role
-		FROM members m JOIN accounts a ON a.id = m.user_id
-		WHERE m.conversation_id = ANY($1)
-		ORDER BY m.conversation_id, m.ord`, present)
+	rows, err = br.Query()
 	if err != nil {
 		return nil, wrap(err, "members")
 	}
@@ -352,22 +352,30 @@ func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conve
 			rows.Close()
 			return nil, wrap(err, "members")
 		}
-		c := byID[cid]
-		c.Members = append(c.Members, mb)
+		if c := byID[cid]; c != nil {
+			c.Members = append(c.Members, mb)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "members")
 	}
 
-	if len(lastIDs) > 0 {
-		msgs, err := t.queryMessages(ctx, userID, `WHERE x.id = ANY($1)`, lastIDs)
-		if err != nil {
-			return nil, err
+	rows, err = br.Query()
+	if err != nil {
+		return nil, wrap(err, "messages")
+	}
+	msgs, err := collectMessages(rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		if c := byID[msgs[i].ConversationID]; c != nil {
+			c.LastMessage = &msgs[i]
 		}
-		for i := range msgs {
-			byID[msgs[i].ConversationID].LastMessage = &msgs[i]
-		}
+	}
+	if err := br.Close(); err != nil {
+		return nil, wrap(err, "conversation")
 	}
 
 	out := make([]dm.Conversation, 0, len(byID))

@@ -2,29 +2,52 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// messageSelect selects messages (x) with their sender (a) and, as JSON, their
+// reactions as the viewer sees them: per emoji the count and whether the
+// viewer is among the reactors, emoji in order of first use. The reactions
+// come in the same statement so that loading messages is one round trip.
+// %d is the number of the viewer's parameter.
 const messageSelect = `SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
-	x.text, x.reply_to, x.created_at, x.edited_at, x.deleted
+	x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
+	(SELECT json_agg(json_build_object('emoji', q.emoji, 'count', q.n, 'me', q.me) ORDER BY q.first)
+	 FROM (SELECT r.emoji, count(*) AS n, bool_or(r.user_id = $%d) AS me, min(r.id) AS first
+	       FROM reactions r WHERE r.message_id = x.id GROUP BY r.emoji) q)
 	FROM messages x JOIN accounts a ON a.id = x.sender_id `
 
-// queryMessages runs messageSelect with a WHERE (and ORDER BY) tail and
-// attaches the reactions as viewerID sees them.
+// messageQuery returns messageSelect followed by tail, the viewer being the
+// parameter after the nargs of tail.
+func messageQuery(tail string, nargs int) string {
+	return fmt.Sprintf(messageSelect, nargs+1) + tail
+}
+
+// queryMessages runs messageSelect with a WHERE (and ORDER BY) tail whose
+// arguments are args.
 func (t *tx) queryMessages(ctx context.Context, viewerID, tail string, args ...any) ([]dm.Message, error) {
-	rows, err := t.tx.Query(ctx, messageSelect+tail, args...)
+	rows, err := t.tx.Query(ctx, messageQuery(tail, len(args)), append(args, viewerID)...)
 	if err != nil {
 		return nil, wrap(err, "messages")
 	}
+	return collectMessages(rows)
+}
+
+func collectMessages(rows pgx.Rows) ([]dm.Message, error) {
+	defer rows.Close()
 	out := []dm.Message{}
 	for rows.Next() {
 		var m dm.Message
+		var reactions []byte
 		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &m.CreatedAt, &m.EditedAt, &m.Deleted); err != nil {
-			rows.Close()
+			&m.Text, &m.ReplyTo, &m.CreatedAt, &m.EditedAt, &m.Deleted, &reactions); err != nil {
 			return nil, wrap(err, "messages")
 		}
 		m.CreatedAt = m.CreatedAt.UTC()
@@ -33,49 +56,14 @@ func (t *tx) queryMessages(ctx context.Context, viewerID, tail string, args ...a
 			m.EditedAt = &e
 		}
 		m.Reactions = []dm.Reaction{}
+		if reactions != nil {
+			if err := json.Unmarshal(reactions, &m.Reactions); err != nil {
+				return nil, fmt.Errorf("postgres: reactions of %s: %w", m.ID, err)
+			}
+		}
 		out = append(out, m)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err, "messages")
-	}
-	if err := t.loadReactions(ctx, viewerID, out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// loadReactions fills msgs' reactions with one query: per emoji, the count
-// and whether viewerID is among the reactors, emoji in order of first use.
-func (t *tx) loadReactions(ctx context.Context, viewerID string, msgs []dm.Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	ids := make([]string, len(msgs))
-	at := make(map[string]int, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-		at[m.ID] = i
-	}
-	rows, err := t.tx.Query(ctx, `
-		SELECT message_id, emoji, count(*), bool_or(user_id = $2)
-		FROM reactions WHERE message_id = ANY($1)
-		GROUP BY message_id, emoji
-		ORDER BY message_id, min(id)`, ids, viewerID)
-	if err != nil {
-		return wrap(err, "reactions")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var mid string
-		var r dm.Reaction
-		if err := rows.Scan(&mid, &r.Emoji, &r.Count, &r.Me); err != nil {
-			return wrap(err, "reactions")
-		}
-		m := &msgs[at[mid]]
-		m.Reactions = append(m.Reactions, r)
-	}
-	return wrap(rows.Err(), "reactions")
+	return out, wrap(rows.Err(), "messages")
 }
 
 // InsertMessage appends m to its conversation.
