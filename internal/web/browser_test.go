@@ -653,13 +653,31 @@ func TestBrowserGroup(t *testing.T) {
 	alice.click(`.chat-head button`, "Details")
 	alice.do("rename",
 		chromedp.WaitVisible(chromedp.ID("rename-title")),
-		chromedp.Clear(chromedp.ID("rename-title")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('rename-title').value = ''`),
 		chromedp.SendKeys(chromedp.ID("rename-title"), "Camping"),
 	)
 	alice.click(`.details button[type=submit]`, "Rename")
 	for _, p := range []*person{alice, bob, carol} {
-		p.waitText(`#chat-title`, "Camping")
+		p.waitFor("renamed", `() => document.getElementById('chat-title').textContent === 'Camping'`)
 	}
+
+	// The owner adds and removes members.
+	dave := w.account("dave", "Dave Grohl")
+	alice.do("search dave", chromedp.SendKeys(chromedp.ID("add-members"), "dav"))
+	alice.click(`#add-members-results button`, "Dave Grohl")
+	alice.click(`.details button`, "Add to group")
+	alice.waitText(`.details .members`, "Dave Grohl")
+	dave.folderOf(convID) // fails unless dave is a member now
+	alice.click(`.details button[aria-label="Remove Bob Builder from the group"]`, "Remove")
+	bob.waitFor("bob left the chat", `(id) => location.pathname !== '/c/' + id &&
+		!document.getElementById('conversation-list').textContent.includes('Camping')`, convID)
+
+	// Carol leaves by herself; Alice sees who is left.
+	carol.click(`.chat-head button`, "Details")
+	carol.click(`.details button`, "Leave group")
+	carol.waitFor("carol left", `() => location.pathname === '/inbox' &&
+		!document.getElementById('conversation-list').textContent.includes('Camping')`)
+	alice.waitText(`.chat-title .sub`, "2 members")
 }
 
 // currentConversation is the id in the page's /c/{id} address.

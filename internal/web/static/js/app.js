@@ -301,7 +301,7 @@ class App {
       case 'member.added':
       case 'member.removed':
         if (ev.type === 'member.removed' && ev.actor && ev.actor.id === meId) s.remove(ev.conversation_id);
-        else if (ev.conversation) s.upsert(ev.conversation);
+        else if (ev.conversation) s.upsert(withoutRemoved(ev));
         else this.fetchConversation(ev.conversation_id);
         break;
       case 'read.updated':
@@ -311,6 +311,15 @@ class App {
     }
     if (this.view && this.view.onEvent) this.view.onEvent(ev);
   }
+}
+
+// withoutRemoved returns the conversation of a member event as it is after
+// the event: the server takes its snapshot while the removed member is still
+// in it (so that they hear of it too).
+function withoutRemoved(ev) {
+  const c = ev.conversation;
+  if (ev.type !== 'member.removed' || !ev.actor || !c.members) return c;
+  return { ...c, members: c.members.filter((m) => m.id !== ev.actor.id) };
 }
 
 const app = new App();
