@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,7 +55,11 @@ func buildParley(t *testing.T, dir string) string {
 		t.Skipf("crash test needs the go tool on PATH to build cmd/parley: %v", err)
 	}
 	bin := filepath.Join(dir, "parley")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/parley")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(goTool, append(args, "./cmd/parley")...)
 	cmd.Dir = ".." // the module root, from e2e/
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/parley: %v\n%s", err, out)
@@ -280,6 +285,11 @@ func TestCrashDurability(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Errorf("parley serve still running 30s after SIGTERM")
+	}
+	for i, pr := range []*process{p, p2} {
+		if out := pr.log.String(); strings.Contains(out, "DATA RACE") {
+			t.Errorf("the race detector flagged server run %d:\n%s", i+1, out)
+		}
 	}
 }
 
