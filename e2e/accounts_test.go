@@ -103,6 +103,8 @@ func TestSignupValidation(t *testing.T) {
 		{"empty handle", "", "long enough pw", 400},
 		{"password of 7 characters", "grace2", "1234567", 400},
 		{"empty password", "grace3", "", 400},
+		{"password of 257 bytes", "grace4", strings.Repeat("p", 257), 400},
+		{"password of 7 two-byte characters", "grace5", "ééééééé", 400},
 		{"taken handle", "grace", "long enough pw", 409},
 		{"taken handle in another case", "GRACE", "long enough pw", 409},
 	} {
