@@ -604,6 +604,35 @@ func TestBrowserHistoryAndComposer(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("composer-text"), "second line"),
 		pressEnter)
 	alice.waitFor("two-line message", `() => [...document.querySelectorAll('#message-list li.mine[data-id] .text')].some((e) => e.textContent === 'first line\nsecond line')`)
+
+	// Settings: profile, who can message me, read receipts.
+	alice.click(`a.nav-link`, "Settings")
+	alice.do("settings",
+		chromedp.WaitVisible(chromedp.ID("settings-name")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('settings-name').value = ''`),
+		chromedp.SendKeys(chromedp.ID("settings-name"), "Alice L."),
+		chromedp.SendKeys(chromedp.ID("settings-bio"), "Down the rabbit hole."),
+		chromedp.Click(chromedp.ID("allow-following")),
+		chromedp.Click(chromedp.ID("read-receipts")),
+	)
+	alice.click(`form button[type=submit]`, "Save changes")
+	alice.waitText(`.form-ok`, "Saved.")
+	alice.waitText(`.topbar`, "Alice L.")
+	var me struct {
+		Account struct {
+			DisplayName string `json:"display_name"`
+			Bio         string `json:"bio"`
+		} `json:"account"`
+		Settings struct {
+			AllowIncoming string `json:"allow_incoming"`
+			ReadReceipts  bool   `json:"read_receipts"`
+		} `json:"settings"`
+	}
+	alice.api("GET", "/api/v1/me", nil, &me)
+	if me.Account.DisplayName != "Alice L." || me.Account.Bio != "Down the rabbit hole." ||
+		me.Settings.AllowIncoming != "following" || me.Settings.ReadReceipts {
+		t.Errorf("after saving settings: %+v", me)
+	}
 }
 
 func TestBrowserGroup(t *testing.T) {

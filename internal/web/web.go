@@ -121,21 +121,15 @@ func (a *app) serveStatic(w http.ResponseWriter, r *http.Request) {
 
 // serveOther handles every path that is not a fixed route: profiles
 // (/@handle, which ServeMux patterns cannot express because a wildcard must
-// fill a whole segment), and 404s. An unknown /api/ path answers in the API's
-// JSON error shape, so that API clients never receive the HTML app.
+// fill a whole segment), and 404s. Unknown /api/ paths never get here: the
+// API's own catch-all answers them in its JSON error shape.
 func (a *app) serveOther(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
 	switch {
-	case strings.HasPrefix(p, "/api/"):
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"error":{"code":"not_found","message":"No such endpoint."}}` + "\n"))
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		securityHeaders(w.Header())
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	case isProfilePath(p):
+	case isProfilePath(r.URL.Path):
 		a.serve(w, r, a.shell, http.StatusOK)
 	default:
 		// The shell renders its own "page not found" view; the status tells

@@ -31,10 +31,9 @@ function runes(s) {
 }
 
 export class ChatView {
-  constructor(app, id, parent) {
+  constructor(app, id) {
     this.app = app;
     this.id = id;
-    this.parent = parent;
     this.conv = app.store.get(id) || null;
     this.msgs = new Map();
     this.pending = app.store.outbox(id);

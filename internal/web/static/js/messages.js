@@ -48,7 +48,7 @@ export class MessagesView {
       if (this.chat) this.chat.destroy();
       this.chat = null;
       if (route.name === 'chat') {
-        this.chat = new ChatView(this.app, route.id, this);
+        this.chat = new ChatView(this.app, route.id);
         this.pane.replaceChildren(this.chat.el);
         this.chat.start();
       } else if (route.name === 'new-group') {
