@@ -186,7 +186,7 @@ class App {
     }
     this.view = view;
     this.main.replaceChildren(view.el);
-    document.title = (view.title ? view.title + ' · ' : '') + 'Parley';
+    if (view.title) this.setTitle(view.title);
     if (view.focus) view.focus();
     else if (!MESSAGES.has(r.name)) this.main.focus({ preventScroll: true });
     window.scrollTo(0, 0);
@@ -202,8 +202,12 @@ class App {
     this.navigate(next, { replace: true });
   }
 
+  // setTitle names the page; the unread count leads, as in other messengers,
+  // so that a background tab shows that something arrived.
   setTitle(t) {
-    document.title = (t ? t + ' · ' : '') + 'Parley';
+    if (t !== undefined) this.pageTitle = t;
+    const n = this.store ? this.store.unreadIn('inbox') + this.store.unreadIn('requests') : 0;
+    document.title = (n ? `(${n}) ` : '') + (this.pageTitle ? this.pageTitle + ' · ' : '') + 'Parley';
   }
 
   renderTopbar() {
@@ -247,6 +251,7 @@ class App {
     this.badge.hidden = n === 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
     this.badge.setAttribute('aria-label', `${n} unread conversations`);
+    this.setTitle();
   }
 
   setOnline(state) {

@@ -65,6 +65,15 @@ export class ChatView {
     this.el = h('div', { class: 'chat' },
       h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.foot),
       this.details);
+    this.el.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      if (this.pickerFor) {
+        this.pickerFor = '';
+        this.renderMessages();
+      } else if (this.detailsOpen) {
+        this.toggleDetails(false);
+      }
+    });
     this.onVisibility = () => this.maybeMarkRead();
     document.addEventListener('visibilitychange', this.onVisibility);
     this.renderHead();
@@ -742,6 +751,11 @@ export class ChatView {
     const items = [];
     let prev = null;
     for (const m of this.ordered()) {
+      const day = dayLabel(m.created_at);
+      if (!prev || dayLabel(prev.created_at) !== day) {
+        items.push(h('li', { class: 'day', role: 'separator' }, day));
+        prev = null; // a new day starts a new run of bubbles
+      }
       items.push(this.messageEl(m, prev, seen));
       prev = m;
     }
@@ -839,6 +853,19 @@ export class ChatView {
           h('button', { type: 'button', class: 'link', 'data-action': 'discard', onclick: () => { this.pending.delete(p.clientId); this.renderMessages(); } }, 'Discard'))
         : h('div', { class: 'meta' }, 'Sending…'));
   }
+}
+
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+
+// dayLabel names the day of a message for the separators of the history.
+function dayLabel(iso) {
+  const d = new Date(iso);
+  const today = new Date();
+  const yesterday = new Date(today);
+  yesterday.setDate(today.getDate() - 1);
+  if (d.toDateString() === today.toDateString()) return 'Today';
+  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  return dayFmt.format(d);
 }
 
 function snippet(s) {
