@@ -8,7 +8,8 @@ package sqlite
 // The read benchmarks seed at the scale of the design (a user with 100,000
 // conversations, a conversation with 1,000,000 messages) with set-based SQL,
 // so that seeding takes seconds; PARLEY_BENCH_CONVERSATIONS and
-// PARLEY_BENCH_MESSAGES change the scale.
+// PARLEY_BENCH_MESSAGES change the scale, and PARLEY_BENCH_BACKGROUND=900000
+// adds other people's conversations (ten messages each) around the inbox.
 
 import (
 	"context"
@@ -136,6 +137,21 @@ func BenchmarkConversationsFirstPage(b *testing.B) {
 		`INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to, created_at)
 		SELECT id, k.seq, id || '-' || k.seq, CASE k.seq WHEN 1 THEN 'u0' ELSE 'u' || substr(id, 2) END, 'Hello, how are things?', '', updated_at
 		FROM conversations, (SELECT 1 AS seq UNION ALL SELECT 2) k`)
+	if bg := benchScale("PARLEY_BENCH_BACKGROUND", 0); bg > 0 {
+		// Other people's conversations, ten messages each, so that the
+		// indexes have the depth of a big database (900,000 here make the
+		// design's 1,000,000 conversations and 10,000,000 messages).
+		seed(b, db, fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at, last_seq)
+			SELECT 'b' || i, 'direct', '', 'b' || i, i, i * 1000, 10 FROM n`, bg),
+			fmt.Sprintf(`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+			SELECT c.id, 'u' || ((substr(c.id, 2) + k.k) %% %d + 1), 'member', 'accepted', 0, 0, 10, 0, c.created_at, 10, c.updated_at
+			FROM conversations c, (SELECT 0 AS k UNION ALL SELECT 1) k WHERE c.id LIKE 'b%%'`, n),
+			`WITH RECURSIVE k(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM k WHERE seq < 10)
+			INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to, created_at)
+			SELECT c.id, k.seq, c.id || '-' || k.seq, 'u1', 'Some message text of an ordinary length.', '', c.updated_at
+			FROM conversations c, k WHERE c.id LIKE 'b%'`)
+	}
 	for b.Loop() {
 		err := db.View(ctx, func(tx dm.Tx) error {
 			convs, next, err := tx.Conversations(ctx, "u0", dm.FolderInbox, "", 50)

@@ -4,20 +4,22 @@
 // connections.
 //
 // Driver choice. Both pure-Go drivers in go.mod were measured on the send
-// path: batches of 64 sends, each one SAVEPOINT, UPDATE ... RETURNING the
-// conversation's seq, INSERT of the message and two event appends, then
-// RELEASE, with one COMMIT per batch, WAL and synchronous=FULL on a temporary
-// file (ext4), 20,000 sends per run, 10 runs each, 2 shared vCPUs:
+// path through database/sql: batches of 64 sends, each a SAVEPOINT, an
+// UPDATE ... RETURNING of the conversation's seq, the INSERT of the message,
+// two event appends and a RELEASE, one COMMIT per batch, WAL and
+// synchronous=FULL on a temporary file (ext4), 20,000 sends per run, ten
+// runs each, interleaved, on 2 shared vCPUs:
 //
-//	modernc.org/sqlite v1.62.0            median 74 µs/send (68-82), 3448 B, 97 allocs
+//	modernc.org/sqlite v1.62.0            median 75 µs/send (68-82), 3448 B, 97 allocs
 //	github.com/ncruces/go-sqlite3 v0.37.0 median 77 µs/send (72-80), 2944 B, 71 allocs
-//	(synchronous=OFF: 51-54 µs vs 53-55 µs: CPU, not fsync, dominates)
+//	with synchronous=OFF: 51-54 µs against 53-55 µs: CPU, not fsync, dominates
 //
-// (go test -bench Send -benchtime 20000x -count 6 on a throw-away benchmark
-// that imported both drivers; it was removed so that only one driver is
-// linked.) The two are equal within the noise of a shared machine; modernc
-// wins by a hair and is the more widely deployed translation of SQLite's C
-// code, so Parley uses it.
+// The command was go test -bench Send -benchtime 20000x -count 6 on a
+// throw-away benchmark that imported both drivers; it is gone, so that only
+// one driver is linked. The two are equal within the noise of a shared
+// machine; modernc is ahead by a hair and is the more widely deployed
+// translation of SQLite's C code, so Parley uses it. This package's own
+// benchmarks (bench_test.go) measure the whole Update path.
 package sqlite
 
 import (
