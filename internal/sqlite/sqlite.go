@@ -108,7 +108,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// synchronous=FULL: a commit is on disk before Update returns, even
 		// across a power loss; group commit pays that fsync once per batch.
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + common
-		writePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+		// journal_size_limit truncates the WAL file back to 64 MiB after a
+		// checkpoint, so that one huge transaction (a prune, an import)
+		// does not leave a huge file behind.
+		writePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)"
 	}
 	// Page caches (negative: KiB): the writer's holds the hot ends of the
 	// indexes that every send touches.
