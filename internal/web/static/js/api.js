@@ -60,7 +60,6 @@ export class API {
   get(path) { return this.call('GET', path); }
   post(path, body) { return this.call('POST', path, body === undefined ? {} : body); }
   patch(path, body) { return this.call('PATCH', path, body); }
-  put(path) { return this.call('PUT', path); }
   del(path) { return this.call('DELETE', path); }
 
   // Accounts and sessions.

@@ -12,7 +12,7 @@ import { MessagesView } from './messages.js';
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
 
-export function parseRoute(path) {
+function parseRoute(path) {
   switch (path) {
     case '/': return { name: 'home' };
     case '/login': return { name: 'login' };
