@@ -10,11 +10,14 @@ import (
 )
 
 const (
-	qAppendEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?1,
-			coalesce((SELECT max(seq) FROM events WHERE user_id = ?1),
-				(SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0) + 1,
-			?2, ?3)
+	qAppendEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?1, ` + qLastSeq + ` + 1, ?2, ?3)
 		RETURNING seq`
+	// qLastSeq is the newest seq of user ?1, kept or pruned: pruning goes by
+	// time, and after a clock step back a pruned event may be newer than
+	// every kept one.
+	qLastSeq = `max(
+			coalesce((SELECT max(seq) FROM events WHERE user_id = ?1), 0),
+			coalesce((SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0))`
 	qEventsAfter = `SELECT seq, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	// The prune statements name their index: without statistics the planner
 	// would rather walk the primary key for the GROUP BY.
@@ -24,9 +27,9 @@ const (
 	qPruneDelete = `DELETE FROM events INDEXED BY events_at WHERE at < ?`
 )
 
-// AppendEvent is one statement: the next seq is the newest of the user's
-// range of the events primary key plus one, or the pruned seq plus one when
-// the whole log was pruned. The single writer serialises appends.
+// AppendEvent is one statement: the next seq is one more than the newest of
+// the user's range of the events primary key and the user's pruned seq. The
+// single writer serialises appends.
 func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
@@ -75,8 +78,7 @@ func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) 
 
 func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 	var seq int64
-	err := t.queryRow(ctx, `SELECT coalesce((SELECT max(seq) FROM events WHERE user_id = ?1),
-		(SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0)`, userID).Scan(&seq)
+	err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&seq)
 	return seq, wrap(err, "events")
 }
 

@@ -1277,6 +1277,25 @@ func testPruneEvents(t *testing.T, s dm.Store) {
 	if got := lastEventSeq(t, s, b); got != 1 {
 		t.Errorf("LastEventSeq(b) after pruning = %d, want 1", got)
 	}
+
+	// After a clock step back, the newest event can be the oldest by time:
+	// pruning it must not let its seq be given out again.
+	appendEvent(t, s, c, dm.Event{Type: dm.EventReadUpdated, ConversationID: conv.ID, At: at(500)})
+	appendEvent(t, s, c, dm.Event{Type: dm.EventReadUpdated, ConversationID: conv.ID, At: at(300)})
+	if n := prune(at(400)); n != 2 {
+		t.Errorf("PruneEvents(between c's two events) = %d, want 2 (a's at 200, c's at 300)", n)
+	}
+	if got := lastEventSeq(t, s, c); got != 2 {
+		t.Errorf("LastEventSeq(c) after its newest event was pruned = %d, want 2", got)
+	}
+	if e := appendEvent(t, s, c, dm.Event{Type: dm.EventReadUpdated, ConversationID: conv.ID, At: at(600)}); e.Seq != 3 {
+		t.Errorf("c's next seq = %d, want 3", e.Seq)
+	}
+	_, err = events(t, s, c, 1, 10)
+	wantCode(t, "Events(c, after 1) once seq 2 is pruned", err, dm.EGONE)
+	if got := eventSeqs(t, s, c, 2, 10); !slices.Equal(got, []int64{3}) {
+		t.Errorf("Events(c, after 2) = %v, want [3]", got)
+	}
 }
 
 func testConcurrentSends(t *testing.T, s dm.Store) {

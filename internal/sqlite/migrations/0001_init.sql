@@ -129,10 +129,10 @@ CREATE TABLE reactions (
 
 CREATE UNIQUE INDEX reactions_message ON reactions (conversation_id, seq, emoji, user_id);
 
--- The per-user event log. A new event's seq is max(seq) + 1 of the user's
--- range of the primary key (or the pruned seq + 1 when everything was
--- pruned), so appending costs one statement and no counter row. No foreign
--- key: this is the hottest table and only the service writes it.
+-- The per-user event log. A new event's seq is one more than the larger of
+-- the newest seq in the user's range of the primary key and the user's
+-- pruned seq, so appending costs one statement and no counter row. No
+-- foreign key: this is the hottest table and only the service writes it.
 CREATE TABLE events (
     user_id TEXT NOT NULL,
     seq     INTEGER NOT NULL,
