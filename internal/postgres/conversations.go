@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,11 +46,15 @@ func (t *tx) lockConversation(ctx context.Context, conversationID string) error 
 	if err != nil {
 		return wrap(err, "conversation")
 	}
+	t.markLocked(conversationID)
+	return nil
+}
+
+func (t *tx) markLocked(conversationID string) {
 	if t.locked == nil {
 		t.locked = make(map[string]bool)
 	}
 	t.locked[conversationID] = true
-	return nil
 }
 
 // lockLogs locks the event-log counters of a conversation's members in
@@ -92,13 +95,11 @@ func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
 }
 
 // directKey names a pair of users independently of their order.
-func directKey(members []dm.Membership) string {
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = m.UserID
+func directKey(a, b string) string {
+	if b < a {
+		a, b = b, a
 	}
-	slices.Sort(ids)
-	return strings.Join(ids, ":")
+	return a + ":" + b
 }
 
 // CreateConversation inserts the conversation and its members. A direct
@@ -112,7 +113,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members
 		if len(members) != 2 || members[0].UserID == members[1].UserID {
 			return dm.Errorf(dm.EINVALID, "A direct conversation has two members.")
 		}
-		k := directKey(members)
+		k := directKey(members[0].UserID, members[1].UserID)
 		key = &k
 	}
 	if c.UpdatedAt.IsZero() {
@@ -144,10 +145,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members
 	if err := t.lockLogs(ctx, c.ID); err != nil {
 		return err
 	}
-	if t.locked == nil {
-		t.locked = make(map[string]bool)
-	}
-	t.locked[c.ID] = true
+	t.markLocked(c.ID)
 	return nil
 }
 
@@ -194,7 +192,7 @@ func (t *tx) insertMembers(ctx context.Context, c *dm.Conversation, members []dm
 // and its lookup (a new statement, hence a new snapshot at READ COMMITTED)
 // finds the conversation instead of failing on the unique index.
 func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
-	key := directKey([]dm.Membership{{UserID: aID}, {UserID: bID}})
+	key := directKey(aID, bID)
 	if err := t.advisoryLock(ctx, "direct", key); err != nil {
 		return "", err
 	}
