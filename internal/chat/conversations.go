@@ -356,36 +356,42 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 		if err := tx.UpdateMembership(ctx, m); err != nil {
 			return err
 		}
-		t := now()
-		ev := dm.Event{Type: dm.EventReadUpdated, ConversationID: id, At: t, Actor: ptr(me.Profile()), ReadSeq: seq}
-		if err := o.add(ctx, tx, me.ID, ev); err != nil {
-			return err
+		return readUpdated(ctx, tx, o, me, m)
+	})
+}
+
+// readUpdated tells the caller's devices that m.LastReadSeq moved, and the
+// other members too when both sides allow read receipts and the caller has
+// accepted the conversation.
+func readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
+	ev := dm.Event{Type: dm.EventReadUpdated, ConversationID: m.ConversationID, At: now(), Actor: ptr(me.Profile()), ReadSeq: m.LastReadSeq}
+	if err := o.add(ctx, tx, me.ID, ev); err != nil {
+		return err
+	}
+	if m.Status != dm.StatusAccepted {
+		return nil
+	}
+	mine, err := tx.Settings(ctx, me.ID)
+	if err != nil || !mine.ReadReceipts {
+		return err
+	}
+	ms, err := tx.Memberships(ctx, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	for _, other := range ms {
+		if other.UserID == me.ID {
+			continue
 		}
-		if m.Status != dm.StatusAccepted {
-			return nil
-		}
-		mine, err := tx.Settings(ctx, me.ID)
-		if err != nil || !mine.ReadReceipts {
-			return err
-		}
-		ms, err := tx.Memberships(ctx, id)
+		set, err := tx.Settings(ctx, other.UserID)
 		if err != nil {
 			return err
 		}
-		for _, other := range ms {
-			if other.UserID == me.ID {
-				continue
-			}
-			set, err := tx.Settings(ctx, other.UserID)
-			if err != nil {
+		if set.ReadReceipts {
+			if err := o.add(ctx, tx, other.UserID, ev); err != nil {
 				return err
 			}
-			if set.ReadReceipts {
-				if err := o.add(ctx, tx, other.UserID, ev); err != nil {
-					return err
-				}
-			}
 		}
-		return nil
-	})
+	}
+	return nil
 }

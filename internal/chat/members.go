@@ -120,11 +120,12 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 			return err
 		}
 		t := now()
-		// Everyone, the leaver included, hears of it while the leaver is still a member.
-		if err := o.addConversation(ctx, tx, dm.EventMemberRemoved, id, ptr(target.Profile()), t, memberIDs(ms)...); err != nil {
+		if err := tx.RemoveMembership(ctx, id, target.ID); err != nil {
 			return err
 		}
-		if err := tx.RemoveMembership(ctx, id, target.ID); err != nil {
+		// The one removed hears of it without the conversation, which they
+		// may no longer see.
+		if err := o.add(ctx, tx, target.ID, dm.Event{Type: dm.EventMemberRemoved, ConversationID: id, At: t, Actor: ptr(target.Profile())}); err != nil {
 			return err
 		}
 		if tm.Role == dm.RoleOwner {
@@ -140,15 +141,15 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 				if err := tx.AddMembership(ctx, &x); err != nil {
 					return err
 				}
-				rest := make([]string, 0, len(ms))
-				for _, y := range ms {
-					if y.UserID != target.ID {
-						rest = append(rest, y.UserID)
-					}
-				}
-				return o.addConversation(ctx, tx, dm.EventConversationUpdated, id, ptr(target.Profile()), t, rest...)
+				break
 			}
 		}
-		return nil
+		rest := make([]string, 0, len(ms))
+		for _, y := range ms {
+			if y.UserID != target.ID {
+				rest = append(rest, y.UserID)
+			}
+		}
+		return o.addConversation(ctx, tx, dm.EventMemberRemoved, id, ptr(target.Profile()), t, rest...)
 	})
 }

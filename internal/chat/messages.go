@@ -75,15 +75,9 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			return err
 		}
 		created = true
-		// Replying to a request accepts it; writing means having read what came before.
+		// Replying to a request accepts it.
 		if m.Status != dm.StatusAccepted {
 			if err := accept(ctx, tx, o, me, m); err != nil {
-				return err
-			}
-		}
-		if m.LastReadSeq < msg.Seq-1 {
-			m.LastReadSeq = msg.Seq
-			if err := tx.UpdateMembership(ctx, m); err != nil {
 				return err
 			}
 		}
@@ -92,6 +86,17 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			if err := o.add(ctx, tx, x.UserID, ev); err != nil {
 				return err
 			}
+		}
+		// Writing means having read what came before. The sender's marker
+		// follows each of their messages, so a gap behind it means others
+		// wrote since: only then do the other members get a receipt.
+		othersWrote := m.LastReadSeq < msg.Seq-1
+		m.LastReadSeq = msg.Seq
+		if err := tx.UpdateMembership(ctx, m); err != nil {
+			return err
+		}
+		if othersWrote {
+			return readUpdated(ctx, tx, o, me, m)
 		}
 		return nil
 	})
