@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,8 +15,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/dm"
+	natsbus "github.com/parleyhq/parley/internal/nats"
 )
 
 // multiNodeEnv is two real `parley serve` processes ("nodes") on one
@@ -117,16 +121,17 @@ func (p *process) kill() {
 
 // multiUser signs up handle through one node and logs in through another:
 // sessions live in PostgreSQL, so any node accepts them.
-func multiUser(ctx context.Context, t *testing.T, signupURL, loginURL, handle string) *client.Client {
+func multiUser(ctx context.Context, t *testing.T, signupURL, loginURL, handle string) (*client.Client, *client.Account) {
 	t.Helper()
 	if _, err := client.New(signupURL).Signup(ctx, client.SignupParams{Handle: handle, Password: password(handle)}); err != nil {
 		t.Fatalf("signup %s: %v", handle, err)
 	}
 	c := client.New(loginURL)
-	if _, _, err := c.Login(ctx, handle, password(handle)); err != nil {
+	_, acc, err := c.Login(ctx, handle, password(handle))
+	if err != nil {
 		t.Fatalf("login %s: %v", handle, err)
 	}
-	return c
+	return c, acc
 }
 
 // nextMessage reads bob's stream up to the next message.created event.
@@ -152,9 +157,24 @@ func TestMultiNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	alice := multiUser(ctx, t, nodeA.url, nodeA.url, "alice")
-	bobOnB := multiUser(ctx, t, nodeA.url, nodeB.url, "bob")
+	alice, _ := multiUser(ctx, t, nodeA.url, nodeA.url, "alice")
+	bobOnB, bob := multiUser(ctx, t, nodeA.url, nodeB.url, "bob")
 	if err := bobOnB.Follow(ctx, "alice"); err != nil { // alice's messages land in bob's inbox
+		t.Fatal(err)
+	}
+	// Listen on bob's NATS subject too: the sockets also catch up from the
+	// store on their keep-alive tick, so this is what shows that node A's
+	// news reaches node B through NATS.
+	nc, err := natsgo.Connect(env.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	onNATS, err := nc.SubscribeSync(natsbus.DefaultSubjectPrefix + bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -175,6 +195,19 @@ func TestMultiNode(t *testing.T) {
 	ev := nextMessage(ctx, t, stream)
 	if ev.Message == nil || ev.Message.Text != "one" || ev.ConversationID != conv.ID {
 		t.Fatalf("bob on node B received %+v, want alice's message", ev)
+	}
+	for {
+		msg, err := onNATS.NextMsgWithContext(ctx)
+		if err != nil {
+			t.Fatalf("no notification for bob on NATS: %v", err)
+		}
+		var n dm.Notification
+		if err := json.Unmarshal(msg.Data, &n); err != nil {
+			t.Fatalf("notification on NATS: %v", err)
+		}
+		if len(n.Events) > 0 && n.Events[0].Type == "message.created" && n.Events[0].Seq == ev.Seq {
+			break
+		}
 	}
 	cursor := stream.Cursor()
 
@@ -233,8 +266,8 @@ func TestMultiNodeDirectRace(t *testing.T) {
 	nodes := []*process{env.node(t), env.node(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	rio := multiUser(ctx, t, nodes[0].url, nodes[0].url, "rio")
-	sol := multiUser(ctx, t, nodes[0].url, nodes[1].url, "sol")
+	rio, _ := multiUser(ctx, t, nodes[0].url, nodes[0].url, "rio")
+	sol, _ := multiUser(ctx, t, nodes[0].url, nodes[1].url, "sol")
 
 	// Each member has a client on each node.
 	clients := []struct {
