@@ -182,9 +182,10 @@ func (b *Bus) Subscribe(userID string, fn func(dm.Notification)) (func(), error)
 	u.fns[s] = struct{}{}
 	u.rebuild()
 	b.mu.Unlock()
-	if fresh {
-		// If NATS is unreachable right now the subscription is restored on
-		// reconnect; until then the socket lives on Store catch-up alone.
+	if fresh && b.nc.IsConnected() {
+		// While NATS is unreachable there is nothing to wait for: the
+		// subscription is restored on reconnect, and until then the socket
+		// lives on Store catch-up alone.
 		_ = b.nc.FlushTimeout(2 * time.Second)
 	}
 	var once sync.Once
