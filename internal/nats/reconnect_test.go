@@ -83,14 +83,26 @@ func TestReconnect(t *testing.T) {
 	server.Process.Kill()
 	server.Wait()
 	eventually(t, "Ping to report the outage", func() bool { return sub.Ping(ctx) != nil })
+	// A socket opened during the outage subscribes all the same.
+	carol := bustest.NewInbox()
+	cancelCarol, err := sub.Subscribe("carol", carol.Fn)
+	if err != nil {
+		t.Fatalf("Subscribe during the outage: %v", err)
+	}
+	defer cancelCarol()
 
 	startServer(t, bin, port)
 	eventually(t, "both buses to reconnect", func() bool { return sub.Ping(ctx) == nil && pub.Ping(ctx) == nil })
-	if err := pub.Publish(ctx, note(2)); err != nil {
+	toCarol := note(7)
+	toCarol.UserID = "carol"
+	if err := pub.Publish(ctx, note(2), toCarol); err != nil {
 		t.Fatal(err)
 	}
 	got := in.WaitFor(t, 2)
 	if last := got[len(got)-1].Events[0].Seq; last != 2 {
 		t.Fatalf("after the reconnect bob received seq %d, want 2", last)
+	}
+	if got := carol.WaitFor(t, 1); got[0].Events[0].Seq != 7 {
+		t.Fatalf("carol received %+v", got)
 	}
 }
