@@ -51,8 +51,13 @@ type Stream struct {
 // Next reports as an error (resume from Cursor()).
 const streamBuffer = 1024
 
+// maxFrame bounds one received message, so that a broken server cannot make
+// the client allocate without limit; events are far smaller.
+const maxFrame = 16 << 20
+
 // Stream opens the caller's event stream starting after cursor ("" starts
-// from now). The token travels in the Authorization header of the
+// from now). ctx bounds the handshake only; the stream lives until Close or
+// until the connection ends. The token travels in the Authorization header of the
 // handshake. A refused handshake (401, 400 for a bad cursor, 410 for an
 // expired one) is an *Error.
 //
@@ -125,6 +130,7 @@ func (s *Stream) readLoop(src io.Reader) {
 		Source:         src,
 		State:          ws.StateClientSide,
 		CheckUTF8:      true,
+		MaxMessageSize: maxFrame,
 		OnIntermediate: s.control,
 	}
 	err := func() error {
