@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -305,5 +306,25 @@ func TestBackup(t *testing.T) {
 				t.Errorf("backup lacks alice: %v", err)
 			}
 		})
+	}
+}
+
+func TestOddPaths(t *testing.T) {
+	ctx := context.Background()
+	if _, err := Open(ctx, ""); err == nil {
+		t.Errorf("Open(\"\") succeeded")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"a?b#c%d e.db", "x&_pragma=query_only(1).db"} {
+		path := filepath.Join(dir, name)
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", path, err)
+		}
+		createAccount(t, db, account("alice"))
+		db.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("the database is not at %q: %v", path, err)
+		}
 	}
 }

@@ -94,6 +94,10 @@ type conn struct {
 // Open opens (creating it if needed) the database at path, or a private
 // in-memory database when path is ":memory:", and applies the migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		// SQLite would give each connection its own temporary database.
+		return nil, errors.New("sqlite: no database path")
+	}
 	var dsn, writePragmas, readPragmas string
 	// temp_store=MEMORY keeps the savepoint sub-journals of a batch in
 	// memory: as files they cost more syscalls than the rest of a send.
