@@ -292,15 +292,19 @@ func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conve
 		return []dm.Conversation{}, nil
 	}
 	b := &pgx.Batch{}
-	// The unread count walks the (conversation_id, seq) index from the
-	// member's read marker.
+	// The unread count is an index-only range scan of messages_seq from
+	// the member's read marker, minus the few of those messages the member
+	// hid (one range of hidden_messages), rather than a per-message probe.
 	b.Queue(`
 		SELECT c.id, c.kind, c.title, c.created_at, c.updated_at,
 			m.status, m.muted, m.archived, m.last_read_seq,
 			(SELECT count(*) FROM messages x
 			 WHERE x.conversation_id = c.id AND x.seq > greatest(m.last_read_seq, m.cleared_seq)
-			   AND x.sender_id <> m.user_id AND NOT x.deleted
-			   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = x.id AND h.user_id = m.user_id))
+			   AND x.sender_id <> m.user_id AND NOT x.deleted)
+			- (SELECT count(*) FROM hidden_messages h JOIN messages x ON x.id = h.message_id
+			   WHERE h.user_id = m.user_id AND h.conversation_id = c.id
+			     AND x.seq > greatest(m.last_read_seq, m.cleared_seq)
+			     AND x.sender_id <> m.user_id AND NOT x.deleted)
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.user_id = $1 AND m.conversation_id = ANY($2)`, userID, ids)
 	// Members of conversations userID is not in are never shown: the first

@@ -81,7 +81,7 @@ func collectMessages(rows pgx.Rows) ([]dm.Message, error) {
 //     (a PostgreSQL sequence would: nextval is never rolled back, and its
 //     values commit in any order).
 //
-// The unique (conversation_id, seq) index is a second guard. A duplicate id
+// The unique index on (conversation_id, seq) is a second guard. A duplicate id
 // or client_id is ECONFLICT; ON CONFLICT DO NOTHING reports it without
 // aborting the transaction, and the increment is then undone by hand (safe:
 // this transaction still holds the row lock, so nobody saw it).
@@ -166,7 +166,7 @@ func (t *tx) Message(ctx context.Context, id, viewerID string) (*dm.Message, err
 	return &ms[0], nil
 }
 
-// Messages is one backward range scan of the (conversation_id, seq) index.
+// Messages is one backward range scan of messages_seq.
 func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]dm.Message, error) {
 	if beforeSeq <= 0 {
 		beforeSeq = math.MaxInt64
@@ -177,7 +177,8 @@ func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, befo
 	return t.queryMessages(ctx, viewerID, `
 		WHERE x.conversation_id = $1 AND x.seq < $3
 		  AND x.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = $1 AND user_id = $2), 0)
-		  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = x.id AND h.user_id = $2)
+		  AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+		                  WHERE h.user_id = $2 AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
 		ORDER BY x.seq DESC LIMIT $4`, conversationID, viewerID, beforeSeq, limit)
 }
 
@@ -202,7 +203,8 @@ func (t *tx) HideMessage(ctx context.Context, messageID, userID string) error {
 	// INSERT ... SELECT: an unknown message inserts nothing instead of
 	// failing the transaction on the foreign key.
 	tag, err := t.tx.Exec(ctx, `
-		INSERT INTO hidden_messages (message_id, user_id) SELECT id, $2 FROM messages WHERE id = $1
+		INSERT INTO hidden_messages (user_id, conversation_id, message_id)
+		SELECT $2, conversation_id, id FROM messages WHERE id = $1
 		ON CONFLICT DO NOTHING`, messageID, userID)
 	if err != nil {
 		return wrap(err, "message")

@@ -45,7 +45,7 @@ CREATE TABLE blocks (
 );
 
 -- last_seq is the per-conversation message counter: InsertMessage increments
--- it under the row lock (see InsertMessage in store.go for why that keeps
+-- it under the row lock (see InsertMessage in messages.go for why that keeps
 -- seqs gap-free and committed in order). direct_key ("a:b" with a < b) makes
 -- a second direct conversation for one pair a unique violation.
 CREATE TABLE conversations (
@@ -95,16 +95,22 @@ CREATE TABLE messages (
     client_id       text,
     created_at      timestamptz NOT NULL,
     edited_at       timestamptz,
-    deleted         boolean NOT NULL DEFAULT false,
-    UNIQUE (conversation_id, seq)
+    deleted         boolean NOT NULL DEFAULT false
 );
+-- A page of a conversation is one range of this index. It carries sender_id
+-- and deleted so that an unread count (others' messages after the read
+-- marker, not deleted) is an index-only scan, even over a long backlog.
+CREATE UNIQUE INDEX messages_seq ON messages (conversation_id, seq) INCLUDE (sender_id, deleted);
 CREATE UNIQUE INDEX messages_client_id ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
 
--- Messages a member deleted for themself only.
+-- Messages a member deleted for themself only, keyed so that a member's
+-- hidden messages of one conversation are one range (unread counts subtract
+-- them).
 CREATE TABLE hidden_messages (
-    message_id text NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
-    user_id    text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    PRIMARY KEY (message_id, user_id)
+    user_id         text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    conversation_id text NOT NULL,
+    message_id      text NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, conversation_id, message_id)
 );
 
 -- reactions.id orders a message's emoji by first use.
