@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// Inbox measures the first inbox page (50 conversations) of the seeded
+// account with many conversations: latency with one reader, then pages per
+// second with o.Workers readers.
+func Inbox(ctx context.Context, o Options) (*Result, error) {
+	if o.Seed == nil {
+		return nil, errors.New("inbox needs a seeded database (parley bench seed)")
+	}
+	c, err := seededLogin(ctx, o, o.Seed.InboxHandle)
+	if err != nil {
+		return nil, err
+	}
+	want := min(50, o.Seed.InboxConversations)
+	page := func(ctx context.Context) error {
+		convs, _, err := c.Conversations(ctx, client.FolderInbox, "", 50)
+		if err == nil && len(convs) != want {
+			err = fmt.Errorf("inbox page has %d conversations, want %d", len(convs), want)
+		}
+		return err
+	}
+	r := &Result{Params: map[string]any{
+		"workers": o.Workers, "duration": o.Duration.String(),
+		"inbox_conversations": o.Seed.InboxConversations, "conversations": o.Seed.Conversations, "messages": o.Seed.Messages,
+	}}
+	return readPhases(ctx, o, "inbox", r, page)
+}
+
+// History measures a 50-message page deep in the seeded long conversation,
+// before a message picked at random from its middle half.
+func History(ctx context.Context, o Options) (*Result, error) {
+	if o.Seed == nil || len(o.Seed.DeepMessages) == 0 {
+		return nil, errors.New("history needs a seeded database (parley bench seed)")
+	}
+	c, err := seededLogin(ctx, o, o.Seed.HistoryHandle)
+	if err != nil {
+		return nil, err
+	}
+	page := func(ctx context.Context) error {
+		before := o.Seed.DeepMessages[rand.IntN(len(o.Seed.DeepMessages))]
+		msgs, _, err := c.Messages(ctx, o.Seed.HistoryConversation, before, 50)
+		if err == nil && len(msgs) != 50 {
+			err = fmt.Errorf("history page has %d messages, want 50", len(msgs))
+		}
+		return err
+	}
+	r := &Result{Params: map[string]any{
+		"workers": o.Workers, "duration": o.Duration.String(), "history_messages": o.Seed.HistoryMessages,
+	}}
+	return readPhases(ctx, o, "history", r, page)
+}
+
+func seededLogin(ctx context.Context, o Options, handle string) (*client.Client, error) {
+	c := client.New(o.URL, client.WithHTTPClient(httpClient(o.Workers)))
+	if _, _, err := c.Login(ctx, handle, o.Seed.Password); err != nil {
+		return nil, fmt.Errorf("logging in as the seeded %s: %w", handle, err)
+	}
+	return c, nil
+}
+
+// readPhases runs page with one reader for half of o.Duration (latency),
+// then with o.Workers readers for the other half (throughput).
+func readPhases(ctx context.Context, o Options, name string, r *Result, page func(context.Context) error) (*Result, error) {
+	half := o.Duration / 2
+	bar := newBar(o.Progress, name+": 1 reader", 0, half)
+	one, errs1, _ := readLoop(ctx, 1, half, page, bar)
+	bar.Done()
+	bar = newBar(o.Progress, fmt.Sprintf("%s: %d readers", name, o.Workers), 0, half)
+	many, errs2, el := readLoop(ctx, o.Workers, half, page, bar)
+	bar.Done()
+	r.Errors = errs1 + errs2
+	r.add("p50", one.pct(50), "ms")
+	r.budget("p99", one.pct(99), "ms", "<=", 5)
+	if name == "inbox" {
+		r.budget("throughput", float64(len(many))/el.Seconds(), "pages/s", ">=", 10000)
+	} else {
+		r.add("throughput", float64(len(many))/el.Seconds(), "pages/s")
+	}
+	r.add("loaded_p50", many.pct(50), "ms")
+	r.add("loaded_p99", many.pct(99), "ms")
+	return r, nil
+}
+
+// readLoop calls page from n goroutines for d and returns the sorted
+// latencies of the successful calls.
+func readLoop(ctx context.Context, n int, d time.Duration, page func(context.Context) error, bar *Bar) (latencies, int64, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	per := make([]latencies, n)
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if err := page(ctx); err != nil {
+					if ctx.Err() == nil {
+						errs.Add(1)
+					}
+					continue
+				}
+				per[i] = append(per[i], time.Since(t0))
+				bar.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return merge(per), errs.Load(), time.Since(start)
+}

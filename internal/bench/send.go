@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// Send measures acknowledged sends per second: o.Senders senders, each in a
+// loop posting to its own direct conversation (accepted by the recipient),
+// every POST with a client_id as a real client sends it. A 201 means the
+// message is committed, so the rate is of durable sends.
+func Send(ctx context.Context, o Options) (*Result, error) {
+	hc := httpClient(o.Senders)
+	defer hc.CloseIdleConnections()
+	bar := newBar(o.Progress, "send: accounts", int64(2*o.Senders), 0)
+	pairs, err := makePairs(ctx, o.URL, hc, "b"+runID(), o.Senders, bar)
+	bar.Done()
+	if err != nil {
+		return nil, err
+	}
+	bar = newBar(o.Progress, "send: sending", 0, o.Duration)
+	lat, errs, elapsed := sendLoop(ctx, pairs, o.Duration, 0, bar)
+	bar.Done()
+	r := &Result{Params: map[string]any{"senders": o.Senders, "duration": o.Duration.String()}, Errors: errs}
+	r.budget("throughput", float64(len(lat))/elapsed.Seconds(), "msgs/s", ">=", 20000)
+	r.add("post_p50", lat.pct(50), "ms")
+	r.budget("post_p99", lat.pct(99), "ms", "<=", 15)
+	r.add("post_max", lat.pct(100), "ms")
+	r.add("messages", float64(len(lat)), "msgs")
+	return r, nil
+}
+
+// sendLoop runs one goroutine per pair for d, each sending to its
+// conversation; with rate > 0 the senders together pace themselves to about
+// rate messages per second. It returns the sorted POST latencies of the
+// successful sends, the number of failed ones and the elapsed time.
+func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar *Bar) (latencies, int64, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var errs atomic.Int64
+	per := make([]latencies, len(pairs))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, p := range pairs {
+		wg.Go(func() {
+			var interval time.Duration
+			if rate > 0 {
+				interval = time.Duration(float64(time.Second) * float64(len(pairs)) / float64(rate))
+			}
+			// Stagger paced senders so they do not all fire together.
+			next := start.Add(interval * time.Duration(i) / time.Duration(len(pairs)))
+			for n := 0; ctx.Err() == nil; n++ {
+				if interval > 0 {
+					if w := time.Until(next); w > 0 {
+						select {
+						case <-time.After(w):
+						case <-ctx.Done():
+							return
+						}
+					}
+					next = next.Add(interval)
+				}
+				t0 := time.Now()
+				_, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{
+					Text: fmt.Sprintf("message %d from sender %d", n, i), ClientID: fmt.Sprintf("c%d-%d", i, n),
+				})
+				if err != nil {
+					if ctx.Err() == nil {
+						errs.Add(1)
+					}
+					continue
+				}
+				per[i] = append(per[i], time.Since(t0))
+				bar.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return merge(per), errs.Load(), time.Since(start)
+}
