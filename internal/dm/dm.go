@@ -140,6 +140,11 @@ type Message struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	EditedAt       *time.Time `json:"edited_at"`
 	Deleted        bool       `json:"deleted"`
+	// Automated marks a message a bot wrote for a brand (the away message).
+	Automated bool `json:"automated,omitempty"`
+	// AgentName is the first name of the brand agent who wrote the message,
+	// when the brand chose to show it.
+	AgentName string `json:"agent_name,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.
@@ -184,6 +189,13 @@ type Event struct {
 	Emoji string `json:"emoji,omitempty"`
 	// ReadSeq is set on read.updated: the actor has read up to this message seq.
 	ReadSeq int64 `json:"read_seq,omitempty"`
+	// The brand layer's events (inbox.*, team.updated; see brand.go) name
+	// the brand's handle and carry the team's view of the conversation, a
+	// note, or a presence state ("viewing", "typing", "left").
+	Brand string     `json:"brand,omitempty"`
+	Inbox *InboxView `json:"inbox,omitempty"`
+	Note  *Note      `json:"note,omitempty"`
+	State string     `json:"state,omitempty"`
 }
 
 // Relationship is what one account is to another, seen from A.

@@ -138,4 +138,7 @@ type Tx interface {
 	// PruneEvents deletes events older than before and remembers, per user,
 	// the newest seq pruned, so that Events can answer EGONE.
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
+
+	// The brand layer (brand.go).
+	BrandTx
 }

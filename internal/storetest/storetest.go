@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"ConcurrentSends", testConcurrentSends},
 		{"FailedUpdates", testFailedUpdates},
 		{"CanceledUpdate", testCanceledUpdate},
+		{"Brand", testBrand},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
