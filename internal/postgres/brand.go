@@ -150,9 +150,16 @@ func scanInboxItem(r pgx.Row) (*dm.InboxItem, error) {
 // InboxItem locks the row in a write transaction: an agent's change and a
 // customer's message to the same conversation then apply one after the
 // other instead of one overwriting the other (READ COMMITTED).
+//
+// The conversation's write locks come first (lockConversation), as in every
+// other write to a conversation, so that "send, then update the inbox item"
+// and "lock the inbox item, then send as the brand" cannot deadlock.
 func (t *tx) InboxItem(ctx context.Context, conversationID string) (*dm.InboxItem, error) {
 	q := `SELECT ` + inboxCols + ` FROM brand_inbox i WHERE i.conversation_id = $1`
 	if t.write {
+		if err := t.lockConversation(ctx, conversationID); err != nil {
+			return nil, err
+		}
 		q += ` FOR UPDATE`
 	}
 	it, err := scanInboxItem(t.tx.QueryRow(ctx, q, conversationID))
