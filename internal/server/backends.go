@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -14,8 +15,8 @@ func openPostgres(ctx context.Context, url string) (dm.Store, error) {
 	return postgres.Open(ctx, url)
 }
 
-func openNATS(url string) (dm.Bus, error) {
-	return nats.New(url)
+func openNATS(url string, log *slog.Logger) (dm.Bus, error) {
+	return nats.New(url, nats.WithLogger(log))
 }
 
 func webHandler() http.Handler { return web.Handler() }

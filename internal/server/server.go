@@ -111,7 +111,7 @@ func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 
 func openBus(cfg Config) (dm.Bus, error) {
 	if cfg.NATSURL != "" {
-		return openNATS(cfg.NATSURL)
+		return openNATS(cfg.NATSURL, cfg.Logger)
 	}
 	return inmem.New(), nil
 }
