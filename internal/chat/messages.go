@@ -14,6 +14,14 @@ type SendParams struct {
 	// ClientID from the same sender returns the first message.
 	ClientID string
 	ReplyTo  string
+
+	// The fields below are set only by internal/brand, never from a
+	// request body. Agent is the brand team member who writes as the brand
+	// (the sender); Automated marks a bot's message; AgentName is the
+	// writer's first name shown to the customer ("" shows none).
+	Agent     *dm.Account
+	Automated bool
+	AgentName string
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -28,7 +36,10 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
 		return nil, false, err
 	}
+	hooks := s.getHooks()
+	var after func(context.Context)
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		after = nil
 		if p.ClientID != "" {
 			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
 			if err == nil {
@@ -70,6 +81,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
+			Automated: p.Automated, AgentName: p.AgentName,
 		}
 		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
 			return err
@@ -78,6 +90,13 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		// Replying to a request accepts it.
 		if m.Status != dm.StatusAccepted {
 			if err := accept(ctx, tx, o, me, m); err != nil {
+				return err
+			}
+		}
+		if hooks != nil {
+			var err error
+			after, err = hooks.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, &Sent{Sender: me, Message: msg, Members: ms, Params: p})
+			if err != nil {
 				return err
 			}
 		}
@@ -102,6 +121,9 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 	})
 	if err != nil {
 		return nil, false, err
+	}
+	if after != nil {
+		after(ctx)
 	}
 	return msg, created, nil
 }
@@ -165,6 +187,9 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 		if len(out) > limit {
 			out = out[:limit]
 			next = out[limit-1].ID
+		}
+		if h := s.getHooks(); h != nil {
+			return h.DecorateMessages(ctx, tx, out)
 		}
 		return nil
 	})

@@ -7,6 +7,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -26,7 +27,39 @@ type Config struct {
 	// a client whose cursor is older must resync (410).
 	EventRetention time.Duration
 	Logger         *slog.Logger
+	// Hooks lets a layer built on the spine take part in sends (see Hooks);
+	// nil for none. SetHooks sets it after New.
+	Hooks Hooks
 }
+
+// Hooks lets a layer built on top of the spine, the brand inbox
+// (internal/brand), act inside sends without the spine knowing about it.
+// Its inbox state, first-response times, assignments and message attribution
+// then commit atomically with the message that caused them.
+type Hooks interface {
+	// MessageStored runs inside the send transaction, after the message is
+	// stored and before the members' message.created events are appended.
+	// Its writes commit or roll back with the message; events it appends
+	// through out are published after the commit, like the send's own. It
+	// may return work to run after the commit (nil for none), such as an
+	// automated reply, which must go through Send like any other message.
+	MessageStored(ctx context.Context, tx dm.Tx, out Outbox, sent *Sent) (after func(context.Context), err error)
+	// DecorateMessages fills the fields the store does not keep
+	// (dm.Message.Automated and AgentName) on messages read back from it.
+	DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error
+}
+
+// Sent describes a message stored by Send, for Hooks.
+type Sent struct {
+	Sender  *dm.Account
+	Message *dm.Message
+	// Members are the conversation's members when the message was sent.
+	Members []dm.Membership
+	Params  SendParams
+}
+
+// hookSet boxes the Hooks interface for an atomic pointer.
+type hookSet struct{ h Hooks }
 
 // Service is the messaging service. It is safe for concurrent use.
 type Service struct {
@@ -38,6 +71,8 @@ type Service struct {
 	sendLimit  *limiter // per account
 	loginLimit *limiter // failed logins, per handle and per address
 	typing     *limiter // typing notices, per account and conversation
+
+	hooks atomic.Pointer[hookSet]
 }
 
 // New returns a service over a store and a bus.
@@ -58,6 +93,9 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger}
+	if cfg.Hooks != nil {
+		s.SetHooks(cfg.Hooks)
+	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
 	s.typing = newLimiter(1, 1)
 	if !cfg.RateLimitOff {
@@ -73,6 +111,45 @@ func (s *Service) Store() dm.Store { return s.store }
 
 // Bus returns the service's bus.
 func (s *Service) Bus() dm.Bus { return s.bus }
+
+// SetHooks installs h (nil removes it). A layer that needs the service to
+// exist before it can be built (internal/brand sends automated replies
+// through Send) installs itself this way, before the server starts serving.
+func (s *Service) SetHooks(h Hooks) {
+	if h == nil {
+		s.hooks.Store(nil)
+		return
+	}
+	s.hooks.Store(&hookSet{h})
+}
+
+func (s *Service) getHooks() Hooks {
+	if hs := s.hooks.Load(); hs != nil {
+		return hs.h
+	}
+	return nil
+}
+
+// Outbox appends events to users' logs within a write transaction; they are
+// published on the bus once the transaction has committed, and never before.
+type Outbox struct {
+	o  *outbox
+	tx dm.Tx
+}
+
+// Add appends e to userID's log.
+func (x Outbox) Add(ctx context.Context, userID string, e dm.Event) error {
+	return x.o.add(ctx, x.tx, userID, e)
+}
+
+// Update runs fn in a write transaction and publishes the events fn appended
+// through out after the commit. It is the service's own transaction helper,
+// exported for the layers built on the spine (internal/brand).
+func (s *Service) Update(ctx context.Context, fn func(tx dm.Tx, out Outbox) error) error {
+	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		return fn(tx, Outbox{o: o, tx: tx})
+	})
+}
 
 // outbox collects, inside a write transaction, the events appended to each
 // user's log, so that they are published on the bus once the transaction has

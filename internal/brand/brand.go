@@ -1,0 +1,504 @@
+// Package brand is the brand layer on top of the messaging spine: a brand's
+// team, its shared inbox (status, assignment, labels, priority, private
+// notes), canned replies with placeholders, business hours with an away
+// message, round-robin assignment, and response analytics.
+//
+// Agents act as the brand: their messages go through chat.Send with the brand
+// account as sender, and the brand layer records which agent wrote each one.
+// The layer joins every send through chat.Hooks (hooks.go), inside the send's
+// transaction, so inbox state and analytics commit atomically with messages.
+//
+// Visibility: the team learns of inbox changes through events appended to
+// each member's own event log in the same transaction (types inbox.*), so a
+// member removed from the team stops receiving them at once, open WebSockets
+// included, and every read checks membership again. Customers never receive
+// these events and no customer-facing endpoint reads the brand tables, except
+// for the Automated and AgentName fields of the brand's own messages.
+package brand
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// Config tunes the brand service.
+type Config struct {
+	Logger *slog.Logger
+	// Now is the clock (default time.Now); tests may fix it.
+	Now func() time.Time
+}
+
+// Service is the brand service. It is safe for concurrent use.
+type Service struct {
+	chat  *chat.Service
+	store dm.Store
+	bus   dm.Bus
+	log   *slog.Logger
+	clock func() time.Time
+
+	mu     sync.Mutex
+	badges map[string]badge // brand id -> cached "very responsive" verdict
+}
+
+type badge struct {
+	on      bool
+	expires time.Time
+}
+
+// badgeTTL is how long a brand's badge verdict is reused: it summarises
+// seven days, so a minute of staleness is invisible, and a popular profile
+// does not recompute it on every view.
+const badgeTTL = time.Minute
+
+// New returns the brand service and installs its hooks in c, so that every
+// send through c updates the brand inboxes.
+func New(c *chat.Service, cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{chat: c, store: c.Store(), bus: c.Bus(), log: cfg.Logger, clock: cfg.Now, badges: map[string]badge{}}
+	c.SetHooks(s)
+	return s
+}
+
+// now is the service's clock, in UTC at millisecond precision, as stored.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
+
+// access is the caller's standing in a brand.
+type access struct {
+	brand *dm.Account
+	me    *dm.Account
+	role  string
+}
+
+func (a *access) manager() bool { return a.role == dm.TeamOwner || a.role == dm.TeamAdmin }
+
+// agent is the team member writing, or nil when the brand account itself acts.
+func (a *access) agent() *dm.Account {
+	if a.me.ID == a.brand.ID {
+		return nil
+	}
+	return a.me
+}
+
+func noBrand(handle string) error {
+	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", truncate(handle, 40))
+}
+
+// access finds the brand of a handle and the caller's role in it. To anyone
+// outside its team a brand's inbox does not exist: ENOTFOUND, never
+// EFORBIDDEN. The brand account itself is an owner.
+func (s *Service) access(ctx context.Context, tx dm.Tx, me *dm.Account, handle string) (*access, error) {
+	handle = dm.NormalizeHandle(handle)
+	b, err := tx.AccountByHandle(ctx, handle)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, noBrand(handle)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.Kind != dm.KindBrand {
+		return nil, noBrand(handle)
+	}
+	if b.ID == me.ID {
+		return &access{brand: b, me: me, role: dm.TeamOwner}, nil
+	}
+	m, err := tx.TeamMember(ctx, b.ID, me.ID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, noBrand(handle)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &access{brand: b, me: me, role: m.Role}, nil
+}
+
+func (s *Service) manage(ctx context.Context, tx dm.Tx, me *dm.Account, handle string) (*access, error) {
+	a, err := s.access(ctx, tx, me, handle)
+	if err != nil {
+		return nil, err
+	}
+	if !a.manager() {
+		return nil, dm.Errorf(dm.EFORBIDDEN, "Only the brand's owners and admins can do this.")
+	}
+	return a, nil
+}
+
+// teamRecipients are the accounts that receive a brand's inbox events: the
+// brand account and every team member.
+func teamRecipients(ctx context.Context, tx dm.Tx, brandID string) ([]string, error) {
+	ms, err := tx.TeamMembers(ctx, brandID)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{brandID}
+	for _, m := range ms {
+		ids = append(ids, m.UserID)
+	}
+	return ids, nil
+}
+
+// tellTeam appends e to the log of the brand account and of every member.
+func tellTeam(ctx context.Context, tx dm.Tx, out chat.Outbox, brandID string, e dm.Event) error {
+	ids, err := teamRecipients(ctx, tx, brandID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := out.Add(ctx, id, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Member is a team member as the team sees them.
+type Member struct {
+	Account   dm.Profile `json:"account"`
+	Role      string     `json:"role"`
+	Available bool       `json:"available"`
+	AddedAt   time.Time  `json:"added_at"`
+}
+
+// Team lists a brand's team (members only).
+func (s *Service) Team(ctx context.Context, me *dm.Account, handle string) ([]Member, error) {
+	var out []Member
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		out, err = teamList(ctx, tx, a.brand.ID)
+		return err
+	})
+	return out, err
+}
+
+func teamList(ctx context.Context, tx dm.Tx, brandID string) ([]Member, error) {
+	ms, err := tx.TeamMembers(ctx, brandID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(ms))
+	for _, m := range ms {
+		acc, err := tx.Account(ctx, m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt})
+	}
+	return out, nil
+}
+
+func validRole(role string) error {
+	switch role {
+	case dm.TeamOwner, dm.TeamAdmin, dm.TeamAgent:
+		return nil
+	}
+	return dm.Errorf(dm.EINVALID, "role is owner, admin or agent.")
+}
+
+// AddMember invites an existing person to the team (owners and admins;
+// only owners make owners). A new member starts available.
+func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberHandle, role string) (*Member, error) {
+	if role == "" {
+		role = dm.TeamAgent
+	}
+	if err := validRole(role); err != nil {
+		return nil, err
+	}
+	var out *Member
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		if role == dm.TeamOwner && a.role != dm.TeamOwner {
+			return dm.Errorf(dm.EFORBIDDEN, "Only owners can add owners.")
+		}
+		acc, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(memberHandle))
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(dm.NormalizeHandle(memberHandle), 40))
+		}
+		if err != nil {
+			return err
+		}
+		if acc.Kind != dm.KindPerson {
+			return dm.Errorf(dm.EINVALID, "Only people join a brand's team.")
+		}
+		if _, err := tx.TeamMember(ctx, a.brand.ID, acc.ID); err == nil {
+			return dm.Errorf(dm.ECONFLICT, "@%s is already on the team.", acc.Handle)
+		} else if !dm.IsCode(err, dm.ENOTFOUND) {
+			return err
+		}
+		m := &dm.TeamMember{BrandID: a.brand.ID, UserID: acc.ID, Role: role, Available: true, AddedAt: s.now()}
+		if err := tx.PutTeamMember(ctx, m); err != nil {
+			return err
+		}
+		out = &Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt}
+		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventTeamUpdated, At: m.AddedAt, Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "added"})
+	})
+	return out, err
+}
+
+// MemberUpdate changes a member's role (owners and admins) or availability
+// (also the member themself).
+type MemberUpdate struct {
+	Role      *string
+	Available *bool
+}
+
+// UpdateMember applies u to a team member.
+func (s *Service) UpdateMember(ctx context.Context, me *dm.Account, handle, memberHandle string, u MemberUpdate) (*Member, error) {
+	if u.Role != nil {
+		if err := validRole(*u.Role); err != nil {
+			return nil, err
+		}
+	}
+	var out *Member
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		acc, m, err := teamMemberByHandle(ctx, tx, a.brand.ID, memberHandle)
+		if err != nil {
+			return err
+		}
+		self := acc.ID == me.ID
+		if u.Role != nil && *u.Role != m.Role {
+			if !a.manager() {
+				return dm.Errorf(dm.EFORBIDDEN, "Only the brand's owners and admins change roles.")
+			}
+			if (*u.Role == dm.TeamOwner || m.Role == dm.TeamOwner) && a.role != dm.TeamOwner {
+				return dm.Errorf(dm.EFORBIDDEN, "Only owners make or unmake owners.")
+			}
+			m.Role = *u.Role
+		}
+		if u.Available != nil {
+			if !self && !a.manager() {
+				return dm.Errorf(dm.EFORBIDDEN, "Agents change only their own availability.")
+			}
+			m.Available = *u.Available
+		}
+		if err := tx.PutTeamMember(ctx, m); err != nil {
+			return err
+		}
+		out = &Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt}
+		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventTeamUpdated, At: s.now(), Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "updated"})
+	})
+	return out, err
+}
+
+func teamMemberByHandle(ctx context.Context, tx dm.Tx, brandID, handle string) (*dm.Account, *dm.TeamMember, error) {
+	h := dm.NormalizeHandle(handle)
+	acc, err := tx.AccountByHandle(ctx, h)
+	if err == nil {
+		var m *dm.TeamMember
+		m, err = tx.TeamMember(ctx, brandID, acc.ID)
+		if err == nil {
+			return acc, m, nil
+		}
+	}
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", truncate(h, 40))
+	}
+	return nil, nil, err
+}
+
+// RemoveMember removes a member (owners and admins, or the member leaving).
+// Access ends with the commit: every later request checks membership, and
+// inbox events are no longer appended to the member's log, so their open
+// WebSockets fall silent too. The removed member gets one last team.updated
+// event ("removed") so that their console can close the brand. The
+// conversations assigned to them become unassigned.
+func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memberHandle string) error {
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		acc, m, err := teamMemberByHandle(ctx, tx, a.brand.ID, memberHandle)
+		if err != nil {
+			return err
+		}
+		if acc.ID != me.ID {
+			if !a.manager() {
+				return dm.Errorf(dm.EFORBIDDEN, "Only the brand's owners and admins remove members.")
+			}
+			if m.Role == dm.TeamOwner && a.role != dm.TeamOwner {
+				return dm.Errorf(dm.EFORBIDDEN, "Only owners remove owners.")
+			}
+		}
+		if err := tx.DeleteTeamMember(ctx, a.brand.ID, acc.ID); err != nil {
+			return err
+		}
+		t := s.now()
+		if err := s.unassignAll(ctx, tx, ob, a.brand, acc.ID, t); err != nil {
+			return err
+		}
+		ev := dm.Event{Type: dm.EventTeamUpdated, At: t, Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "removed"}
+		if err := ob.Add(ctx, acc.ID, ev); err != nil {
+			return err
+		}
+		return tellTeam(ctx, tx, ob, a.brand.ID, ev)
+	})
+}
+
+// unassignAll unassigns a former member's conversations, a page at a time.
+func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *dm.Account, userID string, t time.Time) error {
+	cursor := ""
+	for {
+		items, next, err := tx.Inbox(ctx, b.ID, dm.InboxFilter{Assignee: userID, Now: t, Cursor: cursor, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for i := range items {
+			it := &items[i]
+			it.AssigneeID, it.UpdatedAt = "", t
+			if err := tx.PutInboxItem(ctx, it); err != nil {
+				return err
+			}
+			v, err := s.view(ctx, tx, b, it, nil)
+			if err != nil {
+				return err
+			}
+			if err := tellTeam(ctx, tx, ob, b.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: it.ConversationID, At: t, Brand: b.Handle, Inbox: v}); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// MyBrand is one team the caller belongs to.
+type MyBrand struct {
+	Brand     dm.Profile `json:"brand"`
+	Role      string     `json:"role"`
+	Available bool       `json:"available"`
+}
+
+// MyBrands lists the caller's teams, and the caller itself when it is a brand.
+func (s *Service) MyBrands(ctx context.Context, me *dm.Account) ([]MyBrand, error) {
+	out := []MyBrand{}
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		if me.Kind == dm.KindBrand {
+			out = append(out, MyBrand{Brand: me.Profile(), Role: dm.TeamOwner, Available: true})
+		}
+		ms, err := tx.MemberBrands(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			b, err := tx.Account(ctx, m.BrandID)
+			if err != nil {
+				return err
+			}
+			out = append(out, MyBrand{Brand: b.Profile(), Role: m.Role, Available: m.Available})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// defaultSettings are a brand's settings before it saves any: always open,
+// no away message, automatic round-robin assignment on.
+func defaultSettings(brandID string) *dm.BrandSettings {
+	return &dm.BrandSettings{BrandID: brandID, TimeZone: "UTC", Hours: []dm.OpenSpan{}, AutoAssign: true}
+}
+
+func loadSettings(ctx context.Context, tx dm.Tx, brandID string) (*dm.BrandSettings, error) {
+	set, err := tx.BrandSettings(ctx, brandID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return defaultSettings(brandID), nil
+	}
+	return set, err
+}
+
+// Settings returns a brand's inbox settings (any member).
+func (s *Service) Settings(ctx context.Context, me *dm.Account, handle string) (*dm.BrandSettings, error) {
+	var out *dm.BrandSettings
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		out, err = loadSettings(ctx, tx, a.brand.ID)
+		return err
+	})
+	return out, err
+}
+
+// maxAwayRunes bounds the away message.
+const maxAwayRunes = 1000
+
+// PutSettings replaces a brand's settings (owners and admins). The
+// round-robin cursor is kept.
+func (s *Service) PutSettings(ctx context.Context, me *dm.Account, handle string, in dm.BrandSettings) (*dm.BrandSettings, error) {
+	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
+		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", truncate(in.TimeZone, 60))
+	}
+	if len(in.Hours) > 7*4 {
+		return nil, dm.Errorf(dm.EINVALID, "At most %d spans of business hours.", 7*4)
+	}
+	for _, h := range in.Hours {
+		if h.Day < 0 || h.Day > 6 || h.Open < 0 || h.Close > 24*60 || h.Close <= h.Open {
+			return nil, dm.Errorf(dm.EINVALID, "Each span of hours is one day, and opens before it closes (00:00 to 24:00).")
+		}
+	}
+	in.AwayMessage = strings.TrimSpace(in.AwayMessage)
+	if in.AwayMessage != "" {
+		if err := dm.ValidateText(in.AwayMessage); err != nil {
+			return nil, dm.Errorf(dm.EINVALID, "away_message: %s", dm.ErrorMessage(err))
+		}
+		if len([]rune(in.AwayMessage)) > maxAwayRunes {
+			return nil, dm.Errorf(dm.EINVALID, "away_message has at most %d characters.", maxAwayRunes)
+		}
+	}
+	slices.SortFunc(in.Hours, func(a, b dm.OpenSpan) int {
+		if a.Day != b.Day {
+			return a.Day - b.Day
+		}
+		return a.Open - b.Open
+	})
+	var out *dm.BrandSettings
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
+			return err
+		}
+		old, err := loadSettings(ctx, tx, a.brand.ID)
+		if err != nil {
+			return err
+		}
+		set := in
+		set.BrandID, set.RoundRobinLast, set.UpdatedAt = a.brand.ID, old.RoundRobinLast, s.now()
+		if set.Hours == nil {
+			set.Hours = []dm.OpenSpan{}
+		}
+		if err := tx.PutBrandSettings(ctx, &set); err != nil {
+			return err
+		}
+		out = &set
+		return nil
+	})
+	return out, err
+}
+
+func ptr[T any](v T) *T { return &v }

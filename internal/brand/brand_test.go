@@ -1,0 +1,258 @@
+package brand_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// world is a chat service and a brand service on an in-memory SQLite store,
+// with a clock the test sets.
+type world struct {
+	t     *testing.T
+	ctx   context.Context
+	store *sqlite.DB
+	chat  *chat.Service
+	brand *brand.Service
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newWorld(t *testing.T, now time.Time) *world {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := inmem.New()
+	t.Cleanup(func() { bus.Close(); db.Close() })
+	w := &world{t: t, ctx: ctx, store: db, now: now}
+	w.chat = chat.New(db, bus, chat.Config{RateLimitOff: true})
+	w.brand = brand.New(w.chat, brand.Config{Now: w.clock})
+	return w
+}
+
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+func (w *world) set(t time.Time) {
+	w.mu.Lock()
+	w.now = t
+	w.mu.Unlock()
+}
+
+func (w *world) account(handle, name, kind string) *dm.Account {
+	w.t.Helper()
+	a, err := w.chat.Signup(w.ctx, chat.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: name, Kind: kind})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return a
+}
+
+func (w *world) events(a *dm.Account) []dm.Event {
+	w.t.Helper()
+	evs, _, err := w.chat.Events(w.ctx, a, "0", 1000)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return evs
+}
+
+// must returns v, or panics (failing the test) on an error: the service
+// calls of a scenario are not what the test checks.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestInboxFlow follows conversations through round-robin assignment, the
+// away message, answers, resolution and reopening, notes and team changes.
+func TestInboxFlow(t *testing.T) {
+	w := newWorld(t, time.Now())
+	ctx := context.Background()
+	acme := w.account("acme", "Acme Outdoor", dm.KindBrand)
+	bob := w.account("bob", "Bob Okafor", dm.KindPerson)
+	carol := w.account("carol", "Carol Nguyen", dm.KindPerson)
+	eve := w.account("eve", "Eve Stone", dm.KindPerson)
+	var customers []*dm.Account
+	for _, h := range []string{"dan", "erin", "fay", "gus"} {
+		customers = append(customers, w.account(h, strings.ToUpper(h[:1])+h[1:]+" Customer", dm.KindPerson))
+	}
+	must(w.brand.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent))
+	must(w.brand.AddMember(ctx, acme, "acme", "carol", dm.TeamAdmin))
+	// Business hours that are never open: every customer message is outside.
+	must(w.brand.PutSettings(ctx, acme, "acme", dm.BrandSettings{TimeZone: "Europe/Paris", HoursEnabled: true,
+		Hours: []dm.OpenSpan{}, AwayMessage: "We are away; back at 9.", AutoAssign: true, ShowAgentName: true}))
+
+	// Rules: an agent may not manage, a stranger sees nothing.
+	if _, err := w.brand.AddMember(ctx, bob, "acme", "eve", dm.TeamAgent); !dm.IsCode(err, dm.EFORBIDDEN) {
+		t.Errorf("agent adds a member: %v", err)
+	}
+	if _, err := w.brand.Team(ctx, eve, "acme"); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Errorf("stranger lists the team: %v", err)
+	}
+
+	// Four customers write: bob, carol, bob, carol.
+	convs := make([]string, len(customers))
+	for i, c := range customers {
+		conv, _ := must2(w.chat.CreateConversation(ctx, c, []string{"acme"}, ""))
+		convs[i] = conv.ID
+		if _, _, err := w.chat.Send(ctx, c, conv.ID, chat.SendParams{Text: "Hello, anyone there?"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"bob", "carol", "bob", "carol"}
+	for i, id := range convs {
+		d := must(w.brand.Conversation(ctx, bob, "acme", id, 10))
+		if d.Inbox.Assignee == nil || d.Inbox.Assignee.Handle != want[i] {
+			t.Errorf("conversation %d assigned to %+v, want %s", i, d.Inbox.Assignee, want[i])
+		}
+		if d.Inbox.WaitingSince == nil || d.Inbox.Status != dm.InboxOpen {
+			t.Errorf("conversation %d: %+v", i, d.Inbox)
+		}
+		// The away message went out once, marked automated.
+		if len(d.Messages) != 2 || !d.Messages[0].Automated || d.Messages[0].Text != "We are away; back at 9." {
+			t.Errorf("conversation %d messages: %+v", i, d.Messages)
+		}
+	}
+	// A second message the same day gets no second away message; the next
+	// day it does.
+	dan := customers[0]
+	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "Hello?"})
+	if d := must(w.brand.Conversation(ctx, bob, "acme", convs[0], 10)); len(d.Messages) != 3 {
+		t.Errorf("away message sent twice in a day: %d messages", len(d.Messages))
+	}
+	w.set(w.clock().Add(24 * time.Hour))
+	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "Still there?"})
+	if d := must(w.brand.Conversation(ctx, bob, "acme", convs[0], 10)); len(d.Messages) != 5 || !d.Messages[0].Automated {
+		t.Errorf("no away message the next day: %+v", d.Messages)
+	}
+
+	// Carol is unavailable: the next new conversation goes to bob.
+	f := false
+	must(w.brand.UpdateMember(ctx, carol, "acme", "carol", brand.MemberUpdate{Available: &f}))
+	henry := w.account("henry", "Henry", dm.KindPerson)
+	hc, _ := must2(w.chat.CreateConversation(ctx, henry, []string{"acme"}, ""))
+	w.chat.Send(ctx, henry, hc.ID, chat.SendParams{Text: "hi"})
+	if d := must(w.brand.Conversation(ctx, carol, "acme", hc.ID, 1)); d.Inbox.Assignee == nil || d.Inbox.Assignee.Handle != "bob" {
+		t.Errorf("with carol away, assigned to %+v", d.Inbox.Assignee)
+	}
+
+	// Bob answers dan with a canned reply rendered for dan.
+	c := must(w.brand.PutCannedReply(ctx, carol, "acme", "", brand.CannedUpdate{Title: ptr("hello"), Text: ptr("Hi {{first_name|there}}, {{agent_first_name}} from {{brand_name}} here!")}))
+	if _, err := w.brand.PutCannedReply(ctx, carol, "acme", "", brand.CannedUpdate{Title: ptr("bad"), Text: ptr("Hi {{nick}}")}); !dm.IsCode(err, dm.EINVALID) {
+		t.Errorf("unknown placeholder saved: %v", err)
+	}
+	sent, _ := must2(w.brand.Send(ctx, bob, "acme", convs[0], brand.Reply{CannedReplyID: c.ID}))
+	if sent.Text != "Hi Dan, Bob from Acme Outdoor here!" || sent.Sender.Handle != "acme" || sent.AgentName != "Bob" || sent.Author.Handle != "bob" {
+		t.Errorf("sent %+v", sent)
+	}
+	d := must(w.brand.Conversation(ctx, bob, "acme", convs[0], 10))
+	if d.Inbox.FirstResponseAt == nil || d.Inbox.WaitingSince != nil {
+		t.Errorf("after the answer: %+v", d.Inbox)
+	}
+	// The customer sees the brand, the agent's first name, nothing else.
+	msgs, _, err := w.chat.Messages(ctx, dan, convs[0], "", 10)
+	if err != nil || msgs[0].Sender.Handle != "acme" || msgs[0].AgentName != "Bob" || msgs[1].Automated != true {
+		t.Errorf("customer's view: %+v, %v", msgs, err)
+	}
+
+	// A note reaches the team, never the customer.
+	must(w.brand.AddNote(ctx, bob, "acme", convs[0], "SECRET: refund approved"))
+	for _, e := range w.events(dan) {
+		if e.Note != nil || e.Inbox != nil || strings.HasPrefix(e.Type, "inbox.") {
+			t.Errorf("customer got a team event: %+v", e)
+		}
+	}
+	gotNote := false
+	for _, e := range w.events(carol) {
+		if e.Type == dm.EventInboxNote && e.Note.Text == "SECRET: refund approved" {
+			gotNote = true
+		}
+	}
+	if !gotNote {
+		t.Error("carol did not get the note event")
+	}
+
+	// Resolve, then a customer message reopens the conversation in a new thread.
+	res := dm.InboxResolved
+	must(w.brand.UpdateConversation(ctx, bob, "acme", convs[0], brand.InboxUpdate{Status: &res}))
+	if v := inbox(w.brand.Inbox(ctx, bob, "acme", brand.InboxQuery{Status: dm.InboxResolved})); len(v) != 1 {
+		t.Errorf("resolved list: %d", len(v))
+	}
+	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "One more thing"})
+	d = must(w.brand.Conversation(ctx, bob, "acme", convs[0], 1))
+	if d.Inbox.Status != dm.InboxOpen || d.Inbox.FirstResponseAt != nil || d.Inbox.WaitingSince == nil {
+		t.Errorf("after reopening: %+v", d.Inbox)
+	}
+
+	// Filters.
+	mine := inbox(w.brand.Inbox(ctx, bob, "acme", brand.InboxQuery{View: "mine"}))
+	if len(mine) != 3 {
+		t.Errorf("bob's conversations: %d, want 3", len(mine))
+	}
+	if q := inbox(w.brand.Inbox(ctx, bob, "acme", brand.InboxQuery{Q: "Erin"})); len(q) != 1 || q[0].Customer.Handle != "erin" {
+		t.Errorf("search: %+v", q)
+	}
+
+	// Bob leaves the team: access ends, his conversations are unassigned,
+	// and no more inbox events reach his log.
+	if err := w.brand.RemoveMember(ctx, carol, "acme", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.brand.Conversation(ctx, bob, "acme", convs[0], 1); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Errorf("removed agent reads a conversation: %v", err)
+	}
+	if _, _, err := w.brand.Send(ctx, bob, "acme", convs[0], brand.Reply{Text: "still here"}); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Errorf("removed agent sends: %v", err)
+	}
+	before := len(w.events(bob))
+	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "Hello again"})
+	if after := len(w.events(bob)); after != before {
+		t.Errorf("removed agent got %d more events", after-before)
+	}
+	if v := inbox(w.brand.Inbox(ctx, carol, "acme", brand.InboxQuery{Assignee: "carol"})); len(v) != 2 {
+		t.Errorf("carol's after bob left: %d", len(v))
+	}
+	un := inbox(w.brand.Inbox(ctx, carol, "acme", brand.InboxQuery{View: "unassigned"}))
+	if len(un) != 3 {
+		t.Errorf("unassigned after bob left: %d, want 3", len(un))
+	}
+
+	// The badge: every conversation answered? No: only dan's was.
+	if on, err := w.brand.VeryResponsive(ctx, acme); err != nil || on {
+		t.Errorf("very responsive = %v, %v", on, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}
+
+func inbox(v []dm.InboxView, _ string, err error) []dm.InboxView {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -1,0 +1,301 @@
+package brand
+
+import (
+	"context"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+var _ chat.Hooks = (*Service)(nil)
+
+// brandSide tells whether a send belongs to a brand conversation: a direct
+// conversation between one brand and one non-brand account. It returns the
+// brand, the customer, and whether the brand is the sender.
+func brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
+	if len(sent.Members) != 2 {
+		return nil, nil, false, nil
+	}
+	otherID := sent.Members[0].UserID
+	if otherID == sent.Sender.ID {
+		otherID = sent.Members[1].UserID
+	}
+	other, err := tx.Account(ctx, otherID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	switch {
+	case sent.Sender.Kind == dm.KindBrand && other.Kind != dm.KindBrand:
+		b, customer, outbound = sent.Sender, other, true
+	case other.Kind == dm.KindBrand && sent.Sender.Kind != dm.KindBrand:
+		b, customer = other, sent.Sender
+	default:
+		return nil, nil, false, nil
+	}
+	// A group that shrank to two members is not a brand conversation.
+	id, err := tx.DirectConversationID(ctx, b.ID, customer.ID)
+	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && id != sent.Message.ConversationID) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return b, customer, outbound, nil
+}
+
+// MessageStored keeps the inbox of a brand conversation in step with its
+// messages, inside the send's transaction:
+//
+//   - a customer message (re)opens the conversation (a resolved one starts a
+//     new thread for analytics; a snoozed or pending one opens again), starts
+//     waiting_since if nobody was waiting, assigns an unassigned
+//     conversation round-robin among available members, and schedules the
+//     away message outside business hours (at most once per conversation per
+//     day in the brand's time zone);
+//   - a brand message written by a person (not automated) ends the wait and
+//     records the thread's first response and the agent, and assigns an
+//     unassigned conversation to the agent who answered;
+//   - every message gets its attribution record and an inbox.message event
+//     to each team member.
+func (s *Service) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) (func(context.Context), error) {
+	b, customer, outbound, err := brandSide(ctx, tx, sent)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	msg := sent.Message
+	t := msg.CreatedAt
+	set, err := loadSettings(ctx, tx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	it, err := tx.InboxItem(ctx, msg.ConversationID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		it = &dm.InboxItem{ConversationID: msg.ConversationID, BrandID: b.ID, CustomerID: customer.ID, Status: dm.InboxOpen,
+			Labels: []string{}, Priority: dm.PriorityNone, CreatedAt: t}
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	it.LastMessageAt, it.UpdatedAt = t, t
+	rec := &dm.BrandMessage{MessageID: msg.ID, BrandID: b.ID, ConversationID: msg.ConversationID, At: t,
+		Automated: sent.Params.Automated, AgentName: sent.Params.AgentName}
+	var after func(context.Context)
+	var actor *dm.Profile
+	if outbound {
+		rec.Direction = dm.DirectionOut
+		writer := b.ID
+		if a := sent.Params.Agent; a != nil {
+			rec.AgentID, writer = a.ID, a.ID
+			actor = ptr(a.Profile())
+		}
+		if !rec.Automated {
+			if err := s.answered(ctx, tx, it, writer, rec.AgentID, t); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		rec.Direction = dm.DirectionIn
+		if after, err = s.customerWrote(ctx, tx, b, set, it, t); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.PutBrandMessage(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := tx.PutInboxItem(ctx, it); err != nil {
+		return nil, err
+	}
+	v, err := s.view(ctx, tx, b, it, msg)
+	if err != nil {
+		return nil, err
+	}
+	ev := dm.Event{Type: dm.EventInboxMessage, ConversationID: msg.ConversationID, At: t, Brand: b.Handle, Message: msg, Actor: actor, Inbox: v}
+	return after, tellTeam(ctx, tx, out, b.ID, ev)
+}
+
+// customerWrote applies a customer message to the inbox item.
+func (s *Service) customerWrote(ctx context.Context, tx dm.Tx, b *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, t time.Time) (func(context.Context), error) {
+	if it.ThreadID == "" || it.Status == dm.InboxResolved {
+		th := &dm.Thread{ID: dm.NewID(), BrandID: b.ID, ConversationID: it.ConversationID, OpenedAt: t, AssigneeID: it.AssigneeID}
+		if err := tx.PutThread(ctx, th); err != nil {
+			return nil, err
+		}
+		it.ThreadID, it.FirstResponseAt = th.ID, nil
+	}
+	it.Status, it.SnoozedUntil = dm.InboxOpen, nil
+	if it.WaitingSince == nil {
+		it.WaitingSince = &t
+	}
+	if it.AssigneeID == "" && set.AutoAssign {
+		if err := s.roundRobin(ctx, tx, b.ID, it); err != nil {
+			return nil, err
+		}
+	}
+	// The service's clock (not the message's) decides, so tests can set it.
+	sc, now := newSchedule(set), s.now()
+	if set.AwayMessage == "" || sc.open(now) {
+		return nil, nil
+	}
+	if it.AwaySentAt != nil && sc.day(*it.AwaySentAt) == sc.day(now) {
+		return nil, nil
+	}
+	// Recorded now, in the customer's transaction, so that two quick
+	// messages cannot both send it; sent after the commit through Send.
+	it.AwaySentAt = &now
+	ba, convID, text := b, it.ConversationID, set.AwayMessage
+	return func(ctx context.Context) {
+		_, _, err := s.chat.Send(context.WithoutCancel(ctx), ba, convID, chat.SendParams{Text: text, Automated: true})
+		if err != nil {
+			s.log.Warn("away message not sent", "brand", ba.Handle, "conversation", convID, "err", err)
+		}
+	}, nil
+}
+
+// roundRobin assigns it to the next available member after the last one
+// assigned, in team order, under the brand's lock.
+func (s *Service) roundRobin(ctx context.Context, tx dm.Tx, brandID string, it *dm.InboxItem) error {
+	if err := tx.LockBrand(ctx, brandID); err != nil {
+		return err
+	}
+	set, err := loadSettings(ctx, tx, brandID)
+	if err != nil {
+		return err
+	}
+	ms, err := tx.TeamMembers(ctx, brandID)
+	if err != nil {
+		return err
+	}
+	start := 0
+	for i, m := range ms {
+		if m.UserID == set.RoundRobinLast {
+			start = i + 1
+			break
+		}
+	}
+	for k := range ms {
+		m := ms[(start+k)%len(ms)]
+		if !m.Available {
+			continue
+		}
+		it.AssigneeID = m.UserID
+		set.RoundRobinLast = m.UserID
+		if err := tx.PutBrandSettings(ctx, set); err != nil {
+			return err
+		}
+		if it.ThreadID != "" {
+			th, err := tx.Thread(ctx, it.ThreadID)
+			if err != nil {
+				return err
+			}
+			th.AssigneeID = m.UserID
+			return tx.PutThread(ctx, th)
+		}
+		return nil
+	}
+	return nil // nobody available: the conversation waits unassigned
+}
+
+// answered applies a person's brand message: the wait ends and the
+// thread's first response is recorded.
+func (s *Service) answered(ctx context.Context, tx dm.Tx, it *dm.InboxItem, writerID, agentID string, t time.Time) error {
+	it.WaitingSince = nil
+	if agentID != "" {
+		it.LastAgentID = agentID
+		if it.AssigneeID == "" {
+			it.AssigneeID = agentID
+		}
+	}
+	if it.ThreadID == "" {
+		return nil
+	}
+	th, err := tx.Thread(ctx, it.ThreadID)
+	if err != nil {
+		return err
+	}
+	changed := false
+	if th.FirstResponseAt == nil && th.ResolvedAt == nil {
+		th.FirstResponseAt, th.FirstResponderID = &t, writerID
+		it.FirstResponseAt = &t
+		changed = true
+	}
+	if th.AssigneeID != it.AssigneeID && th.ResolvedAt == nil {
+		th.AssigneeID = it.AssigneeID
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return tx.PutThread(ctx, th)
+}
+
+// DecorateMessages sets Automated and AgentName on brand messages read back
+// from the store (the store keeps them in the attribution records).
+func (s *Service) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	recs, err := tx.BrandMessagesByID(ctx, ids)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	byID := make(map[string]*dm.BrandMessage, len(recs))
+	for i := range recs {
+		byID[recs[i].MessageID] = &recs[i]
+	}
+	for i := range msgs {
+		if r := byID[msgs[i].ID]; r != nil {
+			msgs[i].Automated, msgs[i].AgentName = r.Automated, r.AgentName
+		}
+	}
+	return nil
+}
+
+// view is the team's view of an inbox item; last is the conversation's
+// newest message when the caller has it (nil: read it).
+func (s *Service) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxItem, last *dm.Message) (*dm.InboxView, error) {
+	cust, err := tx.Account(ctx, it.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	v := &dm.InboxView{
+		ConversationID: it.ConversationID, Brand: b.Handle, Customer: cust.Profile(), Status: it.Status,
+		SnoozedUntil: it.SnoozedUntil, Labels: it.Labels, Priority: it.Priority, WaitingSince: it.WaitingSince,
+		FirstResponseAt: it.FirstResponseAt, LastMessage: last, LastMessageAt: it.LastMessageAt,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+	}
+	if v.Labels == nil {
+		v.Labels = []string{}
+	}
+	// A snooze that has run out is open again, without anyone writing it.
+	if it.Status == dm.InboxSnoozed && it.SnoozedUntil != nil && !it.SnoozedUntil.After(s.now()) {
+		v.Status, v.SnoozedUntil = dm.InboxOpen, nil
+	}
+	if it.AssigneeID != "" {
+		a, err := tx.Account(ctx, it.AssigneeID)
+		if err != nil {
+			return nil, err
+		}
+		v.Assignee = ptr(a.Profile())
+	}
+	if last == nil {
+		c, err := tx.Conversation(ctx, it.ConversationID, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.LastMessage = c.LastMessage
+		if v.LastMessage != nil {
+			one := []dm.Message{*v.LastMessage}
+			if err := s.DecorateMessages(ctx, tx, one); err != nil {
+				return nil, err
+			}
+			v.LastMessage = &one[0]
+		}
+	}
+	return v, nil
+}
