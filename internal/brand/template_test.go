@@ -13,7 +13,7 @@ func TestTemplate(t *testing.T) {
 	vars := map[string]string{"first_name": "Dan", "brand_name": "Acme Outdoor", "agent_first_name": "Bob", "handle": "dan"}
 	for _, tc := range []struct {
 		name, in, want string
-		err        string // substring of the error; "" for none
+		err            string // substring of the error; "" for none
 	}{
 		{"plain", "Hello!", "Hello!", ""},
 		{"empty", "", "", ""},
