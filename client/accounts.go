@@ -95,6 +95,8 @@ type AccountProfile struct {
 	BlockedByMe    bool    `json:"blocked_by_me"`
 	// CanMessage tells whether a message to the account would be accepted now.
 	CanMessage bool `json:"can_message"`
+	// VeryResponsive is the brand badge (brands only; nil for people).
+	VeryResponsive *bool `json:"very_responsive,omitempty"`
 }
 
 // Account returns the profile of the account with a handle.

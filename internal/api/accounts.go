@@ -125,7 +125,7 @@ func (a *API) profile(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, a.withBadge(r, p))
 }
 
 func (a *API) follow(on bool) func(http.ResponseWriter, *http.Request, *Auth) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/metrics"
 )
@@ -17,7 +18,11 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 
 // Config wires the API to the rest of the server.
 type Config struct {
-	Chat    *chat.Service
+	Chat *chat.Service
+	// Brand serves /api/v1/brands/...; when nil and Chat is set, New builds
+	// it over Chat (which installs its send hooks), so that a server wired
+	// before the brand layer existed gets it too.
+	Brand   *brand.Service
 	Stream  StreamFunc
 	Metrics *metrics.Registry
 	Logger  *slog.Logger
@@ -31,10 +36,11 @@ type Config struct {
 
 // API is the HTTP handler of the whole server.
 type API struct {
-	cfg  Config
-	chat *chat.Service
-	log  *slog.Logger
-	mux  *http.ServeMux
+	cfg   Config
+	chat  *chat.Service
+	brand *brand.Service
+	log   *slog.Logger
+	mux   *http.ServeMux
 }
 
 // New builds the API and its route table.
@@ -45,7 +51,10 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, chat: cfg.Chat, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.Brand == nil && cfg.Chat != nil {
+		cfg.Brand = brand.New(cfg.Chat, brand.Config{Logger: cfg.Logger})
+	}
+	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -91,6 +100,29 @@ func (a *API) routes() {
 	// Events.
 	m.HandleFunc("GET /api/v1/events", a.auth(a.events))
 	m.HandleFunc("GET /api/v1/events/stream", a.auth(a.stream))
+
+	// Brands: team, shared inbox, canned replies, settings, analytics
+	// (brands.go; internal/brand). Team members only: 404 for anyone else.
+	m.HandleFunc("GET /api/v1/brands", a.auth(a.myBrands))
+	m.HandleFunc("GET /api/v1/brands/{handle}/team", a.brandHandler(a.brandTeam))
+	m.HandleFunc("POST /api/v1/brands/{handle}/team", a.brandHandler(a.addBrandMember))
+	m.HandleFunc("PATCH /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.updateBrandMember))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.removeBrandMember))
+	m.HandleFunc("GET /api/v1/brands/{handle}/inbox", a.brandHandler(a.brandInbox))
+	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}", a.brandConv(a.brandConversation))
+	m.HandleFunc("PATCH /api/v1/brands/{handle}/conversations/{id}", a.brandConv(a.updateBrandConversation))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/notes", a.brandConv(a.addBrandNote))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/messages", a.brandConv(a.sendAsBrand))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/render", a.brandConv(a.renderCanned))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/presence", a.brandConv(a.brandPresence))
+	m.HandleFunc("GET /api/v1/brands/{handle}/canned-replies", a.brandHandler(a.listCanned))
+	m.HandleFunc("POST /api/v1/brands/{handle}/canned-replies", a.brandHandler(a.putCanned(true)))
+	m.HandleFunc("PATCH /api/v1/brands/{handle}/canned-replies/{id}", a.brandHandler(a.putCanned(false)))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/canned-replies/{id}", a.brandHandler(a.deleteCanned))
+	m.HandleFunc("GET /api/v1/brands/{handle}/settings", a.brandHandler(a.brandSettings))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/settings", a.brandHandler(a.putBrandSettings))
+	m.HandleFunc("GET /api/v1/brands/{handle}/analytics", a.brandHandler(a.brandAnalytics))
+	m.HandleFunc("GET /api/v1/brands/{handle}/analytics.csv", a.brandHandler(a.brandAnalyticsCSV))
 
 	// Operations.
 	m.HandleFunc("GET /healthz", a.healthz)
