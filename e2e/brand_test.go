@@ -285,4 +285,3 @@ func TestBrandBadge(t *testing.T) {
 	_, err = ann.PutBrandSettings(ctx, "shop", client.BrandSettings{TimeZone: "Mars/Olympus"})
 	wantStatus(t, err, http.StatusBadRequest, "an unknown time zone")
 }
-
