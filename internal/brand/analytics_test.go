@@ -13,11 +13,13 @@ import (
 
 // TestAnalytics computes a report over a seeded week whose answers are
 // worked out by hand below.
-func TestAnalytics(t *testing.T) {
+func TestAnalytics(t *testing.T) { stores(t, testAnalytics) }
+
+func testAnalytics(t *testing.T, open func(t *testing.T) dm.Store) {
 	// Monday 2 November 2026 to Monday 9 November, UTC.
 	from := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	to := from.Add(7 * 24 * time.Hour)
-	w := newWorld(t, to)
+	w := newWorld(t, to, open)
 	ctx := context.Background()
 	acme := w.account("acme", "Acme", dm.KindBrand)
 	bob := w.account("bob", "Bob", dm.KindPerson)

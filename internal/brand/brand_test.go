@@ -2,24 +2,85 @@ package brand_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
+
+// stores runs fn on SQLite and, when PARLEY_TEST_POSTGRES is set, on a
+// fresh PostgreSQL schema.
+func stores(t *testing.T, fn func(t *testing.T, open func(t *testing.T) dm.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, func(t *testing.T) dm.Store {
+			db, err := sqlite.Open(context.Background(), ":memory:")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("PARLEY_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test)")
+		}
+		fn(t, func(t *testing.T) dm.Store {
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var b [6]byte
+			rand.Read(b[:])
+			schema := "parley_brand_test_" + hex.EncodeToString(b[:])
+			if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+				t.Fatal(err)
+			}
+			u, err := url.Parse(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			db, err := postgres.Open(ctx, u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				db.Close()
+				if c, err := pgx.Connect(context.Background(), base); err == nil {
+					c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+					c.Close(context.Background())
+				}
+			})
+			return db
+		})
+	})
+}
 
 // world is a chat service and a brand service on an in-memory SQLite store,
 // with a clock the test sets.
 type world struct {
 	t     *testing.T
 	ctx   context.Context
-	store *sqlite.DB
+	store dm.Store
 	chat  *chat.Service
 	brand *brand.Service
 
@@ -27,15 +88,12 @@ type world struct {
 	now time.Time
 }
 
-func newWorld(t *testing.T, now time.Time) *world {
+func newWorld(t *testing.T, now time.Time, open func(t *testing.T) dm.Store) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := open(t)
 	bus := inmem.New()
-	t.Cleanup(func() { bus.Close(); db.Close() })
+	t.Cleanup(func() { bus.Close() })
 	w := &world{t: t, ctx: ctx, store: db, now: now}
 	w.chat = chat.New(db, bus, chat.Config{RateLimitOff: true})
 	w.brand = brand.New(w.chat, brand.Config{Now: w.clock})
@@ -83,8 +141,10 @@ func must[T any](v T, err error) T {
 
 // TestInboxFlow follows conversations through round-robin assignment, the
 // away message, answers, resolution and reopening, notes and team changes.
-func TestInboxFlow(t *testing.T) {
-	w := newWorld(t, time.Now())
+func TestInboxFlow(t *testing.T) { stores(t, testInboxFlow) }
+
+func testInboxFlow(t *testing.T, open func(t *testing.T) dm.Store) {
+	w := newWorld(t, time.Now(), open)
 	ctx := context.Background()
 	acme := w.account("acme", "Acme Outdoor", dm.KindBrand)
 	bob := w.account("bob", "Bob Okafor", dm.KindPerson)
