@@ -7,8 +7,13 @@
 // reads the missing events from the store. So a reconnecting client, a NATS
 // outage or a slow node never loses an event.
 //
-// An idle socket costs one goroutine (its reader) and a small struct: writes
-// run on a short-lived goroutine started only when there is something to send.
+// An idle socket costs no goroutine and no buffer: on Linux one epoll
+// goroutine per server watches every socket and reads one only when the
+// client has sent something (a pong, a typing notice); writes run on a
+// short-lived goroutine started only when there is something to send. What
+// remains per socket is a few small structs (about 2 KB with the kernel's
+// socket buffers outside the process), where a reader goroutine and its
+// buffers cost over 20 KB.
 package ws
 
 import (
@@ -16,16 +21,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
@@ -60,6 +64,10 @@ type Server struct {
 	closed bool
 	wg     sync.WaitGroup
 	stop   chan struct{}
+
+	// poll watches idle sockets for input; nil where epoll is unavailable,
+	// and then each socket has a reader goroutine.
+	poll *poller
 }
 
 // New starts a stream server; Close stops it.
@@ -80,6 +88,11 @@ func New(cfg Config) *Server {
 		cfg.Metrics = metrics.New()
 	}
 	s := &Server{cfg: cfg, chat: cfg.Chat, log: cfg.Logger, conns: make(map[*conn]struct{}), stop: make(chan struct{})}
+	if p, err := newPoller(); err == nil {
+		s.poll = p
+	} else {
+		s.log.Warn("epoll unavailable: one reader goroutine per socket", "err", err)
+	}
 	s.wg.Add(1)
 	go s.tick()
 	return s
@@ -87,16 +100,29 @@ func New(cfg Config) *Server {
 
 // conn is one socket.
 type conn struct {
-	s      *Server
-	nc     net.Conn
-	acc    *dm.Account
-	token  string
-	cancel func() // bus subscription
+	s     *Server
+	nc    net.Conn
+	acc   *dm.Account
+	token string
 
 	// wmu serialises writes to nc (the flusher and control-frame replies).
 	wmu sync.Mutex
 
+	// lastRead is when the client last sent anything (UnixNano): a client
+	// silent for two ping intervals is dropped.
+	lastRead atomic.Int64
+
+	// The reader's state, used by one reader at a time (see read.go).
+	rmu    sync.Mutex
+	in     []byte // an incomplete frame's bytes
+	msg    []byte // a fragmented message so far
+	msgOp  ws.OpCode
+	rstate ws.State
+	// pollID is the socket's key in the poller, 0 when not registered.
+	pollID atomic.Uint64
+
 	mu       sync.Mutex
+	cancel   func() // bus subscription
 	pending  []dm.Event
 	catchUp  bool // read the store after sent before anything else
 	ping     bool
@@ -108,18 +134,21 @@ type conn struct {
 	ready bool  // the backlog has been sent and announced
 }
 
-// Serve upgrades the request and streams au's events until the socket ends.
+// Serve upgrades the request, sends au's events from the cursor and
+// registers the socket for live events and for reading. It returns at once:
+// an idle socket keeps no goroutine.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 	ctx := r.Context()
 	var cursor int64 = -1
 	if q := r.URL.Query().Get("cursor"); q != "" {
 		cursor, _ = chat.ParseCursor(q) // checked by the API before the upgrade
 	}
-	nc, _, _, err := ws.UpgradeHTTP(r, w)
+	nc, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
 		return // the upgrader has answered the client
 	}
-	c := &conn{s: s, nc: nc, acc: au.Account, token: au.Token, catchUp: true}
+	c := &conn{s: s, nc: nc, acc: au.Account, token: au.Token, catchUp: true, rstate: ws.StateServerSide}
+	c.lastRead.Store(time.Now().UnixNano())
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -130,13 +159,6 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.cfg.Metrics.Gauge("parley_ws_connections", "Open WebSocket streams.", "", 1)
-	defer func() {
-		s.cfg.Metrics.Gauge("parley_ws_connections", "Open WebSocket streams.", "", -1)
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
 
 	// Subscribe before reading the cursor, so nothing slips between them.
 	cancel, err := s.chat.Bus().Subscribe(c.acc.ID, c.notify)
@@ -145,8 +167,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 		c.close(ws.StatusInternalServerError, "bus unavailable")
 		return
 	}
+	c.mu.Lock()
 	c.cancel = cancel
-	defer cancel()
+	dead := c.dead
+	c.mu.Unlock()
+	if dead { // the server closed it meanwhile
+		cancel()
+		return
+	}
 	if cursor < 0 {
 		_, last, err := s.chat.Events(context.WithoutCancel(ctx), c.acc, "", 1)
 		if err != nil {
@@ -157,7 +185,27 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 	}
 	c.sent = cursor
 	c.kick()
-	c.readLoop()
+	// Frames the client sent right behind its handshake sit in the
+	// upgrader's buffer, which is dropped after this.
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		b, _ := rw.Reader.Peek(rw.Reader.Buffered())
+		if !c.input(bytes.Clone(b)) {
+			return
+		}
+	}
+	if s.poll == nil || s.poll.add(c) != nil {
+		go c.readLoop()
+	}
+}
+
+// finish forgets a closed socket.
+func (c *conn) finish() {
+	s := c.s
+	s.cfg.Metrics.Gauge("parley_ws_connections", "Open WebSocket streams.", "", -1)
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
 }
 
 // notify runs on the bus's delivery goroutine: it only queues.
@@ -328,60 +376,21 @@ func (c *conn) close(code ws.StatusCode, reason string) {
 	}
 	c.dead = true
 	c.pending = nil
+	cancel := c.cancel
 	c.mu.Unlock()
-	if c.cancel != nil {
-		c.cancel()
+	if cancel != nil {
+		cancel()
 	}
 	frame := ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(code, reason)))
 	c.wmu.Lock()
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.nc.Write(frame)
 	c.wmu.Unlock()
-	c.nc.Close()
-}
-
-// maxClientFrame bounds what a client may send in one message.
-const maxClientFrame = 4096
-
-// readLoop reads client messages (typing notices) and control frames until
-// the socket fails or stays silent for two ping intervals.
-func (c *conn) readLoop() {
-	defer c.close(ws.StatusNormalClosure, "")
-	rd := &wsutil.Reader{Source: c.nc, State: ws.StateServerSide, CheckUTF8: true}
-	ctl := wsutil.ControlHandler{Src: rd, Dst: lockedWriter{c}, State: ws.StateServerSide}
-	for {
-		c.nc.SetReadDeadline(time.Now().Add(2 * c.s.cfg.PingInterval))
-		h, err := rd.NextFrame()
-		if err != nil {
-			return
-		}
-		if h.OpCode.IsControl() {
-			if err := ctl.Handle(h); err != nil {
-				return
-			}
-			continue
-		}
-		if h.Length > maxClientFrame {
-			c.close(ws.StatusMessageTooBig, "message too big")
-			return
-		}
-		data, err := io.ReadAll(io.LimitReader(rd, maxClientFrame+1))
-		if err != nil || len(data) > maxClientFrame {
-			return
-		}
-		c.handle(data)
+	if c.s.poll != nil {
+		c.s.poll.remove(c)
 	}
-}
-
-// lockedWriter lets the control handler reply (pong, close) without
-// interleaving with the flusher's frames.
-type lockedWriter struct{ c *conn }
-
-func (w lockedWriter) Write(b []byte) (int, error) {
-	w.c.wmu.Lock()
-	defer w.c.wmu.Unlock()
-	w.c.nc.SetWriteDeadline(time.Now().Add(w.c.s.cfg.WriteTimeout))
-	return w.c.nc.Write(b)
+	c.nc.Close()
+	c.finish()
 }
 
 // handle acts on one client message. Unknown types are ignored, for
@@ -419,7 +428,12 @@ func (s *Server) tick() {
 			conns = append(conns, c)
 		}
 		s.mu.Unlock()
+		silent := time.Now().Add(-2 * s.cfg.PingInterval).UnixNano()
 		for _, c := range conns {
+			if c.lastRead.Load() < silent {
+				c.close(ws.StatusGoingAway, "no answer to pings")
+				continue
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 			_, err := s.chat.Authenticate(ctx, c.token)
 			cancel()
@@ -453,5 +467,8 @@ func (s *Server) Close() error {
 		c.close(ws.StatusGoingAway, "server shutting down")
 	}
 	s.wg.Wait()
+	if s.poll != nil {
+		s.poll.close()
+	}
 	return nil
 }

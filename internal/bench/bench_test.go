@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// TestSmoke runs every scenario in a tiny configuration against a real
+// server on loopback and checks that the figures are sane. It asserts no
+// timing: CI machines are slow and shared.
+func TestSmoke(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	// Seed first, through the store, as "parley bench seed" does.
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Seed(ctx, db, SeedOptions{Conversations: 120, Messages: 600, InboxConversations: 60, HistoryMessages: 300, Workers: 4})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Conversations != 120 || m.Messages != 600 || len(m.DeepMessages) == 0 {
+		t.Fatalf("seed manifest: %+v", m)
+	}
+	mpath := filepath.Join(dir, "bench-seed.json")
+	if err := WriteManifest(mpath, m); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = ReadManifest(mpath); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	o := Options{
+		URL:      srv.URL(),
+		Duration: 300 * time.Millisecond,
+		Senders:  2,
+		Rate:     200,
+		Conns:    8,
+		Accounts: 1,
+		Workers:  2,
+		// The server runs in this process: the memory figure is only
+		// checked for being computed.
+		ServerPID: os.Getpid(),
+		Seed:      m,
+	}
+	// What each scenario must report, with a positive value.
+	positive := map[string][]string{
+		"send":     {"throughput", "messages"},
+		"e2e":      {"messages"},
+		"e2e-load": {"load_rate", "probes"},
+		"idle":     {"rss_after"},
+		"inbox":    {"throughput"},
+		"history":  {"throughput"},
+	}
+	// Latency pairs that must be ordered: p50 <= p99.
+	ordered := map[string][2]string{
+		"send":     {"post_p50", "post_p99"},
+		"e2e":      {"e2e_p50", "e2e_p99"},
+		"e2e-load": {"e2e_p50", "e2e_p99"},
+		"inbox":    {"p50", "p99"},
+		"history":  {"p50", "p99"},
+	}
+	for _, s := range Scenarios {
+		t.Run(s, func(t *testing.T) {
+			r, err := Run(ctx, s, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Scenario != s || r.Errors != 0 {
+				t.Fatalf("scenario %q, %d errors", r.Scenario, r.Errors)
+			}
+			for _, name := range positive[s] {
+				if v := r.Figure(name); !(v > 0) {
+					t.Errorf("%s = %v, want > 0", name, v)
+				}
+			}
+			if pair, ok := ordered[s]; ok {
+				p50, p99 := r.Figure(pair[0]), r.Figure(pair[1])
+				if math.IsNaN(p50) || !(p50 > 0) || p50 > p99 {
+					t.Errorf("%s = %v, %s = %v: want 0 < p50 <= p99", pair[0], p50, pair[1], p99)
+				}
+			}
+			for _, f := range r.Figures {
+				if math.IsNaN(f.Value) || math.IsInf(f.Value, 0) {
+					t.Errorf("%s is %v", f.Name, f.Value)
+				}
+			}
+			var table, js stringsBuilder
+			if err := r.WriteTable(&table); err != nil || table.n == 0 {
+				t.Errorf("table: %v", err)
+			}
+			if err := r.WriteJSON(&js); err != nil || js.n == 0 {
+				t.Errorf("json: %v", err)
+			}
+		})
+	}
+}
+
+// stringsBuilder counts what is written.
+type stringsBuilder struct{ n int }
+
+func (b *stringsBuilder) Write(p []byte) (int, error) {
+	b.n += len(p)
+	return len(p), nil
+}
