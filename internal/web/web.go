@@ -55,7 +55,8 @@ func Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/{$}", "/login", "/signup", "/inbox", "/requests", "/archived",
-		"/settings", "/new-group", "/c/{id}"} {
+		"/settings", "/new-group", "/c/{id}",
+		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics"} {
 		mux.HandleFunc("GET "+p, a.serveShell)
 	}
 	mux.HandleFunc("GET /static/{file...}", a.serveStatic)

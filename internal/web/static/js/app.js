@@ -8,6 +8,7 @@ import { h, avatar, displayName } from './dom.js';
 import { searchBox } from './search.js';
 import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
+import { BrandConsole, analyticsPage, brandsPage } from './console.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
@@ -22,8 +23,13 @@ function parseRoute(path) {
     case '/archived': return { name: 'archived', folder: 'archived' };
     case '/settings': return { name: 'settings' };
     case '/new-group': return { name: 'new-group' };
+    case '/brands': return { name: 'brands' };
   }
-  let m = /^\/c\/([^/]+)$/.exec(path);
+  let m = /^\/brands\/([^/]+)(?:\/c\/([^/]+))?$/.exec(path);
+  if (m) return { name: 'brand', handle: decodeURIComponent(m[1]).toLowerCase(), id: m[2] ? decodeURIComponent(m[2]) : '' };
+  m = /^\/brands\/([^/]+)\/analytics$/.exec(path);
+  if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/c\/([^/]+)$/.exec(path);
   if (m) return { name: 'chat', id: decodeURIComponent(m[1]) };
   m = /^\/@([^/]+)$/.exec(path);
   if (m) return { name: 'profile', handle: decodeURIComponent(m[1]).toLowerCase() };
@@ -169,6 +175,10 @@ class App {
       return;
     }
     this.updateNav(r);
+    if (r.name === 'brand' && this.view instanceof BrandConsole && this.view.handle === r.handle) {
+      this.view.update(r);
+      return;
+    }
     if (MESSAGES.has(r.name) && this.view instanceof MessagesView) {
       this.view.update(r);
       return;
@@ -182,6 +192,9 @@ class App {
       case 'profile': view = pages.profile(this, r.handle); break;
       case 'settings': view = pages.settings(this); break;
       case 'notfound': view = pages.notFound(this); break;
+      case 'brands': view = brandsPage(this); break;
+      case 'brand': view = new BrandConsole(this, r); break;
+      case 'brand-analytics': view = analyticsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;
@@ -226,6 +239,8 @@ class App {
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         h('a', { href: '/inbox', class: 'nav-link', 'data-nav': 'messages' },
           h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), h('span', { class: 'label' }, 'Messages'), this.badge),
+        this.brandsLink = h('a', { href: '/brands', class: 'nav-link', 'data-nav': 'brands', id: 'nav-brands', hidden: true },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), h('span', { class: 'label' }, 'Brand console')),
         h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile', 'aria-label': 'Your profile' },
           avatar(me, 'sm'), h('span', { class: 'label' }, displayName(me))),
         h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings', 'aria-label': 'Settings' },
@@ -233,12 +248,17 @@ class App {
         h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
     this.topbar.hidden = false;
     this.updateBadge();
+    // The brand console link shows for members of a brand's team.
+    this.api.get('/api/v1/brands').then((r) => {
+      if (this.brandsLink && r.brands.length) this.brandsLink.hidden = false;
+    }).catch(() => {});
   }
 
   updateNav(r) {
     const current = MESSAGES.has(r.name) ? 'messages'
       : r.name === 'profile' && this.me && r.handle === this.me.handle ? 'profile'
-        : r.name === 'settings' ? 'settings' : '';
+        : r.name === 'settings' ? 'settings'
+          : r.name === 'brands' || r.name === 'brand' || r.name === 'brand-analytics' ? 'brands' : '';
     for (const a of this.topbar.querySelectorAll('[data-nav]')) {
       if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');

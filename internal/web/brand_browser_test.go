@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// brandAccount creates a brand account through the API.
+func (w *world) brandAccount(handle, name string) *person {
+	w.t.Helper()
+	p := &person{w: w, t: w.t, handle: handle, name: name}
+	p.api("POST", "/api/v1/accounts", map[string]any{"handle": handle, "password": password, "display_name": name, "kind": "brand"}, nil)
+	var s struct {
+		Token string `json:"token"`
+	}
+	p.api("POST", "/api/v1/sessions", map[string]any{"handle": handle, "password": password}, &s)
+	p.token = s.Token
+	return p
+}
+
+// TestBrowserBrandConsole: an agent answers a customer from the brand
+// console: the list, the canned-reply picker rendered for the customer, a
+// private note, resolving, a live reopen, and the analytics page's charts.
+func TestBrowserBrandConsole(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	var canned struct {
+		CannedReply struct {
+			ID string `json:"id"`
+		} `json:"canned_reply"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{
+		"title": "Greeting", "text": "Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!"}, &canned)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order #4411?")
+
+	bob.login()
+	bob.click("#nav-brands", "Brand console")
+	bob.click("#my-brands a", "Acme Outdoor")
+	bob.waitText("#inbox-list .inbox-item", "Dan Rossi")
+	bob.waitText("#inbox-list .inbox-item", "Where is my order #4411?")
+	bob.click("#inbox-list .inbox-item a", "Dan Rossi")
+	bob.waitText("#inbox-customer", "Dan Rossi")
+	bob.waitText("#inbox-thread li.msg.theirs .text", "Where is my order #4411?")
+	// Round-robin gave the conversation to bob, the only agent.
+	bob.waitFor("assigned to bob", `() => document.getElementById('inbox-assignee')?.value === 'bob'`)
+
+	// The canned reply, rendered for Dan, lands in the composer; bob sends it.
+	want := "Hi Dan, thanks for reaching out to Acme Outdoor!"
+	bob.waitFor("pick the canned reply", `(id) => {
+		const s = document.getElementById('inbox-canned');
+		if (!s || ![...s.options].some((o) => o.value === id)) return false;
+		s.value = id;
+		s.dispatchEvent(new Event('change'));
+		return true;
+	}`, canned.CannedReply.ID)
+	bob.waitFor("rendered reply in the composer", `(want) => document.getElementById('inbox-text').value === want`, want)
+	bob.click("#inbox-send", "Send as @acme")
+	bob.waitText("#inbox-thread li.msg.mine .text", want)
+	bob.waitText("#inbox-thread li.msg.mine .msg-author", "Bob Okafor")
+
+	// A private note shows in the thread, for the team only.
+	const note = "Refund already approved by finance"
+	bob.do("write a note",
+		chromedp.SendKeys(chromedp.ID("inbox-text"), note),
+		chromedp.Click(chromedp.ID("inbox-note")))
+	bob.waitText("#inbox-thread li.note .text", note)
+
+	// Resolve, then Dan writes again: the console reopens it live.
+	bob.click("#inbox-resolve", "Resolve")
+	bob.waitText("#inbox-list .status-pill", "resolved")
+	dan.send(conv.ID, "Thanks! One more question.")
+	bob.waitText("#inbox-thread li.msg.theirs .text", "Thanks! One more question.")
+	bob.waitFor("reopened", `() => document.getElementById('inbox-set-status')?.value === 'open'`)
+
+	// Dan sees the brand's answer and nothing of the note.
+	var msgs struct {
+		Messages []struct {
+			Text   string `json:"text"`
+			Sender struct {
+				Handle string `json:"handle"`
+			} `json:"sender"`
+		} `json:"messages"`
+	}
+	dan.api("GET", "/api/v1/conversations/"+conv.ID+"/messages", nil, &msgs)
+	found := false
+	for _, m := range msgs.Messages {
+		if strings.Contains(m.Text, "Refund") {
+			t.Errorf("the customer sees the note: %q", m.Text)
+		}
+		if m.Text == want && m.Sender.Handle == "acme" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the customer does not see the brand's answer: %+v", msgs.Messages)
+	}
+
+	// The analytics page: two openings, one answered; charts drawn as SVG.
+	bob.click(".console-tabs a", "Analytics")
+	bob.waitText("#analytics-summary", "50%")
+	bob.waitFor("charts", `() => document.querySelectorAll('svg.chart rect.bar').length >= 14`)
+	bob.waitText("#analytics-agents", "Bob Okafor")
+}

@@ -1,0 +1,522 @@
+// The brand console: the team's shared inbox (conversation list with
+// filters; the chat with private notes, the canned-reply picker, status and
+// assignment controls) and the analytics page with charts. Everything talks
+// to /api/v1/brands/{handle}/...; live updates arrive as inbox.* events on the
+// agent's own event stream. Charts are SVG built with DOM calls, so no data
+// is ever parsed as markup.
+
+import { APIError } from './api.js';
+import { h, avatar, displayName, shortTime, clockTime, fullTime } from './dom.js';
+
+const enc = encodeURIComponent;
+const base = (handle) => `/api/v1/brands/${enc(handle)}`;
+
+function query(params) {
+  const q = Object.entries(params).filter(([, v]) => v !== '' && v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${enc(v)}`).join('&');
+  return q ? '?' + q : '';
+}
+
+// duration renders seconds as "45s", "4m 10s" or "2h 5m".
+export function duration(sec) {
+  if (sec === null || sec === undefined) return '—';
+  const s = Math.round(sec);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? ` ${s % 60}s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${m % 60 ? ` ${m % 60}m` : ''}`;
+}
+
+function percent(v) {
+  return v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`;
+}
+
+function select(id, label, options, value, onchange) {
+  const el = h('select', { id, onchange: (e) => onchange(e.target.value) },
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+  el.value = value;
+  return h('label', { class: 'console-field', for: id }, h('span', { class: 'field-label' }, label), el);
+}
+
+const STATUSES = [['open', 'Open'], ['pending', 'Pending'], ['snoozed', 'Snoozed'], ['resolved', 'Resolved']];
+const PRIORITIES = [['none', 'No priority'], ['low', 'Low'], ['medium', 'Medium'], ['high', 'High'], ['urgent', 'Urgent']];
+
+function brandNav(handle, current) {
+  return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
+    h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
+    h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'));
+}
+
+// BrandConsole is the inbox view of one brand.
+export class BrandConsole {
+  constructor(app, route) {
+    this.app = app;
+    this.handle = route.handle;
+    this.filters = { view: 'all', status: '', label: '', q: '' };
+    this.items = [];
+    this.next = '';
+    this.selected = '';
+    this.detail = null;
+    this.team = [];
+    this.canned = [];
+    this.presence = new Map(); // handle -> state, for the selected conversation
+    this.lastTyping = 0;
+    this.title = `Inbox · @${this.handle}`;
+
+    this.list = h('ul', { class: 'conv-list', id: 'inbox-list', 'aria-label': 'Customer conversations' });
+    this.more = h('button', { type: 'button', class: 'btn ghost small load-more', hidden: true, onclick: () => this.loadList(true) }, 'Load more');
+    this.error = h('p', { class: 'form-error', role: 'alert' });
+    const search = h('input', { type: 'search', id: 'inbox-q', placeholder: 'Customer handle or name', autocomplete: 'off' });
+    let timer = 0;
+    search.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { this.filters.q = search.value.trim(); this.loadList(); }, 250);
+    });
+    const label = h('input', { type: 'text', id: 'inbox-label', placeholder: 'Label', autocomplete: 'off', maxlength: '32' });
+    label.addEventListener('change', () => { this.filters.label = label.value.trim(); this.loadList(); });
+    this.sidebar = h('aside', { class: 'sidebar console-sidebar', 'aria-label': 'Inbox' },
+      h('div', { class: 'sidebar-head' }, h('h1', null, `@${this.handle}`)),
+      brandNav(this.handle, 'inbox'),
+      h('div', { class: 'console-filters' },
+        select('inbox-view', 'Show', [['all', 'All'], ['mine', 'Mine'], ['unassigned', 'Unassigned']], 'all', (v) => { this.filters.view = v; this.loadList(); }),
+        select('inbox-status', 'Status', [['', 'Any status'], ...STATUSES], '', (v) => { this.filters.status = v; this.loadList(); }),
+        h('label', { class: 'console-field', for: 'inbox-label' }, h('span', { class: 'field-label' }, 'Label'), label),
+        h('label', { class: 'console-field wide', for: 'inbox-q' }, h('span', { class: 'field-label' }, 'Search'), search)),
+      this.error,
+      h('div', { class: 'conv-scroll' }, this.list, this.more));
+    this.pane = h('section', { class: 'pane console-pane', 'aria-label': 'Conversation', id: 'inbox-chat' },
+      h('p', { class: 'msg-note' }, 'Pick a conversation.'));
+    this.el = h('div', { class: 'split console' }, this.sidebar, this.pane);
+
+    this.loadTeam();
+    this.loadList();
+    if (route.id) this.select(route.id);
+  }
+
+  destroy() {
+    if (this.selected) this.announcePresence('left');
+  }
+
+  update(route) {
+    if (route.id && route.id !== this.selected) this.select(route.id);
+  }
+
+  async loadTeam() {
+    try {
+      const [t, c] = await Promise.all([this.app.api.get(base(this.handle) + '/team'), this.app.api.get(base(this.handle) + '/canned-replies')]);
+      this.team = t.members;
+      this.canned = c.canned_replies;
+      if (this.detail) this.renderChat();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  fail(e) {
+    this.error.textContent = e instanceof APIError && e.status === 404
+      ? `You are not on @${this.handle}'s team.` : (e.message || 'Something went wrong.');
+  }
+
+  async loadList(more) {
+    try {
+      const r = await this.app.api.get(base(this.handle) + '/inbox' + query({ ...this.filters, limit: 50, cursor: more ? this.next : '' }));
+      this.items = more ? this.items.concat(r.conversations) : r.conversations;
+      this.next = r.next_cursor || '';
+      this.error.textContent = '';
+      this.renderList();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  renderList() {
+    this.more.hidden = !this.next;
+    if (!this.items.length) {
+      this.list.replaceChildren(h('li', { class: 'empty' }, 'No conversations here.'));
+      return;
+    }
+    this.list.replaceChildren(...this.items.map((it) => {
+      const last = it.last_message;
+      return h('li', { class: 'inbox-item', 'data-id': it.conversation_id },
+        h('a', { href: `/brands/${enc(this.handle)}/c/${enc(it.conversation_id)}`, class: 'conv' + (it.conversation_id === this.selected ? ' active' : '') },
+          avatar(it.customer),
+          h('span', { class: 'conv-main' },
+            h('span', { class: 'conv-top' },
+              h('span', { class: 'conv-name' }, displayName(it.customer)),
+              h('span', { class: 'conv-time' }, shortTime(it.last_message_at))),
+            h('span', { class: 'conv-preview' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + last.text : ''),
+            h('span', { class: 'inbox-tags' },
+              h('span', { class: `status-pill ${it.status}` }, it.status),
+              it.waiting_since ? h('span', { class: 'pill waiting' }, 'waiting') : null,
+              it.priority !== 'none' ? h('span', { class: `pill prio-${it.priority}` }, it.priority) : null,
+              it.assignee ? h('span', { class: 'pill' }, '→ ' + displayName(it.assignee)) : h('span', { class: 'pill' }, 'unassigned'),
+              it.labels.map((l) => h('span', { class: 'pill label' }, '#' + l))))));
+    }));
+  }
+
+  // upsert puts a fresh inbox view in the list (top when it moved).
+  upsert(v) {
+    const i = this.items.findIndex((x) => x.conversation_id === v.conversation_id);
+    if (i >= 0) {
+      const moved = this.items[i].last_message_at !== v.last_message_at;
+      if (!v.last_message) v = { ...v, last_message: this.items[i].last_message };
+      if (moved) {
+        this.items.splice(i, 1);
+        this.items.unshift(v);
+      } else this.items[i] = v;
+    } else {
+      this.items.unshift(v);
+    }
+    this.renderList();
+  }
+
+  async select(id) {
+    if (this.selected && this.selected !== id) this.announcePresence('left');
+    this.selected = id;
+    this.presence.clear();
+    this.renderList();
+    try {
+      this.detail = await this.app.api.get(base(this.handle) + '/conversations/' + enc(id));
+      this.detail.messages.reverse();
+      this.renderChat();
+      this.announcePresence('viewing');
+    } catch (e) {
+      this.pane.replaceChildren(h('p', { class: 'msg-note' }, e.message || 'This conversation is not available.'));
+    }
+  }
+
+  announcePresence(state) {
+    const id = this.selected;
+    if (!id) return;
+    this.app.api.post(base(this.handle) + '/conversations/' + enc(id) + '/presence', { state }).catch(() => {});
+  }
+
+  async patch(fields) {
+    try {
+      const r = await this.app.api.patch(base(this.handle) + '/conversations/' + enc(this.selected), fields);
+      this.detail.inbox = r.inbox;
+      this.upsert(r.inbox);
+      this.renderControls();
+      this.chatError.textContent = '';
+    } catch (e) {
+      this.chatError.textContent = e.message;
+    }
+  }
+
+  renderChat() {
+    const d = this.detail;
+    const v = d.inbox;
+    this.controls = h('div', { class: 'console-controls' });
+    this.presenceLine = h('p', { class: 'presence', id: 'inbox-presence', 'aria-live': 'polite' });
+    this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes' });
+    this.chatError = h('p', { class: 'form-error', role: 'alert' });
+    this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000' });
+    this.text.addEventListener('input', () => {
+      const now = Date.now();
+      if (now - this.lastTyping > 2000) {
+        this.lastTyping = now;
+        this.announcePresence('typing');
+      }
+    });
+    this.text.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.send(false);
+      }
+    });
+    const picker = h('select', { id: 'inbox-canned', 'aria-label': 'Insert a canned reply' },
+      h('option', { value: '' }, 'Canned reply…'),
+      this.canned.map((c) => h('option', { value: c.id }, c.title)));
+    picker.addEventListener('change', async () => {
+      const id = picker.value;
+      if (!id) return;
+      try {
+        const r = await this.app.api.post(base(this.handle) + '/conversations/' + enc(this.selected) + '/render', { canned_reply_id: id });
+        this.text.value = r.text;
+        this.text.focus();
+      } catch (e) {
+        this.chatError.textContent = e.message;
+      }
+      picker.value = '';
+    });
+    const composer = h('form', { class: 'composer console-composer' },
+      this.text,
+      h('div', { class: 'actions-row' },
+        picker,
+        h('button', { type: 'button', class: 'btn', id: 'inbox-note', onclick: () => this.send(true) }, 'Add private note'),
+        h('button', { type: 'submit', class: 'btn primary', id: 'inbox-send' }, 'Send as @' + this.handle)));
+    composer.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.send(false);
+    });
+    this.pane.replaceChildren(
+      h('header', { class: 'chat-head console-head' },
+        avatar(v.customer),
+        h('div', { class: 'who' },
+          h('span', { class: 'name', id: 'inbox-customer' }, displayName(v.customer)),
+          h('a', { class: 'handle', href: '/@' + v.customer.handle }, '@' + v.customer.handle))),
+      this.controls, this.presenceLine, this.thread, this.chatError, composer);
+    this.renderControls();
+    this.renderThread();
+    this.renderPresence();
+  }
+
+  renderControls() {
+    const v = this.detail.inbox;
+    const labels = h('input', { type: 'text', id: 'inbox-labels', value: v.labels.join(', '), placeholder: 'vip, refund', 'aria-label': 'Labels (comma separated)' });
+    labels.addEventListener('change', () => this.patch({ labels: labels.value.split(',').map((s) => s.trim()).filter(Boolean) }));
+    const assignees = [['', 'Unassigned'], ...this.team.map((m) => [m.account.handle, displayName(m.account) + (m.available ? '' : ' (away)')])];
+    if (v.assignee && !assignees.some(([k]) => k === v.assignee.handle)) assignees.push([v.assignee.handle, displayName(v.assignee)]);
+    const waiting = v.waiting_since ? `Waiting since ${fullTime(v.waiting_since)}` : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
+    this.controls.replaceChildren(
+      select('inbox-set-status', 'Status', STATUSES, v.status, (s) => {
+        if (s === 'snoozed') this.patch({ status: s, snoozed_until: new Date(Date.now() + 4 * 3600e3).toISOString() });
+        else this.patch({ status: s });
+      }),
+      select('inbox-assignee', 'Assignee', assignees, v.assignee ? v.assignee.handle : '', (a) => this.patch({ assignee: a })),
+      select('inbox-priority', 'Priority', PRIORITIES, v.priority, (p) => this.patch({ priority: p })),
+      h('label', { class: 'console-field', for: 'inbox-labels' }, h('span', { class: 'field-label' }, 'Labels'), labels),
+      v.status !== 'resolved'
+        ? h('button', { type: 'button', class: 'btn small', id: 'inbox-resolve', onclick: () => this.patch({ status: 'resolved' }) }, 'Resolve')
+        : h('button', { type: 'button', class: 'btn small', id: 'inbox-reopen', onclick: () => this.patch({ status: 'open' }) }, 'Reopen'),
+      h('p', { class: 'hint', id: 'inbox-waiting' }, waiting, v.snoozed_until ? ` · snoozed until ${fullTime(v.snoozed_until)}` : ''));
+  }
+
+  renderThread() {
+    const d = this.detail;
+    const entries = [
+      ...d.messages.map((m) => ({ at: m.created_at, m })),
+      ...d.notes.map((n) => ({ at: n.created_at, n })),
+    ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    this.thread.replaceChildren(...entries.map((e) => (e.m ? this.messageItem(e.m) : this.noteItem(e.n))));
+    this.thread.scrollTop = this.thread.scrollHeight;
+  }
+
+  messageItem(m) {
+    const ours = m.sender.handle === this.handle;
+    const who = ours
+      ? (m.automated ? 'Automated' : m.author ? displayName(m.author) : '@' + this.handle)
+      : displayName(m.sender);
+    return h('li', { class: `msg ${ours ? 'mine' : 'theirs'}${m.automated ? ' automated' : ''}`, 'data-id': m.id },
+      h('span', { class: 'msg-author' }, who, ' · ', clockTime(m.created_at)),
+      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text' }, m.deleted ? 'Message deleted' : m.text))));
+  }
+
+  noteItem(n) {
+    return h('li', { class: 'note', 'data-note': n.id },
+      h('span', { class: 'msg-author' }, 'Private note · ', displayName(n.author), ' · ', clockTime(n.created_at)),
+      h('div', { class: 'note-body' }, h('span', { class: 'text' }, n.text)));
+  }
+
+  renderPresence() {
+    if (!this.presenceLine) return;
+    const parts = [...this.presence].map(([who, state]) => `${who} is ${state === 'typing' ? 'typing…' : 'viewing'}`);
+    this.presenceLine.textContent = parts.join(' · ');
+  }
+
+  async send(note) {
+    const text = this.text.value;
+    if (!text.trim() || !this.selected) return;
+    const id = this.selected;
+    try {
+      if (note) {
+        const r = await this.app.api.post(base(this.handle) + '/conversations/' + enc(id) + '/notes', { text });
+        this.addNote(r.note);
+      } else {
+        const r = await this.app.api.post(base(this.handle) + '/conversations/' + enc(id) + '/messages',
+          { text, client_id: 'web-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
+        this.addMessage(r.message);
+      }
+      this.text.value = '';
+      this.chatError.textContent = '';
+    } catch (e) {
+      this.chatError.textContent = e.message;
+    }
+  }
+
+  addMessage(m) {
+    if (!this.detail || m.conversation_id !== this.selected) return;
+    const i = this.detail.messages.findIndex((x) => x.id === m.id);
+    if (i >= 0) {
+      if (m.author || !this.detail.messages[i].author) this.detail.messages[i] = m;
+    } else this.detail.messages.push(m);
+    this.renderThread();
+  }
+
+  addNote(n) {
+    if (!this.detail || n.conversation_id !== this.selected) return;
+    if (this.detail.notes.some((x) => x.id === n.id)) return;
+    this.detail.notes.push(n);
+    this.renderThread();
+  }
+
+  onEvent(ev) {
+    if (ev.brand !== this.handle) return;
+    switch (ev.type) {
+      case 'inbox.message':
+        if (ev.inbox) this.upsert(ev.inbox);
+        if (ev.message && ev.conversation_id === this.selected) {
+          this.addMessage({ ...ev.message, author: ev.actor || null });
+          if (ev.inbox && this.detail) {
+            this.detail.inbox = ev.inbox;
+            this.renderControls();
+          }
+        }
+        break;
+      case 'inbox.updated':
+        if (ev.inbox) this.upsert(ev.inbox);
+        if (ev.inbox && ev.conversation_id === this.selected && this.detail) {
+          this.detail.inbox = ev.inbox;
+          this.renderControls();
+        }
+        break;
+      case 'inbox.note':
+        if (ev.note) this.addNote(ev.note);
+        break;
+      case 'inbox.presence':
+        if (ev.conversation_id !== this.selected || !ev.actor || ev.actor.id === this.app.me.id) return;
+        if (ev.state === 'left') this.presence.delete(displayName(ev.actor));
+        else this.presence.set(displayName(ev.actor), ev.state);
+        this.renderPresence();
+        break;
+      case 'team.updated':
+        if (ev.state === 'removed' && ev.actor && ev.actor.id === this.app.me.id) {
+          this.selected = '';
+          this.detail = null;
+          this.items = [];
+          this.renderList();
+          this.pane.replaceChildren(h('p', { class: 'msg-note', id: 'inbox-revoked' }, `You are no longer on @${this.handle}'s team.`));
+        } else {
+          this.loadTeam();
+        }
+        break;
+    }
+  }
+}
+
+// The analytics page.
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children) el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+  return el;
+}
+
+// barChart draws grouped bars per day for each series, with a y axis of
+// three ticks and a date under every few bars. Each bar has a tooltip.
+export function barChart(title, days, series) {
+  const W = 640, H = 220, L = 36, R = 8, T = 12, B = 28;
+  const max = Math.max(1, ...days.flatMap((d) => series.map((s) => d[s.key])));
+  const top = Math.ceil(max / 2) * 2 || 2;
+  const y = (v) => T + (H - T - B) * (1 - v / top);
+  const slot = (W - L - R) / Math.max(1, days.length);
+  const bw = Math.max(2, (slot * 0.8) / series.length);
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title });
+  chart.appendChild(svg('title', {}, title));
+  for (const v of [0, top / 2, top]) {
+    chart.appendChild(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
+    chart.appendChild(svg('text', { x: L - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, String(v)));
+  }
+  const every = Math.max(1, Math.ceil(days.length / 10));
+  days.forEach((d, i) => {
+    const x0 = L + i * slot + slot * 0.1;
+    series.forEach((s, j) => {
+      const v = d[s.key];
+      const bar = svg('rect', { x: x0 + j * bw, y: y(v), width: Math.max(1, bw - 1), height: Math.max(0, y(0) - y(v)), class: `bar ${s.cls}`, 'data-value': v });
+      bar.appendChild(svg('title', {}, `${s.label}, ${d.date}: ${v}`));
+      chart.appendChild(bar);
+    });
+    if (i % every === 0) {
+      chart.appendChild(svg('text', { x: L + i * slot + slot / 2, y: H - 8, class: 'tick', 'text-anchor': 'middle' }, d.date.slice(5)));
+    }
+  });
+  const legend = h('p', { class: 'legend' }, series.map((s) => h('span', { class: 'legend-item' },
+    svg('svg', { width: 12, height: 12, 'aria-hidden': 'true' }, svg('rect', { width: 12, height: 12, class: `bar ${s.cls}` })), ' ', s.label)));
+  return h('figure', { class: 'card chart-card' }, h('figcaption', null, h('h2', null, title)), chart, legend);
+}
+
+// rateBar is a horizontal gauge of a share (0..1) against a target.
+function rateBar(value, target) {
+  const W = 200, H = 14;
+  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'gauge', role: 'img', 'aria-label': `${percent(value)} (target ${percent(target)})` });
+  g.appendChild(svg('rect', { width: W, height: H, rx: 7, class: 'gauge-bg' }));
+  if (value !== null && value !== undefined) {
+    g.appendChild(svg('rect', { width: Math.max(0, Math.min(1, value)) * W, height: H, rx: 7, class: value >= target ? 'gauge-ok' : 'gauge-low' }));
+  }
+  g.appendChild(svg('line', { x1: target * W, x2: target * W, y1: 0, y2: H, class: 'gauge-target' }));
+  return g;
+}
+
+export function analyticsPage(app, handle) {
+  const body = h('div', { class: 'stack', id: 'analytics' });
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  let days = 7;
+  const links = h('p', { class: 'actions-row' });
+  const load = async () => {
+    // No "to": the server counts up to its own now, so that what happened
+    // this second is in; "from" is whole seconds (RFC 3339 without fraction).
+    const from = new Date(Date.now() - days * 86400e3);
+    const q = { from: from.toISOString().replace(/\.\d+Z$/, 'Z') };
+    try {
+      const r = await app.api.get(base(handle) + '/analytics' + query(q));
+      err.textContent = '';
+      render(r);
+      links.replaceChildren(
+        h('a', { class: 'btn small', href: base(handle) + '/analytics.csv' + query({ ...q, table: 'summary' }), download: `${handle}-summary.csv` }, 'Export summary (CSV)'),
+        h('a', { class: 'btn small', href: base(handle) + '/analytics.csv' + query({ ...q, table: 'days' }), download: `${handle}-days.csv` }, 'Export days (CSV)'));
+    } catch (e) {
+      err.textContent = e instanceof APIError && e.status === 404 ? `You are not on @${handle}'s team.` : e.message;
+    }
+  };
+  const card = (label, value, extra) => h('div', { class: 'card stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value), extra || null);
+  const render = (r) => {
+    const s = r.summary;
+    body.replaceChildren(
+      h('div', { class: 'stats', id: 'analytics-summary' },
+        card('Response rate', percent(s.response_rate), rateBar(s.response_rate, 0.9)),
+        card('First response (median)', duration(s.first_response_seconds.median), h('span', { class: 'hint' }, `p90 ${duration(s.first_response_seconds.p90)}`)),
+        card('In business hours (median)', duration(s.first_response_business_seconds.median), h('span', { class: 'hint' }, `p90 ${duration(s.first_response_business_seconds.p90)}`)),
+        card('Conversations', String(s.conversations), h('span', { class: 'hint' }, `${s.resolved} resolved`)),
+        card('Messages', `${s.messages_in} in · ${s.messages_out} out`, h('span', { class: 'hint' }, `${s.messages_automated} automated`))),
+      barChart('Conversations opened and resolved per day', r.days, [
+        { key: 'opened', label: 'Opened', cls: 'opened' }, { key: 'resolved', label: 'Resolved', cls: 'resolved' }]),
+      barChart('Messages per day', r.days, [
+        { key: 'messages_in', label: 'From customers', cls: 'in' }, { key: 'messages_out', label: 'From the brand', cls: 'out' }]),
+      h('div', { class: 'card' }, h('h2', null, 'Agents'),
+        h('table', { class: 'agents', id: 'analytics-agents' },
+          h('thead', null, h('tr', null, ['Agent', 'Assigned', 'Answered', 'Response rate', 'First response (median)', 'p90', 'Resolved', 'Messages'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', null, r.agents.map((a) => h('tr', null,
+            h('th', { scope: 'row' }, displayName(a.agent)),
+            h('td', null, String(a.conversations)), h('td', null, String(a.responded)),
+            h('td', null, percent(a.response_rate)), h('td', null, duration(a.first_response_seconds.median)),
+            h('td', null, duration(a.first_response_seconds.p90)), h('td', null, String(a.resolved)), h('td', null, String(a.messages_out))))))),
+      h('p', { class: 'hint' }, `Days in ${r.time_zone}. A conversation counts once per opening; first response is the first answer by a person.`));
+  };
+  const period = select('analytics-period', 'Period', [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']], '7', (v) => { days = Number(v); load(); });
+  const el = h('section', { class: 'page console-analytics' },
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Analytics`)),
+    brandNav(handle, 'analytics'),
+    h('div', { class: 'actions-row' }, period, links),
+    err, body);
+  load();
+  return { el, title: `Analytics · @${handle}` };
+}
+
+// brandsPage lists the caller's teams (the console's entry point).
+export function brandsPage(app) {
+  const list = h('ul', { class: 'stack', id: 'my-brands' });
+  const el = h('section', { class: 'page narrow' }, h('div', { class: 'card' }, h('h1', null, 'Brand consoles'), list));
+  app.api.get('/api/v1/brands').then((r) => {
+    if (!r.brands.length) {
+      list.replaceChildren(h('li', { class: 'muted' }, 'You are not on any brand\'s team.'));
+      return;
+    }
+    list.replaceChildren(...r.brands.map((b) => h('li', null,
+      h('a', { href: `/brands/${enc(b.brand.handle)}`, class: 'result' }, avatar(b.brand), h('span', { class: 'who' },
+        h('span', { class: 'name' }, displayName(b.brand)), h('span', { class: 'handle' }, `@${b.brand.handle} · ${b.role}`))))));
+  }).catch((e) => list.replaceChildren(h('li', { class: 'form-error' }, e.message)));
+  return { el, title: 'Brands' };
+}
