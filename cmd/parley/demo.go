@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -103,8 +104,62 @@ func seedDemo(ctx context.Context, c *chat.Service) error {
 	}); err != nil {
 		return err
 	}
-	_, _, err = talk("dan", []string{"acme"}, "", []line{
+	danAcme, _, err := talk("dan", []string{"acme"}, "", []line{
 		{"dan", "Do you have the Ridge 45 backpack in green?"},
 	})
+	if err != nil {
+		return err
+	}
+	return seedBrand(ctx, c, acc, danAcme.ID)
+}
+
+// seedBrand gives the acme brand a team (bob and carol), canned replies and
+// business hours, and has bob answer dan from the console with a canned
+// reply and a private note, so that the inbox and analytics have something
+// to show.
+func seedBrand(ctx context.Context, c *chat.Service, acc map[string]*dm.Account, danConv string) error {
+	// The server already wired the brand layer into c; use that one.
+	b, ok := c.Hooks().(*brand.Service)
+	if !ok {
+		b = brand.New(c, brand.Config{})
+	}
+	acme := acc["acme"]
+	if _, err := b.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent); err != nil {
+		return err
+	}
+	if _, err := b.AddMember(ctx, acme, "acme", "carol", dm.TeamAdmin); err != nil {
+		return err
+	}
+	replies := []struct{ title, text string }{
+		{"Greeting", "Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}! {{agent_first_name}} here, how can I help?"},
+		{"Order status", "Hi {{first_name|there}}, I'm checking your order right now and will get back to you within the hour."},
+		{"Stock check", "Good news {{first_name|there}}: it's in stock and ships within 2 business days."},
+	}
+	var greeting *dm.CannedReply
+	for _, r := range replies {
+		title, text := r.title, r.text
+		cr, err := b.PutCannedReply(ctx, acme, "acme", "", brand.CannedUpdate{Title: &title, Text: &text})
+		if err != nil {
+			return err
+		}
+		if greeting == nil {
+			greeting = cr
+		}
+	}
+	// Monday to Friday, 09:00-18:00 in Paris, as the bio says.
+	var hours []dm.OpenSpan
+	for d := 1; d <= 5; d++ {
+		hours = append(hours, dm.OpenSpan{Day: d, Open: 9 * 60, Close: 18 * 60})
+	}
+	if _, err := b.PutSettings(ctx, acme, "acme", dm.BrandSettings{
+		TimeZone: "Europe/Paris", HoursEnabled: true, Hours: hours, ShowAgentName: true, AutoAssign: true,
+		AwayMessage: "Thanks for your message! Our team answers Monday to Friday, 9:00-18:00 (Paris time). We'll be back soon.",
+	}); err != nil {
+		return err
+	}
+	if _, _, err := b.Send(ctx, acc["bob"], "acme", danConv, brand.Reply{CannedReplyID: greeting.ID}); err != nil {
+		return err
+	}
+	_, err := b.AddNote(ctx, acc["bob"], "acme", danConv, "Ridge 45 in green is back on Friday; offer the pre-order link.")
 	return err
 }
