@@ -135,7 +135,12 @@ func (s *Service) manage(ctx context.Context, tx dm.Tx, me *dm.Account, handle s
 }
 
 // teamRecipients are the accounts that receive a brand's inbox events: the
-// brand account and every team member.
+// brand account and every team member, in id order. The order matters on
+// PostgreSQL, where appending to a log locks it until commit: the spine
+// locks a conversation's member logs in id order, and appending to the
+// team's logs in that same order means that a send to the brand and, say,
+// two agents messaging each other take their locks in one global order
+// instead of deadlocking.
 func teamRecipients(ctx context.Context, tx dm.Tx, brandID string) ([]string, error) {
 	ms, err := tx.TeamMembers(ctx, brandID)
 	if err != nil {
@@ -145,6 +150,7 @@ func teamRecipients(ctx context.Context, tx dm.Tx, brandID string) ([]string, er
 	for _, m := range ms {
 		ids = append(ids, m.UserID)
 	}
+	slices.Sort(ids)
 	return ids, nil
 }
 

@@ -316,3 +316,71 @@ func inbox(v []dm.InboxView, _ string, err error) []dm.InboxView {
 	}
 	return v
 }
+
+// TestConcurrentSends mixes, at the same time, customers writing to a brand,
+// agents answering as the brand, and two agents messaging each other: on
+// PostgreSQL these take locks on overlapping event logs, and none may fail
+// (no deadlock), while every customer conversation ends up assigned once
+// and answered.
+func TestConcurrentSends(t *testing.T) { stores(t, testConcurrentSends) }
+
+func testConcurrentSends(t *testing.T, open func(t *testing.T) dm.Store) {
+	w := newWorld(t, time.Now(), open)
+	ctx := context.Background()
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	bob := w.account("bob", "Bob", dm.KindPerson)
+	carol := w.account("carol", "Carol", dm.KindPerson)
+	must(w.brand.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent))
+	must(w.brand.AddMember(ctx, acme, "acme", "carol", dm.TeamAgent))
+	agentsDM, _ := must2(w.chat.CreateConversation(ctx, bob, []string{"carol"}, ""))
+	const customers, rounds = 4, 5
+	var convs []string
+	var custs []*dm.Account
+	for i := range customers {
+		c := w.account("cust"+string(rune('a'+i)), "Customer", dm.KindPerson)
+		conv, _ := must2(w.chat.CreateConversation(ctx, c, []string{"acme"}, ""))
+		convs, custs = append(convs, conv.ID), append(custs, c)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				if _, _, err := w.chat.Send(ctx, custs[i], convs[i], chat.SendParams{Text: "question " + string(rune('0'+r))}); err != nil {
+					errs <- err
+				}
+				agent := bob
+				if i%2 == 1 {
+					agent = carol
+				}
+				if _, _, err := w.brand.Send(ctx, agent, "acme", convs[i], brand.Reply{Text: "answer"}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for _, a := range []*dm.Account{bob, carol} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds * 2 {
+				if _, _, err := w.chat.Send(ctx, a, agentsDM.ID, chat.SendParams{Text: "psst"}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("send: %v", err)
+	}
+	for _, id := range convs {
+		d := must(w.brand.Conversation(ctx, bob, "acme", id, 100))
+		if d.Inbox.Assignee == nil || d.Inbox.FirstResponseAt == nil || d.Inbox.WaitingSince != nil || len(d.Messages) != 2*rounds {
+			t.Errorf("conversation %s: %+v, %d messages", id, d.Inbox, len(d.Messages))
+		}
+	}
+}
