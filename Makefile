@@ -28,6 +28,11 @@ test:
 test-fast:
 	$(GO) test -count=1 ./...
 
+## bench: a quick pass of every benchmark scenario, under 3 minutes (full size: docs/benchmarks.md)
+bench:
+	CGO_ENABLED=0 $(GO) build -o bin/parley ./cmd/parley
+	./bin/parley bench all --quick
+
 FUZZTIME ?= 30s
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:

@@ -59,6 +59,11 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	f.applyQuick(fs)
 	raiseOpenFiles()
+	defer func() {
+		if f.tempSeed != "" {
+			os.RemoveAll(f.tempSeed)
+		}
+	}()
 
 	var progress io.Writer
 	if f.progress || isTerminal(os.Stderr) {
@@ -119,6 +124,7 @@ type benchFlags struct {
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
 	seeded                                         *seededDB // made once for inbox and history
+	tempSeed                                       string    // a temporary seeded folder to remove
 }
 
 func newBenchFlags(fs *flag.FlagSet) *benchFlags {
@@ -163,10 +169,10 @@ func (f *benchFlags) applyQuick(fs *flag.FlagSet) {
 		"rate":                func() { f.opts.Rate = 2000 },
 		"accounts":            func() { f.opts.Accounts = 10 },
 		"workers":             func() { f.opts.Workers = 4 },
-		"conversations":       func() { f.seedOpts.Conversations = 50_000 },
-		"messages":            func() { f.seedOpts.Messages = 300_000 },
-		"inbox-conversations": func() { f.seedOpts.InboxConversations = 5_000 },
-		"history-messages":    func() { f.seedOpts.HistoryMessages = 50_000 },
+		"conversations":       func() { f.seedOpts.Conversations = 20_000 },
+		"messages":            func() { f.seedOpts.Messages = 100_000 },
+		"inbox-conversations": func() { f.seedOpts.InboxConversations = 2_000 },
+		"history-messages":    func() { f.seedOpts.HistoryMessages = 20_000 },
 	}
 	for name, apply := range quick {
 		if !set[name] {
@@ -261,7 +267,7 @@ func (f *benchFlags) seededDB(ctx context.Context, progress io.Writer) (*seededD
 		if err != nil {
 			return nil, err
 		}
-		f.data = dir
+		f.data, f.tempSeed = dir, dir
 	}
 	m, err := f.seed(ctx, progress)
 	if err != nil {
