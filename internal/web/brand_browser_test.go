@@ -106,4 +106,42 @@ func TestBrowserBrandConsole(t *testing.T) {
 	bob.waitText("#analytics-summary", "50%")
 	bob.waitFor("charts", `() => document.querySelectorAll('svg.chart rect.bar').length >= 14`)
 	bob.waitText("#analytics-agents", "Bob Okafor")
+
+	// The brand's owner manages canned replies and business hours: a reply
+	// with an unknown placeholder is refused when saved.
+	acme.login()
+	acme.do("open the settings", chromedp.Navigate(w.base+"/brands/acme/settings"))
+	acme.waitText("#team-table", "Bob Okafor")
+	acme.do("write a broken canned reply",
+		chromedp.WaitVisible(chromedp.ID("canned-title")),
+		chromedp.SendKeys(chromedp.ID("canned-title"), "Broken"),
+		chromedp.SendKeys(chromedp.ID("canned-text"), "Hello {{nickname}}"),
+		chromedp.Click(chromedp.ID("canned-save")))
+	acme.waitText("#canned-error", `unknown placeholder "nickname"`)
+	acme.do("fix it", clearField("canned-text"),
+		chromedp.SendKeys(chromedp.ID("canned-text"), "Hello {{first_name|friend}}"),
+		chromedp.Click(chromedp.ID("canned-save")))
+	acme.waitText("#canned-list .canned", "Hello {{first_name|friend}}")
+	acme.do("save business hours", clearField("hours-tz"),
+		chromedp.SendKeys(chromedp.ID("hours-tz"), "Europe/Paris"),
+		chromedp.Click(chromedp.ID("hours-save")))
+	acme.waitText("#hours-form .form-ok", "Saved.")
+	var set struct {
+		Settings struct {
+			TimeZone string `json:"time_zone"`
+		} `json:"settings"`
+	}
+	acme.api("GET", "/api/v1/brands/acme/settings", nil, &set)
+	if set.Settings.TimeZone != "Europe/Paris" {
+		t.Errorf("time zone after saving: %q", set.Settings.TimeZone)
+	}
+}
+
+// clearField empties an input or textarea as a person deleting its text would.
+func clearField(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => {
+		const t = document.getElementById(` + "`" + id + "`" + `);
+		t.value = '';
+		t.dispatchEvent(new Event('input', { bubbles: true }));
+	})()`)
 }

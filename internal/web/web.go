@@ -56,7 +56,7 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, p := range []string{"/{$}", "/login", "/signup", "/inbox", "/requests", "/archived",
 		"/settings", "/new-group", "/c/{id}",
-		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics"} {
+		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics", "/brands/{handle}/settings"} {
 		mux.HandleFunc("GET "+p, a.serveShell)
 	}
 	mux.HandleFunc("GET /static/{file...}", a.serveStatic)

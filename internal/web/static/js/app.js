@@ -8,7 +8,7 @@ import { h, avatar, displayName } from './dom.js';
 import { searchBox } from './search.js';
 import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
-import { BrandConsole, analyticsPage, brandsPage } from './console.js';
+import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
@@ -29,6 +29,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand', handle: decodeURIComponent(m[1]).toLowerCase(), id: m[2] ? decodeURIComponent(m[2]) : '' };
   m = /^\/brands\/([^/]+)\/analytics$/.exec(path);
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/settings$/.exec(path);
+  if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/c\/([^/]+)$/.exec(path);
   if (m) return { name: 'chat', id: decodeURIComponent(m[1]) };
   m = /^\/@([^/]+)$/.exec(path);
@@ -195,6 +197,7 @@ class App {
       case 'brands': view = brandsPage(this); break;
       case 'brand': view = new BrandConsole(this, r); break;
       case 'brand-analytics': view = analyticsPage(this, r.handle); break;
+      case 'brand-settings': view = settingsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;
@@ -258,7 +261,7 @@ class App {
     const current = MESSAGES.has(r.name) ? 'messages'
       : r.name === 'profile' && this.me && r.handle === this.me.handle ? 'profile'
         : r.name === 'settings' ? 'settings'
-          : r.name === 'brands' || r.name === 'brand' || r.name === 'brand-analytics' ? 'brands' : '';
+          : r.name.startsWith('brand') ? 'brands' : '';
     for (const a of this.topbar.querySelectorAll('[data-nav]')) {
       if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');

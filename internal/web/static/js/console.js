@@ -44,7 +44,8 @@ const PRIORITIES = [['none', 'No priority'], ['low', 'Low'], ['medium', 'Medium'
 function brandNav(handle, current) {
   return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
     h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
-    h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'));
+    h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'),
+    h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Team & settings'));
 }
 
 // BrandConsole is the inbox view of one brand.
@@ -154,8 +155,22 @@ export class BrandConsole {
     }));
   }
 
-  // upsert puts a fresh inbox view in the list (top when it moved).
+  // filtered tells whether the list shows a subset: a live change may then
+  // add or remove rows, which only the server can decide.
+  filtered() {
+    const f = this.filters;
+    return f.view !== 'all' || f.status || f.label || f.q;
+  }
+
+  // upsert puts a fresh inbox view in the list (top when it moved); a
+  // filtered list is reloaded instead, a moment later so that a burst of
+  // events costs one request.
   upsert(v) {
+    if (this.filtered()) {
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => this.loadList(), 300);
+      return;
+    }
     const i = this.items.findIndex((x) => x.conversation_id === v.conversation_id);
     if (i >= 0) {
       const moved = this.items[i].last_message_at !== v.last_message_at;
@@ -503,6 +518,143 @@ export function analyticsPage(app, handle) {
     err, body);
   load();
   return { el, title: `Analytics · @${handle}` };
+}
+
+// settingsPage manages the team, canned replies and business hours. The
+// server enforces who may change what (owners and admins); an agent sees
+// the same page and gets the server's refusal as a message.
+const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
+const PLACEHOLDERS = ['first_name', 'name', 'handle', 'brand_name', 'agent_first_name', 'agent_name'];
+
+export function settingsPage(app, handle) {
+  const b = base(handle);
+  const teamBody = h('tbody');
+  const teamErr = h('p', { class: 'form-error', role: 'alert' });
+  const cannedList = h('ul', { class: 'stack-sm', id: 'canned-list' });
+  const cannedErr = h('p', { class: 'form-error', role: 'alert', id: 'canned-error' });
+  const hoursForm = h('form', { class: 'stack', id: 'hours-form' });
+  const hoursMsg = h('p', { class: 'form-ok', role: 'status' });
+  const hoursErr = h('p', { class: 'form-error', role: 'alert' });
+
+  const guard = async (box, fn) => {
+    box.textContent = '';
+    try {
+      await fn();
+    } catch (e) {
+      box.textContent = e.message || 'Something went wrong.';
+    }
+  };
+
+  const loadTeam = () => guard(teamErr, async () => {
+    const r = await app.api.get(b + '/team');
+    teamBody.replaceChildren(...r.members.map((m) => {
+      const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}` },
+        ['agent', 'admin', 'owner'].map((x) => h('option', { value: x, selected: x === m.role }, x)));
+      role.value = m.role;
+      role.addEventListener('change', () => guard(teamErr, async () => {
+        await app.api.patch(b + '/team/' + enc(m.account.handle), { role: role.value });
+        loadTeam();
+      }));
+      const avail = h('input', { type: 'checkbox', checked: m.available, 'aria-label': `${displayName(m.account)} is available` });
+      avail.addEventListener('change', () => guard(teamErr, async () => {
+        await app.api.patch(b + '/team/' + enc(m.account.handle), { available: avail.checked });
+      }));
+      return h('tr', { 'data-member': m.account.handle },
+        h('th', { scope: 'row' }, displayName(m.account), h('span', { class: 'muted' }, ' @' + m.account.handle)),
+        h('td', null, role), h('td', null, avail),
+        h('td', null, h('button', { type: 'button', class: 'btn small danger-outline', onclick: () => guard(teamErr, async () => {
+          await app.api.del(b + '/team/' + enc(m.account.handle));
+          loadTeam();
+        }) }, 'Remove')));
+    }));
+  });
+
+  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none' });
+  const addRole = h('select', { id: 'team-add-role', 'aria-label': 'Role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
+  const addForm = h('form', { class: 'inline' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
+  addForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    guard(teamErr, async () => {
+      await app.api.post(b + '/team', { handle: addHandle.value.trim().replace(/^@/, ''), role: addRole.value });
+      addHandle.value = '';
+      loadTeam();
+    });
+  });
+
+  const loadCanned = () => guard(cannedErr, async () => {
+    const r = await app.api.get(b + '/canned-replies');
+    cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
+      h('strong', null, c.title), h('p', { class: 'muted' }, c.text),
+      h('button', { type: 'button', class: 'btn small ghost', onclick: () => guard(cannedErr, async () => {
+        await app.api.del(b + '/canned-replies/' + enc(c.id));
+        loadCanned();
+      }) }, 'Delete'))));
+  });
+  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64' });
+  const cText = h('textarea', { id: 'canned-text', rows: '3', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
+  const cForm = h('form', { class: 'stack-sm' }, cTitle, cText,
+    h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
+    h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));
+  cForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    guard(cannedErr, async () => {
+      await app.api.post(b + '/canned-replies', { title: cTitle.value, text: cText.value });
+      cTitle.value = '';
+      cText.value = '';
+      loadCanned();
+    });
+  });
+
+  const loadHours = () => guard(hoursErr, async () => {
+    const { settings: st } = await app.api.get(b + '/settings');
+    const tz = h('input', { type: 'text', id: 'hours-tz', value: st.time_zone, 'aria-label': 'Time zone' });
+    const enabled = h('input', { type: 'checkbox', id: 'hours-enabled', checked: st.hours_enabled });
+    const rows = DAYS.map(([d, name]) => {
+      const span = st.hours.find((x) => x.day === d);
+      const on = h('input', { type: 'checkbox', checked: !!span, 'aria-label': `Open on ${name}` });
+      const open = h('input', { type: 'time', value: span ? span.open : '09:00', 'aria-label': `${name} opens` });
+      const close = h('input', { type: 'time', value: span ? (span.close === '24:00' ? '23:59' : span.close) : '17:00', 'aria-label': `${name} closes` });
+      return { d, on, open, close, el: h('div', { class: 'inline hours-row' }, h('label', { class: 'choice' }, on, ' ', name), open, close) };
+    });
+    const away = h('textarea', { id: 'hours-away', rows: '2', value: st.away_message, placeholder: 'Sent once a day to customers who write outside business hours' });
+    const showName = h('input', { type: 'checkbox', id: 'hours-show-name', checked: st.show_agent_name });
+    const auto = h('input', { type: 'checkbox', id: 'hours-auto', checked: st.auto_assign });
+    hoursForm.replaceChildren(
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Time zone (IANA, e.g. Europe/Paris)'), tz),
+      h('label', { class: 'choice' }, enabled, ' Use business hours'),
+      rows.map((r) => r.el),
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Away message'), away),
+      h('label', { class: 'choice' }, showName, ' Show customers the agent\'s first name'),
+      h('label', { class: 'choice' }, auto, ' Assign new conversations round-robin to available members'),
+      hoursErr, hoursMsg,
+      h('div', null, h('button', { type: 'submit', class: 'btn primary', id: 'hours-save' }, 'Save settings')));
+    hoursForm.onsubmit = (e) => {
+      e.preventDefault();
+      hoursMsg.textContent = '';
+      guard(hoursErr, async () => {
+        await app.api.call('PUT', b + '/settings', {
+          time_zone: tz.value.trim(), hours_enabled: enabled.checked, away_message: away.value,
+          show_agent_name: showName.checked, auto_assign: auto.checked,
+          hours: rows.filter((r) => r.on.checked).map((r) => ({ day: r.d, open: r.open.value, close: r.close.value })),
+        });
+        hoursMsg.textContent = 'Saved.';
+      });
+    };
+  });
+
+  const el = h('section', { class: 'page console-analytics console-settings' },
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Team & settings`)),
+    brandNav(handle, 'settings'),
+    h('div', { class: 'card stack' }, h('h2', null, 'Team'),
+      h('table', { class: 'agents', id: 'team-table' },
+        h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody),
+      addForm, teamErr),
+    h('div', { class: 'card stack' }, h('h2', null, 'Canned replies'), cannedList, cForm, cannedErr),
+    h('div', { class: 'card stack' }, h('h2', null, 'Business hours'), hoursForm));
+  loadTeam();
+  loadCanned();
+  loadHours();
+  return { el, title: `Settings · @${handle}` };
 }
 
 // brandsPage lists the caller's teams (the console's entry point).
