@@ -57,13 +57,15 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		if d := s.sendLimit.take(me.ID, time.Now()); d > 0 {
 			return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 		}
-		m, err := membershipFor(ctx, tx, convID, me.ID)
-		if err != nil {
+		// One read of the member list serves the membership check, the
+		// rules and the fan-out: this transaction is the hot path.
+		ms, err := tx.Memberships(ctx, convID)
+		if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 			return err
 		}
-		ms, err := tx.Memberships(ctx, convID)
-		if err != nil {
-			return err
+		m := findMember(ms, me.ID)
+		if m == nil {
+			return notFoundConversation(convID)
 		}
 		if err := s.checkSend(ctx, tx, me, ms); err != nil {
 			return err
@@ -132,29 +134,42 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 // and a recipient who has not accepted yet is still protected by their
 // allow_incoming setting.
 func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
-	if len(ms) != 2 {
+	if !isDirect(ms) {
 		return nil
 	}
-	var other dm.Membership
-	for _, x := range ms {
-		if x.UserID != me.ID {
-			other = x
-		}
+	other := ms[0]
+	if other.UserID == me.ID {
+		other = ms[1]
 	}
-	c, err := tx.Conversation(ctx, other.ConversationID, me.ID)
-	if err != nil || c.Kind != dm.ConversationDirect {
-		return err
-	}
-	to, err := tx.Account(ctx, other.UserID)
-	if err != nil {
-		return err
-	}
-	r, err := tx.Relationship(ctx, me.ID, to.ID)
+	r, err := tx.Relationship(ctx, me.ID, other.UserID)
 	if err != nil {
 		return err
 	}
 	if r.Blocked() || other.Status != dm.StatusAccepted {
+		to, err := tx.Account(ctx, other.UserID)
+		if err != nil {
+			return err
+		}
 		return canStartDirect(ctx, tx, me, to, r)
+	}
+	return nil
+}
+
+// isDirect tells a direct conversation from its members, without reading the
+// conversation: a direct one has two members and no owner, while a group
+// always has exactly one owner (RemoveMember hands the role on when the
+// owner leaves).
+func isDirect(ms []dm.Membership) bool {
+	return len(ms) == 2 && ms[0].Role != dm.RoleOwner && ms[1].Role != dm.RoleOwner
+}
+
+// findMember returns a copy of userID's membership in ms, or nil.
+func findMember(ms []dm.Membership, userID string) *dm.Membership {
+	for i := range ms {
+		if ms[i].UserID == userID {
+			m := ms[i]
+			return &m
+		}
 	}
 	return nil
 }
