@@ -99,7 +99,8 @@ func (s *Service) Analytics(ctx context.Context, me *dm.Account, handle string, 
 	return r, err
 }
 
-// report computes the figures; perAgent adds the agents and days.
+// report computes the figures; perAgent adds the messages, the agents and
+// the days (without it, only the thread figures the badge needs).
 func (s *Service) report(ctx context.Context, tx dm.Tx, b *dm.Account, from, to time.Time, perAgent bool) (*Report, error) {
 	set, err := loadSettings(ctx, tx, b.ID)
 	if err != nil {
@@ -110,9 +111,12 @@ func (s *Service) report(ctx context.Context, tx dm.Tx, b *dm.Account, from, to 
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := tx.BrandMessages(ctx, b.ID, from, to)
-	if err != nil {
-		return nil, err
+	// The badge needs threads only; messages are read for the full report.
+	var msgs []dm.BrandMessage
+	if perAgent {
+		if msgs, err = tx.BrandMessages(ctx, b.ID, from, to); err != nil {
+			return nil, err
+		}
 	}
 	in := func(t *time.Time) bool { return t != nil && !t.Before(from) && t.Before(to) }
 	r := &Report{Brand: b.Handle, From: from, To: to, TimeZone: sc.loc.String(), Agents: []AgentStats{}, Days: []Day{}}

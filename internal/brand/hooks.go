@@ -284,17 +284,17 @@ func (s *Service) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.Inbo
 		v.Assignee = ptr(a.Profile())
 	}
 	if last == nil {
-		c, err := tx.Conversation(ctx, it.ConversationID, b.ID)
+		// The newest message is one index range; the full conversation
+		// view would also count unread messages, for every row of a list.
+		ms, err := tx.Messages(ctx, it.ConversationID, b.ID, 0, 1)
 		if err != nil {
 			return nil, err
 		}
-		v.LastMessage = c.LastMessage
-		if v.LastMessage != nil {
-			one := []dm.Message{*v.LastMessage}
-			if err := s.DecorateMessages(ctx, tx, one); err != nil {
+		if len(ms) > 0 {
+			if err := s.DecorateMessages(ctx, tx, ms); err != nil {
 				return nil, err
 			}
-			v.LastMessage = &one[0]
+			v.LastMessage = &ms[0]
 		}
 	}
 	return v, nil
