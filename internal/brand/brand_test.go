@@ -384,3 +384,42 @@ func testConcurrentSends(t *testing.T, open func(t *testing.T) dm.Store) {
 		}
 	}
 }
+
+// TestAgentsAsBrand: agents who write as one brand each have their own send
+// allowance and their own client ids.
+func TestAgentsAsBrand(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := inmem.New()
+	t.Cleanup(func() { bus.Close(); db.Close() })
+	c := chat.New(db, bus, chat.Config{SendPerSecond: 0.001, SendBurst: 2})
+	b := brand.New(c, brand.Config{})
+	w := &world{t: t, ctx: ctx, store: db, chat: c, brand: b}
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	bob := w.account("bob", "Bob", dm.KindPerson)
+	carol := w.account("carol", "Carol", dm.KindPerson)
+	dan := w.account("dan", "Dan", dm.KindPerson)
+	must(b.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent))
+	must(b.AddMember(ctx, acme, "acme", "carol", dm.TeamAgent))
+	conv, _ := must2(c.CreateConversation(ctx, dan, []string{"acme"}, ""))
+	must2(c.Send(ctx, dan, conv.ID, chat.SendParams{Text: "hi"}))
+
+	// The same client id from two agents: two messages; a retry: the first.
+	m1, created1 := must2(b.Send(ctx, bob, "acme", conv.ID, brand.Reply{Text: "from bob", ClientID: "k1"}))
+	m2, created2 := must2(b.Send(ctx, carol, "acme", conv.ID, brand.Reply{Text: "from carol", ClientID: "k1"}))
+	again, created3 := must2(b.Send(ctx, bob, "acme", conv.ID, brand.Reply{Text: "from bob", ClientID: "k1"}))
+	if !created1 || !created2 || created3 || m1.ID == m2.ID || again.ID != m1.ID {
+		t.Errorf("client ids: %v %v %v, ids %s %s %s", created1, created2, created3, m1.ID, m2.ID, again.ID)
+	}
+	// Bob used his burst of two; carol still has one left.
+	must2(b.Send(ctx, bob, "acme", conv.ID, brand.Reply{Text: "bob again"}))
+	if _, _, err := b.Send(ctx, bob, "acme", conv.ID, brand.Reply{Text: "bob too fast"}); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Errorf("bob's third send: %v, want rate_limited", err)
+	}
+	if _, _, err := b.Send(ctx, carol, "acme", conv.ID, brand.Reply{Text: "carol again"}); err != nil {
+		t.Errorf("carol's second send: %v", err)
+	}
+}

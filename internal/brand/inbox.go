@@ -2,6 +2,8 @@ package brand
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -373,6 +375,9 @@ type Reply struct {
 // prepareReply checks access and renders the text of a reply; it returns
 // the brand and the agent (nil when the brand account itself writes).
 func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, convID string, r Reply) (b, agent *dm.Account, text, agentName string, err error) {
+	if err := dm.ValidateClientID(r.ClientID); err != nil {
+		return nil, nil, "", "", err
+	}
 	if (r.Text == "") == (r.CannedReplyID == "") {
 		return nil, nil, "", "", dm.Errorf(dm.EINVALID, "Send text or canned_reply_id (one of them).")
 	}
@@ -435,7 +440,15 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, handle, convID strin
 	if err != nil {
 		return nil, false, err
 	}
-	msg, created, err := s.chat.Send(ctx, b, convID, chat.SendParams{Text: text, ClientID: r.ClientID, Agent: agent, AgentName: agentName})
+	clientID := r.ClientID
+	if agent != nil && clientID != "" {
+		// Agents share the brand as sender, and client ids are unique per
+		// sender: scope each agent's ids so that two agents' "k1" are two
+		// messages, while an agent's retry still finds their first send.
+		sum := sha256.Sum256([]byte(agent.ID + "\x00" + clientID))
+		clientID = "agent-" + hex.EncodeToString(sum[:16])
+	}
+	msg, created, err := s.chat.Send(ctx, b, convID, chat.SendParams{Text: text, ClientID: clientID, Agent: agent, AgentName: agentName})
 	if err != nil {
 		return nil, false, err
 	}

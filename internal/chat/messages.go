@@ -53,9 +53,18 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 				return err
 			}
 		}
-		// The rate limit counts new messages only: a retry is free.
-		if d := s.sendLimit.take(me.ID, time.Now()); d > 0 {
-			return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+		// The rate limit counts new messages only: a retry is free. An
+		// agent writing as a brand spends their own allowance, so that a
+		// team is not held to one person's pace; a bot's message (the away
+		// message) is bounded by the customer message that triggers it.
+		limitKey := me.ID
+		if p.Agent != nil {
+			limitKey = p.Agent.ID
+		}
+		if !p.Automated {
+			if d := s.sendLimit.take(limitKey, time.Now()); d > 0 {
+				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+			}
 		}
 		// One read of the member list serves the membership check, the
 		// rules and the fan-out: this transaction is the hot path.
