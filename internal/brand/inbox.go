@@ -61,7 +61,7 @@ func (s *Service) Inbox(ctx context.Context, me *dm.Account, handle string, q In
 		default:
 			return dm.Errorf(dm.EINVALID, "view is all, mine or unassigned.")
 		}
-		if q.Assignee != "" && q.View == "" {
+		if q.Assignee != "" && (q.View == "" || q.View == "all") {
 			acc, _, err := teamMemberByHandle(ctx, tx, a.brand.ID, q.Assignee)
 			if err != nil {
 				return err
