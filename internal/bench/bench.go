@@ -51,6 +51,9 @@ type Options struct {
 	Workers int
 	// ServerPID is the server process whose RSS idle measures.
 	ServerPID int
+	// Settle is how long idle waits for the server's RSS to stop falling
+	// before reading it (default 2s).
+	Settle time.Duration
 	// DebugURL is the server's pprof address (http://host:port), when it
 	// serves one: idle asks it for a garbage collection before its baseline.
 	DebugURL string

@@ -62,6 +62,7 @@ func TestSmoke(t *testing.T) {
 		// The server runs in this process: the memory figure is only
 		// checked for being computed.
 		ServerPID: os.Getpid(),
+		Settle:    100 * time.Millisecond,
 		Seed:      m,
 	}
 	// What each scenario must report, with a positive value.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,8 +117,8 @@ func closeStreams(streams []*client.Stream) {
 }
 
 // settledRSS collects the server's garbage (through pprof's heap endpoint,
-// when o.DebugURL is set) and waits until its RSS stops falling for two
-// seconds as the runtime returns freed memory, at most 30 seconds.
+// when o.DebugURL is set) and waits until its RSS stops falling for
+// o.Settle as the runtime returns freed memory, at most 30 seconds.
 func settledRSS(ctx context.Context, o Options) (int64, error) {
 	if o.DebugURL != "" {
 		for range 2 {
@@ -133,8 +134,9 @@ func settledRSS(ctx context.Context, o Options) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	settle := cmp.Or(o.Settle, 2*time.Second)
 	lowAt, deadline := time.Now(), time.Now().Add(30*time.Second)
-	for time.Since(lowAt) < 2*time.Second && time.Now().Before(deadline) {
+	for time.Since(lowAt) < settle && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()

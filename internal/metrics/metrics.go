@@ -25,9 +25,9 @@ type series struct {
 }
 
 type value struct {
-	n       atomic.Int64  // counter or gauge
+	n       atomic.Int64   // counter or gauge
 	buckets []atomic.Int64 // histogram (cumulative at write time)
-	sum     atomic.Uint64 // float64 bits
+	sum     atomic.Uint64  // float64 bits
 	bounds  []float64
 }
 
