@@ -295,6 +295,19 @@ func testInboxFlow(t *testing.T, open func(t *testing.T) dm.Store) {
 		t.Errorf("unassigned after bob left: %d, want 3", len(un))
 	}
 
+	// A customer's edit reaches the team as inbox.message_updated.
+	last := must3(w.chat.Messages(ctx, dan, convs[0], "", 1))[0]
+	must(w.chat.Edit(ctx, dan, last.ID, "Hello again (edited)"))
+	edited := false
+	for _, e := range w.events(carol) {
+		if e.Type == dm.EventInboxMessageUpdated && e.Message.Text == "Hello again (edited)" && e.State == dm.EventMessageEdited {
+			edited = true
+		}
+	}
+	if !edited {
+		t.Error("carol was not told of dan's edit")
+	}
+
 	// The badge: every conversation answered? No: only dan's was.
 	if on, err := w.brand.VeryResponsive(ctx, acme); err != nil || on {
 		t.Errorf("very responsive = %v, %v", on, err)
@@ -422,4 +435,11 @@ func TestAgentsAsBrand(t *testing.T) {
 	if _, _, err := b.Send(ctx, carol, "acme", conv.ID, brand.Reply{Text: "carol again"}); err != nil {
 		t.Errorf("carol's second send: %v", err)
 	}
+}
+
+func must3[A, B any](a A, _ B, err error) A {
+	if err != nil {
+		panic(err)
+	}
+	return a
 }

@@ -230,6 +230,32 @@ func (s *Service) answered(ctx context.Context, tx dm.Tx, it *dm.InboxItem, writ
 	return tx.PutThread(ctx, th)
 }
 
+// MessageChanged tells the team of an edit, a delete or a reaction in a
+// brand conversation, with the message as the brand sees it.
+func (s *Service) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev dm.Event, messageID string) error {
+	it, err := tx.InboxItem(ctx, ev.ConversationID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b, err := tx.Account(ctx, it.BrandID)
+	if err != nil {
+		return err
+	}
+	msg, err := tx.Message(ctx, messageID, b.ID)
+	if err != nil {
+		return err
+	}
+	one := []dm.Message{*msg}
+	if err := s.DecorateMessages(ctx, tx, one); err != nil {
+		return err
+	}
+	return tellTeam(ctx, tx, out, b.ID, dm.Event{Type: dm.EventInboxMessageUpdated, ConversationID: ev.ConversationID, At: ev.At,
+		Brand: b.Handle, Message: &one[0], Actor: ev.Actor, Emoji: ev.Emoji, State: ev.Type})
+}
+
 // DecorateMessages sets Automated and AgentName on brand messages read back
 // from the store (the store keeps them in the attribution records).
 func (s *Service) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {

@@ -305,6 +305,9 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 			return err
 		}
 	}
+	if h := s.getHooks(); h != nil {
+		return h.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID)
+	}
 	return nil
 }
 

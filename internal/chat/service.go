@@ -44,6 +44,10 @@ type Hooks interface {
 	// may return work to run after the commit (nil for none), such as an
 	// automated reply, which must go through Send like any other message.
 	MessageStored(ctx context.Context, tx dm.Tx, out Outbox, sent *Sent) (after func(context.Context), err error)
+	// MessageChanged runs inside the transaction of an edit, a delete for
+	// everyone or a reaction, after the members' events (ev, without its
+	// message) are appended.
+	MessageChanged(ctx context.Context, tx dm.Tx, out Outbox, ev dm.Event, messageID string) error
 	// DecorateMessages fills the fields the store does not keep
 	// (dm.Message.Automated and AgentName) on messages read back from it.
 	DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error

@@ -41,6 +41,10 @@ const (
 	// EventInboxMessage: a message in one of the brand's conversations
 	// (Message; Actor is the agent who wrote an outbound one; Inbox).
 	EventInboxMessage = "inbox.message"
+	// EventInboxMessageUpdated: a message of a brand conversation was
+	// edited, deleted or reacted to (Message; State is the spine's event
+	// type, such as message.edited; Actor and Emoji as on that event).
+	EventInboxMessageUpdated = "inbox.message_updated"
 	// EventInboxUpdated: status, assignee, labels or priority changed (Inbox).
 	EventInboxUpdated = "inbox.updated"
 	// EventInboxNote: a private note was added (Note, Inbox).

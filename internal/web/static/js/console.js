@@ -388,6 +388,15 @@ export class BrandConsole {
       case 'inbox.note':
         if (ev.note) this.addNote(ev.note);
         break;
+      case 'inbox.message_updated':
+        if (ev.message && ev.conversation_id === this.selected && this.detail) {
+          const i = this.detail.messages.findIndex((x) => x.id === ev.message.id);
+          if (i >= 0) {
+            this.detail.messages[i] = { ...ev.message, author: this.detail.messages[i].author };
+            this.renderThread();
+          }
+        }
+        break;
       case 'inbox.presence':
         if (ev.conversation_id !== this.selected || !ev.actor || ev.actor.id === this.app.me.id) return;
         if (ev.state === 'left') this.presence.delete(displayName(ev.actor));
