@@ -43,7 +43,10 @@ type Config struct {
 	DebugAddr string
 	// SecureCookies marks session cookies Secure (serve behind HTTPS).
 	SecureCookies bool
-	Logger        *slog.Logger
+	// EventRetention is how long the event log keeps events (default 30
+	// days); a client with an older cursor must resync (410).
+	EventRetention time.Duration
+	Logger         *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -82,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
-	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, Logger: cfg.Logger})
+	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, EventRetention: cfg.EventRetention, Logger: cfg.Logger})
 	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
 		Chat:          s.chat,
@@ -206,19 +209,35 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Shutdown stops accepting requests, lets in-flight ones (sends included)
 // finish, closes the sockets, then closes the bus and the store, whose
-// writer commits everything already queued before it returns.
+// writer commits everything already queued before it returns. If ctx ends
+// first, the remaining requests and sockets are cut off, and the store is
+// still closed so that everything acknowledged is on disk.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutOnce.Do(func() {
 		close(s.stop)
 		if s.http != nil {
-			err = s.http.Shutdown(ctx)
+			if err = s.http.Shutdown(ctx); err != nil {
+				s.http.Close()
+			}
 		}
 		if s.debug != nil {
 			s.debug.Close()
 		}
-		s.streams.Close()
-		s.wg.Wait()
+		done := make(chan struct{})
+		go func() {
+			s.streams.Close()
+			s.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.log.Warn("shutdown: sockets did not close in time")
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
 		s.bus.Close()
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
