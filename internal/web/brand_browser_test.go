@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -144,4 +145,52 @@ func clearField(id string) chromedp.Action[chromedp.Void] {
 		t.value = '';
 		t.dispatchEvent(new Event('input', { bubbles: true }));
 	})()`)
+}
+
+// TestBrandScreenshots saves the brand console's pages next to the app's
+// (go test ./internal/web -run Screenshots -screenshots=DIR).
+func TestBrandScreenshots(t *testing.T) {
+	if *screenshotDir == "" {
+		t.Skip("screenshot folder not set: go test ./internal/web -run TestBrandScreenshots -screenshots=DIR")
+	}
+	if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	w.account("carol", "Carol Nguyen")
+	for _, h := range []string{"bob", "carol"} {
+		acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": h, "role": "agent"}, nil)
+	}
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Greeting", "text": "Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Order status", "text": "Hi {{first_name|there}}, I'm checking your order right now."}, nil)
+	customers := []struct{ handle, name, text string }{
+		{"dan", "Dan Rossi", "Where is my order #4411? It was due yesterday."},
+		{"erin", "Erin Hunter", "Do you have the Ridge 45 backpack in green?"},
+		{"fay", "Fay Morgan", "Can I return boots I bought in a store?"},
+		{"gus", "Gus Lee", "Is the winter sale still on?"},
+	}
+	var first conversation
+	for i, c := range customers {
+		p := w.account(c.handle, c.name)
+		conv := p.openConversation("", "acme")
+		p.send(conv.ID, c.text)
+		if i == 0 {
+			first = conv
+		}
+	}
+	bob.api("POST", "/api/v1/brands/acme/conversations/"+first.ID+"/messages", map[string]any{"text": "Hi Dan, sorry about that! Let me check with the warehouse."}, nil)
+	bob.api("POST", "/api/v1/brands/acme/conversations/"+first.ID+"/notes", map[string]any{"text": "Carrier lost the parcel; reship today."}, nil)
+	bob.api("PATCH", "/api/v1/brands/acme/conversations/"+first.ID, map[string]any{"labels": []string{"shipping", "vip"}, "priority": "high"}, nil)
+	bob.login()
+	for _, s := range []struct{ name, path, wait string }{
+		{"20-brand-inbox", "/brands/acme/c/" + first.ID, "#inbox-thread li.note"},
+		{"21-brand-analytics", "/brands/acme/analytics", "svg.chart rect.bar"},
+		{"22-brand-settings", "/brands/acme/settings", "#team-table tbody tr"},
+	} {
+		bob.do("viewport "+s.name, chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(2)))
+		bob.do("open "+s.name, chromedp.Navigate(w.base+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)))
+		bob.shot(s.name)
+	}
 }

@@ -45,7 +45,7 @@ function brandNav(handle, current) {
   return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
     h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
     h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'),
-    h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Team & settings'));
+    h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
 }
 
 // BrandConsole is the inbox view of one brand.
@@ -554,24 +554,32 @@ export function settingsPage(app, handle) {
     }
   };
 
+  // Agents see the same page read-only (but may change their own
+  // availability); the server refuses their changes anyway.
+  let manager = false;
   const loadTeam = () => guard(teamErr, async () => {
+    const mine = await app.api.get('/api/v1/brands');
+    const me = mine.brands.find((x) => x.brand.handle === handle);
+    manager = !!me && (me.role === 'owner' || me.role === 'admin');
+    el.classList.toggle('readonly', !manager);
     const r = await app.api.get(b + '/team');
     teamBody.replaceChildren(...r.members.map((m) => {
-      const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}` },
+      const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}`, disabled: !manager },
         ['agent', 'admin', 'owner'].map((x) => h('option', { value: x, selected: x === m.role }, x)));
       role.value = m.role;
       role.addEventListener('change', () => guard(teamErr, async () => {
         await app.api.patch(b + '/team/' + enc(m.account.handle), { role: role.value });
         loadTeam();
       }));
-      const avail = h('input', { type: 'checkbox', checked: m.available, 'aria-label': `${displayName(m.account)} is available` });
+      const avail = h('input', { type: 'checkbox', checked: m.available, 'aria-label': `${displayName(m.account)} is available`,
+        disabled: !manager && m.account.id !== app.me.id });
       avail.addEventListener('change', () => guard(teamErr, async () => {
         await app.api.patch(b + '/team/' + enc(m.account.handle), { available: avail.checked });
       }));
       return h('tr', { 'data-member': m.account.handle },
         h('th', { scope: 'row' }, displayName(m.account), h('span', { class: 'muted' }, ' @' + m.account.handle)),
         h('td', null, role), h('td', null, avail),
-        h('td', null, h('button', { type: 'button', class: 'btn small danger-outline', onclick: () => guard(teamErr, async () => {
+        h('td', null, h('button', { type: 'button', class: 'btn small danger-outline manage', onclick: () => guard(teamErr, async () => {
           await app.api.del(b + '/team/' + enc(m.account.handle));
           loadTeam();
         }) }, 'Remove')));
@@ -580,7 +588,7 @@ export function settingsPage(app, handle) {
 
   const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none' });
   const addRole = h('select', { id: 'team-add-role', 'aria-label': 'Role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
-  const addForm = h('form', { class: 'inline' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
+  const addForm = h('form', { class: 'inline manage' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
   addForm.addEventListener('submit', (e) => {
     e.preventDefault();
     guard(teamErr, async () => {
@@ -594,14 +602,14 @@ export function settingsPage(app, handle) {
     const r = await app.api.get(b + '/canned-replies');
     cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
       h('strong', null, c.title), h('p', { class: 'muted' }, c.text),
-      h('button', { type: 'button', class: 'btn small ghost', onclick: () => guard(cannedErr, async () => {
+      h('button', { type: 'button', class: 'btn small ghost manage', onclick: () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
         loadCanned();
       }) }, 'Delete'))));
   });
   const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64' });
   const cText = h('textarea', { id: 'canned-text', rows: '3', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
-  const cForm = h('form', { class: 'stack-sm' }, cTitle, cText,
+  const cForm = h('form', { class: 'stack-sm manage' }, cTitle, cText,
     h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
     h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));
   cForm.addEventListener('submit', (e) => {
@@ -636,7 +644,7 @@ export function settingsPage(app, handle) {
       h('label', { class: 'choice' }, showName, ' Show customers the agent\'s first name'),
       h('label', { class: 'choice' }, auto, ' Assign new conversations round-robin to available members'),
       hoursErr, hoursMsg,
-      h('div', null, h('button', { type: 'submit', class: 'btn primary', id: 'hours-save' }, 'Save settings')));
+      h('div', { class: 'manage' }, h('button', { type: 'submit', class: 'btn primary', id: 'hours-save' }, 'Save settings')));
     hoursForm.onsubmit = (e) => {
       e.preventDefault();
       hoursMsg.textContent = '';
@@ -654,6 +662,7 @@ export function settingsPage(app, handle) {
   const el = h('section', { class: 'page console-analytics console-settings' },
     h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Team & settings`)),
     brandNav(handle, 'settings'),
+    h('p', { class: 'notice readonly-note' }, 'Only the brand\'s owners and admins change the team and settings.'),
     h('div', { class: 'card stack' }, h('h2', null, 'Team'),
       h('table', { class: 'agents', id: 'team-table' },
         h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody),
