@@ -116,6 +116,20 @@ func TestBrandInbox(t *testing.T) {
 		t.Errorf("search by name: %+v, %v", found, err)
 	}
 
+	// An agent of another brand sees nothing of acme, and acme's agents
+	// nothing of it: 404 both ways.
+	globex := e.brandAccount("globex", "Globex")
+	_, err = globex.AddTeamMember(ctx, "globex", "erin", "agent")
+	must(t, err, "globex adds erin")
+	_, err = erin.InboxConversation(ctx, "acme", conv.ID)
+	wantStatus(t, err, http.StatusNotFound, "globex's agent reads acme's conversation")
+	_, err = erin.Analytics(ctx, "acme", time.Time{}, time.Time{})
+	wantStatus(t, err, http.StatusNotFound, "globex's agent reads acme's analytics")
+	_, _, err = bob.Inbox(ctx, "globex", client.InboxFilter{})
+	wantStatus(t, err, http.StatusNotFound, "acme's agent lists globex's inbox")
+	_, err = bob.CannedReplies(ctx, "globex")
+	wantStatus(t, err, http.StatusNotFound, "acme's agent lists globex's canned replies")
+
 	// Both agents open dan's conversation: each sees the other.
 	must(t, bob.Presence(ctx, "acme", conv.ID, "viewing"), "bob views")
 	streamUntil(t, carolStream, "bob's presence", func(ev client.Event) bool {
