@@ -19,9 +19,7 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 // Config wires the API to the rest of the server.
 type Config struct {
 	Chat *chat.Service
-	// Brand serves /api/v1/brands/...; when nil and Chat is set, New builds
-	// it over Chat (which installs its send hooks), so that a server wired
-	// before the brand layer existed gets it too.
+	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
 	Brand   *brand.Service
 	Stream  StreamFunc
 	Metrics *metrics.Registry
@@ -50,9 +48,6 @@ func New(cfg Config) *API {
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
-	}
-	if cfg.Brand == nil && cfg.Chat != nil {
-		cfg.Brand = brand.New(cfg.Chat, brand.Config{Logger: cfg.Logger})
 	}
 	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()

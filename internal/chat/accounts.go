@@ -112,8 +112,10 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	hash := hashToken(token)
+	s.sessions.drop(hash)
 	return s.store.Update(ctx, func(tx dm.Tx) error {
-		return tx.DeleteSession(ctx, hashToken(token))
+		return tx.DeleteSession(ctx, hash)
 	})
 }
 
@@ -122,16 +124,24 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 	if token == "" || len(token) > 128 {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
 	}
+	hash, t := hashToken(token), now()
+	if acc := s.sessions.get(hash, t); acc != nil {
+		return acc, nil
+	}
 	var acc *dm.Account
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
-		acc, err = tx.SessionAccount(ctx, hashToken(token), now())
+		acc, err = tx.SessionAccount(ctx, hash, t)
 		return err
 	})
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "The session has ended. Log in again.")
 	}
-	return acc, err
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.put(hash, acc, t)
+	return acc, nil
 }
 
 // CSRFToken derives the anti-forgery token of a cookie session from its
@@ -223,6 +233,8 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 		}
 		return tx.UpdateAccount(ctx, acc, set)
 	})
+	// Sessions carry the account: the new name must show on the next request.
+	s.sessions.dropUser(me.ID)
 	return acc, set, err
 }
 

@@ -75,6 +75,7 @@ type Service struct {
 	sendLimit  *limiter // per account
 	loginLimit *limiter // failed logins, per handle and per address
 	typing     *limiter // typing notices, per account and conversation
+	sessions   sessionCache
 
 	hooks atomic.Pointer[hookSet]
 }

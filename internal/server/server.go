@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/inmem"
@@ -56,6 +57,7 @@ type Server struct {
 	store   dm.Store
 	bus     dm.Bus
 	chat    *chat.Service
+	brand   *brand.Service
 	streams *ws.Server
 	handler http.Handler
 
@@ -86,9 +88,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := metrics.New()
 	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, EventRetention: cfg.EventRetention, Logger: cfg.Logger})
+	// The brand layer hooks into the chat service's transactions.
+	s.brand = brand.New(s.chat, brand.Config{Logger: cfg.Logger})
 	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
 		Chat:          s.chat,
+		Brand:         s.brand,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
