@@ -234,42 +234,14 @@ func (c *Client) PutBrandSettings(ctx context.Context, brand string, s BrandSett
 	return out.Settings, err
 }
 
-// Durations are seconds (nil without data).
-type Durations struct {
-	Median *float64 `json:"median"`
-	P90    *float64 `json:"p90"`
-}
-
-// AnalyticsStats are a brand's or an agent's figures over a period.
-type AnalyticsStats struct {
-	Agent                 *Profile  `json:"agent,omitempty"`
-	Conversations         int       `json:"conversations"`
-	Responded             int       `json:"responded"`
-	ResponseRate          *float64  `json:"response_rate"`
-	FirstResponse         Durations `json:"first_response_seconds"`
-	FirstResponseBusiness Durations `json:"first_response_business_seconds"`
-	Resolved              int       `json:"resolved"`
-	MessagesIn            int       `json:"messages_in"`
-	MessagesOut           int       `json:"messages_out"`
-	MessagesAutomated     int       `json:"messages_automated"`
-}
-
-// AnalyticsReport is a brand's analytics over [From, To).
-type AnalyticsReport struct {
-	Brand    string           `json:"brand"`
-	From     time.Time        `json:"from"`
-	To       time.Time        `json:"to"`
-	TimeZone string           `json:"time_zone"`
-	Summary  AnalyticsStats   `json:"summary"`
-	Agents   []AnalyticsStats `json:"agents"`
-	Days     []struct {
-		Date        string `json:"date"`
-		Opened      int    `json:"opened"`
-		Resolved    int    `json:"resolved"`
-		MessagesIn  int    `json:"messages_in"`
-		MessagesOut int    `json:"messages_out"`
-	} `json:"days"`
-}
+// The analytics report, as the API returns it.
+type (
+	Durations       = dm.Durations
+	AnalyticsStats  = dm.AnalyticsStats
+	AgentAnalytics  = dm.AgentAnalytics
+	AnalyticsDay    = dm.AnalyticsDay
+	AnalyticsReport = dm.AnalyticsReport
+)
 
 func periodQuery(from, to time.Time) []string {
 	var kv []string

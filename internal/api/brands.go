@@ -470,7 +470,7 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, rep.Brand, table, rep.From.Format("2006-01-02")))
 	w.Header().Set("Cache-Control", "no-store")
-	if err := rep.WriteCSV(w, table); err != nil {
+	if err := brand.WriteCSV(w, rep, table); err != nil {
 		a.log.Warn("writing analytics csv", "err", err)
 	}
 }

@@ -25,52 +25,14 @@ import (
 //     the nearest-rank 90th percentile (the ceil(0.9 n)-th smallest).
 //   - Days are calendar days in the brand's time zone.
 
-// Durations summarises durations in seconds; nil when there are none.
-type Durations struct {
-	Median *float64 `json:"median"`
-	P90    *float64 `json:"p90"`
-}
-
-// Stats are the figures of a brand or of one agent over a period.
-type Stats struct {
-	Conversations int      `json:"conversations"`
-	Responded     int      `json:"responded"`
-	ResponseRate  *float64 `json:"response_rate"`
-	// FirstResponse and FirstResponseBusiness are in seconds.
-	FirstResponse         Durations `json:"first_response_seconds"`
-	FirstResponseBusiness Durations `json:"first_response_business_seconds"`
-	Resolved              int       `json:"resolved"`
-	MessagesIn            int       `json:"messages_in"`
-	MessagesOut           int       `json:"messages_out"`
-	MessagesAutomated     int       `json:"messages_automated"`
-}
-
-// AgentStats are one agent's figures: Conversations counts the threads
-// assigned to them, first response times those they answered first.
-type AgentStats struct {
-	Agent dm.Profile `json:"agent"`
-	Stats
-}
-
-// Day is one calendar day of a period.
-type Day struct {
-	Date        string `json:"date"`
-	Opened      int    `json:"opened"`
-	Resolved    int    `json:"resolved"`
-	MessagesIn  int    `json:"messages_in"`
-	MessagesOut int    `json:"messages_out"`
-}
-
-// Report is a brand's analytics over [From, To).
-type Report struct {
-	Brand    string       `json:"brand"`
-	From     time.Time    `json:"from"`
-	To       time.Time    `json:"to"`
-	TimeZone string       `json:"time_zone"`
-	Summary  Stats        `json:"summary"`
-	Agents   []AgentStats `json:"agents"`
-	Days     []Day        `json:"days"`
-}
+// The report's types are the wire types of internal/dm.
+type (
+	Durations  = dm.Durations
+	Stats      = dm.AnalyticsStats
+	AgentStats = dm.AgentAnalytics
+	Day        = dm.AnalyticsDay
+	Report     = dm.AnalyticsReport
+)
 
 // maxPeriod bounds an analytics period.
 const maxPeriod = 366 * 24 * time.Hour
@@ -190,8 +152,8 @@ func (s *Service) report(ctx context.Context, tx dm.Tx, b *dm.Account, from, to 
 				frtBiz = append(frtBiz, sc.businessDuration(th.OpenedAt, *th.FirstResponseAt))
 			}
 		}
-		countMessages(&as.Stats, msgs, id)
-		finish(&as.Stats, frt, frtBiz)
+		countMessages(&as.AnalyticsStats, msgs, id)
+		finish(&as.AnalyticsStats, frt, frtBiz)
 		r.Agents = append(r.Agents, as)
 	}
 
@@ -312,7 +274,7 @@ func (s *Service) VeryResponsive(ctx context.Context, b *dm.Account) (bool, erro
 
 // WriteCSV writes the report as CSV: table "summary" (the brand, then one
 // row per agent) or "days" (one row per day).
-func (r *Report) WriteCSV(w io.Writer, table string) error {
+func WriteCSV(w io.Writer, r *Report, table string) error {
 	cw := csv.NewWriter(w)
 	num := func(v *float64) string {
 		if v == nil {
@@ -337,7 +299,7 @@ func (r *Report) WriteCSV(w io.Writer, table string) error {
 		}
 		row("brand", r.Brand, r.Summary)
 		for _, a := range r.Agents {
-			row("agent", a.Agent.Handle, a.Stats)
+			row("agent", a.Agent.Handle, a.AnalyticsStats)
 		}
 	}
 	cw.Flush()

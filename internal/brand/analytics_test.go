@@ -117,14 +117,14 @@ func testAnalytics(t *testing.T, open func(t *testing.T) dm.Store) {
 		t.Fatalf("agents = %+v", r.Agents)
 	}
 	// Bob: assigned t1, t2, t5 (2 answered); answered first after 5 and 20 min.
-	checkStats(t, "bob", r.Agents[0].Stats, brand.Stats{
+	checkStats(t, "bob", r.Agents[0].AnalyticsStats, brand.Stats{
 		Conversations: 3, Responded: 2, ResponseRate: f(2.0 / 3),
 		FirstResponse:         brand.Durations{Median: f(750), P90: f(1200)},
 		FirstResponseBusiness: brand.Durations{Median: f(450), P90: f(600)},
 		Resolved:              2, MessagesOut: 2,
 	})
 	// Carol: t3 and t4, both answered, after 10 and 60 min.
-	checkStats(t, "carol", r.Agents[1].Stats, brand.Stats{
+	checkStats(t, "carol", r.Agents[1].AnalyticsStats, brand.Stats{
 		Conversations: 2, Responded: 2, ResponseRate: f(1),
 		FirstResponse:         brand.Durations{Median: f(2100), P90: f(3600)},
 		FirstResponseBusiness: brand.Durations{Median: f(2100), P90: f(3600)},
@@ -146,7 +146,7 @@ func testAnalytics(t *testing.T, open func(t *testing.T) dm.Store) {
 	}
 
 	var buf bytes.Buffer
-	if err := r.WriteCSV(&buf, "summary"); err != nil {
+	if err := brand.WriteCSV(&buf, r, "summary"); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
@@ -154,7 +154,7 @@ func testAnalytics(t *testing.T, open func(t *testing.T) dm.Store) {
 		t.Errorf("csv:\n%s", buf.String())
 	}
 	buf.Reset()
-	r.WriteCSV(&buf, "days")
+	brand.WriteCSV(&buf, r, "days")
 	if !strings.Contains(buf.String(), "2026-11-03,2,1,2,2\n") {
 		t.Errorf("days csv:\n%s", buf.String())
 	}
