@@ -12,7 +12,7 @@ const demoPassword = "parley-demo"
 
 // seedDemo fills an empty database with people who already talk, so that a
 // newcomer sees a living product. On a database that has them it does nothing.
-func seedDemo(ctx context.Context, c *chat.Service) error {
+func seedDemo(ctx context.Context, c *chat.Service, b *brand.Service) error {
 	people := []chat.SignupParams{
 		{Handle: "alice", DisplayName: "Alice Martin"},
 		{Handle: "bob", DisplayName: "Bob Okafor"},
@@ -110,19 +110,14 @@ func seedDemo(ctx context.Context, c *chat.Service) error {
 	if err != nil {
 		return err
 	}
-	return seedBrand(ctx, c, acc, danAcme.ID)
+	return seedBrand(ctx, b, acc, danAcme.ID)
 }
 
 // seedBrand gives the acme brand a team (bob and carol), canned replies and
 // business hours, and has bob answer dan from the console with a canned
 // reply and a private note, so that the inbox and analytics have something
 // to show.
-func seedBrand(ctx context.Context, c *chat.Service, acc map[string]*dm.Account, danConv string) error {
-	// The server already wired the brand layer into c; use that one.
-	b, ok := c.Hooks().(*brand.Service)
-	if !ok {
-		b = brand.New(c, brand.Config{})
-	}
+func seedBrand(ctx context.Context, b *brand.Service, acc map[string]*dm.Account, danConv string) error {
 	acme := acc["acme"]
 	if _, err := b.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent); err != nil {
 		return err

@@ -131,11 +131,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		return err
 	}
 	if demo {
-		if err := seedDemo(ctx, srv.Chat()); err != nil {
+		if err := seedDemo(ctx, srv.Chat(), srv.Brand()); err != nil {
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("demo data: %w", err)
 		}
-		fmt.Fprintf(stdout, demoBanner, srv.URL(), srv.URL(), srv.URL())
+		fmt.Fprintf(stdout, demoBanner, srv.URL(), srv.URL(), srv.URL(), srv.URL())
 	} else {
 		fmt.Fprintf(stdout, "Parley %s on %s (Ctrl-C stops it)\n", version, srv.URL())
 	}
@@ -151,7 +151,7 @@ Parley demo is running at %s
 
 Open it in a browser and log in as one of these (password: parley-demo):
   alice   bob   carol   dan          people who already talk to each other
-  acme    a brand with a customer-care inbox
+  acme    a brand; bob and carol answer for it at %s/brands/acme
 Two browsers (or a private window) let you chat with yourself.
 
 API:  curl -s -X POST %s/api/v1/sessions -d '{"handle":"alice","password":"parley-demo"}'

@@ -128,11 +128,6 @@ func (s *Service) SetHooks(h Hooks) {
 	s.hooks.Store(&hookSet{h})
 }
 
-// Hooks returns the installed hooks (nil for none), so that tools such as
-// the demo seeder reach the layer already wired in rather than build a
-// second one.
-func (s *Service) Hooks() Hooks { return s.getHooks() }
-
 func (s *Service) getHooks() Hooks {
 	if hs := s.hooks.Load(); hs != nil {
 		return hs.h

@@ -209,6 +209,9 @@ func (s *Server) Addr() string {
 // Chat returns the messaging service (for seeding demo data).
 func (s *Server) Chat() *chat.Service { return s.chat }
 
+// Brand returns the brand layer (for seeding demo data).
+func (s *Server) Brand() *brand.Service { return s.brand }
+
 // Handler returns the HTTP handler (for tests that need no listener).
 func (s *Server) Handler() http.Handler { return s.handler }
 
