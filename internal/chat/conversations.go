@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -151,9 +152,25 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 	}
 	var out []dm.Conversation
 	var next string
+	key := pageKey{userID: me.ID, folder: folder, limit: limit}
 	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var seq int64
+		if cursor == "" {
+			var err error
+			if seq, err = tx.LastEventSeq(ctx, me.ID); err != nil {
+				return err
+			}
+			if p, ok := s.pages.get(key, seq, time.Now()); ok {
+				out, next = p.convs, p.next
+				return nil
+			}
+		}
 		var err error
 		out, next, err = tx.Conversations(ctx, me.ID, folder, cursor, limit)
+		if err == nil && cursor == "" {
+			// The snapshot's seq and page belong together: both came from this View.
+			s.pages.put(key, cachedPage{seq: seq, at: time.Now(), convs: out, next: next})
+		}
 		return err
 	})
 	if out == nil {

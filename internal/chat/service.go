@@ -76,6 +76,7 @@ type Service struct {
 	loginLimit *limiter // failed logins, per handle and per address
 	typing     *limiter // typing notices, per account and conversation
 	sessions   sessionCache
+	pages      pageCache // first pages of folders, see inboxcache.go
 
 	hooks atomic.Pointer[hookSet]
 }
