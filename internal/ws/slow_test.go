@@ -36,6 +36,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 	srv := New(Config{Chat: svc, MaxPending: 16, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { srv.Close(); bus.Close(); store.Close() })
 
+	tokens := map[string]string{} // account id -> session token, for the dialer
 	signup := func(h string) *dm.Account {
 		if _, err := svc.Signup(ctx, chat.SignupParams{Handle: h, Password: "password-" + h}); err != nil {
 			t.Fatal(err)
@@ -147,9 +148,6 @@ func (l smallSendBuffer) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
-
-// tokens maps account ids to session tokens for the test's dialer.
-var tokens = map[string]string{}
 
 func readEvent(t *testing.T, c net.Conn) dm.Event {
 	t.Helper()
