@@ -38,6 +38,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
+	if in.Cookie {
+		// A cookie login must come from a page of this site as JSON: a form
+		// elsewhere could otherwise log a visitor into the attacker's account.
+		if err := checkCookieLogin(r); err != nil {
+			a.error(w, r, err)
+			return
+		}
+	}
 	s, err := a.chat.Login(r.Context(), in.Handle, in.Password, remoteAddr(r))
 	if err != nil {
 		a.error(w, r, err)
@@ -55,6 +63,9 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
 	if err := a.chat.Logout(r.Context(), au.Token); err != nil {
 		a.error(w, r, err)
 		return
+	}
+	if a.cfg.EndSession != nil {
+		a.cfg.EndSession(au.Token) // this node's open sockets of the session close now
 	}
 	if au.Cookie {
 		a.clearSessionCookie(w)

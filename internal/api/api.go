@@ -30,6 +30,10 @@ type Config struct {
 	Web http.Handler
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool
+	// EndSession is called after a logout with the ended session's token,
+	// so that its open sockets on this node close at once (internal/ws).
+	// Other nodes notice within their ping interval.
+	EndSession func(token string)
 }
 
 // API is the HTTP handler of the whole server.

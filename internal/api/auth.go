@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/subtle"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -67,6 +68,19 @@ func checkCookieRequest(r *http.Request, token string) error {
 	got := r.Header.Get("X-CSRF-Token")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(chat.CSRFToken(token))) != 1 {
 		return dm.Errorf(dm.EFORBIDDEN, "Missing or wrong X-CSRF-Token header.")
+	}
+	return nil
+}
+
+// checkCookieLogin refuses a cookie login that a browser could have sent
+// from another site: a non-JSON body (a plain form) or a foreign Origin.
+func checkCookieLogin(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return dm.Errorf(dm.EFORBIDDEN, "A cookie login must be sent as application/json.")
+	}
+	if r.Header.Get("Origin") != "" && !sameOrigin(r) {
+		return dm.Errorf(dm.EFORBIDDEN, "A cookie login must come from this site.")
 	}
 	return nil
 }

@@ -73,7 +73,15 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 		}
 		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: now(), Actor: ptr(me.Profile())}
 		for _, x := range ms {
-			if x.UserID != me.ID {
+			if x.UserID == me.ID {
+				continue
+			}
+			// A block hides even this, in both directions.
+			r, err := tx.Relationship(ctx, me.ID, x.UserID)
+			if err != nil {
+				return err
+			}
+			if !r.Blocked() {
 				ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
 			}
 		}

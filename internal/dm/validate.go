@@ -107,28 +107,48 @@ func validateString(field, s string, max int, emptyOK, multiline bool) error {
 	return nil
 }
 
-// ValidateEmoji checks a reaction: one emoji (a short run of symbol code
-// points, with joiners, variation selectors and skin tones), no letters,
-// digits, spaces or markup.
+// ValidateEmoji checks a reaction: exactly one emoji. That is one symbol,
+// optionally with variation selectors, a skin tone, tags or a keycap mark,
+// and optionally joined to further symbols by zero-width joiners (a family,
+// a profession); a flag is a pair of regional indicators. Letters, digits,
+// spaces, markup and runs of several emoji are refused.
 func ValidateEmoji(s string) error {
+	bad := Errorf(EINVALID, "A reaction is one emoji.")
 	if s == "" || len(s) > 32 || !utf8.ValidString(s) {
-		return Errorf(EINVALID, "A reaction is one emoji.")
+		return bad
 	}
-	symbols := 0
-	for _, r := range s {
+	emoji, joined, indicators := 0, false, 0
+	for i, r := range s {
 		switch {
-		case r == 0x200d, r >= 0xfe00 && r <= 0xfe0f, r >= 0x1f3fb && r <= 0x1f3ff,
+		case r == 0x200d: // zero-width joiner: glues the next symbol to this emoji
+			if i == 0 || joined {
+				return bad
+			}
+			joined = true
+		case r >= 0xfe00 && r <= 0xfe0f, r >= 0x1f3fb && r <= 0x1f3ff,
 			r >= 0xe0020 && r <= 0xe007f, r == 0x20e3:
-			// joiner, variation selector, skin tone, tag, keycap: parts of one emoji
+			// variation selector, skin tone, tag, keycap: part of the emoji before
+			if i == 0 {
+				return bad
+			}
+		case r >= 0x1f1e6 && r <= 0x1f1ff: // regional indicators pair into one flag
+			indicators++
+			if indicators%2 == 1 && !joined {
+				emoji++
+			}
+			joined = false
 		case r >= 0x2190 && r <= 0x2bff, r >= 0x1f000 && r <= 0x1faff, r == 0x00a9, r == 0x00ae,
 			r == 0x203c, r == 0x2049, r == 0x2122, r == 0x2139, r == 0x3030, r == 0x303d:
-			symbols++
+			if !joined {
+				emoji++
+			}
+			joined = false
 		default:
-			return Errorf(EINVALID, "A reaction is one emoji.")
+			return bad
 		}
 	}
-	if symbols == 0 || symbols > 10 {
-		return Errorf(EINVALID, "A reaction is one emoji.")
+	if emoji != 1 || joined || indicators%2 == 1 {
+		return bad
 	}
 	return nil
 }

@@ -59,6 +59,8 @@ func TestValidateEmoji(t *testing.T) {
 		{"👍", true}, {"❤️", true}, {"👍🏽", true}, {"👨‍👩‍👧", true}, {"🇫🇷", true}, {"🙌", true},
 		{"", false}, {"a", false}, {"👍 ", false}, {"<b>", false}, {"1", false},
 		{strings.Repeat("👍", 11), false}, {"\xff", false},
+		{"👍👍", false}, {"👍👍👍", false}, {"👍🏽👍", false}, {"🇫", false}, {"🇫🇷🇫🇷", false},
+		{"‍👍", false}, {"👍‍", false}, {"🏽", false}, {"👩‍💻", true}, {"🏳️‍🌈", true},
 	} {
 		if err := ValidateEmoji(tc.in); (err == nil) != tc.ok {
 			t.Errorf("ValidateEmoji(%q) = %v, want ok=%v", tc.in, err, tc.ok)

@@ -100,6 +100,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Ready:         s.ready,
 		Web:           webHandler(),
 		SecureCookies: cfg.SecureCookies,
+		EndSession:    s.streams.EndSession,
 	})
 	return s, nil
 }

@@ -449,6 +449,22 @@ func (s *Server) tick() {
 	}
 }
 
+// EndSession closes the sockets opened with a session token that has just
+// been logged out.
+func (s *Server) EndSession(token string) {
+	s.mu.Lock()
+	var ended []*conn
+	for c := range s.conns {
+		if c.token == token {
+			ended = append(ended, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range ended {
+		c.close(ws.StatusPolicyViolation, "session ended")
+	}
+}
+
 // Close ends every socket (close code 1001, "going away") and waits for them.
 func (s *Server) Close() error {
 	s.mu.Lock()
