@@ -124,6 +124,7 @@ func truncate(s string, n int) string {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	if v != nil {
 		json.NewEncoder(w).Encode(v)
