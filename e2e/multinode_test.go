@@ -2,11 +2,8 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/dm"
 	natsbus "github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 )
 
 // multiNodeEnv is two real `parley serve` processes ("nodes") on one
@@ -39,38 +36,9 @@ func newMultiNodeEnv(t *testing.T) *multiNodeEnv {
 	if pg == "" || nats == "" {
 		t.Skip("PostgreSQL or NATS not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test) and PARLEY_TEST_NATS (nats://127.0.0.1:4222)")
 	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("PARLEY_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "parley_e2e_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	// Registered before the nodes start, so it runs after they are killed.
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), pg)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return &multiNodeEnv{bin: buildParley(t, t.TempDir()), pgURL: u.String(), natsURL: nats}
+	// Registered before the nodes start, so the schema is dropped after they are killed.
+	pgURL := pgtest.Schema(t, pg, "parley_e2e_")
+	return &multiNodeEnv{bin: buildParley(t, t.TempDir()), pgURL: pgURL, natsURL: nats}
 }
 
 // node starts one `parley serve --postgres --nats` and waits until it is

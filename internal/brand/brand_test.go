@@ -2,22 +2,18 @@ package brand_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
 
@@ -40,36 +36,11 @@ func stores(t *testing.T, fn func(t *testing.T, open func(t *testing.T) dm.Store
 			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test)")
 		}
 		fn(t, func(t *testing.T) dm.Store {
-			ctx := context.Background()
-			conn, err := pgx.Connect(ctx, base)
+			db, err := postgres.Open(context.Background(), pgtest.Schema(t, base, "parley_brand_test_"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer conn.Close(ctx)
-			var b [6]byte
-			rand.Read(b[:])
-			schema := "parley_brand_test_" + hex.EncodeToString(b[:])
-			if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-				t.Fatal(err)
-			}
-			u, err := url.Parse(base)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			db, err := postgres.Open(ctx, u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				db.Close()
-				if c, err := pgx.Connect(context.Background(), base); err == nil {
-					c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-					c.Close(context.Background())
-				}
-			})
+			t.Cleanup(func() { db.Close() })
 			return db
 		})
 	})
