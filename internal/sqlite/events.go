@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -29,19 +30,174 @@ const (
 
 // AppendEvent is one statement: the next seq is one more than the newest of
 // the user's range of the events primary key and the user's pruned seq. The
-// single writer serialises appends.
+// single writer serialises appends, so on the writer the newest seq comes
+// from its cache (seqCache) after the first append of a user, and the event
+// is encoded once for the members that get the same one (encodeEvent).
 func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	stored := *e
-	stored.Seq = 0
-	data, err := json.Marshal(&stored)
+	data, err := t.encodeEvent(e)
 	if err != nil {
 		return fmt.Errorf("sqlite: event: %w", err)
 	}
-	err = t.queryRow(ctx, qAppendEvent, userID, ms(e.At), string(data)).Scan(&e.Seq)
-	return wrap(err, "event")
+	if !t.write {
+		err = t.queryRow(ctx, qAppendEvent, userID, ms(e.At), data).Scan(&e.Seq)
+		return wrap(err, "event")
+	}
+	seqs := &t.c.seqs
+	last, ok := seqs.get(userID)
+	if !ok {
+		if err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&last); err != nil {
+			return wrap(err, "event")
+		}
+	}
+	if _, err := t.exec(ctx, qInsertEvent, userID, last+1, ms(e.At), data); err != nil {
+		return wrap(err, "event")
+	}
+	seqs.set(userID, last+1)
+	e.Seq = last + 1
+	return nil
+}
+
+const qInsertEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?, ?, ?, ?)`
+
+// encodeEvent returns the stored JSON of e (without its seq). A message
+// sent to n members is n identical events: the writer's conn keeps the last
+// encoding with a copy of what it encoded, and reuses it when the next event
+// has equal values (not merely the same pointers, which a caller may have
+// mutated in between).
+func (t *tx) encodeEvent(e *dm.Event) (string, error) {
+	stored := *e
+	stored.Seq = 0
+	enc := &t.c.enc
+	if enc.valid && enc.same(&stored) {
+		return enc.data, nil
+	}
+	b, err := json.Marshal(&stored)
+	if err != nil {
+		return "", err
+	}
+	data := string(b)
+	enc.remember(&stored, data)
+	return data, nil
+}
+
+// lastEncoding is the last event a conn encoded, for encodeEvent. Only
+// events whose pointers lead to a message or an actor are remembered: the
+// others (conversations, brand views, notes) are rarer and deeper.
+type lastEncoding struct {
+	valid bool
+	ev    dm.Event
+	msg   dm.Message
+	actor dm.Profile
+	data  string
+}
+
+func (l *lastEncoding) remember(e *dm.Event, data string) {
+	l.valid = e.Conversation == nil && e.Inbox == nil && e.Note == nil
+	if !l.valid {
+		return
+	}
+	l.ev, l.data = *e, data
+	if e.Message != nil {
+		l.msg = *e.Message
+		l.msg.Reactions = slices.Clone(e.Message.Reactions)
+		if e.Message.EditedAt != nil {
+			at := *e.Message.EditedAt
+			l.msg.EditedAt = &at
+		}
+	}
+	if e.Actor != nil {
+		l.actor = *e.Actor
+	}
+}
+
+// same reports whether e encodes exactly as the remembered event: equal
+// fields, and equal values behind the same pointers (== on time.Time also
+// compares the location, which the encoding shows).
+func (l *lastEncoding) same(e *dm.Event) bool {
+	if *e != l.ev {
+		return false
+	}
+	if e.Actor != nil && *e.Actor != l.actor {
+		return false
+	}
+	if m := e.Message; m != nil {
+		a := l.msg
+		if m.ID != a.ID || m.ConversationID != a.ConversationID || m.Seq != a.Seq || m.Sender != a.Sender ||
+			m.Text != a.Text || m.ReplyTo != a.ReplyTo || m.CreatedAt != a.CreatedAt || m.Deleted != a.Deleted ||
+			m.Automated != a.Automated || m.AgentName != a.AgentName {
+			return false
+		}
+		if (m.EditedAt == nil) != (a.EditedAt == nil) || (m.EditedAt != nil && *m.EditedAt != *a.EditedAt) {
+			return false
+		}
+		if (m.Reactions == nil) != (a.Reactions == nil) || !slices.Equal(m.Reactions, a.Reactions) {
+			return false
+		}
+	}
+	return true
+}
+
+// seqCache is the writer's copy of each user's newest event seq. It is
+// right because only the writer appends and pruning never lowers it; what
+// a savepoint changed is undone with the savepoint (DB.commit), and a batch
+// that fails to commit drops the whole cache.
+type seqCache struct {
+	last map[string]int64
+	undo []seqUndo
+}
+
+type seqUndo struct {
+	user string
+	prev int64
+	had  bool
+}
+
+// maxCachedSeqs bounds the cache (about 100 bytes an entry); past it the
+// cache starts over, and the next append of each user reads the table.
+const maxCachedSeqs = 1 << 17
+
+func (c *seqCache) get(user string) (int64, bool) {
+	v, ok := c.last[user]
+	return v, ok
+}
+
+func (c *seqCache) set(user string, seq int64) {
+	if c.last == nil {
+		c.last = make(map[string]int64)
+	}
+	prev, had := c.last[user]
+	c.undo = append(c.undo, seqUndo{user, prev, had})
+	c.last[user] = seq
+}
+
+// savepoint starts recording for a new savepoint; release keeps its
+// changes, rollback undoes them.
+func (c *seqCache) savepoint() {
+	c.undo = c.undo[:0]
+	if len(c.last) > maxCachedSeqs {
+		clear(c.last)
+	}
+}
+
+func (c *seqCache) rollback() {
+	for i := len(c.undo) - 1; i >= 0; i-- {
+		u := c.undo[i]
+		if u.had {
+			c.last[u.user] = u.prev
+		} else {
+			delete(c.last, u.user)
+		}
+	}
+	c.undo = c.undo[:0]
+}
+
+// reset forgets everything: the transaction it described is gone.
+func (c *seqCache) reset() {
+	clear(c.last)
+	c.undo = c.undo[:0]
 }
 
 func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) ([]dm.Event, error) {

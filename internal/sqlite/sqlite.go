@@ -109,6 +109,9 @@ type request struct {
 type conn struct {
 	c     *sql.Conn
 	stmts map[string]*sql.Stmt
+	// The writer's caches for AppendEvent (see events.go).
+	seqs seqCache
+	enc  lastEncoding
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -384,6 +387,7 @@ func (db *DB) commit(batch []*request) {
 	}
 	failAll := func(err error) {
 		exec("ROLLBACK")
+		w.seqs.reset()
 		for _, r := range live {
 			r.done <- err
 		}
@@ -399,6 +403,7 @@ func (db *DB) commit(batch []*request) {
 			failAll(fmt.Errorf("sqlite: savepoint: %w", err))
 			return
 		}
+		w.seqs.savepoint()
 		errs[i] = call(r.fn, t)
 		if errs[i] != nil {
 			// A failed ROLLBACK TO means SQLite already rolled back the
@@ -407,6 +412,7 @@ func (db *DB) commit(batch []*request) {
 				failAll(fmt.Errorf("sqlite: transaction lost after %w", errs[i]))
 				return
 			}
+			w.seqs.rollback()
 		}
 		if err := exec("RELEASE u"); err != nil {
 			failAll(fmt.Errorf("sqlite: release: %w", err))
@@ -416,6 +422,7 @@ func (db *DB) commit(batch []*request) {
 	if err := exec("COMMIT"); err != nil {
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		exec("ROLLBACK")
+		w.seqs.reset()
 		for i, r := range live {
 			if errs[i] == nil {
 				errs[i] = err
