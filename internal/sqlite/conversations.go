@@ -66,26 +66,40 @@ const viewQuery = `SELECT c.id, c.kind, c.title, c.created_at, c.updated_at,
 			AND x.sender_id <> mb.user_id AND x.deleted = 0
 			AND NOT EXISTS (SELECT 1 FROM hidden_messages h
 				WHERE h.user_id = mb.user_id AND h.conversation_id = x.conversation_id AND h.seq = x.seq)),
-		lm.seq, lm.id, lm.sender_id, la.handle, la.display_name, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted
+		lm.seq, lm.id, lm.sender_id, la.handle, la.display_name, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted,
+		mb.ord, mb.user_id, va.handle, va.display_name, mb.role, om.ord, om.user_id, oa.handle, oa.display_name, om.role
 	FROM members mb
 	CROSS JOIN conversations c ON c.id = mb.conversation_id
 	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq AND c.last_seq > mb.cleared_seq
 	LEFT JOIN accounts la ON la.id = lm.sender_id
+	LEFT JOIN accounts va ON va.id = mb.user_id
+	LEFT JOIN members om ON c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id <> mb.user_id
+		AND (SELECT count(*) FROM members n WHERE n.conversation_id = c.id) = 2
+	LEFT JOIN accounts oa ON oa.id = om.user_id
 `
 
 // scanView scans one row of viewQuery; it returns the member's active_at
-// (the folder ordering key) for the cursor.
-func scanView(s scanner) (*dm.Conversation, int64, error) {
+// (the folder ordering key) for the cursor, and whether the row carried
+// all the members. It does for a direct conversation of two members (the
+// viewer and the other, joined in the row, which spares the page a second
+// query); the members of the others come from fillMembers.
+func scanView(s scanner) (*dm.Conversation, int64, bool, error) {
 	var c dm.Conversation
 	var created, updated, active int64
 	var lmSeq, lmCreated, lmEdited sql.NullInt64
 	var lmID, lmSender, lmHandle, lmName, lmText, lmReply sql.NullString
 	var lmDeleted sql.NullBool
+	var me, other dm.Member
+	var meOrd int64
+	var meHandle, meName sql.NullString
+	var otherOrd sql.NullInt64
+	var otherID, otherHandle, otherName, otherRole sql.NullString
 	err := s.Scan(&c.ID, &c.Kind, &c.Title, &created, &updated,
 		&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &active, &c.UnreadCount,
-		&lmSeq, &lmID, &lmSender, &lmHandle, &lmName, &lmText, &lmReply, &lmCreated, &lmEdited, &lmDeleted)
+		&lmSeq, &lmID, &lmSender, &lmHandle, &lmName, &lmText, &lmReply, &lmCreated, &lmEdited, &lmDeleted,
+		&meOrd, &me.ID, &meHandle, &meName, &me.Role, &otherOrd, &otherID, &otherHandle, &otherName, &otherRole)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	c.CreatedAt, c.UpdatedAt = utc(created), utc(updated)
 	if lmSeq.Valid {
@@ -103,16 +117,32 @@ func scanView(s scanner) (*dm.Conversation, int64, error) {
 		}
 	}
 	c.Members = []dm.Member{}
-	return &c, active, nil
+	// Without the accounts rows (which foreign keys promise) fillMembers
+	// decides, as it does for every other conversation.
+	filled := otherOrd.Valid && meHandle.Valid && otherHandle.Valid
+	if filled {
+		me.Handle, me.DisplayName = meHandle.String, meName.String
+		other.Profile = dm.Profile{ID: otherID.String, Handle: otherHandle.String, DisplayName: otherName.String}
+		other.Role = otherRole.String
+		c.Members = make([]dm.Member, 0, 2)
+		if meOrd < otherOrd.Int64 {
+			c.Members = append(c.Members, me, other)
+		} else {
+			c.Members = append(c.Members, other, me)
+		}
+	}
+	return &c, active, filled, nil
 }
 
 func (t *tx) Conversation(ctx context.Context, id, userID string) (*dm.Conversation, error) {
-	c, _, err := scanView(t.queryRow(ctx, viewQuery+`WHERE mb.conversation_id = ? AND mb.user_id = ?`, id, userID))
+	c, _, filled, err := scanView(t.queryRow(ctx, viewQuery+`WHERE mb.conversation_id = ? AND mb.user_id = ?`, id, userID))
 	if err != nil {
 		return nil, wrap(err, "conversation")
 	}
-	if err := t.fillMembers(ctx, []*dm.Conversation{c}); err != nil {
-		return nil, err
+	if !filled {
+		if err := t.fillMembers(ctx, []*dm.Conversation{c}); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -153,15 +183,18 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 		return nil, "", wrap(err, "conversations")
 	}
 	defer rows.Close()
-	var page []*dm.Conversation
+	var page, unfilled []*dm.Conversation
 	var actives []int64
 	for rows.Next() {
-		c, active, err := scanView(rows)
+		c, active, filled, err := scanView(rows)
 		if err != nil {
 			return nil, "", wrap(err, "conversations")
 		}
 		page = append(page, c)
 		actives = append(actives, active)
+		if !filled && len(page) <= limit {
+			unfilled = append(unfilled, c)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", wrap(err, "conversations")
@@ -172,7 +205,7 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 		page = page[:limit]
 		next = strconv.FormatInt(actives[limit-1], 10) + "." + page[limit-1].ID
 	}
-	if err := t.fillMembers(ctx, page); err != nil {
+	if err := t.fillMembers(ctx, unfilled); err != nil {
 		return nil, "", err
 	}
 	out := make([]dm.Conversation, len(page))
