@@ -39,3 +39,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/api
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateText$$' -fuzztime $(FUZZTIME) ./internal/dm
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateEmoji$$' -fuzztime $(FUZZTIME) ./internal/dm
+
+SHOTS ?= screenshots
+## screenshots: PNGs of the main pages (desktop and phone width) into $(SHOTS)/; needs chromium
+screenshots:
+	$(GO) test ./internal/web -run TestScreenshots -count=1 -screenshots=$(abspath $(SHOTS))
