@@ -43,4 +43,4 @@ fuzz:
 SHOTS ?= screenshots
 ## screenshots: PNGs of the main pages (desktop and phone width) into $(SHOTS)/; needs chromium
 screenshots:
-	$(GO) test ./internal/web -run TestScreenshots -count=1 -screenshots=$(abspath $(SHOTS))
+	$(GO) test ./internal/web -run 'Test(Brand)?Screenshots$$' -count=1 -screenshots=$(abspath $(SHOTS))
