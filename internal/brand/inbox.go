@@ -499,5 +499,9 @@ func (s *Service) Presence(ctx context.Context, me *dm.Account, handle, convID, 
 	if err != nil || len(ns) == 0 {
 		return err
 	}
+	// Checked after access, so an outsider's answer never depends on it.
+	if !s.chat.AllowNotice("presence/" + me.ID + "/" + convID + "/" + state) {
+		return nil
+	}
 	return s.bus.Publish(ctx, ns...)
 }

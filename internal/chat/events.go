@@ -56,11 +56,17 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 	return out, strconv.FormatInt(last, 10), err
 }
 
+// AllowNotice thins ephemeral notices (typing, presence): one a second per
+// key is all a UI shows, so extra ones are dropped rather than fanned out.
+func (s *Service) AllowNotice(key string) bool {
+	return s.typing.take(key, time.Now()) == 0
+}
+
 // Typing tells the other members of a conversation that the caller is
 // typing. It is ephemeral: it goes over the bus only, never into the log.
 func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) error {
-	if d := s.typing.take(me.ID+"/"+convID, time.Now()); d > 0 {
-		return nil // one notice a second is plenty; extra ones are dropped
+	if !s.AllowNotice("typing/" + me.ID + "/" + convID) {
+		return nil
 	}
 	var ns []dm.Notification
 	err := s.store.View(ctx, func(tx dm.Tx) error {

@@ -74,7 +74,7 @@ type Service struct {
 
 	sendLimit  *limiter // per account
 	loginLimit *limiter // failed logins, per handle and per address
-	typing     *limiter // typing notices, per account and conversation
+	typing     *limiter // ephemeral notices (typing, presence), see AllowNotice
 	sessions   sessionCache
 	pages      pageCache // first pages of folders, see inboxcache.go
 
