@@ -147,7 +147,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 	if err != nil {
 		return // the upgrader has answered the client
 	}
-	c := &conn{s: s, nc: nc, acc: au.Account, token: au.Token, catchUp: true, rstate: ws.StateServerSide}
+	// flushing starts true so that a notification arriving before the
+	// starting cursor is known queues up instead of starting a flusher that
+	// would send the log from seq 1.
+	c := &conn{s: s, nc: nc, acc: au.Account, token: au.Token, catchUp: true, flushing: true, rstate: ws.StateServerSide}
 	c.lastRead.Store(time.Now().UnixNano())
 	s.mu.Lock()
 	if s.closed {
@@ -183,7 +186,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
 		}
 		cursor, _ = chat.ParseCursor(last)
 	}
+	c.mu.Lock()
 	c.sent = cursor
+	c.flushing = false
+	c.mu.Unlock()
 	c.kick()
 	// Frames the client sent right behind its handshake sit in the
 	// upgrader's buffer, which is dropped after this.
