@@ -18,7 +18,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind})
+	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind, Remote: remoteAddr(r)})
 	if err != nil {
 		a.error(w, r, err)
 		return

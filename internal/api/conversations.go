@@ -107,12 +107,10 @@ func (a *API) markRead(w http.ResponseWriter, r *http.Request, au *Auth, id stri
 	var in struct {
 		MessageID string `json:"message_id"`
 	}
-	// The body is optional: no body means "up to the newest message".
-	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil && !(r.ContentLength < 0 && dm.ErrorMessage(err) == "The request needs a JSON body.") {
-			a.error(w, r, err)
-			return
-		}
+	// The body is optional: none means "up to the newest message".
+	if err := decodeOptional(r, &in); err != nil {
+		a.error(w, r, err)
+		return
 	}
 	a.noContent(w, r, a.chat.MarkRead(r.Context(), au.Account, id, in.MessageID))
 }

@@ -39,8 +39,8 @@ func (s *Service) Inbox(ctx context.Context, me *dm.Account, handle string, q In
 		f.Label = l
 	}
 	f.Query = strings.TrimPrefix(strings.TrimSpace(q.Q), "@")
-	if err := dm.ValidateTitle(f.Query); err != nil {
-		return nil, "", dm.Errorf(dm.EINVALID, "q: %s", dm.ErrorMessage(err))
+	if err := dm.ValidateQuery(f.Query); err != nil {
+		return nil, "", err
 	}
 	if len(f.Cursor) > 200 {
 		return nil, "", dm.Errorf(dm.EINVALID, "Bad cursor.")

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -18,6 +19,9 @@ type SignupParams struct {
 	Password    string
 	DisplayName string
 	Kind        string // dm.KindPerson (default) or dm.KindBrand
+	// Remote is the caller's address, for throttling sign-ups from one
+	// place; "" (the demo seeder, tools) is not throttled.
+	Remote string
 }
 
 // Signup creates an account.
@@ -44,6 +48,13 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	default:
 		return nil, dm.Errorf(dm.EINVALID, "kind is %q or %q.", dm.KindPerson, dm.KindBrand)
 	}
+	// Each sign-up costs an argon2 hash (19 MiB, tens of ms): one address may
+	// not make them without end.
+	if p.Remote != "" {
+		if d := s.signupLimit.take("a:"+p.Remote, time.Now()); d > 0 {
+			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sign-ups from this address. Try again later.", RetryAfter: d}
+		}
+	}
 	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: now()}
 	hash := hashPassword(p.Password) // slow on purpose: outside the transaction
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
@@ -67,7 +78,8 @@ type Session struct {
 
 // dummyHash makes a login for an unknown handle cost as much as a wrong
 // password, so timing does not tell which handles exist.
-var dummyHash = hashPassword("parley-dummy-password")
+// It is computed on first use, not when the package loads (argon2 costs 19 MiB).
+var dummyHash = sync.OnceValue(func() string { return hashPassword("parley-dummy-password") })
 
 // Login checks a handle and password and opens a session. remote is the
 // caller's address, for throttling repeated failures.
@@ -91,7 +103,7 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 		return nil, err
 	}
 	if err != nil || len(password) > 256 {
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(), password)
 		hash = ""
 	}
 	if hash == "" || !checkPassword(hash, password) {
@@ -113,10 +125,12 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := hashToken(token)
-	s.sessions.drop(hash)
-	return s.store.Update(ctx, func(tx dm.Tx) error {
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
 		return tx.DeleteSession(ctx, hash)
 	})
+	// After the commit: a request authenticated meanwhile may have cached it again.
+	s.sessions.drop(hash)
+	return err
 }
 
 // Authenticate returns the account of a session token.
@@ -242,8 +256,8 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 // block the caller or that the caller blocks.
 func (s *Service) Search(ctx context.Context, me *dm.Account, q string, limit int) ([]dm.Account, error) {
 	q = strings.TrimPrefix(strings.TrimSpace(q), "@")
-	if err := dm.ValidateTitle(q); err != nil {
-		return nil, dm.Errorf(dm.EINVALID, "q: %s", dm.ErrorMessage(err))
+	if err := dm.ValidateQuery(q); err != nil {
+		return nil, err
 	}
 	if q == "" {
 		return []dm.Account{}, nil

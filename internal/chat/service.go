@@ -27,9 +27,6 @@ type Config struct {
 	// a client whose cursor is older must resync (410).
 	EventRetention time.Duration
 	Logger         *slog.Logger
-	// Hooks lets a layer built on the spine take part in sends (see Hooks);
-	// nil for none. SetHooks sets it after New.
-	Hooks Hooks
 }
 
 // Hooks lets a layer built on top of the spine, the brand inbox
@@ -72,11 +69,12 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 
-	sendLimit  *limiter // per account
-	loginLimit *limiter // failed logins, per handle and per address
-	typing     *limiter // ephemeral notices (typing, presence), see AllowNotice
-	sessions   sessionCache
-	pages      pageCache // first pages of folders, see inboxcache.go
+	sendLimit   *limiter // per account
+	loginLimit  *limiter // failed logins, per handle and per address
+	signupLimit *limiter // sign-ups, per address
+	typing      *limiter // ephemeral notices (typing, presence), see AllowNotice
+	sessions    sessionCache
+	pages       pageCache // first pages of folders, see inboxcache.go
 
 	hooks atomic.Pointer[hookSet]
 }
@@ -99,15 +97,14 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger}
-	if cfg.Hooks != nil {
-		s.SetHooks(cfg.Hooks)
-	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
 	s.typing = newLimiter(1, 1)
 	if !cfg.RateLimitOff {
 		s.sendLimit = newLimiter(cfg.SendPerSecond, cfg.SendBurst)
 		// Ten wrong passwords in a row, then one try every 30 seconds.
 		s.loginLimit = newLimiter(1.0/30, 10)
+		// Twenty sign-ups at once from one address, then one every 6 seconds.
+		s.signupLimit = newLimiter(1.0/6, 20)
 	}
 	return s
 }

@@ -51,6 +51,12 @@ func ValidateTitle(s string) error {
 	return validateString("title", s, MaxTitleRunes, true, false)
 }
 
+// ValidateQuery checks a search query (may be empty): one line, at most
+// 100 characters.
+func ValidateQuery(s string) error {
+	return validateString("q", s, 100, true, false)
+}
+
 // ValidateDisplayName checks a display name (may be empty).
 func ValidateDisplayName(s string) error {
 	return validateString("display_name", s, MaxDisplayName, true, false)
