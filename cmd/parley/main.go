@@ -174,12 +174,9 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no database at %s", path)
 	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Backup(ctx, *out); err != nil {
+	// Read-only: a running server keeps the database; an older or newer
+	// binary must not migrate it.
+	if err := sqlite.BackupFile(ctx, path, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s\n", path, *out)

@@ -171,7 +171,10 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	if err := fn(&tx{tx: ptx, write: write}); err != nil {
 		return err
 	}
-	if err := ptx.Commit(ctx); err != nil {
+	// Once fn has run, the commit must not depend on the caller staying: a
+	// client that hangs up mid-commit would otherwise get an error for a
+	// write that may have landed, and its events would not be announced.
+	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil

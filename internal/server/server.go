@@ -143,6 +143,21 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.DebugAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dln, err := net.Listen("tcp", s.cfg.DebugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("debug address: %w", err)
+		}
+		s.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go s.debug.Serve(dln)
+	}
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -158,16 +173,6 @@ func (s *Server) Start() error {
 		}
 	}()
 	go s.maintain()
-	if s.cfg.DebugAddr != "" {
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		s.debug = &http.Server{Addr: s.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go s.debug.ListenAndServe()
-	}
 	s.log.Info("parley listening", "url", s.URL())
 	return nil
 }

@@ -516,6 +516,23 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 	return nil
 }
 
+// BackupFile copies the database file at path to dst (which must not
+// exist) without opening it as a store: no migrations, no writer, no
+// checkpointer, a read-only connection only. It is safe while a server runs
+// on the file (`parley backup`): the copy is one consistent snapshot.
+func BackupFile(ctx context.Context, path, dst string) error {
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
+	d, err := openDB("file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=ro&" + common)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
+		return fmt.Errorf("sqlite: backup to %s: %w", dst, err)
+	}
+	return nil
+}
+
 // Close lets the writer finish every queued Update, then closes the
 // connections. Views still running finish first.
 func (db *DB) Close() error {
