@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -88,9 +89,7 @@ func (t *tx) encodeEvent(e *dm.Event) (string, error) {
 // others (conversations, brand views, notes) are rarer and deeper.
 type lastEncoding struct {
 	valid bool
-	ev    dm.Event
-	msg   dm.Message
-	actor dm.Profile
+	ev    dm.Event // a deep copy: its Message and Actor are its own
 	data  string
 }
 
@@ -101,43 +100,27 @@ func (l *lastEncoding) remember(e *dm.Event, data string) {
 	}
 	l.ev, l.data = *e, data
 	if e.Message != nil {
-		l.msg = *e.Message
-		l.msg.Reactions = slices.Clone(e.Message.Reactions)
+		m := *e.Message
+		m.Reactions = slices.Clone(e.Message.Reactions)
 		if e.Message.EditedAt != nil {
 			at := *e.Message.EditedAt
-			l.msg.EditedAt = &at
+			m.EditedAt = &at
 		}
+		l.ev.Message = &m
 	}
 	if e.Actor != nil {
-		l.actor = *e.Actor
+		a := *e.Actor
+		l.ev.Actor = &a
 	}
 }
 
-// same reports whether e encodes exactly as the remembered event: equal
-// fields, and equal values behind the same pointers (== on time.Time also
-// compares the location, which the encoding shows).
+// same reports whether e encodes exactly as the remembered event.
+// reflect.DeepEqual compares every field, those added to dm.Event or
+// dm.Message later included, and follows pointers to their values, so a new
+// field can never let two different events share one encoding. (It tells a
+// nil slice from an empty one, as the encoding does: null versus [].)
 func (l *lastEncoding) same(e *dm.Event) bool {
-	if *e != l.ev {
-		return false
-	}
-	if e.Actor != nil && *e.Actor != l.actor {
-		return false
-	}
-	if m := e.Message; m != nil {
-		a := l.msg
-		if m.ID != a.ID || m.ConversationID != a.ConversationID || m.Seq != a.Seq || m.Sender != a.Sender ||
-			m.Text != a.Text || m.ReplyTo != a.ReplyTo || m.CreatedAt != a.CreatedAt || m.Deleted != a.Deleted ||
-			m.Automated != a.Automated || m.AgentName != a.AgentName {
-			return false
-		}
-		if (m.EditedAt == nil) != (a.EditedAt == nil) || (m.EditedAt != nil && *m.EditedAt != *a.EditedAt) {
-			return false
-		}
-		if (m.Reactions == nil) != (a.Reactions == nil) || !slices.Equal(m.Reactions, a.Reactions) {
-			return false
-		}
-	}
-	return true
+	return reflect.DeepEqual(*e, l.ev)
 }
 
 // seqCache is the writer's copy of each user's newest event seq. It is
