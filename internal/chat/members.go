@@ -60,21 +60,31 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 				return err
 			}
 		}
+		// The newcomers' devices learn of the conversation, everyone else's
+		// of each newcomer. Each member's view is built once, with all the
+		// newcomers in it: this runs inside the write transaction.
 		t := now()
+		isNew := make(map[string]bool, len(added))
 		for _, a := range added {
-			// The newcomer's devices learn of the conversation; everyone else of the newcomer.
-			if err := o.addConversation(ctx, tx, dm.EventConversationCreated, id, ptr(me.Profile()), t, a.ID); err != nil {
-				return err
-			}
-			all, err := tx.Memberships(ctx, id)
+			isNew[a.ID] = true
+		}
+		all, err := tx.Memberships(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, x := range all {
+			view, err := tx.Conversation(ctx, id, x.UserID)
 			if err != nil {
 				return err
 			}
-			for _, x := range all {
-				if x.UserID == a.ID {
-					continue
+			if isNew[x.UserID] {
+				if err := o.add(ctx, tx, x.UserID, dm.Event{Type: dm.EventConversationCreated, ConversationID: id, At: t, Conversation: view, Actor: ptr(me.Profile())}); err != nil {
+					return err
 				}
-				if err := o.addConversation(ctx, tx, dm.EventMemberAdded, id, ptr(a.Profile()), t, x.UserID); err != nil {
+				continue
+			}
+			for _, a := range added {
+				if err := o.add(ctx, tx, x.UserID, dm.Event{Type: dm.EventMemberAdded, ConversationID: id, At: t, Conversation: view, Actor: ptr(a.Profile())}); err != nil {
 					return err
 				}
 			}
