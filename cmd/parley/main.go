@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -170,7 +169,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *out == "" {
 		return errors.New("backup needs --out FILE")
 	}
-	path := strings.TrimSuffix(*data, "/") + "/parley.db"
+	path := server.DatabasePath(*data)
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no database at %s", path)
 	}

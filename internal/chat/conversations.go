@@ -210,10 +210,7 @@ func membershipFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Member
 }
 
 func notFoundConversation(id string) error {
-	if len(id) > 40 {
-		id = id[:40]
-	}
-	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", id)
+	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", truncate(id, 40))
 }
 
 // ConversationUpdate holds the fields of PATCH /conversations/{id}.

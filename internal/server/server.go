@@ -115,8 +115,11 @@ func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
+	return sqlite.Open(ctx, DatabasePath(cfg.DataDir))
 }
+
+// DatabasePath is where a data folder keeps its SQLite database.
+func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley.db") }
 
 func openBus(cfg Config) (dm.Bus, error) {
 	if cfg.NATSURL != "" {
