@@ -236,13 +236,25 @@ func memberIDs(ms []dm.Membership) []string {
 	return ids
 }
 
-// PruneEvents deletes events older than the retention period.
+// pruneSlice is how many events one pruning transaction deletes: on SQLite
+// every send waits behind it, so it stays a few milliseconds long.
+const pruneSlice = 5000
+
+// PruneEvents deletes events older than the retention period, in slices of
+// short transactions, until none is left or ctx ends.
 func (s *Service) PruneEvents(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
-		var err error
-		n, err = tx.PruneEvents(ctx, now().Add(-s.cfg.EventRetention))
-		return err
-	})
-	return n, err
+	before := now().Add(-s.cfg.EventRetention)
+	var total int64
+	for {
+		var n int64
+		err := s.store.Update(ctx, func(tx dm.Tx) error {
+			var err error
+			n, err = tx.PruneEvents(ctx, before, pruneSlice)
+			return err
+		})
+		total += n
+		if err != nil || n < pruneSlice {
+			return total, err
+		}
+	}
 }

@@ -135,9 +135,11 @@ type Tx interface {
 	Events(ctx context.Context, userID string, after int64, limit int) ([]Event, error)
 	// LastEventSeq is the seq of userID's newest event (0 if none).
 	LastEventSeq(ctx context.Context, userID string) (int64, error)
-	// PruneEvents deletes events older than before and remembers, per user,
-	// the newest seq pruned, so that Events can answer EGONE.
-	PruneEvents(ctx context.Context, before time.Time) (int64, error)
+	// PruneEvents deletes at most limit events older than before, the oldest
+	// first (ties by user, then seq), and remembers, per user, the newest
+	// seq pruned, so that Events can answer EGONE. The limit keeps each
+	// transaction short: callers prune a backlog in slices.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error)
 
 	// The brand layer (brand.go).
 	BrandTx

@@ -95,19 +95,21 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 // PruneEvents deletes old events and raises each affected user's pruned
 // mark in one statement. An advisory lock serialises pruners (every node may
 // run the retention job), whose upserts could otherwise deadlock.
-func (t *tx) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+func (t *tx) PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error) {
 	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('parley.prune.' || current_schema()))`); err != nil {
 		return 0, wrap(err, "events")
 	}
 	var n int64
 	err := t.tx.QueryRow(ctx, `
 		WITH d AS (
-			DELETE FROM events WHERE at < $1 RETURNING user_id, seq
+			DELETE FROM events WHERE (user_id, seq) IN (
+				SELECT user_id, seq FROM events WHERE at < $1 ORDER BY at, user_id, seq LIMIT $2
+			) RETURNING user_id, seq
 		), p AS (
 			INSERT INTO event_prunes AS p (user_id, pruned_seq)
 			SELECT user_id, max(seq) FROM d GROUP BY user_id
 			ON CONFLICT (user_id) DO UPDATE SET pruned_seq = greatest(p.pruned_seq, excluded.pruned_seq)
 		)
-		SELECT count(*) FROM d`, before).Scan(&n)
+		SELECT count(*) FROM d`, before, limit).Scan(&n)
 	return n, wrap(err, "events")
 }

@@ -64,7 +64,8 @@ type Server struct {
 	http     *http.Server
 	debug    *http.Server
 	ln       net.Listener
-	stop     chan struct{}
+	stopCtx  context.Context // ends when Shutdown starts
+	stop     context.CancelFunc
 	wg       sync.WaitGroup
 	shutOnce sync.Once
 }
@@ -77,7 +78,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.stopCtx, s.stop = context.WithCancel(context.Background())
 	var err error
 	if s.store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
@@ -186,13 +188,13 @@ func (s *Server) maintain() {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := s.chat.PruneEvents(context.Background()); err != nil {
+		if n, err := s.chat.PruneEvents(s.stopCtx); err != nil {
 			s.log.Warn("pruning events failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("pruned events", "count", n)
 		}
 		select {
-		case <-s.stop:
+		case <-s.stopCtx.Done():
 			return
 		case <-t.C:
 		}
@@ -232,7 +234,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutOnce.Do(func() {
-		close(s.stop)
+		s.stop()
 		if s.http != nil {
 			if err = s.http.Shutdown(ctx); err != nil {
 				s.http.Close()

@@ -23,10 +23,13 @@ const (
 	qEventsAfter = `SELECT seq, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	// The prune statements name their index: without statistics the planner
 	// would rather walk the primary key for the GROUP BY.
-	qPruneMark = `INSERT INTO event_logs (user_id, pruned_seq)
-		SELECT user_id, max(seq) FROM events INDEXED BY events_at WHERE at < ? GROUP BY user_id
+	// Both statements pick the same slice: the index on at also holds the
+	// primary key, so "ORDER BY at, user_id, seq" is its order and total.
+	qPruneSlice = `SELECT user_id, seq FROM events INDEXED BY events_at WHERE at < ?1 ORDER BY at, user_id, seq LIMIT ?2`
+	qPruneMark  = `INSERT INTO event_logs (user_id, pruned_seq)
+		SELECT user_id, max(seq) FROM (` + qPruneSlice + `) GROUP BY user_id
 		ON CONFLICT (user_id) DO UPDATE SET pruned_seq = max(pruned_seq, excluded.pruned_seq)`
-	qPruneDelete = `DELETE FROM events INDEXED BY events_at WHERE at < ?`
+	qPruneDelete = `DELETE FROM events WHERE (user_id, seq) IN (` + qPruneSlice + `)`
 )
 
 // AppendEvent is one statement: the next seq is one more than the newest of
@@ -223,11 +226,11 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 
 // PruneEvents first remembers each affected user's newest pruned seq, then
 // deletes; both walk the events_at index.
-func (t *tx) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	_, err := t.exec(ctx, qPruneMark, ms(before))
+func (t *tx) PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error) {
+	_, err := t.exec(ctx, qPruneMark, ms(before), limit)
 	if err != nil {
 		return 0, wrap(err, "events")
 	}
-	n, err := t.affected(ctx, qPruneDelete, ms(before))
+	n, err := t.affected(ctx, qPruneDelete, ms(before), limit)
 	return n, wrap(err, "events")
 }

@@ -48,7 +48,8 @@ func TestPlans(t *testing.T) {
 		}
 		rows.Close()
 		for _, step := range plan {
-			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "json_each") {
+			// A scan of json_each or of a LIMITed subquery's rows is no table walk.
+			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "json_each") && !strings.HasPrefix(step, "SCAN (subquery-") {
 				t.Errorf("%s walks a table:\n  %s", name, strings.Join(plan, "\n  "))
 			}
 		}

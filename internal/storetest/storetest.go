@@ -1233,13 +1233,23 @@ func testPruneEvents(t *testing.T, s dm.Store) {
 		appendEvent(t, s, a, dm.Event{Type: dm.EventReadUpdated, ConversationID: conv.ID, At: at(i), ReadSeq: int64(i)})
 	}
 	appendEvent(t, s, b, dm.Event{Type: dm.EventReadUpdated, ConversationID: conv.ID, At: at(10)})
-	prune := func(before time.Time) int64 {
+	pruneN := func(before time.Time, limit int) int64 {
 		var n int64
-		update(t, s, func(tx dm.Tx) (err error) { n, err = tx.PruneEvents(ctx, before); return err })
+		update(t, s, func(tx dm.Tx) (err error) { n, err = tx.PruneEvents(ctx, before, limit); return err })
 		return n
 	}
-	if n := prune(at(3)); n != 3 {
-		t.Errorf("PruneEvents(before event 4) = %d, want 3", n)
+	prune := func(before time.Time) int64 { return pruneN(before, 1000) }
+	// A slice: the two oldest only.
+	if n := pruneN(at(3), 2); n != 2 {
+		t.Errorf("PruneEvents(before event 4, limit 2) = %d, want 2", n)
+	}
+	_, err := events(t, s, a, 1, 10)
+	wantCode(t, "Events(a, after 1) once 1-2 are pruned", err, dm.EGONE)
+	if got := eventSeqs(t, s, a, 2, 10); !slices.Equal(got, []int64{3, 4, 5}) {
+		t.Errorf("Events(a, after 2) after a slice of 2 = %v, want [3 4 5]", got)
+	}
+	if n := prune(at(3)); n != 1 {
+		t.Errorf("PruneEvents(before event 4) after the slice = %d, want 1", n)
 	}
 	for _, after := range []int64{0, 1, 2} {
 		_, err := events(t, s, a, after, 10)
@@ -1273,7 +1283,7 @@ func testPruneEvents(t *testing.T, s dm.Store) {
 	if got := eventSeqs(t, s, a, 5, 10); !slices.Equal(got, []int64{6}) {
 		t.Errorf("Events(a, after 5) = %v, want [6]", got)
 	}
-	_, err := events(t, s, a, 4, 10)
+	_, err = events(t, s, a, 4, 10)
 	wantCode(t, "Events(a, after 4)", err, dm.EGONE)
 	if got := lastEventSeq(t, s, b); got != 1 {
 		t.Errorf("LastEventSeq(b) after pruning = %d, want 1", got)
