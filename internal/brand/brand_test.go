@@ -203,6 +203,22 @@ func testInboxFlow(t *testing.T, open func(t *testing.T) dm.Store) {
 	if err != nil || msgs[0].Sender.Handle != "acme" || msgs[0].AgentName != "Bob" || msgs[1].Automated != true {
 		t.Errorf("customer's view: %+v, %v", msgs, err)
 	}
+	// Reacting keeps the agent's name and the bot's mark in the events, as in history.
+	if err := w.chat.React(ctx, dan, msgs[0].ID, "👍", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.chat.React(ctx, dan, msgs[1].ID, "👍", true); err != nil {
+		t.Fatal(err)
+	}
+	var reacted []dm.Message
+	for _, e := range w.events(dan) {
+		if e.Type == dm.EventReactionAdded && e.Message != nil {
+			reacted = append(reacted, *e.Message)
+		}
+	}
+	if len(reacted) != 2 || reacted[0].AgentName != "Bob" || !reacted[1].Automated {
+		t.Errorf("reaction events lost the brand fields: %+v", reacted)
+	}
 
 	// A note reaches the team, never the customer.
 	must(w.brand.AddNote(ctx, bob, "acme", convs[0], "SECRET: refund approved"))

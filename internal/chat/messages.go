@@ -288,11 +288,24 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 	if err != nil {
 		return err
 	}
-	for _, x := range ms {
+	copies := make([]dm.Message, len(ms))
+	for i, x := range ms {
 		msg, err := tx.Message(ctx, msgID, x.UserID)
 		if err != nil {
 			return err
 		}
+		copies[i] = *msg
+	}
+	h := s.getHooks()
+	if h != nil {
+		// Fields the store does not keep (a bot's mark, an agent's name)
+		// must survive an edit or a reaction, as in history: one call for all.
+		if err := h.DecorateMessages(ctx, tx, copies); err != nil {
+			return err
+		}
+	}
+	for i, x := range ms {
+		msg := &copies[i]
 		if x.UserID == viewerID && out != nil {
 			*out = msg
 		}
@@ -305,7 +318,7 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 			return err
 		}
 	}
-	if h := s.getHooks(); h != nil {
+	if h != nil {
 		return h.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID)
 	}
 	return nil
