@@ -143,12 +143,8 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 				if x.UserID == target.ID {
 					continue
 				}
-				// Memberships keep no writable role, so the heir is re-added as owner.
 				x.Role = dm.RoleOwner
-				if err := tx.RemoveMembership(ctx, id, x.UserID); err != nil {
-					return err
-				}
-				if err := tx.AddMembership(ctx, &x); err != nil {
+				if err := tx.UpdateMembership(ctx, &x); err != nil {
 					return err
 				}
 				break

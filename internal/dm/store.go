@@ -97,7 +97,8 @@ type Tx interface {
 	Membership(ctx context.Context, conversationID, userID string) (*Membership, error)
 	// AddMembership adds a member (ECONFLICT if already one).
 	AddMembership(ctx context.Context, m *Membership) error
-	// UpdateMembership writes Status, Muted, Archived, LastReadSeq and ClearedSeq.
+	// UpdateMembership writes Role, Status, Muted, Archived, LastReadSeq and
+	// ClearedSeq; the join order stays.
 	UpdateMembership(ctx context.Context, m *Membership) error
 	RemoveMembership(ctx context.Context, conversationID, userID string) error
 

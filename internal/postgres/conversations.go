@@ -472,10 +472,10 @@ func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
 	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,
-			hidden = $7::bigint > 0 AND $7::bigint >= c.last_seq
+			hidden = $7::bigint > 0 AND $7::bigint >= c.last_seq, role = $8
 		FROM conversations c
 		WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2`,
-		m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq)
+		m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.Role)
 	if err != nil {
 		return wrap(err, "membership")
 	}

@@ -307,9 +307,9 @@ func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
 }
 
 func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
-	n, err := t.affected(ctx, `UPDATE members SET status = ?, muted = ?, archived = ?, last_read_seq = ?, cleared_seq = ?
+	n, err := t.affected(ctx, `UPDATE members SET role = ?, status = ?, muted = ?, archived = ?, last_read_seq = ?, cleared_seq = ?
 		WHERE conversation_id = ? AND user_id = ?`,
-		m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.ConversationID, m.UserID)
+		m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.ConversationID, m.UserID)
 	if err == nil && n == 0 {
 		return dm.Errorf(dm.ENOTFOUND, "member not found")
 	}

@@ -698,10 +698,14 @@ func testMembers(t *testing.T, s dm.Store) {
 
 	changeMembership(t, s, conv.ID, d, func(m *dm.Membership) {
 		m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq = dm.StatusAccepted, true, true, 7, 5
+		m.Role = dm.RoleOwner
 	})
 	m = getMembership(t, s, conv.ID, d)
-	if m.Status != dm.StatusAccepted || !m.Muted || !m.Archived || m.LastReadSeq != 7 || m.ClearedSeq != 5 {
+	if m.Status != dm.StatusAccepted || !m.Muted || !m.Archived || m.LastReadSeq != 7 || m.ClearedSeq != 5 || m.Role != dm.RoleOwner {
 		t.Errorf("Membership after UpdateMembership = %+v", m)
+	}
+	if got := memberIDs(); got[2] != d.ID {
+		t.Errorf("UpdateMembership moved d in the join order: %v", got)
 	}
 
 	update(t, s, func(tx dm.Tx) error { return tx.RemoveMembership(ctx, conv.ID, a.ID) })
