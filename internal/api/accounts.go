@@ -18,7 +18,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind, Remote: remoteAddr(r)})
+	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind, Remote: a.remoteAddr(r)})
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -46,7 +46,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s, err := a.chat.Login(r.Context(), in.Handle, in.Password, remoteAddr(r))
+	s, err := a.chat.Login(r.Context(), in.Handle, in.Password, a.remoteAddr(r))
 	if err != nil {
 		a.error(w, r, err)
 		return

@@ -30,6 +30,9 @@ type Config struct {
 	Web http.Handler
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool
+	// TrustProxy takes the client's address from X-Forwarded-For (set it
+	// only behind a reverse proxy that writes that header).
+	TrustProxy bool
 	// EndSession is called after a logout with the ended session's token,
 	// so that its open sockets on this node close at once (internal/ws).
 	// Other nodes notice within their ping interval.

@@ -107,8 +107,19 @@ func (a *API) auth(fn func(http.ResponseWriter, *http.Request, *Auth)) http.Hand
 	}
 }
 
-// remoteAddr is the caller's IP, for throttling.
-func remoteAddr(r *http.Request) string {
+// remoteAddr is the caller's IP, for throttling. Behind a reverse proxy
+// (Config.TrustProxy) it is the address the proxy appended last to
+// X-Forwarded-For; otherwise that header is ignored, since any client can
+// send it.
+func (a *API) remoteAddr(r *http.Request) string {
+	if a.cfg.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

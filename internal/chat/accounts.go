@@ -86,9 +86,12 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("parley-dummy
 func (s *Service) Login(ctx context.Context, handle, password, remote string) (*Session, error) {
 	handle = dm.NormalizeHandle(handle)
 	t := now()
-	keys := []string{"h:" + handle, "a:" + remote}
+	// Failures count per handle from one address (ten, then one try every
+	// 30 s) and per address over all handles (fifty). Keying by handle alone
+	// would let anyone lock a chosen person out from elsewhere.
+	keys := []string{"h:" + handle + "@" + remote, "a:" + remote}
 	for _, k := range keys {
-		if d := s.loginLimit.wait(k, t); d > 0 {
+		if d := s.loginLimitFor(k).wait(k, t); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many failed logins. Try again later.", RetryAfter: d}
 		}
 	}
@@ -108,7 +111,7 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 	}
 	if hash == "" || !checkPassword(hash, password) {
 		for _, k := range keys {
-			s.loginLimit.take(k, t)
+			s.loginLimitFor(k).take(k, t)
 		}
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Wrong handle or password.")
 	}
@@ -156,6 +159,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 	}
 	s.sessions.put(hash, acc, t)
 	return acc, nil
+}
+
+// loginLimitFor picks the bucket set of a login throttling key.
+func (s *Service) loginLimitFor(key string) *limiter {
+	if strings.HasPrefix(key, "a:") {
+		return s.addrLimit
+	}
+	return s.loginLimit
 }
 
 // CSRFToken derives the anti-forgery token of a cookie session from its

@@ -70,7 +70,8 @@ type Service struct {
 	log   *slog.Logger
 
 	sendLimit   *limiter // per account
-	loginLimit  *limiter // failed logins, per handle and per address
+	loginLimit  *limiter // failed logins, per handle and address
+	addrLimit   *limiter // failed logins, per address
 	signupLimit *limiter // sign-ups, per address
 	typing      *limiter // ephemeral notices (typing, presence), see AllowNotice
 	sessions    sessionCache
@@ -103,6 +104,7 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		s.sendLimit = newLimiter(cfg.SendPerSecond, cfg.SendBurst)
 		// Ten wrong passwords in a row, then one try every 30 seconds.
 		s.loginLimit = newLimiter(1.0/30, 10)
+		s.addrLimit = newLimiter(1.0/6, 50)
 		// Twenty sign-ups at once from one address, then one every 6 seconds.
 		s.signupLimit = newLimiter(1.0/6, 20)
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	DebugAddr string
 	// SecureCookies marks session cookies Secure (serve behind HTTPS).
 	SecureCookies bool
+	// TrustProxy reads client addresses from X-Forwarded-For, for per-address
+	// limits behind a reverse proxy; never set it without one.
+	TrustProxy bool
 	// EventRetention is how long the event log keeps events (default 30
 	// days); a client with an older cursor must resync (410).
 	EventRetention time.Duration
@@ -103,6 +106,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Web:           webHandler(),
 		SecureCookies: cfg.SecureCookies,
 		EndSession:    s.streams.EndSession,
+		TrustProxy:    cfg.TrustProxy,
 	})
 	return s, nil
 }

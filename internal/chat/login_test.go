@@ -1,0 +1,38 @@
+package chat_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// TestLoginThrottleIsPerAddress checks that failed logins slow down the
+// address they come from, without locking the account's owner out from
+// another address.
+func TestLoginThrottleIsPerAddress(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := chat.New(store, inmem.New(), chat.Config{})
+	if _, err := svc.Signup(ctx, chat.SignupParams{Handle: "victim", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		if _, err := svc.Login(ctx, "victim", "wrong guess", "203.0.113.9"); !dm.IsCode(err, dm.EUNAUTHENTICATED) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if _, err := svc.Login(ctx, "victim", "correct horse", "203.0.113.9"); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Fatalf("the guessing address after 10 failures: want %s, got %v", dm.ERATELIMITED, err)
+	}
+	if _, err := svc.Login(ctx, "victim", "correct horse", "198.51.100.7"); err != nil {
+		t.Fatalf("the owner from another address is locked out: %v", err)
+	}
+}
