@@ -113,8 +113,10 @@ type Result struct {
 	Params map[string]any `json:"params"`
 	// Figures are the measurements, budgeted or not.
 	Figures []Figure `json:"figures"`
-	// Errors counts failed requests during the measured phase.
-	Errors int64 `json:"errors"`
+	// Errors counts failed requests during the measured phase; FirstError
+	// is the text of the first, where the scenario keeps it.
+	Errors     int64  `json:"errors"`
+	FirstError string `json:"first_error,omitempty"`
 	// Elapsed is the wall time of the whole scenario, setup included.
 	Elapsed string `json:"elapsed"`
 	// Server describes the measured server, when the caller knows it.
@@ -168,6 +170,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, ", %s=%v", k, r.Params[k])
 	}
 	fmt.Fprintf(w, ", errors=%d)\n", r.Errors)
+	if r.FirstError != "" {
+		fmt.Fprintf(w, "first error: %s\n", r.FirstError)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "figure\tmeasured\tunit\tbudget\t\t")
 	for _, f := range r.Figures {

@@ -2,9 +2,12 @@ package bench
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +45,12 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true})
+	// The server's warnings and errors go to the test log, so that a failed
+	// request in a scenario shows its cause.
+	lw := &testLog{t: t}
+	t.Cleanup(lw.stop) // registered before the server's, so it runs after its shutdown
+	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +97,7 @@ func TestSmoke(t *testing.T) {
 				t.Fatal(err)
 			}
 			if r.Scenario != s || r.Errors != 0 {
-				t.Fatalf("scenario %q, %d errors", r.Scenario, r.Errors)
+				t.Fatalf("scenario %q, %d errors (first: %s)", r.Scenario, r.Errors, r.FirstError)
 			}
 			for _, name := range positive[s] {
 				if v := r.Figure(name); !(v > 0) {
@@ -124,4 +132,27 @@ type stringsBuilder struct{ n int }
 func (b *stringsBuilder) Write(p []byte) (int, error) {
 	b.n += len(p)
 	return len(p), nil
+}
+
+// testLog writes log lines to the test's log until the test ends (t.Log
+// after that would panic).
+type testLog struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+func (w *testLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (w *testLog) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done = true
 }

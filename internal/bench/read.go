@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,12 +76,13 @@ func seededLogin(ctx context.Context, o Options, handle string) (*client.Client,
 func readPhases(ctx context.Context, o Options, name string, r *Result, page func(context.Context) error) (*Result, error) {
 	half := o.Duration / 2
 	bar := newBar(o.Progress, name+": 1 reader", 0, half)
-	one, errs1, _ := readLoop(ctx, 1, half, page, bar)
+	one, errs1, _, first1 := readLoop(ctx, 1, half, page, bar)
 	bar.Done()
 	bar = newBar(o.Progress, fmt.Sprintf("%s: %d readers", name, o.Workers), 0, half)
-	many, errs2, el := readLoop(ctx, o.Workers, half, page, bar)
+	many, errs2, el, first2 := readLoop(ctx, o.Workers, half, page, bar)
 	bar.Done()
 	r.Errors = errs1 + errs2
+	r.FirstError = cmp.Or(first1, first2)
 	r.add("p50", one.pct(50), "ms")
 	r.budget("p99", one.pct(99), "ms", "<=", 5)
 	if name == "inbox" {
@@ -94,12 +96,13 @@ func readPhases(ctx context.Context, o Options, name string, r *Result, page fun
 }
 
 // readLoop calls page from n goroutines for d and returns the sorted
-// latencies of the successful calls.
-func readLoop(ctx context.Context, n int, d time.Duration, page func(context.Context) error, bar *Bar) (latencies, int64, time.Duration) {
+// latencies of the successful calls, the failures and the first one's text.
+func readLoop(ctx context.Context, n int, d time.Duration, page func(context.Context) error, bar *Bar) (latencies, int64, time.Duration, string) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	per := make([]latencies, n)
 	var errs atomic.Int64
+	var first atomic.Pointer[string]
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range n {
@@ -109,6 +112,8 @@ func readLoop(ctx context.Context, n int, d time.Duration, page func(context.Con
 				if err := page(ctx); err != nil {
 					if ctx.Err() == nil {
 						errs.Add(1)
+						msg := err.Error()
+						first.CompareAndSwap(nil, &msg)
 					}
 					continue
 				}
@@ -118,5 +123,9 @@ func readLoop(ctx context.Context, n int, d time.Duration, page func(context.Con
 		})
 	}
 	wg.Wait()
-	return merge(per), errs.Load(), time.Since(start)
+	var firstErr string
+	if f := first.Load(); f != nil {
+		firstErr = *f
+	}
+	return merge(per), errs.Load(), time.Since(start), firstErr
 }

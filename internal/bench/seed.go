@@ -213,8 +213,7 @@ func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error)
 	}
 
 	// Messages, alternating senders, one millisecond apart so that every
-	// ordering is well defined. The long conversation first, recording the
-	// ids of its middle half for history's deep pages.
+	// ordering is well defined. The long conversation first.
 	at := t0
 	send := func(emit func(op), c conv, n int, text string) string {
 		msg := &dm.Message{ID: dm.NewID(), ConversationID: c.id, Sender: dm.Profile{ID: c.a}, Text: text, CreatedAt: at}
@@ -225,13 +224,9 @@ func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error)
 		emit(func(ctx context.Context, tx dm.Tx) error { return tx.InsertMessage(ctx, msg, "") })
 		return msg.ID
 	}
-	step := max(1, o.HistoryMessages/200)
 	if err := runPhase(func(emit func(op)) {
 		for n := range o.HistoryMessages {
-			id := send(emit, cs[0], n, fmt.Sprintf("history message %d", n))
-			if n >= o.HistoryMessages/4 && n < 3*o.HistoryMessages/4 && n%step == 0 {
-				m.DeepMessages = append(m.DeepMessages, id)
-			}
+			send(emit, cs[0], n, fmt.Sprintf("history message %d", n))
 		}
 		each, extra := 0, 0
 		if len(cs) > 1 {
@@ -246,6 +241,26 @@ func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error)
 		}
 	}); err != nil {
 		return nil, fmt.Errorf("seed: messages: %w", err)
+	}
+	// History's deep pages start before messages of the middle half. They
+	// are picked by seq once stored: the writers commit concurrent batches
+	// in any order, so a message's place in the sending loop is not its seq.
+	step := max(1, int64(o.HistoryMessages)/200)
+	err := store.View(ctx, func(tx dm.Tx) error {
+		for seq := int64(o.HistoryMessages/4) + 1; seq <= int64(3*o.HistoryMessages/4); seq += step {
+			got, err := tx.Messages(ctx, cs[0].id, cs[0].a, seq+1, 1)
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 || got[0].Seq != seq {
+				return fmt.Errorf("the long conversation has no message %d", seq)
+			}
+			m.DeepMessages = append(m.DeepMessages, got[0].ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seed: deep messages: %w", err)
 	}
 	m.Seconds = time.Since(start).Seconds()
 	return m, nil
