@@ -112,6 +112,20 @@ func itemFor(ctx context.Context, tx dm.Tx, brandID, convID string) (*dm.InboxIt
 	return it, err
 }
 
+// accessItem checks that me is on the brand's team and that convID is one of
+// the brand's conversations: every per-conversation action starts here.
+func (s *Service) accessItem(ctx context.Context, tx dm.Tx, me *dm.Account, handle, convID string) (*access, *dm.InboxItem, error) {
+	a, err := s.access(ctx, tx, me, handle)
+	if err != nil {
+		return nil, nil, err
+	}
+	it, err := itemFor(ctx, tx, a.brand.ID, convID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, it, nil
+}
+
 // Conversation returns a brand conversation's inbox state, notes and
 // latest messages (with authors) for a team member.
 func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, convID string, limit int) (*Detail, error) {
@@ -120,11 +134,7 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 	}
 	var d Detail
 	err := s.store.View(ctx, func(tx dm.Tx) error {
-		a, err := s.access(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		it, err := itemFor(ctx, tx, a.brand.ID, convID)
+		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
 		if err != nil {
 			return err
 		}
@@ -266,11 +276,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 	}
 	var out *dm.InboxView
 	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
-		a, err := s.access(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		it, err := itemFor(ctx, tx, a.brand.ID, convID)
+		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
 		if err != nil {
 			return err
 		}
@@ -341,11 +347,7 @@ func (s *Service) AddNote(ctx context.Context, me *dm.Account, handle, convID, t
 	}
 	var n *dm.Note
 	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
-		a, err := s.access(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		it, err := itemFor(ctx, tx, a.brand.ID, convID)
+		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
 		if err != nil {
 			return err
 		}
@@ -382,11 +384,7 @@ func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, conv
 		return nil, nil, "", "", dm.Errorf(dm.EINVALID, "Send text or canned_reply_id (one of them).")
 	}
 	err = s.store.View(ctx, func(tx dm.Tx) error {
-		a, err := s.access(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		it, err := itemFor(ctx, tx, a.brand.ID, convID)
+		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
 		if err != nil {
 			return err
 		}
@@ -477,11 +475,8 @@ func (s *Service) Presence(ctx context.Context, me *dm.Account, handle, convID, 
 	}
 	var ns []dm.Notification
 	err := s.store.View(ctx, func(tx dm.Tx) error {
-		a, err := s.access(ctx, tx, me, handle)
+		a, _, err := s.accessItem(ctx, tx, me, handle, convID)
 		if err != nil {
-			return err
-		}
-		if _, err := itemFor(ctx, tx, a.brand.ID, convID); err != nil {
 			return err
 		}
 		ids, err := teamRecipients(ctx, tx, a.brand.ID)
