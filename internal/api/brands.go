@@ -208,11 +208,7 @@ func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, i
 		a.error(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, map[string]any{"message": m})
+	writeMaybeCreated(w, created, "message", m)
 }
 
 func (a *API) renderCanned(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -274,11 +270,7 @@ func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *A
 			a.error(w, r, err)
 			return
 		}
-		status := http.StatusOK
-		if create {
-			status = http.StatusCreated
-		}
-		writeJSON(w, status, map[string]any{"canned_reply": c})
+		writeMaybeCreated(w, create, "canned_reply", c)
 	}
 }
 

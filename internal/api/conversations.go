@@ -21,11 +21,7 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, au *Aut
 		a.error(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, map[string]any{"conversation": c})
+	writeMaybeCreated(w, created, "conversation", c)
 }
 
 func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth) {

@@ -131,6 +131,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// writeMaybeCreated answers a get-or-create or an idempotent send: 201 with
+// {key: v} when it made something, 200 when it returned what existed.
+func writeMaybeCreated(w http.ResponseWriter, created bool, key string, v any) {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, map[string]any{key: v})
+}
+
 // statuses maps each error code to its HTTP status, in one place.
 var statuses = map[string]int{
 	dm.EINVALID:         http.StatusBadRequest,

@@ -22,11 +22,7 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, au *Auth, id string) 
 		a.error(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, map[string]any{"message": m})
+	writeMaybeCreated(w, created, "message", m)
 }
 
 func (a *API) listMessages(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
