@@ -45,6 +45,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	badges map[string]badge // brand id -> cached "very responsive" verdict
+	kinds  kindCache        // account kinds, for the send hook
 }
 
 type badge struct {

@@ -2,6 +2,7 @@ package brand
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -13,13 +14,21 @@ var _ chat.Hooks = (*Service)(nil)
 // brandSide tells whether a send belongs to a brand conversation: a direct
 // conversation between one brand and one non-brand account. It returns the
 // brand, the customer, and whether the brand is the sender.
-func brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
-	if len(sent.Members) != 2 {
+func (s *Service) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
+	if !sent.Direct {
 		return nil, nil, false, nil
 	}
 	otherID := sent.Members[0].UserID
 	if otherID == sent.Sender.ID {
 		otherID = sent.Members[1].UserID
+	}
+	// Between two people (most sends) the other's kind, from a cache, is
+	// all it takes to know there is nothing to do.
+	if sent.Sender.Kind != dm.KindBrand {
+		kind, err := s.kinds.of(ctx, tx, otherID)
+		if err != nil || kind != dm.KindBrand {
+			return nil, nil, false, err
+		}
 	}
 	other, err := tx.Account(ctx, otherID)
 	if err != nil {
@@ -32,14 +41,6 @@ func brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.
 		b, customer = other, sent.Sender
 	default:
 		return nil, nil, false, nil
-	}
-	// A group that shrank to two members is not a brand conversation.
-	id, err := tx.DirectConversationID(ctx, b.ID, customer.ID)
-	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && id != sent.Message.ConversationID) {
-		return nil, nil, false, nil
-	}
-	if err != nil {
-		return nil, nil, false, err
 	}
 	return b, customer, outbound, nil
 }
@@ -59,7 +60,7 @@ func brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.
 //   - every message gets its attribution record and an inbox.message event
 //     to each team member.
 func (s *Service) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) (func(context.Context), error) {
-	b, customer, outbound, err := brandSide(ctx, tx, sent)
+	b, customer, outbound, err := s.brandSide(ctx, tx, sent)
 	if err != nil || b == nil {
 		return nil, err
 	}
@@ -324,4 +325,32 @@ func (s *Service) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.Inbo
 		}
 	}
 	return v, nil
+}
+
+// kindCache remembers accounts' kinds, which never change after sign-up,
+// so the send hook tells a person from a brand without a read. Bounded: when
+// full it starts over.
+type kindCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *kindCache) of(ctx context.Context, tx dm.Tx, id string) (string, error) {
+	c.mu.Lock()
+	k, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return k, nil
+	}
+	a, err := tx.Account(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= 100_000 {
+		c.m = make(map[string]string)
+	}
+	c.m[id] = a.Kind
+	c.mu.Unlock()
+	return a.Kind, nil
 }

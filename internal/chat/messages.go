@@ -106,7 +106,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		}
 		if hooks != nil {
 			var err error
-			after, err = hooks.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, &Sent{Sender: me, Message: msg, Members: ms, Params: p})
+			after, err = hooks.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p})
 			if err != nil {
 				return err
 			}

@@ -56,7 +56,9 @@ type Sent struct {
 	Message *dm.Message
 	// Members are the conversation's members when the message was sent.
 	Members []dm.Membership
-	Params  SendParams
+	// Direct is true in a direct conversation (not a group down to two).
+	Direct bool
+	Params SendParams
 }
 
 // hookSet boxes the Hooks interface for an atomic pointer.
