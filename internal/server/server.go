@@ -227,9 +227,6 @@ func (s *Server) Chat() *chat.Service { return s.chat }
 // Brand returns the brand layer (for seeding demo data).
 func (s *Server) Brand() *brand.Service { return s.brand }
 
-// Handler returns the HTTP handler (for tests that need no listener).
-func (s *Server) Handler() http.Handler { return s.handler }
-
 // Shutdown stops accepting requests, lets in-flight ones (sends included)
 // finish, closes the sockets, then closes the bus and the store, whose
 // writer commits everything already queued before it returns. If ctx ends
