@@ -144,4 +144,6 @@ type Tx interface {
 
 	// The brand layer (brand.go).
 	BrandTx
+	// The durable job queue (jobs.go).
+	JobTx
 }

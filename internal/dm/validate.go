@@ -158,3 +158,15 @@ func ValidateEmoji(s string) error {
 	}
 	return nil
 }
+
+// Truncate returns s cut to at most n bytes without splitting a UTF-8
+// sequence, for echoing input in error messages and bounding stored text.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
