@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -36,10 +35,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
 		return nil, false, err
 	}
-	hooks := s.getHooks()
-	var after func(context.Context)
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		after = nil
 		if p.ClientID != "" {
 			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
 			if err == nil {
@@ -62,7 +58,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			limitKey = p.Agent.ID
 		}
 		if !p.Automated {
-			if d := s.sendLimit.take(limitKey, time.Now()); d > 0 {
+			if d := s.sendLimit.take(limitKey, s.cfg.Now()); d > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 			}
 		}
@@ -88,7 +84,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 				return dm.Errorf(dm.ENOTFOUND, "reply_to names no message of this conversation.")
 			}
 		}
-		t := now()
+		t := s.now()
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
@@ -100,15 +96,16 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		created = true
 		// Replying to a request accepts it.
 		if m.Status != dm.StatusAccepted {
-			if err := accept(ctx, tx, o, me, m); err != nil {
+			if err := s.accept(ctx, tx, o, me, m); err != nil {
 				return err
 			}
 		}
-		if hooks != nil {
-			var err error
-			after, err = hooks.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p})
-			if err != nil {
-				return err
+		if len(s.steps) > 0 {
+			sent := &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p}
+			for _, st := range s.steps {
+				if err := st.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, sent); err != nil {
+					return err
+				}
 			}
 		}
 		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
@@ -126,15 +123,12 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			return err
 		}
 		if othersWrote {
-			return readUpdated(ctx, tx, o, me, m)
+			return s.readUpdated(ctx, tx, o, me, m)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, err
-	}
-	if after != nil {
-		after(ctx)
 	}
 	return msg, created, nil
 }
@@ -212,10 +206,7 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 			out = out[:limit]
 			next = out[limit-1].ID
 		}
-		if h := s.getHooks(); h != nil {
-			return h.DecorateMessages(ctx, tx, out)
-		}
-		return nil
+		return s.decorate(ctx, tx, out)
 	})
 	if out == nil {
 		out = []dm.Message{}
@@ -263,14 +254,14 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			return dm.Errorf(dm.EFORBIDDEN, "Only the sender edits a message.")
 		case msg.Deleted:
 			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
-		case time.Since(msg.CreatedAt) > dm.EditWindow:
+		case s.now().Sub(msg.CreatedAt) > dm.EditWindow:
 			return dm.Errorf(dm.EFORBIDDEN, "A message can only be edited within %d minutes of sending.", int(dm.EditWindow.Minutes()))
 		}
 		if msg.Text == text {
 			out = msg
 			return nil
 		}
-		t := now()
+		t := s.now()
 		msg.Text, msg.EditedAt = text, &t
 		if err := tx.UpdateMessage(ctx, msg); err != nil {
 			return err
@@ -296,13 +287,10 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 		}
 		copies[i] = *msg
 	}
-	h := s.getHooks()
-	if h != nil {
-		// Fields the store does not keep (a bot's mark, an agent's name)
-		// must survive an edit or a reaction, as in history: one call for all.
-		if err := h.DecorateMessages(ctx, tx, copies); err != nil {
-			return err
-		}
+	// Fields the store does not keep (a bot's mark, an agent's name) must
+	// survive an edit or a reaction, as in history: one call for all.
+	if err := s.decorate(ctx, tx, copies); err != nil {
+		return err
 	}
 	for i, x := range ms {
 		msg := &copies[i]
@@ -318,8 +306,21 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 			return err
 		}
 	}
-	if h != nil {
-		return h.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID)
+	for _, w := range s.watchers {
+		if err := w.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decorate lets the pipeline's Decorators fill the fields they keep on
+// messages read back from the store.
+func (s *Service) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	for _, d := range s.decorators {
+		if err := d.DecorateMessages(ctx, tx, msgs); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -332,7 +333,7 @@ func (s *Service) Delete(ctx context.Context, me *dm.Account, id string, forEver
 		if err != nil {
 			return err
 		}
-		t := now()
+		t := s.now()
 		if !forEveryone {
 			if err := tx.HideMessage(ctx, id, me.ID); err != nil {
 				return err
@@ -390,7 +391,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		if on {
 			typ = dm.EventReactionAdded
 		}
-		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: now(), Actor: ptr(me.Profile()), Emoji: emoji}
+		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: s.now(), Actor: ptr(me.Profile()), Emoji: emoji}
 		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
 	})
 }

@@ -279,13 +279,35 @@ func (r *Runner) claim(n int) ([]dm.Job, error) {
 // now is the runner's clock at the stores' precision.
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-// run runs one claimed job and records its outcome.
+// run runs one claimed job in a slot of the background loop.
 func (r *Runner) run(j *dm.Job) {
 	defer func() {
 		<-r.slots
 		r.running.Done()
 		r.Kick() // a slot is free
 	}()
+	r.attempt(j)
+}
+
+// RunDue claims and runs the jobs that are due now, one at a time in the
+// caller's goroutine, until none is left, and returns how many attempts it
+// made. It is for tests and tools that want jobs done at a known point
+// (with a clock they set); a started runner does this in the background.
+func (r *Runner) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		jobs, err := r.claim(1)
+		if err != nil || len(jobs) == 0 {
+			return n, err
+		}
+		r.attempt(&jobs[0])
+		n++
+	}
+	return n, ctx.Err()
+}
+
+// attempt runs one claimed job and records its outcome.
+func (r *Runner) attempt(j *dm.Job) {
 	h := r.handlers[j.Kind]
 	ctx, cancel := context.WithTimeout(r.runCtx, h.Timeout)
 	start := time.Now()
