@@ -55,7 +55,7 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
-	Logger         *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Server is a running Parley node.
