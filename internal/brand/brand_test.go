@@ -454,3 +454,67 @@ func must3[A, B any](a A, _ B, err error) A {
 	}
 	return a
 }
+
+// TestAwayMessageOnceWhenAWorkerDies: the away message is a job enqueued with
+// the customer's message. A worker that sent it and died before recording
+// the job as done leaves it leased; once the lease has run out the job runs
+// again and, sending with the job's client_id, finds the message it already
+// sent: the customer gets one away message, not two.
+func TestAwayMessageOnceWhenAWorkerDies(t *testing.T) {
+	w := newWorld(t, time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC), func(t *testing.T) dm.Store {
+		db, err := sqlite.Open(context.Background(), ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+	ctx := w.ctx
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	dan := w.account("dan", "Dan", dm.KindPerson)
+	const away = "Closed; back at 9."
+	must(w.brand.PutSettings(ctx, acme, "acme", dm.BrandSettings{TimeZone: "UTC", HoursEnabled: true, Hours: []dm.OpenSpan{}, AwayMessage: away}))
+	conv, _ := must2(w.chat.CreateConversation(ctx, dan, []string{"acme"}, ""))
+	must2(w.chat.Send(ctx, dan, conv.ID, chat.SendParams{Text: "hello?"}))
+
+	// A worker of another node claims the job, sends, and dies.
+	var j dm.Job
+	must0(w.store.Update(ctx, func(tx dm.Tx) error {
+		got, err := tx.ClaimJobs(ctx, []string{brand.JobAwayMessage}, "dead-node", w.clock(), time.Minute, 10)
+		if err == nil && len(got) != 1 {
+			t.Fatalf("claimed %d away jobs, want 1", len(got))
+		}
+		if err == nil {
+			j = got[0]
+		}
+		return err
+	}))
+	must2(w.chat.Send(ctx, acme, conv.ID, chat.SendParams{Text: away, Automated: true, ClientID: "job:" + j.ID}))
+
+	w.runJobs() // the lease still runs: nothing to do
+	w.set(w.clock().Add(time.Minute))
+	w.runJobs()
+	msgs, _ := must2(w.chat.Messages(ctx, dan, conv.ID, "", 10))
+	n := 0
+	for _, m := range msgs {
+		if m.Text == away {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d away messages, want 1", n)
+	}
+	must0(w.store.View(ctx, func(tx dm.Tx) error {
+		got, err := tx.Job(ctx, j.ID)
+		if err == nil && (got.State != dm.JobDone || got.Attempts != 2) {
+			t.Errorf("away job %+v, want done after 2 attempts", got)
+		}
+		return err
+	}))
+}
+
+func must0(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
