@@ -146,4 +146,6 @@ type Tx interface {
 	BrandTx
 	// The durable job queue (jobs.go).
 	JobTx
+	// Automation: rules, flows, the bot's state (automation.go).
+	AutomationTx
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"Jobs", testJobs},
 		{"JobKeys", testJobKeys},
 		{"JobClaimRace", testJobClaimRace},
+		{"Automation", testAutomation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
