@@ -176,9 +176,9 @@ type Decision struct {
 
 // LogLine is one entry of the audit trail.
 type LogLine struct {
-	RuleID  string
-	Outcome string // fired, handoff, flow, silent, loop_guard, bot_message, one_answer
-	Detail  string
+	RuleID  string `json:"rule_id,omitempty"`
+	Outcome string `json:"outcome"` // fired, handoff, flow, silent, loop_guard, bot_message, one_answer
+	Detail  string `json:"detail"`
 }
 
 // Evaluate decides what the bot does about ev.

@@ -70,11 +70,6 @@ func New(c *chat.Service, step *Step) *Service {
 	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{}}
 }
 
-// RegisterJobs gives r the handlers of the brand layer's durable jobs.
-func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Handle(JobAwayMessage, jobs.Handler{Run: s.sendAwayMessage})
-}
-
 // sendAwayMessage sends the away message a customer message called for. Its
 // client_id is the job's, so a job that runs again after a crash (its effect
 // committed, its finish not) finds the message it sent and sends no second one.

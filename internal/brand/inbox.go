@@ -280,6 +280,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		if err != nil {
 			return err
 		}
+		old := it.Status
 		var th *dm.Thread
 		if it.ThreadID != "" {
 			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
@@ -322,13 +323,18 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 			}
 		}
 		it.UpdatedAt = t
-		if err := tx.PutInboxItem(ctx, it); err != nil {
-			return err
-		}
 		if th != nil {
 			if err := tx.PutThread(ctx, th); err != nil {
 				return err
 			}
+		}
+		if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
+			if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutInboxItem(ctx, it); err != nil {
+			return err
 		}
 		if out, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
 			return err

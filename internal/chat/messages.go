@@ -13,6 +13,9 @@ type SendParams struct {
 	// ClientID from the same sender returns the first message.
 	ClientID string
 	ReplyTo  string
+	// Payload is the payload of the quick reply, ice breaker or menu entry
+	// the customer tapped to send Text (for a brand's bot).
+	Payload string
 
 	// The fields below are set only by internal/brand, never from a
 	// request body. Agent is the brand team member who writes as the brand
@@ -21,6 +24,9 @@ type SendParams struct {
 	Agent     *dm.Account
 	Automated bool
 	AgentName string
+	// QuickReplies are buttons under a brand's message (set by the brand
+	// layer's bot, validated there).
+	QuickReplies []dm.QuickReply
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -33,6 +39,9 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		return nil, false, err
 	}
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
+		return nil, false, err
+	}
+	if err := dm.ValidatePayload(p.Payload); err != nil {
 		return nil, false, err
 	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
@@ -88,7 +97,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
-			Automated: p.Automated, AgentName: p.AgentName,
+			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies,
 		}
 		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
 			return err
