@@ -55,7 +55,12 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
-	Logger     *slog.Logger
+	// Now is the clock of every time-based rule (default time.Now); only
+	// tests set it, to move time on instead of waiting for it.
+	Now func() time.Time
+	// JobPoll is how often the job runner looks for due jobs (default 1 s).
+	JobPoll time.Duration
+	Logger  *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -101,12 +106,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
-	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
+		Now:            cfg.Now,
 		Steps:          []chat.Step{brandStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
