@@ -45,8 +45,8 @@ func (s *Service) Profile(ctx context.Context, me *dm.Account, handle string) (*
 			p.CanMessage = true
 		} else if dm.IsCode(err, dm.EFORBIDDEN) {
 			// An accepted conversation stays open whatever the settings say.
-			if id, err2 := tx.DirectConversationID(ctx, me.ID, acc.ID); err2 == nil && !r.Blocked() {
-				if m, err3 := tx.Membership(ctx, id, acc.ID); err3 == nil && m.Status == dm.StatusAccepted {
+			if id, err2 := tx.DirectConversationID(ctx, me.ID, acc.ID); err2 == nil {
+				if m, err3 := tx.Membership(ctx, id, acc.ID); err3 == nil && dm.DirectStaysOpen(r, *m) {
 					p.CanMessage = true
 					return nil
 				}

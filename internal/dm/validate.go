@@ -158,3 +158,19 @@ func ValidateEmoji(s string) error {
 	}
 	return nil
 }
+
+// Truncate cuts s to at most n bytes, never inside a UTF-8 sequence, so that
+// user input quoted back in an error message stays short and stays text.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// A rune starts at most utf8.UTFMax-1 bytes before n; input that is not
+	// UTF-8 has no such start and is cut at n.
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
+	}
+	return s[:n]
+}
