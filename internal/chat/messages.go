@@ -62,7 +62,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			limitKey = p.Agent.ID
 		}
 		if !p.Automated {
-			if d := s.sendLimit.take(limitKey, time.Now()); d > 0 {
+			if d := s.sendLimit.Take(limitKey, time.Now()); d > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 			}
 		}
