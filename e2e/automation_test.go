@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -36,7 +37,7 @@ func (c *clock) Add(d time.Duration) {
 func startClocked(t *testing.T, clk *clock) *env {
 	t.Helper()
 	srv, err := server.New(t.Context(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), RateLimitOff: true,
-		Now: clk.Now, JobPoll: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+		Now: clk.Now, JobPoll: 10 * time.Millisecond, PasswordCost: identity.CheapPasswordCost(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
