@@ -170,6 +170,14 @@ func TestBotKeywordReplyAndHumanTouch(t *testing.T) {
 	if outcomes["fired"] < 2 || outcomes["handoff"] != 1 || outcomes["silent"] < 2 {
 		t.Errorf("audit trail outcomes %v, want fired >= 2, one handoff, silent >= 2", outcomes)
 	}
+	// Analytics count the bot's work: the first thread was answered by the
+	// bot, handed off, and resolved before any person wrote; the second
+	// thread (after the resolution) was answered by the bot too.
+	rep, err := bob.Analytics(ctx, "acme", time.Time{}, time.Time{})
+	must(t, err, "analytics")
+	if rep.Bot.AnsweredByBot != 2 || rep.Bot.HandedOff != 1 || rep.Bot.ResolvedWithoutHuman != 1 {
+		t.Errorf("bot analytics %+v, want answered 2, handed off 1, resolved without a human 1", rep.Bot)
+	}
 }
 
 // TestBotIceBreakersAndFlow: a brand's ice breakers are on its profile; a
