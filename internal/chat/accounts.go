@@ -301,3 +301,44 @@ func (s *Service) Search(ctx context.Context, me *dm.Account, q string, limit in
 
 // SessionTTL is how long a new session lasts.
 func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
+
+// OpenSession opens a session for an account that has already proved who it
+// is (through Login), under a token the caller chose, for ttl. The XRPC
+// surface (internal/xrpc) uses it to pair a short access session with a
+// long refresh session, and to rotate them, without asking for the password
+// again. token must be at least 32 bytes of the caller's randomness.
+func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string, ttl time.Duration) error {
+	if len(token) < 32 || len(token) > 128 {
+		return dm.Errorf(dm.EINVALID, "A session token has 32 to 128 bytes.")
+	}
+	return s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.CreateSession(ctx, hashToken(token), acc.ID, now().Add(ttl))
+	})
+}
+
+// AccountByID returns the account with an id, as anyone may see it (the
+// XRPC surface names accounts by DIDs built from their ids).
+func (s *Service) AccountByID(ctx context.Context, id string) (*dm.Account, error) {
+	var acc *dm.Account
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, err = tx.Account(ctx, id)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No account %q.", truncate(id, 40))
+	}
+	return acc, err
+}
+
+// AccountByHandle returns the account with a handle, as anyone may see it
+// (the XRPC surface resolves handles to DIDs before login).
+func (s *Service) AccountByHandle(ctx context.Context, handle string) (*dm.Account, error) {
+	var acc *dm.Account
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, err = accountByHandle(ctx, tx, handle)
+		return err
+	})
+	return acc, err
+}
