@@ -295,6 +295,9 @@ func TestXRPCFlow(t *testing.T) {
 	if ok(t, err, "deleteMessageForSelf") && del.Id != sent[0].Id {
 		t.Errorf("deleteMessageForSelf answered %s", del.Id)
 	}
+	if !slices.ContainsFunc(collectLog(t, ctx, alice.x, strings.Repeat("0", 16)), func(l logItem) bool { return l.kind == "logDeleteMessage" }) {
+		t.Error("alice's log has no logDeleteMessage after deleteMessageForSelf")
+	}
 	gc, err := chat.ConvoGetConvo(ctx, alice.x, convo.Id)
 	ok(t, err, "getConvo")
 	if gc != nil && (gc.Convo.LastMessage == nil || gc.Convo.LastMessage.ConvoDefs_MessageView == nil) {
