@@ -51,11 +51,11 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	// Each sign-up costs an argon2 hash (19 MiB, tens of ms): one address may
 	// not make them without end.
 	if p.Remote != "" {
-		if d := s.signupLimit.take("a:"+p.Remote, time.Now()); d > 0 {
+		if d := s.signupLimit.take("a:"+p.Remote, s.cfg.Now()); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sign-ups from this address. Try again later.", RetryAfter: d}
 		}
 	}
-	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: now()}
+	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: s.now()}
 	hash := hashPassword(p.Password) // slow on purpose: outside the transaction
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
 		return tx.CreateAccount(ctx, a, dm.DefaultSettings(), hash)
@@ -85,7 +85,7 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("parley-dummy
 // caller's address, for throttling repeated failures.
 func (s *Service) Login(ctx context.Context, handle, password, remote string) (*Session, error) {
 	handle = dm.NormalizeHandle(handle)
-	t := now()
+	t := s.now()
 	// Failures count per handle from one address (ten, then one try every
 	// 30 s) and per address over all handles (fifty). Keying by handle alone
 	// would let anyone lock a chosen person out from elsewhere.
@@ -141,7 +141,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 	if token == "" || len(token) > 128 {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
 	}
-	hash, t := hashToken(token), now()
+	hash, t := hashToken(token), s.now()
 	if acc := s.sessions.get(hash, t); acc != nil {
 		return acc, nil
 	}
@@ -312,7 +312,7 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 		return dm.Errorf(dm.EINVALID, "A session token has 32 to 128 bytes.")
 	}
 	return s.store.Update(ctx, func(tx dm.Tx) error {
-		return tx.CreateSession(ctx, hashToken(token), acc.ID, now().Add(ttl))
+		return tx.CreateSession(ctx, hashToken(token), acc.ID, s.now().Add(ttl))
 	})
 }
 

@@ -144,4 +144,8 @@ type Tx interface {
 
 	// The brand layer (brand.go).
 	BrandTx
+	// The durable job queue (jobs.go).
+	JobTx
+	// Automation: rules, flows, the bot's state (automation.go).
+	AutomationTx
 }

@@ -158,3 +158,26 @@ func ValidateEmoji(s string) error {
 	}
 	return nil
 }
+
+// Truncate returns s cut to at most n bytes without splitting a UTF-8
+// sequence, for echoing input in error messages and bounding stored text.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// ValidatePayload checks the payload of a tapped quick reply ("" for none).
+func ValidatePayload(p string) error {
+	if len(p) > MaxPayloadBytes {
+		return Errorf(EINVALID, "quick_reply_payload has at most %d bytes.", MaxPayloadBytes)
+	}
+	if !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+		return Errorf(EINVALID, "quick_reply_payload is not valid text.")
+	}
+	return nil
+}

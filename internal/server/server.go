@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/ws"
@@ -57,7 +58,11 @@ type Config struct {
 	// EventRetention is how long the event log keeps events (default 30
 	// days); a client with an older cursor must resync (410).
 	EventRetention time.Duration
-	Logger         *slog.Logger
+	// JobWorkers is how many durable jobs run at once on this node
+	// (default 4); negative runs none (a node that only serves requests,
+	// or a test that needs jobs to wait).
+	JobWorkers int
+	Logger     *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -68,6 +73,7 @@ type Server struct {
 	bus     dm.Bus
 	chat    *chat.Service
 	brand   *brand.Service
+	jobs    *jobs.Runner
 	streams *ws.Server
 	handler http.Handler
 
@@ -99,9 +105,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
-	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, EventRetention: cfg.EventRetention, Logger: cfg.Logger})
-	// The brand layer hooks into the chat service's transactions.
-	s.brand = brand.New(s.chat, brand.Config{Logger: cfg.Logger})
+	// The send pipeline is wired here, once: the brand layer's stage runs
+	// inside every send's transaction, and the work it leaves for after
+	// the commit runs from the durable job queue.
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	s.chat = chat.New(s.store, s.bus, chat.Config{
+		RateLimitOff:   cfg.RateLimitOff,
+		EventRetention: cfg.EventRetention,
+		Logger:         cfg.Logger,
+		Steps:          []chat.Step{brandStep},
+		JobsEnqueued:   s.jobs.Kick,
+	})
+	s.brand = brand.New(s.chat, brandStep)
+	s.brand.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
@@ -205,6 +222,7 @@ func (s *Server) Start() error {
 		}
 	}()
 	go s.maintain()
+	s.jobs.Start()
 	s.log.Info("parley listening", "url", s.URL())
 	return nil
 }
@@ -273,6 +291,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.wg.Wait()
 			close(done)
 		}()
+		// Running jobs finish (sends included) before the store closes; a
+		// job cut off by ctx keeps its lease and runs again after restart.
+		if jerr := s.jobs.Close(ctx); jerr != nil {
+			s.log.Warn("shutdown: jobs did not finish in time", "err", jerr)
+		}
 		select {
 		case <-done:
 		case <-ctx.Done():

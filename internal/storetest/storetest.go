@@ -49,6 +49,10 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"FailedUpdates", testFailedUpdates},
 		{"CanceledUpdate", testCanceledUpdate},
 		{"Brand", testBrand},
+		{"Jobs", testJobs},
+		{"JobKeys", testJobKeys},
+		{"JobClaimRace", testJobClaimRace},
+		{"Automation", testAutomation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
