@@ -31,7 +31,7 @@ func TestOpenAPIMatchesRouteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{"query": "get", "procedure": "post"}
-	methods := h.Methods()
+	methods := h.methods()
 	for name, kind := range methods {
 		ops, ok := doc.Paths["/xrpc/"+name]
 		if !ok {

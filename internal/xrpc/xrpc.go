@@ -125,9 +125,9 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// Methods lists the methods of the route table with their kind ("query" or
-// "procedure"), for the document that lists the surface and its test.
-func (h *Handler) Methods() map[string]string {
+// methods lists the methods of the route table with their kind ("query" or
+// "procedure"), for the test that keeps openapi.json in step.
+func (h *Handler) methods() map[string]string {
 	out := make(map[string]string, len(h.routes))
 	for name, r := range h.routes {
 		out[name] = map[kind]string{query: "query", procedure: "procedure"}[r.kind]
@@ -167,6 +167,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			truncate(r.Method, 10), name, map[kind]string{query: "query", procedure: "procedure"}[rt.kind], want))
 		return
 	}
+	// A panic is a server bug: the client still gets an XRPC error body.
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			h.cfg.Logger.Error("panic", "method", name, "panic", p)
+			h.writeError(w, errorf(http.StatusInternalServerError, "InternalServerError", "Internal error."))
+		}
+	}()
 	c := &call{r: r, w: w}
 	if !rt.public {
 		me, tok, err := h.authenticate(r)
