@@ -36,8 +36,8 @@ const (
 	maxTokenBytes = 2048
 )
 
-// accessToken is the claims of a token.
-type accessToken struct {
+// claims are the claims of a token, access or refresh.
+type claims struct {
 	Scope string `json:"scope"`
 	Sub   string `json:"sub"`
 	Aud   string `json:"aud,omitempty"`
@@ -58,7 +58,7 @@ func newSecret() string {
 }
 
 // sign encodes claims as a JWT.
-func sign(c accessToken) string {
+func sign(c claims) string {
 	typ := "at+jwt"
 	if c.Scope == scopeRefresh {
 		typ = "refresh+jwt"
@@ -75,7 +75,7 @@ var errBadToken = errorf(http.StatusUnauthorized, "InvalidToken", "Token could n
 
 // parseToken decodes and verifies a JWT of sign; it does not look at its
 // scope or expiry.
-func parseToken(tok string) (*accessToken, error) {
+func parseToken(tok string) (*claims, error) {
 	if len(tok) > maxTokenBytes {
 		return nil, errBadToken
 	}
@@ -92,7 +92,7 @@ func parseToken(tok string) (*accessToken, error) {
 	var hd struct {
 		Alg string `json:"alg"`
 	}
-	var c accessToken
+	var c claims
 	if json.Unmarshal(header, &hd) != nil || hd.Alg != "HS256" || json.Unmarshal(body, &c) != nil || c.Jti == "" {
 		return nil, errBadToken
 	}
@@ -119,7 +119,7 @@ func bearer(r *http.Request) (string, error) {
 
 // checkToken parses a token of the given scope and checks its expiry: an
 // expired one is 400 ExpiredToken, which tells clients to refresh.
-func checkToken(tok, scope string) (*accessToken, error) {
+func checkToken(tok, scope string) (*claims, error) {
 	c, err := parseToken(tok)
 	if err != nil {
 		return nil, err
@@ -136,26 +136,26 @@ func checkToken(tok, scope string) (*accessToken, error) {
 // authenticate finds the caller of a method that needs an access token.
 // The Atproto-Proxy header, which Bluesky clients send to reach the chat
 // service through their PDS, is ignored: this server is the chat service.
-func (h *Handler) authenticate(r *http.Request) (*dm.Account, accessToken, error) {
+func (h *Handler) authenticate(r *http.Request) (*dm.Account, error) {
 	tok, err := bearer(r)
 	if err != nil {
-		return nil, accessToken{}, err
+		return nil, err
 	}
 	c, err := checkToken(tok, scopeAccess)
 	if err != nil {
-		return nil, accessToken{}, err
+		return nil, err
 	}
 	acc, err := h.chat.Authenticate(r.Context(), c.Jti)
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
-		return nil, accessToken{}, errorf(http.StatusUnauthorized, "InvalidToken", "Token has been revoked.")
+		return nil, errorf(http.StatusUnauthorized, "InvalidToken", "Token has been revoked.")
 	}
 	if err != nil {
-		return nil, accessToken{}, err
+		return nil, err
 	}
 	if c.Sub != h.ids.did(acc.ID) {
-		return nil, accessToken{}, errBadToken
+		return nil, errBadToken
 	}
-	return acc, *c, nil
+	return acc, nil
 }
 
 // sessionOutput is the answer of createSession and refreshSession.
@@ -180,9 +180,9 @@ func (h *Handler) mint(ctx context.Context, acc *dm.Account) (*sessionOutput, er
 	did := h.ids.did(acc.ID)
 	aud := "did:web:" + h.ids.host
 	return &sessionOutput{
-		AccessJwt: sign(accessToken{Scope: scopeAccess, Sub: did, Aud: aud, Iat: now.Unix(),
+		AccessJwt: sign(claims{Scope: scopeAccess, Sub: did, Aud: aud, Iat: now.Unix(),
 			Exp: now.Add(h.cfg.AccessTTL).Unix(), Jti: access}),
-		RefreshJwt: sign(accessToken{Scope: scopeRefresh, Sub: did, Aud: aud, Iat: now.Unix(),
+		RefreshJwt: sign(claims{Scope: scopeRefresh, Sub: did, Aud: aud, Iat: now.Unix(),
 			Exp: now.Add(h.chat.SessionTTL()).Unix(), Jti: refresh, Acc: access}),
 		Handle: h.ids.handle(acc.Handle),
 		DID:    did,

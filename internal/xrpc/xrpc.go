@@ -57,6 +57,13 @@ const (
 	procedure
 )
 
+func (k kind) String() string {
+	if k == procedure {
+		return "procedure"
+	}
+	return "query"
+}
+
 // route is one method of the route table.
 type route struct {
 	kind kind
@@ -130,18 +137,15 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) methods() map[string]string {
 	out := make(map[string]string, len(h.routes))
 	for name, r := range h.routes {
-		out[name] = map[kind]string{query: "query", procedure: "procedure"}[r.kind]
+		out[name] = r.kind.String()
 	}
 	return out
 }
 
-// call is one request: the caller (nil for public methods), the query
-// parameters and the body.
+// call is one request and its caller (nil for public methods).
 type call struct {
-	r     *http.Request
-	w     http.ResponseWriter
-	me    *dm.Account
-	token accessToken
+	r  *http.Request
+	me *dm.Account
 }
 
 // ServeHTTP answers /xrpc/<method>. Every answer is JSON: 200 with the
@@ -164,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != want && !(rt.kind == query && r.Method == http.MethodHead) {
 		w.Header().Set("Allow", want)
 		h.writeError(w, errorf(http.StatusBadRequest, "InvalidRequest", "Incorrect HTTP method (%s): %s is a %s, use %s.",
-			truncate(r.Method, 10), name, map[kind]string{query: "query", procedure: "procedure"}[rt.kind], want))
+			truncate(r.Method, 10), name, rt.kind, want))
 		return
 	}
 	// A panic is a server bug: the client still gets an XRPC error body.
@@ -177,14 +181,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, errorf(http.StatusInternalServerError, "InternalServerError", "Internal error."))
 		}
 	}()
-	c := &call{r: r, w: w}
+	c := &call{r: r}
 	if !rt.public {
-		me, tok, err := h.authenticate(r)
+		me, err := h.authenticate(r)
 		if err != nil {
 			h.writeError(w, err)
 			return
 		}
-		c.me, c.token = me, tok
+		c.me = me
 	}
 	out, err := rt.fn(r.Context(), c)
 	if err != nil {
