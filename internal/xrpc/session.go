@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -117,10 +118,44 @@ func bearer(r *http.Request) (string, error) {
 	return strings.TrimSpace(tok), nil
 }
 
-// checkToken parses a token of the given scope and checks its expiry: an
-// expired one is 400 ExpiredToken, which tells clients to refresh.
-func checkToken(tok, scope string) (*claims, error) {
+// maxCachedTokens bounds the cache of verified tokens; when full it
+// starts over. A token is a few hundred bytes.
+const maxCachedTokens = 10_000
+
+// tokenCache remembers the claims of tokens already verified: a client
+// sends the same access token on every call, and decoding and verifying it
+// (base64, JSON, HMAC) costs more than the session cache lookup behind it.
+// Verification is a pure function of the token, so caching it is safe;
+// expiry and revocation are still checked on every call.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]*claims
+}
+
+func (tc *tokenCache) parse(tok string) (*claims, error) {
+	tc.mu.Lock()
+	c := tc.m[tok]
+	tc.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
 	c, err := parseToken(tok)
+	if err != nil {
+		return nil, err
+	}
+	tc.mu.Lock()
+	if tc.m == nil || len(tc.m) >= maxCachedTokens {
+		tc.m = make(map[string]*claims)
+	}
+	tc.m[tok] = c
+	tc.mu.Unlock()
+	return c, nil
+}
+
+// checkToken verifies a token of the given scope and checks its expiry: an
+// expired one is 400 ExpiredToken, which tells clients to refresh.
+func (h *Handler) checkToken(tok, scope string) (*claims, error) {
+	c, err := h.tokens.parse(tok)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +176,7 @@ func (h *Handler) authenticate(r *http.Request) (*dm.Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := checkToken(tok, scopeAccess)
+	c, err := h.checkToken(tok, scopeAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +269,7 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := checkToken(tok, scopeRefresh)
+	rc, err := h.checkToken(tok, scopeRefresh)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ type Handler struct {
 	ids    identities
 	cfg    Config
 	routes map[string]route
+	tokens tokenCache
 }
 
 // kind is an XRPC method's kind: a query is a GET, a procedure a POST.
