@@ -121,7 +121,7 @@ func (h *Handler) nativeHandle(ctx context.Context, ident string) (string, error
 		if !ok {
 			return "", notFound
 		}
-		acc, err := h.chat.AccountByID(ctx, id)
+		acc, err := h.accounts.AccountByID(ctx, id)
 		if err != nil {
 			return "", err
 		}
@@ -177,7 +177,7 @@ func (h *Handler) lookup(ctx context.Context, native string) (*profileLookup, er
 	if dm.ValidateHandle(native) != nil {
 		return nil, dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(native, 40))
 	}
-	acc, err := h.chat.AccountByHandle(ctx, native)
+	acc, err := h.accounts.AccountByHandle(ctx, native)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 // Who may message an account is, in Bluesky, the allowIncoming field of its
@@ -82,7 +82,7 @@ func (h *Handler) getRecord(ctx context.Context, c *call) (any, error) {
 	if err := h.ownRecord(ctx, c, p[0], p[1], p[2]); err != nil {
 		return nil, err
 	}
-	_, set, err := h.chat.Me(ctx, c.me)
+	_, set, err := h.accounts.Me(ctx, c.me)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) putRecord(ctx context.Context, c *call) (any, error) {
 	if !ok {
 		return nil, invalid("Input/record/allowIncoming is all, following or none.")
 	}
-	if _, _, err := h.chat.UpdateMe(ctx, c.me, chat.MeUpdate{AllowIncoming: &allow}); err != nil {
+	if _, _, err := h.accounts.UpdateMe(ctx, c.me, identity.MeUpdate{AllowIncoming: &allow}); err != nil {
 		return nil, err
 	}
 	rec := declaration{Type: declarationNSID, AllowIncoming: in.Record.AllowIncoming}

@@ -180,7 +180,7 @@ func (h *Handler) authenticate(r *http.Request) (*dm.Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := h.chat.Authenticate(r.Context(), c.Jti)
+	acc, err := h.accounts.Authenticate(r.Context(), c.Jti)
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
 		return nil, errorf(http.StatusUnauthorized, "InvalidToken", "Token has been revoked.")
 	}
@@ -206,10 +206,10 @@ type sessionOutput struct {
 func (h *Handler) mint(ctx context.Context, acc *dm.Account) (*sessionOutput, error) {
 	now := time.Now()
 	access, refresh := newSecret(), newSecret()
-	if err := h.chat.OpenSession(ctx, acc, access, h.cfg.AccessTTL); err != nil {
+	if err := h.accounts.OpenSession(ctx, acc, access, h.cfg.AccessTTL); err != nil {
 		return nil, err
 	}
-	if err := h.chat.OpenSession(ctx, acc, refreshPrefix+refresh, h.chat.SessionTTL()); err != nil {
+	if err := h.accounts.OpenSession(ctx, acc, refreshPrefix+refresh, h.accounts.SessionTTL()); err != nil {
 		return nil, err
 	}
 	did := h.ids.did(acc.ID)
@@ -218,7 +218,7 @@ func (h *Handler) mint(ctx context.Context, acc *dm.Account) (*sessionOutput, er
 		AccessJwt: sign(claims{Scope: scopeAccess, Sub: did, Aud: aud, Iat: now.Unix(),
 			Exp: now.Add(h.cfg.AccessTTL).Unix(), Jti: access}),
 		RefreshJwt: sign(claims{Scope: scopeRefresh, Sub: did, Aud: aud, Iat: now.Unix(),
-			Exp: now.Add(h.chat.SessionTTL()).Unix(), Jti: refresh, Acc: access}),
+			Exp: now.Add(h.accounts.SessionTTL()).Unix(), Jti: refresh, Acc: access}),
 		Handle: h.ids.handle(acc.Handle),
 		DID:    did,
 		Active: true,
@@ -247,7 +247,7 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.chat.Login(ctx, handle, in.Password, h.cfg.RemoteAddr(c.r))
+	s, err := h.accounts.Login(ctx, handle, in.Password, h.cfg.RemoteAddr(c.r))
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
 		return nil, errorf(http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password.")
 	}
@@ -256,7 +256,7 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 	}
 	// The native session proved the password; the pair replaces it.
 	out, err := h.mint(ctx, s.Account)
-	if lerr := h.chat.Logout(ctx, s.Token); err == nil && lerr != nil {
+	if lerr := h.accounts.Logout(ctx, s.Token); err == nil && lerr != nil {
 		err = lerr
 	}
 	return out, err
@@ -273,14 +273,14 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := h.chat.Authenticate(ctx, refreshPrefix+rc.Jti)
+	acc, err := h.accounts.Authenticate(ctx, refreshPrefix+rc.Jti)
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
 		return nil, errorf(http.StatusBadRequest, "ExpiredToken", "Token has been revoked.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := h.chat.Logout(ctx, refreshPrefix+rc.Jti); err != nil {
+	if err := h.accounts.Logout(ctx, refreshPrefix+rc.Jti); err != nil {
 		return nil, err
 	}
 	return h.mint(ctx, acc)
@@ -299,15 +299,15 @@ func (h *Handler) deleteSession(ctx context.Context, c *call) (any, error) {
 	}
 	switch tc.Scope {
 	case scopeRefresh:
-		if err := h.chat.Logout(ctx, refreshPrefix+tc.Jti); err != nil {
+		if err := h.accounts.Logout(ctx, refreshPrefix+tc.Jti); err != nil {
 			return nil, err
 		}
 		if tc.Acc != "" {
-			return nil, h.chat.Logout(ctx, tc.Acc)
+			return nil, h.accounts.Logout(ctx, tc.Acc)
 		}
 		return nil, nil
 	case scopeAccess:
-		return nil, h.chat.Logout(ctx, tc.Jti)
+		return nil, h.accounts.Logout(ctx, tc.Jti)
 	}
 	return nil, errBadToken
 }

@@ -21,11 +21,15 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 // Config wires the surface to the chat service.
 type Config struct {
 	Chat *chat.Service
+	// Identity logs in and authenticates (the native sessions behind the
+	// XRPC tokens).
+	Identity *identity.Service
 	// Host is the public host name of this server (e.g. chat.example.com):
 	// accounts are did:web:<Host>:u:<account id>, and their handles
 	// <native handle>.<Host>. It must be a valid domain name.
@@ -43,11 +47,12 @@ type Config struct {
 
 // Handler serves /xrpc/.
 type Handler struct {
-	chat   *chat.Service
-	ids    identities
-	cfg    Config
-	routes map[string]route
-	tokens tokenCache
+	chat     *chat.Service
+	accounts *identity.Service
+	ids      identities
+	cfg      Config
+	routes   map[string]route
+	tokens   tokenCache
 }
 
 // kind is an XRPC method's kind: a query is a GET, a procedure a POST.
@@ -92,7 +97,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{chat: cfg.Chat, ids: ids, cfg: cfg}
+	h := &Handler{chat: cfg.Chat, accounts: cfg.Identity, ids: ids, cfg: cfg}
 	h.routes = map[string]route{
 		// Sessions and identity.
 		"com.atproto.server.createSession":   {procedure, true, h.createSession},
