@@ -15,7 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-// Tokens. An XRPC session is a pair of native sessions (internal/chat): a
+// Tokens. An XRPC session is a pair of native sessions (internal/identity): a
 // short access session and a long refresh session. Each token is a JWT
 // (HS256) whose claims carry the session's secret in "jti"; the server
 // trusts no claim on its own: every call checks the wrapped session in the

@@ -5,9 +5,10 @@
 // self-hosted Parley unchanged.
 //
 // Like internal/api it is a thin surface: one route table, handlers that
-// decode, call internal/chat and encode. Every rule (who may message whom,
-// privacy, limits) stays in the chat service; this package only translates
-// names, identifiers and wire shapes. The wire types are the lexicons' and
+// decode, call internal/chat (internal/identity for sessions) and encode.
+// Every rule (who may message whom, privacy, limits) stays in those
+// services; this package only translates names, identifiers and wire
+// shapes. The wire types are the lexicons' and
 // live here (views.go). docs/xrpc.md documents what maps exactly, what is
 // approximated and what is not supported.
 package xrpc
