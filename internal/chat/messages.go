@@ -27,6 +27,10 @@ type SendParams struct {
 	// QuickReplies are buttons under a brand's message (set by the brand
 	// layer's bot, validated there).
 	QuickReplies []dm.QuickReply
+	// Purpose is what an automated message is for, as the consent engine
+	// weighs it (internal/consent: reply, follow_up, promotional; "" is a
+	// reply).
+	Purpose string
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
