@@ -131,6 +131,22 @@ func (a *API) routes() {
 	m.HandleFunc("PUT /api/v1/brands/{handle}/settings", a.brandHandler(a.putBrandSettings))
 	m.HandleFunc("GET /api/v1/brands/{handle}/analytics", a.brandHandler(a.brandAnalytics))
 	m.HandleFunc("GET /api/v1/brands/{handle}/analytics.csv", a.brandHandler(a.brandAnalyticsCSV))
+	// Automation (automation.go; internal/brand, internal/automation).
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation", a.brandHandler(a.getAutomation))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation", a.brandHandler(a.putAutomation))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/rules", a.brandHandler(a.listRules))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/rules", a.brandHandler(a.putRule(true)))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation/rules/{id}", a.brandHandler(a.putRule(false)))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/automation/rules/{id}", a.brandHandler(a.deleteRule))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/rules/order", a.brandHandler(a.reorderRules))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/flows", a.brandHandler(a.listFlows))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/flows", a.brandHandler(a.putFlow(true)))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation/flows/{id}", a.brandHandler(a.putFlow(false)))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/automation/flows/{id}", a.brandHandler(a.deleteFlow))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/dry-run", a.brandHandler(a.dryRun))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/log", a.brandHandler(a.automationLog))
+	m.HandleFunc("GET /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.customerAttributes))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.setCustomerAttributes))
 
 	// Operations.
 	m.HandleFunc("GET /healthz", a.healthz)

@@ -464,6 +464,9 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 type profileView struct {
 	*chat.Profile
 	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is what a customer sees of a brand's bot before writing: ice
+	// breakers, the persistent menu and the "Talk to a person" button.
+	Bot *brand.BotEntry `json:"bot,omitempty"`
 }
 
 func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
@@ -478,5 +481,8 @@ func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
 		return v
 	}
 	v.VeryResponsive = &on
+	if v.Bot, err = a.brand.BotEntry(r.Context(), p.Account); err != nil {
+		a.log.Warn("brand bot entry", "brand", p.Account.Handle, "err", err)
+	}
 	return v
 }

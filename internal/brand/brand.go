@@ -5,8 +5,10 @@
 //
 // Agents act as the brand: their messages go through chat.Send with the brand
 // account as sender, and the brand layer records which agent wrote each one.
-// The layer joins every send through chat.Hooks (hooks.go), inside the send's
-// transaction, so inbox state and analytics commit atomically with messages.
+// The layer joins every send as a stage of the send pipeline (Step, step.go),
+// inside the send's transaction, so inbox state and analytics commit
+// atomically with messages; what follows a send (the away message) is a
+// durable job enqueued in that transaction (RegisterJobs).
 //
 // Visibility: the team learns of inbox changes through events appended to
 // each member's own event log in the same transaction (types inbox.*), so a
@@ -18,6 +20,7 @@ package brand
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -26,6 +29,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // Config tunes the brand service.
@@ -43,9 +47,10 @@ type Service struct {
 	log   *slog.Logger
 	clock func() time.Time
 
+	step *Step
+
 	mu     sync.Mutex
 	badges map[string]badge // brand id -> cached "very responsive" verdict
-	kinds  kindCache        // account kinds, for the send hook
 }
 
 type badge struct {
@@ -58,18 +63,41 @@ type badge struct {
 // does not recompute it on every view.
 const badgeTTL = time.Minute
 
-// New returns the brand service and installs its hooks in c, so that every
-// send through c updates the brand inboxes.
-func New(c *chat.Service, cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns the brand service over c, whose send pipeline must include
+// step (chat.Config.Steps), so that every send through c updates the brand
+// inboxes. The service shares the step's clock and logger.
+func New(c *chat.Service, step *Step) *Service {
+	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{}}
+}
+
+// sendAwayMessage sends the away message a customer message called for. Its
+// client_id is the job's, so a job that runs again after a crash (its effect
+// committed, its finish not) finds the message it sent and sends no second one.
+func (s *Service) sendAwayMessage(ctx context.Context, j *dm.Job) error {
+	var p awayJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	var b *dm.Account
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		b, err = tx.Account(ctx, p.BrandID)
+		return err
+	}); err != nil {
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return jobs.Permanent(err)
+		}
+		return err
 	}
-	s := &Service{chat: c, store: c.Store(), bus: c.Bus(), log: cfg.Logger, clock: cfg.Now, badges: map[string]badge{}}
-	c.SetHooks(s)
-	return s
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, ClientID: "job:" + j.ID})
+	switch dm.ErrorCode(err) {
+	case dm.ENOTFOUND, dm.EFORBIDDEN, dm.EINVALID, dm.ECONFLICT:
+		// The customer blocked the brand or left, or the text is refused:
+		// trying again cannot help.
+		s.log.Info("away message not sent", "brand", b.Handle, "conversation", p.ConversationID, "err", err)
+		return jobs.Permanent(err)
+	}
+	return err
 }
 
 // now is the service's clock, in UTC at millisecond precision, as stored.
@@ -376,7 +404,7 @@ func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *
 			if err := tx.PutInboxItem(ctx, it); err != nil {
 				return err
 			}
-			v, err := s.view(ctx, tx, b, it, nil)
+			v, err := s.step.view(ctx, tx, b, it, nil)
 			if err != nil {
 				return err
 			}

@@ -145,6 +145,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// QuickReplies are buttons under a brand's (bot's) message; tapping one
+	// sends its title as the customer's reply, with its payload.
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.

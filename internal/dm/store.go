@@ -48,4 +48,6 @@ type Tx interface {
 	MessageTx      // messages and reactions (store_messages.go)
 	EventTx        // the per-user event log (store_events.go)
 	BrandTx        // the brand layer (brand.go)
+	JobTx          // the durable job queue (jobs.go)
+	AutomationTx   // brand bots: rules, flows, the bot's state (automation.go)
 }

@@ -174,3 +174,14 @@ func Truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ValidatePayload checks the payload of a tapped quick reply ("" for none).
+func ValidatePayload(p string) error {
+	if len(p) > MaxPayloadBytes {
+		return Errorf(EINVALID, "quick_reply_payload has at most %d bytes.", MaxPayloadBytes)
+	}
+	if !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+		return Errorf(EINVALID, "quick_reply_payload is not valid text.")
+	}
+	return nil
+}

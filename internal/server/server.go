@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/postgres"
@@ -54,6 +55,15 @@ type Config struct {
 	// EventRetention is how long the event log keeps events (default 30
 	// days); a client with an older cursor must resync (410).
 	EventRetention time.Duration
+	// JobWorkers is how many durable jobs run at once on this node
+	// (default 4); negative runs none (a node that only serves requests,
+	// or a test that needs jobs to wait).
+	JobWorkers int
+	// Now is the clock of every time-based rule (default time.Now); only
+	// tests set it, to move time on instead of waiting for it.
+	Now func() time.Time
+	// JobPoll is how often the job runner looks for due jobs (default 1 s).
+	JobPoll time.Duration
 	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
 	// zero value, which cmd/parley always passes, is the production cost.
 	PasswordCost identity.PasswordCost
@@ -69,6 +79,7 @@ type Server struct {
 	identity *identity.Service
 	chat     *chat.Service
 	brand    *brand.Service
+	jobs     *jobs.Runner
 	streams  *ws.Server
 	handler  http.Handler
 
@@ -101,9 +112,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := metrics.New()
 	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
-	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, EventRetention: cfg.EventRetention, Logger: cfg.Logger})
-	// The brand layer hooks into the chat service's transactions.
-	s.brand = brand.New(s.chat, brand.Config{Logger: cfg.Logger})
+	// The send pipeline is wired here, once: the brand layer's stage runs
+	// inside every send's transaction, and the work it leaves for after
+	// the commit runs from the durable job queue.
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
+	s.chat = chat.New(s.store, s.bus, chat.Config{
+		RateLimitOff:   cfg.RateLimitOff,
+		EventRetention: cfg.EventRetention,
+		Logger:         cfg.Logger,
+		Now:            cfg.Now,
+		Steps:          []chat.Step{brandStep},
+		JobsEnqueued:   s.jobs.Kick,
+	})
+	s.brand = brand.New(s.chat, brandStep)
+	s.brand.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
 		Identity:      s.identity,
@@ -192,6 +215,7 @@ func (s *Server) Start() error {
 		}
 	}()
 	go s.maintain()
+	s.jobs.Start()
 	s.log.Info("parley listening", "url", s.URL())
 	return nil
 }
@@ -263,6 +287,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.wg.Wait()
 			close(done)
 		}()
+		// Running jobs finish (sends included) before the store closes; a
+		// job cut off by ctx keeps its lease and runs again after restart.
+		if jerr := s.jobs.Close(ctx); jerr != nil {
+			s.log.Warn("shutdown: jobs did not finish in time", "err", jerr)
+		}
 		select {
 		case <-done:
 		case <-ctx.Done():

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		eventTests,
 		transactionTests,
 		brandTests,
+		jobTests,
+		automationTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
