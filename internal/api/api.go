@@ -20,14 +20,15 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 
 // Config wires the API to the rest of the server.
 type Config struct {
-	// Identity serves accounts and sessions and authenticates every request.
+	// Identity, Chat and Brand are required. Identity serves accounts and
+	// sessions and authenticates every request; Brand serves
+	// /api/v1/brands/... (internal/server builds it over Chat).
 	Identity *identity.Service
 	Chat     *chat.Service
-	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
-	Brand   *brand.Service
-	Stream  StreamFunc
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	Brand    *brand.Service
+	Stream   StreamFunc
+	Metrics  *metrics.Registry
+	Logger   *slog.Logger
 	// Ready reports whether the store and bus answer (for /readyz).
 	Ready func(r *http.Request) error
 	// Web serves everything that is not the API (the web app); may be nil.

@@ -457,7 +457,7 @@ func (h *Handler) messageIn(ctx context.Context, c *call, convID, msgID string) 
 		return nil, nil, err
 	}
 	if msg.ConversationID != convID {
-		return nil, nil, invalid("No message %q in this conversation.", truncate(msgID, 40))
+		return nil, nil, invalid("No message %q in this conversation.", dm.Truncate(msgID, 40))
 	}
 	return conv, msg, nil
 }

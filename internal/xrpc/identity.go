@@ -114,7 +114,7 @@ func (x identities) native(handle string) (string, bool) {
 // ENOTFOUND.
 func (h *Handler) nativeHandle(ctx context.Context, ident string) (string, error) {
 	ident = strings.TrimPrefix(strings.TrimSpace(ident), "@")
-	notFound := dm.Errorf(dm.ENOTFOUND, "No account %q.", truncate(ident, 80))
+	notFound := dm.Errorf(dm.ENOTFOUND, "No account %q.", dm.Truncate(ident, 80))
 	switch {
 	case strings.HasPrefix(ident, "did:"):
 		id, ok := h.ids.accountID(ident)
@@ -175,7 +175,7 @@ type profileLookup struct{ id, handle string }
 // and DIDs are public.
 func (h *Handler) lookup(ctx context.Context, native string) (*profileLookup, error) {
 	if dm.ValidateHandle(native) != nil {
-		return nil, dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(native, 40))
+		return nil, dm.Errorf(dm.ENOTFOUND, "No account @%s.", dm.Truncate(native, 40))
 	}
 	acc, err := h.accounts.AccountByHandle(ctx, native)
 	if err != nil {

@@ -242,7 +242,7 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		// Let the login fail like any unknown handle: same time, same
 		// throttling, same answer.
-		handle, err = "unknown-"+truncate(in.Identifier, 60), nil
+		handle, err = "unknown-"+dm.Truncate(in.Identifier, 60), nil
 	}
 	if err != nil {
 		return nil, err

@@ -118,7 +118,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (c *call) decode(v any) error {
 	if ct := c.r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return invalid("Wrong request encoding (Content-Type): %s, expected application/json.", truncate(ct, 60))
+			return invalid("Wrong request encoding (Content-Type): %s, expected application/json.", dm.Truncate(ct, 60))
 		}
 	}
 	body, err := io.ReadAll(c.r.Body)
@@ -141,7 +141,7 @@ func (c *call) decode(v any) error {
 		var syntaxErr *json.SyntaxError
 		switch {
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return invalid("Input/%s must be of another type.", truncate(typeErr.Field, 60))
+			return invalid("Input/%s must be of another type.", dm.Truncate(typeErr.Field, 60))
 		case errors.As(err, &typeErr):
 			return invalid("Input must be an object.")
 		case errors.As(err, &syntaxErr):

@@ -162,7 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := h.routes[name]
 	if !ok {
 		if validNSID(name) {
-			h.writeError(w, errorf(http.StatusNotImplemented, "MethodNotImplemented", "Method not implemented: %s.", truncate(name, 100)))
+			h.writeError(w, errorf(http.StatusNotImplemented, "MethodNotImplemented", "Method not implemented: %s.", dm.Truncate(name, 100)))
 		} else {
 			h.writeError(w, errorf(http.StatusNotFound, "MethodNotImplemented", "Not an XRPC method name."))
 		}
@@ -175,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != want && !(rt.kind == query && r.Method == http.MethodHead) {
 		w.Header().Set("Allow", want)
 		h.writeError(w, errorf(http.StatusBadRequest, "InvalidRequest", "Incorrect HTTP method (%s): %s is a %s, use %s.",
-			truncate(r.Method, 10), name, rt.kind, want))
+			dm.Truncate(r.Method, 10), name, rt.kind, want))
 		return
 	}
 	// A panic is a server bug: the client still gets an XRPC error body.
@@ -233,11 +233,4 @@ func validNSID(s string) bool {
 		}
 	}
 	return true
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
