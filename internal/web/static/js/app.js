@@ -11,7 +11,7 @@ import { MessagesView } from './messages.js';
 import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
 
 const PUBLIC = new Set(['login', 'signup']);
-const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
+const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
 
 function parseRoute(path) {
   switch (path) {
@@ -23,6 +23,7 @@ function parseRoute(path) {
     case '/archived': return { name: 'archived', folder: 'archived' };
     case '/settings': return { name: 'settings' };
     case '/new-group': return { name: 'new-group' };
+    case '/new': return { name: 'new-message' };
     case '/brands': return { name: 'brands' };
   }
   let m = /^\/brands\/([^/]+)(?:\/c\/([^/]+))?$/.exec(path);
@@ -31,6 +32,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/new\/@([^/]+)$/.exec(path);
+  if (m) return { name: 'draft', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/c\/([^/]+)$/.exec(path);
   if (m) return { name: 'chat', id: decodeURIComponent(m[1]) };
   m = /^\/@([^/]+)$/.exec(path);

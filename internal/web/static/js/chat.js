@@ -31,12 +31,17 @@ function runes(s) {
 }
 
 export class ChatView {
-  constructor(app, id) {
+  // id names the conversation; a draft (opts.draftTo, a handle) has none
+  // yet: it is a chat with someone that exists only on this page until the
+  // first message, which creates the conversation, so that pressing Message
+  // on a profile tells the other person nothing.
+  constructor(app, id, opts = {}) {
     this.app = app;
     this.id = id;
-    this.conv = app.store.get(id) || null;
+    this.draftTo = opts.draftTo || '';
+    this.conv = id ? app.store.get(id) || null : null;
     this.msgs = new Map();
-    this.pending = app.store.outbox(id);
+    this.pending = id ? app.store.outbox(id) : new Map();
     this.hasMore = false;
     this.loaded = false;
     this.loadingOlder = false;
@@ -98,6 +103,10 @@ export class ChatView {
   }
 
   async load() {
+    if (this.draftTo) {
+      await this.loadDraft();
+      return;
+    }
     let cr;
     let mr;
     try {
@@ -124,6 +133,49 @@ export class ChatView {
     this.fillViewport();
     this.maybeMarkRead();
     if (this.conv.status === 'accepted' && window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  // loadDraft shows an empty chat with the person named by draftTo: their
+  // profile says whether a message would be accepted.
+  async loadDraft() {
+    let p;
+    try {
+      p = await this.app.api.profile(this.draftTo);
+    } catch (e) {
+      if (!this.gone) this.renderMissing(e);
+      return;
+    }
+    if (this.gone) return;
+    const me = this.app.me;
+    const a = p.account;
+    this.conv = { id: '', kind: 'direct', title: '', status: 'accepted', members: [me, a].map((m) => ({ id: m.id, handle: m.handle, display_name: m.display_name, role: 'member' })) };
+    this.loaded = true;
+    this.app.setTitle(displayName(a));
+    this.renderHead();
+    if (!p.can_message) {
+      this.foot.replaceChildren(h('p', { class: 'reason pad' }, p.blocked_by_me
+        ? `You blocked @${a.handle}. Unblock them to send a message.`
+        : `@${a.handle} isn’t accepting messages from you.`));
+    } else {
+      this.renderFoot();
+    }
+    this.renderMessages();
+    if (window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  // materialize creates the conversation of a draft (get-or-create: the
+  // existing one when the pair already has one) and moves what is pending
+  // into its outbox.
+  async materialize() {
+    const r = await this.app.api.openConversation([this.draftTo]);
+    const c = r.conversation;
+    const box = this.app.store.outbox(c.id);
+    for (const [k, v] of this.pending) box.set(k, v);
+    this.pending = box;
+    this.id = c.id;
+    this.conv = { ...c, status: 'accepted' };
+    this.draftTo = '';
+    return c;
   }
 
   more(r, n) {
@@ -352,8 +404,8 @@ export class ChatView {
     }, 'Details');
     this.head.replaceChildren(back,
       c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
-      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title' }, title), sub),
-      this.detailsBtn);
+      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, title), sub),
+      c.id ? this.detailsBtn : null);
   }
 
   toggleDetails(open = !this.detailsOpen) {
@@ -547,7 +599,7 @@ export class ChatView {
     this.textarea.addEventListener('input', () => {
       this.updateComposer();
       const now = Date.now();
-      if (this.textarea.value.trim() && now - this.lastTypingSent > TYPING_SEND_EVERY_MS && this.app.stream) {
+      if (this.id && this.textarea.value.trim() && now - this.lastTypingSent > TYPING_SEND_EVERY_MS && this.app.stream) {
         this.lastTypingSent = now;
         this.app.stream.sendTyping(this.id);
       }
@@ -612,9 +664,18 @@ export class ChatView {
     p.error = '';
     this.renderMessages();
     try {
+      const draft = !!this.draftTo;
+      if (draft) await this.materialize();
       const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo);
       this.pending.delete(p.clientId);
-      this.app.store.applyMessage(r.message, false);
+      if (!this.app.store.applyMessage(r.message, false)) {
+        this.app.store.upsert({ ...this.conv, last_message: r.message, updated_at: r.message.created_at });
+      }
+      if (draft && !this.gone) {
+        // The draft became a conversation: its address is now /c/<id>.
+        this.app.navigate('/c/' + encodeURIComponent(this.id), { replace: true });
+        return;
+      }
       if (!this.gone) this.addMessage(r.message);
     } catch (e) {
       if (!this.pending.has(p.clientId)) return;

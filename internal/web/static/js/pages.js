@@ -126,18 +126,11 @@ export function profile(app, handle) {
         b.disabled = false;
       }
     };
-    const message = async (e) => {
-      const b = e.currentTarget;
-      b.disabled = true;
-      err.textContent = '';
-      try {
-        const r = await app.api.openConversation([a.handle]);
-        app.store.upsert(r.conversation);
-        app.navigate('/c/' + r.conversation.id);
-      } catch (x) {
-        err.textContent = x.message;
-        b.disabled = false;
-      }
+    // Message opens the conversation when there is one with messages, a
+    // draft otherwise: nothing reaches the other person before a message.
+    const message = () => {
+      const c = app.store.directWith(a.id);
+      app.navigate(c ? '/c/' + encodeURIComponent(c.id) : '/new/@' + encodeURIComponent(a.handle));
     };
     let actions;
     if (self) {
