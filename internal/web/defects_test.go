@@ -4,10 +4,15 @@ package web_test
 // them failed before its fix.
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/parleyhq/parley/internal/server"
 )
 
 // phone and desktop are the two widths the app is checked at.
@@ -92,4 +97,120 @@ func TestBrowserDraftChat(t *testing.T) {
 			alice.waitText("#message-list .text", "Hi Bob, first words")
 		})
 	}
+}
+
+// TestBrowserConsolePhone: on a phone an agent taps a conversation, the
+// conversation replaces the list, they answer, and the back link returns to
+// the list.
+func TestBrowserConsolePhone(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "My tent has a hole")
+
+	bob.login()
+	bob.viewport(390, 844)
+	bob.do("console", chromedp.Navigate(w.base+"/brands/acme"))
+	bob.click("#inbox-list .inbox-item a", "Dan Rossi")
+	bob.waitText("#inbox-thread li.msg.theirs .text", "My tent has a hole")
+	bob.waitFor("the conversation fills the screen", `() => {
+		const list = document.getElementById('inbox-list');
+		const text = document.getElementById('inbox-text');
+		return list.offsetParent === null && text && text.offsetParent !== null;
+	}`)
+	bob.do("answer", chromedp.SendKeys(chromedp.ID("inbox-text"), "Sorry! A new one is on its way."))
+	bob.click("#inbox-send", "Send")
+	bob.waitText("#inbox-thread li.msg.mine .text", "Sorry! A new one is on its way.")
+	bob.click(".console-head a.back", "‹")
+	bob.waitFor("the list again", `() => document.getElementById('inbox-list').offsetParent !== null`)
+}
+
+// TestBrowserBusinessHours: the owner sees one row per day, edits them, and
+// the server stores what they chose, at desktop and phone width.
+func TestBrowserBusinessHours(t *testing.T) {
+	for _, size := range widths {
+		t.Run(size.name, func(t *testing.T) {
+			w := newWorld(t)
+			acme := w.brandAccount("acme", "Acme Outdoor")
+			acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": "Europe/Paris", "hours_enabled": true,
+				"hours": []map[string]string{{"day": "mon", "open": "09:00", "close": "17:00"}, {"day": "sat", "open": "10:00", "close": "12:00"}}}, nil)
+			acme.login()
+			acme.viewport(size.width, size.height)
+			acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"))
+			acme.waitFor("seven day rows", `() => document.querySelectorAll('#hours-days .hours-row').length === 7`)
+			if acme.eval("object text", `document.getElementById('hours-form').textContent.includes('[object')`) {
+				t.Error("the business-hours form shows [object ...]")
+			}
+			if !acme.eval("stored hours shown", `document.getElementById('hours-on-mon').checked && document.getElementById('hours-on-sat').checked &&
+				!document.getElementById('hours-on-sun').checked && document.getElementById('hours-open-sat').value === '10:00'`) {
+				t.Error("the form does not show the stored hours")
+			}
+			acme.do("edit the hours", chromedp.Evaluate[chromedp.Void](`(() => {
+				document.getElementById('hours-on-sat').checked = false;
+				document.getElementById('hours-on-tue').checked = true;
+				document.getElementById('hours-open-tue').value = '08:30';
+				document.getElementById('hours-close-tue').value = '18:00';
+			})()`), chromedp.Click(chromedp.ID("hours-save")))
+			acme.waitText("#hours-form .form-ok", "Saved.")
+			var set struct {
+				Settings struct {
+					Hours []struct{ Day, Open, Close string } `json:"hours"`
+				} `json:"settings"`
+			}
+			acme.api("GET", "/api/v1/brands/acme/settings", nil, &set)
+			got := fmt.Sprint(set.Settings.Hours)
+			if want := "[{mon 09:00 17:00} {tue 08:30 18:00}]"; got != want {
+				t.Errorf("stored hours %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestBrowserConsoleThreadOrder: a note sits after the message it followed
+// even when its time says earlier (written on a node whose clock is behind):
+// the thread follows the stored order.
+func TestBrowserConsoleThreadOrder(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	conv := dan.openConversation("", "acme")
+	first := dan.send(conv.ID, "first question")
+	second := dan.send(conv.ID, "second question")
+	bob.api("POST", "/api/v1/brands/acme/conversations/"+conv.ID+"/notes", map[string]any{"text": "note after the second"}, nil)
+
+	// The note's clock was two seconds behind the message it followed.
+	db, err := sql.Open("sqlite", server.DatabasePath(w.dir)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE brand_notes SET created_at = (SELECT created_at - 2000 FROM messages WHERE id = ?) WHERE conversation_id = ?`, second.ID, conv.ID)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("skewing the note's clock: %v (%d rows)", err, n)
+	}
+	_ = first
+
+	bob.login()
+	bob.do("the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID))
+	bob.waitText("#inbox-thread li.note .text", "note after the second")
+	order := bob.evalString(`[...document.querySelectorAll('#inbox-thread li .text')].map((e) => e.textContent).join(' | ')`)
+	if want := "first question | second question | note after the second"; order != want {
+		t.Errorf("thread order %q, want %q", order, want)
+	}
+}
+
+func (p *person) evalString(expr string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.t.Fatalf("%s (%s): %v", expr, p.handle, err)
+	}
+	return s
 }
