@@ -214,3 +214,33 @@ func (p *person) evalString(expr string) string {
 	}
 	return s
 }
+
+// TestBrowserNoNameGreeting: a customer who gave no name shows as their
+// handle in the console, and the canned greeting falls back to "there".
+func TestBrowserNoNameGreeting(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan1", "")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	var canned struct {
+		CannedReply struct {
+			ID string `json:"id"`
+		} `json:"canned_reply"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Greeting", "text": "Hi {{first_name|there}}!"}, &canned)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "hello?")
+
+	bob.login()
+	bob.do("the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID))
+	bob.waitText("#inbox-customer", "dan1")
+	bob.waitFor("pick the canned reply", `(id) => {
+		const s = document.getElementById('inbox-canned');
+		if (!s || ![...s.options].some((o) => o.value === id)) return false;
+		s.value = id;
+		s.dispatchEvent(new Event('change'));
+		return true;
+	}`, canned.CannedReply.ID)
+	bob.waitFor("the greeting falls back", `() => document.getElementById('inbox-text').value === 'Hi there!'`)
+}
