@@ -2,6 +2,7 @@
 // the dispatch of live events to the model and the current view.
 
 import { API, APIError, NetworkError } from './api.js';
+import { sendPending } from './outbox.js';
 import { Stream } from './stream.js';
 import { Store, FOLDERS } from './store.js';
 import { h, avatar, displayName } from './dom.js';
@@ -283,6 +284,23 @@ class App {
   setOnline(state) {
     this.offline.hidden = state !== 'offline';
     document.body.classList.toggle('is-offline', state === 'offline');
+    if (state === 'online' && this.wasOffline) this.resendOffline();
+    if (state === 'offline' || state === 'online') this.wasOffline = state === 'offline';
+  }
+
+  // resendOffline sends again, once the connection is back, the messages
+  // that failed while it was down: the open chat its own (it shows their
+  // progress), the store's outboxes the others.
+  resendOffline() {
+    if (!this.store) return;
+    const chat = this.view && this.view.chat;
+    if (chat && chat.resendOffline) chat.resendOffline();
+    for (const [convId, box] of this.store.outboxes) {
+      if (chat && chat.id === convId) continue;
+      for (const p of [...box.values()]) {
+        if (p.state === 'failed' && p.offline) sendPending(this, convId, box, p);
+      }
+    }
   }
 
   // announce tells screen readers something new happened (aria-live).

@@ -2,7 +2,7 @@
 // up), live messages, edits, unsends, reactions, typing and "Seen", the
 // composer with reply and edit, request actions, and group details.
 
-import { APIError } from './api.js';
+import { APIError, NetworkError } from './api.js';
 import { h, avatar, displayName, clockTime, fullTime } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
@@ -681,11 +681,21 @@ export class ChatView {
       if (!this.pending.has(p.clientId)) return;
       p.state = 'failed';
       p.error = e.message;
+      // A message the network lost goes again by itself when the
+      // connection returns (same client_id: stored once); one the server
+      // refused waits for Retry.
+      p.offline = e instanceof NetworkError;
       if (!this.gone) {
         this.renderMessages();
         this.app.announce('Your message was not sent. ' + e.message);
       }
     }
+  }
+
+  // resendOffline re-delivers what failed for want of a network.
+  resendOffline() {
+    if (this.gone) return;
+    for (const p of [...this.pending.values()]) if (p.state === 'failed' && p.offline) this.deliver(p);
   }
 
   async saveEdit() {
