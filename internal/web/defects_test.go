@@ -4,9 +4,12 @@ package web_test
 // them failed before its fix.
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -243,4 +246,46 @@ func TestBrowserNoNameGreeting(t *testing.T) {
 		return true;
 	}`, canned.CannedReply.ID)
 	bob.waitFor("the greeting falls back", `() => document.getElementById('inbox-text').value === 'Hi there!'`)
+}
+
+// TestBrowserBidiSpoof: a right-to-left override in a message is shown as a
+// visible tag in an isolated element, and a display name with one is
+// refused.
+func TestBrowserBidiSpoof(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	alice.api("PUT", "/api/v1/accounts/bob/follow", nil, nil)
+	conv := bob.openConversation("", "alice")
+	bob.send(conv.ID, "invoice_\u202efdp.exe")
+	alice.login()
+	alice.do("the chat", chromedp.Navigate(w.base+"/c/"+conv.ID))
+	alice.waitText("#message-list li.theirs .text", "invoice_[RLO]fdp.exe")
+	if !alice.eval("isolated", `(() => {
+		const t = document.querySelector('#message-list li.theirs .text');
+		const p = document.querySelector('#conversation-list .conv-preview');
+		return t.getAttribute('dir') === 'auto' && getComputedStyle(t).unicodeBidi === 'isolate' &&
+			!t.textContent.includes('\u202e') && p && !p.textContent.includes('\u202e');
+	})()`) {
+		t.Error("the message text is not isolated, or the override is still in it")
+	}
+	res := bob.rawPatchMe(map[string]any{"display_name": "evil\u202eliam"})
+	if res != 400 {
+		t.Errorf("a display name with an override: status %d, want 400", res)
+	}
+}
+
+// rawPatchMe answers the status of PATCH /api/v1/me.
+func (p *person) rawPatchMe(body map[string]any) int {
+	p.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("PATCH", p.w.base+"/api/v1/me", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

@@ -3,7 +3,7 @@
 // composer with reply and edit, request actions, and group details.
 
 import { APIError, NetworkError } from './api.js';
-import { h, avatar, displayName, clockTime, fullTime } from './dom.js';
+import { h, avatar, displayName, clockTime, fullTime, flagBidi } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 
@@ -404,7 +404,7 @@ export class ChatView {
     }, 'Details');
     this.head.replaceChildren(back,
       c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
-      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, title), sub),
+      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, flagBidi(title)), sub),
       c.id ? this.detailsBtn : null);
   }
 
@@ -857,7 +857,7 @@ export class ChatView {
     const quote = m.reply_to ? this.quoteEl(m.reply_to) : null;
     const text = m.deleted
       ? h('p', { class: 'text unsent' }, mine ? 'You unsent a message' : 'Message unsent')
-      : h('p', { class: 'text' }, m.text);
+      : h('p', { class: 'text', dir: 'auto' }, flagBidi(m.text));
 
     let actions = null;
     if (!m.deleted) {
@@ -908,14 +908,14 @@ export class ChatView {
     const q = this.msgs.get(id);
     const who = q ? (this.isMine(q) ? 'You' : displayName(q.sender)) : '';
     const text = !q ? 'Earlier message' : q.deleted ? 'Message unsent' : snippet(q.text);
-    return h('div', { class: 'quote' }, who ? h('span', { class: 'quote-who' }, who) : null, h('span', { class: 'quote-text' }, text));
+    return h('div', { class: 'quote' }, who ? h('span', { class: 'quote-who' }, who) : null, h('span', { class: 'quote-text', dir: 'auto' }, flagBidi(text)));
   }
 
   pendingEl(p) {
     const failed = p.state === 'failed';
     return h('li', { class: 'msg mine pending' + (failed ? ' failed' : ''), 'data-key': 'p:' + p.clientId, 'data-client-id': p.clientId },
       h('div', { class: 'row' },
-        h('div', { class: 'bubble' }, p.replyTo ? this.quoteEl(p.replyTo) : null, h('p', { class: 'text' }, p.text))),
+        h('div', { class: 'bubble' }, p.replyTo ? this.quoteEl(p.replyTo) : null, h('p', { class: 'text', dir: 'auto' }, flagBidi(p.text)))),
       failed
         ? h('div', { class: 'meta fail', role: 'alert' },
           h('span', null, 'Not sent' + (p.error ? ': ' + p.error : '.') + ' '),

@@ -6,7 +6,7 @@
 // is ever parsed as markup.
 
 import { APIError } from './api.js';
-import { h, avatar, displayName, shortTime, clockTime, fullTime } from './dom.js';
+import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -147,9 +147,9 @@ export class BrandConsole {
           avatar(it.customer),
           h('span', { class: 'conv-main' },
             h('span', { class: 'conv-top' },
-              h('span', { class: 'conv-name' }, displayName(it.customer)),
+              h('span', { class: 'conv-name', dir: 'auto' }, displayName(it.customer)),
               h('span', { class: 'conv-time' }, shortTime(it.last_message_at))),
-            h('span', { class: 'conv-preview' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + last.text : ''),
+            h('span', { class: 'conv-preview', dir: 'auto' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + flagBidi(last.text) : ''),
             h('span', { class: 'inbox-tags' },
               h('span', { class: `status-pill ${it.status}` }, it.status),
               it.waiting_since ? h('span', { class: 'pill waiting' }, 'waiting') : null,
@@ -323,13 +323,13 @@ export class BrandConsole {
       : displayName(m.sender);
     return h('li', { class: `msg ${ours ? 'mine' : 'theirs'}${m.automated ? ' automated' : ''}`, 'data-id': m.id },
       h('span', { class: 'msg-author' }, who, ' · ', clockTime(m.created_at)),
-      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text' }, m.deleted ? 'Message deleted' : m.text))));
+      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)))));
   }
 
   noteItem(n) {
     return h('li', { class: 'note', 'data-note': n.id },
       h('span', { class: 'msg-author' }, 'Private note · ', displayName(n.author), ' · ', clockTime(n.created_at)),
-      h('div', { class: 'note-body' }, h('span', { class: 'text' }, n.text)));
+      h('div', { class: 'note-body' }, h('span', { class: 'text', dir: 'auto' }, flagBidi(n.text))));
   }
 
   renderPresence() {

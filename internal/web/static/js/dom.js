@@ -52,7 +52,19 @@ function initials(name) {
 }
 
 export function displayName(p) {
-  return (p && (p.display_name || p.handle)) || 'Someone';
+  return flagBidi((p && (p.display_name || p.handle)) || 'Someone');
+}
+
+// Bidirectional embedding, override and isolate controls make text read as
+// something else ("invoice_<U+202E>fdp.exe" shows as "invoice_exe.pdf").
+// The server refuses them in names; in messages they are shown for what they
+// are, as a visible tag, and user text is isolated (dir="auto") so that
+// nothing reorders the page around it.
+const BIDI = { '\u202a': 'LRE', '\u202b': 'RLE', '\u202c': 'PDF', '\u202d': 'LRO', '\u202e': 'RLO', '\u2066': 'LRI', '\u2067': 'RLI', '\u2068': 'FSI', '\u2069': 'PDI' };
+const BIDI_RE = /[\u202a-\u202e\u2066-\u2069]/g;
+
+export function flagBidi(s) {
+  return s ? s.replace(BIDI_RE, (c) => `[${BIDI[c]}]`) : s;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });

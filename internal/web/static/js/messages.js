@@ -2,7 +2,7 @@
 // the left and the open chat (or the new-group form) on the right. On a
 // phone-width screen only one of the two panes shows at a time.
 
-import { h, avatar, displayName, shortTime } from './dom.js';
+import { h, avatar, displayName, shortTime, flagBidi } from './dom.js';
 import { FOLDERS, folderOf, conversationTitle, others } from './store.js';
 import { ChatView } from './chat.js';
 import { newGroupForm } from './groups.js';
@@ -170,9 +170,9 @@ function convItem(c, me, active) {
     c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(who),
     h('span', { class: 'conv-main' },
       h('span', { class: 'conv-top' },
-        h('span', { class: 'conv-name' }, title),
+        h('span', { class: 'conv-name', dir: 'auto' }, flagBidi(title)),
         c.muted ? h('span', { class: 'muted-icon', title: 'Muted', 'aria-label': 'muted' }, '🔕') : null,
         h('time', { class: 'conv-time', datetime: last ? last.created_at : c.updated_at }, shortTime(last ? last.created_at : c.updated_at))),
-      h('span', { class: 'conv-preview' }, preview)),
+      h('span', { class: 'conv-preview', dir: 'auto' }, flagBidi(preview))),
     unread ? h('span', { class: 'badge', 'aria-label': `${c.unread_count} unread` }, c.unread_count > 99 ? '99+' : String(c.unread_count)) : null));
 }
