@@ -234,7 +234,7 @@ class App {
     const me = this.me;
     this.badge = h('span', { class: 'badge', hidden: true });
     this.topbar.replaceChildren(
-      h('a', { class: 'brand', href: '/inbox', 'aria-label': 'Parley, messages' },
+      h('a', { class: 'brand', href: '/inbox' },
         h('span', { class: 'logo', 'aria-hidden': 'true' }, 'P'), h('span', { class: 'brand-name' }, 'Parley')),
       searchBox(this, {
         id: 'people-search',
@@ -243,15 +243,17 @@ class App {
         onPick: (a) => this.navigate('/@' + a.handle),
         links: true,
       }),
+      // Each link has a long label (wide screens) and a short one (phones);
+      // only the one on screen is in the accessibility tree.
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         h('a', { href: '/inbox', class: 'nav-link', 'data-nav': 'messages' },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), h('span', { class: 'label' }, 'Messages'), this.badge),
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), navLabel('Messages', 'Chats'), this.badge),
         this.brandsLink = h('a', { href: '/brands', class: 'nav-link', 'data-nav': 'brands', id: 'nav-brands', hidden: true },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), h('span', { class: 'label' }, 'Brand console')),
-        h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile', 'aria-label': 'Your profile' },
-          avatar(me, 'sm'), h('span', { class: 'label' }, displayName(me))),
-        h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings', 'aria-label': 'Settings' },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'label' }, 'Settings')),
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), navLabel('Brand console', 'Brands')),
+        h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile' },
+          avatar(me, 'sm'), h('span', { class: 'sr-only' }, 'Your profile: '), navLabel(displayName(me), 'Profile')),
+        h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), navLabel('Settings', 'Settings')),
         h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
     this.topbar.hidden = false;
     this.updateBadge();
@@ -360,6 +362,11 @@ class App {
     }
     if (this.view && this.view.onEvent) this.view.onEvent(ev);
   }
+}
+
+// navLabel is a top-bar link's text: long on wide screens, short on phones.
+function navLabel(long, short) {
+  return [h('span', { class: 'label label-long' }, long), h('span', { class: 'label label-short' }, short)];
 }
 
 // withoutRemoved returns the conversation of a member event as it is after

@@ -824,7 +824,7 @@ export class ChatView {
     for (const m of this.ordered()) {
       const day = dayLabel(m.created_at);
       if (!prev || dayLabel(prev.created_at) !== day) {
-        items.push(h('li', { class: 'day', role: 'separator' }, day));
+        items.push(h('li', { class: 'day' }, h('span', { class: 'sr-only' }, 'Messages of '), day));
         prev = null; // a new day starts a new run of bubbles
       }
       items.push(this.messageEl(m, prev, seen));

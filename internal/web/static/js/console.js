@@ -229,7 +229,7 @@ export class BrandConsole {
     this.presenceLine = h('p', { class: 'presence', id: 'inbox-presence', 'aria-live': 'polite' });
     this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes' });
     this.chatError = h('p', { class: 'form-error', role: 'alert' });
-    this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000' });
+    this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000', 'aria-label': `Reply as @${this.handle}, or private note` });
     this.text.addEventListener('input', () => {
       const now = Date.now();
       if (now - this.lastTyping > 2000) {
@@ -595,7 +595,7 @@ export function settingsPage(app, handle) {
     }));
   });
 
-  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none' });
+  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none', 'aria-label': 'Handle of the person to add' });
   const addRole = h('select', { id: 'team-add-role', 'aria-label': 'Role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
   const addForm = h('form', { class: 'inline manage' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
   addForm.addEventListener('submit', (e) => {
@@ -616,8 +616,8 @@ export function settingsPage(app, handle) {
         loadCanned();
       }) }, 'Delete'))));
   });
-  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64' });
-  const cText = h('textarea', { id: 'canned-text', rows: '3', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
+  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
+  const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
   const cForm = h('form', { class: 'stack-sm manage' }, cTitle, cText,
     h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
     h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));
