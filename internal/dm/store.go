@@ -69,6 +69,9 @@ type Tx interface {
 	// next is "" on the last page.
 	Followers(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
 	Following(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
+	// Blocked pages the accounts userID blocks, by handle; the cursor is
+	// the last handle returned.
+	Blocked(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
 
 	// Conversations.
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"Folders", testFolders},
 		{"FolderPaging", testFolderPaging},
 		{"EmptyDirectListed", testEmptyDirectListed},
+		{"BlockedList", testBlockedList},
 		{"ClearedConversation", testClearedConversation},
 		{"Messages", testMessages},
 		{"ClientID", testClientID},
@@ -787,6 +788,48 @@ func testFolders(t *testing.T, s dm.Store) {
 		_, _, err := tx.Conversations(context.Background(), u.ID, "trash", "", 10)
 		if err == nil {
 			t.Errorf("Conversations(unknown folder) succeeded")
+		}
+		return nil
+	})
+}
+
+// testBlockedList: Blocked pages the accounts one blocks, by handle, and
+// nobody else's.
+func testBlockedList(t *testing.T, s dm.Store) {
+	me := newAccount(t, s, "blocker")
+	other := newAccount(t, s, "bystander")
+	var want []string
+	for _, h := range []string{"zed", "amy", "kim"} {
+		a := newAccount(t, s, h)
+		update(t, s, func(tx dm.Tx) error { return tx.SetBlock(context.Background(), me.ID, a.ID, true) })
+		want = append(want, a.Handle)
+	}
+	slices.Sort(want)
+	update(t, s, func(tx dm.Tx) error { return tx.SetBlock(context.Background(), other.ID, me.ID, true) })
+	var got []string
+	cursor := ""
+	for range 5 {
+		var page []dm.Account
+		var next string
+		view(t, s, func(tx dm.Tx) (err error) {
+			page, next, err = tx.Blocked(context.Background(), me.ID, cursor, 2)
+			return err
+		})
+		for _, a := range page {
+			got = append(got, a.Handle)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Blocked by pages of 2 = %v, want %v", got, want)
+	}
+	view(t, s, func(tx dm.Tx) error {
+		page, next, err := tx.Blocked(context.Background(), other.ID, "", 10)
+		if err != nil || len(page) != 1 || page[0].ID != me.ID || next != "" {
+			t.Errorf("bystander's Blocked = %+v, %q, %v", page, next, err)
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@
 
 import { API, APIError, NetworkError } from './api.js';
 import { sendPending } from './outbox.js';
+import { loadPrefs, applyTheme, chime, notificationsSupported } from './prefs.js';
 import { Stream } from './stream.js';
 import { Store, FOLDERS } from './store.js';
 import { h, avatar, displayName } from './dom.js';
@@ -58,7 +59,10 @@ class App {
     this.topbar = document.getElementById('topbar');
     this.offline = document.getElementById('offline');
     this.announcer = document.getElementById('announcer');
+    this.prefs = loadPrefs();
+    applyTheme(this.prefs.theme);
     document.addEventListener('click', (e) => this.onClick(e));
+    document.addEventListener('keydown', (e) => this.onKey(e));
     window.addEventListener('popstate', () => this.route());
   }
 
@@ -155,6 +159,40 @@ class App {
     if (a.hash && a.pathname === location.pathname) return; // in-page link (skip link)
     e.preventDefault();
     this.navigate(a.pathname + a.search);
+  }
+
+  // onKey: "/" anywhere but in a text field goes to the people search, as
+  // in other web apps.
+  onKey(e) {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || !this.me) return;
+    const t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const search = document.getElementById('people-search');
+    if (!search) return;
+    e.preventDefault();
+    search.focus();
+  }
+
+  // alert tells of a message from someone else: a sound and, while the tab
+  // is hidden, a system notification (when the person turned them on in
+  // Settings, which is where permission is asked). Muted conversations and
+  // the one being read stay quiet.
+  alert(m, viewing) {
+    const c = this.store && this.store.get(m.conversation_id);
+    if (viewing || (c && c.muted)) return;
+    if (this.prefs.sound) chime();
+    if (document.visibilityState === 'hidden' && this.prefs.notify && notificationsSupported() && Notification.permission === 'granted') {
+      try {
+        const n = new Notification(displayName(m.sender), { body: m.text.slice(0, 140), tag: m.conversation_id });
+        n.onclick = () => {
+          window.focus();
+          this.navigate('/c/' + encodeURIComponent(m.conversation_id));
+          n.close();
+        };
+      } catch (e) {
+        // Some browsers only allow notifications from a service worker.
+      }
+    }
   }
 
   navigate(path, opts = {}) {
@@ -333,6 +371,7 @@ class App {
           const c = s.get(m.conversation_id);
           const muted = c && c.muted;
           if (!muted || viewing) this.announce(`New message from ${displayName(m.sender)}: ${m.text}`);
+          this.alert(m, viewing);
         }
         break;
       }

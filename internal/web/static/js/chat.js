@@ -3,7 +3,7 @@
 // composer with reply and edit, request actions, and group details.
 
 import { APIError, NetworkError } from './api.js';
-import { h, avatar, displayName, clockTime, fullTime, flagBidi } from './dom.js';
+import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 
@@ -14,6 +14,9 @@ const EDIT_WINDOW_MS = 15 * 60 * 1000;
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 5000;
 const EMOJIS = ['❤️', '😂', '👍', '😮', '😢', '🙏'];
+// A message longer than this (characters or lines) folds, with Read more.
+const FOLD_CHARS = 700;
+const FOLD_LINES = 12;
 
 // newClientId names one composed message; a retry re-sends the same id, so
 // the server stores it at most once. randomUUID needs a secure context, which
@@ -48,6 +51,7 @@ export class ChatView {
     this.replyTo = null;
     this.editing = null;
     this.pickerFor = '';
+    this.unfolded = new Set();
     this.confirmUnsend = '';
     this.detailsOpen = false;
     this.typing = new Map();
@@ -405,6 +409,7 @@ export class ChatView {
     this.head.replaceChildren(back,
       c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
       h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, flagBidi(title)), sub),
+      c.muted ? h('span', { class: 'pill muted-pill', id: 'chat-muted' }, h('span', { 'aria-hidden': 'true' }, '🔕 '), 'Muted') : null,
       c.id ? this.detailsBtn : null);
   }
 
@@ -594,6 +599,14 @@ export class ChatView {
       } else if (e.key === 'Escape' && (this.replyTo || this.editing)) {
         e.preventDefault();
         this.cancelContext();
+      } else if (e.key === 'ArrowUp' && !this.textarea.value && !this.editing) {
+        // As in other messengers: up in an empty composer edits my last
+        // message, while it can still be edited.
+        const m = this.lastEditable();
+        if (m) {
+          e.preventDefault();
+          this.startEdit(m);
+        }
       }
     });
     this.textarea.addEventListener('input', () => {
@@ -630,6 +643,12 @@ export class ChatView {
       this.context.hidden = true;
       this.context.replaceChildren();
     }
+  }
+
+  lastEditable() {
+    const mine = this.ordered().filter((m) => this.isMine(m) && !m.deleted);
+    const m = mine[mine.length - 1];
+    return m && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS ? m : null;
   }
 
   cancelContext() {
@@ -857,7 +876,7 @@ export class ChatView {
     const quote = m.reply_to ? this.quoteEl(m.reply_to) : null;
     const text = m.deleted
       ? h('p', { class: 'text unsent' }, mine ? 'You unsent a message' : 'Message unsent')
-      : h('p', { class: 'text', dir: 'auto' }, flagBidi(m.text));
+      : this.textEl(m);
 
     let actions = null;
     if (!m.deleted) {
@@ -902,6 +921,25 @@ export class ChatView {
       reactions,
       meta,
       seen && seen.id === m.id ? h('div', { class: 'seen', 'data-seen': 'true' }, seen.text) : null);
+  }
+
+  // textEl is a message's text with its links, folded when long.
+  textEl(m) {
+    const p = h('p', { class: 'text', dir: 'auto' }, linkify(flagBidi(m.text)));
+    const long = m.text.length > FOLD_CHARS || m.text.split('\n').length > FOLD_LINES;
+    if (!long) return p;
+    const open = this.unfolded.has(m.id);
+    if (!open) p.classList.add('folded');
+    const id = 'text-' + m.id;
+    p.id = id;
+    return h('div', null, p, h('button', {
+      type: 'button', class: 'link read-more', 'data-action': 'read-more', 'aria-expanded': String(open), 'aria-controls': id,
+      onclick: () => {
+        if (open) this.unfolded.delete(m.id);
+        else this.unfolded.add(m.id);
+        this.renderMessages();
+      },
+    }, open ? 'Show less' : 'Read more'));
   }
 
   quoteEl(id) {
