@@ -851,6 +851,12 @@ func TestScreenshots(t *testing.T) {
 		{"09-phone-inbox", "/inbox", "#conversation-list a.conv", 390, 844, nil},
 		{"10-phone-chat", "/c/" + direct.ID, "#composer-text", 390, 844, nil},
 		{"11-phone-profile", "/@bob", "#message-button", 390, 844, nil},
+		{"13-new-message", "/new", "#compose-search", 1280, 800, nil},
+		{"14-phone-settings", "/settings", "#blocked-list", 390, 844, nil},
+		{"15-dark-chat", "/c/" + direct.ID, "#composer-text", 1280, 800, func(p *person) {
+			p.do("dark", emulateScheme("dark"))
+		}},
+		{"16-dark-phone-inbox", "/inbox", "#conversation-list a.conv", 390, 844, nil},
 	}
 	alice.login()
 	// Bob reads the direct conversation so that Alice's page shows "Seen".

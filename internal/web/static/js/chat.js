@@ -406,11 +406,12 @@ export class ChatView {
       type: 'button', class: 'btn ghost small', 'aria-expanded': String(this.detailsOpen), 'aria-controls': 'chat-details',
       onclick: () => this.toggleDetails(),
     }, 'Details');
-    this.head.replaceChildren(back,
+    // replaceChildren would write a null as the text "null": leave them out.
+    this.head.replaceChildren(...[back,
       c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
       h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, flagBidi(title)), sub),
       c.muted ? h('span', { class: 'pill muted-pill', id: 'chat-muted' }, h('span', { 'aria-hidden': 'true' }, '🔕 '), 'Muted') : null,
-      c.id ? this.detailsBtn : null);
+      c.id ? this.detailsBtn : null].filter(Boolean));
   }
 
   toggleDetails(open = !this.detailsOpen) {
