@@ -309,7 +309,7 @@ func parseClock(s string) (int, error) {
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || err1 != nil || err2 != nil || len(hh) != 2 || len(mm) != 2 || h < 0 || m < 0 || m > 59 || h*60+m > 24*60 {
-		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", truncate(s, 20))
+		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", dm.Truncate(s, 20))
 	}
 	return h*60 + m, nil
 }
@@ -472,6 +472,9 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 type profileView struct {
 	*chat.Profile
 	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is what a customer sees of a brand's bot before writing: ice
+	// breakers, the persistent menu and the "Talk to a person" button.
+	Bot *brand.BotEntry `json:"bot,omitempty"`
 }
 
 func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
@@ -486,5 +489,8 @@ func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
 		return v
 	}
 	v.VeryResponsive = &on
+	if v.Bot, err = a.brand.BotEntry(r.Context(), p.Account); err != nil {
+		a.log.Warn("brand bot entry", "brand", p.Account.Handle, "err", err)
+	}
 	return v
 }

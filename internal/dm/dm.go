@@ -145,6 +145,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// QuickReplies are buttons under a brand's (bot's) message; tapping one
+	// sends its title as the customer's reply, with its payload.
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.
@@ -208,3 +211,11 @@ type Relationship struct {
 
 // Blocked reports whether either side blocks the other.
 func (r Relationship) Blocked() bool { return r.ABlocksB || r.BBlocksA }
+
+// DirectStaysOpen reports whether a direct conversation stays open to a new
+// message whatever the recipient's allow_incoming setting says: once the
+// recipient has accepted it, only a block (either way) closes it. r is seen
+// from the sender; recipient is the other member's membership.
+func DirectStaysOpen(r Relationship, recipient Membership) bool {
+	return !r.Blocked() && recipient.Status == StatusAccepted
+}
