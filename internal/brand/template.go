@@ -157,11 +157,12 @@ func firstName(displayName string) string {
 
 // givenName is the name a person gave, "" when they gave none. Sign-up
 // used to copy the handle into the display name of those who gave none, so a
-// display name equal to the handle counts as none: a greeting must fall back
-// rather than say "Hi dan1".
+// display name exactly equal to the handle (handles are lower case) counts as
+// none: a greeting must fall back rather than say "Hi dan1". "Dan" for @dan
+// is a name someone typed, and is kept.
 func givenName(a *dm.Account) string {
 	n := strings.TrimSpace(a.DisplayName)
-	if strings.EqualFold(n, a.Handle) {
+	if n == a.Handle {
 		return ""
 	}
 	return n

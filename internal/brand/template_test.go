@@ -78,7 +78,7 @@ func TestTemplateVars(t *testing.T) {
 	}
 	for _, c := range []struct{ cust, agent *dm.Account }{
 		{&dm.Account{Handle: "dan1", DisplayName: ""}, &dm.Account{Handle: "bob", DisplayName: "  "}},
-		{&dm.Account{Handle: "dan1", DisplayName: "dan1"}, &dm.Account{Handle: "bob_o", DisplayName: "Bob"}},
+		{&dm.Account{Handle: "dan1", DisplayName: "dan1"}, &dm.Account{Handle: "bob", DisplayName: "Bob"}},
 	} {
 		got := greet.Render(templateVars(c.cust, b, c.agent))
 		want := "Hi there (friend), the team here"
