@@ -166,6 +166,21 @@ func (a *API) graphEdit(fn func(*http.Request, *Auth, string) error) func(http.R
 	}
 }
 
+// blocked lists the caller's blocked accounts.
+func (a *API) blocked(w http.ResponseWriter, r *http.Request, au *Auth) {
+	cursor, n, err := page(r, "cursor")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	accs, next, err := a.chat.Blocked(r.Context(), au.Account, cursor, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": accs, "next_cursor": next})
+}
+
 func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request, *Auth) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
 		h, err := pathValue(r, "handle")

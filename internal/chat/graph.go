@@ -155,6 +155,21 @@ func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on b
 
 // Followers lists who follows the account with a handle (following=false),
 // or whom it follows (following=true).
+// Blocked lists the accounts me blocks, by handle, so that they can be
+// unblocked; nobody else may see it.
+func (s *Service) Blocked(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Account, string, error) {
+	var out []dm.Account
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+		out, next, err = tx.Blocked(ctx, me.ID, cursor, limit)
+		return err
+	})
+	if out == nil {
+		out = []dm.Account{}
+	}
+	return out, next, err
+}
+
 func (s *Service) Followers(ctx context.Context, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
 	var out []dm.Account
 	var next string

@@ -124,12 +124,15 @@ type Thread struct {
 // Note is a private note of the team on a brand conversation. It is never
 // shown to the customer.
 type Note struct {
-	ID             string    `json:"id"`
-	BrandID        string    `json:"-"`
-	ConversationID string    `json:"conversation_id"`
-	Author         Profile   `json:"author"`
-	Text           string    `json:"text"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string  `json:"id"`
+	BrandID        string  `json:"-"`
+	ConversationID string  `json:"conversation_id"`
+	Author         Profile `json:"author"`
+	Text           string  `json:"text"`
+	// AfterSeq is the seq of the conversation's newest message when the
+	// note was written (set by the store): the note's place in the thread.
+	AfterSeq  int64     `json:"after_seq"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CannedReply is a saved reply with placeholders (see internal/brand).
