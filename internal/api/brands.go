@@ -10,6 +10,8 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The brand endpoints, /api/v1/brands/{handle}/...: thin handlers over
@@ -42,7 +44,7 @@ func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"brands": bs})
+	writeJSON(w, http.StatusOK, map[string]any{"brands": myBrands(bs)})
 }
 
 func (a *API) brandTeam(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -51,7 +53,7 @@ func (a *API) brandTeam(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+	writeJSON(w, http.StatusOK, map[string]any{"members": teamMembers(ms)})
 }
 
 func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -68,7 +70,7 @@ func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"member": m})
+	writeJSON(w, http.StatusCreated, map[string]any{"member": teamMember(m)})
 }
 
 func (a *API) updateBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -90,7 +92,7 @@ func (a *API) updateBrandMember(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"member": m})
+	writeJSON(w, http.StatusOK, map[string]any{"member": teamMember(m)})
 }
 
 func (a *API) removeBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -123,7 +125,7 @@ func (a *API) brandInbox(w http.ResponseWriter, r *http.Request, au *Auth, h str
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": towire.InboxViews(items), "next_cursor": next})
 }
 
 // brandConv wraps a handler of one brand conversation.
@@ -149,7 +151,7 @@ func (a *API) brandConversation(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, inboxDetail(d))
 }
 
 func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -174,7 +176,7 @@ func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"inbox": v})
+	writeJSON(w, http.StatusOK, map[string]any{"inbox": towire.InboxView(v)})
 }
 
 func (a *API) addBrandNote(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -190,7 +192,7 @@ func (a *API) addBrandNote(w http.ResponseWriter, r *http.Request, au *Auth, h, 
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"note": n})
+	writeJSON(w, http.StatusCreated, map[string]any{"note": towire.Note(n)})
 }
 
 func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -208,7 +210,7 @@ func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, i
 		a.error(w, r, err)
 		return
 	}
-	writeMaybeCreated(w, created, "message", m)
+	writeMaybeCreated(w, created, "message", teamMessage(m))
 }
 
 func (a *API) renderCanned(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -244,7 +246,7 @@ func (a *API) listCanned(w http.ResponseWriter, r *http.Request, au *Auth, h str
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"canned_replies": cs})
+	writeJSON(w, http.StatusOK, map[string]any{"canned_replies": towire.CannedReplies(cs)})
 }
 
 func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
@@ -270,7 +272,7 @@ func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *A
 			a.error(w, r, err)
 			return
 		}
-		writeMaybeCreated(w, create, "canned_reply", c)
+		writeMaybeCreated(w, create, "canned_reply", towire.CannedReply(c))
 	}
 }
 
@@ -434,7 +436,7 @@ func (a *API) brandAnalytics(w http.ResponseWriter, r *http.Request, au *Auth, h
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, towire.AnalyticsReport(rep))
 }
 
 func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -467,24 +469,17 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 	}
 }
 
-// profileView is a profile with the brand badge merged in: very_responsive
-// is present on brands only (computed by internal/brand, see VeryResponsive).
-type profileView struct {
-	*chat.Profile
-	VeryResponsive *bool `json:"very_responsive,omitempty"`
-}
-
-func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
-	v := profileView{Profile: p}
+// withBadge is a profile with the brand badge merged in: very_responsive is
+// present on brands only (computed by internal/brand, see VeryResponsive).
+func (a *API) withBadge(r *http.Request, p *chat.Profile) wire.AccountProfile {
 	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
-		return v
+		return accountProfile(p, nil)
 	}
 	on, err := a.brand.VeryResponsive(r.Context(), p.Account)
 	if err != nil {
 		// The badge is a decoration: a failure leaves it out, not the profile.
 		a.log.Warn("very responsive badge", "brand", p.Account.Handle, "err", err)
-		return v
+		return accountProfile(p, nil)
 	}
-	v.VeryResponsive = &on
-	return v
+	return accountProfile(p, &on)
 }

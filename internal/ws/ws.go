@@ -35,6 +35,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 // Config tunes the stream server.
@@ -308,7 +309,7 @@ func (c *conn) frames(buf *bytes.Buffer, batch []dm.Event, catchUp bool) error {
 				continue
 			}
 		}
-		if err := writeFrame(buf, e); err != nil {
+		if err := writeEvent(buf, e); err != nil {
 			return err
 		}
 		if e.Seq > 0 {
@@ -334,7 +335,7 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 			if upTo > 0 && evs[i].Seq > upTo {
 				return nil
 			}
-			if err := writeFrame(buf, &evs[i]); err != nil {
+			if err := writeEvent(buf, &evs[i]); err != nil {
 				return err
 			}
 			c.sent = evs[i].Seq
@@ -351,6 +352,13 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 		}
 	}
 	return nil
+}
+
+// writeEvent encodes one event as the API's wire frame (package wire), the
+// same object GET /api/v1/events lists.
+func writeEvent(buf *bytes.Buffer, e *dm.Event) error {
+	w := towire.Event(e)
+	return writeFrame(buf, &w)
 }
 
 func writeFrame(buf *bytes.Buffer, v any) error {
