@@ -53,15 +53,15 @@ type storedEvent struct {
 	Payload        eventPayload `json:"payload"`
 }
 
-// storedRow reads either format in one pass: a format-1 row fills V and
-// Payload, a format-0 row (no "v") fills the embedded payload, whose fields
-// it kept at the top level.
+// storedRow reads either format in one pass, with no allocation beyond the
+// event's own: a format-1 row fills V and Payload, a format-0 row (no "v")
+// fills the embedded payload, whose fields it kept at the top level.
 type storedRow struct {
-	V              int           `json:"v"`
-	Type           string        `json:"type"`
-	ConversationID string        `json:"conversation_id"`
-	At             time.Time     `json:"at"`
-	Payload        *eventPayload `json:"payload"`
+	V              int          `json:"v"`
+	Type           string       `json:"type"`
+	ConversationID string       `json:"conversation_id"`
+	At             time.Time    `json:"at"`
+	Payload        eventPayload `json:"payload"`
 	eventPayload
 }
 
@@ -83,10 +83,7 @@ func DecodeEvent(data []byte) (Event, error) {
 	switch r.V {
 	case 0:
 	case 1:
-		if r.Payload == nil {
-			return Event{}, fmt.Errorf("stored event of format 1 without a payload")
-		}
-		p = r.Payload
+		p = &r.Payload
 	default:
 		return Event{}, fmt.Errorf("stored event of format %d, newer than this build (%d)", r.V, EventFormat)
 	}

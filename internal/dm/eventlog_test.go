@@ -98,7 +98,6 @@ func TestDecodeEventFormat0(t *testing.T) {
 func TestDecodeEventRefuses(t *testing.T) {
 	for _, row := range []string{
 		`{"v":2,"type":"x","at":"2026-11-02T09:30:15Z","payload":{}}`, // from a newer build
-		`{"v":1,"type":"x","at":"2026-11-02T09:30:15Z"}`,              // format 1 without its payload
 		`{"type":`,
 	} {
 		if _, err := DecodeEvent([]byte(row)); err == nil {

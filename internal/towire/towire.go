@@ -111,24 +111,52 @@ func Messages(ms []dm.Message) []wire.Message {
 }
 
 func message(m *dm.Message) wire.Message {
-	w := wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
-		ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted, Automated: m.Automated,
-		AgentName: m.AgentName}
+	var w wire.Message
+	messageInto(&w, m)
+	return w
+}
+
+// messageInto fills *w from m, reusing the capacity of w.Reactions.
+func messageInto(w *wire.Message, m *dm.Message) {
+	var reactions []wire.Reaction
 	if m.Reactions != nil {
-		w.Reactions = make([]wire.Reaction, len(m.Reactions))
-		for i, r := range m.Reactions {
-			w.Reactions[i] = wire.Reaction(r)
+		// An empty list must stay empty, not nil: [] and null differ on the wire.
+		reactions = w.Reactions[:0:cap(w.Reactions)]
+		if reactions == nil {
+			reactions = make([]wire.Reaction, 0, len(m.Reactions))
+		}
+		for _, r := range m.Reactions {
+			reactions = append(reactions, wire.Reaction(r))
 		}
 	}
-	return w
+	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
+		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
+		Automated: m.Automated, AgentName: m.AgentName}
 }
 
 // Event converts one event of a user's log, or an ephemeral one, into the
 // frame the stream sends and GET /api/v1/events lists.
 func Event(e *dm.Event) wire.Event {
-	return wire.Event{Seq: e.Seq, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
-		Message: Message(e.Message), Conversation: Conversation(e.Conversation), Actor: profilePtr(e.Actor),
+	var w wire.Event
+	EventInto(&w, nil, e)
+	return w
+}
+
+// EventInto is Event for the stream's hot path: it fills *w and, when the
+// event carries a message (most do), converts it into *m instead of a new
+// allocation, reusing the capacity of m.Reactions. m may be nil. *w points
+// into *m until the next call.
+func EventInto(w *wire.Event, m *wire.Message, e *dm.Event) {
+	*w = wire.Event{Seq: e.Seq, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
+		Conversation: Conversation(e.Conversation), Actor: profilePtr(e.Actor),
 		Emoji: e.Emoji, ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: InboxView(e.Inbox), Note: Note(e.Note), State: e.State}
+	if e.Message != nil {
+		if m == nil {
+			m = new(wire.Message)
+		}
+		messageInto(m, e.Message)
+		w.Message = m
+	}
 }
 
 // Events converts a page of a user's log.

@@ -36,6 +36,7 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Config tunes the stream server.
@@ -355,11 +356,25 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 }
 
 // writeEvent encodes one event as the API's wire frame (package wire), the
-// same object GET /api/v1/events lists.
+// same object GET /api/v1/events lists. The conversion goes through pooled
+// scratch values, so that a frame costs the allocations of its encoding only,
+// as when the domain event itself was encoded.
 func writeEvent(buf *bytes.Buffer, e *dm.Event) error {
-	w := towire.Event(e)
-	return writeFrame(buf, &w)
+	s := frameScratchPool.Get().(*frameScratch)
+	towire.EventInto(&s.ev, &s.msg, e)
+	err := writeFrame(buf, &s.ev)
+	// Keep the reactions' capacity, not what the event pointed to.
+	s.ev, s.msg = wire.Event{}, wire.Message{Reactions: s.msg.Reactions[:0]}
+	frameScratchPool.Put(s)
+	return err
 }
+
+type frameScratch struct {
+	ev  wire.Event
+	msg wire.Message
+}
+
+var frameScratchPool = sync.Pool{New: func() any { return new(frameScratch) }}
 
 func writeFrame(buf *bytes.Buffer, v any) error {
 	payload, err := json.Marshal(v)
