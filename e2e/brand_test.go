@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -282,8 +283,16 @@ func TestBrandBadge(t *testing.T) {
 	must2(err)
 	e.send(ivy, conv.ID, "Are you there?")
 	e.send(ivy, conv.ID, "Hello?")
-	msgs, _, err := ivy.Messages(ctx, conv.ID, "", 10)
-	must2(err)
+	// The away message is a durable job that runs right after the commit:
+	// wait (bounded) for it, then count.
+	var msgs []client.Message
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		msgs, _, err = ivy.Messages(ctx, conv.ID, "", 10)
+		must2(err)
+		if slices.ContainsFunc(msgs, func(m client.Message) bool { return m.Automated }) || time.Now().After(deadline) {
+			break
+		}
+	}
 	away := 0
 	for _, m := range msgs {
 		if m.Automated {

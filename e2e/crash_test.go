@@ -78,12 +78,13 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// serve starts the binary on a data folder and waits until /healthz answers.
-func serve(t *testing.T, bin, dataDir string) *process {
+// serve starts the binary on a data folder, with extra flags, and waits
+// until /healthz answers.
+func serve(t *testing.T, bin, dataDir string, extra ...string) *process {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	p := &process{url: "http://" + addr, log: &logBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dataDir, "--rate-limit", "off")
+	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dataDir, "--rate-limit", "off"}, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start parley serve: %v", err)

@@ -118,4 +118,13 @@ type AnalyticsReport struct {
 	Summary  AnalyticsStats   `json:"summary"`
 	Agents   []AgentAnalytics `json:"agents"`
 	Days     []AnalyticsDay   `json:"days"`
+	// Bot is what the brand's automation did in the period.
+	Bot BotAnalytics `json:"bot"`
+}
+
+// BotAnalytics counts the work of a brand's bot over a period.
+type BotAnalytics struct {
+	AnsweredByBot        int `json:"answered_by_bot"`
+	HandedOff            int `json:"handed_off"`
+	ResolvedWithoutHuman int `json:"resolved_without_human"`
 }

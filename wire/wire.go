@@ -50,6 +50,8 @@ type AccountProfile struct {
 	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
 	// VeryResponsive is the brand badge (brands only; absent for people).
 	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is a brand's bot entry points (absent when it has no bot on).
+	Bot *BotEntry `json:"bot,omitempty"`
 }
 
 // Member is a conversation member as other members see them.
@@ -93,6 +95,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// QuickReplies are buttons under a brand's (bot's) message; tapping one
+	// sends its title as the customer's reply, with its payload.
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for the caller.

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -78,6 +79,16 @@ func env(name, def string) string {
 	return def
 }
 
+// envInt returns the PARLEY_* variable as a whole number, or a default when
+// it is unset or not a number (the flag's own parsing then reports nothing:
+// a bad variable is caught by the flag set when given as a flag).
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string) {
 	cfg := &server.Config{}
 	defData := "./parley-data"
@@ -92,6 +103,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARLEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure, behind HTTPS (PARLEY_SECURE_COOKIES=true)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env("PARLEY_TRUST_PROXY", "") == "true", "behind a reverse proxy: take client addresses from X-Forwarded-For (PARLEY_TRUST_PROXY=true)")
 	rate := fs.String("rate-limit", env("PARLEY_RATE_LIMIT", "on"), "on, or off for benchmarks and load tests only (PARLEY_RATE_LIMIT)")
+	fs.IntVar(&cfg.JobWorkers, "job-workers", envInt("PARLEY_JOB_WORKERS", 4), "durable jobs (away messages, webhooks, campaigns) run at once on this node; -1 runs none, for nodes that only serve requests (PARLEY_JOB_WORKERS)")
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }
@@ -131,7 +143,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		return err
 	}
 	if demo {
-		if err := seedDemo(ctx, srv.Chat(), srv.Brand()); err != nil {
+		if err := seedDemo(ctx, srv.Identity(), srv.Chat(), srv.Brand()); err != nil {
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -311,7 +311,7 @@ func parseClock(s string) (int, error) {
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || err1 != nil || err2 != nil || len(hh) != 2 || len(mm) != 2 || h < 0 || m < 0 || m > 59 || h*60+m > 24*60 {
-		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", truncate(s, 20))
+		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", dm.Truncate(s, 20))
 	}
 	return h*60 + m, nil
 }
@@ -470,7 +470,9 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 }
 
 // withBadge is a profile with the brand badge merged in: very_responsive is
-// present on brands only (computed by internal/brand, see VeryResponsive).
+// present on brands only (computed by internal/brand, see VeryResponsive),
+// and bot is what a customer sees of a brand's bot before writing: ice
+// breakers, the persistent menu and the "Talk to a person" button.
 func (a *API) withBadge(r *http.Request, p *chat.Profile) wire.AccountProfile {
 	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
 		return accountProfile(p, nil)
@@ -481,5 +483,11 @@ func (a *API) withBadge(r *http.Request, p *chat.Profile) wire.AccountProfile {
 		a.log.Warn("very responsive badge", "brand", p.Account.Handle, "err", err)
 		return accountProfile(p, nil)
 	}
-	return accountProfile(p, &on)
+	v := accountProfile(p, &on)
+	bot, err := a.brand.BotEntry(r.Context(), p.Account)
+	if err != nil {
+		a.log.Warn("brand bot entry", "brand", p.Account.Handle, "err", err)
+	}
+	v.Bot = botEntry(bot)
+	return v
 }

@@ -73,3 +73,11 @@ func inboxDetail(d *brand.Detail) *wire.InboxDetail {
 	}
 	return w
 }
+
+func botEntry(b *brand.BotEntry) *wire.BotEntry {
+	if b == nil {
+		return nil
+	}
+	return &wire.BotEntry{IceBreakers: towire.QuickReplies(b.IceBreakers), Menu: towire.QuickReplies(b.Menu),
+		Handoff: wire.QuickReply(b.Handoff)}
+}

@@ -5,8 +5,10 @@
 //
 // Agents act as the brand: their messages go through chat.Send with the brand
 // account as sender, and the brand layer records which agent wrote each one.
-// The layer joins every send through chat.Hooks (hooks.go), inside the send's
-// transaction, so inbox state and analytics commit atomically with messages.
+// The layer joins every send as a stage of the send pipeline (Step, step.go),
+// inside the send's transaction, so inbox state and analytics commit
+// atomically with messages; what follows a send (the away message) is a
+// durable job enqueued in that transaction (RegisterJobs).
 //
 // Visibility: the team learns of inbox changes through events appended to
 // each member's own event log in the same transaction (types inbox.*), so a
@@ -18,6 +20,7 @@ package brand
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -26,6 +29,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/jobs"
 )
 
 // Config tunes the brand service.
@@ -43,9 +47,10 @@ type Service struct {
 	log   *slog.Logger
 	clock func() time.Time
 
+	step *Step
+
 	mu     sync.Mutex
 	badges map[string]badge // brand id -> cached "very responsive" verdict
-	kinds  kindCache        // account kinds, for the send hook
 }
 
 type badge struct {
@@ -58,18 +63,41 @@ type badge struct {
 // does not recompute it on every view.
 const badgeTTL = time.Minute
 
-// New returns the brand service and installs its hooks in c, so that every
-// send through c updates the brand inboxes.
-func New(c *chat.Service, cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns the brand service over c, whose send pipeline must include
+// step (chat.Config.Steps), so that every send through c updates the brand
+// inboxes. The service shares the step's clock and logger.
+func New(c *chat.Service, step *Step) *Service {
+	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{}}
+}
+
+// sendAwayMessage sends the away message a customer message called for. Its
+// client_id is the job's, so a job that runs again after a crash (its effect
+// committed, its finish not) finds the message it sent and sends no second one.
+func (s *Service) sendAwayMessage(ctx context.Context, j *dm.Job) error {
+	var p awayJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	var b *dm.Account
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		b, err = tx.Account(ctx, p.BrandID)
+		return err
+	}); err != nil {
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return jobs.Permanent(err)
+		}
+		return err
 	}
-	s := &Service{chat: c, store: c.Store(), bus: c.Bus(), log: cfg.Logger, clock: cfg.Now, badges: map[string]badge{}}
-	c.SetHooks(s)
-	return s
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, ClientID: "job:" + j.ID})
+	switch dm.ErrorCode(err) {
+	case dm.ENOTFOUND, dm.EFORBIDDEN, dm.EINVALID, dm.ECONFLICT:
+		// The customer blocked the brand or left, or the text is refused:
+		// trying again cannot help.
+		s.log.Info("away message not sent", "brand", b.Handle, "conversation", p.ConversationID, "err", err)
+		return jobs.Permanent(err)
+	}
+	return err
 }
 
 // now is the service's clock, in UTC at millisecond precision, as stored.
@@ -93,7 +121,7 @@ func (a *access) agent() *dm.Account {
 }
 
 func noBrand(handle string) error {
-	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", truncate(handle, 40))
+	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", dm.Truncate(handle, 40))
 }
 
 // access finds the brand of a handle and the caller's role in it. To anyone
@@ -235,7 +263,7 @@ func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberH
 		}
 		acc, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(memberHandle))
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(dm.NormalizeHandle(memberHandle), 40))
+			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", dm.Truncate(dm.NormalizeHandle(memberHandle), 40))
 		}
 		if err != nil {
 			return err
@@ -318,7 +346,7 @@ func teamMemberByHandle(ctx context.Context, tx dm.Tx, brandID, handle string) (
 		}
 	}
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", truncate(h, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", dm.Truncate(h, 40))
 	}
 	return nil, nil, err
 }
@@ -376,7 +404,7 @@ func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *
 			if err := tx.PutInboxItem(ctx, it); err != nil {
 				return err
 			}
-			v, err := s.view(ctx, tx, b, it, nil)
+			v, err := s.step.view(ctx, tx, b, it, nil)
 			if err != nil {
 				return err
 			}
@@ -456,7 +484,7 @@ const maxAwayRunes = 1000
 // round-robin cursor is kept.
 func (s *Service) PutSettings(ctx context.Context, me *dm.Account, handle string, in dm.BrandSettings) (*dm.BrandSettings, error) {
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
-		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", truncate(in.TimeZone, 60))
+		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", dm.Truncate(in.TimeZone, 60))
 	}
 	if len(in.Hours) > 7*4 {
 		return nil, dm.Errorf(dm.EINVALID, "At most %d spans of business hours.", 7*4)

@@ -11,7 +11,9 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/sqlite"
@@ -52,8 +54,10 @@ type world struct {
 	t     *testing.T
 	ctx   context.Context
 	store dm.Store
+	ids   *identity.Service
 	chat  *chat.Service
 	brand *brand.Service
+	jobs  *jobs.Runner
 
 	mu  sync.Mutex
 	now time.Time
@@ -63,12 +67,33 @@ func newWorld(t *testing.T, now time.Time, open func(t *testing.T) dm.Store) *wo
 	t.Helper()
 	ctx := context.Background()
 	db := open(t)
-	bus := inmem.New()
-	t.Cleanup(func() { bus.Close() })
 	w := &world{t: t, ctx: ctx, store: db, now: now}
-	w.chat = chat.New(db, bus, chat.Config{RateLimitOff: true})
-	w.brand = brand.New(w.chat, brand.Config{Now: w.clock})
+	w.wire(chat.Config{RateLimitOff: true})
 	return w
+}
+
+// wire builds the services as the server does: the brand step in the chat
+// service's send pipeline, and the brand's jobs on a runner that the test
+// drives itself (runJobs), on the world's clock.
+func (w *world) wire(cfg chat.Config) {
+	step := brand.NewStep(brand.Config{Now: w.clock})
+	w.jobs = jobs.New(w.store, jobs.Config{Now: w.clock})
+	cfg.Steps = []chat.Step{step}
+	w.ids = identity.New(w.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: identity.CheapPasswordCost()})
+	bus := inmem.New()
+	w.t.Cleanup(func() { bus.Close() })
+	w.chat = chat.New(w.store, bus, cfg)
+	w.brand = brand.New(w.chat, step)
+	w.brand.RegisterJobs(w.jobs)
+}
+
+// runJobs runs the jobs due now (the away message), as the server's runner
+// would right after the commit.
+func (w *world) runJobs() {
+	w.t.Helper()
+	if _, err := w.jobs.RunDue(w.ctx); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func (w *world) clock() time.Time {
@@ -85,9 +110,17 @@ func (w *world) set(t time.Time) {
 
 func (w *world) account(handle, name, kind string) *dm.Account {
 	w.t.Helper()
-	a, err := w.chat.Signup(w.ctx, chat.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: name, Kind: kind})
+	a, err := w.ids.Signup(w.ctx, identity.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: name, Kind: kind})
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	// Account ids start with their millisecond, and members added at one
+	// instant of the frozen clock are in team order by id. At the production
+	// password cost every sign-up took tens of milliseconds, which kept the
+	// ids in the order the accounts were made; at the cheap test cost, wait
+	// for the next millisecond to keep it.
+	for ms := time.Now().UnixMilli(); time.Now().UnixMilli() == ms; {
+		time.Sleep(100 * time.Microsecond)
 	}
 	return a
 }
@@ -148,6 +181,7 @@ func testInboxFlow(t *testing.T, open func(t *testing.T) dm.Store) {
 			t.Fatal(err)
 		}
 	}
+	w.runJobs()
 	want := []string{"bob", "carol", "bob", "carol"}
 	for i, id := range convs {
 		d := must(w.brand.Conversation(ctx, bob, "acme", id, 10))
@@ -166,11 +200,13 @@ func testInboxFlow(t *testing.T, open func(t *testing.T) dm.Store) {
 	// day it does.
 	dan := customers[0]
 	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "Hello?"})
+	w.runJobs()
 	if d := must(w.brand.Conversation(ctx, bob, "acme", convs[0], 10)); len(d.Messages) != 3 {
 		t.Errorf("away message sent twice in a day: %d messages", len(d.Messages))
 	}
 	w.set(w.clock().Add(24 * time.Hour))
 	w.chat.Send(ctx, dan, convs[0], chat.SendParams{Text: "Still there?"})
+	w.runJobs()
 	if d := must(w.brand.Conversation(ctx, bob, "acme", convs[0], 10)); len(d.Messages) != 5 || !d.Messages[0].Automated {
 		t.Errorf("no away message the next day: %+v", d.Messages)
 	}
@@ -393,11 +429,10 @@ func TestAgentsAsBrand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := inmem.New()
-	t.Cleanup(func() { bus.Close(); db.Close() })
-	c := chat.New(db, bus, chat.Config{SendPerSecond: 0.001, SendBurst: 2})
-	b := brand.New(c, brand.Config{})
-	w := &world{t: t, ctx: ctx, store: db, chat: c, brand: b}
+	t.Cleanup(func() { db.Close() })
+	w := &world{t: t, ctx: ctx, store: db, now: time.Now()}
+	w.wire(chat.Config{SendPerSecond: 0.001, SendBurst: 2})
+	c, b := w.chat, w.brand
 	acme := w.account("acme", "Acme", dm.KindBrand)
 	bob := w.account("bob", "Bob", dm.KindPerson)
 	carol := w.account("carol", "Carol", dm.KindPerson)
@@ -429,4 +464,68 @@ func must3[A, B any](a A, _ B, err error) A {
 		panic(err)
 	}
 	return a
+}
+
+// TestAwayMessageOnceWhenAWorkerDies: the away message is a job enqueued with
+// the customer's message. A worker that sent it and died before recording
+// the job as done leaves it leased; once the lease has run out the job runs
+// again and, sending with the job's client_id, finds the message it already
+// sent: the customer gets one away message, not two.
+func TestAwayMessageOnceWhenAWorkerDies(t *testing.T) {
+	w := newWorld(t, time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC), func(t *testing.T) dm.Store {
+		db, err := sqlite.Open(context.Background(), ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+	ctx := w.ctx
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	dan := w.account("dan", "Dan", dm.KindPerson)
+	const away = "Closed; back at 9."
+	must(w.brand.PutSettings(ctx, acme, "acme", dm.BrandSettings{TimeZone: "UTC", HoursEnabled: true, Hours: []dm.OpenSpan{}, AwayMessage: away}))
+	conv, _ := must2(w.chat.CreateConversation(ctx, dan, []string{"acme"}, ""))
+	must2(w.chat.Send(ctx, dan, conv.ID, chat.SendParams{Text: "hello?"}))
+
+	// A worker of another node claims the job, sends, and dies.
+	var j dm.Job
+	must0(w.store.Update(ctx, func(tx dm.Tx) error {
+		got, err := tx.ClaimJobs(ctx, []string{brand.JobAwayMessage}, "dead-node", w.clock(), time.Minute, 10)
+		if err == nil && len(got) != 1 {
+			t.Fatalf("claimed %d away jobs, want 1", len(got))
+		}
+		if err == nil {
+			j = got[0]
+		}
+		return err
+	}))
+	must2(w.chat.Send(ctx, acme, conv.ID, chat.SendParams{Text: away, Automated: true, ClientID: "job:" + j.ID}))
+
+	w.runJobs() // the lease still runs: nothing to do
+	w.set(w.clock().Add(time.Minute))
+	w.runJobs()
+	msgs, _ := must2(w.chat.Messages(ctx, dan, conv.ID, "", 10))
+	n := 0
+	for _, m := range msgs {
+		if m.Text == away {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d away messages, want 1", n)
+	}
+	must0(w.store.View(ctx, func(tx dm.Tx) error {
+		got, err := tx.Job(ctx, j.ID)
+		if err == nil && (got.State != dm.JobDone || got.Attempts != 2) {
+			t.Errorf("away job %+v, want done after 2 attempts", got)
+		}
+		return err
+	}))
+}
+
+func must0(err error) {
+	if err != nil {
+		panic(err)
+	}
 }

@@ -74,7 +74,7 @@ func (s *Service) Inbox(ctx context.Context, me *dm.Account, handle string, q In
 		}
 		next = n
 		for i := range items {
-			v, err := s.view(ctx, tx, a.brand, &items[i], nil)
+			v, err := s.step.view(ctx, tx, a.brand, &items[i], nil)
 			if err != nil {
 				return err
 			}
@@ -107,7 +107,7 @@ type Detail struct {
 func itemFor(ctx context.Context, tx dm.Tx, brandID, convID string) (*dm.InboxItem, error) {
 	it, err := tx.InboxItem(ctx, convID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && it.BrandID != brandID) {
-		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", truncate(convID, 40))
+		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", dm.Truncate(convID, 40))
 	}
 	return it, err
 }
@@ -138,7 +138,7 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 		if err != nil {
 			return err
 		}
-		if d.Inbox, err = s.view(ctx, tx, a.brand, it, nil); err != nil {
+		if d.Inbox, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
 			return err
 		}
 		if d.Notes, err = tx.Notes(ctx, a.brand.ID, convID); err != nil {
@@ -280,6 +280,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		if err != nil {
 			return err
 		}
+		old := it.Status
 		var th *dm.Thread
 		if it.ThreadID != "" {
 			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
@@ -322,15 +323,20 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 			}
 		}
 		it.UpdatedAt = t
-		if err := tx.PutInboxItem(ctx, it); err != nil {
-			return err
-		}
 		if th != nil {
 			if err := tx.PutThread(ctx, th); err != nil {
 				return err
 			}
 		}
-		if out, err = s.view(ctx, tx, a.brand, it, nil); err != nil {
+		if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
+			if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutInboxItem(ctx, it); err != nil {
+			return err
+		}
+		if out, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
 			return err
 		}
 		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: convID, At: t,
@@ -355,7 +361,7 @@ func (s *Service) AddNote(ctx context.Context, me *dm.Account, handle, convID, t
 		if err := tx.AddNote(ctx, n); err != nil {
 			return err
 		}
-		v, err := s.view(ctx, tx, a.brand, it, nil)
+		v, err := s.step.view(ctx, tx, a.brand, it, nil)
 		if err != nil {
 			return err
 		}
@@ -401,7 +407,7 @@ func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, conv
 		}
 		c, err := tx.CannedReply(ctx, a.brand.ID, r.CannedReplyID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", truncate(r.CannedReplyID, 40))
+			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(r.CannedReplyID, 40))
 		}
 		if err != nil {
 			return err

@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -82,7 +81,7 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 	if err := canStartDirect(ctx, tx, me, to, r); err != nil {
 		return nil, false, err
 	}
-	t := now()
+	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{
 		{ConversationID: c.ID, UserID: me.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: t},
@@ -120,7 +119,7 @@ func canAddToGroup(ctx context.Context, tx dm.Tx, me, to *dm.Account) (dm.Relati
 }
 
 func (s *Service) createGroup(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, others []*dm.Account, title string) (*dm.Conversation, error) {
-	t := now()
+	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationGroup, Title: title, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{{ConversationID: c.ID, UserID: me.ID, Role: dm.RoleOwner, Status: dm.StatusAccepted, JoinedAt: t}}
 	for _, a := range others {
@@ -160,7 +159,7 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 			if seq, err = tx.LastEventSeq(ctx, me.ID); err != nil {
 				return err
 			}
-			if p, ok := s.pages.get(key, seq, time.Now()); ok {
+			if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok {
 				out, next = p.convs, p.next
 				return nil
 			}
@@ -169,7 +168,7 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 		out, next, err = tx.Conversations(ctx, me.ID, folder, cursor, limit)
 		if err == nil && cursor == "" {
 			// The snapshot's seq and page belong together: both came from this View.
-			s.pages.put(key, cachedPage{seq: seq, at: time.Now(), convs: out, next: next})
+			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next})
 		}
 		return err
 	})
@@ -210,7 +209,7 @@ func membershipFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Member
 }
 
 func notFoundConversation(id string) error {
-	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", truncate(id, 40))
+	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", dm.Truncate(id, 40))
 }
 
 // ConversationUpdate holds the fields of PATCH /conversations/{id}.
@@ -235,7 +234,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, id str
 		if err != nil {
 			return err
 		}
-		t := now()
+		t := s.now()
 		if u.Title != nil {
 			if c, err = tx.Conversation(ctx, id, me.ID); err != nil {
 				return err
@@ -286,7 +285,7 @@ func (s *Service) Accept(ctx context.Context, me *dm.Account, id string) (*dm.Co
 			return err
 		}
 		if m.Status != dm.StatusAccepted {
-			if err := accept(ctx, tx, o, me, m); err != nil {
+			if err := s.accept(ctx, tx, o, me, m); err != nil {
 				return err
 			}
 		}
@@ -298,7 +297,7 @@ func (s *Service) Accept(ctx context.Context, me *dm.Account, id string) (*dm.Co
 
 // accept marks m accepted and tells every member (the sender learns that
 // read receipts and the inbox now apply).
-func accept(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
+func (s *Service) accept(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
 	m.Status = dm.StatusAccepted
 	if err := tx.UpdateMembership(ctx, m); err != nil {
 		return err
@@ -307,7 +306,7 @@ func accept(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Memb
 	if err != nil {
 		return err
 	}
-	return o.addConversation(ctx, tx, dm.EventConversationAccepted, m.ConversationID, ptr(me.Profile()), now(), memberIDs(ms)...)
+	return o.addConversation(ctx, tx, dm.EventConversationAccepted, m.ConversationID, ptr(me.Profile()), s.now(), memberIDs(ms)...)
 }
 
 // Delete deletes a conversation for the caller only: its history up to now is
@@ -331,7 +330,7 @@ func (s *Service) DeleteConversation(ctx context.Context, me *dm.Account, id str
 		if err := tx.UpdateMembership(ctx, m); err != nil {
 			return err
 		}
-		return o.add(ctx, tx, me.ID, dm.Event{Type: dm.EventConversationDeleted, ConversationID: id, At: now()})
+		return o.add(ctx, tx, me.ID, dm.Event{Type: dm.EventConversationDeleted, ConversationID: id, At: s.now()})
 	})
 }
 
@@ -370,15 +369,15 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 		if err := tx.UpdateMembership(ctx, m); err != nil {
 			return err
 		}
-		return readUpdated(ctx, tx, o, me, m)
+		return s.readUpdated(ctx, tx, o, me, m)
 	})
 }
 
 // readUpdated tells the caller's devices that m.LastReadSeq moved, and the
 // other members too when both sides allow read receipts and the caller has
 // accepted the conversation.
-func readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
-	ev := dm.Event{Type: dm.EventReadUpdated, ConversationID: m.ConversationID, At: now(), Actor: ptr(me.Profile()), ReadSeq: m.LastReadSeq}
+func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
+	ev := dm.Event{Type: dm.EventReadUpdated, ConversationID: m.ConversationID, At: s.now(), Actor: ptr(me.Profile()), ReadSeq: m.LastReadSeq}
 	if err := o.add(ctx, tx, me.ID, ev); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -59,7 +58,7 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 // AllowNotice thins ephemeral notices (typing, presence): one a second per
 // key is all a UI shows, so extra ones are dropped rather than fanned out.
 func (s *Service) AllowNotice(key string) bool {
-	return s.typing.take(key, time.Now()) == 0
+	return s.typing.Take(key, s.cfg.Now()) == 0
 }
 
 // Typing tells the other members of a conversation that the caller is
@@ -77,7 +76,7 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 		if err != nil {
 			return err
 		}
-		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: now(), Actor: ptr(me.Profile())}
+		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: s.now(), Actor: ptr(me.Profile())}
 		for _, x := range ms {
 			if x.UserID == me.ID {
 				continue

@@ -55,7 +55,7 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 			if len(ms)+len(added) > dm.MaxGroupMembers {
 				return dm.Errorf(dm.EINVALID, "A group has at most %d members.", dm.MaxGroupMembers)
 			}
-			t := now()
+			t := s.now()
 			if err := tx.AddMembership(ctx, &dm.Membership{ConversationID: id, UserID: a.ID, Role: dm.RoleMember, Status: incomingStatus(r), JoinedAt: t}); err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 		// The newcomers' devices learn of the conversation, everyone else's
 		// of each newcomer. Each member's view is built once, with all the
 		// newcomers in it: this runs inside the write transaction.
-		t := now()
+		t := s.now()
 		isNew := make(map[string]bool, len(added))
 		for _, a := range added {
 			isNew[a.ID] = true
@@ -129,7 +129,7 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 		if err != nil {
 			return err
 		}
-		t := now()
+		t := s.now()
 		if err := tx.RemoveMembership(ctx, id, target.ID); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -14,6 +13,9 @@ type SendParams struct {
 	// ClientID from the same sender returns the first message.
 	ClientID string
 	ReplyTo  string
+	// Payload is the payload of the quick reply, ice breaker or menu entry
+	// the customer tapped to send Text (for a brand's bot).
+	Payload string
 
 	// The fields below are set only by internal/brand, never from a
 	// request body. Agent is the brand team member who writes as the brand
@@ -22,6 +24,9 @@ type SendParams struct {
 	Agent     *dm.Account
 	Automated bool
 	AgentName string
+	// QuickReplies are buttons under a brand's message (set by the brand
+	// layer's bot, validated there).
+	QuickReplies []dm.QuickReply
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -36,10 +41,10 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
 		return nil, false, err
 	}
-	hooks := s.getHooks()
-	var after func(context.Context)
+	if err := dm.ValidatePayload(p.Payload); err != nil {
+		return nil, false, err
+	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		after = nil
 		if p.ClientID != "" {
 			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
 			if err == nil {
@@ -62,7 +67,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			limitKey = p.Agent.ID
 		}
 		if !p.Automated {
-			if d := s.sendLimit.take(limitKey, time.Now()); d > 0 {
+			if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 			}
 		}
@@ -88,11 +93,11 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 				return dm.Errorf(dm.ENOTFOUND, "reply_to names no message of this conversation.")
 			}
 		}
-		t := now()
+		t := s.now()
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
-			Automated: p.Automated, AgentName: p.AgentName,
+			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies,
 		}
 		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
 			return err
@@ -100,15 +105,16 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		created = true
 		// Replying to a request accepts it.
 		if m.Status != dm.StatusAccepted {
-			if err := accept(ctx, tx, o, me, m); err != nil {
+			if err := s.accept(ctx, tx, o, me, m); err != nil {
 				return err
 			}
 		}
-		if hooks != nil {
-			var err error
-			after, err = hooks.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p})
-			if err != nil {
-				return err
+		if len(s.steps) > 0 {
+			sent := &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p}
+			for _, st := range s.steps {
+				if err := st.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, sent); err != nil {
+					return err
+				}
 			}
 		}
 		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
@@ -126,15 +132,12 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			return err
 		}
 		if othersWrote {
-			return readUpdated(ctx, tx, o, me, m)
+			return s.readUpdated(ctx, tx, o, me, m)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, err
-	}
-	if after != nil {
-		after(ctx)
 	}
 	return msg, created, nil
 }
@@ -154,7 +157,7 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if err != nil {
 		return err
 	}
-	if r.Blocked() || other.Status != dm.StatusAccepted {
+	if !dm.DirectStaysOpen(r, other) {
 		to, err := tx.Account(ctx, other.UserID)
 		if err != nil {
 			return err
@@ -212,10 +215,7 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 			out = out[:limit]
 			next = out[limit-1].ID
 		}
-		if h := s.getHooks(); h != nil {
-			return h.DecorateMessages(ctx, tx, out)
-		}
-		return nil
+		return s.decorate(ctx, tx, out)
 	})
 	if out == nil {
 		out = []dm.Message{}
@@ -228,23 +228,16 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, *dm.Membership, error) {
 	msg, err := tx.Message(ctx, id, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := tx.Membership(ctx, msg.ConversationID, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	return msg, m, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Edit changes the text of the caller's own message within dm.EditWindow.
@@ -263,14 +256,14 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			return dm.Errorf(dm.EFORBIDDEN, "Only the sender edits a message.")
 		case msg.Deleted:
 			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
-		case time.Since(msg.CreatedAt) > dm.EditWindow:
+		case s.now().Sub(msg.CreatedAt) > dm.EditWindow:
 			return dm.Errorf(dm.EFORBIDDEN, "A message can only be edited within %d minutes of sending.", int(dm.EditWindow.Minutes()))
 		}
 		if msg.Text == text {
 			out = msg
 			return nil
 		}
-		t := now()
+		t := s.now()
 		msg.Text, msg.EditedAt = text, &t
 		if err := tx.UpdateMessage(ctx, msg); err != nil {
 			return err
@@ -296,13 +289,10 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 		}
 		copies[i] = *msg
 	}
-	h := s.getHooks()
-	if h != nil {
-		// Fields the store does not keep (a bot's mark, an agent's name)
-		// must survive an edit or a reaction, as in history: one call for all.
-		if err := h.DecorateMessages(ctx, tx, copies); err != nil {
-			return err
-		}
+	// Fields the store does not keep (a bot's mark, an agent's name) must
+	// survive an edit or a reaction, as in history: one call for all.
+	if err := s.decorate(ctx, tx, copies); err != nil {
+		return err
 	}
 	for i, x := range ms {
 		msg := &copies[i]
@@ -318,8 +308,21 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 			return err
 		}
 	}
-	if h != nil {
-		return h.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID)
+	for _, w := range s.watchers {
+		if err := w.MessageChanged(ctx, tx, Outbox{o: o, tx: tx}, ev, msgID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decorate lets the pipeline's Decorators fill the fields they keep on
+// messages read back from the store.
+func (s *Service) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	for _, d := range s.decorators {
+		if err := d.DecorateMessages(ctx, tx, msgs); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -332,7 +335,7 @@ func (s *Service) Delete(ctx context.Context, me *dm.Account, id string, forEver
 		if err != nil {
 			return err
 		}
-		t := now()
+		t := s.now()
 		if !forEveryone {
 			if err := tx.HideMessage(ctx, id, me.ID); err != nil {
 				return err
@@ -390,7 +393,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		if on {
 			typ = dm.EventReactionAdded
 		}
-		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: now(), Actor: ptr(me.Profile()), Emoji: emoji}
+		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: s.now(), Actor: ptr(me.Profile()), Emoji: emoji}
 		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
 	})
 }

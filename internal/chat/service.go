@@ -1,56 +1,83 @@
-// Package chat is Parley's messaging service: accounts and sessions, the social
-// graph, conversations, messages and the per-user event log. Every rule (who
-// may message whom, limits, what each member is told) lives here, so the HTTP
-// API, the WebSocket, bots and campaigns all obey the same ones.
+// Package chat is Parley's messaging service: the social graph,
+// conversations, messages and the per-user event log. Every rule (who may
+// message whom, limits, what each member is told) lives here, so the HTTP
+// API, the WebSocket, bots and campaigns all obey the same ones. Accounts,
+// passwords and sessions are internal/identity's: chat acts for a
+// *dm.Account that identity has already authenticated.
 package chat
 
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Config tunes the service. The zero value is usable: limits on, defaults below.
 type Config struct {
-	// RateLimitOff turns off every per-account and per-address limit
-	// (benchmarks and load tests only).
+	// RateLimitOff turns off the per-account send limit (benchmarks and
+	// load tests only).
 	RateLimitOff bool
 	// SendPerSecond and SendBurst bound each account's sends (default 10/s, burst 30).
 	SendPerSecond float64
 	SendBurst     int
-	// SessionTTL is how long a login lasts (default 30 days).
-	SessionTTL time.Duration
 	// EventRetention is how long the event log keeps events (default 30 days);
 	// a client whose cursor is older must resync (410).
 	EventRetention time.Duration
 	Logger         *slog.Logger
+	// Now is the service's clock (default time.Now); tests set it to check
+	// time-based rules (edit window, rate limits) without sleeping.
+	Now func() time.Time
+	// Steps are the send pipeline's stages inside every send's
+	// transaction, in order (see Step). A Step that is also a
+	// ChangeWatcher or a Decorator is called for those too.
+	Steps []Step
+	// JobsEnqueued is called after the commit of a transaction that
+	// enqueued jobs (the job runner's Kick), so they start at once here.
+	JobsEnqueued func()
 }
 
-// Hooks lets a layer built on top of the spine, the brand inbox
-// (internal/brand), act inside sends without the spine knowing about it.
-// Its inbox state, first-response times, assignments and message attribution
-// then commit atomically with the message that caused them.
-type Hooks interface {
-	// MessageStored runs inside the send transaction, after the message is
-	// stored and before the members' message.created events are appended.
-	// Its writes commit or roll back with the message; events it appends
-	// through out are published after the commit, like the send's own. It
-	// may return work to run after the commit (nil for none), such as an
-	// automated reply, which must go through Send like any other message.
-	MessageStored(ctx context.Context, tx dm.Tx, out Outbox, sent *Sent) (after func(context.Context), err error)
-	// MessageChanged runs inside the transaction of an edit, a delete for
-	// everyone or a reaction, after the members' events (ev, without its
-	// message) are appended.
+// The send pipeline. Every way a message enters (the web app, the API, the
+// brand console, bots, campaigns, XRPC) goes through Send, and Send runs the
+// same stages, wired once at start-up through Config.Steps:
+//
+//  1. inside the transaction, the spine's own checks: membership, blocks,
+//     who-may-message-me, the rate limit, idempotency by client_id;
+//  2. inside the transaction, each Step in order (the brand inbox today;
+//     the consent engine before it for automated messages), whose writes
+//     and events commit or roll back with the message;
+//  3. after the commit, nothing but publishing events: any further work
+//     (an away message, a webhook, a campaign step) is a durable job that
+//     a Step enqueued through Outbox.Enqueue in step 2, so a crash between
+//     the commit and that work delays it and never loses it.
+
+// Step is one stage of the send pipeline inside the send's transaction.
+type Step interface {
+	// MessageStored runs after the message is stored and before the
+	// members' message.created events are appended. Its writes commit or
+	// roll back with the message; events it appends through out are
+	// published after the commit, like the send's own; jobs it enqueues
+	// through out run after the commit. An error refuses the send.
+	MessageStored(ctx context.Context, tx dm.Tx, out Outbox, sent *Sent) error
+}
+
+// ChangeWatcher is a Step that also follows edits, deletes for everyone and
+// reactions: MessageChanged runs inside their transaction, after the
+// members' events (ev, without its message) are appended.
+type ChangeWatcher interface {
 	MessageChanged(ctx context.Context, tx dm.Tx, out Outbox, ev dm.Event, messageID string) error
-	// DecorateMessages fills the fields the store does not keep
-	// (dm.Message.Automated and AgentName) on messages read back from it.
+}
+
+// Decorator is a Step that keeps fields of messages outside the spine's
+// tables (a bot's mark, an agent's name): DecorateMessages fills them on
+// messages read back from the store, in history and in change events.
+type Decorator interface {
 	DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error
 }
 
-// Sent describes a message stored by Send, for Hooks.
+// Sent describes a message stored by Send, for the pipeline's Steps.
 type Sent struct {
 	Sender  *dm.Account
 	Message *dm.Message
@@ -61,9 +88,6 @@ type Sent struct {
 	Params SendParams
 }
 
-// hookSet boxes the Hooks interface for an atomic pointer.
-type hookSet struct{ h Hooks }
-
 // Service is the messaging service. It is safe for concurrent use.
 type Service struct {
 	store dm.Store
@@ -71,15 +95,13 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 
-	sendLimit   *limiter // per account
-	loginLimit  *limiter // failed logins, per handle and address
-	addrLimit   *limiter // failed logins, per address
-	signupLimit *limiter // sign-ups, per address
-	typing      *limiter // ephemeral notices (typing, presence), see AllowNotice
-	sessions    sessionCache
-	pages       pageCache // first pages of folders, see inboxcache.go
+	sendLimit *ratelimit.Limiter // per account
+	typing    *ratelimit.Limiter // ephemeral notices (typing, presence), see AllowNotice
+	pages     pageCache          // first pages of folders, see inboxcache.go
 
-	hooks atomic.Pointer[hookSet]
+	steps      []Step
+	watchers   []ChangeWatcher
+	decorators []Decorator
 }
 
 // New returns a service over a store and a bus.
@@ -90,25 +112,28 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 	if cfg.SendBurst == 0 {
 		cfg.SendBurst = 30
 	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 30 * 24 * time.Hour
-	}
 	if cfg.EventRetention == 0 {
 		cfg.EventRetention = 30 * 24 * time.Hour
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger, steps: cfg.Steps}
+	for _, st := range cfg.Steps {
+		if w, ok := st.(ChangeWatcher); ok {
+			s.watchers = append(s.watchers, w)
+		}
+		if d, ok := st.(Decorator); ok {
+			s.decorators = append(s.decorators, d)
+		}
+	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
-	s.typing = newLimiter(1, 1)
+	s.typing = ratelimit.New(1, 1)
 	if !cfg.RateLimitOff {
-		s.sendLimit = newLimiter(cfg.SendPerSecond, cfg.SendBurst)
-		// Ten wrong passwords in a row, then one try every 30 seconds.
-		s.loginLimit = newLimiter(1.0/30, 10)
-		s.addrLimit = newLimiter(1.0/6, 50)
-		// Twenty sign-ups at once from one address, then one every 6 seconds.
-		s.signupLimit = newLimiter(1.0/6, 20)
+		s.sendLimit = ratelimit.New(cfg.SendPerSecond, cfg.SendBurst)
 	}
 	return s
 }
@@ -118,24 +143,6 @@ func (s *Service) Store() dm.Store { return s.store }
 
 // Bus returns the service's bus.
 func (s *Service) Bus() dm.Bus { return s.bus }
-
-// SetHooks installs h (nil removes it). A layer that needs the service to
-// exist before it can be built (internal/brand sends automated replies
-// through Send) installs itself this way, before the server starts serving.
-func (s *Service) SetHooks(h Hooks) {
-	if h == nil {
-		s.hooks.Store(nil)
-		return
-	}
-	s.hooks.Store(&hookSet{h})
-}
-
-func (s *Service) getHooks() Hooks {
-	if hs := s.hooks.Load(); hs != nil {
-		return hs.h
-	}
-	return nil
-}
 
 // Outbox appends events to users' logs within a write transaction; they are
 // published on the bus once the transaction has committed, and never before.
@@ -147,6 +154,17 @@ type Outbox struct {
 // Add appends e to userID's log.
 func (x Outbox) Add(ctx context.Context, userID string, e dm.Event) error {
 	return x.o.add(ctx, x.tx, userID, e)
+}
+
+// Enqueue adds a durable job in the transaction (see internal/jobs); it
+// runs after the commit, and never if the transaction rolls back. created
+// is false when j.Key named a job already kept.
+func (x Outbox) Enqueue(ctx context.Context, j *dm.Job) (created bool, err error) {
+	created, err = x.tx.EnqueueJob(ctx, j)
+	if created {
+		x.o.jobs++
+	}
+	return created, err
 }
 
 // Update runs fn in a write transaction and publishes the events fn appended
@@ -164,6 +182,7 @@ func (s *Service) Update(ctx context.Context, fn func(tx dm.Tx, out Outbox) erro
 type outbox struct {
 	byUser map[string][]dm.Event
 	order  []string
+	jobs   int // jobs enqueued, to wake the runner after the commit
 }
 
 // add appends e to userID's log within tx and keeps it for publishing.
@@ -198,7 +217,7 @@ func (o *outbox) addConversation(ctx context.Context, tx dm.Tx, typ, convID stri
 
 // reset forgets what was collected (an Update's fn may run only once, but a
 // failed fn must not leave events to publish).
-func (o *outbox) reset() { o.byUser, o.order = nil, nil }
+func (o *outbox) reset() { o.byUser, o.order, o.jobs = nil, nil, 0 }
 
 // publish announces committed events. A failure only delays delivery:
 // sockets catch up from the store by cursor.
@@ -226,11 +245,14 @@ func (s *Service) update(ctx context.Context, fn func(tx dm.Tx, o *outbox) error
 		return err
 	}
 	s.publish(ctx, &o)
+	if o.jobs > 0 && s.cfg.JobsEnqueued != nil {
+		s.cfg.JobsEnqueued()
+	}
 	return nil
 }
 
 // now is the service's clock, in UTC and at millisecond precision, as stored.
-func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
 func memberIDs(ms []dm.Membership) []string {
 	ids := make([]string, len(ms))
@@ -247,7 +269,7 @@ const pruneSlice = 5000
 // PruneEvents deletes events older than the retention period, in slices of
 // short transactions, until none is left or ctx ends.
 func (s *Service) PruneEvents(ctx context.Context) (int64, error) {
-	before := now().Add(-s.cfg.EventRetention)
+	before := s.now().Add(-s.cfg.EventRetention)
 	var total int64
 	for {
 		var n int64

@@ -4,10 +4,11 @@
 // project.
 //
 // These are not the API's types: those are package wire's, which the API and
-// the stream fill through internal/towire. The JSON tags that remain here, on
-// Event and on the types an event carries, are the stored form of the event
-// log (see EncodeEvent) and the form of the bus's notifications between nodes;
-// change them only with a new stored format.
+// the stream fill through internal/towire. The JSON tags that remain here are
+// stored forms: on Event and the types an event carries, that of the event
+// log (see EncodeEvent) and of the bus's notifications between nodes; on the
+// automation types, that of the settings, rules and flows the stores keep as
+// JSON. Change them only with a new stored format.
 package dm
 
 import "time"
@@ -152,6 +153,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// QuickReplies are buttons under a brand's (bot's) message; tapping one
+	// sends its title as the customer's reply, with its payload.
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.
@@ -217,3 +221,11 @@ type Relationship struct {
 
 // Blocked reports whether either side blocks the other.
 func (r Relationship) Blocked() bool { return r.ABlocksB || r.BBlocksA }
+
+// DirectStaysOpen reports whether a direct conversation stays open to a new
+// message whatever the recipient's allow_incoming setting says: once the
+// recipient has accepted it, only a block (either way) closes it. r is seen
+// from the sender; recipient is the other member's membership.
+func DirectStaysOpen(r Relationship, recipient Membership) bool {
+	return !r.Blocked() && recipient.Status == StatusAccepted
+}

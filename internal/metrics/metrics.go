@@ -75,6 +75,11 @@ func (r *Registry) Gauge(name, help, labels string, d int64) {
 	r.get(name, help, "gauge", labels, nil).n.Add(d)
 }
 
+// Set sets a gauge to v (for values read from elsewhere, such as queue depths).
+func (r *Registry) Set(name, help, labels string, v int64) {
+	r.get(name, help, "gauge", labels, nil).n.Store(v)
+}
+
 // DefaultBuckets suit request latencies in seconds.
 var DefaultBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
 

@@ -1,5 +1,5 @@
 // Package server wires Parley together: it opens the store and the bus,
-// builds the service, the API, the WebSocket stream and the web app, and runs
+// builds the services (identity, chat, brand), the API, the WebSocket stream and the web app, and runs
 // the HTTP server. cmd/parley and the end-to-end tests both start Parley
 // through it, so the tests run exactly what users run.
 package server
@@ -21,9 +21,14 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/ws"
 )
 
@@ -50,19 +55,33 @@ type Config struct {
 	// EventRetention is how long the event log keeps events (default 30
 	// days); a client with an older cursor must resync (410).
 	EventRetention time.Duration
-	Logger         *slog.Logger
+	// JobWorkers is how many durable jobs run at once on this node
+	// (default 4); negative runs none (a node that only serves requests,
+	// or a test that needs jobs to wait).
+	JobWorkers int
+	// Now is the clock of every time-based rule (default time.Now); only
+	// tests set it, to move time on instead of waiting for it.
+	Now func() time.Time
+	// JobPoll is how often the job runner looks for due jobs (default 1 s).
+	JobPoll time.Duration
+	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
+	// zero value, which cmd/parley always passes, is the production cost.
+	PasswordCost identity.PasswordCost
+	Logger       *slog.Logger
 }
 
 // Server is a running Parley node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   dm.Store
-	bus     dm.Bus
-	chat    *chat.Service
-	brand   *brand.Service
-	streams *ws.Server
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	store    dm.Store
+	bus      dm.Bus
+	identity *identity.Service
+	chat     *chat.Service
+	brand    *brand.Service
+	jobs     *jobs.Runner
+	streams  *ws.Server
+	handler  http.Handler
 
 	http     *http.Server
 	debug    *http.Server
@@ -92,18 +111,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
-	s.chat = chat.New(s.store, s.bus, chat.Config{RateLimitOff: cfg.RateLimitOff, EventRetention: cfg.EventRetention, Logger: cfg.Logger})
-	// The brand layer hooks into the chat service's transactions.
-	s.brand = brand.New(s.chat, brand.Config{Logger: cfg.Logger})
-	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
+	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
+	// The send pipeline is wired here, once: the brand layer's stage runs
+	// inside every send's transaction, and the work it leaves for after
+	// the commit runs from the durable job queue.
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
+	s.chat = chat.New(s.store, s.bus, chat.Config{
+		RateLimitOff:   cfg.RateLimitOff,
+		EventRetention: cfg.EventRetention,
+		Logger:         cfg.Logger,
+		Now:            cfg.Now,
+		Steps:          []chat.Step{brandStep},
+		JobsEnqueued:   s.jobs.Kick,
+	})
+	s.brand = brand.New(s.chat, brandStep)
+	s.brand.RegisterJobs(s.jobs)
+	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
+		Identity:      s.identity,
 		Chat:          s.chat,
 		Brand:         s.brand,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
 		Ready:         s.ready,
-		Web:           webHandler(),
+		Web:           web.Handler(),
 		SecureCookies: cfg.SecureCookies,
 		EndSession:    s.streams.EndSession,
 		TrustProxy:    cfg.TrustProxy,
@@ -113,7 +146,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	if cfg.PostgresURL != "" {
-		return openPostgres(ctx, cfg.PostgresURL)
+		return postgres.Open(ctx, cfg.PostgresURL)
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data folder: set --data (PARLEY_DATA) or --postgres")
@@ -129,7 +162,7 @@ func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley
 
 func openBus(cfg Config) (dm.Bus, error) {
 	if cfg.NATSURL != "" {
-		return openNATS(cfg.NATSURL, cfg.Logger)
+		return nats.New(cfg.NATSURL, nats.WithLogger(cfg.Logger))
 	}
 	return inmem.New(), nil
 }
@@ -182,6 +215,7 @@ func (s *Server) Start() error {
 		}
 	}()
 	go s.maintain()
+	s.jobs.Start()
 	s.log.Info("parley listening", "url", s.URL())
 	return nil
 }
@@ -221,6 +255,9 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
+// Identity returns the account service (for seeding demo data).
+func (s *Server) Identity() *identity.Service { return s.identity }
+
 // Chat returns the messaging service (for seeding demo data).
 func (s *Server) Chat() *chat.Service { return s.chat }
 
@@ -250,6 +287,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.wg.Wait()
 			close(done)
 		}()
+		// Running jobs finish (sends included) before the store closes; a
+		// job cut off by ctx keeps its lease and runs again after restart.
+		if jerr := s.jobs.Close(ctx); jerr != nil {
+			s.log.Warn("shutdown: jobs did not finish in time", "err", jerr)
+		}
 		select {
 		case <-done:
 		case <-ctx.Done():

@@ -88,7 +88,8 @@ func AnalyticsReport(r *dm.AnalyticsReport) *wire.AnalyticsReport {
 	if r == nil {
 		return nil
 	}
-	w := &wire.AnalyticsReport{Brand: r.Brand, From: r.From, To: r.To, TimeZone: r.TimeZone, Summary: analyticsStats(r.Summary)}
+	w := &wire.AnalyticsReport{Brand: r.Brand, From: r.From, To: r.To, TimeZone: r.TimeZone, Summary: analyticsStats(r.Summary),
+		Bot: wire.BotAnalytics(r.Bot)}
 	if r.Agents != nil {
 		w.Agents = make([]wire.AgentAnalytics, len(r.Agents))
 		for i, a := range r.Agents {

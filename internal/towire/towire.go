@@ -131,7 +131,7 @@ func messageInto(w *wire.Message, m *dm.Message) {
 	}
 	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
 		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
-		Automated: m.Automated, AgentName: m.AgentName}
+		Automated: m.Automated, AgentName: m.AgentName, QuickReplies: QuickReplies(m.QuickReplies)}
 }
 
 // Event converts one event of a user's log, or an ephemeral one, into the

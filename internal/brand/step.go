@@ -2,19 +2,64 @@ package brand
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/automation"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-var _ chat.Hooks = (*Service)(nil)
+// Step is the brand layer's stage of the send pipeline (chat.Step): inside
+// every send's transaction it keeps the shared inbox of brand conversations
+// in step with their messages, and records who wrote each brand message. It
+// is built before the chat service (NewStep), given to it in
+// chat.Config.Steps, and then to the brand service (New).
+type Step struct {
+	log      *slog.Logger
+	clock    func() time.Time
+	kinds    kindCache    // account kinds, for telling brand sends apart
+	programs programCache // compiled automation, by brand
+}
+
+var (
+	_ chat.Step          = (*Step)(nil)
+	_ chat.ChangeWatcher = (*Step)(nil)
+	_ chat.Decorator     = (*Step)(nil)
+)
+
+// NewStep returns the brand layer's pipeline stage.
+func NewStep(cfg Config) *Step {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Step{log: cfg.Logger, clock: cfg.Now}
+}
+
+// now is the layer's clock, in UTC at millisecond precision, as stored.
+func (s *Step) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
+
+// JobAwayMessage is the kind of the job that sends a brand's away message
+// after the customer message that called for it has committed.
+const JobAwayMessage = "brand.away_message"
+
+// awayJob is the payload of a JobAwayMessage job. The text is the one in
+// force when the customer wrote, so a retry sends what was decided.
+type awayJob struct {
+	BrandID        string `json:"brand_id"`
+	ConversationID string `json:"conversation_id"`
+	Text           string `json:"text"`
+}
 
 // brandSide tells whether a send belongs to a brand conversation: a direct
 // conversation between one brand and one non-brand account. It returns the
 // brand, the customer, and whether the brand is the sender.
-func (s *Service) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
+func (s *Step) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
 	if !sent.Direct {
 		return nil, nil, false, nil
 	}
@@ -59,30 +104,30 @@ func (s *Service) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, 
 //     unassigned conversation to the agent who answered;
 //   - every message gets its attribution record and an inbox.message event
 //     to each team member.
-func (s *Service) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) (func(context.Context), error) {
+func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
 	b, customer, outbound, err := s.brandSide(ctx, tx, sent)
 	if err != nil || b == nil {
-		return nil, err
+		return err
 	}
 	msg := sent.Message
 	t := msg.CreatedAt
 	set, err := loadSettings(ctx, tx, b.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
+	first := false // the customer's first message to the brand, ever
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		it = &dm.InboxItem{ConversationID: msg.ConversationID, BrandID: b.ID, CustomerID: customer.ID, Status: dm.InboxOpen,
 			Labels: []string{}, Priority: dm.PriorityNone, CreatedAt: t}
-		err = nil
+		err, first = nil, !outbound
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	it.LastMessageAt, it.UpdatedAt = t, t
 	rec := &dm.BrandMessage{MessageID: msg.ID, BrandID: b.ID, ConversationID: msg.ConversationID, At: t,
 		Automated: sent.Params.Automated, AgentName: sent.Params.AgentName}
-	var after func(context.Context)
 	var actor *dm.Profile
 	if outbound {
 		rec.Direction = dm.DirectionOut
@@ -93,35 +138,46 @@ func (s *Service) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, 
 		}
 		if !rec.Automated {
 			if err := s.answered(ctx, tx, it, writer, rec.AgentID, t); err != nil {
-				return nil, err
+				return err
 			}
+		}
+		if err := s.brandWrote(ctx, tx, b, it, sent); err != nil {
+			return err
 		}
 	} else {
 		rec.Direction = dm.DirectionIn
-		if after, err = s.customerWrote(ctx, tx, b, set, it, t); err != nil {
-			return nil, err
+		waiting := it.WaitingSince != nil
+		if err := s.customerWrote(ctx, tx, out, b, set, it, t); err != nil {
+			return err
+		}
+		// The bot, after the inbox state it may read and change.
+		if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
+			kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
+			first: first, waitStarted: !waiting && it.WaitingSince != nil,
+		}); err != nil {
+			return err
 		}
 	}
 	if err := tx.PutBrandMessage(ctx, rec); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tx.PutInboxItem(ctx, it); err != nil {
-		return nil, err
+		return err
 	}
 	v, err := s.view(ctx, tx, b, it, msg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ev := dm.Event{Type: dm.EventInboxMessage, ConversationID: msg.ConversationID, At: t, Brand: b.Handle, Message: msg, Actor: actor, Inbox: v}
-	return after, tellTeam(ctx, tx, out, b.ID, ev)
+	return tellTeam(ctx, tx, out, b.ID, ev)
 }
 
 // customerWrote applies a customer message to the inbox item.
-func (s *Service) customerWrote(ctx context.Context, tx dm.Tx, b *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, t time.Time) (func(context.Context), error) {
+func (s *Step) customerWrote(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, t time.Time) error {
 	if it.ThreadID == "" || it.Status == dm.InboxResolved {
 		th := &dm.Thread{ID: dm.NewID(), BrandID: b.ID, ConversationID: it.ConversationID, OpenedAt: t, AssigneeID: it.AssigneeID}
 		if err := tx.PutThread(ctx, th); err != nil {
-			return nil, err
+			return err
 		}
 		it.ThreadID, it.FirstResponseAt = th.ID, nil
 	}
@@ -131,32 +187,32 @@ func (s *Service) customerWrote(ctx context.Context, tx dm.Tx, b *dm.Account, se
 	}
 	if it.AssigneeID == "" && set.AutoAssign {
 		if err := s.roundRobin(ctx, tx, b.ID, it); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// The service's clock (not the message's) decides, so tests can set it.
 	sc, now := newSchedule(set), s.now()
 	if set.AwayMessage == "" || sc.open(now) {
-		return nil, nil
+		return nil
 	}
 	if it.AwaySentAt != nil && sc.day(*it.AwaySentAt) == sc.day(now) {
-		return nil, nil
+		return nil
 	}
 	// Recorded now, in the customer's transaction, so that two quick
-	// messages cannot both send it; sent after the commit through Send.
+	// messages cannot both send it; sent after the commit by a durable job
+	// enqueued in this same transaction, so a crash cannot lose it.
 	it.AwaySentAt = &now
-	ba, convID, text := b, it.ConversationID, set.AwayMessage
-	return func(ctx context.Context) {
-		_, _, err := s.chat.Send(context.WithoutCancel(ctx), ba, convID, chat.SendParams{Text: text, Automated: true})
-		if err != nil {
-			s.log.Warn("away message not sent", "brand", ba.Handle, "conversation", convID, "err", err)
-		}
-	}, nil
+	payload, err := json.Marshal(awayJob{BrandID: b.ID, ConversationID: it.ConversationID, Text: set.AwayMessage})
+	if err != nil {
+		return err
+	}
+	_, err = out.Enqueue(ctx, &dm.Job{Kind: JobAwayMessage, Payload: payload, CreatedAt: now})
+	return err
 }
 
 // roundRobin assigns it to the next available member after the last one
 // assigned, in team order, under the brand's lock.
-func (s *Service) roundRobin(ctx context.Context, tx dm.Tx, brandID string, it *dm.InboxItem) error {
+func (s *Step) roundRobin(ctx context.Context, tx dm.Tx, brandID string, it *dm.InboxItem) error {
 	if err := tx.LockBrand(ctx, brandID); err != nil {
 		return err
 	}
@@ -200,7 +256,7 @@ func (s *Service) roundRobin(ctx context.Context, tx dm.Tx, brandID string, it *
 
 // answered applies a person's brand message: the wait ends and the
 // thread's first response is recorded.
-func (s *Service) answered(ctx context.Context, tx dm.Tx, it *dm.InboxItem, writerID, agentID string, t time.Time) error {
+func (s *Step) answered(ctx context.Context, tx dm.Tx, it *dm.InboxItem, writerID, agentID string, t time.Time) error {
 	it.WaitingSince = nil
 	if agentID != "" {
 		it.LastAgentID = agentID
@@ -233,7 +289,7 @@ func (s *Service) answered(ctx context.Context, tx dm.Tx, it *dm.InboxItem, writ
 
 // MessageChanged tells the team of an edit, a delete or a reaction in a
 // brand conversation, with the message as the brand sees it.
-func (s *Service) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev dm.Event, messageID string) error {
+func (s *Step) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev dm.Event, messageID string) error {
 	it, err := tx.InboxItem(ctx, ev.ConversationID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return nil
@@ -259,7 +315,7 @@ func (s *Service) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox,
 
 // DecorateMessages sets Automated and AgentName on brand messages read back
 // from the store (the store keeps them in the attribution records).
-func (s *Service) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -275,9 +331,25 @@ func (s *Service) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Mess
 	for i := range recs {
 		byID[recs[i].MessageID] = &recs[i]
 	}
+	var bot []string // automated messages may carry quick replies
 	for i := range msgs {
 		if r := byID[msgs[i].ID]; r != nil {
 			msgs[i].Automated, msgs[i].AgentName = r.Automated, r.AgentName
+			if r.Automated {
+				bot = append(bot, msgs[i].ID)
+			}
+		}
+	}
+	if len(bot) == 0 {
+		return nil
+	}
+	qrs, err := tx.QuickReplies(ctx, bot)
+	if err != nil || len(qrs) == 0 {
+		return err
+	}
+	for i := range msgs {
+		if q, ok := qrs[msgs[i].ID]; ok {
+			msgs[i].QuickReplies = q
 		}
 	}
 	return nil
@@ -285,7 +357,7 @@ func (s *Service) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Mess
 
 // view is the team's view of an inbox item; last is the conversation's
 // newest message when the caller has it (nil: read it).
-func (s *Service) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxItem, last *dm.Message) (*dm.InboxView, error) {
+func (s *Step) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxItem, last *dm.Message) (*dm.InboxView, error) {
 	cust, err := tx.Account(ctx, it.CustomerID)
 	if err != nil {
 		return nil, err

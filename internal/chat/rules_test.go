@@ -1,0 +1,209 @@
+package chat_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// rules is a chat service on an in-memory SQLite store with a clock the test sets.
+type rules struct {
+	t     *testing.T
+	ctx   context.Context
+	store dm.Store
+	svc   *chat.Service
+	mu    sync.Mutex
+	now   time.Time
+}
+
+func newRules(t *testing.T, cfg chat.Config) *rules {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := inmem.New()
+	t.Cleanup(func() { bus.Close(); db.Close() })
+	r := &rules{t: t, ctx: context.Background(), store: db, now: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)}
+	cfg.Now = r.clock
+	r.svc = chat.New(db, bus, cfg)
+	return r
+}
+
+func (r *rules) clock() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.now
+}
+
+func (r *rules) advance(d time.Duration) {
+	r.mu.Lock()
+	r.now = r.now.Add(d)
+	r.mu.Unlock()
+}
+
+// account creates an account straight in the store (sign-up is not what
+// these tests are about), with its who-may-message-me setting.
+func (r *rules) account(handle, allow string) *dm.Account {
+	r.t.Helper()
+	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: handle, Kind: dm.KindPerson, CreatedAt: r.clock()}
+	set := dm.DefaultSettings()
+	set.AllowIncoming = allow
+	if err := r.store.Update(r.ctx, func(tx dm.Tx) error { return tx.CreateAccount(r.ctx, a, set, "not-a-real-hash") }); err != nil {
+		r.t.Fatal(err)
+	}
+	return a
+}
+
+// TestWhoMayMessage is the who-may-message matrix: the recipient's
+// allow_incoming setting, whether the recipient follows the sender, and a
+// block either way decide whether a stranger may open a direct
+// conversation, and in which of the recipient's folders it lands.
+func TestWhoMayMessage(t *testing.T) {
+	type want struct {
+		code   string // "" when allowed
+		status string // the recipient's status when allowed
+	}
+	refused := want{code: dm.EFORBIDDEN}
+	tests := []struct {
+		allow    string
+		follows  bool   // the recipient follows the sender
+		block    string // "", "sender" (blocks the recipient) or "recipient" (blocks the sender)
+		expected want
+	}{
+		{dm.AllowEveryone, false, "", want{status: dm.StatusRequest}},
+		{dm.AllowEveryone, true, "", want{status: dm.StatusAccepted}},
+		{dm.AllowFollowing, false, "", refused},
+		{dm.AllowFollowing, true, "", want{status: dm.StatusAccepted}},
+		{dm.AllowNobody, false, "", refused},
+		{dm.AllowNobody, true, "", refused},
+		{dm.AllowEveryone, false, "sender", refused},
+		{dm.AllowEveryone, false, "recipient", refused},
+		{dm.AllowFollowing, true, "recipient", refused},
+	}
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%s/follows=%v/block=%s", tc.allow, tc.follows, tc.block), func(t *testing.T) {
+			r := newRules(t, chat.Config{})
+			from := r.account(fmt.Sprintf("sender%d", i), dm.AllowEveryone)
+			to := r.account(fmt.Sprintf("recipient%d", i), tc.allow)
+			if tc.follows {
+				mustOK(t, r.svc.Follow(r.ctx, to, from.Handle, true))
+			}
+			switch tc.block {
+			case "sender":
+				mustOK(t, r.svc.Block(r.ctx, from, to.Handle, true))
+			case "recipient":
+				mustOK(t, r.svc.Block(r.ctx, to, from.Handle, true))
+			}
+			conv, _, err := r.svc.CreateConversation(r.ctx, from, []string{to.Handle}, "")
+			if tc.expected.code != "" {
+				if !dm.IsCode(err, tc.expected.code) {
+					t.Fatalf("open: %v, want %s", err, tc.expected.code)
+				}
+				return
+			}
+			mustOK(t, err)
+			if _, _, err := r.svc.Send(r.ctx, from, conv.ID, chat.SendParams{Text: "hi"}); err != nil {
+				t.Fatalf("first message: %v", err)
+			}
+			var m *dm.Membership
+			mustOK(t, r.store.View(r.ctx, func(tx dm.Tx) error {
+				var err error
+				m, err = tx.Membership(r.ctx, conv.ID, to.ID)
+				return err
+			}))
+			if m.Status != tc.expected.status {
+				t.Fatalf("recipient's status %q, want %q", m.Status, tc.expected.status)
+			}
+		})
+	}
+}
+
+// TestAcceptedConversationStaysOpen: once the recipient has replied, a
+// stricter allow_incoming does not close the conversation, but a block does.
+func TestAcceptedConversationStaysOpen(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	bo := r.account("ben", dm.AllowEveryone)
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hello"})
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, bo, conv.ID, chat.SendParams{Text: "hi, ada"})
+	mustOK(t, err)
+	nobody := dm.DefaultSettings()
+	nobody.AllowIncoming = dm.AllowNobody
+	mustOK(t, r.store.Update(r.ctx, func(tx dm.Tx) error { return tx.UpdateAccount(r.ctx, bo, nobody) }))
+	if _, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "still here"}); err != nil {
+		t.Fatalf("send after ben chose nobody: %v, want it allowed in an accepted conversation", err)
+	}
+	mustOK(t, r.svc.Block(r.ctx, bo, "ada", true))
+	if _, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hello?"}); !dm.IsCode(err, dm.EFORBIDDEN) {
+		t.Fatalf("send after ben blocked ada: %v, want forbidden", err)
+	}
+}
+
+// TestEditWindowOnTheClock: a message can be edited for dm.EditWindow after
+// it was sent, and not a millisecond longer.
+func TestEditWindowOnTheClock(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	r.account("ben", dm.AllowEveryone)
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	msg, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "typo"})
+	mustOK(t, err)
+	r.advance(dm.EditWindow)
+	if _, err := r.svc.Edit(r.ctx, ada, msg.ID, "fixed"); err != nil {
+		t.Fatalf("edit at the end of the window: %v", err)
+	}
+	r.advance(time.Millisecond)
+	if _, err := r.svc.Edit(r.ctx, ada, msg.ID, "too late"); !dm.IsCode(err, dm.EFORBIDDEN) {
+		t.Fatalf("edit after the window: %v, want forbidden", err)
+	}
+}
+
+// TestSendLimitOnTheClock: the send limit refills on the service's clock:
+// a burst, then nothing until time passes, then the rate.
+func TestSendLimitOnTheClock(t *testing.T) {
+	r := newRules(t, chat.Config{SendPerSecond: 2, SendBurst: 5})
+	ada := r.account("ada", dm.AllowEveryone)
+	r.account("ben", dm.AllowEveryone)
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	send := func() error {
+		_, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "x"})
+		return err
+	}
+	for i := range 5 {
+		if err := send(); err != nil {
+			t.Fatalf("send %d of the burst: %v", i+1, err)
+		}
+	}
+	if err := send(); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Fatalf("send past the burst: %v, want rate_limited", err)
+	}
+	r.advance(time.Second) // two more at 2/s
+	for i := range 2 {
+		if err := send(); err != nil {
+			t.Fatalf("send %d after a second: %v", i+1, err)
+		}
+	}
+	if err := send(); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Fatalf("third send after a second: %v, want rate_limited", err)
+	}
+}
+
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,417 @@
+// Package jobs runs Parley's durable jobs: work that must happen after a
+// commit (an away message, a webhook delivery, a campaign step, a timer).
+// A job is a row enqueued in the same transaction as the change that causes
+// it (dm.JobTx.EnqueueJob, or chat.Outbox.Enqueue inside the send
+// pipeline), so a crash can delay it but never lose it.
+//
+// A Runner claims due jobs with a lease, runs each with the handler
+// registered for its kind, and finishes, retries (exponential backoff) or
+// buries it (dead letter after MaxAttempts). A worker that dies leaves its
+// jobs leased; when the lease runs out another worker (on any node) claims
+// them again. A job may therefore run more than once when a worker dies
+// after its effect and before its finish is recorded: handlers make their
+// effect idempotent by the job's ID (a send uses "job:"+ID as its
+// client_id), which turns "at least once" into "exactly once" for what
+// people see.
+//
+// Why our own table rather than River: River's SQLite driver expects to own
+// a *sql.Tx per insert, while Parley's SQLite store runs every write as a
+// savepoint inside a batch on one writer connection (group commit); River
+// would need a second writer and lose that design's throughput, or a fork.
+// The queue Parley needs is four statements per store, tested by the
+// conformance suite on both.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/metrics"
+)
+
+// Handler runs the jobs of one kind.
+type Handler struct {
+	// Run does the job's work. It returns nil when the job is done, an
+	// error to retry it later, or Permanent(err) to give up at once.
+	Run func(ctx context.Context, j *dm.Job) error
+	// MaxAttempts is how many claims a job gets before it is buried
+	// (default 10).
+	MaxAttempts int
+	// Timeout bounds one attempt (default half the runner's lease, so an
+	// attempt ends before another worker may claim the job).
+	Timeout time.Duration
+	// Backoff is the wait before attempt n+1 after attempt n failed
+	// (default: 1 s doubling up to 1 h, with jitter).
+	Backoff func(attempt int) time.Duration
+}
+
+// permanent marks an error that retrying cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent wraps err so that the job is buried at once instead of retried.
+func Permanent(err error) error { return permanent{err} }
+
+// Config tunes a Runner. The zero value is usable.
+type Config struct {
+	// Workers is how many jobs run at once on this node (default 4).
+	// Negative: this node runs none (it still enqueues; others run them).
+	Workers int
+	// Lease is how long a claimed job belongs to its worker (default 1 min).
+	Lease time.Duration
+	// Poll is how often an idle runner looks for jobs enqueued elsewhere
+	// or become due (default 1 s). Enqueues on this node wake it at once.
+	Poll time.Duration
+	// Retention is how long finished jobs are kept (default 7 days), which
+	// is also how long a job key stays taken.
+	Retention time.Duration
+	// Now is the clock (default time.Now); tests may set it.
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Metrics *metrics.Registry
+}
+
+// Runner claims and runs jobs. It is safe for concurrent use.
+type Runner struct {
+	store    dm.Store
+	cfg      Config
+	log      *slog.Logger
+	worker   string
+	handlers map[string]Handler
+	kinds    []string
+
+	kick    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	started bool
+
+	// runCtx is the context of running jobs: Close cancels it when its own
+	// deadline passes, so handlers that honour it stop.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	running   sync.WaitGroup
+	slots     chan struct{}
+}
+
+// New returns a runner over store. Register handlers with Handle, then Start.
+func New(store dm.Store, cfg Config) *Runner {
+	if cfg.Workers == 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 7 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	host, _ := os.Hostname()
+	r := &Runner{
+		store: store, cfg: cfg, log: cfg.Logger,
+		// A worker name unique across nodes and restarts: a restarted
+		// node must not finish the jobs its previous life had leased.
+		worker:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), dm.NewID()[:8]),
+		handlers: map[string]Handler{},
+		kick:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	r.runCtx, r.cancelRun = context.WithCancel(context.Background())
+	return r
+}
+
+// Handle registers the handler of a kind. It must be called before Start.
+func (r *Runner) Handle(kind string, h Handler) {
+	if r.started {
+		panic("jobs: Handle after Start")
+	}
+	if h.MaxAttempts <= 0 {
+		h.MaxAttempts = 10
+	}
+	if h.Timeout <= 0 {
+		h.Timeout = r.cfg.Lease / 2
+	}
+	if h.Backoff == nil {
+		h.Backoff = DefaultBackoff
+	}
+	r.handlers[kind] = h
+	r.kinds = append(r.kinds, kind)
+	sort.Strings(r.kinds)
+}
+
+// DefaultBackoff waits 1 s before the second attempt, doubling up to 1 h,
+// with up to 20% jitter so that failures do not retry in lockstep.
+func DefaultBackoff(attempt int) time.Duration {
+	d := time.Second << min(max(attempt-1, 0), 12)
+	d = min(d, time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+// Kick wakes the runner: something was just enqueued. It never blocks.
+func (r *Runner) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Start begins claiming and running jobs in the background, until Close.
+func (r *Runner) Start() {
+	r.started = true
+	if r.cfg.Workers < 0 || len(r.kinds) == 0 {
+		close(r.done)
+		return
+	}
+	r.slots = make(chan struct{}, r.cfg.Workers)
+	go r.loop()
+}
+
+// Close stops claiming, then waits for the jobs that are running until ctx
+// ends; after that it cancels their context and returns. A job cut off
+// keeps its lease and runs again once it has run out, here or elsewhere.
+func (r *Runner) Close(ctx context.Context) error {
+	if !r.started {
+		return nil
+	}
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+	finished := make(chan struct{})
+	go func() {
+		r.running.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		r.cancelRun()
+		return nil
+	case <-ctx.Done():
+		r.cancelRun()
+		<-finished
+		return ctx.Err()
+	}
+}
+
+// loop claims jobs while there are free slots and due jobs, and otherwise
+// waits for a kick, a freed slot or the poll interval.
+func (r *Runner) loop() {
+	defer close(r.done)
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	nextPrune := time.Time{}
+	nextCount := time.Time{}
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		now := r.cfg.Now()
+		if !now.Before(nextCount) {
+			r.count()
+			nextCount = now.Add(10 * time.Second)
+		}
+		if !now.Before(nextPrune) {
+			r.prune()
+			nextPrune = now.Add(time.Hour)
+		}
+		free := r.cfg.Workers - len(r.slots)
+		claimed := 0
+		if free > 0 {
+			jobs, err := r.claim(free)
+			if err != nil {
+				r.log.Warn("jobs: claim failed", "err", err)
+			}
+			for i := range jobs {
+				r.slots <- struct{}{}
+				r.running.Add(1)
+				go r.run(&jobs[i])
+			}
+			claimed = len(jobs)
+		}
+		if free > 0 && claimed == free {
+			continue // there may be more due right now
+		}
+		poll.Reset(r.cfg.Poll)
+		select {
+		case <-r.stop:
+			return
+		case <-r.kick:
+		case <-poll.C:
+		}
+	}
+}
+
+func (r *Runner) claim(n int) ([]dm.Job, error) {
+	var jobs []dm.Job
+	err := r.store.Update(context.Background(), func(tx dm.Tx) error {
+		var err error
+		jobs, err = tx.ClaimJobs(context.Background(), r.kinds, r.worker, r.now(), r.cfg.Lease, n)
+		return err
+	})
+	return jobs, err
+}
+
+// now is the runner's clock at the stores' precision.
+func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// run runs one claimed job in a slot of the background loop.
+func (r *Runner) run(j *dm.Job) {
+	defer func() {
+		<-r.slots
+		r.running.Done()
+		r.Kick() // a slot is free
+	}()
+	r.attempt(j)
+}
+
+// RunDue claims and runs the jobs that are due now, one at a time in the
+// caller's goroutine, until none is left, and returns how many attempts it
+// made. It is for tests and tools that want jobs done at a known point
+// (with a clock they set); a started runner does this in the background.
+func (r *Runner) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		jobs, err := r.claim(1)
+		if err != nil || len(jobs) == 0 {
+			return n, err
+		}
+		r.attempt(&jobs[0])
+		n++
+	}
+	return n, ctx.Err()
+}
+
+// attempt runs one claimed job and records its outcome.
+func (r *Runner) attempt(j *dm.Job) {
+	h := r.handlers[j.Kind]
+	ctx, cancel := context.WithTimeout(r.runCtx, h.Timeout)
+	start := time.Now()
+	err := safeRun(ctx, h.Run, j)
+	cancel()
+	r.cfg.Metrics.Observe("parley_job_duration_seconds", "Time to run one job attempt.", metrics.Labels("kind", j.Kind), time.Since(start).Seconds())
+
+	now := r.now()
+	outcome := "done"
+	var perm permanent
+	switch {
+	case err == nil:
+	case errors.As(err, &perm) || j.Attempts >= h.MaxAttempts:
+		outcome = "dead"
+	default:
+		outcome = "retry"
+	}
+	rerr := r.store.Update(context.Background(), func(tx dm.Tx) error {
+		switch outcome {
+		case "done":
+			return tx.FinishJob(context.Background(), j.ID, r.worker, now)
+		case "dead":
+			return tx.BuryJob(context.Background(), j.ID, r.worker, err.Error(), now)
+		default:
+			return tx.RetryJob(context.Background(), j.ID, r.worker, now.Add(h.Backoff(j.Attempts)), err.Error(), now)
+		}
+	})
+	if dm.IsCode(rerr, dm.ENOTFOUND) {
+		// The attempt outlived its lease and another worker has the job.
+		outcome = "lost"
+	} else if rerr != nil {
+		// The lease runs out and the job runs again: handlers are idempotent.
+		r.log.Warn("jobs: recording an outcome failed", "kind", j.Kind, "job", j.ID, "err", rerr)
+		outcome = "unrecorded"
+	}
+	r.cfg.Metrics.Add("parley_jobs_total", "Job attempts by kind and outcome (done, retry, dead, lost, unrecorded).",
+		metrics.Labels("kind", j.Kind, "outcome", outcome), 1)
+	switch outcome {
+	case "retry":
+		r.log.Info("jobs: attempt failed, will retry", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", err)
+	case "dead":
+		r.log.Warn("jobs: job failed for good (dead letter)", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", err)
+	}
+}
+
+// safeRun turns a handler's panic into an error, so one bad job cannot take
+// the node down; it is retried like any failure.
+func safeRun(ctx context.Context, run func(context.Context, *dm.Job) error, j *dm.Job) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return run(ctx, j)
+}
+
+// count refreshes the queue gauges of /metrics.
+func (r *Runner) count() {
+	var cs []dm.JobCount
+	err := r.store.View(context.Background(), func(tx dm.Tx) error {
+		var err error
+		cs, err = tx.JobCounts(context.Background())
+		return err
+	})
+	if err != nil {
+		r.log.Warn("jobs: counting failed", "err", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, c := range cs {
+		l := metrics.Labels("kind", c.Kind, "state", c.State)
+		seen[l] = true
+		r.cfg.Metrics.Set("parley_jobs", "Jobs not finished, by kind and state (queued, running, dead).", l, c.Count)
+	}
+	for _, kind := range r.kinds {
+		for _, state := range []string{dm.JobQueued, dm.JobRunning, dm.JobDead} {
+			if l := metrics.Labels("kind", kind, "state", state); !seen[l] {
+				r.cfg.Metrics.Set("parley_jobs", "Jobs not finished, by kind and state (queued, running, dead).", l, 0)
+			}
+		}
+	}
+}
+
+// prune deletes finished jobs older than the retention, in short slices.
+func (r *Runner) prune() {
+	before := r.now().Add(-r.cfg.Retention)
+	for {
+		var n int64
+		err := r.store.Update(context.Background(), func(tx dm.Tx) error {
+			var err error
+			n, err = tx.PruneJobs(context.Background(), before, 1000)
+			return err
+		})
+		if err != nil {
+			r.log.Warn("jobs: pruning failed", "err", err)
+			return
+		}
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		if n < 1000 {
+			return
+		}
+	}
+}
