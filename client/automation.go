@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/parleyhq/parley/wire"
 )
@@ -24,34 +23,12 @@ type (
 	AutomationLogEntry = wire.AutomationLogEntry
 )
 
-// DryRun is a sample message to try a brand's rules on.
-type DryRun struct {
-	Text         string     `json:"text"`
-	Payload      string     `json:"quick_reply_payload,omitempty"`
-	FirstMessage bool       `json:"first_message,omitempty"`
-	Customer     string     `json:"customer,omitempty"`
-	At           *time.Time `json:"at,omitempty"`
-}
-
-// DryRunResult is what the bot would do.
-type DryRunResult struct {
-	Reply *struct {
-		Text         string       `json:"text"`
-		QuickReplies []QuickReply `json:"quick_replies"`
-		RuleID       string       `json:"rule_id"`
-	} `json:"reply"`
-	Handoff      bool     `json:"handoff"`
-	AddLabels    []string `json:"add_labels"`
-	RemoveLabels []string `json:"remove_labels"`
-	Assign       string   `json:"assign"`
-	Status       string   `json:"status"`
-	Priority     string   `json:"priority"`
-	Log          []struct {
-		RuleID  string `json:"rule_id"`
-		Outcome string `json:"outcome"`
-		Detail  string `json:"detail"`
-	} `json:"log"`
-}
+// DryRun is a sample message to try a brand's rules on; DryRunResult is
+// what the bot would do.
+type (
+	DryRun       = wire.DryRun
+	DryRunResult = wire.DryRunResult
+)
 
 // Automation returns a brand's bot settings.
 func (c *Client) Automation(ctx context.Context, brand string) (*AutomationSettings, error) {

@@ -109,3 +109,40 @@ type AutomationLogEntry struct {
 	Detail         string    `json:"detail"`
 	At             time.Time `json:"at"`
 }
+
+// DryRun is a sample message to try a brand's rules on
+// (POST /api/v1/brands/{handle}/automation/dry-run).
+type DryRun struct {
+	Text string `json:"text"`
+	// Payload is that of a quick reply the sample message taps.
+	Payload      string     `json:"quick_reply_payload,omitempty"`
+	FirstMessage bool       `json:"first_message,omitempty"`
+	Customer     string     `json:"customer,omitempty"`
+	At           *time.Time `json:"at,omitempty"`
+}
+
+// DryRunResult is what the bot would do, without doing it.
+type DryRunResult struct {
+	Reply        *DryRunReply    `json:"reply"`
+	Handoff      bool            `json:"handoff"`
+	AddLabels    []string        `json:"add_labels"`
+	RemoveLabels []string        `json:"remove_labels"`
+	Assign       string          `json:"assign,omitempty"`
+	Status       string          `json:"status,omitempty"`
+	Priority     string          `json:"priority,omitempty"`
+	Log          []DryRunLogLine `json:"log"`
+}
+
+// DryRunReply is the message the customer would receive.
+type DryRunReply struct {
+	Text         string       `json:"text"`
+	QuickReplies []QuickReply `json:"quick_replies"`
+	RuleID       string       `json:"rule_id,omitempty"`
+}
+
+// DryRunLogLine is one step of the bot's reasoning.
+type DryRunLogLine struct {
+	RuleID  string `json:"rule_id,omitempty"`
+	Outcome string `json:"outcome"`
+	Detail  string `json:"detail"`
+}

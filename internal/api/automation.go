@@ -151,13 +151,7 @@ func (a *API) deleteFlow(w http.ResponseWriter, r *http.Request, au *Auth, h str
 }
 
 func (a *API) dryRun(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-	var in struct {
-		Text         string     `json:"text"`
-		Payload      string     `json:"quick_reply_payload"`
-		FirstMessage bool       `json:"first_message"`
-		Customer     string     `json:"customer"`
-		At           *time.Time `json:"at"`
-	}
+	var in wire.DryRun
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
@@ -168,7 +162,7 @@ func (a *API) dryRun(w http.ResponseWriter, r *http.Request, au *Auth, h string)
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, dryRunResult(res))
 }
 
 func (a *API) automationLog(w http.ResponseWriter, r *http.Request, au *Auth, h string) {

@@ -81,3 +81,18 @@ func botEntry(b *brand.BotEntry) *wire.BotEntry {
 	return &wire.BotEntry{IceBreakers: towire.QuickReplies(b.IceBreakers), Menu: towire.QuickReplies(b.Menu),
 		Handoff: wire.QuickReply(b.Handoff)}
 }
+
+func dryRunResult(r *brand.DryRunResult) *wire.DryRunResult {
+	w := &wire.DryRunResult{Handoff: r.Handoff, AddLabels: r.AddLabels, RemoveLabels: r.RemoveLabels, Assign: r.Assign,
+		Status: r.Status, Priority: r.Priority}
+	if r.Reply != nil {
+		w.Reply = &wire.DryRunReply{Text: r.Reply.Text, QuickReplies: towire.QuickReplies(r.Reply.QuickReplies), RuleID: r.Reply.RuleID}
+	}
+	if r.Log != nil {
+		w.Log = make([]wire.DryRunLogLine, len(r.Log))
+		for i, l := range r.Log {
+			w.Log[i] = wire.DryRunLogLine{RuleID: l.RuleID, Outcome: l.Outcome, Detail: l.Detail}
+		}
+	}
+	return w
+}
