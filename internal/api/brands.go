@@ -21,10 +21,6 @@ import (
 // brandHandler wraps a handler that works on one brand's handle.
 func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) http.HandlerFunc {
 	return a.auth(func(w http.ResponseWriter, r *http.Request, au *Auth) {
-		if a.brand == nil {
-			a.error(w, r, errNoRoute)
-			return
-		}
 		h, err := pathValue(r, "handle")
 		if err != nil {
 			a.error(w, r, err)
@@ -35,10 +31,6 @@ func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *A
 }
 
 func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
-	if a.brand == nil {
-		a.error(w, r, errNoRoute)
-		return
-	}
 	bs, err := a.brand.MyBrands(r.Context(), au.Account)
 	if err != nil {
 		a.error(w, r, err)
@@ -474,7 +466,7 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 // and bot is what a customer sees of a brand's bot before writing: ice
 // breakers, the persistent menu and the "Talk to a person" button.
 func (a *API) withBadge(r *http.Request, p *chat.Profile) wire.AccountProfile {
-	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
+	if p.Account == nil || p.Account.Kind != dm.KindBrand {
 		return accountProfile(p, nil)
 	}
 	on, err := a.brand.VeryResponsive(r.Context(), p.Account)

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		brandTests,
 		jobTests,
 		automationTests,
+		consentTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
