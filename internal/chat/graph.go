@@ -9,15 +9,15 @@ import (
 
 // Profile is an account as another account sees it.
 type Profile struct {
-	Account        *dm.Account `json:"account"`
-	FollowersCount int         `json:"followers_count"`
-	FollowingCount int         `json:"following_count"`
-	FollowedByMe   bool        `json:"followed_by_me"`
-	FollowsMe      bool        `json:"follows_me"`
-	BlockedByMe    bool        `json:"blocked_by_me"`
-	CanMessage     bool        `json:"can_message"`
+	Account        *dm.Account
+	FollowersCount int
+	FollowingCount int
+	FollowedByMe   bool
+	FollowsMe      bool
+	BlockedByMe    bool
+	CanMessage     bool
 	// CannotMessageReason says why CanMessage is false, in words a UI can show.
-	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
+	CannotMessageReason string
 }
 
 // Profile returns the account with a handle as me sees it.
