@@ -148,4 +148,8 @@ type Tx interface {
 	JobTx
 	// Automation: rules, flows, the bot's state (automation.go).
 	AutomationTx
+	// Attachments and link previews (media.go).
+	MediaTx
+	// Search across a user's conversations (media.go).
+	SearchTx
 }
