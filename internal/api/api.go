@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
 )
 
@@ -20,7 +21,9 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 type Config struct {
 	Chat *chat.Service
 	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
-	Brand   *brand.Service
+	Brand *brand.Service
+	// Media serves uploads, attachments and search (internal/media).
+	Media   *media.Service
 	Stream  StreamFunc
 	Metrics *metrics.Registry
 	Logger  *slog.Logger
@@ -44,6 +47,7 @@ type API struct {
 	cfg   Config
 	chat  *chat.Service
 	brand *brand.Service
+	media *media.Service
 	log   *slog.Logger
 	mux   *http.ServeMux
 }
@@ -56,7 +60,7 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, media: cfg.Media, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -98,6 +102,14 @@ func (a *API) routes() {
 	m.HandleFunc("DELETE /api/v1/messages/{id}", a.auth(a.withID(a.deleteMessage)))
 	m.HandleFunc("PUT /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(true))))
 	m.HandleFunc("DELETE /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(false))))
+
+	// Attachments and search (media.go, search.go; internal/media).
+	if a.media != nil {
+		m.HandleFunc("POST "+uploadPath, a.auth(a.upload))
+		m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withID(a.attachment(false))))
+		m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withID(a.attachment(true))))
+		m.HandleFunc("GET /api/v1/search", a.auth(a.search))
+	}
 
 	// Events.
 	m.HandleFunc("GET /api/v1/events", a.auth(a.events))
@@ -161,7 +173,7 @@ func (a *API) routes() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(sw, r.Body, a.bodyLimit(r))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {

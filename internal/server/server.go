@@ -12,18 +12,22 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/blobs"
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/safehttp"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/ws"
 )
@@ -55,7 +59,15 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
-	Logger     *slog.Logger
+	// S3 keeps attachment blobs in S3-compatible storage when its Endpoint
+	// is set (several nodes); otherwise they are files under DataDir/blobs.
+	S3 blobs.S3Config
+	// Uploads bounds attachments by kind (zero: 8 MB images, 25 MB the rest).
+	Uploads media.Limits
+	// PreviewAllow lets link previews reach these non-public ranges (tests
+	// and intranets only; nothing by default).
+	PreviewAllow []netip.Prefix
+	Logger       *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -66,6 +78,8 @@ type Server struct {
 	bus     dm.Bus
 	chat    *chat.Service
 	brand   *brand.Service
+	media   *media.Service
+	blobs   dm.Blobs
 	jobs    *jobs.Runner
 	streams *ws.Server
 	handler http.Handler
@@ -97,25 +111,39 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	if s.blobs, err = openBlobs(ctx, cfg); err != nil {
+		s.bus.Close()
+		s.store.Close()
+		return nil, err
+	}
 	reg := metrics.New()
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
 	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	mediaStep := media.NewStep()
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
-		Steps:          []chat.Step{brandStep},
+		Steps:          []chat.Step{mediaStep, brandStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
+	s.media = media.New(s.chat, mediaStep, media.Config{
+		Blobs:  s.blobs,
+		Limits: cfg.Uploads,
+		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
+		Logger: cfg.Logger,
+	})
+	s.media.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
 		Chat:          s.chat,
 		Brand:         s.brand,
+		Media:         s.media,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
@@ -140,6 +168,21 @@ func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	}
 	return sqlite.Open(ctx, DatabasePath(cfg.DataDir))
 }
+
+// openBlobs opens where attachment bytes live: the S3 bucket when one is
+// configured, else the blobs folder beside the database.
+func openBlobs(ctx context.Context, cfg Config) (dm.Blobs, error) {
+	if cfg.S3.Endpoint != "" {
+		return blobs.NewS3(cfg.S3)
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("no place for attachments: set --data (PARLEY_DATA) or --s3-endpoint")
+	}
+	return blobs.NewDisk(BlobsPath(cfg.DataDir))
+}
+
+// BlobsPath is where a data folder keeps attachment blobs.
+func BlobsPath(dataDir string) string { return filepath.Join(dataDir, "blobs") }
 
 // DatabasePath is where a data folder keeps its SQLite database.
 func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley.db") }
@@ -204,7 +247,7 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// maintain prunes the event log once an hour.
+// maintain prunes the event log and collects uploads never sent, once an hour.
 func (s *Server) maintain() {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -214,6 +257,11 @@ func (s *Server) maintain() {
 			s.log.Warn("pruning events failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("pruned events", "count", n)
+		}
+		if n, err := s.media.CollectGarbage(s.stopCtx); err != nil {
+			s.log.Warn("collecting uploads failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("collected uploads never sent", "count", n)
 		}
 		select {
 		case <-s.stopCtx.Done():
