@@ -13,6 +13,8 @@ type SendParams struct {
 	Text     string `json:"text"`
 	ClientID string `json:"client_id,omitempty"`
 	ReplyTo  string `json:"reply_to,omitempty"`
+	// Attachments are ids of uploads (Client.Upload) to put on the message.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 type messageAnswer struct {

@@ -53,6 +53,9 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"JobKeys", testJobKeys},
 		{"JobClaimRace", testJobClaimRace},
 		{"Automation", testAutomation},
+		{"Uploads", testUploads},
+		{"LinkPreviews", testLinkPreviews},
+		{"SearchMessages", testSearchMessages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

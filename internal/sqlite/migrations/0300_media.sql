@@ -41,7 +41,9 @@ CREATE TABLE message_previews (
     url        TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- Search. messages has no rowid (it is clustered by conversation and seq),
+-- Search. Words fold case but keep their accents, as PostgreSQL's simple
+-- configuration does, so both stores find the same messages.
+-- messages has no rowid (it is clustered by conversation and seq),
 -- and FTS5 rows are keyed by one, so message_search gives every searchable
 -- message a rowid, and message_fts indexes its current text under it. The
 -- triggers keep both in step with every insert, edit and delete, inside
@@ -54,7 +56,7 @@ CREATE TABLE message_search (
 );
 CREATE UNIQUE INDEX message_search_key ON message_search (conversation_id, seq);
 
-CREATE VIRTUAL TABLE message_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE message_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
 
 CREATE TRIGGER messages_search_insert AFTER INSERT ON messages WHEN NOT new.deleted AND new.text <> '' BEGIN
     INSERT INTO message_search (conversation_id, seq) VALUES (new.conversation_id, new.seq);
