@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -293,5 +294,101 @@ func TestUploadTooLarge(t *testing.T) {
 	_, created, err := ari.Upload(ctx, []byte("small"), client.UploadParams{Name: "s.txt", ClientID: "big"})
 	if err != nil || !created {
 		t.Errorf("a new upload with the refused uploads' client id: created=%v, %v", created, err)
+	}
+}
+
+// TestSearch: over the API, members only, edits and deletes respected,
+// conversations left are not searched, filters and snippets.
+func TestSearch(t *testing.T) {
+	t.Parallel()
+	e, _ := startMedia(t)
+	ctx := e.ctx
+	ari, ben, cat := e.user("ari"), e.user("ben"), e.user("cat")
+	ab := e.direct(ari, "ben")
+	grp, _, err := ben.CreateConversation(ctx, []string{"cat", "ari"}, "trip")
+	must(t, err, "group")
+	m1 := e.send(ari, ab.ID, "the quarterly budget is ready")
+	m2 := e.send(ben, ab.ID, "budget meeting moved to Friday")
+	e.send(ben, grp.ID, "group budget for the trip")
+	e.send(cat, grp.ID, "nothing to see")
+
+	res, _, err := ari.Search(ctx, client.SearchParams{Q: "budget"})
+	if ok(t, err, "ari searches") && len(res) != 3 {
+		t.Errorf("ari finds budget: want 3, got %d", len(res))
+	}
+	res, _, err = cat.Search(ctx, client.SearchParams{Q: "budget"})
+	if ok(t, err, "cat searches") && (len(res) != 1 || res[0].Message.ConversationID != grp.ID) {
+		t.Errorf("cat must only find the group's message, got %+v", res)
+	}
+	res, _, err = ari.Search(ctx, client.SearchParams{Q: `"quarterly budget"`})
+	if ok(t, err, "phrase") && (len(res) != 1 || res[0].Message.ID != m1.ID) {
+		t.Errorf("phrase: got %+v", res)
+	}
+	if len(res) == 1 {
+		var marked []string
+		for _, p := range res[0].Snippet {
+			if p.Match {
+				marked = append(marked, strings.Fields(strings.ToLower(p.Text))...)
+			}
+		}
+		if strings.Join(marked, ",") != "quarterly,budget" {
+			t.Errorf("snippet marks: want quarterly and budget, got %+v", res[0].Snippet)
+		}
+	}
+	res, _, err = ari.Search(ctx, client.SearchParams{Q: "budget", From: "ben", Conversation: ab.ID})
+	if ok(t, err, "filters") && (len(res) != 1 || res[0].Message.ID != m2.ID) {
+		t.Errorf("from ben in ab: got %+v", res)
+	}
+	_, _, err = cat.Search(ctx, client.SearchParams{Q: "budget", Conversation: ab.ID})
+	wantStatus(t, err, http.StatusNotFound, "cat filters by a conversation she is not in")
+	// Paging.
+	p1, next, err := ari.Search(ctx, client.SearchParams{Q: "budget", Limit: 2})
+	if ok(t, err, "page 1") && (len(p1) != 2 || next == "") {
+		t.Errorf("page 1: %d results, next %q", len(p1), next)
+	}
+	p2, next2, err := ari.Search(ctx, client.SearchParams{Q: "budget", Limit: 2, Cursor: next})
+	if ok(t, err, "page 2") && (len(p2) != 1 || next2 != "") {
+		t.Errorf("page 2: %d results, next %q", len(p2), next2)
+	}
+	// Edits and deletes.
+	_, err = ari.EditMessage(ctx, m1.ID, "the quarterly forecast is ready")
+	must(t, err, "edit")
+	res, _, _ = ben.Search(ctx, client.SearchParams{Q: "quarterly budget"})
+	if len(res) != 0 {
+		t.Errorf("the edited-away words are still found: %+v", res)
+	}
+	res, _, _ = ben.Search(ctx, client.SearchParams{Q: "forecast"})
+	if len(res) != 1 {
+		t.Errorf("the new words of an edit: want 1, got %d", len(res))
+	}
+	must(t, ben.DeleteMessage(ctx, m2.ID, true), "delete for everyone")
+	res, _, _ = ari.Search(ctx, client.SearchParams{Q: "friday"})
+	if len(res) != 0 {
+		t.Errorf("a deleted message is found: %+v", res)
+	}
+	// Leaving the group: its messages are no longer found.
+	must(t, ari.RemoveMember(ctx, grp.ID, "ari"), "ari leaves the group")
+	e.send(ben, grp.ID, "budget after ari left")
+	res, _, _ = ari.Search(ctx, client.SearchParams{Q: "budget"})
+	for _, r := range res {
+		if r.Message.ConversationID == grp.ID {
+			t.Errorf("ari left the group but finds %q", r.Message.Text)
+		}
+	}
+	// Bad input.
+	for _, q := range []string{"", "   ", "!!!", strings.Repeat("a ", 60)} {
+		_, _, err = ari.Search(ctx, client.SearchParams{Q: q})
+		wantStatus(t, err, http.StatusBadRequest, "query "+q)
+	}
+	_, _, err = ari.Search(ctx, client.SearchParams{Q: "budget", Cursor: "x"})
+	wantStatus(t, err, http.StatusBadRequest, "a bad cursor")
+	// Words that look like FTS syntax are plain words.
+	for _, q := range []string{`budget OR *`, `NEAR(budget)`, `budget" AND "x`, `-budget`, `budget:*`, `'`} {
+		if _, _, err := ari.Search(ctx, client.SearchParams{Q: q}); err != nil {
+			var ce *client.Error
+			if !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
+				t.Errorf("query %q: %v", q, err)
+			}
+		}
 	}
 }
