@@ -10,6 +10,8 @@ import (
 	"image/jpeg"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -390,5 +392,67 @@ func TestSearch(t *testing.T) {
 				t.Errorf("query %q: %v", q, err)
 			}
 		}
+	}
+}
+
+// TestLinkPreview: a link's card is fetched after the send and reaches the
+// members as a message.preview event, then stays in history.
+func TestLinkPreview(t *testing.T) {
+	t.Parallel()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<html><head><title>fallback</title>
+			<meta property="og:title" content="Parley &amp; friends">
+			<meta property="og:description" content="<script>alert(1)</script> a DM platform">
+			<meta property="og:image" content="/card.png"></head><body>hi</body></html>`))
+	}))
+	defer page.Close()
+	srv, err := server.New(t.Context(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), RateLimitOff: true,
+		Logger: slog.New(slog.DiscardHandler), PreviewAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	e := &env{t: t, ctx: t.Context(), url: srv.URL()}
+	ctx := e.ctx
+	ari, ben := e.user("ari"), e.user("ben")
+	conv := e.direct(ari, "ben")
+	stream, err := ben.Stream(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	readUntilReady(ctx, t, stream)
+	link := page.URL + "/post?id=1"
+	m := e.send(ari, conv.ID, "look: "+link+".")
+	deadline, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var got *client.LinkPreview
+	for got == nil {
+		ev, err := stream.Next(deadline)
+		if err != nil {
+			t.Fatalf("waiting for the preview: %v", err)
+		}
+		if ev.Type == "message.preview" && ev.Message != nil && ev.Message.ID == m.ID {
+			got = ev.Message.LinkPreview
+			if got == nil {
+				t.Fatal("message.preview without a preview")
+			}
+		}
+	}
+	if got.URL != link || got.Title != "Parley & friends" || got.Description != "<script>alert(1)</script> a DM platform" || got.Image != page.URL+"/card.png" {
+		t.Errorf("preview: %+v", got)
+	}
+	hist, _, err := ben.Messages(ctx, conv.ID, "", 0)
+	if ok(t, err, "history") && (len(hist) != 1 || hist[0].LinkPreview == nil || hist[0].LinkPreview.Title != got.Title) {
+		t.Errorf("history keeps the preview: %+v", hist)
+	}
+	// Editing the link away drops the card.
+	ed, err := ari.EditMessage(ctx, m.ID, "never mind")
+	if ok(t, err, "edit") && ed.LinkPreview != nil {
+		t.Errorf("the card stays after its link was edited away: %+v", ed.LinkPreview)
 	}
 }

@@ -131,7 +131,7 @@ func (s *Service) FetchPreview(ctx context.Context, raw string) (*dm.LinkPreview
 }
 
 var (
-	metaRE  = regexp.MustCompile(`(?is)<meta\s[^>]*>`)
+	metaRE  = regexp.MustCompile(`(?is)<meta\s(?:[^>"']|"[^"]*"|'[^']*')*>`)
 	attrRE  = regexp.MustCompile(`(?is)([a-z:_-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
 	titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 )
