@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -115,10 +116,9 @@ func (s *Service) FetchPreview(ctx context.Context, raw string) (*dm.LinkPreview
 	if mt != "text/html" && mt != "application/xhtml+xml" {
 		return nil, fmt.Errorf("%w: %s is not a page", errNoPreview, mt)
 	}
-	body, err := safehttp.ReadBody(resp.Body, maxPage)
-	if errors.Is(err, safehttp.ErrTooLarge) {
-		err = nil // the head is what matters, and it came first
-	}
+	// Only the first maxPage bytes are read, and the rest is dropped: the
+	// head, where the tags are, comes first.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
 	if err != nil && len(body) == 0 {
 		return nil, err
 	}
