@@ -3,7 +3,11 @@ package blobs_test
 import (
 	"context"
 	"os"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/rclone/gofakes3"
+	"github.com/rclone/gofakes3/s3mem"
 
 	"github.com/parleyhq/parley/internal/blobs"
 	"github.com/parleyhq/parley/internal/blobs/blobstest"
@@ -17,16 +21,38 @@ func TestDisk(t *testing.T) {
 	blobstest.Test(t, d)
 }
 
-// TestS3 runs the suite against a real S3-compatible server: the one at
-// PARLEY_TEST_S3 (an endpoint URL; .ci/run starts SeaweedFS there), with
-// the access key and secret in PARLEY_TEST_S3_KEY and PARLEY_TEST_S3_SECRET.
+// TestS3 runs the suite over real HTTP against an S3 server that checks
+// every request's SigV4 signature: rclone's gofakes3 (the server behind
+// `rclone serve s3`), started here on a loopback port. A wrong secret must
+// be refused, so the signing is tested too.
 func TestS3(t *testing.T) {
+	const key, secret = "parley-test", "parley-test-secret"
+	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithV4Auth(map[string]string{key: secret})).Server())
+	defer srv.Close()
+	bad, err := blobs.NewS3(blobs.S3Config{Endpoint: srv.URL, Bucket: "parley", AccessKey: key, SecretKey: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.CreateBucket(context.Background()); err == nil {
+		t.Fatal("a request signed with the wrong secret was accepted")
+	}
+	testS3(t, srv.URL, key, secret)
+}
+
+// TestS3External runs the suite against another S3-compatible server
+// (SeaweedFS, MinIO, AWS) at PARLEY_TEST_S3, with the access key and
+// secret in PARLEY_TEST_S3_KEY and PARLEY_TEST_S3_SECRET.
+func TestS3External(t *testing.T) {
 	ep := os.Getenv("PARLEY_TEST_S3")
 	if ep == "" {
-		t.Skip("PARLEY_TEST_S3 not set (no S3-compatible server; .ci/run starts SeaweedFS)")
+		t.Skip("PARLEY_TEST_S3 not set: no external S3-compatible server (TestS3 covers the protocol)")
 	}
-	s, err := blobs.NewS3(blobs.S3Config{Endpoint: ep, Bucket: "parley-test", Prefix: "conformance/",
-		AccessKey: os.Getenv("PARLEY_TEST_S3_KEY"), SecretKey: os.Getenv("PARLEY_TEST_S3_SECRET")})
+	testS3(t, ep, os.Getenv("PARLEY_TEST_S3_KEY"), os.Getenv("PARLEY_TEST_S3_SECRET"))
+}
+
+func testS3(t *testing.T, endpoint, key, secret string) {
+	s, err := blobs.NewS3(blobs.S3Config{Endpoint: endpoint, Bucket: "parley-test", Prefix: "conformance/",
+		AccessKey: key, SecretKey: secret})
 	if err != nil {
 		t.Fatal(err)
 	}

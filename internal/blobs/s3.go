@@ -22,8 +22,8 @@ import (
 // packages for those three requests.
 //
 // The payload hash that SigV4 signs is the blob's key itself (keys are the
-// SHA-256 of the content), so the object store refuses bytes that do not
-// match their key: an upload corrupted on the way is never stored.
+// SHA-256 of the content), so a store that checks payload hashes (AWS S3
+// does) refuses bytes corrupted on the way instead of keeping them.
 type S3 struct {
 	cfg    S3Config
 	base   *url.URL
