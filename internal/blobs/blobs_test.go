@@ -2,8 +2,8 @@ package blobs_test
 
 import (
 	"context"
-	"os"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/rclone/gofakes3"
