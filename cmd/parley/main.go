@@ -39,7 +39,7 @@ const usage = `Usage: parley <command> [flags]
 Commands:
   serve    run a server
   demo     run a server with demo data and print how to log in
-  backup   copy the SQLite database to a file (safe while serving)
+  backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   bench    measure a running server (see "parley bench -h")
   version  print the version
 
@@ -194,11 +194,22 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no database at %s", path)
 	}
+	// Attachments go to FILE.blobs/, around the snapshot (see copyBlobs).
+	blobsSrc, blobsDst := server.BlobsPath(*data), *out+".blobs"
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("%s already exists", *out)
+	}
+	if _, err := copyBlobs(blobsSrc, blobsDst); err != nil {
+		return fmt.Errorf("backing up attachments: %w", err)
+	}
 	// Read-only: a running server keeps the database; an older or newer
 	// binary must not migrate it.
 	if err := sqlite.BackupFile(ctx, path, *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s\n", path, *out)
+	if _, err := copyBlobs(blobsSrc, blobsDst); err != nil {
+		return fmt.Errorf("backing up attachments: %w", err)
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s and its attachments to %s\n", path, *out, blobsDst)
 	return nil
 }
