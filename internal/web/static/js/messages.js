@@ -6,6 +6,7 @@ import { h, avatar, displayName, shortTime } from './dom.js';
 import { FOLDERS, folderOf, conversationTitle, others } from './store.js';
 import { ChatView } from './chat.js';
 import { newGroupForm } from './groups.js';
+import { messageSearch } from './msgsearch.js';
 
 const TAB_LABELS = { inbox: 'Inbox', requests: 'Requests', archived: 'Archived' };
 
@@ -23,6 +24,7 @@ export class MessagesView {
       h('div', { class: 'sidebar-head' },
         h('h1', null, 'Messages'),
         h('a', { class: 'btn small', href: '/new-group' }, h('span', { 'aria-hidden': 'true' }, '+ '), 'New group')),
+      messageSearch(app),
       this.tabs,
       h('div', { class: 'conv-scroll' }, this.list, this.more));
     this.el = h('div', { class: 'split' }, this.sidebar, this.pane);
@@ -62,7 +64,7 @@ export class MessagesView {
           h('a', { class: 'btn primary', href: '/new-group' }, 'Start a group')));
         this.app.setTitle(TAB_LABELS[this.folder]);
       }
-    }
+    } else if (route.name === 'chat' && this.chat) this.chat.jumpFromLocation();
     this.el.classList.toggle('has-pane', route.name === 'chat' || route.name === 'new-group');
     this.renderList();
   }
