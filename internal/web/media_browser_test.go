@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -72,4 +74,55 @@ func TestBrowserPhotoAndSearch(t *testing.T) {
 		const li = document.querySelector('#message-list li.msg.found');
 		return li && li.textContent.includes('the secret word is pineapple');
 	}`)
+}
+
+// TestBrowserVoiceNote records a voice note from Chromium's fake
+// microphone, sends it, and plays it back on the other side.
+func TestBrowserVoiceNote(t *testing.T) {
+	w := newWorld(t)
+	// A browser of its own, with a fake microphone that needs no prompt
+	// and playback that needs no gesture.
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath()), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 800),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	if err := chromedp.Do(browser); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("starting chromium: %v", err)
+	}
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	w.browser = browser
+
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	conv := alice.openConversation("", "bob")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click("button.record", "Voice")
+	alice.waitFor("recording", `() => !!document.querySelector('button.record.recording')`)
+	alice.do("speak", chromedp.Sleep(1500*time.Millisecond))
+	alice.click("button.record", "Stop")
+	alice.waitFor("voice note uploaded", `() => !!document.querySelector('.attach-item[data-state="done"]')`)
+	alice.click("button.send", "Send")
+	alice.waitFor("voice note sent", `() => !!document.querySelector('#message-list li.msg.mine[data-id] .att-audio audio')`)
+
+	bob.login()
+	bob.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("message-list")))
+	bob.waitFor("bob sees a voice note of about 1.5 s", `() => {
+		const d = document.querySelector('#message-list li.msg.theirs .att-audio .duration');
+		return d && /^0:0[1-3]$/.test(d.textContent);
+	}`)
+	if !bob.eval("play the voice note", `(async () => {
+		const a = document.querySelector('#message-list li.msg.theirs .att-audio audio');
+		await a.play();
+		await new Promise((r) => setTimeout(r, 700));
+		return a.currentTime > 0.2 && !a.error;
+	})()`) {
+		t.Error("the voice note did not play")
+	}
 }

@@ -124,9 +124,9 @@ export class Attacher {
       accept: 'image/*,video/*,audio/*,application/pdf,*/*' });
     this.input.addEventListener('change', () => { this.add([...this.input.files]); this.input.value = ''; });
     this.button = h('button', { type: 'button', class: 'attach', 'aria-label': 'Attach files', title: 'Attach files',
-      onclick: () => this.input.click() }, '📎');
+      onclick: () => this.input.click() }, 'Attach');
     this.recordBtn = h('button', { type: 'button', class: 'record', 'aria-label': 'Record a voice note', title: 'Record a voice note',
-      onclick: () => this.toggleRecording() }, '🎤');
+      onclick: () => this.toggleRecording() }, 'Voice');
     this.tray = h('ul', { class: 'attach-tray', 'aria-label': 'Attachments', hidden: true });
     this.recorder = null;
   }
@@ -233,6 +233,7 @@ export class Attacher {
       stream.getTracks().forEach((t) => t.stop());
       this.recorder = null;
       this.recordBtn.classList.remove('recording');
+      this.recordBtn.textContent = 'Voice';
       this.recordBtn.setAttribute('aria-label', 'Record a voice note');
       const blob = new Blob(chunks, { type: rec.mimeType || 'audio/webm' });
       const file = new File([blob], 'voice-note.webm', { type: blob.type });
@@ -241,6 +242,7 @@ export class Attacher {
     this.recorder = rec;
     rec.start(250);
     this.recordBtn.classList.add('recording');
+    this.recordBtn.textContent = 'Stop';
     this.recordBtn.setAttribute('aria-label', 'Stop recording');
   }
 }
