@@ -84,8 +84,8 @@ func Media(ctx context.Context, o Options) (*Result, error) {
 // noisyJPEG makes a JPEG of about n bytes of noise (noise does not
 // compress, so the file is as large as a photo of that size).
 func noisyJPEG(n int) ([]byte, error) {
-	// At quality 100, noise costs about 2.7 bytes a pixel.
-	px := n * 10 / 27
+	// At quality 100, noise costs about 2 bytes a pixel.
+	px := n / 2
 	w := 4 * intSqrt(px/12)
 	h := w * 3 / 4
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
