@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -44,6 +45,7 @@ func start(t *testing.T, l limits) *env {
 		Addr:         "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		RateLimitOff: l == limitsOff,
+		PasswordCost: identity.CheapPasswordCost(),
 		Logger:       slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

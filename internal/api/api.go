@@ -1,5 +1,6 @@
 // Package api is Parley's HTTP JSON API (../shared/API.md): one route table,
-// thin handlers that decode, call internal/chat and encode.
+// thin handlers that decode, call the services (internal/identity,
+// internal/chat, internal/brand) and encode.
 package api
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
 )
@@ -19,7 +21,9 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 
 // Config wires the API to the rest of the server.
 type Config struct {
-	Chat *chat.Service
+	// Identity serves accounts and sessions and authenticates every request.
+	Identity *identity.Service
+	Chat     *chat.Service
 	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
 	Brand *brand.Service
 	// Media serves uploads, attachments and search (internal/media).
@@ -44,12 +48,13 @@ type Config struct {
 
 // API is the HTTP handler of the whole server.
 type API struct {
-	cfg   Config
-	chat  *chat.Service
-	brand *brand.Service
-	media *media.Service
-	log   *slog.Logger
-	mux   *http.ServeMux
+	cfg      Config
+	identity *identity.Service
+	chat     *chat.Service
+	brand    *brand.Service
+	media    *media.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New builds the API and its route table.
@@ -60,7 +65,7 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, media: cfg.Media, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, media: cfg.Media, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }

@@ -309,7 +309,7 @@ func parseClock(s string) (int, error) {
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || err1 != nil || err2 != nil || len(hh) != 2 || len(mm) != 2 || h < 0 || m < 0 || m > 59 || h*60+m > 24*60 {
-		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", truncate(s, 20))
+		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", dm.Truncate(s, 20))
 	}
 	return h*60 + m, nil
 }

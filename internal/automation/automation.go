@@ -57,8 +57,13 @@ var HandoffButton = dm.QuickReply{Title: "Talk to a person", Payload: HandoffPay
 // Program is a brand's automation compiled for evaluation. It is immutable
 // and safe to share between goroutines.
 type Program struct {
-	Settings     dm.AutomationSettings
-	rules        []compiledRule
+	Settings dm.AutomationSettings
+	rules    []compiledRule
+	// byWord indexes the keyword phrases by their first word, so a message
+	// is matched in time proportional to its length, not to the number of
+	// rules; unspaced holds the phrases matched as substrings.
+	byWord       map[string][]phraseRef
+	unspaced     []phraseRef
 	flows        map[string]*dm.Flow
 	handoffWords []phrase
 	// What the rules need to know, so that facts cost a read only when a
@@ -71,13 +76,18 @@ type Program struct {
 }
 
 type compiledRule struct {
-	rule     dm.Rule
-	keywords []phrase
+	rule dm.Rule
+}
+
+// phraseRef is a keyword phrase of rule number rule.
+type phraseRef struct {
+	rule   int
+	phrase phrase
 }
 
 // Compile builds a Program from a brand's settings, rules and flows.
 func Compile(set dm.AutomationSettings, rules []dm.Rule, flows []dm.Flow) *Program {
-	p := &Program{Settings: set, flows: map[string]*dm.Flow{}}
+	p := &Program{Settings: set, flows: map[string]*dm.Flow{}, byWord: map[string][]phraseRef{}}
 	if p.Settings.LoopGuard <= 0 {
 		p.Settings.LoopGuard = DefaultLoopGuard
 	}
@@ -99,8 +109,16 @@ func Compile(set dm.AutomationSettings, rules []dm.Rule, flows []dm.Flow) *Progr
 			continue
 		}
 		cr := compiledRule{rule: r}
-		for _, k := range r.Trigger.Keywords {
-			cr.keywords = append(cr.keywords, compilePhrase(k))
+		if r.Trigger.Type == dm.TriggerKeyword {
+			for _, k := range r.Trigger.Keywords {
+				ref := phraseRef{rule: len(p.rules), phrase: compilePhrase(k)}
+				switch {
+				case ref.phrase.substr != "":
+					p.unspaced = append(p.unspaced, ref)
+				case len(ref.phrase.words) > 0:
+					p.byWord[ref.phrase.words[0]] = append(p.byWord[ref.phrase.words[0]], ref)
+				}
+			}
 		}
 		for _, c := range r.Conditions {
 			switch c.Type {
@@ -199,8 +217,10 @@ func (p *Program) Evaluate(ev Event) Decision {
 		// message may be answered by the bot again.
 		d.State.Silent, d.State.HandedOff, d.State.FlowID, d.State.FlowStep = false, false, "", ""
 	}
+	var keyword []bool // by rule: a keyword of the rule is in the text
 	if ev.Kind == EventMessage {
-		if ev.Payload == HandoffPayload || p.asksForPerson(ev.Text) {
+		t := prepareText(ev.Text)
+		if ev.Payload == HandoffPayload || p.asksForPerson(t) {
 			p.handoff(&d, "the customer asked for a person")
 			return d
 		}
@@ -208,14 +228,11 @@ func (p *Program) Evaluate(ev Event) Decision {
 			p.followFlow(&d, ev.Payload)
 			return d
 		}
-	}
-	var tx text
-	if ev.Kind == EventMessage {
-		tx = prepareText(ev.Text)
+		keyword = p.keywordHits(t)
 	}
 	for i := range p.rules {
 		cr := &p.rules[i]
-		if !cr.triggered(ev, tx) || !conditionsHold(cr.rule.Conditions, ev) {
+		if !cr.triggered(ev, keyword != nil && keyword[i]) || !conditionsHold(cr.rule.Conditions, ev) {
 			continue
 		}
 		var acts []string
@@ -282,11 +299,7 @@ func (p *Program) guard(d *Decision) {
 	}
 }
 
-func (p *Program) asksForPerson(s string) bool {
-	if s == "" {
-		return false
-	}
-	t := prepareText(s)
+func (p *Program) asksForPerson(t text) bool {
 	for _, ph := range p.handoffWords {
 		if ph.matches(t) {
 			return true
@@ -368,7 +381,25 @@ func (d *Decision) log(ruleID, outcome, detail string) {
 	d.Log = append(d.Log, LogLine{RuleID: ruleID, Outcome: outcome, Detail: detail})
 }
 
-func (cr *compiledRule) triggered(ev Event, t text) bool {
+// keywordHits tells, per rule, whether one of its keyword phrases is in t.
+func (p *Program) keywordHits(t text) []bool {
+	hits := make([]bool, len(p.rules))
+	for i, w := range t.words {
+		for _, ref := range p.byWord[w] {
+			if !hits[ref.rule] && ref.phrase.matchesAt(t, i) {
+				hits[ref.rule] = true
+			}
+		}
+	}
+	for _, ref := range p.unspaced {
+		if !hits[ref.rule] && ref.phrase.matches(t) {
+			hits[ref.rule] = true
+		}
+	}
+	return hits
+}
+
+func (cr *compiledRule) triggered(ev Event, keywordHit bool) bool {
 	tr := cr.rule.Trigger
 	switch tr.Type {
 	case dm.TriggerMessage:
@@ -384,14 +415,7 @@ func (cr *compiledRule) triggered(ev Event, t text) bool {
 	case dm.TriggerResolved:
 		return ev.Kind == EventResolved
 	case dm.TriggerKeyword:
-		if ev.Kind != EventMessage {
-			return false
-		}
-		for _, k := range cr.keywords {
-			if k.matches(t) {
-				return true
-			}
-		}
+		return ev.Kind == EventMessage && keywordHit
 	}
 	return false
 }

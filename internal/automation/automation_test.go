@@ -18,14 +18,14 @@ func TestKeywordMatching(t *testing.T) {
 		{"refund", "refunded already", false}, // whole words only
 		{"order status", "what is my Order  status?", true},
 		{"order status", "status of my order", false}, // a phrase keeps its order
-		{"cafe", "Un café, s'il vous plaît", true},   // accents do not matter
+		{"cafe", "Un café, s'il vous plaît", true},    // accents do not matter
 		{"café", "CAFE", true},
 		{"livraison", "Où est ma LIVRAISON ?", true},
 		{"доставка", "Где моя Доставка?", true}, // Cyrillic
 		{"ayuda", "¿Me ayudas?", false},
 		{"ayuda", "Necesito ayuda.", true},
-		{"help", "ＨＥＬＰ me", true},   // full-width letters
-		{"配送", "配送はいつですか", true}, // no spaces between words: a substring
+		{"help", "ＨＥＬＰ me", true}, // full-width letters
+		{"配送", "配送はいつですか", true},  // no spaces between words: a substring
 		{"返品", "配送はいつですか", false},
 		{"straße", "Welche Straße?", true},
 		{"", "anything", false},

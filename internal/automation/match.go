@@ -76,21 +76,24 @@ func (p phrase) matches(t text) bool {
 	if p.substr != "" {
 		return strings.Contains(t.joined, p.substr)
 	}
-	n := len(p.words)
-	if n == 0 {
-		return false
-	}
-	for i := 0; i+n <= len(t.words); i++ {
-		ok := true
-		for j := range n {
-			if t.words[i+j] != p.words[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+	for i := range t.words {
+		if p.matchesAt(t, i) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchesAt reports whether the phrase's words are the text's words from i on.
+func (p phrase) matchesAt(t text, i int) bool {
+	n := len(p.words)
+	if n == 0 || i+n > len(t.words) {
+		return false
+	}
+	for j := range n {
+		if t.words[i+j] != p.words[j] {
+			return false
+		}
+	}
+	return true
 }

@@ -75,14 +75,15 @@ func TestSmoke(t *testing.T) {
 	}
 	// What each scenario must report, with a positive value.
 	positive := map[string][]string{
-		"send":     {"throughput", "messages"},
-		"e2e":      {"messages"},
-		"e2e-load": {"load_rate", "probes"},
-		"idle":     {"rss_after"},
-		"inbox":    {"throughput"},
-		"history":  {"throughput"},
-		"media":    {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
-		"search":   {"p50", "queries"},
+		"send":       {"throughput", "messages"},
+		"send-brand": {"person_throughput", "brand_throughput", "brand_vs_person"},
+		"e2e":        {"messages"},
+		"e2e-load":   {"load_rate", "probes"},
+		"idle":       {"rss_after"},
+		"inbox":      {"throughput"},
+		"history":    {"throughput"},
+		"media":      {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
+		"search":     {"p50", "queries"},
 	}
 	// Latency pairs that must be ordered: p50 <= p99.
 	ordered := map[string][2]string{

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
 )
@@ -89,7 +90,7 @@ func (s *Service) sendAwayMessage(ctx context.Context, j *dm.Job) error {
 		}
 		return err
 	}
-	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, ClientID: "job:" + j.ID})
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, Purpose: consent.Reply, ClientID: "job:" + j.ID})
 	switch dm.ErrorCode(err) {
 	case dm.ENOTFOUND, dm.EFORBIDDEN, dm.EINVALID, dm.ECONFLICT:
 		// The customer blocked the brand or left, or the text is refused:
@@ -121,7 +122,7 @@ func (a *access) agent() *dm.Account {
 }
 
 func noBrand(handle string) error {
-	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", truncate(handle, 40))
+	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", dm.Truncate(handle, 40))
 }
 
 // access finds the brand of a handle and the caller's role in it. To anyone
@@ -263,7 +264,7 @@ func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberH
 		}
 		acc, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(memberHandle))
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(dm.NormalizeHandle(memberHandle), 40))
+			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", dm.Truncate(dm.NormalizeHandle(memberHandle), 40))
 		}
 		if err != nil {
 			return err
@@ -346,7 +347,7 @@ func teamMemberByHandle(ctx context.Context, tx dm.Tx, brandID, handle string) (
 		}
 	}
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", truncate(h, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", dm.Truncate(h, 40))
 	}
 	return nil, nil, err
 }
@@ -484,7 +485,7 @@ const maxAwayRunes = 1000
 // round-robin cursor is kept.
 func (s *Service) PutSettings(ctx context.Context, me *dm.Account, handle string, in dm.BrandSettings) (*dm.BrandSettings, error) {
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
-		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", truncate(in.TimeZone, 60))
+		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", dm.Truncate(in.TimeZone, 60))
 	}
 	if len(in.Hours) > 7*4 {
 		return nil, dm.Errorf(dm.EINVALID, "At most %d spans of business hours.", 7*4)

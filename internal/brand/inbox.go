@@ -107,7 +107,7 @@ type Detail struct {
 func itemFor(ctx context.Context, tx dm.Tx, brandID, convID string) (*dm.InboxItem, error) {
 	it, err := tx.InboxItem(ctx, convID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && it.BrandID != brandID) {
-		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", truncate(convID, 40))
+		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", dm.Truncate(convID, 40))
 	}
 	return it, err
 }
@@ -407,7 +407,7 @@ func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, conv
 		}
 		c, err := tx.CannedReply(ctx, a.brand.ID, r.CannedReplyID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", truncate(r.CannedReplyID, 40))
+			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(r.CannedReplyID, 40))
 		}
 		if err != nil {
 			return err

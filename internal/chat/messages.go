@@ -30,6 +30,10 @@ type SendParams struct {
 	// QuickReplies are buttons under a brand's message (set by the brand
 	// layer's bot, validated there).
 	QuickReplies []dm.QuickReply
+	// Purpose is what an automated message is for, as the consent engine
+	// weighs it (internal/consent: reply, follow_up, promotional; "" is a
+	// reply).
+	Purpose string
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -82,7 +86,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			limitKey = p.Agent.ID
 		}
 		if !p.Automated {
-			if d := s.sendLimit.take(limitKey, s.cfg.Now()); d > 0 {
+			if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 			}
 		}
@@ -172,7 +176,7 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if err != nil {
 		return err
 	}
-	if r.Blocked() || other.Status != dm.StatusAccepted {
+	if !dm.DirectStaysOpen(r, other) {
 		to, err := tx.Account(ctx, other.UserID)
 		if err != nil {
 			return err
@@ -243,23 +247,16 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, *dm.Membership, error) {
 	msg, err := tx.Message(ctx, id, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := tx.Membership(ctx, msg.ConversationID, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	return msg, m, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Edit changes the text of the caller's own message within dm.EditWindow.

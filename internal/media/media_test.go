@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/blobs"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
@@ -126,11 +127,12 @@ func TestCollectGarbage(t *testing.T) {
 	step := NewStep()
 	c := chat.New(store, inmem.New(), chat.Config{RateLimitOff: true, Steps: []chat.Step{step}})
 	s := New(c, step, Config{Blobs: disk, Now: clock})
-	ann, err := c.Signup(ctx, chat.SignupParams{Handle: "ann", Password: "a long password"})
+	ids := identity.New(store, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
+	ann, err := ids.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "a long password"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Signup(ctx, chat.SignupParams{Handle: "bob", Password: "a long password"}); err != nil {
+	if _, err := ids.Signup(ctx, identity.SignupParams{Handle: "bob", Password: "a long password"}); err != nil {
 		t.Fatal(err)
 	}
 	kept, _, err := s.Upload(ctx, ann, []byte("sent file"), UploadParams{Name: "a.txt"})

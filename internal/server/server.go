@@ -1,5 +1,5 @@
 // Package server wires Parley together: it opens the store and the bus,
-// builds the service, the API, the WebSocket stream and the web app, and runs
+// builds the services (identity, chat, brand), the API, the WebSocket stream and the web app, and runs
 // the HTTP server. cmd/parley and the end-to-end tests both start Parley
 // through it, so the tests run exactly what users run.
 package server
@@ -23,12 +23,16 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/safehttp"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/ws"
 )
 
@@ -59,6 +63,14 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
+	// Now is the clock of every time-based rule (default time.Now); only
+	// tests set it, to move time on instead of waiting for it.
+	Now func() time.Time
+	// JobPoll is how often the job runner looks for due jobs (default 1 s).
+	JobPoll time.Duration
+	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
+	// zero value, which cmd/parley always passes, is the production cost.
+	PasswordCost identity.PasswordCost
 	// S3 keeps attachment blobs in S3-compatible storage when its Endpoint
 	// is set (several nodes); otherwise they are files under DataDir/blobs.
 	S3 blobs.S3Config
@@ -72,17 +84,18 @@ type Config struct {
 
 // Server is a running Parley node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   dm.Store
-	bus     dm.Bus
-	chat    *chat.Service
-	brand   *brand.Service
-	media   *media.Service
-	blobs   dm.Blobs
-	jobs    *jobs.Runner
-	streams *ws.Server
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	store    dm.Store
+	bus      dm.Bus
+	identity *identity.Service
+	chat     *chat.Service
+	brand    *brand.Service
+	media    *media.Service
+	blobs    dm.Blobs
+	jobs     *jobs.Runner
+	streams  *ws.Server
+	handler  http.Handler
 
 	http     *http.Server
 	debug    *http.Server
@@ -117,16 +130,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
+	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
-	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
 	mediaStep := media.NewStep()
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
+		Now:            cfg.Now,
 		Steps:          []chat.Step{mediaStep, brandStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
@@ -137,10 +152,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Limits: cfg.Uploads,
 		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
 		Logger: cfg.Logger,
+		Now:    cfg.Now,
 	})
 	s.media.RegisterJobs(s.jobs)
-	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
+	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
+		Identity:      s.identity,
 		Chat:          s.chat,
 		Brand:         s.brand,
 		Media:         s.media,
@@ -148,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Metrics:       reg,
 		Logger:        cfg.Logger,
 		Ready:         s.ready,
-		Web:           webHandler(),
+		Web:           web.Handler(),
 		SecureCookies: cfg.SecureCookies,
 		EndSession:    s.streams.EndSession,
 		TrustProxy:    cfg.TrustProxy,
@@ -158,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	if cfg.PostgresURL != "" {
-		return openPostgres(ctx, cfg.PostgresURL)
+		return postgres.Open(ctx, cfg.PostgresURL)
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data folder: set --data (PARLEY_DATA) or --postgres")
@@ -189,7 +206,7 @@ func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley
 
 func openBus(cfg Config) (dm.Bus, error) {
 	if cfg.NATSURL != "" {
-		return openNATS(cfg.NATSURL, cfg.Logger)
+		return nats.New(cfg.NATSURL, nats.WithLogger(cfg.Logger))
 	}
 	return inmem.New(), nil
 }
@@ -286,6 +303,9 @@ func (s *Server) Addr() string {
 	}
 	return s.ln.Addr().String()
 }
+
+// Identity returns the account service (for seeding demo data).
+func (s *Server) Identity() *identity.Service { return s.identity }
 
 // Chat returns the messaging service (for seeding demo data).
 func (s *Server) Chat() *chat.Service { return s.chat }

@@ -9,6 +9,12 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+var mediaTests = []test{
+	{"Uploads", testUploads},
+	{"LinkPreviews", testLinkPreviews},
+	{"SearchMessages", testSearchMessages},
+}
+
 func newUpload(t *testing.T, s dm.Store, owner *dm.Account, clientID, blob string, created time.Time) *dm.Upload {
 	t.Helper()
 	u := &dm.Upload{OwnerID: owner.ID, ClientID: clientID, BlobKey: blob, CreatedAt: created}
