@@ -109,12 +109,10 @@ func (a *API) routes() {
 	m.HandleFunc("DELETE /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(false))))
 
 	// Attachments and search (media.go, search.go; internal/media).
-	if a.media != nil {
-		m.HandleFunc("POST "+uploadPath, a.auth(a.upload))
-		m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withID(a.attachment(false))))
-		m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withID(a.attachment(true))))
-		m.HandleFunc("GET /api/v1/search", a.auth(a.search))
-	}
+	m.HandleFunc("POST /api/v1/uploads", a.auth(a.withMedia(a.upload)))
+	m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withMedia(a.withID(a.attachment(false)))))
+	m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withMedia(a.withID(a.attachment(true)))))
+	m.HandleFunc("GET /api/v1/search", a.auth(a.withMedia(a.search)))
 
 	// Events.
 	m.HandleFunc("GET /api/v1/events", a.auth(a.events))

@@ -22,6 +22,18 @@ func (a *API) bodyLimit(r *http.Request) int64 {
 	return maxBody
 }
 
+// withMedia answers 404 when the API was built without the media layer
+// (tests of other parts build it so).
+func (a *API) withMedia(fn func(http.ResponseWriter, *http.Request, *Auth)) func(http.ResponseWriter, *http.Request, *Auth) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
+		if a.media == nil {
+			a.error(w, r, errNoRoute)
+			return
+		}
+		fn(w, r, au)
+	}
+}
+
 // upload takes a file as the raw request body: POST /api/v1/uploads?name=
 // &client_id=&duration_ms=. Its type is sniffed from the bytes; the
 // request's Content-Type is ignored. 201 with the upload, 200 for a retry
