@@ -19,10 +19,6 @@ import (
 // brandHandler wraps a handler that works on one brand's handle.
 func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) http.HandlerFunc {
 	return a.auth(func(w http.ResponseWriter, r *http.Request, au *Auth) {
-		if a.brand == nil {
-			a.error(w, r, errNoRoute)
-			return
-		}
 		h, err := pathValue(r, "handle")
 		if err != nil {
 			a.error(w, r, err)
@@ -33,10 +29,6 @@ func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *A
 }
 
 func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
-	if a.brand == nil {
-		a.error(w, r, errNoRoute)
-		return
-	}
 	bs, err := a.brand.MyBrands(r.Context(), au.Account)
 	if err != nil {
 		a.error(w, r, err)
@@ -479,7 +471,7 @@ type profileView struct {
 
 func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
 	v := profileView{Profile: p}
-	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
+	if p.Account == nil || p.Account.Kind != dm.KindBrand {
 		return v
 	}
 	on, err := a.brand.VeryResponsive(r.Context(), p.Account)
