@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
 )
 
@@ -26,9 +27,11 @@ type Config struct {
 	Identity *identity.Service
 	Chat     *chat.Service
 	Brand    *brand.Service
-	Stream   StreamFunc
-	Metrics  *metrics.Registry
-	Logger   *slog.Logger
+	// Media serves uploads, attachments and search (internal/media).
+	Media   *media.Service
+	Stream  StreamFunc
+	Metrics *metrics.Registry
+	Logger  *slog.Logger
 	// Ready reports whether the store and bus answer (for /readyz).
 	Ready func(r *http.Request) error
 	// Web serves everything that is not the API (the web app); may be nil.
@@ -53,6 +56,7 @@ type API struct {
 	identity *identity.Service
 	chat     *chat.Service
 	brand    *brand.Service
+	media    *media.Service
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
@@ -65,7 +69,7 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, media: cfg.Media, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -108,6 +112,12 @@ func (a *API) routes() {
 	m.HandleFunc("DELETE /api/v1/messages/{id}", a.auth(a.withID(a.deleteMessage)))
 	m.HandleFunc("PUT /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(true))))
 	m.HandleFunc("DELETE /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(false))))
+
+	// Attachments and search (media.go, search.go; internal/media).
+	m.HandleFunc("POST /api/v1/uploads", a.auth(a.withMedia(a.upload)))
+	m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withMedia(a.withID(a.attachment(false)))))
+	m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withMedia(a.withID(a.attachment(true)))))
+	m.HandleFunc("GET /api/v1/search", a.auth(a.withMedia(a.search)))
 
 	// Events.
 	m.HandleFunc("GET /api/v1/events", a.auth(a.events))
@@ -177,7 +187,7 @@ func (a *API) routes() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(sw, r.Body, a.bodyLimit(r))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {

@@ -83,6 +83,8 @@ func TestSmoke(t *testing.T) {
 		"idle":       {"rss_after"},
 		"inbox":      {"throughput"},
 		"history":    {"throughput"},
+		"media":      {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
+		"search":     {"p50", "queries"},
 	}
 	// Latency pairs that must be ordered: p50 <= p99.
 	ordered := map[string][2]string{
@@ -91,6 +93,7 @@ func TestSmoke(t *testing.T) {
 		"e2e-load": {"e2e_p50", "e2e_p99"},
 		"inbox":    {"p50", "p99"},
 		"history":  {"p50", "p99"},
+		"search":   {"p50", "p99"},
 	}
 	for _, s := range Scenarios {
 		t.Run(s, func(t *testing.T) {

@@ -103,10 +103,11 @@ export class API {
     if (before) q += `&before=${encodeURIComponent(before)}`;
     return this.get(q);
   }
-  send(id, text, clientId, replyTo) {
+  send(id, text, clientId, replyTo, attachments) {
     return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-      { text, client_id: clientId, reply_to: replyTo || undefined });
+      { text, client_id: clientId, reply_to: replyTo || undefined, attachments: attachments && attachments.length ? attachments : undefined });
   }
+  searchMessages(params) { return this.get('/api/v1/search?' + new URLSearchParams(params).toString()); }
   edit(messageId, text) { return this.patch(`/api/v1/messages/${encodeURIComponent(messageId)}`, { text }); }
   unsend(messageId, forWhom) { return this.del(`/api/v1/messages/${encodeURIComponent(messageId)}?for=${forWhom}`); }
   react(messageId, emoji, on) {
