@@ -148,4 +148,6 @@ type Tx interface {
 	JobTx
 	// Automation: rules, flows, the bot's state (automation.go).
 	AutomationTx
+	// External bots: webhooks and bot tokens (webhooks.go).
+	WebhookTx
 }

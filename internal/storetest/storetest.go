@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		{"JobKeys", testJobKeys},
 		{"JobClaimRace", testJobClaimRace},
 		{"Automation", testAutomation},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
