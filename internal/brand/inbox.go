@@ -280,6 +280,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		if err != nil {
 			return err
 		}
+		wasStatus, wasAssignee := it.Status, it.AssigneeID
 		var th *dm.Thread
 		if it.ThreadID != "" {
 			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
@@ -327,6 +328,16 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		}
 		if th != nil {
 			if err := tx.PutThread(ctx, th); err != nil {
+				return err
+			}
+		}
+		if it.Status == dm.InboxResolved && wasStatus != dm.InboxResolved {
+			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationResolved, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
+				return err
+			}
+		}
+		if it.AssigneeID != "" && it.AssigneeID != wasAssignee {
+			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationAssigned, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,8 @@ package chat
 import (
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
 )
 
 // limiter is a set of token buckets keyed by string (an account, an address).
@@ -78,4 +80,14 @@ func (l *limiter) gc(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// TakeSend spends one send of key's allowance, for senders that are not an
+// account of their own (a brand's bot token): ERATELIMITED when it is spent,
+// nil when limits are off.
+func (s *Service) TakeSend(key string) error {
+	if d := s.sendLimit.take(key, s.cfg.Now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+	}
+	return nil
 }
