@@ -13,10 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -104,6 +106,19 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env("PARLEY_TRUST_PROXY", "") == "true", "behind a reverse proxy: take client addresses from X-Forwarded-For (PARLEY_TRUST_PROXY=true)")
 	rate := fs.String("rate-limit", env("PARLEY_RATE_LIMIT", "on"), "on, or off for benchmarks and load tests only (PARLEY_RATE_LIMIT)")
 	fs.IntVar(&cfg.JobWorkers, "job-workers", envInt("PARLEY_JOB_WORKERS", 4), "durable jobs (away messages, webhooks, campaigns) run at once on this node; -1 runs none, for nodes that only serve requests (PARLEY_JOB_WORKERS)")
+	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {
+		p, err := netip.ParsePrefix(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("not a CIDR range: %q", v)
+		}
+		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		return nil
+	})
+	for _, v := range strings.Split(env("PARLEY_WEBHOOK_ALLOW", ""), ",") {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(v)); err == nil {
+			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		}
+	}
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }

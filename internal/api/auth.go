@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -23,6 +24,9 @@ type Auth struct {
 	// Cookie is true when the session came from the web app's cookie rather
 	// than an Authorization header.
 	Cookie bool
+	// Bot is set when the request carries a bot token: Account is then the
+	// brand account, and only the routes wrapped by botAuth serve it.
+	Bot *brand.Bot
 }
 
 // authenticate finds the caller: a bearer token, else the session cookie. A
@@ -40,6 +44,14 @@ func (a *API) authenticate(r *http.Request) (*Auth, error) {
 		au.Token, au.Cookie = c.Value, true
 	} else {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
+	}
+	if brand.IsBotToken(au.Token) && !au.Cookie && a.brand != nil {
+		bot, err := a.brand.AuthenticateBot(r.Context(), au.Token)
+		if err != nil {
+			return nil, err
+		}
+		au.Account, au.Bot = bot.Brand, bot
+		return &au, nil
 	}
 	acc, err := a.chat.Authenticate(r.Context(), au.Token)
 	if err != nil {
@@ -95,8 +107,22 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
-// auth wraps a handler that needs a logged-in caller.
+// auth wraps a handler that needs a logged-in person or brand. A bot
+// token gets the 404 of an unknown route: a bot acts only where botAuth
+// lets it, so a route added without thought is closed to bots.
 func (a *API) auth(fn func(http.ResponseWriter, *http.Request, *Auth)) http.HandlerFunc {
+	return a.botAuth(func(w http.ResponseWriter, r *http.Request, au *Auth) {
+		if au.Bot != nil {
+			a.error(w, r, errNoRoute)
+			return
+		}
+		fn(w, r, au)
+	})
+}
+
+// botAuth wraps a handler that also serves a brand's bot token (the brand
+// inbox's read and answer routes).
+func (a *API) botAuth(fn func(http.ResponseWriter, *http.Request, *Auth)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		au, err := a.authenticate(r)
 		if err != nil {

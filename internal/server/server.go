@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/webhooks"
 	"github.com/parleyhq/parley/internal/ws"
 )
 
@@ -55,7 +57,12 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
-	Logger     *slog.Logger
+	// WebhookAllow lists private address ranges webhook endpoints may
+	// reach (none by default: only public addresses).
+	WebhookAllow []netip.Prefix
+	// WebhookBackoff replaces the webhook retry schedule (tests only).
+	WebhookBackoff func(attempt int) time.Duration
+	Logger         *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -66,6 +73,7 @@ type Server struct {
 	bus     dm.Bus
 	chat    *chat.Service
 	brand   *brand.Service
+	hooks   *webhooks.Service
 	jobs    *jobs.Runner
 	streams *ws.Server
 	handler http.Handler
@@ -103,19 +111,27 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// the commit runs from the durable job queue.
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
 	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	// Webhooks follow the brand layer: its stage tells them which sends
+	// are a brand's, and its inbox changes reach them through Watch.
+	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger}
+	hookStep := webhooks.NewStep(brandStep, hookCfg)
+	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
-		Steps:          []chat.Step{brandStep},
+		Steps:          []chat.Step{brandStep, hookStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
+	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
+	s.hooks.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
 		Chat:          s.chat,
 		Brand:         s.brand,
+		Webhooks:      s.hooks,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
@@ -204,7 +220,7 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// maintain prunes the event log once an hour.
+// maintain prunes the event log and the webhook delivery log once an hour.
 func (s *Server) maintain() {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -214,6 +230,11 @@ func (s *Server) maintain() {
 			s.log.Warn("pruning events failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("pruned events", "count", n)
+		}
+		if n, err := s.hooks.Prune(s.stopCtx); err != nil {
+			s.log.Warn("pruning the webhook delivery log failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned webhook deliveries", "count", n)
 		}
 		select {
 		case <-s.stopCtx.Done():
