@@ -24,9 +24,9 @@ type Config struct {
 	Brand *brand.Service
 	// Webhooks serves a brand's webhook endpoints and delivery log.
 	Webhooks *webhooks.Service
-	Stream  StreamFunc
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	Stream   StreamFunc
+	Metrics  *metrics.Registry
+	Logger   *slog.Logger
 	// Ready reports whether the store and bus answer (for /readyz).
 	Ready func(r *http.Request) error
 	// Web serves everything that is not the API (the web app); may be nil.

@@ -252,4 +252,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
