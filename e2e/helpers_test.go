@@ -39,13 +39,23 @@ const (
 // down when the test ends.
 func start(t *testing.T, l limits) *env {
 	t.Helper()
+	return startWith(t, l, nil)
+}
+
+// startWith is start with a change to the server's configuration.
+func startWith(t *testing.T, l limits, change func(*server.Config)) *env {
+	t.Helper()
 	ctx := t.Context()
-	srv, err := server.New(ctx, server.Config{
+	cfg := server.Config{
 		Addr:         "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		RateLimitOff: l == limitsOff,
 		Logger:       slog.New(slog.DiscardHandler),
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
