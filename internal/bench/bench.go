@@ -76,7 +76,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "e2e", "e2e-load", "idle", "inbox", "history"}
+var Scenarios = []string{"send", "e2e", "e2e-load", "idle", "inbox", "history", "webhooks"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -96,6 +96,8 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Inbox(ctx, o)
 	case "history":
 		r, err = History(ctx, o)
+	case "webhooks":
+		r, err = Webhooks(ctx, o)
 	default:
 		return nil, fmt.Errorf("unknown scenario %q (one of %s, seed)", scenario, strings.Join(Scenarios, ", "))
 	}

@@ -39,6 +39,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
@@ -270,6 +271,10 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	client *http.Client
+	// results carries each attempt's answer from deliver to record, by
+	// job id; record takes it out. (An entry stays only if recording the
+	// outcome failed; the job's next attempt replaces it.)
+	results sync.Map
 }
 
 // New returns the service; step must be in c's pipeline and watch b's inbox.
@@ -292,7 +297,8 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := safehttp.NewClient(safehttp.Config{Allow: cfg.Allow, Timeout: cfg.Timeout, MaxRedirects: -1, UserAgent: "Parley-Webhooks/1"})
+	client := safehttp.NewClient(safehttp.Config{Allow: cfg.Allow, Timeout: cfg.Timeout, MaxRedirects: -1, UserAgent: "Parley-Webhooks/1",
+		IdleConnsPerHost: 32})
 	// A redirect is the receiver's answer, recorded as a failure: following
 	// it would let a receiver point deliveries elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -301,7 +307,7 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 
 // RegisterJobs gives r the delivery handler.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
+	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, Record: s.record, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
 		// The attempt's own timeout plus the time to record it.
 		Timeout: s.cfg.Timeout + 10*time.Second})
 }
@@ -337,7 +343,8 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 	return errors.New("signature mismatch")
 }
 
-// deliver makes one attempt of a delivery and records it.
+// deliver makes one attempt of a delivery. Its outcome is written by
+// record, in the transaction where the job runner records the job's.
 func (s *Service) deliver(ctx context.Context, j *dm.Job) error {
 	var p deliverJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -360,45 +367,61 @@ func (s *Service) deliver(ctx context.Context, j *dm.Job) error {
 		return err
 	}
 	if d.Status != dm.DeliveryPending {
-		// A run again after a crash between recording and finishing.
+		// A run again after a crash between the outcome's commit and
+		// the job's: the delivery is already settled.
 		return nil
 	}
 	start := time.Now()
 	code, aerr := s.post(ctx, e, d)
-	took := time.Since(start)
-	final := j.Attempts >= s.cfg.MaxAttempts
-	err = s.store.Update(context.WithoutCancel(ctx), func(tx dm.Tx) error {
-		cur, err := tx.WebhookDelivery(ctx, d.ID)
-		if err != nil {
-			return err
-		}
-		t := s.now()
-		cur.Attempts++
-		cur.LastStatusCode, cur.LastError, cur.UpdatedAt = code, "", t
-		switch {
-		case aerr == nil:
-			cur.Status, cur.DeliveredAt = dm.DeliverySucceeded, &t
-		case final:
-			cur.Status, cur.LastError = dm.DeliveryFailed, aerr.Error()
-		default:
-			cur.LastError = aerr.Error()
-		}
-		if err := tx.AddWebhookAttempt(ctx, &dm.WebhookAttempt{DeliveryID: d.ID, N: cur.Attempts, At: t, StatusCode: code,
-			Error: cur.LastError, DurationMS: took.Milliseconds()}); err != nil {
-			return err
-		}
-		return tx.PutWebhookDelivery(ctx, cur)
-	})
+	s.results.Store(j.ID, result{code: code, took: time.Since(start)})
+	return aerr
+}
+
+// result is what one attempt's POST got, from deliver to record.
+type result struct {
+	code int
+	took time.Duration
+}
+
+// record writes an attempt into the delivery log, inside the job runner's
+// transaction that records the job's outcome: the log and the queue cannot
+// disagree, and a delivery costs one write after its claim. An attempt
+// that made no POST (the endpoint is gone, the delivery was settled) has
+// nothing to log.
+func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error {
+	v, ok := s.results.LoadAndDelete(j.ID)
+	if !ok {
+		return nil
+	}
+	res := v.(result)
+	var p deliverJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return nil
+	}
+	cur, err := tx.WebhookDelivery(ctx, p.DeliveryID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return jobs.Permanent(err) // deleted with its endpoint meanwhile
+		return nil // deleted with its endpoint meanwhile
 	}
 	if err != nil {
 		return err
 	}
-	if aerr != nil && final {
-		return jobs.Permanent(aerr)
+	t := s.now()
+	cur.Attempts++
+	cur.LastStatusCode, cur.LastError, cur.UpdatedAt = res.code, "", t
+	if runErr != nil {
+		cur.LastError = runErr.Error()
 	}
-	return aerr
+	switch outcome {
+	case "done":
+		cur.Status, cur.DeliveredAt = dm.DeliverySucceeded, &t
+	case "dead":
+		cur.Status = dm.DeliveryFailed
+	}
+	if err := tx.AddWebhookAttempt(ctx, &dm.WebhookAttempt{DeliveryID: cur.ID, N: cur.Attempts, At: t, StatusCode: res.code,
+		Error: cur.LastError, DurationMS: res.took.Milliseconds()}); err != nil {
+		return err
+	}
+	return tx.PutWebhookDelivery(ctx, cur)
 }
 
 // post sends a delivery once. It returns the status code (0 when there was
