@@ -464,7 +464,7 @@ func TestHostileReceivers(t *testing.T) {
 		}
 		matched := false
 		for _, alt := range strings.Split(wt.err, "|") {
-			matched = matched || strings.Contains(strings.ToLower(d.LastError), alt)
+			matched = matched || strings.Contains(strings.ToLower(d.LastError), strings.ToLower(alt))
 		}
 		if d.Status != wantStatus || d.LastStatusCode != wt.code || !matched || d.Attempts != 1 {
 			t.Errorf("%s: delivery %+v, want status %s, code %d, error containing %q", name, d, wantStatus, wt.code, wt.err)
