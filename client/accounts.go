@@ -97,6 +97,8 @@ type AccountProfile struct {
 	CanMessage bool `json:"can_message"`
 	// VeryResponsive is the brand badge (brands only; nil for people).
 	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is a brand's bot entry points (nil when it has no bot on).
+	Bot *BotEntry `json:"bot,omitempty"`
 }
 
 // Account returns the profile of the account with a handle.

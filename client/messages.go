@@ -13,6 +13,9 @@ type SendParams struct {
 	Text     string `json:"text"`
 	ClientID string `json:"client_id,omitempty"`
 	ReplyTo  string `json:"reply_to,omitempty"`
+	// Payload is the payload of the quick reply, ice breaker or menu
+	// entry tapped to send Text (brand conversations).
+	Payload string `json:"quick_reply_payload,omitempty"`
 }
 
 type messageAnswer struct {

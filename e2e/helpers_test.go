@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -50,6 +51,7 @@ func startWith(t *testing.T, l limits, change func(*server.Config)) *env {
 		Addr:         "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		RateLimitOff: l == limitsOff,
+		PasswordCost: identity.CheapPasswordCost(),
 		Logger:       slog.New(slog.DiscardHandler),
 	}
 	if change != nil {

@@ -6,14 +6,15 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 const demoPassword = "parley-demo"
 
 // seedDemo fills an empty database with people who already talk, so that a
 // newcomer sees a living product. On a database that has them it does nothing.
-func seedDemo(ctx context.Context, c *chat.Service, b *brand.Service) error {
-	people := []chat.SignupParams{
+func seedDemo(ctx context.Context, ids *identity.Service, c *chat.Service, b *brand.Service) error {
+	people := []identity.SignupParams{
 		{Handle: "alice", DisplayName: "Alice Martin"},
 		{Handle: "bob", DisplayName: "Bob Okafor"},
 		{Handle: "carol", DisplayName: "Carol Nguyen"},
@@ -23,7 +24,7 @@ func seedDemo(ctx context.Context, c *chat.Service, b *brand.Service) error {
 	acc := map[string]*dm.Account{}
 	for _, p := range people {
 		p.Password = demoPassword
-		a, err := c.Signup(ctx, p)
+		a, err := ids.Signup(ctx, p)
 		if dm.IsCode(err, dm.ECONFLICT) {
 			return nil // seeded on an earlier run
 		}
@@ -41,7 +42,7 @@ func seedDemo(ctx context.Context, c *chat.Service, b *brand.Service) error {
 	}
 	for h, bio := range bios {
 		b := bio
-		if _, _, err := c.UpdateMe(ctx, acc[h], chat.MeUpdate{Bio: &b}); err != nil {
+		if _, _, err := ids.UpdateMe(ctx, acc[h], identity.MeUpdate{Bio: &b}); err != nil {
 			return err
 		}
 	}

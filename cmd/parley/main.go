@@ -158,7 +158,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		return err
 	}
 	if demo {
-		if err := seedDemo(ctx, srv.Chat(), srv.Brand()); err != nil {
+		if err := seedDemo(ctx, srv.Identity(), srv.Chat(), srv.Brand()); err != nil {
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -3,8 +3,9 @@ package api
 import (
 	"net/http"
 
-	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/httpauth"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 func (a *API) signup(w http.ResponseWriter, r *http.Request) {
@@ -18,7 +19,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	acc, err := a.chat.Signup(r.Context(), chat.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind, Remote: a.remoteAddr(r)})
+	acc, err := a.identity.Signup(r.Context(), identity.SignupParams{Handle: in.Handle, Password: in.Password, DisplayName: in.DisplayName, Kind: in.Kind, Remote: a.remoteAddr(r)})
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -41,26 +42,26 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if in.Cookie {
 		// A cookie login must come from a page of this site as JSON: a form
 		// elsewhere could otherwise log a visitor into the attacker's account.
-		if err := checkCookieLogin(r); err != nil {
+		if err := httpauth.CheckCookieLogin(r); err != nil {
 			a.error(w, r, err)
 			return
 		}
 	}
-	s, err := a.chat.Login(r.Context(), in.Handle, in.Password, a.remoteAddr(r))
+	s, err := a.identity.Login(r.Context(), in.Handle, in.Password, a.remoteAddr(r))
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
 	if in.Cookie {
-		a.setSessionCookie(w, s.Token, a.chat.SessionTTL())
-		writeJSON(w, http.StatusCreated, map[string]any{"account": s.Account, "csrf_token": chat.CSRFToken(s.Token)})
+		httpauth.SetSessionCookie(w, s.Token, a.identity.SessionTTL(), a.cfg.SecureCookies)
+		writeJSON(w, http.StatusCreated, map[string]any{"account": s.Account, "csrf_token": identity.CSRFToken(s.Token)})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "account": s.Account})
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
-	if err := a.chat.Logout(r.Context(), au.Token); err != nil {
+	if err := a.identity.Logout(r.Context(), au.Token); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -68,7 +69,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.cfg.EndSession(au.Token) // this node's open sockets of the session close now
 	}
 	if au.Cookie {
-		a.clearSessionCookie(w)
+		httpauth.ClearSessionCookie(w, a.cfg.SecureCookies)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -76,13 +77,13 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
 func (a *API) writeMe(w http.ResponseWriter, au *Auth, acc *dm.Account, set dm.Settings) {
 	out := map[string]any{"account": acc, "settings": set}
 	if au.Cookie {
-		out["csrf_token"] = chat.CSRFToken(au.Token)
+		out["csrf_token"] = identity.CSRFToken(au.Token)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request, au *Auth) {
-	acc, set, err := a.chat.Me(r.Context(), au.Account)
+	acc, set, err := a.identity.Me(r.Context(), au.Account)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -101,7 +102,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	acc, set, err := a.chat.UpdateMe(r.Context(), au.Account, chat.MeUpdate{
+	acc, set, err := a.identity.UpdateMe(r.Context(), au.Account, identity.MeUpdate{
 		DisplayName: in.DisplayName, Bio: in.Bio, AllowIncoming: in.AllowIncoming, ReadReceipts: in.ReadReceipts,
 	})
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package api is Parley's HTTP JSON API (../shared/API.md): one route table,
-// thin handlers that decode, call internal/chat and encode.
+// thin handlers that decode, call the services (internal/identity,
+// internal/chat, internal/brand) and encode.
 package api
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/webhooks"
 )
@@ -19,7 +21,9 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 
 // Config wires the API to the rest of the server.
 type Config struct {
-	Chat *chat.Service
+	// Identity serves accounts and sessions and authenticates every request.
+	Identity *identity.Service
+	Chat     *chat.Service
 	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
 	Brand *brand.Service
 	// Webhooks serves a brand's webhook endpoints and delivery log.
@@ -44,12 +48,13 @@ type Config struct {
 
 // API is the HTTP handler of the whole server.
 type API struct {
-	cfg   Config
-	chat  *chat.Service
-	brand *brand.Service
-	hooks *webhooks.Service
-	log   *slog.Logger
-	mux   *http.ServeMux
+	cfg      Config
+	identity *identity.Service
+	chat     *chat.Service
+	brand    *brand.Service
+	hooks    *webhooks.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New builds the API and its route table.
@@ -60,7 +65,7 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, chat: cfg.Chat, brand: cfg.Brand, hooks: cfg.Webhooks, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, hooks: cfg.Webhooks, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -131,6 +136,22 @@ func (a *API) routes() {
 	m.HandleFunc("PUT /api/v1/brands/{handle}/settings", a.brandHandler(a.putBrandSettings))
 	m.HandleFunc("GET /api/v1/brands/{handle}/analytics", a.brandHandler(a.brandAnalytics))
 	m.HandleFunc("GET /api/v1/brands/{handle}/analytics.csv", a.brandHandler(a.brandAnalyticsCSV))
+	// Automation (automation.go; internal/brand, internal/automation).
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation", a.brandHandler(a.getAutomation))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation", a.brandHandler(a.putAutomation))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/rules", a.brandHandler(a.listRules))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/rules", a.brandHandler(a.putRule(true)))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation/rules/{id}", a.brandHandler(a.putRule(false)))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/automation/rules/{id}", a.brandHandler(a.deleteRule))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/rules/order", a.brandHandler(a.reorderRules))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/flows", a.brandHandler(a.listFlows))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/flows", a.brandHandler(a.putFlow(true)))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/automation/flows/{id}", a.brandHandler(a.putFlow(false)))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/automation/flows/{id}", a.brandHandler(a.deleteFlow))
+	m.HandleFunc("POST /api/v1/brands/{handle}/automation/dry-run", a.brandHandler(a.dryRun))
+	m.HandleFunc("GET /api/v1/brands/{handle}/automation/log", a.brandHandler(a.automationLog))
+	m.HandleFunc("GET /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.customerAttributes))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.setCustomerAttributes))
 
 	// External bots: webhooks and bot tokens (webhooks.go). Owners and
 	// admins only: 404 for anyone else, agents and bots included.

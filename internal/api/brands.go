@@ -227,8 +227,8 @@ func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, i
 	var m *brand.TeamMessage
 	var created bool
 	var err error
-	if au.Bot != nil {
-		m, created, err = a.brand.BotSend(r.Context(), au.Bot, h, id, reply)
+	if b := bot(au); b != nil {
+		m, created, err = a.brand.BotSend(r.Context(), b, h, id, reply)
 	} else {
 		m, created, err = a.brand.Send(r.Context(), au.Account, h, id, reply)
 	}
@@ -337,7 +337,7 @@ func parseClock(s string) (int, error) {
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || err1 != nil || err2 != nil || len(hh) != 2 || len(mm) != 2 || h < 0 || m < 0 || m > 59 || h*60+m > 24*60 {
-		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", truncate(s, 20))
+		return 0, dm.Errorf(dm.EINVALID, "%q is not a time of day HH:MM (00:00 to 24:00).", dm.Truncate(s, 20))
 	}
 	return h*60 + m, nil
 }
@@ -500,6 +500,9 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 type profileView struct {
 	*chat.Profile
 	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is what a customer sees of a brand's bot before writing: ice
+	// breakers, the persistent menu and the "Talk to a person" button.
+	Bot *brand.BotEntry `json:"bot,omitempty"`
 }
 
 func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
@@ -514,5 +517,8 @@ func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
 		return v
 	}
 	v.VeryResponsive = &on
+	if v.Bot, err = a.brand.BotEntry(r.Context(), p.Account); err != nil {
+		a.log.Warn("brand bot entry", "brand", p.Account.Handle, "err", err)
+	}
 	return v
 }

@@ -93,7 +93,7 @@ func decodeBytes(body []byte, v any) error {
 		case errors.As(err, &syntaxErr):
 			return dm.Errorf(dm.EINVALID, "Malformed JSON at byte %d.", syntaxErr.Offset)
 		default:
-			return dm.Errorf(dm.EINVALID, "Malformed JSON: %s.", truncate(err.Error(), 200))
+			return dm.Errorf(dm.EINVALID, "Malformed JSON: %s.", dm.Truncate(err.Error(), 200))
 		}
 	}
 	return nil
@@ -112,13 +112,6 @@ func jsonType(kind string) string {
 	default:
 		return "number"
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -12,12 +12,14 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, au *Auth, id string) 
 		Text     string `json:"text"`
 		ClientID string `json:"client_id"`
 		ReplyTo  string `json:"reply_to"`
+		// The payload of the quick reply, ice breaker or menu entry tapped.
+		Payload string `json:"quick_reply_payload"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	m, created, err := a.chat.Send(r.Context(), au.Account, id, chat.SendParams{Text: in.Text, ClientID: in.ClientID, ReplyTo: in.ReplyTo})
+	m, created, err := a.chat.Send(r.Context(), au.Account, id, chat.SendParams{Text: in.Text, ClientID: in.ClientID, ReplyTo: in.ReplyTo, Payload: in.Payload})
 	if err != nil {
 		a.error(w, r, err)
 		return

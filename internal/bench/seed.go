@@ -10,9 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 // SeedOptions sizes the seeded database.
@@ -79,7 +78,7 @@ type op func(ctx context.Context, tx dm.Tx) error
 
 // Seed fills an empty store through the dm.Store interface, in batched
 // Updates: accounts, then direct conversations, then messages. Three
-// accounts are made through the messaging service so that they have real
+// accounts are made through the identity service so that they have real
 // password hashes: the inbox account, the long conversation's two members;
 // the other accounts reuse that hash. No events are appended: the seeded
 // past predates every client's cursor, as after the event log's retention.
@@ -88,11 +87,11 @@ func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error)
 	if o.InboxConversations < 1 || o.HistoryMessages < 100 || o.Workers < 1 {
 		return nil, fmt.Errorf("seed: needs at least one inbox conversation, 100 history messages and one worker")
 	}
-	svc := chat.New(store, inmem.New(), chat.Config{RateLimitOff: true})
+	identities := identity.New(store, identity.Config{RateLimitOff: true})
 	m := &Manifest{Password: benchPassword, InboxHandle: "seed_inbox", HistoryHandle: "seed_history"}
 	principal := map[string]*dm.Account{}
 	for _, h := range []string{"seed_inbox", "seed_history", "seed_peer"} {
-		a, err := svc.Signup(ctx, chat.SignupParams{Handle: h, Password: benchPassword})
+		a, err := identities.Signup(ctx, identity.SignupParams{Handle: h, Password: benchPassword})
 		if err != nil {
 			return nil, fmt.Errorf("seed: %s: %w (seed needs an empty database)", h, err)
 		}

@@ -138,7 +138,7 @@ func (s *Service) RevokeBotToken(ctx context.Context, me *dm.Account, handle, id
 		}
 		err = tx.DeleteBotToken(ctx, br.ID, id)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No bot token %q.", truncate(id, 40))
+			return dm.Errorf(dm.ENOTFOUND, "No bot token %q.", dm.Truncate(id, 40))
 		}
 		return err
 	})

@@ -72,11 +72,6 @@ func New(c *chat.Service, step *Step) *Service {
 	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{}}
 }
 
-// RegisterJobs gives r the handlers of the brand layer's durable jobs.
-func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Handle(JobAwayMessage, jobs.Handler{Run: s.sendAwayMessage})
-}
-
 // sendAwayMessage sends the away message a customer message called for. Its
 // client_id is the job's, so a job that runs again after a crash (its effect
 // committed, its finish not) finds the message it sent and sends no second one.
@@ -128,7 +123,7 @@ func (a *access) agent() *dm.Account {
 }
 
 func noBrand(handle string) error {
-	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", truncate(handle, 40))
+	return dm.Errorf(dm.ENOTFOUND, "No brand @%s among your teams.", dm.Truncate(handle, 40))
 }
 
 // access finds the brand of a handle and the caller's role in it. To anyone
@@ -270,7 +265,7 @@ func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberH
 		}
 		acc, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(memberHandle))
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", truncate(dm.NormalizeHandle(memberHandle), 40))
+			return dm.Errorf(dm.ENOTFOUND, "No account @%s.", dm.Truncate(dm.NormalizeHandle(memberHandle), 40))
 		}
 		if err != nil {
 			return err
@@ -353,7 +348,7 @@ func teamMemberByHandle(ctx context.Context, tx dm.Tx, brandID, handle string) (
 		}
 	}
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", truncate(h, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "@%s is not on the team.", dm.Truncate(h, 40))
 	}
 	return nil, nil, err
 }
@@ -491,7 +486,7 @@ const maxAwayRunes = 1000
 // round-robin cursor is kept.
 func (s *Service) PutSettings(ctx context.Context, me *dm.Account, handle string, in dm.BrandSettings) (*dm.BrandSettings, error) {
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
-		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", truncate(in.TimeZone, 60))
+		return nil, dm.Errorf(dm.EINVALID, "time_zone %q is not an IANA time zone such as Europe/Paris.", dm.Truncate(in.TimeZone, 60))
 	}
 	if len(in.Hours) > 7*4 {
 		return nil, dm.Errorf(dm.EINVALID, "At most %d spans of business hours.", 7*4)

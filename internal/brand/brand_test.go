@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/postgres"
@@ -53,6 +54,7 @@ type world struct {
 	t     *testing.T
 	ctx   context.Context
 	store dm.Store
+	ids   *identity.Service
 	chat  *chat.Service
 	brand *brand.Service
 	jobs  *jobs.Runner
@@ -77,6 +79,7 @@ func (w *world) wire(cfg chat.Config) {
 	step := brand.NewStep(brand.Config{Now: w.clock})
 	w.jobs = jobs.New(w.store, jobs.Config{Now: w.clock})
 	cfg.Steps = []chat.Step{step}
+	w.ids = identity.New(w.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: identity.CheapPasswordCost()})
 	bus := inmem.New()
 	w.t.Cleanup(func() { bus.Close() })
 	w.chat = chat.New(w.store, bus, cfg)
@@ -107,9 +110,17 @@ func (w *world) set(t time.Time) {
 
 func (w *world) account(handle, name, kind string) *dm.Account {
 	w.t.Helper()
-	a, err := w.chat.Signup(w.ctx, chat.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: name, Kind: kind})
+	a, err := w.ids.Signup(w.ctx, identity.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: name, Kind: kind})
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	// Account ids start with their millisecond, and members added at one
+	// instant of the frozen clock are in team order by id. At the production
+	// password cost every sign-up took tens of milliseconds, which kept the
+	// ids in the order the accounts were made; at the cheap test cost, wait
+	// for the next millisecond to keep it.
+	for ms := time.Now().UnixMilli(); time.Now().UnixMilli() == ms; {
+		time.Sleep(100 * time.Microsecond)
 	}
 	return a
 }

@@ -67,7 +67,7 @@ func (s *Service) PutCannedReply(ctx context.Context, me *dm.Account, handle, id
 		c := &dm.CannedReply{ID: dm.NewID(), BrandID: a.brand.ID, CreatedAt: t}
 		if id != "" {
 			if c, err = tx.CannedReply(ctx, a.brand.ID, id); dm.IsCode(err, dm.ENOTFOUND) {
-				return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", truncate(id, 40))
+				return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(id, 40))
 			} else if err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ func (s *Service) DeleteCannedReply(ctx context.Context, me *dm.Account, handle,
 		}
 		err = tx.DeleteCannedReply(ctx, a.brand.ID, id)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", truncate(id, 40))
+			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(id, 40))
 		}
 		return err
 	})

@@ -107,7 +107,7 @@ type Detail struct {
 func itemFor(ctx context.Context, tx dm.Tx, brandID, convID string) (*dm.InboxItem, error) {
 	it, err := tx.InboxItem(ctx, convID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && it.BrandID != brandID) {
-		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", truncate(convID, 40))
+		return nil, dm.Errorf(dm.ENOTFOUND, "No conversation %q in this inbox.", dm.Truncate(convID, 40))
 	}
 	return it, err
 }
@@ -280,7 +280,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		if err != nil {
 			return err
 		}
-		wasStatus, wasAssignee := it.Status, it.AssigneeID
+		old, oldAssignee := it.Status, it.AssigneeID
 		var th *dm.Thread
 		if it.ThreadID != "" {
 			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
@@ -323,23 +323,26 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 			}
 		}
 		it.UpdatedAt = t
-		if err := tx.PutInboxItem(ctx, it); err != nil {
-			return err
-		}
 		if th != nil {
 			if err := tx.PutThread(ctx, th); err != nil {
 				return err
 			}
 		}
-		if it.Status == dm.InboxResolved && wasStatus != dm.InboxResolved {
+		if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
+			if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
+				return err
+			}
 			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationResolved, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
 				return err
 			}
 		}
-		if it.AssigneeID != "" && it.AssigneeID != wasAssignee {
+		if it.AssigneeID != "" && it.AssigneeID != oldAssignee {
 			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationAssigned, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
 				return err
 			}
+		}
+		if err := tx.PutInboxItem(ctx, it); err != nil {
+			return err
 		}
 		if out, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
 			return err
@@ -412,7 +415,7 @@ func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, conv
 		}
 		c, err := tx.CannedReply(ctx, a.brand.ID, r.CannedReplyID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", truncate(r.CannedReplyID, 40))
+			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(r.CannedReplyID, 40))
 		}
 		if err != nil {
 			return err

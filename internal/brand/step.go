@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/automation"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -17,9 +18,10 @@ import (
 // is built before the chat service (NewStep), given to it in
 // chat.Config.Steps, and then to the brand service (New).
 type Step struct {
-	log   *slog.Logger
-	clock func() time.Time
-	kinds kindCache // account kinds, for telling brand sends apart
+	log      *slog.Logger
+	clock    func() time.Time
+	kinds    kindCache    // account kinds, for telling brand sends apart
+	programs programCache // compiled automation, by brand
 	// watchers follow inbox changes (webhooks; see Watch).
 	watchers []InboxWatcher
 }
@@ -116,10 +118,11 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		return err
 	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
+	first := false // the customer's first message to the brand, ever
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		it = &dm.InboxItem{ConversationID: msg.ConversationID, BrandID: b.ID, CustomerID: customer.ID, Status: dm.InboxOpen,
 			Labels: []string{}, Priority: dm.PriorityNone, CreatedAt: t}
-		err = nil
+		err, first = nil, !outbound
 	}
 	if err != nil {
 		return err
@@ -141,9 +144,20 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 				return err
 			}
 		}
+		if err := s.brandWrote(ctx, tx, b, it, sent); err != nil {
+			return err
+		}
 	} else {
 		rec.Direction = dm.DirectionIn
+		waiting := it.WaitingSince != nil
 		if err := s.customerWrote(ctx, tx, out, b, set, it, t); err != nil {
+			return err
+		}
+		// The bot, after the inbox state it may read and change.
+		if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
+			kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
+			first: first, waitStarted: !waiting && it.WaitingSince != nil,
+		}); err != nil {
 			return err
 		}
 	}
@@ -326,9 +340,25 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	for i := range recs {
 		byID[recs[i].MessageID] = &recs[i]
 	}
+	var bot []string // automated messages may carry quick replies
 	for i := range msgs {
 		if r := byID[msgs[i].ID]; r != nil {
 			msgs[i].Automated, msgs[i].AgentName = r.Automated, r.AgentName
+			if r.Automated {
+				bot = append(bot, msgs[i].ID)
+			}
+		}
+	}
+	if len(bot) == 0 {
+		return nil
+	}
+	qrs, err := tx.QuickReplies(ctx, bot)
+	if err != nil || len(qrs) == 0 {
+		return err
+	}
+	for i := range msgs {
+		if q, ok := qrs[msgs[i].ID]; ok {
+			msgs[i].QuickReplies = q
 		}
 	}
 	return nil

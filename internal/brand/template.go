@@ -91,7 +91,7 @@ func parsePlaceholder(body string) (part, error) {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c == '_') {
-			return part{}, fmt.Errorf("%q is not a placeholder name; use one of %s.", truncate(name, 40), placeholderNames())
+			return part{}, fmt.Errorf("%q is not a placeholder name; use one of %s.", dm.Truncate(name, 40), placeholderNames())
 		}
 	}
 	if !knownPlaceholder(name) {
@@ -115,13 +115,6 @@ func placeholderNames() string {
 		names[i] = p.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Render fills the placeholders from vars; a missing or blank value gives

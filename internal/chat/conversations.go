@@ -209,7 +209,7 @@ func membershipFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Member
 }
 
 func notFoundConversation(id string) error {
-	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", truncate(id, 40))
+	return dm.Errorf(dm.ENOTFOUND, "No conversation %q.", dm.Truncate(id, 40))
 }
 
 // ConversationUpdate holds the fields of PATCH /conversations/{id}.

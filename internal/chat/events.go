@@ -58,7 +58,7 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 // AllowNotice thins ephemeral notices (typing, presence): one a second per
 // key is all a UI shows, so extra ones are dropped rather than fanned out.
 func (s *Service) AllowNotice(key string) bool {
-	return s.typing.take(key, s.cfg.Now()) == 0
+	return s.typing.Take(key, s.cfg.Now()) == 0
 }
 
 // Typing tells the other members of a conversation that the caller is

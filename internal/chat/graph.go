@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -45,8 +46,8 @@ func (s *Service) Profile(ctx context.Context, me *dm.Account, handle string) (*
 			p.CanMessage = true
 		} else if dm.IsCode(err, dm.EFORBIDDEN) {
 			// An accepted conversation stays open whatever the settings say.
-			if id, err2 := tx.DirectConversationID(ctx, me.ID, acc.ID); err2 == nil && !r.Blocked() {
-				if m, err3 := tx.Membership(ctx, id, acc.ID); err3 == nil && m.Status == dm.StatusAccepted {
+			if id, err2 := tx.DirectConversationID(ctx, me.ID, acc.ID); err2 == nil {
+				if m, err3 := tx.Membership(ctx, id, acc.ID); err3 == nil && dm.DirectStaysOpen(r, *m) {
 					p.CanMessage = true
 					return nil
 				}
@@ -166,4 +167,40 @@ func (s *Service) Followers(ctx context.Context, handle string, following bool, 
 		out = []dm.Account{}
 	}
 	return out, next, err
+}
+
+// Search finds accounts by handle or name prefix, leaving out accounts that
+// block the caller or that the caller blocks.
+func (s *Service) Search(ctx context.Context, me *dm.Account, q string, limit int) ([]dm.Account, error) {
+	q = strings.TrimPrefix(strings.TrimSpace(q), "@")
+	if err := dm.ValidateQuery(q); err != nil {
+		return nil, err
+	}
+	if q == "" {
+		return []dm.Account{}, nil
+	}
+	out := []dm.Account{}
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		found, err := tx.SearchAccounts(ctx, q, limit+10)
+		if err != nil {
+			return err
+		}
+		for _, a := range found {
+			if len(out) == limit {
+				break
+			}
+			if a.ID != me.ID {
+				r, err := tx.Relationship(ctx, me.ID, a.ID)
+				if err != nil {
+					return err
+				}
+				if r.Blocked() {
+					continue
+				}
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
 }

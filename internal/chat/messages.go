@@ -13,6 +13,9 @@ type SendParams struct {
 	// ClientID from the same sender returns the first message.
 	ClientID string
 	ReplyTo  string
+	// Payload is the payload of the quick reply, ice breaker or menu entry
+	// the customer tapped to send Text (for a brand's bot).
+	Payload string
 
 	// The fields below are set only by internal/brand, never from a
 	// request body. Agent is the brand team member who writes as the brand
@@ -21,6 +24,9 @@ type SendParams struct {
 	Agent     *dm.Account
 	Automated bool
 	AgentName string
+	// QuickReplies are buttons under a brand's message (set by the brand
+	// layer's bot, validated there).
+	QuickReplies []dm.QuickReply
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -33,6 +39,9 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		return nil, false, err
 	}
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
+		return nil, false, err
+	}
+	if err := dm.ValidatePayload(p.Payload); err != nil {
 		return nil, false, err
 	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
@@ -58,7 +67,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			limitKey = p.Agent.ID
 		}
 		if !p.Automated {
-			if d := s.sendLimit.take(limitKey, s.cfg.Now()); d > 0 {
+			if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
 			}
 		}
@@ -88,7 +97,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
-			Automated: p.Automated, AgentName: p.AgentName,
+			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies,
 		}
 		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
 			return err
@@ -148,7 +157,7 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if err != nil {
 		return err
 	}
-	if r.Blocked() || other.Status != dm.StatusAccepted {
+	if !dm.DirectStaysOpen(r, other) {
 		to, err := tx.Account(ctx, other.UserID)
 		if err != nil {
 			return err
@@ -219,23 +228,16 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, *dm.Membership, error) {
 	msg, err := tx.Message(ctx, id, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := tx.Membership(ctx, msg.ConversationID, userID)
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
-		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", truncate(id, 40))
+		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
 	return msg, m, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Edit changes the text of the caller's own message within dm.EditWindow.
@@ -394,4 +396,15 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: s.now(), Actor: ptr(me.Profile()), Emoji: emoji}
 		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
 	})
+}
+
+// TakeSend spends one send of key's allowance, for senders that are not an
+// account of their own (a brand's bot token, whose messages are automated
+// and so skip Send's own limit): ERATELIMITED when it is spent, nil when
+// limits are off.
+func (s *Service) TakeSend(key string) error {
+	if d := s.sendLimit.Take(key, s.cfg.Now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+	}
+	return nil
 }

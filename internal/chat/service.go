@@ -1,7 +1,9 @@
-// Package chat is Parley's messaging service: accounts and sessions, the social
-// graph, conversations, messages and the per-user event log. Every rule (who
-// may message whom, limits, what each member is told) lives here, so the HTTP
-// API, the WebSocket, bots and campaigns all obey the same ones.
+// Package chat is Parley's messaging service: the social graph,
+// conversations, messages and the per-user event log. Every rule (who may
+// message whom, limits, what each member is told) lives here, so the HTTP
+// API, the WebSocket, bots and campaigns all obey the same ones. Accounts,
+// passwords and sessions are internal/identity's: chat acts for a
+// *dm.Account that identity has already authenticated.
 package chat
 
 import (
@@ -10,18 +12,17 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Config tunes the service. The zero value is usable: limits on, defaults below.
 type Config struct {
-	// RateLimitOff turns off every per-account and per-address limit
-	// (benchmarks and load tests only).
+	// RateLimitOff turns off the per-account send limit (benchmarks and
+	// load tests only).
 	RateLimitOff bool
 	// SendPerSecond and SendBurst bound each account's sends (default 10/s, burst 30).
 	SendPerSecond float64
 	SendBurst     int
-	// SessionTTL is how long a login lasts (default 30 days).
-	SessionTTL time.Duration
 	// EventRetention is how long the event log keeps events (default 30 days);
 	// a client whose cursor is older must resync (410).
 	EventRetention time.Duration
@@ -94,13 +95,9 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 
-	sendLimit   *limiter // per account
-	loginLimit  *limiter // failed logins, per handle and address
-	addrLimit   *limiter // failed logins, per address
-	signupLimit *limiter // sign-ups, per address
-	typing      *limiter // ephemeral notices (typing, presence), see AllowNotice
-	sessions    sessionCache
-	pages       pageCache // first pages of folders, see inboxcache.go
+	sendLimit *ratelimit.Limiter // per account
+	typing    *ratelimit.Limiter // ephemeral notices (typing, presence), see AllowNotice
+	pages     pageCache          // first pages of folders, see inboxcache.go
 
 	steps      []Step
 	watchers   []ChangeWatcher
@@ -114,9 +111,6 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 	}
 	if cfg.SendBurst == 0 {
 		cfg.SendBurst = 30
-	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 30 * 24 * time.Hour
 	}
 	if cfg.EventRetention == 0 {
 		cfg.EventRetention = 30 * 24 * time.Hour
@@ -137,14 +131,9 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		}
 	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
-	s.typing = newLimiter(1, 1)
+	s.typing = ratelimit.New(1, 1)
 	if !cfg.RateLimitOff {
-		s.sendLimit = newLimiter(cfg.SendPerSecond, cfg.SendBurst)
-		// Ten wrong passwords in a row, then one try every 30 seconds.
-		s.loginLimit = newLimiter(1.0/30, 10)
-		s.addrLimit = newLimiter(1.0/6, 50)
-		// Twenty sign-ups at once from one address, then one every 6 seconds.
-		s.signupLimit = newLimiter(1.0/6, 20)
+		s.sendLimit = ratelimit.New(cfg.SendPerSecond, cfg.SendBurst)
 	}
 	return s
 }

@@ -211,3 +211,11 @@ type Relationship struct {
 
 // Blocked reports whether either side blocks the other.
 func (r Relationship) Blocked() bool { return r.ABlocksB || r.BBlocksA }
+
+// DirectStaysOpen reports whether a direct conversation stays open to a new
+// message whatever the recipient's allow_incoming setting says: once the
+// recipient has accepted it, only a block (either way) closes it. r is seen
+// from the sender; recipient is the other member's membership.
+func DirectStaysOpen(r Relationship, recipient Membership) bool {
+	return !r.Blocked() && recipient.Status == StatusAccepted
+}

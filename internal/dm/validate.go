@@ -159,14 +159,29 @@ func ValidateEmoji(s string) error {
 	return nil
 }
 
-// Truncate returns s cut to at most n bytes without splitting a UTF-8
-// sequence, for echoing input in error messages and bounding stored text.
+// Truncate cuts s to at most n bytes, never inside a UTF-8 sequence, so that
+// user input quoted back in an error message stays short and stays text.
 func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	// A rune starts at most utf8.UTFMax-1 bytes before n; input that is not
+	// UTF-8 has no such start and is cut at n.
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
 	}
 	return s[:n]
+}
+
+// ValidatePayload checks the payload of a tapped quick reply ("" for none).
+func ValidatePayload(p string) error {
+	if len(p) > MaxPayloadBytes {
+		return Errorf(EINVALID, "quick_reply_payload has at most %d bytes.", MaxPayloadBytes)
+	}
+	if !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+		return Errorf(EINVALID, "quick_reply_payload is not valid text.")
+	}
+	return nil
 }

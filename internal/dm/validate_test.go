@@ -136,3 +136,58 @@ func FuzzValidateEmoji(f *testing.F) {
 		}
 	})
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 3, "abc"},
+		{"abcdef", 3, "abc"},
+		{"", 0, ""},
+		{"héllo", 2, "h"},  // é is 2 bytes: never cut in half
+		{"héllo", 3, "hé"}, // a whole é fits
+		{"a😀b", 4, "a"},    // the emoji is 4 bytes
+		{"a😀b", 5, "a😀"},
+		{"\x80\x80\x80\x80\x80", 2, "\x80\x80"}, // not UTF-8: cut at n
+	} {
+		got := Truncate(tc.s, tc.n)
+		if got != tc.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+		if len(got) > tc.n || (utf8.ValidString(tc.s) && !utf8.ValidString(got)) {
+			t.Errorf("Truncate(%q, %d) = %q: longer than n or no longer UTF-8", tc.s, tc.n, got)
+		}
+	}
+}
+
+func TestDirectKey(t *testing.T) {
+	if DirectKey("a", "b") != DirectKey("b", "a") {
+		t.Fatal("DirectKey must not depend on the order of the pair")
+	}
+	if DirectKey("a", "bc") == DirectKey("ab", "c") {
+		t.Fatal("DirectKey must tell pairs apart")
+	}
+}
+
+func TestDirectStaysOpen(t *testing.T) {
+	accepted := Membership{Status: StatusAccepted}
+	request := Membership{Status: StatusRequest}
+	for _, tc := range []struct {
+		name      string
+		r         Relationship
+		recipient Membership
+		want      bool
+	}{
+		{"accepted, no block", Relationship{}, accepted, true},
+		{"still a request", Relationship{}, request, false},
+		{"sender blocks", Relationship{ABlocksB: true}, accepted, false},
+		{"recipient blocks", Relationship{BBlocksA: true}, accepted, false},
+	} {
+		if got := DirectStaysOpen(tc.r, tc.recipient); got != tc.want {
+			t.Errorf("%s: DirectStaysOpen = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -12,95 +12,8 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-// lockConversation takes, once per transaction, the locks that every write to
-// a conversation takes, always in the same order: first the conversation row,
-// then the event-log counter rows of its members in user-id order.
-//
-// Why: a change to a conversation appends events to several members' logs,
-// and AppendEvent locks each log's counter row until commit. Two transactions
-// that lock two users' counters in opposite orders (alice then bob in a direct
-// conversation, bob then alice in a group) would deadlock, and PostgreSQL
-// would abort one of them after deadlock_timeout. Taking the conversation row
-// first serialises the writers of one conversation, and taking all member
-// counters at once, sorted, gives writers of different conversations one
-// global order; later AppendEvent calls find their locks already held.
-//
-// It returns ENOTFOUND if the conversation does not exist.
-func (t *tx) lockConversation(ctx context.Context, conversationID string) error {
-	if t.locked[conversationID] {
-		return nil
-	}
-	// One round trip: a batch runs its statements in order.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID)
-	b.Queue(lockLogsSQL, conversationID)
-	br := t.tx.SendBatch(ctx, b)
-	var n int
-	err := br.QueryRow().Scan(&n)
-	if err == nil {
-		_, err = br.Exec()
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return wrap(err, "conversation")
-	}
-	t.markLocked(conversationID)
-	return nil
-}
-
-func (t *tx) markLocked(conversationID string) {
-	if t.locked == nil {
-		t.locked = make(map[string]bool)
-	}
-	t.locked[conversationID] = true
-}
-
-// lockLogs locks the event-log counters of a conversation's members in
-// user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
-// them).
-func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
-	_, err := t.tx.Exec(ctx, lockLogsSQL, conversationID)
-	return wrap(err, "event logs")
-}
-
-const lockLogsSQL = `
-	SELECT count(*) FROM (
-		SELECT 1 FROM event_logs
-		WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
-		ORDER BY user_id FOR NO KEY UPDATE
-	) l`
-
-// lockMessageConversation is lockConversation for the conversation of a
-// message; it returns that conversation's id, or ENOTFOUND.
-func (t *tx) lockMessageConversation(ctx context.Context, messageID string) (string, error) {
-	var cid string
-	err := t.tx.QueryRow(ctx, `SELECT conversation_id FROM messages WHERE id = $1`, messageID).Scan(&cid)
-	if err != nil {
-		return "", wrap(err, "message")
-	}
-	return cid, t.lockConversation(ctx, cid)
-}
-
-// advisoryLock takes a transaction-scoped advisory lock named by kind and key
-// in write transactions; read-only ones need no lock.
-func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
-	if !t.write {
-		return nil
-	}
-	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-		"parley."+kind+"."+key)
-	return wrap(err, "lock")
-}
-
-// directKey names a pair of users independently of their order.
-func directKey(a, b string) string {
-	if b < a {
-		a, b = b, a
-	}
-	return a + ":" + b
-}
+// This file keeps conversations and each member's view of them (folders) (dm.ConversationTx).
+var _ dm.ConversationTx = (*tx)(nil)
 
 // CreateConversation inserts the conversation and its members. A direct
 // conversation carries direct_key, whose unique index makes a second direct
@@ -113,7 +26,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members
 		if len(members) != 2 || members[0].UserID == members[1].UserID {
 			return dm.Errorf(dm.EINVALID, "A direct conversation has two members.")
 		}
-		k := directKey(members[0].UserID, members[1].UserID)
+		k := dm.DirectKey(members[0].UserID, members[1].UserID)
 		key = &k
 	}
 	if c.UpdatedAt.IsZero() {
@@ -192,7 +105,7 @@ func (t *tx) insertMembers(ctx context.Context, c *dm.Conversation, members []dm
 // and its lookup (a new statement, hence a new snapshot at READ COMMITTED)
 // finds the conversation instead of failing on the unique index.
 func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
-	key := directKey(aID, bID)
+	key := dm.DirectKey(aID, bID)
 	if err := t.advisoryLock(ctx, "direct", key); err != nil {
 		return "", err
 	}
@@ -399,102 +312,4 @@ func (t *tx) SetTitle(ctx context.Context, conversationID, title string, at time
 		WITH c AS (UPDATE conversations SET title = $2, updated_at = $3 WHERE id = $1)
 		UPDATE members SET sort_at = $3 WHERE conversation_id = $1`, conversationID, title, at)
 	return wrap(err, "conversation")
-}
-
-// Members.
-
-const membershipCols = `m.conversation_id, m.user_id, m.role, m.status, m.muted, m.archived,
-	m.last_read_seq, m.cleared_seq, m.joined_at`
-
-func scanMembership(row pgx.Row) (*dm.Membership, error) {
-	var m dm.Membership
-	if err := row.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
-		&m.LastReadSeq, &m.ClearedSeq, &m.JoinedAt); err != nil {
-		return nil, err
-	}
-	m.JoinedAt = m.JoinedAt.UTC()
-	return &m, nil
-}
-
-func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+membershipCols+` FROM members m
-		WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
-	if err != nil {
-		return nil, wrap(err, "members")
-	}
-	defer rows.Close()
-	out := []dm.Membership{}
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, wrap(err, "members")
-		}
-		out = append(out, *m)
-	}
-	return out, wrap(rows.Err(), "members")
-}
-
-func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
-	m, err := scanMembership(t.tx.QueryRow(ctx, `SELECT `+membershipCols+` FROM members m
-		WHERE m.conversation_id = $1 AND m.user_id = $2`, conversationID, userID))
-	return m, wrap(err, "membership")
-}
-
-func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
-	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
-		return err
-	}
-	if m.JoinedAt.IsZero() {
-		m.JoinedAt = time.Now().UTC()
-	}
-	tag, err := t.tx.Exec(ctx, `
-		INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
-			last_read_seq, cleared_seq, hidden, joined_at, sort_at)
-		SELECT c.id, $2, $3, $4, $5, $6, $7, $8, $8::bigint > 0 AND $8::bigint >= c.last_seq, $9, c.updated_at
-		FROM conversations c WHERE c.id = $1
-		ON CONFLICT DO NOTHING`,
-		m.ConversationID, m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.JoinedAt)
-	if err != nil {
-		return wrap(err, "member")
-	}
-	if tag.RowsAffected() == 0 {
-		return dm.Errorf(dm.ECONFLICT, "%s is already a member", m.UserID)
-	}
-	// The newcomer's events follow: lock their log too.
-	return t.lockLogs(ctx, m.ConversationID)
-}
-
-// UpdateMembership also recomputes hidden: a member who cleared up to the
-// newest message has the conversation in no folder.
-func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
-	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
-		return err
-	}
-	tag, err := t.tx.Exec(ctx, `
-		UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,
-			hidden = $7::bigint > 0 AND $7::bigint >= c.last_seq, role = $8
-		FROM conversations c
-		WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2`,
-		m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.Role)
-	if err != nil {
-		return wrap(err, "membership")
-	}
-	if tag.RowsAffected() == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "%s is not a member of %s", m.UserID, m.ConversationID)
-	}
-	return nil
-}
-
-func (t *tx) RemoveMembership(ctx context.Context, conversationID, userID string) error {
-	if err := t.lockConversation(ctx, conversationID); err != nil {
-		return err
-	}
-	tag, err := t.tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = $2`, conversationID, userID)
-	if err != nil {
-		return wrap(err, "membership")
-	}
-	if tag.RowsAffected() == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "%s is not a member of %s", userID, conversationID)
-	}
-	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// This file keeps the per-user event log (dm.EventTx).
+var _ dm.EventTx = (*tx)(nil)
+
 // AppendEvent appends e to userID's log.
 //
 // The seq comes from the user's counter row in event_logs, incremented with

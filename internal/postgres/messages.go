@@ -12,6 +12,9 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// This file keeps messages, reactions and messages hidden by one member (dm.MessageTx).
+var _ dm.MessageTx = (*tx)(nil)
+
 // messageSelect selects messages (x) with their sender (a) and, as JSON, their
 // reactions as the viewer sees them: per emoji the count and whether the
 // viewer is among the reactors, emoji in order of first use. The reactions

@@ -1,5 +1,5 @@
 // Package server wires Parley together: it opens the store and the bus,
-// builds the service, the API, the WebSocket stream and the web app, and runs
+// builds the services (identity, chat, brand), the API, the WebSocket stream and the web app, and runs
 // the HTTP server. cmd/parley and the end-to-end tests both start Parley
 // through it, so the tests run exactly what users run.
 package server
@@ -22,10 +22,14 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/webhooks"
 	"github.com/parleyhq/parley/internal/ws"
 )
@@ -62,21 +66,30 @@ type Config struct {
 	WebhookAllow []netip.Prefix
 	// WebhookBackoff replaces the webhook retry schedule (tests only).
 	WebhookBackoff func(attempt int) time.Duration
-	Logger         *slog.Logger
+	// Now is the clock of every time-based rule (default time.Now); only
+	// tests set it, to move time on instead of waiting for it.
+	Now func() time.Time
+	// JobPoll is how often the job runner looks for due jobs (default 1 s).
+	JobPoll time.Duration
+	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
+	// zero value, which cmd/parley always passes, is the production cost.
+	PasswordCost identity.PasswordCost
+	Logger       *slog.Logger
 }
 
 // Server is a running Parley node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   dm.Store
-	bus     dm.Bus
-	chat    *chat.Service
-	brand   *brand.Service
-	hooks   *webhooks.Service
-	jobs    *jobs.Runner
-	streams *ws.Server
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	store    dm.Store
+	bus      dm.Bus
+	identity *identity.Service
+	chat     *chat.Service
+	brand    *brand.Service
+	hooks    *webhooks.Service
+	jobs     *jobs.Runner
+	streams  *ws.Server
+	handler  http.Handler
 
 	http     *http.Server
 	debug    *http.Server
@@ -106,20 +119,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
+	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
-	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger})
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
 	// Webhooks follow the brand layer: its stage tells them which sends
 	// are a brand's, and its inbox changes reach them through Watch.
-	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger}
+	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger, Now: cfg.Now}
 	hookStep := webhooks.NewStep(brandStep, hookCfg)
 	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
+		Now:            cfg.Now,
 		Steps:          []chat.Step{brandStep, hookStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
@@ -127,8 +142,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.brand.RegisterJobs(s.jobs)
 	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
 	s.hooks.RegisterJobs(s.jobs)
-	s.streams = ws.New(ws.Config{Chat: s.chat, Metrics: reg, Logger: cfg.Logger})
+	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	s.handler = api.New(api.Config{
+		Identity:      s.identity,
 		Chat:          s.chat,
 		Brand:         s.brand,
 		Webhooks:      s.hooks,
@@ -136,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Metrics:       reg,
 		Logger:        cfg.Logger,
 		Ready:         s.ready,
-		Web:           webHandler(),
+		Web:           web.Handler(),
 		SecureCookies: cfg.SecureCookies,
 		EndSession:    s.streams.EndSession,
 		TrustProxy:    cfg.TrustProxy,
@@ -146,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	if cfg.PostgresURL != "" {
-		return openPostgres(ctx, cfg.PostgresURL)
+		return postgres.Open(ctx, cfg.PostgresURL)
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data folder: set --data (PARLEY_DATA) or --postgres")
@@ -162,7 +178,7 @@ func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley
 
 func openBus(cfg Config) (dm.Bus, error) {
 	if cfg.NATSURL != "" {
-		return openNATS(cfg.NATSURL, cfg.Logger)
+		return nats.New(cfg.NATSURL, nats.WithLogger(cfg.Logger))
 	}
 	return inmem.New(), nil
 }
@@ -259,6 +275,9 @@ func (s *Server) Addr() string {
 	}
 	return s.ln.Addr().String()
 }
+
+// Identity returns the account service (for seeding demo data).
+func (s *Server) Identity() *identity.Service { return s.identity }
 
 // Chat returns the messaging service (for seeding demo data).
 func (s *Server) Chat() *chat.Service { return s.chat }

@@ -2,15 +2,15 @@ package sqlite
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-const accountColumns = `a.id, a.handle, a.display_name, a.bio, a.kind, a.created_at`
+// This file keeps accounts, their settings and password hashes, and sessions (dm.AccountTx).
+var _ dm.AccountTx = (*tx)(nil)
 
-type scanner interface{ Scan(dest ...any) error }
+const accountColumns = `a.id, a.handle, a.display_name, a.bio, a.kind, a.created_at`
 
 func scanAccount(s scanner, extra ...any) (*dm.Account, error) {
 	var a dm.Account
@@ -120,105 +120,4 @@ func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return wrap(err, "session")
-}
-
-func (t *tx) SetFollow(ctx context.Context, followerID, followeeID string, on bool) error {
-	q := `INSERT INTO follows (follower_id, followee_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
-	delta := 1
-	if !on {
-		q = `DELETE FROM follows WHERE follower_id = ? AND followee_id = ?`
-		delta = -1
-	}
-	n, err := t.affected(ctx, q, followerID, followeeID)
-	if err != nil || n == 0 {
-		return wrap(err, "account")
-	}
-	_, err = t.exec(ctx, `UPDATE accounts SET
-			following_count = following_count + CASE WHEN id = ?1 THEN ?3 ELSE 0 END,
-			followers_count = followers_count + CASE WHEN id = ?2 THEN ?3 ELSE 0 END
-		WHERE id IN (?1, ?2)`, followerID, followeeID, delta)
-	return wrap(err, "account")
-}
-
-func (t *tx) SetBlock(ctx context.Context, blockerID, blockedID string, on bool) error {
-	q := `INSERT INTO blocks (blocker_id, blocked_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
-	if !on {
-		q = `DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`
-	}
-	_, err := t.exec(ctx, q, blockerID, blockedID)
-	return wrap(err, "account")
-}
-
-func (t *tx) Relationship(ctx context.Context, aID, bID string) (dm.Relationship, error) {
-	var r dm.Relationship
-	err := t.queryRow(ctx, `SELECT
-			EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2),
-			EXISTS (SELECT 1 FROM follows WHERE follower_id = ?2 AND followee_id = ?1),
-			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2),
-			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?2 AND blocked_id = ?1)`, aID, bID).
-		Scan(&r.AFollowsB, &r.BFollowsA, &r.ABlocksB, &r.BBlocksA)
-	return r, wrap(err, "relationship")
-}
-
-func (t *tx) FollowCounts(ctx context.Context, userID string) (followers, following int, err error) {
-	err = t.queryRow(ctx, `SELECT followers_count, following_count FROM accounts WHERE id = ?`, userID).Scan(&followers, &following)
-	return followers, following, wrap(err, "account")
-}
-
-func (t *tx) Followers(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
-	return t.follows(ctx, `SELECT f.id, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.id < ? ORDER BY f.id DESC LIMIT ?`, userID, cursor, limit)
-}
-
-func (t *tx) Following(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
-	return t.follows(ctx, `SELECT f.id, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.followee_id
-		WHERE f.follower_id = ? AND f.id < ? ORDER BY f.id DESC LIMIT ?`, userID, cursor, limit)
-}
-
-// follows pages a follow list newest first; the cursor is the follows rowid
-// of the last account returned.
-func (t *tx) follows(ctx context.Context, query, userID, cursor string, limit int) ([]dm.Account, string, error) {
-	before := int64(1<<63 - 1)
-	if cursor != "" {
-		var err error
-		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
-			return nil, "", dm.Errorf(dm.EINVALID, "Invalid cursor.")
-		}
-	}
-	limit = limitOr(limit, 50)
-	rows, err := t.query(ctx, query, userID, before, limit+1)
-	if err != nil {
-		return nil, "", wrap(err, "follows")
-	}
-	defer rows.Close()
-	out := []dm.Account{}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		a, err := scanAccount(scanFirst{rows, &id})
-		if err != nil {
-			return nil, "", wrap(err, "follows")
-		}
-		out = append(out, *a)
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", wrap(err, "follows")
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = strconv.FormatInt(ids[limit-1], 10)
-	}
-	return out, next, nil
-}
-
-// scanFirst scans one extra leading column into first.
-type scanFirst struct {
-	s     scanner
-	first any
-}
-
-func (f scanFirst) Scan(dest ...any) error {
-	return f.s.Scan(append([]any{f.first}, dest...)...)
 }

@@ -11,13 +11,8 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-// directKey names the pair of a direct conversation independently of order.
-func directKey(a, b string) string {
-	if b < a {
-		a, b = b, a
-	}
-	return a + ":" + b
-}
+// This file keeps conversations and each member's view of them (folders) (dm.ConversationTx).
+var _ dm.ConversationTx = (*tx)(nil)
 
 func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members []dm.Membership) error {
 	var key any
@@ -25,7 +20,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members
 		if len(members) != 2 || members[0].UserID == members[1].UserID {
 			return dm.Errorf(dm.EINVALID, "A direct conversation has two members.")
 		}
-		key = directKey(members[0].UserID, members[1].UserID)
+		key = dm.DirectKey(members[0].UserID, members[1].UserID)
 	}
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
@@ -50,7 +45,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *dm.Conversation, members
 
 func (t *tx) DirectConversationID(ctx context.Context, aID, bID string) (string, error) {
 	var id string
-	err := t.queryRow(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, directKey(aID, bID)).Scan(&id)
+	err := t.queryRow(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, dm.DirectKey(aID, bID)).Scan(&id)
 	return id, wrap(err, "conversation")
 }
 
@@ -256,70 +251,4 @@ func (t *tx) SetTitle(ctx context.Context, conversationID, title string, at time
 	// The folders order by the conversation's updated_at.
 	_, err = t.exec(ctx, `UPDATE members SET active_at = ? WHERE conversation_id = ?`, ms(at), conversationID)
 	return wrap(err, "conversation")
-}
-
-const membershipColumns = `conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at`
-
-func scanMembership(s scanner) (*dm.Membership, error) {
-	var m dm.Membership
-	var joined int64
-	if err := s.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
-		&m.LastReadSeq, &m.ClearedSeq, &joined); err != nil {
-		return nil, err
-	}
-	m.JoinedAt = utc(joined)
-	return &m, nil
-}
-
-func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
-	rows, err := t.query(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? ORDER BY ord`, conversationID)
-	if err != nil {
-		return nil, wrap(err, "members")
-	}
-	defer rows.Close()
-	out := []dm.Membership{}
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, wrap(err, "members")
-		}
-		out = append(out, *m)
-	}
-	return out, wrap(rows.Err(), "members")
-}
-
-func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
-	m, err := scanMembership(t.queryRow(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? AND user_id = ?`,
-		conversationID, userID))
-	return m, wrap(err, "member")
-}
-
-func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
-	// A new member's folder position is the conversation's last activity.
-	n, err := t.affected(ctx, `INSERT INTO members
-		(conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
-		SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, c.last_seq, c.updated_at FROM conversations c WHERE c.id = ?`,
-		m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, ms(m.JoinedAt), m.ConversationID)
-	if err == nil && n == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "conversation not found")
-	}
-	return wrap(err, "member")
-}
-
-func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
-	n, err := t.affected(ctx, `UPDATE members SET role = ?, status = ?, muted = ?, archived = ?, last_read_seq = ?, cleared_seq = ?
-		WHERE conversation_id = ? AND user_id = ?`,
-		m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.ConversationID, m.UserID)
-	if err == nil && n == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "member not found")
-	}
-	return wrap(err, "member")
-}
-
-func (t *tx) RemoveMembership(ctx context.Context, conversationID, userID string) error {
-	n, err := t.affected(ctx, `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`, conversationID, userID)
-	if err == nil && n == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "member not found")
-	}
-	return wrap(err, "member")
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// This file keeps the per-user event log (dm.EventTx).
+var _ dm.EventTx = (*tx)(nil)
+
 const (
 	qAppendEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?1, ` + qLastSeq + ` + 1, ?2, ?3)
 		RETURNING seq`

@@ -7,6 +7,9 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// This file keeps messages, reactions and messages hidden by one member (dm.MessageTx).
+var _ dm.MessageTx = (*tx)(nil)
+
 const messageColumns = `m.conversation_id, m.seq, m.id, m.sender_id, a.handle, a.display_name,
 	m.text, m.reply_to, m.created_at, m.edited_at, m.deleted`
 

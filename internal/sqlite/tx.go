@@ -21,6 +21,9 @@ type tx struct {
 	write bool
 }
 
+// scanner is a *sql.Row, a *sql.Rows or a row wrapper such as row.
+type scanner interface{ Scan(dest ...any) error }
+
 // ctx returns the context for the statements of a method. Writes ignore
 // cancellation: they run inside a transaction shared by a whole batch, which
 // an interrupted statement could roll back for everyone (see DB.commit).

@@ -8,6 +8,10 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+var automationTests = []test{
+	{"Automation", testAutomation},
+}
+
 func testAutomation(t *testing.T, s dm.Store) {
 	ctx := context.Background()
 	acme := newAccount(t, s, "acme")

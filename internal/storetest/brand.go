@@ -8,6 +8,11 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// brandTests check dm.BrandTx.
+var brandTests = []test{
+	{"Brand", testBrand},
+}
+
 // testBrand covers dm.BrandTx: the team, settings, inbox items with their
 // filters and paging, threads, notes, canned replies and attribution.
 func testBrand(t *testing.T, s dm.Store) {

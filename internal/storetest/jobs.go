@@ -13,6 +13,12 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+var jobTests = []test{
+	{"Jobs", testJobs},
+	{"JobKeys", testJobKeys},
+	{"JobClaimRace", testJobClaimRace},
+}
+
 func enqueue(t *testing.T, s dm.Store, j *dm.Job) bool {
 	t.Helper()
 	var created bool

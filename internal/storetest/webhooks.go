@@ -8,6 +8,11 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
+// webhookTests cover dm.WebhookTx: endpoints, the delivery log and bot tokens.
+var webhookTests = []test{
+	{"Webhooks", testWebhooks},
+}
+
 func testWebhooks(t *testing.T, s dm.Store) {
 	ctx := context.Background()
 	acme := newAccount(t, s, "acme")

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/sqlite"
@@ -27,6 +28,7 @@ import (
 type world struct {
 	t     *testing.T
 	ctx   context.Context
+	ids   *identity.Service
 	chat  *chat.Service
 	brand *brand.Service
 	hooks *webhooks.Service
@@ -54,6 +56,7 @@ func newWorld(t *testing.T, cfg webhooks.Config) *world {
 	bus := inmem.New()
 	t.Cleanup(func() { bus.Close() })
 	w.jobs = jobs.New(db, jobs.Config{Now: w.clock})
+	w.ids = identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
 	w.chat = chat.New(db, bus, chat.Config{RateLimitOff: true, Now: w.clock, Steps: []chat.Step{bstep, hstep}})
 	w.brand = brand.New(w.chat, bstep)
 	w.brand.RegisterJobs(w.jobs)
@@ -85,7 +88,7 @@ func (w *world) runJobs() int {
 
 func (w *world) account(handle, kind string) *dm.Account {
 	w.t.Helper()
-	a, err := w.chat.Signup(w.ctx, chat.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: strings.ToUpper(handle[:1]) + handle[1:], Kind: kind})
+	a, err := w.ids.Signup(w.ctx, identity.SignupParams{Handle: handle, Password: "password-" + handle, DisplayName: strings.ToUpper(handle[:1]) + handle[1:], Kind: kind})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
-	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/httpauth"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
@@ -33,15 +34,16 @@ func TestSlowClientIsDropped(t *testing.T) {
 	}
 	bus := inmem.New()
 	svc := chat.New(store, bus, chat.Config{RateLimitOff: true})
-	srv := New(Config{Chat: svc, MaxPending: 16, WriteTimeout: 2 * time.Second})
+	ids := identity.New(store, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
+	srv := New(Config{Chat: svc, Identity: ids, MaxPending: 16, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { srv.Close(); bus.Close(); store.Close() })
 
 	tokens := map[string]string{} // account id -> session token, for the dialer
 	signup := func(h string) *dm.Account {
-		if _, err := svc.Signup(ctx, chat.SignupParams{Handle: h, Password: "password-" + h}); err != nil {
+		if _, err := ids.Signup(ctx, identity.SignupParams{Handle: h, Password: "password-" + h}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := svc.Login(ctx, h, "password-"+h, "test")
+		s, err := ids.Login(ctx, h, "password-"+h, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,12 +52,12 @@ func TestSlowClientIsDropped(t *testing.T) {
 	}
 	amy, bob, cat := signup("amy"), signup("bob"), signup("cat")
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		acc, err := svc.Authenticate(r.Context(), r.URL.Query().Get("token"))
+		acc, err := ids.Authenticate(r.Context(), r.URL.Query().Get("token"))
 		if err != nil {
 			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
-		srv.Serve(w, r, &api.Auth{Account: acc, Token: r.URL.Query().Get("token")})
+		srv.Serve(w, r, &httpauth.Auth{Account: acc, Token: r.URL.Query().Get("token")})
 	}))
 	// A small, fixed send buffer (no autotuning) makes the server's writes to
 	// a client that does not read block after ~100 KB instead of megabytes.

@@ -31,17 +31,21 @@ import (
 
 	"github.com/gobwas/ws"
 
-	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/httpauth"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/metrics"
 )
 
 // Config tunes the stream server.
 type Config struct {
-	Chat    *chat.Service
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	Chat *chat.Service
+	// Identity re-authenticates each socket's session at every ping, so
+	// that a socket ends when its session does.
+	Identity *identity.Service
+	Metrics  *metrics.Registry
+	Logger   *slog.Logger
 	// PingInterval is how often an idle socket is pinged, re-authenticated
 	// and checked against the store (default 25s). A client silent for two
 	// intervals is dropped.
@@ -55,9 +59,10 @@ type Config struct {
 
 // Server holds the open sockets.
 type Server struct {
-	cfg  Config
-	chat *chat.Service
-	log  *slog.Logger
+	cfg      Config
+	chat     *chat.Service
+	identity *identity.Service
+	log      *slog.Logger
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -87,7 +92,7 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	s := &Server{cfg: cfg, chat: cfg.Chat, log: cfg.Logger, conns: make(map[*conn]struct{}), stop: make(chan struct{})}
+	s := &Server{cfg: cfg, chat: cfg.Chat, identity: cfg.Identity, log: cfg.Logger, conns: make(map[*conn]struct{}), stop: make(chan struct{})}
 	if p, err := newPoller(); err == nil {
 		s.poll = p
 	} else {
@@ -137,7 +142,7 @@ type conn struct {
 // Serve upgrades the request, sends au's events from the cursor and
 // registers the socket for live events and for reading. It returns at once:
 // an idle socket keeps no goroutine.
-func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *api.Auth) {
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *httpauth.Auth) {
 	ctx := r.Context()
 	var cursor int64 = -1
 	if q := r.URL.Query().Get("cursor"); q != "" {
@@ -441,7 +446,7 @@ func (s *Server) tick() {
 				continue
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
-			_, err := s.chat.Authenticate(ctx, c.token)
+			_, err := s.identity.Authenticate(ctx, c.token)
 			cancel()
 			if dm.IsCode(err, dm.EUNAUTHENTICATED) {
 				c.close(ws.StatusPolicyViolation, "session ended")

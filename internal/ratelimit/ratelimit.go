@@ -1,16 +1,17 @@
-package chat
+// Package ratelimit is a set of token buckets keyed by string (an account,
+// an address), shared by the services that throttle: sends and typing
+// notices (internal/chat), logins and sign-ups (internal/identity).
+package ratelimit
 
 import (
 	"sync"
 	"time"
-
-	"github.com/parleyhq/parley/internal/dm"
 )
 
-// limiter is a set of token buckets keyed by string (an account, an address).
+// Limiter is a set of token buckets keyed by string (an account, an address).
 // It is per node: on N nodes a key can get N times the rate, a documented
 // bound (docs/deployment.md) that keeps the hot path free of a shared counter.
-type limiter struct {
+type Limiter struct {
 	rate  float64 // tokens per second
 	burst float64
 
@@ -24,22 +25,24 @@ type bucket struct {
 	at     time.Time
 }
 
-func newLimiter(perSecond float64, burst int) *limiter {
-	return &limiter{rate: perSecond, burst: float64(burst), buckets: make(map[string]*bucket)}
+// New returns a limiter that allows perSecond actions per key, in bursts of
+// up to burst. A nil *Limiter allows everything (limits off).
+func New(perSecond float64, burst int) *Limiter {
+	return &Limiter{rate: perSecond, burst: float64(burst), buckets: make(map[string]*bucket)}
 }
 
-// take spends one token of key. It returns 0 when allowed, else how long to
+// Take spends one token of key. It returns 0 when allowed, else how long to
 // wait before a token is available (nothing is spent then).
-func (l *limiter) take(key string, now time.Time) time.Duration {
+func (l *Limiter) Take(key string, now time.Time) time.Duration {
 	return l.spend(key, now, true)
 }
 
-// wait is take without spending: the delay before key may act again.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
+// Wait is Take without spending: the delay before key may act again.
+func (l *Limiter) Wait(key string, now time.Time) time.Duration {
 	return l.spend(key, now, false)
 }
 
-func (l *limiter) spend(key string, now time.Time, spend bool) time.Duration {
+func (l *Limiter) spend(key string, now time.Time, spend bool) time.Duration {
 	if l == nil {
 		return 0
 	}
@@ -70,7 +73,7 @@ func (l *limiter) spend(key string, now time.Time, spend bool) time.Duration {
 }
 
 // gc drops full buckets once a minute so the map does not grow without end.
-func (l *limiter) gc(now time.Time) {
+func (l *Limiter) gc(now time.Time) {
 	if now.Sub(l.sweep) < time.Minute {
 		return
 	}
@@ -80,14 +83,4 @@ func (l *limiter) gc(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
-}
-
-// TakeSend spends one send of key's allowance, for senders that are not an
-// account of their own (a brand's bot token): ERATELIMITED when it is spent,
-// nil when limits are off.
-func (s *Service) TakeSend(key string) error {
-	if d := s.sendLimit.take(key, s.cfg.Now()); d > 0 {
-		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
-	}
-	return nil
 }

@@ -1,12 +1,11 @@
-package chat_test
+package identity_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
 
@@ -20,8 +19,8 @@ func TestLoginThrottleIsPerAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc := chat.New(store, inmem.New(), chat.Config{})
-	if _, err := svc.Signup(ctx, chat.SignupParams{Handle: "victim", Password: "correct horse"}); err != nil {
+	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost()})
+	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "victim", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 10; i++ {

@@ -1,0 +1,25 @@
+package dm
+
+import (
+	"context"
+	"time"
+)
+
+// EventTx is the part of a transaction that keeps the per-user event log,
+// the one mechanism by which clients sync.
+// Errors and times follow the rules of Tx.
+type EventTx interface {
+	// AppendEvent appends e to userID's log and sets e.Seq to the next seq of
+	// that log. Concurrent appends to one log are serialised; seqs have no gaps.
+	AppendEvent(ctx context.Context, userID string, e *Event) error
+	// Events returns userID's events with seq > after, oldest first, at most
+	// limit. EGONE when events after `after` were already pruned.
+	Events(ctx context.Context, userID string, after int64, limit int) ([]Event, error)
+	// LastEventSeq is the seq of userID's newest event (0 if none).
+	LastEventSeq(ctx context.Context, userID string) (int64, error)
+	// PruneEvents deletes at most limit events older than before, the oldest
+	// first (ties by user, then seq), and remembers, per user, the newest
+	// seq pruned, so that Events can answer EGONE. The limit keeps each
+	// transaction short: callers prune a backlog in slices.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error)
+}

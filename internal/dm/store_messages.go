@@ -1,0 +1,30 @@
+package dm
+
+import "context"
+
+// MessageTx is the part of a transaction that keeps messages, their
+// reactions and the messages a member deleted for themself.
+// Errors and times follow the rules of Tx.
+type MessageTx interface {
+	// InsertMessage appends m to its conversation: it sets m.Seq to the next
+	// seq of the conversation, records clientID (if not "") so that
+	// MessageByClientID finds it, makes m the conversation's last message and
+	// moves the conversation to the top of every member's folders.
+	InsertMessage(ctx context.Context, m *Message, clientID string) error
+	// MessageByClientID finds a sender's message by the client_id it was sent with.
+	MessageByClientID(ctx context.Context, senderID, clientID string) (*Message, error)
+	// Message returns a message with its reactions as viewerID sees them.
+	Message(ctx context.Context, id, viewerID string) (*Message, error)
+	// Messages pages a conversation's messages newest first: those with
+	// seq < beforeSeq (0: from the newest), leaving out messages viewerID
+	// deleted for themself or cleared (seq <= their ClearedSeq).
+	Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]Message, error)
+	// UpdateMessage writes Text, EditedAt and Deleted. A message deleted for
+	// everyone loses its reactions.
+	UpdateMessage(ctx context.Context, m *Message) error
+	// HideMessage deletes a message for one member only.
+	HideMessage(ctx context.Context, messageID, userID string) error
+	// SetReaction adds or removes one user's emoji; changed is false when
+	// nothing changed (idempotent calls).
+	SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (changed bool, err error)
+}

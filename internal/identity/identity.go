@@ -1,0 +1,70 @@
+// Package identity is who is who in Parley: accounts and their settings,
+// sign-up, login and sessions, password hashing, the limits on guessing
+// passwords and on making accounts, and the anti-forgery token of cookie
+// sessions. The messaging rules (internal/chat) take the *dm.Account it
+// authenticates and never see a password or a session token.
+package identity
+
+import (
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
+)
+
+// Config tunes the service. The zero value is the production setting.
+type Config struct {
+	// RateLimitOff turns off the login and sign-up limits (benchmarks and
+	// load tests only).
+	RateLimitOff bool
+	// SessionTTL is how long a login lasts (default 30 days).
+	SessionTTL time.Duration
+	// PasswordCost is the argon2id cost of new password hashes; the zero
+	// value is DefaultPasswordCost(). Only tests set it, to CheapPasswordCost(),
+	// so that a suite signing up hundreds of accounts does not spend most of
+	// its time hashing.
+	PasswordCost PasswordCost
+}
+
+// Service is the identity service. It is safe for concurrent use.
+type Service struct {
+	store dm.Store
+	cfg   Config
+
+	loginLimit  *ratelimit.Limiter // failed logins, per handle and address
+	addrLimit   *ratelimit.Limiter // failed logins, per address
+	signupLimit *ratelimit.Limiter // sign-ups, per address
+	sessions    sessionCache
+
+	// dummyHash makes a login for an unknown handle cost as much as a wrong
+	// password, so timing does not tell which handles exist. It is computed
+	// on first use, at the service's cost, not at start-up (19 MiB).
+	dummyHash func() string
+}
+
+// New returns an identity service over a store.
+func New(store dm.Store, cfg Config) *Service {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.PasswordCost == (PasswordCost{}) {
+		cfg.PasswordCost = DefaultPasswordCost()
+	}
+	s := &Service{store: store, cfg: cfg}
+	s.dummyHash = sync.OnceValue(func() string { return s.hashPassword("parley-dummy-password") })
+	if !cfg.RateLimitOff {
+		// Ten wrong passwords in a row, then one try every 30 seconds.
+		s.loginLimit = ratelimit.New(1.0/30, 10)
+		s.addrLimit = ratelimit.New(1.0/6, 50)
+		// Twenty sign-ups at once from one address, then one every 6 seconds.
+		s.signupLimit = ratelimit.New(1.0/6, 20)
+	}
+	return s
+}
+
+// SessionTTL is how long a new session lasts.
+func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
+
+// now is the service's clock, in UTC and at millisecond precision, as stored.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }

@@ -1,0 +1,126 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
+)
+
+// Session is a logged-in session. Token is shown once, to its owner; only its
+// hash is stored.
+type Session struct {
+	Token   string
+	Account *dm.Account
+}
+
+// Login checks a handle and password and opens a session. remote is the
+// caller's address, for throttling repeated failures.
+func (s *Service) Login(ctx context.Context, handle, password, remote string) (*Session, error) {
+	handle = dm.NormalizeHandle(handle)
+	t := now()
+	// Failures count per handle from one address (ten, then one try every
+	// 30 s) and per address over all handles (fifty). Keying by handle alone
+	// would let anyone lock a chosen person out from elsewhere.
+	keys := []string{"h:" + handle + "@" + remote, "a:" + remote}
+	for _, k := range keys {
+		if d := s.loginLimitFor(k).Wait(k, t); d > 0 {
+			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many failed logins. Try again later.", RetryAfter: d}
+		}
+	}
+	var acc *dm.Account
+	var hash string
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, hash, err = tx.Credentials(ctx, handle)
+		return err
+	})
+	if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, err
+	}
+	if err != nil || len(password) > 256 {
+		checkPassword(s.dummyHash(), password)
+		hash = ""
+	}
+	if hash == "" || !checkPassword(hash, password) {
+		for _, k := range keys {
+			s.loginLimitFor(k).Take(k, t)
+		}
+		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Wrong handle or password.")
+	}
+	token := newToken()
+	err = s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(s.cfg.SessionTTL))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Token: token, Account: acc}, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	hash := hashToken(token)
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.DeleteSession(ctx, hash)
+	})
+	// After the commit: a request authenticated meanwhile may have cached it again.
+	s.sessions.drop(hash)
+	return err
+}
+
+// Authenticate returns the account of a session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, error) {
+	if token == "" || len(token) > 128 {
+		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
+	}
+	hash, t := hashToken(token), now()
+	if acc := s.sessions.get(hash, t); acc != nil {
+		return acc, nil
+	}
+	var acc *dm.Account
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, err = tx.SessionAccount(ctx, hash, t)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "The session has ended. Log in again.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.put(hash, acc, t)
+	return acc, nil
+}
+
+// loginLimitFor picks the bucket set of a login throttling key.
+func (s *Service) loginLimitFor(key string) *ratelimit.Limiter {
+	if strings.HasPrefix(key, "a:") {
+		return s.addrLimit
+	}
+	return s.loginLimit
+}
+
+// CSRFToken derives the anti-forgery token of a cookie session from its
+// secret token: a page that cannot read the HttpOnly cookie cannot compute it.
+func CSRFToken(token string) string {
+	sum := sha256.Sum256([]byte("parley-csrf:" + token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func newToken() string {
+	b := make([]byte, 32) // 256 random bits
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

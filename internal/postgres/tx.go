@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// tx is one transaction; it implements dm.Tx.
+type tx struct {
+	tx pgx.Tx
+	// write is true in Update, false in View.
+	write bool
+	// locked remembers the conversations whose write locks this transaction
+	// already holds (see lockConversation).
+	locked map[string]bool
+}
+
+var _ dm.Tx = (*tx)(nil)
+
+// lockConversation takes, once per transaction, the locks that every write to
+// a conversation takes, always in the same order: first the conversation row,
+// then the event-log counter rows of its members in user-id order.
+//
+// Why: a change to a conversation appends events to several members' logs,
+// and AppendEvent locks each log's counter row until commit. Two transactions
+// that lock two users' counters in opposite orders (alice then bob in a direct
+// conversation, bob then alice in a group) would deadlock, and PostgreSQL
+// would abort one of them after deadlock_timeout. Taking the conversation row
+// first serialises the writers of one conversation, and taking all member
+// counters at once, sorted, gives writers of different conversations one
+// global order; later AppendEvent calls find their locks already held.
+//
+// It returns ENOTFOUND if the conversation does not exist.
+func (t *tx) lockConversation(ctx context.Context, conversationID string) error {
+	if t.locked[conversationID] {
+		return nil
+	}
+	// One round trip: a batch runs its statements in order.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID)
+	b.Queue(lockLogsSQL, conversationID)
+	br := t.tx.SendBatch(ctx, b)
+	var n int
+	err := br.QueryRow().Scan(&n)
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return wrap(err, "conversation")
+	}
+	t.markLocked(conversationID)
+	return nil
+}
+
+func (t *tx) markLocked(conversationID string) {
+	if t.locked == nil {
+		t.locked = make(map[string]bool)
+	}
+	t.locked[conversationID] = true
+}
+
+// lockLogs locks the event-log counters of a conversation's members in
+// user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
+// them).
+func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
+	_, err := t.tx.Exec(ctx, lockLogsSQL, conversationID)
+	return wrap(err, "event logs")
+}
+
+const lockLogsSQL = `
+	SELECT count(*) FROM (
+		SELECT 1 FROM event_logs
+		WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+		ORDER BY user_id FOR NO KEY UPDATE
+	) l`
+
+// lockMessageConversation is lockConversation for the conversation of a
+// message; it returns that conversation's id, or ENOTFOUND.
+func (t *tx) lockMessageConversation(ctx context.Context, messageID string) (string, error) {
+	var cid string
+	err := t.tx.QueryRow(ctx, `SELECT conversation_id FROM messages WHERE id = $1`, messageID).Scan(&cid)
+	if err != nil {
+		return "", wrap(err, "message")
+	}
+	return cid, t.lockConversation(ctx, cid)
+}
+
+// advisoryLock takes a transaction-scoped advisory lock named by kind and key
+// in write transactions; read-only ones need no lock.
+func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
+	if !t.write {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+		"parley."+kind+"."+key)
+	return wrap(err, "lock")
+}
