@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,14 @@ func TestBotKeywordReplyAndHumanTouch(t *testing.T) {
 	}
 	if outcomes["fired"] < 2 || outcomes["handoff"] != 1 || outcomes["silent"] < 2 {
 		t.Errorf("audit trail outcomes %v, want fired >= 2, one handoff, silent >= 2", outcomes)
+	}
+	// Analytics count the bot's work: the first thread was answered by the
+	// bot, handed off, and resolved before any person wrote; the second
+	// thread (after the resolution) was answered by the bot too.
+	rep, err := bob.Analytics(ctx, "acme", time.Time{}, time.Time{})
+	must(t, err, "analytics")
+	if rep.Bot.AnsweredByBot != 2 || rep.Bot.HandedOff != 1 || rep.Bot.ResolvedWithoutHuman != 1 {
+		t.Errorf("bot analytics %+v, want answered 2, handed off 1, resolved without a human 1", rep.Bot)
 	}
 }
 
@@ -349,5 +358,42 @@ func TestBotRulesAPI(t *testing.T) {
 	settle()
 	if n := countAutomated(waitMessages(t, cust, conv.ID, "history", func([]client.Message) bool { return true })); n != 0 {
 		t.Fatalf("a switched-off bot sent %d messages", n)
+	}
+}
+
+// TestBotNeverWritesToABlocker: a customer who blocks the brand gets no bot
+// message, not even one decided (a timer armed) before the block.
+func TestBotNeverWritesToABlocker(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	cy := e.user("cyd")
+	_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "nudge", Trigger: client.RuleTrigger{Type: "no_reply", Minutes: 5},
+		Actions: []client.RuleAction{{Type: "reply", Text: "Still there?"}}})
+	must(t, err, "timer rule")
+	conv := e.direct(cy, "acme")
+	e.send(cy, conv.ID, "hello")
+	must(t, cy.Block(ctx, "acme"), "the customer blocks the brand")
+	clk.Add(10 * time.Minute)
+	// The timer runs out and its rule fires (the audit trail says so) ...
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		log, err := acme.AutomationLog(ctx, "acme", conv.ID)
+		must(t, err, "log")
+		if slices.ContainsFunc(log, func(l client.AutomationLogEntry) bool { return l.Event == "no_reply" && l.Outcome == "fired" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the timer never fired: %+v", log)
+		}
+	}
+	// ... but its message is refused by the block and never stored.
+	settle()
+	d, err := acme.InboxConversation(ctx, "acme", conv.ID)
+	must(t, err, "the brand's view")
+	for _, m := range d.Messages {
+		if m.Automated {
+			t.Fatalf("the bot wrote to a customer who blocked the brand: %+v", m)
+		}
 	}
 }

@@ -76,7 +76,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "e2e", "e2e-load", "idle", "inbox", "history", "webhooks"}
+var Scenarios = []string{"send", "send-brand", "e2e", "e2e-load", "idle", "inbox", "history", "webhooks"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -86,6 +86,8 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 	switch scenario {
 	case "send":
 		r, err = Send(ctx, o)
+	case "send-brand":
+		r, err = SendBrand(ctx, o)
 	case "e2e":
 		r, err = E2E(ctx, o)
 	case "e2e-load":

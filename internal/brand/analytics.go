@@ -104,6 +104,9 @@ func (s *Service) report(ctx context.Context, tx dm.Tx, b *dm.Account, from, to 
 	if !perAgent {
 		return r, nil
 	}
+	if err := botAnalytics(ctx, tx, b.ID, &r.Bot, ths, msgs, from, to, in); err != nil {
+		return nil, err
+	}
 
 	// Each agent: the current team, then anyone else found in the data.
 	var ids []string
@@ -304,4 +307,32 @@ func WriteCSV(w io.Writer, r *Report, table string) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// botAnalytics counts what the bot did: threads it answered, hand-offs, and
+// threads resolved with no person of the team writing.
+func botAnalytics(ctx context.Context, tx dm.Tx, brandID string, out *dm.BotAnalytics, ths []dm.Thread, msgs []dm.BrandMessage,
+	from, to time.Time, in func(*time.Time) bool) error {
+	bot := map[string][]time.Time{} // conversation -> times of automated answers
+	for _, m := range msgs {
+		if m.Direction == dm.DirectionOut && m.Automated {
+			bot[m.ConversationID] = append(bot[m.ConversationID], m.At)
+		}
+	}
+	for _, th := range ths {
+		end := to
+		if th.ResolvedAt != nil {
+			end = *th.ResolvedAt
+		}
+		answered := slices.ContainsFunc(bot[th.ConversationID], func(t time.Time) bool { return !t.Before(th.OpenedAt) && !t.After(end) })
+		if answered && in(&th.OpenedAt) {
+			out.AnsweredByBot++
+		}
+		if answered && in(th.ResolvedAt) && th.FirstResponseAt == nil {
+			out.ResolvedWithoutHuman++
+		}
+	}
+	var err error
+	out.HandedOff, err = tx.CountAutomationLog(ctx, brandID, "handoff", from, to)
+	return err
 }

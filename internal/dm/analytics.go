@@ -51,4 +51,18 @@ type AnalyticsReport struct {
 	Summary  AnalyticsStats   `json:"summary"`
 	Agents   []AgentAnalytics `json:"agents"`
 	Days     []AnalyticsDay   `json:"days"`
+	// Bot is what the brand's automation did in the period.
+	Bot BotAnalytics `json:"bot"`
+}
+
+// BotAnalytics counts the work of a brand's bot over a period.
+type BotAnalytics struct {
+	// AnsweredByBot counts threads opened in the period that got an
+	// automated answer (a rule's reply, a flow, the away message).
+	AnsweredByBot int `json:"answered_by_bot"`
+	// HandedOff counts hand-offs to a person (asked for, or by a rule).
+	HandedOff int `json:"handed_off"`
+	// ResolvedWithoutHuman counts threads resolved in the period that the
+	// bot answered and no person of the team wrote in.
+	ResolvedWithoutHuman int `json:"resolved_without_human"`
 }

@@ -205,6 +205,8 @@ type AutomationTx interface {
 	PutQuickReplies(ctx context.Context, messageID string, qrs []QuickReply) error
 	QuickReplies(ctx context.Context, messageIDs []string) (map[string][]QuickReply, error)
 	AddAutomationLog(ctx context.Context, e *AutomationLogEntry) error
+	// CountAutomationLog counts a brand's log entries with an outcome in [from, to).
+	CountAutomationLog(ctx context.Context, brandID, outcome string, from, to time.Time) (int, error)
 	// AutomationLog pages a brand's log newest first (conversationID "" : all).
 	AutomationLog(ctx context.Context, brandID, conversationID string, before time.Time, limit int) ([]AutomationLogEntry, error)
 }

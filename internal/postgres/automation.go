@@ -236,3 +236,10 @@ func (t *tx) AutomationLog(ctx context.Context, brandID, conversationID string, 
 	}
 	return out, wrap(rows.Err(), "automation log")
 }
+
+func (t *tx) CountAutomationLog(ctx context.Context, brandID, outcome string, from, to time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM automation_log WHERE brand_id = $1 AND at >= $2 AND at < $3 AND outcome = $4`,
+		brandID, from, to, outcome).Scan(&n)
+	return n, wrap(err, "automation log")
+}

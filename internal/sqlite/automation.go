@@ -242,3 +242,10 @@ func (t *tx) AutomationLog(ctx context.Context, brandID, conversationID string, 
 	}
 	return out, wrap(rows.Err(), "automation log")
 }
+
+func (t *tx) CountAutomationLog(ctx context.Context, brandID, outcome string, from, to time.Time) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT count(*) FROM automation_log WHERE brand_id = ? AND at >= ? AND at < ? AND outcome = ?`,
+		brandID, ms(from), ms(to), outcome).Scan(&n)
+	return n, wrap(err, "automation log")
+}

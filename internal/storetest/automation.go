@@ -145,6 +145,10 @@ func testAutomation(t *testing.T, s dm.Store) {
 			return err
 		}
 		one, err := tx.AutomationLog(ctx, acme.ID, "c1", at(12), 10)
+		n, err := tx.CountAutomationLog(ctx, acme.ID, "fired", at(10), at(12))
+		if err != nil || n != 2 {
+			t.Errorf("CountAutomationLog = %d, %v; want 2 in [at(10), at(12))", n, err)
+		}
 		if len(all) != 3 || all[0].ConversationID != "c1" || !all[0].At.Equal(at(12)) || len(one) != 1 || !one[0].At.Equal(at(10)) {
 			t.Errorf("log: all %+v, c1 before at(12) %+v", all, one)
 		}
