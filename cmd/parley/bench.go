@@ -144,7 +144,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.opts.Conns, "conns", f.opts.Conns, "open WebSockets (idle; e2e-load uses 5000 unless set)")
 	fs.IntVar(&f.opts.Accounts, "accounts", f.opts.Accounts, "accounts sharing the idle sockets")
 	fs.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "concurrent readers (inbox, history)")
-	fs.IntVar(&f.jobWorkers, "job-workers", 32, "job workers of the started server (webhooks)")
+	fs.IntVar(&f.jobWorkers, "job-workers", 256, "job workers of the started server (webhooks: each waits for two commits per delivery)")
 	fs.IntVar(&f.pid, "pid", 0, "process id of the server at --url (idle reads its memory)")
 	fs.StringVar(&f.data, "data", "", "data folder of a seeded SQLite database (seed writes it; inbox and history serve it)")
 	fs.StringVar(&f.manifest, "manifest", "", "seed manifest (default: bench-seed.json in --data)")
