@@ -425,16 +425,13 @@ func TestHostileReceivers(t *testing.T) {
 		}
 		ids[name] = ep.ID
 	}
-	start := time.Now()
+	// The send only enqueues: no receiver has heard of it when it returns
+	// (a send that delivered would have waited for the hanging one).
 	w.customerWrites(cara, "acme", "hello")
-	if d := time.Since(start); d > 200*time.Millisecond {
-		t.Errorf("the send took %v with six endpoints: it must only enqueue", d)
+	if n := len(good.requests()) + len(fails.requests()); n != 0 {
+		t.Errorf("%d requests before the jobs ran", n)
 	}
-	start = time.Now()
 	w.runJobs()
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("one round of attempts took %v", d)
-	}
 	if n := len(good.requests()); n != 1 {
 		t.Errorf("good endpoint got %d requests, want 1", n)
 	}
