@@ -397,3 +397,78 @@ func TestBotNeverWritesToABlocker(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentGate: every automated message passes the consent engine. STOP
+// is confirmed once and stops follow-ups at once (replies to the person's
+// own questions still come); START is confirmed and lets them through again;
+// a follow-up due in quiet hours is put off to the morning, not dropped.
+func TestConsentGate(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	_, err := acme.PutBrandSettings(ctx, "acme", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand time zone")
+	for _, r := range []client.Rule{
+		{Enabled: true, Name: "nudge", Trigger: client.RuleTrigger{Type: "no_reply", Minutes: 5}, Actions: []client.RuleAction{{Type: "reply", Text: "Still there?"}}},
+		{Enabled: true, Name: "refunds", Trigger: client.RuleTrigger{Type: "keyword", Keywords: []string{"refund"}}, Actions: []client.RuleAction{{Type: "reply", Text: "Refunds take 5 days."}}},
+	} {
+		_, err := acme.PutRule(ctx, "acme", r)
+		must(t, err, "rule")
+	}
+	eve := e.user("eve")
+	conv := e.direct(eve, "acme")
+	texts := func() []string {
+		msgs, err := allMessages(ctx, eve, conv.ID)
+		must(t, err, "history")
+		var out []string
+		for _, m := range msgs {
+			if m.Automated {
+				out = append([]string{m.Text}, out...)
+			}
+		}
+		return out
+	}
+	waitTexts := func(n int) []string {
+		waitMessages(t, eve, conv.ID, "automated messages", func(ms []client.Message) bool { return countAutomated(ms) == n })
+		return texts()
+	}
+
+	e.send(eve, conv.ID, "hello") // arms the 5-minute nudge
+	e.send(eve, conv.ID, "STOP")  // confirmed once
+	got := waitTexts(1)
+	if !strings.HasPrefix(got[0], "You won't get automated messages from Acme") {
+		t.Fatalf("STOP confirmation: %q", got)
+	}
+	clk.Add(10 * time.Minute) // the nudge is due, but she said STOP
+	settle()
+	e.send(eve, conv.ID, "what about my refund?") // her own question: answered
+	got = waitTexts(2)
+	if got[1] != "Refunds take 5 days." {
+		t.Fatalf("after STOP, a reply to her question: %q", got)
+	}
+	e.send(eve, conv.ID, "start")
+	got = waitTexts(3)
+	if !strings.HasPrefix(got[2], "You'll get messages from Acme again") {
+		t.Fatalf("START confirmation: %q", got)
+	}
+
+	// Quiet hours (21:00 to 09:00 in her zone): a nudge due at 21:03 waits
+	// for 09:00.
+	clk.Add(time.Date(2026, 6, 1, 20, 58, 0, 0, time.UTC).Sub(clk.Now()))
+	_, err = acme.SendAsBrand(ctx, "acme", conv.ID, client.BrandReply{Text: "Anything else?"}) // a person answers: the wait ends
+	must(t, err, "agent reply")
+	_, err = acme.UpdateInboxConversation(ctx, "acme", conv.ID, client.InboxUpdate{Status: ptr("resolved")}) // the bot may speak again
+	must(t, err, "resolve")
+	e.send(eve, conv.ID, "one more thing") // a new wait: nudge due 21:03
+	clk.Add(10 * time.Minute)
+	settle()
+	if got := texts(); len(got) != 3 {
+		t.Fatalf("a nudge went out in quiet hours: %q", got)
+	}
+	clk.Add(time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC).Sub(clk.Now()))
+	got = waitTexts(4)
+	if got[3] != "Still there?" {
+		t.Fatalf("the morning's nudge: %q", got)
+	}
+}

@@ -43,8 +43,8 @@ func start(t *testing.T, l limits) *env {
 	return startWith(t, l, nil)
 }
 
-// startWith is start with a change to the server's configuration.
-func startWith(t *testing.T, l limits, change func(*server.Config)) *env {
+// startWith is start with a chance to change the configuration first.
+func startWith(t *testing.T, l limits, edit func(*server.Config)) *env {
 	t.Helper()
 	ctx := t.Context()
 	cfg := server.Config{
@@ -54,8 +54,8 @@ func startWith(t *testing.T, l limits, change func(*server.Config)) *env {
 		PasswordCost: identity.CheapPasswordCost(),
 		Logger:       slog.New(slog.DiscardHandler),
 	}
-	if change != nil {
-		change(&cfg)
+	if edit != nil {
+		edit(&cfg)
 	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -19,7 +20,8 @@ func TestCursorBeyondRetention(t *testing.T) {
 	ctx := t.Context()
 	srv, err := server.New(ctx, server.Config{
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), RateLimitOff: true,
-		EventRetention: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+		EventRetention: 50 * time.Millisecond, PasswordCost: identity.CheapPasswordCost(),
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -104,6 +104,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", env("PARLEY_DEBUG_ADDR", ""), "serve net/http/pprof on this address (PARLEY_DEBUG_ADDR; off by default)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARLEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure, behind HTTPS (PARLEY_SECURE_COOKIES=true)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env("PARLEY_TRUST_PROXY", "") == "true", "behind a reverse proxy: take client addresses from X-Forwarded-For (PARLEY_TRUST_PROXY=true)")
+	fs.StringVar(&cfg.PublicHost, "public-host", env("PARLEY_PUBLIC_HOST", "parley.test"), "public host name: XRPC DIDs are did:web:<host>:u:<id>, handles <handle>.<host> (PARLEY_PUBLIC_HOST)")
 	rate := fs.String("rate-limit", env("PARLEY_RATE_LIMIT", "on"), "on, or off for benchmarks and load tests only (PARLEY_RATE_LIMIT)")
 	fs.IntVar(&cfg.JobWorkers, "job-workers", envInt("PARLEY_JOB_WORKERS", 4), "durable jobs (away messages, webhooks, campaigns) run at once on this node; -1 runs none, for nodes that only serve requests (PARLEY_JOB_WORKERS)")
 	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {

@@ -30,10 +30,6 @@ func (a *API) brandBot(fn func(w http.ResponseWriter, r *http.Request, au *Auth,
 
 func (a *API) brandHandle(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) func(http.ResponseWriter, *http.Request, *Auth) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
-		if a.brand == nil {
-			a.error(w, r, errNoRoute)
-			return
-		}
 		h, err := pathValue(r, "handle")
 		if err != nil {
 			a.error(w, r, err)
@@ -44,10 +40,6 @@ func (a *API) brandHandle(fn func(w http.ResponseWriter, r *http.Request, au *Au
 }
 
 func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
-	if a.brand == nil {
-		a.error(w, r, errNoRoute)
-		return
-	}
 	bs, err := a.brand.MyBrands(r.Context(), au.Account)
 	if err != nil {
 		a.error(w, r, err)
@@ -507,7 +499,7 @@ type profileView struct {
 
 func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
 	v := profileView{Profile: p}
-	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
+	if p.Account == nil || p.Account.Kind != dm.KindBrand {
 		return v
 	}
 	on, err := a.brand.VeryResponsive(r.Context(), p.Account)

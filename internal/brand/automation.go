@@ -3,12 +3,14 @@ package brand
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/automation"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
 )
@@ -36,6 +38,9 @@ type botJob struct {
 	// Handoff marks the hand-off confirmation, which goes out although the
 	// bot is quiet from then on.
 	Handoff bool `json:"handoff,omitempty"`
+	// Purpose is what the consent engine weighs: a reply to the customer's
+	// message, or a follow-up (timers, resolution).
+	Purpose string `json:"purpose,omitempty"`
 }
 
 // noReplyJob is the payload of a JobNoReply timer.
@@ -136,7 +141,11 @@ func (s *Step) automate(ctx context.Context, tx dm.Tx, out chat.Outbox, b, custo
 		}
 	}
 	d := p.Evaluate(ev)
-	if err := s.apply(ctx, tx, out, b, customer, it, d, now); err != nil {
+	purpose := consent.FollowUp
+	if in.kind == automation.EventMessage || d.Handoff {
+		purpose = consent.Reply
+	}
+	if err := s.apply(ctx, tx, out, b, customer, it, d, purpose, now); err != nil {
 		return err
 	}
 	if in.waitStarted && !d.State.Silent {
@@ -169,7 +178,7 @@ func (s *Step) automate(ctx context.Context, tx dm.Tx, out chat.Outbox, b, custo
 
 // apply carries out a decision on the inbox item (written by the caller)
 // and enqueues the bot's message.
-func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, it *dm.InboxItem, d automation.Decision, now time.Time) error {
+func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, it *dm.InboxItem, d automation.Decision, purpose string, now time.Time) error {
 	for _, l := range d.AddLabels {
 		if n, err := normalizeLabel(l); err == nil && !slices.Contains(it.Labels, n) && len(it.Labels) < maxLabels {
 			it.Labels = append(it.Labels, n)
@@ -231,7 +240,7 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 		return err // validated at save time: a stored rule always parses
 	}
 	payload, err := json.Marshal(botJob{BrandID: b.ID, ConversationID: it.ConversationID, Text: tpl.Render(templateVars(customer, b, nil)),
-		QuickReplies: d.Send.QuickReplies, Handoff: d.Handoff})
+		QuickReplies: d.Send.QuickReplies, Handoff: d.Handoff, Purpose: purpose})
 	if err != nil {
 		return err
 	}
@@ -343,7 +352,12 @@ func (s *Service) sendBotMessage(ctx context.Context, j *dm.Job) error {
 	if quiet {
 		return nil
 	}
-	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies, ClientID: "job:" + j.ID})
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies,
+		Purpose: p.Purpose, ClientID: "job:" + j.ID})
+	var later *Deferred
+	if errors.As(err, &later) {
+		return jobs.RetryAt(later.Until, err) // quiet hours: sent when they end
+	}
 	switch dm.ErrorCode(err) {
 	case dm.ENOTFOUND, dm.EFORBIDDEN, dm.EINVALID, dm.ECONFLICT:
 		// Blocked, left, or refused: automation never forces a message in.

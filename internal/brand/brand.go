@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
 )
@@ -91,7 +92,7 @@ func (s *Service) sendAwayMessage(ctx context.Context, j *dm.Job) error {
 		}
 		return err
 	}
-	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, ClientID: "job:" + j.ID})
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, Purpose: consent.Reply, ClientID: "job:" + j.ID})
 	switch dm.ErrorCode(err) {
 	case dm.ENOTFOUND, dm.EFORBIDDEN, dm.EINVALID, dm.ECONFLICT:
 		// The customer blocked the brand or left, or the text is refused:

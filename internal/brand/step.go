@@ -117,6 +117,13 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	if err != nil {
 		return err
 	}
+	// The consent gate comes first: an automated message it holds back is
+	// not stored at all.
+	if outbound && sent.Params.Automated {
+		if err := s.gate(ctx, tx, b, customer, set, sent.Params); err != nil {
+			return err
+		}
+	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
 	first := false // the customer's first message to the brand, ever
 	if dm.IsCode(err, dm.ENOTFOUND) {
@@ -153,12 +160,19 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err := s.customerWrote(ctx, tx, out, b, set, it, t); err != nil {
 			return err
 		}
-		// The bot, after the inbox state it may read and change.
-		if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
-			kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
-			first: first, waitStarted: !waiting && it.WaitingSince != nil,
-		}); err != nil {
+		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, t)
+		if err != nil {
 			return err
+		}
+		// The bot, after the inbox state it may read and change (a STOP or
+		// START is answered by its confirmation alone).
+		if !optInOut {
+			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
+				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
+				first: first, waitStarted: !waiting && it.WaitingSince != nil,
+			}); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tx.PutBrandMessage(ctx, rec); err != nil {

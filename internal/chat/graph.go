@@ -68,10 +68,10 @@ func (s *Service) Profile(ctx context.Context, me *dm.Account, handle string) (*
 // no block either way, and to's allow_incoming setting. r is from me to to.
 func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Relationship) error {
 	if r.ABlocksB {
-		return dm.Errorf(dm.EFORBIDDEN, "You blocked @%s. Unblock them to send a message.", to.Handle)
+		return forbidden(dm.ReasonBlockedByYou, "You blocked @%s. Unblock them to send a message.", to.Handle)
 	}
 	if r.BBlocksA {
-		return dm.Errorf(dm.EFORBIDDEN, "You can't message @%s.", to.Handle)
+		return forbidden(dm.ReasonBlocksYou, "You can't message @%s.", to.Handle)
 	}
 	set, err := tx.Settings(ctx, to.ID)
 	if err != nil {
@@ -79,13 +79,20 @@ func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Rela
 	}
 	switch set.AllowIncoming {
 	case dm.AllowNobody:
-		return dm.Errorf(dm.EFORBIDDEN, "@%s doesn't accept new messages.", to.Handle)
+		return forbidden(dm.ReasonNotAccepting, "@%s doesn't accept new messages.", to.Handle)
 	case dm.AllowFollowing:
 		if !r.BFollowsA {
-			return dm.Errorf(dm.EFORBIDDEN, "@%s only accepts messages from people they follow.", to.Handle)
+			return forbidden(dm.ReasonNotFollowed, "@%s only accepts messages from people they follow.", to.Handle)
 		}
 	}
 	return nil
+}
+
+// forbidden is an EFORBIDDEN error with its reason.
+func forbidden(reason, format string, args ...any) error {
+	e := dm.Errorf(dm.EFORBIDDEN, format, args...)
+	e.Reason = reason
+	return e
 }
 
 func accountByHandle(ctx context.Context, tx dm.Tx, handle string) (*dm.Account, error) {

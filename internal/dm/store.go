@@ -50,5 +50,6 @@ type Tx interface {
 	BrandTx        // the brand layer (brand.go)
 	JobTx          // the durable job queue (jobs.go)
 	AutomationTx   // brand bots: rules, flows, the bot's state (automation.go)
+	ConsentTx      // opt-ins, STOP and the consent engine's counts (consent.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
 }

@@ -52,7 +52,7 @@ type Handler struct {
 	// (default: 1 s doubling up to 1 h, with jitter).
 	Backoff func(attempt int) time.Duration
 	// Record, when set, runs inside the transaction that records an
-	// attempt's outcome ("done", "retry" or "dead"; runErr is Run's error),
+	// attempt's outcome ("done", "retry", "deferred" or "dead"; runErr is Run's error),
 	// so that a handler's own log of attempts (the webhook delivery log)
 	// commits with the job's state, in the same write. An error from it
 	// leaves the outcome unrecorded: the lease runs out and the job runs
@@ -68,6 +68,19 @@ func (p permanent) Unwrap() error { return p.err }
 
 // Permanent wraps err so that the job is buried at once instead of retried.
 func Permanent(err error) error { return permanent{err} }
+
+// later marks a job to run again at a given time (not a failure's backoff).
+type later struct {
+	at  time.Time
+	err error
+}
+
+func (l later) Error() string { return l.err.Error() }
+func (l later) Unwrap() error { return l.err }
+
+// RetryAt puts the job back in the queue until t, for a reason err (quiet
+// hours, say), instead of the handler's backoff. The attempt still counts.
+func RetryAt(t time.Time, err error) error { return later{t, err} }
 
 // Config tunes a Runner. The zero value is usable.
 type Config struct {
@@ -325,12 +338,16 @@ func (r *Runner) attempt(j *dm.Job) {
 	now := r.now()
 	outcome := "done"
 	var perm permanent
+	var at later
+	retryAt := time.Time{}
 	switch {
 	case err == nil:
+	case errors.As(err, &at):
+		outcome, retryAt = "deferred", at.at
 	case errors.As(err, &perm) || j.Attempts >= h.MaxAttempts:
 		outcome = "dead"
 	default:
-		outcome = "retry"
+		outcome, retryAt = "retry", now.Add(h.Backoff(j.Attempts))
 	}
 	rerr := r.store.Update(context.Background(), func(tx dm.Tx) error {
 		var serr error
@@ -340,7 +357,7 @@ func (r *Runner) attempt(j *dm.Job) {
 		case "dead":
 			serr = tx.BuryJob(context.Background(), j.ID, r.worker, err.Error(), now)
 		default:
-			serr = tx.RetryJob(context.Background(), j.ID, r.worker, now.Add(h.Backoff(j.Attempts)), err.Error(), now)
+			serr = tx.RetryJob(context.Background(), j.ID, r.worker, retryAt, err.Error(), now)
 		}
 		if serr != nil || h.Record == nil {
 			return serr
@@ -355,7 +372,7 @@ func (r *Runner) attempt(j *dm.Job) {
 		r.log.Warn("jobs: recording an outcome failed", "kind", j.Kind, "job", j.ID, "err", rerr)
 		outcome = "unrecorded"
 	}
-	r.cfg.Metrics.Add("parley_jobs_total", "Job attempts by kind and outcome (done, retry, dead, lost, unrecorded).",
+	r.cfg.Metrics.Add("parley_jobs_total", "Job attempts by kind and outcome (done, retry, deferred, dead, lost, unrecorded).",
 		metrics.Labels("kind", j.Kind, "outcome", outcome), 1)
 	switch outcome {
 	case "retry":

@@ -190,6 +190,31 @@ func TestBackoffWaitsOnTheClock(t *testing.T) {
 	waitState(t, s, "l", dm.JobDone)
 }
 
+// TestRetryAt: a handler may put its job off to a time of its choosing.
+func TestRetryAt(t *testing.T) {
+	s := openSQLite(t)
+	clk := newClock()
+	r := jobs.New(s, jobs.Config{Poll: 5 * time.Millisecond, Now: clk.Now})
+	var calls atomic.Int32
+	morning := clk.Now().Add(9 * time.Hour)
+	r.Handle("quiet", jobs.Handler{Run: func(context.Context, *dm.Job) error {
+		if calls.Add(1) == 1 {
+			return jobs.RetryAt(morning, errors.New("quiet hours"))
+		}
+		return nil
+	}})
+	start(t, r)
+	enqueue(t, s, &dm.Job{ID: "q", Kind: "quiet", CreatedAt: clk.Now()})
+	r.Kick()
+	j := waitJob(t, s, "q", "put off", func(j *dm.Job) bool { return j.State == dm.JobQueued && j.Attempts == 1 })
+	if !j.RunAt.Equal(morning) || j.LastError != "quiet hours" {
+		t.Fatalf("put-off job %+v, want due at %v", j, morning)
+	}
+	clk.Add(9 * time.Hour)
+	r.Kick()
+	waitState(t, s, "q", dm.JobDone)
+}
+
 // TestDeadWorkersJobRunsAfterItsLease: a job claimed by a worker that died
 // (a crashed node) is run by another once the lease has run out, and the
 // dead worker can no longer record an outcome for it.

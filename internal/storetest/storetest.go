@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		brandTests,
 		jobTests,
 		automationTests,
+		consentTests,
 		webhookTests,
 	}
 	for _, tests := range groups {

@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -108,6 +109,7 @@ func (w *world) start() {
 		Addr:         w.addr,
 		DataDir:      w.dir,
 		RateLimitOff: true,
+		PasswordCost: identity.CheapPasswordCost(),
 		Logger:       slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
