@@ -88,6 +88,7 @@ func (a *API) routes() {
 	m.HandleFunc("GET /api/v1/accounts/{handle}", a.auth(a.profile))
 	m.HandleFunc("PUT /api/v1/accounts/{handle}/follow", a.auth(a.follow(true)))
 	m.HandleFunc("DELETE /api/v1/accounts/{handle}/follow", a.auth(a.follow(false)))
+	m.HandleFunc("GET /api/v1/me/blocks", a.auth(a.blocked))
 	m.HandleFunc("PUT /api/v1/accounts/{handle}/block", a.auth(a.block(true)))
 	m.HandleFunc("DELETE /api/v1/accounts/{handle}/block", a.auth(a.block(false)))
 	m.HandleFunc("GET /api/v1/accounts/{handle}/followers", a.auth(a.followers(false)))

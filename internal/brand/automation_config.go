@@ -354,21 +354,21 @@ type DryRunInput struct {
 
 // DryRunResult is what the bot would do, without doing it.
 type DryRunResult struct {
-	Reply        *DryRunReply         `json:"reply"`
-	Handoff      bool                 `json:"handoff"`
-	AddLabels    []string             `json:"add_labels"`
-	RemoveLabels []string             `json:"remove_labels"`
-	Assign       string               `json:"assign,omitempty"`
-	Status       string               `json:"status,omitempty"`
-	Priority     string               `json:"priority,omitempty"`
-	Log          []automation.LogLine `json:"log"`
+	Reply        *DryRunReply
+	Handoff      bool
+	AddLabels    []string
+	RemoveLabels []string
+	Assign       string
+	Status       string
+	Priority     string
+	Log          []automation.LogLine
 }
 
 // DryRunReply is the message the customer would receive.
 type DryRunReply struct {
-	Text         string          `json:"text"`
-	QuickReplies []dm.QuickReply `json:"quick_replies"`
-	RuleID       string          `json:"rule_id,omitempty"`
+	Text         string
+	QuickReplies []dm.QuickReply
+	RuleID       string
 }
 
 // DryRun shows which rules fire on a sample message and what the customer
@@ -568,9 +568,9 @@ func (s *Service) SetCustomerAttributes(ctx context.Context, me *dm.Account, han
 // breakers of a first conversation, the persistent menu, and the button
 // that reaches a person.
 type BotEntry struct {
-	IceBreakers []dm.QuickReply `json:"ice_breakers"`
-	Menu        []dm.QuickReply `json:"menu"`
-	Handoff     dm.QuickReply   `json:"handoff"`
+	IceBreakers []dm.QuickReply
+	Menu        []dm.QuickReply
+	Handoff     dm.QuickReply
 }
 
 // BotEntry returns what anyone may see of a brand's bot (nil when the

@@ -9,15 +9,15 @@ import (
 
 // Profile is an account as another account sees it.
 type Profile struct {
-	Account        *dm.Account `json:"account"`
-	FollowersCount int         `json:"followers_count"`
-	FollowingCount int         `json:"following_count"`
-	FollowedByMe   bool        `json:"followed_by_me"`
-	FollowsMe      bool        `json:"follows_me"`
-	BlockedByMe    bool        `json:"blocked_by_me"`
-	CanMessage     bool        `json:"can_message"`
+	Account        *dm.Account
+	FollowersCount int
+	FollowingCount int
+	FollowedByMe   bool
+	FollowsMe      bool
+	BlockedByMe    bool
+	CanMessage     bool
 	// CannotMessageReason says why CanMessage is false, in words a UI can show.
-	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
+	CannotMessageReason string
 }
 
 // Profile returns the account with a handle as me sees it.
@@ -155,6 +155,21 @@ func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on b
 
 // Followers lists who follows the account with a handle (following=false),
 // or whom it follows (following=true).
+// Blocked lists the accounts me blocks, by handle, so that they can be
+// unblocked; nobody else may see it.
+func (s *Service) Blocked(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Account, string, error) {
+	var out []dm.Account
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+		out, next, err = tx.Blocked(ctx, me.ID, cursor, limit)
+		return err
+	})
+	if out == nil {
+		out = []dm.Account{}
+	}
+	return out, next, err
+}
+
 func (s *Service) Followers(ctx context.Context, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
 	var out []dm.Account
 	var next string

@@ -32,9 +32,8 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	if err := dm.ValidateDisplayName(name); err != nil {
 		return nil, err
 	}
-	if name == "" {
-		name = handle
-	}
+	// No name given stays "": apps show the handle then, and a template's
+	// {{first_name|there}} falls back instead of greeting "Hi dan1".
 	kind := p.Kind
 	switch kind {
 	case "":
