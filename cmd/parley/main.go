@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -113,6 +115,19 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.Int64Var(&cfg.Uploads.Image, "max-image-bytes", int64(envInt("PARLEY_MAX_IMAGE_BYTES", 8<<20)), "largest image upload (PARLEY_MAX_IMAGE_BYTES)")
 	fs.Int64Var(&cfg.Uploads.Video, "max-media-bytes", int64(envInt("PARLEY_MAX_MEDIA_BYTES", 25<<20)), "largest audio or video upload (PARLEY_MAX_MEDIA_BYTES)")
 	fs.Int64Var(&cfg.Uploads.File, "max-file-bytes", int64(envInt("PARLEY_MAX_FILE_BYTES", 25<<20)), "largest file upload (PARLEY_MAX_FILE_BYTES)")
+	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {
+		p, err := netip.ParsePrefix(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("not a CIDR range: %q", v)
+		}
+		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		return nil
+	})
+	for _, v := range strings.Split(env("PARLEY_WEBHOOK_ALLOW", ""), ",") {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(v)); err == nil {
+			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		}
+	}
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }

@@ -76,7 +76,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search"}
+var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -104,6 +104,8 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Media(ctx, o)
 	case "search":
 		r, err = Search(ctx, o)
+	case "webhooks":
+		r, err = Webhooks(ctx, o)
 	default:
 		return nil, fmt.Errorf("unknown scenario %q (one of %s, seed)", scenario, strings.Join(Scenarios, ", "))
 	}

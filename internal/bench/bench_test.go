@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,9 @@ func TestSmoke(t *testing.T) {
 	lw := &testLog{t: t}
 	t.Cleanup(lw.stop) // registered before the server's, so it runs after its shutdown
 	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true, Logger: logger})
+	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true, Logger: logger,
+		// The webhooks scenario's receiver runs in this process, on loopback.
+		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +88,7 @@ func TestSmoke(t *testing.T) {
 		"history":    {"throughput"},
 		"media":      {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
 		"search":     {"p50", "queries"},
+		"webhooks":   {"deliveries_per_s", "delivered", "server_cpu_per_send_and_delivery"},
 	}
 	// Latency pairs that must be ordered: p50 <= p99.
 	ordered := map[string][2]string{
@@ -94,6 +98,7 @@ func TestSmoke(t *testing.T) {
 		"inbox":    {"p50", "p99"},
 		"history":  {"p50", "p99"},
 		"search":   {"p50", "p99"},
+		"webhooks": {"delay_p50", "delay_p99"},
 	}
 	for _, s := range Scenarios {
 		t.Run(s, func(t *testing.T) {

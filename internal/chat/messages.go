@@ -442,6 +442,17 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 	})
 }
 
+// TakeSend spends one send of key's allowance, for senders that are not an
+// account of their own (a brand's bot token, whose messages are automated
+// and so skip Send's own limit): ERATELIMITED when it is spent, nil when
+// limits are off.
+func (s *Service) TakeSend(key string) error {
+	if d := s.sendLimit.Take(key, s.cfg.Now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+	}
+	return nil
+}
+
 // Message returns one message as the caller sees it (ENOTFOUND when the
 // caller may not see it).
 func (s *Service) Message(ctx context.Context, me *dm.Account, id string) (*dm.Message, error) {

@@ -53,4 +53,5 @@ type Tx interface {
 	ConsentTx      // opt-ins, STOP and the consent engine's counts (consent.go)
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
+	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/parleyhq/parley/internal/safehttp"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/web"
+	"github.com/parleyhq/parley/internal/webhooks"
 	"github.com/parleyhq/parley/internal/ws"
 	"github.com/parleyhq/parley/internal/xrpc"
 )
@@ -70,6 +71,11 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
+	// WebhookAllow lists private address ranges webhook endpoints may
+	// reach (none by default: only public addresses).
+	WebhookAllow []netip.Prefix
+	// WebhookBackoff replaces the webhook retry schedule (tests only).
+	WebhookBackoff func(attempt int) time.Duration
 	// Now is the clock of every time-based rule (default time.Now); only
 	// tests set it, to move time on instead of waiting for it.
 	Now func() time.Time
@@ -100,6 +106,7 @@ type Server struct {
 	brand    *brand.Service
 	media    *media.Service
 	blobs    dm.Blobs
+	hooks    *webhooks.Service
 	jobs     *jobs.Runner
 	streams  *ws.Server
 	handler  http.Handler
@@ -144,12 +151,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
 	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
 	mediaStep := media.NewStep()
+	// Webhooks follow the brand layer: its stage tells them which sends
+	// are a brand's, and its inbox changes reach them through Watch.
+	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger, Now: cfg.Now}
+	hookStep := webhooks.NewStep(brandStep, hookCfg)
+	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
 		Now:            cfg.Now,
-		Steps:          []chat.Step{mediaStep, brandStep},
+		Steps:          []chat.Step{mediaStep, brandStep, hookStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
 	s.brand = brand.New(s.chat, brandStep)
@@ -162,6 +174,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Now:    cfg.Now,
 	})
 	s.media.RegisterJobs(s.jobs)
+	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
+	s.hooks.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
@@ -184,6 +198,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Chat:          s.chat,
 		Brand:         s.brand,
 		Media:         s.media,
+		Webhooks:      s.hooks,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
@@ -288,7 +303,8 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// maintain prunes the event log and collects uploads never sent, once an hour.
+// maintain prunes the event log and the webhook delivery log, and collects
+// uploads never sent, once an hour.
 func (s *Server) maintain() {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -303,6 +319,11 @@ func (s *Server) maintain() {
 			s.log.Warn("collecting uploads failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("collected uploads never sent", "count", n)
+		}
+		if n, err := s.hooks.Prune(s.stopCtx); err != nil {
+			s.log.Warn("pruning the webhook delivery log failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned webhook deliveries", "count", n)
 		}
 		select {
 		case <-s.stopCtx.Done():

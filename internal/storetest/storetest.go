@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		automationTests,
 		consentTests,
 		mediaTests,
+		webhookTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
