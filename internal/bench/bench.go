@@ -61,6 +61,8 @@ type Options struct {
 	Seed *Manifest
 	// Progress, when not nil, draws a progress bar.
 	Progress io.Writer
+	// Rules is how many bot rules send-brand gives its brand (default 200).
+	Rules int
 }
 
 // Defaults returns the full-size options of the budget of issue 5.

@@ -63,13 +63,16 @@ func TestSmoke(t *testing.T) {
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 
 	o := Options{
-		URL:      srv.URL(),
-		Duration: 300 * time.Millisecond,
+		URL: srv.URL(),
+		// Long enough that a loaded machine under the race detector
+		// still finishes requests in every measured phase.
+		Duration: time.Second,
 		Senders:  2,
 		Rate:     200,
 		Conns:    8,
 		Accounts: 1,
 		Workers:  2,
+		Rules:    20,
 		// The server runs in this process: the memory figure is only
 		// checked for being computed.
 		ServerPID: os.Getpid(),
