@@ -102,9 +102,10 @@ export class API {
     if (before) q += `&before=${encodeURIComponent(before)}`;
     return this.get(q);
   }
-  send(id, text, clientId, replyTo) {
+  // payload: the quick reply, ice breaker or menu entry the text answers.
+  send(id, text, clientId, replyTo, payload) {
     return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-      { text, client_id: clientId, reply_to: replyTo || undefined });
+      { text, client_id: clientId, reply_to: replyTo || undefined, quick_reply_payload: payload || undefined });
   }
   edit(messageId, text) { return this.patch(`/api/v1/messages/${encodeURIComponent(messageId)}`, { text }); }
   unsend(messageId, forWhom) { return this.del(`/api/v1/messages/${encodeURIComponent(messageId)}?for=${forWhom}`); }

@@ -6,6 +6,7 @@ import { APIError } from './api.js';
 import { h, avatar, displayName, clockTime, fullTime } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
+import { ChatBot, automatedLabel, quickReplies } from './bot.js';
 
 const PAGE = 30;
 const MAX_TEXT = 4000;
@@ -62,8 +63,9 @@ export class ChatView {
     this.foot = h('div', { class: 'chat-foot' });
     this.details = h('aside', { class: 'details', id: 'chat-details', 'aria-label': 'Conversation details', hidden: true });
     this.buildComposer();
+    this.bot = new ChatBot(this, (text, payload) => this.sendText(text, payload));
     this.el = h('div', { class: 'chat' },
-      h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.foot),
+      h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.bot.el, this.foot),
       this.details);
     this.el.addEventListener('keydown', (e) => {
       if (e.key !== 'Escape') return;
@@ -121,6 +123,7 @@ export class ChatView {
     this.renderFoot();
     this.renderMessages();
     this.scrollToBottom();
+    this.bot.load(this.conv, this.app.me);
     this.fillViewport();
     this.maybeMarkRead();
     if (this.conv.status === 'accepted' && window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
@@ -595,9 +598,15 @@ export class ChatView {
     }
     const text = this.textarea.value;
     if (!text.trim() || runes(text) > MAX_TEXT) return;
-    const p = { clientId: newClientId(), text, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
-    this.pending.set(p.clientId, p);
     this.textarea.value = '';
+    this.sendText(text, '');
+  }
+
+  // sendText sends text (typed, or the title of a bot's button with its
+  // payload) through the same pending/retry path.
+  sendText(text, payload) {
+    const p = { clientId: newClientId(), text, payload, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
+    this.pending.set(p.clientId, p);
     this.replyTo = null;
     this.lastTypingSent = 0; // the next message's typing is news again
     this.composerError.textContent = '';
@@ -612,7 +621,7 @@ export class ChatView {
     p.error = '';
     this.renderMessages();
     try {
-      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo);
+      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.payload);
       this.pending.delete(p.clientId);
       this.app.store.applyMessage(r.message, false);
       if (!this.gone) this.addMessage(r.message);
@@ -750,7 +759,11 @@ export class ChatView {
     const seen = this.seenMarker();
     const items = [];
     let prev = null;
-    for (const m of this.ordered()) {
+    const all = this.ordered();
+    // Only the newest message keeps live quick replies (and none while a
+    // reply of ours is on its way).
+    this.liveId = !this.pending.size && all.length ? all[all.length - 1].id : '';
+    for (const m of all) {
       const day = dayLabel(m.created_at);
       if (!prev || dayLabel(prev.created_at) !== day) {
         items.push(h('li', { class: 'day', role: 'separator' }, day));
@@ -762,6 +775,7 @@ export class ChatView {
     for (const p of this.pending.values()) items.push(this.pendingEl(p));
     if (!items.length) items.push(h('li', { class: 'msg-note' }, 'No messages yet. Say hello!'));
     this.list.replaceChildren(...items);
+    this.bot.render();
     this.older.hidden = !this.hasMore;
 
     if (focusKey) {
@@ -817,6 +831,7 @@ export class ChatView {
       : null;
 
     const meta = h('div', { class: 'meta' },
+      automatedLabel(m),
       h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
       m.edited_at && !m.deleted ? h('span', { class: 'edited' }, ' · edited') : null);
 
@@ -827,6 +842,7 @@ export class ChatView {
         !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
         h('div', { class: 'bubble' }, quote, text),
         actions),
+      quickReplies(m, m.id === this.liveId && !mine, (q) => this.sendText(q.title, q.payload)),
       picker,
       reactions,
       meta,
