@@ -831,12 +831,12 @@ export class ChatView {
       : null;
 
     const meta = h('div', { class: 'meta' },
-      automatedLabel(m),
       h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
       m.edited_at && !m.deleted ? h('span', { class: 'edited' }, ' · edited') : null);
 
     return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
       showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,
+      automatedLabel(m),
       h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
       h('div', { class: 'row' },
         !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
