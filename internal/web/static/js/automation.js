@@ -96,7 +96,9 @@ export function showError(form, box, err) {
         if (el.matches('input, select, textarea')) {
           el.setAttribute('aria-invalid', 'true');
           el.setAttribute('aria-describedby', id);
-          (el.closest('.field, .qr-row, .inline') || el).after(note);
+          // After the whole row when the field shares one, so the row
+          // keeps its layout; after the field's own label block otherwise.
+          (el.closest('.qr-row, .inline') || el.closest('.field') || el).after(note);
           el.focus();
         } else {
           el.appendChild(note);
@@ -168,7 +170,7 @@ export function automationPage(app, handle) {
     const s = settings;
     const enabled = h('input', { type: 'checkbox', id: 'bot-enabled', checked: s.enabled, 'data-field': 'enabled' });
     enabled.addEventListener('change', () => { s.enabled = enabled.checked; });
-    const words = h('input', { type: 'text', id: 'bot-handoff-words', value: (s.handoff_words || []).join(', '), 'data-field': 'handoff_words' });
+    const words = h('input', { type: 'text', id: 'bot-handoff-words', value: (s.handoff_words || []).join(', '), placeholder: 'human, agent, person', 'data-field': 'handoff_words' });
     words.addEventListener('input', () => { s.handoff_words = splitList(words.value); });
     settingsForm.replaceChildren(
       h('label', { class: 'choice' }, enabled, ' The bot is on'),
