@@ -63,6 +63,12 @@ function selectEl(options, value, path, onchange, attrs = {}) {
   return el;
 }
 
+// fill replaces el's children as h() takes them: arrays flattened, null
+// and false left out (replaceChildren itself would print them as text).
+function fill(el, ...kids) {
+  el.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
+}
+
 // field wraps a control with its visible label.
 function field(label, control, cls = '') {
   if (!control.id) control.id = nextId('f');
@@ -172,7 +178,7 @@ export function automationPage(app, handle) {
     enabled.addEventListener('change', () => { s.enabled = enabled.checked; });
     const words = h('input', { type: 'text', id: 'bot-handoff-words', value: (s.handoff_words || []).join(', '), placeholder: 'human, agent, person', 'data-field': 'handoff_words' });
     words.addEventListener('input', () => { s.handoff_words = splitList(words.value); });
-    settingsForm.replaceChildren(
+    fill(settingsForm,
       h('label', { class: 'choice' }, enabled, ' The bot is on'),
       field('Hand-off words (comma separated)', words),
       field('Hand-off message', textarea(s, 'handoff_message', 'handoff_message', { id: 'bot-handoff-message', maxlength: '1000' })),
@@ -367,7 +373,7 @@ export function automationPage(app, handle) {
             h('fieldset', { class: 'stack-sm' }, h('legend', null, `Quick-reply buttons (up to ${MAX_QUICK_REPLIES}, 20 characters each)`),
               quickReplyRows(a.quick_replies, p + '.quick_replies', MAX_QUICK_REPLIES, 'button', render))] : value);
       });
-      form.replaceChildren(
+      fill(form,
         h('h3', null, d.id ? 'Edit rule' : 'New rule'),
         field('Name', input(d, 'name', 'name', { id: 'rule-name', maxlength: '100' })),
         h('fieldset', { class: 'stack-sm', 'data-field': 'trigger' }, h('legend', null, 'When'), h('div', { class: 'inline' }, triggerFields)),
@@ -433,7 +439,7 @@ export function automationPage(app, handle) {
     const err = h('p', { class: 'form-error', role: 'alert' });
     const render = () => {
       const ids = d.steps.map((s) => s.id).filter(Boolean);
-      form.replaceChildren(
+      fill(form,
         h('h3', null, d.id ? 'Edit flow' : 'New flow'),
         field('Name', input(d, 'name', 'name', { id: 'flow-name', maxlength: '100' })),
         d.steps.map((s, i) => {
@@ -515,7 +521,7 @@ export function automationPage(app, handle) {
       if (r.assign) effects.push('Assigns to ' + r.assign);
       if (r.status) effects.push('Sets the status to ' + r.status);
       if (r.priority) effects.push('Sets the priority to ' + r.priority);
-      dryOut.replaceChildren(
+      fill(dryOut,
         h('h3', null, 'The customer would receive'),
         r.reply
           ? h('div', { class: 'dry-reply msg theirs' },

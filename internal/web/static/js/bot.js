@@ -99,7 +99,7 @@ export class ChatBot {
     const menu = b.menu || [];
     const menuBtn = menu.length
       ? h('button', {
-        type: 'button', class: 'btn ghost small bot-menu-button', id: 'bot-menu-button',
+        type: 'button', class: 'btn small bot-menu-button', id: 'bot-menu-button',
         'aria-expanded': String(this.menuOpen), 'aria-controls': 'bot-menu', 'aria-label': 'Menu',
         onclick: () => this.toggleMenu(),
       }, '☰ Menu')
@@ -109,8 +109,8 @@ export class ChatBot {
         menu.map((q) => h('li', null, h('button', { type: 'button', class: 'menu-item', onclick: () => this.tap(q) }, q.title))))
       : null;
     const handoff = b.handoff && b.handoff.title
-      ? h('button', { type: 'button', class: 'btn ghost small', id: 'bot-handoff', onclick: () => this.tap(b.handoff) }, b.handoff.title)
+      ? h('button', { type: 'button', class: 'btn small', id: 'bot-handoff', onclick: () => this.tap(b.handoff) }, b.handoff.title)
       : null;
-    this.el.replaceChildren(ice, list, h('div', { class: 'bot-row' }, menuBtn, handoff));
+    this.el.replaceChildren(...[ice, list, h('div', { class: 'bot-row' }, menuBtn, handoff)].filter(Boolean));
   }
 }
