@@ -525,11 +525,11 @@ export function automationPage(app, handle) {
         h('h3', null, 'The customer would receive'),
         r.reply
           ? h('div', { class: 'dry-reply msg theirs' },
+            h('span', { class: 'bot-label' }, 'Automated'),
             h('div', { class: 'bubble' }, h('p', { class: 'text', id: 'dry-reply-text' }, r.reply.text)),
             (r.reply.quick_replies || []).length
               ? h('div', { class: 'quick-replies offered', 'aria-label': 'Buttons' }, r.reply.quick_replies.map((q) => h('span', { class: 'qr' }, q.title)))
               : null,
-            h('span', { class: 'bot-label' }, 'Automated'),
             r.reply.rule_id ? h('span', { class: 'muted' }, ' from rule ', ruleName(r.reply.rule_id)) : null)
           : h('p', { class: 'muted', id: 'dry-reply-text' }, 'No message.'),
         effects.length ? h('ul', { class: 'effects' }, effects.map((x) => h('li', null, x))) : null,
