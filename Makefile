@@ -15,10 +15,11 @@ serve:
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/parley ./cmd/parley
 
-## test: vet, the whole suite under the race detector, and a short fuzz pass.
+## test: a tidy go.mod, vet, the whole suite under the race detector, and a short fuzz pass.
 ## PostgreSQL/NATS tests run when PARLEY_TEST_POSTGRES / PARLEY_TEST_NATS are set;
 ## browser tests run when Debian's chromium is installed.
 test:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/parley
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -39,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/api
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateText$$' -fuzztime $(FUZZTIME) ./internal/dm
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateEmoji$$' -fuzztime $(FUZZTIME) ./internal/dm
+	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./internal/brand
 
 SHOTS ?= screenshots
 ## screenshots: PNGs of the main pages (desktop and phone width) into $(SHOTS)/; needs chromium

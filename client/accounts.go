@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/parleyhq/parley/wire"
 )
 
 // SignupParams are the fields of a new account. DisplayName and Kind
@@ -86,20 +88,7 @@ func (c *Client) UpdateMe(ctx context.Context, u MeUpdate) (*Account, Settings, 
 }
 
 // AccountProfile is an account's public profile as the caller sees it.
-type AccountProfile struct {
-	Account        Account `json:"account"`
-	FollowersCount int     `json:"followers_count"`
-	FollowingCount int     `json:"following_count"`
-	FollowedByMe   bool    `json:"followed_by_me"`
-	FollowsMe      bool    `json:"follows_me"`
-	BlockedByMe    bool    `json:"blocked_by_me"`
-	// CanMessage tells whether a message to the account would be accepted now.
-	CanMessage bool `json:"can_message"`
-	// VeryResponsive is the brand badge (brands only; nil for people).
-	VeryResponsive *bool `json:"very_responsive,omitempty"`
-	// Bot is a brand's bot entry points (nil when it has no bot on).
-	Bot *BotEntry `json:"bot,omitempty"`
-}
+type AccountProfile = wire.AccountProfile
 
 // Account returns the profile of the account with a handle.
 func (c *Client) Account(ctx context.Context, handle string) (*AccountProfile, error) {

@@ -4,61 +4,31 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
 
-	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The automation wire types (see the Automation tag of the API document).
 type (
-	QuickReply         = dm.QuickReply
-	AutomationSettings = dm.AutomationSettings
-	Rule               = dm.Rule
-	RuleTrigger        = dm.Trigger
-	RuleCondition      = dm.Condition
-	RuleAction         = dm.Action
-	Flow               = dm.Flow
-	FlowStep           = dm.FlowStep
-	FlowOption         = dm.FlowOption
-	AutomationLogEntry = dm.AutomationLogEntry
+	QuickReply         = wire.QuickReply
+	BotEntry           = wire.BotEntry
+	AutomationSettings = wire.AutomationSettings
+	Rule               = wire.Rule
+	RuleTrigger        = wire.RuleTrigger
+	RuleCondition      = wire.RuleCondition
+	RuleAction         = wire.RuleAction
+	Flow               = wire.Flow
+	FlowStep           = wire.FlowStep
+	FlowOption         = wire.FlowOption
+	AutomationLogEntry = wire.AutomationLogEntry
 )
 
-// BotEntry is what anyone sees of a brand's bot: ice breakers, the
-// persistent menu, and the button that reaches a person.
-type BotEntry struct {
-	IceBreakers []QuickReply `json:"ice_breakers"`
-	Menu        []QuickReply `json:"menu"`
-	Handoff     QuickReply   `json:"handoff"`
-}
-
-// DryRun is a sample message to try a brand's rules on.
-type DryRun struct {
-	Text         string     `json:"text"`
-	Payload      string     `json:"quick_reply_payload,omitempty"`
-	FirstMessage bool       `json:"first_message,omitempty"`
-	Customer     string     `json:"customer,omitempty"`
-	At           *time.Time `json:"at,omitempty"`
-}
-
-// DryRunResult is what the bot would do.
-type DryRunResult struct {
-	Reply *struct {
-		Text         string       `json:"text"`
-		QuickReplies []QuickReply `json:"quick_replies"`
-		RuleID       string       `json:"rule_id"`
-	} `json:"reply"`
-	Handoff      bool     `json:"handoff"`
-	AddLabels    []string `json:"add_labels"`
-	RemoveLabels []string `json:"remove_labels"`
-	Assign       string   `json:"assign"`
-	Status       string   `json:"status"`
-	Priority     string   `json:"priority"`
-	Log          []struct {
-		RuleID  string `json:"rule_id"`
-		Outcome string `json:"outcome"`
-		Detail  string `json:"detail"`
-	} `json:"log"`
-}
+// DryRun is a sample message to try a brand's rules on; DryRunResult is
+// what the bot would do.
+type (
+	DryRun       = wire.DryRun
+	DryRunResult = wire.DryRunResult
+)
 
 // Automation returns a brand's bot settings.
 func (c *Client) Automation(ctx context.Context, brand string) (*AutomationSettings, error) {

@@ -6,44 +6,19 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The brand wire types (see the Brands tag of the API document).
 type (
-	InboxConversation = dm.InboxView
-	Note              = dm.Note
-	CannedReply       = dm.CannedReply
+	InboxConversation = wire.InboxView
+	Note              = wire.Note
+	CannedReply       = wire.CannedReply
+	TeamMember        = wire.TeamMember
+	MyBrand           = wire.MyBrand
+	TeamMessage       = wire.TeamMessage
+	InboxDetail       = wire.InboxDetail
 )
-
-// TeamMember is a member of a brand's team.
-type TeamMember struct {
-	Account   Profile   `json:"account"`
-	Role      string    `json:"role"`
-	Available bool      `json:"available"`
-	AddedAt   time.Time `json:"added_at"`
-}
-
-// MyBrand is one team the caller is on.
-type MyBrand struct {
-	Brand     Profile `json:"brand"`
-	Role      string  `json:"role"`
-	Available bool    `json:"available"`
-}
-
-// TeamMessage is a brand conversation's message as the team sees it.
-type TeamMessage struct {
-	Message
-	// Author is the agent who wrote an outbound message (nil otherwise).
-	Author *Profile `json:"author"`
-}
-
-// InboxDetail is one brand conversation for the team.
-type InboxDetail struct {
-	Inbox    InboxConversation `json:"inbox"`
-	Notes    []Note            `json:"notes"`
-	Messages []TeamMessage     `json:"messages"`
-}
 
 // MyBrands lists the teams the caller is on.
 func (c *Client) MyBrands(ctx context.Context) ([]MyBrand, error) {
@@ -236,11 +211,11 @@ func (c *Client) PutBrandSettings(ctx context.Context, brand string, s BrandSett
 
 // The analytics report, as the API returns it.
 type (
-	Durations       = dm.Durations
-	AnalyticsStats  = dm.AnalyticsStats
-	AgentAnalytics  = dm.AgentAnalytics
-	AnalyticsDay    = dm.AnalyticsDay
-	AnalyticsReport = dm.AnalyticsReport
+	Durations       = wire.Durations
+	AnalyticsStats  = wire.AnalyticsStats
+	AgentAnalytics  = wire.AgentAnalytics
+	AnalyticsDay    = wire.AnalyticsDay
+	AnalyticsReport = wire.AnalyticsReport
 )
 
 func periodQuery(from, to time.Time) []string {

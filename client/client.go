@@ -13,8 +13,8 @@
 //	...
 //	msg, _, err := c.Send(ctx, conv.ID, client.SendParams{Text: "hello", ClientID: "k1"})
 //
-// The wire types are aliases of Parley's domain types, so there is exactly
-// one definition of each.
+// The types of the answers are those of package wire, which the server
+// encodes, so there is exactly one definition of each.
 package client
 
 import (
@@ -31,19 +31,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/wire"
 )
 
-// The wire types, shared with the server.
+// The wire types, shared with the server (package wire).
 type (
-	Account      = dm.Account
-	Settings     = dm.Settings
-	Profile      = dm.Profile
-	Member       = dm.Member
-	Conversation = dm.Conversation
-	Message      = dm.Message
-	Reaction     = dm.Reaction
-	Event        = dm.Event
+	Account      = wire.Account
+	Settings     = wire.Settings
+	Profile      = wire.Profile
+	Member       = wire.Member
+	Conversation = wire.Conversation
+	Message      = wire.Message
+	Reaction     = wire.Reaction
+	Event        = wire.Event
 )
 
 // Error is a non-2xx answer of the server. Code is the API's snake_case error

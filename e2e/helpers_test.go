@@ -40,14 +40,24 @@ const (
 // down when the test ends.
 func start(t *testing.T, l limits) *env {
 	t.Helper()
+	return startWith(t, l, nil)
+}
+
+// startWith is start with a chance to change the configuration first.
+func startWith(t *testing.T, l limits, edit func(*server.Config)) *env {
+	t.Helper()
 	ctx := t.Context()
-	srv, err := server.New(ctx, server.Config{
+	cfg := server.Config{
 		Addr:         "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		RateLimitOff: l == limitsOff,
 		PasswordCost: identity.CheapPasswordCost(),
 		Logger:       slog.New(slog.DiscardHandler),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -284,6 +284,10 @@ func TestMultiNodeDirectRace(t *testing.T) {
 	if len(distinct) != 1 || nCreated != 1 {
 		t.Fatalf("%d racing creates on two nodes: %d conversations, %d answered 201; want 1 and 1", n, len(distinct), nCreated)
 	}
+	// An empty direct conversation is in nobody's lists: one message puts
+	// it in both.
+	_, _, err := rio.Send(ctx, ids[0], client.SendParams{Text: "hello"})
+	must(t, err, "rio writes")
 	for _, c := range []*client.Client{rio, sol} {
 		var all []string
 		for _, folder := range []string{"inbox", "requests"} {

@@ -28,6 +28,7 @@ const benchUsage = `Usage: parley bench <scenario> [flags]
 Scenarios (see docs/benchmarks.md):
   send      acknowledged sends/s, --senders concurrent senders; p50/p99 of the POST
   send-brand  sends to a brand with 200 bot rules vs person-to-person, alternating rounds
+  xrpc-send   XRPC sendMessage vs native sends, alternating: msgs/s and server CPU per message
   e2e       one sender, sequential sends: POST to the receiver's WebSocket frame
   e2e-load  e2e latency while --conns sockets are open and --rate msgs/s flow
   idle      server memory per idle authenticated WebSocket (--conns sockets)

@@ -6,6 +6,7 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/httpauth"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 func (a *API) signup(w http.ResponseWriter, r *http.Request) {
@@ -24,7 +25,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"account": acc})
+	writeJSON(w, http.StatusCreated, map[string]any{"account": towire.Account(acc)})
 }
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
@@ -54,10 +55,10 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Cookie {
 		httpauth.SetSessionCookie(w, s.Token, a.identity.SessionTTL(), a.cfg.SecureCookies)
-		writeJSON(w, http.StatusCreated, map[string]any{"account": s.Account, "csrf_token": identity.CSRFToken(s.Token)})
+		writeJSON(w, http.StatusCreated, map[string]any{"account": towire.Account(s.Account), "csrf_token": identity.CSRFToken(s.Token)})
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "account": s.Account})
+	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "account": towire.Account(s.Account)})
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -75,7 +76,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
 }
 
 func (a *API) writeMe(w http.ResponseWriter, au *Auth, acc *dm.Account, set dm.Settings) {
-	out := map[string]any{"account": acc, "settings": set}
+	out := map[string]any{"account": towire.Account(acc), "settings": towire.Settings(set)}
 	if au.Cookie {
 		out["csrf_token"] = identity.CSRFToken(au.Token)
 	}
@@ -123,7 +124,7 @@ func (a *API) searchAccounts(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"accounts": accs})
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": towire.Accounts(accs)})
 }
 
 func (a *API) profile(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -166,6 +167,21 @@ func (a *API) graphEdit(fn func(*http.Request, *Auth, string) error) func(http.R
 	}
 }
 
+// blocked lists the caller's blocked accounts.
+func (a *API) blocked(w http.ResponseWriter, r *http.Request, au *Auth) {
+	cursor, n, err := page(r, "cursor")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	accs, next, err := a.chat.Blocked(r.Context(), au.Account, cursor, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": accs, "next_cursor": next})
+}
+
 func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request, *Auth) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
 		h, err := pathValue(r, "handle")
@@ -183,6 +199,6 @@ func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request,
 			a.error(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"accounts": accs, "next_cursor": next})
+		writeJSON(w, http.StatusOK, map[string]any{"accounts": towire.Accounts(accs), "next_cursor": next})
 	}
 }

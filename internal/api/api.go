@@ -20,18 +20,22 @@ type StreamFunc func(w http.ResponseWriter, r *http.Request, a *Auth)
 
 // Config wires the API to the rest of the server.
 type Config struct {
-	// Identity serves accounts and sessions and authenticates every request.
+	// Identity, Chat and Brand are required. Identity serves accounts and
+	// sessions and authenticates every request; Brand serves
+	// /api/v1/brands/... (internal/server builds it over Chat).
 	Identity *identity.Service
 	Chat     *chat.Service
-	// Brand serves /api/v1/brands/... (internal/server builds it over Chat).
-	Brand   *brand.Service
-	Stream  StreamFunc
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	Brand    *brand.Service
+	Stream   StreamFunc
+	Metrics  *metrics.Registry
+	Logger   *slog.Logger
 	// Ready reports whether the store and bus answer (for /readyz).
 	Ready func(r *http.Request) error
 	// Web serves everything that is not the API (the web app); may be nil.
 	Web http.Handler
+	// XRPC serves the Bluesky-compatible surface under /xrpc/
+	// (internal/xrpc, with its own route table); may be nil.
+	XRPC http.Handler
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool
 	// TrustProxy takes the client's address from X-Forwarded-For (set it
@@ -80,6 +84,7 @@ func (a *API) routes() {
 	m.HandleFunc("GET /api/v1/accounts/{handle}", a.auth(a.profile))
 	m.HandleFunc("PUT /api/v1/accounts/{handle}/follow", a.auth(a.follow(true)))
 	m.HandleFunc("DELETE /api/v1/accounts/{handle}/follow", a.auth(a.follow(false)))
+	m.HandleFunc("GET /api/v1/me/blocks", a.auth(a.blocked))
 	m.HandleFunc("PUT /api/v1/accounts/{handle}/block", a.auth(a.block(true)))
 	m.HandleFunc("DELETE /api/v1/accounts/{handle}/block", a.auth(a.block(false)))
 	m.HandleFunc("GET /api/v1/accounts/{handle}/followers", a.auth(a.followers(false)))
@@ -152,6 +157,12 @@ func (a *API) routes() {
 	m.HandleFunc("GET /readyz", a.readyz)
 	m.HandleFunc("GET /metrics", a.metrics)
 	m.HandleFunc("GET /api/openapi.json", a.openapi)
+
+	// The Bluesky-compatible surface: its own route table (internal/xrpc),
+	// behind the same body limit, metrics and logs.
+	if a.cfg.XRPC != nil {
+		m.Handle("/xrpc/", a.cfg.XRPC)
+	}
 
 	// Unknown API paths get the JSON error, everything else the web app.
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

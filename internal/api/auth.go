@@ -24,12 +24,15 @@ func (a *API) auth(fn func(http.ResponseWriter, *http.Request, *Auth)) http.Hand
 	}
 }
 
-// remoteAddr is the caller's IP, for throttling. Behind a reverse proxy
-// (Config.TrustProxy) it is the address the proxy appended last to
+// remoteAddr is the caller's IP, for throttling (see ClientAddr).
+func (a *API) remoteAddr(r *http.Request) string { return ClientAddr(r, a.cfg.TrustProxy) }
+
+// ClientAddr is the caller's IP, for throttling. Behind a reverse proxy
+// (trustProxy) it is the address the proxy appended last to
 // X-Forwarded-For; otherwise that header is ignored, since any client can
-// send it.
-func (a *API) remoteAddr(r *http.Request) string {
-	if a.cfg.TrustProxy {
+// send it. The XRPC surface throttles its logins with it too.
+func ClientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			parts := strings.Split(xff[len(xff)-1], ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {

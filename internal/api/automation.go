@@ -6,6 +6,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The automation endpoints, /api/v1/brands/{handle}/automation/...: the
@@ -19,21 +21,21 @@ func (a *API) getAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h 
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"automation": set})
+	writeJSON(w, http.StatusOK, map[string]any{"automation": towire.AutomationSettings(set)})
 }
 
 func (a *API) putAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-	var in dm.AutomationSettings
+	var in wire.AutomationSettings
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	set, err := a.brand.PutAutomation(r.Context(), au.Account, h, in)
+	set, err := a.brand.PutAutomation(r.Context(), au.Account, h, towire.AutomationSettingsFromWire(&in))
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"automation": set})
+	writeJSON(w, http.StatusOK, map[string]any{"automation": towire.AutomationSettings(set)})
 }
 
 func (a *API) listRules(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -42,16 +44,16 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rules": rules})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": towire.Rules(rules)})
 }
 
 // ruleJSON is a rule as written by a client.
 type ruleJSON struct {
-	Name       string         `json:"name"`
-	Enabled    *bool          `json:"enabled"`
-	Trigger    dm.Trigger     `json:"trigger"`
-	Conditions []dm.Condition `json:"conditions"`
-	Actions    []dm.Action    `json:"actions"`
+	Name       string               `json:"name"`
+	Enabled    *bool                `json:"enabled"`
+	Trigger    wire.RuleTrigger     `json:"trigger"`
+	Conditions []wire.RuleCondition `json:"conditions"`
+	Actions    []wire.RuleAction    `json:"actions"`
 }
 
 func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
@@ -71,12 +73,13 @@ func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Aut
 		}
 		enabled := in.Enabled == nil || *in.Enabled
 		rule, created, err := a.brand.PutRule(r.Context(), au.Account, h, id, brand.RuleInput{Name: in.Name, Enabled: enabled,
-			Trigger: in.Trigger, Conditions: in.Conditions, Actions: in.Actions})
+			Trigger: towire.TriggerFromWire(in.Trigger), Conditions: towire.ConditionsFromWire(in.Conditions),
+			Actions: towire.ActionsFromWire(in.Actions)})
 		if err != nil {
 			a.error(w, r, err)
 			return
 		}
-		writeMaybeCreated(w, created, "rule", rule)
+		writeMaybeCreated(w, created, "rule", towire.Rule(rule))
 	}
 }
 
@@ -102,7 +105,7 @@ func (a *API) reorderRules(w http.ResponseWriter, r *http.Request, au *Auth, h s
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rules": rules})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": towire.Rules(rules)})
 }
 
 func (a *API) listFlows(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -111,7 +114,7 @@ func (a *API) listFlows(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"flows": flows})
+	writeJSON(w, http.StatusOK, map[string]any{"flows": towire.Flows(flows)})
 }
 
 func (a *API) putFlow(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
@@ -124,17 +127,17 @@ func (a *API) putFlow(create bool) func(http.ResponseWriter, *http.Request, *Aut
 				return
 			}
 		}
-		var in dm.Flow
+		var in wire.Flow
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
 		}
-		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, in)
+		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, towire.FlowFromWire(&in))
 		if err != nil {
 			a.error(w, r, err)
 			return
 		}
-		writeMaybeCreated(w, created, "flow", f)
+		writeMaybeCreated(w, created, "flow", towire.Flow(f))
 	}
 }
 
@@ -148,13 +151,7 @@ func (a *API) deleteFlow(w http.ResponseWriter, r *http.Request, au *Auth, h str
 }
 
 func (a *API) dryRun(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-	var in struct {
-		Text         string     `json:"text"`
-		Payload      string     `json:"quick_reply_payload"`
-		FirstMessage bool       `json:"first_message"`
-		Customer     string     `json:"customer"`
-		At           *time.Time `json:"at"`
-	}
+	var in wire.DryRun
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
@@ -165,7 +162,7 @@ func (a *API) dryRun(w http.ResponseWriter, r *http.Request, au *Auth, h string)
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, dryRunResult(res))
 }
 
 func (a *API) automationLog(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -186,7 +183,7 @@ func (a *API) automationLog(w http.ResponseWriter, r *http.Request, au *Auth, h 
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	writeJSON(w, http.StatusOK, map[string]any{"entries": towire.AutomationLog(entries)})
 }
 
 func (a *API) customerAttributes(w http.ResponseWriter, r *http.Request, au *Auth, h string) {

@@ -10,6 +10,8 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The brand endpoints, /api/v1/brands/{handle}/...: thin handlers over
@@ -19,10 +21,6 @@ import (
 // brandHandler wraps a handler that works on one brand's handle.
 func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) http.HandlerFunc {
 	return a.auth(func(w http.ResponseWriter, r *http.Request, au *Auth) {
-		if a.brand == nil {
-			a.error(w, r, errNoRoute)
-			return
-		}
 		h, err := pathValue(r, "handle")
 		if err != nil {
 			a.error(w, r, err)
@@ -33,16 +31,12 @@ func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *A
 }
 
 func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
-	if a.brand == nil {
-		a.error(w, r, errNoRoute)
-		return
-	}
 	bs, err := a.brand.MyBrands(r.Context(), au.Account)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"brands": bs})
+	writeJSON(w, http.StatusOK, map[string]any{"brands": myBrands(bs)})
 }
 
 func (a *API) brandTeam(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -51,7 +45,7 @@ func (a *API) brandTeam(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+	writeJSON(w, http.StatusOK, map[string]any{"members": teamMembers(ms)})
 }
 
 func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -68,7 +62,7 @@ func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"member": m})
+	writeJSON(w, http.StatusCreated, map[string]any{"member": teamMember(m)})
 }
 
 func (a *API) updateBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -90,7 +84,7 @@ func (a *API) updateBrandMember(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"member": m})
+	writeJSON(w, http.StatusOK, map[string]any{"member": teamMember(m)})
 }
 
 func (a *API) removeBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -123,7 +117,7 @@ func (a *API) brandInbox(w http.ResponseWriter, r *http.Request, au *Auth, h str
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": towire.InboxViews(items), "next_cursor": next})
 }
 
 // brandConv wraps a handler of one brand conversation.
@@ -149,7 +143,7 @@ func (a *API) brandConversation(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, inboxDetail(d))
 }
 
 func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -174,7 +168,7 @@ func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"inbox": v})
+	writeJSON(w, http.StatusOK, map[string]any{"inbox": towire.InboxView(v)})
 }
 
 func (a *API) addBrandNote(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -190,7 +184,7 @@ func (a *API) addBrandNote(w http.ResponseWriter, r *http.Request, au *Auth, h, 
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"note": n})
+	writeJSON(w, http.StatusCreated, map[string]any{"note": towire.Note(n)})
 }
 
 func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -208,7 +202,7 @@ func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, i
 		a.error(w, r, err)
 		return
 	}
-	writeMaybeCreated(w, created, "message", m)
+	writeMaybeCreated(w, created, "message", teamMessage(m))
 }
 
 func (a *API) renderCanned(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -244,7 +238,7 @@ func (a *API) listCanned(w http.ResponseWriter, r *http.Request, au *Auth, h str
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"canned_replies": cs})
+	writeJSON(w, http.StatusOK, map[string]any{"canned_replies": towire.CannedReplies(cs)})
 }
 
 func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
@@ -270,7 +264,7 @@ func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *A
 			a.error(w, r, err)
 			return
 		}
-		writeMaybeCreated(w, create, "canned_reply", c)
+		writeMaybeCreated(w, create, "canned_reply", towire.CannedReply(c))
 	}
 }
 
@@ -434,7 +428,7 @@ func (a *API) brandAnalytics(w http.ResponseWriter, r *http.Request, au *Auth, h
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, towire.AnalyticsReport(rep))
 }
 
 func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
@@ -467,30 +461,25 @@ func (a *API) brandAnalyticsCSV(w http.ResponseWriter, r *http.Request, au *Auth
 	}
 }
 
-// profileView is a profile with the brand badge merged in: very_responsive
-// is present on brands only (computed by internal/brand, see VeryResponsive).
-type profileView struct {
-	*chat.Profile
-	VeryResponsive *bool `json:"very_responsive,omitempty"`
-	// Bot is what a customer sees of a brand's bot before writing: ice
-	// breakers, the persistent menu and the "Talk to a person" button.
-	Bot *brand.BotEntry `json:"bot,omitempty"`
-}
-
-func (a *API) withBadge(r *http.Request, p *chat.Profile) profileView {
-	v := profileView{Profile: p}
-	if a.brand == nil || p.Account == nil || p.Account.Kind != dm.KindBrand {
-		return v
+// withBadge is a profile with the brand badge merged in: very_responsive is
+// present on brands only (computed by internal/brand, see VeryResponsive),
+// and bot is what a customer sees of a brand's bot before writing: ice
+// breakers, the persistent menu and the "Talk to a person" button.
+func (a *API) withBadge(r *http.Request, p *chat.Profile) wire.AccountProfile {
+	if p.Account == nil || p.Account.Kind != dm.KindBrand {
+		return accountProfile(p, nil)
 	}
 	on, err := a.brand.VeryResponsive(r.Context(), p.Account)
 	if err != nil {
 		// The badge is a decoration: a failure leaves it out, not the profile.
 		a.log.Warn("very responsive badge", "brand", p.Account.Handle, "err", err)
-		return v
+		return accountProfile(p, nil)
 	}
-	v.VeryResponsive = &on
-	if v.Bot, err = a.brand.BotEntry(r.Context(), p.Account); err != nil {
+	v := accountProfile(p, &on)
+	bot, err := a.brand.BotEntry(r.Context(), p.Account)
+	if err != nil {
 		a.log.Warn("brand bot entry", "brand", p.Account.Handle, "err", err)
 	}
+	v.Bot = botEntry(bot)
 	return v
 }

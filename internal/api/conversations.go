@@ -5,6 +5,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 func (a *API) createConversation(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -21,7 +22,7 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, au *Aut
 		a.error(w, r, err)
 		return
 	}
-	writeMaybeCreated(w, created, "conversation", c)
+	writeMaybeCreated(w, created, "conversation", towire.Conversation(c))
 }
 
 func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -40,7 +41,7 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": cs, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": towire.Conversations(cs), "next_cursor": next})
 }
 
 // withID wraps a handler of /conversations/{id} or /messages/{id}.
@@ -60,7 +61,7 @@ func (a *API) writeConversation(w http.ResponseWriter, r *http.Request, c *dm.Co
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversation": c})
+	writeJSON(w, http.StatusOK, map[string]any{"conversation": towire.Conversation(c)})
 }
 
 func (a *API) noContent(w http.ResponseWriter, r *http.Request, err error) {

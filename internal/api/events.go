@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 func (a *API) events(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -18,7 +19,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs, "cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"events": towire.Events(evs), "cursor": next})
 }
 
 // stream checks the cursor, then hands over to internal/ws.

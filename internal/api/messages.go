@@ -5,6 +5,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 func (a *API) send(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
@@ -24,7 +25,7 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, au *Auth, id string) 
 		a.error(w, r, err)
 		return
 	}
-	writeMaybeCreated(w, created, "message", m)
+	writeMaybeCreated(w, created, "message", towire.Message(m))
 }
 
 func (a *API) listMessages(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
@@ -38,7 +39,7 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request, au *Auth, id 
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": ms, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": towire.Messages(ms), "next_cursor": next})
 }
 
 func (a *API) editMessage(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
@@ -54,7 +55,7 @@ func (a *API) editMessage(w http.ResponseWriter, r *http.Request, au *Auth, id s
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"message": m})
+	writeJSON(w, http.StatusOK, map[string]any{"message": towire.Message(m)})
 }
 
 func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request, au *Auth, id string) {

@@ -1,7 +1,7 @@
 // Package bench measures a running Parley server the way real clients use
 // it: over loopback HTTP and WebSocket through the Go client, never by calling
-// the service in-process. Each scenario (send, e2e, e2e-load, idle, inbox,
-// history) returns a Result that prints as a table or as one JSON object;
+// the service in-process. Each scenario (send, send-brand, xrpc-send, e2e, e2e-load, idle,
+// inbox, history) returns a Result that prints as a table or as one JSON object;
 // seed fills a database for inbox and history through the store.
 //
 // A benchmark is not a test: the figures are compared with the performance
@@ -76,7 +76,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "send-brand", "e2e", "e2e-load", "idle", "inbox", "history"}
+var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -88,6 +88,8 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Send(ctx, o)
 	case "send-brand":
 		r, err = SendBrand(ctx, o)
+	case "xrpc-send":
+		r, err = XRPCSend(ctx, o)
 	case "e2e":
 		r, err = E2E(ctx, o)
 	case "e2e-load":

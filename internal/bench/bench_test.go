@@ -77,6 +77,7 @@ func TestSmoke(t *testing.T) {
 	positive := map[string][]string{
 		"send":       {"throughput", "messages"},
 		"send-brand": {"person_throughput", "brand_throughput", "brand_vs_person"},
+		"xrpc-send":  {"native_throughput", "xrpc_throughput", "messages"},
 		"e2e":        {"messages"},
 		"e2e-load":   {"load_rate", "probes"},
 		"idle":       {"rss_after"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/parleyhq/parley/client"
 )
@@ -73,12 +74,25 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	d := o.Duration / (2 * rounds)
 	var pLat, bLat latencies
 	var pSecs, bSecs float64
+	var pCPU, bCPU time.Duration
 	var errs int64
+	cpuKnown := o.ServerPID > 0
+	// phase runs one round and adds the server's CPU time over it.
+	phase := func(pairs []pair, cpu *time.Duration) (latencies, int64, time.Duration) {
+		c0, err := processCPU(o.ServerPID)
+		l, e, el := sendLoop(ctx, pairs, d, 0, bar)
+		c1, err1 := processCPU(o.ServerPID)
+		if err != nil || err1 != nil {
+			cpuKnown = false
+		}
+		*cpu += c1 - c0
+		return l, e, el
+	}
 	bar = newBar(o.Progress, "send-brand: sending", 0, o.Duration)
 	for range rounds {
-		l, e, el := sendLoop(ctx, people, d, 0, bar)
+		l, e, el := phase(people, &pCPU)
 		pLat, pSecs, errs = append(pLat, l...), pSecs+el.Seconds(), errs+e
-		l, e, el = sendLoop(ctx, toBrand, d, 0, bar)
+		l, e, el = phase(toBrand, &bCPU)
 		bLat, bSecs, errs = append(bLat, l...), bSecs+el.Seconds(), errs+e
 	}
 	bar.Done()
@@ -91,5 +105,10 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	r.budget("brand_vs_person", 100*bRate/pRate, "%", ">=", 90)
 	r.add("person_post_p99", pLat.pct(99), "ms")
 	r.add("brand_post_p99", bLat.pct(99), "ms")
+	if cpuKnown && len(pLat) > 0 && len(bLat) > 0 {
+		// The steadier figure on a shared machine: server CPU per message.
+		r.add("person_cpu_per_msg", float64(pCPU.Microseconds())/float64(len(pLat)), "µs")
+		r.add("brand_cpu_per_msg", float64(bCPU.Microseconds())/float64(len(bLat)), "µs")
+	}
 	return r, nil
 }

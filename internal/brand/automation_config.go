@@ -354,21 +354,21 @@ type DryRunInput struct {
 
 // DryRunResult is what the bot would do, without doing it.
 type DryRunResult struct {
-	Reply        *DryRunReply         `json:"reply"`
-	Handoff      bool                 `json:"handoff"`
-	AddLabels    []string             `json:"add_labels"`
-	RemoveLabels []string             `json:"remove_labels"`
-	Assign       string               `json:"assign,omitempty"`
-	Status       string               `json:"status,omitempty"`
-	Priority     string               `json:"priority,omitempty"`
-	Log          []automation.LogLine `json:"log"`
+	Reply        *DryRunReply
+	Handoff      bool
+	AddLabels    []string
+	RemoveLabels []string
+	Assign       string
+	Status       string
+	Priority     string
+	Log          []automation.LogLine
 }
 
 // DryRunReply is the message the customer would receive.
 type DryRunReply struct {
-	Text         string          `json:"text"`
-	QuickReplies []dm.QuickReply `json:"quick_replies"`
-	RuleID       string          `json:"rule_id,omitempty"`
+	Text         string
+	QuickReplies []dm.QuickReply
+	RuleID       string
 }
 
 // DryRun shows which rules fire on a sample message and what the customer
@@ -413,9 +413,11 @@ func (s *Service) DryRun(ctx context.Context, me *dm.Account, handle string, in 
 			OutsideHours: bs.HoursEnabled && !sc.open(now), Local: now.In(sc.loc), Status: dm.InboxOpen, Unassigned: true, Labels: []string{}}
 		customer := &dm.Account{Handle: "customer", DisplayName: ""}
 		if in.Customer != "" {
-			c, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(in.Customer))
+			// Only the brand's own customers: the team learns nothing here
+			// of accounts that never wrote to it.
+			c, err := customerOf(ctx, tx, a.brand.ID, in.Customer)
 			if err != nil {
-				return dm.Errorf(dm.ENOTFOUND, "No account @%s.", dm.Truncate(dm.NormalizeHandle(in.Customer), 40))
+				return err
 			}
 			customer = c
 			r, err := tx.Relationship(ctx, c.ID, a.brand.ID)
@@ -488,16 +490,13 @@ func (s *Service) AutomationLog(ctx context.Context, me *dm.Account, handle, con
 const maxAttributes = 50
 
 // customerOf finds a customer of the brand by handle: an account that has
-// a conversation with the brand (404 otherwise, so the team cannot probe
-// accounts through it).
+// a direct conversation with the brand (404 otherwise, so the team cannot
+// probe other accounts through it).
 func customerOf(ctx context.Context, tx dm.Tx, brandID, handle string) (*dm.Account, error) {
 	h := dm.NormalizeHandle(handle)
 	c, err := tx.AccountByHandle(ctx, h)
 	if err == nil {
-		var id string
-		if id, err = tx.DirectConversationID(ctx, c.ID, brandID); err == nil {
-			_, err = tx.InboxItem(ctx, id)
-		}
+		_, err = tx.DirectConversationID(ctx, c.ID, brandID)
 	}
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return nil, dm.Errorf(dm.ENOTFOUND, "No customer @%s.", dm.Truncate(h, 40))
@@ -569,9 +568,9 @@ func (s *Service) SetCustomerAttributes(ctx context.Context, me *dm.Account, han
 // breakers of a first conversation, the persistent menu, and the button
 // that reaches a person.
 type BotEntry struct {
-	IceBreakers []dm.QuickReply `json:"ice_breakers"`
-	Menu        []dm.QuickReply `json:"menu"`
-	Handoff     dm.QuickReply   `json:"handoff"`
+	IceBreakers []dm.QuickReply
+	Menu        []dm.QuickReply
+	Handoff     dm.QuickReply
 }
 
 // BotEntry returns what anyone may see of a brand's bot (nil when the

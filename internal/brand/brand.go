@@ -200,10 +200,10 @@ func tellTeam(ctx context.Context, tx dm.Tx, out chat.Outbox, brandID string, e 
 
 // Member is a team member as the team sees them.
 type Member struct {
-	Account   dm.Profile `json:"account"`
-	Role      string     `json:"role"`
-	Available bool       `json:"available"`
-	AddedAt   time.Time  `json:"added_at"`
+	Account   dm.Profile
+	Role      string
+	Available bool
+	AddedAt   time.Time
 }
 
 // Team lists a brand's team (members only).
@@ -422,9 +422,9 @@ func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *
 
 // MyBrand is one team the caller belongs to.
 type MyBrand struct {
-	Brand     dm.Profile `json:"brand"`
-	Role      string     `json:"role"`
-	Available bool       `json:"available"`
+	Brand     dm.Profile
+	Role      string
+	Available bool
 }
 
 // MyBrands lists the caller's teams, and the caller itself when it is a brand.

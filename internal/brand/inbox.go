@@ -91,15 +91,15 @@ type TeamMessage struct {
 	dm.Message
 	// Author is the team member who wrote an outbound message; nil for the
 	// customer's messages and for the brand account's or a bot's.
-	Author *dm.Profile `json:"author"`
+	Author *dm.Profile
 }
 
 // Detail is one brand conversation for the team.
 type Detail struct {
-	Inbox *dm.InboxView `json:"inbox"`
-	Notes []dm.Note     `json:"notes"`
+	Inbox *dm.InboxView
+	Notes []dm.Note
 	// Messages are the newest messages, newest first.
-	Messages []TeamMessage `json:"messages"`
+	Messages []TeamMessage
 }
 
 // itemFor returns the inbox item of one of the brand's conversations, or

@@ -155,18 +155,36 @@ func firstName(displayName string) string {
 	return f[0]
 }
 
+// givenName is the name a person gave, "" when they gave none. Sign-up
+// used to copy the handle into the display name of those who gave none, so a
+// display name exactly equal to the handle (handles are lower case) counts as
+// none: a greeting must fall back rather than say "Hi dan1". "Dan" for @dan
+// is a name someone typed, and is kept.
+func givenName(a *dm.Account) string {
+	n := strings.TrimSpace(a.DisplayName)
+	if n == a.Handle {
+		return ""
+	}
+	return n
+}
+
 // templateVars are the values of the placeholders for one customer, brand
 // and agent (agent may be nil: the brand account itself writes).
 func templateVars(customer, brand, agent *dm.Account) map[string]string {
+	name := givenName(customer)
 	v := map[string]string{
-		"first_name": firstName(customer.DisplayName),
-		"name":       customer.DisplayName,
+		"first_name": firstName(name),
+		"name":       name,
 		"handle":     customer.Handle,
 		"brand_name": brand.DisplayName,
 	}
+	if brand.DisplayName == "" {
+		v["brand_name"] = brand.Handle
+	}
 	if agent != nil {
-		v["agent_first_name"] = firstName(agent.DisplayName)
-		v["agent_name"] = agent.DisplayName
+		an := givenName(agent)
+		v["agent_first_name"] = firstName(an)
+		v["agent_name"] = an
 	}
 	return v
 }

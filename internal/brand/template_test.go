@@ -69,6 +69,26 @@ func TestTemplateVars(t *testing.T) {
 	if got := tpl.Render(templateVars(cust, b, nil)); got != "Dan/Dan Rossi/dan/Acme Outdoor/?/?" {
 		t.Errorf("as the brand: %q", got)
 	}
+
+	// No name given (an empty display name, or the handle that sign-up used
+	// to copy into it): every name placeholder falls back.
+	greet, err := ParseTemplate("Hi {{first_name|there}} ({{name|friend}}), {{agent_first_name|the team}} here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ cust, agent *dm.Account }{
+		{&dm.Account{Handle: "dan1", DisplayName: ""}, &dm.Account{Handle: "bob", DisplayName: "  "}},
+		{&dm.Account{Handle: "dan1", DisplayName: "dan1"}, &dm.Account{Handle: "bob", DisplayName: "Bob"}},
+	} {
+		got := greet.Render(templateVars(c.cust, b, c.agent))
+		want := "Hi there (friend), the team here"
+		if c.agent.DisplayName == "Bob" {
+			want = "Hi there (friend), Bob here"
+		}
+		if got != want {
+			t.Errorf("customer %+v, agent %+v: %q, want %q", c.cust, c.agent, got, want)
+		}
+	}
 }
 
 // FuzzTemplate checks that the parser never panics, that whatever it

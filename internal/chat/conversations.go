@@ -90,7 +90,10 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 	if err := tx.CreateConversation(ctx, c, ms); err != nil {
 		return nil, false, err
 	}
-	if err := o.addConversation(ctx, tx, dm.EventConversationCreated, c.ID, ptr(me.Profile()), t, me.ID, to.ID); err != nil {
+	// Only the caller's devices hear of it now: to the other person an
+	// empty conversation does not exist yet (it is in none of their lists),
+	// and their first news of it is the first message.
+	if err := o.addConversation(ctx, tx, dm.EventConversationCreated, c.ID, ptr(me.Profile()), t, me.ID); err != nil {
 		return nil, false, err
 	}
 	view, err := tx.Conversation(ctx, c.ID, me.ID)

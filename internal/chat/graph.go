@@ -9,15 +9,15 @@ import (
 
 // Profile is an account as another account sees it.
 type Profile struct {
-	Account        *dm.Account `json:"account"`
-	FollowersCount int         `json:"followers_count"`
-	FollowingCount int         `json:"following_count"`
-	FollowedByMe   bool        `json:"followed_by_me"`
-	FollowsMe      bool        `json:"follows_me"`
-	BlockedByMe    bool        `json:"blocked_by_me"`
-	CanMessage     bool        `json:"can_message"`
+	Account        *dm.Account
+	FollowersCount int
+	FollowingCount int
+	FollowedByMe   bool
+	FollowsMe      bool
+	BlockedByMe    bool
+	CanMessage     bool
 	// CannotMessageReason says why CanMessage is false, in words a UI can show.
-	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
+	CannotMessageReason string
 }
 
 // Profile returns the account with a handle as me sees it.
@@ -68,10 +68,10 @@ func (s *Service) Profile(ctx context.Context, me *dm.Account, handle string) (*
 // no block either way, and to's allow_incoming setting. r is from me to to.
 func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Relationship) error {
 	if r.ABlocksB {
-		return dm.Errorf(dm.EFORBIDDEN, "You blocked @%s. Unblock them to send a message.", to.Handle)
+		return forbidden(dm.ReasonBlockedByYou, "You blocked @%s. Unblock them to send a message.", to.Handle)
 	}
 	if r.BBlocksA {
-		return dm.Errorf(dm.EFORBIDDEN, "You can't message @%s.", to.Handle)
+		return forbidden(dm.ReasonBlocksYou, "You can't message @%s.", to.Handle)
 	}
 	set, err := tx.Settings(ctx, to.ID)
 	if err != nil {
@@ -79,13 +79,20 @@ func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Rela
 	}
 	switch set.AllowIncoming {
 	case dm.AllowNobody:
-		return dm.Errorf(dm.EFORBIDDEN, "@%s doesn't accept new messages.", to.Handle)
+		return forbidden(dm.ReasonNotAccepting, "@%s doesn't accept new messages.", to.Handle)
 	case dm.AllowFollowing:
 		if !r.BFollowsA {
-			return dm.Errorf(dm.EFORBIDDEN, "@%s only accepts messages from people they follow.", to.Handle)
+			return forbidden(dm.ReasonNotFollowed, "@%s only accepts messages from people they follow.", to.Handle)
 		}
 	}
 	return nil
+}
+
+// forbidden is an EFORBIDDEN error with its reason.
+func forbidden(reason, format string, args ...any) error {
+	e := dm.Errorf(dm.EFORBIDDEN, format, args...)
+	e.Reason = reason
+	return e
 }
 
 func accountByHandle(ctx context.Context, tx dm.Tx, handle string) (*dm.Account, error) {
@@ -148,6 +155,21 @@ func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on b
 
 // Followers lists who follows the account with a handle (following=false),
 // or whom it follows (following=true).
+// Blocked lists the accounts me blocks, by handle, so that they can be
+// unblocked; nobody else may see it.
+func (s *Service) Blocked(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Account, string, error) {
+	var out []dm.Account
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+		out, next, err = tx.Blocked(ctx, me.ID, cursor, limit)
+		return err
+	})
+	if out == nil {
+		out = []dm.Account{}
+	}
+	return out, next, err
+}
+
 func (s *Service) Followers(ctx context.Context, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
 	var out []dm.Account
 	var next string

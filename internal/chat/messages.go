@@ -401,3 +401,48 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
 	})
 }
+
+// Message returns one message as the caller sees it (ENOTFOUND when the
+// caller may not see it).
+func (s *Service) Message(ctx context.Context, me *dm.Account, id string) (*dm.Message, error) {
+	var out *dm.Message
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		msg, _, err := messageFor(ctx, tx, id, me.ID)
+		if err != nil {
+			return err
+		}
+		ms := []dm.Message{*msg}
+		if err := s.decorate(ctx, tx, ms); err != nil {
+			return err
+		}
+		out = &ms[0]
+		return nil
+	})
+	return out, err
+}
+
+// MessageAt returns the message with a seq in one of the caller's
+// conversations (ENOTFOUND when there is none the caller may see), for
+// surfaces that name read markers by message rather than by seq.
+func (s *Service) MessageAt(ctx context.Context, me *dm.Account, convID string, seq int64) (*dm.Message, error) {
+	var out *dm.Message
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		m, err := membershipFor(ctx, tx, convID, me.ID)
+		if err != nil {
+			return err
+		}
+		if seq <= m.ClearedSeq {
+			return dm.Errorf(dm.ENOTFOUND, "No message %d.", seq)
+		}
+		page, err := tx.Messages(ctx, convID, me.ID, seq+1, 1)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 || page[0].Seq != seq {
+			return dm.Errorf(dm.ENOTFOUND, "No message %d.", seq)
+		}
+		out = &page[0]
+		return nil
+	})
+	return out, err
+}

@@ -59,11 +59,11 @@ const (
 
 // TeamMember is one account's place in a brand's team.
 type TeamMember struct {
-	BrandID   string    `json:"-"`
-	UserID    string    `json:"-"`
-	Role      string    `json:"role"`
-	Available bool      `json:"available"`
-	AddedAt   time.Time `json:"added_at"`
+	BrandID   string
+	UserID    string
+	Role      string
+	Available bool
+	AddedAt   time.Time
 }
 
 // InboxItem is the team's state of one brand conversation. A thread is one
@@ -124,22 +124,25 @@ type Thread struct {
 // Note is a private note of the team on a brand conversation. It is never
 // shown to the customer.
 type Note struct {
-	ID             string    `json:"id"`
-	BrandID        string    `json:"-"`
-	ConversationID string    `json:"conversation_id"`
-	Author         Profile   `json:"author"`
-	Text           string    `json:"text"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string  `json:"id"`
+	BrandID        string  `json:"-"`
+	ConversationID string  `json:"conversation_id"`
+	Author         Profile `json:"author"`
+	Text           string  `json:"text"`
+	// AfterSeq is the seq of the conversation's newest message when the
+	// note was written (set by the store): the note's place in the thread.
+	AfterSeq  int64     `json:"after_seq"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CannedReply is a saved reply with placeholders (see internal/brand).
 type CannedReply struct {
-	ID        string    `json:"id"`
-	BrandID   string    `json:"-"`
-	Title     string    `json:"title"`
-	Text      string    `json:"text"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string
+	BrandID   string
+	Title     string
+	Text      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // OpenSpan is one stretch of business hours: Day 0 is Sunday; Open and
@@ -190,7 +193,8 @@ type BrandMessage struct {
 	At        time.Time
 }
 
-// InboxView is a brand conversation as the team sees it in events.
+// InboxView is a brand conversation as the team sees it (in events, and in
+// the brand endpoints' answers as a wire.InboxView).
 type InboxView struct {
 	ConversationID  string     `json:"conversation_id"`
 	Brand           string     `json:"brand"`

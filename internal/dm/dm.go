@@ -1,6 +1,14 @@
-// Package dm holds Parley's domain: the types that travel through the API and
-// the event log, the error codes, input validation, and the two seams that have
-// more than one implementation (Store and Bus). It imports nothing of the project.
+// Package dm holds Parley's domain: its types, the error codes, input
+// validation, the stored form of events (eventlog.go), and the two seams that
+// have more than one implementation (Store and Bus). It imports nothing of the
+// project.
+//
+// These are not the API's types: those are package wire's, which the API and
+// the stream fill through internal/towire. The JSON tags that remain here are
+// stored forms: on Event and the types an event carries, that of the event
+// log (see EncodeEvent) and of the bus's notifications between nodes; on the
+// automation types, that of the settings, rules and flows the stores keep as
+// JSON. Change them only with a new stored format.
 package dm
 
 import "time"
@@ -56,12 +64,12 @@ const (
 
 // Account is a person or a brand. Handles are lower case.
 type Account struct {
-	ID          string    `json:"id"`
-	Handle      string    `json:"handle"`
-	DisplayName string    `json:"display_name"`
-	Bio         string    `json:"bio"`
-	Kind        string    `json:"kind"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string
+	Handle      string
+	DisplayName string
+	Bio         string
+	Kind        string
+	CreatedAt   time.Time
 }
 
 // Profile returns the short form of the account used inside messages and member lists.
@@ -71,8 +79,8 @@ func (a *Account) Profile() Profile {
 
 // Settings are an account's private preferences.
 type Settings struct {
-	AllowIncoming string `json:"allow_incoming"`
-	ReadReceipts  bool   `json:"read_receipts"`
+	AllowIncoming string
+	ReadReceipts  bool
 }
 
 // DefaultSettings are those of a new account.
@@ -178,6 +186,8 @@ const (
 
 // Event is one entry of a user's event log. Seq is per user, monotonic and
 // gap-free; it is the sync cursor. Ephemeral events (typing) have Seq 0.
+// Stores keep it in the form of EncodeEvent; the API and the stream send it
+// as a wire.Event (internal/towire).
 type Event struct {
 	Seq            int64         `json:"seq,omitempty"`
 	Type           string        `json:"type"`

@@ -27,6 +27,27 @@ type Error struct {
 	Message string
 	// RetryAfter is set on ERATELIMITED errors.
 	RetryAfter time.Duration
+	// Reason refines an EFORBIDDEN error for the surfaces that name each
+	// cause (the XRPC surface's BlockedActor, MessagesDisabled, ...); one
+	// of the Reason constants, or "".
+	Reason string
+}
+
+// Reasons of an EFORBIDDEN error when one account may not message another.
+const (
+	ReasonBlockedByYou = "blocked_by_you" // the caller blocks the recipient
+	ReasonBlocksYou    = "blocks_you"     // the recipient blocks the caller
+	ReasonNotAccepting = "not_accepting"  // the recipient accepts no new messages
+	ReasonNotFollowed  = "not_followed"   // the recipient accepts only people they follow
+)
+
+// ErrorReason returns the Reason of err, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

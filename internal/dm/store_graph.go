@@ -14,4 +14,7 @@ type GraphTx interface {
 	// next is "" on the last page.
 	Followers(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
 	Following(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
+	// Blocked pages the accounts userID blocks, by handle; the cursor is
+	// the last handle returned.
+	Blocked(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
 }

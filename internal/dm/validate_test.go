@@ -137,6 +137,27 @@ func FuzzValidateEmoji(f *testing.F) {
 	})
 }
 
+func TestValidateBidiInNames(t *testing.T) {
+	for _, s := range []string{"evil\u202eliam", "a\u202ab", "\u202dx", "x\u2066y\u2069", "\u2067z"} {
+		if ValidateDisplayName(s) == nil {
+			t.Errorf("ValidateDisplayName(%q) accepted a bidi control", s)
+		}
+		if ValidateTitle(s) == nil {
+			t.Errorf("ValidateTitle(%q) accepted a bidi control", s)
+		}
+	}
+	// Right-to-left letters and the marks LRM/RLM are fine.
+	for _, s := range []string{"שלום עולם", "مرحبا", "Dan\u200f", "", "Zoë"} {
+		if err := ValidateDisplayName(s); err != nil {
+			t.Errorf("ValidateDisplayName(%q): %v", s, err)
+		}
+	}
+	// A message may carry them (the app isolates and flags them).
+	if err := ValidateText("invoice_\u202efdp.exe"); err != nil {
+		t.Errorf("ValidateText with an override: %v", err)
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	for _, tc := range []struct {
 		s    string

@@ -32,9 +32,8 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	if err := dm.ValidateDisplayName(name); err != nil {
 		return nil, err
 	}
-	if name == "" {
-		name = handle
-	}
+	// No name given stays "": apps show the handle then, and a template's
+	// {{first_name|there}} falls back instead of greeting "Hi dan1".
 	kind := p.Kind
 	switch kind {
 	case "":
@@ -138,4 +137,39 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 	// Sessions carry the account: the new name must show on the next request.
 	s.sessions.dropUser(me.ID)
 	return acc, set, err
+}
+
+// AccountByID returns the account with an id, as anyone may see it (the
+// XRPC surface names accounts by DIDs built from their ids).
+func (s *Service) AccountByID(ctx context.Context, id string) (*dm.Account, error) {
+	var acc *dm.Account
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, err = tx.Account(ctx, id)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No account with that id.")
+	}
+	return acc, err
+}
+
+// AccountByHandle returns the account with a handle, as anyone may see it
+// (the XRPC surface resolves handles to DIDs before a login).
+func (s *Service) AccountByHandle(ctx context.Context, handle string) (*dm.Account, error) {
+	h := dm.NormalizeHandle(handle)
+	notFound := dm.Errorf(dm.ENOTFOUND, "No account @%s.", h)
+	if dm.ValidateHandle(h) != nil {
+		return nil, notFound
+	}
+	var acc *dm.Account
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		acc, err = tx.AccountByHandle(ctx, h)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, notFound
+	}
+	return acc, err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -61,6 +62,21 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 		return nil, err
 	}
 	return &Session{Token: token, Account: acc}, nil
+}
+
+// OpenSession opens a session for an account that has already proved who it
+// is (through Login), under a token the caller chose, for ttl. The XRPC
+// surface (internal/xrpc) uses it to pair a short access session with a
+// long refresh session, and to rotate them, without asking for the password
+// again. token must be 32 to 128 bytes, at least 32 of them the caller's
+// randomness.
+func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string, ttl time.Duration) error {
+	if len(token) < 32 || len(token) > 128 {
+		return dm.Errorf(dm.EINVALID, "A session token has 32 to 128 bytes.")
+	}
+	return s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.CreateSession(ctx, hashToken(token), acc.ID, now().Add(ttl))
+	})
 }
 
 // Logout ends the session of token.

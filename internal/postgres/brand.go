@@ -320,15 +320,20 @@ func (t *tx) Threads(ctx context.Context, brandID string, from, to time.Time) ([
 }
 
 func (t *tx) AddNote(ctx context.Context, n *dm.Note) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO brand_notes (id, brand_id, conversation_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		n.ID, n.BrandID, n.ConversationID, n.Author.ID, n.Text, n.CreatedAt)
+	// after_seq is read in the insert itself; a send takes the
+	// conversation's row lock for its seq, so the note and a concurrent
+	// message are ordered one way or the other, never both.
+	err := t.tx.QueryRow(ctx, `INSERT INTO brand_notes (id, brand_id, conversation_id, author_id, text, created_at, after_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, coalesce((SELECT last_seq FROM conversations WHERE id = $3), 0))
+		RETURNING after_seq`,
+		n.ID, n.BrandID, n.ConversationID, n.Author.ID, n.Text, n.CreatedAt).Scan(&n.AfterSeq)
 	return wrap(err, "note")
 }
 
 func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.Note, error) {
-	rows, err := t.tx.Query(ctx, `SELECT n.id, n.brand_id, n.conversation_id, a.id, a.handle, a.display_name, n.text, n.created_at
+	rows, err := t.tx.Query(ctx, `SELECT n.id, n.brand_id, n.conversation_id, a.id, a.handle, a.display_name, n.text, n.after_seq, n.created_at
 		FROM brand_notes n JOIN accounts a ON a.id = n.author_id
-		WHERE n.conversation_id = $1 AND n.brand_id = $2 ORDER BY n.created_at, n.id`, conversationID, brandID)
+		WHERE n.conversation_id = $1 AND n.brand_id = $2 ORDER BY n.after_seq, n.created_at, n.id`, conversationID, brandID)
 	if err != nil {
 		return nil, wrap(err, "notes")
 	}
@@ -336,7 +341,7 @@ func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.No
 	out := []dm.Note{}
 	for rows.Next() {
 		var n dm.Note
-		if err := rows.Scan(&n.ID, &n.BrandID, &n.ConversationID, &n.Author.ID, &n.Author.Handle, &n.Author.DisplayName, &n.Text, &n.CreatedAt); err != nil {
+		if err := rows.Scan(&n.ID, &n.BrandID, &n.ConversationID, &n.Author.ID, &n.Author.Handle, &n.Author.DisplayName, &n.Text, &n.AfterSeq, &n.CreatedAt); err != nil {
 			return nil, wrap(err, "notes")
 		}
 		n.CreatedAt = n.CreatedAt.UTC()

@@ -161,9 +161,16 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 		where += ` AND (m.sort_at, m.conversation_id) < ($3, $4)`
 		args = append(args, time.UnixMicro(n).UTC(), id)
 	}
+	// A direct conversation without a message yet is in no list, the other
+	// person's Requests included: pressing Message on a profile must tell
+	// nobody anything until something is sent (a group is listed at once:
+	// being added to one is news). The check is one primary-key probe per
+	// row of the range, which stays one scan of the folder's index.
 	rows, err := t.tx.Query(ctx, `
 		SELECT m.conversation_id, m.sort_at FROM members m
 		WHERE m.user_id = $1 AND `+where+`
+		  AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id
+		    AND (c.last_seq > 0 OR c.kind <> 'direct'))
 		ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, "", wrap(err, "conversations")

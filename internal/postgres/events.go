@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -25,9 +24,7 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
-	body := *e
-	body.Seq = 0
-	b, err := json.Marshal(&body)
+	b, err := dm.EncodeEvent(e)
 	if err != nil {
 		return fmt.Errorf("postgres: encode event: %w", err)
 	}
@@ -79,8 +76,8 @@ func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) 
 		if seq == nil {
 			break // no events: the LEFT JOIN's one empty row
 		}
-		var e dm.Event
-		if err := json.Unmarshal(body, &e); err != nil {
+		e, err := dm.DecodeEvent(body)
+		if err != nil {
 			return nil, fmt.Errorf("postgres: decode event %s/%d: %w", userID, *seq, err)
 		}
 		e.Seq = *seq

@@ -66,6 +66,38 @@ func (t *tx) Following(ctx context.Context, userID, cursor string, limit int) ([
 	return t.follows(ctx, `follower_id`, `followee_id`, userID, cursor, limit)
 }
 
+func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT `+accountCols+` FROM blocks b JOIN accounts a ON a.id = b.blocked_id
+		WHERE b.blocker_id = $1 AND a.handle > $2
+		ORDER BY a.handle LIMIT $3`, userID, cursor, limit+1)
+	if err != nil {
+		return nil, "", wrap(err, "blocks")
+	}
+	defer rows.Close()
+	out := []dm.Account{}
+	for rows.Next() {
+		var a dm.Account
+		if err := rows.Scan(&a.ID, &a.Handle, &a.DisplayName, &a.Bio, &a.Kind, &a.CreatedAt); err != nil {
+			return nil, "", wrap(err, "blocks")
+		}
+		a.CreatedAt = a.CreatedAt.UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "blocks")
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].Handle
+	}
+	return out, next, nil
+}
+
 // follows pages one side of the follow graph, newest follow first; the
 // cursor is the follows.id of the last row returned.
 func (t *tx) follows(ctx context.Context, by, other, userID, cursor string, limit int) ([]dm.Account, string, error) {

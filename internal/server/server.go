@@ -30,6 +30,7 @@ import (
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/ws"
+	"github.com/parleyhq/parley/internal/xrpc"
 )
 
 // Config is everything a server needs; cmd/parley builds it from flags and
@@ -52,6 +53,12 @@ type Config struct {
 	// TrustProxy reads client addresses from X-Forwarded-For, for per-address
 	// limits behind a reverse proxy; never set it without one.
 	TrustProxy bool
+	// PublicHost is this server's public host name: the XRPC surface names
+	// accounts did:web:<PublicHost>:u:<id> with handles <handle>.<PublicHost>
+	// (default "parley.test").
+	PublicHost string
+	// XRPCAccessTTL is how long an XRPC access token lasts (default 2 hours).
+	XRPCAccessTTL time.Duration
 	// EventRetention is how long the event log keeps events (default 30
 	// days); a client with an older cursor must resync (410).
 	EventRetention time.Duration
@@ -128,6 +135,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
+	if cfg.PublicHost == "" {
+		cfg.PublicHost = "parley.test"
+	}
+	bsky, err := xrpc.New(xrpc.Config{
+		Chat:       s.chat,
+		Identity:   s.identity,
+		Host:       cfg.PublicHost,
+		AccessTTL:  cfg.XRPCAccessTTL,
+		RemoteAddr: func(r *http.Request) string { return api.ClientAddr(r, cfg.TrustProxy) },
+		Logger:     cfg.Logger,
+	})
+	if err != nil {
+		s.bus.Close()
+		s.store.Close()
+		return nil, err
+	}
 	s.handler = api.New(api.Config{
 		Identity:      s.identity,
 		Chat:          s.chat,
@@ -140,6 +163,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		SecureCookies: cfg.SecureCookies,
 		EndSession:    s.streams.EndSession,
 		TrustProxy:    cfg.TrustProxy,
+		XRPC:          bsky,
 	})
 	return s, nil
 }

@@ -305,15 +305,19 @@ func (t *tx) Threads(ctx context.Context, brandID string, from, to time.Time) ([
 }
 
 func (t *tx) AddNote(ctx context.Context, n *dm.Note) error {
-	_, err := t.exec(ctx, `INSERT INTO brand_notes (id, brand_id, conversation_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		n.ID, n.BrandID, n.ConversationID, n.Author.ID, n.Text, ms(n.CreatedAt))
+	// after_seq is read in the insert itself, inside the writer's
+	// transaction, so no message can slip between the read and the note.
+	err := t.queryRow(ctx, `INSERT INTO brand_notes (id, brand_id, conversation_id, author_id, text, created_at, after_seq)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce((SELECT last_seq FROM conversations WHERE id = ?3), 0))
+		RETURNING after_seq`,
+		n.ID, n.BrandID, n.ConversationID, n.Author.ID, n.Text, ms(n.CreatedAt)).Scan(&n.AfterSeq)
 	return wrap(err, "note")
 }
 
 func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.Note, error) {
-	rows, err := t.query(ctx, `SELECT n.id, n.brand_id, n.conversation_id, a.id, a.handle, a.display_name, n.text, n.created_at
+	rows, err := t.query(ctx, `SELECT n.id, n.brand_id, n.conversation_id, a.id, a.handle, a.display_name, n.text, n.after_seq, n.created_at
 		FROM brand_notes n JOIN accounts a ON a.id = n.author_id
-		WHERE n.conversation_id = ? AND n.brand_id = ? ORDER BY n.created_at, n.id`, conversationID, brandID)
+		WHERE n.conversation_id = ? AND n.brand_id = ? ORDER BY n.after_seq, n.created_at, n.id`, conversationID, brandID)
 	if err != nil {
 		return nil, wrap(err, "notes")
 	}
@@ -322,7 +326,7 @@ func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.No
 	for rows.Next() {
 		var n dm.Note
 		var created int64
-		if err := rows.Scan(&n.ID, &n.BrandID, &n.ConversationID, &n.Author.ID, &n.Author.Handle, &n.Author.DisplayName, &n.Text, &created); err != nil {
+		if err := rows.Scan(&n.ID, &n.BrandID, &n.ConversationID, &n.Author.ID, &n.Author.Handle, &n.Author.DisplayName, &n.Text, &n.AfterSeq, &created); err != nil {
 			return nil, wrap(err, "notes")
 		}
 		n.CreatedAt = utc(created)

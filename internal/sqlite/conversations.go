@@ -142,8 +142,12 @@ func (t *tx) Conversation(ctx context.Context, id, userID string) (*dm.Conversat
 	return c, nil
 }
 
-// qFolderPage is one range of members_folder.
+// qFolderPage is one range of members_folder. A direct conversation
+// without a message yet is in no list, the other person's Requests included:
+// pressing Message on a profile must tell nobody anything until something is
+// sent (a group is listed at once: being added to one is news).
 const qFolderPage = viewQuery + `WHERE mb.user_id = ?1 AND mb.folder = ?2
+	AND (mb.last_seq > 0 OR c.kind <> 'direct')
 	AND (mb.active_at, mb.conversation_id) < (?3, ?4)
 	ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?5`
 

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -69,7 +68,7 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 
 const qInsertEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?, ?, ?, ?)`
 
-// encodeEvent returns the stored JSON of e (without its seq). A message
+// encodeEvent returns the stored form of e (dm.EncodeEvent). A message
 // sent to n members is n identical events: the writer's conn keeps the last
 // encoding with a copy of what it encoded, and reuses it when the next event
 // has equal values (not merely the same pointers, which a caller may have
@@ -81,7 +80,7 @@ func (t *tx) encodeEvent(e *dm.Event) (string, error) {
 	if enc.valid && enc.same(&stored) {
 		return enc.data, nil
 	}
-	b, err := json.Marshal(&stored)
+	b, err := dm.EncodeEvent(&stored)
 	if err != nil {
 		return "", err
 	}
@@ -211,8 +210,8 @@ func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) 
 		if err := rows.Scan(&seq, &at, &data); err != nil {
 			return nil, wrap(err, "events")
 		}
-		var e dm.Event
-		if err := json.Unmarshal(data, &e); err != nil {
+		e, err := dm.DecodeEvent(data)
+		if err != nil {
 			return nil, fmt.Errorf("sqlite: event %d of %s: %w", seq, userID, err)
 		}
 		e.Seq, e.At = seq, utc(at)

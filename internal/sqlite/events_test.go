@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +99,55 @@ func TestEventEncodingReuse(t *testing.T) {
 			}
 			if n := len(evs[0].Message.Reactions); (u == "u3") != (n == 1) {
 				t.Errorf("events of %s: %d reactions", u, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// formatZeroRow is an event as builds before the stored envelope wrote it
+// (the flat JSON of the event, no "v"); existing databases are full of them.
+const formatZeroRow = `{"type":"message.created","conversation_id":"c","at":"2026-03-04T05:06:07Z",` +
+	`"message":{"id":"m1","conversation_id":"c","seq":1,"sender":{"id":"u1","handle":"ada","display_name":"Ada"},"text":"old","reply_to":"","reactions":[],"created_at":"2026-03-04T05:06:07Z","edited_at":null,"deleted":false}}`
+
+// An old row and a new one read alike, and new rows are the envelope.
+func TestEventsReadFormat0(t *testing.T) {
+	db, _ := openFile(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	if _, err := db.writeDB.ExecContext(ctx, qInsertEvent, "u1", 1, ms(at), formatZeroRow); err != nil {
+		t.Fatal(err)
+	}
+	m := &dm.Message{ID: "m2", ConversationID: "c", Seq: 2, Sender: dm.Profile{ID: "u1", Handle: "ada", DisplayName: "Ada"}, Text: "new", Reactions: []dm.Reaction{}, CreatedAt: at}
+	err := db.Update(ctx, func(tx dm.Tx) error {
+		return tx.AppendEvent(ctx, "u1", &dm.Event{Type: dm.EventMessageCreated, ConversationID: "c", At: at, Message: m})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data string
+	if err := db.writeDB.QueryRowContext(ctx, `SELECT data FROM events WHERE user_id = 'u1' AND seq = 2`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(data, `{"v":1,"type":"message.created",`) {
+		t.Errorf("stored %s, want the format-1 envelope", data)
+	}
+	err = db.View(ctx, func(tx dm.Tx) error {
+		evs, err := tx.Events(ctx, "u1", 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(evs) != 2 {
+			t.Fatalf("events = %+v, want 2", evs)
+		}
+		for i, text := range []string{"old", "new"} {
+			e := evs[i]
+			if e.Seq != int64(i+1) || e.Type != dm.EventMessageCreated || e.ConversationID != "c" || !e.At.Equal(at) ||
+				e.Message == nil || e.Message.Text != text || e.Message.Sender.Handle != "ada" || e.Message.Reactions == nil {
+				t.Errorf("event %d = %+v (message %+v), want %q", i+1, e, e.Message, text)
 			}
 		}
 		return nil

@@ -63,6 +63,33 @@ func (t *tx) Following(ctx context.Context, userID, cursor string, limit int) ([
 		WHERE f.follower_id = ? AND f.id < ? ORDER BY f.id DESC LIMIT ?`, userID, cursor, limit)
 }
 
+func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
+	limit = limitOr(limit, 50)
+	rows, err := t.query(ctx, `SELECT `+accountColumns+` FROM blocks b JOIN accounts a ON a.id = b.blocked_id
+		WHERE b.blocker_id = ? AND a.handle > ? ORDER BY a.handle LIMIT ?`, userID, cursor, limit+1)
+	if err != nil {
+		return nil, "", wrap(err, "blocks")
+	}
+	defer rows.Close()
+	out := []dm.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, "", wrap(err, "blocks")
+		}
+		out = append(out, *a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "blocks")
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].Handle
+	}
+	return out, next, nil
+}
+
 // follows pages a follow list newest first; the cursor is the follows rowid
 // of the last account returned.
 func (t *tx) follows(ctx context.Context, query, userID, cursor string, limit int) ([]dm.Account, string, error) {

@@ -265,13 +265,29 @@ func testBrand(t *testing.T, s dm.Store) {
 			}
 			return nil
 		})
+		// A note written after a message sits after it in the thread even
+		// when its clock says earlier (another node's clock): it carries
+		// the seq of the newest message stored before it.
+		before := getConversation(t, s, convs["dan"].ID, brand)
+		var beforeSeq int64
+		if before.LastMessage != nil {
+			beforeSeq = before.LastMessage.Seq
+		}
+		m := send(t, s, convs["dan"].ID, brand, "an answer", at(5))
+		third := &dm.Note{ID: dm.NewID(), BrandID: brand.ID, ConversationID: convs["dan"].ID, Author: bob.Profile(), Text: "third", CreatedAt: at(0)}
+		update(t, s, func(tx dm.Tx) error { return tx.AddNote(ctx, third) })
+		if third.AfterSeq != m.Seq {
+			t.Errorf("AddNote after message %d: AfterSeq = %d", m.Seq, third.AfterSeq)
+		}
 		view(t, s, func(tx dm.Tx) error {
 			ns, err := tx.Notes(ctx, brand.ID, convs["dan"].ID)
 			if err != nil {
 				return err
 			}
-			if len(ns) != 2 || ns[0].Text != "first" || ns[1].Author != bob.Profile() {
+			if len(ns) != 3 || ns[0].Text != "first" || ns[1].Author != bob.Profile() || ns[2].Text != "third" {
 				t.Errorf("Notes = %+v", ns)
+			} else if ns[0].AfterSeq != beforeSeq || ns[2].AfterSeq != m.Seq {
+				t.Errorf("Notes after_seq = %d, %d, %d; want %d, _, %d", ns[0].AfterSeq, ns[1].AfterSeq, ns[2].AfterSeq, beforeSeq, m.Seq)
 			}
 			other, err := tx.Notes(ctx, brand.ID, convs["erin"].ID)
 			if err != nil || len(other) != 0 {

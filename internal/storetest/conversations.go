@@ -16,6 +16,7 @@ var conversationTests = []test{
 	{"UnreadAndLastMessage", testUnreadAndLastMessage},
 	{"Folders", testFolders},
 	{"FolderPaging", testFolderPaging},
+	{"EmptyDirectListed", testEmptyDirectListed},
 	{"ClearedConversation", testClearedConversation},
 }
 
@@ -229,13 +230,45 @@ func testFolders(t *testing.T, s dm.Store) {
 	})
 }
 
+// testEmptyDirectListed: a direct conversation with no message yet is in
+// neither member's lists (the recipient's Requests included) until its first
+// message; a group is listed at once.
+func testEmptyDirectListed(t *testing.T, s dm.Store) {
+	a := newAccount(t, s, "sender")
+	b := newAccount(t, s, "recipient")
+	c := newAccount(t, s, "third")
+	direct := newConversation(t, s, dm.ConversationDirect, at(1), accepted(a), request(b))
+	group := newConversation(t, s, dm.ConversationGroup, at(2), accepted(a), request(c))
+	for _, who := range []*dm.Account{a, b} {
+		for _, f := range []string{dm.FolderInbox, dm.FolderRequests, dm.FolderArchived} {
+			if got := ids(folder(t, s, who, f, 50)); slices.Contains(got, direct.ID) {
+				t.Errorf("%s's %s lists the empty direct conversation: %v", who.Handle, f, got)
+			}
+		}
+	}
+	if got := ids(folder(t, s, a, dm.FolderInbox, 50)); !slices.Equal(got, []string{group.ID}) {
+		t.Errorf("sender's inbox before the first message = %v, want the group only", got)
+	}
+	if got := ids(folder(t, s, c, dm.FolderRequests, 50)); !slices.Equal(got, []string{group.ID}) {
+		t.Errorf("group member's requests = %v, want the group", got)
+	}
+	send(t, s, direct.ID, a, "hello", at(3))
+	if got := ids(folder(t, s, a, dm.FolderInbox, 50)); !slices.Equal(got, []string{direct.ID, group.ID}) {
+		t.Errorf("sender's inbox after the first message = %v", got)
+	}
+	if got := ids(folder(t, s, b, dm.FolderRequests, 50)); !slices.Equal(got, []string{direct.ID}) {
+		t.Errorf("recipient's requests after the first message = %v, want the conversation", got)
+	}
+}
+
 func testFolderPaging(t *testing.T, s dm.Store) {
 	u := newAccount(t, s, "user")
 	// 23 conversations; several share the same activity time, so that the
 	// order must break ties to page without duplicates or gaps.
 	for i := range 23 {
 		peer := newAccount(t, s, fmt.Sprintf("peer%d", i))
-		newConversation(t, s, dm.ConversationDirect, at(i/3), accepted(u), accepted(peer))
+		c := newConversation(t, s, dm.ConversationDirect, at(i/3), accepted(u), accepted(peer))
+		send(t, s, c.ID, peer, "hi", at(i/3))
 	}
 	all := folder(t, s, u, dm.FolderInbox, 50)
 	if len(all) != 23 {

@@ -13,6 +13,7 @@ import (
 var graphTests = []test{
 	{"Graph", testGraph},
 	{"FollowPaging", testFollowPaging},
+	{"BlockedList", testBlockedList},
 }
 
 func testGraph(t *testing.T, s dm.Store) {
@@ -131,4 +132,46 @@ func testFollowPaging(t *testing.T, s dm.Store) {
 			t.Errorf("%s over all pages = %v, want each of %v once", list, got, fans)
 		}
 	}
+}
+
+// testBlockedList: Blocked pages the accounts one blocks, by handle, and
+// nobody else's.
+func testBlockedList(t *testing.T, s dm.Store) {
+	me := newAccount(t, s, "blocker")
+	other := newAccount(t, s, "bystander")
+	var want []string
+	for _, h := range []string{"zed", "amy", "kim"} {
+		a := newAccount(t, s, h)
+		update(t, s, func(tx dm.Tx) error { return tx.SetBlock(context.Background(), me.ID, a.ID, true) })
+		want = append(want, a.Handle)
+	}
+	slices.Sort(want)
+	update(t, s, func(tx dm.Tx) error { return tx.SetBlock(context.Background(), other.ID, me.ID, true) })
+	var got []string
+	cursor := ""
+	for range 5 {
+		var page []dm.Account
+		var next string
+		view(t, s, func(tx dm.Tx) (err error) {
+			page, next, err = tx.Blocked(context.Background(), me.ID, cursor, 2)
+			return err
+		})
+		for _, a := range page {
+			got = append(got, a.Handle)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Blocked by pages of 2 = %v, want %v", got, want)
+	}
+	view(t, s, func(tx dm.Tx) error {
+		page, next, err := tx.Blocked(context.Background(), other.ID, "", 10)
+		if err != nil || len(page) != 1 || page[0].ID != me.ID || next != "" {
+			t.Errorf("bystander's Blocked = %+v, %q, %v", page, next, err)
+		}
+		return nil
+	})
 }

@@ -184,12 +184,18 @@ func TestBrandScreenshots(t *testing.T) {
 	bob.api("POST", "/api/v1/brands/acme/conversations/"+first.ID+"/notes", map[string]any{"text": "Carrier lost the parcel; reship today."}, nil)
 	bob.api("PATCH", "/api/v1/brands/acme/conversations/"+first.ID, map[string]any{"labels": []string{"shipping", "vip"}, "priority": "high"}, nil)
 	bob.login()
-	for _, s := range []struct{ name, path, wait string }{
-		{"20-brand-inbox", "/brands/acme/c/" + first.ID, "#inbox-thread li.note"},
-		{"21-brand-analytics", "/brands/acme/analytics", "svg.chart rect.bar"},
-		{"22-brand-settings", "/brands/acme/settings", "#team-table tbody tr"},
+	for _, s := range []struct {
+		name, path, wait string
+		width, height    int64
+	}{
+		{"20-brand-inbox", "/brands/acme/c/" + first.ID, "#inbox-thread li.note", 1280, 900},
+		{"21-brand-analytics", "/brands/acme/analytics", "svg.chart rect.bar", 1280, 900},
+		{"22-brand-settings", "/brands/acme/settings", "#team-table tbody tr", 1280, 900},
+		{"23-phone-brand-inbox", "/brands/acme", "#inbox-list .inbox-item", 390, 844},
+		{"24-phone-brand-chat", "/brands/acme/c/" + first.ID, "#inbox-thread li.note", 390, 844},
+		{"25-phone-brand-settings", "/brands/acme/settings", "#hours-days .hours-row", 390, 844},
 	} {
-		bob.do("viewport "+s.name, chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(2)))
+		bob.do("viewport "+s.name, chromedp.EmulateViewport(s.width, s.height, chromedp.EmulateScale(2)))
 		bob.do("open "+s.name, chromedp.Navigate(w.base+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)))
 		bob.shot(s.name)
 	}

@@ -55,7 +55,7 @@ func Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/{$}", "/login", "/signup", "/inbox", "/requests", "/archived",
-		"/settings", "/new-group", "/c/{id}",
+		"/settings", "/new-group", "/new", "/new/{who}", "/c/{id}",
 		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics", "/brands/{handle}/settings",
 		"/brands/{handle}/automation"} {
 		mux.HandleFunc("GET "+p, a.serveShell)

@@ -24,7 +24,7 @@ func get(t *testing.T, h http.Handler, method, path string, hdr map[string]strin
 func TestShellRoutes(t *testing.T) {
 	h := Handler()
 	for _, p := range []string{"/", "/@alice", "/@bob_2", "/login", "/signup", "/inbox", "/requests",
-		"/archived", "/c/01jabc", "/settings", "/new-group"} {
+		"/archived", "/c/01jabc", "/settings", "/new-group", "/new", "/new/@bob"} {
 		res := get(t, h, "GET", p, nil)
 		body, _ := io.ReadAll(res.Body)
 		if res.StatusCode != http.StatusOK {

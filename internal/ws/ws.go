@@ -36,6 +36,8 @@ import (
 	"github.com/parleyhq/parley/internal/httpauth"
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Config tunes the stream server.
@@ -313,7 +315,7 @@ func (c *conn) frames(buf *bytes.Buffer, batch []dm.Event, catchUp bool) error {
 				continue
 			}
 		}
-		if err := writeFrame(buf, e); err != nil {
+		if err := writeEvent(buf, e); err != nil {
 			return err
 		}
 		if e.Seq > 0 {
@@ -339,7 +341,7 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 			if upTo > 0 && evs[i].Seq > upTo {
 				return nil
 			}
-			if err := writeFrame(buf, &evs[i]); err != nil {
+			if err := writeEvent(buf, &evs[i]); err != nil {
 				return err
 			}
 			c.sent = evs[i].Seq
@@ -357,6 +359,27 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 	}
 	return nil
 }
+
+// writeEvent encodes one event as the API's wire frame (package wire), the
+// same object GET /api/v1/events lists. The conversion goes through pooled
+// scratch values, so that a frame costs the allocations of its encoding only,
+// as when the domain event itself was encoded.
+func writeEvent(buf *bytes.Buffer, e *dm.Event) error {
+	s := frameScratchPool.Get().(*frameScratch)
+	towire.EventInto(&s.ev, &s.msg, e)
+	err := writeFrame(buf, &s.ev)
+	// Keep the reactions' capacity, not what the event pointed to.
+	s.ev, s.msg = wire.Event{}, wire.Message{Reactions: s.msg.Reactions[:0]}
+	frameScratchPool.Put(s)
+	return err
+}
+
+type frameScratch struct {
+	ev  wire.Event
+	msg wire.Message
+}
+
+var frameScratchPool = sync.Pool{New: func() any { return new(frameScratch) }}
 
 func writeFrame(buf *bytes.Buffer, v any) error {
 	payload, err := json.Marshal(v)

@@ -79,6 +79,7 @@ export class API {
   search(q) { return this.get(`/api/v1/accounts?q=${encodeURIComponent(q)}&limit=20`); }
   profile(handle) { return this.get(`/api/v1/accounts/${encodeURIComponent(handle)}`); }
   follow(handle, on) { return this.call(on ? 'PUT' : 'DELETE', `/api/v1/accounts/${encodeURIComponent(handle)}/follow`); }
+  blocked(cursor) { return this.get('/api/v1/me/blocks?limit=100' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')); }
   block(handle, on) { return this.call(on ? 'PUT' : 'DELETE', `/api/v1/accounts/${encodeURIComponent(handle)}/block`); }
 
   // Conversations.

@@ -2,6 +2,8 @@
 // the dispatch of live events to the model and the current view.
 
 import { API, APIError, NetworkError } from './api.js';
+import { sendPending } from './outbox.js';
+import { loadPrefs, applyTheme, chime, notificationsSupported } from './prefs.js';
 import { Stream } from './stream.js';
 import { Store, FOLDERS } from './store.js';
 import { h, avatar, displayName } from './dom.js';
@@ -12,7 +14,7 @@ import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console
 import { automationPage } from './automation.js';
 
 const PUBLIC = new Set(['login', 'signup']);
-const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group']);
+const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
 
 function parseRoute(path) {
   switch (path) {
@@ -24,6 +26,7 @@ function parseRoute(path) {
     case '/archived': return { name: 'archived', folder: 'archived' };
     case '/settings': return { name: 'settings' };
     case '/new-group': return { name: 'new-group' };
+    case '/new': return { name: 'new-message' };
     case '/brands': return { name: 'brands' };
   }
   let m = /^\/brands\/([^/]+)(?:\/c\/([^/]+))?$/.exec(path);
@@ -34,6 +37,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/new\/@([^/]+)$/.exec(path);
+  if (m) return { name: 'draft', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/c\/([^/]+)$/.exec(path);
   if (m) return { name: 'chat', id: decodeURIComponent(m[1]) };
   m = /^\/@([^/]+)$/.exec(path);
@@ -57,7 +62,10 @@ class App {
     this.topbar = document.getElementById('topbar');
     this.offline = document.getElementById('offline');
     this.announcer = document.getElementById('announcer');
+    this.prefs = loadPrefs();
+    applyTheme(this.prefs.theme);
     document.addEventListener('click', (e) => this.onClick(e));
+    document.addEventListener('keydown', (e) => this.onKey(e));
     window.addEventListener('popstate', () => this.route());
   }
 
@@ -156,6 +164,40 @@ class App {
     this.navigate(a.pathname + a.search);
   }
 
+  // onKey: "/" anywhere but in a text field goes to the people search, as
+  // in other web apps.
+  onKey(e) {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || !this.me) return;
+    const t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const search = document.getElementById('people-search');
+    if (!search) return;
+    e.preventDefault();
+    search.focus();
+  }
+
+  // alert tells of a message from someone else: a sound and, while the tab
+  // is hidden, a system notification (when the person turned them on in
+  // Settings, which is where permission is asked). Muted conversations and
+  // the one being read stay quiet.
+  alert(m, viewing) {
+    const c = this.store && this.store.get(m.conversation_id);
+    if (viewing || (c && c.muted)) return;
+    if (this.prefs.sound) chime();
+    if (document.visibilityState === 'hidden' && this.prefs.notify && notificationsSupported() && Notification.permission === 'granted') {
+      try {
+        const n = new Notification(displayName(m.sender), { body: m.text.slice(0, 140), tag: m.conversation_id });
+        n.onclick = () => {
+          window.focus();
+          this.navigate('/c/' + encodeURIComponent(m.conversation_id));
+          n.close();
+        };
+      } catch (e) {
+        // Some browsers only allow notifications from a service worker.
+      }
+    }
+  }
+
   navigate(path, opts = {}) {
     if (path !== location.pathname + location.search) {
       if (opts.replace) history.replaceState(null, '', path);
@@ -234,7 +276,7 @@ class App {
     const me = this.me;
     this.badge = h('span', { class: 'badge', hidden: true });
     this.topbar.replaceChildren(
-      h('a', { class: 'brand', href: '/inbox', 'aria-label': 'Parley, messages' },
+      h('a', { class: 'brand', href: '/inbox' },
         h('span', { class: 'logo', 'aria-hidden': 'true' }, 'P'), h('span', { class: 'brand-name' }, 'Parley')),
       searchBox(this, {
         id: 'people-search',
@@ -243,15 +285,17 @@ class App {
         onPick: (a) => this.navigate('/@' + a.handle),
         links: true,
       }),
+      // Each link has a long label (wide screens) and a short one (phones);
+      // only the one on screen is in the accessibility tree.
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         h('a', { href: '/inbox', class: 'nav-link', 'data-nav': 'messages' },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), h('span', { class: 'label' }, 'Messages'), this.badge),
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '✉'), navLabel('Messages', 'Chats'), this.badge),
         this.brandsLink = h('a', { href: '/brands', class: 'nav-link', 'data-nav': 'brands', id: 'nav-brands', hidden: true },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), h('span', { class: 'label' }, 'Brand console')),
-        h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile', 'aria-label': 'Your profile' },
-          avatar(me, 'sm'), h('span', { class: 'label' }, displayName(me))),
-        h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings', 'aria-label': 'Settings' },
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'label' }, 'Settings')),
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), navLabel('Brand console', 'Brands')),
+        h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile' },
+          avatar(me, 'sm'), h('span', { class: 'sr-only' }, 'Your profile: '), navLabel(displayName(me), 'Profile')),
+        h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), navLabel('Settings', 'Settings')),
         h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
     this.topbar.hidden = false;
     this.updateBadge();
@@ -284,6 +328,23 @@ class App {
   setOnline(state) {
     this.offline.hidden = state !== 'offline';
     document.body.classList.toggle('is-offline', state === 'offline');
+    if (state === 'online' && this.wasOffline) this.resendOffline();
+    if (state === 'offline' || state === 'online') this.wasOffline = state === 'offline';
+  }
+
+  // resendOffline sends again, once the connection is back, the messages
+  // that failed while it was down: the open chat its own (it shows their
+  // progress), the store's outboxes the others.
+  resendOffline() {
+    if (!this.store) return;
+    const chat = this.view && this.view.chat;
+    if (chat && chat.resendOffline) chat.resendOffline();
+    for (const [convId, box] of this.store.outboxes) {
+      if (chat && chat.id === convId) continue;
+      for (const p of [...box.values()]) {
+        if (p.state === 'failed' && p.offline) sendPending(this, convId, box, p);
+      }
+    }
   }
 
   // announce tells screen readers something new happened (aria-live).
@@ -314,6 +375,7 @@ class App {
           const c = s.get(m.conversation_id);
           const muted = c && c.muted;
           if (!muted || viewing) this.announce(`New message from ${displayName(m.sender)}: ${m.text}`);
+          this.alert(m, viewing);
         }
         break;
       }
@@ -343,6 +405,11 @@ class App {
     }
     if (this.view && this.view.onEvent) this.view.onEvent(ev);
   }
+}
+
+// navLabel is a top-bar link's text: long on wide screens, short on phones.
+function navLabel(long, short) {
+  return [h('span', { class: 'label label-long' }, long), h('span', { class: 'label label-short' }, short)];
 }
 
 // withoutRemoved returns the conversation of a member event as it is after

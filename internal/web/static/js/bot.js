@@ -55,15 +55,22 @@ export class ChatBot {
       this.render();
       return;
     }
+    let r = null;
     try {
-      const r = await this.chat.app.api.profile(other.handle);
-      this.entry = (r.account && r.account.kind === 'brand' && r.bot) || null;
+      r = await this.chat.app.api.profile(other.handle);
     } catch (e) {
       // The bot's buttons are a convenience: without them the customer
       // still writes, and the hand-off words still reach a person.
-      this.entry = null;
     }
-    this.brandName = other.display_name || other.handle;
+    this.fromProfile(r);
+  }
+
+  // fromProfile shows the bot of the profile's account, if it is a brand
+  // with its bot on (a draft chat has the profile already).
+  fromProfile(r) {
+    const a = r && r.account;
+    this.entry = (a && a.kind === 'brand' && r.bot) || null;
+    this.brandName = a ? a.display_name || a.handle : '';
     this.render();
   }
 

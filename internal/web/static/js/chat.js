@@ -2,8 +2,8 @@
 // up), live messages, edits, unsends, reactions, typing and "Seen", the
 // composer with reply and edit, request actions, and group details.
 
-import { APIError } from './api.js';
-import { h, avatar, displayName, clockTime, fullTime } from './dom.js';
+import { APIError, NetworkError } from './api.js';
+import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { ChatBot, automatedLabel, quickReplies } from './bot.js';
@@ -15,6 +15,9 @@ const EDIT_WINDOW_MS = 15 * 60 * 1000;
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 5000;
 const EMOJIS = ['❤️', '😂', '👍', '😮', '😢', '🙏'];
+// A message longer than this (characters or lines) folds, with Read more.
+const FOLD_CHARS = 700;
+const FOLD_LINES = 12;
 
 // newClientId names one composed message; a retry re-sends the same id, so
 // the server stores it at most once. randomUUID needs a secure context, which
@@ -32,18 +35,24 @@ function runes(s) {
 }
 
 export class ChatView {
-  constructor(app, id) {
+  // id names the conversation; a draft (opts.draftTo, a handle) has none
+  // yet: it is a chat with someone that exists only on this page until the
+  // first message, which creates the conversation, so that pressing Message
+  // on a profile tells the other person nothing.
+  constructor(app, id, opts = {}) {
     this.app = app;
     this.id = id;
-    this.conv = app.store.get(id) || null;
+    this.draftTo = opts.draftTo || '';
+    this.conv = id ? app.store.get(id) || null : null;
     this.msgs = new Map();
-    this.pending = app.store.outbox(id);
+    this.pending = id ? app.store.outbox(id) : new Map();
     this.hasMore = false;
     this.loaded = false;
     this.loadingOlder = false;
     this.replyTo = null;
     this.editing = null;
     this.pickerFor = '';
+    this.unfolded = new Set();
     this.confirmUnsend = '';
     this.detailsOpen = false;
     this.typing = new Map();
@@ -100,6 +109,10 @@ export class ChatView {
   }
 
   async load() {
+    if (this.draftTo) {
+      await this.loadDraft();
+      return;
+    }
     let cr;
     let mr;
     try {
@@ -127,6 +140,50 @@ export class ChatView {
     this.fillViewport();
     this.maybeMarkRead();
     if (this.conv.status === 'accepted' && window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  // loadDraft shows an empty chat with the person named by draftTo: their
+  // profile says whether a message would be accepted.
+  async loadDraft() {
+    let p;
+    try {
+      p = await this.app.api.profile(this.draftTo);
+    } catch (e) {
+      if (!this.gone) this.renderMissing(e);
+      return;
+    }
+    if (this.gone) return;
+    const me = this.app.me;
+    const a = p.account;
+    this.conv = { id: '', kind: 'direct', title: '', status: 'accepted', members: [me, a].map((m) => ({ id: m.id, handle: m.handle, display_name: m.display_name, role: 'member' })) };
+    this.loaded = true;
+    this.app.setTitle(displayName(a));
+    this.renderHead();
+    if (!p.can_message) {
+      this.foot.replaceChildren(h('p', { class: 'reason pad' }, p.blocked_by_me
+        ? `You blocked @${a.handle}. Unblock them to send a message.`
+        : `@${a.handle} isn’t accepting messages from you.`));
+    } else {
+      this.renderFoot();
+    }
+    this.renderMessages();
+    if (p.can_message) this.bot.fromProfile(p);
+    if (window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  // materialize creates the conversation of a draft (get-or-create: the
+  // existing one when the pair already has one) and moves what is pending
+  // into its outbox.
+  async materialize() {
+    const r = await this.app.api.openConversation([this.draftTo]);
+    const c = r.conversation;
+    const box = this.app.store.outbox(c.id);
+    for (const [k, v] of this.pending) box.set(k, v);
+    this.pending = box;
+    this.id = c.id;
+    this.conv = { ...c, status: 'accepted' };
+    this.draftTo = '';
+    return c;
   }
 
   more(r, n) {
@@ -353,10 +410,12 @@ export class ChatView {
       type: 'button', class: 'btn ghost small', 'aria-expanded': String(this.detailsOpen), 'aria-controls': 'chat-details',
       onclick: () => this.toggleDetails(),
     }, 'Details');
-    this.head.replaceChildren(back,
+    // replaceChildren would write a null as the text "null": leave them out.
+    this.head.replaceChildren(...[back,
       c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(other || me),
-      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title' }, title), sub),
-      this.detailsBtn);
+      h('div', { class: 'chat-title' }, h('h2', { id: 'chat-title', dir: 'auto' }, flagBidi(title)), sub),
+      c.muted ? h('span', { class: 'pill muted-pill', id: 'chat-muted' }, h('span', { 'aria-hidden': 'true' }, '🔕 '), 'Muted') : null,
+      c.id ? this.detailsBtn : null].filter(Boolean));
   }
 
   toggleDetails(open = !this.detailsOpen) {
@@ -545,12 +604,20 @@ export class ChatView {
       } else if (e.key === 'Escape' && (this.replyTo || this.editing)) {
         e.preventDefault();
         this.cancelContext();
+      } else if (e.key === 'ArrowUp' && !this.textarea.value && !this.editing) {
+        // As in other messengers: up in an empty composer edits my last
+        // message, while it can still be edited.
+        const m = this.lastEditable();
+        if (m) {
+          e.preventDefault();
+          this.startEdit(m);
+        }
       }
     });
     this.textarea.addEventListener('input', () => {
       this.updateComposer();
       const now = Date.now();
-      if (this.textarea.value.trim() && now - this.lastTypingSent > TYPING_SEND_EVERY_MS && this.app.stream) {
+      if (this.id && this.textarea.value.trim() && now - this.lastTypingSent > TYPING_SEND_EVERY_MS && this.app.stream) {
         this.lastTypingSent = now;
         this.app.stream.sendTyping(this.id);
       }
@@ -581,6 +648,12 @@ export class ChatView {
       this.context.hidden = true;
       this.context.replaceChildren();
     }
+  }
+
+  lastEditable() {
+    const mine = this.ordered().filter((m) => this.isMine(m) && !m.deleted);
+    const m = mine[mine.length - 1];
+    return m && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS ? m : null;
   }
 
   cancelContext() {
@@ -621,19 +694,38 @@ export class ChatView {
     p.error = '';
     this.renderMessages();
     try {
+      const draft = !!this.draftTo;
+      if (draft) await this.materialize();
       const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.payload);
       this.pending.delete(p.clientId);
-      this.app.store.applyMessage(r.message, false);
+      if (!this.app.store.applyMessage(r.message, false)) {
+        this.app.store.upsert({ ...this.conv, last_message: r.message, updated_at: r.message.created_at });
+      }
+      if (draft && !this.gone) {
+        // The draft became a conversation: its address is now /c/<id>.
+        this.app.navigate('/c/' + encodeURIComponent(this.id), { replace: true });
+        return;
+      }
       if (!this.gone) this.addMessage(r.message);
     } catch (e) {
       if (!this.pending.has(p.clientId)) return;
       p.state = 'failed';
       p.error = e.message;
+      // A message the network lost goes again by itself when the
+      // connection returns (same client_id: stored once); one the server
+      // refused waits for Retry.
+      p.offline = e instanceof NetworkError;
       if (!this.gone) {
         this.renderMessages();
         this.app.announce('Your message was not sent. ' + e.message);
       }
     }
+  }
+
+  // resendOffline re-delivers what failed for want of a network.
+  resendOffline() {
+    if (this.gone) return;
+    for (const p of [...this.pending.values()]) if (p.state === 'failed' && p.offline) this.deliver(p);
   }
 
   async saveEdit() {
@@ -766,7 +858,7 @@ export class ChatView {
     for (const m of all) {
       const day = dayLabel(m.created_at);
       if (!prev || dayLabel(prev.created_at) !== day) {
-        items.push(h('li', { class: 'day', role: 'separator' }, day));
+        items.push(h('li', { class: 'day' }, h('span', { class: 'sr-only' }, 'Messages of '), day));
         prev = null; // a new day starts a new run of bubbles
       }
       items.push(this.messageEl(m, prev, seen));
@@ -800,7 +892,7 @@ export class ChatView {
     const quote = m.reply_to ? this.quoteEl(m.reply_to) : null;
     const text = m.deleted
       ? h('p', { class: 'text unsent' }, mine ? 'You unsent a message' : 'Message unsent')
-      : h('p', { class: 'text' }, m.text);
+      : this.textEl(m);
 
     let actions = null;
     if (!m.deleted) {
@@ -849,18 +941,37 @@ export class ChatView {
       seen && seen.id === m.id ? h('div', { class: 'seen', 'data-seen': 'true' }, seen.text) : null);
   }
 
+  // textEl is a message's text with its links, folded when long.
+  textEl(m) {
+    const p = h('p', { class: 'text', dir: 'auto' }, linkify(flagBidi(m.text)));
+    const long = m.text.length > FOLD_CHARS || m.text.split('\n').length > FOLD_LINES;
+    if (!long) return p;
+    const open = this.unfolded.has(m.id);
+    if (!open) p.classList.add('folded');
+    const id = 'text-' + m.id;
+    p.id = id;
+    return h('div', null, p, h('button', {
+      type: 'button', class: 'link read-more', 'data-action': 'read-more', 'aria-expanded': String(open), 'aria-controls': id,
+      onclick: () => {
+        if (open) this.unfolded.delete(m.id);
+        else this.unfolded.add(m.id);
+        this.renderMessages();
+      },
+    }, open ? 'Show less' : 'Read more'));
+  }
+
   quoteEl(id) {
     const q = this.msgs.get(id);
     const who = q ? (this.isMine(q) ? 'You' : displayName(q.sender)) : '';
     const text = !q ? 'Earlier message' : q.deleted ? 'Message unsent' : snippet(q.text);
-    return h('div', { class: 'quote' }, who ? h('span', { class: 'quote-who' }, who) : null, h('span', { class: 'quote-text' }, text));
+    return h('div', { class: 'quote' }, who ? h('span', { class: 'quote-who' }, who) : null, h('span', { class: 'quote-text', dir: 'auto' }, flagBidi(text)));
   }
 
   pendingEl(p) {
     const failed = p.state === 'failed';
     return h('li', { class: 'msg mine pending' + (failed ? ' failed' : ''), 'data-key': 'p:' + p.clientId, 'data-client-id': p.clientId },
       h('div', { class: 'row' },
-        h('div', { class: 'bubble' }, p.replyTo ? this.quoteEl(p.replyTo) : null, h('p', { class: 'text' }, p.text))),
+        h('div', { class: 'bubble' }, p.replyTo ? this.quoteEl(p.replyTo) : null, h('p', { class: 'text', dir: 'auto' }, flagBidi(p.text)))),
       failed
         ? h('div', { class: 'meta fail', role: 'alert' },
           h('span', null, 'Not sent' + (p.error ? ': ' + p.error : '.') + ' '),

@@ -6,7 +6,7 @@
 // is ever parsed as markup.
 
 import { APIError } from './api.js';
-import { h, avatar, displayName, shortTime, clockTime, fullTime } from './dom.js';
+import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
 import { handoffNotice, consoleQuickReplies } from './automation.js';
 
 const enc = encodeURIComponent;
@@ -91,6 +91,9 @@ export class BrandConsole {
     this.pane = h('section', { class: 'pane console-pane', 'aria-label': 'Conversation', id: 'inbox-chat' },
       h('p', { class: 'msg-note' }, 'Pick a conversation.'));
     this.el = h('div', { class: 'split console' }, this.sidebar, this.pane);
+    // On a phone one pane shows at a time: the list until a conversation
+    // is picked, then the conversation (its header leads back).
+    this.el.classList.toggle('has-pane', !!route.id);
 
     this.loadTeam();
     this.loadList();
@@ -102,6 +105,7 @@ export class BrandConsole {
   }
 
   update(route) {
+    this.el.classList.toggle('has-pane', !!route.id);
     if (route.id && route.id !== this.selected) this.select(route.id);
   }
 
@@ -146,9 +150,9 @@ export class BrandConsole {
           avatar(it.customer),
           h('span', { class: 'conv-main' },
             h('span', { class: 'conv-top' },
-              h('span', { class: 'conv-name' }, displayName(it.customer)),
+              h('span', { class: 'conv-name', dir: 'auto' }, displayName(it.customer)),
               h('span', { class: 'conv-time' }, shortTime(it.last_message_at))),
-            h('span', { class: 'conv-preview' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + last.text : ''),
+            h('span', { class: 'conv-preview', dir: 'auto' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + flagBidi(last.text) : ''),
             h('span', { class: 'inbox-tags' },
               h('span', { class: `status-pill ${it.status}` }, it.status),
               it.waiting_since ? h('span', { class: 'pill waiting' }, 'waiting') : null,
@@ -228,7 +232,7 @@ export class BrandConsole {
     this.presenceLine = h('p', { class: 'presence', id: 'inbox-presence', 'aria-live': 'polite' });
     this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes' });
     this.chatError = h('p', { class: 'form-error', role: 'alert' });
-    this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000' });
+    this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000', 'aria-label': `Reply as @${this.handle}, or private note` });
     this.text.addEventListener('input', () => {
       const now = Date.now();
       if (now - this.lastTyping > 2000) {
@@ -269,6 +273,7 @@ export class BrandConsole {
     });
     this.pane.replaceChildren(
       h('header', { class: 'chat-head console-head' },
+        h('a', { class: 'back', href: `/brands/${enc(this.handle)}`, 'aria-label': 'Back to the inbox' }, '‹'),
         avatar(v.customer),
         h('div', { class: 'who' },
           h('span', { class: 'name', id: 'inbox-customer' }, displayName(v.customer)),
@@ -302,10 +307,14 @@ export class BrandConsole {
 
   renderThread() {
     const d = this.detail;
+    // The stored order, never times: a message by its seq, a note right
+    // after the message it followed (after_seq), notes among themselves in
+    // the server's order. Times from two nodes' clocks, or RFC 3339
+    // strings with trimmed fractions, do not sort.
     const entries = [
-      ...d.messages.map((m) => ({ at: m.created_at, m })),
-      ...d.notes.map((n) => ({ at: n.created_at, n })),
-    ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      ...d.messages.map((m) => ({ seq: m.seq, kind: 0, i: 0, m })),
+      ...d.notes.map((n, i) => ({ seq: n.after_seq || 0, kind: 1, i, n })),
+    ].sort((a, b) => a.seq - b.seq || a.kind - b.kind || a.i - b.i);
     this.thread.replaceChildren(...entries.map((e) => (e.m ? this.messageItem(e.m) : this.noteItem(e.n))));
     this.thread.scrollTop = this.thread.scrollHeight;
   }
@@ -317,14 +326,14 @@ export class BrandConsole {
       : displayName(m.sender);
     return h('li', { class: `msg ${ours ? 'mine' : 'theirs'}${m.automated ? ' automated' : ''}`, 'data-id': m.id },
       h('span', { class: 'msg-author' }, who, ' · ', clockTime(m.created_at)),
-      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text' }, m.deleted ? 'Message deleted' : m.text))),
+      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)))),
       consoleQuickReplies(m));
   }
 
   noteItem(n) {
     return h('li', { class: 'note', 'data-note': n.id },
       h('span', { class: 'msg-author' }, 'Private note · ', displayName(n.author), ' · ', clockTime(n.created_at)),
-      h('div', { class: 'note-body' }, h('span', { class: 'text' }, n.text)));
+      h('div', { class: 'note-body' }, h('span', { class: 'text', dir: 'auto' }, flagBidi(n.text))));
   }
 
   renderPresence() {
@@ -591,7 +600,7 @@ export function settingsPage(app, handle) {
     }));
   });
 
-  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none' });
+  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none', 'aria-label': 'Handle of the person to add' });
   const addRole = h('select', { id: 'team-add-role', 'aria-label': 'Role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
   const addForm = h('form', { class: 'inline manage' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
   addForm.addEventListener('submit', (e) => {
@@ -612,8 +621,8 @@ export function settingsPage(app, handle) {
         loadCanned();
       }) }, 'Delete'))));
   });
-  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64' });
-  const cText = h('textarea', { id: 'canned-text', rows: '3', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
+  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
+  const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
   const cForm = h('form', { class: 'stack-sm manage' }, cTitle, cText,
     h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
     h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));
@@ -633,9 +642,9 @@ export function settingsPage(app, handle) {
     const enabled = h('input', { type: 'checkbox', id: 'hours-enabled', checked: st.hours_enabled });
     const rows = DAYS.map(([d, name]) => {
       const span = st.hours.find((x) => x.day === d);
-      const on = h('input', { type: 'checkbox', checked: !!span, 'aria-label': `Open on ${name}` });
-      const open = h('input', { type: 'time', value: span ? span.open : '09:00', 'aria-label': `${name} opens` });
-      const close = h('input', { type: 'time', value: span ? (span.close === '24:00' ? '23:59' : span.close) : '17:00', 'aria-label': `${name} closes` });
+      const on = h('input', { type: 'checkbox', id: `hours-on-${d}`, checked: !!span, 'aria-label': `Open on ${name}` });
+      const open = h('input', { type: 'time', id: `hours-open-${d}`, value: span ? span.open : '09:00', 'aria-label': `${name} opens` });
+      const close = h('input', { type: 'time', id: `hours-close-${d}`, value: span ? (span.close === '24:00' ? '23:59' : span.close) : '17:00', 'aria-label': `${name} closes` });
       return { d, on, open, close, el: h('div', { class: 'inline hours-row' }, h('label', { class: 'choice' }, on, ' ', name), open, close) };
     });
     const away = h('textarea', { id: 'hours-away', rows: '2', value: st.away_message, placeholder: 'Sent once a day to customers who write outside business hours' });
@@ -644,7 +653,7 @@ export function settingsPage(app, handle) {
     hoursForm.replaceChildren(
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Time zone (IANA, e.g. Europe/Paris)'), tz),
       h('label', { class: 'choice' }, enabled, ' Use business hours'),
-      rows.map((r) => r.el),
+      h('div', { class: 'hours-days', id: 'hours-days', role: 'group', 'aria-label': 'Opening hours per day' }, rows.map((r) => r.el)),
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Away message'), away),
       h('label', { class: 'choice' }, showName, ' Show customers the agent\'s first name'),
       h('label', { class: 'choice' }, auto, ' Assign new conversations round-robin to available members'),

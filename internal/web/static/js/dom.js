@@ -52,7 +52,19 @@ function initials(name) {
 }
 
 export function displayName(p) {
-  return (p && (p.display_name || p.handle)) || 'Someone';
+  return flagBidi((p && (p.display_name || p.handle)) || 'Someone');
+}
+
+// Bidirectional embedding, override and isolate controls make text read as
+// something else ("invoice_<U+202E>fdp.exe" shows as "invoice_exe.pdf").
+// The server refuses them in names; in messages they are shown for what they
+// are, as a visible tag, and user text is isolated (dir="auto") so that
+// nothing reorders the page around it.
+const BIDI = { '\u202a': 'LRE', '\u202b': 'RLE', '\u202c': 'PDF', '\u202d': 'LRO', '\u202e': 'RLO', '\u2066': 'LRI', '\u2067': 'RLI', '\u2068': 'FSI', '\u2069': 'PDI' };
+const BIDI_RE = /[\u202a-\u202e\u2066-\u2069]/g;
+
+export function flagBidi(s) {
+  return s ? s.replace(BIDI_RE, (c) => `[${BIDI[c]}]`) : s;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -82,4 +94,43 @@ export function debounce(fn, ms) {
     clearTimeout(t);
     t = setTimeout(() => fn(...args), ms);
   };
+}
+
+// Links, e-mail addresses and phone numbers in a message become links,
+// built as elements around text nodes (never parsed as markup). Only http
+// and https addresses link to the web; they open in a new tab that learns
+// nothing of this one (noopener) nor this address (noreferrer).
+const LINK_RE = /\bhttps?:\/\/[^\s<>"']+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\+?\d[\d ().-]{5,}\d/g;
+
+export function linkify(text) {
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(LINK_RE)) {
+    let s = m[0];
+    // Sentence punctuation after a link is not part of it.
+    const trail = /[.,;:!?)\]]+$/.exec(s);
+    if (trail && s.startsWith('http')) s = s.slice(0, -trail[0].length);
+    const href = linkTarget(s);
+    if (!href) continue;
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(h('a', { href, rel: 'noopener noreferrer', target: '_blank', class: 'msg-link' }, s));
+    last = m.index + s.length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+function linkTarget(s) {
+  if (/^https?:\/\//i.test(s)) {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+  if (s.includes('@')) return 'mailto:' + s;
+  const digits = s.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15) return '';
+  return 'tel:' + (s.startsWith('+') ? '+' : '') + digits;
 }

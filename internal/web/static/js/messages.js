@@ -2,10 +2,11 @@
 // the left and the open chat (or the new-group form) on the right. On a
 // phone-width screen only one of the two panes shows at a time.
 
-import { h, avatar, displayName, shortTime } from './dom.js';
+import { h, avatar, displayName, shortTime, flagBidi } from './dom.js';
 import { FOLDERS, folderOf, conversationTitle, others } from './store.js';
 import { ChatView } from './chat.js';
 import { newGroupForm } from './groups.js';
+import { searchBox } from './search.js';
 
 const TAB_LABELS = { inbox: 'Inbox', requests: 'Requests', archived: 'Archived' };
 
@@ -22,7 +23,9 @@ export class MessagesView {
     this.sidebar = h('aside', { class: 'sidebar', 'aria-label': 'Conversations' },
       h('div', { class: 'sidebar-head' },
         h('h1', null, 'Messages'),
-        h('a', { class: 'btn small', href: '/new-group' }, h('span', { 'aria-hidden': 'true' }, '+ '), 'New group')),
+        h('div', { class: 'inline' },
+          h('a', { class: 'btn small primary', href: '/new', id: 'new-message' }, h('span', { 'aria-hidden': 'true' }, '+ '), 'New message'),
+          h('a', { class: 'btn small', href: '/new-group' }, 'New group'))),
       this.tabs,
       h('div', { class: 'conv-scroll' }, this.list, this.more));
     this.el = h('div', { class: 'split' }, this.sidebar, this.pane);
@@ -42,7 +45,7 @@ export class MessagesView {
       const c = this.app.store.get(route.id);
       if (c) this.folder = folderOf(c);
     }
-    const key = route.name === 'chat' ? 'chat:' + route.id : route.name;
+    const key = route.name === 'chat' ? 'chat:' + route.id : route.name === 'draft' ? 'draft:' + route.handle : route.name;
     if (key !== this.paneKey) {
       this.paneKey = key;
       if (this.chat) this.chat.destroy();
@@ -51,6 +54,13 @@ export class MessagesView {
         this.chat = new ChatView(this.app, route.id);
         this.pane.replaceChildren(this.chat.el);
         this.chat.start();
+      } else if (route.name === 'draft') {
+        this.chat = new ChatView(this.app, '', { draftTo: route.handle });
+        this.pane.replaceChildren(this.chat.el);
+        this.chat.start();
+      } else if (route.name === 'new-message') {
+        this.pane.replaceChildren(this.newMessageForm());
+        this.app.setTitle('New message');
       } else if (route.name === 'new-group') {
         this.pane.replaceChildren(newGroupForm(this.app));
         this.app.setTitle('New group');
@@ -58,13 +68,38 @@ export class MessagesView {
         this.pane.replaceChildren(h('div', { class: 'empty-pane' },
           h('div', { class: 'empty-icon', 'aria-hidden': 'true' }, '✉'),
           h('h2', null, 'Your messages'),
-          h('p', { class: 'muted' }, 'Pick a conversation, or find someone with the search above and press Message.'),
-          h('a', { class: 'btn primary', href: '/new-group' }, 'Start a group')));
+          h('p', { class: 'muted' }, 'Pick a conversation, or start a new one.'),
+          h('div', { class: 'actions-row center' },
+            h('a', { class: 'btn primary', href: '/new' }, 'New message'),
+            h('a', { class: 'btn', href: '/new-group' }, 'Start a group'))));
         this.app.setTitle(TAB_LABELS[this.folder]);
       }
     }
-    this.el.classList.toggle('has-pane', route.name === 'chat' || route.name === 'new-group');
+    this.el.classList.toggle('has-pane', ['chat', 'draft', 'new-message', 'new-group'].includes(route.name));
     this.renderList();
+  }
+
+  // newMessageForm: find a person, then write to them (a draft until the
+  // first message).
+  newMessageForm() {
+    const box = searchBox(this.app, {
+      id: 'compose-search',
+      label: 'To',
+      placeholder: 'Search people by name or @handle',
+      visibleLabel: true,
+      exclude: () => new Set([this.app.me.id]),
+      onPick: (a) => {
+        const c = this.app.store.directWith(a.id);
+        this.app.navigate(c ? '/c/' + encodeURIComponent(c.id) : '/new/@' + encodeURIComponent(a.handle));
+      },
+    });
+    const el = h('div', { class: 'compose' },
+      h('header', { class: 'chat-head' },
+        h('a', { class: 'back', href: '/' + this.folder, 'aria-label': 'Back to conversations' }, '‹'),
+        h('h2', null, 'New message')),
+      h('div', { class: 'pad stack' }, box));
+    setTimeout(() => { const i = el.querySelector('input'); if (i) i.focus(); }, 0);
+    return el;
   }
 
   isViewing(id) {
@@ -135,9 +170,9 @@ function convItem(c, me, active) {
     c.kind === 'group' ? h('span', { class: 'avatar group-av', 'aria-hidden': 'true' }, '#') : avatar(who),
     h('span', { class: 'conv-main' },
       h('span', { class: 'conv-top' },
-        h('span', { class: 'conv-name' }, title),
+        h('span', { class: 'conv-name', dir: 'auto' }, flagBidi(title)),
         c.muted ? h('span', { class: 'muted-icon', title: 'Muted', 'aria-label': 'muted' }, '🔕') : null,
         h('time', { class: 'conv-time', datetime: last ? last.created_at : c.updated_at }, shortTime(last ? last.created_at : c.updated_at))),
-      h('span', { class: 'conv-preview' }, preview)),
+      h('span', { class: 'conv-preview', dir: 'auto' }, flagBidi(preview))),
     unread ? h('span', { class: 'badge', 'aria-label': `${c.unread_count} unread` }, c.unread_count > 99 ? '99+' : String(c.unread_count)) : null));
 }

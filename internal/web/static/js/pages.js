@@ -3,6 +3,7 @@
 
 import { APIError } from './api.js';
 import { h, avatar, displayName } from './dom.js';
+import { savePrefs, applyTheme, notificationsSupported } from './prefs.js';
 
 function field(id, label, input, hint) {
   input.id = id;
@@ -126,18 +127,11 @@ export function profile(app, handle) {
         b.disabled = false;
       }
     };
-    const message = async (e) => {
-      const b = e.currentTarget;
-      b.disabled = true;
-      err.textContent = '';
-      try {
-        const r = await app.api.openConversation([a.handle]);
-        app.store.upsert(r.conversation);
-        app.navigate('/c/' + r.conversation.id);
-      } catch (x) {
-        err.textContent = x.message;
-        b.disabled = false;
-      }
+    // Message opens the conversation when there is one with messages, a
+    // draft otherwise: nothing reaches the other person before a message.
+    const message = () => {
+      const c = app.store.directWith(a.id);
+      app.navigate(c ? '/c/' + encodeURIComponent(c.id) : '/new/@' + encodeURIComponent(a.handle));
     };
     let actions;
     if (self) {
@@ -237,8 +231,78 @@ export function settings(app) {
     });
   });
   const el = h('section', { class: 'page narrow' },
-    h('div', { class: 'card' }, h('h1', null, 'Settings'), form));
+    h('div', { class: 'card' }, h('h1', null, 'Settings'), form),
+    browserPrefs(app),
+    blockedList(app));
   return { el, title: 'Settings' };
+}
+
+// browserPrefs: colours, sound and notifications of this browser, saved as
+// soon as they change. Notification permission is asked here, when the
+// person turns them on, never on load.
+function browserPrefs(app) {
+  const p = app.prefs;
+  const save = () => savePrefs(p);
+  const theme = h('select', { id: 'pref-theme' },
+    [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: p.theme === v }, l)));
+  theme.value = p.theme;
+  theme.addEventListener('change', () => { p.theme = theme.value; applyTheme(p.theme); save(); });
+  const sound = h('input', { type: 'checkbox', id: 'pref-sound', checked: p.sound });
+  sound.addEventListener('change', () => { p.sound = sound.checked; save(); });
+  const note = h('p', { class: 'hint', id: 'pref-notify-hint', 'aria-live': 'polite' }, 'Shows new messages while Parley is in a background tab.');
+  const notify = h('input', { type: 'checkbox', id: 'pref-notify', checked: p.notify && notificationsSupported() && Notification.permission === 'granted', disabled: !notificationsSupported(), 'aria-describedby': 'pref-notify-hint' });
+  notify.addEventListener('change', async () => {
+    if (!notify.checked) {
+      p.notify = false;
+      save();
+      return;
+    }
+    let perm = Notification.permission;
+    if (perm === 'default') perm = await Notification.requestPermission().catch(() => 'denied');
+    p.notify = perm === 'granted';
+    notify.checked = p.notify;
+    if (!p.notify) note.textContent = 'Your browser blocks notifications from Parley; allow them in its site settings.';
+    save();
+  });
+  return h('div', { class: 'card stack', id: 'browser-prefs' },
+    h('h2', null, 'On this device'),
+    h('div', { class: 'field' }, h('label', { for: 'pref-theme', class: 'field-label' }, 'Colours'), theme),
+    h('div', { class: 'choice' }, sound, h('label', { for: 'pref-sound' }, h('span', { class: 'choice-label' }, 'Play a sound for new messages'))),
+    h('div', { class: 'choice' }, notify, h('label', { for: 'pref-notify' }, h('span', { class: 'choice-label' }, 'Notifications for new messages'), note)));
+}
+
+// blockedList lists the accounts the person blocks, each with Unblock.
+function blockedList(app) {
+  const list = h('ul', { class: 'blocked-list', id: 'blocked-list', 'aria-label': 'Blocked accounts' });
+  const err = errorBox();
+  const load = async () => {
+    try {
+      const r = await app.api.blocked();
+      const accs = r.accounts || [];
+      if (!accs.length) {
+        list.replaceChildren(h('li', { class: 'muted' }, 'You haven’t blocked anyone.'));
+        return;
+      }
+      list.replaceChildren(...accs.map((a) => h('li', { class: 'blocked-row' },
+        avatar(a, 'sm'),
+        h('span', { class: 'who' }, h('a', { class: 'name', href: '/@' + a.handle }, displayName(a)), h('span', { class: 'handle' }, '@' + a.handle)),
+        h('button', { type: 'button', class: 'btn small', 'aria-label': `Unblock ${displayName(a)}`, onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          try {
+            await app.api.block(a.handle, false);
+            app.announce(`${displayName(a)} is unblocked.`);
+          } catch (x) {
+            err.textContent = x.message;
+          }
+          load();
+        } }, 'Unblock'))));
+    } catch (x) {
+      err.textContent = x.message;
+    }
+  };
+  load();
+  return h('div', { class: 'card stack', id: 'blocked' }, h('h2', null, 'Blocked accounts'),
+    h('p', { class: 'hint' }, 'Neither of you can message the other while the block lasts.'), list, err);
 }
 
 export function notFound(app) {

@@ -54,9 +54,12 @@ export class Store {
     this.changed();
   }
 
+  // list leaves out direct conversations without a message, as the server
+  // does: one that was just opened is known here (its creation event) but
+  // is nobody's conversation until something is said.
   list(folder) {
     return [...this.convs.values()]
-      .filter((c) => folderOf(c) === folder)
+      .filter((c) => folderOf(c) === folder && (c.kind !== 'direct' || c.last_message))
       .sort((a, b) => activity(b) - activity(a));
   }
 
@@ -119,6 +122,15 @@ export class Store {
     let n = 0;
     for (const c of this.convs.values()) if (folderOf(c) === folder && c.unread_count > 0) n++;
     return n;
+  }
+
+  // directWith finds the direct conversation with the account id, if one
+  // with messages is known.
+  directWith(id) {
+    for (const c of this.convs.values()) {
+      if (c.kind === 'direct' && c.last_message && (c.members || []).some((m) => m.id === id)) return c;
+    }
+    return null;
   }
 
   // Read receipts: what other members have read, per conversation. The API

@@ -1,0 +1,291 @@
+package web_test
+
+// Browser tests for the defects a new user tripped on (issue 17): each of
+// them failed before its fix.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/parleyhq/parley/internal/server"
+)
+
+// phone and desktop are the two widths the app is checked at.
+var widths = []struct {
+	name          string
+	width, height int64
+}{{"desktop", 1280, 800}, {"phone", 390, 844}}
+
+func (p *person) viewport(width, height int64) {
+	p.t.Helper()
+	p.do("viewport", chromedp.EmulateViewport(width, height))
+}
+
+// conversationsOf lists the ids in every folder of p's lists (through the API).
+func (p *person) conversationsOf() []string {
+	p.t.Helper()
+	var all []string
+	for _, f := range []string{"inbox", "requests", "archived"} {
+		var r struct {
+			Conversations []conversation `json:"conversations"`
+		}
+		p.api("GET", "/api/v1/conversations?folder="+f, nil, &r)
+		for _, c := range r.Conversations {
+			all = append(all, f+":"+c.ID)
+		}
+	}
+	return all
+}
+
+// TestBrowserDraftChat: pressing Message on a stranger's profile, or picking
+// them in New message, opens a draft: nothing reaches them, and neither list
+// shows an empty conversation, until the first message creates it.
+func TestBrowserDraftChat(t *testing.T) {
+	for _, size := range widths {
+		t.Run(size.name, func(t *testing.T) {
+			w := newWorld(t)
+			alice := w.account("alice", "Alice Liddell")
+			bob := w.account("bob", "Bob Builder")
+			w.account("carol", "Carol Danvers")
+			alice.login()
+			bob.login()
+			alice.viewport(size.width, size.height)
+			bob.viewport(size.width, size.height)
+
+			// From the profile.
+			alice.do("bob's profile", chromedp.Navigate(w.base+"/@bob"), chromedp.WaitEnabled(chromedp.ID("message-button")))
+			alice.do("press Message", chromedp.Click(chromedp.ID("message-button")))
+			alice.waitFor("the draft", `() => location.pathname === '/new/@bob'`)
+			alice.waitText("#chat-title", "Bob Builder")
+			alice.do("composer", chromedp.WaitVisible(chromedp.ID("composer-text")))
+			if got := bob.conversationsOf(); len(got) != 0 {
+				t.Errorf("bob's lists before any message: %v", got)
+			}
+			if got := alice.conversationsOf(); len(got) != 0 {
+				t.Errorf("alice's lists before any message: %v", got)
+			}
+			bob.do("bob's requests", chromedp.Navigate(w.base+"/requests"))
+			bob.waitText("#conversation-list", "No message requests")
+
+			alice.write("Hi Bob, first words")
+			alice.waitFor("the conversation's address", `() => location.pathname.startsWith('/c/')`)
+			bob.waitText(`a.tab[href="/requests"] .badge`, "1")
+			bob.waitText("#conversation-list a.conv", "Alice Liddell")
+			if got := bob.conversationsOf(); len(got) != 1 || !strings.HasPrefix(got[0], "requests:") {
+				t.Errorf("bob's lists after the message: %v", got)
+			}
+
+			// From New message, with people search.
+			alice.do("inbox", chromedp.Navigate(w.base+"/inbox"))
+			alice.click("#new-message", "New message")
+			alice.do("search carol", chromedp.WaitVisible(chromedp.ID("compose-search")), chromedp.SendKeys(chromedp.ID("compose-search"), "car"))
+			alice.click("#compose-search-results button", "Carol Danvers")
+			alice.waitFor("the draft to carol", `() => location.pathname === '/new/@carol'`)
+			alice.write("Hello Carol")
+			alice.waitFor("the conversation's address", `() => location.pathname.startsWith('/c/')`)
+			alice.waitText("#conversation-list a.conv", "Carol Danvers")
+			// Picking bob again opens the existing conversation, not a draft.
+			alice.do("new message again", chromedp.Navigate(w.base+"/new"), chromedp.WaitVisible(chromedp.ID("compose-search")),
+				chromedp.SendKeys(chromedp.ID("compose-search"), "bob"))
+			alice.click("#compose-search-results button", "Bob Builder")
+			alice.waitFor("the existing conversation", `() => location.pathname.startsWith('/c/')`)
+			alice.waitText("#message-list .text", "Hi Bob, first words")
+		})
+	}
+}
+
+// TestBrowserConsolePhone: on a phone an agent taps a conversation, the
+// conversation replaces the list, they answer, and the back link returns to
+// the list.
+func TestBrowserConsolePhone(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "My tent has a hole")
+
+	bob.login()
+	bob.viewport(390, 844)
+	bob.do("console", chromedp.Navigate(w.base+"/brands/acme"))
+	bob.click("#inbox-list .inbox-item a", "Dan Rossi")
+	bob.waitText("#inbox-thread li.msg.theirs .text", "My tent has a hole")
+	bob.waitFor("the conversation fills the screen", `() => {
+		const list = document.getElementById('inbox-list');
+		const text = document.getElementById('inbox-text');
+		return list.offsetParent === null && text && text.offsetParent !== null;
+	}`)
+	bob.do("answer", chromedp.SendKeys(chromedp.ID("inbox-text"), "Sorry! A new one is on its way."))
+	bob.click("#inbox-send", "Send")
+	bob.waitText("#inbox-thread li.msg.mine .text", "Sorry! A new one is on its way.")
+	bob.click(".console-head a.back", "‹")
+	bob.waitFor("the list again", `() => document.getElementById('inbox-list').offsetParent !== null`)
+}
+
+// TestBrowserBusinessHours: the owner sees one row per day, edits them, and
+// the server stores what they chose, at desktop and phone width.
+func TestBrowserBusinessHours(t *testing.T) {
+	for _, size := range widths {
+		t.Run(size.name, func(t *testing.T) {
+			w := newWorld(t)
+			acme := w.brandAccount("acme", "Acme Outdoor")
+			acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": "Europe/Paris", "hours_enabled": true,
+				"hours": []map[string]string{{"day": "mon", "open": "09:00", "close": "17:00"}, {"day": "sat", "open": "10:00", "close": "12:00"}}}, nil)
+			acme.login()
+			acme.viewport(size.width, size.height)
+			acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"))
+			acme.waitFor("seven day rows", `() => document.querySelectorAll('#hours-days .hours-row').length === 7`)
+			if acme.eval("object text", `document.getElementById('hours-form').textContent.includes('[object')`) {
+				t.Error("the business-hours form shows [object ...]")
+			}
+			if !acme.eval("stored hours shown", `document.getElementById('hours-on-mon').checked && document.getElementById('hours-on-sat').checked &&
+				!document.getElementById('hours-on-sun').checked && document.getElementById('hours-open-sat').value === '10:00'`) {
+				t.Error("the form does not show the stored hours")
+			}
+			acme.do("edit the hours", chromedp.Evaluate[chromedp.Void](`(() => {
+				document.getElementById('hours-on-sat').checked = false;
+				document.getElementById('hours-on-tue').checked = true;
+				document.getElementById('hours-open-tue').value = '08:30';
+				document.getElementById('hours-close-tue').value = '18:00';
+			})()`), chromedp.Click(chromedp.ID("hours-save")))
+			acme.waitText("#hours-form .form-ok", "Saved.")
+			var set struct {
+				Settings struct {
+					Hours []struct{ Day, Open, Close string } `json:"hours"`
+				} `json:"settings"`
+			}
+			acme.api("GET", "/api/v1/brands/acme/settings", nil, &set)
+			got := fmt.Sprint(set.Settings.Hours)
+			if want := "[{mon 09:00 17:00} {tue 08:30 18:00}]"; got != want {
+				t.Errorf("stored hours %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestBrowserConsoleThreadOrder: a note sits after the message it followed
+// even when its time says earlier (written on a node whose clock is behind):
+// the thread follows the stored order.
+func TestBrowserConsoleThreadOrder(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	conv := dan.openConversation("", "acme")
+	first := dan.send(conv.ID, "first question")
+	second := dan.send(conv.ID, "second question")
+	bob.api("POST", "/api/v1/brands/acme/conversations/"+conv.ID+"/notes", map[string]any{"text": "note after the second"}, nil)
+
+	// The note's clock was two seconds behind the message it followed.
+	db, err := sql.Open("sqlite", server.DatabasePath(w.dir)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE brand_notes SET created_at = (SELECT created_at - 2000 FROM messages WHERE id = ?) WHERE conversation_id = ?`, second.ID, conv.ID)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("skewing the note's clock: %v (%d rows)", err, n)
+	}
+	_ = first
+
+	bob.login()
+	bob.do("the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID))
+	bob.waitText("#inbox-thread li.note .text", "note after the second")
+	order := bob.evalString(`[...document.querySelectorAll('#inbox-thread li .text')].map((e) => e.textContent).join(' | ')`)
+	if want := "first question | second question | note after the second"; order != want {
+		t.Errorf("thread order %q, want %q", order, want)
+	}
+}
+
+func (p *person) evalString(expr string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.t.Fatalf("%s (%s): %v", expr, p.handle, err)
+	}
+	return s
+}
+
+// TestBrowserNoNameGreeting: a customer who gave no name shows as their
+// handle in the console, and the canned greeting falls back to "there".
+func TestBrowserNoNameGreeting(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan1", "")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	var canned struct {
+		CannedReply struct {
+			ID string `json:"id"`
+		} `json:"canned_reply"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Greeting", "text": "Hi {{first_name|there}}!"}, &canned)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "hello?")
+
+	bob.login()
+	bob.do("the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID))
+	bob.waitText("#inbox-customer", "dan1")
+	bob.waitFor("pick the canned reply", `(id) => {
+		const s = document.getElementById('inbox-canned');
+		if (!s || ![...s.options].some((o) => o.value === id)) return false;
+		s.value = id;
+		s.dispatchEvent(new Event('change'));
+		return true;
+	}`, canned.CannedReply.ID)
+	bob.waitFor("the greeting falls back", `() => document.getElementById('inbox-text').value === 'Hi there!'`)
+}
+
+// TestBrowserBidiSpoof: a right-to-left override in a message is shown as a
+// visible tag in an isolated element, and a display name with one is
+// refused.
+func TestBrowserBidiSpoof(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	alice.api("PUT", "/api/v1/accounts/bob/follow", nil, nil)
+	conv := bob.openConversation("", "alice")
+	bob.send(conv.ID, "invoice_\u202efdp.exe")
+	alice.login()
+	alice.do("the chat", chromedp.Navigate(w.base+"/c/"+conv.ID))
+	alice.waitText("#message-list li.theirs .text", "invoice_[RLO]fdp.exe")
+	if !alice.eval("isolated", `(() => {
+		const t = document.querySelector('#message-list li.theirs .text');
+		const p = document.querySelector('#conversation-list .conv-preview');
+		return t.getAttribute('dir') === 'auto' && getComputedStyle(t).unicodeBidi === 'isolate' &&
+			!t.textContent.includes('\u202e') && p && !p.textContent.includes('\u202e');
+	})()`) {
+		t.Error("the message text is not isolated, or the override is still in it")
+	}
+	res := bob.rawPatchMe(map[string]any{"display_name": "evil\u202eliam"})
+	if res != 400 {
+		t.Errorf("a display name with an override: status %d, want 400", res)
+	}
+}
+
+// rawPatchMe answers the status of PATCH /api/v1/me.
+func (p *person) rawPatchMe(body map[string]any) int {
+	p.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("PATCH", p.w.base+"/api/v1/me", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}

@@ -1,0 +1,183 @@
+package xrpc
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// The wire types of chat.bsky.convo.defs and chat.bsky.actor.defs. Every
+// member of a union carries its $type, which Bluesky clients dispatch on.
+const (
+	typeMessageView        = "chat.bsky.convo.defs#messageView"
+	typeDeletedMessageView = "chat.bsky.convo.defs#deletedMessageView"
+	typeConvoView          = "chat.bsky.convo.defs#convoView"
+	typeDirectConvo        = "chat.bsky.convo.defs#directConvo"
+	typeGroupConvo         = "chat.bsky.convo.defs#groupConvo"
+	typeDirectMember       = "chat.bsky.actor.defs#directConvoMember"
+	typeGroupMember        = "chat.bsky.actor.defs#groupConvoMember"
+)
+
+// revWidth is the width of a rev: 16 hex digits hold any int64 seq, and a
+// fixed width makes revs sort as strings in the order of their numbers
+// (a bare decimal would put "10" before "9").
+const revWidth = 16
+
+// rev writes a seq as a rev.
+func rev(seq int64) string { return fmt.Sprintf("%0*x", revWidth, seq) }
+
+// parseRev reads a rev back; ok is false for anything rev did not write.
+func parseRev(s string) (int64, bool) {
+	if len(s) != revWidth {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 16, 63)
+	if err != nil {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// datetime writes a time as the lexicons' datetime format.
+func datetime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+type didRef struct {
+	DID string `json:"did"`
+}
+
+type profileViewBasic struct {
+	DID          string      `json:"did"`
+	Handle       string      `json:"handle"`
+	DisplayName  string      `json:"displayName,omitempty"`
+	ChatDisabled bool        `json:"chatDisabled"`
+	Kind         *memberKind `json:"kind,omitempty"`
+}
+
+type memberKind struct {
+	Type string `json:"$type"`
+	Role string `json:"role,omitempty"`
+}
+
+type reactionView struct {
+	Value     string `json:"value"`
+	Sender    didRef `json:"sender"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// messageView is also deletedMessageView (Type says which; Text and
+// Reactions stay empty on a deleted one).
+type messageView struct {
+	Type      string         `json:"$type"`
+	ID        string         `json:"id"`
+	Rev       string         `json:"rev"`
+	Text      *string        `json:"text,omitempty"`
+	Reactions []reactionView `json:"reactions,omitempty"`
+	Sender    didRef         `json:"sender"`
+	SentAt    string         `json:"sentAt"`
+}
+
+type convoKind struct {
+	Type        string  `json:"$type"`
+	CreatedAt   string  `json:"createdAt,omitempty"`
+	LockStatus  string  `json:"lockStatus,omitempty"`
+	MemberCount int     `json:"memberCount,omitempty"`
+	MemberLimit int     `json:"memberLimit,omitempty"`
+	Name        *string `json:"name,omitempty"`
+}
+
+type convoView struct {
+	Type        string             `json:"$type"`
+	ID          string             `json:"id"`
+	Rev         string             `json:"rev"`
+	Members     []profileViewBasic `json:"members"`
+	LastMessage *messageView       `json:"lastMessage,omitempty"`
+	Muted       bool               `json:"muted"`
+	Status      string             `json:"status"`
+	UnreadCount int                `json:"unreadCount"`
+	Kind        convoKind          `json:"kind"`
+}
+
+// profile is a conversation member as profileViewBasic.
+func (h *Handler) profile(m dm.Member, group bool) profileViewBasic {
+	p := profileViewBasic{DID: h.ids.did(m.ID), Handle: h.ids.handle(m.Handle), DisplayName: m.DisplayName,
+		Kind: &memberKind{Type: typeDirectMember}}
+	if group {
+		role := "standard"
+		if m.Role == dm.RoleOwner {
+			role = "owner"
+		}
+		p.Kind = &memberKind{Type: typeGroupMember, Role: role}
+	}
+	return p
+}
+
+// related is an account a log entry refers to, as profileViewBasic.
+func (h *Handler) related(p dm.Profile) profileViewBasic {
+	return profileViewBasic{DID: h.ids.did(p.ID), Handle: h.ids.handle(p.Handle), DisplayName: p.DisplayName}
+}
+
+// message turns a native message into a messageView (or a
+// deletedMessageView), as viewer sees it. Native reactions are counts per
+// emoji with "me": the viewer's own become reactions with the viewer as
+// sender; in a direct conversation the other reactions can only be the
+// other member's (other is their id; "" in a group, where they are left
+// out). A reaction's time is not kept, so it shows the message's.
+func (h *Handler) message(m *dm.Message, viewerID, other string) *messageView {
+	v := &messageView{Type: typeMessageView, ID: m.ID, Rev: rev(m.Seq), Sender: didRef{h.ids.did(m.Sender.ID)}, SentAt: datetime(m.CreatedAt)}
+	if m.Deleted {
+		v.Type = typeDeletedMessageView
+		return v
+	}
+	text := m.Text
+	v.Text = &text
+	at := datetime(m.CreatedAt)
+	for _, r := range m.Reactions {
+		others := r.Count
+		if r.Me {
+			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(viewerID)}, CreatedAt: at})
+			others--
+		}
+		if others > 0 && other != "" {
+			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(other)}, CreatedAt: at})
+		}
+	}
+	return v
+}
+
+// otherMember is the id of the other member of a direct conversation, ""
+// in a group.
+func otherMember(c *dm.Conversation, viewerID string) string {
+	if c.Kind != dm.ConversationDirect {
+		return ""
+	}
+	for _, m := range c.Members {
+		if m.ID != viewerID {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+// convo turns a native conversation (as the viewer sees it) into a
+// convoView. Its rev is that of its newest message, so it moves on every
+// message.
+func (h *Handler) convo(c *dm.Conversation, viewerID string) *convoView {
+	group := c.Kind == dm.ConversationGroup
+	v := &convoView{Type: typeConvoView, ID: c.ID, Rev: rev(0), Muted: c.Muted, Status: c.Status, UnreadCount: c.UnreadCount,
+		Members: make([]profileViewBasic, 0, len(c.Members)), Kind: convoKind{Type: typeDirectConvo}}
+	for _, m := range c.Members {
+		v.Members = append(v.Members, h.profile(m, group))
+	}
+	if c.LastMessage != nil {
+		v.Rev = rev(c.LastMessage.Seq)
+		v.LastMessage = h.message(c.LastMessage, viewerID, otherMember(c, viewerID))
+	}
+	if group {
+		title := c.Title
+		v.Kind = convoKind{Type: typeGroupConvo, CreatedAt: datetime(c.CreatedAt), LockStatus: "unlocked",
+			MemberCount: len(c.Members), MemberLimit: dm.MaxGroupMembers, Name: &title}
+	}
+	return v
+}

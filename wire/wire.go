@@ -1,0 +1,108 @@
+// Package wire holds the JSON types of Parley's HTTP API and WebSocket event
+// stream: what travels between a server and its clients (see API.md and
+// /api/openapi.json). The server fills them from its domain types in one
+// place per surface; the Go client (package client) decodes into them. It
+// imports nothing of Parley, so that an integrator can depend on it alone.
+//
+// A field's JSON name and shape are the API contract: add fields freely,
+// never rename, remove or change the meaning of one. Slices keep the
+// difference between nil (JSON null) and empty (JSON []) that the server
+// gives them, and pointers the difference between absent and zero.
+package wire
+
+import "time"
+
+// Account is a person or a brand.
+type Account struct {
+	ID          string    `json:"id"`
+	Handle      string    `json:"handle"`
+	DisplayName string    `json:"display_name"`
+	Bio         string    `json:"bio"`
+	Kind        string    `json:"kind"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Settings are an account's private preferences.
+type Settings struct {
+	AllowIncoming string `json:"allow_incoming"`
+	ReadReceipts  bool   `json:"read_receipts"`
+}
+
+// Profile is the short form of an account, inside messages and member lists.
+type Profile struct {
+	ID          string `json:"id"`
+	Handle      string `json:"handle"`
+	DisplayName string `json:"display_name"`
+}
+
+// AccountProfile is an account's public profile as the caller sees it
+// (GET /api/v1/accounts/{handle}).
+type AccountProfile struct {
+	Account        Account `json:"account"`
+	FollowersCount int     `json:"followers_count"`
+	FollowingCount int     `json:"following_count"`
+	FollowedByMe   bool    `json:"followed_by_me"`
+	FollowsMe      bool    `json:"follows_me"`
+	BlockedByMe    bool    `json:"blocked_by_me"`
+	// CanMessage tells whether a message to the account would be accepted now.
+	CanMessage bool `json:"can_message"`
+	// CannotMessageReason says why CanMessage is false, in words a UI can show.
+	CannotMessageReason string `json:"cannot_message_reason,omitempty"`
+	// VeryResponsive is the brand badge (brands only; absent for people).
+	VeryResponsive *bool `json:"very_responsive,omitempty"`
+	// Bot is a brand's bot entry points (absent when it has no bot on).
+	Bot *BotEntry `json:"bot,omitempty"`
+}
+
+// Member is a conversation member as other members see them.
+type Member struct {
+	Profile
+	Role string `json:"role"`
+}
+
+// Conversation is a conversation as one member sees it: Status, Muted,
+// Archived, UnreadCount and LastReadSeq are the caller's own.
+type Conversation struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	Members     []Member  `json:"members"`
+	Status      string    `json:"status"`
+	Muted       bool      `json:"muted"`
+	Archived    bool      `json:"archived"`
+	UnreadCount int       `json:"unread_count"`
+	LastReadSeq int64     `json:"last_read_seq"`
+	LastMessage *Message  `json:"last_message"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Message is one message of a conversation; Seq numbers a conversation's
+// messages 1, 2, 3 ... without gaps.
+type Message struct {
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	Sender         Profile    `json:"sender"`
+	Text           string     `json:"text"`
+	ReplyTo        string     `json:"reply_to"`
+	Reactions      []Reaction `json:"reactions"`
+	CreatedAt      time.Time  `json:"created_at"`
+	EditedAt       *time.Time `json:"edited_at"`
+	Deleted        bool       `json:"deleted"`
+	// Automated marks a message a bot wrote for a brand (the away message).
+	Automated bool `json:"automated,omitempty"`
+	// AgentName is the first name of the brand agent who wrote the message,
+	// when the brand chose to show it.
+	AgentName string `json:"agent_name,omitempty"`
+	// QuickReplies are buttons under a brand's (bot's) message; tapping one
+	// sends its title as the customer's reply, with its payload.
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+}
+
+// Reaction summarises one emoji on a message for the caller.
+type Reaction struct {
+	Emoji string `json:"emoji"`
+	Count int    `json:"count"`
+	Me    bool   `json:"me"`
+}
