@@ -59,14 +59,15 @@ func newBotWorld(t *testing.T) *botWorld {
 func TestBrowserBotCustomer(t *testing.T) {
 	bw := newBotWorld(t)
 	dan := bw.w.account("dan", "Dan Rossi")
-	conv := dan.openConversation("", "acme")
 
 	bob := bw.bob
 	bob.login()
 	bob.do("open the console", chromedp.Navigate(bw.w.base+"/brands/acme"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
 
 	dan.login()
-	dan.do("open the conversation", chromedp.Navigate(bw.w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	// A first conversation starts as a draft (no conversation exists yet):
+	// the ice breakers show there, and tapping one creates it.
+	dan.do("open a draft to the brand", chromedp.Navigate(bw.w.base+"/new/@acme"), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	dan.waitText("#ice-breakers .ice", "Do you ship abroad?")
 	dan.click("#ice-breakers .ice", "Where is my order?")
 	// The tap is the customer's message, and the bot answers with buttons.
@@ -74,6 +75,7 @@ func TestBrowserBotCustomer(t *testing.T) {
 	dan.waitText("#message-list li.msg.theirs .text", "What about your order?")
 	dan.waitText("#message-list li.msg.theirs .bot-label", "Automated")
 	dan.waitFor("ice breakers gone", `() => !document.getElementById('ice-breakers')`)
+	conv := conversation{ID: dan.currentConversation()}
 	dan.waitFor("live buttons", `() => [...document.querySelectorAll('#message-list .quick-replies button.qr')].filter((b) => !b.disabled).length === 2`)
 
 	// A keyboard user reaches the button and presses it.
@@ -239,7 +241,6 @@ func TestBotScreenshots(t *testing.T) {
 	bw := newBotWorld(t)
 	dan := bw.w.account("dan", "Dan Rossi")
 	erin := bw.w.account("erin", "Erin Hunter")
-	first := erin.openConversation("", "acme")
 	conv := dan.openConversation("", "acme")
 	dan.api("POST", "/api/v1/conversations/"+conv.ID+"/messages", map[string]any{"text": "Where is my order?", "quick_reply_payload": "ORDER"}, nil)
 	dan.login()
@@ -247,13 +248,13 @@ func TestBotScreenshots(t *testing.T) {
 		name, path, wait string
 		w, h             int64
 	}{
-		{"30-bot-first", "/c/" + first.ID, "#ice-breakers", 1280, 800},
+		{"30-bot-first", "/new/@acme", "#ice-breakers", 1280, 800},
 		{"31-bot-flow", "/c/" + conv.ID, "#message-list button.qr", 1280, 800},
-		{"32-phone-bot-first", "/c/" + first.ID, "#ice-breakers", 390, 844},
+		{"32-phone-bot-first", "/new/@acme", "#ice-breakers", 390, 844},
 		{"33-phone-bot-flow", "/c/" + conv.ID, "#message-list button.qr", 390, 844},
 	} {
 		p := dan
-		if s.path == "/c/"+first.ID {
+		if s.path == "/new/@acme" {
 			p = erin
 			if p.ctx == nil {
 				p.login()
