@@ -16,6 +16,8 @@ type SendParams struct {
 	// Payload is the payload of the quick reply, ice breaker or menu
 	// entry tapped to send Text (brand conversations).
 	Payload string `json:"quick_reply_payload,omitempty"`
+	// Attachments are ids of uploads (Client.Upload) to put on the message.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 type messageAnswer struct {

@@ -44,11 +44,11 @@ func newMultiNodeEnv(t *testing.T) *multiNodeEnv {
 // node starts one `parley serve --postgres --nats` and waits until it is
 // ready (store and bus reachable). The test kills it at the end if it still
 // runs.
-func (m *multiNodeEnv) node(t *testing.T) *process {
+func (m *multiNodeEnv) node(t *testing.T, extra ...string) *process {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	p := &process{url: "http://" + addr, log: &logBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(m.bin, "serve", "--addr", addr, "--postgres", m.pgURL, "--nats", m.natsURL, "--rate-limit", "off")
+	p.cmd = exec.Command(m.bin, append([]string{"serve", "--addr", addr, "--postgres", m.pgURL, "--nats", m.natsURL, "--rate-limit", "off"}, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start parley serve: %v", err)

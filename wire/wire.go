@@ -98,6 +98,36 @@ type Message struct {
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+	// Attachments are the message's files, in the order sent.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// LinkPreview is the card of the message's first link, once fetched.
+	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
+}
+
+// Attachment is a file on a message. URL and ThumbnailURL are API paths
+// that only the conversation's members may read.
+type Attachment struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	ContentType string `json:"content_type"`
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	// Width and Height are an image's pixel size.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// DurationMS is the length the uploader declared for a voice note or video.
+	DurationMS   int64  `json:"duration_ms,omitempty"`
+	URL          string `json:"url"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+}
+
+// LinkPreview is the card of a message's first link.
+type LinkPreview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	SiteName    string `json:"site_name,omitempty"`
+	Image       string `json:"image,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for the caller.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,8 @@ Scenarios (see docs/benchmarks.md):
   idle      server memory per idle authenticated WebSocket (--conns sockets)
   inbox     first inbox page of an account with many conversations (seeded)
   history   a 50-message page deep in a long conversation (seeded)
+  webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
+            to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
   seed      fill a database for inbox and history (--data DIR, or --postgres)
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
@@ -122,7 +125,8 @@ func benchFlagSet(stderr io.Writer) *flag.FlagSet {
 type benchFlags struct {
 	url, data, manifest, postgres, nats, debugAddr string
 	json, progress, quick                          bool
-	pid                                            int
+	pid, jobWorkers                                int
+	rateSet                                        bool
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
 	seeded                                         *seededDB // made once for inbox and history
@@ -141,6 +145,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.opts.Conns, "conns", f.opts.Conns, "open WebSockets (idle; e2e-load uses 5000 unless set)")
 	fs.IntVar(&f.opts.Accounts, "accounts", f.opts.Accounts, "accounts sharing the idle sockets")
 	fs.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "concurrent readers (inbox, history)")
+	fs.IntVar(&f.jobWorkers, "job-workers", 256, "job workers of the started server (webhooks: each waits for two commits per delivery)")
 	fs.IntVar(&f.pid, "pid", 0, "process id of the server at --url (idle reads its memory)")
 	fs.StringVar(&f.data, "data", "", "data folder of a seeded SQLite database (seed writes it; inbox and history serve it)")
 	fs.StringVar(&f.manifest, "manifest", "", "seed manifest (default: bench-seed.json in --data)")
@@ -162,6 +167,7 @@ func (f *benchFlags) applyQuick(fs *flag.FlagSet) {
 	if !set["conns"] {
 		f.opts.Conns = 0 // per scenario below
 	}
+	f.rateSet = set["rate"]
 	if !f.quick {
 		return
 	}
@@ -201,6 +207,9 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	o.Progress = progress
 	o.Conns = f.conns(scenario)
 	o.ServerPID = f.pid
+	if scenario == "webhooks" && !f.rateSet {
+		o.Rate = 2000 // the budget's rate
+	}
 	data := ""
 	if scenario == "inbox" || scenario == "history" {
 		db, err := f.seededDB(ctx, progress)
@@ -340,7 +349,10 @@ func startServer(ctx context.Context, f *benchFlags, data string) (*child, error
 		}
 		data = tmp
 	}
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--rate-limit", "off", "--log-level", "warn"}
+	// Loopback webhook endpoints are allowed: the webhooks scenario's
+	// receiver runs in the bench.
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--rate-limit", "off", "--log-level", "warn",
+		"--webhook-allow", "127.0.0.0/8", "--job-workers", strconv.Itoa(f.jobWorkers)}
 	if f.postgres != "" {
 		args = append(args, "--postgres", f.postgres)
 	}

@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,7 +41,7 @@ const usage = `Usage: parley <command> [flags]
 Commands:
   serve    run a server
   demo     run a server with demo data and print how to log in
-  backup   copy the SQLite database to a file (safe while serving)
+  backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   bench    measure a running server (see "parley bench -h")
   version  print the version
 
@@ -105,6 +107,27 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.StringVar(&cfg.PublicHost, "public-host", env("PARLEY_PUBLIC_HOST", "parley.test"), "public host name: XRPC DIDs are did:web:<host>:u:<id>, handles <handle>.<host> (PARLEY_PUBLIC_HOST)")
 	rate := fs.String("rate-limit", env("PARLEY_RATE_LIMIT", "on"), "on, or off for benchmarks and load tests only (PARLEY_RATE_LIMIT)")
 	fs.IntVar(&cfg.JobWorkers, "job-workers", envInt("PARLEY_JOB_WORKERS", 4), "durable jobs (away messages, webhooks, campaigns) run at once on this node; -1 runs none, for nodes that only serve requests (PARLEY_JOB_WORKERS)")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", env("PARLEY_S3_ENDPOINT", ""), "S3-compatible endpoint URL: keep attachments there instead of under --data (PARLEY_S3_ENDPOINT; keys in PARLEY_S3_ACCESS_KEY and PARLEY_S3_SECRET_KEY)")
+	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", env("PARLEY_S3_BUCKET", "parley"), "S3 bucket for attachments (PARLEY_S3_BUCKET)")
+	fs.StringVar(&cfg.S3.Region, "s3-region", env("PARLEY_S3_REGION", "us-east-1"), "S3 region (PARLEY_S3_REGION)")
+	fs.StringVar(&cfg.S3.Prefix, "s3-prefix", env("PARLEY_S3_PREFIX", ""), "prefix of attachment object names in the bucket (PARLEY_S3_PREFIX)")
+	cfg.S3.AccessKey, cfg.S3.SecretKey = os.Getenv("PARLEY_S3_ACCESS_KEY"), os.Getenv("PARLEY_S3_SECRET_KEY")
+	fs.Int64Var(&cfg.Uploads.Image, "max-image-bytes", int64(envInt("PARLEY_MAX_IMAGE_BYTES", 8<<20)), "largest image upload (PARLEY_MAX_IMAGE_BYTES)")
+	fs.Int64Var(&cfg.Uploads.Video, "max-media-bytes", int64(envInt("PARLEY_MAX_MEDIA_BYTES", 25<<20)), "largest audio or video upload (PARLEY_MAX_MEDIA_BYTES)")
+	fs.Int64Var(&cfg.Uploads.File, "max-file-bytes", int64(envInt("PARLEY_MAX_FILE_BYTES", 25<<20)), "largest file upload (PARLEY_MAX_FILE_BYTES)")
+	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {
+		p, err := netip.ParsePrefix(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("not a CIDR range: %q", v)
+		}
+		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		return nil
+	})
+	for _, v := range strings.Split(env("PARLEY_WEBHOOK_ALLOW", ""), ",") {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(v)); err == nil {
+			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+		}
+	}
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }
@@ -187,11 +210,22 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no database at %s", path)
 	}
+	// Attachments go to FILE.blobs/, around the snapshot (see copyBlobs).
+	blobsSrc, blobsDst := server.BlobsPath(*data), *out+".blobs"
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("%s already exists", *out)
+	}
+	if _, err := copyBlobs(blobsSrc, blobsDst); err != nil {
+		return fmt.Errorf("backing up attachments: %w", err)
+	}
 	// Read-only: a running server keeps the database; an older or newer
 	// binary must not migrate it.
 	if err := sqlite.BackupFile(ctx, path, *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s\n", path, *out)
+	if _, err := copyBlobs(blobsSrc, blobsDst); err != nil {
+		return fmt.Errorf("backing up attachments: %w", err)
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s and its attachments to %s\n", path, *out, blobsDst)
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/webhooks"
 )
 
 // StreamFunc serves the WebSocket event stream for an authenticated account
@@ -26,6 +28,10 @@ type Config struct {
 	Identity *identity.Service
 	Chat     *chat.Service
 	Brand    *brand.Service
+	// Media serves uploads, attachments and search (internal/media).
+	Media *media.Service
+	// Webhooks serves a brand's webhook endpoints and delivery log.
+	Webhooks *webhooks.Service
 	Stream   StreamFunc
 	Metrics  *metrics.Registry
 	Logger   *slog.Logger
@@ -53,6 +59,8 @@ type API struct {
 	identity *identity.Service
 	chat     *chat.Service
 	brand    *brand.Service
+	media    *media.Service
+	hooks    *webhooks.Service
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
@@ -65,7 +73,7 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &API{cfg: cfg, identity: cfg.Identity, chat: cfg.Chat, brand: cfg.Brand, media: cfg.Media, hooks: cfg.Webhooks, log: cfg.Logger, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -109,6 +117,12 @@ func (a *API) routes() {
 	m.HandleFunc("PUT /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(true))))
 	m.HandleFunc("DELETE /api/v1/messages/{id}/reactions/{emoji}", a.auth(a.withID(a.react(false))))
 
+	// Attachments and search (media.go, search.go; internal/media).
+	m.HandleFunc("POST /api/v1/uploads", a.auth(a.withMedia(a.upload)))
+	m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withMedia(a.withID(a.attachment(false)))))
+	m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withMedia(a.withID(a.attachment(true)))))
+	m.HandleFunc("GET /api/v1/search", a.auth(a.withMedia(a.search)))
+
 	// Events.
 	m.HandleFunc("GET /api/v1/events", a.auth(a.events))
 	m.HandleFunc("GET /api/v1/events/stream", a.auth(a.stream))
@@ -120,11 +134,13 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/team", a.brandHandler(a.addBrandMember))
 	m.HandleFunc("PATCH /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.updateBrandMember))
 	m.HandleFunc("DELETE /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.removeBrandMember))
-	m.HandleFunc("GET /api/v1/brands/{handle}/inbox", a.brandHandler(a.brandInbox))
-	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}", a.brandConv(a.brandConversation))
-	m.HandleFunc("PATCH /api/v1/brands/{handle}/conversations/{id}", a.brandConv(a.updateBrandConversation))
+	// A brand's bot token reads and answers through the four routes
+	// marked brandBot; every other route is a 404 to it.
+	m.HandleFunc("GET /api/v1/brands/{handle}/inbox", a.brandBot(a.brandInbox))
+	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}", a.brandBotConv(a.brandConversation))
+	m.HandleFunc("PATCH /api/v1/brands/{handle}/conversations/{id}", a.brandBotConv(a.updateBrandConversation))
 	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/notes", a.brandConv(a.addBrandNote))
-	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/messages", a.brandConv(a.sendAsBrand))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/messages", a.brandBotConv(a.sendAsBrand))
 	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/render", a.brandConv(a.renderCanned))
 	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/presence", a.brandConv(a.brandPresence))
 	m.HandleFunc("GET /api/v1/brands/{handle}/canned-replies", a.brandHandler(a.listCanned))
@@ -152,6 +168,19 @@ func (a *API) routes() {
 	m.HandleFunc("GET /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.customerAttributes))
 	m.HandleFunc("PUT /api/v1/brands/{handle}/customers/{customer}/attributes", a.brandHandler(a.setCustomerAttributes))
 
+	// External bots: webhooks and bot tokens (webhooks.go). Owners and
+	// admins only: 404 for anyone else, agents and bots included.
+	m.HandleFunc("GET /api/v1/brands/{handle}/webhooks", a.hooksHandler(a.listWebhooks))
+	m.HandleFunc("POST /api/v1/brands/{handle}/webhooks", a.hooksHandler(a.createWebhook))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/webhooks/{id}", a.hooksHandler(a.deleteWebhook))
+	m.HandleFunc("POST /api/v1/brands/{handle}/webhooks/{id}/rotate", a.hooksHandler(a.rotateWebhook))
+	m.HandleFunc("GET /api/v1/brands/{handle}/webhook-deliveries", a.hooksHandler(a.listDeliveries))
+	m.HandleFunc("GET /api/v1/brands/{handle}/webhook-deliveries/{id}", a.hooksHandler(a.getDelivery))
+	m.HandleFunc("POST /api/v1/brands/{handle}/webhook-deliveries/{id}/redeliver", a.hooksHandler(a.redeliver))
+	m.HandleFunc("GET /api/v1/brands/{handle}/bot-tokens", a.brandHandler(a.listBotTokens))
+	m.HandleFunc("POST /api/v1/brands/{handle}/bot-tokens", a.brandHandler(a.createBotToken))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/bot-tokens/{id}", a.brandHandler(a.revokeBotToken))
+
 	// Operations.
 	m.HandleFunc("GET /healthz", a.healthz)
 	m.HandleFunc("GET /readyz", a.readyz)
@@ -177,7 +206,7 @@ func (a *API) routes() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(sw, r.Body, a.bodyLimit(r))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {

@@ -20,14 +20,25 @@ import (
 
 // brandHandler wraps a handler that works on one brand's handle.
 func (a *API) brandHandler(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) http.HandlerFunc {
-	return a.auth(func(w http.ResponseWriter, r *http.Request, au *Auth) {
+	return a.auth(a.brandHandle(fn))
+}
+
+// brandBot is brandHandler for the routes a brand's bot token may use too:
+// reading and answering the brand's conversations. The brand layer scopes
+// a bot to its own brand (any other is a 404).
+func (a *API) brandBot(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) http.HandlerFunc {
+	return a.botAuth(a.brandHandle(fn))
+}
+
+func (a *API) brandHandle(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle string)) func(http.ResponseWriter, *http.Request, *Auth) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
 		h, err := pathValue(r, "handle")
 		if err != nil {
 			a.error(w, r, err)
 			return
 		}
 		fn(w, r, au, h)
-	})
+	}
 }
 
 func (a *API) myBrands(w http.ResponseWriter, r *http.Request, au *Auth) {
@@ -122,14 +133,23 @@ func (a *API) brandInbox(w http.ResponseWriter, r *http.Request, au *Auth, h str
 
 // brandConv wraps a handler of one brand conversation.
 func (a *API) brandConv(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle, id string)) http.HandlerFunc {
-	return a.brandHandler(func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
+	return a.brandHandler(withConvID(a, fn))
+}
+
+// brandBotConv is brandConv for the routes a bot token may use too.
+func (a *API) brandBotConv(fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle, id string)) http.HandlerFunc {
+	return a.brandBot(withConvID(a, fn))
+}
+
+func withConvID(a *API, fn func(w http.ResponseWriter, r *http.Request, au *Auth, handle, id string)) func(http.ResponseWriter, *http.Request, *Auth, string) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 		id, err := pathValue(r, "id")
 		if err != nil {
 			a.error(w, r, err)
 			return
 		}
 		fn(w, r, au, h, id)
-	})
+	}
 }
 
 func (a *API) brandConversation(w http.ResponseWriter, r *http.Request, au *Auth, h, id string) {
@@ -197,7 +217,15 @@ func (a *API) sendAsBrand(w http.ResponseWriter, r *http.Request, au *Auth, h, i
 		a.error(w, r, err)
 		return
 	}
-	m, created, err := a.brand.Send(r.Context(), au.Account, h, id, brand.Reply{Text: in.Text, CannedReplyID: in.CannedReplyID, ClientID: in.ClientID})
+	reply := brand.Reply{Text: in.Text, CannedReplyID: in.CannedReplyID, ClientID: in.ClientID}
+	var m *brand.TeamMessage
+	var created bool
+	var err error
+	if b := bot(au); b != nil {
+		m, created, err = a.brand.BotSend(r.Context(), b, h, id, reply)
+	} else {
+		m, created, err = a.brand.Send(r.Context(), au.Account, h, id, reply)
+	}
 	if err != nil {
 		a.error(w, r, err)
 		return

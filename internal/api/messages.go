@@ -15,12 +15,14 @@ func (a *API) send(w http.ResponseWriter, r *http.Request, au *Auth, id string) 
 		ReplyTo  string `json:"reply_to"`
 		// The payload of the quick reply, ice breaker or menu entry tapped.
 		Payload string `json:"quick_reply_payload"`
+		// Ids of the caller's uploads (POST /api/v1/uploads).
+		Attachments []string `json:"attachments"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	m, created, err := a.chat.Send(r.Context(), au.Account, id, chat.SendParams{Text: in.Text, ClientID: in.ClientID, ReplyTo: in.ReplyTo, Payload: in.Payload})
+	m, created, err := a.chat.Send(r.Context(), au.Account, id, chat.SendParams{Text: in.Text, ClientID: in.ClientID, ReplyTo: in.ReplyTo, Payload: in.Payload, Attachments: in.Attachments})
 	if err != nil {
 		a.error(w, r, err)
 		return

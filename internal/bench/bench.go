@@ -61,6 +61,8 @@ type Options struct {
 	Seed *Manifest
 	// Progress, when not nil, draws a progress bar.
 	Progress io.Writer
+	// Rules is how many bot rules send-brand gives its brand (default 200).
+	Rules int
 }
 
 // Defaults returns the full-size options of the budget of issue 5.
@@ -76,7 +78,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history"}
+var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -100,6 +102,12 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Inbox(ctx, o)
 	case "history":
 		r, err = History(ctx, o)
+	case "media":
+		r, err = Media(ctx, o)
+	case "search":
+		r, err = Search(ctx, o)
+	case "webhooks":
+		r, err = Webhooks(ctx, o)
 	default:
 		return nil, fmt.Errorf("unknown scenario %q (one of %s, seed)", scenario, strings.Join(Scenarios, ", "))
 	}

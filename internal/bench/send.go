@@ -43,6 +43,10 @@ func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar 
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var errs atomic.Int64
+	// Client ids are unique per call: a second loop over the same pairs
+	// (rounds, phases) must send new messages, not replay the first
+	// loop's, which the server answers from its idempotency record.
+	run := runID()
 	per := make([]latencies, len(pairs))
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -67,7 +71,7 @@ func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar 
 				}
 				t0 := time.Now()
 				_, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{
-					Text: fmt.Sprintf("message %d from sender %d", n, i), ClientID: fmt.Sprintf("c%d-%d", i, n),
+					Text: fmt.Sprintf("message %d from sender %d", n, i), ClientID: fmt.Sprintf("c%s-%d-%d", run, i, n),
 				})
 				if err != nil {
 					if ctx.Err() == nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/parleyhq/parley/client"
 )
 
-// SendBrand measures sends to a brand whose bot has 200 enabled rules
+// SendBrand measures sends to a brand whose bot has o.Rules (200) enabled rules
 // against sends between two people, in alternating rounds on the same
 // server (issue 10's budget: within 10% of a person-to-person send). Each
 // of o.Senders customers writes to the brand in its own conversation; the
@@ -46,7 +46,11 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range 200 {
+	nRules := o.Rules
+	if nRules <= 0 {
+		nRules = 200
+	}
+	for i := range nRules {
 		r := client.Rule{Enabled: true, Name: fmt.Sprintf("rule %d", i), Actions: []client.RuleAction{{Type: "reply", Text: "Hello {{first_name|there}}"}}}
 		switch i % 4 {
 		case 0, 1:
@@ -71,7 +75,8 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	}
 	// Alternate short rounds so that both see the same machine.
 	const rounds = 4
-	d := o.Duration / (2 * rounds)
+	// Each round long enough to finish sends on a slow machine.
+	d := max(o.Duration/(2*rounds), 250*time.Millisecond)
 	var pLat, bLat latencies
 	var pSecs, bSecs float64
 	var pCPU, bCPU time.Duration
@@ -98,7 +103,7 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	bar.Done()
 	slices.Sort(pLat)
 	slices.Sort(bLat)
-	r := &Result{Params: map[string]any{"senders": o.Senders, "duration": o.Duration.String(), "rules": 200, "rounds": rounds}, Errors: errs}
+	r := &Result{Params: map[string]any{"senders": o.Senders, "duration": o.Duration.String(), "rules": nRules, "rounds": rounds}, Errors: errs}
 	pRate, bRate := float64(len(pLat))/pSecs, float64(len(bLat))/bSecs
 	r.add("person_throughput", pRate, "msgs/s")
 	r.add("brand_throughput", bRate, "msgs/s")

@@ -211,6 +211,11 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 		if err := setStatus(ctx, tx, it, d.Status, "", now); err != nil {
 			return err
 		}
+		if d.Status == dm.InboxResolved {
+			if err := s.Changed(ctx, tx, out, InboxChange{Type: dm.WebhookConversationResolved, Brand: b, Item: it, At: now}); err != nil {
+				return err
+			}
+		}
 	}
 	if d.Handoff {
 		v, err := s.view(ctx, tx, b, it, nil)
@@ -220,6 +225,10 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 		// The team hears of it at once, whatever else the event carries.
 		if err := tellTeam(ctx, tx, out, b.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: it.ConversationID, At: now,
 			Brand: b.Handle, Inbox: v, State: "handoff"}); err != nil {
+			return err
+		}
+		// And the brand's external programs (webhooks).
+		if err := s.Changed(ctx, tx, out, InboxChange{Type: dm.WebhookConversationHandedOff, Brand: b, Item: it, At: now}); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,8 @@ type Service struct {
 
 	mu     sync.Mutex
 	badges map[string]badge // brand id -> cached "very responsive" verdict
+
+	bots botCache // bot tokens checked lately (bots.go)
 }
 
 type badge struct {

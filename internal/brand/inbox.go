@@ -280,7 +280,7 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		if err != nil {
 			return err
 		}
-		old := it.Status
+		old, oldAssignee := it.Status, it.AssigneeID
 		var th *dm.Thread
 		if it.ThreadID != "" {
 			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
@@ -330,6 +330,14 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 		}
 		if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
 			if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
+				return err
+			}
+			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationResolved, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
+				return err
+			}
+		}
+		if it.AssigneeID != "" && it.AssigneeID != oldAssignee {
+			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationAssigned, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
 				return err
 			}
 		}

@@ -22,6 +22,8 @@ type Step struct {
 	clock    func() time.Time
 	kinds    kindCache    // account kinds, for telling brand sends apart
 	programs programCache // compiled automation, by brand
+	// watchers follow inbox changes (webhooks; see Watch).
+	watchers []InboxWatcher
 }
 
 var (
@@ -132,6 +134,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	if err != nil {
 		return err
 	}
+	assignee := it.AssigneeID
 	it.LastMessageAt, it.UpdatedAt = t, t
 	rec := &dm.BrandMessage{MessageID: msg.ID, BrandID: b.ID, ConversationID: msg.ConversationID, At: t,
 		Automated: sent.Params.Automated, AgentName: sent.Params.AgentName}
@@ -177,6 +180,12 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	}
 	if err := tx.PutInboxItem(ctx, it); err != nil {
 		return err
+	}
+	if it.AssigneeID != "" && it.AssigneeID != assignee {
+		// Round-robin, or the first agent who answered.
+		if err := s.Changed(ctx, tx, out, InboxChange{Type: dm.WebhookConversationAssigned, Brand: b, Item: it, At: t}); err != nil {
+			return err
+		}
 	}
 	v, err := s.view(ctx, tx, b, it, msg)
 	if err != nil {

@@ -16,6 +16,9 @@ type SendParams struct {
 	// Payload is the payload of the quick reply, ice breaker or menu entry
 	// the customer tapped to send Text (for a brand's bot).
 	Payload string
+	// Attachments are ids of the sender's uploads to put on the message
+	// (internal/media's Step attaches them); with any, Text may be empty.
+	Attachments []string
 
 	// The fields below are set only by internal/brand, never from a
 	// request body. Agent is the brand team member who writes as the brand
@@ -39,8 +42,13 @@ const maxReactionsPerUser = 10
 // Send sends a message. created is false when ClientID named a message
 // already sent, which is then returned unchanged.
 func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p SendParams) (msg *dm.Message, created bool, err error) {
-	if err := dm.ValidateText(p.Text); err != nil {
-		return nil, false, err
+	if len(p.Attachments) == 0 || p.Text != "" {
+		if err := dm.ValidateText(p.Text); err != nil {
+			return nil, false, err
+		}
+	}
+	if len(p.Attachments) > dm.MaxAttachments {
+		return nil, false, dm.Errorf(dm.EINVALID, "A message carries at most %d attachments.", dm.MaxAttachments)
 	}
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
 		return nil, false, err
@@ -56,6 +64,13 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 					return dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
 				}
 				msg, created = prev, false
+				// The retry gets the message as history shows it
+				// (attachments, a bot's mark), not the bare row.
+				one := []dm.Message{*prev}
+				if err := s.decorate(ctx, tx, one); err != nil {
+					return err
+				}
+				msg = &one[0]
 				return nil
 			}
 			if !dm.IsCode(err, dm.ENOTFOUND) {
@@ -320,6 +335,31 @@ func (s *Service) fanOutMessage(ctx context.Context, tx dm.Tx, o *outbox, ev dm.
 	return nil
 }
 
+// MessageUpdated runs fn in a write transaction and then tells every
+// member of the message's conversation, with an event of type typ carrying
+// the message as they see it, that something a Step keeps about it changed
+// (a link preview that arrived after the send). fn returning skip=true (the
+// message is gone) sends nothing.
+func (s *Service) MessageUpdated(ctx context.Context, typ, msgID string, fn func(tx dm.Tx) (skip bool, err error)) error {
+	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		skip, err := fn(tx)
+		if err != nil || skip {
+			return err
+		}
+		msg, err := tx.Message(ctx, msgID, "")
+		if err != nil {
+			return err
+		}
+		return s.fanOutMessage(ctx, tx, o, dm.Event{Type: typ, ConversationID: msg.ConversationID, At: s.now()}, msgID, "", nil)
+	})
+}
+
+// Decorate fills the fields the pipeline's Decorators keep on messages read
+// back from the store (for layers that read messages themselves: search).
+func (s *Service) Decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	return s.decorate(ctx, tx, msgs)
+}
+
 // decorate lets the pipeline's Decorators fill the fields they keep on
 // messages read back from the store.
 func (s *Service) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
@@ -400,6 +440,17 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		ev := dm.Event{Type: typ, ConversationID: msg.ConversationID, At: s.now(), Actor: ptr(me.Profile()), Emoji: emoji}
 		return s.fanOutMessage(ctx, tx, o, ev, id, me.ID, nil)
 	})
+}
+
+// TakeSend spends one send of key's allowance, for senders that are not an
+// account of their own (a brand's bot token, whose messages are automated
+// and so skip Send's own limit): ERATELIMITED when it is spent, nil when
+// limits are off.
+func (s *Service) TakeSend(key string) error {
+	if d := s.sendLimit.Take(key, s.cfg.Now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+	}
+	return nil
 }
 
 // Message returns one message as the caller sees it (ENOTFOUND when the

@@ -156,6 +156,10 @@ type Message struct {
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+	// Attachments are the message's files (media.go), in the order sent.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// LinkPreview is the card of the message's first link, once fetched.
+	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.

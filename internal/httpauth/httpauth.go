@@ -27,6 +27,10 @@ type Auth struct {
 	// Cookie is true when the session came from the web app's cookie rather
 	// than an Authorization header.
 	Cookie bool
+	// Bot is set when a brand's bot token authenticated the request (the
+	// API checks those, internal/brand): Account is then the brand account,
+	// and only the routes that let bots in serve the request.
+	Bot *dm.BotToken
 }
 
 // Authenticate finds the caller of r through ids: a bearer token, else the

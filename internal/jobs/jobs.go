@@ -51,6 +51,13 @@ type Handler struct {
 	// Backoff is the wait before attempt n+1 after attempt n failed
 	// (default: 1 s doubling up to 1 h, with jitter).
 	Backoff func(attempt int) time.Duration
+	// Record, when set, runs inside the transaction that records an
+	// attempt's outcome ("done", "retry", "deferred" or "dead"; runErr is Run's error),
+	// so that a handler's own log of attempts (the webhook delivery log)
+	// commits with the job's state, in the same write. An error from it
+	// leaves the outcome unrecorded: the lease runs out and the job runs
+	// again.
+	Record func(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error
 }
 
 // permanent marks an error that retrying cannot fix.
@@ -343,14 +350,19 @@ func (r *Runner) attempt(j *dm.Job) {
 		outcome, retryAt = "retry", now.Add(h.Backoff(j.Attempts))
 	}
 	rerr := r.store.Update(context.Background(), func(tx dm.Tx) error {
+		var serr error
 		switch outcome {
 		case "done":
-			return tx.FinishJob(context.Background(), j.ID, r.worker, now)
+			serr = tx.FinishJob(context.Background(), j.ID, r.worker, now)
 		case "dead":
-			return tx.BuryJob(context.Background(), j.ID, r.worker, err.Error(), now)
+			serr = tx.BuryJob(context.Background(), j.ID, r.worker, err.Error(), now)
 		default:
-			return tx.RetryJob(context.Background(), j.ID, r.worker, retryAt, err.Error(), now)
+			serr = tx.RetryJob(context.Background(), j.ID, r.worker, retryAt, err.Error(), now)
 		}
+		if serr != nil || h.Record == nil {
+			return serr
+		}
+		return h.Record(context.Background(), tx, j, outcome, err)
 	})
 	if dm.IsCode(rerr, dm.ENOTFOUND) {
 		// The attempt outlived its lease and another worker has the job.

@@ -349,3 +349,66 @@ func TestTwoRunnersOnPostgres(t *testing.T) {
 	}
 	t.Logf("jobs per node: %v", per)
 }
+
+// TestRecordCommitsWithOutcome: a handler's Record runs in the transaction
+// that records the outcome, with that outcome and the attempt's error; a
+// failing Record leaves the outcome unrecorded (the job stays leased and
+// runs again once the lease runs out), and its writes roll back with it.
+func TestRecordCommitsWithOutcome(t *testing.T) {
+	s := openSQLite(t)
+	clk := newClock()
+	r := jobs.New(s, jobs.Config{Now: clk.Now, Lease: time.Minute})
+	var fail atomic.Bool
+	var outcomes []string
+	r.Handle("rec", jobs.Handler{
+		MaxAttempts: 2,
+		Backoff:     func(int) time.Duration { return time.Second },
+		Run: func(ctx context.Context, j *dm.Job) error {
+			return errors.New("receiver said no")
+		},
+		Record: func(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error {
+			// A write of the handler's own, to see it commit or roll back.
+			if _, err := tx.EnqueueJob(ctx, &dm.Job{Kind: "log", Key: j.ID + "/" + outcome}); err != nil {
+				return err
+			}
+			if fail.Load() {
+				return errors.New("log is full")
+			}
+			outcomes = append(outcomes, outcome+": "+runErr.Error())
+			return nil
+		},
+	})
+	enqueue(t, s, &dm.Job{ID: "j1", Kind: "rec", CreatedAt: clk.Now()})
+	fail.Store(true)
+	if _, err := r.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if j := job(t, s, "j1"); j.State != dm.JobRunning || j.Attempts != 1 {
+		t.Fatalf("after a failed Record the job is %s after %d attempts, want still leased", j.State, j.Attempts)
+	}
+	fail.Store(false)
+	clk.Add(2 * time.Minute) // the lease runs out
+	r.RunDue(context.Background())
+	clk.Add(2 * time.Second)
+	r.RunDue(context.Background())
+	if want := []string{"dead: receiver said no"}; fmt.Sprint(outcomes) != fmt.Sprint(want) {
+		t.Errorf("recorded outcomes %v, want %v (the job's 2nd claim is its last)", outcomes, want)
+	}
+	if j := job(t, s, "j1"); j.State != dm.JobDead {
+		t.Errorf("job is %s, want dead", j.State)
+	}
+	// The failed Record's write rolled back; the successful one's stayed.
+	s.View(context.Background(), func(tx dm.Tx) error {
+		cs, _ := tx.JobCounts(context.Background())
+		n := int64(0)
+		for _, c := range cs {
+			if c.Kind == "log" {
+				n += c.Count
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d log rows, want 1", n)
+		}
+		return nil
+	})
+}

@@ -44,6 +44,10 @@ type Config struct {
 	Resolver *net.Resolver
 	// UserAgent is sent with every request (default "Parley").
 	UserAgent string
+	// IdleConnsPerHost is how many idle connections are kept per host
+	// (default 4); a sender with many requests in flight to one host
+	// (webhook deliveries) keeps more, so as not to dial for each.
+	IdleConnsPerHost int
 }
 
 // NewClient returns an HTTP client that dials only allowed addresses.
@@ -56,6 +60,9 @@ func NewClient(cfg Config) *http.Client {
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "Parley"
+	}
+	if cfg.IdleConnsPerHost <= 0 {
+		cfg.IdleConnsPerHost = 4
 	}
 	allow := cfg.Allow
 	dialer := &net.Dialer{
@@ -79,7 +86,7 @@ func NewClient(cfg Config) *http.Client {
 		DialContext:            dialer.DialContext,
 		TLSHandshakeTimeout:    cfg.Timeout,
 		ResponseHeaderTimeout:  cfg.Timeout,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConnsPerHost:    cfg.IdleConnsPerHost,
 		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}

@@ -12,23 +12,28 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/blobs"
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/inmem"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/safehttp"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/web"
+	"github.com/parleyhq/parley/internal/webhooks"
 	"github.com/parleyhq/parley/internal/ws"
 	"github.com/parleyhq/parley/internal/xrpc"
 )
@@ -66,6 +71,11 @@ type Config struct {
 	// (default 4); negative runs none (a node that only serves requests,
 	// or a test that needs jobs to wait).
 	JobWorkers int
+	// WebhookAllow lists private address ranges webhook endpoints may
+	// reach (none by default: only public addresses).
+	WebhookAllow []netip.Prefix
+	// WebhookBackoff replaces the webhook retry schedule (tests only).
+	WebhookBackoff func(attempt int) time.Duration
 	// Now is the clock of every time-based rule (default time.Now); only
 	// tests set it, to move time on instead of waiting for it.
 	Now func() time.Time
@@ -74,6 +84,14 @@ type Config struct {
 	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
 	// zero value, which cmd/parley always passes, is the production cost.
 	PasswordCost identity.PasswordCost
+	// S3 keeps attachment blobs in S3-compatible storage when its Endpoint
+	// is set (several nodes); otherwise they are files under DataDir/blobs.
+	S3 blobs.S3Config
+	// Uploads bounds attachments by kind (zero: 8 MB images, 25 MB the rest).
+	Uploads media.Limits
+	// PreviewAllow lets link previews reach these non-public ranges (tests
+	// and intranets only; nothing by default).
+	PreviewAllow []netip.Prefix
 	Logger       *slog.Logger
 }
 
@@ -86,6 +104,9 @@ type Server struct {
 	identity *identity.Service
 	chat     *chat.Service
 	brand    *brand.Service
+	media    *media.Service
+	blobs    dm.Blobs
+	hooks    *webhooks.Service
 	jobs     *jobs.Runner
 	streams  *ws.Server
 	handler  http.Handler
@@ -117,6 +138,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	if s.blobs, err = openBlobs(ctx, cfg); err != nil {
+		s.bus.Close()
+		s.store.Close()
+		return nil, err
+	}
 	reg := metrics.New()
 	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
 	// The send pipeline is wired here, once: the brand layer's stage runs
@@ -124,16 +150,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// the commit runs from the durable job queue.
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
 	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
+	mediaStep := media.NewStep()
+	// Webhooks follow the brand layer: its stage tells them which sends
+	// are a brand's, and its inbox changes reach them through Watch.
+	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger, Now: cfg.Now}
+	hookStep := webhooks.NewStep(brandStep, hookCfg)
+	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
 		Now:            cfg.Now,
-		Steps:          []chat.Step{brandStep},
+		Steps:          []chat.Step{mediaStep, brandStep, hookStep},
 		JobsEnqueued:   s.jobs.Kick,
 	})
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
+	s.media = media.New(s.chat, mediaStep, media.Config{
+		Blobs:  s.blobs,
+		Limits: cfg.Uploads,
+		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
+		Logger: cfg.Logger,
+		Now:    cfg.Now,
+	})
+	s.media.RegisterJobs(s.jobs)
+	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
+	s.hooks.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
@@ -155,6 +197,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Identity:      s.identity,
 		Chat:          s.chat,
 		Brand:         s.brand,
+		Media:         s.media,
+		Webhooks:      s.hooks,
 		Stream:        s.streams.Serve,
 		Metrics:       reg,
 		Logger:        cfg.Logger,
@@ -180,6 +224,21 @@ func openStore(ctx context.Context, cfg Config) (dm.Store, error) {
 	}
 	return sqlite.Open(ctx, DatabasePath(cfg.DataDir))
 }
+
+// openBlobs opens where attachment bytes live: the S3 bucket when one is
+// configured, else the blobs folder beside the database.
+func openBlobs(ctx context.Context, cfg Config) (dm.Blobs, error) {
+	if cfg.S3.Endpoint != "" {
+		return blobs.NewS3(cfg.S3)
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("no place for attachments: set --data (PARLEY_DATA) or --s3-endpoint")
+	}
+	return blobs.NewDisk(BlobsPath(cfg.DataDir))
+}
+
+// BlobsPath is where a data folder keeps attachment blobs.
+func BlobsPath(dataDir string) string { return filepath.Join(dataDir, "blobs") }
 
 // DatabasePath is where a data folder keeps its SQLite database.
 func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "parley.db") }
@@ -244,7 +303,8 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// maintain prunes the event log once an hour.
+// maintain prunes the event log and the webhook delivery log, and collects
+// uploads never sent, once an hour.
 func (s *Server) maintain() {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -254,6 +314,16 @@ func (s *Server) maintain() {
 			s.log.Warn("pruning events failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("pruned events", "count", n)
+		}
+		if n, err := s.media.CollectGarbage(s.stopCtx); err != nil {
+			s.log.Warn("collecting uploads failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("collected uploads never sent", "count", n)
+		}
+		if n, err := s.hooks.Prune(s.stopCtx); err != nil {
+			s.log.Warn("pruning the webhook delivery log failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned webhook deliveries", "count", n)
 		}
 		select {
 		case <-s.stopCtx.Done():

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		jobTests,
 		automationTests,
 		consentTests,
+		mediaTests,
+		webhookTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

@@ -131,7 +131,20 @@ func messageInto(w *wire.Message, m *dm.Message) {
 	}
 	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
 		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
-		Automated: m.Automated, AgentName: m.AgentName, QuickReplies: QuickReplies(m.QuickReplies)}
+		Automated: m.Automated, AgentName: m.AgentName, QuickReplies: QuickReplies(m.QuickReplies),
+		Attachments: attachments(m.Attachments), LinkPreview: (*wire.LinkPreview)(m.LinkPreview)}
+}
+
+// attachments converts a message's files (nil stays nil).
+func attachments(as []dm.Attachment) []wire.Attachment {
+	if as == nil {
+		return nil
+	}
+	out := make([]wire.Attachment, len(as))
+	for i, a := range as {
+		out[i] = wire.Attachment(a)
+	}
+	return out
 }
 
 // Event converts one event of a user's log, or an ephemeral one, into the

@@ -290,4 +290,22 @@ func TestBotScreenshots(t *testing.T) {
 		chromedp.ScrollIntoView(chromedp.ID("dry-form")))
 	acme.waitText("#dry-reply-text", "open 9 to 5")
 	acme.shot("37-dry-run")
+
+	// The agent's inbox when the customer asks for a person.
+	bob := bw.bob
+	bob.login()
+	bob.do("console", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(2)),
+		chromedp.Navigate(bw.w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread .quick-replies")))
+	var prof struct {
+		Bot struct {
+			Handoff struct {
+				Title   string `json:"title"`
+				Payload string `json:"payload"`
+			} `json:"handoff"`
+		} `json:"bot"`
+	}
+	dan.api("GET", "/api/v1/accounts/acme", nil, &prof)
+	dan.api("POST", "/api/v1/conversations/"+conv.ID+"/messages", map[string]any{"text": prof.Bot.Handoff.Title, "quick_reply_payload": prof.Bot.Handoff.Payload}, nil)
+	bob.waitText("#handoff-notices .handoff-notice", "Dan Rossi")
+	bob.shot("38-console-handoff")
 }

@@ -53,6 +53,13 @@ func (h *Handler) getLog(ctx context.Context, c *call) (any, error) {
 	last, _ := strconv.ParseInt(next, 10, 64)
 	logs := make([]*logEntry, 0, len(events))
 	for i := range events {
+		begin, err := h.beginsWith(ctx, c.me, &events[i])
+		if err != nil {
+			return nil, err
+		}
+		if begin != nil {
+			logs = append(logs, begin)
+		}
 		e, err := h.logEntry(ctx, c.me, &events[i])
 		if err != nil {
 			return nil, err
@@ -62,6 +69,25 @@ func (h *Handler) getLog(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	return map[string]any{"logs": logs, "cursor": rev(last)}, nil
+}
+
+// beginsWith returns the logBeginConvo of a direct conversation that begins
+// for the caller with e, its first message from the other member: Parley
+// shows nobody an empty direct conversation, so the recipient's native log
+// has no conversation.created, while a Bluesky log begins every convo. Its
+// rev (beginRev) sorts just before the message's.
+func (h *Handler) beginsWith(ctx context.Context, me *dm.Account, e *dm.Event) (*logEntry, error) {
+	if e.Type != dm.EventMessageCreated || e.Message == nil || e.Message.Seq != 1 || e.Message.Sender.ID == me.ID {
+		return nil, nil
+	}
+	conv, err := h.chat.Conversation(ctx, me, e.ConversationID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, nil // left or deleted since: the rest of the log says so
+	}
+	if err != nil || conv.Kind != dm.ConversationDirect {
+		return nil, err
+	}
+	return &logEntry{Type: logDefs + "logBeginConvo", Rev: beginRev(e.Seq), ConvoID: e.ConversationID}, nil
 }
 
 // logEntry maps one native event to a log entry, or nil to skip it.

@@ -28,8 +28,17 @@ const revWidth = 16
 // rev writes a seq as a rev.
 func rev(seq int64) string { return fmt.Sprintf("%0*x", revWidth, seq) }
 
-// parseRev reads a rev back; ok is false for anything rev did not write.
+// beginRev is the rev of a logBeginConvo made for the first message of a
+// direct conversation (event seq): it sorts after rev(seq-1) and before
+// rev(seq), and as a cursor it resumes before that message.
+func beginRev(seq int64) string { return rev(seq-1) + "b" }
+
+// parseRev reads a rev back; ok is false for anything rev or beginRev did
+// not write.
 func parseRev(s string) (int64, bool) {
+	if len(s) == revWidth+1 && s[revWidth] == 'b' {
+		s = s[:revWidth]
+	}
 	if len(s) != revWidth {
 		return 0, false
 	}

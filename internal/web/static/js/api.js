@@ -104,10 +104,14 @@ export class API {
     return this.get(q);
   }
   // payload: the quick reply, ice breaker or menu entry the text answers.
-  send(id, text, clientId, replyTo, payload) {
-    return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-      { text, client_id: clientId, reply_to: replyTo || undefined, quick_reply_payload: payload || undefined });
+  send(id, text, clientId, replyTo, attachments, payload) {
+    return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`, {
+      text, client_id: clientId, reply_to: replyTo || undefined,
+      attachments: attachments && attachments.length ? attachments : undefined,
+      quick_reply_payload: payload || undefined,
+    });
   }
+  searchMessages(params) { return this.get('/api/v1/search?' + new URLSearchParams(params).toString()); }
   edit(messageId, text) { return this.patch(`/api/v1/messages/${encodeURIComponent(messageId)}`, { text }); }
   unsend(messageId, forWhom) { return this.del(`/api/v1/messages/${encodeURIComponent(messageId)}?for=${forWhom}`); }
   react(messageId, emoji, on) {

@@ -6,6 +6,7 @@ import { APIError, NetworkError } from './api.js';
 import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
+import { Attacher, attachmentsEl, previewCard } from './media.js';
 import { ChatBot, automatedLabel, quickReplies } from './bot.js';
 
 const PAGE = 30;
@@ -139,6 +140,7 @@ export class ChatView {
     this.bot.load(this.conv, this.app.me);
     this.fillViewport();
     this.maybeMarkRead();
+    this.jumpFromLocation();
     if (this.conv.status === 'accepted' && window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
   }
 
@@ -184,6 +186,26 @@ export class ChatView {
     this.conv = { ...c, status: 'accepted' };
     this.draftTo = '';
     return c;
+  }
+
+  // jumpFromLocation scrolls to the message named by ?m= (a search result),
+  // loading older pages until it is there (at most 50 pages).
+  async jumpFromLocation() {
+    const id = new URLSearchParams(location.search).get('m');
+    if (!id || !this.loaded) return;
+    for (let i = 0; i < 50 && !this.msgs.has(id) && this.hasMore && !this.gone; i++) {
+      const before = this.msgs.size;
+      await this.loadOlder();
+      if (this.msgs.size === before) break;
+    }
+    const li = this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+    if (!li) {
+      this.app.announce('That message is no longer here.');
+      return;
+    }
+    li.scrollIntoView({ block: 'center' });
+    li.classList.add('found');
+    li.focus({ preventScroll: true });
   }
 
   more(r, n) {
@@ -276,6 +298,7 @@ export class ChatView {
         break;
       }
       case 'message.edited':
+      case 'message.preview':
       case 'message.deleted':
       case 'reaction.added':
       case 'reaction.removed':
@@ -584,15 +607,21 @@ export class ChatView {
     this.sendBtn = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send');
     this.context = h('div', { class: 'composer-context', hidden: true });
     this.composerError = h('p', { class: 'form-error', role: 'alert' });
+    this.attacher = new Attacher(this.app, () => this.updateComposer());
     this.composer = h('form', { class: 'composer', 'aria-label': 'Write a message' },
       this.context,
+      this.attacher.tray,
       h('div', { class: 'composer-row' },
+        this.attacher.input,
+        this.attacher.button,
+        this.attacher.recordBtn,
         h('label', { for: 'composer-text', class: 'sr-only' }, 'Message'),
         this.textarea,
         this.counter,
         this.sendBtn),
       h('p', { id: 'composer-help', class: 'sr-only' }, 'Enter sends. Shift+Enter starts a new line.'),
       this.composerError);
+    this.attacher.watch(this.composer);
     this.composer.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();
@@ -633,7 +662,8 @@ export class ChatView {
     const left = MAX_TEXT - n;
     this.counter.textContent = n >= COUNTER_FROM ? (left >= 0 ? `${left} left` : `${-left} over the limit`) : '';
     this.counter.classList.toggle('over', left < 0);
-    this.sendBtn.disabled = !ta.value.trim() || left < 0;
+    const files = this.attacher && !this.editing ? this.attacher.ready().length : 0;
+    this.sendBtn.disabled = (!ta.value.trim() && !files) || left < 0 || (this.attacher && this.attacher.busy());
     this.sendBtn.textContent = this.editing ? 'Save' : 'Send';
     this.sendBtn.setAttribute('aria-label', this.editing ? 'Save edit' : 'Send');
     if (this.replyTo || this.editing) {
@@ -670,15 +700,21 @@ export class ChatView {
       return;
     }
     const text = this.textarea.value;
-    if (!text.trim() || runes(text) > MAX_TEXT) return;
+    const files = this.attacher.ready();
+    if (this.attacher.busy()) {
+      this.composerError.textContent = 'Wait for the uploads to finish.';
+      return;
+    }
+    if ((!text.trim() && !files.length) || runes(text) > MAX_TEXT) return;
+    this.attacher.clear();
     this.textarea.value = '';
-    this.sendText(text, '');
+    this.sendText(text.trim() ? text : '', '', files);
   }
 
-  // sendText sends text (typed, or the title of a bot's button with its
-  // payload) through the same pending/retry path.
-  sendText(text, payload) {
-    const p = { clientId: newClientId(), text, payload, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
+  // sendText sends text (typed with its attachments, or the title of a
+  // bot's button with its payload) through the same pending/retry path.
+  sendText(text, payload, attachments = []) {
+    const p = { clientId: newClientId(), text, payload, attachments, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
     this.pending.set(p.clientId, p);
     this.replyTo = null;
     this.lastTypingSent = 0; // the next message's typing is news again
@@ -696,7 +732,7 @@ export class ChatView {
     try {
       const draft = !!this.draftTo;
       if (draft) await this.materialize();
-      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.payload);
+      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.attachments, p.payload);
       this.pending.delete(p.clientId);
       if (!this.app.store.applyMessage(r.message, false)) {
         this.app.store.upsert({ ...this.conv, last_message: r.message, updated_at: r.message.created_at });
@@ -892,7 +928,9 @@ export class ChatView {
     const quote = m.reply_to ? this.quoteEl(m.reply_to) : null;
     const text = m.deleted
       ? h('p', { class: 'text unsent' }, mine ? 'You unsent a message' : 'Message unsent')
-      : this.textEl(m);
+      : m.text ? this.textEl(m) : null;
+    const files = attachmentsEl(m);
+    const card = m.deleted ? null : previewCard(m.link_preview);
 
     let actions = null;
     if (!m.deleted) {
@@ -932,7 +970,7 @@ export class ChatView {
       h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
       h('div', { class: 'row' },
         !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
-        h('div', { class: 'bubble' }, quote, text),
+        h('div', { class: 'bubble' }, quote, files, text, card),
         actions),
       quickReplies(m, m.id === this.liveId && !mine, (q) => this.sendText(q.title, q.payload)),
       picker,

@@ -7,6 +7,7 @@ import { FOLDERS, folderOf, conversationTitle, others } from './store.js';
 import { ChatView } from './chat.js';
 import { newGroupForm } from './groups.js';
 import { searchBox } from './search.js';
+import { messageSearch } from './msgsearch.js';
 
 const TAB_LABELS = { inbox: 'Inbox', requests: 'Requests', archived: 'Archived' };
 
@@ -26,6 +27,7 @@ export class MessagesView {
         h('div', { class: 'inline' },
           h('a', { class: 'btn small primary', href: '/new', id: 'new-message' }, h('span', { 'aria-hidden': 'true' }, '+ '), 'New message'),
           h('a', { class: 'btn small', href: '/new-group' }, 'New group'))),
+      messageSearch(app),
       this.tabs,
       h('div', { class: 'conv-scroll' }, this.list, this.more));
     this.el = h('div', { class: 'split' }, this.sidebar, this.pane);
@@ -74,7 +76,7 @@ export class MessagesView {
             h('a', { class: 'btn', href: '/new-group' }, 'Start a group'))));
         this.app.setTitle(TAB_LABELS[this.folder]);
       }
-    }
+    } else if (route.name === 'chat' && this.chat) this.chat.jumpFromLocation();
     this.el.classList.toggle('has-pane', ['chat', 'draft', 'new-message', 'new-group'].includes(route.name));
     this.renderList();
   }

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/media"
+)
+
+// uploadPath is the one route whose body may be larger than maxBody.
+const uploadPath = "/api/v1/uploads"
+
+// bodyLimit is the largest body a request may have.
+func (a *API) bodyLimit(r *http.Request) int64 {
+	if r.URL.Path == uploadPath && a.media != nil {
+		return a.media.Limits().Max()
+	}
+	return maxBody
+}
+
+// withMedia answers 404 when the API was built without the media layer
+// (tests of other parts build it so).
+func (a *API) withMedia(fn func(http.ResponseWriter, *http.Request, *Auth)) func(http.ResponseWriter, *http.Request, *Auth) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth) {
+		if a.media == nil {
+			a.error(w, r, errNoRoute)
+			return
+		}
+		fn(w, r, au)
+	}
+}
+
+// upload takes a file as the raw request body: POST /api/v1/uploads?name=
+// &client_id=&duration_ms=. Its type is sniffed from the bytes; the
+// request's Content-Type is ignored. 201 with the upload, 200 for a retry
+// of a client_id already used, 413 for a body over the limit (nothing is
+// kept).
+func (a *API) upload(w http.ResponseWriter, r *http.Request, au *Auth) {
+	q := r.URL.Query()
+	name, clientID, dur := q.Get("name"), q.Get("client_id"), q.Get("duration_ms")
+	if len(name) > 1000 || len(dur) > 12 {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "name or duration_ms is too long."))
+		return
+	}
+	var ms int64
+	if dur != "" {
+		var err error
+		if ms, err = strconv.ParseInt(dur, 10, 64); err != nil {
+			a.error(w, r, dm.Errorf(dm.EINVALID, "duration_ms is a whole number of milliseconds."))
+			return
+		}
+	}
+	lim := a.media.Limits().Max()
+	if r.ContentLength > lim {
+		a.error(w, r, dm.Errorf(dm.ETOOLARGE, "An upload may be at most %d bytes.", lim))
+		return
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.error(w, r, dm.Errorf(dm.ETOOLARGE, "An upload may be at most %d bytes.", lim))
+			return
+		}
+		a.error(w, r, dm.Errorf(dm.EINVALID, "The upload could not be read."))
+		return
+	}
+	u, created, err := a.media.Upload(r.Context(), au.Account, data, media.UploadParams{Name: name, ClientID: clientID, DurationMS: ms})
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeMaybeCreated(w, created, "upload", u.Attachment)
+}
+
+// attachment serves an attachment's bytes (or its thumbnail) to those who
+// may see it, 404 to anyone else. Headers make sure a browser never runs
+// an upload: the sniffed type, nosniff, a sandboxing CSP, and a download
+// (Content-Disposition: attachment) for everything but images, audio and
+// video of the listed types. Blobs are immutable, so clients may cache
+// them privately.
+func (a *API) attachment(thumb bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
+	return func(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
+		u, body, size, err := a.media.Open(r.Context(), au.Account, id, thumb)
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		defer body.Close()
+		h := w.Header()
+		ct, disp := u.ContentType, "attachment"
+		switch {
+		case thumb:
+			ct, disp = "image/jpeg", "inline"
+		case u.Kind == dm.AttachmentImage || u.Kind == dm.AttachmentAudio || u.Kind == dm.AttachmentVideo:
+			disp = "inline"
+		}
+		h.Set("Content-Type", ct)
+		h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": u.Name}))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		h.Set("Cache-Control", "private, max-age=31536000, immutable")
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		if rs, ok := body.(io.ReadSeeker); ok {
+			// Range requests, so audio and video players can seek.
+			h.Del("Content-Length")
+			http.ServeContent(w, r, "", u.CreatedAt, rs)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		io.Copy(w, body)
+	}
+}

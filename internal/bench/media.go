@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// Media measures attachments (issue 13): how long a 5 MB photo takes to be
+// acknowledged (sniffed, stripped, measured, thumbnailed, hashed, fsynced,
+// recorded), and what an attachment adds to a send, against text sends on
+// the same conversation, interleaved so both see the same server state.
+func Media(ctx context.Context, o Options) (*Result, error) {
+	hc := httpClient(2)
+	defer hc.CloseIdleConnections()
+	pairs, err := makePairs(ctx, o.URL, hc, "m"+runID(), 1, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := pairs[0]
+	photo, err := noisyJPEG(5 << 20)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Params: map[string]any{"photo_bytes": len(photo), "duration": o.Duration.String()}}
+	// Uploads of the 5 MB photo, each a new upload (its own client id),
+	// for half the duration.
+	var up latencies
+	deadline := time.Now().Add(o.Duration / 2)
+	for i := 0; time.Now().Before(deadline) || i < 3; i++ {
+		photo[len(photo)-3] = byte(i) // new bytes each time: no shared blob
+		t0 := time.Now()
+		_, _, err := p.from.c.Upload(ctx, photo, client.UploadParams{Name: "photo.jpg", ClientID: fmt.Sprintf("up%d", i)})
+		if err != nil {
+			r.Errors++
+			r.FirstError = err.Error()
+			continue
+		}
+		up = append(up, time.Since(t0))
+	}
+	slices.Sort(up)
+	r.add("upload_5mb_p50", up.pct(50), "ms")
+	r.budget("upload_5mb_p99", up.pct(99), "ms", "<=", 100)
+	// Text sends against sends carrying a small (already uploaded) photo.
+	small, _ := noisyJPEG(20 << 10)
+	var text, att latencies
+	deadline = time.Now().Add(o.Duration / 2)
+	for i := 0; time.Now().Before(deadline) || i < 5; i++ {
+		small[len(small)-3] = byte(i)
+		u, _, err := p.from.c.Upload(ctx, small, client.UploadParams{Name: "s.jpg"})
+		if err != nil {
+			r.Errors++
+			continue
+		}
+		t0 := time.Now()
+		if _, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{Text: "plain", ClientID: fmt.Sprintf("t%d", i)}); err != nil {
+			r.Errors++
+			continue
+		}
+		text = append(text, time.Since(t0))
+		t0 = time.Now()
+		if _, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{Text: "with a photo", ClientID: fmt.Sprintf("a%d", i), Attachments: []string{u.ID}}); err != nil {
+			r.Errors++
+			continue
+		}
+		att = append(att, time.Since(t0))
+	}
+	slices.Sort(text)
+	slices.Sort(att)
+	r.add("send_text_p50", text.pct(50), "ms")
+	r.add("send_attachment_p50", att.pct(50), "ms")
+	r.budget("attachment_extra", 100*(att.pct(50)-text.pct(50))/text.pct(50), "%", "<=", 20)
+	r.add("sends", float64(len(text)+len(att)), "msgs")
+	return r, nil
+}
+
+// noisyJPEG makes a JPEG of about n bytes of noise (noise does not
+// compress, so the file is as large as a photo of that size).
+func noisyJPEG(n int) ([]byte, error) {
+	// At quality 100, noise costs about 2 bytes a pixel.
+	px := n / 2
+	w := 4 * intSqrt(px/12)
+	h := w * 3 / 4
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.UintN(256))
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 100}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func intSqrt(n int) int {
+	x := 1
+	for x*x < n {
+		x++
+	}
+	return x
+}
+
+// Search measures search latency for one user: o.Workers conversations of
+// theirs get messages (o.Senders × 50 each, words from a small vocabulary
+// so common and rare words both occur), then queries of one and two words
+// and a phrase run for o.Duration.
+func Search(ctx context.Context, o Options) (*Result, error) {
+	hc := httpClient(4)
+	defer hc.CloseIdleConnections()
+	pairs, err := makePairs(ctx, o.URL, hc, "q"+runID(), max(1, o.Workers), nil)
+	if err != nil {
+		return nil, err
+	}
+	words := []string{"apple", "budget", "meeting", "friday", "coffee", "launch", "report", "design", "travel", "photo",
+		"music", "dinner", "weekend", "deadline", "invoice", "garden", "river", "mountain", "ticket", "birthday"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	per := max(1, o.Senders) * 50
+	sent := 0
+	for _, p := range pairs {
+		for i := range per {
+			var b bytes.Buffer
+			for k := 0; k < 8; k++ {
+				b.WriteString(words[rng.IntN(len(words))])
+				b.WriteByte(' ')
+			}
+			if _, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{Text: b.String(), ClientID: fmt.Sprintf("s%d", i)}); err != nil {
+				return nil, err
+			}
+			sent++
+		}
+	}
+	// The searcher is a member of pair 0's conversation only: the other
+	// pairs' messages are in the same index and must be left out.
+	searcher := pairs[0].to.c
+	queries := []client.SearchParams{{Q: "budget"}, {Q: "coffee river"}, {Q: `"weekend dinner"`}, {Q: "invoice", Conversation: pairs[0].conv}}
+	var lat latencies
+	r := &Result{Params: map[string]any{"messages": sent, "duration": o.Duration.String()}}
+	deadline := time.Now().Add(o.Duration)
+	for i := 0; time.Now().Before(deadline) || i < 8; i++ {
+		t0 := time.Now()
+		if _, _, err := searcher.Search(ctx, queries[i%len(queries)]); err != nil {
+			r.Errors++
+			r.FirstError = err.Error()
+			continue
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	r.add("p50", lat.pct(50), "ms")
+	r.budget("p99", lat.pct(99), "ms", "<=", 50)
+	r.add("queries", float64(len(lat)), "queries")
+	return r, nil
+}

@@ -1,0 +1,172 @@
+package dm
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// This file holds media (attachments and link previews) and search: the
+// types that travel on messages, what a store keeps for them (MediaTx,
+// SearchTx), and Blobs, the seam where attachment bytes live (local disk or
+// S3-compatible storage, internal/blobs).
+
+// Attachment kinds, decided by sniffing the bytes.
+const (
+	AttachmentImage = "image"
+	AttachmentVideo = "video"
+	AttachmentAudio = "audio"
+	AttachmentFile  = "file"
+)
+
+// MaxAttachments is how many attachments one message carries.
+const MaxAttachments = 10
+
+// MaxAttachmentName bounds a file name as given by the uploader.
+const MaxAttachmentName = 200
+
+// Attachment is a file on a message, as members see it. URL and
+// ThumbnailURL are API paths that only the conversation's members may read.
+type Attachment struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	ContentType string `json:"content_type"`
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	// Width and Height are an image's pixel size, so a chat lays out
+	// before the bytes arrive.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// DurationMS is the length the uploader declared for a voice note or a
+	// video (the server does not decode audio or video).
+	DurationMS   int64  `json:"duration_ms,omitempty"`
+	URL          string `json:"url"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+}
+
+// Upload is an uploaded file: owned by its uploader until a message of
+// theirs carries it, then readable by that conversation's members.
+type Upload struct {
+	Attachment
+	OwnerID  string
+	ClientID string
+	// BlobKey and ThumbKey name the content-addressed blobs (hex SHA-256)
+	// of the file and of its thumbnail ("" when none).
+	BlobKey  string
+	ThumbKey string
+	// MessageID and ConversationID are "" until the upload is attached.
+	MessageID      string
+	ConversationID string
+	Position       int
+	CreatedAt      time.Time
+}
+
+// Fill sets the attachment's URLs from its id.
+func (u *Upload) Fill() {
+	u.URL = "/api/v1/attachments/" + u.ID
+	u.ThumbnailURL = ""
+	if u.ThumbKey != "" {
+		u.ThumbnailURL = u.URL + "/thumbnail"
+	}
+}
+
+// LinkPreview is the card of the first link of a message: what the page
+// says of itself (its title, description and image).
+type LinkPreview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	SiteName    string `json:"site_name,omitempty"`
+	// Image is the page's image URL (og:image), absolute, http or https.
+	Image string `json:"image,omitempty"`
+}
+
+// EventMessagePreview carries a message whose link preview arrived after
+// it was sent (an extension of the API's list of events).
+const EventMessagePreview = "message.preview"
+
+// MediaTx is the media part of a transaction.
+type MediaTx interface {
+	// InsertUpload stores a new upload (ECONFLICT when its owner already
+	// used its ClientID).
+	InsertUpload(ctx context.Context, u *Upload) error
+	// Upload returns one upload (ENOTFOUND if none).
+	Upload(ctx context.Context, id string) (*Upload, error)
+	// UploadByClientID finds an owner's upload by its client id.
+	UploadByClientID(ctx context.Context, ownerID, clientID string) (*Upload, error)
+	// AttachUpload puts an upload on a message at a position.
+	AttachUpload(ctx context.Context, id, messageID, conversationID string, position int) error
+	// MessageAttachments returns the uploads attached to each message, in
+	// position order, for the messages that have any.
+	MessageAttachments(ctx context.Context, messageIDs []string) (map[string][]Upload, error)
+	// DeleteMessageUploads deletes the uploads of a message and returns them.
+	DeleteMessageUploads(ctx context.Context, messageID string) ([]Upload, error)
+	// StaleUploads returns at most limit uploads never attached and created
+	// before before, oldest first.
+	StaleUploads(ctx context.Context, before time.Time, limit int) ([]Upload, error)
+	DeleteUpload(ctx context.Context, id string) error
+	// BlobInUse reports whether any upload still names key (as its file or
+	// its thumbnail), so that a shared content-addressed blob is kept.
+	BlobInUse(ctx context.Context, key string) (bool, error)
+
+	// PutLinkPreview caches the preview of a URL, fetched at.
+	PutLinkPreview(ctx context.Context, p *LinkPreview, at time.Time) error
+	// LinkPreview returns a cached preview and when it was fetched.
+	LinkPreview(ctx context.Context, url string) (*LinkPreview, time.Time, error)
+	// SetMessagePreview records that a message shows the preview of url.
+	SetMessagePreview(ctx context.Context, messageID, url string) error
+	// MessagePreviews returns the previews of the messages that have one.
+	MessagePreviews(ctx context.Context, messageIDs []string) (map[string]*LinkPreview, error)
+}
+
+// SearchQuery is a search across one user's conversations.
+type SearchQuery struct {
+	UserID string
+	// Terms are the words to find; phrases are words that must follow each
+	// other. At least one of the two.
+	Words   []string
+	Phrases [][]string
+	// Filters (zero: none).
+	SenderID       string
+	ConversationID string
+	After, Before  time.Time
+	HasAttachment  bool
+	Offset, Limit  int
+}
+
+// SnippetMark opens and closes a found word in a SearchHit's snippet: the
+// API turns the marked text into parts, so no markup ever travels.
+const (
+	SnippetOpen  = "\ue000"
+	SnippetClose = "\ue001"
+)
+
+// SearchHit is one message found, with its snippet.
+type SearchHit struct {
+	Message Message
+	Snippet string
+	Rank    float64
+}
+
+// SearchTx is the search part of a transaction.
+type SearchTx interface {
+	// SearchMessages finds messages of the conversations q.UserID is a
+	// member of now, best first: never a deleted message, never the text
+	// a message had before an edit, never a message the user hid or
+	// cleared.
+	SearchMessages(ctx context.Context, q SearchQuery) ([]SearchHit, error)
+}
+
+// Blobs keeps attachment bytes by key. Keys are content addresses (hex
+// SHA-256), so Put of a key already kept keeps the bytes already there.
+// Two implementations pass the conformance suite in internal/blobs:
+// local disk and S3-compatible storage.
+type Blobs interface {
+	// Put stores size bytes from r under key; it returns once they are
+	// durable (fsynced, or acknowledged by the object store).
+	Put(ctx context.Context, key string, r io.Reader, size int64) error
+	// Get opens a blob (ENOTFOUND if none) and returns its size.
+	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	// Delete removes a blob; deleting one that is gone is not an error.
+	Delete(ctx context.Context, key string) error
+}

@@ -1,0 +1,173 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/blobs"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+func TestSniff(t *testing.T) {
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, image.NewRGBA(image.Rect(0, 0, 4, 3)))
+	webm := append([]byte{0x1a, 0x45, 0xdf, 0xa3}, []byte("....webm....A_OPUS....")...)
+	webmVideo := append([]byte{0x1a, 0x45, 0xdf, 0xa3}, []byte("....webm....V_VP8....A_OPUS")...)
+	for _, tc := range []struct {
+		name       string
+		data       []byte
+		kind, ctyp string
+	}{
+		{"png", pngBuf.Bytes(), dm.AttachmentImage, "image/png"},
+		{"voice note", webm, dm.AttachmentAudio, "audio/webm"},
+		{"webm video", webmVideo, dm.AttachmentVideo, "video/webm"},
+		{"ogg opus", append([]byte("OggS\x00\x02"), []byte("....OpusHead")...), dm.AttachmentAudio, "audio/ogg"},
+		{"html", []byte("<html><body>hi"), dm.AttachmentFile, "application/octet-stream"},
+		{"svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`), dm.AttachmentFile, "application/octet-stream"},
+		{"text", []byte("just words"), dm.AttachmentFile, "text/plain; charset=utf-8"},
+		{"pdf", []byte("%PDF-1.7\n"), dm.AttachmentFile, "application/pdf"},
+	} {
+		got := sniff(tc.data)
+		if got.kind != tc.kind || got.contentType != tc.ctyp {
+			t.Errorf("%s: got %+v, want %s %s", tc.name, got, tc.kind, tc.ctyp)
+		}
+	}
+}
+
+func TestStripPNGAndWebP(t *testing.T) {
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 4, 3)))
+	b := buf.Bytes()
+	// Put an eXIf and a tEXt chunk before IEND (CRCs are not checked by
+	// the stripper, which copies or drops whole chunks).
+	chunk := func(typ, data string) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		c = append(c, typ...)
+		c = append(c, data...)
+		return append(c, 0, 0, 0, 0)
+	}
+	iend := len(b) - 12
+	withMeta := append(append(append([]byte{}, b[:iend]...), chunk("eXIf", "GPS-SECRET")...), chunk("tEXt", "Location\x00home")...)
+	withMeta = append(withMeta, b[iend:]...)
+	out, err := stripPNG(withMeta)
+	if err != nil || bytes.Contains(out, []byte("GPS-SECRET")) || bytes.Contains(out, []byte("Location")) {
+		t.Fatalf("stripPNG: %v, metadata left: %v", err, bytes.Contains(out, []byte("GPS")))
+	}
+	if cfg, err := png.DecodeConfig(bytes.NewReader(out)); err != nil || cfg.Width != 4 {
+		t.Errorf("stripped PNG does not decode: %v", err)
+	}
+	// An extended WebP: VP8X (flags EXIF|XMP), a VP8L image, EXIF, XMP.
+	vp8x := []byte{0x08 | 0x04, 0, 0, 0, 9, 0, 0, 19, 0, 0} // 10×20
+	riff := func(chunks ...[]byte) []byte {
+		var body []byte
+		for _, c := range chunks {
+			body = append(body, c...)
+		}
+		out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)+4))...)
+		return append(append(out, "WEBP"...), body...)
+	}
+	wc := func(typ string, data []byte) []byte {
+		c := append([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
+		c = append(c, data...)
+		if len(data)%2 == 1 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	webp := riff(wc("VP8X", vp8x), wc("VP8L", []byte{0x2f, 0, 0, 0, 0}), wc("EXIF", []byte("GPS-SECRET")), wc("XMP ", []byte("<x:xmpmeta/>")))
+	w, h, err := webpSize(webp)
+	if err != nil || w != 10 || h != 20 {
+		t.Errorf("webpSize: %d×%d, %v", w, h, err)
+	}
+	out, err = stripWebP(webp)
+	if err != nil || bytes.Contains(out, []byte("GPS-SECRET")) || bytes.Contains(out, []byte("xmpmeta")) {
+		t.Fatalf("stripWebP: %v", err)
+	}
+	if out[20]&(0x08|0x04) != 0 || int(binary.LittleEndian.Uint32(out[4:8])) != len(out)-8 {
+		t.Errorf("stripWebP: flags %x, RIFF size %d of %d", out[20], binary.LittleEndian.Uint32(out[4:8]), len(out))
+	}
+	// Truncated input is refused, not read past its end.
+	if _, err := stripPNG(withMeta[:40]); err == nil {
+		t.Error("a truncated PNG was accepted")
+	}
+	if _, err := stripJPEG([]byte{0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff}); err == nil {
+		t.Error("a JPEG segment longer than the file was accepted")
+	}
+}
+
+// TestCollectGarbage: uploads never sent go after UploadTTL, with their
+// blobs; a sent one stays.
+func TestCollectGarbage(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	dir := t.TempDir()
+	disk, err := blobs.NewDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := NewStep()
+	c := chat.New(store, inmem.New(), chat.Config{RateLimitOff: true, Steps: []chat.Step{step}})
+	s := New(c, step, Config{Blobs: disk, Now: clock})
+	ids := identity.New(store, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
+	ann, err := ids.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ids.Signup(ctx, identity.SignupParams{Handle: "bob", Password: "a long password"}); err != nil {
+		t.Fatal(err)
+	}
+	kept, _, err := s.Upload(ctx, ann, []byte("sent file"), UploadParams{Name: "a.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, _, err := s.Upload(ctx, ann, []byte("never sent"), UploadParams{Name: "b.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := c.CreateConversation(ctx, ann, []string{"bob"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Send(ctx, ann, conv.ID, chat.SendParams{Text: "here", Attachments: []string{kept.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CollectGarbage(ctx); err != nil || n != 0 {
+		t.Fatalf("collect before the TTL: %d, %v", n, err)
+	}
+	mu.Lock()
+	now = now.Add(25 * time.Hour)
+	mu.Unlock()
+	if n, err := s.CollectGarbage(ctx); err != nil || n != 1 {
+		t.Fatalf("collect after the TTL: %d, %v; want the unsent upload", n, err)
+	}
+	if _, _, _, err := s.Open(ctx, ann, lost.ID, false); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Errorf("the collected upload: %v, want ENOTFOUND", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, lost.BlobKey[:2], lost.BlobKey[2:4], lost.BlobKey)); !os.IsNotExist(err) {
+		t.Errorf("the collected upload's blob is still on disk: %v", err)
+	}
+	_, r, _, err := s.Open(ctx, ann, kept.ID, false)
+	if err != nil {
+		t.Fatalf("the sent upload: %v", err)
+	}
+	r.Close()
+}

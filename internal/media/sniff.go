@@ -1,0 +1,267 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/gif" // decoders for DecodeConfig and thumbnails
+	"image/jpeg"
+	_ "image/png"
+	"net/http"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// sniffed is what the bytes of an upload say they are.
+type sniffed struct {
+	kind        string // dm.Attachment*
+	contentType string // what it is served as
+}
+
+// sniff decides an upload's kind and served type from its bytes alone:
+// never from its name or the Content-Type its client sent. Only a short
+// list of types is served as what they are; everything else (HTML, SVG,
+// scripts, unknown binaries) is a file served as application/octet-stream
+// and as a download, so a browser never runs it.
+func sniff(data []byte) sniffed {
+	head := data
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	ct := http.DetectContentType(head)
+	switch ct {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+		return sniffed{dm.AttachmentImage, ct}
+	case "video/mp4":
+		return sniffed{dm.AttachmentVideo, ct}
+	case "video/webm":
+		// MediaRecorder's voice notes are WebM with one Opus track and no
+		// video track: the codec ids in the track header tell them apart.
+		if !bytes.Contains(head, []byte("V_VP")) && !bytes.Contains(head, []byte("V_AV1")) && bytes.Contains(head, []byte("A_OPUS")) {
+			return sniffed{dm.AttachmentAudio, "audio/webm"}
+		}
+		return sniffed{dm.AttachmentVideo, ct}
+	case "application/ogg":
+		if bytes.Contains(head, []byte("OpusHead")) || bytes.Contains(head, []byte("\x01vorbis")) {
+			return sniffed{dm.AttachmentAudio, "audio/ogg"}
+		}
+	case "audio/mpeg", "audio/wave":
+		return sniffed{dm.AttachmentAudio, ct}
+	case "application/pdf", "application/zip":
+		return sniffed{dm.AttachmentFile, ct}
+	}
+	if strings.HasPrefix(ct, "text/plain") {
+		return sniffed{dm.AttachmentFile, "text/plain; charset=utf-8"}
+	}
+	return sniffed{dm.AttachmentFile, "application/octet-stream"}
+}
+
+// errBadImage is an image whose bytes do not decode.
+var errBadImage = errors.New("the image could not be read")
+
+// maxPixels refuses images that would take too much memory to decode
+// (a small file can announce a huge canvas).
+const maxPixels = 50_000_000
+
+// imageInfo returns an image's size.
+func imageInfo(data []byte, contentType string) (w, h int, err error) {
+	if contentType == "image/webp" {
+		return webpSize(data)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, errBadImage
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// webpSize reads the canvas size from a WebP header (the standard library
+// has no WebP decoder; the header is three fixed layouts).
+func webpSize(b []byte) (int, int, error) {
+	if len(b) < 30 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return 0, 0, errBadImage
+	}
+	switch string(b[12:16]) {
+	case "VP8X":
+		w := 1 + int(b[24]) | int(b[25])<<8 | int(b[26])<<16
+		h := 1 + int(b[27]) | int(b[28])<<8 | int(b[29])<<16
+		return w, h, nil
+	case "VP8 ":
+		if b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a {
+			return 0, 0, errBadImage
+		}
+		return int(binary.LittleEndian.Uint16(b[26:28]) & 0x3fff), int(binary.LittleEndian.Uint16(b[28:30]) & 0x3fff), nil
+	case "VP8L":
+		if b[20] != 0x2f {
+			return 0, 0, errBadImage
+		}
+		v := binary.LittleEndian.Uint32(b[21:25])
+		return int(v&0x3fff) + 1, int(v>>14&0x3fff) + 1, nil
+	}
+	return 0, 0, errBadImage
+}
+
+// stripMetadata removes what a photo says about where and when it was
+// taken (EXIF with its GPS position, XMP, IPTC, comments) without
+// re-encoding the pixels. Formats without such blocks pass unchanged.
+func stripMetadata(data []byte, contentType string) ([]byte, error) {
+	switch contentType {
+	case "image/jpeg":
+		return stripJPEG(data)
+	case "image/png":
+		return stripPNG(data)
+	case "image/webp":
+		return stripWebP(data)
+	}
+	return data, nil
+}
+
+// stripJPEG copies a JPEG's segments but APP1 (EXIF, XMP), APP13 (IPTC)
+// and COM; the entropy-coded data after the first SOS is copied as is.
+func stripJPEG(b []byte) ([]byte, error) {
+	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
+		return nil, errBadImage
+	}
+	out := make([]byte, 0, len(b))
+	out = append(out, 0xff, 0xd8)
+	i := 2
+	for {
+		if i+4 > len(b) || b[i] != 0xff {
+			return nil, errBadImage
+		}
+		marker := b[i+1]
+		if marker == 0xff { // fill byte
+			i++
+			continue
+		}
+		if marker == 0xd9 { // EOI without image data
+			return append(out, b[i:]...), nil
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2 : i+4]))
+		if n < 2 || i+2+n > len(b) {
+			return nil, errBadImage
+		}
+		seg := b[i : i+2+n]
+		if marker == 0xda { // SOS: the rest is image data
+			return append(out, b[i:]...), nil
+		}
+		if marker != 0xe1 && marker != 0xed && marker != 0xfe {
+			out = append(out, seg...)
+		}
+		i += 2 + n
+	}
+}
+
+// stripPNG drops the chunks that carry metadata (eXIf, text, time).
+func stripPNG(b []byte) ([]byte, error) {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if len(b) < len(sig) || string(b[:len(sig)]) != sig {
+		return nil, errBadImage
+	}
+	out := append(make([]byte, 0, len(b)), b[:len(sig)]...)
+	i := len(sig)
+	for i < len(b) {
+		if i+12 > len(b) {
+			return nil, errBadImage
+		}
+		n := int(binary.BigEndian.Uint32(b[i : i+4]))
+		if n < 0 || i+12+n > len(b) {
+			return nil, errBadImage
+		}
+		typ := string(b[i+4 : i+8])
+		switch typ {
+		case "eXIf", "tEXt", "zTXt", "iTXt", "tIME":
+		default:
+			out = append(out, b[i:i+12+n]...)
+		}
+		i += 12 + n
+		if typ == "IEND" {
+			break
+		}
+	}
+	return out, nil
+}
+
+// stripWebP drops the EXIF and XMP chunks of an extended WebP and clears
+// their flags, then fixes the RIFF size.
+func stripWebP(b []byte) ([]byte, error) {
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return nil, errBadImage
+	}
+	out := append(make([]byte, 0, len(b)), b[:12]...)
+	i := 12
+	for i+8 <= len(b) {
+		typ := string(b[i : i+4])
+		n := int(binary.LittleEndian.Uint32(b[i+4 : i+8]))
+		end := i + 8 + n + n&1 // chunks are padded to even sizes
+		if n < 0 || end > len(b) {
+			return nil, errBadImage
+		}
+		switch typ {
+		case "EXIF", "XMP ":
+		case "VP8X":
+			c := append([]byte(nil), b[i:end]...)
+			c[8] &^= 0x08 | 0x04 // EXIF and XMP flags
+			out = append(out, c...)
+		default:
+			out = append(out, b[i:end]...)
+		}
+		i = end
+	}
+	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
+	return out, nil
+}
+
+// thumbSize is the longer side of a thumbnail.
+const thumbSize = 320
+
+// thumbnail returns a JPEG at most thumbSize on its longer side, or nil
+// when the image is small already or its format has no decoder here
+// (WebP). Transparent pixels are laid on white.
+func thumbnail(data []byte, w, h int) ([]byte, error) {
+	if w <= thumbSize && h <= thumbSize {
+		return nil, nil
+	}
+	src, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil // a format without a decoder here: no thumbnail
+	}
+	tw, th := thumbSize, h*thumbSize/w
+	if h > w {
+		tw, th = w*thumbSize/h, thumbSize
+	}
+	tw, th = max(tw, 1), max(th, 1)
+	flat := image.NewRGBA(src.Bounds())
+	draw.Draw(flat, flat.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(flat, flat.Bounds(), src, src.Bounds().Min, draw.Over)
+	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+	b := flat.Bounds()
+	// Box filter: each thumbnail pixel averages the source pixels it covers.
+	for y := 0; y < th; y++ {
+		y0, y1 := b.Min.Y+y*b.Dy()/th, b.Min.Y+(y+1)*b.Dy()/th
+		for x := 0; x < tw; x++ {
+			x0, x1 := b.Min.X+x*b.Dx()/tw, b.Min.X+(x+1)*b.Dx()/tw
+			var r, g, bl, n uint64
+			for sy := y0; sy < max(y1, y0+1); sy++ {
+				for sx := x0; sx < max(x1, x0+1); sx++ {
+					o := flat.PixOffset(sx, sy)
+					r += uint64(flat.Pix[o])
+					g += uint64(flat.Pix[o+1])
+					bl += uint64(flat.Pix[o+2])
+					n++
+				}
+			}
+			o := dst.PixOffset(x, y)
+			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(bl/n), 255
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,238 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+var mediaTests = []test{
+	{"Uploads", testUploads},
+	{"LinkPreviews", testLinkPreviews},
+	{"SearchMessages", testSearchMessages},
+}
+
+func newUpload(t *testing.T, s dm.Store, owner *dm.Account, clientID, blob string, created time.Time) *dm.Upload {
+	t.Helper()
+	u := &dm.Upload{OwnerID: owner.ID, ClientID: clientID, BlobKey: blob, CreatedAt: created}
+	u.ID, u.Kind, u.ContentType, u.Name, u.Size, u.Width, u.Height = dm.NewID(), dm.AttachmentImage, "image/png", "a.png", 10, 3, 2
+	update(t, s, func(tx dm.Tx) error { return tx.InsertUpload(context.Background(), u) })
+	return u
+}
+
+func testUploads(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	ann := newAccount(t, s, "ann")
+	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(newAccount(t, s, "bo")))
+	blobA, blobB := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	u1 := newUpload(t, s, ann, "c1", blobA, at(1))
+	u2 := newUpload(t, s, ann, "", blobA, at(2)) // the same bytes again
+	u3 := newUpload(t, s, ann, "", blobB, at(3))
+	wantCode(t, "a repeated client id", s.Update(ctx, func(tx dm.Tx) error {
+		return tx.InsertUpload(ctx, &dm.Upload{Attachment: dm.Attachment{ID: dm.NewID()}, OwnerID: ann.ID, ClientID: "c1", CreatedAt: at(4)})
+	}), dm.ECONFLICT)
+	view(t, s, func(tx dm.Tx) error {
+		got, err := tx.UploadByClientID(ctx, ann.ID, "c1")
+		if err != nil || got.ID != u1.ID || got.Width != 3 || got.URL != "/api/v1/attachments/"+u1.ID || got.MessageID != "" {
+			t.Errorf("UploadByClientID: %+v, %v", got, err)
+		}
+		_, err = tx.Upload(ctx, "nope")
+		wantCode(t, "a missing upload", err, dm.ENOTFOUND)
+		return nil
+	})
+	m := send(t, s, c.ID, ann, "photos", at(5))
+	update(t, s, func(tx dm.Tx) error {
+		if err := tx.AttachUpload(ctx, u3.ID, m.ID, c.ID, 0); err != nil {
+			return err
+		}
+		return tx.AttachUpload(ctx, u1.ID, m.ID, c.ID, 1)
+	})
+	view(t, s, func(tx dm.Tx) error {
+		got, err := tx.MessageAttachments(ctx, []string{m.ID, "other"})
+		if err != nil || len(got) != 1 || len(got[m.ID]) != 2 || got[m.ID][0].ID != u3.ID || got[m.ID][1].ID != u1.ID {
+			t.Errorf("MessageAttachments: want u3 then u1, got %+v, %v", got, err)
+		}
+		stale, err := tx.StaleUploads(ctx, at(10), 10)
+		if err != nil || len(stale) != 1 || stale[0].ID != u2.ID {
+			t.Errorf("StaleUploads: want only the unattached u2, got %+v, %v", stale, err)
+		}
+		stale, err = tx.StaleUploads(ctx, at(2), 10)
+		if err != nil || len(stale) != 0 {
+			t.Errorf("StaleUploads before u2 was made: want none, got %+v, %v", stale, err)
+		}
+		return nil
+	})
+	update(t, s, func(tx dm.Tx) error {
+		gone, err := tx.DeleteMessageUploads(ctx, m.ID)
+		if err != nil || len(gone) != 2 {
+			t.Errorf("DeleteMessageUploads: %+v, %v", gone, err)
+		}
+		// blobA is still u2's; blobB was only u3's.
+		if used, err := tx.BlobInUse(ctx, blobA); err != nil || !used {
+			t.Errorf("blobA in use: %v, %v; want true (u2 keeps it)", used, err)
+		}
+		if used, err := tx.BlobInUse(ctx, blobB); err != nil || used {
+			t.Errorf("blobB in use: %v, %v; want false", used, err)
+		}
+		return tx.DeleteUpload(ctx, u2.ID)
+	})
+	view(t, s, func(tx dm.Tx) error {
+		if used, _ := tx.BlobInUse(ctx, blobA); used {
+			t.Error("blobA still in use after its last upload was deleted")
+		}
+		return nil
+	})
+}
+
+func testLinkPreviews(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	ann := newAccount(t, s, "ann")
+	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(newAccount(t, s, "bo")))
+	m := send(t, s, c.ID, ann, "see https://example.com/a", at(1))
+	p := &dm.LinkPreview{URL: "https://example.com/a", Title: "A", Description: "about a", Image: "https://example.com/a.png"}
+	update(t, s, func(tx dm.Tx) error {
+		if err := tx.PutLinkPreview(ctx, p, at(2)); err != nil {
+			return err
+		}
+		p2 := *p
+		p2.Title = "A, again"
+		if err := tx.PutLinkPreview(ctx, &p2, at(3)); err != nil {
+			return err
+		}
+		return tx.SetMessagePreview(ctx, m.ID, p.URL)
+	})
+	view(t, s, func(tx dm.Tx) error {
+		got, when, err := tx.LinkPreview(ctx, p.URL)
+		if err != nil || got.Title != "A, again" || !when.Equal(at(3)) {
+			t.Errorf("LinkPreview: %+v at %v, %v", got, when, err)
+		}
+		ps, err := tx.MessagePreviews(ctx, []string{m.ID})
+		if err != nil || ps[m.ID] == nil || ps[m.ID].Description != "about a" {
+			t.Errorf("MessagePreviews: %+v, %v", ps, err)
+		}
+		return nil
+	})
+}
+
+func search(t *testing.T, s dm.Store, q dm.SearchQuery) []dm.SearchHit {
+	t.Helper()
+	var hits []dm.SearchHit
+	view(t, s, func(tx dm.Tx) (err error) {
+		hits, err = tx.SearchMessages(context.Background(), q)
+		return err
+	})
+	return hits
+}
+
+func hitIDs(hits []dm.SearchHit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.Message.ID
+	}
+	return out
+}
+
+func testSearchMessages(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	ann, bo, cy := newAccount(t, s, "ann"), newAccount(t, s, "bo"), newAccount(t, s, "cy")
+	ab := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(bo))
+	bc := newConversation(t, s, dm.ConversationDirect, at(0), accepted(bo), accepted(cy))
+	m1 := send(t, s, ab.ID, ann, "The blue whale is the largest animal", at(1))
+	m2 := send(t, s, ab.ID, bo, "Whales sing; a whale song carries far", at(2))
+	m3 := send(t, s, bc.ID, cy, "secret whale plans", at(3))
+	m4 := send(t, s, ab.ID, bo, "Café crème at noon?", at(4))
+
+	// Members only: bo sees both conversations, ann only hers.
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"whale"}})); len(got) != 2 || !has(got, m1.ID) || !has(got, m2.ID) {
+		t.Errorf("ann searches whale: want m1 and m2 (never bo and cy's m3), got %v", got)
+	}
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}})); len(got) != 3 {
+		t.Errorf("bo searches whale: want 3, got %v", got)
+	}
+	// Snippets mark the words found.
+	hits := search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"largest"}})
+	if len(hits) != 1 || !strings.Contains(hits[0].Snippet, dm.SnippetOpen+"largest"+dm.SnippetClose) || hits[0].Message.Sender.Handle != "ann" {
+		t.Errorf("snippet of largest: %+v", hits)
+	}
+	// Case folds, accents stay (both stores alike); phrases must be in order.
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"café"}})); len(got) != 1 || got[0] != m4.ID {
+		t.Errorf("café finds Café: got %v", got)
+	}
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: ann.ID, Phrases: [][]string{{"blue", "whale"}}})); len(got) != 1 || got[0] != m1.ID {
+		t.Errorf("phrase blue whale: got %v", got)
+	}
+	if got := search(t, s, dm.SearchQuery{UserID: ann.ID, Phrases: [][]string{{"whale", "blue"}}}); len(got) != 0 {
+		t.Errorf("phrase whale blue (wrong order): want none, got %v", hitIDs(got))
+	}
+	// Filters.
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, SenderID: cy.ID})); len(got) != 1 || got[0] != m3.ID {
+		t.Errorf("from cy: got %v", got)
+	}
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, ConversationID: ab.ID})); len(got) != 2 {
+		t.Errorf("in ab: got %v", got)
+	}
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, After: at(2), Before: at(3)})); len(got) != 1 || got[0] != m2.ID {
+		t.Errorf("between at(2) and at(3): got %v", got)
+	}
+	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, HasAttachment: true}); len(got) != 0 {
+		t.Errorf("has attachment before any: got %v", hitIDs(got))
+	}
+	u := newUpload(t, s, ann, "", strings.Repeat("c", 64), at(5))
+	update(t, s, func(tx dm.Tx) error { return tx.AttachUpload(ctx, u.ID, m1.ID, ab.ID, 0) })
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, HasAttachment: true})); len(got) != 1 || got[0] != m1.ID {
+		t.Errorf("has attachment: got %v", got)
+	}
+	// Paging.
+	p1 := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, Limit: 2}))
+	p2 := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, Limit: 2, Offset: 2}))
+	if len(p1) != 2 || len(p2) != 1 || has(p1, p2[0]) {
+		t.Errorf("pages: %v then %v", p1, p2)
+	}
+	// An edit: the new words are found, the old ones never.
+	edited := *m2
+	now := at(6)
+	edited.Text, edited.EditedAt = "Dolphins sing too", &now
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateMessage(ctx, &edited) })
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"song"}})); len(got) != 0 {
+		t.Errorf("old words of an edited message: want none, got %v", got)
+	}
+	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"dolphins"}})); len(got) != 1 || got[0] != m2.ID {
+		t.Errorf("new words of an edited message: got %v", got)
+	}
+	// Deleted for everyone: gone. Hidden for me: gone for me only.
+	gone := *m1
+	gone.Text, gone.Deleted = "", true
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateMessage(ctx, &gone) })
+	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"largest"}}); len(got) != 0 {
+		t.Errorf("deleted message found: %v", hitIDs(got))
+	}
+	update(t, s, func(tx dm.Tx) error { return tx.HideMessage(ctx, m4.ID, ann.ID) })
+	if got := search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"noon"}}); len(got) != 0 {
+		t.Errorf("a message ann hid is found by ann: %v", hitIDs(got))
+	}
+	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"noon"}}); len(got) != 1 {
+		t.Errorf("bo should still find m4: %v", hitIDs(got))
+	}
+	// Left: nothing of the conversation is found any more.
+	update(t, s, func(tx dm.Tx) error { return tx.RemoveMembership(ctx, bc.ID, bo.ID) })
+	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"secret"}}); len(got) != 0 {
+		t.Errorf("bo left bc but finds its messages: %v", hitIDs(got))
+	}
+	// Cleared: messages up to the cleared seq are not found.
+	changeMembership(t, s, ab.ID, bo, func(m *dm.Membership) { m.ClearedSeq = m4.Seq })
+	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"noon"}}); len(got) != 0 {
+		t.Errorf("bo cleared ab but finds m4: %v", hitIDs(got))
+	}
+}
+
+func has(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,68 @@
+// Message search: a search box over every conversation the user is in,
+// with ranked results whose snippets mark the words found (as <mark>
+// elements around text nodes, never markup from the server). A result
+// links to its message in its chat (/c/ID?m=MESSAGE), where ChatView
+// scrolls to it.
+
+import { h, displayName, shortTime } from './dom.js';
+
+export function messageSearch(app) {
+  const input = h('input', { id: 'message-search', type: 'search', class: 'search-input', placeholder: 'Search messages',
+    autocomplete: 'off', maxlength: '100' });
+  const results = h('ul', { id: 'message-search-results', class: 'search-results msg-results', 'aria-label': 'Messages found', hidden: true });
+  const status = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  let seq = 0;
+  let next = '';
+  let query = '';
+
+  const item = (r) => {
+    const m = r.message;
+    const parts = (r.snippet || []).map((p) => (p.match ? h('mark', null, p.text) : p.text));
+    const href = '/c/' + encodeURIComponent(m.conversation_id) + '?m=' + encodeURIComponent(m.id);
+    return h('li', null, h('a', { href, class: 'msg-result', 'data-id': m.id, onclick: () => { results.hidden = true; } },
+      h('span', { class: 'conv-top' },
+        h('strong', null, displayName(m.sender)),
+        h('time', { class: 'conv-time', datetime: m.created_at }, shortTime(m.created_at))),
+      h('span', { class: 'snippet' }, parts.length ? parts : m.text)));
+  };
+
+  const run = async (more) => {
+    const my = ++seq;
+    const params = { q: query, limit: '20' };
+    if (more && next) params.cursor = next;
+    let r;
+    try {
+      r = await app.api.searchMessages(params);
+    } catch (e) {
+      if (my === seq) {
+        results.replaceChildren(h('li', { class: 'conv-empty' }, e.message));
+        results.hidden = false;
+      }
+      return;
+    }
+    if (my !== seq) return;
+    next = r.next_cursor || '';
+    const items = (r.results || []).map(item);
+    if (!more) results.replaceChildren();
+    const old = results.querySelector('.load-more-li');
+    if (old) old.remove();
+    results.append(...items);
+    if (!more && !items.length) results.append(h('li', { class: 'conv-empty' }, 'No messages found.'));
+    if (next) {
+      results.append(h('li', { class: 'load-more-li' }, h('button', { type: 'button', class: 'btn ghost small', onclick: () => run(true) }, 'More results')));
+    }
+    results.hidden = false;
+    status.textContent = items.length ? `${results.querySelectorAll('a.msg-result').length} messages found` : 'No messages found';
+  };
+
+  const form = h('form', { class: 'search msg-search', role: 'search', 'aria-label': 'Search messages' },
+    h('label', { for: 'message-search', class: 'sr-only' }, 'Search messages'), input, results, status);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    query = input.value.trim();
+    if (!query) { results.hidden = true; return; }
+    run(false);
+  });
+  input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { results.hidden = true; } });
+  return form;
+}
