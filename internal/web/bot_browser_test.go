@@ -295,7 +295,7 @@ func TestBotScreenshots(t *testing.T) {
 	bob := bw.bob
 	bob.login()
 	bob.do("console", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(2)),
-		chromedp.Navigate(bw.w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread .quick-replies")))
+		chromedp.Navigate(bw.w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread li.msg.automated")))
 	var prof struct {
 		Bot struct {
 			Handoff struct {
