@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,10 +20,6 @@ import (
 // short phases spread the drift of a shared machine (other processes, the
 // database growing, the SQLite checkpoints) evenly over both sides.
 const xrpcRounds = 4
-
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat: 100
-// on every Linux architecture Go runs on.
-const clockTicks = 100
 
 // XRPCSend compares an XRPC chat.bsky.convo.sendMessage with a native send:
 // the same senders and conversations, the same text, phases of each kind
@@ -155,34 +149,12 @@ func sendPhase(ctx context.Context, senders int, d time.Duration, send func(i, n
 	return int(sent.Load()), errs.Load(), first, time.Since(start)
 }
 
-// processCPU returns the CPU time (user + system) process pid has used, from
-// /proc/PID/stat.
+// processCPU is CPUTime for the server's process, which the caller may not know.
 func processCPU(pid int) (time.Duration, error) {
 	if pid <= 0 {
 		return 0, errors.New("no server process id")
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) is in parentheses and may hold spaces:
-	// the fields after it start at the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return CPUTime(pid)
 }
 
 // xrpcLogin opens an XRPC session (com.atproto.server.createSession) and
