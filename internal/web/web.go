@@ -56,7 +56,8 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, p := range []string{"/{$}", "/login", "/signup", "/inbox", "/requests", "/archived",
 		"/settings", "/new-group", "/new", "/new/{who}", "/c/{id}",
-		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics", "/brands/{handle}/settings"} {
+		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics", "/brands/{handle}/settings",
+		"/brands/{handle}/automation"} {
 		mux.HandleFunc("GET "+p, a.serveShell)
 	}
 	mux.HandleFunc("GET /static/{file...}", a.serveStatic)

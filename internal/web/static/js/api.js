@@ -103,9 +103,13 @@ export class API {
     if (before) q += `&before=${encodeURIComponent(before)}`;
     return this.get(q);
   }
-  send(id, text, clientId, replyTo, attachments) {
-    return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-      { text, client_id: clientId, reply_to: replyTo || undefined, attachments: attachments && attachments.length ? attachments : undefined });
+  // payload: the quick reply, ice breaker or menu entry the text answers.
+  send(id, text, clientId, replyTo, attachments, payload) {
+    return this.post(`/api/v1/conversations/${encodeURIComponent(id)}/messages`, {
+      text, client_id: clientId, reply_to: replyTo || undefined,
+      attachments: attachments && attachments.length ? attachments : undefined,
+      quick_reply_payload: payload || undefined,
+    });
   }
   searchMessages(params) { return this.get('/api/v1/search?' + new URLSearchParams(params).toString()); }
   edit(messageId, text) { return this.patch(`/api/v1/messages/${encodeURIComponent(messageId)}`, { text }); }

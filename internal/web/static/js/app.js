@@ -11,6 +11,7 @@ import { searchBox } from './search.js';
 import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
 import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
+import { automationPage } from './automation.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -32,6 +33,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand', handle: decodeURIComponent(m[1]).toLowerCase(), id: m[2] ? decodeURIComponent(m[2]) : '' };
   m = /^\/brands\/([^/]+)\/analytics$/.exec(path);
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/automation$/.exec(path);
+  if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -240,6 +243,7 @@ class App {
       case 'brand': view = new BrandConsole(this, r); break;
       case 'brand-analytics': view = analyticsPage(this, r.handle); break;
       case 'brand-settings': view = settingsPage(this, r.handle); break;
+      case 'brand-automation': view = automationPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;

@@ -7,6 +7,7 @@ import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from '
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
+import { ChatBot, automatedLabel, quickReplies } from './bot.js';
 
 const PAGE = 30;
 const MAX_TEXT = 4000;
@@ -72,8 +73,9 @@ export class ChatView {
     this.foot = h('div', { class: 'chat-foot' });
     this.details = h('aside', { class: 'details', id: 'chat-details', 'aria-label': 'Conversation details', hidden: true });
     this.buildComposer();
+    this.bot = new ChatBot(this, (text, payload) => this.sendText(text, payload));
     this.el = h('div', { class: 'chat' },
-      h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.foot),
+      h('div', { class: 'chat-main' }, this.head, this.body, this.typingEl, this.bot.el, this.foot),
       this.details);
     this.el.addEventListener('keydown', (e) => {
       if (e.key !== 'Escape') return;
@@ -135,6 +137,7 @@ export class ChatView {
     this.renderFoot();
     this.renderMessages();
     this.scrollToBottom();
+    this.bot.load(this.conv, this.app.me);
     this.fillViewport();
     this.maybeMarkRead();
     this.jumpFromLocation();
@@ -166,6 +169,7 @@ export class ChatView {
       this.renderFoot();
     }
     this.renderMessages();
+    if (p.can_message) this.bot.fromProfile(p);
     if (window.matchMedia('(min-width: 721px)').matches) this.textarea.focus({ preventScroll: true });
   }
 
@@ -702,10 +706,16 @@ export class ChatView {
       return;
     }
     if ((!text.trim() && !files.length) || runes(text) > MAX_TEXT) return;
-    const p = { clientId: newClientId(), text: text.trim() ? text : '', attachments: files, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
     this.attacher.clear();
-    this.pending.set(p.clientId, p);
     this.textarea.value = '';
+    this.sendText(text.trim() ? text : '', '', files);
+  }
+
+  // sendText sends text (typed with its attachments, or the title of a
+  // bot's button with its payload) through the same pending/retry path.
+  sendText(text, payload, attachments = []) {
+    const p = { clientId: newClientId(), text, payload, attachments, replyTo: this.replyTo ? this.replyTo.id : '', state: 'sending', error: '' };
+    this.pending.set(p.clientId, p);
     this.replyTo = null;
     this.lastTypingSent = 0; // the next message's typing is news again
     this.composerError.textContent = '';
@@ -722,7 +732,7 @@ export class ChatView {
     try {
       const draft = !!this.draftTo;
       if (draft) await this.materialize();
-      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.attachments);
+      const r = await this.app.api.send(this.id, p.text, p.clientId, p.replyTo, p.attachments, p.payload);
       this.pending.delete(p.clientId);
       if (!this.app.store.applyMessage(r.message, false)) {
         this.app.store.upsert({ ...this.conv, last_message: r.message, updated_at: r.message.created_at });
@@ -877,7 +887,11 @@ export class ChatView {
     const seen = this.seenMarker();
     const items = [];
     let prev = null;
-    for (const m of this.ordered()) {
+    const all = this.ordered();
+    // Only the newest message keeps live quick replies (and none while a
+    // reply of ours is on its way).
+    this.liveId = !this.pending.size && all.length ? all[all.length - 1].id : '';
+    for (const m of all) {
       const day = dayLabel(m.created_at);
       if (!prev || dayLabel(prev.created_at) !== day) {
         items.push(h('li', { class: 'day' }, h('span', { class: 'sr-only' }, 'Messages of '), day));
@@ -889,6 +903,7 @@ export class ChatView {
     for (const p of this.pending.values()) items.push(this.pendingEl(p));
     if (!items.length) items.push(h('li', { class: 'msg-note' }, 'No messages yet. Say hello!'));
     this.list.replaceChildren(...items);
+    this.bot.render();
     this.older.hidden = !this.hasMore;
 
     if (focusKey) {
@@ -951,11 +966,13 @@ export class ChatView {
 
     return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
       showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,
+      automatedLabel(m),
       h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
       h('div', { class: 'row' },
         !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
         h('div', { class: 'bubble' }, quote, files, text, card),
         actions),
+      quickReplies(m, m.id === this.liveId && !mine, (q) => this.sendText(q.title, q.payload)),
       picker,
       reactions,
       meta,

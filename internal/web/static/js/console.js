@@ -7,6 +7,7 @@
 
 import { APIError } from './api.js';
 import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
+import { handoffNotice, consoleQuickReplies } from './automation.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -41,10 +42,11 @@ function select(id, label, options, value, onchange) {
 const STATUSES = [['open', 'Open'], ['pending', 'Pending'], ['snoozed', 'Snoozed'], ['resolved', 'Resolved']];
 const PRIORITIES = [['none', 'No priority'], ['low', 'Low'], ['medium', 'Medium'], ['high', 'High'], ['urgent', 'Urgent']];
 
-function brandNav(handle, current) {
+export function brandNav(handle, current) {
   return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
     h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
     h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'),
+    h('a', { href: `/brands/${enc(handle)}/automation`, class: 'tab', 'aria-current': current === 'automation' ? 'page' : null }, 'Automation'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
 }
 
@@ -84,6 +86,7 @@ export class BrandConsole {
         h('label', { class: 'console-field', for: 'inbox-label' }, h('span', { class: 'field-label' }, 'Label'), label),
         h('label', { class: 'console-field wide', for: 'inbox-q' }, h('span', { class: 'field-label' }, 'Search'), search)),
       this.error,
+      this.notices = h('div', { class: 'handoff-notices', id: 'handoff-notices', role: 'status', 'aria-live': 'polite' }),
       h('div', { class: 'conv-scroll' }, this.list, this.more));
     this.pane = h('section', { class: 'pane console-pane', 'aria-label': 'Conversation', id: 'inbox-chat' },
       h('p', { class: 'msg-note' }, 'Pick a conversation.'));
@@ -323,7 +326,8 @@ export class BrandConsole {
       : displayName(m.sender);
     return h('li', { class: `msg ${ours ? 'mine' : 'theirs'}${m.automated ? ' automated' : ''}`, 'data-id': m.id },
       h('span', { class: 'msg-author' }, who, ' · ', clockTime(m.created_at)),
-      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)))));
+      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)))),
+      consoleQuickReplies(m));
   }
 
   noteItem(n) {
@@ -388,6 +392,7 @@ export class BrandConsole {
         }
         break;
       case 'inbox.updated':
+        if (ev.state === 'handoff' && ev.inbox) handoffNotice(this.notices, this.handle, ev.inbox);
         if (ev.inbox) this.upsert(ev.inbox);
         if (ev.inbox && ev.conversation_id === this.selected && this.detail) {
           this.detail.inbox = ev.inbox;

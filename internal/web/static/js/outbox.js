@@ -9,7 +9,8 @@ import { NetworkError } from './api.js';
 export async function sendPending(app, convId, box, p) {
   p.state = 'sending';
   try {
-    const r = await app.api.send(convId, p.text, p.clientId, p.replyTo);
+    // The same send as on screen: a bot button's tap keeps its payload.
+    const r = await app.api.send(convId, p.text, p.clientId, p.replyTo, p.attachments, p.payload);
     box.delete(p.clientId);
     if (app.store) app.store.applyMessage(r.message, false);
   } catch (e) {
