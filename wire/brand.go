@@ -26,11 +26,14 @@ type InboxView struct {
 
 // Note is a private note of the team on a brand conversation.
 type Note struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id"`
-	Author         Profile   `json:"author"`
-	Text           string    `json:"text"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string  `json:"id"`
+	ConversationID string  `json:"conversation_id"`
+	Author         Profile `json:"author"`
+	Text           string  `json:"text"`
+	// AfterSeq is the seq of the conversation's newest message when the
+	// note was written: the note's place in the thread.
+	AfterSeq  int64     `json:"after_seq"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CannedReply is a saved reply with placeholders such as {{first_name|there}}.

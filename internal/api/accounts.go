@@ -179,7 +179,7 @@ func (a *API) blocked(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"accounts": accs, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": towire.Accounts(accs), "next_cursor": next})
 }
 
 func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request, *Auth) {

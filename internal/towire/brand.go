@@ -55,7 +55,7 @@ func Notes(ns []dm.Note) []wire.Note {
 }
 
 func note(n *dm.Note) wire.Note {
-	return wire.Note{ID: n.ID, ConversationID: n.ConversationID, Author: wire.Profile(n.Author), Text: n.Text, CreatedAt: n.CreatedAt}
+	return wire.Note{ID: n.ID, ConversationID: n.ConversationID, Author: wire.Profile(n.Author), Text: n.Text, AfterSeq: n.AfterSeq, CreatedAt: n.CreatedAt}
 }
 
 // CannedReply converts a canned reply (nil stays nil).
