@@ -472,3 +472,23 @@ func TestConsentGate(t *testing.T) {
 		t.Fatalf("the morning's nudge: %q", got)
 	}
 }
+
+// TestBotButtonsInTheTeamView: the team's view of a conversation shows the
+// quick replies the bot offered, after a reload as live.
+func TestBotButtonsInTheTeamView(t *testing.T) {
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "menu", Trigger: client.RuleTrigger{Type: "message"},
+		Actions: []client.RuleAction{{Type: "reply", Text: "How can we help?", QuickReplies: []client.QuickReply{{Title: "Orders", Payload: "ORDERS"}}}}})
+	must(t, err, "rule")
+	cy := e.user("cyan")
+	conv := e.direct(cy, "acme")
+	e.send(cy, conv.ID, "hi")
+	waitMessages(t, cy, conv.ID, "the bot's answer", func(ms []client.Message) bool { return countAutomated(ms) == 1 })
+	d, err := acme.InboxConversation(ctx, "acme", conv.ID)
+	must(t, err, "team view")
+	if len(d.Messages) == 0 || !d.Messages[0].Automated || len(d.Messages[0].QuickReplies) != 1 || d.Messages[0].QuickReplies[0].Payload != "ORDERS" {
+		t.Fatalf("the team's view of the bot's message: %+v", d.Messages)
+	}
+}

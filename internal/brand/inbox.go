@@ -148,6 +148,10 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 		if err != nil {
 			return err
 		}
+		// The bot's buttons, as the customer saw them.
+		if err := s.step.DecorateMessages(ctx, tx, msgs); err != nil {
+			return err
+		}
 		d.Messages, err = teamMessages(ctx, tx, msgs)
 		return err
 	})
