@@ -92,7 +92,7 @@ func TestAccessibility(t *testing.T) {
 		{"request", "/c/" + req.ID, ".request-banner"},
 		{"new message", "/new", "#compose-search"},
 		{"draft", "/new/@dan", "#composer-text"},
-		{"new group", "/new-group", "form"},
+		{"new group", "/new-group", "form.group-form"},
 		{"settings", "/settings", "form"},
 		{"profile", "/@bob", "#message-button"},
 		{"own profile", "/@alice", "h1"},
