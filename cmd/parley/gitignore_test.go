@@ -19,7 +19,7 @@ func TestDataFoldersIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	if exec.Command(git, "-C", root, "rev-parse", "--is-inside-work-tree").Run() != nil {
-		t.Skip("not inside a git checkout (a source tarball)")
+		t.Skip("a git checkout is not available: the source is not inside one (a tarball)")
 	}
 	for _, p := range []string{"parley-data/parley.db", "parley-demo-data/parley.db"} {
 		if err := exec.Command(git, "-C", root, "check-ignore", "-q", p).Run(); err != nil {
