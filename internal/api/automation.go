@@ -58,13 +58,10 @@ type ruleJSON struct {
 
 func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-		id := ""
-		if !create {
-			var err error
-			if id, err = pathValue(r, "id"); err != nil {
-				a.error(w, r, err)
-				return
-			}
+		id, err := idUnlessCreate(r, create)
+		if err != nil {
+			a.error(w, r, err)
+			return
 		}
 		var in ruleJSON
 		if err := decode(r, &in); err != nil {
@@ -119,13 +116,10 @@ func (a *API) listFlows(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 
 func (a *API) putFlow(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-		id := ""
-		if !create {
-			var err error
-			if id, err = pathValue(r, "id"); err != nil {
-				a.error(w, r, err)
-				return
-			}
+		id, err := idUnlessCreate(r, create)
+		if err != nil {
+			a.error(w, r, err)
+			return
 		}
 		var in wire.Flow
 		if err := decode(r, &in); err != nil {

@@ -271,13 +271,10 @@ func (a *API) listCanned(w http.ResponseWriter, r *http.Request, au *Auth, h str
 
 func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
-		id := ""
-		if !create {
-			var err error
-			if id, err = pathValue(r, "id"); err != nil {
-				a.error(w, r, err)
-				return
-			}
+		id, err := idUnlessCreate(r, create)
+		if err != nil {
+			a.error(w, r, err)
+			return
 		}
 		var in struct {
 			Title *string `json:"title"`

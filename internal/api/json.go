@@ -206,3 +206,12 @@ func page(r *http.Request, cursorParam string) (cursor string, n int, err error)
 	cursor, err = param(r, cursorParam)
 	return cursor, n, err
 }
+
+// idUnlessCreate is the {id} of a PUT/PATCH that changes a resource, or ""
+// for the POST that creates one (handlers that serve both).
+func idUnlessCreate(r *http.Request, create bool) (string, error) {
+	if create {
+		return "", nil
+	}
+	return pathValue(r, "id")
+}
