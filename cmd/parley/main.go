@@ -128,6 +128,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
 		}
 	}
+	limitFlags(fs, cfg)
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }
@@ -141,6 +142,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	fs.SetOutput(stderr)
 	cfg, rate, level := serverFlags(fs, demo)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkLimitEnv(); err != nil {
 		return err
 	}
 	switch *rate {

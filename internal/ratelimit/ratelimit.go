@@ -121,6 +121,10 @@ type Rate struct {
 	Per   time.Duration
 }
 
+// Off is a rate that allows everything, told apart from the zero Rate
+// (which settings read as "the default").
+var Off = Rate{Burst: -1}
+
 // Off reports whether the rate allows everything.
 func (r Rate) Off() bool { return r.Burst <= 0 || r.Count <= 0 || r.Per <= 0 }
 
@@ -158,7 +162,7 @@ func (r Rate) String() string {
 func ParseRate(s string) (Rate, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" {
-		return Rate{}, nil
+		return Off, nil
 	}
 	bad := fmt.Errorf("%q is not a rate: write B+N/P, such as 10+20/h (10 at once, then 20 an hour; P is s, m, h or d), or off", s)
 	b, rest, ok := strings.Cut(s, "+")

@@ -60,7 +60,7 @@ func TestRate(t *testing.T) {
 		{"10+20/h", Rate{Burst: 10, Count: 20, Per: time.Hour}, "10+20/h"},
 		{"3+0.5/s", Rate{Burst: 3, Count: 0.5, Per: time.Second}, "3+0.5/s"},
 		{"5+100/d", Rate{Burst: 5, Count: 100, Per: 24 * time.Hour}, "5+100/d"},
-		{"off", Rate{}, "off"},
+		{"off", Off, "off"},
 	} {
 		got, err := ParseRate(tc.in)
 		if err != nil || got != tc.want || got.String() != tc.out {
