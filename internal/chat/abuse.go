@@ -79,8 +79,8 @@ type Limits struct {
 	// NewAccount is how long an account counts as new (default 24 h).
 	NewAccount time.Duration
 	// StrikeWindow is how far back strikes count (default 30 days), and
-	// Strikes how many within it put an account in poor standing
-	// (default 3).
+	// Strikes how many people striking it within that window put an
+	// account in poor standing (default 3).
 	StrikeWindow time.Duration
 	Strikes      int
 	// Penalty is how many times its allowance an action costs an account
@@ -198,8 +198,8 @@ func (a *abuse) take(name, key string, cost float64, now time.Time, format strin
 
 // standing is the cost factor of an account's actions: 1 in good
 // standing, Penalty while the account is new (NewAccount after sign-up,
-// on the service's clock), Penalty again when it has at least Strikes
-// strikes in StrikeWindow (people blocked it or declined its requests; the
+// on the service's clock), Penalty again when at least Strikes people
+// struck it within StrikeWindow (they blocked it or declined its requests; the
 // moderation layer adds reports through dm.AbuseTx.AddStrike or Strike).
 func (s *Service) standing(ctx context.Context, tx dm.Tx, me *dm.Account) (float64, error) {
 	a := s.abuse

@@ -26,7 +26,7 @@ type AbuseTx interface {
 	// AddStrike records that byID struck accountID (kind: StrikeBlocked,
 	// StrikeDeclined, StrikeReported) at a time.
 	AddStrike(ctx context.Context, accountID, byID, kind string, at time.Time) error
-	// Strikes counts the strikes against accountID at or after since, of
-	// every kind.
+	// Strikes counts the people who struck accountID at or after since,
+	// in any way (a block and a report from one person count once).
 	Strikes(ctx context.Context, accountID string, since time.Time) (int, error)
 }

@@ -16,6 +16,6 @@ func (t *tx) AddStrike(ctx context.Context, accountID, byID, kind string, at tim
 
 func (t *tx) Strikes(ctx context.Context, accountID string, since time.Time) (int, error) {
 	var n int
-	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM strikes WHERE account_id = $1 AND at >= $2`, accountID, since).Scan(&n)
+	err := t.tx.QueryRow(ctx, `SELECT count(DISTINCT by_id) FROM strikes WHERE account_id = $1 AND at >= $2`, accountID, since).Scan(&n)
 	return n, wrap(err, "strike")
 }
