@@ -237,7 +237,7 @@ func TestValidateInvisibleInNames(t *testing.T) {
 	}
 	good := []string{
 		"Anna", "Zoë", "José Ñúñez", "김민준", "山田 太郎", "Ørjan", "O'Brien", "Anne-Marie",
-		"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", // Persian with a zero-width non-joiner
+		"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  // Persian with a zero-width non-joiner
 		"Family \U0001F468\u200d\U0001F469\u200d\U0001F467", // an emoji family (joiners)
 		"\u2764\ufe0f club", // a variation selector after its emoji
 		"\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Fans", // the flag of Scotland
@@ -258,12 +258,12 @@ func TestFoldForHandle(t *testing.T) {
 		"Alice":          "alice",
 		"@alice":         "alice",
 		" ALICE ":        "alice",
-		"\u0430lice":    "alice", // Cyrillic a
-		"\u0410LICE":    "alice", // Cyrillic capital A
-		"\uff41lice":    "alice", // fullwidth a
+		"\u0430lice":     "alice", // Cyrillic a
+		"\u0410LICE":     "alice", // Cyrillic capital A
+		"\uff41lice":     "alice", // fullwidth a
 		"\U0001d41alice": "alice", // mathematical bold a
 		"Alicé":          "alice",
-		"b\u03bfb":      "bob", // Greek omicron
+		"b\u03bfb":       "bob", // Greek omicron
 		"Alice Smith":    "alice smith",
 	} {
 		if got := FoldForHandle(in); got != want {

@@ -108,7 +108,7 @@ type Config struct {
 	// on this node (default 32). Negative: no bound. RateLimitOff lifts both.
 	MaxConnsPerAddr      int
 	MaxStreamsPerAccount int
-	Logger       *slog.Logger
+	Logger               *slog.Logger
 }
 
 // Server is a running Parley node.
