@@ -92,6 +92,8 @@ type Config struct {
 	// PreviewAllow lets link previews reach these non-public ranges (tests
 	// and intranets only; nothing by default).
 	PreviewAllow []netip.Prefix
+	Logger       *slog.Logger
+
 	// Limits are the abuse limits on writes that reach other people
 	// (internal/chat/abuse.go); zero fields take chat.DefaultLimits.
 	Limits chat.Limits
@@ -108,7 +110,6 @@ type Config struct {
 	// on this node (default 32). Negative: no bound. RateLimitOff lifts both.
 	MaxConnsPerAddr      int
 	MaxStreamsPerAccount int
-	Logger               *slog.Logger
 }
 
 // Server is a running Parley node.
@@ -162,24 +163,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := metrics.New()
 	s.metrics = reg
-	if cfg.HeaderTimeout == 0 {
-		cfg.HeaderTimeout = DefaultHeaderTimeout
-	}
-	if cfg.BodyTimeout == 0 {
-		cfg.BodyTimeout = DefaultBodyTimeout
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	if cfg.MaxConnsPerAddr == 0 {
-		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
-	}
-	if cfg.MaxStreamsPerAccount == 0 {
-		cfg.MaxStreamsPerAccount = DefaultMaxStreamsPerAccount
-	}
-	if cfg.RateLimitOff {
-		cfg.MaxConnsPerAddr, cfg.MaxStreamsPerAccount = -1, -1
-	}
+	cfg = withTransportDefaults(cfg)
 	s.cfg = cfg
 	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
 	// The send pipeline is wired here, once: the brand layer's stage runs

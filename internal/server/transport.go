@@ -37,6 +37,30 @@ const (
 	DefaultMaxStreamsPerAccount = 32
 )
 
+// withTransportDefaults fills the transport settings left zero; with
+// limits off, connections and streams are not bounded.
+func withTransportDefaults(cfg Config) Config {
+	if cfg.HeaderTimeout == 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxConnsPerAddr == 0 {
+		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if cfg.MaxStreamsPerAccount == 0 {
+		cfg.MaxStreamsPerAccount = DefaultMaxStreamsPerAccount
+	}
+	if cfg.RateLimitOff {
+		cfg.MaxConnsPerAddr, cfg.MaxStreamsPerAccount = -1, -1
+	}
+	return cfg
+}
+
 // limitListener caps the open connections per remote address. A
 // connection over the cap gets a 429 and is closed at once.
 type limitListener struct {
