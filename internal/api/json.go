@@ -145,6 +145,7 @@ var statuses = map[string]int{
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EINTERNAL:        http.StatusInternalServerError,
+	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
 
 // error writes the error envelope. Internal errors are logged and their text
@@ -155,8 +156,11 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusInsufficientStorage:
+		a.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var e *dm.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {

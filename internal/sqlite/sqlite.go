@@ -59,6 +59,9 @@ const (
 	// snapshots; if they are not done, the WAL grows until the next try,
 	// as it would with SQLite's own automatic checkpoint.
 	restartWait = 100 * time.Millisecond
+	// minFreeBytes is the free space under the database below which Ping
+	// fails (and /readyz says not ready): sends are about to be refused.
+	minFreeBytes = 1 << 20
 	// ckptInterval spaces the checkpoints: each costs two fsyncs, and a
 	// hot page rewritten by many batches is copied once per checkpoint.
 	ckptInterval = 100 * time.Millisecond
@@ -67,6 +70,7 @@ const (
 // DB is a Parley database on SQLite. It implements dm.Store.
 type DB struct {
 	dsn     string
+	dir     string // the database's folder ("" in memory)
 	memory  bool
 	writeDB *sql.DB
 	readDB  *sql.DB
@@ -81,6 +85,10 @@ type DB struct {
 
 	// batches counts committed batches (for tests of group commit).
 	batches atomic.Int64
+	// full is set when a batch failed because the disk is full and cleared
+	// by the next batch that commits; while it is set, Ping fails (so
+	// /readyz says not ready) unless a probe write now succeeds.
+	full atomic.Bool
 
 	// Checkpoints run on their own connection and goroutine, not on the
 	// writer (file databases only; kick is nil in memory). The writer
@@ -153,6 +161,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{
 		dsn:      dsn,
 		memory:   path == ":memory:",
+		dir:      dirOf(path),
 		requests: make(chan *request, maxBatch),
 		stopped:  make(chan struct{}),
 		readers:  make(chan *conn, readConns),
@@ -250,6 +259,13 @@ func (db *DB) checkpoint() {
 		run("RESTART")
 		db.walMu.Unlock()
 	}
+}
+
+func dirOf(path string) string {
+	if path == ":memory:" {
+		return ""
+	}
+	return filepath.Dir(path)
 }
 
 func openDB(dsn string) (*sql.DB, error) {
@@ -386,6 +402,10 @@ func (db *DB) commit(batch []*request) {
 		return err
 	}
 	failAll := func(err error) {
+		if isFull(err) || dm.IsCode(err, dm.ESTORAGEFULL) {
+			db.full.Store(true)
+			err = dm.ErrStorageFull(err)
+		}
 		exec("ROLLBACK")
 		w.seqs.reset()
 		for _, r := range live {
@@ -420,6 +440,10 @@ func (db *DB) commit(batch []*request) {
 		}
 	}
 	if err := exec("COMMIT"); err != nil {
+		if isFull(err) {
+			db.full.Store(true)
+			err = dm.ErrStorageFull(err)
+		}
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		exec("ROLLBACK")
 		w.seqs.reset()
@@ -432,6 +456,13 @@ func (db *DB) commit(batch []*request) {
 		return
 	}
 	db.batches.Add(1)
+	// A batch that committed with no write refused for want of space
+	// means there is room again.
+	full := false
+	for _, err := range errs {
+		full = full || dm.IsCode(err, dm.ESTORAGEFULL)
+	}
+	db.full.Store(full)
 	for i, r := range live {
 		r.done <- errs[i]
 	}
@@ -480,9 +511,30 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	return fn(&tx{c: c})
 }
 
-// Ping checks that a read connection answers.
+// Ping checks that a read connection answers and, after a write failed for
+// want of space, that a small write commits again.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.View(ctx, func(dm.Tx) error { return nil })
+	if err := db.View(ctx, func(dm.Tx) error { return nil }); err != nil {
+		return err
+	}
+	if db.dir != "" {
+		if free := freeBytes(db.dir); free >= 0 && free < minFreeBytes {
+			return fmt.Errorf("sqlite: the disk is full: %d bytes free under %s", free, db.dir)
+		}
+	}
+	if !db.full.Load() {
+		return nil
+	}
+	// The probe rewrites one row in place: it needs a little room in the
+	// WAL, as any send does, and changes nothing.
+	err := db.Update(ctx, func(t dm.Tx) error {
+		_, err := t.(*tx).exec(ctx, "UPDATE schema_migrations SET version = version WHERE version = (SELECT max(version) FROM schema_migrations)")
+		return wrap(err, "probe")
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: the disk is full: %w", err)
+	}
+	return nil
 }
 
 // Backup writes a consistent copy of the database to the new file dst
