@@ -50,22 +50,28 @@ const (
 	// busyTimeout is how long a connection waits for a lock (only the
 	// in-memory database, which has no WAL, ever waits).
 	busyTimeout = 10 * time.Second
-	// walRestartFrames is the WAL size (in 4 KiB pages) past which the
-	// checkpointer stops the writer between two batches to copy the last
-	// frames and let the next batch start the WAL file over (see
-	// checkpoint).
-	walRestartFrames = 4000
 	// restartWait bounds how long that pause waits for readers of older
 	// snapshots; if they are not done, the WAL grows until the next try,
 	// as it would with SQLite's own automatic checkpoint.
-	restartWait = 100 * time.Millisecond
+	restartWait = 40 * time.Millisecond
 	// minFreeBytes is the free space under the database below which Ping
 	// fails (and /readyz says not ready): sends are about to be refused.
 	minFreeBytes = 1 << 20
+	// restartBackoff is how long the checkpointer waits before it holds
+	// the writer again after a RESTART found a reader in the way; it
+	// doubles while readers stay, up to maxRestartBackoff.
+	restartBackoff    = time.Second
+	maxRestartBackoff = 30 * time.Second
 	// ckptInterval spaces the checkpoints: each costs two fsyncs, and a
 	// hot page rewritten by many batches is copied once per checkpoint.
 	ckptInterval = 100 * time.Millisecond
 )
+
+// walRestartFrames is the WAL size (in 4 KiB pages) past which the
+// checkpointer stops the writer between two batches to copy the last
+// frames and let the next batch start the WAL file over (see checkpoint).
+// A variable only so that tests can reach it with less writing.
+var walRestartFrames = 4000
 
 // DB is a Parley database on SQLite. It implements dm.Store.
 type DB struct {
@@ -89,6 +95,9 @@ type DB struct {
 	// by the next batch that commits; while it is set, Ping fails (so
 	// /readyz says not ready) unless a probe write now succeeds.
 	full atomic.Bool
+	// restartsBusy counts RESTART checkpoints that held the writer for
+	// restartWait in vain because a reader kept an old snapshot.
+	restartsBusy atomic.Int64
 
 	// Checkpoints run on their own connection and goroutine, not on the
 	// writer (file databases only; kick is nil in memory). The writer
@@ -243,7 +252,8 @@ func (db *DB) checkpoint() {
 		err = db.ckpt.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &done)
 		return frames, err
 	}
-	var last time.Time
+	var last, nextRestart time.Time
+	backoff := restartBackoff
 	for range db.kick {
 		if time.Since(last) < ckptInterval {
 			continue
@@ -252,12 +262,25 @@ func (db *DB) checkpoint() {
 		// An error (an I/O error, a busy lock) leaves the frames in the
 		// WAL, where readers still find them: the next kick tries again.
 		frames, err := run("PASSIVE")
-		if err != nil || frames < walRestartFrames {
+		if err != nil || frames < walRestartFrames || last.Before(nextRestart) {
 			continue
 		}
 		db.walMu.Lock()
-		run("RESTART")
+		var busy, logFrames, done int
+		err = db.ckpt.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &done)
 		db.walMu.Unlock()
+		if err == nil && busy == 0 {
+			backoff = restartBackoff
+			continue
+		}
+		// A reader of an old snapshot outlived restartWait: a long read
+		// such as `parley backup` (VACUUM INTO) holds one for minutes.
+		// Holding the writer again at every kick would stall every send
+		// by restartWait each time; let the WAL grow instead, and try
+		// again later, less and less often while the reader stays.
+		db.restartsBusy.Add(1)
+		nextRestart = time.Now().Add(backoff)
+		backoff = min(2*backoff, maxRestartBackoff)
 	}
 }
 
