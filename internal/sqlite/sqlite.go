@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -108,6 +109,7 @@ type DB struct {
 	walMu    sync.Mutex
 
 	readers  chan *conn
+	lock     *os.File // held for the life of a file database (see lockFile)
 	closeErr error
 	once     sync.Once
 	closing  chan struct{}
@@ -167,7 +169,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	writePragmas += "&_pragma=cache_size(-65536)"
 	readPragmas = "&_pragma=query_only(1)&_pragma=cache_size(-16384)"
 
+	var lock *os.File
+	if path != ":memory:" {
+		var err error
+		if lock, err = lockFile(path); err != nil {
+			return nil, err
+		}
+	}
 	db := &DB{
+		lock:     lock,
 		dsn:      dsn,
 		memory:   path == ":memory:",
 		dir:      dirOf(path),
@@ -178,15 +188,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	var err error
 	if db.writeDB, err = openDB(dsn + writePragmas); err != nil {
+		db.unlock()
 		return nil, err
 	}
 	if db.readDB, err = openDB(dsn + readPragmas); err != nil {
 		db.writeDB.Close()
+		db.unlock()
 		return nil, err
 	}
 	fail := func(err error) (*DB, error) {
 		db.readDB.Close()
 		db.writeDB.Close()
+		db.unlock()
 		return nil, err
 	}
 	// The writer's connection is pinned first: it creates the file and
@@ -281,6 +294,13 @@ func (db *DB) checkpoint() {
 		db.restartsBusy.Add(1)
 		nextRestart = time.Now().Add(backoff)
 		backoff = min(2*backoff, maxRestartBackoff)
+	}
+}
+
+// unlock releases the file lock that Open took.
+func (db *DB) unlock() {
+	if db.lock != nil {
+		db.lock.Close()
 	}
 }
 
@@ -631,6 +651,7 @@ func (db *DB) Close() error {
 			errs = append(errs, (<-db.readers).close())
 		}
 		errs = append(errs, db.readDB.Close(), db.writeDB.Close())
+		db.unlock()
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr
