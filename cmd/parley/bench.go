@@ -37,6 +37,8 @@ Scenarios (see docs/benchmarks.md):
   history   a 50-message page deep in a long conversation (seeded)
   webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
+  soak      a long run (--duration 10m) at --rate with --conns sockets (5000), socket churn,
+            login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
   seed      fill a database for inbox and history (--data DIR, or --postgres)
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
@@ -194,7 +196,7 @@ func (f *benchFlags) conns(scenario string) int {
 	if f.opts.Conns > 0 {
 		return f.opts.Conns
 	}
-	n := map[string]int{"idle": 15000, "e2e-load": 5000}[scenario]
+	n := map[string]int{"idle": 15000, "e2e-load": 5000, "soak": 5000}[scenario]
 	if f.quick {
 		n /= 10
 	}

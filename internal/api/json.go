@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -155,6 +156,12 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	status, ok := statuses[code]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up before the answer: nothing went wrong here,
+		// and nobody reads this response.
+		a.log.Debug("client went away", "method", r.Method, "path", r.URL.Path)
+		return
 	}
 	switch status {
 	case http.StatusInternalServerError:

@@ -92,6 +92,7 @@ func TestSmoke(t *testing.T) {
 		"media":      {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
 		"search":     {"p50", "queries"},
 		"webhooks":   {"deliveries_per_s", "delivered", "server_cpu_per_send_and_delivery"},
+		"soak":       {"load_rate", "goroutines_end", "reconnects", "login_logout_cycles", "mixed_ops"},
 	}
 	// Latency pairs that must be ordered: p50 <= p99.
 	ordered := map[string][2]string{
@@ -102,6 +103,7 @@ func TestSmoke(t *testing.T) {
 		"history":  {"p50", "p99"},
 		"search":   {"p50", "p99"},
 		"webhooks": {"delay_p50", "delay_p99"},
+		"soak":     {"e2e_p50", "e2e_p99"},
 	}
 	for _, s := range Scenarios {
 		t.Run(s, func(t *testing.T) {
