@@ -63,6 +63,10 @@ type Options struct {
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// Nodes are the base URLs of every node of a cluster (cluster), the
+	// first one being URL; NodePIDs their processes, for memory figures.
+	Nodes    []string
+	NodePIDs []int
 }
 
 // Defaults returns the full-size options of the budget of issue 5.
@@ -110,8 +114,10 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Webhooks(ctx, o)
 	case "soak":
 		r, err = Soak(ctx, o)
+	case "cluster":
+		r, err = Cluster(ctx, o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (one of %s, seed)", scenario, strings.Join(Scenarios, ", "))
+		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, seed)", scenario, strings.Join(Scenarios, ", "))
 	}
 	if r != nil {
 		r.Scenario = scenario
