@@ -212,9 +212,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "curve:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "t (s)\te2e p99 (ms)\tRSS (MiB)\tgoroutines\tsent\t")
+	fmt.Fprintln(tw, "t (s)\te2e p99 (ms)\tRSS (MiB)\tgoroutines\t")
 	for _, p := range r.Series {
-		fmt.Fprintf(tw, "%.0f\t%s\t%s\t%.0f\t%d\t\n", p.T, formatValue(p.P99), formatValue(p.RSSMiB), p.Goroutines, p.Sent)
+		fmt.Fprintf(tw, "%.0f\t%s\t%s\t%.0f\t\n", p.T, formatValue(p.P99), formatValue(p.RSSMiB), p.Goroutines)
 	}
 	return tw.Flush()
 }

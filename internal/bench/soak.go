@@ -22,7 +22,6 @@ type SeriesPoint struct {
 	P99        float64 `json:"e2e_p99_ms"`
 	RSSMiB     float64 `json:"rss_mib"`
 	Goroutines float64 `json:"goroutines"`
-	Sent       int64   `json:"sent"`
 }
 
 // Soak runs the server for o.Duration the way a day of use does, and samples
@@ -225,7 +224,7 @@ func Soak(ctx context.Context, o Options) (*Result, error) {
 		}
 		errs.Add(perrs)
 		all = append(all, e2e...)
-		pt := SeriesPoint{T: time.Since(start).Seconds(), P99: e2e.pct(99), Sent: sent.Load(), RSSMiB: -1, Goroutines: -1}
+		pt := SeriesPoint{T: time.Since(start).Seconds(), P99: e2e.pct(99), RSSMiB: -1, Goroutines: -1}
 		if o.ServerPID > 0 {
 			if rss, err := RSS(o.ServerPID); err == nil {
 				pt.RSSMiB = float64(rss) / (1 << 20)
