@@ -239,6 +239,7 @@ func (g *Generator) value(t reflect.Type, present bool, old *Obj) (*Obj, error) 
 		}
 		s.Set("type", "array")
 		s.Set("items", items)
+		nullable = nullable || nullableByHand(old)
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
 		var oa *Obj
 		if old != nil {
@@ -250,6 +251,7 @@ func (g *Generator) value(t reflect.Type, present bool, old *Obj) (*Obj, error) 
 		}
 		s.Set("type", "object")
 		s.Set("additionalProperties", v)
+		nullable = nullable || nullableByHand(old)
 	case t.Kind() == reflect.Struct:
 		o, err := g.object(t, old)
 		if err != nil {
@@ -319,4 +321,11 @@ func sentence(goName, c string) string {
 		}
 	}
 	return c
+}
+
+// nullableByHand reports whether people marked a slice or map nullable: a Go
+// nil slice is JSON null, which the server accepts in some requests where
+// it never sends one.
+func nullableByHand(old *Obj) bool {
+	return old != nil && old.Get("nullable") == true
 }
