@@ -200,6 +200,9 @@ func (g *Generator) value(t reflect.Type, present bool, old *Obj) (*Obj, error) 
 		// nullable needs the one-element allOf.
 		s.Set("allOf", []any{ref})
 		if nullable {
+			// OpenAPI 3.0 wants a type beside nullable; every named
+			// type is a struct, an object.
+			s.Set("type", "object")
 			s.Set("nullable", true)
 		}
 		return order(s, old), nil
