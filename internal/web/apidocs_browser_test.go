@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -79,5 +80,27 @@ func TestAPIDocs(t *testing.T) {
 	}
 	if strings.Contains(ada.evalString(`document.body.textContent`), "Failed to load API definition") {
 		t.Errorf("the reference could not load the document")
+	}
+	// The listener does catch a violation: an inline style, refused by the
+	// policy, is reported.
+	ada.evalString(`(() => { const s = document.createElement('style'); s.textContent = 'body{}'; document.head.append(s); return ''; })()`)
+	ada.waitFor("the planted violation is seen", `() => window.__csp.some((v) => v.startsWith('style-src'))`)
+	// The console watcher of open() reports it too; take that report back,
+	// as this violation is the test's own.
+	deadline := time.Now().Add(stepTimeout)
+	for planted := false; !planted; {
+		ada.mu.Lock()
+		for i, p := range ada.problems {
+			if strings.Contains(p, "style-src") {
+				ada.problems = append(ada.problems[:i], ada.problems[i+1:]...)
+				planted = true
+				break
+			}
+		}
+		ada.mu.Unlock()
+		if !planted && time.Now().After(deadline) {
+			t.Fatal("the console did not report the planted CSP violation")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
