@@ -44,7 +44,41 @@ var (
 	docOnce sync.Once
 	docVal  *apiDoc
 	docErr  error
+
+	xrpcDocOnce sync.Once
+	xrpcDocVal  *apiDoc
+	xrpcDocErr  error
 )
+
+// loadXRPCDoc loads the Bluesky-compatible surface's own document, which
+// checks the exchanges under /xrpc/.
+func loadXRPCDoc() (*apiDoc, error) {
+	xrpcDocOnce.Do(func() {
+		raw, err := os.ReadFile("../internal/xrpc/openapi.json")
+		if err != nil {
+			xrpcDocErr = err
+			return
+		}
+		l := openapi3.NewLoader()
+		doc, err := l.LoadFromData(raw)
+		if err == nil {
+			err = doc.Validate(l.Context)
+		}
+		if err != nil {
+			xrpcDocErr = fmt.Errorf("internal/xrpc/openapi.json: %w", err)
+			return
+		}
+		closeObjects(doc)
+		doc.Servers = nil
+		r, err := legacy.NewRouter(doc)
+		if err != nil {
+			xrpcDocErr = err
+			return
+		}
+		xrpcDocVal = &apiDoc{doc: doc, router: r}
+	})
+	return xrpcDocVal, xrpcDocErr
+}
 
 func loadDoc() (*apiDoc, error) {
 	docOnce.Do(func() {
@@ -177,6 +211,9 @@ func newConformance(t *testing.T) *conformance {
 	if _, err := loadDoc(); err != nil {
 		t.Fatalf("API document: %v", err)
 	}
+	if _, err := loadXRPCDoc(); err != nil {
+		t.Fatalf("XRPC document: %v", err)
+	}
 	return c
 }
 
@@ -191,11 +228,14 @@ func (c *conformance) errorf(format string, args ...any) {
 // httpClient is an http.Client whose every exchange is checked.
 func (c *conformance) httpClient() *http.Client { return &http.Client{Transport: c} }
 
-// RoundTrip sends req and checks it and its answer against the document.
-// Paths the document does not cover (the web app, /xrpc/ with its own
-// document) pass unchecked.
+// RoundTrip sends req and checks it and its answer against the document
+// (under /xrpc/, the XRPC surface's own). Paths no document covers (the web
+// app) pass unchecked.
 func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 	d, _ := loadDoc()
+	if strings.HasPrefix(req.URL.Path, "/xrpc/") {
+		d, _ = loadXRPCDoc()
+	}
 	var reqBody []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		b, err := io.ReadAll(req.Body)
@@ -211,7 +251,7 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	if !strings.HasPrefix(req.URL.Path, "/api/") && !documented(d, req) {
+	if !strings.HasPrefix(req.URL.Path, "/api/") && !strings.HasPrefix(req.URL.Path, "/xrpc/") && !documented(d, req) {
 		return resp, nil
 	}
 	respBody, err := io.ReadAll(resp.Body)
@@ -238,6 +278,17 @@ func (c *conformance) check(d *apiDoc, req *http.Request, reqBody []byte, resp *
 	vreq := req.Clone(ctx)
 	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
 	route, params, err := d.router.FindRoute(vreq)
+	if err != nil && strings.HasPrefix(req.URL.Path, "/xrpc/") {
+		// XRPC answers a method it does not serve (or one called with the
+		// wrong verb) with its own error shape, {"error": "...", "message"}.
+		var e struct {
+			Error string `json:"error"`
+		}
+		if resp.StatusCode < 400 || json.Unmarshal(respBody, &e) != nil || e.Error == "" {
+			return []string{fmt.Sprintf("openapi: %s %s (no XRPC method of internal/xrpc/openapi.json): %d without the XRPC error shape: %q", req.Method, req.URL.Path, resp.StatusCode, respBody)}
+		}
+		return nil
+	}
 	if err != nil {
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
 			// An unknown path under /api/ is a documented JSON 404.
