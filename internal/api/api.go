@@ -188,6 +188,8 @@ func (a *API) routes() {
 	m.HandleFunc("GET /readyz", a.readyz)
 	m.HandleFunc("GET /metrics", a.metrics)
 	m.HandleFunc("GET /api/openapi.json", a.openapi)
+	m.HandleFunc("GET /api/docs", a.docs)
+	m.HandleFunc("GET /api/docs/{file}", a.docsAsset)
 
 	// The Bluesky-compatible surface: its own route table (internal/xrpc),
 	// behind the same body limit, metrics and logs.
