@@ -56,7 +56,7 @@ func startAbuse(t *testing.T) *abuseEnv {
 			t.Errorf("server.Shutdown: %v", err)
 		}
 	})
-	a.env, a.srv = &env{t: t, ctx: ctx, url: srv.URL()}, srv
+	a.env, a.srv = &env{t: t, ctx: ctx, url: srv.URL(), doc: newConformance(t)}, srv
 	return a
 }
 
