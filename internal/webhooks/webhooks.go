@@ -167,17 +167,33 @@ type Conversation struct {
 // MessageStored enqueues message.received or message.sent for each endpoint
 // of the brand subscribed to it, inside the send's transaction.
 func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
-	b, customer, outbound, err := s.brand.Side(ctx, tx, sent)
-	if err != nil || b == nil {
+	brandID, customerID, outbound, err := s.brand.SideIDs(ctx, tx, sent)
+	if err != nil || brandID == "" {
 		return err
 	}
 	typ := dm.WebhookMessageReceived
 	if outbound {
 		typ = dm.WebhookMessageSent
 	}
-	eps, err := subscribed(ctx, tx, b.ID, typ)
+	eps, err := subscribed(ctx, tx, brandID, typ)
 	if err != nil || len(eps) == 0 {
 		return err
+	}
+	// The sender is at hand; the other side is read only now that an
+	// endpoint wants the event.
+	b, customer := sent.Sender, sent.Sender
+	otherID := customerID
+	if !outbound {
+		otherID = brandID
+	}
+	other, err := tx.Account(ctx, otherID)
+	if err != nil {
+		return err
+	}
+	if outbound {
+		customer = other
+	} else {
+		b = other
 	}
 	msg := *sent.Message
 	msg.Automated, msg.AgentName = sent.Params.Automated, sent.Params.AgentName
