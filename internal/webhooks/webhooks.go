@@ -288,8 +288,9 @@ type Service struct {
 	log    *slog.Logger
 	client *http.Client
 	// results carries each attempt's answer from deliver to record, by
-	// job id; record takes it out. (An entry stays only if recording the
-	// outcome failed; the job's next attempt replaces it.)
+	// job id; forget takes it out once the outcome is settled (record may
+	// run twice for one attempt when a batch of outcomes is recorded again
+	// one by one).
 	results sync.Map
 }
 
@@ -323,7 +324,7 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 
 // RegisterJobs gives r the delivery handler.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, Record: s.record, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
+	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, Record: s.record, After: s.forget, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
 		// The attempt's own timeout plus the time to record it.
 		Timeout: s.cfg.Timeout + 10*time.Second})
 }
@@ -405,7 +406,7 @@ type result struct {
 // that made no POST (the endpoint is gone, the delivery was settled) has
 // nothing to log.
 func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error {
-	v, ok := s.results.LoadAndDelete(j.ID)
+	v, ok := s.results.Load(j.ID)
 	if !ok {
 		return nil
 	}
@@ -439,6 +440,9 @@ func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome strin
 	}
 	return tx.PutWebhookDelivery(ctx, cur)
 }
+
+// forget drops an attempt's answer once its outcome is settled.
+func (s *Service) forget(j *dm.Job, _ string) { s.results.Delete(j.ID) }
 
 // post sends a delivery once. It returns the status code (0 when there was
 // no answer) and an error unless the receiver answered 2xx.
