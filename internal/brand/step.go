@@ -359,8 +359,15 @@ func (s *Step) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev
 // DecorateMessages sets Automated and AgentName on brand messages read back
 // from the store (the store keeps them in the attribution records).
 func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	_, err := s.decorate(ctx, tx, msgs)
+	return err
+}
+
+// decorate is DecorateMessages, and returns the attribution records it read,
+// by message id (nil when there are none).
+func (s *Step) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) (map[string]*dm.BrandMessage, error) {
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -368,7 +375,7 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	}
 	recs, err := tx.BrandMessagesByID(ctx, ids)
 	if err != nil || len(recs) == 0 {
-		return err
+		return nil, err
 	}
 	byID := make(map[string]*dm.BrandMessage, len(recs))
 	for i := range recs {
@@ -384,18 +391,18 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 		}
 	}
 	if len(bot) == 0 {
-		return nil
+		return byID, nil
 	}
 	qrs, err := tx.QuickReplies(ctx, bot)
 	if err != nil || len(qrs) == 0 {
-		return err
+		return byID, err
 	}
 	for i := range msgs {
 		if q, ok := qrs[msgs[i].ID]; ok {
 			msgs[i].QuickReplies = q
 		}
 	}
-	return nil
+	return byID, nil
 }
 
 // view is the team's view of an inbox item; last is the conversation's

@@ -314,8 +314,11 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	// Up to 64 idle connections per receiver: a busy receiver gets many
+	// deliveries at once (one per job worker), and a connection closed
+	// for want of an idle slot is dialled again for the next delivery.
 	client := safehttp.NewClient(safehttp.Config{Allow: cfg.Allow, Timeout: cfg.Timeout, MaxRedirects: -1, UserAgent: "Parley-Webhooks/1",
-		IdleConnsPerHost: 32})
+		IdleConnsPerHost: 64})
 	// A redirect is the receiver's answer, recorded as a failure: following
 	// it would let a receiver point deliveries elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
