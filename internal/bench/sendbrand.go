@@ -71,12 +71,6 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("brand conversation: %w", err)
 		}
-		// The brand accepts, as the person side's recipients do: both
-		// sides then measure sends in a conversation that is open, not
-		// a request that the spine checks again on every send.
-		if _, err := b.Accept(ctx, conv.ID); err != nil {
-			return nil, fmt.Errorf("brand accepts: %w", err)
-		}
 		toBrand[i] = pair{from: a, conv: conv.ID}
 	}
 	// Alternate short rounds so that both see the same machine.

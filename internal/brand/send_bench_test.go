@@ -86,9 +86,6 @@ func BenchmarkSend(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.Accept(ctx, acme, conv.ID); err != nil { // as the person side, and internal/bench
-			b.Fatal(err)
-		}
 		customers = append(customers, pair{cu, conv.ID})
 	}
 	for _, side := range []struct {
