@@ -90,7 +90,38 @@ type Model struct {
 	co       []map[int32]float64 // item -> item -> co-occurrence
 	cust     map[string]*customer
 	epochSet bool
+	tagNames []string
+
+	// Caches of Recommend, rebuilt lazily: the most popular items overall
+	// and per tag (dirty after any Add), and each item's strongest
+	// neighbours (rebuilt when its co-occurrences changed, at most every
+	// refreshAdds interactions, so a bestseller that changes with every
+	// Add is not re-ranked on every request).
+	popTop   []int32
+	popDirty bool
+	tagTop   map[int32][]int32
+	nbrs     [][]neighbor
+	nbrAt    []int64 // adds count when nbrs[i] was built; -1: never
+	nbrDirty []bool
+	adds     int64
 }
+
+// neighbor is an item and its similarity to another.
+type neighbor struct {
+	item int32
+	sim  float64
+}
+
+const (
+	// topCached is how many popular items the caches keep: enough for k
+	// picks after the customer's own items and stock are skipped.
+	topCached = 256
+	// neighborsKept is how many neighbours of an item Recommend reads.
+	neighborsKept = 200
+	// refreshAdds bounds how often a changed item with many neighbours
+	// (over 2,000) has them ranked again.
+	refreshAdds = 10_000
+)
 
 // customer is one customer's recent history.
 type customer struct {
@@ -112,7 +143,7 @@ func New(o Options) *Model {
 	if o.History <= 0 {
 		o.History = 50
 	}
-	return &Model{opt: o, items: map[string]int32{}, tagIdx: map[string]int32{}, cust: map[string]*customer{}, epochSet: !o.Epoch.IsZero()}
+	return &Model{opt: o, items: map[string]int32{}, tagIdx: map[string]int32{}, cust: map[string]*customer{}, epochSet: !o.Epoch.IsZero(), tagTop: map[int32][]int32{}}
 }
 
 // SetCatalog adds or replaces items (tags and stock).
@@ -131,11 +162,14 @@ func (m *Model) SetCatalog(items []Item) {
 				t = int32(len(m.tagPop))
 				m.tagIdx[tag] = t
 				m.tagPop = append(m.tagPop, map[int32]float64{})
+				m.tagNames = append(m.tagNames, tag)
 			}
 			m.tags[i] = append(m.tags[i], t)
 			m.tagPop[t][i] = m.pop[i]
 		}
 	}
+	m.popDirty = true
+	clear(m.tagTop)
 }
 
 // item returns the index of id, adding it (in stock, no tags) if new.
@@ -151,6 +185,9 @@ func (m *Model) item(id string) int32 {
 	m.inStock = append(m.inStock, true)
 	m.pop = append(m.pop, 0)
 	m.co = append(m.co, nil)
+	m.nbrs = append(m.nbrs, nil)
+	m.nbrAt = append(m.nbrAt, -1)
+	m.nbrDirty = append(m.nbrDirty, false)
 	return i
 }
 
@@ -195,6 +232,11 @@ func (m *Model) Add(ins []Interaction) {
 		}
 		c.at[j] += w
 		c.touch(j, c.at[j], m.opt.History)
+		m.adds++
+	}
+	if len(ins) > 0 {
+		m.popDirty = true
+		clear(m.tagTop)
 	}
 }
 
@@ -203,6 +245,56 @@ func (m *Model) bump(a, b int32, v float64) {
 		m.co[a] = map[int32]float64{}
 	}
 	m.co[a][b] += v
+	m.nbrDirty[a] = true
+}
+
+// neighbors returns item i's strongest neighbours, best first: shared
+// weight over the geometric mean of the two items' popularity (cosine-like,
+// so bestsellers do not win by size).
+func (m *Model) neighbors(i int32) []neighbor {
+	// Small lists are ranked again whenever they changed; only a large
+	// one (a bestseller's) waits for refreshAdds more interactions.
+	if m.nbrAt[i] >= 0 && (!m.nbrDirty[i] || (len(m.co[i]) > 2000 && m.adds-m.nbrAt[i] < refreshAdds)) {
+		return m.nbrs[i]
+	}
+	out := m.nbrs[i][:0]
+	for j, v := range m.co[i] {
+		out = append(out, neighbor{j, v / math.Sqrt(m.pop[i]*m.pop[j])})
+	}
+	slices.SortFunc(out, func(a, b neighbor) int {
+		switch {
+		case a.sim > b.sim:
+			return -1
+		case a.sim < b.sim:
+			return 1
+		}
+		return cmpString(m.ids[a.item], m.ids[b.item])
+	})
+	if len(out) > neighborsKept {
+		out = slices.Clip(out[:neighborsKept])
+	}
+	m.nbrs[i], m.nbrAt[i], m.nbrDirty[i] = out, m.adds, false
+	return out
+}
+
+// popular returns the cached most popular items of all (tag < 0) or of a tag.
+func (m *Model) popular(tag int32) []int32 {
+	if tag < 0 {
+		if m.popDirty || m.popTop == nil {
+			all := make(map[int32]float64, len(m.pop))
+			for j, p := range m.pop {
+				all[int32(j)] = p
+			}
+			m.popTop, m.popDirty = m.top(all, topCached, func(int32) bool { return false }), false
+		}
+		return m.popTop
+	}
+	top, ok := m.tagTop[tag]
+	if !ok {
+		top = m.top(m.tagPop[tag], topCached, func(int32) bool { return false })
+		m.tagTop[tag] = top
+	}
+	return top
 }
 
 // touch moves item to the newest end of the history with weight w.
@@ -253,13 +345,12 @@ func (m *Model) Recommend(customerID string, k int) []Pick {
 			for _, t := range m.tags[i] {
 				tagW[t] += e.w
 			}
-			for j, v := range m.co[i] {
+			for _, nb := range m.neighbors(i) {
+				j := nb.item
 				if skip(j) {
 					continue
 				}
-				// Cosine-like: shared weight over the geometric mean of the
-				// two items' popularity, so bestsellers do not win by size.
-				s := e.w * v / math.Sqrt(m.pop[i]*m.pop[j])
+				s := e.w * nb.sim
 				cd := scores[j]
 				if cd == nil {
 					cd = &cand{because: i}
@@ -309,26 +400,28 @@ func (m *Model) Recommend(customerID string, k int) []Pick {
 		}
 		return int(a - b)
 	})
-	tagName := make(map[int32]string, len(m.tagIdx))
-	for name, t := range m.tagIdx {
-		tagName[t] = name
-	}
 	for _, t := range tagOrder {
-		for _, j := range m.top(m.tagPop[t], k, func(j int32) bool { return skip(j) || taken[j] }) {
+		for _, j := range m.popular(t) {
 			if len(picks) == k {
 				return picks
 			}
-			picks = append(picks, Pick{Item: m.ids[j], Score: m.pop[j], Reason: "popular in " + tagName[t]})
+			if skip(j) || taken[j] {
+				continue
+			}
+			picks = append(picks, Pick{Item: m.ids[j], Score: m.pop[j], Reason: "popular in " + m.tagNames[t]})
 			taken[j] = true
 		}
 	}
 	// Popular overall.
-	all := make(map[int32]float64, len(m.pop))
-	for j, p := range m.pop {
-		all[int32(j)] = p
-	}
-	for _, j := range m.top(all, k-len(picks), func(j int32) bool { return skip(j) || taken[j] }) {
+	for _, j := range m.popular(-1) {
+		if len(picks) == k {
+			break
+		}
+		if skip(j) || taken[j] {
+			continue
+		}
 		picks = append(picks, Pick{Item: m.ids[j], Score: m.pop[j], Reason: "popular now"})
+		taken[j] = true
 	}
 	return picks
 }
@@ -337,14 +430,14 @@ func (m *Model) Recommend(customerID string, k int) []Pick {
 // baseline the recommender is measured against.
 func (m *Model) Popular(customerID string, k int) []Pick {
 	c := m.cust[customerID]
-	all := make(map[int32]float64, len(m.pop))
-	for j, p := range m.pop {
-		all[int32(j)] = p
-	}
 	var picks []Pick
-	for _, j := range m.top(all, k, func(j int32) bool {
-		return !m.inStock[j] || (c != nil && c.bought[j])
-	}) {
+	for _, j := range m.popular(-1) {
+		if len(picks) == k {
+			break
+		}
+		if !m.inStock[j] || (c != nil && c.bought[j]) {
+			continue
+		}
 		picks = append(picks, Pick{Item: m.ids[j], Score: m.pop[j], Reason: "popular now"})
 	}
 	return picks

@@ -151,12 +151,25 @@ func TestReadDatasetErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"catalog":{"id":"a"}}` + "\n" + `{"customer":"c","item":"a","kind":"view","at":"2026-01-01T00:00:00Z"}` + "\n" + `{"customer":"c","item":"a","kind":"smell","at":"2026-01-01T00:00:00Z"}`: "line 3: kind",
 		`{"catalog":{"title":"no id"}}`: "line 1: a catalog item needs an id",
-		"\n" + `{"customer":"c"}`:          "line 2: an interaction needs",
-		`{not json`:                       "line 1:",
+		"\n" + `{"customer":"c"}`:       "line 2: an interaction needs",
+		`{not json`:                     "line 1:",
 	} {
 		_, err := ReadDataset(strings.NewReader(in))
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("ReadDataset(%.40q) = %v, want an error starting %q", in, err, want)
 		}
+	}
+}
+
+// A model learns incrementally: picks change with the next Add.
+func TestIncremental(t *testing.T) {
+	m := New(Options{})
+	m.Add([]Interaction{{"a", "x", Purchase, at(0)}, {"a", "y", Purchase, at(0)}, {"c", "x", View, at(1)}})
+	if got := m.Recommend("c", 1); len(got) != 1 || got[0].Item != "y" {
+		t.Fatalf("picks = %+v, want y", got)
+	}
+	m.Add([]Interaction{{"b", "x", Purchase, at(2)}, {"b", "z", Purchase, at(2)}, {"d", "x", Purchase, at(2)}, {"d", "z", Purchase, at(2)}})
+	if got := m.Recommend("c", 1); len(got) != 1 || got[0].Item != "z" {
+		t.Fatalf("picks after more x+z buyers = %+v, want z", got)
 	}
 }
