@@ -112,6 +112,10 @@ type conn struct {
 	// The writer's caches for AppendEvent (see events.go).
 	seqs seqCache
 	enc  lastEncoding
+	// search is the writer's list of messages inserted in this batch
+	// whose text the batch indexes for search when its savepoints are
+	// released (flushSearch).
+	search []searchRow
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -388,6 +392,7 @@ func (db *DB) commit(batch []*request) {
 	failAll := func(err error) {
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.search = w.search[:0]
 		for _, r := range live {
 			r.done <- err
 		}
@@ -404,6 +409,7 @@ func (db *DB) commit(batch []*request) {
 			return
 		}
 		w.seqs.savepoint()
+		indexed := len(w.search)
 		errs[i] = call(r.fn, t)
 		if errs[i] != nil {
 			// A failed ROLLBACK TO means SQLite already rolled back the
@@ -413,11 +419,16 @@ func (db *DB) commit(batch []*request) {
 				return
 			}
 			w.seqs.rollback()
+			w.search = w.search[:indexed]
 		}
 		if err := exec("RELEASE u"); err != nil {
 			failAll(fmt.Errorf("sqlite: release: %w", err))
 			return
 		}
+	}
+	if err := w.flushSearch(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: search index: %w", err))
+		return
 	}
 	if err := exec("COMMIT"); err != nil {
 		err = fmt.Errorf("sqlite: commit: %w", err)
