@@ -116,6 +116,9 @@ type conn struct {
 	// whose text the batch indexes for search when its savepoints are
 	// released (flushSearch).
 	search []searchRow
+	// events are the writer's appended events not inserted yet (see
+	// AppendEvent).
+	events eventQueue
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -393,6 +396,7 @@ func (db *DB) commit(batch []*request) {
 		exec("ROLLBACK")
 		w.seqs.reset()
 		w.search = w.search[:0]
+		w.events.reset()
 		for _, r := range live {
 			r.done <- err
 		}
@@ -409,6 +413,7 @@ func (db *DB) commit(batch []*request) {
 			return
 		}
 		w.seqs.savepoint()
+		w.events.savepoint()
 		indexed := len(w.search)
 		errs[i] = call(r.fn, t)
 		if errs[i] != nil {
@@ -419,12 +424,17 @@ func (db *DB) commit(batch []*request) {
 				return
 			}
 			w.seqs.rollback()
+			w.events.rollback()
 			w.search = w.search[:indexed]
 		}
 		if err := exec("RELEASE u"); err != nil {
 			failAll(fmt.Errorf("sqlite: release: %w", err))
 			return
 		}
+	}
+	if err := t.flushEvents(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: events: %w", err))
+		return
 	}
 	if err := w.flushSearch(ctx); err != nil {
 		failAll(fmt.Errorf("sqlite: search index: %w", err))
@@ -434,6 +444,8 @@ func (db *DB) commit(batch []*request) {
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.events.reset()
+		w.search = w.search[:0]
 		for i, r := range live {
 			if errs[i] == nil {
 				errs[i] = err
