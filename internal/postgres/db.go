@@ -168,13 +168,18 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	}
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
 	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: ptx, write: write}); err != nil {
+	t := &tx{tx: ptx, write: write}
+	if write {
+		t.pipe = &pipeTx{Tx: ptx}
+		t.tx = t.pipe
+	}
+	if err := fn(t); err != nil {
 		return err
 	}
 	// Once fn has run, the commit must not depend on the caller staying: a
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
-	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
+	if err := t.tx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
