@@ -2,13 +2,16 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pipeTx is the pgx transaction of an Update with a queue of writes whose
+// pipeTx is the pgx transaction of an Update, begun with its first
+// statement, with a queue of writes whose
 // results nobody waits for: the appends of events whose seqs the
 // transaction already knows (see AppendEvent). The queue goes to the
 // server before any other statement of the transaction (so every read sees
@@ -16,7 +19,14 @@ import (
 // and before COMMIT: a send's two appends travel with the membership update
 // that follows them, and cost no round trip of their own.
 type pipeTx struct {
+	// Tx is nil until the transaction has begun: BEGIN travels with the
+	// transaction's first statement (pgx.Batch.BeginTx), on conn, with
+	// opts, saving its own round trip; a transaction that runs no
+	// statement never begins.
 	pgx.Tx
+	conn *pgxpool.Conn
+	opts pgx.TxOptions
+
 	events []queuedEvent
 	// last is the newest queued seq of each user, written to the user's
 	// counter row when the queue goes.
@@ -63,21 +73,62 @@ func (p *pipeTx) batch() *pgx.Batch {
 	return b
 }
 
+// begin begins the transaction on its own, for the statements that cannot
+// carry BEGIN (Query, CopyFrom).
+func (p *pipeTx) begin(ctx context.Context) error {
+	if p.Tx != nil {
+		return nil
+	}
+	tx, err := p.conn.BeginTx(ctx, p.opts)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	p.Tx = tx
+	return nil
+}
+
+// send sends b, after BEGIN in the same round trip if the transaction has
+// not begun, and returns its results positioned at b's first statement.
+func (p *pipeTx) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	if p.Tx != nil {
+		return p.Tx.SendBatch(ctx, b), nil
+	}
+	nb := &pgx.Batch{}
+	nb.BeginTx(p.opts)
+	nb.QueuedQueries = append(nb.QueuedQueries, b.QueuedQueries...)
+	br := p.conn.SendBatch(ctx, nb)
+	// Available before Close; closed (ErrTxClosed) if BEGIN failed.
+	p.Tx = br.Tx()
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	return br, nil
+}
+
 // flush sends the queue on its own.
 func (p *pipeTx) flush(ctx context.Context) error {
 	b := p.batch()
 	if b == nil {
 		return nil
 	}
-	return wrap(p.Tx.SendBatch(ctx, b).Close(), "event")
+	br, err := p.send(ctx, b)
+	if err != nil {
+		return err
+	}
+	return wrap(br.Close(), "event")
 }
 
-// queued sends the queue with one more statement, in one round trip, and
+// queued sends the queue (b, perhaps empty) with one more statement, in
+// one round trip (with BEGIN if the transaction has not begun), and
 // returns the batch's results positioned at that statement's.
 func (p *pipeTx) queued(ctx context.Context, b *pgx.Batch, sql string, args []any) (pgx.BatchResults, error) {
 	n := len(b.QueuedQueries)
 	b.Queue(sql, args...)
-	br := p.Tx.SendBatch(ctx, b)
+	br, err := p.send(ctx, b)
+	if err != nil {
+		return nil, err
+	}
 	for range n {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
@@ -89,8 +140,11 @@ func (p *pipeTx) queued(ctx context.Context, b *pgx.Batch, sql string, args []an
 
 func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	b := p.batch()
-	if b == nil {
+	if b == nil && p.Tx != nil {
 		return p.Tx.Exec(ctx, sql, args...)
+	}
+	if b == nil {
+		b = &pgx.Batch{}
 	}
 	br, err := p.queued(ctx, b, sql, args)
 	if err != nil {
@@ -104,6 +158,9 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 }
 
 func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := p.begin(ctx); err != nil {
+		return nil, err
+	}
 	if err := p.flush(ctx); err != nil {
 		return nil, err
 	}
@@ -112,8 +169,11 @@ func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 
 func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	b := p.batch()
-	if b == nil {
+	if b == nil && p.Tx != nil {
 		return p.Tx.QueryRow(ctx, sql, args...)
+	}
+	if b == nil {
+		b = &pgx.Batch{}
 	}
 	br, err := p.queued(ctx, b, sql, args)
 	if err != nil {
@@ -137,6 +197,13 @@ func (r batchRow) Scan(dest ...any) error {
 }
 
 func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if p.Tx == nil {
+		br, err := p.send(ctx, b)
+		if err != nil {
+			return errBatch{err}
+		}
+		return br
+	}
 	if err := p.flush(ctx); err != nil {
 		return errBatch{err}
 	}
@@ -144,6 +211,9 @@ func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 }
 
 func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if err := p.begin(ctx); err != nil {
+		return 0, err
+	}
 	if err := p.flush(ctx); err != nil {
 		return 0, err
 	}
@@ -151,6 +221,9 @@ func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 }
 
 func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := p.begin(ctx); err != nil {
+		return nil, err
+	}
 	if err := p.flush(ctx); err != nil {
 		return nil, err
 	}
@@ -158,10 +231,20 @@ func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
 }
 
 func (p *pipeTx) Commit(ctx context.Context) error {
+	if p.Tx == nil {
+		return nil // no statement ran: nothing began
+	}
 	if err := p.flush(ctx); err != nil {
 		return err
 	}
 	return p.Tx.Commit(ctx)
+}
+
+func (p *pipeTx) Rollback(ctx context.Context) error {
+	if p.Tx == nil {
+		return nil
+	}
+	return p.Tx.Rollback(ctx)
 }
 
 type errRow struct{ err error }
