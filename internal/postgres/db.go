@@ -161,29 +161,9 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
 
+// run runs fn in a transaction that begins with its first statement (see
+// pipeTx), which saves a round trip on every Update and View.
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(tx dm.Tx) error) error {
-	if write {
-		return db.runWrite(ctx, opts, fn)
-	}
-	ptx, err := db.pool.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	// Rollback after Commit is a no-op; it matters when fn fails or panics.
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: ptx}); err != nil {
-		return err
-	}
-	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	return nil
-}
-
-// runWrite is run for Update: the transaction is a pipeTx, which sends
-// BEGIN with its first statement and its queued event appends with the
-// statement after them.
-func (db *DB) runWrite(ctx context.Context, opts pgx.TxOptions, fn func(tx dm.Tx) error) error {
 	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
@@ -192,7 +172,7 @@ func (db *DB) runWrite(ctx context.Context, opts pgx.TxOptions, fn func(tx dm.Tx
 	p := &pipeTx{conn: c, opts: opts}
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
 	defer p.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: p, write: true, pipe: p}); err != nil {
+	if err := fn(&tx{tx: p, write: write, pipe: p}); err != nil {
 		return err
 	}
 	// Once fn has run, the commit must not depend on the caller staying: a

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pipeTx is the pgx transaction of an Update, begun with its first
+// pipeTx is the pgx transaction of an Update or a View, begun with its first
 // statement, with a queue of writes whose
 // results nobody waits for: the appends of events whose seqs the
 // transaction already knows (see AppendEvent). The queue goes to the

@@ -16,7 +16,7 @@ type tx struct {
 	// locked remembers the conversations whose write locks this transaction
 	// already holds (see lockConversation).
 	locked map[string]bool
-	// pipe is tx in an Update (nil in a View); seqs holds the newest event
+	// pipe is tx (see pipeTx); in an Update, seqs holds the newest event
 	// seq of each user whose counter row this transaction has locked, so
 	// that AppendEvent numbers their events without asking and queues them
 	// on pipe.
@@ -105,7 +105,7 @@ func (t *tx) lockedLogs(rows pgx.Rows, err error) error {
 // holds. The queue's own newer seqs win: the row read may predate them
 // only if they were not flushed, which every statement does first.
 func (t *tx) knowSeq(user string, seq int64) {
-	if t.pipe == nil {
+	if !t.write {
 		return
 	}
 	if t.seqs == nil {
