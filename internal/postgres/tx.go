@@ -111,7 +111,7 @@ func (t *tx) knowSeq(user string, seq int64) {
 	if t.seqs == nil {
 		t.seqs = make(map[string]int64)
 	}
-	if seq > t.seqs[user] {
+	if cur, ok := t.seqs[user]; !ok || seq > cur {
 		t.seqs[user] = seq
 	}
 }
