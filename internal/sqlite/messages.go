@@ -73,14 +73,14 @@ type searchRow struct {
 // the second indexes the current text of exactly those rows.
 const (
 	qSearchRows = `INSERT INTO message_search (conversation_id, seq)
-		SELECT m.conversation_id, m.seq FROM json_each(?1) j
-		JOIN messages m ON m.conversation_id = j.value ->> 0 AND m.seq = j.value ->> 1
+		SELECT m.conversation_id, m.seq FROM json_each(?1)
+		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
 		WHERE NOT m.deleted AND m.text <> ''
 		AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.conversation_id = m.conversation_id AND s.seq = m.seq)
 		RETURNING rowid`
 	qSearchText = `INSERT INTO message_fts (rowid, text)
-		SELECT s.rowid, m.text FROM json_each(?1) j
-		JOIN message_search s ON s.rowid = j.value
+		SELECT s.rowid, m.text FROM json_each(?1)
+		JOIN message_search s ON s.rowid = json_each.value
 		JOIN messages m ON m.conversation_id = s.conversation_id AND m.seq = s.seq`
 )
 
