@@ -179,6 +179,13 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
 	if err := p.Commit(context.WithoutCancel(ctx)); err != nil {
+		if dm.IsCode(err, dm.ESTORAGEFULL) {
+			return err // the queued appends sent before COMMIT (wrap)
+		}
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == codeDiskFull {
+			return dm.ErrStorageFull(err)
+		}
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
@@ -197,6 +204,7 @@ func (db *DB) Close() error {
 const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
+	codeDiskFull            = "53100"
 )
 
 // wrap turns a driver error into a domain error where one applies: no row is
@@ -216,6 +224,8 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ECONFLICT, "%s already exists", what)
 		case codeForeignKeyViolation:
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
+		case codeDiskFull:
+			return dm.ErrStorageFull(err)
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
