@@ -212,6 +212,7 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	o.Progress = progress
 	o.Conns = f.conns(scenario)
 	o.ServerPID = f.pid
+	o.PostgresURL = f.postgres
 	if scenario == "webhooks" && !f.rateSet {
 		o.Rate = 2000 // the budget's rate
 	}

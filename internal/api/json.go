@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -127,6 +128,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if v != nil {
 		json.NewEncoder(w).Encode(v)
 	}
+}
+
+// encodeJSON is the body writeJSON would write for v.
+func encodeJSON(v any) []byte {
+	var b bytes.Buffer
+	json.NewEncoder(&b).Encode(v)
+	return b.Bytes()
+}
+
+// writeEncoded is writeJSON with a body encodeJSON made (perhaps once for
+// many answers).
+func writeEncoded(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
 }
 
 // writeMaybeCreated answers a get-or-create or an idempotent send: 201 with

@@ -63,6 +63,9 @@ type Options struct {
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// PostgresURL is the database of the measured server, when it runs on
+	// PostgreSQL on this machine: send adds its backends' CPU time.
+	PostgresURL string
 	// Nodes are the base URLs of every node of a cluster (cluster), the
 	// first one being URL; NodePIDs their processes, for memory figures.
 	Nodes    []string

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -52,7 +53,79 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	if m.Reactions == nil {
 		m.Reactions = []dm.Reaction{}
 	}
+	if !m.Deleted && m.Text != "" {
+		t.c.search = append(t.c.search, searchRow{m.ConversationID, m.Seq})
+	}
 	return nil
+}
+
+// searchRow names a message whose text the batch indexes for search.
+type searchRow struct {
+	conv string
+	seq  int64
+}
+
+// Search indexing happens once per batch, outside the savepoints (migration
+// 0900): FTS5 writes out its pending terms at every savepoint, so a trigger
+// on each send's insert cost a segment flush per send. The first statement
+// gives each message of the batch that is still searchable (not deleted
+// since, not already indexed by the edit trigger) its message_search row,
+// the second indexes the current text of exactly those rows.
+const (
+	qSearchRows = `INSERT INTO message_search (conversation_id, seq)
+		SELECT m.conversation_id, m.seq FROM json_each(?1)
+		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
+		WHERE NOT m.deleted AND m.text <> ''
+		AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.conversation_id = m.conversation_id AND s.seq = m.seq)
+		RETURNING rowid`
+	qSearchText = `INSERT INTO message_fts (rowid, text)
+		SELECT s.rowid, m.text FROM json_each(?1)
+		JOIN message_search s ON s.rowid = json_each.value
+		JOIN messages m ON m.conversation_id = s.conversation_id AND m.seq = s.seq`
+)
+
+// flushSearch indexes the batch's new messages (see qSearchRows) and
+// empties the list. It runs on the writer between the last RELEASE and
+// COMMIT, so search is committed with the messages or not at all.
+func (c *conn) flushSearch(ctx context.Context) error {
+	if len(c.search) == 0 {
+		return nil
+	}
+	keys := make([]any, len(c.search))
+	for i, r := range c.search {
+		keys[i] = []any{r.conv, r.seq}
+	}
+	c.search = c.search[:0]
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	t := &tx{c: c, write: true}
+	rows, err := t.query(ctx, qSearchRows, string(list))
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return err
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, qSearchText, string(b))
+	return err
 }
 
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
