@@ -196,10 +196,13 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// SearchMessages matches messages_search (the generated tsvector of the
-// current text, NULL once deleted) and keeps only what the user can read
-// now: conversations they are a member of, after what they cleared, not
-// hidden by them.
+// SearchMessages is member first: for each conversation of the user (a
+// LATERAL join over their memberships) it asks the GIN index for the words
+// AND that conversation's own lexeme (see 0310_media_async.sql), so it
+// reads posting lists only as far as that conversation's messages reach,
+// keeps the part after what the user cleared and not hidden by them,
+// applies the filters, ranks what is left and only then builds the page's
+// snippets. Deleted messages have no tsvector at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	tsq, args := tsQuery(q)
 	if tsq == "" {
@@ -220,22 +223,30 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	}
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
 		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"")
-	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query)
+	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
+		mine AS MATERIALIZED (
+			SELECT mb.conversation_id, mb.cleared_seq FROM members mb
+			WHERE mb.user_id = `+p(1)+` AND (`+p(3)+` = '' OR mb.conversation_id = `+p(3)+`)
+		), hits AS MATERIALIZED (
+			SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
+				ts_rank(x.search, q.query) AS rank
+			FROM q, mine CROSS JOIN LATERAL (
+				SELECT * FROM messages x
+				WHERE x.search @@ (q.query && format('%L', '#' || mine.conversation_id)::tsquery)
+				AND x.conversation_id = mine.conversation_id AND x.seq > mine.cleared_seq
+			) x
+			WHERE NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
+			AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
+			AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
+			AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
+			ORDER BY rank DESC, x.created_at DESC
+			LIMIT `+p(7)+` OFFSET `+p(8)+`
+		)
 		SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
 			x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
-			ts_headline('simple', x.text, q.query, `+p(9)+`), ts_rank(x.search, q.query)
-		FROM q, messages x
-		JOIN members mb ON mb.conversation_id = x.conversation_id AND mb.user_id = `+p(1)+`
-		JOIN accounts a ON a.id = x.sender_id
-		WHERE x.search @@ q.query
-		AND x.seq > mb.cleared_seq
-		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
-		AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
-		AND (`+p(3)+` = '' OR x.conversation_id = `+p(3)+`)
-		AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
-		AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
-		ORDER BY 13 DESC, x.created_at DESC
-		LIMIT `+p(7)+` OFFSET `+p(8), args...)
+			ts_headline('simple', x.text, q.query, `+p(9)+`), x.rank
+		FROM q, hits x JOIN accounts a ON a.id = x.sender_id
+		ORDER BY x.rank DESC, x.created_at DESC`, args...)
 	if err != nil {
 		return nil, wrap(err, "search")
 	}

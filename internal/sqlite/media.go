@@ -188,10 +188,14 @@ func ftsQuery(q dm.SearchQuery) string {
 	return strings.Join(parts, " AND ")
 }
 
-// SearchMessages matches in message_fts, then keeps only the messages the
-// user can read now: conversations they are a member of, after what they
-// cleared, not hidden by them. Deleted messages and the words of earlier
-// versions are not in the index at all (see the triggers in 0300_media.sql).
+// SearchMessages is member first: it lists the user's conversations and
+// the part of each they may read (after what they cleared), reads in
+// message_fts only those rowid ranges (see 0310_media_async.sql: a rowid
+// is the conversation's ordinal and the seq), drops what the user hid and
+// what the filters leave out, ranks what is left by bm25, and only then
+// reads the page's messages and snippets. So its cost follows the user's
+// own matches, not the store's. Deleted messages and the words of earlier
+// versions are not in the index at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	query := ftsQuery(q)
 	if query == "" {
@@ -204,23 +208,37 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	if !q.Before.IsZero() {
 		before = ms(q.Before)
 	}
-	rows, err := t.query(ctx, `SELECT `+messageColumns+`,
-			snippet(message_fts, 0, ?1, ?2, '…', 16), bm25(message_fts)
-		FROM message_fts
-		JOIN message_search s ON s.rowid = message_fts.rowid
-		JOIN members mb ON mb.conversation_id = s.conversation_id AND mb.user_id = ?3
-		JOIN messages m ON m.conversation_id = s.conversation_id AND m.seq = s.seq
+	// Filters on the message itself read its row; a plain search does not.
+	filter := ""
+	if q.SenderID != "" || !q.After.IsZero() || !q.Before.IsZero() || q.HasAttachment {
+		filter = `AND EXISTS (SELECT 1 FROM messages m
+				WHERE m.conversation_id = mine.conversation_id AND m.seq = message_fts.rowid & 4294967295
+				AND (?5 = '' OR m.sender_id = ?5)
+				AND m.created_at >= ?7 AND m.created_at < ?8
+				AND (NOT ?9 OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = m.id)))`
+	}
+	rows, err := t.query(ctx, `WITH mine AS MATERIALIZED (
+			SELECT sc.ord, mb.cleared_seq, mb.conversation_id FROM members mb
+			JOIN search_conversations sc ON sc.conversation_id = mb.conversation_id
+			WHERE mb.user_id = ?3 AND (?6 = '' OR mb.conversation_id = ?6)
+		), hits AS MATERIALIZED (
+			SELECT message_fts.rowid AS rid, mine.conversation_id AS cid, bm25(message_fts) AS score
+			FROM mine, message_fts
+			WHERE message_fts MATCH ?4
+			AND message_fts.rowid > (mine.ord << 32 | mine.cleared_seq) AND message_fts.rowid <= (mine.ord << 32 | 4294967295)
+			AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+				WHERE h.user_id = ?3 AND h.conversation_id = mine.conversation_id AND h.seq = message_fts.rowid & 4294967295)
+			`+filter+`
+			ORDER BY score, rid DESC
+			LIMIT ?10 OFFSET ?11
+		)
+		SELECT `+messageColumns+`, snippet(message_fts, 0, ?1, ?2, '…', 16), hits.score
+		FROM hits
+		JOIN message_fts ON message_fts.rowid = hits.rid
+		JOIN messages m ON m.conversation_id = hits.cid AND m.seq = hits.rid & 4294967295
 		JOIN accounts a ON a.id = m.sender_id
 		WHERE message_fts MATCH ?4
-		AND s.seq > mb.cleared_seq
-		AND NOT m.deleted
-		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?3 AND h.conversation_id = s.conversation_id AND h.seq = s.seq)
-		AND (?5 = '' OR m.sender_id = ?5)
-		AND (?6 = '' OR s.conversation_id = ?6)
-		AND m.created_at >= ?7 AND m.created_at < ?8
-		AND (NOT ?9 OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = m.id))
-		ORDER BY bm25(message_fts), m.created_at DESC
-		LIMIT ?10 OFFSET ?11`,
+		ORDER BY hits.score, hits.rid DESC`,
 		dm.SnippetOpen, dm.SnippetClose, q.UserID, query, q.SenderID, q.ConversationID, after, before,
 		q.HasAttachment, limitOr(q.Limit, 20), q.Offset)
 	if err != nil {
