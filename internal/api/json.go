@@ -144,6 +144,7 @@ var statuses = map[string]int{
 	dm.EGONE:            http.StatusGone,
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
+	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
 }
 

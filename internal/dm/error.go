@@ -9,15 +9,16 @@ import (
 // Error codes. Each maps to one HTTP status in one place (internal/api); the
 // strings are part of the public API (../shared/API.md, "Errors").
 const (
-	EINVALID         = "invalid_request"   // 400
-	EUNAUTHENTICATED = "unauthenticated"   // 401
-	EFORBIDDEN       = "forbidden"         // 403
-	ENOTFOUND        = "not_found"         // 404
-	ECONFLICT        = "conflict"          // 409
-	EGONE            = "gone"              // 410
-	ETOOLARGE        = "payload_too_large" // 413
-	ERATELIMITED     = "rate_limited"      // 429
-	EINTERNAL        = "internal"          // 500
+	EINVALID         = "invalid_request"      // 400
+	EUNAUTHENTICATED = "unauthenticated"      // 401
+	EFORBIDDEN       = "forbidden"            // 403
+	ENOTFOUND        = "not_found"            // 404
+	ECONFLICT        = "conflict"             // 409
+	EGONE            = "gone"                 // 410
+	ETOOLARGE        = "payload_too_large"    // 413
+	ERATELIMITED     = "rate_limited"         // 429
+	EQUOTA           = "insufficient_storage" // 507: the user's storage quota is used up
+	EINTERNAL        = "internal"             // 500
 )
 
 // Error is an error a user may see. Any other error is internal: it is logged

@@ -3,6 +3,8 @@ package dm
 import (
 	"context"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,10 +41,17 @@ type Attachment struct {
 	Height int `json:"height,omitempty"`
 	// DurationMS is the length the uploader declared for a voice note or a
 	// video (the server does not decode audio or video).
-	DurationMS   int64  `json:"duration_ms,omitempty"`
+	DurationMS int64 `json:"duration_ms,omitempty"`
+	// Waveform is a voice note's loudness over its length: up to
+	// MaxWaveform peaks of 0-255, measured by the uploader's browser from
+	// the recording and drawn by the player.
+	Waveform     []int  `json:"waveform,omitempty"`
 	URL          string `json:"url"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 }
+
+// MaxWaveform is how many peaks a waveform has at most.
+const MaxWaveform = 100
 
 // Upload is an uploaded file: owned by its uploader until a message of
 // theirs carries it, then readable by that conversation's members.
@@ -59,6 +68,36 @@ type Upload struct {
 	ConversationID string
 	Position       int
 	CreatedAt      time.Time
+}
+
+// FormatWaveform and ParseWaveform store a waveform as comma-separated
+// peaks.
+func FormatWaveform(w []int) string {
+	b := make([]byte, 0, 4*len(w))
+	for i, v := range w {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	return string(b)
+}
+
+// ParseWaveform reads what FormatWaveform wrote ("" is no waveform).
+func ParseWaveform(s string) []int {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // Fill sets the attachment's URLs from its id.
@@ -105,6 +144,12 @@ type MediaTx interface {
 	// before before, oldest first.
 	StaleUploads(ctx context.Context, before time.Time, limit int) ([]Upload, error)
 	DeleteUpload(ctx context.Context, id string) error
+	// SetUploadThumb records an upload's thumbnail, made after the upload
+	// was acknowledged; false when the upload is gone.
+	SetUploadThumb(ctx context.Context, id, thumbKey string) (bool, error)
+	// UploadedBytes is the size of everything ownerID uploaded that is
+	// still kept (sent or waiting to be), for the storage quota.
+	UploadedBytes(ctx context.Context, ownerID string) (int64, error)
 	// BlobInUse reports whether any upload still names key (as its file or
 	// its thumbnail), so that a shared content-addressed blob is kept.
 	BlobInUse(ctx context.Context, key string) (bool, error)

@@ -13,15 +13,17 @@ import (
 // Attachments, link previews (dm.MediaTx) and search (dm.SearchTx).
 
 const uploadColumns = `id, owner_id, coalesce(client_id, ''), kind, content_type, name, size, width, height, duration_ms,
-	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at`
+	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at, waveform`
 
 func scanUpload(s pgx.Row) (*dm.Upload, error) {
 	var u dm.Upload
+	var wave string
 	if err := s.Scan(&u.ID, &u.OwnerID, &u.ClientID, &u.Kind, &u.ContentType, &u.Name, &u.Size, &u.Width, &u.Height,
-		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &u.CreatedAt); err != nil {
+		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &u.CreatedAt, &wave); err != nil {
 		return nil, wrap(err, "upload")
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
+	u.Waveform = dm.ParseWaveform(wave)
 	u.Fill()
 	return &u, nil
 }
@@ -48,9 +50,9 @@ func nullText(s string) *string {
 
 func (t *tx) InsertUpload(ctx context.Context, u *dm.Upload) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO uploads (id, owner_id, client_id, kind, content_type, name, size, width, height,
-		duration_ms, blob_key, thumb_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		duration_ms, blob_key, thumb_key, created_at, waveform) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		u.ID, u.OwnerID, nullText(u.ClientID), u.Kind, u.ContentType, u.Name, u.Size, u.Width, u.Height,
-		u.DurationMS, u.BlobKey, u.ThumbKey, u.CreatedAt)
+		u.DurationMS, u.BlobKey, u.ThumbKey, u.CreatedAt, dm.FormatWaveform(u.Waveform))
 	return wrap(err, "upload")
 }
 
@@ -116,6 +118,17 @@ func (t *tx) StaleUploads(ctx context.Context, before time.Time, limit int) ([]d
 func (t *tx) DeleteUpload(ctx context.Context, id string) error {
 	_, err := t.tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
 	return wrap(err, "upload")
+}
+
+func (t *tx) SetUploadThumb(ctx context.Context, id, thumbKey string) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE uploads SET thumb_key = $1 WHERE id = $2`, thumbKey, id)
+	return err == nil && tag.RowsAffected() > 0, wrap(err, "upload")
+}
+
+func (t *tx) UploadedBytes(ctx context.Context, ownerID string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0)::bigint FROM uploads WHERE owner_id = $1`, ownerID).Scan(&n)
+	return n, wrap(err, "upload")
 }
 
 func (t *tx) BlobInUse(ctx context.Context, key string) (bool, error) {

@@ -12,16 +12,18 @@ import (
 // Attachments, link previews (dm.MediaTx) and search (dm.SearchTx).
 
 const uploadColumns = `id, owner_id, coalesce(client_id, ''), kind, content_type, name, size, width, height, duration_ms,
-	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at`
+	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at, waveform`
 
 func scanUpload(s scanner) (*dm.Upload, error) {
 	var u dm.Upload
+	var wave string
 	var created int64
 	if err := s.Scan(&u.ID, &u.OwnerID, &u.ClientID, &u.Kind, &u.ContentType, &u.Name, &u.Size, &u.Width, &u.Height,
-		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &created); err != nil {
+		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &created, &wave); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = utc(created)
+	u.Waveform = dm.ParseWaveform(wave)
 	u.Fill()
 	return &u, nil
 }
@@ -41,9 +43,9 @@ func scanUploads(rows *sql.Rows) ([]dm.Upload, error) {
 
 func (t *tx) InsertUpload(ctx context.Context, u *dm.Upload) error {
 	_, err := t.exec(ctx, `INSERT INTO uploads (id, owner_id, client_id, kind, content_type, name, size, width, height,
-		duration_ms, blob_key, thumb_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		duration_ms, blob_key, thumb_key, created_at, waveform) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.OwnerID, nullString(u.ClientID), u.Kind, u.ContentType, u.Name, u.Size, u.Width, u.Height,
-		u.DurationMS, u.BlobKey, u.ThumbKey, ms(u.CreatedAt))
+		u.DurationMS, u.BlobKey, u.ThumbKey, ms(u.CreatedAt), dm.FormatWaveform(u.Waveform))
 	return wrap(err, "upload")
 }
 
@@ -113,6 +115,17 @@ func (t *tx) StaleUploads(ctx context.Context, before time.Time, limit int) ([]d
 func (t *tx) DeleteUpload(ctx context.Context, id string) error {
 	_, err := t.exec(ctx, `DELETE FROM uploads WHERE id = ?`, id)
 	return wrap(err, "upload")
+}
+
+func (t *tx) SetUploadThumb(ctx context.Context, id, thumbKey string) (bool, error) {
+	n, err := t.affected(ctx, `UPDATE uploads SET thumb_key = ? WHERE id = ?`, thumbKey, id)
+	return n > 0, wrap(err, "upload")
+}
+
+func (t *tx) UploadedBytes(ctx context.Context, ownerID string) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, `SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = ?`, ownerID).Scan(&n)
+	return n, wrap(err, "upload")
 }
 
 func (t *tx) BlobInUse(ctx context.Context, key string) (bool, error) {
