@@ -165,6 +165,9 @@ func intSqrt(n int) int {
 // so common and rare words both occur), then queries of one and two words
 // and a phrase run for o.Duration.
 func Search(ctx context.Context, o Options) (*Result, error) {
+	if o.SearchSeed != nil {
+		return SearchSeeded(ctx, o)
+	}
 	hc := httpClient(4)
 	defer hc.CloseIdleConnections()
 	pairs, err := makePairs(ctx, o.URL, hc, "q"+runID(), max(1, o.Workers), nil)

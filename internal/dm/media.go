@@ -3,9 +3,12 @@ package dm
 import (
 	"context"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // This file holds media (attachments and link previews) and search: the
@@ -214,4 +217,58 @@ type Blobs interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
 	// Delete removes a blob; deleting one that is gone is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// RankBM25 scores each candidate's text (texts[id]) for q's words and
+// phrases with BM25 (k1 = 1.2, b = 0.75), taking document frequencies and
+// the average length from the candidates themselves: a store ranks the
+// few hundred matches of one user's conversations, and the whole store's
+// statistics would cost a pass over every match of every term. Words are
+// split and folded as the stores' tokenizers do (letters and digits,
+// lower case). Every candidate holds every term, so what ranks them is
+// how often each term occurs and how long the message is.
+func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float64 {
+	const k1, b = 1.2, 0.75
+	terms := make([][]string, 0, len(q.Words)+len(q.Phrases))
+	for _, w := range q.Words {
+		terms = append(terms, []string{strings.ToLower(w)})
+	}
+	for _, p := range q.Phrases {
+		t := make([]string, len(p))
+		for i, w := range p {
+			t[i] = strings.ToLower(w)
+		}
+		terms = append(terms, t)
+	}
+	tf := make([][]int, len(ids))
+	lens := make([]int, len(ids))
+	df := make([]int, len(terms))
+	total := 0
+	for i, id := range ids {
+		toks := strings.FieldsFunc(strings.ToLower(texts[id]), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		lens[i] = len(toks)
+		total += len(toks)
+		tf[i] = make([]int, len(terms))
+		for k, t := range terms {
+			for j := 0; j+len(t) <= len(toks); j++ {
+				if slices.Equal(toks[j:j+len(t)], t) {
+					tf[i][k]++
+				}
+			}
+			if tf[i][k] > 0 {
+				df[k]++
+			}
+		}
+	}
+	n := float64(len(ids))
+	avg := max(1, float64(total)/max(1, n))
+	scores := make([]float64, len(ids))
+	for i := range ids {
+		for k := range terms {
+			f := float64(tf[i][k])
+			idf := math.Log(1 + (n-float64(df[k])+0.5)/(float64(df[k])+0.5))
+			scores[i] += idf * f * (k1 + 1) / (f + k1*(1-b+b*float64(lens[i])/avg))
+		}
+	}
+	return scores
 }

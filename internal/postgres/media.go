@@ -209,12 +209,18 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// SearchMessages is member first: for each conversation of the user (a
-// LATERAL join over their memberships) it asks the GIN index for the words
-// AND that conversation's own lexeme (see 0310_media_async.sql), so it
-// reads posting lists only as far as that conversation's messages reach,
-// keeps the part after what the user cleared and not hidden by them,
-// applies the filters, ranks what is left and only then builds the page's
+// searchCandidates is how many matches a search ranks at most: those of
+// the user's most recently active conversations, newest messages first
+// (as on SQLite; the API pages to 500 results at most).
+const searchCandidates = 600
+
+// SearchMessages is member first: for each conversation of the user, most
+// recently active first (a LATERAL join over their memberships), it asks
+// the GIN index for the words AND that conversation's own lexeme (see
+// 0310_media_async.sql), so it reads posting lists only as far as that
+// conversation's messages reach; it keeps the part after what the user
+// cleared, not hidden by them, that the filters let through, until it has
+// searchCandidates; it ranks those and only then builds the page's
 // snippets. Deleted messages have no tsvector at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	tsq, args := tsQuery(q)
@@ -235,24 +241,31 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
-		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"")
-	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
+		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"",
+		searchCandidates)
+rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
 		mine AS MATERIALIZED (
 			SELECT mb.conversation_id, mb.cleared_seq FROM members mb
 			WHERE mb.user_id = `+p(1)+` AND (`+p(3)+` = '' OR mb.conversation_id = `+p(3)+`)
-		), hits AS MATERIALIZED (
-			SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
-				ts_rank(x.search, q.query) AS rank
-			FROM q, mine CROSS JOIN LATERAL (
-				SELECT * FROM messages x
+			ORDER BY mb.sort_at DESC, mb.conversation_id DESC
+		), cands AS MATERIALIZED (
+			SELECT x.* FROM q, mine CROSS JOIN LATERAL (
+				SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.text, x.reply_to, x.created_at, x.edited_at,
+					x.deleted, x.search
+				FROM messages x
 				WHERE x.search @@ (q.query && format('%L', '#' || mine.conversation_id)::tsquery)
 				AND x.conversation_id = mine.conversation_id AND x.seq > mine.cleared_seq
+				AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
+				AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
+				AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
+				AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
+				ORDER BY x.seq DESC
+				LIMIT `+p(10)+`
 			) x
-			WHERE NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
-			AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
-			AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
-			AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
-			ORDER BY rank DESC, x.created_at DESC
+			LIMIT `+p(10)+`
+		), hits AS MATERIALIZED (
+			SELECT c.*, ts_rank(c.search, q.query) AS rank FROM cands c, q
+			ORDER BY rank DESC, c.created_at DESC
 			LIMIT `+p(7)+` OFFSET `+p(8)+`
 		)
 		SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
