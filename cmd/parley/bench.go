@@ -377,6 +377,8 @@ func (f *benchFlags) seedSearch(ctx context.Context, progress io.Writer) (*bench
 	}
 	o := f.searchSeed
 	o.Messages, o.Workers, o.Progress = f.seedOpts.Messages, f.seedOpts.Workers, progress
+	// About 200 messages in each of the other conversations.
+	o.OtherConversations = min(o.OtherConversations, max(1, (o.Messages-o.SearcherMessages)/200))
 	start := time.Now()
 	m, err := benchmark.SeedSearch(ctx, store, o)
 	if cerr := store.Close(); err == nil {
