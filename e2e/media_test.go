@@ -338,7 +338,7 @@ func TestUploadQuota(t *testing.T) {
 	_, _, err = ari.Upload(ctx, file(60_000, 'b'), client.UploadParams{Name: "b.pdf"})
 	wantStatus(t, err, http.StatusInsufficientStorage, "an upload past the quota")
 	var ae *client.Error
-	if errors.As(err, &ae) && (ae.Code != "insufficient_storage" || !strings.Contains(ae.Message, "storage is full")) {
+	if errors.As(err, &ae) && (ae.Code != "quota_exceeded" || !strings.Contains(ae.Message, "storage is full")) {
 		t.Errorf("quota error: %+v", ae)
 	}
 	if n := len(blobFiles(t, dir)); n != before {

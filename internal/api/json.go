@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -146,6 +147,7 @@ var statuses = map[string]int{
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
+	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
 
 // error writes the error envelope. Internal errors are logged and their text
@@ -156,8 +158,20 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up before the answer: nothing went wrong here,
+		// and nobody reads this response.
+		a.log.Debug("client went away", "method", r.Method, "path", r.URL.Path)
+		return
+	}
+	switch status {
+	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusInsufficientStorage:
+		if code != dm.ESTORAGEFULL {
+			break // an account's quota: the user's to fix, not the operator's
+		}
+		a.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var e *dm.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {

@@ -9,17 +9,25 @@ import (
 // Error codes. Each maps to one HTTP status in one place (internal/api); the
 // strings are part of the public API (../shared/API.md, "Errors").
 const (
-	EINVALID         = "invalid_request"      // 400
-	EUNAUTHENTICATED = "unauthenticated"      // 401
-	EFORBIDDEN       = "forbidden"            // 403
-	ENOTFOUND        = "not_found"            // 404
-	ECONFLICT        = "conflict"             // 409
-	EGONE            = "gone"                 // 410
-	ETOOLARGE        = "payload_too_large"    // 413
-	ERATELIMITED     = "rate_limited"         // 429
-	EQUOTA           = "insufficient_storage" // 507: the user's storage quota is used up
-	EINTERNAL        = "internal"             // 500
+	EINVALID         = "invalid_request"   // 400
+	EUNAUTHENTICATED = "unauthenticated"   // 401
+	EFORBIDDEN       = "forbidden"         // 403
+	ENOTFOUND        = "not_found"         // 404
+	ECONFLICT        = "conflict"          // 409
+	EGONE            = "gone"              // 410
+	ETOOLARGE        = "payload_too_large" // 413
+	ERATELIMITED     = "rate_limited"      // 429
+	EINTERNAL        = "internal"          // 500
+	ESTORAGEFULL     = "storage_full"      // 507
+	EQUOTA           = "quota_exceeded"    // 507: the account's storage quota is used up
 )
+
+// ErrStorageFull is what a store or blob store answers when its disk (or
+// the database's) is full: nothing was written, and the caller may try
+// again once space is freed. It wraps the driver's error for the log.
+func ErrStorageFull(cause error) error {
+	return fmt.Errorf("%w (%w)", &Error{Code: ESTORAGEFULL, Message: "The server is out of storage space; nothing was saved. Try again later."}, cause)
+}
 
 // Error is an error a user may see. Any other error is internal: it is logged
 // and the client only learns that something went wrong.
