@@ -243,7 +243,7 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
 		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"",
 		searchCandidates)
-rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
+	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
 		mine AS MATERIALIZED (
 			SELECT mb.conversation_id, mb.cleared_seq FROM members mb
 			WHERE mb.user_id = `+p(1)+` AND (`+p(3)+` = '' OR mb.conversation_id = `+p(3)+`)
