@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -113,7 +114,8 @@ func (s *Service) Limits() Limits { return s.cfg.Limits }
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobLinkPreview, jobs.Handler{MaxAttempts: 3, Run: s.linkPreview})
 	r.Handle(JobBlobGC, jobs.Handler{Run: s.blobGC})
-	r.Handle(JobThumbnail, jobs.Handler{MaxAttempts: 3, Run: s.makeThumbnail})
+	// Deferrals (the node's one thumbnail slot was busy) count as attempts.
+	r.Handle(JobThumbnail, jobs.Handler{MaxAttempts: 100, Run: s.makeThumbnail})
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
@@ -327,9 +329,16 @@ func (s *Service) makeThumbnail(ctx context.Context, j *dm.Job) error {
 	if err != nil {
 		return err
 	}
+	// Wait a little for the node's thumbnail slot; if another large photo
+	// still holds it, come back later (a deferral, which never buries the
+	// job) rather than spend this attempt's timeout waiting.
+	wait := time.NewTimer(2 * time.Second)
+	defer wait.Stop()
 	select {
 	case s.thumbs <- struct{}{}:
 		defer func() { <-s.thumbs }()
+	case <-wait.C:
+		return jobs.RetryAt(s.now().Add(time.Second), errors.New("another thumbnail is being made"))
 	case <-ctx.Done():
 		return ctx.Err()
 	}
