@@ -5,6 +5,7 @@
 //	parley backup  copy a SQLite database to a file, safely while it runs
 //	parley restore put a backup in place of a (stopped) server's database
 //	parley bench   drive a running server and measure it
+//	parley recs    evaluate the product recommender on an interaction log
 //	parley version print the version
 package main
 
@@ -45,6 +46,7 @@ Commands:
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   restore  put a backup (and its attachments) in place of a stopped server's data
   bench    measure a running server (see "parley bench -h")
+  recs     evaluate the product recommender on an interaction log (see "parley recs")
   version  print the version
 
 Run "parley <command> -h" for a command's flags.
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restore(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "recs":
+		return recsCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil
