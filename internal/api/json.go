@@ -168,6 +168,7 @@ var statuses = map[string]int{
 	dm.EGONE:            http.StatusGone,
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
+	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
 	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
@@ -190,6 +191,9 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	case http.StatusInsufficientStorage:
+		if code != dm.ESTORAGEFULL {
+			break // an account's quota: the user's to fix, not the operator's
+		}
 		a.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var e *dm.Error

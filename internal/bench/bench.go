@@ -59,6 +59,9 @@ type Options struct {
 	DebugURL string
 	// Seed describes the seeded database (inbox, history).
 	Seed *Manifest
+	// SearchSeed describes a database seeded for search (seed-search);
+	// without it search makes its own small one through the API.
+	SearchSeed *SearchManifest
 	// Progress, when not nil, draws a progress bar.
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
