@@ -67,24 +67,24 @@ type searchRow struct {
 
 // Search indexing happens once per batch, outside the savepoints (migration
 // 0900): FTS5 writes out its pending terms at every savepoint, so a trigger
-// on each send's insert cost a segment flush per send. The first statement
-// gives each message of the batch that is still searchable (not deleted
-// since, not already indexed by the edit trigger) its message_search row,
-// the second indexes the current text of exactly those rows.
+// on each send's insert cost a segment flush per send. One statement
+// indexes the current text of each message of the batch that is still
+// searchable (not deleted since, not already indexed by the edit trigger).
 const (
-	qSearchRows = `INSERT INTO message_search (conversation_id, seq)
-		SELECT m.conversation_id, m.seq FROM json_each(?1)
-		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
-		WHERE NOT m.deleted AND m.text <> ''
-		AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.conversation_id = m.conversation_id AND s.seq = m.seq)
-		RETURNING rowid`
+	// qSearchText indexes the batch's new messages under their search
+	// rowid (the conversation's ordinal in the high 32 bits, the seq in
+	// the low: see migration 0310). A message edited or deleted later in
+	// the same batch was indexed by messages_search_update already, or
+	// must not be: hence the NOT EXISTS and the WHERE.
 	qSearchText = `INSERT INTO message_fts (rowid, text)
-		SELECT s.rowid, m.text FROM json_each(?1)
-		JOIN message_search s ON s.rowid = json_each.value
-		JOIN messages m ON m.conversation_id = s.conversation_id AND m.seq = s.seq`
+		SELECT sc.ord << 32 | m.seq, m.text FROM json_each(?1)
+		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
+		JOIN search_conversations sc ON sc.conversation_id = m.conversation_id
+		WHERE NOT m.deleted AND m.text <> ''
+		AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)`
 )
 
-// flushSearch indexes the batch's new messages (see qSearchRows) and
+// flushSearch indexes the batch's new messages (see qSearchText) and
 // empties the list. It runs on the writer between the last RELEASE and
 // COMMIT, so search is committed with the messages or not at all.
 func (c *conn) flushSearch(ctx context.Context) error {
@@ -101,30 +101,7 @@ func (c *conn) flushSearch(ctx context.Context) error {
 		return err
 	}
 	t := &tx{c: c, write: true}
-	rows, err := t.query(ctx, qSearchRows, string(list))
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return err
-	}
-	b, err := json.Marshal(ids)
-	if err != nil {
-		return err
-	}
-	_, err = t.exec(ctx, qSearchText, string(b))
+	_, err = t.exec(ctx, qSearchText, string(list))
 	return err
 }
 
