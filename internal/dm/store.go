@@ -54,4 +54,5 @@ type Tx interface {
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
+	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 }
