@@ -10,7 +10,8 @@ import { h, avatar, displayName } from './dom.js';
 import { searchBox } from './search.js';
 import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
-import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
+import { BrandConsole, analyticsPage, brandsPage, settingsPage, brandNav } from './console.js';
+import { deskPage } from './consoledesk.js';
 import { automationPage } from './automation.js';
 
 const PUBLIC = new Set(['login', 'signup']);
@@ -35,6 +36,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/automation$/.exec(path);
   if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/desk$/.exec(path);
+  if (m) return { name: 'brand-desk', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -243,6 +246,7 @@ class App {
       case 'brand': view = new BrandConsole(this, r); break;
       case 'brand-analytics': view = analyticsPage(this, r.handle); break;
       case 'brand-settings': view = settingsPage(this, r.handle); break;
+      case 'brand-desk': view = deskPage(this, r.handle, brandNav(r.handle, 'desk')); break;
       case 'brand-automation': view = automationPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
