@@ -193,6 +193,13 @@ type AgentTeamView struct {
 func teamView(ctx context.Context, tx dm.Tx, t *dm.AgentTeam) (*AgentTeamView, error) {
 	v := &AgentTeamView{ID: t.ID, Name: t.Name, Members: []dm.Profile{}}
 	for _, id := range t.Members {
+		// A member who has left the brand's team is no longer shown (and
+		// round-robin skips them).
+		if _, err := tx.TeamMember(ctx, t.BrandID, id); dm.IsCode(err, dm.ENOTFOUND) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
 		acc, err := tx.Account(ctx, id)
 		if err != nil {
 			return nil, err

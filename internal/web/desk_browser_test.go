@@ -85,12 +85,16 @@ func TestBrowserCustomerPanelAndMacro(t *testing.T) {
 
 // TestBrowserDesk: an agent saves their own macro on the Desk page; the
 // owner sets service levels and an agent team there, and an overdue
-// conversation stands out in the inbox.
+// conversation stands out in the inbox; an @mention in a note shows the
+// mentioned agent a notice in their console.
 func TestBrowserDesk(t *testing.T) {
 	w := newWorld(t)
 	acme := w.brandAccount("acme", "Acme Outdoor")
 	bob := w.account("bob", "Bob Okafor")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	carol := w.account("carol", "Carol Nguyen")
+	for _, h := range []string{"bob", "carol"} {
+		acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": h, "role": "agent"}, nil)
+	}
 	dan := w.account("dan", "Dan Rossi")
 	conv := dan.openConversation("", "acme")
 	dan.send(conv.ID, "Hello?")
@@ -122,4 +126,11 @@ func TestBrowserDesk(t *testing.T) {
 	// A one-minute target: the inbox shows the time left, or the breach.
 	acme.do("inbox", chromedp.Navigate(w.base+"/brands/acme"))
 	acme.waitText("#inbox-list .pill.sla", "First reply")
+
+	// Bob mentions carol in a note: her console tells her.
+	carol.login()
+	carol.do("carol's console", chromedp.Navigate(w.base+"/brands/acme"))
+	carol.waitText("#inbox-list .inbox-item", "Dan Rossi")
+	bob.api("POST", "/api/v1/brands/acme/conversations/"+conv.ID+"/notes", map[string]any{"text": "@carol can you take this one?"}, nil)
+	carol.waitText("#handoff-notices .mention-notice", "Bob Okafor mentioned you on Dan Rossi's conversation")
 }

@@ -352,6 +352,28 @@ class App {
   }
 
   // announce tells screen readers something new happened (aria-live).
+  // mentioned tells an agent a teammate mentioned them in a private note:
+  // read out, with a sound and (tab hidden, notifications on) a system
+  // notification that opens the conversation in the console. The console
+  // itself also shows a notice (consoledesk.js).
+  mentioned(ev) {
+    const who = ev.actor ? displayName(ev.actor) : 'A teammate';
+    this.announce(`${who} mentioned you in a note on @${ev.brand}`);
+    if (this.prefs.sound) chime();
+    if (document.visibilityState === 'hidden' && this.prefs.notify && notificationsSupported() && Notification.permission === 'granted') {
+      try {
+        const n = new Notification(`${who} mentioned you`, { body: ev.note ? ev.note.text.slice(0, 140) : '', tag: 'mention-' + ev.conversation_id });
+        n.onclick = () => {
+          window.focus();
+          this.navigate(`/brands/${encodeURIComponent(ev.brand)}/c/${encodeURIComponent(ev.conversation_id)}`);
+          n.close();
+        };
+      } catch (e) {
+        // Some browsers only allow notifications from a service worker.
+      }
+    }
+  }
+
   announce(text) {
     this.announcer.textContent = text;
   }
@@ -405,6 +427,9 @@ class App {
       case 'read.updated':
         if (ev.actor && ev.actor.id === meId) s.markRead(ev.conversation_id);
         else if (ev.actor) s.setSeen(ev.conversation_id, ev.actor.id, ev.read_seq);
+        break;
+      case 'inbox.mention':
+        this.mentioned(ev);
         break;
     }
     if (this.view && this.view.onEvent) this.view.onEvent(ev);
