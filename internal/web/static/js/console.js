@@ -116,11 +116,12 @@ export class BrandConsole {
 
   async loadTeam() {
     try {
-      const [t, c, m] = await Promise.all([this.app.api.get(base(this.handle) + '/team'), this.app.api.get(base(this.handle) + '/canned-replies'),
-        this.app.api.get(base(this.handle) + '/macros')]);
+      const [t, c, m, g] = await Promise.all([this.app.api.get(base(this.handle) + '/team'), this.app.api.get(base(this.handle) + '/canned-replies'),
+        this.app.api.get(base(this.handle) + '/macros'), this.app.api.get(base(this.handle) + '/agent-teams')]);
       this.team = t.members;
       this.canned = c.canned_replies;
       this.macros = m.macros;
+      this.agentTeams = g.agent_teams;
       if (this.detail) this.renderChat();
     } catch (e) {
       this.fail(e);
@@ -311,13 +312,16 @@ export class BrandConsole {
     labels.addEventListener('change', () => this.patch({ labels: labels.value.split(',').map((s) => s.trim()).filter(Boolean) }));
     const assignees = [['', 'Unassigned'], ...this.team.map((m) => [m.account.handle, displayName(m.account) + (m.available ? '' : ' (away)')])];
     if (v.assignee && !assignees.some(([k]) => k === v.assignee.handle)) assignees.push([v.assignee.handle, displayName(v.assignee)]);
+    // An agent team hands it to its next available member (round-robin).
+    for (const g of this.agentTeams || []) assignees.push(['team:' + g.name, `Team ${g.name} (next free)`]);
     const waiting = v.waiting_since ? `Waiting since ${fullTime(v.waiting_since)}` : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
     this.controls.replaceChildren(
       select('inbox-set-status', 'Status', STATUSES, v.status, (s) => {
         if (s === 'snoozed') this.patch({ status: s, snoozed_until: new Date(Date.now() + 4 * 3600e3).toISOString() });
         else this.patch({ status: s });
       }),
-      select('inbox-assignee', 'Assignee', assignees, v.assignee ? v.assignee.handle : '', (a) => this.patch({ assignee: a })),
+      select('inbox-assignee', 'Assignee', assignees, v.assignee ? v.assignee.handle : '',
+        (a) => this.patch(a.startsWith('team:') ? { team: a.slice(5) } : { assignee: a })),
       select('inbox-priority', 'Priority', PRIORITIES, v.priority, (p) => this.patch({ priority: p })),
       h('label', { class: 'console-field', for: 'inbox-labels' }, h('span', { class: 'field-label' }, 'Labels'), labels),
       v.status !== 'resolved'

@@ -22,7 +22,7 @@ export function slaText(sla) {
 export function slaPill(sla) {
   if (!sla) return null;
   return h('span', { class: 'pill sla' + (sla.breached ? ' sla-breached' : ''), 'data-sla': sla.breached ? 'breached' : 'running' },
-    sla.breached ? '⚠ ' : '⏱ ', slaText(sla));
+    slaText(sla));
 }
 
 const FIELD_NAMES = { status: 'status', assignee: 'assignee', labels: 'labels', priority: 'priority' };
@@ -30,7 +30,8 @@ const FIELD_NAMES = { status: 'status', assignee: 'assignee', labels: 'labels', 
 // auditItem is one small system line of the thread, for the team only.
 export function auditItem(a) {
   const who = a.actor ? displayName(a.actor) : 'Automation';
-  const show = (v) => (v === '' ? (a.field === 'assignee' ? 'nobody' : 'none') : (a.field === 'assignee' ? '@' + v : v));
+  const show = (v) => (v === '' ? (a.field === 'assignee' ? 'nobody' : 'none')
+    : a.field === 'assignee' ? '@' + v : a.field === 'labels' ? v.split(',').join(', ') : v);
   return h('li', { class: 'audit', 'data-audit': a.id },
     h('span', { class: 'audit-text' }, who, ` changed ${FIELD_NAMES[a.field] || a.field}: `,
       h('span', { dir: 'auto' }, show(a.from)), ' → ', h('span', { dir: 'auto' }, show(a.to))),
