@@ -343,6 +343,21 @@ func TestConsoleMentionsAndAudit(t *testing.T) {
 			t.Errorf("audit of %s: %+v, want %v by bob after seq 1", field, a, want)
 		}
 	}
+	// The team's logs keep each change, read back from the store.
+	carolEvents, _ := eventsAfter(t, ctx, carol, curs["carol"])
+	audited := map[string]bool{}
+	for _, ev := range carolEvents {
+		if ev.Type == "inbox.audit" {
+			if ev.Audit == nil || ev.Audit.Actor == nil || ev.Audit.Actor.Handle != "bob" || ev.Brand != "acme" {
+				t.Errorf("inbox.audit event: %+v", ev)
+				continue
+			}
+			audited[ev.Audit.Field] = true
+		}
+	}
+	if len(audited) != 4 {
+		t.Errorf("carol's log has audit events of %v, want status, labels, priority and assignee", audited)
+	}
 	danEvents, _ := eventsAfter(t, ctx, dan, danCursor)
 	raw, _ := json.Marshal(danEvents)
 	for _, leak := range []string{"audit", "secret-label", "urgent", "inbox."} {
