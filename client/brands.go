@@ -77,7 +77,9 @@ func (c *Client) RemoveTeamMember(ctx context.Context, brand, handle string) err
 // InboxFilter selects conversations of a brand's inbox ("" fields do not filter).
 type InboxFilter struct {
 	View, Status, Label, Assignee, Q, Cursor string
-	Limit                                    int
+	// Sort is "latest" (default), "waiting" or "priority".
+	Sort  string
+	Limit int
 }
 
 // Inbox lists a brand's conversations.
@@ -87,7 +89,7 @@ func (c *Client) Inbox(ctx context.Context, brand string, f InboxFilter) ([]Inbo
 		NextCursor    string              `json:"next_cursor"`
 	}
 	path := pathf("/api/v1/brands/%s/inbox", brand) + query("view", f.View, "status", f.Status, "label", f.Label,
-		"assignee", f.Assignee, "q", f.Q, "cursor", f.Cursor, "limit", limitString(f.Limit))
+		"assignee", f.Assignee, "q", f.Q, "sort", f.Sort, "cursor", f.Cursor, "limit", limitString(f.Limit))
 	_, err := c.call(ctx, http.MethodGet, path, nil, &out)
 	return out.Conversations, out.NextCursor, err
 }
@@ -108,6 +110,8 @@ type InboxUpdate struct {
 	Assignee     *string    `json:"assignee,omitempty"`
 	Labels       *[]string  `json:"labels,omitempty"`
 	Priority     *string    `json:"priority,omitempty"`
+	// Team assigns by that agent team's round-robin.
+	Team *string `json:"team,omitempty"`
 }
 
 // UpdateInboxConversation changes a brand conversation's status, assignee, labels or priority.

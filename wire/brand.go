@@ -22,6 +22,10 @@ type InboxView struct {
 	LastMessageAt   time.Time  `json:"last_message_at"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
+	// SLA is present while a customer waits on an open or pending
+	// conversation and the brand has a target for the answer (in the
+	// inbox list and the conversation's detail, not in events).
+	SLA *SLAState `json:"sla,omitempty"`
 }
 
 // Note is a private note of the team on a brand conversation.
@@ -38,9 +42,11 @@ type Note struct {
 
 // CannedReply is a saved reply with placeholders such as {{first_name|there}}.
 type CannedReply struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Text      string    `json:"text"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+	// Personal: the caller keeps it for themself (not shared with the team).
+	Personal  bool      `json:"personal"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -74,6 +80,8 @@ type InboxDetail struct {
 	Inbox    InboxView     `json:"inbox"`
 	Notes    []Note        `json:"notes"`
 	Messages []TeamMessage `json:"messages"`
+	// Audit is the trail of inbox changes, in thread order (after_seq).
+	Audit []AuditEntry `json:"audit"`
 }
 
 // Durations summarises durations in seconds; nil when there are none.

@@ -27,5 +27,7 @@ type Event struct {
 	Brand string     `json:"brand,omitempty"`
 	Inbox *InboxView `json:"inbox,omitempty"`
 	Note  *Note      `json:"note,omitempty"`
-	State string     `json:"state,omitempty"`
+	// Audit is set on inbox.audit.
+	Audit *AuditEntry `json:"audit,omitempty"`
+	State string      `json:"state,omitempty"`
 }

@@ -156,6 +156,24 @@ func seedBrand(ctx context.Context, b *brand.Service, acc map[string]*dm.Account
 	if _, _, err := b.Send(ctx, acc["bob"], "acme", danConv, brand.Reply{CannedReplyID: greeting.ID}); err != nil {
 		return err
 	}
-	_, err := b.AddNote(ctx, acc["bob"], "acme", danConv, "Ridge 45 in green is back on Friday; offer the pre-order link.")
+	if _, err := b.AddNote(ctx, acc["bob"], "acme", danConv, "Ridge 45 in green is back on Friday; offer the pre-order link. @carol can you confirm?"); err != nil {
+		return err
+	}
+	return seedDesk(ctx, b, acme)
+}
+
+// seedDesk gives acme's console its support desk: response targets, a cap
+// per agent, a billing team and a shared macro (docs/console.md).
+func seedDesk(ctx context.Context, b *brand.Service, acme *dm.Account) error {
+	if _, err := b.PutServiceLevels(ctx, acme, "acme", dm.ServiceLevels{FirstResponseMinutes: 60, NextResponseMinutes: 30, MaxOpenPerAgent: 20}); err != nil {
+		return err
+	}
+	name, members := "billing", []string{"carol"}
+	if _, err := b.PutAgentTeam(ctx, acme, "acme", "", brand.AgentTeamInput{Name: &name, Members: &members}); err != nil {
+		return err
+	}
+	title, text, labels, status, assign := "Refund to billing",
+		"Sorry about that, {{first_name|there}}! Our billing team will refund you within 2 business days.", []string{"refund"}, dm.InboxPending, "team:billing"
+	_, err := b.PutMacro(ctx, acme, "acme", "", brand.MacroInput{Title: &title, Text: &text, AddLabels: &labels, Status: &status, Assign: &assign})
 	return err
 }

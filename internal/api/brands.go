@@ -117,7 +117,7 @@ func (a *API) brandInbox(w http.ResponseWriter, r *http.Request, au *Auth, h str
 	for _, p := range []struct {
 		name string
 		to   *string
-	}{{"view", &q.View}, {"status", &q.Status}, {"label", &q.Label}, {"assignee", &q.Assignee}, {"q", &q.Q}} {
+	}{{"view", &q.View}, {"status", &q.Status}, {"label", &q.Label}, {"assignee", &q.Assignee}, {"q", &q.Q}, {"sort", &q.Sort}} {
 		if *p.to, err = param(r, p.name); err != nil {
 			a.error(w, r, err)
 			return
@@ -173,6 +173,7 @@ func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au
 		Assignee     *string    `json:"assignee"`
 		Labels       *[]string  `json:"labels"`
 		Priority     *string    `json:"priority"`
+		Team         *string    `json:"team"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
@@ -183,7 +184,7 @@ func (a *API) updateBrandConversation(w http.ResponseWriter, r *http.Request, au
 		in.Assignee = &v
 	}
 	v, err := a.brand.UpdateConversation(r.Context(), au.Account, h, id, brand.InboxUpdate{
-		Status: in.Status, SnoozedUntil: in.SnoozedUntil, Assignee: in.Assignee, Labels: in.Labels, Priority: in.Priority})
+		Status: in.Status, SnoozedUntil: in.SnoozedUntil, Assignee: in.Assignee, Labels: in.Labels, Priority: in.Priority, Team: in.Team})
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -277,14 +278,15 @@ func (a *API) putCanned(create bool) func(http.ResponseWriter, *http.Request, *A
 			return
 		}
 		var in struct {
-			Title *string `json:"title"`
-			Text  *string `json:"text"`
+			Title    *string `json:"title"`
+			Text     *string `json:"text"`
+			Personal bool    `json:"personal"`
 		}
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
 		}
-		c, err := a.brand.PutCannedReply(r.Context(), au.Account, h, id, brand.CannedUpdate{Title: in.Title, Text: in.Text})
+		c, err := a.brand.PutCannedReply(r.Context(), au.Account, h, id, brand.CannedUpdate{Title: in.Title, Text: in.Text, Personal: in.Personal})
 		if err != nil {
 			a.error(w, r, err)
 			return

@@ -64,7 +64,7 @@ func teamMessage(m *brand.TeamMessage) *wire.TeamMessage {
 
 func inboxDetail(d *brand.Detail) *wire.InboxDetail {
 	// The brand service always fills Inbox.
-	w := &wire.InboxDetail{Inbox: *towire.InboxView(d.Inbox), Notes: towire.Notes(d.Notes)}
+	w := &wire.InboxDetail{Inbox: *towire.InboxView(d.Inbox), Notes: towire.Notes(d.Notes), Audit: towire.AuditEntries(d.Audit)}
 	if d.Messages != nil {
 		w.Messages = make([]wire.TeamMessage, len(d.Messages))
 		for i := range d.Messages {

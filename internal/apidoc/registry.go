@@ -39,6 +39,16 @@ var Types = []Type{
 	T[wire.AnalyticsDay]("AnalyticsDay"),
 	T[wire.AnalyticsReport]("AnalyticsReport"),
 	T[wire.BotAnalytics]("BotAnalytics"),
+	// The console's support desk (internal/brand/console.go).
+	T[wire.SLAState]("SLAState"),
+	T[wire.AuditEntry]("AuditEntry"),
+	T[wire.ServiceLevels]("ServiceLevels"),
+	T[wire.AgentTeam]("AgentTeam"),
+	T[wire.Macro]("Macro"),
+	T[wire.MacroResult]("MacroResult"),
+	T[wire.CustomerNote]("CustomerNote"),
+	T[wire.ThreadSummary]("CustomerThread"),
+	T[wire.CustomerPanel]("CustomerPanel"),
 
 	// Automation.
 	T[wire.QuickReply]("QuickReply"),

@@ -125,7 +125,7 @@ func validateAction(f string, a dm.Action, ck Checks) error {
 		return textField(f+".value", a.Value, 1, 40)
 	case dm.ActAssign:
 		if a.Value != "round_robin" && (ck.Agent == nil || !ck.Agent(a.Value)) {
-			return invalid(f+".value", "round_robin, or the handle of a member of the team.")
+			return invalid(f+".value", "round_robin, team:<name> of an agent team, or the handle of a member of the team.")
 		}
 	case dm.ActSetStatus:
 		if !slices.Contains([]string{dm.InboxOpen, dm.InboxPending, dm.InboxResolved}, a.Value) {

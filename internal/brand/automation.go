@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,8 +154,16 @@ func (s *Step) automate(ctx context.Context, tx dm.Tx, out chat.Outbox, b, custo
 	if in.kind == automation.EventMessage || d.Handoff {
 		purpose = consent.Reply
 	}
+	before := cloneItem(it)
 	if err := s.apply(ctx, tx, out, b, customer, it, d, purpose, now); err != nil {
 		return err
+	}
+	// A customer message's changes are audited by MessageStored, with
+	// the rest of what that message changed.
+	if in.kind != automation.EventMessage {
+		if err := s.audit(ctx, tx, out, b, before, it, nil, now); err != nil {
+			return err
+		}
 	}
 	if in.waitStarted && !d.State.Silent {
 		for _, r := range p.NoReplyRules {
@@ -207,6 +216,16 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 			if err := s.roundRobin(ctx, tx, b.ID, it); err != nil {
 				return err
 			}
+		}
+	case "team:" + strings.TrimPrefix(d.Assign, "team:"):
+		// An agent team's own round-robin (console.go); a team deleted
+		// since the rule was saved skips the assignment.
+		id, err := s.teamRoundRobin(ctx, tx, b.ID, strings.TrimPrefix(d.Assign, "team:"))
+		if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+			return err
+		}
+		if id != "" {
+			it.AssigneeID = id
 		}
 	default:
 		if acc, _, err := teamMemberByHandle(ctx, tx, b.ID, d.Assign); err == nil {

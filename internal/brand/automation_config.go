@@ -101,9 +101,16 @@ func (s *Service) checks(ctx context.Context, tx dm.Tx, brandID string) (automat
 	if err != nil {
 		return automation.Checks{}, err
 	}
+	agentTeams, err := tx.AgentTeams(ctx, brandID)
+	if err != nil {
+		return automation.Checks{}, err
+	}
 	return automation.Checks{
 		Template: func(text string) error { _, err := ParseTemplate(text); return err },
 		Agent: func(handle string) bool {
+			if name, ok := strings.CutPrefix(handle, "team:"); ok {
+				return slices.ContainsFunc(agentTeams, func(t dm.AgentTeam) bool { return t.Name == name })
+			}
 			acc, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(handle))
 			return err == nil && slices.ContainsFunc(team, func(m dm.TeamMember) bool { return m.UserID == acc.ID })
 		},

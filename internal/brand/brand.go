@@ -393,7 +393,7 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memb
 			return err
 		}
 		t := s.now()
-		if err := s.unassignAll(ctx, tx, ob, a.brand, acc.ID, t); err != nil {
+		if err := s.unassignAll(ctx, tx, ob, a.brand, acc.ID, me, t); err != nil {
 			return err
 		}
 		ev := dm.Event{Type: dm.EventTeamUpdated, At: t, Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "removed"}
@@ -404,8 +404,9 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memb
 	})
 }
 
-// unassignAll unassigns a former member's conversations, a page at a time.
-func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *dm.Account, userID string, t time.Time) error {
+// unassignAll unassigns a former member's conversations, a page at a time,
+// recording by in each one's audit trail.
+func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *dm.Account, userID string, by *dm.Account, t time.Time) error {
 	cursor := ""
 	for {
 		items, next, err := tx.Inbox(ctx, b.ID, dm.InboxFilter{Assignee: userID, Now: t, Cursor: cursor, Limit: 200})
@@ -414,7 +415,11 @@ func (s *Service) unassignAll(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *
 		}
 		for i := range items {
 			it := &items[i]
+			before := cloneItem(it)
 			it.AssigneeID, it.UpdatedAt = "", t
+			if err := s.step.audit(ctx, tx, ob, b, before, it, by, t); err != nil {
+				return err
+			}
 			if err := tx.PutInboxItem(ctx, it); err != nil {
 				return err
 			}

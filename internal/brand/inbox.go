@@ -19,13 +19,23 @@ type InboxQuery struct {
 	// Status, Label and Assignee (a handle) filter; Q is a prefix of the
 	// customer's handle or display name.
 	Status, Label, Assignee, Q string
-	Cursor                     string
-	Limit                      int
+	// Sort is "latest" (default), "waiting" (longest wait first) or
+	// "priority" (most urgent first).
+	Sort   string
+	Cursor string
+	Limit  int
 }
 
 // Inbox lists a brand's conversations, most recent message first.
 func (s *Service) Inbox(ctx context.Context, me *dm.Account, handle string, q InboxQuery) ([]dm.InboxView, string, error) {
 	f := dm.InboxFilter{Status: q.Status, Label: q.Label, Cursor: q.Cursor, Limit: q.Limit, Now: s.now()}
+	switch q.Sort {
+	case "", dm.InboxSortLatest:
+	case dm.InboxSortWaiting, dm.InboxSortPriority:
+		f.Sort = q.Sort
+	default:
+		return nil, "", dm.Errorf(dm.EINVALID, "sort is latest, waiting or priority.")
+	}
 	switch q.Status {
 	case "", dm.InboxOpen, dm.InboxPending, dm.InboxSnoozed, dm.InboxResolved:
 	default:
@@ -73,11 +83,16 @@ func (s *Service) Inbox(ctx context.Context, me *dm.Account, handle string, q In
 			return err
 		}
 		next = n
+		sla, err := s.slaClock(ctx, tx, a.brand.ID)
+		if err != nil {
+			return err
+		}
 		for i := range items {
 			v, err := s.step.view(ctx, tx, a.brand, &items[i], nil)
 			if err != nil {
 				return err
 			}
+			v.SLA = sla.state(&items[i], v.Status)
 			out = append(out, *v)
 		}
 		return nil
@@ -98,6 +113,8 @@ type TeamMessage struct {
 type Detail struct {
 	Inbox *dm.InboxView
 	Notes []dm.Note
+	// Audit is the conversation's trail of inbox changes, for the team only.
+	Audit []dm.AuditEntry
 	// Messages are the newest messages, newest first.
 	Messages []TeamMessage
 }
@@ -141,7 +158,15 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 		if d.Inbox, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
 			return err
 		}
+		sla, err := s.slaClock(ctx, tx, a.brand.ID)
+		if err != nil {
+			return err
+		}
+		d.Inbox.SLA = sla.state(it, d.Inbox.Status)
 		if d.Notes, err = tx.Notes(ctx, a.brand.ID, convID); err != nil {
+			return err
+		}
+		if d.Audit, err = auditEntries(ctx, tx, a.brand.ID, convID); err != nil {
 			return err
 		}
 		msgs, err := tx.Messages(ctx, convID, a.brand.ID, 0, limit)
@@ -196,6 +221,9 @@ type InboxUpdate struct {
 	Assignee *string
 	Labels   *[]string
 	Priority *string
+	// Team assigns by the round-robin of the brand's agent team of that
+	// name (console.go), instead of Assignee.
+	Team *string
 }
 
 const (
@@ -230,6 +258,25 @@ func validPriority(p string) bool {
 // and tells the team. Resolving closes the current thread; a later
 // customer message opens a new one.
 func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle, convID string, u InboxUpdate) (*dm.InboxView, error) {
+	labels, err := u.check(s.now())
+	if err != nil {
+		return nil, err
+	}
+	var out *dm.InboxView
+	err = s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
+		if err != nil {
+			return err
+		}
+		out, err = s.updateTx(ctx, tx, ob, a, it, u, labels)
+		return err
+	})
+	return out, err
+}
+
+// check validates an update before its transaction and returns its labels
+// normalised (nil when u leaves them).
+func (u *InboxUpdate) check(t time.Time) ([]string, error) {
 	var labels []string
 	if u.Labels != nil {
 		if len(*u.Labels) > maxLabels {
@@ -249,7 +296,9 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 	if u.Priority != nil && !validPriority(*u.Priority) {
 		return nil, dm.Errorf(dm.EINVALID, "priority is none, low, medium, high or urgent.")
 	}
-	t := s.now()
+	if u.Assignee != nil && u.Team != nil {
+		return nil, dm.Errorf(dm.EINVALID, "Assign to a person or a team, not both.")
+	}
 	if u.Status != nil {
 		switch *u.Status {
 		case dm.InboxOpen, dm.InboxPending, dm.InboxResolved:
@@ -266,83 +315,96 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, handle
 	} else if u.SnoozedUntil != nil {
 		return nil, dm.Errorf(dm.EINVALID, "snoozed_until goes with status snoozed.")
 	}
-	var out *dm.InboxView
-	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
-		a, it, err := s.accessItem(ctx, tx, me, handle, convID)
-		if err != nil {
-			return err
+	return labels, nil
+}
+
+// updateTx applies a checked update inside the caller's transaction: the
+// inbox state, the thread, the audit trail, webhooks, and the team's event.
+func (s *Service) updateTx(ctx context.Context, tx dm.Tx, ob chat.Outbox, a *access, it *dm.InboxItem, u InboxUpdate, labels []string) (*dm.InboxView, error) {
+	me, t := a.me, s.now()
+	before := cloneItem(it)
+	old, oldAssignee := it.Status, it.AssigneeID
+	var th *dm.Thread
+	var err error
+	if it.ThreadID != "" {
+		if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
+			return nil, err
 		}
-		old, oldAssignee := it.Status, it.AssigneeID
-		var th *dm.Thread
-		if it.ThreadID != "" {
-			if th, err = tx.Thread(ctx, it.ThreadID); err != nil {
-				return err
-			}
-		}
+	}
+	if u.Assignee != nil || u.Team != nil {
 		if u.Assignee != nil {
 			it.AssigneeID = ""
 			if *u.Assignee != "" {
 				acc, _, err := teamMemberByHandle(ctx, tx, a.brand.ID, *u.Assignee)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				it.AssigneeID = acc.ID
 			}
-			if th != nil && th.ResolvedAt == nil {
-				th.AssigneeID = it.AssigneeID
+		} else {
+			id, err := s.step.teamRoundRobin(ctx, tx, a.brand.ID, *u.Team)
+			if err != nil {
+				return nil, err
 			}
+			it.AssigneeID = id
 		}
-		if u.Labels != nil {
-			it.Labels = labels
+		if th != nil && th.ResolvedAt == nil {
+			th.AssigneeID = it.AssigneeID
 		}
-		if u.Priority != nil {
-			it.Priority = *u.Priority
+	}
+	if u.Labels != nil {
+		it.Labels = labels
+	}
+	if u.Priority != nil {
+		it.Priority = *u.Priority
+	}
+	if u.Status != nil {
+		it.Status, it.SnoozedUntil = *u.Status, nil
+		if *u.Status == dm.InboxSnoozed {
+			until := u.SnoozedUntil.UTC().Truncate(time.Millisecond)
+			it.SnoozedUntil = &until
 		}
-		if u.Status != nil {
-			it.Status, it.SnoozedUntil = *u.Status, nil
-			if *u.Status == dm.InboxSnoozed {
-				until := u.SnoozedUntil.UTC().Truncate(time.Millisecond)
-				it.SnoozedUntil = &until
-			}
-			if th != nil {
-				switch {
-				case *u.Status == dm.InboxResolved && th.ResolvedAt == nil:
-					th.ResolvedAt, th.ResolverID = &t, me.ID
-				case *u.Status != dm.InboxResolved && th.ResolvedAt != nil:
-					// Reopened by hand: the same thread goes on.
-					th.ResolvedAt, th.ResolverID = nil, ""
-				}
-			}
-		}
-		it.UpdatedAt = t
 		if th != nil {
-			if err := tx.PutThread(ctx, th); err != nil {
-				return err
+			switch {
+			case *u.Status == dm.InboxResolved && th.ResolvedAt == nil:
+				th.ResolvedAt, th.ResolverID = &t, me.ID
+			case *u.Status != dm.InboxResolved && th.ResolvedAt != nil:
+				// Reopened by hand: the same thread goes on.
+				th.ResolvedAt, th.ResolverID = nil, ""
 			}
 		}
-		if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
-			if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
-				return err
-			}
-			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationResolved, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
-				return err
-			}
+	}
+	it.UpdatedAt = t
+	if th != nil {
+		if err := tx.PutThread(ctx, th); err != nil {
+			return nil, err
 		}
-		if it.AssigneeID != "" && it.AssigneeID != oldAssignee {
-			if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationAssigned, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
-				return err
-			}
+	}
+	if err := s.step.audit(ctx, tx, ob, a.brand, before, it, me, t); err != nil {
+		return nil, err
+	}
+	if u.Status != nil && *u.Status == dm.InboxResolved && old != dm.InboxResolved {
+		if err := s.step.resolved(ctx, tx, ob, a.brand, it); err != nil {
+			return nil, err
 		}
-		if err := tx.PutInboxItem(ctx, it); err != nil {
-			return err
+		if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationResolved, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
+			return nil, err
 		}
-		if out, err = s.step.view(ctx, tx, a.brand, it, nil); err != nil {
-			return err
+	}
+	if it.AssigneeID != "" && it.AssigneeID != oldAssignee {
+		if err := s.step.Changed(ctx, tx, ob, InboxChange{Type: dm.WebhookConversationAssigned, Brand: a.brand, Item: it, Actor: me, At: t}); err != nil {
+			return nil, err
 		}
-		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: convID, At: t,
-			Brand: a.brand.Handle, Actor: ptr(me.Profile()), Inbox: out})
-	})
-	return out, err
+	}
+	if err := tx.PutInboxItem(ctx, it); err != nil {
+		return nil, err
+	}
+	out, err := s.step.view(ctx, tx, a.brand, it, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out, tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: it.ConversationID, At: t,
+		Brand: a.brand.Handle, Actor: ptr(me.Profile()), Inbox: out})
 }
 
 // AddNote adds a private note to a brand conversation and tells the team.
@@ -365,8 +427,11 @@ func (s *Service) AddNote(ctx context.Context, me *dm.Account, handle, convID, t
 		if err != nil {
 			return err
 		}
-		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventInboxNote, ConversationID: convID, At: n.CreatedAt,
-			Brand: a.brand.Handle, Actor: ptr(me.Profile()), Note: n, Inbox: v})
+		if err := tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventInboxNote, ConversationID: convID, At: n.CreatedAt,
+			Brand: a.brand.Handle, Actor: ptr(me.Profile()), Note: n, Inbox: v}); err != nil {
+			return err
+		}
+		return s.mention(ctx, tx, ob, a, n, v)
 	})
 	return n, err
 }
@@ -406,6 +471,9 @@ func (s *Service) prepareReply(ctx context.Context, me *dm.Account, handle, conv
 			return nil
 		}
 		c, err := tx.CannedReply(ctx, a.brand.ID, r.CannedReplyID)
+		if err == nil && !cannedVisible(c, me) {
+			err = dm.Errorf(dm.ENOTFOUND, "not yours")
+		}
 		if dm.IsCode(err, dm.ENOTFOUND) {
 			return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(r.CannedReplyID, 40))
 		}
@@ -446,11 +514,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, handle, convID strin
 	}
 	clientID := r.ClientID
 	if agent != nil && clientID != "" {
-		// Agents share the brand as sender, and client ids are unique per
-		// sender: scope each agent's ids so that two agents' "k1" are two
-		// messages, while an agent's retry still finds their first send.
-		sum := sha256.Sum256([]byte(agent.ID + "\x00" + clientID))
-		clientID = "agent-" + hex.EncodeToString(sum[:16])
+		clientID = agentClientID(agent, clientID)
 	}
 	msg, created, err := s.chat.Send(ctx, b, convID, chat.SendParams{Text: text, ClientID: clientID, Agent: agent, AgentName: agentName})
 	if err != nil {
@@ -505,4 +569,12 @@ func (s *Service) Presence(ctx context.Context, me *dm.Account, handle, convID, 
 		return nil
 	}
 	return s.bus.Publish(ctx, ns...)
+}
+
+// agentClientID scopes an agent's client id. Agents share the brand as
+// sender, and client ids are unique per sender: so that two agents' "k1" are
+// two messages, while an agent's retry still finds their first send.
+func agentClientID(agent *dm.Account, clientID string) string {
+	sum := sha256.Sum256([]byte(agent.ID + "\x00" + clientID))
+	return "agent-" + hex.EncodeToString(sum[:16])
 }

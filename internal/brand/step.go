@@ -132,7 +132,9 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
 	first := false // the customer's first message to the brand, ever
+	isNew := false
 	if dm.IsCode(err, dm.ENOTFOUND) {
+		isNew = true
 		it = &dm.InboxItem{ConversationID: msg.ConversationID, BrandID: b.ID, CustomerID: customer.ID, Status: dm.InboxOpen,
 			Labels: []string{}, Priority: dm.PriorityNone, CreatedAt: t}
 		err, first = nil, !outbound
@@ -141,6 +143,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		return err
 	}
 	assignee := it.AssigneeID
+	before := cloneItem(it)
 	it.LastMessageAt, it.UpdatedAt = t, t
 	rec := &dm.BrandMessage{MessageID: msg.ID, BrandID: b.ID, ConversationID: msg.ConversationID, At: t,
 		Automated: sent.Params.Automated, AgentName: sent.Params.AgentName}
@@ -183,6 +186,18 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	}
 	if err := tx.PutBrandMessage(ctx, rec); err != nil {
 		return err
+	}
+	// The audit trail: a customer reopening, round-robin, the agent who
+	// answered taking an unassigned conversation (the bot's own changes
+	// are recorded by automate). A new conversation has no trail to start.
+	if !isNew {
+		var by *dm.Account
+		if outbound {
+			by = sent.Params.Agent
+		}
+		if err := s.audit(ctx, tx, out, b, before, it, by, t); err != nil {
+			return err
+		}
 	}
 	if err := tx.PutInboxItem(ctx, it); err != nil {
 		return err
@@ -267,34 +282,37 @@ func (s *Step) roundRobin(ctx context.Context, tx dm.Tx, brandID string, it *dm.
 	if err != nil {
 		return err
 	}
-	start := 0
+	ids := make([]string, len(ms))
 	for i, m := range ms {
-		if m.UserID == set.RoundRobinLast {
-			start = i + 1
-			break
-		}
+		ids[i] = m.UserID
 	}
-	for k := range ms {
-		m := ms[(start+k)%len(ms)]
-		if !m.Available {
-			continue
-		}
-		it.AssigneeID = m.UserID
-		set.RoundRobinLast = m.UserID
-		if err := tx.PutBrandSettings(ctx, set); err != nil {
+	// The next available member under the per-agent cap (console.go).
+	id, err := s.pick(ctx, tx, brandID, ids, set.RoundRobinLast)
+	if err != nil || id == "" {
+		return err // nobody available: the conversation waits unassigned
+	}
+	return s.assignTo(ctx, tx, it, id, func() error {
+		set.RoundRobinLast = id
+		return tx.PutBrandSettings(ctx, set)
+	})
+}
+
+// assignTo assigns it to id, moves the round-robin cursor (next), and
+// keeps the current thread's assignee.
+func (s *Step) assignTo(ctx context.Context, tx dm.Tx, it *dm.InboxItem, id string, next func() error) error {
+	it.AssigneeID = id
+	if err := next(); err != nil {
+		return err
+	}
+	if it.ThreadID != "" {
+		th, err := tx.Thread(ctx, it.ThreadID)
+		if err != nil {
 			return err
 		}
-		if it.ThreadID != "" {
-			th, err := tx.Thread(ctx, it.ThreadID)
-			if err != nil {
-				return err
-			}
-			th.AssigneeID = m.UserID
-			return tx.PutThread(ctx, th)
-		}
-		return nil
+		th.AssigneeID = id
+		return tx.PutThread(ctx, th)
 	}
-	return nil // nobody available: the conversation waits unassigned
+	return nil
 }
 
 // answered applies a person's brand message: the wait ends and the

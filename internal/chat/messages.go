@@ -34,6 +34,12 @@ type SendParams struct {
 	// weighs it (internal/consent: reply, follow_up, promotional; "" is a
 	// reply).
 	Purpose string
+	// Within runs inside the send's transaction, after every step, so that
+	// what it changes commits with the message or not at all (a brand
+	// macro: the reply, then labels, status and assignment). An error
+	// rolls the send back. It does not run for a retry that finds the
+	// message of its ClientID.
+	Within func(ctx context.Context, tx dm.Tx, out Outbox, msg *dm.Message) error
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -137,6 +143,11 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 				if err := st.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, sent); err != nil {
 					return err
 				}
+			}
+		}
+		if p.Within != nil {
+			if err := p.Within(ctx, tx, Outbox{o: o, tx: tx}, msg); err != nil {
+				return err
 			}
 		}
 		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}

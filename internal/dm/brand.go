@@ -100,11 +100,22 @@ type InboxFilter struct {
 	Unassigned bool
 	Label      string
 	// Query is a prefix of the customer's handle or display name.
-	Query  string
+	Query string
+	// Sort is InboxSortLatest (""), InboxSortWaiting (longest wait first)
+	// or InboxSortPriority (most urgent first, then longest wait); the
+	// last two page by offset.
+	Sort   string
 	Now    time.Time
 	Cursor string
 	Limit  int
 }
+
+// Inbox orders.
+const (
+	InboxSortLatest   = "latest"
+	InboxSortWaiting  = "waiting"
+	InboxSortPriority = "priority"
+)
 
 // Thread is one response episode of a brand conversation, for analytics.
 type Thread struct {
@@ -137,8 +148,10 @@ type Note struct {
 
 // CannedReply is a saved reply with placeholders (see internal/brand).
 type CannedReply struct {
-	ID        string
-	BrandID   string
+	ID      string
+	BrandID string
+	// OwnerID is the agent who keeps it for themself; "" is shared.
+	OwnerID   string
 	Title     string
 	Text      string
 	CreatedAt time.Time
@@ -210,6 +223,19 @@ type InboxView struct {
 	LastMessageAt   time.Time  `json:"last_message_at"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
+	// SLA is the running response target while a customer waits on an
+	// unresolved conversation (nil otherwise, or with no target set).
+	SLA *SLAState `json:"sla,omitempty"`
+}
+
+// SLAState is where a waiting conversation stands against its target.
+type SLAState struct {
+	// Kind is "first_response" or "next_response".
+	Kind          string `json:"kind"`
+	TargetSeconds int64  `json:"target_seconds"`
+	// RemainingSeconds is business time left (negative once breached).
+	RemainingSeconds int64 `json:"remaining_seconds"`
+	Breached         bool  `json:"breached"`
 }
 
 // BrandTx is the part of a transaction that keeps the brand layer. Like Tx,

@@ -213,6 +213,8 @@ type Event struct {
 	Inbox *InboxView `json:"inbox,omitempty"`
 	Note  *Note      `json:"note,omitempty"`
 	State string     `json:"state,omitempty"`
+	// Audit is set on inbox.audit: one change of the inbox state.
+	Audit *AuditEntry `json:"audit,omitempty"`
 }
 
 // Relationship is what one account is to another, seen from A.

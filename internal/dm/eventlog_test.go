@@ -22,7 +22,9 @@ func fullEvent() Event {
 		Inbox: &InboxView{ConversationID: "c1", Brand: "acme", Customer: p, Status: InboxOpen, Labels: []string{"vip"},
 			Priority: PriorityNone, LastMessage: m, LastMessageAt: at, CreatedAt: at, UpdatedAt: at},
 		Note:  &Note{ID: "n1", ConversationID: "c1", Author: p, Text: "note", CreatedAt: at},
-		State: "viewing"}
+		State: "viewing",
+		// The stored form keeps the actor's profile, not the ids.
+		Audit: &AuditEntry{ID: "a1", ConversationID: "c1", Actor: &p, Field: AuditStatus, From: InboxOpen, To: InboxPending, AfterSeq: 3, At: at}}
 }
 
 func TestEventRoundTrip(t *testing.T) {

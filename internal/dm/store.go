@@ -55,4 +55,5 @@ type Tx interface {
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
 	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
+	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 }

@@ -235,19 +235,33 @@ func (t *tx) Inbox(ctx context.Context, brandID string, f dm.InboxFilter) ([]dm.
 		p := arg(likePrefix(strings.ToLower(f.Query)))
 		where = append(where, `i.customer_id IN (SELECT id FROM accounts WHERE handle LIKE `+p+` OR lower(display_name) LIKE `+p+`)`)
 	}
-	if f.Cursor != "" {
-		at, id, err := parseInboxCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		where = append(where, `(i.last_message_at, i.conversation_id) < (`+arg(at)+`, `+arg(id)+`)`)
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
+	order, sorted := inboxOrders[f.Sort]
+	offset := 0
+	if sorted {
+		// The other orders page by offset: their keys change as customers
+		// write and agents answer, so a keyset cursor would skip or repeat.
+		if f.Cursor != "" {
+			var err error
+			if offset, err = parseOffsetCursor(f.Cursor); err != nil {
+				return nil, "", err
+			}
+		}
+	} else {
+		order = `i.last_message_at DESC, i.conversation_id DESC`
+		if f.Cursor != "" {
+			at, id, err := parseInboxCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			where = append(where, `(i.last_message_at, i.conversation_id) < (`+arg(at)+`, `+arg(id)+`)`)
+		}
+	}
 	rows, err := t.tx.Query(ctx, `SELECT `+inboxCols+` FROM brand_inbox i WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY i.last_message_at DESC, i.conversation_id DESC LIMIT `+arg(limit+1), args...)
+		ORDER BY `+order+` LIMIT `+arg(limit+1)+` OFFSET `+arg(offset), args...)
 	if err != nil {
 		return nil, "", wrap(err, "inbox")
 	}
@@ -268,8 +282,28 @@ func (t *tx) Inbox(ctx context.Context, brandID string, f dm.InboxFilter) ([]dm.
 		out = out[:limit]
 		last := out[limit-1]
 		next = strconv.FormatInt(last.LastMessageAt.UnixMicro(), 10) + ":" + last.ConversationID
+		if sorted {
+			next = "o:" + strconv.Itoa(offset+limit)
+		}
 	}
 	return out, next, nil
+}
+
+// inboxOrders are the inbox's orders other than the latest message first:
+// the longest wait first (nobody waiting last), and the most urgent first.
+var inboxOrders = map[string]string{
+	dm.InboxSortWaiting: `i.waiting_since ASC NULLS LAST, i.last_message_at DESC, i.conversation_id DESC`,
+	dm.InboxSortPriority: `CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+		i.waiting_since ASC NULLS LAST, i.last_message_at DESC, i.conversation_id DESC`,
+}
+
+// parseOffsetCursor reads "o:N", the cursor of the offset-paged orders.
+func parseOffsetCursor(c string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(c, "o:"))
+	if !strings.HasPrefix(c, "o:") || err != nil || n < 0 || n > 1_000_000 {
+		return 0, dm.Errorf(dm.EINVALID, "Bad cursor.")
+	}
+	return n, nil
 }
 
 func (t *tx) PutThread(ctx context.Context, th *dm.Thread) error {
@@ -351,17 +385,17 @@ func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.No
 }
 
 func (t *tx) PutCannedReply(ctx context.Context, c *dm.CannedReply) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO brand_canned (id, brand_id, title, text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := t.tx.Exec(ctx, `INSERT INTO brand_canned (id, brand_id, owner_id, title, text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, updated_at = excluded.updated_at`,
-		c.ID, c.BrandID, c.Title, c.Text, c.CreatedAt, c.UpdatedAt)
+		c.ID, c.BrandID, c.OwnerID, c.Title, c.Text, c.CreatedAt, c.UpdatedAt)
 	return wrap(err, "canned reply")
 }
 
-const cannedCols = `id, brand_id, title, text, created_at, updated_at`
+const cannedCols = `id, brand_id, owner_id, title, text, created_at, updated_at`
 
 func scanCanned(r pgx.Row) (*dm.CannedReply, error) {
 	var c dm.CannedReply
-	if err := r.Scan(&c.ID, &c.BrandID, &c.Title, &c.Text, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := r.Scan(&c.ID, &c.BrandID, &c.OwnerID, &c.Title, &c.Text, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()

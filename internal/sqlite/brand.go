@@ -219,18 +219,34 @@ func (t *tx) Inbox(ctx context.Context, brandID string, f dm.InboxFilter) ([]dm.
 		where = append(where, `i.customer_id IN (SELECT id FROM accounts WHERE handle LIKE ? ESCAPE '\' OR display_name LIKE ? ESCAPE '\')`)
 		args = append(args, q, q)
 	}
-	if f.Cursor != "" {
-		at, id, err := parseInboxCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		where = append(where, `(i.last_message_at < ? OR (i.last_message_at = ? AND i.conversation_id < ?))`)
-		args = append(args, at, at, id)
-	}
 	limit := limitOr(f.Limit, 50)
-	args = append(args, limit+1)
-	rows, err := t.query(ctx, `SELECT `+inboxCols+` FROM brand_inbox i INDEXED BY brand_inbox_recent WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY i.last_message_at DESC, i.conversation_id DESC LIMIT ?`, args...)
+	var rows *sql.Rows
+	var err error
+	offset := 0
+	if order, ok := inboxOrders[f.Sort]; ok {
+		// The other orders page by offset: their keys change as customers
+		// write and agents answer, so a keyset cursor would skip or repeat.
+		if f.Cursor != "" {
+			if offset, err = parseOffsetCursor(f.Cursor); err != nil {
+				return nil, "", err
+			}
+		}
+		args = append(args, limit+1, offset)
+		rows, err = t.query(ctx, `SELECT `+inboxCols+` FROM brand_inbox i WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+	} else {
+		if f.Cursor != "" {
+			at, id, err := parseInboxCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			where = append(where, `(i.last_message_at < ? OR (i.last_message_at = ? AND i.conversation_id < ?))`)
+			args = append(args, at, at, id)
+		}
+		args = append(args, limit+1)
+		rows, err = t.query(ctx, `SELECT `+inboxCols+` FROM brand_inbox i INDEXED BY brand_inbox_recent WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY i.last_message_at DESC, i.conversation_id DESC LIMIT ?`, args...)
+	}
 	if err != nil {
 		return nil, "", wrap(err, "inbox")
 	}
@@ -251,8 +267,28 @@ func (t *tx) Inbox(ctx context.Context, brandID string, f dm.InboxFilter) ([]dm.
 		out = out[:limit]
 		last := out[limit-1]
 		next = strconv.FormatInt(ms(last.LastMessageAt), 10) + ":" + last.ConversationID
+		if _, ok := inboxOrders[f.Sort]; ok {
+			next = "o:" + strconv.Itoa(offset+limit)
+		}
 	}
 	return out, next, nil
+}
+
+// inboxOrders are the inbox's orders other than the latest message first:
+// the longest wait first (nobody waiting last), and the most urgent first.
+var inboxOrders = map[string]string{
+	dm.InboxSortWaiting: `i.waiting_since IS NULL, i.waiting_since, i.last_message_at DESC, i.conversation_id DESC`,
+	dm.InboxSortPriority: `CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+		i.waiting_since IS NULL, i.waiting_since, i.last_message_at DESC, i.conversation_id DESC`,
+}
+
+// parseOffsetCursor reads "o:N", the cursor of the offset-paged orders.
+func parseOffsetCursor(c string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(c, "o:"))
+	if !strings.HasPrefix(c, "o:") || err != nil || n < 0 || n > 1_000_000 {
+		return 0, dm.Errorf(dm.EINVALID, "Bad cursor.")
+	}
+	return n, nil
 }
 
 func (t *tx) PutThread(ctx context.Context, th *dm.Thread) error {
@@ -336,18 +372,18 @@ func (t *tx) Notes(ctx context.Context, brandID, conversationID string) ([]dm.No
 }
 
 func (t *tx) PutCannedReply(ctx context.Context, c *dm.CannedReply) error {
-	_, err := t.exec(ctx, `INSERT INTO brand_canned (id, brand_id, title, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := t.exec(ctx, `INSERT INTO brand_canned (id, brand_id, owner_id, title, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, updated_at = excluded.updated_at`,
-		c.ID, c.BrandID, c.Title, c.Text, ms(c.CreatedAt), ms(c.UpdatedAt))
+		c.ID, c.BrandID, c.OwnerID, c.Title, c.Text, ms(c.CreatedAt), ms(c.UpdatedAt))
 	return wrap(err, "canned reply")
 }
 
-const cannedCols = `id, brand_id, title, text, created_at, updated_at`
+const cannedCols = `id, brand_id, owner_id, title, text, created_at, updated_at`
 
 func scanCanned(r interface{ Scan(...any) error }) (*dm.CannedReply, error) {
 	var c dm.CannedReply
 	var created, updated int64
-	if err := r.Scan(&c.ID, &c.BrandID, &c.Title, &c.Text, &created, &updated); err != nil {
+	if err := r.Scan(&c.ID, &c.BrandID, &c.OwnerID, &c.Title, &c.Text, &created, &updated); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = utc(created), utc(updated)

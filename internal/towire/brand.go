@@ -30,7 +30,7 @@ func inboxView(v *dm.InboxView) wire.InboxView {
 	return wire.InboxView{ConversationID: v.ConversationID, Brand: v.Brand, Customer: wire.Profile(v.Customer), Status: v.Status,
 		SnoozedUntil: v.SnoozedUntil, Assignee: profilePtr(v.Assignee), Labels: v.Labels, Priority: v.Priority,
 		WaitingSince: v.WaitingSince, FirstResponseAt: v.FirstResponseAt, LastMessage: Message(v.LastMessage),
-		LastMessageAt: v.LastMessageAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+		LastMessageAt: v.LastMessageAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, SLA: slaState(v.SLA)}
 }
 
 // Note converts a private note (nil stays nil). The brand's id stays inside.
@@ -80,7 +80,7 @@ func CannedReplies(cs []dm.CannedReply) []wire.CannedReply {
 }
 
 func cannedReply(c *dm.CannedReply) wire.CannedReply {
-	return wire.CannedReply{ID: c.ID, Title: c.Title, Text: c.Text, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	return wire.CannedReply{ID: c.ID, Title: c.Title, Text: c.Text, Personal: c.OwnerID != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // AnalyticsReport converts a brand's analytics (nil stays nil).

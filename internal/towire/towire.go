@@ -162,7 +162,7 @@ func Event(e *dm.Event) wire.Event {
 func EventInto(w *wire.Event, m *wire.Message, e *dm.Event) {
 	*w = wire.Event{Seq: e.Seq, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
 		Conversation: Conversation(e.Conversation), Actor: profilePtr(e.Actor),
-		Emoji: e.Emoji, ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: InboxView(e.Inbox), Note: Note(e.Note), State: e.State}
+		Emoji: e.Emoji, ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: InboxView(e.Inbox), Note: Note(e.Note), State: e.State, Audit: AuditEntry(e.Audit)}
 	if e.Message != nil {
 		if m == nil {
 			m = new(wire.Message)

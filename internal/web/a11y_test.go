@@ -80,6 +80,13 @@ func TestAccessibility(t *testing.T) {
 	brandConv := dan.openConversation("", "acme")
 	dan.send(brandConv.ID, "Where is my order?")
 	alice.api("POST", "/api/v1/brands/acme/conversations/"+brandConv.ID+"/notes", map[string]any{"text": "Check the warehouse"}, nil)
+	// The console's desk: an overdue target, an audit line, a macro, an
+	// agent team and a note on the customer.
+	acme.api("PUT", "/api/v1/brands/acme/service-levels", map[string]any{"first_response_minutes": 1}, nil)
+	alice.api("PATCH", "/api/v1/brands/acme/conversations/"+brandConv.ID, map[string]any{"labels": []string{"vip"}, "priority": "high"}, nil)
+	alice.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Refund", "text": "Sorry!", "status": "pending"}, nil)
+	alice.api("POST", "/api/v1/brands/acme/agent-teams", map[string]any{"name": "billing", "members": []string{"alice"}}, nil)
+	alice.api("POST", "/api/v1/brands/acme/customers/dan/notes", map[string]any{"text": "Prefers e-mail"}, nil)
 	alice.api("PUT", "/api/v1/accounts/carol/block", nil, nil)
 	alice.api("DELETE", "/api/v1/accounts/carol/block", nil, nil)
 
@@ -98,9 +105,10 @@ func TestAccessibility(t *testing.T) {
 		{"own profile", "/@alice", "h1"},
 		{"brands", "/brands", "#my-brands a"},
 		{"console", "/brands/acme", "#inbox-list .inbox-item"},
-		{"console chat", "/brands/acme/c/" + brandConv.ID, "#inbox-thread li.note"},
+		{"console chat", "/brands/acme/c/" + brandConv.ID, "#customer-notes .customer-note"},
 		{"console analytics", "/brands/acme/analytics", "svg.chart"},
 		{"console settings", "/brands/acme/settings", "#hours-days .hours-row"},
+		{"console desk", "/brands/acme/desk", "#macro-list .macro"},
 	}
 	// Light at both widths, dark at desktop width (the colours are the
 	// same at phone width; the layout was checked in light).

@@ -165,6 +165,8 @@ func TestBrandScreenshots(t *testing.T) {
 	}
 	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Greeting", "text": "Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!"}, nil)
 	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Order status", "text": "Hi {{first_name|there}}, I'm checking your order right now."}, nil)
+	acme.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Reship", "text": "Hi {{first_name|there}}, a new parcel leaves today.", "add_labels": []string{"shipping"}, "status": "pending"}, nil)
+	acme.api("PUT", "/api/v1/brands/acme/service-levels", map[string]any{"first_response_minutes": 30, "next_response_minutes": 15}, nil)
 	customers := []struct{ handle, name, text string }{
 		{"dan", "Dan Rossi", "Where is my order #4411? It was due yesterday."},
 		{"erin", "Erin Hunter", "Do you have the Ridge 45 backpack in green?"},
@@ -194,6 +196,7 @@ func TestBrandScreenshots(t *testing.T) {
 		{"23-phone-brand-inbox", "/brands/acme", "#inbox-list .inbox-item", 390, 844},
 		{"24-phone-brand-chat", "/brands/acme/c/" + first.ID, "#inbox-thread li.note", 390, 844},
 		{"25-phone-brand-settings", "/brands/acme/settings", "#hours-days .hours-row", 390, 844},
+		{"26-brand-desk", "/brands/acme/desk", "#macro-list .macro", 1280, 900},
 	} {
 		bob.do("viewport "+s.name, chromedp.EmulateViewport(s.width, s.height, chromedp.EmulateScale(2)))
 		bob.do("open "+s.name, chromedp.Navigate(w.base+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)))

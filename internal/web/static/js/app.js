@@ -10,7 +10,8 @@ import { h, avatar, displayName } from './dom.js';
 import { searchBox } from './search.js';
 import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
-import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
+import { BrandConsole, analyticsPage, brandsPage, settingsPage, brandNav } from './console.js';
+import { deskPage } from './consoledesk.js';
 import { automationPage } from './automation.js';
 
 const PUBLIC = new Set(['login', 'signup']);
@@ -35,6 +36,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/automation$/.exec(path);
   if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/desk$/.exec(path);
+  if (m) return { name: 'brand-desk', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -243,6 +246,7 @@ class App {
       case 'brand': view = new BrandConsole(this, r); break;
       case 'brand-analytics': view = analyticsPage(this, r.handle); break;
       case 'brand-settings': view = settingsPage(this, r.handle); break;
+      case 'brand-desk': view = deskPage(this, r.handle, brandNav(r.handle, 'desk')); break;
       case 'brand-automation': view = automationPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
@@ -348,6 +352,28 @@ class App {
   }
 
   // announce tells screen readers something new happened (aria-live).
+  // mentioned tells an agent a teammate mentioned them in a private note:
+  // read out, with a sound and (tab hidden, notifications on) a system
+  // notification that opens the conversation in the console. The console
+  // itself also shows a notice (consoledesk.js).
+  mentioned(ev) {
+    const who = ev.actor ? displayName(ev.actor) : 'A teammate';
+    this.announce(`${who} mentioned you in a note on @${ev.brand}`);
+    if (this.prefs.sound) chime();
+    if (document.visibilityState === 'hidden' && this.prefs.notify && notificationsSupported() && Notification.permission === 'granted') {
+      try {
+        const n = new Notification(`${who} mentioned you`, { body: ev.note ? ev.note.text.slice(0, 140) : '', tag: 'mention-' + ev.conversation_id });
+        n.onclick = () => {
+          window.focus();
+          this.navigate(`/brands/${encodeURIComponent(ev.brand)}/c/${encodeURIComponent(ev.conversation_id)}`);
+          n.close();
+        };
+      } catch (e) {
+        // Some browsers only allow notifications from a service worker.
+      }
+    }
+  }
+
   announce(text) {
     this.announcer.textContent = text;
   }
@@ -401,6 +427,9 @@ class App {
       case 'read.updated':
         if (ev.actor && ev.actor.id === meId) s.markRead(ev.conversation_id);
         else if (ev.actor) s.setSeen(ev.conversation_id, ev.actor.id, ev.read_seq);
+        break;
+      case 'inbox.mention':
+        this.mentioned(ev);
         break;
     }
     if (this.view && this.view.onEvent) this.view.onEvent(ev);

@@ -8,6 +8,7 @@
 import { APIError } from './api.js';
 import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
 import { handoffNotice, consoleQuickReplies } from './automation.js';
+import { CustomerPanel, auditItem, slaPill, slaText, macroPicker, mentionNotice } from './consoledesk.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -46,6 +47,7 @@ export function brandNav(handle, current) {
   return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
     h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
     h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'),
+    h('a', { href: `/brands/${enc(handle)}/desk`, class: 'tab', 'aria-current': current === 'desk' ? 'page' : null }, 'Desk'),
     h('a', { href: `/brands/${enc(handle)}/automation`, class: 'tab', 'aria-current': current === 'automation' ? 'page' : null }, 'Automation'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
 }
@@ -55,13 +57,14 @@ export class BrandConsole {
   constructor(app, route) {
     this.app = app;
     this.handle = route.handle;
-    this.filters = { view: 'all', status: '', label: '', q: '' };
+    this.filters = { view: 'all', status: '', label: '', q: '', sort: 'latest' };
     this.items = [];
     this.next = '';
     this.selected = '';
     this.detail = null;
     this.team = [];
     this.canned = [];
+    this.macros = [];
     this.presence = new Map(); // handle -> state, for the selected conversation
     this.lastTyping = 0;
     this.title = `Inbox · @${this.handle}`;
@@ -83,6 +86,8 @@ export class BrandConsole {
       h('div', { class: 'console-filters' },
         select('inbox-view', 'Show', [['all', 'All'], ['mine', 'Mine'], ['unassigned', 'Unassigned']], 'all', (v) => { this.filters.view = v; this.loadList(); }),
         select('inbox-status', 'Status', [['', 'Any status'], ...STATUSES], '', (v) => { this.filters.status = v; this.loadList(); }),
+        select('inbox-sort', 'Sort', [['latest', 'Latest message'], ['waiting', 'Waiting longest'], ['priority', 'Priority']], 'latest',
+          (v) => { this.filters.sort = v; this.loadList(); }),
         h('label', { class: 'console-field', for: 'inbox-label' }, h('span', { class: 'field-label' }, 'Label'), label),
         h('label', { class: 'console-field wide', for: 'inbox-q' }, h('span', { class: 'field-label' }, 'Search'), search)),
       this.error,
@@ -111,9 +116,12 @@ export class BrandConsole {
 
   async loadTeam() {
     try {
-      const [t, c] = await Promise.all([this.app.api.get(base(this.handle) + '/team'), this.app.api.get(base(this.handle) + '/canned-replies')]);
+      const [t, c, m, g] = await Promise.all([this.app.api.get(base(this.handle) + '/team'), this.app.api.get(base(this.handle) + '/canned-replies'),
+        this.app.api.get(base(this.handle) + '/macros'), this.app.api.get(base(this.handle) + '/agent-teams')]);
       this.team = t.members;
       this.canned = c.canned_replies;
+      this.macros = m.macros;
+      this.agentTeams = g.agent_teams;
       if (this.detail) this.renderChat();
     } catch (e) {
       this.fail(e);
@@ -155,7 +163,8 @@ export class BrandConsole {
             h('span', { class: 'conv-preview', dir: 'auto' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + flagBidi(last.text) : ''),
             h('span', { class: 'inbox-tags' },
               h('span', { class: `status-pill ${it.status}` }, it.status),
-              it.waiting_since ? h('span', { class: 'pill waiting' }, 'waiting') : null,
+              it.waiting_since && !it.sla ? h('span', { class: 'pill waiting' }, 'waiting') : null,
+              slaPill(it.sla),
               it.priority !== 'none' ? h('span', { class: `pill prio-${it.priority}` }, it.priority) : null,
               it.assignee ? h('span', { class: 'pill' }, '→ ' + displayName(it.assignee)) : h('span', { class: 'pill' }, 'unassigned'),
               it.labels.map((l) => h('span', { class: 'pill label' }, '#' + l))))));
@@ -166,7 +175,7 @@ export class BrandConsole {
   // add or remove rows, which only the server can decide.
   filtered() {
     const f = this.filters;
-    return f.view !== 'all' || f.status || f.label || f.q;
+    return f.view !== 'all' || f.status || f.label || f.q || f.sort !== 'latest';
   }
 
   // upsert puts a fresh inbox view in the list (top when it moved); a
@@ -182,6 +191,8 @@ export class BrandConsole {
     if (i >= 0) {
       const moved = this.items[i].last_message_at !== v.last_message_at;
       if (!v.last_message) v = { ...v, last_message: this.items[i].last_message };
+      // Events carry no SLA: the list's figure stays until the next load.
+      if (!v.sla && this.items[i].sla && v.waiting_since && v.waiting_since === this.items[i].waiting_since) v = { ...v, sla: this.items[i].sla };
       if (moved) {
         this.items.splice(i, 1);
         this.items.unshift(v);
@@ -230,7 +241,8 @@ export class BrandConsole {
     const v = d.inbox;
     this.controls = h('div', { class: 'console-controls' });
     this.presenceLine = h('p', { class: 'presence', id: 'inbox-presence', 'aria-live': 'polite' });
-    this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes' });
+    // Focusable, so that a keyboard scrolls it (axe: scrollable-region-focusable).
+    this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes', tabindex: '0' });
     this.chatError = h('p', { class: 'form-error', role: 'alert' });
     this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000', 'aria-label': `Reply as @${this.handle}, or private note` });
     this.text.addEventListener('input', () => {
@@ -265,12 +277,20 @@ export class BrandConsole {
       this.text,
       h('div', { class: 'actions-row' },
         picker,
+        macroPicker(this.app, this.handle, () => this.selected, this.macros, (r) => {
+          if (r.message) this.addMessage(r.message);
+          this.detail.inbox = r.inbox;
+          this.upsert(r.inbox);
+          this.renderControls();
+          this.chatError.textContent = '';
+        }, (e) => { this.chatError.textContent = e.message; }),
         h('button', { type: 'button', class: 'btn', id: 'inbox-note', onclick: () => this.send(true) }, 'Add private note'),
         h('button', { type: 'submit', class: 'btn primary', id: 'inbox-send' }, 'Send as @' + this.handle)));
     composer.addEventListener('submit', (e) => {
       e.preventDefault();
       this.send(false);
     });
+    if (!this.panel || this.panel.customer.id !== v.customer.id) this.panel = new CustomerPanel(this.app, this.handle, v.customer);
     this.pane.replaceChildren(
       h('header', { class: 'chat-head console-head' },
         h('a', { class: 'back', href: `/brands/${enc(this.handle)}`, 'aria-label': 'Back to the inbox' }, '‹'),
@@ -278,7 +298,9 @@ export class BrandConsole {
         h('div', { class: 'who' },
           h('span', { class: 'name', id: 'inbox-customer' }, displayName(v.customer)),
           h('a', { class: 'handle', href: '/@' + v.customer.handle }, '@' + v.customer.handle))),
-      this.controls, this.presenceLine, this.thread, this.chatError, composer);
+      h('div', { class: 'console-body' },
+        h('div', { class: 'console-main' }, this.controls, this.presenceLine, this.thread, this.chatError, composer),
+        this.panel.el));
     this.renderControls();
     this.renderThread();
     this.renderPresence();
@@ -290,19 +312,23 @@ export class BrandConsole {
     labels.addEventListener('change', () => this.patch({ labels: labels.value.split(',').map((s) => s.trim()).filter(Boolean) }));
     const assignees = [['', 'Unassigned'], ...this.team.map((m) => [m.account.handle, displayName(m.account) + (m.available ? '' : ' (away)')])];
     if (v.assignee && !assignees.some(([k]) => k === v.assignee.handle)) assignees.push([v.assignee.handle, displayName(v.assignee)]);
+    // An agent team hands it to its next available member (round-robin).
+    for (const g of this.agentTeams || []) assignees.push(['team:' + g.name, `Team ${g.name} (next free)`]);
     const waiting = v.waiting_since ? `Waiting since ${fullTime(v.waiting_since)}` : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
     this.controls.replaceChildren(
       select('inbox-set-status', 'Status', STATUSES, v.status, (s) => {
         if (s === 'snoozed') this.patch({ status: s, snoozed_until: new Date(Date.now() + 4 * 3600e3).toISOString() });
         else this.patch({ status: s });
       }),
-      select('inbox-assignee', 'Assignee', assignees, v.assignee ? v.assignee.handle : '', (a) => this.patch({ assignee: a })),
+      select('inbox-assignee', 'Assignee', assignees, v.assignee ? v.assignee.handle : '',
+        (a) => this.patch(a.startsWith('team:') ? { team: a.slice(5) } : { assignee: a })),
       select('inbox-priority', 'Priority', PRIORITIES, v.priority, (p) => this.patch({ priority: p })),
       h('label', { class: 'console-field', for: 'inbox-labels' }, h('span', { class: 'field-label' }, 'Labels'), labels),
       v.status !== 'resolved'
         ? h('button', { type: 'button', class: 'btn small', id: 'inbox-resolve', onclick: () => this.patch({ status: 'resolved' }) }, 'Resolve')
         : h('button', { type: 'button', class: 'btn small', id: 'inbox-reopen', onclick: () => this.patch({ status: 'open' }) }, 'Reopen'),
-      h('p', { class: 'hint', id: 'inbox-waiting' }, waiting, v.snoozed_until ? ` · snoozed until ${fullTime(v.snoozed_until)}` : ''));
+      h('p', { class: 'hint', id: 'inbox-waiting' }, waiting, v.snoozed_until ? ` · snoozed until ${fullTime(v.snoozed_until)}` : '',
+        v.sla ? h('span', { class: 'sla-line' + (v.sla.breached ? ' sla-breached' : ''), id: 'inbox-sla' }, ' · ', slaText(v.sla)) : null));
   }
 
   renderThread() {
@@ -314,8 +340,9 @@ export class BrandConsole {
     const entries = [
       ...d.messages.map((m) => ({ seq: m.seq, kind: 0, i: 0, m })),
       ...d.notes.map((n, i) => ({ seq: n.after_seq || 0, kind: 1, i, n })),
+      ...(d.audit || []).map((a, i) => ({ seq: a.after_seq || 0, kind: 2, i, a })),
     ].sort((a, b) => a.seq - b.seq || a.kind - b.kind || a.i - b.i);
-    this.thread.replaceChildren(...entries.map((e) => (e.m ? this.messageItem(e.m) : this.noteItem(e.n))));
+    this.thread.replaceChildren(...entries.map((e) => (e.m ? this.messageItem(e.m) : e.n ? this.noteItem(e.n) : auditItem(e.a))));
     this.thread.scrollTop = this.thread.scrollHeight;
   }
 
@@ -401,6 +428,23 @@ export class BrandConsole {
         break;
       case 'inbox.note':
         if (ev.note) this.addNote(ev.note);
+        break;
+      case 'inbox.audit':
+        if (ev.audit && this.detail && ev.conversation_id === this.selected) {
+          this.detail.audit = this.detail.audit || [];
+          if (!this.detail.audit.some((x) => x.id === ev.audit.id)) {
+            this.detail.audit.push(ev.audit);
+            this.renderThread();
+          }
+          // The panel shows the labels: read it again, once per burst.
+          if (ev.audit.field === 'labels' && this.panel) {
+            clearTimeout(this.panelTimer);
+            this.panelTimer = setTimeout(() => this.panel.load(), 200);
+          }
+        }
+        break;
+      case 'inbox.mention':
+        mentionNotice(this.notices, this.handle, ev);
         break;
       case 'inbox.message_updated':
         if (ev.message && ev.conversation_id === this.selected && this.detail) {
@@ -615,21 +659,26 @@ export function settingsPage(app, handle) {
   const loadCanned = () => guard(cannedErr, async () => {
     const r = await app.api.get(b + '/canned-replies');
     cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
-      h('strong', null, c.title), h('p', { class: 'muted' }, c.text),
-      h('button', { type: 'button', class: 'btn small ghost manage', onclick: () => guard(cannedErr, async () => {
+      h('strong', null, c.title), ' ', h('span', { class: 'pill' }, c.personal ? 'mine' : 'shared'), h('p', { class: 'muted' }, c.text),
+      // An agent deletes their own; the shared ones are the managers'.
+      h('button', { type: 'button', class: 'btn small ghost' + (c.personal ? '' : ' manage'), 'aria-label': `Delete canned reply ${c.title}`, onclick: () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
         loadCanned();
       }) }, 'Delete'))));
   });
   const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
   const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
-  const cForm = h('form', { class: 'stack-sm manage' }, cTitle, cText,
+  // Any member saves their own canned replies; owners and admins save
+  // shared ones unless they tick "Only for me".
+  const cPersonal = h('input', { type: 'checkbox', id: 'canned-personal' });
+  const cForm = h('form', { class: 'stack-sm', id: 'canned-form' }, cTitle, cText,
+    h('label', { class: 'choice manage' }, cPersonal, ' Only for me'),
     h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
     h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));
   cForm.addEventListener('submit', (e) => {
     e.preventDefault();
     guard(cannedErr, async () => {
-      await app.api.post(b + '/canned-replies', { title: cTitle.value, text: cText.value });
+      await app.api.post(b + '/canned-replies', { title: cTitle.value, text: cText.value, personal: cPersonal.checked });
       cTitle.value = '';
       cText.value = '';
       loadCanned();
