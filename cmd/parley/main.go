@@ -43,6 +43,7 @@ Commands:
   demo     run a server with demo data and print how to log in
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   bench    measure a running server (see "parley bench -h")
+  operator grant/revoke the operator role, or print a password reset link (see "parley operator -h")
   version  print the version
 
 Run "parley <command> -h" for a command's flags.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "operator":
+		return operator(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil

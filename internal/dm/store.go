@@ -54,4 +54,5 @@ type Tx interface {
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
+	ModerationTx   // reports and the moderation log (moderation.go)
 }

@@ -234,7 +234,7 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		var edited sql.NullInt64
 		m := &h.Message
 		if err := rows.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &h.Snippet, &h.Rank); err != nil {
+			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified, &h.Snippet, &h.Rank); err != nil {
 			return nil, wrap(err, "search")
 		}
 		m.CreatedAt, m.EditedAt, m.Reactions = utc(created), nullUTC(edited), []dm.Reaction{}
