@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	comatproto "github.com/bluesky-social/indigo/api/atproto"
+	"github.com/bluesky-social/indigo/xrpc"
+
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
@@ -381,4 +384,28 @@ func TestSuspension(t *testing.T) {
 	if !slices.Equal(acts[:3], []string{"verify", "unsuspend", "suspend"}) {
 		t.Fatalf("log actions %v", acts)
 	}
+}
+
+// TestXRPCHonoursRevocation: XRPC sessions are sessions like any other:
+// "log out everywhere" and a password change end them (access and refresh).
+func TestXRPCHonoursRevocation(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	native := e.user("alice")
+	rec := &recorder{}
+	b := xlogin(t, e, rec, "alice", password("alice"))
+	if _, err := comatproto.ServerGetSession(ctx, b.x); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := native.Sessions(ctx)
+	must(t, err, "sessions")
+	if len(ss) != 3 { // the native login, XRPC's access and refresh sessions
+		t.Fatalf("sessions = %d, want 3 (native, XRPC access, XRPC refresh)", len(ss))
+	}
+	must(t, native.ChangePassword(ctx, password("alice"), "alice-new-password"), "change password")
+	_, err = comatproto.ServerGetSession(ctx, b.x)
+	wantXRPC(t, err, 401, "InvalidToken", "an XRPC access token after a password change")
+	_, err = comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: b.x.Auth.RefreshJwt}})
+	wantXRPC(t, err, 400, "ExpiredToken", "an XRPC refresh token after a password change")
 }
