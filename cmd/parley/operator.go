@@ -62,7 +62,7 @@ func operator(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var store dm.Store
 	var err error
 	if *pg != "" {
-		store, err = postgres.Open(ctx, *pg)
+		store, err = openPostgres(*pg)
 	} else {
 		store, err = sqlite.Open(ctx, server.DatabasePath(*data))
 	}
@@ -98,3 +98,5 @@ func operator(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage()
 	return fmt.Errorf("unknown operator command %q", cmd)
 }
+
+func openPostgres(url string) (dm.Store, error) { return postgres.Open(context.Background(), url) }
