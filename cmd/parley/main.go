@@ -174,6 +174,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("demo data: %w", err)
 		}
+		// alice moderates the demo (the Moderation page); acme is a verified brand.
+		if err := seedModeration(ctx, srv.Identity(), srv.Moderation()); err != nil {
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("demo data: %w", err)
+		}
 		fmt.Fprintf(stdout, demoBanner, srv.URL(), srv.URL(), srv.URL(), srv.URL())
 	} else {
 		fmt.Fprintf(stdout, "Parley %s on %s (Ctrl-C stops it)\n", version, srv.URL())
@@ -191,6 +196,7 @@ Parley demo is running at %s
 Open it in a browser and log in as one of these (password: parley-demo):
   alice   bob   carol   dan          people who already talk to each other
   acme    a brand; bob and carol answer for it at %s/brands/acme
+alice is also an operator: she moderates reports at /moderation.
 Two browsers (or a private window) let you chat with yourself.
 
 API:  curl -s -X POST %s/api/v1/sessions -d '{"handle":"alice","password":"parley-demo"}'
