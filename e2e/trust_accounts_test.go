@@ -375,13 +375,25 @@ func TestSuspension(t *testing.T) {
 	if len(msgs) != 1 || !msgs[0].Sender.Verified {
 		t.Fatalf("bob sees %+v, want acme's message marked verified", msgs)
 	}
+	// A suspended brand sends nothing, even through its team.
+	_, err = brand.AddTeamMember(ctx, "acme", "bob", "agent")
+	must(t, err, "bob joins acme's team")
+	cc := e.direct(carol, "acme")
+	e.send(carol, cc.ID, "Where is my order?")
+	_, err = bob.SendAsBrand(ctx, "acme", cc.ID, client.BrandReply{Text: "On its way"})
+	must(t, err, "bob answers as acme")
+	_, err = op.Suspend(ctx, "acme", true, "", "fake brand")
+	must(t, err, "suspend acme")
+	_, err = bob.SendAsBrand(ctx, "acme", cc.ID, client.BrandReply{Text: "Still here"})
+	wantStatus(t, err, 403, "an agent answering as a suspended brand")
+
 	log, err := op.ModerationLog(ctx, 0)
 	must(t, err, "log")
 	var acts []string
 	for _, l := range log {
 		acts = append(acts, l.Action)
 	}
-	if !slices.Equal(acts[:3], []string{"verify", "unsuspend", "suspend"}) {
+	if !slices.Equal(acts[:4], []string{"suspend", "verify", "unsuspend", "suspend"}) {
 		t.Fatalf("log actions %v", acts)
 	}
 }
