@@ -320,7 +320,7 @@ func TestMultiNodeRevocation(t *testing.T) {
 
 	onA, _ := multiUser(ctx, t, nodeA.url, nodeA.url, "alice")
 	onB := client.New(nodeB.url)
-	onB.SetToken(onA.Token()) // one session, used through both nodes
+	onB.SetToken(onA.Token())                 // one session, used through both nodes
 	if _, _, err := onB.Me(ctx); err != nil { // B now holds it in its session cache
 		t.Fatal(err)
 	}

@@ -137,7 +137,9 @@ func ReportCount(ctx context.Context, store dm.Store, userID string, since time.
 var notFound = dm.Errorf(dm.ENOTFOUND, "Not found.")
 
 // IsOperator reports whether an account moderates this server.
-func IsOperator(acc *dm.Account) bool { return acc != nil && acc.Role == dm.RoleOperator && !acc.Suspended }
+func IsOperator(acc *dm.Account) bool {
+	return acc != nil && acc.Role == dm.RoleOperator && !acc.Suspended
+}
 
 // ReportView is a report with its people, for the queue.
 type ReportView struct {
