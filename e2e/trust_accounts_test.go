@@ -421,3 +421,21 @@ func TestXRPCHonoursRevocation(t *testing.T) {
 	_, err = comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: b.x.Auth.RefreshJwt}})
 	wantXRPC(t, err, 400, "ExpiredToken", "an XRPC refresh token after a password change")
 }
+
+// TestReportLimit: one account cannot pour reports into the queue: twenty at
+// once, then 429 with Retry-After.
+func TestReportLimit(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOn)
+	ctx := e.ctx
+	e.user("target")
+	pest := e.user("pest")
+	for i := 0; i < 20; i++ {
+		_, err := pest.Report(ctx, client.ReportParams{Handle: "target"})
+		must(t, err, "report within the limit")
+	}
+	_, err := pest.Report(ctx, client.ReportParams{Handle: "target"})
+	if ce := wantStatus(t, err, 429, "the 21st report"); ce != nil && ce.RetryAfter <= 0 {
+		t.Fatalf("429 without Retry-After: %+v", ce)
+	}
+}

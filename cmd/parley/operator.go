@@ -71,7 +71,7 @@ func operator(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer store.Close()
 	ids := identity.New(store, identity.Config{})
-	mod := moderation.New(chat.New(store, inmem.New(), chat.Config{}), ids, nil)
+	mod := moderation.New(chat.New(store, inmem.New(), chat.Config{}), ids, moderation.Config{})
 	switch cmd {
 	case "grant", "revoke":
 		acc, err := mod.SetOperator(ctx, handle, cmd == "grant")

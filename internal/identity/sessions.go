@@ -73,6 +73,7 @@ func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userA
 	if err != nil {
 		return nil, err
 	}
+	s.sessions.touchDue(hashToken(token), t) // just recorded: the first requests need not
 	return &Session{Token: token, Account: acc}, nil
 }
 
@@ -94,7 +95,11 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 		if err := tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(ttl)); err != nil {
 			return err
 		}
-		return tx.TouchSession(ctx, hashToken(token), t, "", "")
+		if err := tx.TouchSession(ctx, hashToken(token), t, "", ""); err != nil {
+			return err
+		}
+		s.sessions.touchDue(hashToken(token), t)
+		return nil
 	})
 }
 
@@ -141,7 +146,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 		return nil, err
 	}
 	if s.sessions.touchDue(hash, t) {
-		// Last seen, for the owner's list; at most once a minute per node.
+		// Last seen, for the owner's list; at most every touchEvery per node.
 		err := s.store.Update(ctx, func(tx dm.Tx) error { return tx.TouchSession(ctx, hash, t, "", "") })
 		if err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Limits on a report.
@@ -34,14 +35,29 @@ type Service struct {
 	identity *identity.Service
 	store    dm.Store
 	now      func() time.Time
+	reports  *ratelimit.Limiter // reports filed, per reporter
 }
 
-// New returns a moderation service; now is the clock (time.Now if nil).
-func New(c *chat.Service, ids *identity.Service, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
+// Config tunes the service; the zero value is the production setting.
+type Config struct {
+	// Now is the clock of reports and the log (time.Now if nil).
+	Now func() time.Time
+	// RateLimitOff lifts the limit on reports (benchmarks and load tests).
+	RateLimitOff bool
+}
+
+// New returns a moderation service.
+func New(c *chat.Service, ids *identity.Service, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Service{chat: c, identity: ids, store: c.Store(), now: now}
+	s := &Service{chat: c, identity: ids, store: c.Store(), now: cfg.Now}
+	if !cfg.RateLimitOff {
+		// Twenty reports at once, then one a minute: plenty for a person,
+		// and a bound on what one account can pour into the queue.
+		s.reports = ratelimit.New(1.0/60, 20)
+	}
+	return s
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
@@ -66,6 +82,9 @@ func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*
 	}
 	if p.Handle == "" && len(p.MessageIDs) == 0 {
 		return nil, dm.Errorf(dm.EINVALID, "Name the account (handle) or the messages (message_ids) you report.")
+	}
+	if d := s.reports.Take(me.ID, time.Now()); d > 0 {
+		return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many reports. Try again later.", RetryAfter: d}
 	}
 	r := &dm.Report{ID: dm.NewID(), ReporterID: me.ID, Reason: reason, Status: dm.ReportOpen, CreatedAt: s.clock(),
 		Messages: []dm.ReportedMessage{}}

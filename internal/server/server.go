@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.moderation = moderation.New(s.chat, s.identity, cfg.Now)
+	s.moderation = moderation.New(s.chat, s.identity, moderation.Config{Now: cfg.Now, RateLimitOff: cfg.RateLimitOff})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
 	}
