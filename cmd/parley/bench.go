@@ -37,6 +37,10 @@ Scenarios (see docs/benchmarks.md):
   history   a 50-message page deep in a long conversation (seeded)
   webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
+  soak      a long run (--duration 10m) at --rate with --conns sockets (5000), socket churn,
+            login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
+  cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
+            them, load at --rate with every message crossing nodes: cross-node e2e p50/p99
   seed      fill a database for inbox and history (--data DIR, or --postgres)
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
@@ -125,7 +129,7 @@ func benchFlagSet(stderr io.Writer) *flag.FlagSet {
 type benchFlags struct {
 	url, data, manifest, postgres, nats, debugAddr string
 	json, progress, quick                          bool
-	pid, jobWorkers                                int
+	pid, jobWorkers, nodes                         int
 	rateSet                                        bool
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
@@ -146,6 +150,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.opts.Accounts, "accounts", f.opts.Accounts, "accounts sharing the idle sockets")
 	fs.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "concurrent readers (inbox, history)")
 	fs.IntVar(&f.jobWorkers, "job-workers", 256, "job workers of the started server (webhooks: each waits for two commits per delivery)")
+	fs.IntVar(&f.nodes, "nodes", 3, "cluster: nodes started on --postgres and --nats")
 	fs.IntVar(&f.pid, "pid", 0, "process id of the server at --url (idle reads its memory)")
 	fs.StringVar(&f.data, "data", "", "data folder of a seeded SQLite database (seed writes it; inbox and history serve it)")
 	fs.StringVar(&f.manifest, "manifest", "", "seed manifest (default: bench-seed.json in --data)")
@@ -194,7 +199,7 @@ func (f *benchFlags) conns(scenario string) int {
 	if f.opts.Conns > 0 {
 		return f.opts.Conns
 	}
-	n := map[string]int{"idle": 15000, "e2e-load": 5000}[scenario]
+	n := map[string]int{"idle": 15000, "e2e-load": 5000, "soak": 5000, "cluster": 15000}[scenario]
 	if f.quick {
 		n /= 10
 	}
@@ -224,6 +229,27 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	}
 	if f.nats != "" {
 		info["bus"] = "nats"
+	}
+	if scenario == "cluster" {
+		if f.postgres == "" || f.nats == "" {
+			return nil, errors.New("cluster needs --postgres and --nats: its nodes share one store and one bus")
+		}
+		nf := *f
+		nf.debugAddr = "" // one free port per node
+		for range f.nodes {
+			srv, err := startServer(ctx, &nf, "")
+			if err != nil {
+				return nil, err
+			}
+			defer srv.stop()
+			o.Nodes, o.NodePIDs = append(o.Nodes, srv.url), append(o.NodePIDs, srv.pid)
+		}
+		o.URL = o.Nodes[0]
+		r, err := benchmark.Run(ctx, scenario, o)
+		if r != nil {
+			r.Server = info
+		}
+		return r, err
 	}
 	if f.url != "" {
 		o.URL = f.url

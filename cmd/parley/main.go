@@ -3,6 +3,7 @@
 //	parley serve   run a server (SQLite by default; --postgres/--nats to scale out)
 //	parley demo    run a server with demo people, a brand and conversations
 //	parley backup  copy a SQLite database to a file, safely while it runs
+//	parley restore put a backup in place of a (stopped) server's database
 //	parley bench   drive a running server and measure it
 //	parley version print the version
 package main
@@ -42,6 +43,7 @@ Commands:
   serve    run a server
   demo     run a server with demo data and print how to log in
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
+  restore  put a backup (and its attachments) in place of a stopped server's data
   bench    measure a running server (see "parley bench -h")
   operator grant/revoke the operator role, or print a password reset link (see "parley operator -h")
   version  print the version
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr, true)
 	case "backup":
 		return backup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restore(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
 	case "operator":
@@ -236,5 +240,37 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("backing up attachments: %w", err)
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s and its attachments to %s\n", path, *out, blobsDst)
+	return nil
+}
+
+func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("PARLEY_DATA", "./parley-data"), "data folder to restore into (PARLEY_DATA); its server must be stopped")
+	from := fs.String("from", "", "backup file written by parley backup (its attachments are read from FILE.blobs/)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return errors.New("restore needs --from FILE")
+	}
+	path := server.DatabasePath(*data)
+	// The database first: Restore checks the backup and refuses while a
+	// server has the data folder open. Blobs are only added (they are
+	// named by their hash), so copying them second is safe to repeat.
+	aside, err := sqlite.Restore(ctx, *from, path)
+	if err != nil {
+		return err
+	}
+	blobs := 0
+	if _, err := os.Stat(*from + ".blobs"); err == nil {
+		if blobs, err = copyBlobs(*from+".blobs", server.BlobsPath(*data)); err != nil {
+			return fmt.Errorf("restoring attachments: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Restored %s from %s (%d attachment files copied).\n", path, *from, blobs)
+	if aside != "" {
+		fmt.Fprintf(stdout, "The database that was there is kept as %s; delete it when the restored server looks right.\n", aside)
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -145,6 +146,7 @@ var statuses = map[string]int{
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EINTERNAL:        http.StatusInternalServerError,
+	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
 
 // error writes the error envelope. Internal errors are logged and their text
@@ -155,8 +157,17 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up before the answer: nothing went wrong here,
+		// and nobody reads this response.
+		a.log.Debug("client went away", "method", r.Method, "path", r.URL.Path)
+		return
+	}
+	switch status {
+	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusInsufficientStorage:
+		a.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var e *dm.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {

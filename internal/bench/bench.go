@@ -63,6 +63,10 @@ type Options struct {
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// Nodes are the base URLs of every node of a cluster (cluster), the
+	// first one being URL; NodePIDs their processes, for memory figures.
+	Nodes    []string
+	NodePIDs []int
 }
 
 // Defaults returns the full-size options of the budget of issue 5.
@@ -78,7 +82,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks"}
+var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks", "soak"}
 
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
@@ -108,8 +112,12 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Search(ctx, o)
 	case "webhooks":
 		r, err = Webhooks(ctx, o)
+	case "soak":
+		r, err = Soak(ctx, o)
+	case "cluster":
+		r, err = Cluster(ctx, o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (one of %s, seed)", scenario, strings.Join(Scenarios, ", "))
+		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, seed)", scenario, strings.Join(Scenarios, ", "))
 	}
 	if r != nil {
 		r.Scenario = scenario
@@ -133,6 +141,8 @@ type Result struct {
 	Elapsed string `json:"elapsed"`
 	// Server describes the measured server, when the caller knows it.
 	Server map[string]string `json:"server,omitempty"`
+	// Series is the curve of a long scenario (soak), one point a window.
+	Series []SeriesPoint `json:"series,omitempty"`
 }
 
 // Figure is one measurement with, when issue 5 sets one, its budget.
@@ -196,6 +206,15 @@ func (r *Result) WriteTable(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", f.Name, formatValue(f.Value), f.Unit, f.Budget, verdict)
+	}
+	if err := tw.Flush(); err != nil || len(r.Series) == 0 {
+		return err
+	}
+	fmt.Fprintln(w, "curve:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "t (s)\te2e p99 (ms)\tRSS (MiB)\tgoroutines\t")
+	for _, p := range r.Series {
+		fmt.Fprintf(tw, "%.0f\t%s\t%s\t%.0f\t\n", p.T, formatValue(p.P99), formatValue(p.RSSMiB), p.Goroutines)
 	}
 	return tw.Flush()
 }

@@ -175,6 +175,10 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
 	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == codeDiskFull {
+			return dm.ErrStorageFull(err)
+		}
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
@@ -193,6 +197,7 @@ func (db *DB) Close() error {
 const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
+	codeDiskFull            = "53100"
 )
 
 // wrap turns a driver error into a domain error where one applies: no row is
@@ -212,6 +217,8 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ECONFLICT, "%s already exists", what)
 		case codeForeignKeyViolation:
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
+		case codeDiskFull:
+			return dm.ErrStorageFull(err)
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
