@@ -319,7 +319,7 @@ func TestMultiNodeRevocation(t *testing.T) {
 	defer cancel()
 
 	onA, _ := multiUser(ctx, t, nodeA.url, nodeA.url, "alice")
-	onB := client.New(nodeB.url)
+	onB := checkedClient(t, nil, nodeB.url)
 	onB.SetToken(onA.Token())                 // one session, used through both nodes
 	if _, _, err := onB.Me(ctx); err != nil { // B now holds it in its session cache
 		t.Fatal(err)
@@ -346,7 +346,7 @@ func TestMultiNodeRevocation(t *testing.T) {
 	t.Logf("node B closed the socket %v after the logout on node A", closed)
 
 	// Log out everywhere from node B: node A's sessions end too.
-	a1 := client.New(nodeA.url)
+	a1 := checkedClient(t, nil, nodeA.url)
 	if _, _, err := a1.Login(ctx, "alice", password("alice")); err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func TestMultiNodeRevocation(t *testing.T) {
 	}
 	defer s1.Close()
 	readUntilReady(ctx, t, s1)
-	b1 := client.New(nodeB.url)
+	b1 := checkedClient(t, nil, nodeB.url)
 	if _, _, err := b1.Login(ctx, "alice", password("alice")); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func startModerated(t *testing.T, clk *clock) (*env, *server.Server) {
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	return &env{t: t, ctx: t.Context(), url: srv.URL()}, srv
+	return &env{t: t, ctx: t.Context(), url: srv.URL(), doc: newConformance(t)}, srv
 }
 
 // operatorUser signs up handle and makes it an operator, as
