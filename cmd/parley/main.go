@@ -5,6 +5,7 @@
 //	parley backup  copy a SQLite database to a file, safely while it runs
 //	parley restore put a backup in place of a (stopped) server's database
 //	parley bench   drive a running server and measure it
+//	parley recs    evaluate the product recommender on an interaction log
 //	parley version print the version
 package main
 
@@ -45,6 +46,7 @@ Commands:
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   restore  put a backup (and its attachments) in place of a stopped server's data
   bench    measure a running server (see "parley bench -h")
+  recs     evaluate the product recommender on an interaction log (see "parley recs")
   operator grant/revoke the operator role, or print a password reset link (see "parley operator -h")
   version  print the version
 
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restore(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "recs":
+		return recsCmd(ctx, args[1:], stdout, stderr)
 	case "operator":
 		return operator(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
@@ -135,6 +139,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
 		}
 	}
+	limitFlags(fs, cfg)
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }
@@ -148,6 +153,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	fs.SetOutput(stderr)
 	cfg, rate, level := serverFlags(fs, demo)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkLimitEnv(); err != nil {
 		return err
 	}
 	switch *rate {

@@ -81,6 +81,10 @@ func decodeBytes(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return dm.Errorf(dm.EINVALID, "The request body is not valid UTF-8.")
 	}
+	// ... and an unpaired surrogate escape ("\ud800") with U+FFFD too.
+	if err := dm.CheckJSONText(body); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError

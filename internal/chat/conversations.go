@@ -81,6 +81,15 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 	if err := canStartDirect(ctx, tx, me, to, r); err != nil {
 		return nil, false, err
 	}
+	if incomingStatus(r) == dm.StatusRequest {
+		cost, err := s.standing(ctx, tx, me)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.checkRequests(me, []*dm.Account{to}, cost); err != nil {
+			return nil, false, err
+		}
+	}
 	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{
@@ -125,12 +134,26 @@ func (s *Service) createGroup(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationGroup, Title: title, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{{ConversationID: c.ID, UserID: me.ID, Role: dm.RoleOwner, Status: dm.StatusAccepted, JoinedAt: t}}
+	var strangers []*dm.Account
 	for _, a := range others {
 		r, err := canAddToGroup(ctx, tx, me, a)
 		if err != nil {
 			return nil, err
 		}
 		ms = append(ms, dm.Membership{ConversationID: c.ID, UserID: a.ID, Role: dm.RoleMember, Status: incomingStatus(r), JoinedAt: t})
+		if incomingStatus(r) == dm.StatusRequest {
+			strangers = append(strangers, a)
+		}
+	}
+	cost, err := s.standing(ctx, tx, me)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkGroupCreate(me, cost); err != nil {
+		return nil, err
+	}
+	if err := s.checkRequests(me, strangers, cost); err != nil {
+		return nil, err
 	}
 	if err := tx.CreateConversation(ctx, c, ms); err != nil {
 		return nil, err
@@ -246,6 +269,13 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, id str
 				return dm.Errorf(dm.EINVALID, "Only a group has a title.")
 			}
 			if c.Title != *u.Title {
+				cost, err := s.standing(ctx, tx, me)
+				if err != nil {
+					return err
+				}
+				if err := s.checkEdit(me, "title/"+id, cost); err != nil {
+					return err
+				}
 				if err := tx.SetTitle(ctx, id, *u.Title, t); err != nil {
 					return err
 				}
@@ -323,6 +353,12 @@ func (s *Service) DeleteConversation(ctx context.Context, me *dm.Account, id str
 		c, err := tx.Conversation(ctx, id, me.ID)
 		if err != nil {
 			return err
+		}
+		if m.Status != dm.StatusAccepted {
+			// Deleting a request unanswered declines it.
+			if err := s.strikeInviter(ctx, tx, me, id); err != nil {
+				return err
+			}
 		}
 		if c.LastMessage != nil && c.LastMessage.Seq > m.ClearedSeq {
 			m.ClearedSeq = c.LastMessage.Seq
@@ -405,6 +441,25 @@ func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 		}
 		if set.ReadReceipts {
 			if err := o.add(ctx, tx, other.UserID, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// strikeInviter records that me declined a request in conversation id: a
+// strike against whoever put me there (the other person of a direct
+// conversation, a group's owner).
+func (s *Service) strikeInviter(ctx context.Context, tx dm.Tx, me *dm.Account, id string) error {
+	ms, err := tx.Memberships(ctx, id)
+	if err != nil {
+		return err
+	}
+	direct := isDirect(ms)
+	for _, x := range ms {
+		if x.UserID != me.ID && (direct || x.Role == dm.RoleOwner) {
+			if err := s.Strike(ctx, tx, x.UserID, me.ID, dm.StrikeDeclined); err != nil {
 				return err
 			}
 		}

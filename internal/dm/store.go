@@ -54,5 +54,6 @@ type Tx interface {
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
+	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
 	ModerationTx   // reports and the moderation log (moderation.go)
 }

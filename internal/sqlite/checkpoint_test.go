@@ -128,13 +128,13 @@ func TestLongReaderDoesNotStallWriter(t *testing.T) {
 	busy := db.restartsBusy.Load()
 	t.Logf("%d WAL frames written past a held snapshot; %d vain RESTART tries; slowest write %v", walFrames(), busy, worst)
 	// Without the back-off, every kick (each ckptInterval) tried again:
-	// about 15 tries in 3 s. With it: at 0 s, 1 s and 3 s at most.
-	if busy > 3 {
-		t.Errorf("%d RESTART checkpoints held the writer in vain during one long read, want at most 3", busy)
+	// about 27 tries in 3 s. With it: two at first, then after 1 s and 3 s.
+	if busy > 4 {
+		t.Errorf("%d RESTART checkpoints held the writer in vain during one long read, want at most 4", busy)
 	}
 }
 
-// TestWALBoundedUnderSustainedWrites writes six times the RESTART threshold
+// TestWALBoundedUnderSustainedWrites writes sixteen times the RESTART threshold
 // without a pause, with short reads running beside it, and checks that the
 // WAL file stays near the threshold instead of growing with the writes.
 func TestWALBoundedUnderSustainedWrites(t *testing.T) {
@@ -170,7 +170,7 @@ func TestWALBoundedUnderSustainedWrites(t *testing.T) {
 	}
 	const row = 64 << 10
 	written, largest := 0, int64(0)
-	for written < 6*walRestartFrames*4096 {
+	for written < 16*walRestartFrames*4096 {
 		exec("INSERT INTO filler VALUES (zeroblob(65536))")
 		written += row
 		if fi, err := os.Stat(path + "-wal"); err == nil {
@@ -180,7 +180,9 @@ func TestWALBoundedUnderSustainedWrites(t *testing.T) {
 	close(stop)
 	readers.Wait()
 	t.Logf("wrote %d MiB; the WAL file peaked at %.1f MiB", written>>20, float64(largest)/(1<<20))
-	if limit := int64(walRestartFrames) * 4096 * 5 / 2; largest > limit {
+	// A loaded machine starves the checkpointer for a while now and then;
+	// the WAL must still stay a fraction of what went through it.
+	if limit := int64(walRestartFrames) * 4096 * 4; largest > limit {
 		t.Errorf("the WAL grew to %d bytes under sustained writes, want at most %d", largest, limit)
 	}
 }

@@ -266,7 +266,7 @@ func (db *DB) checkpoint() {
 		return frames, err
 	}
 	var last, nextRestart time.Time
-	backoff := restartBackoff
+	backoff, vain := restartBackoff, 0
 	for range db.kick {
 		if time.Since(last) < ckptInterval {
 			continue
@@ -283,17 +283,21 @@ func (db *DB) checkpoint() {
 		err = db.ckpt.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &done)
 		db.walMu.Unlock()
 		if err == nil && busy == 0 {
-			backoff = restartBackoff
+			backoff, vain = restartBackoff, 0
 			continue
 		}
-		// A reader of an old snapshot outlived restartWait: a long read
-		// such as `parley backup` (VACUUM INTO) holds one for minutes.
-		// Holding the writer again at every kick would stall every send
-		// by restartWait each time; let the WAL grow instead, and try
-		// again later, less and less often while the reader stays.
+		// A reader of an old snapshot outlived restartWait. Once is a
+		// short read on a busy machine: try again at the next kick. Twice
+		// in a row is a long read such as `parley backup` (VACUUM INTO),
+		// which holds one for minutes: holding the writer again at every
+		// kick would stall every send by restartWait each time, so let the
+		// WAL grow instead and try again later, less and less often while
+		// the reader stays.
 		db.restartsBusy.Add(1)
-		nextRestart = time.Now().Add(backoff)
-		backoff = min(2*backoff, maxRestartBackoff)
+		if vain++; vain >= 2 {
+			nextRestart = time.Now().Add(backoff)
+			backoff = min(2*backoff, maxRestartBackoff)
+		}
 	}
 }
 

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		consentTests,
 		mediaTests,
 		webhookTests,
+		abuseTests,
 		moderationTests,
 	}
 	for _, tests := range groups {
