@@ -14,6 +14,7 @@ import (
 	"github.com/bluesky-social/indigo/xrpc"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -272,6 +273,15 @@ func TestReportReachesQueue(t *testing.T) {
 	must(t, err, "report count")
 	if n != 2 {
 		t.Fatalf("ReportCount = %d, want 2 (bob and carol)", n)
+	}
+	var strikes int
+	err = srv.Chat().Store().View(ctx, func(tx dm.Tx) (err error) {
+		strikes, err = tx.Strikes(ctx, q[0].Subject.ID, time.Time{})
+		return err
+	})
+	must(t, err, "strikes")
+	if strikes != 2 {
+		t.Fatalf("strikes against mallory = %d, want 2: each reporter's report lowers her standing for the abuse limits", strikes)
 	}
 
 	closed, err := op.CloseReport(ctx, rec.ID, "warned")

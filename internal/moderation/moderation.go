@@ -128,7 +128,14 @@ func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*
 	if r.SubjectID == me.ID {
 		return nil, dm.Errorf(dm.EINVALID, "You cannot report yourself.")
 	}
-	err := s.store.Update(ctx, func(tx dm.Tx) error { return tx.CreateReport(ctx, r) })
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		if err := tx.CreateReport(ctx, r); err != nil {
+			return err
+		}
+		// A report is a strike against the account: the abuse limits
+		// (internal/chat's reputation) grow stricter for it.
+		return tx.AddStrike(ctx, r.SubjectID, me.ID, dm.StrikeReported, r.CreatedAt)
+	})
 	if err != nil {
 		return nil, err
 	}
