@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,8 @@ Scenarios (see docs/benchmarks.md):
   cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
             them, load at --rate with every message crossing nodes: cross-node e2e p50/p99
   seed      fill a database for inbox and history (--data DIR, or --postgres)
+  seed-search  fill a database for search: --messages in all, --searcher-messages of them
+            the searcher's (10,000,000 and 100,000); then "search --data DIR" measures it
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
 Without --url the bench starts "parley serve" itself (SQLite in a temporary
@@ -79,6 +82,17 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		progress = stderr
 	}
 	switch scenario {
+	case "seed-search":
+		m, err := f.seedSearch(ctx, progress)
+		if err != nil {
+			return err
+		}
+		if f.json {
+			return json.NewEncoder(stdout).Encode(m)
+		}
+		fmt.Fprintf(stdout, "seeded %d messages (the searcher's: %d in %d conversations) in %.1f s\n",
+			m.Messages, m.SearcherMessages, m.Conversations, m.Seconds)
+		return nil
 	case "seed":
 		m, err := f.seed(ctx, progress)
 		if err != nil {
@@ -133,12 +147,13 @@ type benchFlags struct {
 	rateSet                                        bool
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
+	searchSeed                                     benchmark.SearchSeedOptions
 	seeded                                         *seededDB // made once for inbox and history
 	tempSeed                                       string    // a temporary seeded folder to remove
 }
 
 func newBenchFlags(fs *flag.FlagSet) *benchFlags {
-	f := &benchFlags{opts: benchmark.Defaults(), seedOpts: benchmark.FullSeed()}
+	f := &benchFlags{opts: benchmark.Defaults(), seedOpts: benchmark.FullSeed(), searchSeed: benchmark.FullSearchSeed()}
 	fs.StringVar(&f.url, "url", "", "measure the server at this URL (default: start one)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
 	fs.BoolVar(&f.progress, "progress", false, "draw the progress bar even when stderr is not a terminal")
@@ -162,6 +177,8 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.seedOpts.InboxConversations, "inbox-conversations", f.seedOpts.InboxConversations, "seed: conversations of the inbox account")
 	fs.IntVar(&f.seedOpts.HistoryMessages, "history-messages", f.seedOpts.HistoryMessages, "seed: messages of the long conversation")
 	fs.IntVar(&f.seedOpts.Workers, "seed-workers", f.seedOpts.Workers, "seed: concurrent batched Updates")
+	fs.IntVar(&f.searchSeed.SearcherMessages, "searcher-messages", f.searchSeed.SearcherMessages, "seed-search: messages of the searcher")
+	fs.IntVar(&f.searchSeed.SearcherConversations, "searcher-conversations", f.searchSeed.SearcherConversations, "seed-search: conversations of the searcher")
 	return f
 }
 
@@ -212,6 +229,7 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	o.Progress = progress
 	o.Conns = f.conns(scenario)
 	o.ServerPID = f.pid
+	o.PostgresURL = f.postgres
 	if scenario == "webhooks" && !f.rateSet {
 		o.Rate = 2000 // the budget's rate
 	}
@@ -222,6 +240,14 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 			return nil, err
 		}
 		o.Seed, data = db.manifest, db.dir
+	}
+	if scenario == "search" && (f.data != "" || f.manifest != "") {
+		path := cmp.Or(f.manifest, filepath.Join(f.data, "search-seed.json"))
+		m, err := benchmark.ReadSearchManifest(path)
+		if err != nil {
+			return nil, err
+		}
+		o.SearchSeed, data = m, f.data
 	}
 	info := map[string]string{"store": "sqlite", "bus": "inmem"}
 	if f.postgres != "" {
@@ -352,6 +378,44 @@ func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.M
 	// Close waited for the last commit and checkpoint: count them too.
 	m.Seconds = time.Since(start).Seconds()
 	return m, benchmark.WriteManifest(manifest, m)
+}
+
+// seedSearch fills --data (SQLite) or --postgres for the search scenario
+// and writes search-seed.json beside the database (or at --manifest).
+func (f *benchFlags) seedSearch(ctx context.Context, progress io.Writer) (*benchmark.SearchManifest, error) {
+	var store dm.Store
+	var err error
+	manifest := f.manifest
+	switch {
+	case f.postgres != "":
+		store, err = postgres.Open(ctx, f.postgres)
+		manifest = cmp.Or(manifest, "search-seed.json")
+	case f.data != "":
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, err
+		}
+		store, err = sqlite.Open(ctx, filepath.Join(f.data, "parley.db"))
+		manifest = cmp.Or(manifest, filepath.Join(f.data, "search-seed.json"))
+	default:
+		return nil, errors.New("seed-search needs --data DIR (SQLite) or --postgres URL")
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := f.searchSeed
+	o.Messages, o.Workers, o.Progress = f.seedOpts.Messages, f.seedOpts.Workers, progress
+	// About 200 messages in each of the other conversations.
+	o.OtherConversations = min(o.OtherConversations, max(1, (o.Messages-o.SearcherMessages)/200))
+	start := time.Now()
+	m, err := benchmark.SeedSearch(ctx, store, o)
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Seconds = time.Since(start).Seconds()
+	return m, benchmark.WriteSearchManifest(manifest, m)
 }
 
 // child is a "parley serve" the bench started.

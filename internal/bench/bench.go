@@ -59,10 +59,16 @@ type Options struct {
 	DebugURL string
 	// Seed describes the seeded database (inbox, history).
 	Seed *Manifest
+	// SearchSeed describes a database seeded for search (seed-search);
+	// without it search makes its own small one through the API.
+	SearchSeed *SearchManifest
 	// Progress, when not nil, draws a progress bar.
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// PostgresURL is the database of the measured server, when it runs on
+	// PostgreSQL on this machine: send adds its backends' CPU time.
+	PostgresURL string
 	// Nodes are the base URLs of every node of a cluster (cluster), the
 	// first one being URL; NodePIDs their processes, for memory figures.
 	Nodes    []string

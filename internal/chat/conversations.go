@@ -168,15 +168,24 @@ func ptr[T any](v T) *T { return &v }
 
 // Conversations lists the caller's conversations in a folder.
 func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cursor string, limit int) ([]dm.Conversation, string, error) {
+	out, next, _, err := s.ConversationsPage(ctx, me, folder, cursor, limit)
+	return out, next, err
+}
+
+// ConversationsPage is Conversations with, for a first page, the slot
+// where the caller keeps its encoding while the page stays unchanged (see
+// Encoded); nil for other pages.
+func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder, cursor string, limit int) ([]dm.Conversation, string, *Encoded, error) {
 	switch folder {
 	case "":
 		folder = dm.FolderInbox
 	case dm.FolderInbox, dm.FolderRequests, dm.FolderArchived:
 	default:
-		return nil, "", dm.Errorf(dm.EINVALID, "folder is inbox, requests or archived.")
+		return nil, "", nil, dm.Errorf(dm.EINVALID, "folder is inbox, requests or archived.")
 	}
 	var out []dm.Conversation
 	var next string
+	var enc *Encoded
 	key := pageKey{userID: me.ID, folder: folder, limit: limit}
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var seq int64
@@ -186,7 +195,7 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 				return err
 			}
 			if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok {
-				out, next = p.convs, p.next
+				out, next, enc = p.convs, p.next, p.enc
 				return nil
 			}
 		}
@@ -194,14 +203,18 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 		out, next, err = tx.Conversations(ctx, me.ID, folder, cursor, limit)
 		if err == nil && cursor == "" {
 			// The snapshot's seq and page belong together: both came from this View.
-			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next})
+			enc = &Encoded{}
+			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next, enc: enc})
 		}
 		return err
 	})
+	if err != nil {
+		return nil, "", nil, err
+	}
 	if out == nil {
 		out = []dm.Conversation{}
 	}
-	return out, next, err
+	return out, next, enc, nil
 }
 
 // Conversation returns one of the caller's conversations (ENOTFOUND to non-members).

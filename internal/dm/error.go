@@ -19,6 +19,7 @@ const (
 	ERATELIMITED     = "rate_limited"      // 429
 	EINTERNAL        = "internal"          // 500
 	ESTORAGEFULL     = "storage_full"      // 507
+	EQUOTA           = "quota_exceeded"    // 507: the account's storage quota is used up
 )
 
 // ErrStorageFull is what a store or blob store answers when its disk (or

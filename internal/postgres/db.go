@@ -161,20 +161,27 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
 
+// run runs fn in a transaction that begins with its first statement (see
+// pipeTx), which saves a round trip on every Update and View.
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(tx dm.Tx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, opts)
+	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
+	defer c.Release()
+	p := &pipeTx{conn: c, opts: opts}
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: ptx, write: write}); err != nil {
+	defer p.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&tx{tx: p, write: write, pipe: p}); err != nil {
 		return err
 	}
 	// Once fn has run, the commit must not depend on the caller staying: a
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
-	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
+	if err := p.Commit(context.WithoutCancel(ctx)); err != nil {
+		if dm.IsCode(err, dm.ESTORAGEFULL) {
+			return err // the queued appends sent before COMMIT (wrap)
+		}
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == codeDiskFull {
 			return dm.ErrStorageFull(err)

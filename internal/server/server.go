@@ -90,6 +90,8 @@ type Config struct {
 	S3 blobs.S3Config
 	// Uploads bounds attachments by kind (zero: 8 MB images, 25 MB the rest).
 	Uploads media.Limits
+	// UploadQuota is how many bytes of files one account may keep (0: no quota).
+	UploadQuota int64
 	// PreviewAllow lets link previews reach these non-public ranges (tests
 	// and intranets only; nothing by default).
 	PreviewAllow []netip.Prefix
@@ -195,6 +197,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.media = media.New(s.chat, mediaStep, media.Config{
 		Blobs:  s.blobs,
 		Limits: cfg.Uploads,
+		Quota:  cfg.UploadQuota,
 		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
 		Logger: cfg.Logger,
 		Now:    cfg.Now,

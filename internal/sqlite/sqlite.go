@@ -131,6 +131,13 @@ type conn struct {
 	// The writer's caches for AppendEvent (see events.go).
 	seqs seqCache
 	enc  lastEncoding
+	// search is the writer's list of messages inserted in this batch
+	// whose text the batch indexes for search when its savepoints are
+	// released (flushSearch).
+	search []searchRow
+	// events are the writer's appended events not inserted yet (see
+	// AppendEvent).
+	events eventQueue
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -455,6 +462,8 @@ func (db *DB) commit(batch []*request) {
 		}
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.search = w.search[:0]
+		w.events.reset()
 		for _, r := range live {
 			r.done <- err
 		}
@@ -471,6 +480,8 @@ func (db *DB) commit(batch []*request) {
 			return
 		}
 		w.seqs.savepoint()
+		w.events.savepoint()
+		indexed := len(w.search)
 		errs[i] = call(r.fn, t)
 		if errs[i] != nil {
 			// A failed ROLLBACK TO means SQLite already rolled back the
@@ -480,11 +491,21 @@ func (db *DB) commit(batch []*request) {
 				return
 			}
 			w.seqs.rollback()
+			w.events.rollback()
+			w.search = w.search[:indexed]
 		}
 		if err := exec("RELEASE u"); err != nil {
 			failAll(fmt.Errorf("sqlite: release: %w", err))
 			return
 		}
+	}
+	if err := t.flushEvents(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: events: %w", err))
+		return
+	}
+	if err := w.flushSearch(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: search index: %w", err))
+		return
 	}
 	if err := exec("COMMIT"); err != nil {
 		if isFull(err) {
@@ -494,6 +515,8 @@ func (db *DB) commit(batch []*request) {
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.events.reset()
+		w.search = w.search[:0]
 		for i, r := range live {
 			if errs[i] == nil {
 				errs[i] = err
