@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -302,5 +303,73 @@ func TestMultiNodeDirectRace(t *testing.T) {
 		if len(all) != 1 {
 			t.Errorf("a member lists %d conversations, want 1: %v", len(all), all)
 		}
+	}
+}
+
+// TestMultiNodeRevocation: a logout on node A ends the session on node B at
+// once, through the bus: B refuses the token (its session cache forgets it)
+// and closes the session's socket within a second, not when its cache
+// expires (10 s) or its ping tick comes (25 s). "Log out everywhere" does the
+// same for every session.
+func TestMultiNodeRevocation(t *testing.T) {
+	t.Parallel()
+	env := newMultiNodeEnv(t)
+	nodeA, nodeB := env.node(t), env.node(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	onA, _ := multiUser(ctx, t, nodeA.url, nodeA.url, "alice")
+	onB := checkedClient(t, nil, nodeB.url)
+	onB.SetToken(onA.Token())                 // one session, used through both nodes
+	if _, _, err := onB.Me(ctx); err != nil { // B now holds it in its session cache
+		t.Fatal(err)
+	}
+	stream, err := onB.Stream(ctx, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	readUntilReady(ctx, t, stream)
+
+	start := time.Now()
+	if err := onA.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := streamEnds(t, stream, time.Second); err != nil {
+		t.Fatalf("node B's socket still open 1 s after the logout on node A")
+	}
+	closed := time.Since(start)
+	_, _, err = onB.Me(ctx)
+	if ce := (*client.Error)(nil); !errors.As(err, &ce) || ce.Status != http.StatusUnauthorized {
+		t.Fatalf("node B after the logout on A: %v, want 401", err)
+	}
+	t.Logf("node B closed the socket %v after the logout on node A", closed)
+
+	// Log out everywhere from node B: node A's sessions end too.
+	a1 := checkedClient(t, nil, nodeA.url)
+	if _, _, err := a1.Login(ctx, "alice", password("alice")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a1.Me(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s1, err := a1.Stream(ctx, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	readUntilReady(ctx, t, s1)
+	b1 := checkedClient(t, nil, nodeB.url)
+	if _, _, err := b1.Login(ctx, "alice", password("alice")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b1.LogoutEverywhere(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := streamEnds(t, s1, time.Second); err != nil {
+		t.Fatalf("node A's socket still open 1 s after log out everywhere on node B")
+	}
+	if _, _, err := a1.Me(ctx); err == nil {
+		t.Fatal("node A still accepts a session ended everywhere from node B")
 	}
 }

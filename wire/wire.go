@@ -20,6 +20,10 @@ type Account struct {
 	Bio         string    `json:"bio"`
 	Kind        string    `json:"kind"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Role is "operator" for moderators, and shown only to the account itself (GET /me).
+	Role      string `json:"role,omitempty"`
+	Suspended bool   `json:"suspended,omitempty"`
+	Verified  bool   `json:"verified,omitempty"`
 }
 
 // Settings are an account's private preferences.
@@ -33,6 +37,10 @@ type Profile struct {
 	ID          string `json:"id"`
 	Handle      string `json:"handle"`
 	DisplayName string `json:"display_name"`
+	// Suspended: the account is suspended (its messages show as from a
+	// suspended account). Verified: a brand an operator has verified.
+	Suspended bool `json:"suspended,omitempty"`
+	Verified  bool `json:"verified,omitempty"`
 }
 
 // AccountProfile is an account's public profile as the caller sees it

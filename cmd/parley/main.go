@@ -47,6 +47,7 @@ Commands:
   restore  put a backup (and its attachments) in place of a stopped server's data
   bench    measure a running server (see "parley bench -h")
   recs     evaluate the product recommender on an interaction log (see "parley recs")
+  operator grant/revoke the operator role, or print a password reset link (see "parley operator -h")
   version  print the version
 
 Run "parley <command> -h" for a command's flags.
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return bench(ctx, args[1:], stdout, stderr)
 	case "recs":
 		return recsCmd(ctx, args[1:], stdout, stderr)
+	case "operator":
+		return operator(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil
@@ -184,6 +187,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("demo data: %w", err)
 		}
+		// alice moderates the demo (the Moderation page); acme is a verified brand.
+		if err := seedModeration(ctx, srv.Identity(), srv.Moderation()); err != nil {
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("demo data: %w", err)
+		}
 		fmt.Fprintf(stdout, demoBanner, srv.URL(), srv.URL(), srv.URL(), srv.URL())
 	} else {
 		fmt.Fprintf(stdout, "Parley %s on %s (Ctrl-C stops it)\n", version, srv.URL())
@@ -201,6 +209,7 @@ Parley demo is running at %s
 Open it in a browser and log in as one of these (password: parley-demo):
   alice   bob   carol   dan          people who already talk to each other
   acme    a brand; bob and carol answer for it at %s/brands/acme
+alice is also an operator: she moderates reports at /moderation.
 Two browsers (or a private window) let you chat with yourself.
 
 API:  curl -s -X POST %s/api/v1/sessions -d '{"handle":"alice","password":"parley-demo"}'

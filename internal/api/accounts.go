@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -48,14 +49,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s, err := a.identity.Login(r.Context(), in.Handle, in.Password, a.remoteAddr(r))
+	s, err := a.identity.LoginFrom(r.Context(), in.Handle, in.Password, a.remoteAddr(r), r.UserAgent())
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
 	if in.Cookie {
 		httpauth.SetSessionCookie(w, s.Token, a.identity.SessionTTL(), a.cfg.SecureCookies)
-		writeJSON(w, http.StatusCreated, map[string]any{"account": towire.Account(s.Account), "csrf_token": identity.CSRFToken(s.Token)})
+		writeJSON(w, http.StatusCreated, map[string]any{"account": towire.Me(s.Account), "csrf_token": identity.CSRFToken(s.Token)})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "account": towire.Account(s.Account)})
@@ -76,7 +77,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, au *Auth) {
 }
 
 func (a *API) writeMe(w http.ResponseWriter, au *Auth, acc *dm.Account, set dm.Settings) {
-	out := map[string]any{"account": towire.Account(acc), "settings": towire.Settings(set)}
+	out := map[string]any{"account": towire.Me(acc), "settings": towire.Settings(set)}
 	if au.Cookie {
 		out["csrf_token"] = identity.CSRFToken(au.Token)
 	}
@@ -98,9 +99,15 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 		Bio           *string `json:"bio"`
 		AllowIncoming *string `json:"allow_incoming"`
 		ReadReceipts  *bool   `json:"read_receipts"`
+		// Password is not changed here: it needs the current one.
+		Password json.RawMessage `json:"password"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
+		return
+	}
+	if in.Password != nil {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "The password is changed with POST /api/v1/me/password {\"current_password\", \"new_password\"}."))
 		return
 	}
 	acc, set, err := a.identity.UpdateMe(r.Context(), au.Account, identity.MeUpdate{

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/identity"
 	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/moderation"
 	"github.com/parleyhq/parley/internal/webhooks"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 	// so that its open sockets on this node close at once (internal/ws).
 	// Other nodes notice within their ping interval.
 	EndSession func(token string)
+	// Moderation serves reports and the operator routes (internal/moderation).
+	Moderation *moderation.Service
 }
 
 // API is the HTTP handler of the whole server.
@@ -89,6 +92,23 @@ func (a *API) routes() {
 	m.HandleFunc("DELETE /api/v1/sessions/current", a.auth(a.logout))
 	m.HandleFunc("GET /api/v1/me", a.auth(a.me))
 	m.HandleFunc("PATCH /api/v1/me", a.auth(a.updateMe))
+	// Account security (moderation.go; internal/identity).
+	m.HandleFunc("POST /api/v1/me/password", a.auth(a.changePassword))
+	m.HandleFunc("GET /api/v1/me/sessions", a.auth(a.listSessions))
+	m.HandleFunc("DELETE /api/v1/me/sessions", a.auth(a.logoutEverywhere))
+	m.HandleFunc("DELETE /api/v1/me/sessions/{id}", a.auth(a.endSession))
+	m.HandleFunc("POST /api/v1/password-reset", a.resetPassword)
+	// Reports and moderation (moderation.go; internal/moderation). Every
+	// /moderation/ route is a 404 to anyone but an operator.
+	m.HandleFunc("POST /api/v1/reports", a.auth(a.report))
+	m.HandleFunc("GET /api/v1/moderation/reports", a.operator(a.reportQueue))
+	m.HandleFunc("GET /api/v1/moderation/reports/{id}", a.operator(a.getReport))
+	m.HandleFunc("POST /api/v1/moderation/reports/{id}/close", a.operator(a.closeReport))
+	m.HandleFunc("PUT /api/v1/moderation/accounts/{handle}/suspension", a.operator(a.moderate(suspend(true))))
+	m.HandleFunc("DELETE /api/v1/moderation/accounts/{handle}/suspension", a.operator(a.moderate(suspend(false))))
+	m.HandleFunc("PUT /api/v1/moderation/accounts/{handle}/verified", a.operator(a.moderate(verify(true))))
+	m.HandleFunc("DELETE /api/v1/moderation/accounts/{handle}/verified", a.operator(a.moderate(verify(false))))
+	m.HandleFunc("GET /api/v1/moderation/log", a.operator(a.moderationLog))
 
 	// Profiles and the social graph.
 	m.HandleFunc("GET /api/v1/accounts/{handle}", a.auth(a.profile))

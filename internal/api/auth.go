@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/httpauth"
 )
 
@@ -47,6 +48,9 @@ func (a *API) authenticate(r *http.Request) (*Auth, error) {
 			bot, err := a.brand.AuthenticateBot(r.Context(), token)
 			if err != nil {
 				return nil, err
+			}
+			if bot.Brand.Suspended {
+				return nil, dm.Errorf(dm.EUNAUTHENTICATED, "This brand is suspended.")
 			}
 			return &Auth{Account: bot.Brand, Token: token, Bot: bot.Token}, nil
 		}

@@ -71,6 +71,13 @@ var Types = []Type{
 	T[wire.SearchResult]("SearchResult"),
 	T[wire.SnippetPart]("SnippetPart"),
 
+	// Account security and moderation.
+	T[wire.Session]("Session"),
+	T[wire.ReportReceipt]("ReportReceipt"),
+	T[wire.ReportedMessage]("ReportedMessage"),
+	T[wire.Report]("Report"),
+	T[wire.ModerationEntry]("ModerationEntry"),
+
 	// Integrations: webhooks and bot tokens.
 	T[dm.WebhookEndpoint]("WebhookEndpoint"),
 	T[webhooks.Delivery]("WebhookDelivery"),

@@ -31,6 +31,7 @@ func Run(t *testing.T, newBus func(t *testing.T) dm.Bus) {
 		{"PerUserOrderFromOnePublisher", testOrder},
 		{"EphemeralEvents", testEphemeral},
 		{"NotificationContent", testContent},
+		{"Revocations", testRevocations},
 		{"ManyUsers", testManyUsers},
 		{"Ping", testPing},
 		{"PublishAfterCloseFails", testClose},
@@ -244,6 +245,24 @@ func testContent(t *testing.T, b dm.Bus) {
 	}
 	if e2.Seq != 42 || e2.Type != dm.EventReadUpdated || e2.ReadSeq != 7 || e2.Actor == nil {
 		t.Fatalf("second event arrived as %+v", e2)
+	}
+}
+
+// testRevocations: a revocation on dm.RevocationChannel (an id no account
+// has, with a character NATS subjects cannot carry as is) reaches its
+// subscribers whole, and no user's subscriber.
+func testRevocations(t *testing.T, b dm.Bus) {
+	in, _ := subscribe(t, b, dm.RevocationChannel)
+	user, _ := subscribe(t, b, "alice")
+	publish(t, b, dm.Notification{UserID: dm.RevocationChannel, Revoked: &dm.Revocation{UserID: "alice", TokenHashes: []string{"h1", "h2"}}})
+	publish(t, b, note("alice", 1))
+	got := in.WaitFor(t, 1)
+	if len(got) != 1 || got[0].Revoked == nil || got[0].Revoked.UserID != "alice" || len(got[0].Revoked.TokenHashes) != 2 ||
+		got[0].Revoked.TokenHashes[1] != "h2" {
+		t.Fatalf("revocation arrived as %+v", got)
+	}
+	if u := user.WaitFor(t, 1); len(u) != 1 || u[0].Revoked != nil {
+		t.Fatalf("alice's subscriber got %+v, want her notification only", u)
 	}
 }
 

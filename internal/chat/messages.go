@@ -48,6 +48,11 @@ const maxReactionsPerUser = 10
 // Send sends a message. created is false when ClientID named a message
 // already sent, which is then returned unchanged.
 func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p SendParams) (msg *dm.Message, created bool, err error) {
+	// A suspended account sends nothing: its sessions are gone, and this
+	// stops what acts for it without one (a brand's bot, away message, agents).
+	if me.Suspended {
+		return nil, false, dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
+	}
 	if len(p.Attachments) == 0 || p.Text != "" {
 		if err := dm.ValidateText(p.Text); err != nil {
 			return nil, false, err

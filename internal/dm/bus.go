@@ -10,6 +10,21 @@ import "context"
 type Notification struct {
 	UserID string  `json:"user_id"`
 	Events []Event `json:"events"`
+	// Revoked is set on the notifications to RevocationChannel.
+	Revoked *Revocation `json:"revoked,omitempty"`
+}
+
+// RevocationChannel is the pseudo user id every node subscribes to, at
+// start-up, to hear of ended sessions (no account id starts with "~").
+const RevocationChannel = "~sessions"
+
+// Revocation says that sessions of a user ended (logout, password change,
+// "log out everywhere", suspension): every node forgets them from its
+// session cache and closes the sockets opened with them, at once rather than
+// when its cache expires. TokenHashes are the stored hashes, never tokens.
+type Revocation struct {
+	UserID      string   `json:"user_id"`
+	TokenHashes []string `json:"token_hashes"`
 }
 
 // Bus carries notifications between the node that made a change and the nodes

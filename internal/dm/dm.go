@@ -70,11 +70,21 @@ type Account struct {
 	Bio         string
 	Kind        string
 	CreatedAt   time.Time
+	// Role is "" or RoleOperator (a moderator, set from the command line).
+	Role string
+	// Suspended accounts cannot log in or send; their messages show as from a
+	// suspended account.
+	Suspended bool
+	// Verified is set by an operator on a brand whose identity was checked.
+	Verified bool
 }
+
+// RoleOperator is the account role of the people who moderate a server.
+const RoleOperator = "operator"
 
 // Profile returns the short form of the account used inside messages and member lists.
 func (a *Account) Profile() Profile {
-	return Profile{ID: a.ID, Handle: a.Handle, DisplayName: a.DisplayName}
+	return Profile{ID: a.ID, Handle: a.Handle, DisplayName: a.DisplayName, Suspended: a.Suspended, Verified: a.Verified}
 }
 
 // Settings are an account's private preferences.
@@ -93,6 +103,10 @@ type Profile struct {
 	ID          string `json:"id"`
 	Handle      string `json:"handle"`
 	DisplayName string `json:"display_name"`
+	// Suspended and Verified are set where the store reads them with the
+	// profile (a message's sender): the account is suspended, or a verified brand.
+	Suspended bool `json:"suspended,omitempty"`
+	Verified  bool `json:"verified,omitempty"`
 }
 
 // Member is a conversation member as other members see them.

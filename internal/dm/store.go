@@ -56,4 +56,5 @@ type Tx interface {
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
 	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
 	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
+	ModerationTx   // reports and the moderation log (moderation.go)
 }

@@ -29,4 +29,41 @@ type AccountTx interface {
 	// SessionAccount returns the account of an unexpired session (ENOTFOUND otherwise).
 	SessionAccount(ctx context.Context, tokenHash string, now time.Time) (*Account, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// TouchSession records a session's use at: last_seen_at, and the device
+	// (user agent, address) when not empty; created_at too if never set.
+	TouchSession(ctx context.Context, tokenHash string, at time.Time, userAgent, address string) error
+	// Sessions lists a user's unexpired sessions, newest first.
+	Sessions(ctx context.Context, userID string, now time.Time) ([]SessionInfo, error)
+	// DeleteUserSessions ends every session of a user but exceptHash ("" : all)
+	// and returns the hashes it deleted.
+	DeleteUserSessions(ctx context.Context, userID, exceptHash string) ([]string, error)
+	// SetPasswordHash replaces a user's password hash.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// PasswordHash returns a user's password hash.
+	PasswordHash(ctx context.Context, userID string) (string, error)
+
+	// Password reset links. Only a hash of a reset token is stored.
+
+	CreatePasswordReset(ctx context.Context, tokenHash, userID string, created, expires time.Time) error
+	// UsePasswordReset deletes a reset token and returns its user, if it has
+	// not expired at now (ENOTFOUND otherwise: unknown, used or expired).
+	UsePasswordReset(ctx context.Context, tokenHash string, now time.Time) (string, error)
+
+	// Moderation flags of an account (ENOTFOUND if none).
+
+	SetRole(ctx context.Context, userID, role string) error
+	// SetSuspended suspends (at != nil) or unsuspends an account.
+	SetSuspended(ctx context.Context, userID string, at *time.Time) error
+	SetVerified(ctx context.Context, userID string, verified bool) error
+}
+
+// SessionInfo is a session as its owner sees it in their list. TokenHash
+// never leaves the server: the API names a session by a prefix of it.
+type SessionInfo struct {
+	TokenHash  string
+	CreatedAt  time.Time // zero for sessions opened before it was recorded
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	UserAgent  string
+	Address    string
 }

@@ -6,6 +6,7 @@
 package identity
 
 import (
+	"log/slog"
 	"sync"
 	"time"
 
@@ -25,6 +26,13 @@ type Config struct {
 	// so that a suite signing up hundreds of accounts does not spend most of
 	// its time hashing.
 	PasswordCost PasswordCost
+	// Bus, when set, carries session revocations to every node (see
+	// dm.Revocation); without it they reach this node's cache only.
+	Bus dm.Bus
+	// Now is the clock of password reset links (time.Now by default).
+	Now func() time.Time
+	// Log reports revocations that could not be published.
+	Log *slog.Logger
 }
 
 // Service is the identity service. It is safe for concurrent use.
@@ -48,6 +56,12 @@ func New(store dm.Store, cfg Config) *Service {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	if cfg.PasswordCost == (PasswordCost{}) {
 		cfg.PasswordCost = DefaultPasswordCost()
 	}
@@ -68,3 +82,6 @@ func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
 
 // now is the service's clock, in UTC and at millisecond precision, as stored.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// clock is the injected clock, in UTC and at millisecond precision.
+func (s *Service) clock() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }

@@ -23,6 +23,12 @@ type Session struct {
 // Login checks a handle and password and opens a session. remote is the
 // caller's address, for throttling repeated failures.
 func (s *Service) Login(ctx context.Context, handle, password, remote string) (*Session, error) {
+	return s.LoginFrom(ctx, handle, password, remote, "")
+}
+
+// LoginFrom is Login that also records the device (user agent) for the
+// owner's list of sessions.
+func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userAgent string) (*Session, error) {
 	handle = dm.NormalizeHandle(handle)
 	t := now()
 	// Failures count per handle from one address (ten, then one try every
@@ -54,13 +60,20 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 		}
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Wrong handle or password.")
 	}
+	if acc.Suspended {
+		return nil, dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
+	}
 	token := newToken()
 	err = s.store.Update(ctx, func(tx dm.Tx) error {
-		return tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(s.cfg.SessionTTL))
+		if err := tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(s.cfg.SessionTTL)); err != nil {
+			return err
+		}
+		return tx.TouchSession(ctx, hashToken(token), t, clip(userAgent, maxUserAgent), clip(remote, 64))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.sessions.touchDue(hashToken(token), t) // just recorded: the first requests need not
 	return &Session{Token: token, Account: acc}, nil
 }
 
@@ -74,19 +87,40 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 	if len(token) < 32 || len(token) > 128 {
 		return dm.Errorf(dm.EINVALID, "A session token has 32 to 128 bytes.")
 	}
+	if acc.Suspended {
+		return dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
+	}
+	t := now()
 	return s.store.Update(ctx, func(tx dm.Tx) error {
-		return tx.CreateSession(ctx, hashToken(token), acc.ID, now().Add(ttl))
+		if err := tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(ttl)); err != nil {
+			return err
+		}
+		if err := tx.TouchSession(ctx, hashToken(token), t, "", ""); err != nil {
+			return err
+		}
+		s.sessions.touchDue(hashToken(token), t)
+		return nil
 	})
 }
 
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := hashToken(token)
+	owner := ""
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		owner = ""
+		if acc, err := tx.SessionAccount(ctx, hash, time.Unix(0, 0)); err == nil {
+			owner = acc.ID
+		} else if !dm.IsCode(err, dm.ENOTFOUND) {
+			return err
+		}
 		return tx.DeleteSession(ctx, hash)
 	})
 	// After the commit: a request authenticated meanwhile may have cached it again.
 	s.sessions.drop(hash)
+	if err == nil && owner != "" {
+		s.publishRevocation(ctx, owner, []string{hash})
+	}
 	return err
 }
 
@@ -105,11 +139,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 		acc, err = tx.SessionAccount(ctx, hash, t)
 		return err
 	})
-	if dm.IsCode(err, dm.ENOTFOUND) {
+	if dm.IsCode(err, dm.ENOTFOUND) || err == nil && acc.Suspended {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "The session has ended. Log in again.")
 	}
 	if err != nil {
 		return nil, err
+	}
+	if s.sessions.touchDue(hash, t) {
+		// Last seen, for the owner's list; at most every touchEvery per node.
+		err := s.store.Update(ctx, func(tx dm.Tx) error { return tx.TouchSession(ctx, hash, t, "", "") })
+		if err != nil {
+			return nil, err
+		}
 	}
 	s.sessions.put(hash, acc, t)
 	return acc, nil

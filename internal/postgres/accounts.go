@@ -24,6 +24,20 @@ func scanAccount(row pgx.Row) (*dm.Account, error) {
 	return &a, nil
 }
 
+// accountFlagCols follow accountCols where the moderation flags are read too
+// (an account by id or handle, a session's account).
+const accountFlagCols = accountCols + `, a.role, a.suspended_at IS NOT NULL, a.verified`
+
+func scanFlaggedAccount(row pgx.Row, extra ...any) (*dm.Account, error) {
+	var a dm.Account
+	dest := append([]any{&a.ID, &a.Handle, &a.DisplayName, &a.Bio, &a.Kind, &a.CreatedAt, &a.Role, &a.Suspended, &a.Verified}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = a.CreatedAt.UTC()
+	return &a, nil
+}
+
 // CreateAccount inserts the account and its event-log counter row. ON
 // CONFLICT DO NOTHING turns a taken handle (or id) into zero rows rather than
 // an error, so the transaction stays usable after an ECONFLICT.
@@ -50,25 +64,22 @@ func (t *tx) CreateAccount(ctx context.Context, a *dm.Account, s dm.Settings, pa
 }
 
 func (t *tx) Account(ctx context.Context, id string) (*dm.Account, error) {
-	a, err := scanAccount(t.tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.id = $1`, id))
+	a, err := scanFlaggedAccount(t.tx.QueryRow(ctx, `SELECT `+accountFlagCols+` FROM accounts a WHERE a.id = $1`, id))
 	return a, wrap(err, "account")
 }
 
 func (t *tx) AccountByHandle(ctx context.Context, handle string) (*dm.Account, error) {
-	a, err := scanAccount(t.tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.handle = $1`, handle))
+	a, err := scanFlaggedAccount(t.tx.QueryRow(ctx, `SELECT `+accountFlagCols+` FROM accounts a WHERE a.handle = $1`, handle))
 	return a, wrap(err, "account")
 }
 
 func (t *tx) Credentials(ctx context.Context, handle string) (*dm.Account, string, error) {
-	var a dm.Account
 	var hash string
-	err := t.tx.QueryRow(ctx, `SELECT `+accountCols+`, a.password_hash FROM accounts a WHERE a.handle = $1`, handle).
-		Scan(&a.ID, &a.Handle, &a.DisplayName, &a.Bio, &a.Kind, &a.CreatedAt, &hash)
+	a, err := scanFlaggedAccount(t.tx.QueryRow(ctx, `SELECT `+accountFlagCols+`, a.password_hash FROM accounts a WHERE a.handle = $1`, handle), &hash)
 	if err != nil {
 		return nil, "", wrap(err, "account")
 	}
-	a.CreatedAt = a.CreatedAt.UTC()
-	return &a, hash, nil
+	return a, hash, nil
 }
 
 func (t *tx) Settings(ctx context.Context, userID string) (dm.Settings, error) {
@@ -142,8 +153,8 @@ func (t *tx) CreateSession(ctx context.Context, tokenHash, userID string, expire
 }
 
 func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time) (*dm.Account, error) {
-	a, err := scanAccount(t.tx.QueryRow(ctx, `
-		SELECT `+accountCols+` FROM sessions s JOIN accounts a ON a.id = s.user_id
+	a, err := scanFlaggedAccount(t.tx.QueryRow(ctx, `
+		SELECT `+accountFlagCols+` FROM sessions s JOIN accounts a ON a.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now))
 	return a, wrap(err, "session")
 }
@@ -151,4 +162,110 @@ func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return wrap(err, "session")
+}
+
+func (t *tx) TouchSession(ctx context.Context, tokenHash string, at time.Time, userAgent, address string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1,
+		created_at = CASE WHEN created_at = 'epoch' THEN $1 ELSE created_at END,
+		user_agent = CASE WHEN $2 = '' THEN user_agent ELSE $2 END,
+		address = CASE WHEN $3 = '' THEN address ELSE $3 END
+		WHERE token_hash = $4`, at, userAgent, address, tokenHash)
+	return wrap(err, "session")
+}
+
+func (t *tx) Sessions(ctx context.Context, userID string, now time.Time) ([]dm.SessionInfo, error) {
+	rows, err := t.tx.Query(ctx, `SELECT token_hash, created_at, last_seen_at, expires_at, user_agent, address
+		FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash`, userID, now)
+	if err != nil {
+		return nil, wrap(err, "sessions")
+	}
+	defer rows.Close()
+	out := []dm.SessionInfo{}
+	epoch := time.Unix(0, 0)
+	for rows.Next() {
+		var si dm.SessionInfo
+		if err := rows.Scan(&si.TokenHash, &si.CreatedAt, &si.LastSeenAt, &si.ExpiresAt, &si.UserAgent, &si.Address); err != nil {
+			return nil, wrap(err, "sessions")
+		}
+		for _, p := range []*time.Time{&si.CreatedAt, &si.LastSeenAt} {
+			if p.Equal(epoch) {
+				*p = time.Time{}
+			} else {
+				*p = p.UTC()
+			}
+		}
+		si.ExpiresAt = si.ExpiresAt.UTC()
+		out = append(out, si)
+	}
+	return out, wrap(rows.Err(), "sessions")
+}
+
+func (t *tx) DeleteUserSessions(ctx context.Context, userID, exceptHash string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash != $2 RETURNING token_hash`, userID, exceptHash)
+	if err != nil {
+		return nil, wrap(err, "sessions")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, wrap(err, "sessions")
+		}
+		out = append(out, h)
+	}
+	return out, wrap(rows.Err(), "sessions")
+}
+
+// updateAccount runs an UPDATE of one account: ENOTFOUND if there is none.
+func (t *tx) updateAccount(ctx context.Context, query string, args ...any) error {
+	tag, err := t.tx.Exec(ctx, query, args...)
+	if err != nil {
+		return wrap(err, "account")
+	}
+	if tag.RowsAffected() == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "account not found")
+	}
+	return nil
+}
+
+func (t *tx) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return t.updateAccount(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1`, userID, hash)
+}
+
+func (t *tx) PasswordHash(ctx context.Context, userID string) (string, error) {
+	var h string
+	err := t.tx.QueryRow(ctx, `SELECT password_hash FROM accounts WHERE id = $1`, userID).Scan(&h)
+	return h, wrap(err, "account")
+}
+
+func (t *tx) CreatePasswordReset(ctx context.Context, tokenHash, userID string, created, expires time.Time) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		tokenHash, userID, created, expires)
+	return wrap(err, "password reset")
+}
+
+func (t *tx) UsePasswordReset(ctx context.Context, tokenHash string, now time.Time) (string, error) {
+	var userID string
+	var expires time.Time
+	err := t.tx.QueryRow(ctx, `DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, expires_at`, tokenHash).Scan(&userID, &expires)
+	if err != nil {
+		return "", wrap(err, "password reset")
+	}
+	if !expires.After(now) {
+		return "", dm.Errorf(dm.ENOTFOUND, "password reset not found")
+	}
+	return userID, nil
+}
+
+func (t *tx) SetRole(ctx context.Context, userID, role string) error {
+	return t.updateAccount(ctx, `UPDATE accounts SET role = $2 WHERE id = $1`, userID, role)
+}
+
+func (t *tx) SetSuspended(ctx context.Context, userID string, at *time.Time) error {
+	return t.updateAccount(ctx, `UPDATE accounts SET suspended_at = $2 WHERE id = $1`, userID, at)
+}
+
+func (t *tx) SetVerified(ctx context.Context, userID string, verified bool) error {
+	return t.updateAccount(ctx, `UPDATE accounts SET verified = $2 WHERE id = $1`, userID, verified)
 }

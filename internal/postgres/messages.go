@@ -24,7 +24,8 @@ const messageSelect = `SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.han
 	x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
 	(SELECT json_agg(json_build_object('emoji', q.emoji, 'count', q.n, 'me', q.me) ORDER BY q.first)
 	 FROM (SELECT r.emoji, count(*) AS n, bool_or(r.user_id = $%d) AS me, min(r.id) AS first
-	       FROM reactions r WHERE r.message_id = x.id GROUP BY r.emoji) q)
+	       FROM reactions r WHERE r.message_id = x.id GROUP BY r.emoji) q),
+	a.suspended_at IS NOT NULL, a.verified
 	FROM messages x JOIN accounts a ON a.id = x.sender_id `
 
 // messageQuery returns messageSelect followed by tail, the viewer being the
@@ -50,7 +51,7 @@ func collectMessages(rows pgx.Rows) ([]dm.Message, error) {
 		var m dm.Message
 		var reactions []byte
 		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &m.CreatedAt, &m.EditedAt, &m.Deleted, &reactions); err != nil {
+			&m.Text, &m.ReplyTo, &m.CreatedAt, &m.EditedAt, &m.Deleted, &reactions, &m.Sender.Suspended, &m.Sender.Verified); err != nil {
 			return nil, wrap(err, "messages")
 		}
 		m.CreatedAt = m.CreatedAt.UTC()

@@ -28,6 +28,7 @@ import (
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/media"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/moderation"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/safehttp"
@@ -116,20 +117,21 @@ type Config struct {
 
 // Server is a running Parley node.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	store    dm.Store
-	bus      dm.Bus
-	identity *identity.Service
-	chat     *chat.Service
-	brand    *brand.Service
-	media    *media.Service
-	blobs    dm.Blobs
-	hooks    *webhooks.Service
-	jobs     *jobs.Runner
-	streams  *ws.Server
-	handler  http.Handler
-	metrics  *metrics.Registry
+	cfg        Config
+	log        *slog.Logger
+	store      dm.Store
+	bus        dm.Bus
+	identity   *identity.Service
+	chat       *chat.Service
+	brand      *brand.Service
+	media      *media.Service
+	blobs      dm.Blobs
+	hooks      *webhooks.Service
+	jobs       *jobs.Runner
+	streams    *ws.Server
+	handler    http.Handler
+	metrics    *metrics.Registry
+	moderation *moderation.Service
 
 	http     *http.Server
 	debug    *http.Server
@@ -167,7 +169,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = reg
 	cfg = withTransportDefaults(cfg)
 	s.cfg = cfg
-	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
+	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost,
+		Bus: s.bus, Now: cfg.Now, Log: cfg.Logger})
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
@@ -203,6 +206,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
 	s.hooks.RegisterJobs(s.jobs)
 	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger, MaxPerAccount: max(cfg.MaxStreamsPerAccount, 0)})
+	// Sessions ended on any node end here too, at once (dm.Revocation).
+	ids, streams := s.identity, s.streams
+	if _, err := s.bus.Subscribe(dm.RevocationChannel, func(n dm.Notification) {
+		if n.Revoked != nil {
+			ids.Revoked(*n.Revoked)
+			go streams.Revoked(*n.Revoked) // closing sockets may block; the bus callback must not
+		}
+	}); err != nil {
+		s.bus.Close()
+		s.store.Close()
+		return nil, err
+	}
+	s.moderation = moderation.New(s.chat, s.identity, moderation.Config{Now: cfg.Now, RateLimitOff: cfg.RateLimitOff})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
 	}
@@ -234,6 +250,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		EndSession:    s.streams.EndSession,
 		TrustProxy:    cfg.TrustProxy,
 		XRPC:          bsky,
+		Moderation:    s.moderation,
 	})
 	// The transport limits wrap everything (transport.go).
 	tr := &transport{next: s.handler, bodyTimeout: cfg.BodyTimeout, trustProxy: cfg.TrustProxy, metrics: reg, inFlight: map[string]int{}}
@@ -388,6 +405,9 @@ func (s *Server) Addr() string {
 
 // Identity returns the account service (for seeding demo data).
 func (s *Server) Identity() *identity.Service { return s.identity }
+
+// Moderation returns the moderation service (the operator commands use it).
+func (s *Server) Moderation() *moderation.Service { return s.moderation }
 
 // Chat returns the messaging service (for seeding demo data).
 func (s *Server) Chat() *chat.Service { return s.chat }

@@ -23,6 +23,21 @@ func scanAccount(s scanner, extra ...any) (*dm.Account, error) {
 	return &a, nil
 }
 
+// accountFlagColumns follow accountColumns where the moderation flags are
+// read too (an account by id or handle, a session's account).
+const accountFlagColumns = accountColumns + `, a.role, a.suspended_at IS NOT NULL, a.verified`
+
+func scanFlaggedAccount(s scanner, extra ...any) (*dm.Account, error) {
+	var a dm.Account
+	var created int64
+	dest := append([]any{&a.ID, &a.Handle, &a.DisplayName, &a.Bio, &a.Kind, &created, &a.Role, &a.Suspended, &a.Verified}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = utc(created)
+	return &a, nil
+}
+
 func (t *tx) CreateAccount(ctx context.Context, a *dm.Account, s dm.Settings, passwordHash string) error {
 	_, err := t.exec(ctx, `INSERT INTO accounts
 		(id, handle, display_name, bio, kind, created_at, password_hash, allow_incoming, read_receipts)
@@ -32,18 +47,18 @@ func (t *tx) CreateAccount(ctx context.Context, a *dm.Account, s dm.Settings, pa
 }
 
 func (t *tx) Account(ctx context.Context, id string) (*dm.Account, error) {
-	a, err := scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
+	a, err := scanFlaggedAccount(t.queryRow(ctx, `SELECT `+accountFlagColumns+` FROM accounts a WHERE a.id = ?`, id))
 	return a, wrap(err, "account")
 }
 
 func (t *tx) AccountByHandle(ctx context.Context, handle string) (*dm.Account, error) {
-	a, err := scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.handle = ?`, handle))
+	a, err := scanFlaggedAccount(t.queryRow(ctx, `SELECT `+accountFlagColumns+` FROM accounts a WHERE a.handle = ?`, handle))
 	return a, wrap(err, "account @"+handle)
 }
 
 func (t *tx) Credentials(ctx context.Context, handle string) (*dm.Account, string, error) {
 	var hash string
-	a, err := scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+`, a.password_hash FROM accounts a WHERE a.handle = ?`, handle), &hash)
+	a, err := scanFlaggedAccount(t.queryRow(ctx, `SELECT `+accountFlagColumns+`, a.password_hash FROM accounts a WHERE a.handle = ?`, handle), &hash)
 	if err != nil {
 		return nil, "", wrap(err, "account @"+handle)
 	}
@@ -112,7 +127,7 @@ func (t *tx) CreateSession(ctx context.Context, tokenHash, userID string, expire
 }
 
 func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time) (*dm.Account, error) {
-	a, err := scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM sessions s JOIN accounts a ON a.id = s.user_id
+	a, err := scanFlaggedAccount(t.queryRow(ctx, `SELECT `+accountFlagColumns+` FROM sessions s JOIN accounts a ON a.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, ms(now)))
 	return a, wrap(err, "session")
 }
@@ -120,4 +135,113 @@ func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return wrap(err, "session")
+}
+
+func (t *tx) TouchSession(ctx context.Context, tokenHash string, at time.Time, userAgent, address string) error {
+	_, err := t.exec(ctx, `UPDATE sessions SET last_seen_at = ?1,
+		created_at = CASE WHEN created_at = 0 THEN ?1 ELSE created_at END,
+		user_agent = CASE WHEN ?2 = '' THEN user_agent ELSE ?2 END,
+		address = CASE WHEN ?3 = '' THEN address ELSE ?3 END
+		WHERE token_hash = ?4`, ms(at), userAgent, address, tokenHash)
+	return wrap(err, "session")
+}
+
+func (t *tx) Sessions(ctx context.Context, userID string, now time.Time) ([]dm.SessionInfo, error) {
+	rows, err := t.query(ctx, `SELECT token_hash, created_at, last_seen_at, expires_at, user_agent, address
+		FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, token_hash`, userID, ms(now))
+	if err != nil {
+		return nil, wrap(err, "sessions")
+	}
+	defer rows.Close()
+	out := []dm.SessionInfo{}
+	for rows.Next() {
+		var si dm.SessionInfo
+		var created, seen, expires int64
+		if err := rows.Scan(&si.TokenHash, &created, &seen, &expires, &si.UserAgent, &si.Address); err != nil {
+			return nil, wrap(err, "sessions")
+		}
+		if created > 0 {
+			si.CreatedAt = utc(created)
+		}
+		if seen > 0 {
+			si.LastSeenAt = utc(seen)
+		}
+		si.ExpiresAt = utc(expires)
+		out = append(out, si)
+	}
+	return out, wrap(rows.Err(), "sessions")
+}
+
+func (t *tx) DeleteUserSessions(ctx context.Context, userID, exceptHash string) ([]string, error) {
+	rows, err := t.query(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash != ? RETURNING token_hash`, userID, exceptHash)
+	if err != nil {
+		return nil, wrap(err, "sessions")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, wrap(err, "sessions")
+		}
+		out = append(out, h)
+	}
+	return out, wrap(rows.Err(), "sessions")
+}
+
+func (t *tx) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	n, err := t.affected(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "account not found")
+	}
+	return wrap(err, "account")
+}
+
+func (t *tx) PasswordHash(ctx context.Context, userID string) (string, error) {
+	var h string
+	err := t.queryRow(ctx, `SELECT password_hash FROM accounts WHERE id = ?`, userID).Scan(&h)
+	return h, wrap(err, "account")
+}
+
+func (t *tx) CreatePasswordReset(ctx context.Context, tokenHash, userID string, created, expires time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		tokenHash, userID, ms(created), ms(expires))
+	return wrap(err, "password reset")
+}
+
+func (t *tx) UsePasswordReset(ctx context.Context, tokenHash string, now time.Time) (string, error) {
+	var userID string
+	var expires int64
+	err := t.queryRow(ctx, `DELETE FROM password_resets WHERE token_hash = ? RETURNING user_id, expires_at`, tokenHash).Scan(&userID, &expires)
+	if err != nil {
+		return "", wrap(err, "password reset")
+	}
+	if expires <= ms(now) {
+		return "", dm.Errorf(dm.ENOTFOUND, "password reset not found")
+	}
+	return userID, nil
+}
+
+func (t *tx) SetRole(ctx context.Context, userID, role string) error {
+	n, err := t.affected(ctx, `UPDATE accounts SET role = ? WHERE id = ?`, role, userID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "account not found")
+	}
+	return wrap(err, "account")
+}
+
+func (t *tx) SetSuspended(ctx context.Context, userID string, at *time.Time) error {
+	n, err := t.affected(ctx, `UPDATE accounts SET suspended_at = ? WHERE id = ?`, nullMS(at), userID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "account not found")
+	}
+	return wrap(err, "account")
+}
+
+func (t *tx) SetVerified(ctx context.Context, userID string, verified bool) error {
+	n, err := t.affected(ctx, `UPDATE accounts SET verified = ? WHERE id = ?`, verified, userID)
+	if err == nil && n == 0 {
+		return dm.Errorf(dm.ENOTFOUND, "account not found")
+	}
+	return wrap(err, "account")
 }

@@ -401,7 +401,7 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		var edited sql.NullInt64
 		m := &h.Message
 		if err := r.Scan(&rid, &m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &h.Snippet); err != nil {
+			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified, &h.Snippet); err != nil {
 			return err
 		}
 		m.CreatedAt, m.EditedAt, m.Reactions = utc(created), nullUTC(edited), []dm.Reaction{}

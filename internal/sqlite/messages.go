@@ -12,14 +12,14 @@ import (
 var _ dm.MessageTx = (*tx)(nil)
 
 const messageColumns = `m.conversation_id, m.seq, m.id, m.sender_id, a.handle, a.display_name,
-	m.text, m.reply_to, m.created_at, m.edited_at, m.deleted`
+	m.text, m.reply_to, m.created_at, m.edited_at, m.deleted, a.suspended_at IS NOT NULL, a.verified`
 
 func scanMessage(s scanner) (*dm.Message, error) {
 	var m dm.Message
 	var created int64
 	var edited sql.NullInt64
 	if err := s.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-		&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted); err != nil {
+		&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = utc(created)

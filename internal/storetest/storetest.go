@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		webhookTests,
 		abuseTests,
 		consoleTests,
+		moderationTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

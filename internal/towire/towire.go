@@ -26,6 +26,16 @@ func Account(a *dm.Account) *wire.Account {
 		return nil
 	}
 	w := wire.Account(*a)
+	w.Role = "" // only the account itself sees its role (Me)
+	return &w
+}
+
+// Me converts the caller's own account: with its role.
+func Me(a *dm.Account) *wire.Account {
+	if a == nil {
+		return nil
+	}
+	w := wire.Account(*a)
 	return &w
 }
 
@@ -37,6 +47,7 @@ func Accounts(as []dm.Account) []wire.Account {
 	out := make([]wire.Account, len(as))
 	for i := range as {
 		out[i] = wire.Account(as[i])
+		out[i].Role = ""
 	}
 	return out
 }

@@ -89,6 +89,12 @@ func TestAccessibility(t *testing.T) {
 	alice.api("POST", "/api/v1/brands/acme/customers/dan/notes", map[string]any{"text": "Prefers e-mail"}, nil)
 	alice.api("PUT", "/api/v1/accounts/carol/block", nil, nil)
 	alice.api("DELETE", "/api/v1/accounts/carol/block", nil, nil)
+	// Moderation: alice is an operator, acme is verified, carol reported.
+	if _, err := w.srv.Moderation().SetOperator(context.Background(), "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	alice.api("PUT", "/api/v1/moderation/accounts/acme/verified", nil, nil)
+	bob.api("POST", "/api/v1/reports", map[string]any{"handle": "carol", "reason": "spam"}, nil)
 
 	alice.login()
 	pages := []struct{ name, path, wait string }{
@@ -109,6 +115,9 @@ func TestAccessibility(t *testing.T) {
 		{"console analytics", "/brands/acme/analytics", "svg.chart"},
 		{"console settings", "/brands/acme/settings", "#hours-days .hours-row"},
 		{"console desk", "/brands/acme/desk", "#macro-list .macro"},
+		{"moderation", "/moderation", "#report-queue li.report"},
+		{"verified brand", "/@acme", ".pill.verified"},
+		{"reset password", "/reset-password#not-a-real-token", "#reset-new"},
 	}
 	// Light at both widths, dark at desktop width (the colours are the
 	// same at phone width; the layout was checked in light).

@@ -536,6 +536,30 @@ func (s *Server) EndSession(token string) {
 	}
 }
 
+// Revoked closes the sockets of sessions that ended on any node (a
+// dm.Revocation heard on the bus): logout, password change, "log out
+// everywhere", suspension.
+func (s *Server) Revoked(r dm.Revocation) {
+	if len(r.TokenHashes) == 0 {
+		return
+	}
+	ended := make(map[string]bool, len(r.TokenHashes))
+	for _, h := range r.TokenHashes {
+		ended[h] = true
+	}
+	s.mu.Lock()
+	var hit []*conn
+	for c := range s.conns {
+		if c.acc.ID == r.UserID && ended[identity.TokenHash(c.token)] {
+			hit = append(hit, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range hit {
+		c.close(ws.StatusPolicyViolation, "session ended")
+	}
+}
+
 // Close ends every socket (close code 1001, "going away") and waits for them.
 func (s *Server) Close() error {
 	s.mu.Lock()

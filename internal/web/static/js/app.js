@@ -13,6 +13,7 @@ import { MessagesView } from './messages.js';
 import { BrandConsole, analyticsPage, brandsPage, settingsPage, brandNav } from './console.js';
 import { deskPage } from './consoledesk.js';
 import { automationPage } from './automation.js';
+import { moderationPage, resetPasswordPage } from './safety.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -29,6 +30,8 @@ function parseRoute(path) {
     case '/new-group': return { name: 'new-group' };
     case '/new': return { name: 'new-message' };
     case '/brands': return { name: 'brands' };
+    case '/reset-password': return { name: 'reset-password' };
+    case '/moderation': return { name: 'moderation' };
   }
   let m = /^\/brands\/([^/]+)(?:\/c\/([^/]+))?$/.exec(path);
   if (m) return { name: 'brand', handle: decodeURIComponent(m[1]).toLowerCase(), id: m[2] ? decodeURIComponent(m[2]) : '' };
@@ -215,7 +218,7 @@ class App {
       this.navigate(this.me ? '/inbox' : '/login', { replace: true });
       return;
     }
-    if (!this.me && !PUBLIC.has(r.name) && r.name !== 'notfound') {
+    if (!this.me && !PUBLIC.has(r.name) && r.name !== 'notfound' && r.name !== 'reset-password') {
       this.next = location.pathname;
       this.navigate('/login', { replace: true });
       return;
@@ -248,6 +251,8 @@ class App {
       case 'brand-settings': view = settingsPage(this, r.handle); break;
       case 'brand-desk': view = deskPage(this, r.handle, brandNav(r.handle, 'desk')); break;
       case 'brand-automation': view = automationPage(this, r.handle); break;
+      case 'reset-password': view = resetPasswordPage(this); break;
+      case 'moderation': view = moderationPage(this); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;
@@ -298,6 +303,8 @@ class App {
           h('span', { class: 'icon', 'aria-hidden': 'true' }, '▦'), navLabel('Brand console', 'Brands')),
         h('a', { href: '/@' + me.handle, class: 'nav-link', 'data-nav': 'profile' },
           avatar(me, 'sm'), h('span', { class: 'sr-only' }, 'Your profile: '), navLabel(displayName(me), 'Profile')),
+        me.role === 'operator' ? h('a', { href: '/moderation', class: 'nav-link', 'data-nav': 'moderation', id: 'nav-moderation' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚑'), navLabel('Moderation', 'Mod')) : null,
         h('a', { href: '/settings', class: 'nav-link', 'data-nav': 'settings' },
           h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), navLabel('Settings', 'Settings')),
         h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
@@ -313,6 +320,7 @@ class App {
     const current = MESSAGES.has(r.name) ? 'messages'
       : r.name === 'profile' && this.me && r.handle === this.me.handle ? 'profile'
         : r.name === 'settings' ? 'settings'
+          : r.name === 'moderation' ? 'moderation'
           : r.name.startsWith('brand') ? 'brands' : '';
     for (const a of this.topbar.querySelectorAll('[data-nav]')) {
       if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');

@@ -8,6 +8,7 @@ import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
 import { ChatBot, automatedLabel, quickReplies } from './bot.js';
+import { badges, openReportDialog } from './safety.js';
 
 const PAGE = 30;
 const MAX_TEXT = 4000;
@@ -945,7 +946,8 @@ export class ChatView {
         editable ? btn('edit', 'Edit', () => this.startEdit(m)) : null,
         mine ? btn('unsend', this.confirmUnsend === m.id ? 'Unsend?' : 'Unsend', () => this.unsend(m),
           { 'aria-label': this.confirmUnsend === m.id ? 'Confirm unsend for everyone' : 'Unsend for everyone', class: 'act' + (this.confirmUnsend === m.id ? ' confirm' : '') }) : null,
-        btn('delete', 'Delete', () => this.deleteForMe(m), { 'aria-label': 'Delete for me', title: 'Delete for me' }));
+        btn('delete', 'Delete', () => this.deleteForMe(m), { 'aria-label': 'Delete for me', title: 'Delete for me' }),
+        mine ? null : btn('report', 'Report', () => this.report(m), { 'aria-label': 'Report this message', title: 'Report' }));
     }
 
     const picker = this.pickerFor === m.id
@@ -968,6 +970,8 @@ export class ChatView {
 
     return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
       showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,
+      !mine && (m.sender.verified || m.sender.suspended) && (!prev || prev.sender.id !== m.sender.id)
+        ? h('div', { class: 'sender-flags' }, badges(m.sender)) : null,
       automatedLabel(m),
       h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
       h('div', { class: 'row' },
@@ -979,6 +983,14 @@ export class ChatView {
       reactions,
       meta,
       seen && seen.id === m.id ? h('div', { class: 'seen', 'data-seen': 'true' }, seen.text) : null);
+  }
+
+  // report opens the report dialog on m, with the sender's other messages
+  // on screen to pick from (newest first).
+  report(m) {
+    const theirs = [...this.msgs.values()].filter((x) => x.sender.id === m.sender.id && !x.deleted).sort((a, b) => b.seq - a.seq).slice(0, 20);
+    if (!theirs.some((x) => x.id === m.id)) theirs.unshift(m);
+    openReportDialog(this.app, { handle: m.sender.handle, name: displayName(m.sender), candidates: theirs, checked: m.id });
   }
 
   // textEl is a message's text with its links, folded when long.

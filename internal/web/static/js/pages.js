@@ -4,6 +4,7 @@
 import { APIError } from './api.js';
 import { h, avatar, displayName } from './dom.js';
 import { savePrefs, applyTheme, notificationsSupported } from './prefs.js';
+import { badges, openReportDialog, passwordCard, sessionsCard } from './safety.js';
 
 function field(id, label, input, hint) {
   input.id = id;
@@ -150,6 +151,7 @@ export function profile(app, handle) {
           p.followed_by_me ? 'Unfollow' : 'Follow'),
         h('button', { type: 'button', class: 'btn danger-outline', onclick: act(() => app.api.block(a.handle, !p.blocked_by_me)) },
           p.blocked_by_me ? 'Unblock' : 'Block'),
+        h('button', { type: 'button', class: 'btn ghost', id: 'report-account', onclick: () => openReportDialog(app, { handle: a.handle, name: displayName(a) }) }, 'Report'),
         reason ? h('p', { class: 'reason', id: reasonId }, reason) : null);
     }
     body.removeAttribute('aria-busy');
@@ -160,7 +162,7 @@ export function profile(app, handle) {
           h('h1', null, displayName(a)),
           h('p', { class: 'handle' }, '@' + a.handle,
             p.follows_me && !self ? h('span', { class: 'pill' }, 'Follows you') : null,
-            a.kind === 'brand' ? h('span', { class: 'pill brand' }, 'Brand') : null))),
+            a.kind === 'brand' ? h('span', { class: 'pill brand' }, 'Brand') : null, badges(a)))),
       a.bio ? h('p', { class: 'bio' }, a.bio) : (self ? h('p', { class: 'bio muted' }, 'No bio yet.') : null),
       h('p', { class: 'counts' },
         h('span', null, h('strong', null, String(p.followers_count)), p.followers_count === 1 ? ' follower' : ' followers'),
@@ -230,8 +232,11 @@ export function settings(app) {
       ok.textContent = 'Saved.';
     });
   });
+  const pw = passwordCard(app);
   const el = h('section', { class: 'page narrow' },
     h('div', { class: 'card' }, h('h1', null, 'Settings'), form),
+    pw,
+    sessionsCard(app, pw),
     browserPrefs(app),
     blockedList(app),
     developers());
