@@ -27,5 +27,7 @@ type Event struct {
 	Brand string     `json:"brand,omitempty"`
 	Inbox *InboxView `json:"inbox,omitempty"`
 	Note  *Note      `json:"note,omitempty"`
+	// Campaign is a campaign's progress (campaign.progress, to the brand's team).
+	Campaign *CampaignProgress `json:"campaign,omitempty"`
 	State string     `json:"state,omitempty"`
 }

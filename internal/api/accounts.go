@@ -98,6 +98,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 		Bio           *string `json:"bio"`
 		AllowIncoming *string `json:"allow_incoming"`
 		ReadReceipts  *bool   `json:"read_receipts"`
+		TimeZone      *string `json:"time_zone"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
@@ -105,6 +106,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 	}
 	acc, set, err := a.identity.UpdateMe(r.Context(), au.Account, identity.MeUpdate{
 		DisplayName: in.DisplayName, Bio: in.Bio, AllowIncoming: in.AllowIncoming, ReadReceipts: in.ReadReceipts,
+		TimeZone: in.TimeZone,
 	})
 	if err != nil {
 		a.error(w, r, err)

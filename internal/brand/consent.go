@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -62,24 +63,35 @@ func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set 
 	if purpose == "" {
 		purpose = consent.Reply
 	}
-	r := consent.Recipient{OptedIn: c.OptedIn, OptedOut: c.OptedOut, Unanswered: c.Unanswered}
-	if c.LastInbound != nil {
-		r.LastInbound = *c.LastInbound
-	}
+	var rel *dm.Relationship
 	if purpose == consent.Promotional {
-		rel, err := tx.Relationship(ctx, customer.ID, b.ID)
+		r, err := tx.Relationship(ctx, customer.ID, b.ID)
 		if err != nil {
 			return err
 		}
-		r.Follows, r.Blocked = rel.AFollowsB, rel.Blocked()
+		rel = &r
 	}
 	now := s.now()
+	r := recipient(c, rel, now)
+	if purpose != consent.Reply {
+		// Quiet hours are the person's, in their own time zone.
+		us, err := tx.Settings(ctx, customer.ID)
+		if err != nil {
+			return err
+		}
+		r.Location = zone(us.TimeZone)
+	}
 	d := consent.Decide(purpose, r, consent.DefaultPolicy(), newSchedule(set).loc, now)
 	if !d.DeferUntil.IsZero() {
 		return &Deferred{Until: d.DeferUntil, Reason: d.Reason}
 	}
 	if !d.Allow {
-		return dm.Errorf(dm.EFORBIDDEN, "The consent engine held this automated message back: %s.", d.Reason)
+		e := dm.Errorf(dm.EFORBIDDEN, "The consent engine held this automated message back: %s.", d.Reason)
+		e.Reason = d.Reason
+		return e
+	}
+	if purpose == consent.Promotional {
+		c.Promos = append(recentPromos(c.Promos, now), now)
 	}
 	c.Unanswered++
 	c.UpdatedAt = now
@@ -114,6 +126,56 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 	}
 	_, err = out.Enqueue(ctx, &dm.Job{Kind: JobBotMessage, Payload: payload, CreatedAt: t})
 	return true, err
+}
+
+// recipient is what the consent engine weighs of c (and, for promotional
+// messages, of the relationship rel from the person to the brand) at now.
+func recipient(c *dm.Consent, rel *dm.Relationship, now time.Time) consent.Recipient {
+	r := consent.Recipient{OptedIn: c.OptedIn, OptedOut: c.OptedOut, Unanswered: c.Unanswered,
+		PromosLast7Days: len(recentPromos(c.Promos, now))}
+	if c.LastInbound != nil {
+		r.LastInbound = *c.LastInbound
+	}
+	if rel != nil {
+		r.Follows, r.Blocked = rel.AFollowsB, rel.Blocked()
+	}
+	return r
+}
+
+// zones caches loaded time zones by name: loading one reads the zone
+// database, and the plan of a campaign asks for one per recipient.
+var zones sync.Map
+
+// zone returns the location of an IANA name, nil for "" or an unknown
+// name (the brand's zone then applies).
+func zone(name string) *time.Location {
+	if name == "" {
+		return nil
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	zones.Store(name, l)
+	return l
+}
+
+// promoWindow is the frequency cap's rolling window.
+const promoWindow = 7 * 24 * time.Hour
+
+// recentPromos keeps the promotional times within the window before now
+// (what the consent row keeps, so it stays small).
+func recentPromos(ts []time.Time, now time.Time) []time.Time {
+	out := ts[:0:0]
+	for _, t := range ts {
+		if now.Sub(t) < promoWindow {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func containsWord(words []string, k string) bool {

@@ -24,6 +24,8 @@ type Step struct {
 	programs programCache // compiled automation, by brand
 	// watchers follow inbox changes (webhooks; see Watch).
 	watchers []InboxWatcher
+	// sendLease is the service's campaign lease (Config.SendLease).
+	sendLease time.Duration
 }
 
 var (
@@ -40,7 +42,10 @@ func NewStep(cfg Config) *Step {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Step{log: cfg.Logger, clock: cfg.Now}
+	if cfg.SendLease <= 0 {
+		cfg.SendLease = time.Minute
+	}
+	return &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease}
 }
 
 // now is the layer's clock, in UTC at millisecond precision, as stored.
@@ -122,6 +127,17 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	if outbound && sent.Params.Automated {
 		if err := s.gate(ctx, tx, b, customer, set, sent.Params); err != nil {
 			return err
+		}
+		if cs := sent.Params.Campaign; cs != nil {
+			// Exactly one message per delivery: its row says sent in
+			// the message's own transaction.
+			if err := tx.MarkDeliverySent(ctx, cs.CampaignID, cs.Step, cs.UserID, msg.ID, msg.ConversationID, t); err != nil {
+				return err
+			}
+			if err := tx.PutCampaignMessage(ctx, msg.ID, cs.CampaignID); err != nil {
+				return err
+			}
+			msg.CampaignID = cs.CampaignID
 		}
 	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
@@ -365,6 +381,15 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	}
 	if len(bot) == 0 {
 		return nil
+	}
+	camps, err := tx.CampaignOfMessages(ctx, bot)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if c, ok := camps[msgs[i].ID]; ok {
+			msgs[i].CampaignID = c
+		}
 	}
 	qrs, err := tx.QuickReplies(ctx, bot)
 	if err != nil || len(qrs) == 0 {

@@ -34,6 +34,10 @@ type SendParams struct {
 	// weighs it (internal/consent: reply, follow_up, promotional; "" is a
 	// reply).
 	Purpose string
+	// Campaign is the campaign delivery the message fulfils (set by the
+	// brand layer's campaign sender): the brand's stage marks it sent in
+	// the message's own transaction.
+	Campaign *dm.CampaignSend
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.

@@ -17,7 +17,10 @@ type Consent struct {
 	LastInbound *time.Time
 	// Unanswered counts automated messages since the person last wrote.
 	Unanswered int
-	UpdatedAt  time.Time
+	// Promos are the times of the promotional messages of the last 7
+	// days (the frequency cap counts them), oldest first.
+	Promos    []time.Time
+	UpdatedAt time.Time
 }
 
 // ConsentTx is what a store keeps for the consent engine.

@@ -33,15 +33,16 @@ const EventFormat = 1
 // Event (and on wire.Event, with its line in internal/towire, if clients
 // see it); stores and surfaces pass it through untouched.
 type eventPayload struct {
-	Message      *Message      `json:"message,omitempty"`
-	Conversation *Conversation `json:"conversation,omitempty"`
-	Actor        *Profile      `json:"actor,omitempty"`
-	Emoji        string        `json:"emoji,omitempty"`
-	ReadSeq      int64         `json:"read_seq,omitempty"`
-	Brand        string        `json:"brand,omitempty"`
-	Inbox        *InboxView    `json:"inbox,omitempty"`
-	Note         *Note         `json:"note,omitempty"`
-	State        string        `json:"state,omitempty"`
+	Message      *Message          `json:"message,omitempty"`
+	Conversation *Conversation     `json:"conversation,omitempty"`
+	Actor        *Profile          `json:"actor,omitempty"`
+	Emoji        string            `json:"emoji,omitempty"`
+	ReadSeq      int64             `json:"read_seq,omitempty"`
+	Brand        string            `json:"brand,omitempty"`
+	Inbox        *InboxView        `json:"inbox,omitempty"`
+	Note         *Note             `json:"note,omitempty"`
+	State        string            `json:"state,omitempty"`
+	Campaign     *CampaignProgress `json:"campaign,omitempty"`
 }
 
 // storedEvent is the envelope that EncodeEvent writes.
@@ -69,7 +70,7 @@ type storedRow struct {
 func EncodeEvent(e *Event) ([]byte, error) {
 	return json.Marshal(&storedEvent{V: EventFormat, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
 		Payload: eventPayload{Message: e.Message, Conversation: e.Conversation, Actor: e.Actor, Emoji: e.Emoji,
-			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State}})
+			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State, Campaign: e.Campaign}})
 }
 
 // DecodeEvent reads an event that EncodeEvent, or a build before the
@@ -89,5 +90,5 @@ func DecodeEvent(data []byte) (Event, error) {
 	}
 	return Event{Type: r.Type, ConversationID: r.ConversationID, At: r.At, Message: p.Message,
 		Conversation: p.Conversation, Actor: p.Actor, Emoji: p.Emoji, ReadSeq: p.ReadSeq, Brand: p.Brand,
-		Inbox: p.Inbox, Note: p.Note, State: p.State}, nil
+		Inbox: p.Inbox, Note: p.Note, State: p.State, Campaign: p.Campaign}, nil
 }

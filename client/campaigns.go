@@ -1,0 +1,73 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/parleyhq/parley/wire"
+)
+
+// The campaign wire types (see the Campaigns tag of the API document).
+type (
+	Campaign          = wire.Campaign
+	CampaignInput     = wire.CampaignInput
+	CampaignStep      = wire.CampaignStep
+	CampaignVariant   = wire.CampaignVariant
+	CampaignProgress  = wire.CampaignProgress
+	Audience          = wire.Audience
+	AudienceAttribute = wire.AudienceAttribute
+	AudiencePreview   = wire.AudiencePreview
+)
+
+// Campaigns lists a brand's campaigns with their progress.
+func (c *Client) Campaigns(ctx context.Context, brand string) ([]Campaign, error) {
+	var out struct {
+		Campaigns []Campaign `json:"campaigns"`
+	}
+	_, err := c.call(ctx, http.MethodGet, pathf("/api/v1/brands/%s/campaigns", brand), nil, &out)
+	return out.Campaigns, err
+}
+
+// CreateCampaign saves a draft campaign.
+func (c *Client) CreateCampaign(ctx context.Context, brand string, in CampaignInput) (*Campaign, error) {
+	var out struct {
+		Campaign *Campaign `json:"campaign"`
+	}
+	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/campaigns", brand), in, &out)
+	return out.Campaign, err
+}
+
+// UpdateCampaign replaces a draft campaign.
+func (c *Client) UpdateCampaign(ctx context.Context, brand, id string, in CampaignInput) (*Campaign, error) {
+	var out struct {
+		Campaign *Campaign `json:"campaign"`
+	}
+	_, err := c.call(ctx, http.MethodPut, pathf("/api/v1/brands/%s/campaigns/%s", brand, id), in, &out)
+	return out.Campaign, err
+}
+
+// Campaign returns one campaign with its progress.
+func (c *Client) Campaign(ctx context.Context, brand, id string) (*Campaign, error) {
+	var out struct {
+		Campaign *Campaign `json:"campaign"`
+	}
+	_, err := c.call(ctx, http.MethodGet, pathf("/api/v1/brands/%s/campaigns/%s", brand, id), nil, &out)
+	return out.Campaign, err
+}
+
+// CampaignAction starts, pauses, resumes or cancels a campaign (action
+// is "start", "pause", "resume" or "cancel").
+func (c *Client) CampaignAction(ctx context.Context, brand, id, action string) (*Campaign, error) {
+	var out struct {
+		Campaign *Campaign `json:"campaign"`
+	}
+	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/campaigns/%s/%s", brand, id, action), nil, &out)
+	return out.Campaign, err
+}
+
+// PreviewAudience counts who an audience reaches now, with a sample.
+func (c *Client) PreviewAudience(ctx context.Context, brand string, a Audience) (*AudiencePreview, error) {
+	var out AudiencePreview
+	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/audience/preview", brand), map[string]any{"audience": a}, &out)
+	return &out, err
+}

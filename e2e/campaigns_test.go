@@ -1,0 +1,373 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// people signs up n people prefix0 ... prefix(n-1), logs each in, and has
+// each follow the brand (when follow is set), a few at a time.
+func (e *env) people(prefix string, n int, follow string) []*client.Client {
+	e.t.Helper()
+	out := make([]*client.Client, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			h := fmt.Sprintf("%s%03d", prefix, i)
+			c := e.anon()
+			if _, err := c.Signup(e.ctx, client.SignupParams{Handle: h, Password: password(h)}); err != nil {
+				errs[i] = err
+				return
+			}
+			if _, _, err := c.Login(e.ctx, h, password(h)); err != nil {
+				errs[i] = err
+				return
+			}
+			if follow != "" {
+				errs[i] = c.Follow(e.ctx, follow)
+			}
+			out[i] = c
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		e.t.Fatalf("people: %v", err)
+	}
+	return out
+}
+
+// campaignMessages counts the campaign messages of one campaign (any, if
+// id is "") in c's conversation with brand, and checks that each is marked
+// automated.
+func campaignMessages(t *testing.T, ctx context.Context, c *client.Client, convID, id string) int {
+	t.Helper()
+	msgs, err := allMessages(ctx, c, convID)
+	must(t, err, "list messages")
+	n := 0
+	for _, m := range msgs {
+		if m.CampaignID != "" && (id == "" || m.CampaignID == id) {
+			if !m.Automated {
+				t.Errorf("campaign message %s is not marked automated", m.ID)
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// waitCampaign polls a campaign until ok holds for it (bounded).
+func waitCampaign(t *testing.T, ctx context.Context, brand *client.Client, handle, id, what string, ok func(*client.Campaign) bool) *client.Campaign {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := brand.Campaign(ctx, handle, id)
+		must(t, err, "get campaign")
+		if ok(c) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: campaign is %s with %+v", what, c.Status, c.Progress)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func oneMessage(text string) []client.CampaignStep {
+	return []client.CampaignStep{{Variants: []client.CampaignVariant{{Name: "A", Text: text, Weight: 100}}}}
+}
+
+// TestCampaignThousandFollowers sends a campaign to 1,000 people of whom
+// some said STOP, some had two promotional messages this week already,
+// some blocked the brand and some live where it is night: the progress
+// counts each reason exactly, nobody held back gets anything, and the
+// people in quiet hours get the message when their morning comes (on the
+// server's clock, moved on by the test), each exactly once.
+func TestCampaignThousandFollowers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 sign-ups: skipped in -short mode")
+	}
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "acme", Password: password("acme"), DisplayName: "Acme", Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	acme := e.anon()
+	_, _, err := acme.Login(ctx, "acme", password("acme"))
+	must(t, err, "login acme")
+	_, err = acme.PutBrandSettings(ctx, "acme", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+
+	const n = 1000
+	ps := e.people("p", n, "acme")
+	type group struct {
+		name     string
+		from, to int
+	}
+	stop, capped, blocked, night := group{"stop", 0, 50}, group{"capped", 50, 100}, group{"blocked", 100, 150}, group{"night", 150, 250}
+	convs := make([]string, n)
+	conv := func(i int) string {
+		if convs[i] == "" {
+			c, _, err := ps[i].CreateConversation(ctx, []string{"acme"}, "")
+			must(t, err, "open conversation with acme")
+			convs[i] = c.ID
+		}
+		return convs[i]
+	}
+	for i := stop.from; i < stop.to; i++ {
+		e.send(ps[i], conv(i), "STOP")
+	}
+	for i := capped.from; i < blocked.to; i++ {
+		e.send(ps[i], conv(i), "hello")
+	}
+	for i := blocked.from; i < blocked.to; i++ {
+		must(t, ps[i].Block(ctx, "acme"), "block acme")
+	}
+	tokyo := "Asia/Tokyo" // 21:00 there at 12:00 UTC: quiet until 09:00, 00:00 UTC
+	for i := night.from; i < night.to; i++ {
+		_, _, err := ps[i].UpdateMe(ctx, client.MeUpdate{TimeZone: &tokyo})
+		must(t, err, "set time zone")
+	}
+
+	// Two earlier campaigns to those who wrote this month: the capped
+	// group gets both (and has had its 2 promotional messages this week).
+	wrote := client.Audience{WroteWithinDays: 30}
+	for k := range 2 {
+		c, err := acme.CreateCampaign(ctx, "acme", client.CampaignInput{Name: fmt.Sprintf("warm-up %d", k), Audience: &wrote,
+			Steps: oneMessage("Hi {{first_name|there}}, news from Acme"), RatePerMinute: 600000})
+		must(t, err, "create warm-up")
+		_, err = acme.CampaignAction(ctx, "acme", c.ID, "start")
+		must(t, err, "start warm-up")
+		done := waitCampaign(t, ctx, acme, "acme", c.ID, "the warm-up to finish", func(c *client.Campaign) bool { return c.Status == "done" })
+		want := client.CampaignProgress{CampaignID: c.ID, Status: "done", Targeted: 150, Sent: 50,
+			Skipped: map[string]int{"opted_out": 50, "blocked": 50}}
+		if !progressEqual(done.Progress, want) {
+			t.Fatalf("warm-up %d: progress %+v, want %+v", k, done.Progress, want)
+		}
+	}
+
+	// Preview, then the campaign to followers and everyone who wrote.
+	aud := client.Audience{Or: []*client.Audience{{Followers: true}, {WroteWithinDays: 30}}}
+	pv, err := acme.PreviewAudience(ctx, "acme", aud)
+	must(t, err, "preview")
+	if pv.Count != n || len(pv.Sample) != 10 {
+		t.Errorf("preview: %d people, %d in the sample; want %d and 10", pv.Count, len(pv.Sample), n)
+	}
+	main, err := acme.CreateCampaign(ctx, "acme", client.CampaignInput{Name: "Summer sale", Audience: &aud,
+		Steps: []client.CampaignStep{{Variants: []client.CampaignVariant{
+			{Name: "A", Text: "{{first_name|Hi}}, 20% off this week", Weight: 50},
+			{Name: "B", Text: "Summer sale: 20% off for you", Weight: 50}}}},
+		RatePerMinute: 600000})
+	must(t, err, "create campaign")
+	if main.Status != "draft" || main.Progress.Targeted != 0 {
+		t.Errorf("new campaign: %s with %+v", main.Status, main.Progress)
+	}
+	_, err = acme.CampaignAction(ctx, "acme", main.ID, "start")
+	must(t, err, "start")
+	got := waitCampaign(t, ctx, acme, "acme", main.ID, "everyone but the night group", func(c *client.Campaign) bool {
+		return c.Status == "running" && c.Progress.Pending == c.Progress.Deferred && c.Progress.Targeted > 0
+	})
+	want := client.CampaignProgress{CampaignID: main.ID, Status: "running", Targeted: n, Pending: 100, Deferred: 100, Sent: 750,
+		Skipped: map[string]int{"opted_out": 50, "frequency_cap": 50, "blocked": 50}}
+	if !progressEqual(got.Progress, want) {
+		t.Fatalf("progress %+v, want %+v", got.Progress, want)
+	}
+	for _, g := range []group{stop, capped, blocked, night} {
+		for i := g.from; i < g.to; i++ {
+			if convs[i] == "" {
+				continue
+			}
+			if k := campaignMessages(t, ctx, ps[i], convs[i], main.ID); k != 0 {
+				t.Errorf("%s person p%d got %d campaign messages before morning", g.name, i, k)
+			}
+		}
+	}
+	// The ordinary people got it once each, in their inbox (they follow
+	// the brand), marked as a campaign.
+	for _, i := range []int{250, 500, 999} {
+		convs := e.folder(ps[i], "inbox")
+		if len(convs) != 1 {
+			t.Fatalf("p%d has %d conversations in the inbox, want the one with acme", i, len(convs))
+		}
+		if k := campaignMessages(t, ctx, ps[i], convs[0], main.ID); k != 1 {
+			t.Errorf("p%d got %d campaign messages, want 1", i, k)
+		}
+	}
+
+	// Morning in Tokyo: the night group gets it, once.
+	clk.Add(12*time.Hour + time.Second)
+	done := waitCampaign(t, ctx, acme, "acme", main.ID, "the campaign to finish", func(c *client.Campaign) bool { return c.Status == "done" })
+	want.Status, want.Pending, want.Deferred, want.Sent = "done", 0, 0, 850
+	if !progressEqual(done.Progress, want) {
+		t.Fatalf("after the morning: progress %+v, want %+v", done.Progress, want)
+	}
+	for i := night.from; i < night.to; i += 7 {
+		convs := e.folder(ps[i], "inbox")
+		if len(convs) != 1 || campaignMessages(t, ctx, ps[i], convs[0], main.ID) != 1 {
+			t.Errorf("night person p%d: %d conversations, want one with one campaign message", i, len(convs))
+		}
+	}
+	for i := capped.from; i < capped.to; i += 5 {
+		if k := campaignMessages(t, ctx, ps[i], convs[i], ""); k != 2 {
+			t.Errorf("capped person p%d has %d campaign messages, want the 2 warm-ups", i, k)
+		}
+	}
+	// The team heard of it live: campaign.progress events with the final counts.
+	final, progress, cursor := false, 0, "0"
+	for {
+		evs, next, err := acme.Events(ctx, cursor, 200)
+		must(t, err, "brand events")
+		for _, ev := range evs {
+			if ev.Type == "campaign.progress" && ev.Campaign != nil && ev.Campaign.CampaignID == main.ID {
+				progress++
+				final = ev.Campaign.Status == "done" && progressEqual(*ev.Campaign, want)
+			}
+		}
+		if len(evs) == 0 {
+			break
+		}
+		cursor = next
+	}
+	if !final {
+		t.Errorf("the last of %d campaign.progress events of the campaign does not have the final counts", progress)
+	}
+}
+
+func progressEqual(a, b client.CampaignProgress) bool {
+	return a.CampaignID == b.CampaignID && a.Status == b.Status && a.Targeted == b.Targeted && a.Pending == b.Pending &&
+		a.Deferred == b.Deferred && a.Sent == b.Sent && a.Failed == b.Failed && a.Cancelled == b.Cancelled && maps.Equal(a.Skipped, b.Skipped)
+}
+
+// TestCampaignStopMidway: a person who says STOP while a campaign is being
+// sent gets nothing from it, at once, and is counted as opted out; pause
+// holds the rest back and resume sends them.
+func TestCampaignStopMidway(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "shop", Password: password("shop"), Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	shop := e.anon()
+	_, _, err := shop.Login(ctx, "shop", password("shop"))
+	must(t, err, "login")
+	const n = 10
+	ps := e.people("q", n, "shop")
+	// 60 a minute: each of the two lanes sends one every 2 s of the clock.
+	c, err := shop.CreateCampaign(ctx, "shop", client.CampaignInput{Name: "Slow", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("New arrivals"), RatePerMinute: 60})
+	must(t, err, "create")
+	_, err = shop.CampaignAction(ctx, "shop", c.ID, "start")
+	must(t, err, "start")
+	waitCampaign(t, ctx, shop, "shop", c.ID, "the first batch", func(c *client.Campaign) bool { return c.Progress.Sent == 2 })
+	// Someone not sent to yet says STOP.
+	stopper := -1
+	for i := range n {
+		if len(e.folder(ps[i], "inbox")) == 0 {
+			stopper = i
+			break
+		}
+	}
+	if stopper < 0 {
+		t.Fatal("everyone got it already")
+	}
+	conv := e.direct(ps[stopper], "shop")
+	e.send(ps[stopper], conv.ID, "stop")
+	// Pause: moving the clock on sends nothing.
+	_, err = shop.CampaignAction(ctx, "shop", c.ID, "pause")
+	must(t, err, "pause")
+	clk.Add(10 * time.Second)
+	time.Sleep(100 * time.Millisecond)
+	if p, _ := shop.Campaign(ctx, "shop", c.ID); p.Progress.Sent != 2 || p.Status != "paused" {
+		t.Fatalf("paused campaign: %s, %+v", p.Status, p.Progress)
+	}
+	_, err = shop.CampaignAction(ctx, "shop", c.ID, "resume")
+	must(t, err, "resume")
+	for range 20 {
+		clk.Add(2 * time.Second)
+		time.Sleep(30 * time.Millisecond)
+	}
+	done := waitCampaign(t, ctx, shop, "shop", c.ID, "the end", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Sent != n-1 || done.Progress.Skipped["opted_out"] != 1 || done.Progress.Targeted != n {
+		t.Errorf("progress %+v, want %d sent and 1 opted out", done.Progress, n-1)
+	}
+	if k := campaignMessages(t, ctx, ps[stopper], conv.ID, c.ID); k != 0 {
+		t.Errorf("the person who said STOP got %d campaign messages", k)
+	}
+	// Nobody outside the brand's team sees the campaign.
+	_, err = ps[0].Campaign(ctx, "shop", c.ID)
+	wantStatus(t, err, 404, "a follower reads the campaign")
+	_, err = ps[0].CampaignAction(ctx, "shop", c.ID, "cancel")
+	wantStatus(t, err, 404, "a follower cancels the campaign")
+}
+
+// TestCampaignSurvivesKill9 kills the server with SIGKILL while a campaign
+// is being sent and restarts it: every follower gets the message exactly
+// once (nobody twice, nobody missed).
+func TestCampaignSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode: it builds cmd/parley and kills it; run without -short")
+	}
+	t.Parallel()
+	tmp := t.TempDir()
+	bin := buildParley(t, tmp)
+	data := filepath.Join(tmp, "data")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	p := serve(t, bin, data, "--job-lease", "2s")
+	if _, err := client.New(p.url).Signup(ctx, client.SignupParams{Handle: "shop", Password: password("shop"), Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: ctx, url: p.url}
+	const n = 40
+	e.people("k", n, "shop")
+	shop := client.New(p.url)
+	_, _, err := shop.Login(ctx, "shop", password("shop"))
+	must(t, err, "login")
+	// 600 a minute: 5 per lane per second, 4 s for everyone.
+	c, err := shop.CreateCampaign(ctx, "shop", client.CampaignInput{Name: "Crash", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("Flash sale"), RatePerMinute: 600})
+	must(t, err, "create")
+	_, err = shop.CampaignAction(ctx, "shop", c.ID, "start")
+	must(t, err, "start")
+	waitCampaign(t, ctx, shop, "shop", c.ID, "some sent", func(c *client.Campaign) bool { return c.Progress.Sent >= 5 })
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	p2 := serve(t, bin, data, "--job-lease", "2s")
+	shop2 := client.New(p2.url)
+	_, _, err = shop2.Login(ctx, "shop", password("shop"))
+	must(t, err, "login after restart")
+	done := waitCampaign(t, ctx, shop2, "shop", c.ID, "the campaign to finish after the restart", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Sent != n || done.Progress.Targeted != n {
+		t.Errorf("progress %+v, want all %d sent", done.Progress, n)
+	}
+	// From the brand's side: one conversation per follower, each with
+	// exactly one campaign message.
+	convs, _, err := shop2.Conversations(ctx, "inbox", "", 200)
+	must(t, err, "brand conversations")
+	if len(convs) != n {
+		t.Errorf("the brand has %d conversations, want %d", len(convs), n)
+	}
+	for _, cv := range convs {
+		if k := campaignMessages(t, ctx, shop2, cv.ID, c.ID); k != 1 {
+			t.Errorf("conversation %s has %d campaign messages, want 1", cv.ID, k)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package wire
+
+import "time"
+
+// Campaigns (see the Campaigns tag of the API document).
+
+// CampaignVariant is one version of a campaign step's message; Weight is
+// its share of the A/B split.
+type CampaignVariant struct {
+	Name   string `json:"name"`
+	Text   string `json:"text"`
+	Weight int    `json:"weight"`
+}
+
+// CampaignStep is one message of a campaign.
+type CampaignStep struct {
+	Variants     []CampaignVariant `json:"variants"`
+	QuickReplies []QuickReply      `json:"quick_replies,omitempty"`
+}
+
+// Audience is an audience expression: exactly one field set.
+type Audience struct {
+	Followers       bool               `json:"followers,omitempty"`
+	Label           string             `json:"label,omitempty"`
+	Attribute       *AudienceAttribute `json:"attribute,omitempty"`
+	WroteWithinDays int                `json:"wrote_within_days,omitempty"`
+	And             []*Audience        `json:"and,omitempty"`
+	Or              []*Audience        `json:"or,omitempty"`
+	Not             *Audience          `json:"not,omitempty"`
+}
+
+// AudienceAttribute matches customers with an attribute value.
+type AudienceAttribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// CampaignProgress is a campaign's counts.
+type CampaignProgress struct {
+	CampaignID string         `json:"campaign_id"`
+	Status     string         `json:"status"`
+	Targeted   int            `json:"targeted"`
+	Pending    int            `json:"pending"`
+	Deferred   int            `json:"deferred"`
+	Sent       int            `json:"sent"`
+	Failed     int            `json:"failed"`
+	Cancelled  int            `json:"cancelled"`
+	Skipped    map[string]int `json:"skipped"`
+}
+
+// Campaign is a brand's campaign with its progress.
+type Campaign struct {
+	ID            string           `json:"id"`
+	Name          string           `json:"name"`
+	Type          string           `json:"type"`
+	Status        string           `json:"status"`
+	Audience      *Audience        `json:"audience"`
+	Steps         []CampaignStep   `json:"steps"`
+	RatePerMinute int              `json:"rate_per_minute"`
+	StartAt       *time.Time       `json:"start_at"`
+	PlannedAt     *time.Time       `json:"planned_at"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+	Progress      CampaignProgress `json:"progress"`
+}
+
+// CampaignInput creates or edits a campaign (a draft).
+type CampaignInput struct {
+	Name          string         `json:"name"`
+	Type          string         `json:"type,omitempty"`
+	Audience      *Audience      `json:"audience"`
+	Steps         []CampaignStep `json:"steps"`
+	RatePerMinute int            `json:"rate_per_minute,omitempty"`
+	StartAt       *time.Time     `json:"start_at,omitempty"`
+}
+
+// AudiencePreview is how many an audience reaches now and a sample of them.
+type AudiencePreview struct {
+	Count  int       `json:"count"`
+	Sample []Profile `json:"sample"`
+}
