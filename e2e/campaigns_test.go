@@ -248,6 +248,19 @@ func TestCampaignThousandFollowers(t *testing.T) {
 	}
 }
 
+// afternoonZone names a fixed-offset zone where it is about 14:00 now.
+func afternoonZone() string {
+	off := 14 - time.Now().UTC().Hour() // -9 ... +14
+	switch {
+	case off == 0:
+		return "UTC"
+	case off > 0:
+		return fmt.Sprintf("Etc/GMT-%d", off) // the POSIX sign is inverted
+	default:
+		return fmt.Sprintf("Etc/GMT+%d", -off)
+	}
+}
+
 func progressEqual(a, b client.CampaignProgress) bool {
 	return a.CampaignID == b.CampaignID && a.Status == b.Status && a.Targeted == b.Targeted && a.Pending == b.Pending &&
 		a.Deferred == b.Deferred && a.Sent == b.Sent && a.Failed == b.Failed && a.Cancelled == b.Cancelled && maps.Equal(a.Skipped, b.Skipped)
@@ -339,15 +352,22 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 	shop := client.New(p.url)
 	_, _, err := shop.Login(ctx, "shop", password("shop"))
 	must(t, err, "login")
+	// The real clock runs here: the brand's zone is one where it is 14:00
+	// now, far from the quiet hours.
+	_, err = shop.PutBrandSettings(ctx, "shop", client.BrandSettings{TimeZone: afternoonZone()})
+	must(t, err, "brand settings")
 	// 600 a minute: 5 per lane per second, 4 s for everyone.
 	c, err := shop.CreateCampaign(ctx, "shop", client.CampaignInput{Name: "Crash", Audience: &client.Audience{Followers: true},
 		Steps: oneMessage("Flash sale"), RatePerMinute: 600})
 	must(t, err, "create")
 	_, err = shop.CampaignAction(ctx, "shop", c.ID, "start")
 	must(t, err, "start")
-	waitCampaign(t, ctx, shop, "shop", c.ID, "some sent", func(c *client.Campaign) bool { return c.Progress.Sent >= 5 })
+	mid := waitCampaign(t, ctx, shop, "shop", c.ID, "some sent", func(c *client.Campaign) bool { return c.Progress.Sent >= 5 })
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
+	}
+	if mid.Progress.Sent >= n {
+		t.Fatalf("the campaign was over before the kill: %+v", mid.Progress)
 	}
 	<-p.exited
 	p2 := serve(t, bin, data, "--job-lease", "2s")
@@ -367,6 +387,54 @@ func TestCampaignSurvivesKill9(t *testing.T) {
 	}
 	for _, cv := range convs {
 		if k := campaignMessages(t, ctx, shop2, cv.ID, c.ID); k != 1 {
+			t.Errorf("conversation %s has %d campaign messages, want 1", cv.ID, k)
+		}
+	}
+}
+
+// TestCampaignTwoNodes runs one campaign on two nodes over one PostgreSQL
+// database, kills the node that started it while it sends, and checks that
+// every follower got the message exactly once.
+func TestCampaignTwoNodes(t *testing.T) {
+	m := newMultiNodeEnv(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	a := m.node(t, "--job-lease", "2s")
+	b := m.node(t, "--job-lease", "2s")
+	if _, err := client.New(a.url).Signup(ctx, client.SignupParams{Handle: "shop", Password: password("shop"), Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: ctx, url: a.url}
+	const n = 40
+	e.people("t", n, "shop")
+	shopA, shopB := client.New(a.url), client.New(b.url)
+	_, _, err := shopA.Login(ctx, "shop", password("shop"))
+	must(t, err, "login on a")
+	_, _, err = shopB.Login(ctx, "shop", password("shop"))
+	must(t, err, "login on b")
+	_, err = shopA.PutBrandSettings(ctx, "shop", client.BrandSettings{TimeZone: afternoonZone()})
+	must(t, err, "brand settings")
+	c, err := shopA.CreateCampaign(ctx, "shop", client.CampaignInput{Name: "Two nodes", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("Hello from both nodes"), RatePerMinute: 600})
+	must(t, err, "create")
+	_, err = shopA.CampaignAction(ctx, "shop", c.ID, "start")
+	must(t, err, "start")
+	mid := waitCampaign(t, ctx, shopB, "shop", c.ID, "some sent", func(c *client.Campaign) bool { return c.Progress.Sent >= 5 })
+	a.kill()
+	if mid.Progress.Sent >= n {
+		t.Fatalf("the campaign was over before the kill: %+v", mid.Progress)
+	}
+	done := waitCampaign(t, ctx, shopB, "shop", c.ID, "node b to finish the campaign", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Sent != n {
+		t.Errorf("progress %+v, want all %d sent", done.Progress, n)
+	}
+	convs, _, err := shopB.Conversations(ctx, "inbox", "", 200)
+	must(t, err, "brand conversations")
+	if len(convs) != n {
+		t.Errorf("the brand has %d conversations, want %d", len(convs), n)
+	}
+	for _, cv := range convs {
+		if k := campaignMessages(t, ctx, shopB, cv.ID, c.ID); k != 1 {
 			t.Errorf("conversation %s has %d campaign messages, want 1", cv.ID, k)
 		}
 	}

@@ -29,5 +29,5 @@ type Event struct {
 	Note  *Note      `json:"note,omitempty"`
 	// Campaign is a campaign's progress (campaign.progress, to the brand's team).
 	Campaign *CampaignProgress `json:"campaign,omitempty"`
-	State string     `json:"state,omitempty"`
+	State    string            `json:"state,omitempty"`
 }

@@ -31,7 +31,9 @@ func campaignInput(in *wire.CampaignInput) (brand.CampaignInput, error) {
 	return out, nil
 }
 
-func campaignJSON(v *brand.CampaignView) wire.Campaign { return towire.Campaign(v.Campaign, v.Progress) }
+func campaignJSON(v *brand.CampaignView) wire.Campaign {
+	return towire.Campaign(v.Campaign, v.Progress)
+}
 
 func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 	vs, err := a.brand.Campaigns(r.Context(), au.Account, h)
