@@ -37,6 +37,8 @@ Scenarios (see docs/benchmarks.md):
   history   a 50-message page deep in a long conversation (seeded)
   webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
+  campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
+            sets the count): server time from start to planned
   seed      fill a database for inbox and history (--data DIR, or --postgres)
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
@@ -127,6 +129,7 @@ type benchFlags struct {
 	json, progress, quick                          bool
 	pid, jobWorkers                                int
 	rateSet                                        bool
+	accountsSet                                    bool // campaign-plan's follower count
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
 	seeded                                         *seededDB // made once for inbox and history
@@ -168,6 +171,7 @@ func (f *benchFlags) applyQuick(fs *flag.FlagSet) {
 		f.opts.Conns = 0 // per scenario below
 	}
 	f.rateSet = set["rate"]
+	f.accountsSet = set["accounts"]
 	if !f.quick {
 		return
 	}
@@ -211,6 +215,34 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 		o.Rate = 2000 // the budget's rate
 	}
 	data := ""
+	if scenario == "campaign-plan" && f.url == "" {
+		if f.postgres != "" {
+			return nil, errors.New("campaign-plan seeds SQLite; against PostgreSQL seed it with --url")
+		}
+		dir, err := os.MkdirTemp("", "parley-bench-campaign-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		store, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+		if err != nil {
+			return nil, err
+		}
+		n := benchmark.DefaultFollowers
+		switch {
+		case f.accountsSet:
+			n = o.Accounts
+		case f.quick:
+			n = 2000
+		}
+		o.Accounts = n
+		err = benchmark.SeedFollowers(ctx, store, n)
+		store.Close()
+		if err != nil {
+			return nil, err
+		}
+		data = dir
+	}
 	if scenario == "inbox" || scenario == "history" {
 		db, err := f.seededDB(ctx, progress)
 		if err != nil {
