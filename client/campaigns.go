@@ -71,3 +71,46 @@ func (c *Client) PreviewAudience(ctx context.Context, brand string, a Audience) 
 	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/audience/preview", brand), map[string]any{"audience": a}, &out)
 	return &out, err
 }
+
+// Consent types (see the Campaigns tag of the API document).
+type (
+	ConsentSettings       = wire.ConsentSettings
+	MessagesConsent       = wire.MessagesConsent
+	MessagesConsentUpdate = wire.MessagesConsentUpdate
+)
+
+// ConsentSettings returns a brand's consent settings.
+func (c *Client) ConsentSettings(ctx context.Context, brand string) (*ConsentSettings, error) {
+	var out struct {
+		Settings *ConsentSettings `json:"consent_settings"`
+	}
+	_, err := c.call(ctx, http.MethodGet, pathf("/api/v1/brands/%s/consent-settings", brand), nil, &out)
+	return out.Settings, err
+}
+
+// PutConsentSettings replaces a brand's consent settings.
+func (c *Client) PutConsentSettings(ctx context.Context, brand string, s ConsentSettings) (*ConsentSettings, error) {
+	var out struct {
+		Settings *ConsentSettings `json:"consent_settings"`
+	}
+	_, err := c.call(ctx, http.MethodPut, pathf("/api/v1/brands/%s/consent-settings", brand), s, &out)
+	return out.Settings, err
+}
+
+// MessagesConsent returns what the caller allowed a brand.
+func (c *Client) MessagesConsent(ctx context.Context, brand string) (*MessagesConsent, error) {
+	var out struct {
+		Consent *MessagesConsent `json:"messages_consent"`
+	}
+	_, err := c.call(ctx, http.MethodGet, pathf("/api/v1/accounts/%s/messages-consent", brand), nil, &out)
+	return out.Consent, err
+}
+
+// SetMessagesConsent changes what the caller allows a brand.
+func (c *Client) SetMessagesConsent(ctx context.Context, brand string, u MessagesConsentUpdate) (*MessagesConsent, error) {
+	var out struct {
+		Consent *MessagesConsent `json:"messages_consent"`
+	}
+	_, err := c.call(ctx, http.MethodPut, pathf("/api/v1/accounts/%s/messages-consent", brand), u, &out)
+	return out.Consent, err
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/server"
 )
 
 // people signs up n people prefix0 ... prefix(n-1), logs each in, and has
@@ -437,5 +439,85 @@ func TestCampaignTwoNodes(t *testing.T) {
 		if k := campaignMessages(t, ctx, shopB, cv.ID, c.ID); k != 1 {
 			t.Errorf("conversation %s has %d campaign messages, want 1", cv.ID, k)
 		}
+	}
+}
+
+// TestCampaignConsentSettings: a brand's own STOP word, the frequency cap
+// lowered by the brand (never raised past the operator's), the operator's
+// daily cap per brand, an explicit opt-in by a quick reply, and a person
+// opting out from "Manage messages" rather than by a word.
+func TestCampaignConsentSettings(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startWith(t, limitsOff, func(cfg *server.Config) {
+		cfg.Now, cfg.JobPoll = clk.Now, 10*time.Millisecond
+		cfg.ConsentLimits = brand.Limits{MaxFrequencyCap: 3, BrandDailyCap: 4}
+	})
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "shop", Password: password("shop"), DisplayName: "Shop", Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	shop := e.anon()
+	_, _, err := shop.Login(ctx, "shop", password("shop"))
+	must(t, err, "login")
+	_, err = shop.PutBrandSettings(ctx, "shop", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+	_, err = shop.PutConsentSettings(ctx, "shop", client.ConsentSettings{FrequencyCap: 4})
+	wantStatus(t, err, 400, "a frequency cap above the operator's")
+	set, err := shop.PutConsentSettings(ctx, "shop", client.ConsentSettings{FrequencyCap: 1, StopWords: []string{"basta"}})
+	must(t, err, "consent settings")
+	if set.FrequencyCap != 1 || len(set.StopWords) != 1 || set.StopWords[0] != "BASTA" {
+		t.Errorf("consent settings %+v", set)
+	}
+	fs := e.people("f", 6, "shop")
+	nf := e.people("n", 1, "")[0]
+	// f000 says the brand's own stop word.
+	c0 := e.direct(fs[0], "shop")
+	e.send(fs[0], c0.ID, "Basta!")
+	waitMessages(t, fs[0], c0.ID, "the STOP confirmation", func(ms []client.Message) bool { return countAutomated(ms) == 1 })
+	// f001 opts out from "Manage messages from Shop".
+	yes, no := true, false
+	mc, err := fs[1].SetMessagesConsent(ctx, "shop", client.MessagesConsentUpdate{OptedOut: &yes})
+	must(t, err, "opt out")
+	if !mc.OptedOut || !mc.Follows || mc.Brand.Handle != "shop" {
+		t.Errorf("messages consent %+v", mc)
+	}
+	if m, err := fs[0].MessagesConsent(ctx, "shop"); err != nil || !m.OptedOut {
+		t.Errorf("f000's consent after Basta: %+v %v", m, err)
+	}
+	_, err = fs[2].MessagesConsent(ctx, "f003")
+	wantStatus(t, err, 404, "the messages consent of a person")
+	// n000 does not follow, and opts in by the quick reply.
+	cn := e.direct(nf, "shop")
+	_, _, err = nf.Send(ctx, cn.ID, client.SendParams{Text: "Yes, send me offers", Payload: "parley:opt_in"})
+	must(t, err, "opt in")
+	if m, err := nf.MessagesConsent(ctx, "shop"); err != nil || !m.OptedIn || m.Follows {
+		t.Errorf("n000's consent after the opt-in: %+v %v", m, err)
+	}
+
+	aud := client.Audience{Or: []*client.Audience{{Followers: true}, {WroteWithinDays: 30}}}
+	run := func(name string, want client.CampaignProgress) {
+		t.Helper()
+		c, err := shop.CreateCampaign(ctx, "shop", client.CampaignInput{Name: name, Audience: &aud, Steps: oneMessage("Offer"), RatePerMinute: 600000})
+		must(t, err, "create")
+		_, err = shop.CampaignAction(ctx, "shop", c.ID, "start")
+		must(t, err, "start")
+		done := waitCampaign(t, ctx, shop, "shop", c.ID, name, func(c *client.Campaign) bool { return c.Status == "done" })
+		want.CampaignID, want.Status = c.ID, "done"
+		if !progressEqual(done.Progress, want) {
+			t.Errorf("%s: progress %+v, want %+v", name, done.Progress, want)
+		}
+	}
+	// Five may get it; the operator's daily cap lets 4 through today.
+	run("monday", client.CampaignProgress{Targeted: 7, Sent: 4, Skipped: map[string]int{"opted_out": 2, "daily_cap": 1}})
+	// The next day: the brand's cap of 1 a week holds the 4 back; the fifth gets it.
+	clk.Add(24 * time.Hour)
+	run("tuesday", client.CampaignProgress{Targeted: 7, Sent: 1, Skipped: map[string]int{"opted_out": 2, "frequency_cap": 4}})
+	if k := campaignMessages(t, ctx, nf, cn.ID, ""); k != 1 {
+		t.Errorf("the opted-in non-follower got %d campaign messages, want 1", k)
+	}
+	// START from the settings page opts back in.
+	mc, err = fs[1].SetMessagesConsent(ctx, "shop", client.MessagesConsentUpdate{OptedOut: &no})
+	if err != nil || mc.OptedOut {
+		t.Errorf("opt back in: %+v %v", mc, err)
 	}
 }

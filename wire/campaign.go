@@ -79,3 +79,25 @@ type AudiencePreview struct {
 	Count  int       `json:"count"`
 	Sample []Profile `json:"sample"`
 }
+
+// ConsentSettings are a brand's choices for the consent engine.
+type ConsentSettings struct {
+	StopWords    []string `json:"stop_words"`
+	StartWords   []string `json:"start_words"`
+	FrequencyCap int      `json:"frequency_cap"`
+	Window24h    bool     `json:"window_24h"`
+}
+
+// MessagesConsent is what the caller allowed a brand.
+type MessagesConsent struct {
+	Brand    Profile `json:"brand"`
+	Follows  bool    `json:"follows"`
+	OptedIn  bool    `json:"opted_in"`
+	OptedOut bool    `json:"opted_out"`
+}
+
+// MessagesConsentUpdate changes it; nil fields stay.
+type MessagesConsentUpdate struct {
+	OptedIn  *bool `json:"opted_in,omitempty"`
+	OptedOut *bool `json:"opted_out,omitempty"`
+}

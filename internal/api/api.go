@@ -90,6 +90,8 @@ func (a *API) routes() {
 
 	// Profiles and the social graph.
 	m.HandleFunc("GET /api/v1/accounts/{handle}", a.auth(a.profile))
+	m.HandleFunc("GET /api/v1/accounts/{handle}/messages-consent", a.auth(a.getMyConsent))
+	m.HandleFunc("PUT /api/v1/accounts/{handle}/messages-consent", a.auth(a.putMyConsent))
 	m.HandleFunc("PUT /api/v1/accounts/{handle}/follow", a.auth(a.follow(true)))
 	m.HandleFunc("DELETE /api/v1/accounts/{handle}/follow", a.auth(a.follow(false)))
 	m.HandleFunc("GET /api/v1/me/blocks", a.auth(a.blocked))
@@ -161,6 +163,8 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/resume", a.brandHandler(a.campaignAction(brand.ActionResume)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/cancel", a.brandHandler(a.campaignAction(brand.ActionCancel)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/audience/preview", a.brandHandler(a.previewAudience))
+	m.HandleFunc("GET /api/v1/brands/{handle}/consent-settings", a.brandHandler(a.getConsentSettings))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/consent-settings", a.brandHandler(a.putConsentSettings))
 	m.HandleFunc("GET /api/v1/brands/{handle}/automation", a.brandHandler(a.getAutomation))
 	m.HandleFunc("PUT /api/v1/brands/{handle}/automation", a.brandHandler(a.putAutomation))
 	m.HandleFunc("GET /api/v1/brands/{handle}/automation/rules", a.brandHandler(a.listRules))

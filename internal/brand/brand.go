@@ -38,6 +38,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests may fix it.
 	Now func() time.Time
+	// Limits are the operator's bounds on brands' automated messages.
+	Limits Limits
 	// SendLease is how long a campaign lane holds the deliveries it
 	// claimed before another may take them (default 1 min).
 	SendLease time.Duration

@@ -514,7 +514,12 @@ func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.
 	if err != nil {
 		return nil, err
 	}
-	loc, policy, now := newSchedule(set).loc, consent.DefaultPolicy(), s.now()
+	now := s.now()
+	loc := newSchedule(set).loc
+	policy, err := s.step.policy(ctx, tx, c.BrandID, now)
+	if err != nil {
+		return nil, err
+	}
 	none := &dm.Consent{}
 	rows := make([]dm.CampaignSend, 0, len(ids))
 	for _, id := range ids {
@@ -536,6 +541,8 @@ func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.
 			row.Reason, row.RunAt = d.Reason, d.DeferUntil
 		case !d.Allow:
 			row.State, row.Reason = dm.SendSkipped, d.Reason
+		default:
+			policy.SentToday++ // the daily cap counts those planned today
 		}
 		rows = append(rows, row)
 	}
@@ -738,7 +745,11 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		now := s.now()
 		r := recipient(cs, &rel, now)
 		r.Location = zone(us.TimeZone)
-		dec = consent.Decide(consent.Promotional, r, consent.DefaultPolicy(), newSchedule(set).loc, now)
+		pol, err := s.step.policy(ctx, tx, b.ID, now)
+		if err != nil {
+			return err
+		}
+		dec = consent.Decide(consent.Promotional, r, pol, newSchedule(set).loc, now)
 		return nil
 	})
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/automation"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 )
 
@@ -26,6 +27,7 @@ type Step struct {
 	watchers []InboxWatcher
 	// sendLease is the service's campaign lease (Config.SendLease).
 	sendLease time.Duration
+	limits    Limits
 }
 
 var (
@@ -45,7 +47,10 @@ func NewStep(cfg Config) *Step {
 	if cfg.SendLease <= 0 {
 		cfg.SendLease = time.Minute
 	}
-	return &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease}
+	if cfg.Limits.MaxFrequencyCap <= 0 {
+		cfg.Limits.MaxFrequencyCap = consent.DefaultPolicy().FrequencyCap
+	}
+	return &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease, limits: cfg.Limits}
 }
 
 // now is the layer's clock, in UTC at millisecond precision, as stored.
@@ -176,7 +181,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err := s.customerWrote(ctx, tx, out, b, set, it, t); err != nil {
 			return err
 		}
-		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, t)
+		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
 			return err
 		}

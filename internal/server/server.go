@@ -81,6 +81,9 @@ type Config struct {
 	Now func() time.Time
 	// JobPoll is how often the job runner looks for due jobs (default 1 s).
 	JobPoll time.Duration
+	// ConsentLimits are the operator's bounds on brands' automated
+	// messages: the highest frequency cap, a daily cap per brand.
+	ConsentLimits brand.Limits
 	// JobLease is how long a worker holds a claimed job or campaign
 	// delivery before another node may take it over (default 1 min).
 	JobLease time.Duration
@@ -152,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Lease: cfg.JobLease, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now, SendLease: cfg.JobLease})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now, SendLease: cfg.JobLease, Limits: cfg.ConsentLimits})
 	mediaStep := media.NewStep()
 	// Webhooks follow the brand layer: its stage tells them which sends
 	// are a brand's, and its inbox changes reach them through Watch.

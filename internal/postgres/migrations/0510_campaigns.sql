@@ -55,3 +55,16 @@ ALTER TABLE consent ADD COLUMN promos text NOT NULL DEFAULT '[]';
 
 -- A person's own time zone, for the quiet hours of brands' automated messages.
 ALTER TABLE accounts ADD COLUMN time_zone text NOT NULL DEFAULT '';
+
+CREATE TABLE consent_settings (
+    brand_id   text PRIMARY KEY,
+    body       text NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE consent_daily (
+    brand_id text NOT NULL,
+    day      text NOT NULL,
+    sent     integer NOT NULL,
+    PRIMARY KEY (brand_id, day)
+);

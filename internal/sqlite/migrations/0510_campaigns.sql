@@ -57,3 +57,19 @@ ALTER TABLE consent ADD COLUMN promos TEXT NOT NULL DEFAULT '[]';
 
 -- A person's own time zone, for the quiet hours of brands' automated messages.
 ALTER TABLE accounts ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+
+-- A brand's consent settings (JSON: stop and start words, frequency cap,
+-- 24-hour window) and its promotional messages per UTC day (the operator's
+-- daily cap).
+CREATE TABLE consent_settings (
+    brand_id   TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE consent_daily (
+    brand_id TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    sent     INTEGER NOT NULL,
+    PRIMARY KEY (brand_id, day)
+) WITHOUT ROWID;
