@@ -17,6 +17,8 @@ type (
 	Audience          = wire.Audience
 	AudienceAttribute = wire.AudienceAttribute
 	AudiencePreview   = wire.AudiencePreview
+	CampaignEvent     = wire.CampaignEvent
+	RSVPTally         = wire.RSVPTally
 )
 
 // Campaigns lists a brand's campaigns with their progress.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -519,5 +522,179 @@ func TestCampaignConsentSettings(t *testing.T) {
 	mc, err = fs[1].SetMessagesConsent(ctx, "shop", client.MessagesConsentUpdate{OptedOut: &no})
 	if err != nil || mc.OptedOut {
 		t.Errorf("opt back in: %+v %v", mc, err)
+	}
+}
+
+// TestCampaignEventRSVP: an event invitation with 20 places; 50 people tap
+// Yes at once: exactly 20 are going and 30 wait, in order; 5 of the going
+// change to No and the first 5 waiting get their places; a forged RSVP from
+// someone not invited counts nothing; the .ics link is for the invited; the
+// going get one reminder an hour before (on the server's clock).
+func TestCampaignEventRSVP(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testEventRSVP(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		pg := os.Getenv("PARLEY_TEST_POSTGRES")
+		if pg == "" {
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+		}
+		testEventRSVP(t, pgtest.Schema(t, pg, "parley_e2e_"))
+	})
+}
+
+func testEventRSVP(t *testing.T, pgURL string) {
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startWith(t, limitsOff, func(cfg *server.Config) {
+		cfg.Now, cfg.JobPoll, cfg.PostgresURL = clk.Now, 10*time.Millisecond, pgURL
+	})
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "club", Password: password("club"), DisplayName: "Club", Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	club := e.anon()
+	_, _, err := club.Login(ctx, "club", password("club"))
+	must(t, err, "login")
+	_, err = club.PutBrandSettings(ctx, "club", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+	const n = 50
+	ps := e.people("r", n, "club")
+	outsider := e.people("x", 1, "")[0]
+	starts := time.Date(2026, 6, 2, 18, 0, 0, 0, time.UTC)
+	_, err = club.CreateCampaign(ctx, "club", client.CampaignInput{Name: "Launch party", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("You're invited, {{first_name|friend}}!"), RatePerMinute: 600000,
+		Event: &client.CampaignEvent{Title: "Launch party", StartsAt: starts.Add(time.Hour * 24 * 400), TimeZone: "Nowhere/Town", Capacity: 20}})
+	wantStatus(t, err, 400, "an event in an unknown time zone")
+	c, err := club.CreateCampaign(ctx, "club", client.CampaignInput{Name: "Launch party", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("You're invited, {{first_name|friend}}!"), RatePerMinute: 600000,
+		Event: &client.CampaignEvent{Title: "Launch party", StartsAt: starts, TimeZone: "Europe/Paris", Place: "12 rue de la Paix", Capacity: 20, ReminderMinutes: 60}})
+	must(t, err, "create the invitation")
+	if c.Type != "event" || c.Event == nil || c.Event.Capacity != 20 {
+		t.Fatalf("invitation %+v", c)
+	}
+	_, err = club.CampaignAction(ctx, "club", c.ID, "start")
+	must(t, err, "start")
+	waitCampaign(t, ctx, club, "club", c.ID, "the invitations", func(c *client.Campaign) bool { return c.Status == "done" && c.Progress.Sent == n })
+
+	// Each invitation carries the event and the three buttons.
+	convs := make([]string, n)
+	var yes string
+	for i, p := range ps {
+		cs := e.folder(p, "inbox")
+		if len(cs) != 1 {
+			t.Fatalf("r%03d has %d conversations", i, len(cs))
+		}
+		convs[i] = cs[0]
+		if i == 0 {
+			msgs, err := allMessages(ctx, p, cs[0])
+			must(t, err, "messages")
+			m := msgs[0]
+			if m.CampaignID != c.ID || len(m.QuickReplies) != 3 || m.QuickReplies[0].Title != "Yes" || !strings.Contains(m.Text, "Launch party · Tue 2 Jun 2026, 20:00 CEST") {
+				t.Fatalf("invitation message %+v", m)
+			}
+			yes = m.QuickReplies[0].Payload
+		}
+	}
+	// A forged tap from someone not invited counts nothing.
+	oc := e.direct(outsider, "club")
+	_, _, err = outsider.Send(ctx, oc.ID, client.SendParams{Text: "Yes", Payload: yes})
+	must(t, err, "the outsider's tap")
+	// 50 taps at once.
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := ps[i].Send(ctx, convs[i], client.SendParams{Text: "Yes", Payload: yes}); err != nil {
+				t.Errorf("r%03d taps Yes: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := club.Campaign(ctx, "club", c.ID)
+	must(t, err, "campaign")
+	if r := got.Progress.RSVP; r == nil || *r != (client.RSVPTally{Yes: 20, Waitlist: 30}) {
+		t.Fatalf("tally after 50 taps: %+v, want 20 going and 30 waiting", r)
+	}
+	// Who is going? Those confirmed "You're in".
+	going := func(i int) bool {
+		msgs, err := allMessages(ctx, ps[i], convs[i])
+		must(t, err, "messages")
+		for _, m := range msgs {
+			if m.Automated && (strings.HasPrefix(m.Text, "You're in:") || strings.HasPrefix(m.Text, "A place opened up")) {
+				return true
+			}
+		}
+		return false
+	}
+	var in []int
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		in = in[:0]
+		for i := range n {
+			if going(i) {
+				in = append(in, i)
+			}
+		}
+		if len(in) == 20 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(in) != 20 {
+		t.Fatalf("%d people were told they are in, want 20", len(in))
+	}
+	no := ""
+	msgs, _ := allMessages(ctx, ps[0], convs[0])
+	for _, m := range msgs {
+		for _, q := range m.QuickReplies {
+			if q.Title == "No" {
+				no = q.Payload
+			}
+		}
+	}
+	for _, i := range in[:5] {
+		_, _, err := ps[i].Send(ctx, convs[i], client.SendParams{Text: "No", Payload: no})
+		must(t, err, "tap No")
+	}
+	got, err = club.Campaign(ctx, "club", c.ID)
+	must(t, err, "campaign")
+	if r := got.Progress.RSVP; r == nil || *r != (client.RSVPTally{Yes: 20, Waitlist: 25, No: 5}) {
+		t.Fatalf("tally after 5 No: %+v, want 20 going, 25 waiting, 5 no", r)
+	}
+
+	// The calendar file: for the invited, not for others.
+	ics, hdr, err := ps[0].Download(ctx, "/api/v1/campaigns/"+c.ID+"/event.ics")
+	must(t, err, "ics")
+	if !strings.HasPrefix(hdr.Get("Content-Type"), "text/calendar") || !strings.Contains(string(ics), "SUMMARY:Launch party") ||
+		!strings.Contains(string(ics), "DTSTART:20260602T180000Z") {
+		t.Errorf("ics %s %q", hdr.Get("Content-Type"), ics)
+	}
+	_, _, err = outsider.Download(ctx, "/api/v1/campaigns/"+c.ID+"/event.ics")
+	wantStatus(t, err, 404, "the ics for someone not invited")
+
+	// An hour before: the 20 going get one reminder each.
+	clk.Add(starts.Add(-time.Hour + time.Second).Sub(clk.Now()))
+	reminded := func(i int) int {
+		msgs, err := allMessages(ctx, ps[i], convs[i])
+		must(t, err, "messages")
+		k := 0
+		for _, m := range msgs {
+			if strings.HasPrefix(m.Text, "Reminder: Launch party") {
+				k++
+			}
+		}
+		return k
+	}
+	total := 0
+	for deadline = time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		total = 0
+		for i := range n {
+			total += reminded(i)
+		}
+		if total >= 20 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if total != 20 || reminded(in[5]) != 1 || reminded(in[0]) != 0 {
+		t.Errorf("%d reminders (going r%03d: %d, withdrawn r%03d: %d), want 20, one each to the going", total, in[5], reminded(in[5]), in[0], reminded(in[0]))
 	}
 }

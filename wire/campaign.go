@@ -46,6 +46,28 @@ type CampaignProgress struct {
 	Failed     int            `json:"failed"`
 	Cancelled  int            `json:"cancelled"`
 	Skipped    map[string]int `json:"skipped"`
+	// RSVP are an event invitation's tallies.
+	RSVP *RSVPTally `json:"rsvp,omitempty"`
+}
+
+// RSVPTally counts an invitation's answers: Yes those going, Waitlist the
+// Yes answers waiting for a place.
+type RSVPTally struct {
+	Yes      int `json:"yes"`
+	No       int `json:"no"`
+	Maybe    int `json:"maybe"`
+	Waitlist int `json:"waitlist"`
+}
+
+// CampaignEvent is an event invitation's event.
+type CampaignEvent struct {
+	Title           string    `json:"title"`
+	StartsAt        time.Time `json:"starts_at"`
+	TimeZone        string    `json:"time_zone"`
+	Place           string    `json:"place,omitempty"`
+	Link            string    `json:"link,omitempty"`
+	Capacity        int       `json:"capacity"`
+	ReminderMinutes int       `json:"reminder_minutes_before,omitempty"`
 }
 
 // Campaign is a brand's campaign with its progress.
@@ -57,6 +79,7 @@ type Campaign struct {
 	Audience      *Audience        `json:"audience"`
 	Steps         []CampaignStep   `json:"steps"`
 	RatePerMinute int              `json:"rate_per_minute"`
+	Event         *CampaignEvent   `json:"event,omitempty"`
 	StartAt       *time.Time       `json:"start_at"`
 	PlannedAt     *time.Time       `json:"planned_at"`
 	CreatedAt     time.Time        `json:"created_at"`
@@ -72,6 +95,8 @@ type CampaignInput struct {
 	Steps         []CampaignStep `json:"steps"`
 	RatePerMinute int            `json:"rate_per_minute,omitempty"`
 	StartAt       *time.Time     `json:"start_at,omitempty"`
+	// Event makes the campaign an event invitation (type "event").
+	Event *CampaignEvent `json:"event,omitempty"`
 }
 
 // AudiencePreview is how many an audience reaches now and a sample of them.

@@ -16,6 +16,10 @@ import (
 
 func campaignInput(in *wire.CampaignInput) (brand.CampaignInput, error) {
 	out := brand.CampaignInput{Name: in.Name, Type: in.Type, RatePerMinute: in.RatePerMinute, StartAt: in.StartAt}
+	if e := in.Event; e != nil {
+		out.Event = &campaign.Event{Title: e.Title, StartsAt: e.StartsAt, TimeZone: e.TimeZone, Place: e.Place, Link: e.Link,
+			Capacity: e.Capacity, ReminderMinutes: e.ReminderMinutes}
+	}
 	// The wire and the rules share their JSON shape.
 	if in.Audience != nil {
 		b, _ := json.Marshal(in.Audience)
@@ -134,4 +138,21 @@ func (a *API) previewAudience(w http.ResponseWriter, r *http.Request, au *Auth, 
 		out.Sample[i] = towire.Profile(p)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) eventICS(w http.ResponseWriter, r *http.Request, au *Auth) {
+	id, err := pathValue(r, "id")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	ics, err := a.brand.EventICS(r.Context(), au.Account, id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="event.ics"`)
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(ics))
 }

@@ -75,6 +75,8 @@ type CampaignInput struct {
 	Steps         []campaign.Step
 	RatePerMinute int
 	StartAt       *time.Time
+	// Event makes it an event invitation.
+	Event *campaign.Event
 }
 
 // CampaignView is a campaign with its progress.
@@ -92,12 +94,29 @@ func campaignInvalid(err error) error {
 }
 
 // validCampaign checks a campaign input and returns its stored form.
-func validCampaign(in CampaignInput) (aud, steps json.RawMessage, err error) {
+func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMessage, err error) {
+	typ = campaign.TypeMessage
+	if in.Event != nil || in.Type == campaign.TypeEvent {
+		typ = campaign.TypeEvent
+		if in.Event == nil {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "event: an event invitation needs its event.")
+		}
+		if err := in.Event.Validate(time.LoadLocation); err != nil {
+			return "", nil, nil, nil, campaignInvalid(err)
+		}
+		if event, err = json.Marshal(in.Event); err != nil {
+			return "", nil, nil, nil, err
+		}
+	} else if in.Type != "" && in.Type != campaign.TypeMessage {
+		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q or %q.", campaign.TypeMessage, campaign.TypeEvent)
+	}
+	aud, steps, err = validMessage(in)
+	return typ, aud, steps, event, err
+}
+
+func validMessage(in CampaignInput) (aud, steps json.RawMessage, err error) {
 	if err := campaign.ValidateName(in.Name); err != nil {
 		return nil, nil, campaignInvalid(err)
-	}
-	if in.Type != "" && in.Type != campaign.TypeMessage {
-		return nil, nil, dm.Errorf(dm.EINVALID, "type: only %q campaigns are available.", campaign.TypeMessage)
 	}
 	if err := campaign.ValidateRate(in.RatePerMinute); err != nil {
 		return nil, nil, campaignInvalid(err)
@@ -126,7 +145,7 @@ func validCampaign(in CampaignInput) (aud, steps json.RawMessage, err error) {
 
 // CreateCampaign saves a draft campaign (owners and admins).
 func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle string, in CampaignInput) (*CampaignView, error) {
-	aud, steps, err := validCampaign(in)
+	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +156,7 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 			return err
 		}
 		now := s.now()
-		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: campaign.TypeMessage,
+		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: typ, Event: event,
 			Status: dm.CampaignDraft, Audience: aud, Steps: steps, RatePerMinute: rateOr(in.RatePerMinute), StartAt: in.StartAt,
 			CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateCampaign(ctx, c); err != nil {
@@ -158,7 +177,7 @@ func rateOr(r int) int {
 
 // UpdateCampaign replaces a draft campaign (owners and admins).
 func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id string, in CampaignInput) (*CampaignView, error) {
-	aud, steps, err := validCampaign(in)
+	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +195,7 @@ func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id
 			return dm.Errorf(dm.ECONFLICT, "Only a draft campaign can be edited; this one is %s.", c.Status)
 		}
 		c.Name, c.Audience, c.Steps, c.RatePerMinute, c.StartAt = strings.TrimSpace(in.Name), aud, steps, rateOr(in.RatePerMinute), in.StartAt
+		c.Type, c.Event = typ, event
 		c.UpdatedAt = s.now()
 		if err := tx.PutCampaign(ctx, c); err != nil {
 			return err
@@ -247,7 +267,13 @@ func campaignProgress(ctx context.Context, tx dm.Tx, c *dm.Campaign) (*dm.Campai
 	if err != nil {
 		return nil, err
 	}
-	return progressOf(c, counts), nil
+	p := progressOf(c, counts)
+	if c.Type == campaign.TypeEvent {
+		if p.RSVP, err = tx.RSVPTally(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // progressOf sums delivery counts into a campaign's progress.
@@ -483,6 +509,9 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 		if err := enqueueLanes(ctx, ob, c, now); err != nil {
 			return err
 		}
+		if err := enqueueReminder(ctx, ob, c, now); err != nil {
+			return err
+		}
 		b, err := tx.Account(ctx, c.BrandID)
 		if err != nil {
 			return err
@@ -651,7 +680,7 @@ func (s *Service) finishCampaign(ctx context.Context, id string, gen int) error 
 		if err := tx.PutCampaign(ctx, c); err != nil {
 			return err
 		}
-		counts, err := tx.DeliveryCounts(ctx, id)
+		p, err := campaignProgress(ctx, tx, c)
 		if err != nil {
 			return err
 		}
@@ -659,7 +688,7 @@ func (s *Service) finishCampaign(ctx context.Context, id string, gen int) error 
 		if err != nil {
 			return err
 		}
-		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: progressOf(c, counts)})
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: p})
 	})
 }
 
@@ -670,7 +699,7 @@ func (s *Service) tellProgress(ctx context.Context, id string) {
 		if err != nil {
 			return err
 		}
-		counts, err := tx.DeliveryCounts(ctx, id)
+		p, err := campaignProgress(ctx, tx, c)
 		if err != nil {
 			return err
 		}
@@ -678,7 +707,7 @@ func (s *Service) tellProgress(ctx context.Context, id string) {
 		if err != nil {
 			return err
 		}
-		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: s.now(), Brand: b.Handle, Campaign: progressOf(c, counts)})
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: s.now(), Brand: b.Handle, Campaign: p})
 	})
 	if err != nil {
 		s.log.Warn("campaign: progress event failed", "campaign", id, "err", err)
@@ -787,11 +816,20 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		skip("invalid_template")
 		return
 	}
+	text := t.Render(templateVars(user, b, nil))
+	buttons := step.QuickReplies
+	if ev := eventOf(c); ev != nil {
+		// An invitation carries its event, its calendar link and the
+		// RSVP buttons.
+		loc, _ := time.LoadLocation(ev.TimeZone)
+		text = truncRunes(text+"\n\n"+ev.Details(loc)+"\nAdd to calendar: /api/v1/campaigns/"+c.ID+"/event.ics", dm.MaxTextRunes)
+		buttons = campaign.RSVPButtons(c.ID)
+	}
 	var qrs []dm.QuickReply
-	for _, q := range step.QuickReplies {
+	for _, q := range buttons {
 		qrs = append(qrs, dm.QuickReply{Title: q.Title, Payload: q.Payload})
 	}
-	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: t.Render(templateVars(user, b, nil)), Automated: true,
+	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
 		Purpose: consent.Promotional, QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d})
 	var deferred *Deferred
 	switch {

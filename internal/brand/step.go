@@ -185,9 +185,16 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err != nil {
 			return err
 		}
+		// An RSVP tap on an invitation is recorded and confirmed.
+		rsvp := false
+		if !optInOut && sent.Params.Payload != "" {
+			if rsvp, err = s.rsvp(ctx, tx, out, b, customer, msg.ConversationID, sent.Params.Payload, t); err != nil {
+				return err
+			}
+		}
 		// The bot, after the inbox state it may read and change (a STOP or
-		// START is answered by its confirmation alone).
-		if !optInOut {
+		// START, or an RSVP, is answered by its confirmation alone).
+		if !optInOut && !rsvp {
 			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
 				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
 				first: first, waitStarted: !waiting && it.WaitingSince != nil,

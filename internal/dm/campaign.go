@@ -43,6 +43,9 @@ type Campaign struct {
 	Audience json.RawMessage
 	// Steps are the messages, as JSON (internal/campaign.Step).
 	Steps json.RawMessage
+	// Event is an event invitation's event, as JSON (internal/campaign.Event;
+	// empty for other types).
+	Event json.RawMessage
 	// RatePerMinute paces the deliveries.
 	RatePerMinute int
 	StartAt       *time.Time
@@ -94,6 +97,26 @@ type CampaignProgress struct {
 	Failed     int            `json:"failed"`
 	Cancelled  int            `json:"cancelled"`
 	Skipped    map[string]int `json:"skipped"`
+	// RSVP are an event invitation's tallies (nil for other types).
+	RSVP *RSVPTally `json:"rsvp,omitempty"`
+}
+
+// RSVPTally counts an invitation's answers: Yes is those going (a place
+// is theirs), Waitlist the Yes answers waiting for one.
+type RSVPTally struct {
+	Yes      int `json:"yes"`
+	No       int `json:"no"`
+	Maybe    int `json:"maybe"`
+	Waitlist int `json:"waitlist"`
+}
+
+// RSVP is one person's answer to an invitation.
+type RSVP struct {
+	CampaignID string
+	UserID     string
+	Answer     string // yes, no, maybe
+	Status     string // going, waitlist, or "" (no, maybe)
+	At         time.Time
 }
 
 // DeliveryCount is how many deliveries of a campaign are in a state, for a reason.
@@ -150,6 +173,17 @@ type CampaignTx interface {
 	CampaignOfMessages(ctx context.Context, messageIDs []string) (map[string]string, error)
 	// PutCampaignMessage records that a campaign sent a message.
 	PutCampaignMessage(ctx context.Context, messageID, campaignID string) error
+
+	// PutRSVP records a person's answer (replacing their previous one).
+	PutRSVP(ctx context.Context, r *RSVP) error
+	// RSVP returns a person's answer (ENOTFOUND if none).
+	RSVP(ctx context.Context, campaignID, userID string) (*RSVP, error)
+	// RSVPTally counts a campaign's answers.
+	RSVPTally(ctx context.Context, campaignID string) (*RSVPTally, error)
+	// FirstWaitlisted is the earliest Yes on the waitlist (ENOTFOUND if none).
+	FirstWaitlisted(ctx context.Context, campaignID string) (*RSVP, error)
+	// Going lists the ids of those going, oldest answer first.
+	Going(ctx context.Context, campaignID string) ([]string, error)
 
 	// Audience leaves: the ids of a brand's followers, of the customers
 	// with a label on their conversation, with an attribute value, and of

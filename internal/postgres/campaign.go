@@ -14,20 +14,20 @@ import (
 // SKIP LOCKED, so a concurrent claim passes over them and never takes one
 // twice.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt)
+		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt, string(c.Event))
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE campaigns SET name = $1, type = $2, status = $3, audience = $4, steps = $5, rate_per_minute = $6,
-		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11 WHERE id = $12`,
+		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11, event = $13 WHERE id = $12`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID)
+		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID, string(c.Event))
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -39,12 +39,15 @@ func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 
 func scanCampaign(s pgx.Row) (*dm.Campaign, error) {
 	var c dm.Campaign
-	var aud, steps string
+	var aud, steps, event string
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &c.StartAt,
-		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &event); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
+	if event != "" {
+		c.Event = json.RawMessage(event)
+	}
 	c.StartAt, c.PlannedAt = utcPtr(c.StartAt), utcPtr(c.PlannedAt)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return &c, nil
@@ -325,4 +328,60 @@ func formatPromos(ts []time.Time) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func (t *tx) PutRSVP(ctx context.Context, r *dm.RSVP) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO campaign_rsvps (campaign_id, user_id, answer, status, at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (campaign_id, user_id) DO UPDATE SET answer = excluded.answer, status = excluded.status, at = excluded.at`,
+		r.CampaignID, r.UserID, r.Answer, r.Status, r.At)
+	return wrap(err, "rsvp")
+}
+
+func scanRSVP(s pgx.Row, campaignID string) (*dm.RSVP, error) {
+	r := dm.RSVP{CampaignID: campaignID}
+	if err := s.Scan(&r.UserID, &r.Answer, &r.Status, &r.At); err != nil {
+		return nil, wrap(err, "rsvp")
+	}
+	r.At = r.At.UTC()
+	return &r, nil
+}
+
+func (t *tx) RSVP(ctx context.Context, campaignID, userID string) (*dm.RSVP, error) {
+	return scanRSVP(t.tx.QueryRow(ctx, `SELECT user_id, answer, status, at FROM campaign_rsvps WHERE campaign_id = $1 AND user_id = $2`, campaignID, userID), campaignID)
+}
+
+func (t *tx) RSVPTally(ctx context.Context, campaignID string) (*dm.RSVPTally, error) {
+	rows, err := t.tx.Query(ctx, `SELECT answer, status, count(*) FROM campaign_rsvps WHERE campaign_id = $1 GROUP BY answer, status`, campaignID)
+	if err != nil {
+		return nil, wrap(err, "rsvps")
+	}
+	defer rows.Close()
+	out := &dm.RSVPTally{}
+	for rows.Next() {
+		var answer, status string
+		var n int
+		if err := rows.Scan(&answer, &status, &n); err != nil {
+			return nil, wrap(err, "rsvps")
+		}
+		switch {
+		case answer == "yes" && status == "waitlist":
+			out.Waitlist += n
+		case answer == "yes":
+			out.Yes += n
+		case answer == "no":
+			out.No += n
+		case answer == "maybe":
+			out.Maybe += n
+		}
+	}
+	return out, wrap(rows.Err(), "rsvps")
+}
+
+func (t *tx) FirstWaitlisted(ctx context.Context, campaignID string) (*dm.RSVP, error) {
+	return scanRSVP(t.tx.QueryRow(ctx, `SELECT user_id, answer, status, at FROM campaign_rsvps WHERE campaign_id = $1 AND status = 'waitlist'
+		ORDER BY at, user_id COLLATE "C" LIMIT 1`, campaignID), campaignID)
+}
+
+func (t *tx) Going(ctx context.Context, campaignID string) ([]string, error) {
+	return t.ids(ctx, `SELECT user_id FROM campaign_rsvps WHERE campaign_id = $1 AND status = 'going' ORDER BY at, user_id COLLATE "C"`, campaignID)
 }

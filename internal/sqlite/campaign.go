@@ -13,20 +13,20 @@ import (
 // Campaigns and their deliveries (dm.CampaignTx). Claims go through the
 // single writer, so two workers never take the same delivery.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt))
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), string(c.Event))
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	n, err := t.affected(ctx, `UPDATE campaigns SET name = ?, type = ?, status = ?, audience = ?, steps = ?, rate_per_minute = ?,
-		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ? WHERE id = ?`,
+		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ?, event = ? WHERE id = ?`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), c.ID)
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), string(c.Event), c.ID)
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -38,14 +38,17 @@ func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 
 func scanCampaign(s interface{ Scan(...any) error }) (*dm.Campaign, error) {
 	var c dm.Campaign
-	var aud, steps string
+	var aud, steps, event string
 	var start, planned sql.NullInt64
 	var created, updated int64
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &start,
-		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated); err != nil {
+		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated, &event); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
+	if event != "" {
+		c.Event = json.RawMessage(event)
+	}
 	c.StartAt, c.PlannedAt = nullUTC(start), nullUTC(planned)
 	c.CreatedAt, c.UpdatedAt = utc(created), utc(updated)
 	return &c, nil
@@ -327,4 +330,66 @@ func formatPromos(ts []time.Time) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func (t *tx) PutRSVP(ctx context.Context, r *dm.RSVP) error {
+	_, err := t.exec(ctx, `INSERT INTO campaign_rsvps (campaign_id, user_id, answer, status, at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (campaign_id, user_id) DO UPDATE SET answer = excluded.answer, status = excluded.status, at = excluded.at`,
+		r.CampaignID, r.UserID, r.Answer, r.Status, ms(r.At))
+	return wrap(err, "rsvp")
+}
+
+func scanRSVP(s interface{ Scan(...any) error }, campaignID string) (*dm.RSVP, error) {
+	r := dm.RSVP{CampaignID: campaignID}
+	var at int64
+	if err := s.Scan(&r.UserID, &r.Answer, &r.Status, &at); err != nil {
+		return nil, wrap(err, "rsvp")
+	}
+	r.At = utc(at)
+	return &r, nil
+}
+
+func (t *tx) RSVP(ctx context.Context, campaignID, userID string) (*dm.RSVP, error) {
+	return scanRSVP(t.queryRow(ctx, `SELECT user_id, answer, status, at FROM campaign_rsvps WHERE campaign_id = ? AND user_id = ?`, campaignID, userID), campaignID)
+}
+
+func (t *tx) RSVPTally(ctx context.Context, campaignID string) (*dm.RSVPTally, error) {
+	rows, err := t.query(ctx, `SELECT answer, status, count(*) FROM campaign_rsvps WHERE campaign_id = ? GROUP BY answer, status`, campaignID)
+	if err != nil {
+		return nil, wrap(err, "rsvps")
+	}
+	defer rows.Close()
+	out := &dm.RSVPTally{}
+	for rows.Next() {
+		var answer, status string
+		var n int
+		if err := rows.Scan(&answer, &status, &n); err != nil {
+			return nil, wrap(err, "rsvps")
+		}
+		tallyAdd(out, answer, status, n)
+	}
+	return out, wrap(rows.Err(), "rsvps")
+}
+
+// tallyAdd counts n answers of one kind.
+func tallyAdd(t *dm.RSVPTally, answer, status string, n int) {
+	switch {
+	case answer == "yes" && status == "waitlist":
+		t.Waitlist += n
+	case answer == "yes":
+		t.Yes += n
+	case answer == "no":
+		t.No += n
+	case answer == "maybe":
+		t.Maybe += n
+	}
+}
+
+func (t *tx) FirstWaitlisted(ctx context.Context, campaignID string) (*dm.RSVP, error) {
+	return scanRSVP(t.queryRow(ctx, `SELECT user_id, answer, status, at FROM campaign_rsvps WHERE campaign_id = ? AND status = 'waitlist'
+		ORDER BY at, user_id LIMIT 1`, campaignID), campaignID)
+}
+
+func (t *tx) Going(ctx context.Context, campaignID string) ([]string, error) {
+	return t.ids(ctx, `SELECT user_id FROM campaign_rsvps WHERE campaign_id = ? AND status = 'going' ORDER BY at, user_id`, campaignID)
 }

@@ -118,7 +118,11 @@ func CampaignProgress(p *dm.CampaignProgress) *wire.CampaignProgress {
 	if p == nil {
 		return nil
 	}
-	w := wire.CampaignProgress(*p)
+	w := wire.CampaignProgress{CampaignID: p.CampaignID, Status: p.Status, Targeted: p.Targeted, Pending: p.Pending, Deferred: p.Deferred,
+		Sent: p.Sent, Failed: p.Failed, Cancelled: p.Cancelled, Skipped: p.Skipped}
+	if p.RSVP != nil {
+		w.RSVP = &wire.RSVPTally{Yes: p.RSVP.Yes, No: p.RSVP.No, Maybe: p.RSVP.Maybe, Waitlist: p.RSVP.Waitlist}
+	}
 	if w.Skipped == nil {
 		w.Skipped = map[string]int{}
 	}
@@ -132,6 +136,9 @@ func Campaign(c *dm.Campaign, p *dm.CampaignProgress) wire.Campaign {
 		StartAt: c.StartAt, PlannedAt: c.PlannedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Steps: []wire.CampaignStep{}}
 	_ = json.Unmarshal(c.Audience, &w.Audience)
 	_ = json.Unmarshal(c.Steps, &w.Steps)
+	if len(c.Event) > 0 {
+		_ = json.Unmarshal(c.Event, &w.Event)
+	}
 	if p != nil {
 		w.Progress = *CampaignProgress(p)
 	}
