@@ -12,6 +12,7 @@ import * as pages from './pages.js';
 import { MessagesView } from './messages.js';
 import { BrandConsole, analyticsPage, brandsPage, settingsPage } from './console.js';
 import { automationPage } from './automation.js';
+import { campaignsPage } from './campaigns.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -35,6 +36,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-analytics', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/automation$/.exec(path);
   if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/campaigns$/.exec(path);
+  if (m) return { name: 'brand-campaigns', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -244,6 +247,7 @@ class App {
       case 'brand-analytics': view = analyticsPage(this, r.handle); break;
       case 'brand-settings': view = settingsPage(this, r.handle); break;
       case 'brand-automation': view = automationPage(this, r.handle); break;
+      case 'brand-campaigns': view = campaignsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;
