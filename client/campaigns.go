@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/parleyhq/parley/wire"
 )
@@ -19,7 +20,29 @@ type (
 	AudiencePreview   = wire.AudiencePreview
 	CampaignEvent     = wire.CampaignEvent
 	RSVPTally         = wire.RSVPTally
+	CampaignOffer     = wire.CampaignOffer
+	OfferTally        = wire.OfferTally
+	Redemption        = wire.Redemption
 )
+
+// AddOfferCodes uploads codes (a CSV of one code a line) to an offer.
+func (c *Client) AddOfferCodes(ctx context.Context, brand, id, csv string) (added int, tally *OfferTally, err error) {
+	var out struct {
+		Added int         `json:"added"`
+		Offer *OfferTally `json:"offer"`
+	}
+	_, err = c.Do(ctx, http.MethodPost, pathf("/api/v1/brands/%s/campaigns/%s/codes", brand, id), strings.NewReader(csv), &out)
+	return out.Added, out.Offer, err
+}
+
+// RedeemCode records that an offer's code was used.
+func (c *Client) RedeemCode(ctx context.Context, brand, id, code string) (*Redemption, error) {
+	var out struct {
+		Redemption *Redemption `json:"redemption"`
+	}
+	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/campaigns/%s/redeem", brand, id), map[string]string{"code": code}, &out)
+	return out.Redemption, err
+}
 
 // Campaigns lists a brand's campaigns with their progress.
 func (c *Client) Campaigns(ctx context.Context, brand string) ([]Campaign, error) {

@@ -698,3 +698,95 @@ func testEventRSVP(t *testing.T, pgURL string) {
 		t.Errorf("%d reminders (going r%03d: %d, withdrawn r%03d: %d), want 20, one each to the going", total, in[5], reminded(in[5]), in[0], reminded(in[0]))
 	}
 }
+
+// TestCampaignOffer: an exclusive offer from an uploaded pool of 3 codes to
+// 5 followers: 3 get a code each (all different), 2 are counted as no_code;
+// a code redeems once; a generated offer gives everyone a code of its own.
+func TestCampaignOffer(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "deli", Password: password("deli"), Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	deli := e.anon()
+	_, _, err := deli.Login(ctx, "deli", password("deli"))
+	must(t, err, "login")
+	_, err = deli.PutBrandSettings(ctx, "deli", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+	// Each campaign is allowed through the weekly cap of 2: one a day is fine.
+	const n = 5
+	ps := e.people("o", n, "deli")
+	codeOf := func(i int, campaign string) string {
+		cs := e.folder(ps[i], "inbox")
+		if len(cs) == 0 {
+			return ""
+		}
+		msgs, err := allMessages(ctx, ps[i], cs[0])
+		must(t, err, "messages")
+		for _, m := range msgs {
+			if m.CampaignID == campaign {
+				if _, code, ok := strings.Cut(m.Text, "Your code: "); ok {
+					return code
+				}
+			}
+		}
+		return ""
+	}
+	c, err := deli.CreateCampaign(ctx, "deli", client.CampaignInput{Name: "Pool", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("A treat for you"), RatePerMinute: 600000, Offer: &client.CampaignOffer{}})
+	must(t, err, "create the offer")
+	_, _, err = deli.AddOfferCodes(ctx, "deli", c.ID, "code\nBAGEL-1\nBAGEL-2\n\nBAGEL-3\nBAGEL-1\n")
+	must(t, err, "upload codes")
+	_, _, err = deli.AddOfferCodes(ctx, "deli", c.ID, "BAD CODE\n")
+	wantStatus(t, err, 400, "a code with a space")
+	_, err = deli.CampaignAction(ctx, "deli", c.ID, "start")
+	must(t, err, "start")
+	done := waitCampaign(t, ctx, deli, "deli", c.ID, "the offer", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Sent != 3 || done.Progress.Skipped["no_code"] != 2 || done.Progress.Offer == nil ||
+		*done.Progress.Offer != (client.OfferTally{Pool: 3, Assigned: 3}) {
+		t.Fatalf("offer progress %+v (codes %+v)", done.Progress, done.Progress.Offer)
+	}
+	seen := map[string]bool{}
+	for i := range n {
+		if code := codeOf(i, c.ID); code != "" {
+			if seen[code] || !strings.HasPrefix(code, "BAGEL-") {
+				t.Errorf("o%03d got code %q (seen: %v)", i, code, seen)
+			}
+			seen[code] = true
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("%d distinct codes given, want 3", len(seen))
+	}
+	red, err := deli.RedeemCode(ctx, "deli", c.ID, "BAGEL-2")
+	must(t, err, "redeem")
+	if red.Code != "BAGEL-2" || red.Customer.Handle == "" {
+		t.Errorf("redemption %+v", red)
+	}
+	_, err = deli.RedeemCode(ctx, "deli", c.ID, "BAGEL-2")
+	wantStatus(t, err, 409, "redeem twice")
+	_, err = deli.RedeemCode(ctx, "deli", c.ID, "BAGEL-9")
+	wantStatus(t, err, 404, "redeem an unknown code")
+	_, err = ps[0].RedeemCode(ctx, "deli", c.ID, "BAGEL-1")
+	wantStatus(t, err, 404, "a customer redeems")
+
+	clk.Add(24 * time.Hour)
+	g, err := deli.CreateCampaign(ctx, "deli", client.CampaignInput{Name: "Generated", Audience: &client.Audience{Followers: true},
+		Steps: oneMessage("Another treat"), RatePerMinute: 600000, Offer: &client.CampaignOffer{Generate: true, Prefix: "DELI-"}})
+	must(t, err, "create the generated offer")
+	_, err = deli.CampaignAction(ctx, "deli", g.ID, "start")
+	must(t, err, "start")
+	done = waitCampaign(t, ctx, deli, "deli", g.ID, "the generated offer", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Sent != n || done.Progress.Offer == nil || done.Progress.Offer.Assigned != n {
+		t.Fatalf("generated offer progress %+v", done.Progress)
+	}
+	gen := map[string]bool{}
+	for i := range n {
+		code := codeOf(i, g.ID)
+		if !strings.HasPrefix(code, "DELI-") || len(code) != 15 || gen[code] {
+			t.Errorf("o%03d got generated code %q", i, code)
+		}
+		gen[code] = true
+	}
+}

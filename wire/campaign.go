@@ -48,6 +48,29 @@ type CampaignProgress struct {
 	Skipped    map[string]int `json:"skipped"`
 	// RSVP are an event invitation's tallies.
 	RSVP *RSVPTally `json:"rsvp,omitempty"`
+	// Offer are an exclusive offer's codes.
+	Offer *OfferTally `json:"offer,omitempty"`
+}
+
+// OfferTally counts an offer's codes: in the pool, given, redeemed.
+type OfferTally struct {
+	Pool     int `json:"pool"`
+	Assigned int `json:"assigned"`
+	Redeemed int `json:"redeemed"`
+}
+
+// CampaignOffer is an exclusive offer's settings: codes from the uploaded
+// pool, or generated (with an optional prefix).
+type CampaignOffer struct {
+	Generate bool   `json:"generate"`
+	Prefix   string `json:"prefix,omitempty"`
+}
+
+// Redemption is a code redeemed.
+type Redemption struct {
+	Code       string    `json:"code"`
+	Customer   Profile   `json:"customer"`
+	RedeemedAt time.Time `json:"redeemed_at"`
 }
 
 // RSVPTally counts an invitation's answers: Yes those going, Waitlist the
@@ -80,6 +103,7 @@ type Campaign struct {
 	Steps         []CampaignStep   `json:"steps"`
 	RatePerMinute int              `json:"rate_per_minute"`
 	Event         *CampaignEvent   `json:"event,omitempty"`
+	Offer         *CampaignOffer   `json:"offer,omitempty"`
 	StartAt       *time.Time       `json:"start_at"`
 	PlannedAt     *time.Time       `json:"planned_at"`
 	CreatedAt     time.Time        `json:"created_at"`
@@ -97,6 +121,8 @@ type CampaignInput struct {
 	StartAt       *time.Time     `json:"start_at,omitempty"`
 	// Event makes the campaign an event invitation (type "event").
 	Event *CampaignEvent `json:"event,omitempty"`
+	// Offer makes the campaign an exclusive offer (type "offer").
+	Offer *CampaignOffer `json:"offer,omitempty"`
 }
 
 // AudiencePreview is how many an audience reaches now and a sample of them.

@@ -162,6 +162,8 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/pause", a.brandHandler(a.campaignAction(brand.ActionPause)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/resume", a.brandHandler(a.campaignAction(brand.ActionResume)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/cancel", a.brandHandler(a.campaignAction(brand.ActionCancel)))
+	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/codes", a.brandHandler(a.addOfferCodes))
+	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/redeem", a.brandHandler(a.redeemCode))
 	m.HandleFunc("POST /api/v1/brands/{handle}/audience/preview", a.brandHandler(a.previewAudience))
 	m.HandleFunc("GET /api/v1/campaigns/{id}/event.ics", a.auth(a.eventICS))
 	m.HandleFunc("GET /api/v1/brands/{handle}/consent-settings", a.brandHandler(a.getConsentSettings))

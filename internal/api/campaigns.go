@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/towire"
 	"github.com/parleyhq/parley/wire"
 )
@@ -16,6 +18,9 @@ import (
 
 func campaignInput(in *wire.CampaignInput) (brand.CampaignInput, error) {
 	out := brand.CampaignInput{Name: in.Name, Type: in.Type, RatePerMinute: in.RatePerMinute, StartAt: in.StartAt}
+	if o := in.Offer; o != nil {
+		out.Offer = &campaign.Offer{Generate: o.Generate, Prefix: o.Prefix}
+	}
 	if e := in.Event; e != nil {
 		out.Event = &campaign.Event{Title: e.Title, StartsAt: e.StartsAt, TimeZone: e.TimeZone, Place: e.Place, Link: e.Link,
 			Capacity: e.Capacity, ReminderMinutes: e.ReminderMinutes}
@@ -155,4 +160,49 @@ func (a *API) eventICS(w http.ResponseWriter, r *http.Request, au *Auth) {
 	w.Header().Set("Content-Disposition", `attachment; filename="event.ics"`)
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte(ics))
+}
+
+func (a *API) addOfferCodes(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
+	id, err := pathValue(r, "id")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if !utf8.Valid(body) {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "The codes are not UTF-8 text."))
+		return
+	}
+	added, tally, err := a.brand.AddCodes(r.Context(), au.Account, h, id, string(body))
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"added": added, "offer": wire.OfferTally{Pool: tally.Pool, Assigned: tally.Assigned, Redeemed: tally.Redeemed}})
+}
+
+func (a *API) redeemCode(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
+	id, err := pathValue(r, "id")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := decode(r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	red, err := a.brand.RedeemCode(r.Context(), au.Account, h, id, in.Code)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"redemption": wire.Redemption{Code: red.Code.Code, Customer: towire.Profile(red.Customer.Profile()),
+		RedeemedAt: *red.Code.RedeemedAt}})
 }

@@ -77,6 +77,8 @@ type CampaignInput struct {
 	StartAt       *time.Time
 	// Event makes it an event invitation.
 	Event *campaign.Event
+	// Offer makes it an exclusive offer.
+	Offer *campaign.Offer
 }
 
 // CampaignView is a campaign with its progress.
@@ -96,6 +98,22 @@ func campaignInvalid(err error) error {
 // validCampaign checks a campaign input and returns its stored form.
 func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMessage, err error) {
 	typ = campaign.TypeMessage
+	if in.Offer != nil || in.Type == campaign.TypeOffer {
+		if in.Event != nil {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "event: an offer is not an event invitation.")
+		}
+		if in.Offer == nil {
+			in.Offer = &campaign.Offer{}
+		}
+		if err := in.Offer.Validate(); err != nil {
+			return "", nil, nil, nil, campaignInvalid(err)
+		}
+		if event, err = json.Marshal(in.Offer); err != nil {
+			return "", nil, nil, nil, err
+		}
+		aud, steps, err = validMessage(in)
+		return campaign.TypeOffer, aud, steps, event, err
+	}
 	if in.Event != nil || in.Type == campaign.TypeEvent {
 		typ = campaign.TypeEvent
 		if in.Event == nil {
@@ -108,7 +126,7 @@ func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMess
 			return "", nil, nil, nil, err
 		}
 	} else if in.Type != "" && in.Type != campaign.TypeMessage {
-		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q or %q.", campaign.TypeMessage, campaign.TypeEvent)
+		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q, %q or %q.", campaign.TypeMessage, campaign.TypeEvent, campaign.TypeOffer)
 	}
 	aud, steps, err = validMessage(in)
 	return typ, aud, steps, event, err
@@ -156,9 +174,10 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 			return err
 		}
 		now := s.now()
-		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: typ, Event: event,
+		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: typ,
 			Status: dm.CampaignDraft, Audience: aud, Steps: steps, RatePerMinute: rateOr(in.RatePerMinute), StartAt: in.StartAt,
 			CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
+		setDetails(c, typ, event)
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
@@ -166,6 +185,17 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 		return nil
 	})
 	return out, err
+}
+
+// setDetails keeps an invitation's event or an offer's settings.
+func setDetails(c *dm.Campaign, typ string, details json.RawMessage) {
+	c.Type, c.Event, c.Offer = typ, nil, nil
+	switch typ {
+	case campaign.TypeEvent:
+		c.Event = details
+	case campaign.TypeOffer:
+		c.Offer = details
+	}
 }
 
 func rateOr(r int) int {
@@ -195,7 +225,7 @@ func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id
 			return dm.Errorf(dm.ECONFLICT, "Only a draft campaign can be edited; this one is %s.", c.Status)
 		}
 		c.Name, c.Audience, c.Steps, c.RatePerMinute, c.StartAt = strings.TrimSpace(in.Name), aud, steps, rateOr(in.RatePerMinute), in.StartAt
-		c.Type, c.Event = typ, event
+		setDetails(c, typ, event)
 		c.UpdatedAt = s.now()
 		if err := tx.PutCampaign(ctx, c); err != nil {
 			return err
@@ -270,6 +300,11 @@ func campaignProgress(ctx context.Context, tx dm.Tx, c *dm.Campaign) (*dm.Campai
 	p := progressOf(c, counts)
 	if c.Type == campaign.TypeEvent {
 		if p.RSVP, err = tx.RSVPTally(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	if c.Type == campaign.TypeOffer {
+		if p.Offer, err = tx.CodeTally(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -817,6 +852,18 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		return
 	}
 	text := t.Render(templateVars(user, b, nil))
+	if o := offerOf(c); o != nil {
+		code, err := s.codeFor(ctx, c, o, user.ID)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			skip("no_code") // the uploaded pool ran out
+			return
+		}
+		if err != nil {
+			retry(err)
+			return
+		}
+		text = truncRunes(text, dm.MaxTextRunes-60) + "\n\nYour code: " + code
+	}
 	buttons := step.QuickReplies
 	if ev := eventOf(c); ev != nil {
 		// An invitation carries its event, its calendar link and the

@@ -69,3 +69,22 @@ func TestEventICSAndValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCodes(t *testing.T) {
+	got, err := ParseCodes("code,note\r\nA-1,first\r\n\"B-2\"\r\n\r\nA-1\r\nC-3")
+	if err != nil || strings.Join(got, " ") != "A-1 B-2 C-3" {
+		t.Errorf("codes %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "\n\n", "code\n", "has space\n", strings.Repeat("x", 41)} {
+		if _, err := ParseCodes(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	a, b := NewCode("P-"), NewCode("P-")
+	if a == b || len(a) != 12 || !strings.HasPrefix(a, "P-") {
+		t.Errorf("codes %q %q", a, b)
+	}
+	if (&Offer{Prefix: "ok-1"}).Validate() == nil || (&Offer{Prefix: "OK-1"}).Validate() != nil {
+		t.Error("prefix validation")
+	}
+}

@@ -46,6 +46,8 @@ type Campaign struct {
 	// Event is an event invitation's event, as JSON (internal/campaign.Event;
 	// empty for other types).
 	Event json.RawMessage
+	// Offer is an exclusive offer's settings, as JSON (internal/campaign.Offer).
+	Offer json.RawMessage
 	// RatePerMinute paces the deliveries.
 	RatePerMinute int
 	StartAt       *time.Time
@@ -99,6 +101,25 @@ type CampaignProgress struct {
 	Skipped    map[string]int `json:"skipped"`
 	// RSVP are an event invitation's tallies (nil for other types).
 	RSVP *RSVPTally `json:"rsvp,omitempty"`
+	// Offer are an exclusive offer's codes (nil for other types).
+	Offer *OfferTally `json:"offer,omitempty"`
+}
+
+// OfferTally counts an offer's codes: in the uploaded pool, given to
+// recipients, redeemed.
+type OfferTally struct {
+	Pool     int `json:"pool"`
+	Assigned int `json:"assigned"`
+	Redeemed int `json:"redeemed"`
+}
+
+// CampaignCode is one code of an offer.
+type CampaignCode struct {
+	CampaignID string
+	Code       string
+	UserID     string // "" while in the pool
+	AssignedAt *time.Time
+	RedeemedAt *time.Time
 }
 
 // RSVPTally counts an invitation's answers: Yes is those going (a place
@@ -184,6 +205,20 @@ type CampaignTx interface {
 	FirstWaitlisted(ctx context.Context, campaignID string) (*RSVP, error)
 	// Going lists the ids of those going, oldest answer first.
 	Going(ctx context.Context, campaignID string) ([]string, error)
+
+	// AddCodes adds codes to an offer's pool (a code already there stays);
+	// it returns how many it added.
+	AddCodes(ctx context.Context, campaignID string, codes []string) (int, error)
+	// AssignCode gives userID a code of the pool, or the one they have
+	// (ENOTFOUND when the pool is empty).
+	AssignCode(ctx context.Context, campaignID, userID string, now time.Time) (string, error)
+	// PutCode records a generated code given to someone.
+	PutCode(ctx context.Context, c *CampaignCode) error
+	// RedeemCode marks a given code redeemed: ENOTFOUND for a code that is
+	// not the campaign's or not given, ECONFLICT when redeemed before.
+	RedeemCode(ctx context.Context, campaignID, code string, now time.Time) (*CampaignCode, error)
+	// CodeTally counts an offer's codes.
+	CodeTally(ctx context.Context, campaignID string) (*OfferTally, error)
 
 	// Audience leaves: the ids of a brand's followers, of the customers
 	// with a label on their conversation, with an attribute value, and of

@@ -14,20 +14,20 @@ import (
 // SKIP LOCKED, so a concurrent claim passes over them and never takes one
 // twice.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt, string(c.Event))
+		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt, string(c.Event), string(c.Offer))
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE campaigns SET name = $1, type = $2, status = $3, audience = $4, steps = $5, rate_per_minute = $6,
-		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11, event = $13 WHERE id = $12`,
+		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11, event = $13, offer = $14 WHERE id = $12`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID, string(c.Event))
+		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID, string(c.Event), string(c.Offer))
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -39,14 +39,17 @@ func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 
 func scanCampaign(s pgx.Row) (*dm.Campaign, error) {
 	var c dm.Campaign
-	var aud, steps, event string
+	var aud, steps, event, offer string
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &c.StartAt,
-		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &event); err != nil {
+		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &event, &offer); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
 	if event != "" {
 		c.Event = json.RawMessage(event)
+	}
+	if offer != "" {
+		c.Offer = json.RawMessage(offer)
 	}
 	c.StartAt, c.PlannedAt = utcPtr(c.StartAt), utcPtr(c.PlannedAt)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
@@ -384,4 +387,62 @@ func (t *tx) FirstWaitlisted(ctx context.Context, campaignID string) (*dm.RSVP, 
 
 func (t *tx) Going(ctx context.Context, campaignID string) ([]string, error) {
 	return t.ids(ctx, `SELECT user_id FROM campaign_rsvps WHERE campaign_id = $1 AND status = 'going' ORDER BY at, user_id COLLATE "C"`, campaignID)
+}
+
+func (t *tx) AddCodes(ctx context.Context, campaignID string, codes []string) (int, error) {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO campaign_codes (campaign_id, code, user_id)
+		SELECT $1, c, '' FROM unnest($2::text[]) AS c ON CONFLICT (campaign_id, code) DO NOTHING`, campaignID, codes)
+	if err != nil {
+		return 0, wrap(err, "codes")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func (t *tx) AssignCode(ctx context.Context, campaignID, userID string, now time.Time) (string, error) {
+	var code string
+	err := t.tx.QueryRow(ctx, `SELECT code FROM campaign_codes WHERE campaign_id = $1 AND user_id = $2`, campaignID, userID).Scan(&code)
+	if err == nil {
+		return code, nil
+	}
+	if err != pgx.ErrNoRows {
+		return "", wrap(err, "code")
+	}
+	// SKIP LOCKED: two lanes take two different free codes.
+	err = t.tx.QueryRow(ctx, `UPDATE campaign_codes SET user_id = $1, assigned_at = $2 WHERE campaign_id = $3 AND code =
+		(SELECT code FROM campaign_codes WHERE campaign_id = $3 AND user_id = '' ORDER BY code LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code`,
+		userID, now, campaignID).Scan(&code)
+	return code, wrap(err, "free code")
+}
+
+func (t *tx) PutCode(ctx context.Context, c *dm.CampaignCode) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO campaign_codes (campaign_id, code, user_id, assigned_at) VALUES ($1, $2, $3, $4)`,
+		c.CampaignID, c.Code, c.UserID, c.AssignedAt)
+	return wrap(err, "code")
+}
+
+func (t *tx) RedeemCode(ctx context.Context, campaignID, code string, now time.Time) (*dm.CampaignCode, error) {
+	c := &dm.CampaignCode{CampaignID: campaignID, Code: code}
+	err := t.tx.QueryRow(ctx, `SELECT user_id, assigned_at, redeemed_at FROM campaign_codes WHERE campaign_id = $1 AND code = $2 FOR UPDATE`, campaignID, code).
+		Scan(&c.UserID, &c.AssignedAt, &c.RedeemedAt)
+	if err != nil {
+		return nil, wrap(err, "code")
+	}
+	if c.UserID == "" {
+		return nil, dm.Errorf(dm.ENOTFOUND, "code not given to anyone")
+	}
+	if c.RedeemedAt != nil {
+		return nil, dm.Errorf(dm.ECONFLICT, "code redeemed at %s", c.RedeemedAt.UTC().Format(time.RFC3339))
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE campaign_codes SET redeemed_at = $1 WHERE campaign_id = $2 AND code = $3`, now, campaignID, code); err != nil {
+		return nil, wrap(err, "code")
+	}
+	c.AssignedAt, c.RedeemedAt = utcPtr(c.AssignedAt), &now
+	return c, nil
+}
+
+func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, error) {
+	o := &dm.OfferTally{}
+	err := t.tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE user_id <> ''), count(redeemed_at) FROM campaign_codes WHERE campaign_id = $1`, campaignID).
+		Scan(&o.Pool, &o.Assigned, &o.Redeemed)
+	return o, wrap(err, "codes")
 }

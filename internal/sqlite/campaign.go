@@ -13,20 +13,20 @@ import (
 // Campaigns and their deliveries (dm.CampaignTx). Claims go through the
 // single writer, so two workers never take the same delivery.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), string(c.Event))
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer))
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	n, err := t.affected(ctx, `UPDATE campaigns SET name = ?, type = ?, status = ?, audience = ?, steps = ?, rate_per_minute = ?,
-		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ?, event = ? WHERE id = ?`,
+		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ?, event = ?, offer = ? WHERE id = ?`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), string(c.Event), c.ID)
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer), c.ID)
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -38,16 +38,19 @@ func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 
 func scanCampaign(s interface{ Scan(...any) error }) (*dm.Campaign, error) {
 	var c dm.Campaign
-	var aud, steps, event string
+	var aud, steps, event, offer string
 	var start, planned sql.NullInt64
 	var created, updated int64
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &start,
-		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated, &event); err != nil {
+		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated, &event, &offer); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
 	if event != "" {
 		c.Event = json.RawMessage(event)
+	}
+	if offer != "" {
+		c.Offer = json.RawMessage(offer)
 	}
 	c.StartAt, c.PlannedAt = nullUTC(start), nullUTC(planned)
 	c.CreatedAt, c.UpdatedAt = utc(created), utc(updated)
@@ -392,4 +395,73 @@ func (t *tx) FirstWaitlisted(ctx context.Context, campaignID string) (*dm.RSVP, 
 
 func (t *tx) Going(ctx context.Context, campaignID string) ([]string, error) {
 	return t.ids(ctx, `SELECT user_id FROM campaign_rsvps WHERE campaign_id = ? AND status = 'going' ORDER BY at, user_id`, campaignID)
+}
+
+func (t *tx) AddCodes(ctx context.Context, campaignID string, codes []string) (int, error) {
+	total := 0
+	const per = 200
+	for len(codes) > 0 {
+		n := min(per, len(codes))
+		args := make([]any, 0, 2*n)
+		for _, c := range codes[:n] {
+			args = append(args, campaignID, c)
+		}
+		k, err := t.affected(ctx, `INSERT INTO campaign_codes (campaign_id, code, user_id) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ''),", n), ",")+` ON CONFLICT (campaign_id, code) DO NOTHING`, args...)
+		if err != nil {
+			return total, wrap(err, "codes")
+		}
+		total += int(k)
+		codes = codes[n:]
+	}
+	return total, nil
+}
+
+func (t *tx) AssignCode(ctx context.Context, campaignID, userID string, now time.Time) (string, error) {
+	var code string
+	err := t.queryRow(ctx, `SELECT code FROM campaign_codes WHERE campaign_id = ? AND user_id = ?`, campaignID, userID).Scan(&code)
+	if err == nil {
+		return code, nil
+	}
+	if !dm.IsCode(err, dm.ENOTFOUND) && err != sql.ErrNoRows {
+		return "", wrap(err, "code")
+	}
+	err = t.queryRow(ctx, `UPDATE campaign_codes SET user_id = ?, assigned_at = ? WHERE campaign_id = ? AND code =
+		(SELECT code FROM campaign_codes WHERE campaign_id = ? AND user_id = '' ORDER BY code LIMIT 1) RETURNING code`,
+		userID, ms(now), campaignID, campaignID).Scan(&code)
+	return code, wrap(err, "free code")
+}
+
+func (t *tx) PutCode(ctx context.Context, c *dm.CampaignCode) error {
+	_, err := t.exec(ctx, `INSERT INTO campaign_codes (campaign_id, code, user_id, assigned_at) VALUES (?, ?, ?, ?)`,
+		c.CampaignID, c.Code, c.UserID, nullMS(c.AssignedAt))
+	return wrap(err, "code")
+}
+
+func (t *tx) RedeemCode(ctx context.Context, campaignID, code string, now time.Time) (*dm.CampaignCode, error) {
+	c := &dm.CampaignCode{CampaignID: campaignID, Code: code}
+	var assigned, redeemed sql.NullInt64
+	err := t.queryRow(ctx, `SELECT user_id, assigned_at, redeemed_at FROM campaign_codes WHERE campaign_id = ? AND code = ?`, campaignID, code).
+		Scan(&c.UserID, &assigned, &redeemed)
+	if err != nil {
+		return nil, wrap(err, "code")
+	}
+	if c.UserID == "" {
+		return nil, dm.Errorf(dm.ENOTFOUND, "code not given to anyone")
+	}
+	if redeemed.Valid {
+		return nil, dm.Errorf(dm.ECONFLICT, "code redeemed at %s", utc(redeemed.Int64).Format(time.RFC3339))
+	}
+	if _, err := t.exec(ctx, `UPDATE campaign_codes SET redeemed_at = ? WHERE campaign_id = ? AND code = ?`, ms(now), campaignID, code); err != nil {
+		return nil, wrap(err, "code")
+	}
+	c.AssignedAt, c.RedeemedAt = nullUTC(assigned), &now
+	return c, nil
+}
+
+func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, error) {
+	o := &dm.OfferTally{}
+	err := t.queryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE user_id <> ''), count(redeemed_at) FROM campaign_codes WHERE campaign_id = ?`, campaignID).
+		Scan(&o.Pool, &o.Assigned, &o.Redeemed)
+	return o, wrap(err, "codes")
 }

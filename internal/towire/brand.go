@@ -123,6 +123,9 @@ func CampaignProgress(p *dm.CampaignProgress) *wire.CampaignProgress {
 	if p.RSVP != nil {
 		w.RSVP = &wire.RSVPTally{Yes: p.RSVP.Yes, No: p.RSVP.No, Maybe: p.RSVP.Maybe, Waitlist: p.RSVP.Waitlist}
 	}
+	if p.Offer != nil {
+		w.Offer = &wire.OfferTally{Pool: p.Offer.Pool, Assigned: p.Offer.Assigned, Redeemed: p.Offer.Redeemed}
+	}
 	if w.Skipped == nil {
 		w.Skipped = map[string]int{}
 	}
@@ -138,6 +141,9 @@ func Campaign(c *dm.Campaign, p *dm.CampaignProgress) wire.Campaign {
 	_ = json.Unmarshal(c.Steps, &w.Steps)
 	if len(c.Event) > 0 {
 		_ = json.Unmarshal(c.Event, &w.Event)
+	}
+	if len(c.Offer) > 0 {
+		_ = json.Unmarshal(c.Offer, &w.Offer)
 	}
 	if p != nil {
 		w.Progress = *CampaignProgress(p)
