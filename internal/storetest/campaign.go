@@ -19,6 +19,7 @@ var campaignTests = []test{
 	{"CampaignClaimsConcurrent", testCampaignClaimsConcurrent},
 	{"CampaignAudience", testCampaignAudience},
 	{"ConsentPromos", testConsentPromos},
+	{"CampaignCodes", testCampaignCodes},
 }
 
 func newCampaign(t *testing.T, s dm.Store, brandID string, created time.Time) *dm.Campaign {
@@ -322,6 +323,92 @@ func testConsentPromos(t *testing.T, s dm.Store) {
 		got, err := tx.Consent(ctx, acme.ID, dan.ID)
 		if err == nil && !reflect.DeepEqual(got, c) {
 			t.Errorf("consent = %+v, want %+v", got, c)
+		}
+		return err
+	})
+}
+
+// testCampaignCodes: 20 recipients take codes from a pool of 10 at once:
+// 10 get one each, all different; the others find the pool empty; asking
+// again gives the same code; a code redeems once.
+func testCampaignCodes(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	acme := newAccount(t, s, "acme")
+	c := newCampaign(t, s, acme.ID, at(0))
+	var codes []string
+	for i := range 10 {
+		codes = append(codes, fmt.Sprintf("CODE-%02d", i))
+	}
+	update(t, s, func(tx dm.Tx) error {
+		n, err := tx.AddCodes(ctx, c.ID, append(codes, "CODE-00"))
+		if n != 10 {
+			t.Errorf("added %d, want 10", n)
+		}
+		return err
+	})
+	var mu sync.Mutex
+	got := map[string]string{}
+	empty := 0
+	var wg sync.WaitGroup
+	for u := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("user-%02d", u)
+			var code string
+			err := s.Update(ctx, func(tx dm.Tx) error {
+				var err error
+				code, err = tx.AssignCode(ctx, c.ID, user, at(1))
+				return err
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case dm.IsCode(err, dm.ENOTFOUND):
+				empty++
+			case err != nil:
+				t.Errorf("%s: %v", user, err)
+			default:
+				if prev, ok := got[code]; ok {
+					t.Errorf("%s got %s, which %s has", user, code, prev)
+				}
+				got[code] = user
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 10 || empty != 10 {
+		t.Fatalf("%d codes given, %d found none; want 10 and 10", len(got), empty)
+	}
+	code := ""
+	for k, u := range got {
+		if u == "user-03" || code == "" {
+			code = k
+		}
+	}
+	user := got[code]
+	update(t, s, func(tx dm.Tx) error {
+		again, err := tx.AssignCode(ctx, c.ID, user, at(2))
+		if again != code {
+			t.Errorf("%s asked again: %q, want %q", user, again, code)
+		}
+		return err
+	})
+	update(t, s, func(tx dm.Tx) error {
+		cc, err := tx.RedeemCode(ctx, c.ID, code, at(3))
+		if err != nil {
+			return err
+		}
+		if cc.UserID != user || cc.RedeemedAt == nil || !cc.RedeemedAt.Equal(at(3)) {
+			t.Errorf("redeemed %+v", cc)
+		}
+		_, err = tx.RedeemCode(ctx, c.ID, code, at(4))
+		wantCode(t, "redeem twice", err, dm.ECONFLICT)
+		_, err = tx.RedeemCode(ctx, c.ID, "NOPE", at(4))
+		wantCode(t, "redeem an unknown code", err, dm.ENOTFOUND)
+		tally, err := tx.CodeTally(ctx, c.ID)
+		if err == nil && *tally != (dm.OfferTally{Pool: 10, Assigned: 10, Redeemed: 1}) {
+			t.Errorf("tally %+v", tally)
 		}
 		return err
 	})
