@@ -790,3 +790,59 @@ func TestCampaignOffer(t *testing.T) {
 		gen[code] = true
 	}
 }
+
+// TestCampaignFollowUp: a follow-up step an hour later goes to those who
+// did not answer the first message, and not to those who did.
+func TestCampaignFollowUp(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	if _, err := e.anon().Signup(ctx, client.SignupParams{Handle: "gym", Password: password("gym"), Kind: "brand"}); err != nil {
+		t.Fatal(err)
+	}
+	gym := e.anon()
+	_, _, err := gym.Login(ctx, "gym", password("gym"))
+	must(t, err, "login")
+	_, err = gym.PutBrandSettings(ctx, "gym", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+	const n = 8
+	ps := e.people("u", n, "gym")
+	steps := []client.CampaignStep{
+		{Variants: []client.CampaignVariant{{Name: "A", Text: "New classes this month", Weight: 100}}},
+		{Variants: []client.CampaignVariant{{Name: "A", Text: "Did you see our new classes?", Weight: 100}}, DelayMinutes: 60},
+	}
+	_, err = gym.CreateCampaign(ctx, "gym", client.CampaignInput{Name: "bad", Audience: &client.Audience{Followers: true},
+		Steps: []client.CampaignStep{steps[0], {Variants: steps[1].Variants}}})
+	wantStatus(t, err, 400, "a follow-up without a delay")
+	c, err := gym.CreateCampaign(ctx, "gym", client.CampaignInput{Name: "Classes", Audience: &client.Audience{Followers: true}, Steps: steps, RatePerMinute: 600000})
+	must(t, err, "create")
+	_, err = gym.CampaignAction(ctx, "gym", c.ID, "start")
+	must(t, err, "start")
+	first := waitCampaign(t, ctx, gym, "gym", c.ID, "the first step", func(c *client.Campaign) bool { return c.Progress.Sent == n })
+	if first.Status != "running" {
+		t.Errorf("with a follow-up to come the campaign is %s, want running", first.Status)
+	}
+	convs := make([]string, n)
+	for i := range n {
+		convs[i] = e.folder(ps[i], "inbox")[0]
+	}
+	for i := range 3 {
+		clk.Add(time.Minute)
+		e.send(ps[i], convs[i], "Which days?")
+	}
+	clk.Add(time.Hour)
+	done := waitCampaign(t, ctx, gym, "gym", c.ID, "the follow-up", func(c *client.Campaign) bool { return c.Status == "done" })
+	if done.Progress.Targeted != 2*n || done.Progress.Sent != n+n-3 || done.Progress.Skipped["answered"] != 3 {
+		t.Errorf("progress %+v, want %d sent and 3 answered", done.Progress, 2*n-3)
+	}
+	for i := range n {
+		k := campaignMessages(t, ctx, ps[i], convs[i], c.ID)
+		want := 2
+		if i < 3 {
+			want = 1
+		}
+		if k != want {
+			t.Errorf("u%03d got %d campaign messages, want %d", i, k, want)
+		}
+	}
+}

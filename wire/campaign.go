@@ -16,6 +16,9 @@ type CampaignVariant struct {
 type CampaignStep struct {
 	Variants     []CampaignVariant `json:"variants"`
 	QuickReplies []QuickReply      `json:"quick_replies,omitempty"`
+	// DelayMinutes makes a step after the first a follow-up: this long
+	// after the step before, to those who did not answer it.
+	DelayMinutes int `json:"delay_minutes,omitempty"`
 }
 
 // Audience is an audience expression: exactly one field set.

@@ -547,6 +547,9 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 		if err := enqueueReminder(ctx, ob, c, now); err != nil {
 			return err
 		}
+		if err := enqueueFollowUps(ctx, ob, c, now); err != nil {
+			return err
+		}
 		b, err := tx.Account(ctx, c.BrandID)
 		if err != nil {
 			return err
@@ -711,6 +714,10 @@ func (s *Service) finishCampaign(ctx context.Context, id string, gen int) error 
 			return err
 		}
 		now := s.now()
+		if steps, err := campaign.ParseSteps(c.Steps); err == nil && len(steps) > 1 && c.PlannedAt != nil &&
+			campaign.FollowUpAt(steps, len(steps)-1, *c.PlannedAt).After(now) {
+			return nil // a follow-up is still to come; its plan starts new lanes
+		}
 		c.Status, c.UpdatedAt = dm.CampaignDone, now
 		if err := tx.PutCampaign(ctx, c); err != nil {
 			return err
@@ -813,7 +820,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		if err != nil {
 			return err
 		}
-		dec = consent.Decide(consent.Promotional, r, pol, newSchedule(set).loc, now)
+		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
 		return nil
 	})
 	switch {
@@ -877,7 +884,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		qrs = append(qrs, dm.QuickReply{Title: q.Title, Payload: q.Payload})
 	}
 	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
-		Purpose: consent.Promotional, QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d})
+		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d})
 	var deferred *Deferred
 	switch {
 	case err == nil:

@@ -22,7 +22,8 @@ const TypeMessage = "message"
 const (
 	MaxNameRunes     = 80
 	MaxVariants      = 5
-	MaxSteps         = 1 // follow-up steps are not built yet
+	MaxSteps         = 3 // the message and at most 2 follow-ups
+	MaxDelayMinutes  = 30 * 24 * 60
 	MaxQuickReplies  = 13
 	MaxQuickReply    = 20
 	DefaultRate      = 600     // messages per minute
@@ -48,9 +49,22 @@ type QuickReply struct {
 }
 
 // Step is one message of a campaign: one variant, or several with a split.
+//
+// Steps after the first are follow-ups: DelayMinutes after the step before
+// was planned, they go to those who got it and did not answer (wrote to
+// the brand, tapped an RSVP, redeemed a code) since.
 type Step struct {
 	Variants     []Variant    `json:"variants"`
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+	DelayMinutes int          `json:"delay_minutes,omitempty"`
+}
+
+// FollowUpAt is when step k (> 0) is planned, for a campaign planned at t.
+func FollowUpAt(steps []Step, k int, planned time.Time) time.Time {
+	for i := 1; i <= k && i < len(steps); i++ {
+		planned = planned.Add(time.Duration(steps[i].DelayMinutes) * time.Minute)
+	}
+	return planned
 }
 
 // Invalid is a validation error; its text starts with the field's path.
@@ -84,6 +98,12 @@ func ValidateSteps(steps []Step, checkText func(path, text string) error) error 
 		return invalid("steps: 1 to %d steps.", MaxSteps)
 	}
 	for i, s := range steps {
+		if i == 0 && s.DelayMinutes != 0 {
+			return invalid("steps[0].delay_minutes: the first step has none.")
+		}
+		if i > 0 && (s.DelayMinutes < 1 || s.DelayMinutes > MaxDelayMinutes) {
+			return invalid("steps[%d].delay_minutes: 1 to %d.", i, MaxDelayMinutes)
+		}
 		if len(s.Variants) == 0 || len(s.Variants) > MaxVariants {
 			return invalid("steps[%d].variants: 1 to %d variants.", i, MaxVariants)
 		}

@@ -169,7 +169,8 @@ func TestValidateSteps(t *testing.T) {
 	}{
 		{[]Step{{Variants: []Variant{v("A", 100)}}}, ""},
 		{[]Step{{Variants: []Variant{v("A", 50), v("B", 50)}}}, ""},
-		{nil, "steps: 1 to 1 steps."},
+		{nil, "steps: 1 to 3 steps."},
+		{[]Step{{Variants: []Variant{v("A", 1)}}, {Variants: []Variant{v("A", 1)}}}, "steps[1].delay_minutes: 1 to 43200."},
 		{[]Step{{}}, "steps[0].variants: 1 to 5 variants."},
 		{[]Step{{Variants: []Variant{v("A", 50), v("A", 50)}}}, "steps[0].variants[1].name: \"A\" is used twice."},
 		{[]Step{{Variants: []Variant{v("A", 50), v("B", 0)}}}, "steps[0].variants[1].weight: 1 to 100."},

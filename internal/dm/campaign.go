@@ -181,6 +181,8 @@ type CampaignTx interface {
 	// MarkDeliverySent records, in the send's transaction, that the
 	// delivery's message is stored, whoever holds it.
 	MarkDeliverySent(ctx context.Context, campaignID string, step int, userID, messageID, conversationID string, now time.Time) error
+	// SentDeliveries lists a step's sent deliveries (UpdatedAt is when).
+	SentDeliveries(ctx context.Context, campaignID string, step int) ([]CampaignSend, error)
 	// CampaignSend returns one delivery (ENOTFOUND if none).
 	CampaignSend(ctx context.Context, campaignID string, step int, userID string) (*CampaignSend, error)
 	// CancelDeliveries moves a campaign's pending deliveries to cancelled.

@@ -465,3 +465,20 @@ func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, 
 		Scan(&o.Pool, &o.Assigned, &o.Redeemed)
 	return o, wrap(err, "codes")
 }
+
+func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
+	rows, err := t.query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = ? AND step = ? AND state = 'sent' ORDER BY user_id`, campaignID, step)
+	if err != nil {
+		return nil, wrap(err, "deliveries")
+	}
+	defer rows.Close()
+	var out []dm.CampaignSend
+	for rows.Next() {
+		d, err := scanSend(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, wrap(rows.Err(), "deliveries")
+}
