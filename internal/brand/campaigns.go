@@ -55,7 +55,7 @@ const previewSample = 10
 
 // maxSendAttempts is how many times a delivery is tried on errors that
 // are not a refusal before it counts as failed.
-const maxSendAttempts = 5
+const maxSendAttempts = 10
 
 type planJob struct {
 	CampaignID string `json:"campaign_id"`
@@ -658,20 +658,25 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	}); err != nil {
 		return err
 	}
+	cut := false
 	for i := range batch {
 		if ctx.Err() != nil {
 			// Out of time: hand the rest back at once rather than at the
-			// end of their lease.
+			// end of their lease, and come back for them now.
 			for k := i; k < len(batch); k++ {
 				batch[k].State, batch[k].RunAt = dm.SendPending, start
 				s.settle(&batch[k])
 			}
+			cut = true
 			break
 		}
 		s.deliver(ctx, c, b, steps, &batch[i])
 	}
 	if len(batch) > 0 {
-		s.tellProgress(ctx, c.ID)
+		s.tellProgress(context.Background(), c.ID)
+	}
+	if cut || ctx.Err() != nil {
+		return jobs.RetryAt(s.now(), errPacing)
 	}
 	if len(batch) == pace.Batch {
 		return jobs.RetryAt(start.Add(pace.Every), errPacing)
@@ -714,9 +719,11 @@ func (s *Service) finishCampaign(ctx context.Context, id string, gen int) error 
 			return err
 		}
 		now := s.now()
-		if steps, err := campaign.ParseSteps(c.Steps); err == nil && len(steps) > 1 && c.PlannedAt != nil &&
-			campaign.FollowUpAt(steps, len(steps)-1, *c.PlannedAt).After(now) {
-			return nil // a follow-up is still to come; its plan starts new lanes
+		if steps, err := campaign.ParseSteps(c.Steps); err == nil && len(steps) > 1 {
+			planned, err := tx.StepPlanned(ctx, id, len(steps)-1)
+			if err != nil || !planned {
+				return err // a follow-up is still to come: its plan ends the campaign
+			}
 		}
 		c.Status, c.UpdatedAt = dm.CampaignDone, now
 		if err := tx.PutCampaign(ctx, c); err != nil {
@@ -779,6 +786,11 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		s.settle(d)
 	}
 	retry := func(err error) {
+		if ctx.Err() != nil {
+			// The lane ran out of time: not the delivery's failure.
+			later(d.Reason, s.now())
+			return
+		}
 		if d.Attempts >= maxSendAttempts {
 			d.State, d.Reason = dm.SendFailed, "error"
 			s.log.Warn("campaign: delivery failed", "campaign", d.CampaignID, "user", d.UserID, "err", err)

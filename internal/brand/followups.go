@@ -107,6 +107,7 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 	if err != nil || c.Status == dm.CampaignCancelled || c.Status == dm.CampaignDraft {
 		return err
 	}
+	planned := rows
 	for len(rows) > 0 {
 		n := min(planChunk, len(rows))
 		if err := s.store.Update(ctx, func(tx dm.Tx) error {
@@ -132,6 +133,25 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 			return err
 		case dm.CampaignPaused:
 			return nil // resume starts the lanes
+		}
+		if len(planned) == 0 {
+			// Nobody to follow up: the campaign ends when nothing is left.
+			if next, err := tx.NextDelivery(ctx, c.ID); err != nil || next != nil {
+				return err
+			}
+			c.Status, c.UpdatedAt = dm.CampaignDone, now
+			if err := tx.PutCampaign(ctx, c); err != nil {
+				return err
+			}
+			prog, err := campaignProgress(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			b, err := tx.Account(ctx, c.BrandID)
+			if err != nil {
+				return err
+			}
+			return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: prog})
 		}
 		c.Status, c.UpdatedAt = dm.CampaignRunning, now
 		c.Generation++

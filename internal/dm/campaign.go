@@ -181,6 +181,8 @@ type CampaignTx interface {
 	// MarkDeliverySent records, in the send's transaction, that the
 	// delivery's message is stored, whoever holds it.
 	MarkDeliverySent(ctx context.Context, campaignID string, step int, userID, messageID, conversationID string, now time.Time) error
+	// StepPlanned tells whether a step of a campaign has delivery rows.
+	StepPlanned(ctx context.Context, campaignID string, step int) (bool, error)
 	// SentDeliveries lists a step's sent deliveries (UpdatedAt is when).
 	SentDeliveries(ctx context.Context, campaignID string, step int) ([]CampaignSend, error)
 	// CampaignSend returns one delivery (ENOTFOUND if none).

@@ -22,7 +22,8 @@ func fullEvent() Event {
 		Inbox: &InboxView{ConversationID: "c1", Brand: "acme", Customer: p, Status: InboxOpen, Labels: []string{"vip"},
 			Priority: PriorityNone, LastMessage: m, LastMessageAt: at, CreatedAt: at, UpdatedAt: at},
 		Note:  &Note{ID: "n1", ConversationID: "c1", Author: p, Text: "note", CreatedAt: at},
-		State: "viewing"}
+		State: "viewing", Campaign: &CampaignProgress{CampaignID: "k1", Status: "running", Targeted: 3, Sent: 1, Pending: 1,
+			Skipped: map[string]int{"opted_out": 1}, RSVP: &RSVPTally{Yes: 1}, Offer: &OfferTally{Pool: 2, Assigned: 1}}}
 }
 
 func TestEventRoundTrip(t *testing.T) {

@@ -482,3 +482,9 @@ func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([
 	}
 	return out, wrap(rows.Err(), "deliveries")
 }
+
+func (t *tx) StepPlanned(ctx context.Context, campaignID string, step int) (bool, error) {
+	var ok bool
+	err := t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaign_deliveries WHERE campaign_id = ? AND step = ?)`, campaignID, step).Scan(&ok)
+	return ok, wrap(err, "deliveries")
+}
