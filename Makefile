@@ -1,7 +1,7 @@
 # Parley: the two commands a newcomer needs are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: demo serve test test-fast fuzz build bench screenshots
+.PHONY: demo serve test test-fast fuzz build bench screenshots lint-api api-docs-vendor
 
 ## demo: run Parley with demo people and conversations on http://127.0.0.1:8080
 demo:
@@ -21,9 +21,29 @@ build:
 test:
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
+	$(MAKE) lint-api
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/parley
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=10s
+
+APILINT := tools/apilint
+## lint-api: lint the API documents with the pinned Redocly CLI (tools/apilint;
+## npm ci on first use). Zero errors and zero warnings: waivers live, with their
+## reasons, in tools/apilint/redocly.yaml and .redocly.lint-ignore.yaml.
+lint-api:
+	@test -d $(APILINT)/node_modules/@redocly/cli || (cd $(APILINT) && npm ci --no-audit --no-fund --ignore-scripts)
+	cd $(APILINT) && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint --format=stylish \
+		../../internal/api/openapi.json ../../internal/xrpc/openapi.json
+
+## api-docs-vendor: copy Swagger UI, at the version tools/apilint pins, into
+## internal/api/docsui (served at /api/docs); run it after changing that pin.
+api-docs-vendor:
+	cd $(APILINT) && npm ci --no-audit --no-fund --ignore-scripts
+	cp $(APILINT)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(APILINT)/node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt internal/api/docsui/
+	sed '/sourceMappingURL=/d' $(APILINT)/node_modules/swagger-ui-dist/swagger-ui.css > internal/api/docsui/swagger-ui.css
+	cp $(APILINT)/node_modules/swagger-ui-dist/LICENSE internal/api/docsui/LICENSE.swagger-ui
+	cp $(APILINT)/node_modules/swagger-ui-dist/NOTICE internal/api/docsui/NOTICE.swagger-ui
+	node -p 'require("./$(APILINT)/node_modules/swagger-ui-dist/package.json").version' > internal/api/docsui/VERSION
 
 ## test-fast: the suite without the race detector
 test-fast:

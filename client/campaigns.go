@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -31,7 +32,18 @@ func (c *Client) AddOfferCodes(ctx context.Context, brand, id, csv string) (adde
 		Added int         `json:"added"`
 		Offer *OfferTally `json:"offer"`
 	}
-	_, err = c.Do(ctx, http.MethodPost, pathf("/api/v1/brands/%s/campaigns/%s/codes", brand, id), strings.NewReader(csv), &out)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+pathf("/api/v1/brands/%s/campaigns/%s/codes", brand, id), strings.NewReader(csv))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.send(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	err = json.NewDecoder(resp.Body).Decode(&out)
 	return out.Added, out.Offer, err
 }
 

@@ -76,6 +76,9 @@ type Client struct {
 
 	mu    sync.RWMutex
 	token string
+
+	// onFrame sees every text frame of an event stream (WithFrameHook).
+	onFrame func([]byte)
 }
 
 // Option configures a Client.
@@ -90,6 +93,14 @@ func WithToken(token string) Option {
 // connection pool tuning.
 func WithHTTPClient(h *http.Client) Option {
 	return func(c *Client) { c.http = h }
+}
+
+// WithFrameHook calls f with every text frame an event stream receives,
+// before it is decoded, from the stream's read loop (f must not block). It
+// is for logging and for checking frames against the API document, as
+// Parley's end-to-end tests do.
+func WithFrameHook(f func(frame []byte)) Option {
+	return func(c *Client) { c.onFrame = f }
 }
 
 // New returns a client of the server at baseURL (for example

@@ -102,16 +102,10 @@ type SearchParams struct {
 }
 
 // SnippetPart is a piece of a result's snippet; Match marks a found word.
-type SnippetPart struct {
-	Text  string `json:"text"`
-	Match bool   `json:"match,omitempty"`
-}
+type SnippetPart = wire.SnippetPart
 
 // SearchResult is one message found.
-type SearchResult struct {
-	Message Message       `json:"message"`
-	Snippet []SnippetPart `json:"snippet"`
-}
+type SearchResult = wire.SearchResult
 
 // Search finds messages, best first; next is "" on the last page.
 func (c *Client) Search(ctx context.Context, p SearchParams) (results []SearchResult, next string, err error) {

@@ -33,10 +33,11 @@ var ErrStreamClosed = errors.New("parley: stream closed")
 // Next must be called from one goroutine at a time; SendTyping and Close may
 // be called from any goroutine.
 type Stream struct {
-	conn   net.Conn
-	events chan streamFrame
-	done   chan struct{} // closed by Close
-	ended  chan struct{} // closed when the read loop returns
+	onFrame func([]byte)
+	conn    net.Conn
+	events  chan streamFrame
+	done    chan struct{} // closed by Close
+	ended   chan struct{} // closed when the read loop returns
 
 	wmu sync.Mutex // serialises frames written to conn
 
@@ -101,11 +102,12 @@ func (c *Client) Stream(ctx context.Context, cursor string) (*Stream, error) {
 		return nil, fmt.Errorf("parley: opening the event stream: %w", err)
 	}
 	s := &Stream{
-		conn:   conn,
-		events: make(chan streamFrame, streamBuffer),
-		done:   make(chan struct{}),
-		ended:  make(chan struct{}),
-		cursor: cursor,
+		onFrame: c.onFrame,
+		conn:    conn,
+		events:  make(chan streamFrame, streamBuffer),
+		done:    make(chan struct{}),
+		ended:   make(chan struct{}),
+		cursor:  cursor,
 	}
 	var src io.Reader = conn
 	if br != nil {
@@ -154,6 +156,9 @@ func (s *Stream) readLoop(src io.Reader) {
 			p, err := io.ReadAll(rd)
 			if err != nil {
 				return err
+			}
+			if s.onFrame != nil {
+				s.onFrame(p)
 			}
 			var f streamFrame
 			if err := json.Unmarshal(p, &f); err != nil {

@@ -59,7 +59,7 @@ func TestSignupLoginLogout(t *testing.T) {
 	must(t, err, "second login")
 
 	must(t, c.Logout(ctx), "logout")
-	stale := client.New(e.url, client.WithToken(tok))
+	stale := e.client(e.url, client.WithToken(tok))
 	_, _, err = stale.Me(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "GET /me with a logged-out token")
 	_, _, err = stale.Conversations(ctx, "", "", 0)
@@ -68,7 +68,7 @@ func TestSignupLoginLogout(t *testing.T) {
 	ok(t, err, "GET /me with the second session after the first logged out")
 
 	// A made-up token is refused the same way.
-	_, _, err = client.New(e.url, client.WithToken("not-a-token")).Me(ctx)
+	_, _, err = e.client(e.url, client.WithToken("not-a-token")).Me(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "GET /me with a made-up token")
 
 	// A wrong handle and a wrong password get the same answer, so that the

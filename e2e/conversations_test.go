@@ -259,7 +259,7 @@ func TestAllowIncoming(t *testing.T) {
 	must(t, err, "sam: nobody")
 	e.user("dee")
 	must(t, sam.Follow(ctx, "dee"), "sam follows dee")
-	dee := client.New(e.url)
+	dee := e.client(e.url)
 	_, _, err = dee.Login(ctx, "dee", password("dee"))
 	must(t, err, "dee logs in")
 	_, _, err = dee.CreateConversation(ctx, []string{"sam"}, "")
@@ -309,7 +309,7 @@ func TestGroups(t *testing.T) {
 	if ok(t, err, "owner adds ola") && len(g.Members) != 4 {
 		t.Errorf("after adding ola: want 4 members, got %d", len(g.Members))
 	}
-	ola := client.New(e.url)
+	ola := e.client(e.url)
 	_, _, err = ola.Login(ctx, "ola", password("ola"))
 	must(t, err, "ola logs in")
 	_, err = ola.Conversation(ctx, g.ID)

@@ -145,7 +145,7 @@ func TestCrashDurability(t *testing.T) {
 		return c
 	}
 	for _, h := range []string{"ack", "bea"} {
-		if _, err := client.New(p.url).Signup(ctx, client.SignupParams{Handle: h, Password: password(h)}); err != nil {
+		if _, err := checkedClient(t, nil, p.url).Signup(ctx, client.SignupParams{Handle: h, Password: password(h)}); err != nil {
 			t.Fatalf("signup %s: %v", h, err)
 		}
 	}

@@ -354,7 +354,7 @@ func TestStreamAuth(t *testing.T) {
 	ctx := e.ctx
 	_, err := e.anon().Stream(ctx, "")
 	wantStatus(t, err, http.StatusUnauthorized, "stream without a token")
-	_, err = client.New(e.url, client.WithToken("forged")).Stream(ctx, "")
+	_, err = e.client(e.url, client.WithToken("forged")).Stream(ctx, "")
 	wantStatus(t, err, http.StatusUnauthorized, "stream with a forged token")
 	c := e.user("quy")
 	_, err = c.Stream(ctx, "soon")

@@ -24,6 +24,9 @@ type env struct {
 	t   *testing.T
 	ctx context.Context
 	url string
+	// doc checks every exchange of the test's clients against the API
+	// document (openapi_test.go).
+	doc *conformance
 }
 
 // limits selects whether a test server enforces its per-account and
@@ -71,11 +74,27 @@ func startWith(t *testing.T, l limits, edit func(*server.Config)) *env {
 			t.Errorf("server.Shutdown: %v", err)
 		}
 	})
-	return &env{t: t, ctx: ctx, url: srv.URL()}
+	return &env{t: t, ctx: ctx, url: srv.URL(), doc: newConformance(t)}
 }
 
 // anon returns a client without a session.
-func (e *env) anon() *client.Client { return client.New(e.url) }
+func (e *env) anon() *client.Client { return e.client(e.url) }
+
+// client returns a client of the server at url (this test's server, or a
+// node of a multi-node test) whose requests, answers and stream frames are
+// checked against the API document.
+func (e *env) client(url string, opts ...client.Option) *client.Client {
+	return checkedClient(e.t, e.doc, url, opts...)
+}
+
+// checkedClient is a client whose traffic doc checks (a fresh checker of t
+// when doc is nil).
+func checkedClient(t *testing.T, doc *conformance, url string, opts ...client.Option) *client.Client {
+	if doc == nil {
+		doc = newConformance(t)
+	}
+	return client.New(url, append([]client.Option{client.WithHTTPClient(doc.httpClient()), client.WithFrameHook(doc.frame)}, opts...)...)
+}
 
 func password(handle string) string { return "pw-" + handle + "-long-enough" }
 

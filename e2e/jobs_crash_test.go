@@ -32,7 +32,7 @@ func TestAwayMessageSurvivesACrash(t *testing.T) {
 
 	p := serve(t, bin, data, "--job-workers", "-1")
 	login := func(url, handle string) *client.Client {
-		c := client.New(url)
+		c := checkedClient(t, nil, url)
 		if _, _, err := c.Login(ctx, handle, password(handle)); err != nil {
 			t.Fatalf("login %s: %v", handle, err)
 		}
@@ -40,7 +40,7 @@ func TestAwayMessageSurvivesACrash(t *testing.T) {
 	}
 	for _, a := range []client.SignupParams{{Handle: "shop", Kind: "brand"}, {Handle: "cyd"}} {
 		a.Password = password(a.Handle)
-		if _, err := client.New(p.url).Signup(ctx, a); err != nil {
+		if _, err := checkedClient(t, nil, p.url).Signup(ctx, a); err != nil {
 			t.Fatalf("signup %s: %v", a.Handle, err)
 		}
 	}

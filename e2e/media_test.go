@@ -114,7 +114,8 @@ func TestAttachments(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("upload: %v (created %v)", err, created)
 	}
-	if up.Kind != "image" || up.ContentType != "image/jpeg" || up.Width != 800 || up.Height != 600 || up.Name != "holiday.jpg" || up.ThumbnailURL == "" {
+	// The size is known at once; the thumbnail is made after the answer.
+	if up.Kind != "image" || up.ContentType != "image/jpeg" || up.Width != 800 || up.Height != 600 || up.Name != "holiday.jpg" {
 		t.Errorf("upload: %+v", up)
 	}
 	again, created, err := ari.Upload(ctx, pic, client.UploadParams{Name: "holiday.jpg", ClientID: "u1"})
@@ -174,7 +175,8 @@ func TestAttachments(t *testing.T) {
 	if h.Get("Content-Type") != "image/jpeg" || h.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(h.Get("Content-Disposition"), "inline") {
 		t.Errorf("photo headers: %v", h)
 	}
-	th, _, err := ben.Download(ctx, ev.Message.Attachments[0].ThumbnailURL)
+	thumbURL := waitThumbnail(t, ben, conv.ID)
+	th, _, err := ben.Download(ctx, thumbURL)
 	if err != nil {
 		t.Fatalf("thumbnail: %v", err)
 	}
@@ -189,7 +191,7 @@ func TestAttachments(t *testing.T) {
 	// A non-member gets the 404 of an id that does not exist.
 	_, _, err = cat.Download(ctx, up.URL)
 	wantStatus(t, err, http.StatusNotFound, "cat (not a member) downloads")
-	_, _, err = cat.Download(ctx, up.ThumbnailURL)
+	_, _, err = cat.Download(ctx, thumbURL)
 	wantStatus(t, err, http.StatusNotFound, "cat downloads the thumbnail")
 	_, _, err = ben.Download(ctx, "/api/v1/attachments/"+strings.Repeat("0", 26))
 	wantStatus(t, err, http.StatusNotFound, "an id that does not exist")
@@ -211,6 +213,144 @@ func TestAttachments(t *testing.T) {
 	}
 	if n := len(blobFiles(t, dir)); n != 0 {
 		t.Errorf("blobs left on disk after delete for everyone: %d", n)
+	}
+}
+
+// waitThumbnail waits for the newest message of conv to carry its
+// thumbnail (made by a job after the upload's answer) and returns its URL.
+func waitThumbnail(t *testing.T, c *client.Client, convID string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		hist, _, err := c.Messages(t.Context(), convID, "", 1)
+		if err != nil {
+			t.Fatalf("history: %v", err)
+		}
+		if len(hist) == 1 && len(hist[0].Attachments) > 0 && hist[0].Attachments[0].ThumbnailURL != "" {
+			return hist[0].Attachments[0].ThumbnailURL
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no thumbnail after 10 s: %+v", hist)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPhotoOrientation: a phone photo taken upright is stored sideways
+// with EXIF orientation 6. Its size is given upright, the served photo
+// keeps that one tag (so browsers turn it) and nothing else of its EXIF,
+// and its thumbnail is made upright. A thumbnail made after the send
+// reaches the other member as a message.preview event.
+func TestPhotoOrientation(t *testing.T) {
+	t.Parallel()
+	e, _ := startMedia(t)
+	ctx := e.ctx
+	ari, ben := e.user("ari"), e.user("ben")
+	conv := e.direct(ari, "ben")
+	pic := photo(t, 800, 600)
+	// Orientation 6 in the photo's IFD0, beside its GPS pointer.
+	i := bytes.Index(pic, []byte("MM\x00\x2a"))
+	tiff := pic[i:]
+	binary.BigEndian.PutUint16(tiff[8:], 2)
+	entry := []byte{0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0}
+	withO := append(append(append([]byte{}, pic[:i+10]...), entry...), pic[i+10:]...)
+	// The IFD grew by 12 bytes: the GPS IFD's offset moves, and so does APP1's length.
+	binary.BigEndian.PutUint32(withO[i+10+12+8:], 26+12)
+	seg := i - 6 - 4
+	binary.BigEndian.PutUint16(withO[seg+2:], binary.BigEndian.Uint16(withO[seg+2:])+12)
+
+	stream, err := ben.Stream(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	readUntilReady(ctx, t, stream)
+	up, _, err := ari.Upload(ctx, withO, client.UploadParams{Name: "portrait.jpg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Width != 600 || up.Height != 800 {
+		t.Errorf("upright size: want 600×800, got %d×%d", up.Width, up.Height)
+	}
+	if _, _, err := ari.Send(ctx, conv.ID, client.SendParams{Attachments: []string{up.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := ben.Download(ctx, up.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(got, []byte("GPS-SECRET")) {
+		t.Error("the served photo still has its GPS block")
+	}
+	if !bytes.Contains(got, []byte{0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6}) {
+		t.Error("the served photo lost its orientation")
+	}
+	th, _, err := ben.Download(ctx, waitThumbnail(t, ben, conv.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(th)); err != nil || cfg.Width != 240 || cfg.Height != 320 {
+		t.Errorf("thumbnail: want 240×320 (upright), got %+v, %v", cfg, err)
+	}
+	// Ben's stream: the message, then (unless the thumbnail beat the send)
+	// the message again with its thumbnail.
+	for {
+		ev := nextLogged(ctx, t, stream)
+		if ev.Message != nil && len(ev.Message.Attachments) == 1 && ev.Message.Attachments[0].ThumbnailURL != "" {
+			if ev.Type != "message.created" && ev.Type != "message.preview" {
+				t.Errorf("thumbnail arrived with a %s event", ev.Type)
+			}
+			break
+		}
+	}
+}
+
+// TestUploadQuota: an account's files are bounded by its quota; past it
+// an upload is refused with 507 and leaves nothing; deleting a message
+// with files makes room again.
+func TestUploadQuota(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := server.New(t.Context(), server.Config{Addr: "127.0.0.1:0", DataDir: dir, RateLimitOff: true, UploadQuota: 100_000,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	e := &env{t: t, ctx: t.Context(), url: srv.URL()}
+	ctx := e.ctx
+	ari := e.user("ari")
+	e.user("ben")
+	conv := e.direct(ari, "ben")
+	file := func(n int, b byte) []byte { return append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{b}, n)...) }
+	first, _, err := ari.Upload(ctx, file(60_000, 'a'), client.UploadParams{Name: "a.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(blobFiles(t, dir))
+	_, _, err = ari.Upload(ctx, file(60_000, 'b'), client.UploadParams{Name: "b.pdf"})
+	wantStatus(t, err, http.StatusInsufficientStorage, "an upload past the quota")
+	var ae *client.Error
+	if errors.As(err, &ae) && (ae.Code != "quota_exceeded" || !strings.Contains(ae.Message, "storage is full")) {
+		t.Errorf("quota error: %+v", ae)
+	}
+	if n := len(blobFiles(t, dir)); n != before {
+		t.Errorf("a refused upload left a blob: %d, want %d", n, before)
+	}
+	msg, _, err := ari.Send(ctx, conv.ID, client.SendParams{Attachments: []string{first.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, ari.DeleteMessage(ctx, msg.ID, true), "delete for everyone")
+	if _, _, err := ari.Upload(ctx, file(60_000, 'b'), client.UploadParams{Name: "b.pdf"}); err != nil {
+		t.Errorf("after deleting her file, ari uploads again: %v", err)
 	}
 }
 

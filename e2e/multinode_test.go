@@ -91,10 +91,10 @@ func (p *process) kill() {
 // sessions live in PostgreSQL, so any node accepts them.
 func multiUser(ctx context.Context, t *testing.T, signupURL, loginURL, handle string) (*client.Client, *client.Account) {
 	t.Helper()
-	if _, err := client.New(signupURL).Signup(ctx, client.SignupParams{Handle: handle, Password: password(handle)}); err != nil {
+	if _, err := checkedClient(t, nil, signupURL).Signup(ctx, client.SignupParams{Handle: handle, Password: password(handle)}); err != nil {
 		t.Fatalf("signup %s: %v", handle, err)
 	}
-	c := client.New(loginURL)
+	c := checkedClient(t, nil, loginURL)
 	_, acc, err := c.Login(ctx, handle, password(handle))
 	if err != nil {
 		t.Fatalf("login %s: %v", handle, err)
@@ -192,7 +192,7 @@ func TestMultiNode(t *testing.T) {
 
 	// bob reconnects to node A with his cursor: exactly the missed events,
 	// in order, none twice, then live ones.
-	bobOnA := client.New(nodeA.url, client.WithToken(bobOnB.Token()))
+	bobOnA := checkedClient(t, nil, nodeA.url, client.WithToken(bobOnB.Token()))
 	stream2, err := bobOnA.Stream(ctx, cursor)
 	if err != nil {
 		t.Fatalf("bob's stream on node A from cursor %s: %v", cursor, err)
@@ -243,9 +243,9 @@ func TestMultiNodeDirectRace(t *testing.T) {
 		other string
 	}{
 		{rio, "sol"},
-		{client.New(nodes[1].url, client.WithToken(rio.Token())), "sol"},
+		{checkedClient(t, nil, nodes[1].url, client.WithToken(rio.Token())), "sol"},
 		{sol, "rio"},
-		{client.New(nodes[0].url, client.WithToken(sol.Token())), "rio"},
+		{checkedClient(t, nil, nodes[0].url, client.WithToken(sol.Token())), "rio"},
 	}
 	const n = 16
 	ids := make([]string, n)

@@ -45,7 +45,7 @@ func TestInboxOrder(t *testing.T) {
 	}
 	// An unsent last message shows as deleted, without its text.
 	must(t, hub.DeleteMessage(ctx, last.ID, true), "unsend")
-	one := client.New(e.url)
+	one := e.client(e.url)
 	_, _, err = one.Login(ctx, "one", password("one"))
 	must(t, err, "login one")
 	cv, err := one.Conversation(ctx, convs[0].ID)
@@ -63,7 +63,7 @@ func TestFollowersPaging(t *testing.T) {
 	star := e.user("star")
 	hs := e.signupMany("fan", 5)
 	for _, h := range hs {
-		c := client.New(e.url)
+		c := e.client(e.url)
 		_, _, err := c.Login(ctx, h, password(h))
 		must(t, err, "login "+h)
 		must(t, c.Follow(ctx, "star"), h+" follows star")

@@ -297,7 +297,7 @@ func TestSecurityBrandAuthorization(t *testing.T) {
 func cookieSession(t *testing.T, e *env, handle string) (*http.Cookie, string, string) {
 	t.Helper()
 	body := fmt.Sprintf(`{"handle":%q,"password":%q,"cookie":true}`, handle, password(handle))
-	resp, err := http.Post(e.url+"/api/v1/sessions", "application/json", strings.NewReader(body))
+	resp, err := e.doc.httpClient().Post(e.url+"/api/v1/sessions", "application/json", strings.NewReader(body))
 	must(t, err, "cookie login")
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
@@ -332,7 +332,7 @@ func cookieDo(t *testing.T, e *env, ck *http.Cookie, csrf string, p probe) (int,
 	if csrf != "" {
 		req.Header.Set("X-CSRF-Token", csrf)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.doc.httpClient().Do(req)
 	must(t, err, p.String())
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -464,7 +464,7 @@ func TestSecuritySessions(t *testing.T) {
 		must(t, err, "request")
 		req.Header.Set("Content-Type", ct)
 		req.Header.Set("Origin", "https://evil.example")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.doc.httpClient().Do(req)
 		must(t, err, "cross-site login")
 		resp.Body.Close()
 		if resp.StatusCode < 400 || resp.StatusCode > 499 || len(resp.Cookies()) != 0 {
@@ -476,7 +476,7 @@ func TestSecuritySessions(t *testing.T) {
 	must(t, err, "request")
 	req.Header.Set("Origin", "https://evil.example")
 	req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.doc.httpClient().Do(req)
 	must(t, err, "cross-origin read")
 	resp.Body.Close()
 	if acao := resp.Header.Get("Access-Control-Allow-Origin"); acao != "" {
@@ -491,7 +491,7 @@ func TestSecuritySessions(t *testing.T) {
 	defer open.Close()
 	readUntilReady(ctx, t, open)
 	must(t, sam.Logout(ctx), "logout")
-	old := client.New(e.url, client.WithToken(token))
+	old := e.client(e.url, client.WithToken(token))
 	_, _, err = old.Me(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "a logged-out token on /me")
 	_, err = old.Stream(ctx, "")
@@ -813,7 +813,7 @@ func TestSecurityWebHeaders(t *testing.T) {
 	t.Parallel()
 	e := start(t, limitsOff)
 	for _, path := range []string{"/", "/login", "/@someone", "/c/123", "/static-that-is-not-there"} {
-		resp, err := http.Get(e.url + path)
+		resp, err := e.doc.httpClient().Get(e.url + path)
 		must(t, err, "GET "+path)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -835,7 +835,7 @@ func TestSecurityWebHeaders(t *testing.T) {
 	}
 	// The static files are a fixed set: no way out of the folder.
 	for _, path := range []string{"/static/..%2f..%2fgo.mod", "/static/%2e%2e/%2e%2e/go.mod", "/static/js/..%2f..%2fweb.go"} {
-		resp, err := http.Get(e.url + path)
+		resp, err := e.doc.httpClient().Get(e.url + path)
 		must(t, err, "GET "+path)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -844,7 +844,7 @@ func TestSecurityWebHeaders(t *testing.T) {
 		}
 	}
 	// An API error echoing a hostile path stays JSON.
-	resp, err := http.Get(e.url + "/api/v1/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+	resp, err := e.doc.httpClient().Get(e.url + "/api/v1/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
 	must(t, err, "GET hostile API path")
 	resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {

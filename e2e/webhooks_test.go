@@ -167,7 +167,7 @@ func TestExternalBot(t *testing.T) {
 	}
 
 	// The bot answers through the brand inbox API with its token.
-	bot := client.New(e.url)
+	bot := e.client(e.url)
 	bot.SetToken(token)
 	items, _, err := bot.Inbox(ctx, "acme", client.InboxFilter{})
 	must(t, err, "the bot lists its brand's inbox")
@@ -233,7 +233,7 @@ func TestExternalBot(t *testing.T) {
 	// The bot token is not a session: as a cookie it is nothing.
 	req, _ := http.NewRequest("GET", e.url+"/api/v1/brands/acme/inbox", nil)
 	req.AddCookie(&http.Cookie{Name: "parley_session", Value: token})
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+	if resp, err := e.doc.httpClient().Do(req); err != nil || resp.StatusCode != 401 {
 		t.Errorf("the bot token as a cookie: %v %v", resp.StatusCode, err)
 	} else {
 		resp.Body.Close()
@@ -294,12 +294,12 @@ func TestWebhookSurvivesACrash(t *testing.T) {
 	p := serve(t, bin, data, "--job-workers", "-1", "--webhook-allow", "127.0.0.0/8")
 	for _, a := range []client.SignupParams{{Handle: "shop", Kind: "brand"}, {Handle: "cyd"}} {
 		a.Password = password(a.Handle)
-		if _, err := client.New(p.url).Signup(ctx, a); err != nil {
+		if _, err := checkedClient(t, nil, p.url).Signup(ctx, a); err != nil {
 			t.Fatalf("signup %s: %v", a.Handle, err)
 		}
 	}
 	login := func(url, handle string) *client.Client {
-		c := client.New(url)
+		c := checkedClient(t, nil, url)
 		if _, _, err := c.Login(ctx, handle, password(handle)); err != nil {
 			t.Fatalf("login %s: %v", handle, err)
 		}
@@ -404,10 +404,10 @@ func TestMultiNodeWebhooksOnce(t *testing.T) {
 // through another.
 func multiSignup(ctx context.Context, t *testing.T, signupURL, loginURL, handle, kind string) (*client.Client, *client.Account) {
 	t.Helper()
-	if _, err := client.New(signupURL).Signup(ctx, client.SignupParams{Handle: handle, Password: password(handle), Kind: kind}); err != nil {
+	if _, err := checkedClient(t, nil, signupURL).Signup(ctx, client.SignupParams{Handle: handle, Password: password(handle), Kind: kind}); err != nil {
 		t.Fatalf("signup %s: %v", handle, err)
 	}
-	c := client.New(loginURL)
+	c := checkedClient(t, nil, loginURL)
 	_, acc, err := c.Login(ctx, handle, password(handle))
 	if err != nil {
 		t.Fatalf("login %s: %v", handle, err)

@@ -49,12 +49,18 @@ type exchange struct {
 
 // recorder is an http.RoundTripper that keeps every /xrpc/ answer.
 type recorder struct {
+	// base sends the requests: the test's document check (openapi_test.go).
+	base http.RoundTripper
 	mu   sync.Mutex
 	seen []exchange
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	base := r.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
 	if err != nil || !strings.HasPrefix(req.URL.Path, "/xrpc/") {
 		return resp, err
 	}
@@ -121,7 +127,7 @@ func wantXRPC(t *testing.T, err error, status int, name, what string) {
 
 func TestXRPCFlow(t *testing.T) {
 	e := start(t, limitsOff)
-	rec := &recorder{}
+	rec := &recorder{base: e.doc}
 	e.user("alice")
 	bobN := e.user("bob_b")
 	alice := xlogin(t, e, rec, "alice", password("alice"))
@@ -363,7 +369,7 @@ func collectLog(t *testing.T, ctx context.Context, x *xrpc.Client, cursor string
 
 func TestXRPCRefusals(t *testing.T) {
 	e := start(t, limitsOff)
-	rec := &recorder{}
+	rec := &recorder{base: e.doc}
 	ctx := e.ctx
 	for _, h := range []string{"alice", "bob", "carol", "dave", "erin", "frank"} {
 		e.user(h)
@@ -491,7 +497,7 @@ func TestXRPCRefusals(t *testing.T) {
 
 func TestXRPCSessions(t *testing.T) {
 	e := startWith(t, limitsOff, func(c *server.Config) { c.XRPCAccessTTL = time.Second })
-	rec := &recorder{}
+	rec := &recorder{base: e.doc}
 	ctx := e.ctx
 	e.user("alice")
 	e.user("bob")
@@ -553,7 +559,7 @@ func TestXRPCSessions(t *testing.T) {
 // TestXRPCRateLimit checks that a 429 carries the RateLimit-* headers.
 func TestXRPCRateLimit(t *testing.T) {
 	e := start(t, limitsOn)
-	rec := &recorder{}
+	rec := &recorder{base: e.doc}
 	e.user("alice")
 	e.user("bob")
 	alice := xlogin(t, e, rec, "alice", password("alice"))
@@ -606,7 +612,7 @@ func TestXRPCRateLimit(t *testing.T) {
 // 501 with a JSON error body, never another 5xx.
 func TestXRPCMalformed(t *testing.T) {
 	e := start(t, limitsOff)
-	rec := &recorder{}
+	rec := &recorder{base: e.doc}
 	e.user("alice")
 	e.user("bob")
 	alice := xlogin(t, e, rec, "alice", password("alice"))

@@ -122,7 +122,9 @@ type Attachment struct {
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 	// DurationMS is the length the uploader declared for a voice note or video.
-	DurationMS   int64  `json:"duration_ms,omitempty"`
+	DurationMS int64 `json:"duration_ms,omitempty"`
+	// Waveform is a voice note's peaks (0-255), as its uploader measured them.
+	Waveform     []int  `json:"waveform,omitempty"`
 	URL          string `json:"url"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,7 +40,13 @@ Scenarios (see docs/benchmarks.md):
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
   campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
             sets the count): server time from start to planned
+  soak      a long run (--duration 10m) at --rate with --conns sockets (5000), socket churn,
+            login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
+  cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
+            them, load at --rate with every message crossing nodes: cross-node e2e p50/p99
   seed      fill a database for inbox and history (--data DIR, or --postgres)
+  seed-search  fill a database for search: --messages in all, --searcher-messages of them
+            the searcher's (10,000,000 and 100,000); then "search --data DIR" measures it
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
 Without --url the bench starts "parley serve" itself (SQLite in a temporary
@@ -77,6 +84,17 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		progress = stderr
 	}
 	switch scenario {
+	case "seed-search":
+		m, err := f.seedSearch(ctx, progress)
+		if err != nil {
+			return err
+		}
+		if f.json {
+			return json.NewEncoder(stdout).Encode(m)
+		}
+		fmt.Fprintf(stdout, "seeded %d messages (the searcher's: %d in %d conversations) in %.1f s\n",
+			m.Messages, m.SearcherMessages, m.Conversations, m.Seconds)
+		return nil
 	case "seed":
 		m, err := f.seed(ctx, progress)
 		if err != nil {
@@ -127,17 +145,18 @@ func benchFlagSet(stderr io.Writer) *flag.FlagSet {
 type benchFlags struct {
 	url, data, manifest, postgres, nats, debugAddr string
 	json, progress, quick                          bool
-	pid, jobWorkers                                int
+	pid, jobWorkers, nodes                         int
 	rateSet                                        bool
 	accountsSet                                    bool // campaign-plan's follower count
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
+	searchSeed                                     benchmark.SearchSeedOptions
 	seeded                                         *seededDB // made once for inbox and history
 	tempSeed                                       string    // a temporary seeded folder to remove
 }
 
 func newBenchFlags(fs *flag.FlagSet) *benchFlags {
-	f := &benchFlags{opts: benchmark.Defaults(), seedOpts: benchmark.FullSeed()}
+	f := &benchFlags{opts: benchmark.Defaults(), seedOpts: benchmark.FullSeed(), searchSeed: benchmark.FullSearchSeed()}
 	fs.StringVar(&f.url, "url", "", "measure the server at this URL (default: start one)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
 	fs.BoolVar(&f.progress, "progress", false, "draw the progress bar even when stderr is not a terminal")
@@ -149,6 +168,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.opts.Accounts, "accounts", f.opts.Accounts, "accounts sharing the idle sockets")
 	fs.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "concurrent readers (inbox, history)")
 	fs.IntVar(&f.jobWorkers, "job-workers", 256, "job workers of the started server (webhooks: each waits for two commits per delivery)")
+	fs.IntVar(&f.nodes, "nodes", 3, "cluster: nodes started on --postgres and --nats")
 	fs.IntVar(&f.pid, "pid", 0, "process id of the server at --url (idle reads its memory)")
 	fs.StringVar(&f.data, "data", "", "data folder of a seeded SQLite database (seed writes it; inbox and history serve it)")
 	fs.StringVar(&f.manifest, "manifest", "", "seed manifest (default: bench-seed.json in --data)")
@@ -160,6 +180,8 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.IntVar(&f.seedOpts.InboxConversations, "inbox-conversations", f.seedOpts.InboxConversations, "seed: conversations of the inbox account")
 	fs.IntVar(&f.seedOpts.HistoryMessages, "history-messages", f.seedOpts.HistoryMessages, "seed: messages of the long conversation")
 	fs.IntVar(&f.seedOpts.Workers, "seed-workers", f.seedOpts.Workers, "seed: concurrent batched Updates")
+	fs.IntVar(&f.searchSeed.SearcherMessages, "searcher-messages", f.searchSeed.SearcherMessages, "seed-search: messages of the searcher")
+	fs.IntVar(&f.searchSeed.SearcherConversations, "searcher-conversations", f.searchSeed.SearcherConversations, "seed-search: conversations of the searcher")
 	return f
 }
 
@@ -198,7 +220,7 @@ func (f *benchFlags) conns(scenario string) int {
 	if f.opts.Conns > 0 {
 		return f.opts.Conns
 	}
-	n := map[string]int{"idle": 15000, "e2e-load": 5000}[scenario]
+	n := map[string]int{"idle": 15000, "e2e-load": 5000, "soak": 5000, "cluster": 15000}[scenario]
 	if f.quick {
 		n /= 10
 	}
@@ -211,6 +233,7 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	o.Progress = progress
 	o.Conns = f.conns(scenario)
 	o.ServerPID = f.pid
+	o.PostgresURL = f.postgres
 	if scenario == "webhooks" && !f.rateSet {
 		o.Rate = 2000 // the budget's rate
 	}
@@ -250,12 +273,41 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 		}
 		o.Seed, data = db.manifest, db.dir
 	}
+	if scenario == "search" && (f.data != "" || f.manifest != "") {
+		path := cmp.Or(f.manifest, filepath.Join(f.data, "search-seed.json"))
+		m, err := benchmark.ReadSearchManifest(path)
+		if err != nil {
+			return nil, err
+		}
+		o.SearchSeed, data = m, f.data
+	}
 	info := map[string]string{"store": "sqlite", "bus": "inmem"}
 	if f.postgres != "" {
 		info["store"] = "postgres"
 	}
 	if f.nats != "" {
 		info["bus"] = "nats"
+	}
+	if scenario == "cluster" {
+		if f.postgres == "" || f.nats == "" {
+			return nil, errors.New("cluster needs --postgres and --nats: its nodes share one store and one bus")
+		}
+		nf := *f
+		nf.debugAddr = "" // one free port per node
+		for range f.nodes {
+			srv, err := startServer(ctx, &nf, "")
+			if err != nil {
+				return nil, err
+			}
+			defer srv.stop()
+			o.Nodes, o.NodePIDs = append(o.Nodes, srv.url), append(o.NodePIDs, srv.pid)
+		}
+		o.URL = o.Nodes[0]
+		r, err := benchmark.Run(ctx, scenario, o)
+		if r != nil {
+			r.Server = info
+		}
+		return r, err
 	}
 	if f.url != "" {
 		o.URL = f.url
@@ -358,6 +410,44 @@ func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.M
 	// Close waited for the last commit and checkpoint: count them too.
 	m.Seconds = time.Since(start).Seconds()
 	return m, benchmark.WriteManifest(manifest, m)
+}
+
+// seedSearch fills --data (SQLite) or --postgres for the search scenario
+// and writes search-seed.json beside the database (or at --manifest).
+func (f *benchFlags) seedSearch(ctx context.Context, progress io.Writer) (*benchmark.SearchManifest, error) {
+	var store dm.Store
+	var err error
+	manifest := f.manifest
+	switch {
+	case f.postgres != "":
+		store, err = postgres.Open(ctx, f.postgres)
+		manifest = cmp.Or(manifest, "search-seed.json")
+	case f.data != "":
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, err
+		}
+		store, err = sqlite.Open(ctx, filepath.Join(f.data, "parley.db"))
+		manifest = cmp.Or(manifest, filepath.Join(f.data, "search-seed.json"))
+	default:
+		return nil, errors.New("seed-search needs --data DIR (SQLite) or --postgres URL")
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := f.searchSeed
+	o.Messages, o.Workers, o.Progress = f.seedOpts.Messages, f.seedOpts.Workers, progress
+	// About 200 messages in each of the other conversations.
+	o.OtherConversations = min(o.OtherConversations, max(1, (o.Messages-o.SearcherMessages)/200))
+	start := time.Now()
+	m, err := benchmark.SeedSearch(ctx, store, o)
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Seconds = time.Since(start).Seconds()
+	return m, benchmark.WriteSearchManifest(manifest, m)
 }
 
 // child is a "parley serve" the bench started.

@@ -3,7 +3,9 @@
 //	parley serve   run a server (SQLite by default; --postgres/--nats to scale out)
 //	parley demo    run a server with demo people, a brand and conversations
 //	parley backup  copy a SQLite database to a file, safely while it runs
+//	parley restore put a backup in place of a (stopped) server's database
 //	parley bench   drive a running server and measure it
+//	parley recs    evaluate the product recommender on an interaction log
 //	parley version print the version
 package main
 
@@ -42,7 +44,9 @@ Commands:
   serve    run a server
   demo     run a server with demo data and print how to log in
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
+  restore  put a backup (and its attachments) in place of a stopped server's data
   bench    measure a running server (see "parley bench -h")
+  recs     evaluate the product recommender on an interaction log (see "parley recs")
   version  print the version
 
 Run "parley <command> -h" for a command's flags.
@@ -60,8 +64,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr, true)
 	case "backup":
 		return backup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restore(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "recs":
+		return recsCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil
@@ -119,6 +127,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.Int64Var(&cfg.Uploads.Image, "max-image-bytes", int64(envInt("PARLEY_MAX_IMAGE_BYTES", 8<<20)), "largest image upload (PARLEY_MAX_IMAGE_BYTES)")
 	fs.Int64Var(&cfg.Uploads.Video, "max-media-bytes", int64(envInt("PARLEY_MAX_MEDIA_BYTES", 25<<20)), "largest audio or video upload (PARLEY_MAX_MEDIA_BYTES)")
 	fs.Int64Var(&cfg.Uploads.File, "max-file-bytes", int64(envInt("PARLEY_MAX_FILE_BYTES", 25<<20)), "largest file upload (PARLEY_MAX_FILE_BYTES)")
+	fs.Int64Var(&cfg.UploadQuota, "upload-quota-bytes", int64(envInt("PARLEY_UPLOAD_QUOTA_BYTES", 0)), "bytes of files one account may keep, 0 for no quota (PARLEY_UPLOAD_QUOTA_BYTES)")
 	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {
 		p, err := netip.ParsePrefix(strings.TrimSpace(v))
 		if err != nil {
@@ -132,6 +141,7 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 			cfg.WebhookAllow = append(cfg.WebhookAllow, p)
 		}
 	}
+	limitFlags(fs, cfg)
 	level := fs.String("log-level", env("PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	return cfg, rate, level
 }
@@ -145,6 +155,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	fs.SetOutput(stderr)
 	cfg, rate, level := serverFlags(fs, demo)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkLimitEnv(); err != nil {
 		return err
 	}
 	switch *rate {
@@ -231,5 +244,37 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("backing up attachments: %w", err)
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s and its attachments to %s\n", path, *out, blobsDst)
+	return nil
+}
+
+func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("PARLEY_DATA", "./parley-data"), "data folder to restore into (PARLEY_DATA); its server must be stopped")
+	from := fs.String("from", "", "backup file written by parley backup (its attachments are read from FILE.blobs/)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return errors.New("restore needs --from FILE")
+	}
+	path := server.DatabasePath(*data)
+	// The database first: Restore checks the backup and refuses while a
+	// server has the data folder open. Blobs are only added (they are
+	// named by their hash), so copying them second is safe to repeat.
+	aside, err := sqlite.Restore(ctx, *from, path)
+	if err != nil {
+		return err
+	}
+	blobs := 0
+	if _, err := os.Stat(*from + ".blobs"); err == nil {
+		if blobs, err = copyBlobs(*from+".blobs", server.BlobsPath(*data)); err != nil {
+			return fmt.Errorf("restoring attachments: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Restored %s from %s (%d attachment files copied).\n", path, *from, blobs)
+	if aside != "" {
+		fmt.Fprintf(stdout, "The database that was there is kept as %s; delete it when the restored server looks right.\n", aside)
+	}
 	return nil
 }

@@ -4,8 +4,10 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
@@ -202,6 +204,8 @@ func (a *API) routes() {
 	m.HandleFunc("GET /readyz", a.readyz)
 	m.HandleFunc("GET /metrics", a.metrics)
 	m.HandleFunc("GET /api/openapi.json", a.openapi)
+	m.HandleFunc("GET /api/docs", a.docs)
+	m.HandleFunc("GET /api/docs/{file}", a.docsAsset)
 
 	// The Bluesky-compatible surface: its own route table (internal/xrpc),
 	// behind the same body limit, metrics and logs.
@@ -292,4 +296,10 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	a.cfg.Metrics.WriteTo(w)
+	// The Go runtime's own gauges: a leak of goroutines or heap shows here
+	// first (the soak benchmark samples them).
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(w, "# HELP parley_go_goroutines Goroutines of the process.\n# TYPE parley_go_goroutines gauge\nparley_go_goroutines %d\n", runtime.NumGoroutine())
+	fmt.Fprintf(w, "# HELP parley_go_heap_inuse_bytes Bytes of the Go heap in use.\n# TYPE parley_go_heap_inuse_bytes gauge\nparley_go_heap_inuse_bytes %d\n", ms.HeapInuse)
 }

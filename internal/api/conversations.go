@@ -36,12 +36,15 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth
 		a.error(w, r, err)
 		return
 	}
-	cs, next, err := a.chat.Conversations(r.Context(), au.Account, folder, cursor, n)
+	cs, next, enc, err := a.chat.ConversationsPage(r.Context(), au.Account, folder, cursor, n)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": towire.Conversations(cs), "next_cursor": next})
+	// An unchanged first page is encoded once for all its readers.
+	writeEncoded(w, http.StatusOK, enc.Bytes(func() []byte {
+		return encodeJSON(map[string]any{"conversations": towire.Conversations(cs), "next_cursor": next})
+	}))
 }
 
 // withID wraps a handler of /conversations/{id} or /messages/{id}.

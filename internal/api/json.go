@@ -2,6 +2,8 @@ package api
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -80,6 +82,10 @@ func decodeBytes(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return dm.Errorf(dm.EINVALID, "The request body is not valid UTF-8.")
 	}
+	// ... and an unpaired surrogate escape ("\ud800") with U+FFFD too.
+	if err := dm.CheckJSONText(body); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
@@ -124,6 +130,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// encodeJSON is the body writeJSON would write for v.
+func encodeJSON(v any) []byte {
+	var b bytes.Buffer
+	json.NewEncoder(&b).Encode(v)
+	return b.Bytes()
+}
+
+// writeEncoded is writeJSON with a body encodeJSON made (perhaps once for
+// many answers).
+func writeEncoded(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
 // writeMaybeCreated answers a get-or-create or an idempotent send: 201 with
 // {key: v} when it made something, 200 when it returned what existed.
 func writeMaybeCreated(w http.ResponseWriter, created bool, key string, v any) {
@@ -144,7 +168,9 @@ var statuses = map[string]int{
 	dm.EGONE:            http.StatusGone,
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
+	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
+	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
 
 // error writes the error envelope. Internal errors are logged and their text
@@ -155,8 +181,20 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up before the answer: nothing went wrong here,
+		// and nobody reads this response.
+		a.log.Debug("client went away", "method", r.Method, "path", r.URL.Path)
+		return
+	}
+	switch status {
+	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusInsufficientStorage:
+		if code != dm.ESTORAGEFULL {
+			break // an account's quota: the user's to fix, not the operator's
+		}
+		a.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var e *dm.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {

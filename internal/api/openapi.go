@@ -5,6 +5,8 @@ import (
 	"net/http"
 )
 
+//go:generate go run ../apidoc/gen -doc openapi.json -root ../..
+
 // openapiJSON documents every endpoint, the extensions included.
 //
 //go:embed openapi.json

@@ -6,6 +6,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/media"
+	"github.com/parleyhq/parley/internal/towire"
+	"github.com/parleyhq/parley/wire"
 )
 
 // search finds messages across the caller's conversations:
@@ -60,5 +62,12 @@ func (a *API) search(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": res, "next_cursor": next})
+	out := make([]wire.SearchResult, len(res))
+	for i := range res {
+		out[i] = wire.SearchResult{Message: *towire.Message(&res[i].Message), Snippet: make([]wire.SnippetPart, len(res[i].Snippet))}
+		for j, sp := range res[i].Snippet {
+			out[i].Snippet[j] = wire.SnippetPart(sp)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out, "next_cursor": next})
 }

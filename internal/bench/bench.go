@@ -59,10 +59,20 @@ type Options struct {
 	DebugURL string
 	// Seed describes the seeded database (inbox, history).
 	Seed *Manifest
+	// SearchSeed describes a database seeded for search (seed-search);
+	// without it search makes its own small one through the API.
+	SearchSeed *SearchManifest
 	// Progress, when not nil, draws a progress bar.
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// PostgresURL is the database of the measured server, when it runs on
+	// PostgreSQL on this machine: send adds its backends' CPU time.
+	PostgresURL string
+	// Nodes are the base URLs of every node of a cluster (cluster), the
+	// first one being URL; NodePIDs their processes, for memory figures.
+	Nodes    []string
+	NodePIDs []int
 }
 
 // Defaults returns the full-size options of the budget of issue 5.
@@ -78,7 +88,7 @@ func Defaults() Options {
 }
 
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
-var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks"}
+var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks", "soak"}
 
 // campaign-plan is run by name only (parley bench campaign-plan): it needs
 // a database seeded with SeedFollowers, which cmd/parley makes for it.
@@ -113,8 +123,12 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Webhooks(ctx, o)
 	case "campaign-plan":
 		r, err = CampaignPlan(ctx, o)
+	case "soak":
+		r, err = Soak(ctx, o)
+	case "cluster":
+		r, err = Cluster(ctx, o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (one of %s, campaign-plan, seed)", scenario, strings.Join(Scenarios, ", "))
+		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, campaign-plan, seed)", scenario, strings.Join(Scenarios, ", "))
 	}
 	if r != nil {
 		r.Scenario = scenario
@@ -138,6 +152,8 @@ type Result struct {
 	Elapsed string `json:"elapsed"`
 	// Server describes the measured server, when the caller knows it.
 	Server map[string]string `json:"server,omitempty"`
+	// Series is the curve of a long scenario (soak), one point a window.
+	Series []SeriesPoint `json:"series,omitempty"`
 }
 
 // Figure is one measurement with, when issue 5 sets one, its budget.
@@ -201,6 +217,15 @@ func (r *Result) WriteTable(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", f.Name, formatValue(f.Value), f.Unit, f.Budget, verdict)
+	}
+	if err := tw.Flush(); err != nil || len(r.Series) == 0 {
+		return err
+	}
+	fmt.Fprintln(w, "curve:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "t (s)\te2e p99 (ms)\tRSS (MiB)\tgoroutines\t")
+	for _, p := range r.Series {
+		fmt.Fprintf(tw, "%.0f\t%s\t%s\t%.0f\t\n", p.T, formatValue(p.P99), formatValue(p.RSSMiB), p.Goroutines)
 	}
 	return tw.Flush()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
@@ -92,6 +93,7 @@ func TestSmoke(t *testing.T) {
 		"media":      {"upload_5mb_p50", "send_text_p50", "send_attachment_p50"},
 		"search":     {"p50", "queries"},
 		"webhooks":   {"deliveries_per_s", "delivered", "server_cpu_per_send_and_delivery"},
+		"soak":       {"load_rate", "goroutines_end", "reconnects", "login_logout_cycles", "mixed_ops"},
 	}
 	// Latency pairs that must be ordered: p50 <= p99.
 	ordered := map[string][2]string{
@@ -102,6 +104,7 @@ func TestSmoke(t *testing.T) {
 		"history":  {"p50", "p99"},
 		"search":   {"p50", "p99"},
 		"webhooks": {"delay_p50", "delay_p99"},
+		"soak":     {"e2e_p50", "e2e_p99"},
 	}
 	for _, s := range Scenarios {
 		t.Run(s, func(t *testing.T) {
@@ -168,4 +171,44 @@ func (w *testLog) stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.done = true
+}
+
+// TestClusterSmoke runs the cluster scenario on two in-process nodes that
+// share a fresh PostgreSQL schema and NATS: every load message and probe
+// crosses from one node to the other through the bus.
+func TestClusterSmoke(t *testing.T) {
+	pg, nats := os.Getenv("PARLEY_TEST_POSTGRES"), os.Getenv("PARLEY_TEST_NATS")
+	if pg == "" || nats == "" {
+		t.Skip("the cluster scenario needs PostgreSQL and NATS: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test) and PARLEY_TEST_NATS (nats://127.0.0.1:4222)")
+	}
+	ctx := context.Background()
+	pgURL := pgtest.Schema(t, pg, "parley_bench_")
+	var nodes []string
+	for range 2 {
+		srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", PostgresURL: pgURL, NATSURL: nats, RateLimitOff: true, DataDir: t.TempDir(),
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Shutdown(context.Background()) })
+		nodes = append(nodes, srv.URL())
+	}
+	r, err := Run(ctx, "cluster", Options{URL: nodes[0], Nodes: nodes, Duration: time.Second, Senders: 2, Rate: 100, Conns: 8, Accounts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors != 0 {
+		t.Fatalf("%d errors (first: %s)", r.Errors, r.FirstError)
+	}
+	for _, name := range []string{"load_rate", "probes", "cross_node_e2e_p50"} {
+		if v := r.Figure(name); !(v > 0) {
+			t.Errorf("%s = %v, want > 0", name, v)
+		}
+	}
+	if p50, p99 := r.Figure("cross_node_e2e_p50"), r.Figure("cross_node_e2e_p99"); p50 > p99 {
+		t.Errorf("cross-node p50 %v > p99 %v", p50, p99)
+	}
 }

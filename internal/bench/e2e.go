@@ -84,6 +84,10 @@ func probe(ctx context.Context, p pair, recv *client.Stream, d, gap time.Duratio
 		stopReading()
 		<-readDone
 	}()
+	// Client ids unique per call: a second probe on the same pair (soak's
+	// windows) must send new messages, not replay the first call's, which
+	// the server answers with the old message (that never arrives again).
+	run := runID()
 	end := time.Now().Add(d)
 	for n := 0; time.Now().Before(end); n++ {
 		t0 := time.Now()
@@ -91,7 +95,7 @@ func probe(ctx context.Context, p pair, recv *client.Stream, d, gap time.Duratio
 			time.Sleep(gap)
 			t0 = time.Now()
 		}
-		msg, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{Text: fmt.Sprintf("probe %d", n), ClientID: fmt.Sprintf("p%d", n)})
+		msg, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{Text: fmt.Sprintf("probe %d", n), ClientID: fmt.Sprintf("p%s-%d", run, n)})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, errs, ctx.Err()

@@ -79,19 +79,23 @@ func readPhases(ctx context.Context, o Options, name string, r *Result, page fun
 	one, errs1, _, first1 := readLoop(ctx, 1, half, page, bar)
 	bar.Done()
 	bar = newBar(o.Progress, fmt.Sprintf("%s: %d readers", name, o.Workers), 0, half)
+	c0, cpuErr := processCPU(o.ServerPID)
 	many, errs2, el, first2 := readLoop(ctx, o.Workers, half, page, bar)
+	c1, cpuErr1 := processCPU(o.ServerPID)
 	bar.Done()
 	r.Errors = errs1 + errs2
 	r.FirstError = cmp.Or(first1, first2)
 	r.add("p50", one.pct(50), "ms")
 	r.budget("p99", one.pct(99), "ms", "<=", 5)
-	if name == "inbox" {
-		r.budget("throughput", float64(len(many))/el.Seconds(), "pages/s", ">=", 10000)
-	} else {
-		r.add("throughput", float64(len(many))/el.Seconds(), "pages/s")
-	}
+	// Issue 15 sets the 10,000 pages/s budget for both reads.
+	r.budget("throughput", float64(len(many))/el.Seconds(), "pages/s", ">=", 10000)
 	r.add("loaded_p50", many.pct(50), "ms")
 	r.add("loaded_p99", many.pct(99), "ms")
+	if cpuErr == nil && cpuErr1 == nil && len(many) > 0 {
+		// The steadier figure on a shared machine: the server's CPU
+		// time per page of the throughput phase.
+		r.add("server_cpu_per_page", float64((c1-c0).Microseconds())/float64(len(many)), "µs")
+	}
 	return r, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -56,7 +57,12 @@ func (d *Disk) path(key string) string {
 // Put writes the bytes to a temporary file, fsyncs it, renames it into
 // place and fsyncs the folder: after a crash a blob is whole or absent,
 // never half written, and once Put returns it survives a power cut.
-func (d *Disk) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+func (d *Disk) Put(ctx context.Context, key string, r io.Reader, size int64) (err error) {
+	defer func() {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			err = dm.ErrStorageFull(err)
+		}
+	}()
 	if !ValidKey(key) {
 		return dm.Errorf(dm.EINVALID, "invalid blob key")
 	}

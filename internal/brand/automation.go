@@ -52,8 +52,9 @@ type noReplyJob struct {
 }
 
 // programCache keeps each brand's compiled automation, checked against the
-// settings' version on every use (one indexed read), so that every node
-// sees a change at once and evaluation never re-reads 200 rules.
+// settings' version on every use (one indexed read of one integer), so that
+// every node sees a change at once and evaluation never re-reads 200 rules
+// nor decodes the settings.
 type programCache struct {
 	mu sync.Mutex
 	m  map[string]*automation.Program
@@ -62,19 +63,26 @@ type programCache struct {
 // program returns a brand's compiled automation, or nil when it has none
 // or it is switched off.
 func (s *Step) program(ctx context.Context, tx dm.Tx, brandID string) (*automation.Program, error) {
-	set, err := tx.AutomationSettings(ctx, brandID)
+	version, err := tx.AutomationVersion(ctx, brandID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return nil, nil
 	}
-	if err != nil || !set.Enabled {
+	if err != nil {
 		return nil, err
 	}
 	c := &s.programs
 	c.mu.Lock()
 	p := c.m[brandID]
 	c.mu.Unlock()
-	if p != nil && p.Settings.Version == set.Version {
+	if p != nil && p.Settings.Version == version {
+		if !p.Settings.Enabled {
+			return nil, nil
+		}
 		return p, nil
+	}
+	set, err := tx.AutomationSettings(ctx, brandID)
+	if err != nil {
+		return nil, err
 	}
 	rules, err := tx.Rules(ctx, brandID)
 	if err != nil {

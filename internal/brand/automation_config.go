@@ -133,26 +133,14 @@ func (s *Service) PutRule(ctx context.Context, me *dm.Account, handle, id string
 		r.Conditions = []dm.Condition{}
 	}
 	var created bool
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
-		a, err := s.manage(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
-			return err
-		}
-		ck, err := s.checks(ctx, tx, a.brand.ID)
-		if err != nil {
-			return err
-		}
+	err := s.putAutomation(ctx, me, handle, func(tx dm.Tx, brandID string, ck automation.Checks, t time.Time) error {
 		if err := automation.ValidateRule(&r, ck); err != nil {
 			return err
 		}
-		rules, err := tx.Rules(ctx, a.brand.ID)
+		rules, err := tx.Rules(ctx, brandID)
 		if err != nil {
 			return err
 		}
-		t := s.now()
 		if id == "" {
 			if len(rules) >= dm.MaxRulesPerBrand {
 				return dm.Errorf(dm.EINVALID, "A brand has at most %d rules.", dm.MaxRulesPerBrand)
@@ -169,16 +157,38 @@ func (s *Service) PutRule(ctx context.Context, me *dm.Account, handle, id string
 			}
 			r.Position, r.CreatedAt = rules[k].Position, rules[k].CreatedAt
 		}
-		r.BrandID, r.UpdatedAt = a.brand.ID, t
-		if err := tx.PutRule(ctx, &r); err != nil {
-			return err
-		}
-		return s.bumpBrand(ctx, tx, a.brand.ID)
+		r.BrandID, r.UpdatedAt = brandID, t
+		return tx.PutRule(ctx, &r)
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return &r, created, nil
+}
+
+// putAutomation runs put, the part of PutRule or PutFlow that differs, in
+// the transaction they share: the caller must manage the brand, the brand
+// is locked (one brand's saves run one at a time, so limits and positions
+// hold), the validation hooks are read, and after put the settings' version
+// is bumped, which tells every node to recompile.
+func (s *Service) putAutomation(ctx context.Context, me *dm.Account, handle string, put func(tx dm.Tx, brandID string, ck automation.Checks, t time.Time) error) error {
+	return s.store.Update(ctx, func(tx dm.Tx) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
+			return err
+		}
+		ck, err := s.checks(ctx, tx, a.brand.ID)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, a.brand.ID, ck, s.now()); err != nil {
+			return err
+		}
+		return s.bumpBrand(ctx, tx, a.brand.ID)
+	})
 }
 
 func (s *Service) bumpBrand(ctx context.Context, tx dm.Tx, brandID string) error {
@@ -268,26 +278,14 @@ func (s *Service) PutFlow(ctx context.Context, me *dm.Account, handle, id string
 		}
 	}
 	var created bool
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
-		a, err := s.manage(ctx, tx, me, handle)
-		if err != nil {
-			return err
-		}
-		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
-			return err
-		}
-		ck, err := s.checks(ctx, tx, a.brand.ID)
-		if err != nil {
-			return err
-		}
+	err := s.putAutomation(ctx, me, handle, func(tx dm.Tx, brandID string, ck automation.Checks, t time.Time) error {
 		if err := automation.ValidateFlow(&f, ck); err != nil {
 			return err
 		}
-		flows, err := tx.Flows(ctx, a.brand.ID)
+		flows, err := tx.Flows(ctx, brandID)
 		if err != nil {
 			return err
 		}
-		t := s.now()
 		if id == "" {
 			if len(flows) >= dm.MaxFlowsPerBrand {
 				return dm.Errorf(dm.EINVALID, "A brand has at most %d flows.", dm.MaxFlowsPerBrand)
@@ -300,11 +298,8 @@ func (s *Service) PutFlow(ctx context.Context, me *dm.Account, handle, id string
 			}
 			f.CreatedAt = flows[k].CreatedAt
 		}
-		f.BrandID, f.UpdatedAt = a.brand.ID, t
-		if err := tx.PutFlow(ctx, &f); err != nil {
-			return err
-		}
-		return s.bumpBrand(ctx, tx, a.brand.ID)
+		f.BrandID, f.UpdatedAt = brandID, t
+		return tx.PutFlow(ctx, &f)
 	})
 	if err != nil {
 		return nil, false, err

@@ -297,3 +297,28 @@ func (s *Step) Changed(ctx context.Context, tx dm.Tx, out chat.Outbox, c InboxCh
 func (s *Step) Side(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
 	return s.brandSide(ctx, tx, sent)
 }
+
+// SideIDs is Side without reading accounts: the brand's and the customer's
+// ids ("" for every other send), from the cache of account kinds alone, so
+// that a stage with nothing to do for most brands (webhooks without
+// endpoints) reads nothing more.
+func (s *Step) SideIDs(ctx context.Context, tx dm.Tx, sent *chat.Sent) (brandID, customerID string, outbound bool, err error) {
+	if !sent.Direct {
+		return "", "", false, nil
+	}
+	otherID := sent.Members[0].UserID
+	if otherID == sent.Sender.ID {
+		otherID = sent.Members[1].UserID
+	}
+	kind, err := s.kinds.of(ctx, tx, otherID)
+	if err != nil {
+		return "", "", false, err
+	}
+	switch {
+	case sent.Sender.Kind == dm.KindBrand && kind != dm.KindBrand:
+		return sent.Sender.ID, otherID, true, nil
+	case kind == dm.KindBrand && sent.Sender.Kind != dm.KindBrand:
+		return otherID, sent.Sender.ID, false, nil
+	}
+	return "", "", false, nil
+}

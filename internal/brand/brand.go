@@ -188,12 +188,18 @@ func teamRecipients(ctx context.Context, tx dm.Tx, brandID string) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	ids := []string{brandID}
+	return recipientsOf(brandID, ms), nil
+}
+
+// recipientsOf is teamRecipients over a team list already read.
+func recipientsOf(brandID string, ms []dm.TeamMember) []string {
+	ids := make([]string, 0, len(ms)+1)
+	ids = append(ids, brandID)
 	for _, m := range ms {
 		ids = append(ids, m.UserID)
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return ids
 }
 
 // tellTeam appends e to the log of the brand account and of every member.
@@ -202,6 +208,11 @@ func tellTeam(ctx context.Context, tx dm.Tx, out chat.Outbox, brandID string, e 
 	if err != nil {
 		return err
 	}
+	return tellIDs(ctx, out, ids, e)
+}
+
+// tellIDs appends e to the logs of ids (teamRecipients' order).
+func tellIDs(ctx context.Context, out chat.Outbox, ids []string, e dm.Event) error {
 	for _, id := range ids {
 		if err := out.Add(ctx, id, e); err != nil {
 			return err

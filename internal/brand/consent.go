@@ -113,6 +113,11 @@ func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set 
 	return tx.PutConsent(ctx, c)
 }
 
+// inboundRefresh is how stale a person's last-inbound time may be before a
+// message of theirs rewrites it. The 24-hour reply window is measured from
+// the stored time, so it can close up to this much early, never late.
+const inboundRefresh = time.Minute
+
 // customerConsent records a customer message for the consent engine. A
 // STOP or START changes the person's consent and is confirmed with one
 // message; it reports whether the message was one of those (the bot then
@@ -123,7 +128,6 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 	if err != nil {
 		return false, err
 	}
-	c.LastInbound, c.Unanswered, c.UpdatedAt = &t, 0, t
 	var confirm string
 	k := keyword(text)
 	stop, start := stopWords, startWords
@@ -149,6 +153,13 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 		c.OptedOut, c.OptedIn = false, true
 		confirm = fmt.Sprintf("You'll get messages from %s again. Reply STOP to stop them.", nameOf(b))
 	}
+	if confirm == "" && c.Unanswered == 0 && c.LastInbound != nil && !t.Before(*c.LastInbound) && t.Sub(*c.LastInbound) < inboundRefresh {
+		// Nothing the engine weighs has changed but a reply window moved
+		// by under a minute: the row is not rewritten (a customer writing
+		// several messages in a row costs one write, not one per message).
+		return false, nil
+	}
+	c.LastInbound, c.Unanswered, c.UpdatedAt = &t, 0, t
 	if err := tx.PutConsent(ctx, c); err != nil || confirm == "" {
 		return false, err
 	}

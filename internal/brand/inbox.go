@@ -148,11 +148,13 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 		if err != nil {
 			return err
 		}
-		// The bot's buttons, as the customer saw them.
-		if err := s.step.DecorateMessages(ctx, tx, msgs); err != nil {
+		// The bot's buttons, as the customer saw them; the attribution
+		// records read for them also name each message's agent.
+		recs, err := s.step.decorate(ctx, tx, msgs)
+		if err != nil {
 			return err
 		}
-		d.Messages, err = teamMessages(ctx, tx, msgs)
+		d.Messages, err = teamMessages(ctx, tx, msgs, recs)
 		return err
 	})
 	if err != nil {
@@ -161,29 +163,15 @@ func (s *Service) Conversation(ctx context.Context, me *dm.Account, handle, conv
 	return &d, nil
 }
 
-func teamMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) ([]TeamMessage, error) {
-	ids := make([]string, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-	}
-	recs, err := tx.BrandMessagesByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[string]dm.BrandMessage{}
-	for _, r := range recs {
-		byID[r.MessageID] = r
-	}
+// teamMessages gives decorated messages their authors, from the
+// attribution records (by message id) that decorate read.
+func teamMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message, byID map[string]*dm.BrandMessage) ([]TeamMessage, error) {
 	authors := map[string]*dm.Profile{}
 	out := make([]TeamMessage, len(msgs))
 	for i, m := range msgs {
 		out[i].Message = m
-		r, ok := byID[m.ID]
-		if !ok {
-			continue
-		}
-		out[i].Automated, out[i].AgentName = r.Automated, r.AgentName
-		if r.AgentID == "" {
+		r := byID[m.ID]
+		if r == nil || r.AgentID == "" {
 			continue
 		}
 		p, ok := authors[r.AgentID]

@@ -145,6 +145,12 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			msg.CampaignID = cs.CampaignID
 		}
 	}
+	// The team, read once: it receives the inbox event, and an unassigned
+	// conversation is assigned among its available members.
+	team, err := tx.TeamMembers(ctx, b.ID)
+	if err != nil {
+		return err
+	}
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
 	first := false // the customer's first message to the brand, ever
 	if dm.IsCode(err, dm.ENOTFOUND) {
@@ -178,7 +184,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	} else {
 		rec.Direction = dm.DirectionIn
 		waiting := it.WaitingSince != nil
-		if err := s.customerWrote(ctx, tx, out, b, set, it, t); err != nil {
+		if err := s.customerWrote(ctx, tx, out, b, set, it, team, t); err != nil {
 			return err
 		}
 		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
@@ -215,16 +221,16 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			return err
 		}
 	}
-	v, err := s.view(ctx, tx, b, it, msg)
+	v, err := s.viewOf(ctx, tx, b, customer, it, msg)
 	if err != nil {
 		return err
 	}
 	ev := dm.Event{Type: dm.EventInboxMessage, ConversationID: msg.ConversationID, At: t, Brand: b.Handle, Message: msg, Actor: actor, Inbox: v}
-	return tellTeam(ctx, tx, out, b.ID, ev)
+	return tellIDs(ctx, out, recipientsOf(b.ID, team), ev)
 }
 
 // customerWrote applies a customer message to the inbox item.
-func (s *Step) customerWrote(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, t time.Time) error {
+func (s *Step) customerWrote(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, team []dm.TeamMember, t time.Time) error {
 	if it.ThreadID == "" || it.Status == dm.InboxResolved {
 		th := &dm.Thread{ID: dm.NewID(), BrandID: b.ID, ConversationID: it.ConversationID, OpenedAt: t, AssigneeID: it.AssigneeID}
 		if err := tx.PutThread(ctx, th); err != nil {
@@ -236,7 +242,7 @@ func (s *Step) customerWrote(ctx context.Context, tx dm.Tx, out chat.Outbox, b *
 	if it.WaitingSince == nil {
 		it.WaitingSince = &t
 	}
-	if it.AssigneeID == "" && set.AutoAssign {
+	if it.AssigneeID == "" && set.AutoAssign && anyAvailable(team) {
 		if err := s.roundRobin(ctx, tx, b.ID, it); err != nil {
 			return err
 		}
@@ -259,6 +265,20 @@ func (s *Step) customerWrote(ctx context.Context, tx dm.Tx, out chat.Outbox, b *
 	}
 	_, err = out.Enqueue(ctx, &dm.Job{Kind: JobAwayMessage, Payload: payload, CreatedAt: now})
 	return err
+}
+
+// anyAvailable tells whether a member of team takes conversations. When
+// none does, a customer message skips round-robin (and its lock and reads)
+// altogether: the conversation waits unassigned, as round-robin would leave
+// it. A member who becomes available meanwhile commits either before this
+// read (and is seen) or after this send, like any change racing a send.
+func anyAvailable(team []dm.TeamMember) bool {
+	for _, m := range team {
+		if m.Available {
+			return true
+		}
+	}
+	return false
 }
 
 // roundRobin assigns it to the next available member after the last one
@@ -367,8 +387,15 @@ func (s *Step) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev
 // DecorateMessages sets Automated and AgentName on brand messages read back
 // from the store (the store keeps them in the attribution records).
 func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
+	_, err := s.decorate(ctx, tx, msgs)
+	return err
+}
+
+// decorate is DecorateMessages, and returns the attribution records it read,
+// by message id (nil when there are none).
+func (s *Step) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) (map[string]*dm.BrandMessage, error) {
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -376,7 +403,7 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	}
 	recs, err := tx.BrandMessagesByID(ctx, ids)
 	if err != nil || len(recs) == 0 {
-		return err
+		return nil, err
 	}
 	byID := make(map[string]*dm.BrandMessage, len(recs))
 	for i := range recs {
@@ -392,11 +419,11 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 		}
 	}
 	if len(bot) == 0 {
-		return nil
+		return byID, nil
 	}
 	camps, err := tx.CampaignOfMessages(ctx, bot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range msgs {
 		if c, ok := camps[msgs[i].ID]; ok {
@@ -405,14 +432,14 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	}
 	qrs, err := tx.QuickReplies(ctx, bot)
 	if err != nil || len(qrs) == 0 {
-		return err
+		return byID, err
 	}
 	for i := range msgs {
 		if q, ok := qrs[msgs[i].ID]; ok {
 			msgs[i].QuickReplies = q
 		}
 	}
-	return nil
+	return byID, nil
 }
 
 // view is the team's view of an inbox item; last is the conversation's
@@ -422,6 +449,11 @@ func (s *Step) view(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxIt
 	if err != nil {
 		return nil, err
 	}
+	return s.viewOf(ctx, tx, b, cust, it, last)
+}
+
+// viewOf is view when the caller has the customer's account (the send path).
+func (s *Step) viewOf(ctx context.Context, tx dm.Tx, b, cust *dm.Account, it *dm.InboxItem, last *dm.Message) (*dm.InboxView, error) {
 	v := &dm.InboxView{
 		ConversationID: it.ConversationID, Brand: b.Handle, Customer: cust.Profile(), Status: it.Status,
 		SnoozedUntil: it.SnoozedUntil, Labels: it.Labels, Priority: it.Priority, WaitingSince: it.WaitingSince,

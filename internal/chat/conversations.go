@@ -81,6 +81,15 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 	if err := canStartDirect(ctx, tx, me, to, r); err != nil {
 		return nil, false, err
 	}
+	if incomingStatus(r) == dm.StatusRequest {
+		cost, err := s.standing(ctx, tx, me)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.checkRequests(me, []*dm.Account{to}, cost); err != nil {
+			return nil, false, err
+		}
+	}
 	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{
@@ -125,12 +134,26 @@ func (s *Service) createGroup(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 	t := s.now()
 	c := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationGroup, Title: title, CreatedAt: t, UpdatedAt: t}
 	ms := []dm.Membership{{ConversationID: c.ID, UserID: me.ID, Role: dm.RoleOwner, Status: dm.StatusAccepted, JoinedAt: t}}
+	var strangers []*dm.Account
 	for _, a := range others {
 		r, err := canAddToGroup(ctx, tx, me, a)
 		if err != nil {
 			return nil, err
 		}
 		ms = append(ms, dm.Membership{ConversationID: c.ID, UserID: a.ID, Role: dm.RoleMember, Status: incomingStatus(r), JoinedAt: t})
+		if incomingStatus(r) == dm.StatusRequest {
+			strangers = append(strangers, a)
+		}
+	}
+	cost, err := s.standing(ctx, tx, me)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkGroupCreate(me, cost); err != nil {
+		return nil, err
+	}
+	if err := s.checkRequests(me, strangers, cost); err != nil {
+		return nil, err
 	}
 	if err := tx.CreateConversation(ctx, c, ms); err != nil {
 		return nil, err
@@ -145,15 +168,24 @@ func ptr[T any](v T) *T { return &v }
 
 // Conversations lists the caller's conversations in a folder.
 func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cursor string, limit int) ([]dm.Conversation, string, error) {
+	out, next, _, err := s.ConversationsPage(ctx, me, folder, cursor, limit)
+	return out, next, err
+}
+
+// ConversationsPage is Conversations with, for a first page, the slot
+// where the caller keeps its encoding while the page stays unchanged (see
+// Encoded); nil for other pages.
+func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder, cursor string, limit int) ([]dm.Conversation, string, *Encoded, error) {
 	switch folder {
 	case "":
 		folder = dm.FolderInbox
 	case dm.FolderInbox, dm.FolderRequests, dm.FolderArchived:
 	default:
-		return nil, "", dm.Errorf(dm.EINVALID, "folder is inbox, requests or archived.")
+		return nil, "", nil, dm.Errorf(dm.EINVALID, "folder is inbox, requests or archived.")
 	}
 	var out []dm.Conversation
 	var next string
+	var enc *Encoded
 	key := pageKey{userID: me.ID, folder: folder, limit: limit}
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var seq int64
@@ -163,7 +195,7 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 				return err
 			}
 			if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok {
-				out, next = p.convs, p.next
+				out, next, enc = p.convs, p.next, p.enc
 				return nil
 			}
 		}
@@ -171,14 +203,18 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 		out, next, err = tx.Conversations(ctx, me.ID, folder, cursor, limit)
 		if err == nil && cursor == "" {
 			// The snapshot's seq and page belong together: both came from this View.
-			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next})
+			enc = &Encoded{}
+			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next, enc: enc})
 		}
 		return err
 	})
+	if err != nil {
+		return nil, "", nil, err
+	}
 	if out == nil {
 		out = []dm.Conversation{}
 	}
-	return out, next, err
+	return out, next, enc, nil
 }
 
 // Conversation returns one of the caller's conversations (ENOTFOUND to non-members).
@@ -246,6 +282,13 @@ func (s *Service) UpdateConversation(ctx context.Context, me *dm.Account, id str
 				return dm.Errorf(dm.EINVALID, "Only a group has a title.")
 			}
 			if c.Title != *u.Title {
+				cost, err := s.standing(ctx, tx, me)
+				if err != nil {
+					return err
+				}
+				if err := s.checkEdit(me, "title/"+id, cost); err != nil {
+					return err
+				}
 				if err := tx.SetTitle(ctx, id, *u.Title, t); err != nil {
 					return err
 				}
@@ -323,6 +366,12 @@ func (s *Service) DeleteConversation(ctx context.Context, me *dm.Account, id str
 		c, err := tx.Conversation(ctx, id, me.ID)
 		if err != nil {
 			return err
+		}
+		if m.Status != dm.StatusAccepted {
+			// Deleting a request unanswered declines it.
+			if err := s.strikeInviter(ctx, tx, me, id); err != nil {
+				return err
+			}
 		}
 		if c.LastMessage != nil && c.LastMessage.Seq > m.ClearedSeq {
 			m.ClearedSeq = c.LastMessage.Seq
@@ -405,6 +454,25 @@ func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 		}
 		if set.ReadReceipts {
 			if err := o.add(ctx, tx, other.UserID, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// strikeInviter records that me declined a request in conversation id: a
+// strike against whoever put me there (the other person of a direct
+// conversation, a group's owner).
+func (s *Service) strikeInviter(ctx context.Context, tx dm.Tx, me *dm.Account, id string) error {
+	ms, err := tx.Memberships(ctx, id)
+	if err != nil {
+		return err
+	}
+	direct := isDirect(ms)
+	for _, x := range ms {
+		if x.UserID != me.ID && (direct || x.Role == dm.RoleOwner) {
+			if err := s.Strike(ctx, tx, x.UserID, me.ID, dm.StrikeDeclined); err != nil {
 				return err
 			}
 		}

@@ -67,6 +67,9 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 	if !s.AllowNotice("typing/" + me.ID + "/" + convID) {
 		return nil
 	}
+	if err := s.checkTyping(me); err != nil {
+		return err
+	}
 	var ns []dm.Notification
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {

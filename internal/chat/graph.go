@@ -148,6 +148,9 @@ func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on b
 			if err := tx.SetFollow(ctx, acc.ID, me.ID, false); err != nil {
 				return err
 			}
+			if err := s.Strike(ctx, tx, acc.ID, me.ID, dm.StrikeBlocked); err != nil {
+				return err
+			}
 		}
 		return tx.SetBlock(ctx, me.ID, acc.ID, on)
 	})

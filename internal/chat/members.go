@@ -29,6 +29,13 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 		if m.Role != dm.RoleOwner {
 			return dm.Errorf(dm.EFORBIDDEN, "Only the group's owner adds members.")
 		}
+		cost, err := s.standing(ctx, tx, me)
+		if err != nil {
+			return err
+		}
+		if err := s.checkMemberChange(me, cost); err != nil {
+			return err
+		}
 		ms, err := tx.Memberships(ctx, id)
 		if err != nil {
 			return err
@@ -37,7 +44,7 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 		for _, x := range ms {
 			present[x.UserID] = true
 		}
-		var added []*dm.Account
+		var added, strangers []*dm.Account
 		for _, h := range handles {
 			a, err := accountByHandle(ctx, tx, h)
 			if err != nil {
@@ -52,6 +59,9 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 				return err
 			}
 			added = append(added, a)
+			if incomingStatus(r) == dm.StatusRequest {
+				strangers = append(strangers, a)
+			}
 			if len(ms)+len(added) > dm.MaxGroupMembers {
 				return dm.Errorf(dm.EINVALID, "A group has at most %d members.", dm.MaxGroupMembers)
 			}
@@ -59,6 +69,9 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 			if err := tx.AddMembership(ctx, &dm.Membership{ConversationID: id, UserID: a.ID, Role: dm.RoleMember, Status: incomingStatus(r), JoinedAt: t}); err != nil {
 				return err
 			}
+		}
+		if err := s.checkRequests(me, strangers, cost); err != nil {
+			return err
 		}
 		// The newcomers' devices learn of the conversation, everyone else's
 		// of each newcomer. Each member's view is built once, with all the
@@ -124,6 +137,20 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 		}
 		if err != nil {
 			return err
+		}
+		if target.ID != me.ID {
+			cost, err := s.standing(ctx, tx, me)
+			if err != nil {
+				return err
+			}
+			if err := s.checkMemberChange(me, cost); err != nil {
+				return err
+			}
+		} else if tm.Status != dm.StatusAccepted {
+			// Leaving a group one never accepted declines it.
+			if err := s.strikeInviter(ctx, tx, me, id); err != nil {
+				return err
+			}
 		}
 		ms, err := tx.Memberships(ctx, id)
 		if err != nil {

@@ -91,7 +91,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		}
 		if !p.Automated {
 			if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
-				return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+				return s.sendLimited(d)
 			}
 		}
 		// One read of the member list serves the membership check, the
@@ -105,6 +105,9 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			return notFoundConversation(convID)
 		}
 		if err := s.checkSend(ctx, tx, me, ms); err != nil {
+			return err
+		}
+		if err := s.checkRequestMessages(ctx, tx, me, convID, ms, p); err != nil {
 			return err
 		}
 		if p.ReplyTo != "" {
@@ -286,6 +289,13 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			out = msg
 			return nil
 		}
+		cost, err := s.standing(ctx, tx, me)
+		if err != nil {
+			return err
+		}
+		if err := s.checkEdit(me, msg.ID, cost); err != nil {
+			return err
+		}
 		t := s.now()
 		msg.Text, msg.EditedAt = text, &t
 		if err := tx.UpdateMessage(ctx, msg); err != nil {
@@ -433,6 +443,13 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
 			}
 		}
+		cost, err := s.standing(ctx, tx, me)
+		if err != nil {
+			return err
+		}
+		if err := s.checkReaction(me, id, cost); err != nil {
+			return err
+		}
 		changed, err := tx.SetReaction(ctx, id, me.ID, emoji, on)
 		if err != nil || !changed {
 			return err
@@ -452,7 +469,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 // limits are off.
 func (s *Service) TakeSend(key string) error {
 	if d := s.sendLimit.Take(key, s.cfg.Now()); d > 0 {
-		return &dm.Error{Code: dm.ERATELIMITED, Message: "You are sending too fast. Slow down.", RetryAfter: d}
+		return s.sendLimited(d)
 	}
 	return nil
 }

@@ -175,7 +175,10 @@ func TestEditWindowOnTheClock(t *testing.T) {
 func TestSendLimitOnTheClock(t *testing.T) {
 	r := newRules(t, chat.Config{SendPerSecond: 2, SendBurst: 5})
 	ada := r.account("ada", dm.AllowEveryone)
-	r.account("ben", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	// Ben follows ada: her messages are not a stranger's request, which
+	// holds only a few (TestRequestMessages).
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
 	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
 	mustOK(t, err)
 	send := func() error {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
@@ -23,6 +24,11 @@ type Config struct {
 	// SendPerSecond and SendBurst bound each account's sends (default 10/s, burst 30).
 	SendPerSecond float64
 	SendBurst     int
+	// Limits are the abuse limits on writes that reach other people
+	// (abuse.go); zero fields take DefaultLimits, RateLimitOff turns them off.
+	Limits Limits
+	// Metrics counts refusals by limit (parley_abuse_limited_total); may be nil.
+	Metrics *metrics.Registry
 	// EventRetention is how long the event log keeps events (default 30 days);
 	// a client whose cursor is older must resync (410).
 	EventRetention time.Duration
@@ -98,6 +104,7 @@ type Service struct {
 	sendLimit *ratelimit.Limiter // per account
 	typing    *ratelimit.Limiter // ephemeral notices (typing, presence), see AllowNotice
 	pages     pageCache          // first pages of folders, see inboxcache.go
+	abuse     *abuse             // the abuse limits, see abuse.go
 
 	steps      []Step
 	watchers   []ChangeWatcher
@@ -132,6 +139,7 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
 	s.typing = ratelimit.New(1, 1)
+	s.abuse = newAbuse(cfg.Limits, cfg.RateLimitOff, cfg.Metrics)
 	if !cfg.RateLimitOff {
 		s.sendLimit = ratelimit.New(cfg.SendPerSecond, cfg.SendBurst)
 	}

@@ -186,6 +186,10 @@ type AutomationLogEntry struct {
 // AutomationTx is what a store keeps for the automation layer.
 type AutomationTx interface {
 	AutomationSettings(ctx context.Context, brandID string) (*AutomationSettings, error) // ENOTFOUND if never saved
+	// AutomationVersion is the saved settings' Version alone (ENOTFOUND if
+	// never saved): the send path checks its compiled rules against it
+	// without decoding the settings.
+	AutomationVersion(ctx context.Context, brandID string) (int64, error)
 	PutAutomationSettings(ctx context.Context, s *AutomationSettings) error
 	// Rules returns a brand's rules in Position order.
 	Rules(ctx context.Context, brandID string) ([]Rule, error)

@@ -18,7 +18,16 @@ const (
 	ETOOLARGE        = "payload_too_large" // 413
 	ERATELIMITED     = "rate_limited"      // 429
 	EINTERNAL        = "internal"          // 500
+	ESTORAGEFULL     = "storage_full"      // 507
+	EQUOTA           = "quota_exceeded"    // 507: the account's storage quota is used up
 )
+
+// ErrStorageFull is what a store or blob store answers when its disk (or
+// the database's) is full: nothing was written, and the caller may try
+// again once space is freed. It wraps the driver's error for the log.
+func ErrStorageFull(cause error) error {
+	return fmt.Errorf("%w (%w)", &Error{Code: ESTORAGEFULL, Message: "The server is out of storage space; nothing was saved. Try again later."}, cause)
+}
 
 // Error is an error a user may see. Any other error is internal: it is logged
 // and the client only learns that something went wrong.

@@ -3,7 +3,12 @@ package dm
 import (
 	"context"
 	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // This file holds media (attachments and link previews) and search: the
@@ -39,10 +44,17 @@ type Attachment struct {
 	Height int `json:"height,omitempty"`
 	// DurationMS is the length the uploader declared for a voice note or a
 	// video (the server does not decode audio or video).
-	DurationMS   int64  `json:"duration_ms,omitempty"`
+	DurationMS int64 `json:"duration_ms,omitempty"`
+	// Waveform is a voice note's loudness over its length: up to
+	// MaxWaveform peaks of 0-255, measured by the uploader's browser from
+	// the recording and drawn by the player.
+	Waveform     []int  `json:"waveform,omitempty"`
 	URL          string `json:"url"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 }
+
+// MaxWaveform is how many peaks a waveform has at most.
+const MaxWaveform = 100
 
 // Upload is an uploaded file: owned by its uploader until a message of
 // theirs carries it, then readable by that conversation's members.
@@ -59,6 +71,36 @@ type Upload struct {
 	ConversationID string
 	Position       int
 	CreatedAt      time.Time
+}
+
+// FormatWaveform and ParseWaveform store a waveform as comma-separated
+// peaks.
+func FormatWaveform(w []int) string {
+	b := make([]byte, 0, 4*len(w))
+	for i, v := range w {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	return string(b)
+}
+
+// ParseWaveform reads what FormatWaveform wrote ("" is no waveform).
+func ParseWaveform(s string) []int {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // Fill sets the attachment's URLs from its id.
@@ -105,6 +147,12 @@ type MediaTx interface {
 	// before before, oldest first.
 	StaleUploads(ctx context.Context, before time.Time, limit int) ([]Upload, error)
 	DeleteUpload(ctx context.Context, id string) error
+	// SetUploadThumb records an upload's thumbnail, made after the upload
+	// was acknowledged; false when the upload is gone.
+	SetUploadThumb(ctx context.Context, id, thumbKey string) (bool, error)
+	// UploadedBytes is the size of everything ownerID uploaded that is
+	// still kept (sent or waiting to be), for the storage quota.
+	UploadedBytes(ctx context.Context, ownerID string) (int64, error)
 	// BlobInUse reports whether any upload still names key (as its file or
 	// its thumbnail), so that a shared content-addressed blob is kept.
 	BlobInUse(ctx context.Context, key string) (bool, error)
@@ -169,4 +217,58 @@ type Blobs interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
 	// Delete removes a blob; deleting one that is gone is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// RankBM25 scores each candidate's text (texts[id]) for q's words and
+// phrases with BM25 (k1 = 1.2, b = 0.75), taking document frequencies and
+// the average length from the candidates themselves: a store ranks the
+// few hundred matches of one user's conversations, and the whole store's
+// statistics would cost a pass over every match of every term. Words are
+// split and folded as the stores' tokenizers do (letters and digits,
+// lower case). Every candidate holds every term, so what ranks them is
+// how often each term occurs and how long the message is.
+func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float64 {
+	const k1, b = 1.2, 0.75
+	terms := make([][]string, 0, len(q.Words)+len(q.Phrases))
+	for _, w := range q.Words {
+		terms = append(terms, []string{strings.ToLower(w)})
+	}
+	for _, p := range q.Phrases {
+		t := make([]string, len(p))
+		for i, w := range p {
+			t[i] = strings.ToLower(w)
+		}
+		terms = append(terms, t)
+	}
+	tf := make([][]int, len(ids))
+	lens := make([]int, len(ids))
+	df := make([]int, len(terms))
+	total := 0
+	for i, id := range ids {
+		toks := strings.FieldsFunc(strings.ToLower(texts[id]), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		lens[i] = len(toks)
+		total += len(toks)
+		tf[i] = make([]int, len(terms))
+		for k, t := range terms {
+			for j := 0; j+len(t) <= len(toks); j++ {
+				if slices.Equal(toks[j:j+len(t)], t) {
+					tf[i][k]++
+				}
+			}
+			if tf[i][k] > 0 {
+				df[k]++
+			}
+		}
+	}
+	n := float64(len(ids))
+	avg := max(1, float64(total)/max(1, n))
+	scores := make([]float64, len(ids))
+	for i := range ids {
+		for k := range terms {
+			f := float64(tf[i][k])
+			idf := math.Log(1 + (n-float64(df[k])+0.5)/(float64(df[k])+0.5))
+			scores[i] += idf * f * (k1 + 1) / (f + k1*(1-b+b*float64(lens[i])/avg))
+		}
+	}
+	return scores
 }

@@ -56,4 +56,5 @@ type Tx interface {
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)
+	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
 }

@@ -51,10 +51,7 @@ func ValidateTitle(s string) error {
 	if err := validateString("title", s, MaxTitleRunes, true, false); err != nil {
 		return err
 	}
-	if HasBidiControl(s) {
-		return Errorf(EINVALID, "title may not contain right-to-left or left-to-right override characters.")
-	}
-	return nil
+	return checkName("title", s)
 }
 
 // ValidateQuery checks a search query (may be empty): one line, at most
@@ -66,27 +63,19 @@ func ValidateQuery(s string) error {
 // ValidateDisplayName checks a display name (may be empty). Bidirectional
 // embedding, override and isolate controls are refused: in a name they
 // serve only to make it read as something else ("evil\u202eliam" shows as
-// "evilmail"), and a name is shown wherever its owner appears.
+// "evilmail"), and a name is shown wherever its owner appears. So are
+// invisible characters and names with nothing visible (checkName).
 func ValidateDisplayName(s string) error {
 	if err := validateString("display_name", s, MaxDisplayName, true, false); err != nil {
 		return err
 	}
-	if HasBidiControl(s) {
-		return Errorf(EINVALID, "display_name may not contain right-to-left or left-to-right override characters.")
-	}
-	return nil
+	return checkName("display_name", s)
 }
 
 // HasBidiControl reports whether s holds a bidirectional embedding,
-// override or isolate control (U+202A-U+202E, U+2066-U+2069). Letters of
-// right-to-left scripts are not controls and are welcome.
+// override, isolate or mark control (see isBidiControl).
 func HasBidiControl(s string) bool {
-	for _, r := range s {
-		if r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(s, isBidiControl) >= 0
 }
 
 // ValidateBio checks a profile bio (may be empty, may have newlines).

@@ -63,7 +63,12 @@ func Authenticate(r *http.Request, ids *identity.Service) (*Auth, error) {
 }
 
 func checkCookieRequest(r *http.Request, token string) error {
-	if r.Header.Get("Upgrade") != "" {
+	// Only the stream's handshake (a GET) is told apart by its Upgrade
+	// header: it cannot carry the CSRF header, so its Origin is checked
+	// instead. Any other method with an Upgrade header is an ordinary state
+	// change and needs the CSRF token like the rest: a header alone must
+	// never skip the check.
+	if r.Method == http.MethodGet && r.Header.Get("Upgrade") != "" {
 		if !SameOrigin(r) {
 			return dm.Errorf(dm.EFORBIDDEN, "A cookie-authenticated stream must come from this site.")
 		}

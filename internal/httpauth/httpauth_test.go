@@ -69,6 +69,12 @@ func TestAuthenticate(t *testing.T) {
 		{"cookie POST with the CSRF token", req("POST", cookie(withCSRF(identity.CSRFToken(s.Token)))), "", true},
 		{"cookie WebSocket from this site", req("GET", cookie(upgrade("http://parley.test"))), "", true},
 		{"cookie WebSocket from another site", req("GET", cookie(upgrade("https://evil.example"))), dm.EFORBIDDEN, true},
+		{"cookie POST with an Upgrade header and no CSRF token", req("POST", cookie(upgrade("http://parley.test"))), dm.EFORBIDDEN, true},
+		{"cookie DELETE with an Upgrade header and no CSRF token", req("DELETE", cookie(upgrade("http://parley.test"))), dm.EFORBIDDEN, true},
+		{"cookie POST with an Upgrade header and the CSRF token", req("POST", cookie(func(r *http.Request) {
+			upgrade("http://parley.test")(r)
+			withCSRF(identity.CSRFToken(s.Token))(r)
+		})), "", true},
 	} {
 		au, err := httpauth.Authenticate(tc.r, ids)
 		if tc.code != "" {

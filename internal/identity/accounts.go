@@ -52,6 +52,9 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: now()}
 	hash := s.hashPassword(p.Password) // slow on purpose: outside the transaction
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		if err := checkNameNotHandle(ctx, tx, a.Handle, name); err != nil {
+			return err
+		}
 		return tx.CreateAccount(ctx, a, dm.DefaultSettings(), hash)
 	})
 	if dm.IsCode(err, dm.ECONFLICT) {
@@ -129,7 +132,10 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 		if set, err = tx.Settings(ctx, me.ID); err != nil {
 			return err
 		}
-		if u.DisplayName != nil {
+		if u.DisplayName != nil && *u.DisplayName != acc.DisplayName {
+			if err := checkNameNotHandle(ctx, tx, acc.Handle, *u.DisplayName); err != nil {
+				return err
+			}
 			acc.DisplayName = *u.DisplayName
 		}
 		if u.Bio != nil {
@@ -184,4 +190,25 @@ func (s *Service) AccountByHandle(ctx context.Context, handle string) (*dm.Accou
 		return nil, notFound
 	}
 	return acc, err
+}
+
+// checkNameNotHandle refuses a display name that reads as another
+// account's handle (case and look-alike letters aside, dm.FoldForHandle):
+// "@alice" or "Аlice" in Cyrillic must not pass for @alice in a Requests
+// list. The account's own handle is fine.
+func checkNameNotHandle(ctx context.Context, tx dm.Tx, ownHandle, name string) error {
+	f := dm.FoldForHandle(name)
+	for _, h := range []string{f, strings.ReplaceAll(f, " ", "_")} {
+		if h == ownHandle || dm.ValidateHandle(h) != nil {
+			continue
+		}
+		_, err := tx.AccountByHandle(ctx, h)
+		if err == nil {
+			return dm.Errorf(dm.EINVALID, "display_name reads as the handle of another account (@%s): choose another name.", h)
+		}
+		if !dm.IsCode(err, dm.ENOTFOUND) {
+			return err
+		}
+	}
+	return nil
 }

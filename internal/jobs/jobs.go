@@ -6,7 +6,11 @@
 //
 // A Runner claims due jobs with a lease, runs each with the handler
 // registered for its kind, and finishes, retries (exponential backoff) or
-// buries it (dead letter after MaxAttempts). A worker that dies leaves its
+// buries it (dead letter after MaxAttempts). Claims take every due job a
+// free worker can run in one statement, and the outcomes of the attempts
+// that end meanwhile are recorded together, in one transaction (one commit
+// for many jobs, not one per job), by a single recorder goroutine: while
+// one batch commits, the next gathers. A worker that dies leaves its
 // jobs leased; when the lease runs out another worker (on any node) claims
 // them again. A job may therefore run more than once when a worker dies
 // after its effect and before its finish is recorded: handlers make their
@@ -58,6 +62,12 @@ type Handler struct {
 	// leaves the outcome unrecorded: the lease runs out and the job runs
 	// again.
 	Record func(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error
+	// After, when set, runs once the attempt's outcome is settled: recorded
+	// (done, retry, deferred, dead), lost to another worker, or not
+	// recorded at all (unrecorded). Record may run more than once for one
+	// attempt (a batch that failed is recorded again job by job), After
+	// once: it is where a handler forgets what it kept for Record.
+	After func(j *dm.Job, outcome string)
 }
 
 // permanent marks an error that retrying cannot fix.
@@ -121,7 +131,27 @@ type Runner struct {
 	cancelRun context.CancelFunc
 	running   sync.WaitGroup
 	slots     chan struct{}
+
+	// outcomes carries finished attempts to the recorder, which closes
+	// recorded when outcomes is closed and drained.
+	outcomes      chan *outcome
+	recorded      chan struct{}
+	closeOutcomes sync.Once
 }
+
+// outcome is one attempt's result, to be recorded.
+type outcome struct {
+	j       *dm.Job
+	h       Handler
+	label   string // done, retry, deferred or dead
+	runErr  error
+	retryAt time.Time
+	now     time.Time
+}
+
+// maxRecordBatch bounds how many outcomes one transaction records, so that
+// a batch stays a few milliseconds of the SQLite writer's time.
+const maxRecordBatch = 256
 
 // New returns a runner over store. Register handlers with Handle, then Start.
 func New(store dm.Store, cfg Config) *Runner {
@@ -204,6 +234,9 @@ func (r *Runner) Start() {
 		return
 	}
 	r.slots = make(chan struct{}, r.cfg.Workers)
+	r.outcomes = make(chan *outcome, r.cfg.Workers)
+	r.recorded = make(chan struct{})
+	go r.record()
 	go r.loop()
 }
 
@@ -223,6 +256,11 @@ func (r *Runner) Close(ctx context.Context) error {
 	finished := make(chan struct{})
 	go func() {
 		r.running.Wait()
+		// Every attempt has handed its outcome over: record the last ones.
+		if r.outcomes != nil {
+			r.closeOutcomes.Do(func() { close(r.outcomes) })
+			<-r.recorded
+		}
 		close(finished)
 	}()
 	select {
@@ -299,14 +337,39 @@ func (r *Runner) claim(n int) ([]dm.Job, error) {
 // now is the runner's clock at the stores' precision.
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-// run runs one claimed job in a slot of the background loop.
+// run runs one claimed job in a slot of the background loop, and hands its
+// outcome to the recorder. The slot is free once the handler has returned:
+// recording is the recorder's work, batched with other jobs'.
 func (r *Runner) run(j *dm.Job) {
 	defer func() {
 		<-r.slots
 		r.running.Done()
 		r.Kick() // a slot is free
 	}()
-	r.attempt(j)
+	r.outcomes <- r.attempt(j)
+}
+
+// record is the recorder goroutine: it writes the outcomes that have
+// arrived, many per transaction, until outcomes is closed.
+func (r *Runner) record() {
+	defer close(r.recorded)
+	batch := make([]*outcome, 0, maxRecordBatch)
+	for o := range r.outcomes {
+		batch = append(batch[:0], o)
+	drain:
+		for len(batch) < maxRecordBatch {
+			select {
+			case o, ok := <-r.outcomes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		r.recordBatch(batch)
+	}
 }
 
 // RunDue claims and runs the jobs that are due now, one at a time in the
@@ -320,14 +383,14 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 		if err != nil || len(jobs) == 0 {
 			return n, err
 		}
-		r.attempt(&jobs[0])
+		r.recordBatch([]*outcome{r.attempt(&jobs[0])})
 		n++
 	}
 	return n, ctx.Err()
 }
 
-// attempt runs one claimed job and records its outcome.
-func (r *Runner) attempt(j *dm.Job) {
+// attempt runs one claimed job and returns its outcome, to be recorded.
+func (r *Runner) attempt(j *dm.Job) *outcome {
 	h := r.handlers[j.Kind]
 	ctx, cancel := context.WithTimeout(r.runCtx, h.Timeout)
 	start := time.Now()
@@ -336,49 +399,107 @@ func (r *Runner) attempt(j *dm.Job) {
 	r.cfg.Metrics.Observe("parley_job_duration_seconds", "Time to run one job attempt.", metrics.Labels("kind", j.Kind), time.Since(start).Seconds())
 
 	now := r.now()
-	outcome := "done"
+	label := "done"
 	var perm permanent
 	var at later
 	retryAt := time.Time{}
 	switch {
 	case err == nil:
 	case errors.As(err, &at):
-		outcome, retryAt = "deferred", at.at
+		label, retryAt = "deferred", at.at
 	case errors.As(err, &perm) || j.Attempts >= h.MaxAttempts:
-		outcome = "dead"
+		label = "dead"
 	default:
-		outcome, retryAt = "retry", now.Add(h.Backoff(j.Attempts))
+		label, retryAt = "retry", now.Add(h.Backoff(j.Attempts))
 	}
-	rerr := r.store.Update(context.Background(), func(tx dm.Tx) error {
-		var serr error
-		switch outcome {
-		case "done":
-			serr = tx.FinishJob(context.Background(), j.ID, r.worker, now)
-		case "dead":
-			serr = tx.BuryJob(context.Background(), j.ID, r.worker, err.Error(), now)
-		default:
-			serr = tx.RetryJob(context.Background(), j.ID, r.worker, retryAt, err.Error(), now)
-		}
-		if serr != nil || h.Record == nil {
-			return serr
-		}
-		return h.Record(context.Background(), tx, j, outcome, err)
-	})
-	if dm.IsCode(rerr, dm.ENOTFOUND) {
-		// The attempt outlived its lease and another worker has the job.
-		outcome = "lost"
-	} else if rerr != nil {
-		// The lease runs out and the job runs again: handlers are idempotent.
-		r.log.Warn("jobs: recording an outcome failed", "kind", j.Kind, "job", j.ID, "err", rerr)
-		outcome = "unrecorded"
-	}
-	r.cfg.Metrics.Add("parley_jobs_total", "Job attempts by kind and outcome (done, retry, deferred, dead, lost, unrecorded).",
-		metrics.Labels("kind", j.Kind, "outcome", outcome), 1)
-	switch outcome {
-	case "retry":
-		r.log.Info("jobs: attempt failed, will retry", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", err)
+	return &outcome{j: j, h: h, label: label, runErr: err, retryAt: retryAt, now: now}
+}
+
+// errLost is a lease lost between the claim and the record: the attempt
+// outlived its lease and another worker has the job.
+var errLost = errors.New("jobs: lease lost")
+
+// write records one outcome in tx: the job's new state, then the handler's
+// own log (Record). A lease lost is errLost, and then nothing was written.
+func (r *Runner) write(ctx context.Context, tx dm.Tx, o *outcome) error {
+	var serr error
+	switch o.label {
+	case "done":
+		serr = tx.FinishJob(ctx, o.j.ID, r.worker, o.now)
 	case "dead":
-		r.log.Warn("jobs: job failed for good (dead letter)", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", err)
+		serr = tx.BuryJob(ctx, o.j.ID, r.worker, o.runErr.Error(), o.now)
+	default:
+		serr = tx.RetryJob(ctx, o.j.ID, r.worker, o.retryAt, o.runErr.Error(), o.now)
+	}
+	if dm.IsCode(serr, dm.ENOTFOUND) {
+		return errLost // the UPDATE matched no row: nothing written
+	}
+	if serr != nil || o.h.Record == nil {
+		return serr
+	}
+	return o.h.Record(ctx, tx, o.j, o.label, o.runErr)
+}
+
+// recordBatch records outcomes in one transaction. A lease lost costs its
+// own job only; any other error (a handler's Record failing, say) rolls the
+// batch back, and then each outcome is recorded in a transaction of its own,
+// so that one bad record never holds back the others.
+func (r *Runner) recordBatch(batch []*outcome) {
+	ctx := context.Background()
+	if len(batch) > 1 {
+		lost := make([]bool, len(batch))
+		err := r.store.Update(ctx, func(tx dm.Tx) error {
+			for i, o := range batch {
+				lost[i] = false
+				if err := r.write(ctx, tx, o); errors.Is(err, errLost) {
+					lost[i] = true
+				} else if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for i, o := range batch {
+				label := o.label
+				if lost[i] {
+					label = "lost"
+				}
+				r.recorded1(o, label, nil)
+			}
+			return
+		}
+		r.log.Info("jobs: recording a batch failed, recording one by one", "jobs", len(batch), "err", err)
+	}
+	for _, o := range batch {
+		err := r.store.Update(ctx, func(tx dm.Tx) error { return r.write(ctx, tx, o) })
+		switch {
+		case err == nil:
+			r.recorded1(o, o.label, nil)
+		case errors.Is(err, errLost) || dm.IsCode(err, dm.ENOTFOUND):
+			r.recorded1(o, "lost", nil)
+		default:
+			// The lease runs out and the job runs again: handlers are idempotent.
+			r.recorded1(o, "unrecorded", err)
+		}
+	}
+}
+
+// recorded1 counts and logs one recorded outcome.
+func (r *Runner) recorded1(o *outcome, label string, rerr error) {
+	j := o.j
+	r.cfg.Metrics.Add("parley_jobs_total", "Job attempts by kind and outcome (done, retry, deferred, dead, lost, unrecorded).",
+		metrics.Labels("kind", j.Kind, "outcome", label), 1)
+	switch label {
+	case "retry":
+		r.log.Info("jobs: attempt failed, will retry", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", o.runErr)
+	case "dead":
+		r.log.Warn("jobs: job failed for good (dead letter)", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "err", o.runErr)
+	case "unrecorded":
+		r.log.Warn("jobs: recording an outcome failed", "kind", j.Kind, "job", j.ID, "err", rerr)
+	}
+	if o.h.After != nil {
+		o.h.After(j, label)
 	}
 }
 

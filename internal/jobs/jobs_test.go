@@ -412,3 +412,77 @@ func TestRecordCommitsWithOutcome(t *testing.T) {
 		return nil
 	})
 }
+
+// TestOutcomesRecordedInBatches: many jobs ending at once are recorded
+// together; a Record that fails once costs none of the other jobs an
+// attempt (a failed batch is recorded again job by job), and its own job at
+// most one (when its outcome was recorded alone, it stays leased and runs
+// again once the lease has run out); After runs once per attempt.
+func TestOutcomesRecordedInBatches(t *testing.T) {
+	s := openSQLite(t)
+	r := jobs.New(s, jobs.Config{Workers: 64, Poll: 5 * time.Millisecond, Lease: 3 * time.Second})
+	release := make(chan struct{})
+	var failed atomic.Bool
+	var mu sync.Mutex
+	records, afters := map[string]int{}, map[string]int{}
+	r.Handle("batch", jobs.Handler{Backoff: noBackoff,
+		Run: func(ctx context.Context, j *dm.Job) error {
+			<-release // all 50 end together, so their outcomes queue up
+			return nil
+		},
+		Record: func(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error {
+			if j.ID == "b7" && failed.CompareAndSwap(false, true) {
+				return errors.New("the handler's log is unavailable")
+			}
+			mu.Lock()
+			records[j.ID]++
+			mu.Unlock()
+			return nil
+		},
+		After: func(j *dm.Job, outcome string) {
+			mu.Lock()
+			afters[j.ID+"/"+outcome]++
+			mu.Unlock()
+		}})
+	for i := range 50 {
+		enqueue(t, s, &dm.Job{ID: fmt.Sprintf("b%d", i), Kind: "batch"})
+	}
+	start(t, r)
+	r.Kick()
+	for i := range 50 {
+		waitState(t, s, fmt.Sprintf("b%d", i), dm.JobRunning)
+	}
+	close(release)
+	b7 := 0
+	for i := range 50 {
+		j := waitState(t, s, fmt.Sprintf("b%d", i), dm.JobDone)
+		if j.ID == "b7" {
+			b7 = j.Attempts
+			if j.Attempts > 2 {
+				t.Errorf("b7: %d attempts, want 1 or 2", j.Attempts)
+			}
+		} else if j.Attempts != 1 {
+			t.Errorf("%s: %d attempts, want 1", j.ID, j.Attempts)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if b7 == 2 && afters["b7/unrecorded"] != 1 {
+		t.Errorf("b7 ran twice, but its first outcome was not reported unrecorded: %v", afters)
+	}
+	for i := range 50 {
+		id := fmt.Sprintf("b%d", i)
+		if afters[id+"/done"] != 1 {
+			t.Errorf("After of %s: %v", id, afters)
+			break
+		}
+		// A batch that failed is recorded again job by job: the rolled
+		// back Record calls are counted here too, the committed one once.
+		if records[id] < 1 {
+			t.Errorf("Record of %s ran %d times", id, records[id])
+		}
+	}
+	if !failed.Load() {
+		t.Error("the failing Record never ran")
+	}
+}

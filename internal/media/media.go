@@ -11,10 +11,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -48,6 +50,9 @@ func (l Limits) of(kind string) int64 {
 type Config struct {
 	Blobs  dm.Blobs
 	Limits Limits
+	// Quota is how many bytes of uploads one account may keep, sent or
+	// waiting to be sent (0: no quota).
+	Quota int64
 	// UploadTTL is how long an upload may wait to be sent before it is
 	// collected (default 24 h).
 	UploadTTL time.Duration
@@ -65,12 +70,18 @@ type Service struct {
 	chat *chat.Service
 	step *Step
 	log  *slog.Logger
+	// thumbs lets one thumbnail be made at a time on this node: decoding a
+	// large photo takes a core for about 100 ms, and the job runner's
+	// workers would otherwise take both cores from the uploads and sends
+	// being answered.
+	thumbs chan struct{}
 }
 
 // Job kinds.
 const (
 	JobLinkPreview = "media.link_preview"
 	JobBlobGC      = "media.blob_gc"
+	JobThumbnail   = "media.thumbnail"
 )
 
 // New returns the media service.
@@ -93,7 +104,7 @@ func New(c *chat.Service, step *Step, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, chat: c, step: step, log: cfg.Logger}
+	return &Service{cfg: cfg, chat: c, step: step, log: cfg.Logger, thumbs: make(chan struct{}, 1)}
 }
 
 // Limits are the upload limits in force.
@@ -103,6 +114,8 @@ func (s *Service) Limits() Limits { return s.cfg.Limits }
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobLinkPreview, jobs.Handler{MaxAttempts: 3, Run: s.linkPreview})
 	r.Handle(JobBlobGC, jobs.Handler{Run: s.blobGC})
+	// Deferrals (the node's one thumbnail slot was busy) count as attempts.
+	r.Handle(JobThumbnail, jobs.Handler{MaxAttempts: 100, Run: s.makeThumbnail})
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
@@ -115,6 +128,9 @@ type UploadParams struct {
 	ClientID string
 	// DurationMS is the length the client measured (voice notes, videos).
 	DurationMS int64
+	// Waveform is a voice note's peaks (0-255) as the browser measured
+	// them; kept for audio only.
+	Waveform []int
 }
 
 // CleanName makes a file name safe to store and to offer back: the last
@@ -136,15 +152,25 @@ func CleanName(name string) string {
 
 // Upload stores an uploaded file: data holds its bytes (the API reads at
 // most Limits.Max()+1). The kind comes from sniffing; an image loses its
-// metadata and gets its size and a thumbnail; the blobs are durable before
-// the row that names them commits, and the row commits before Upload
-// returns, so an acknowledged upload survives a crash.
+// metadata and gets its size (upright, from its header alone) before the
+// answer, and its thumbnail after it, from a durable job enqueued with the
+// upload's row. The blob is durable before the row that names it commits,
+// and the row commits before Upload returns, so an acknowledged upload
+// survives a crash, and so does the promise of its thumbnail.
 func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p UploadParams) (*dm.Upload, bool, error) {
 	if err := dm.ValidateClientID(p.ClientID); err != nil {
 		return nil, false, err
 	}
 	if p.DurationMS < 0 || p.DurationMS > 24*3600*1000 {
 		return nil, false, dm.Errorf(dm.EINVALID, "duration_ms must be between 0 and 86400000.")
+	}
+	if len(p.Waveform) > dm.MaxWaveform {
+		return nil, false, dm.Errorf(dm.EINVALID, "waveform has at most %d peaks.", dm.MaxWaveform)
+	}
+	for _, v := range p.Waveform {
+		if v < 0 || v > 255 {
+			return nil, false, dm.Errorf(dm.EINVALID, "waveform peaks are between 0 and 255.")
+		}
 	}
 	if p.ClientID != "" {
 		var prev *dm.Upload
@@ -166,12 +192,18 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 	if lim := s.cfg.Limits.of(sn.kind); int64(len(data)) > lim {
 		return nil, false, dm.Errorf(dm.ETOOLARGE, "A %s may be at most %d bytes.", sn.kind, lim)
 	}
+	if err := s.checkQuota(ctx, nil, me.ID, int64(len(data))); err != nil {
+		return nil, false, err
+	}
 	u := &dm.Upload{OwnerID: me.ID, ClientID: p.ClientID, CreatedAt: s.now()}
 	u.ID, u.Kind, u.ContentType, u.Name = dm.NewID(), sn.kind, sn.contentType, CleanName(p.Name)
 	if sn.kind == dm.AttachmentAudio || sn.kind == dm.AttachmentVideo {
 		u.DurationMS = p.DurationMS
 	}
-	var thumb []byte
+	if sn.kind == dm.AttachmentAudio {
+		u.Waveform = p.Waveform
+	}
+	thumb := false
 	if sn.kind == dm.AttachmentImage {
 		w, h, err := imageInfo(data, sn.contentType)
 		if err != nil || w <= 0 || h <= 0 {
@@ -180,26 +212,41 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		if w*h > maxPixels {
 			return nil, false, dm.Errorf(dm.EINVALID, "The image is larger than %d pixels.", maxPixels)
 		}
-		u.Width, u.Height = w, h
-		if data, err = stripMetadata(data, sn.contentType); err != nil {
+		orientation := 1
+		if sn.contentType == "image/jpeg" {
+			orientation = jpegOrientation(data)
+		}
+		if data, err = stripMetadata(data, sn.contentType, orientation); err != nil {
 			return nil, false, dm.Errorf(dm.EINVALID, "The image could not be read.")
 		}
-		if thumb, err = thumbnail(data, w, h); err != nil {
-			return nil, false, err
+		u.Width, u.Height = w, h
+		if orientation >= 5 { // turned a quarter: the upright image is h wide
+			u.Width, u.Height = h, w
 		}
+		thumb = (w > thumbSize || h > thumbSize) && sn.contentType != "image/webp"
 	}
 	u.Size = int64(len(data))
 	u.BlobKey = key(data)
 	if err := s.cfg.Blobs.Put(ctx, u.BlobKey, bytes.NewReader(data), u.Size); err != nil {
 		return nil, false, err
 	}
-	if thumb != nil {
-		u.ThumbKey = key(thumb)
-		if err := s.cfg.Blobs.Put(ctx, u.ThumbKey, bytes.NewReader(thumb), int64(len(thumb))); err != nil {
-			return nil, false, err
+	err := s.chat.Store().Update(ctx, func(tx dm.Tx) error {
+		if err := s.checkQuota(ctx, tx, me.ID, u.Size); err != nil {
+			return err
 		}
-	}
-	err := s.chat.Store().Update(ctx, func(tx dm.Tx) error { return tx.InsertUpload(ctx, u) })
+		if err := tx.InsertUpload(ctx, u); err != nil {
+			return err
+		}
+		if !thumb {
+			return nil
+		}
+		payload, err := json.Marshal(thumbJob{UploadID: u.ID})
+		if err != nil {
+			return err
+		}
+		_, err = tx.EnqueueJob(ctx, &dm.Job{Kind: JobThumbnail, Key: u.ID, Payload: payload})
+		return err
+	})
 	if dm.IsCode(err, dm.ECONFLICT) && p.ClientID != "" {
 		// A concurrent retry won: answer with its upload. The bytes are
 		// the same blob (content-addressed), so nothing is left over.
@@ -210,10 +257,148 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		return u, false, err
 	}
 	if err != nil {
+		// Nothing names the blob unless another upload shares it.
+		if derr := s.dropBlobs(ctx, u.BlobKey); derr != nil {
+			s.log.Error("media: dropping the blob of a refused upload", "err", derr)
+		}
 		return nil, false, err
 	}
 	u.Fill()
 	return u, true, nil
+}
+
+// checkQuota refuses an upload of size bytes that would take ownerID past
+// the quota: first before the bytes are stored (cheap, in a read), then
+// again in the upload's own transaction, where concurrent uploads of one
+// account are counted too (SQLite has one writer; on PostgreSQL two
+// uploads that commit at the same instant may pass it together, by at
+// most one upload).
+func (s *Service) checkQuota(ctx context.Context, tx dm.Tx, ownerID string, size int64) error {
+	if s.cfg.Quota <= 0 {
+		return nil
+	}
+	var used int64
+	count := func(tx dm.Tx) (err error) {
+		used, err = tx.UploadedBytes(ctx, ownerID)
+		return err
+	}
+	var err error
+	if tx != nil {
+		err = count(tx)
+	} else {
+		err = s.chat.Store().View(ctx, count)
+	}
+	if err != nil {
+		return err
+	}
+	if used+size > s.cfg.Quota {
+		return dm.Errorf(dm.EQUOTA, "Your storage is full: your files use %s of your %s, and this one needs %s more. Delete messages with files to make room.",
+			mb(used), mb(s.cfg.Quota), mb(size))
+	}
+	return nil
+}
+
+// mb writes a byte count for people.
+func mb(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+}
+
+// thumbJob is the payload of a JobThumbnail job.
+type thumbJob struct {
+	UploadID string `json:"upload_id"`
+}
+
+// makeThumbnail makes an image's thumbnail after its upload was
+// acknowledged: decoded from the stored (stripped) blob, turned upright
+// by its EXIF orientation, stored as a blob of its own, then recorded on
+// the upload. An upload deleted meanwhile (collected, or its message
+// deleted for everyone) gets none, and the thumbnail's blob goes with it.
+func (s *Service) makeThumbnail(ctx context.Context, j *dm.Job) error {
+	var p thumbJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	var u *dm.Upload
+	err := s.chat.Store().View(ctx, func(tx dm.Tx) (err error) {
+		u, err = tx.Upload(ctx, p.UploadID)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// Wait a little for the node's thumbnail slot; if another large photo
+	// still holds it, come back later (a deferral, which never buries the
+	// job) rather than spend this attempt's timeout waiting.
+	wait := time.NewTimer(2 * time.Second)
+	defer wait.Stop()
+	select {
+	case s.thumbs <- struct{}{}:
+		defer func() { <-s.thumbs }()
+	case <-wait.C:
+		return jobs.RetryAt(s.now().Add(time.Second), errors.New("another thumbnail is being made"))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	r, _, err := s.cfg.Blobs.Get(ctx, u.BlobKey)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	orientation := 1
+	if u.ContentType == "image/jpeg" {
+		orientation = jpegOrientation(data)
+	}
+	w, h := u.Width, u.Height
+	if orientation >= 5 {
+		w, h = h, w
+	}
+	thumb, err := thumbnail(data, w, h, orientation)
+	if err != nil || thumb == nil {
+		return err
+	}
+	k := key(thumb)
+	if err := s.cfg.Blobs.Put(ctx, k, bytes.NewReader(thumb), int64(len(thumb))); err != nil {
+		return err
+	}
+	var kept bool
+	var msgID string
+	if err := s.chat.Store().Update(ctx, func(tx dm.Tx) (err error) {
+		if kept, err = tx.SetUploadThumb(ctx, u.ID, k); err != nil || !kept {
+			return err
+		}
+		now, err := tx.Upload(ctx, u.ID)
+		if err == nil {
+			msgID = now.MessageID
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if !kept {
+		return s.dropBlobs(ctx, k)
+	}
+	if msgID == "" {
+		return nil // not sent yet: the message will carry it
+	}
+	// Sent before its thumbnail was made: tell the members, as for a link
+	// preview that arrives after the send.
+	return s.chat.MessageUpdated(ctx, dm.EventMessagePreview, msgID, func(tx dm.Tx) (bool, error) {
+		msg, err := tx.Message(ctx, msgID, "")
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return true, nil
+		}
+		return err == nil && msg.Deleted, err
+	})
 }
 
 func key(b []byte) string {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"image"
+	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -170,4 +172,55 @@ func TestCollectGarbage(t *testing.T) {
 		t.Fatalf("the sent upload: %v", err)
 	}
 	r.Close()
+}
+
+// TestOrientation: the EXIF orientation of a JPEG is read, kept alone in
+// the stripped photo, and applied to the thumbnail.
+func TestOrientation(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 400, 340))
+	// A red top-left corner, to see where it ends up.
+	for y := 0; y < 100; y++ {
+		for x := 0; x < 100; x++ {
+			src.Set(x, y, color.RGBA{255, 0, 0, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, src, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		o            int
+		w, h         int
+		redX, redY   int // a pixel that must be red in the thumbnail
+		cleanX, clnY int // one that must not
+	}{
+		{1, 320, 272, 10, 10, 300, 10},
+		{6, 272, 320, 260, 10, 10, 10}, // turned a quarter clockwise: the corner goes top right
+		{8, 272, 320, 10, 310, 10, 10}, // a quarter anticlockwise: bottom left
+		{3, 320, 272, 310, 262, 10, 10},
+	} {
+		jpg, err := stripMetadata(buf.Bytes(), "image/jpeg", tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jpegOrientation(jpg); got != tc.o {
+			t.Errorf("orientation %d: read back %d", tc.o, got)
+		}
+		th, err := thumbnail(jpg, 400, 340, tc.o)
+		if err != nil || th == nil {
+			t.Fatalf("orientation %d: thumbnail: %v", tc.o, err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(th))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Errorf("orientation %d: thumbnail %dx%d, want %dx%d", tc.o, b.Dx(), b.Dy(), tc.w, tc.h)
+			continue
+		}
+		red := func(x, y int) bool { r, g, _, _ := img.At(x, y).RGBA(); return r > 0xc000 && g < 0x4000 }
+		if !red(tc.redX, tc.redY) || red(tc.cleanX, tc.clnY) {
+			t.Errorf("orientation %d: the red corner is not where it belongs", tc.o)
+		}
+	}
 }

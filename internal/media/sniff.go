@@ -107,11 +107,17 @@ func webpSize(b []byte) (int, int, error) {
 
 // stripMetadata removes what a photo says about where and when it was
 // taken (EXIF with its GPS position, XMP, IPTC, comments) without
-// re-encoding the pixels. Formats without such blocks pass unchanged.
-func stripMetadata(data []byte, contentType string) ([]byte, error) {
+// re-encoding the pixels. A JPEG keeps its orientation (2-8) in a new EXIF
+// block of that one tag, so that browsers still show it upright. Formats
+// without such blocks pass unchanged.
+func stripMetadata(data []byte, contentType string, orientation int) ([]byte, error) {
 	switch contentType {
 	case "image/jpeg":
-		return stripJPEG(data)
+		out, err := stripJPEG(data)
+		if err != nil || orientation <= 1 || orientation > 8 {
+			return out, err
+		}
+		return append(append(append(make([]byte, 0, len(out)+40), out[:2]...), orientationEXIF(orientation)...), out[2:]...), nil
 	case "image/png":
 		return stripPNG(data)
 	case "image/webp":
@@ -154,6 +160,114 @@ func stripJPEG(b []byte) ([]byte, error) {
 		}
 		i += 2 + n
 	}
+}
+
+// jpegOrientation reads the EXIF orientation of a JPEG (1 to 8; 1, the
+// default, when it has none or it cannot be read).
+func jpegOrientation(b []byte) int {
+	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
+		return 1
+	}
+	for i := 2; i+4 <= len(b) && b[i] == 0xff; {
+		marker := b[i+1]
+		if marker == 0xff {
+			i++
+			continue
+		}
+		if marker == 0xda || marker == 0xd9 {
+			return 1
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2 : i+4]))
+		if n < 2 || i+2+n > len(b) {
+			return 1
+		}
+		if seg := b[i+4 : i+2+n]; marker == 0xe1 && len(seg) > 14 && string(seg[:6]) == "Exif\x00\x00" {
+			if o := tiffOrientation(seg[6:]); o != 0 {
+				return o
+			}
+		}
+		i += 2 + n
+	}
+	return 1
+}
+
+// tiffOrientation finds tag 0x0112 in the first IFD of a TIFF header (0
+// when absent).
+func tiffOrientation(t []byte) int {
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 0
+	}
+	off := int(bo.Uint32(t[4:8]))
+	if off < 8 || off+2 > len(t) {
+		return 0
+	}
+	count := int(bo.Uint16(t[off : off+2]))
+	for k := 0; k < count; k++ {
+		e := off + 2 + 12*k
+		if e+12 > len(t) {
+			return 0
+		}
+		if bo.Uint16(t[e:e+2]) == 0x0112 && bo.Uint16(t[e+2:e+4]) == 3 {
+			if o := int(bo.Uint16(t[e+8 : e+10])); o >= 1 && o <= 8 {
+				return o
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// orientationEXIF is an APP1 segment whose EXIF holds the orientation and
+// nothing else (big-endian TIFF, one IFD of one entry).
+func orientationEXIF(o int) []byte {
+	return []byte{0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8, // TIFF header, IFD0 at 8
+		0, 1, // one entry
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0, // orientation, SHORT, 1
+		0, 0, 0, 0} // no next IFD
+}
+
+// orient turns an image as EXIF orientation o says, so that it is upright.
+func orient(src *image.RGBA, o int) *image.RGBA {
+	if o <= 1 || o > 8 {
+		return src
+	}
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var dx, dy int
+			switch o {
+			case 2:
+				dx, dy = w-1-x, y
+			case 3:
+				dx, dy = w-1-x, h-1-y
+			case 4:
+				dx, dy = x, h-1-y
+			case 5:
+				dx, dy = y, x
+			case 6:
+				dx, dy = h-1-y, x
+			case 7:
+				dx, dy = h-1-y, w-1-x
+			case 8:
+				dx, dy = y, w-1-x
+			}
+			so, do := src.PixOffset(x, y), dst.PixOffset(dx, dy)
+			copy(dst.Pix[do:do+4], src.Pix[so:so+4])
+		}
+	}
+	return dst
 }
 
 // stripPNG drops the chunks that carry metadata (eXIf, text, time).
@@ -219,10 +333,11 @@ func stripWebP(b []byte) ([]byte, error) {
 // thumbSize is the longer side of a thumbnail.
 const thumbSize = 320
 
-// thumbnail returns a JPEG at most thumbSize on its longer side, or nil
-// when the image is small already or its format has no decoder here
-// (WebP). Transparent pixels are laid on white.
-func thumbnail(data []byte, w, h int) ([]byte, error) {
+// thumbnail returns a JPEG at most thumbSize on its longer side, turned
+// upright by EXIF orientation o, or nil when the image (w by h as stored)
+// is small already or its format has no decoder here (WebP). Transparent
+// pixels are laid on white.
+func thumbnail(data []byte, w, h, o int) ([]byte, error) {
 	if w <= thumbSize && h <= thumbSize {
 		return nil, nil
 	}
@@ -236,8 +351,13 @@ func thumbnail(data []byte, w, h int) ([]byte, error) {
 	}
 	tw, th = max(tw, 1), max(th, 1)
 	flat := image.NewRGBA(src.Bounds())
-	draw.Draw(flat, flat.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(flat, flat.Bounds(), src, src.Bounds().Min, draw.Over)
+	switch src.(type) {
+	case *image.YCbCr, *image.Gray, *image.CMYK: // opaque: no white below
+		draw.Draw(flat, flat.Bounds(), src, src.Bounds().Min, draw.Src)
+	default:
+		draw.Draw(flat, flat.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+		draw.Draw(flat, flat.Bounds(), src, src.Bounds().Min, draw.Over)
+	}
 	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
 	b := flat.Bounds()
 	// Box filter: each thumbnail pixel averages the source pixels it covers.
@@ -260,7 +380,7 @@ func thumbnail(data []byte, w, h int) ([]byte, error) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
+	if err := jpeg.Encode(&buf, orient(dst, o), &jpeg.Options{Quality: 80}); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

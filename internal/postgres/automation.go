@@ -27,6 +27,12 @@ func (t *tx) AutomationSettings(ctx context.Context, brandID string) (*dm.Automa
 	return &s, nil
 }
 
+func (t *tx) AutomationVersion(ctx context.Context, brandID string) (int64, error) {
+	var version int64
+	err := t.tx.QueryRow(ctx, `SELECT version FROM automation_settings WHERE brand_id = $1`, brandID).Scan(&version)
+	return version, wrap(err, "automation settings")
+}
+
 func (t *tx) PutAutomationSettings(ctx context.Context, s *dm.AutomationSettings) error {
 	body, err := json.Marshal(s)
 	if err != nil {

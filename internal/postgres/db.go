@@ -161,20 +161,31 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
 }
 
+// run runs fn in a transaction that begins with its first statement (see
+// pipeTx), which saves a round trip on every Update and View.
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(tx dm.Tx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, opts)
+	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
+	defer c.Release()
+	p := &pipeTx{conn: c, opts: opts}
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{tx: ptx, write: write}); err != nil {
+	defer p.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&tx{tx: p, write: write, pipe: p}); err != nil {
 		return err
 	}
 	// Once fn has run, the commit must not depend on the caller staying: a
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
-	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
+	if err := p.Commit(context.WithoutCancel(ctx)); err != nil {
+		if dm.IsCode(err, dm.ESTORAGEFULL) {
+			return err // the queued appends sent before COMMIT (wrap)
+		}
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == codeDiskFull {
+			return dm.ErrStorageFull(err)
+		}
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
@@ -193,6 +204,7 @@ func (db *DB) Close() error {
 const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
+	codeDiskFull            = "53100"
 )
 
 // wrap turns a driver error into a domain error where one applies: no row is
@@ -212,6 +224,8 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ECONFLICT, "%s already exists", what)
 		case codeForeignKeyViolation:
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
+		case codeDiskFull:
+			return dm.ErrStorageFull(err)
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)

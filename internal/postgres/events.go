@@ -28,6 +28,14 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	if err != nil {
 		return fmt.Errorf("postgres: encode event: %w", err)
 	}
+	if last, ok := t.seqs[userID]; ok {
+		// The counter row is ours until commit: number the event here
+		// and let it go with the next round trip.
+		t.seqs[userID] = last + 1
+		t.pipe.queue(queuedEvent{user: userID, seq: last + 1, at: e.At, body: string(b)})
+		e.Seq = last + 1
+		return nil
+	}
 	var seq int64
 	err = t.tx.QueryRow(ctx, `
 		WITH s AS (
@@ -41,6 +49,8 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 		return wrap(err, "event")
 	}
 	e.Seq = seq
+	// The upsert locked the counter row: later appends need not ask.
+	t.knowSeq(userID, seq)
 	return nil
 }
 

@@ -13,15 +13,17 @@ import (
 // Attachments, link previews (dm.MediaTx) and search (dm.SearchTx).
 
 const uploadColumns = `id, owner_id, coalesce(client_id, ''), kind, content_type, name, size, width, height, duration_ms,
-	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at`
+	blob_key, thumb_key, coalesce(message_id, ''), coalesce(conversation_id, ''), position, created_at, waveform`
 
 func scanUpload(s pgx.Row) (*dm.Upload, error) {
 	var u dm.Upload
+	var wave string
 	if err := s.Scan(&u.ID, &u.OwnerID, &u.ClientID, &u.Kind, &u.ContentType, &u.Name, &u.Size, &u.Width, &u.Height,
-		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &u.CreatedAt); err != nil {
+		&u.DurationMS, &u.BlobKey, &u.ThumbKey, &u.MessageID, &u.ConversationID, &u.Position, &u.CreatedAt, &wave); err != nil {
 		return nil, wrap(err, "upload")
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
+	u.Waveform = dm.ParseWaveform(wave)
 	u.Fill()
 	return &u, nil
 }
@@ -48,9 +50,9 @@ func nullText(s string) *string {
 
 func (t *tx) InsertUpload(ctx context.Context, u *dm.Upload) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO uploads (id, owner_id, client_id, kind, content_type, name, size, width, height,
-		duration_ms, blob_key, thumb_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		duration_ms, blob_key, thumb_key, created_at, waveform) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		u.ID, u.OwnerID, nullText(u.ClientID), u.Kind, u.ContentType, u.Name, u.Size, u.Width, u.Height,
-		u.DurationMS, u.BlobKey, u.ThumbKey, u.CreatedAt)
+		u.DurationMS, u.BlobKey, u.ThumbKey, u.CreatedAt, dm.FormatWaveform(u.Waveform))
 	return wrap(err, "upload")
 }
 
@@ -116,6 +118,17 @@ func (t *tx) StaleUploads(ctx context.Context, before time.Time, limit int) ([]d
 func (t *tx) DeleteUpload(ctx context.Context, id string) error {
 	_, err := t.tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
 	return wrap(err, "upload")
+}
+
+func (t *tx) SetUploadThumb(ctx context.Context, id, thumbKey string) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE uploads SET thumb_key = $1 WHERE id = $2`, thumbKey, id)
+	return err == nil && tag.RowsAffected() > 0, wrap(err, "upload")
+}
+
+func (t *tx) UploadedBytes(ctx context.Context, ownerID string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0)::bigint FROM uploads WHERE owner_id = $1`, ownerID).Scan(&n)
+	return n, wrap(err, "upload")
 }
 
 func (t *tx) BlobInUse(ctx context.Context, key string) (bool, error) {
@@ -196,10 +209,19 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// SearchMessages matches messages_search (the generated tsvector of the
-// current text, NULL once deleted) and keeps only what the user can read
-// now: conversations they are a member of, after what they cleared, not
-// hidden by them.
+// searchCandidates is how many matches a search ranks at most: those of
+// the user's most recently active conversations, newest messages first
+// (as on SQLite; the API pages to 500 results at most).
+const searchCandidates = 600
+
+// SearchMessages is member first: for each conversation of the user, most
+// recently active first (a LATERAL join over their memberships), it asks
+// the GIN index for the words AND that conversation's own lexeme (see
+// 0310_media_async.sql), so it reads posting lists only as far as that
+// conversation's messages reach; it keeps the part after what the user
+// cleared, not hidden by them, that the filters let through, until it has
+// searchCandidates; it ranks those and only then builds the page's
+// snippets. Deleted messages have no tsvector at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	tsq, args := tsQuery(q)
 	if tsq == "" {
@@ -219,23 +241,38 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
-		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"")
-	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query)
+		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"",
+		searchCandidates)
+	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
+		mine AS MATERIALIZED (
+			SELECT mb.conversation_id, mb.cleared_seq FROM members mb
+			WHERE mb.user_id = `+p(1)+` AND (`+p(3)+` = '' OR mb.conversation_id = `+p(3)+`)
+			ORDER BY mb.sort_at DESC, mb.conversation_id DESC
+		), cands AS MATERIALIZED (
+			SELECT x.* FROM q, mine CROSS JOIN LATERAL (
+				SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.text, x.reply_to, x.created_at, x.edited_at,
+					x.deleted, x.search
+				FROM messages x
+				WHERE x.search @@ (q.query && format('%L', '#' || mine.conversation_id)::tsquery)
+				AND x.conversation_id = mine.conversation_id AND x.seq > mine.cleared_seq
+				AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
+				AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
+				AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
+				AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
+				ORDER BY x.seq DESC
+				LIMIT `+p(10)+`
+			) x
+			LIMIT `+p(10)+`
+		), hits AS MATERIALIZED (
+			SELECT c.*, ts_rank(c.search, q.query) AS rank FROM cands c, q
+			ORDER BY rank DESC, c.created_at DESC
+			LIMIT `+p(7)+` OFFSET `+p(8)+`
+		)
 		SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
 			x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
-			ts_headline('simple', x.text, q.query, `+p(9)+`), ts_rank(x.search, q.query)
-		FROM q, messages x
-		JOIN members mb ON mb.conversation_id = x.conversation_id AND mb.user_id = `+p(1)+`
-		JOIN accounts a ON a.id = x.sender_id
-		WHERE x.search @@ q.query
-		AND x.seq > mb.cleared_seq
-		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = `+p(1)+` AND h.conversation_id = x.conversation_id AND h.message_id = x.id)
-		AND (`+p(2)+` = '' OR x.sender_id = `+p(2)+`)
-		AND (`+p(3)+` = '' OR x.conversation_id = `+p(3)+`)
-		AND x.created_at >= `+p(4)+` AND x.created_at < `+p(5)+`
-		AND (NOT `+p(6)+` OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = x.id))
-		ORDER BY 13 DESC, x.created_at DESC
-		LIMIT `+p(7)+` OFFSET `+p(8), args...)
+			ts_headline('simple', x.text, q.query, `+p(9)+`), x.rank
+		FROM q, hits x JOIN accounts a ON a.id = x.sender_id
+		ORDER BY x.rank DESC, x.created_at DESC`, args...)
 	if err != nil {
 		return nil, wrap(err, "search")
 	}

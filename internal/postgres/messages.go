@@ -145,10 +145,29 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 // after the other, and the second finds the first's message rather than
 // failing on the unique index.
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
-	if err := t.advisoryLock(ctx, "client_id", senderID+":"+clientID); err != nil {
-		return nil, err
+	tail := `WHERE x.sender_id = $1 AND x.client_id = $2`
+	var ms []dm.Message
+	var err error
+	if t.write {
+		// The lock and the lookup in one round trip.
+		b := &pgx.Batch{}
+		b.Queue(advisoryLockSQL, "parley.client_id."+senderID+":"+clientID)
+		b.Queue(messageQuery(tail, 2), senderID, clientID, senderID)
+		br := t.tx.SendBatch(ctx, b)
+		_, err = br.Exec()
+		if err == nil {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				ms, err = collectMessages(rows)
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		err = wrap(err, "message")
+	} else {
+		ms, err = t.queryMessages(ctx, senderID, tail, senderID, clientID)
 	}
-	ms, err := t.queryMessages(ctx, senderID, `WHERE x.sender_id = $1 AND x.client_id = $2`, senderID, clientID)
 	if err != nil {
 		return nil, err
 	}

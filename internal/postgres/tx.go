@@ -16,6 +16,12 @@ type tx struct {
 	// locked remembers the conversations whose write locks this transaction
 	// already holds (see lockConversation).
 	locked map[string]bool
+	// pipe is tx (see pipeTx); in an Update, seqs holds the newest event
+	// seq of each user whose counter row this transaction has locked, so
+	// that AppendEvent numbers their events without asking and queues them
+	// on pipe.
+	pipe *pipeTx
+	seqs map[string]int64
 }
 
 var _ dm.Tx = (*tx)(nil)
@@ -46,7 +52,7 @@ func (t *tx) lockConversation(ctx context.Context, conversationID string) error 
 	var n int
 	err := br.QueryRow().Scan(&n)
 	if err == nil {
-		_, err = br.Exec()
+		err = t.lockedLogs(br.Query())
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -67,18 +73,48 @@ func (t *tx) markLocked(conversationID string) {
 
 // lockLogs locks the event-log counters of a conversation's members in
 // user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
-// them).
+// them), and remembers their seqs for AppendEvent.
 func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
-	_, err := t.tx.Exec(ctx, lockLogsSQL, conversationID)
-	return wrap(err, "event logs")
+	return wrap(t.lockedLogs(t.tx.Query(ctx, lockLogsSQL, conversationID)), "event logs")
 }
 
 const lockLogsSQL = `
-	SELECT count(*) FROM (
-		SELECT 1 FROM event_logs
-		WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
-		ORDER BY user_id FOR NO KEY UPDATE
-	) l`
+	SELECT user_id, last_seq FROM event_logs
+	WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+	ORDER BY user_id FOR NO KEY UPDATE`
+
+// lockedLogs reads the rows of lockLogsSQL: counters this transaction now
+// holds, so that nobody else moves them until it ends.
+func (t *tx) lockedLogs(rows pgx.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user string
+		var seq int64
+		if err := rows.Scan(&user, &seq); err != nil {
+			return err
+		}
+		t.knowSeq(user, seq)
+	}
+	return rows.Err()
+}
+
+// knowSeq records the newest seq of a log whose counter this transaction
+// holds. The queue's own newer seqs win: the row read may predate them
+// only if they were not flushed, which every statement does first.
+func (t *tx) knowSeq(user string, seq int64) {
+	if !t.write {
+		return
+	}
+	if t.seqs == nil {
+		t.seqs = make(map[string]int64)
+	}
+	if cur, ok := t.seqs[user]; !ok || seq > cur {
+		t.seqs[user] = seq
+	}
+}
 
 // lockMessageConversation is lockConversation for the conversation of a
 // message; it returns that conversation's id, or ENOTFOUND.
@@ -91,13 +127,14 @@ func (t *tx) lockMessageConversation(ctx context.Context, messageID string) (str
 	return cid, t.lockConversation(ctx, cid)
 }
 
+const advisoryLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`
+
 // advisoryLock takes a transaction-scoped advisory lock named by kind and key
 // in write transactions; read-only ones need no lock.
 func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
 	if !t.write {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-		"parley."+kind+"."+key)
+	_, err := t.tx.Exec(ctx, advisoryLockSQL, "parley."+kind+"."+key)
 	return wrap(err, "lock")
 }

@@ -4,6 +4,10 @@
 package ratelimit
 
 import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -37,6 +41,21 @@ func (l *Limiter) Take(key string, now time.Time) time.Duration {
 	return l.spend(key, now, true)
 }
 
+// TakeN spends n tokens of key at once (an action that weighs more than
+// one: a group that puts many strangers in Requests, an account whose
+// actions cost more while it is new). n above the burst is capped at the
+// burst, so that one maximal action still fits a full bucket. It returns 0
+// when allowed, else how long to wait (nothing is spent then).
+func (l *Limiter) TakeN(key string, n float64, now time.Time) time.Duration {
+	if l == nil {
+		return 0
+	}
+	if n > l.burst {
+		n = l.burst
+	}
+	return l.spendN(key, now, n)
+}
+
 // Wait is Take without spending: the delay before key may act again.
 func (l *Limiter) Wait(key string, now time.Time) time.Duration {
 	return l.spend(key, now, false)
@@ -46,6 +65,14 @@ func (l *Limiter) spend(key string, now time.Time, spend bool) time.Duration {
 	if l == nil {
 		return 0
 	}
+	if spend {
+		return l.spendN(key, now, 1)
+	}
+	return l.spendN(key, now, 0)
+}
+
+// spendN spends n tokens (0: only looks) when at least max(n, 1) are there.
+func (l *Limiter) spendN(key string, now time.Time, n float64) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.gc(now)
@@ -59,16 +86,15 @@ func (l *Limiter) spend(key string, now time.Time, spend bool) time.Duration {
 		b.tokens = l.burst
 	}
 	b.at = now
-	if b.tokens < 1 {
-		d := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	need := max(n, 1)
+	if b.tokens < need {
+		d := time.Duration((need - b.tokens) / l.rate * float64(time.Second))
 		if d < time.Second {
 			d = time.Second
 		}
 		return d
 	}
-	if spend {
-		b.tokens--
-	}
+	b.tokens -= n
 	return 0
 }
 
@@ -83,4 +109,92 @@ func (l *Limiter) gc(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// Rate is a limit as a setting: Burst actions at once, then Count per Per.
+// Its text form, for flags and PARLEY_* variables, is "B+N/P" (such as
+// "10+20/h": 10 at once, then 20 an hour), with P one of s, m, h, d, or
+// "off".
+type Rate struct {
+	Burst int
+	Count float64
+	Per   time.Duration
+}
+
+// Off is a rate that allows everything, told apart from the zero Rate
+// (which settings read as "the default").
+var Off = Rate{Burst: -1}
+
+// Off reports whether the rate allows everything.
+func (r Rate) Off() bool { return r.Burst <= 0 || r.Count <= 0 || r.Per <= 0 }
+
+// Limiter returns a limiter for r (nil, allowing everything, when r is off).
+func (r Rate) Limiter() *Limiter {
+	if r.Off() {
+		return nil
+	}
+	return New(r.Count/r.Per.Seconds(), r.Burst)
+}
+
+var units = []struct {
+	name string
+	d    time.Duration
+}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+
+// String writes r as "B+N/P".
+func (r Rate) String() string {
+	if r.Off() {
+		return "off"
+	}
+	for _, u := range units {
+		if r.Per%u.d == 0 {
+			n := r.Count
+			if k := r.Per / u.d; k > 1 {
+				n /= float64(k)
+			}
+			return fmt.Sprintf("%d+%s/%s", r.Burst, strconv.FormatFloat(n, 'g', -1, 64), u.name)
+		}
+	}
+	return fmt.Sprintf("%d+%s/%ds", r.Burst, strconv.FormatFloat(r.Count/r.Per.Seconds(), 'g', -1, 64), 1)
+}
+
+// ParseRate reads "B+N/P" (or "off").
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if s == "off" {
+		return Off, nil
+	}
+	bad := fmt.Errorf("%q is not a rate: write B+N/P, such as 10+20/h (10 at once, then 20 an hour; P is s, m, h or d), or off", s)
+	b, rest, ok := strings.Cut(s, "+")
+	if !ok {
+		return Rate{}, bad
+	}
+	n, unit, ok := strings.Cut(rest, "/")
+	if !ok {
+		return Rate{}, bad
+	}
+	burst, err := strconv.Atoi(b)
+	if err != nil || burst < 1 {
+		return Rate{}, bad
+	}
+	count, err := strconv.ParseFloat(n, 64)
+	if err != nil || count <= 0 || math.IsInf(count, 0) || math.IsNaN(count) {
+		return Rate{}, bad
+	}
+	for _, u := range units {
+		if unit == u.name {
+			return Rate{Burst: burst, Count: count, Per: u.d}, nil
+		}
+	}
+	return Rate{}, bad
+}
+
+// Set implements flag.Value.
+func (r *Rate) Set(s string) error {
+	v, err := ParseRate(s)
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
 }

@@ -95,10 +95,29 @@ type Config struct {
 	S3 blobs.S3Config
 	// Uploads bounds attachments by kind (zero: 8 MB images, 25 MB the rest).
 	Uploads media.Limits
+	// UploadQuota is how many bytes of files one account may keep (0: no quota).
+	UploadQuota int64
 	// PreviewAllow lets link previews reach these non-public ranges (tests
 	// and intranets only; nothing by default).
 	PreviewAllow []netip.Prefix
 	Logger       *slog.Logger
+
+	// Limits are the abuse limits on writes that reach other people
+	// (internal/chat/abuse.go); zero fields take chat.DefaultLimits.
+	Limits chat.Limits
+	// HeaderTimeout bounds the reading of a request's headers (default
+	// 10 s), BodyTimeout of its body (default 30 s, plus a second per
+	// 64 KiB received), IdleTimeout an idle keep-alive connection
+	// (default 2 min). See transport.go.
+	HeaderTimeout time.Duration
+	BodyTimeout   time.Duration
+	IdleTimeout   time.Duration
+	// MaxConnsPerAddr bounds the open connections of one client address
+	// (default 500; behind TrustProxy, the requests in flight per forwarded
+	// address); MaxStreamsPerAccount the WebSocket streams of one account
+	// on this node (default 32). Negative: no bound. RateLimitOff lifts both.
+	MaxConnsPerAddr      int
+	MaxStreamsPerAccount int
 }
 
 // Server is a running Parley node.
@@ -116,6 +135,7 @@ type Server struct {
 	jobs     *jobs.Runner
 	streams  *ws.Server
 	handler  http.Handler
+	metrics  *metrics.Registry
 
 	http     *http.Server
 	debug    *http.Server
@@ -150,6 +170,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	reg := metrics.New()
+	s.metrics = reg
+	cfg = withTransportDefaults(cfg)
+	s.cfg = cfg
 	s.identity = identity.New(s.store, identity.Config{RateLimitOff: cfg.RateLimitOff, PasswordCost: cfg.PasswordCost})
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
@@ -164,6 +187,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{
 		RateLimitOff:   cfg.RateLimitOff,
+		Limits:         cfg.Limits,
+		Metrics:        reg,
 		EventRetention: cfg.EventRetention,
 		Logger:         cfg.Logger,
 		Now:            cfg.Now,
@@ -175,6 +200,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.media = media.New(s.chat, mediaStep, media.Config{
 		Blobs:  s.blobs,
 		Limits: cfg.Uploads,
+		Quota:  cfg.UploadQuota,
 		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
@@ -182,7 +208,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.media.RegisterJobs(s.jobs)
 	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
 	s.hooks.RegisterJobs(s.jobs)
-	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger})
+	s.streams = ws.New(ws.Config{Chat: s.chat, Identity: s.identity, Metrics: reg, Logger: cfg.Logger, MaxPerAccount: max(cfg.MaxStreamsPerAccount, 0)})
 	if cfg.PublicHost == "" {
 		cfg.PublicHost = "parley.test"
 	}
@@ -215,6 +241,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		TrustProxy:    cfg.TrustProxy,
 		XRPC:          bsky,
 	})
+	// The transport limits wrap everything (transport.go).
+	tr := &transport{next: s.handler, bodyTimeout: cfg.BodyTimeout, trustProxy: cfg.TrustProxy, metrics: reg, inFlight: map[string]int{}}
+	if cfg.TrustProxy && cfg.MaxConnsPerAddr > 0 {
+		tr.maxInFlight = cfg.MaxConnsPerAddr
+	}
+	s.handler = tr
 	return s, nil
 }
 
@@ -289,11 +321,16 @@ func (s *Server) Start() error {
 		s.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go s.debug.Serve(dln)
 	}
+	// Behind a trusted proxy every connection comes from the proxy: the
+	// cap per address then counts requests by forwarded address instead.
+	if s.cfg.MaxConnsPerAddr > 0 && !s.cfg.TrustProxy {
+		ln = newLimitListener(ln, s.cfg.MaxConnsPerAddr, s.metrics)
+	}
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.cfg.HeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.wg.Add(2)

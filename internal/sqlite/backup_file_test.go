@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -45,4 +46,27 @@ func TestBackupFileWhileOpen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the copy lacks the committed account: %v", err)
 	}
+}
+
+// TestOpenLocks: a second store on the same file (a second server on the
+// same data folder) is refused while the first is open, and allowed after.
+func TestOpenLocks(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := Open(ctx, path); !errors.Is(err, ErrInUse) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second Open of an open database: %v, want ErrInUse", err)
+	}
+	db.Close()
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	again.Close()
 }

@@ -37,8 +37,12 @@ const (
 // AppendEvent is one statement: the next seq is one more than the newest of
 // the user's range of the events primary key and the user's pruned seq. The
 // single writer serialises appends, so on the writer the newest seq comes
-// from its cache (seqCache) after the first append of a user, and the event
-// is encoded once for the members that get the same one (encodeEvent).
+// from its cache (seqCache) after the first append of a user, the event is
+// encoded once for the members that get the same one (encodeEvent), and the
+// row waits in the writer's queue (eventQueue) to be inserted with the
+// batch's others in multi-row statements after the batch's savepoints
+// (DB.commit), in the same transaction: a send's two appends cost no
+// statement of their own.
 func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
@@ -54,17 +58,95 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	seqs := &t.c.seqs
 	last, ok := seqs.get(userID)
 	if !ok {
+		// The table must hold what is queued before it is read.
+		if err := t.flushEvents(ctx); err != nil {
+			return err
+		}
 		if err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&last); err != nil {
 			return wrap(err, "event")
 		}
 	}
-	if _, err := t.exec(ctx, qInsertEvent, userID, last+1, ms(e.At), data); err != nil {
-		return wrap(err, "event")
-	}
+	t.c.events.rows = append(t.c.events.rows, queuedEvent{userID, last + 1, ms(e.At), data})
 	seqs.set(userID, last+1)
 	e.Seq = last + 1
 	return nil
 }
+
+// queuedEvent is an event row the writer has yet to insert.
+type queuedEvent struct {
+	user    string
+	seq, at int64
+	data    string
+}
+
+// eventQueue holds the writer's appended events until they are inserted:
+// at the end of the batch, or earlier when the events table is read on the
+// writer (flushEvents). rows[:mark] belong to released savepoints. An early
+// insert inside a savepoint writes those too, and if that savepoint rolls
+// back they must be queued again: prior keeps them until it ends.
+type eventQueue struct {
+	rows  []queuedEvent
+	mark  int
+	prior []queuedEvent
+}
+
+func (q *eventQueue) savepoint() {
+	q.mark = len(q.rows)
+	q.prior = q.prior[:0]
+}
+
+func (q *eventQueue) rollback() {
+	kept := make([]queuedEvent, 0, len(q.prior)+q.mark)
+	q.rows = append(append(kept, q.prior...), q.rows[:q.mark]...)
+	q.prior = q.prior[:0]
+}
+
+func (q *eventQueue) reset() {
+	q.rows, q.mark, q.prior = q.rows[:0], 0, q.prior[:0]
+}
+
+// eventChunks are the sizes of the multi-row inserts (4 parameters a row;
+// each size is one prepared statement).
+var eventChunks = []int{64, 16, 4, 1}
+
+// flushEvents inserts the queued events (writer only).
+func (t *tx) flushEvents(ctx context.Context) error {
+	q := &t.c.events
+	if !t.write || len(q.rows) == 0 {
+		return nil
+	}
+	rows := q.rows
+	args := make([]any, 0, 4*eventChunks[0])
+	for _, n := range eventChunks {
+		for len(rows) >= n {
+			args = args[:0]
+			for _, r := range rows[:n] {
+				args = append(args, r.user, r.seq, r.at, r.data)
+			}
+			if _, err := t.exec(ctx, insertEvents(n), args...); err != nil {
+				return wrap(err, "event")
+			}
+			rows = rows[n:]
+		}
+	}
+	q.prior = append(q.prior, q.rows[:q.mark]...)
+	q.rows, q.mark = q.rows[:0], 0
+	return nil
+}
+
+var insertEventsSQL = map[int]string{}
+
+func init() {
+	for _, n := range eventChunks {
+		q := qInsertEvent
+		for range n - 1 {
+			q += ", (?, ?, ?, ?)"
+		}
+		insertEventsSQL[n] = q
+	}
+}
+
+func insertEvents(n int) string { return insertEventsSQL[n] }
 
 const qInsertEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?, ?, ?, ?)`
 
@@ -189,6 +271,9 @@ func (c *seqCache) reset() {
 }
 
 func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) ([]dm.Event, error) {
+	if err := t.flushEvents(ctx); err != nil {
+		return nil, err
+	}
 	var pruned int64
 	err := t.queryRow(ctx, `SELECT coalesce((SELECT pruned_seq FROM event_logs WHERE user_id = ?), 0)`, userID).Scan(&pruned)
 	if err != nil {
@@ -221,6 +306,9 @@ func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) 
 }
 
 func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
+	if err := t.flushEvents(ctx); err != nil {
+		return 0, err
+	}
 	var seq int64
 	err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&seq)
 	return seq, wrap(err, "events")
@@ -229,6 +317,9 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 // PruneEvents first remembers each affected user's newest pruned seq, then
 // deletes; both walk the events_at index.
 func (t *tx) PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error) {
+	if err := t.flushEvents(ctx); err != nil {
+		return 0, err
+	}
 	_, err := t.exec(ctx, qPruneMark, ms(before), limit)
 	if err != nil {
 		return 0, wrap(err, "events")

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -52,7 +53,56 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	if m.Reactions == nil {
 		m.Reactions = []dm.Reaction{}
 	}
+	if !m.Deleted && m.Text != "" {
+		t.c.search = append(t.c.search, searchRow{m.ConversationID, m.Seq})
+	}
 	return nil
+}
+
+// searchRow names a message whose text the batch indexes for search.
+type searchRow struct {
+	conv string
+	seq  int64
+}
+
+// Search indexing happens once per batch, outside the savepoints (migration
+// 0900): FTS5 writes out its pending terms at every savepoint, so a trigger
+// on each send's insert cost a segment flush per send. One statement
+// indexes the current text of each message of the batch that is still
+// searchable (not deleted since, not already indexed by the edit trigger).
+const (
+	// qSearchText indexes the batch's new messages under their search
+	// rowid (the conversation's ordinal in the high 32 bits, the seq in
+	// the low: see migration 0310). A message edited or deleted later in
+	// the same batch was indexed by messages_search_update already, or
+	// must not be: hence the NOT EXISTS and the WHERE.
+	qSearchText = `INSERT INTO message_fts (rowid, text)
+		SELECT sc.ord << 32 | m.seq, m.text FROM json_each(?1)
+		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
+		JOIN search_conversations sc ON sc.conversation_id = m.conversation_id
+		WHERE NOT m.deleted AND m.text <> ''
+		AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)`
+)
+
+// flushSearch indexes the batch's new messages (see qSearchText) and
+// empties the list. It runs on the writer between the last RELEASE and
+// COMMIT, so search is committed with the messages or not at all.
+func (c *conn) flushSearch(ctx context.Context) error {
+	if len(c.search) == 0 {
+		return nil
+	}
+	keys := make([]any, len(c.search))
+	for i, r := range c.search {
+		keys[i] = []any{r.conv, r.seq}
+	}
+	c.search = c.search[:0]
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	t := &tx{c: c, write: true}
+	_, err = t.exec(ctx, qSearchText, string(list))
+	return err
 }
 
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {

@@ -64,6 +64,22 @@ func migrate(ctx context.Context, c *sql.Conn) error {
 	return nil
 }
 
+// newestMigration returns the highest migration version this binary has.
+func newestMigration() (int, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	newest := 0
+	for _, name := range names {
+		n, _, _ := strings.Cut(strings.TrimPrefix(name, "migrations/"), "_")
+		if v, err := strconv.Atoi(n); err == nil {
+			newest = max(newest, v)
+		}
+	}
+	return newest, nil
+}
+
 func apply(ctx context.Context, c *sql.Conn, version int, body string) (err error) {
 	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err

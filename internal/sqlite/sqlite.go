@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -50,23 +51,33 @@ const (
 	// busyTimeout is how long a connection waits for a lock (only the
 	// in-memory database, which has no WAL, ever waits).
 	busyTimeout = 10 * time.Second
-	// walRestartFrames is the WAL size (in 4 KiB pages) past which the
-	// checkpointer stops the writer between two batches to copy the last
-	// frames and let the next batch start the WAL file over (see
-	// checkpoint).
-	walRestartFrames = 4000
 	// restartWait bounds how long that pause waits for readers of older
 	// snapshots; if they are not done, the WAL grows until the next try,
 	// as it would with SQLite's own automatic checkpoint.
-	restartWait = 100 * time.Millisecond
+	restartWait = 40 * time.Millisecond
+	// minFreeBytes is the free space under the database below which Ping
+	// fails (and /readyz says not ready): sends are about to be refused.
+	minFreeBytes = 1 << 20
+	// restartBackoff is how long the checkpointer waits before it holds
+	// the writer again after a RESTART found a reader in the way; it
+	// doubles while readers stay, up to maxRestartBackoff.
+	restartBackoff    = time.Second
+	maxRestartBackoff = 30 * time.Second
 	// ckptInterval spaces the checkpoints: each costs two fsyncs, and a
 	// hot page rewritten by many batches is copied once per checkpoint.
 	ckptInterval = 100 * time.Millisecond
 )
 
+// walRestartFrames is the WAL size (in 4 KiB pages) past which the
+// checkpointer stops the writer between two batches to copy the last
+// frames and let the next batch start the WAL file over (see checkpoint).
+// A variable only so that tests can reach it with less writing.
+var walRestartFrames = 4000
+
 // DB is a Parley database on SQLite. It implements dm.Store.
 type DB struct {
 	dsn     string
+	dir     string // the database's folder ("" in memory)
 	memory  bool
 	writeDB *sql.DB
 	readDB  *sql.DB
@@ -81,6 +92,13 @@ type DB struct {
 
 	// batches counts committed batches (for tests of group commit).
 	batches atomic.Int64
+	// full is set when a batch failed because the disk is full and cleared
+	// by the next batch that commits; while it is set, Ping fails (so
+	// /readyz says not ready) unless a probe write now succeeds.
+	full atomic.Bool
+	// restartsBusy counts RESTART checkpoints that held the writer for
+	// restartWait in vain because a reader kept an old snapshot.
+	restartsBusy atomic.Int64
 
 	// Checkpoints run on their own connection and goroutine, not on the
 	// writer (file databases only; kick is nil in memory). The writer
@@ -91,6 +109,7 @@ type DB struct {
 	walMu    sync.Mutex
 
 	readers  chan *conn
+	lock     *os.File // held for the life of a file database (see lockFile)
 	closeErr error
 	once     sync.Once
 	closing  chan struct{}
@@ -112,6 +131,13 @@ type conn struct {
 	// The writer's caches for AppendEvent (see events.go).
 	seqs seqCache
 	enc  lastEncoding
+	// search is the writer's list of messages inserted in this batch
+	// whose text the batch indexes for search when its savepoints are
+	// released (flushSearch).
+	search []searchRow
+	// events are the writer's appended events not inserted yet (see
+	// AppendEvent).
+	events eventQueue
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -150,9 +176,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	writePragmas += "&_pragma=cache_size(-65536)"
 	readPragmas = "&_pragma=query_only(1)&_pragma=cache_size(-16384)"
 
+	var lock *os.File
+	if path != ":memory:" {
+		var err error
+		if lock, err = lockFile(path); err != nil {
+			return nil, err
+		}
+	}
 	db := &DB{
+		lock:     lock,
 		dsn:      dsn,
 		memory:   path == ":memory:",
+		dir:      dirOf(path),
 		requests: make(chan *request, maxBatch),
 		stopped:  make(chan struct{}),
 		readers:  make(chan *conn, readConns),
@@ -160,15 +195,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	var err error
 	if db.writeDB, err = openDB(dsn + writePragmas); err != nil {
+		db.unlock()
 		return nil, err
 	}
 	if db.readDB, err = openDB(dsn + readPragmas); err != nil {
 		db.writeDB.Close()
+		db.unlock()
 		return nil, err
 	}
 	fail := func(err error) (*DB, error) {
 		db.readDB.Close()
 		db.writeDB.Close()
+		db.unlock()
 		return nil, err
 	}
 	// The writer's connection is pinned first: it creates the file and
@@ -234,7 +272,8 @@ func (db *DB) checkpoint() {
 		err = db.ckpt.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &done)
 		return frames, err
 	}
-	var last time.Time
+	var last, nextRestart time.Time
+	backoff, vain := restartBackoff, 0
 	for range db.kick {
 		if time.Since(last) < ckptInterval {
 			continue
@@ -243,13 +282,44 @@ func (db *DB) checkpoint() {
 		// An error (an I/O error, a busy lock) leaves the frames in the
 		// WAL, where readers still find them: the next kick tries again.
 		frames, err := run("PASSIVE")
-		if err != nil || frames < walRestartFrames {
+		if err != nil || frames < walRestartFrames || last.Before(nextRestart) {
 			continue
 		}
 		db.walMu.Lock()
-		run("RESTART")
+		var busy, logFrames, done int
+		err = db.ckpt.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &done)
 		db.walMu.Unlock()
+		if err == nil && busy == 0 {
+			backoff, vain = restartBackoff, 0
+			continue
+		}
+		// A reader of an old snapshot outlived restartWait. Once is a
+		// short read on a busy machine: try again at the next kick. Twice
+		// in a row is a long read such as `parley backup` (VACUUM INTO),
+		// which holds one for minutes: holding the writer again at every
+		// kick would stall every send by restartWait each time, so let the
+		// WAL grow instead and try again later, less and less often while
+		// the reader stays.
+		db.restartsBusy.Add(1)
+		if vain++; vain >= 2 {
+			nextRestart = time.Now().Add(backoff)
+			backoff = min(2*backoff, maxRestartBackoff)
+		}
 	}
+}
+
+// unlock releases the file lock that Open took.
+func (db *DB) unlock() {
+	if db.lock != nil {
+		db.lock.Close()
+	}
+}
+
+func dirOf(path string) string {
+	if path == ":memory:" {
+		return ""
+	}
+	return filepath.Dir(path)
 }
 
 func openDB(dsn string) (*sql.DB, error) {
@@ -386,8 +456,14 @@ func (db *DB) commit(batch []*request) {
 		return err
 	}
 	failAll := func(err error) {
+		if isFull(err) || dm.IsCode(err, dm.ESTORAGEFULL) {
+			db.full.Store(true)
+			err = dm.ErrStorageFull(err)
+		}
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.search = w.search[:0]
+		w.events.reset()
 		for _, r := range live {
 			r.done <- err
 		}
@@ -404,6 +480,8 @@ func (db *DB) commit(batch []*request) {
 			return
 		}
 		w.seqs.savepoint()
+		w.events.savepoint()
+		indexed := len(w.search)
 		errs[i] = call(r.fn, t)
 		if errs[i] != nil {
 			// A failed ROLLBACK TO means SQLite already rolled back the
@@ -413,16 +491,32 @@ func (db *DB) commit(batch []*request) {
 				return
 			}
 			w.seqs.rollback()
+			w.events.rollback()
+			w.search = w.search[:indexed]
 		}
 		if err := exec("RELEASE u"); err != nil {
 			failAll(fmt.Errorf("sqlite: release: %w", err))
 			return
 		}
 	}
+	if err := t.flushEvents(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: events: %w", err))
+		return
+	}
+	if err := w.flushSearch(ctx); err != nil {
+		failAll(fmt.Errorf("sqlite: search index: %w", err))
+		return
+	}
 	if err := exec("COMMIT"); err != nil {
+		if isFull(err) {
+			db.full.Store(true)
+			err = dm.ErrStorageFull(err)
+		}
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		exec("ROLLBACK")
 		w.seqs.reset()
+		w.events.reset()
+		w.search = w.search[:0]
 		for i, r := range live {
 			if errs[i] == nil {
 				errs[i] = err
@@ -432,6 +526,13 @@ func (db *DB) commit(batch []*request) {
 		return
 	}
 	db.batches.Add(1)
+	// A batch that committed with no write refused for want of space
+	// means there is room again.
+	full := false
+	for _, err := range errs {
+		full = full || dm.IsCode(err, dm.ESTORAGEFULL)
+	}
+	db.full.Store(full)
 	for i, r := range live {
 		r.done <- errs[i]
 	}
@@ -480,9 +581,30 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	return fn(&tx{c: c})
 }
 
-// Ping checks that a read connection answers.
+// Ping checks that a read connection answers and, after a write failed for
+// want of space, that a small write commits again.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.View(ctx, func(dm.Tx) error { return nil })
+	if err := db.View(ctx, func(dm.Tx) error { return nil }); err != nil {
+		return err
+	}
+	if db.dir != "" {
+		if free := freeBytes(db.dir); free >= 0 && free < minFreeBytes {
+			return fmt.Errorf("sqlite: the disk is full: %d bytes free under %s", free, db.dir)
+		}
+	}
+	if !db.full.Load() {
+		return nil
+	}
+	// The probe rewrites one row in place: it needs a little room in the
+	// WAL, as any send does, and changes nothing.
+	err := db.Update(ctx, func(t dm.Tx) error {
+		_, err := t.(*tx).exec(ctx, "UPDATE schema_migrations SET version = version WHERE version = (SELECT max(version) FROM schema_migrations)")
+		return wrap(err, "probe")
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: the disk is full: %w", err)
+	}
+	return nil
 }
 
 // Backup writes a consistent copy of the database to the new file dst
@@ -556,6 +678,7 @@ func (db *DB) Close() error {
 			errs = append(errs, (<-db.readers).close())
 		}
 		errs = append(errs, db.readDB.Close(), db.writeDB.Close())
+		db.unlock()
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr

@@ -101,12 +101,23 @@ func wrap(err error, what string) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to something that does not exist", what)
 		}
+		if isFull(err) {
+			return dm.ErrStorageFull(err)
+		}
 	}
 	var de *dm.Error
 	if errors.As(err, &de) {
 		return err
 	}
 	return fmt.Errorf("sqlite: %s: %w", what, err)
+}
+
+// isFull reports whether err is SQLite's "database or disk is full"
+// (SQLITE_FULL), which a write meets when the file system has no room for the
+// WAL or the database file.
+func isFull(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
 }
 
 // ms and utc convert between time.Time and the stored Unix milliseconds.

@@ -20,6 +20,8 @@ func testAutomation(t *testing.T, s dm.Store) {
 	view(t, s, func(tx dm.Tx) error {
 		_, err := tx.AutomationSettings(ctx, acme.ID)
 		wantCode(t, "settings never saved", err, dm.ENOTFOUND)
+		_, err = tx.AutomationVersion(ctx, acme.ID)
+		wantCode(t, "version of settings never saved", err, dm.ENOTFOUND)
 		_, err = tx.BotState(ctx, "no-such-conversation")
 		wantCode(t, "bot state of an unknown conversation", err, dm.ENOTFOUND)
 		return nil
@@ -38,6 +40,9 @@ func testAutomation(t *testing.T, s dm.Store) {
 		got.UpdatedAt = set.UpdatedAt
 		if !reflect.DeepEqual(got, set) {
 			t.Errorf("settings = %+v, want %+v", got, set)
+		}
+		if v, err := tx.AutomationVersion(ctx, acme.ID); err != nil || v != 8 {
+			t.Errorf("AutomationVersion = %d, %v; want 8", v, err)
 		}
 		return nil
 	})

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		campaignTests,
 		mediaTests,
 		webhookTests,
+		abuseTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

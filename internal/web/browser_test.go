@@ -448,8 +448,11 @@ func TestBrowserDirectMessages(t *testing.T) {
 	// Bob sees the request arrive without reloading, in Requests.
 	bob.waitText(`a.tab[href="/requests"] .badge`, "1")
 	bob.click(`a.tab`, "Requests")
+	// A request names its sender by handle beside the name (issue 16).
+	bob.waitText(`#conversation-list a.conv .handle`, "@alice")
 	bob.click(`#conversation-list a.conv`, "Alice Liddell")
 	bob.waitText(`#message-list .text`, "Hi Bob! Lunch tomorrow?")
+	bob.waitText(`.request-banner`, "Alice Liddell (@alice)")
 	bob.waitText(`#announcer`, "New message from Alice Liddell")
 	bob.click(`.request-banner button`, "Accept")
 
@@ -653,6 +656,9 @@ func TestBrowserGroup(t *testing.T) {
 		alice.do("search "+who, chromedp.SendKeys(chromedp.ID("group-members"), strings.ToLower(who[:3])))
 		alice.click(`#group-members-results button`, who)
 	}
+	// The picked people show with their handles (issue 16).
+	alice.waitText(`.chip-person .handle`, "@bob")
+	alice.waitText(`.chip-person`, "@carol")
 	alice.click(`.group-form button[type=submit]`, "Create group")
 	alice.waitText(`#chat-title`, "Weekend trip")
 	alice.write("Who brings the tent?")
@@ -668,6 +674,7 @@ func TestBrowserGroup(t *testing.T) {
 		p.click(`#conversation-list a.conv`, "Weekend trip")
 		p.waitText(`#message-list .text`, "Who brings the tent?")
 		if p.eval("request?", `!!document.querySelector('.request-banner')`) {
+			p.waitText(`.request-banner`, "Alice Liddell (@alice) added you")
 			p.click(`.request-banner button`, "Accept")
 		}
 	}

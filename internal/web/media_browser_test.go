@@ -117,6 +117,37 @@ func TestBrowserVoiceNote(t *testing.T) {
 		const d = document.querySelector('#message-list li.msg.theirs .att-audio .duration');
 		return d && /^0:0[1-3]$/.test(d.textContent);
 	}`)
+	// The waveform was measured from the recording by Alice's browser and
+	// stored with the attachment: peaks scaled to the loudest (255).
+	var hist struct {
+		Messages []struct {
+			Attachments []struct {
+				Waveform   []int `json:"waveform"`
+				DurationMS int64 `json:"duration_ms"`
+			} `json:"attachments"`
+		} `json:"messages"`
+	}
+	bob.api("GET", "/api/v1/conversations/"+conv.ID+"/messages", nil, &hist)
+	if len(hist.Messages) != 1 || len(hist.Messages[0].Attachments) != 1 {
+		t.Fatalf("history: %+v", hist)
+	}
+	wave := hist.Messages[0].Attachments[0].Waveform
+	top := 0
+	for _, v := range wave {
+		top = max(top, v)
+	}
+	if len(wave) < 10 || top != 255 {
+		t.Errorf("waveform: want at least 10 peaks scaled to 255, got %v", wave)
+	}
+	// Bob's player draws it: a canvas of as many bars, with ink on it.
+	bob.waitFor("bob sees the waveform drawn", `() => {
+		const c = document.querySelector('#message-list li.msg.theirs .att-audio canvas.wave-canvas');
+		if (!c || Number(c.dataset.peaks) < 10) return false;
+		const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let ink = 0;
+		for (let i = 3; i < px.length; i += 4) if (px[i] > 0) ink++;
+		return ink > 100;
+	}`)
 	if !bob.eval("play the voice note", `(async () => {
 		const a = document.querySelector('#message-list li.msg.theirs .att-audio audio');
 		await a.play();
@@ -125,4 +156,51 @@ func TestBrowserVoiceNote(t *testing.T) {
 	})()`) {
 		t.Error("the voice note did not play")
 	}
+}
+
+// TestBrowserPasteAndDrop: an image pasted into the composer and another
+// dropped on it are both uploaded and sent in one message, which Bob sees
+// as two images of their real size.
+func TestBrowserPasteAndDrop(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	conv := alice.openConversation("", "bob")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	// The files are made in the page (a canvas drawn and encoded as PNG),
+	// then handed over as a clipboard paste and as a drop, as the browser
+	// does for a screenshot pasted or a file dragged from the desktop.
+	if !alice.eval("paste and drop", `(async () => {
+		const png = (w, h, colour) => new Promise((done) => {
+			const c = document.createElement('canvas');
+			c.width = w; c.height = h;
+			const g = c.getContext('2d');
+			g.fillStyle = colour; g.fillRect(0, 0, w, h);
+			c.toBlob(done, 'image/png');
+		});
+		const text = document.getElementById('composer-text');
+		const pasted = new DataTransfer();
+		pasted.items.add(new File([await png(400, 300, '#c33')], 'screenshot.png', { type: 'image/png' }));
+		text.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true }));
+		const dropped = new DataTransfer();
+		dropped.items.add(new File([await png(200, 500, '#33c')], 'dropped.png', { type: 'image/png' }));
+		text.dispatchEvent(new DragEvent('dragover', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+		text.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+		return true;
+	})()`) {
+		t.Fatal("could not paste and drop")
+	}
+	alice.waitFor("both uploaded", `() => document.querySelectorAll('.attach-item[data-state="done"]').length === 2`)
+	alice.click("button.send", "Send")
+	alice.waitFor("sent", `() => !!document.querySelector('#message-list li.msg.mine[data-id] .att-image img')`)
+
+	bob.login()
+	bob.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("message-list")))
+	bob.waitFor("bob sees both images at their size", `() => {
+		const imgs = [...document.querySelectorAll('#message-list li.msg.theirs .att-image img')];
+		if (imgs.length !== 2 || !imgs.every((i) => i.complete && i.naturalWidth > 0)) return false;
+		const sizes = imgs.map((i) => i.getAttribute('width') + 'x' + i.getAttribute('height')).sort();
+		return sizes.join(' ') === '200x500 400x300';
+	}`)
 }

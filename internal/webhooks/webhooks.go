@@ -167,17 +167,33 @@ type Conversation struct {
 // MessageStored enqueues message.received or message.sent for each endpoint
 // of the brand subscribed to it, inside the send's transaction.
 func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
-	b, customer, outbound, err := s.brand.Side(ctx, tx, sent)
-	if err != nil || b == nil {
+	brandID, customerID, outbound, err := s.brand.SideIDs(ctx, tx, sent)
+	if err != nil || brandID == "" {
 		return err
 	}
 	typ := dm.WebhookMessageReceived
 	if outbound {
 		typ = dm.WebhookMessageSent
 	}
-	eps, err := subscribed(ctx, tx, b.ID, typ)
+	eps, err := subscribed(ctx, tx, brandID, typ)
 	if err != nil || len(eps) == 0 {
 		return err
+	}
+	// The sender is at hand; the other side is read only now that an
+	// endpoint wants the event.
+	b, customer := sent.Sender, sent.Sender
+	otherID := customerID
+	if !outbound {
+		otherID = brandID
+	}
+	other, err := tx.Account(ctx, otherID)
+	if err != nil {
+		return err
+	}
+	if outbound {
+		customer = other
+	} else {
+		b = other
 	}
 	msg := *sent.Message
 	msg.Automated, msg.AgentName = sent.Params.Automated, sent.Params.AgentName
@@ -272,8 +288,9 @@ type Service struct {
 	log    *slog.Logger
 	client *http.Client
 	// results carries each attempt's answer from deliver to record, by
-	// job id; record takes it out. (An entry stays only if recording the
-	// outcome failed; the job's next attempt replaces it.)
+	// job id; forget takes it out once the outcome is settled (record may
+	// run twice for one attempt when a batch of outcomes is recorded again
+	// one by one).
 	results sync.Map
 }
 
@@ -297,8 +314,11 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	// Up to 64 idle connections per receiver: a busy receiver gets many
+	// deliveries at once (one per job worker), and a connection closed
+	// for want of an idle slot is dialled again for the next delivery.
 	client := safehttp.NewClient(safehttp.Config{Allow: cfg.Allow, Timeout: cfg.Timeout, MaxRedirects: -1, UserAgent: "Parley-Webhooks/1",
-		IdleConnsPerHost: 32})
+		IdleConnsPerHost: 64})
 	// A redirect is the receiver's answer, recorded as a failure: following
 	// it would let a receiver point deliveries elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -307,7 +327,7 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 
 // RegisterJobs gives r the delivery handler.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, Record: s.record, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
+	r.Handle(JobDeliver, jobs.Handler{Run: s.deliver, Record: s.record, After: s.forget, MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.Backoff,
 		// The attempt's own timeout plus the time to record it.
 		Timeout: s.cfg.Timeout + 10*time.Second})
 }
@@ -389,7 +409,7 @@ type result struct {
 // that made no POST (the endpoint is gone, the delivery was settled) has
 // nothing to log.
 func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome string, runErr error) error {
-	v, ok := s.results.LoadAndDelete(j.ID)
+	v, ok := s.results.Load(j.ID)
 	if !ok {
 		return nil
 	}
@@ -423,6 +443,9 @@ func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome strin
 	}
 	return tx.PutWebhookDelivery(ctx, cur)
 }
+
+// forget drops an attempt's answer once its outcome is settled.
+func (s *Service) forget(j *dm.Job, _ string) { s.results.Delete(j.ID) }
 
 // post sends a delivery once. It returns the status code (0 when there was
 // no answer) and an error unless the receiver answered 2xx.

@@ -57,6 +57,9 @@ type Config struct {
 	// MaxPending is how many undelivered events a socket may hold before it
 	// is dropped as too slow (default 1024); the client resumes by cursor.
 	MaxPending int
+	// MaxPerAccount bounds the sockets one account holds open on this node
+	// (0: no bound); one more is refused with 429 before the upgrade.
+	MaxPerAccount int
 }
 
 // Server holds the open sockets.
@@ -68,6 +71,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
+	per    map[string]int // open sockets by account, for MaxPerAccount
 	closed bool
 	wg     sync.WaitGroup
 	stop   chan struct{}
@@ -94,7 +98,7 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	s := &Server{cfg: cfg, chat: cfg.Chat, identity: cfg.Identity, log: cfg.Logger, conns: make(map[*conn]struct{}), stop: make(chan struct{})}
+	s := &Server{cfg: cfg, chat: cfg.Chat, identity: cfg.Identity, log: cfg.Logger, conns: make(map[*conn]struct{}), per: make(map[string]int), stop: make(chan struct{})}
 	if p, err := newPoller(); err == nil {
 		s.poll = p
 	} else {
@@ -150,8 +154,18 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *httpauth.Auth
 	if q := r.URL.Query().Get("cursor"); q != "" {
 		cursor, _ = chat.ParseCursor(q) // checked by the API before the upgrade
 	}
+	if !s.reserve(au.Account.ID) {
+		s.cfg.Metrics.Add("parley_abuse_limited_total", "Writes refused by an abuse or rate limit, by limit.", metrics.Labels("limit", "streams_per_account"), 1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": dm.ERATELIMITED,
+			"message": "This account has too many event streams open. Close some, or try again later."}})
+		return
+	}
 	nc, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
+		s.release(au.Account.ID)
 		return // the upgrader has answered the client
 	}
 	// flushing starts true so that a notification arriving before the
@@ -162,6 +176,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *httpauth.Auth
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		s.release(c.acc.ID)
 		nc.Close()
 		return
 	}
@@ -218,7 +233,29 @@ func (c *conn) finish() {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.release(c.acc.ID)
 	s.wg.Done()
+}
+
+// reserve counts one more socket of an account, or reports false when it
+// holds MaxPerAccount already.
+func (s *Server) reserve(accountID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.MaxPerAccount > 0 && s.per[accountID] >= s.cfg.MaxPerAccount {
+		return false
+	}
+	s.per[accountID]++
+	return true
+}
+
+// release forgets one socket of an account.
+func (s *Server) release(accountID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.per[accountID]--; s.per[accountID] <= 0 {
+		delete(s.per, accountID)
+	}
 }
 
 // notify runs on the bus's delivery goroutine: it only queues.

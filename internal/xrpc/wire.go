@@ -136,6 +136,10 @@ func (c *call) decode(v any) error {
 	if !utf8.Valid(body) {
 		return invalid("The request body is not valid UTF-8.")
 	}
+	// ... and an unpaired surrogate escape ("\ud800") with U+FFFD too.
+	if err := dm.CheckJSONText(body); err != nil {
+		return invalid("%s", dm.ErrorMessage(err))
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError

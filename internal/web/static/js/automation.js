@@ -86,7 +86,9 @@ function clearErrors(form) {
 
 // showError puts a server error beside the field it names (or the nearest
 // enclosing part: "actions[2]" when "actions[2].value" has no control),
-// and in box otherwise.
+// and in box otherwise. Beside its field the error goes without the field's
+// path ("actions[0].text: "), which the API keeps for programs and the
+// field's place already tells a person.
 export function showError(form, box, err) {
   clearErrors(form);
   box.textContent = '';
@@ -98,7 +100,9 @@ export function showError(form, box, err) {
       const el = form.querySelector(`[data-field="${CSS.escape(path)}"]`);
       if (el) {
         const id = nextId('err');
-        const note = h('p', { class: 'field-error form-error', id, role: 'alert', 'data-error-for': m[1] }, msg);
+        const text = msg.slice(m[0].length);
+        const note = h('p', { class: 'field-error form-error', id, role: 'alert', 'data-error-for': m[1] },
+          text.charAt(0).toUpperCase() + text.slice(1));
         if (el.matches('input, select, textarea')) {
           el.setAttribute('aria-invalid', 'true');
           el.setAttribute('aria-describedby', id);

@@ -580,9 +580,11 @@ export class ChatView {
       this.textarea.focus();
     });
     const who = other ? `${displayName(other)} (@${other.handle})` : 'Someone';
+    // The owner added us to a group request: named with the handle too.
+    const adder = (c.members || []).find((m) => m.role === 'owner' && m.id !== me.id);
     return h('div', { class: 'request-banner', role: 'region', 'aria-label': 'Message request' },
       h('p', null, h('strong', null, c.kind === 'group' ? `${conversationTitle(c, me)}` : who),
-        c.kind === 'group' ? ' — you were added to this group.' : ' wants to send you messages.'),
+        c.kind === 'group' ? ` — ${adder ? `${displayName(adder)} (@${adder.handle})` : 'someone'} added you to this group.` : ' wants to send you messages.'),
       h('p', { class: 'hint' }, 'They won’t know you’ve seen their messages until you accept.'),
       h('div', { class: 'actions-row' },
         h('button', { type: 'button', class: 'btn primary', onclick: accept }, 'Accept'),

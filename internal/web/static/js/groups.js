@@ -11,9 +11,11 @@ export function memberPicker(app, id, label, exclude, onChange) {
   const chips = h('ul', { class: 'chips', 'aria-label': 'Selected people' });
   const render = () => {
     chips.replaceChildren(...[...picked.values()].map((a) => h('li', { class: 'chip-person' },
-      avatar(a, 'xs'), h('span', null, displayName(a)),
+      // The handle beside the name: a display name alone can pass for
+      // someone else's (issue 16), the handle cannot.
+      avatar(a, 'xs'), h('span', null, displayName(a)), h('span', { class: 'handle' }, '@' + a.handle),
       h('button', {
-        type: 'button', class: 'chip-x', 'aria-label': `Remove ${displayName(a)}`,
+        type: 'button', class: 'chip-x', 'aria-label': `Remove ${displayName(a)} (@${a.handle})`,
         onclick: () => { picked.delete(a.id); render(); },
       }, '×'))));
     if (onChange) onChange([...picked.values()]);

@@ -35,9 +35,11 @@ export function attachmentsEl(m) {
     })))) : null,
     rest.map((a) => {
       if (a.kind === 'audio') {
+        const audio = h('audio', { controls: true, preload: 'metadata', src: a.url, 'aria-label': 'Voice note ' + formatDuration(a.duration_ms) });
+        const peaks = Array.isArray(a.waveform) ? a.waveform : [];
         return h('div', { class: 'att-audio voice' },
-          h('span', { class: 'wave', 'aria-hidden': 'true' }, '▁▃▅▇▅▃▂▄▆▃▁'),
-          h('audio', { controls: true, preload: 'metadata', src: a.url, 'aria-label': 'Voice note ' + formatDuration(a.duration_ms) }),
+          peaks.length ? waveformEl(peaks, audio) : h('span', { class: 'wave', 'aria-hidden': 'true' }, '▁▃▅▇▅▃▂▄▆▃▁'),
+          audio,
           h('span', { class: 'duration' }, formatDuration(a.duration_ms)));
       }
       if (a.kind === 'video') {
@@ -48,6 +50,57 @@ export function attachmentsEl(m) {
         h('span', { class: 'file-name' }, a.name),
         h('span', { class: 'file-size muted' }, formatSize(a.size)));
     }));
+}
+
+// waveformEl draws a voice note's peaks (0-255, measured by the sender's
+// browser) as bars on a canvas; the part already played is drawn solid.
+function waveformEl(peaks, audio) {
+  const c = h('canvas', { class: 'wave-canvas', width: '160', height: '32', 'aria-hidden': 'true', 'data-peaks': String(peaks.length) });
+  const draw = () => {
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    const played = audio.duration ? audio.currentTime / audio.duration : 0;
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.fillStyle = getComputedStyle(c).color;
+    const w = c.width / peaks.length;
+    peaks.forEach((p, i) => {
+      const bh = Math.max(2, (Math.min(255, Math.max(0, p)) / 255) * c.height);
+      ctx.globalAlpha = (i + 0.5) / peaks.length <= played ? 1 : 0.4;
+      ctx.fillRect(i * w + w * 0.15, (c.height - bh) / 2, Math.max(1, w * 0.7), bh);
+    });
+    ctx.globalAlpha = 1;
+  };
+  audio.addEventListener('timeupdate', draw);
+  audio.addEventListener('loadedmetadata', draw);
+  audio.addEventListener('ended', draw);
+  requestAnimationFrame(draw);
+  return c;
+}
+
+// measureRecording decodes a recording and returns its length in ms and
+// its waveform: up to 64 peaks of 0-255 (the loudest sample of each
+// slice, scaled to the loudest of all). Both empty when the browser cannot
+// decode it.
+async function measureRecording(blob, n = 64) {
+  try {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    const ac = new AC();
+    const buf = await ac.decodeAudioData(await blob.arrayBuffer());
+    ac.close();
+    const data = buf.getChannelData(0);
+    const step = Math.max(1, Math.floor(data.length / n));
+    const peaks = [];
+    let top = 0;
+    for (let i = 0; i < n && i * step < data.length; i++) {
+      let m = 0;
+      for (let j = i * step; j < Math.min(data.length, (i + 1) * step); j++) m = Math.max(m, Math.abs(data[j]));
+      peaks.push(m);
+      top = Math.max(top, m);
+    }
+    return { durationMs: buf.duration * 1000, peaks: peaks.map((p) => Math.round(top ? (p / top) * 255 : 0)) };
+  } catch (e) {
+    return { durationMs: 0, peaks: [] };
+  }
 }
 
 // openViewer shows one image full size, with the others a key press away.
@@ -122,13 +175,13 @@ export class Attacher {
     });
   }
 
-  add(files, durationMs = 0) {
+  add(files, durationMs = 0, waveform = []) {
     for (const f of files) {
       if (this.items.length >= MAX_FILES) {
         this.app.announce(`A message carries at most ${MAX_FILES} files.`);
         break;
       }
-      const it = { file: f, name: f.name || 'file', progress: 0, state: 'uploading', id: '', error: '', durationMs,
+      const it = { file: f, name: f.name || 'file', progress: 0, state: 'uploading', id: '', error: '', durationMs, waveform,
         clientId: crypto.getRandomValues(new Uint32Array(4)).join('-') };
       this.items.push(it);
       this.upload(it);
@@ -139,6 +192,7 @@ export class Attacher {
   upload(it) {
     const q = new URLSearchParams({ name: it.name, client_id: it.clientId });
     if (it.durationMs) q.set('duration_ms', String(Math.round(it.durationMs)));
+    if (it.waveform && it.waveform.length) q.set('waveform', it.waveform.join(','));
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/uploads?' + q.toString());
     xhr.setRequestHeader('Accept', 'application/json');
@@ -205,7 +259,7 @@ export class Attacher {
     const chunks = [];
     const started = performance.now();
     rec.ondataavailable = (e) => { if (e.data.size) chunks.push(e.data); };
-    rec.onstop = () => {
+    rec.onstop = async () => {
       stream.getTracks().forEach((t) => t.stop());
       this.recorder = null;
       this.recordBtn.classList.remove('recording');
@@ -213,7 +267,10 @@ export class Attacher {
       this.recordBtn.setAttribute('aria-label', 'Record a voice note');
       const blob = new Blob(chunks, { type: rec.mimeType || 'audio/webm' });
       const file = new File([blob], 'voice-note.webm', { type: blob.type });
-      this.add([file], performance.now() - started);
+      const elapsed = performance.now() - started;
+      // The length and the waveform come from the recording itself.
+      const { durationMs, peaks } = await measureRecording(blob);
+      this.add([file], durationMs || elapsed, peaks);
     };
     this.recorder = rec;
     rec.start(250);

@@ -173,6 +173,9 @@ function convItem(c, me, active) {
     h('span', { class: 'conv-main' },
       h('span', { class: 'conv-top' },
         h('span', { class: 'conv-name', dir: 'auto' }, flagBidi(title)),
+        // In Requests the sender is someone the reader does not follow:
+        // the handle shows who it really is, whatever the name says.
+        c.status === 'request' && c.kind !== 'group' && who.handle ? h('span', { class: 'handle' }, '@' + who.handle) : null,
         c.muted ? h('span', { class: 'muted-icon', title: 'Muted', 'aria-label': 'muted' }, '🔕') : null,
         h('time', { class: 'conv-time', datetime: last ? last.created_at : c.updated_at }, shortTime(last ? last.created_at : c.updated_at))),
       h('span', { class: 'conv-preview', dir: 'auto' }, flagBidi(preview))),

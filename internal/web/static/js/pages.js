@@ -275,8 +275,21 @@ export function settings(app) {
   const el = h('section', { class: 'page narrow' },
     h('div', { class: 'card' }, h('h1', null, 'Settings'), form),
     browserPrefs(app),
-    blockedList(app));
+    blockedList(app),
+    developers());
   return { el, title: 'Settings' };
+}
+
+// developers points people who build on Parley (bots, CRMs, apps) to the
+// API reference this server serves.
+function developers() {
+  return h('div', { class: 'card stack', id: 'developers' },
+    h('h2', null, 'Build on Parley'),
+    h('p', { class: 'muted' }, 'Bots, CRMs and apps use the same HTTP API and event stream as this app.'),
+    h('p', null,
+      h('a', { href: '/api/docs', id: 'api-docs-link' }, 'API reference'),
+      ' · ',
+      h('a', { href: '/api/openapi.json' }, 'OpenAPI document')));
 }
 
 // browserPrefs: colours, sound and notifications of this browser, saved as

@@ -1,0 +1,69 @@
+package apidoc
+
+import (
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/webhooks"
+	"github.com/parleyhq/parley/wire"
+)
+
+// Types are the Go types whose JSON the API sends or reads, each with its
+// schema name in openapi.json. `go generate ./internal/api` writes their
+// schemas; a struct type they use that is not listed here is written inline.
+// Add a type here when a handler starts sending it, under the schema name
+// the paths will $ref.
+var Types = []Type{
+	// Accounts, profiles, conversations, messages, events (package wire).
+	T[wire.Account]("Account"),
+	T[wire.Settings]("Settings"),
+	T[wire.Profile]("Profile"),
+	T[wire.AccountProfile]("AccountProfile"),
+	T[wire.Member]("Member"),
+	T[wire.Conversation]("Conversation"),
+	T[wire.Message]("Message"),
+	T[wire.Reaction]("Reaction"),
+	T[wire.Attachment]("Attachment"),
+	T[wire.LinkPreview]("LinkPreview"),
+	T[wire.Event]("Event"),
+
+	// Brands.
+	T[wire.InboxView]("InboxConversation"),
+	T[wire.InboxDetail]("InboxDetail"),
+	T[wire.Note]("Note"),
+	T[wire.CannedReply]("CannedReply"),
+	T[wire.TeamMember]("TeamMember"),
+	T[wire.MyBrand]("MyBrand"),
+	T[wire.TeamMessage]("TeamMessage"),
+	T[wire.Durations]("Durations"),
+	T[wire.AnalyticsStats]("AnalyticsStats"),
+	T[wire.AgentAnalytics]("AgentAnalytics"),
+	T[wire.AnalyticsDay]("AnalyticsDay"),
+	T[wire.AnalyticsReport]("AnalyticsReport"),
+	T[wire.BotAnalytics]("BotAnalytics"),
+
+	// Automation.
+	T[wire.QuickReply]("QuickReply"),
+	T[wire.BotEntry]("BotEntry"),
+	T[wire.AutomationSettings]("AutomationSettings"),
+	T[wire.RuleTrigger]("RuleTrigger"),
+	T[wire.RuleCondition]("RuleCondition"),
+	T[wire.RuleAction]("RuleAction"),
+	T[wire.Rule]("Rule"),
+	T[wire.FlowOption]("FlowOption"),
+	T[wire.FlowStep]("FlowStep"),
+	T[wire.Flow]("Flow"),
+	T[wire.AutomationLogEntry]("AutomationLogEntry"),
+	T[wire.DryRun]("DryRunRequest"),
+	T[wire.DryRunResult]("DryRunResult"),
+	T[wire.DryRunReply]("DryRunReply"),
+	T[wire.DryRunLogLine]("AutomationLogLine"),
+
+	// Media and search.
+	T[wire.SearchResult]("SearchResult"),
+	T[wire.SnippetPart]("SnippetPart"),
+
+	// Integrations: webhooks and bot tokens.
+	T[dm.WebhookEndpoint]("WebhookEndpoint"),
+	T[webhooks.Delivery]("WebhookDelivery"),
+	T[dm.WebhookAttempt]("WebhookAttempt"),
+	T[dm.BotToken]("BotToken"),
+}

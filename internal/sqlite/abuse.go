@@ -1,0 +1,21 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+)
+
+// Strikes against accounts (dm.AbuseTx).
+
+func (t *tx) AddStrike(ctx context.Context, accountID, byID, kind string, at time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO strikes (account_id, by_id, kind, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account_id, by_id, kind) DO UPDATE SET at = excluded.at`,
+		accountID, byID, kind, ms(at))
+	return wrap(err, "strike")
+}
+
+func (t *tx) Strikes(ctx context.Context, accountID string, since time.Time) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT count(DISTINCT by_id) FROM strikes WHERE account_id = ? AND at >= ?`, accountID, ms(since)).Scan(&n)
+	return n, wrap(err, "strike")
+}
