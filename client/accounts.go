@@ -76,6 +76,8 @@ type MeUpdate struct {
 	Bio           *string `json:"bio,omitempty"`
 	AllowIncoming *string `json:"allow_incoming,omitempty"`
 	ReadReceipts  *bool   `json:"read_receipts,omitempty"`
+	// TimeZone is an IANA zone name ("" clears it).
+	TimeZone *string `json:"time_zone,omitempty"`
 }
 
 // UpdateMe changes the profile and settings of the logged-in account.

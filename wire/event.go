@@ -29,5 +29,7 @@ type Event struct {
 	Note  *Note      `json:"note,omitempty"`
 	// Audit is set on inbox.audit.
 	Audit *AuditEntry `json:"audit,omitempty"`
-	State string      `json:"state,omitempty"`
+	// Campaign is a campaign's progress (campaign.progress, to the brand's team).
+	Campaign *CampaignProgress `json:"campaign,omitempty"`
+	State    string            `json:"state,omitempty"`
 }

@@ -30,6 +30,9 @@ type Account struct {
 type Settings struct {
 	AllowIncoming string `json:"allow_incoming"`
 	ReadReceipts  bool   `json:"read_receipts"`
+	// TimeZone is the person's IANA time zone ("" : the brand's, for the
+	// quiet hours of brands' automated messages).
+	TimeZone string `json:"time_zone"`
 }
 
 // Profile is the short form of an account, inside messages and member lists.
@@ -103,6 +106,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// CampaignID marks a message sent by a brand's campaign (a business
+	// campaign); such a message is also automated.
+	CampaignID string `json:"campaign_id,omitempty"`
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`

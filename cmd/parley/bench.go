@@ -38,6 +38,8 @@ Scenarios (see docs/benchmarks.md):
   history   a 50-message page deep in a long conversation (seeded)
   webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
+  campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
+            sets the count): server time from start to planned
   soak      a long run (--duration 10m) at --rate with --conns sockets (5000), socket churn,
             login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
   cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
@@ -145,6 +147,7 @@ type benchFlags struct {
 	json, progress, quick                          bool
 	pid, jobWorkers, nodes                         int
 	rateSet                                        bool
+	accountsSet                                    bool // campaign-plan's follower count
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
 	searchSeed                                     benchmark.SearchSeedOptions
@@ -190,6 +193,7 @@ func (f *benchFlags) applyQuick(fs *flag.FlagSet) {
 		f.opts.Conns = 0 // per scenario below
 	}
 	f.rateSet = set["rate"]
+	f.accountsSet = set["accounts"]
 	if !f.quick {
 		return
 	}
@@ -234,6 +238,34 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 		o.Rate = 2000 // the budget's rate
 	}
 	data := ""
+	if scenario == "campaign-plan" && f.url == "" {
+		if f.postgres != "" {
+			return nil, errors.New("campaign-plan seeds SQLite; against PostgreSQL seed it with --url")
+		}
+		dir, err := os.MkdirTemp("", "parley-bench-campaign-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		store, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+		if err != nil {
+			return nil, err
+		}
+		n := benchmark.DefaultFollowers
+		switch {
+		case f.accountsSet:
+			n = o.Accounts
+		case f.quick:
+			n = 2000
+		}
+		o.Accounts = n
+		err = benchmark.SeedFollowers(ctx, store, n)
+		store.Close()
+		if err != nil {
+			return nil, err
+		}
+		data = dir
+	}
 	if scenario == "inbox" || scenario == "history" {
 		db, err := f.seededDB(ctx, progress)
 		if err != nil {

@@ -101,6 +101,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 		ReadReceipts  *bool   `json:"read_receipts"`
 		// Password is not changed here: it needs the current one.
 		Password json.RawMessage `json:"password"`
+		TimeZone *string         `json:"time_zone"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
@@ -112,6 +113,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request, au *Auth) {
 	}
 	acc, set, err := a.identity.UpdateMe(r.Context(), au.Account, identity.MeUpdate{
 		DisplayName: in.DisplayName, Bio: in.Bio, AllowIncoming: in.AllowIncoming, ReadReceipts: in.ReadReceipts,
+		TimeZone: in.TimeZone,
 	})
 	if err != nil {
 		a.error(w, r, err)

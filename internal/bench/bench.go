@@ -90,6 +90,9 @@ func Defaults() Options {
 // Scenarios lists the scenarios Run knows, in the order `make bench` runs them.
 var Scenarios = []string{"send", "send-brand", "xrpc-send", "e2e", "e2e-load", "idle", "inbox", "history", "media", "search", "webhooks", "soak"}
 
+// campaign-plan is run by name only (parley bench campaign-plan): it needs
+// a database seeded with SeedFollowers, which cmd/parley makes for it.
+
 // Run runs one scenario against the server at o.URL.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 	var r *Result
@@ -118,12 +121,14 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Search(ctx, o)
 	case "webhooks":
 		r, err = Webhooks(ctx, o)
+	case "campaign-plan":
+		r, err = CampaignPlan(ctx, o)
 	case "soak":
 		r, err = Soak(ctx, o)
 	case "cluster":
 		r, err = Cluster(ctx, o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, seed)", scenario, strings.Join(Scenarios, ", "))
+		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, campaign-plan, seed)", scenario, strings.Join(Scenarios, ", "))
 	}
 	if r != nil {
 		r.Scenario = scenario

@@ -346,6 +346,13 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobAwayMessage, jobs.Handler{Run: s.sendAwayMessage})
 	r.Handle(JobBotMessage, jobs.Handler{Run: s.sendBotMessage})
 	r.Handle(JobNoReply, jobs.Handler{Run: s.noReply})
+	r.Handle(JobCampaignPlan, jobs.Handler{Run: s.planCampaign})
+	r.Handle(JobEventReminder, jobs.Handler{Run: s.sendReminders})
+	r.Handle(JobCampaignFollowUp, jobs.Handler{Run: s.planFollowUp})
+	// A lane comes back after every batch (RetryAt, never buried for
+	// it); only errors count towards a dead letter, and a campaign's lane
+	// must outlive a bad minute of its database.
+	r.Handle(JobCampaignSend, jobs.Handler{Run: s.sendLane, MaxAttempts: 1 << 30})
 }
 
 // sendBotMessage sends what the bot decided to say, unless a person of the

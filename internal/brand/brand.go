@@ -38,6 +38,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests may fix it.
 	Now func() time.Time
+	// Limits are the operator's bounds on brands' automated messages.
+	Limits Limits
+	// SendLease is how long a campaign lane holds the deliveries it
+	// claimed before another may take them (default 1 min).
+	SendLease time.Duration
 }
 
 // Service is the brand service. It is safe for concurrent use.
@@ -54,6 +59,10 @@ type Service struct {
 	badges map[string]badge // brand id -> cached "very responsive" verdict
 
 	bots botCache // bot tokens checked lately (bots.go)
+
+	// worker names this process's leases on campaign deliveries.
+	worker    string
+	sendLease time.Duration
 }
 
 type badge struct {
@@ -70,7 +79,8 @@ const badgeTTL = time.Minute
 // step (chat.Config.Steps), so that every send through c updates the brand
 // inboxes. The service shares the step's clock and logger.
 func New(c *chat.Service, step *Step) *Service {
-	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{}}
+	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{},
+		worker: workerName(), sendLease: step.sendLease}
 }
 
 // sendAwayMessage sends the away message a customer message called for. Its

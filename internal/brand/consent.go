@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/consent"
@@ -38,6 +40,11 @@ var (
 	startWords = []string{"START", "UNSTOP", "SUBSCRIBE", "RESUME"}
 )
 
+// OptInPayload is the payload of the quick reply that opts a person in to
+// a brand's messages (an explicit opt-in: promotional messages may then go
+// to someone who does not follow the brand).
+const OptInPayload = "parley:opt_in"
+
 // keyword returns the message as a STOP/START word candidate.
 func keyword(text string) string {
 	return strings.ToUpper(strings.Trim(strings.TrimSpace(text), " .!¡?¿"))
@@ -62,24 +69,44 @@ func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set 
 	if purpose == "" {
 		purpose = consent.Reply
 	}
-	r := consent.Recipient{OptedIn: c.OptedIn, OptedOut: c.OptedOut, Unanswered: c.Unanswered}
-	if c.LastInbound != nil {
-		r.LastInbound = *c.LastInbound
-	}
+	var rel *dm.Relationship
 	if purpose == consent.Promotional {
-		rel, err := tx.Relationship(ctx, customer.ID, b.ID)
+		r, err := tx.Relationship(ctx, customer.ID, b.ID)
 		if err != nil {
 			return err
 		}
-		r.Follows, r.Blocked = rel.AFollowsB, rel.Blocked()
+		rel = &r
 	}
 	now := s.now()
-	d := consent.Decide(purpose, r, consent.DefaultPolicy(), newSchedule(set).loc, now)
+	r := recipient(c, rel, now)
+	if purpose != consent.Reply {
+		// Quiet hours are the person's, in their own time zone.
+		us, err := tx.Settings(ctx, customer.ID)
+		if err != nil {
+			return err
+		}
+		r.Location = zone(us.TimeZone)
+	}
+	pol, err := s.policy(ctx, tx, b.ID, now)
+	if err != nil {
+		return err
+	}
+	d := consent.Decide(purpose, r, pol, newSchedule(set).loc, now)
 	if !d.DeferUntil.IsZero() {
 		return &Deferred{Until: d.DeferUntil, Reason: d.Reason}
 	}
 	if !d.Allow {
-		return dm.Errorf(dm.EFORBIDDEN, "The consent engine held this automated message back: %s.", d.Reason)
+		e := dm.Errorf(dm.EFORBIDDEN, "The consent engine held this automated message back: %s.", d.Reason)
+		e.Reason = d.Reason
+		return e
+	}
+	if purpose == consent.Promotional {
+		c.Promos = append(recentPromos(c.Promos, now), now)
+	}
+	if purpose != consent.Reply && pol.DailyCap > 0 {
+		if err := tx.AddDailySent(ctx, b.ID, utcDay(now)); err != nil {
+			return err
+		}
 	}
 	c.Unanswered++
 	c.UpdatedAt = now
@@ -94,18 +121,35 @@ const inboundRefresh = time.Minute
 // customerConsent records a customer message for the consent engine. A
 // STOP or START changes the person's consent and is confirmed with one
 // message; it reports whether the message was one of those (the bot then
-// does nothing else with it).
-func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, convID, text string, t time.Time) (bool, error) {
+// does nothing else with it). So does the opt-in button (a quick reply
+// with the payload OptInPayload, which a campaign or the bot may offer).
+func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, convID, text, payload string, t time.Time) (bool, error) {
 	c, err := loadConsent(ctx, tx, b.ID, customer.ID)
 	if err != nil {
 		return false, err
 	}
 	var confirm string
-	switch k := keyword(text); {
-	case containsWord(stopWords, k):
+	k := keyword(text)
+	stop, start := stopWords, startWords
+	// A brand's own words are read only for a message short enough to be one.
+	if utf8.RuneCountInString(k) <= maxConsentWordRunes {
+		cs, err := loadConsentSettings(ctx, tx, b.ID)
+		if err != nil {
+			return false, err
+		}
+		stop, start = append(cs.StopWords, stopWords...), append(cs.StartWords, startWords...)
+	}
+	switch {
+	case payload == OptInPayload:
+		if c.OptedIn && !c.OptedOut {
+			break
+		}
+		c.OptedOut, c.OptedIn = false, true
+		confirm = fmt.Sprintf("You'll get messages from %s. Reply STOP to stop them.", nameOf(b))
+	case containsWord(stop, k):
 		c.OptedOut = true
 		confirm = fmt.Sprintf("You won't get automated messages from %s anymore. Reply START to get them again.", nameOf(b))
-	case containsWord(startWords, k) && c.OptedOut:
+	case containsWord(start, k) && c.OptedOut:
 		c.OptedOut, c.OptedIn = false, true
 		confirm = fmt.Sprintf("You'll get messages from %s again. Reply STOP to stop them.", nameOf(b))
 	}
@@ -119,12 +163,62 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 	if err := tx.PutConsent(ctx, c); err != nil || confirm == "" {
 		return false, err
 	}
-	payload, err := json.Marshal(botJob{BrandID: b.ID, ConversationID: convID, Text: confirm, Purpose: consent.Reply})
+	body, err := json.Marshal(botJob{BrandID: b.ID, ConversationID: convID, Text: confirm, Purpose: consent.Reply})
 	if err != nil {
 		return true, err
 	}
-	_, err = out.Enqueue(ctx, &dm.Job{Kind: JobBotMessage, Payload: payload, CreatedAt: t})
+	_, err = out.Enqueue(ctx, &dm.Job{Kind: JobBotMessage, Payload: body, CreatedAt: t})
 	return true, err
+}
+
+// recipient is what the consent engine weighs of c (and, for promotional
+// messages, of the relationship rel from the person to the brand) at now.
+func recipient(c *dm.Consent, rel *dm.Relationship, now time.Time) consent.Recipient {
+	r := consent.Recipient{OptedIn: c.OptedIn, OptedOut: c.OptedOut, Unanswered: c.Unanswered,
+		PromosLast7Days: len(recentPromos(c.Promos, now))}
+	if c.LastInbound != nil {
+		r.LastInbound = *c.LastInbound
+	}
+	if rel != nil {
+		r.Follows, r.Blocked = rel.AFollowsB, rel.Blocked()
+	}
+	return r
+}
+
+// zones caches loaded time zones by name: loading one reads the zone
+// database, and the plan of a campaign asks for one per recipient.
+var zones sync.Map
+
+// zone returns the location of an IANA name, nil for "" or an unknown
+// name (the brand's zone then applies).
+func zone(name string) *time.Location {
+	if name == "" {
+		return nil
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	zones.Store(name, l)
+	return l
+}
+
+// promoWindow is the frequency cap's rolling window.
+const promoWindow = 7 * 24 * time.Hour
+
+// recentPromos keeps the promotional times within the window before now
+// (what the consent row keeps, so it stays small).
+func recentPromos(ts []time.Time, now time.Time) []time.Time {
+	out := ts[:0:0]
+	for _, t := range ts {
+		if now.Sub(t) < promoWindow {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func containsWord(words []string, k string) bool {
@@ -142,4 +236,179 @@ func nameOf(b *dm.Account) string {
 		return b.DisplayName
 	}
 	return "@" + b.Handle
+}
+
+// Limits are the operator's bounds on what brands' automated messages may
+// do; a brand may only be stricter.
+type Limits struct {
+	// MaxFrequencyCap is the most promotional messages a brand may send
+	// one person in a rolling 7 days (default 2); brands may set less.
+	MaxFrequencyCap int
+	// BrandDailyCap bounds each brand's promotional messages and
+	// follow-ups per UTC day (0: no cap).
+	BrandDailyCap int
+}
+
+// Limits of a brand's consent settings.
+const (
+	maxConsentWords     = 20
+	maxConsentWordRunes = 30
+)
+
+func loadConsentSettings(ctx context.Context, tx dm.Tx, brandID string) (*dm.ConsentSettings, error) {
+	set, err := tx.ConsentSettings(ctx, brandID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return &dm.ConsentSettings{BrandID: brandID, StopWords: []string{}, StartWords: []string{}}, nil
+	}
+	return set, err
+}
+
+// policy is a brand's consent policy now: the engine's defaults, the
+// brand's choices within the operator's bounds, and today's count.
+func (s *Step) policy(ctx context.Context, tx dm.Tx, brandID string, now time.Time) (consent.Policy, error) {
+	p := consent.DefaultPolicy()
+	set, err := loadConsentSettings(ctx, tx, brandID)
+	if err != nil {
+		return p, err
+	}
+	p.FrequencyCap = s.limits.MaxFrequencyCap
+	if set.FrequencyCap > 0 && set.FrequencyCap < p.FrequencyCap {
+		p.FrequencyCap = set.FrequencyCap
+	}
+	p.Window24h = set.Window24h
+	if s.limits.BrandDailyCap > 0 {
+		p.DailyCap = s.limits.BrandDailyCap
+		if p.SentToday, err = tx.DailySent(ctx, brandID, utcDay(now)); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func utcDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// ConsentSettings returns a brand's consent settings (the team).
+func (s *Service) ConsentSettings(ctx context.Context, me *dm.Account, handle string) (*dm.ConsentSettings, error) {
+	var out *dm.ConsentSettings
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		out, err = loadConsentSettings(ctx, tx, a.brand.ID)
+		return err
+	})
+	return out, err
+}
+
+// PutConsentSettings replaces a brand's consent settings (owners and
+// admins). The frequency cap may only be lowered: raising it above the
+// operator's maximum is refused.
+func (s *Service) PutConsentSettings(ctx context.Context, me *dm.Account, handle string, in dm.ConsentSettings) (*dm.ConsentSettings, error) {
+	words := func(name string, ws []string) ([]string, error) {
+		if len(ws) > maxConsentWords {
+			return nil, dm.Errorf(dm.EINVALID, "%s: at most %d.", name, maxConsentWords)
+		}
+		out := []string{}
+		for i, w := range ws {
+			k := keyword(w)
+			if n := utf8.RuneCountInString(k); n == 0 || n > maxConsentWordRunes || !utf8.ValidString(k) || strings.ContainsAny(k, "\n\r\t") {
+				return nil, dm.Errorf(dm.EINVALID, "%s[%d]: 1 to %d characters, one line.", name, i, maxConsentWordRunes)
+			}
+			out = append(out, k)
+		}
+		return out, nil
+	}
+	var err error
+	if in.StopWords, err = words("stop_words", in.StopWords); err != nil {
+		return nil, err
+	}
+	if in.StartWords, err = words("start_words", in.StartWords); err != nil {
+		return nil, err
+	}
+	if in.FrequencyCap < 0 || in.FrequencyCap > s.step.limits.MaxFrequencyCap {
+		return nil, dm.Errorf(dm.EINVALID, "frequency_cap: 0 (the most allowed) to %d; raising it is the operator's setting.", s.step.limits.MaxFrequencyCap)
+	}
+	err = s.store.Update(ctx, func(tx dm.Tx) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		in.BrandID, in.UpdatedAt = a.brand.ID, s.now()
+		return tx.PutConsentSettings(ctx, &in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// MessagesConsent is what a person allowed a brand, as they see it.
+type MessagesConsent struct {
+	Brand    *dm.Account
+	Follows  bool
+	OptedIn  bool
+	OptedOut bool
+}
+
+// MyConsent returns what me allowed the brand of handle ("Manage messages
+// from Acme"). A handle that is not a brand is not found.
+func (s *Service) MyConsent(ctx context.Context, me *dm.Account, handle string) (*MessagesConsent, error) {
+	var out *MessagesConsent
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		out, err = myConsent(ctx, tx, me, handle)
+		return err
+	})
+	return out, err
+}
+
+func myConsent(ctx context.Context, tx dm.Tx, me *dm.Account, handle string) (*MessagesConsent, error) {
+	b, err := tx.AccountByHandle(ctx, dm.NormalizeHandle(handle))
+	if dm.IsCode(err, dm.ENOTFOUND) || err == nil && b.Kind != dm.KindBrand {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No brand @%s.", dm.Truncate(handle, 40))
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := loadConsent(ctx, tx, b.ID, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := tx.Relationship(ctx, me.ID, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &MessagesConsent{Brand: b, Follows: rel.AFollowsB, OptedIn: c.OptedIn, OptedOut: c.OptedOut}, nil
+}
+
+// SetMyConsent changes what me allows the brand of handle: opted_out true
+// is STOP, false is START; opted_in is the explicit opt-in. Nil fields
+// stay. It takes effect at once, for every campaign of the brand.
+func (s *Service) SetMyConsent(ctx context.Context, me *dm.Account, handle string, optedIn, optedOut *bool) (*MessagesConsent, error) {
+	var out *MessagesConsent
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		mc, err := myConsent(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		c, err := loadConsent(ctx, tx, mc.Brand.ID, me.ID)
+		if err != nil {
+			return err
+		}
+		if optedIn != nil {
+			c.OptedIn = *optedIn
+		}
+		if optedOut != nil {
+			c.OptedOut = *optedOut
+		}
+		c.UpdatedAt = s.now()
+		if err := tx.PutConsent(ctx, c); err != nil {
+			return err
+		}
+		mc.OptedIn, mc.OptedOut = c.OptedIn, c.OptedOut
+		out = mc
+		return nil
+	})
+	return out, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/automation"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 )
 
@@ -24,6 +25,9 @@ type Step struct {
 	programs programCache // compiled automation, by brand
 	// watchers follow inbox changes (webhooks; see Watch).
 	watchers []InboxWatcher
+	// sendLease is the service's campaign lease (Config.SendLease).
+	sendLease time.Duration
+	limits    Limits
 }
 
 var (
@@ -40,7 +44,13 @@ func NewStep(cfg Config) *Step {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Step{log: cfg.Logger, clock: cfg.Now}
+	if cfg.SendLease <= 0 {
+		cfg.SendLease = time.Minute
+	}
+	if cfg.Limits.MaxFrequencyCap <= 0 {
+		cfg.Limits.MaxFrequencyCap = consent.DefaultPolicy().FrequencyCap
+	}
+	return &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease, limits: cfg.Limits}
 }
 
 // now is the layer's clock, in UTC at millisecond precision, as stored.
@@ -123,6 +133,17 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err := s.gate(ctx, tx, b, customer, set, sent.Params); err != nil {
 			return err
 		}
+		if cs := sent.Params.Campaign; cs != nil {
+			// Exactly one message per delivery: its row says sent in
+			// the message's own transaction.
+			if err := tx.MarkDeliverySent(ctx, cs.CampaignID, cs.Step, cs.UserID, msg.ID, msg.ConversationID, t); err != nil {
+				return err
+			}
+			if err := tx.PutCampaignMessage(ctx, msg.ID, cs.CampaignID); err != nil {
+				return err
+			}
+			msg.CampaignID = cs.CampaignID
+		}
 	}
 	// The team, read once: it receives the inbox event, and an unassigned
 	// conversation is assigned among its available members.
@@ -169,13 +190,20 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err := s.customerWrote(ctx, tx, out, b, set, it, team, t); err != nil {
 			return err
 		}
-		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, t)
+		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
 			return err
 		}
+		// An RSVP tap on an invitation is recorded and confirmed.
+		rsvp := false
+		if !optInOut && sent.Params.Payload != "" {
+			if rsvp, err = s.rsvp(ctx, tx, out, b, customer, msg.ConversationID, sent.Params.Payload, t); err != nil {
+				return err
+			}
+		}
 		// The bot, after the inbox state it may read and change (a STOP or
-		// START is answered by its confirmation alone).
-		if !optInOut {
+		// START, or an RSVP, is answered by its confirmation alone).
+		if !optInOut && !rsvp {
 			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
 				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
 				first: first, waitStarted: !waiting && it.WaitingSince != nil,
@@ -410,6 +438,15 @@ func (s *Step) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) (map[s
 	}
 	if len(bot) == 0 {
 		return byID, nil
+	}
+	camps, err := tx.CampaignOfMessages(ctx, bot)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		if c, ok := camps[msgs[i].ID]; ok {
+			msgs[i].CampaignID = c
+		}
 	}
 	qrs, err := tx.QuickReplies(ctx, bot)
 	if err != nil || len(qrs) == 0 {

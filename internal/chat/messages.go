@@ -40,6 +40,10 @@ type SendParams struct {
 	// rolls the send back. It does not run for a retry that finds the
 	// message of its ClientID.
 	Within func(ctx context.Context, tx dm.Tx, out Outbox, msg *dm.Message) error
+	// Campaign is the campaign delivery the message fulfils (set by the
+	// brand layer's campaign sender): the brand's stage marks it sent in
+	// the message's own transaction.
+	Campaign *dm.CampaignSend
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.

@@ -53,6 +53,13 @@ func TestDecide(t *testing.T) {
 		{"quiet hours after midnight", FollowUp, Recipient{LastInbound: recent, Location: paris}, def, time.Date(2026, 6, 1, 1, 30, 0, 0, time.UTC), false, ReasonQuietHours,
 			time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)}, // 09:00 CEST
 		{"not quiet in the brand's zone", FollowUp, Recipient{LastInbound: recent}, def, noon, true, "", time.Time{}},
+		{"the operator raised the cap to 3", Promotional, Recipient{Follows: true, PromosLast7Days: 2}, Policy{MaxFollowUps: 2, FrequencyCap: 3, QuietFrom: 21 * 60, QuietTo: 9 * 60}, noon, true, "", time.Time{}},
+		{"a reply in the window passes the daily cap", Reply, Recipient{LastInbound: recent}, capped, noon, true, "", time.Time{}},
+		{"a follow-up over the daily cap", FollowUp, Recipient{LastInbound: recent}, capped, noon, false, ReasonDailyCap, time.Time{}},
+		{"opted in but blocked", Promotional, Recipient{OptedIn: true, Blocked: true}, def, noon, false, ReasonBlocked, time.Time{}},
+		{"opted in then STOP", Promotional, Recipient{OptedIn: true, OptedOut: true}, def, noon, false, ReasonOptedOut, time.Time{}},
+		{"the cap before quiet hours: dropped, not deferred", Promotional, Recipient{Follows: true, PromosLast7Days: 2, Location: tokyo}, def, noon, false, ReasonFrequencyCap, time.Time{}},
+		{"STOP before quiet hours", Promotional, Recipient{Follows: true, OptedOut: true, Location: tokyo}, def, noon, false, ReasonOptedOut, time.Time{}},
 		{"no quiet hours", Promotional, Recipient{Follows: true, Location: tokyo}, Policy{MaxFollowUps: 2, FrequencyCap: 2}, noon, true, "", time.Time{}},
 	}
 	for _, c := range cases {

@@ -91,6 +91,9 @@ func (a *Account) Profile() Profile {
 type Settings struct {
 	AllowIncoming string
 	ReadReceipts  bool
+	// TimeZone is an IANA zone name, "" when the person set none; brands'
+	// automated messages keep quiet hours in it.
+	TimeZone string
 }
 
 // DefaultSettings are those of a new account.
@@ -167,6 +170,9 @@ type Message struct {
 	// AgentName is the first name of the brand agent who wrote the message,
 	// when the brand chose to show it.
 	AgentName string `json:"agent_name,omitempty"`
+	// CampaignID marks a message a brand's campaign sent (a business
+	// campaign, as the app shows it).
+	CampaignID string `json:"campaign_id,omitempty"`
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
@@ -229,6 +235,8 @@ type Event struct {
 	State string     `json:"state,omitempty"`
 	// Audit is set on inbox.audit: one change of the inbox state.
 	Audit *AuditEntry `json:"audit,omitempty"`
+	// Campaign is the progress of a brand's campaign (campaign.progress).
+	Campaign *CampaignProgress `json:"campaign,omitempty"`
 }
 
 // Relationship is what one account is to another, seen from A.

@@ -33,16 +33,17 @@ const EventFormat = 1
 // Event (and on wire.Event, with its line in internal/towire, if clients
 // see it); stores and surfaces pass it through untouched.
 type eventPayload struct {
-	Message      *Message      `json:"message,omitempty"`
-	Conversation *Conversation `json:"conversation,omitempty"`
-	Actor        *Profile      `json:"actor,omitempty"`
-	Emoji        string        `json:"emoji,omitempty"`
-	ReadSeq      int64         `json:"read_seq,omitempty"`
-	Brand        string        `json:"brand,omitempty"`
-	Inbox        *InboxView    `json:"inbox,omitempty"`
-	Note         *Note         `json:"note,omitempty"`
-	State        string        `json:"state,omitempty"`
-	Audit        *AuditEntry   `json:"audit,omitempty"`
+	Message      *Message          `json:"message,omitempty"`
+	Conversation *Conversation     `json:"conversation,omitempty"`
+	Actor        *Profile          `json:"actor,omitempty"`
+	Emoji        string            `json:"emoji,omitempty"`
+	ReadSeq      int64             `json:"read_seq,omitempty"`
+	Brand        string            `json:"brand,omitempty"`
+	Inbox        *InboxView        `json:"inbox,omitempty"`
+	Note         *Note             `json:"note,omitempty"`
+	State        string            `json:"state,omitempty"`
+	Audit        *AuditEntry       `json:"audit,omitempty"`
+	Campaign     *CampaignProgress `json:"campaign,omitempty"`
 }
 
 // storedEvent is the envelope that EncodeEvent writes.
@@ -70,7 +71,7 @@ type storedRow struct {
 func EncodeEvent(e *Event) ([]byte, error) {
 	return json.Marshal(&storedEvent{V: EventFormat, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
 		Payload: eventPayload{Message: e.Message, Conversation: e.Conversation, Actor: e.Actor, Emoji: e.Emoji,
-			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State, Audit: e.Audit}})
+			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State, Audit: e.Audit, Campaign: e.Campaign}})
 }
 
 // DecodeEvent reads an event that EncodeEvent, or a build before the
@@ -90,5 +91,5 @@ func DecodeEvent(data []byte) (Event, error) {
 	}
 	return Event{Type: r.Type, ConversationID: r.ConversationID, At: r.At, Message: p.Message,
 		Conversation: p.Conversation, Actor: p.Actor, Emoji: p.Emoji, ReadSeq: p.ReadSeq, Brand: p.Brand,
-		Inbox: p.Inbox, Note: p.Note, State: p.State, Audit: p.Audit}, nil
+		Inbox: p.Inbox, Note: p.Note, State: p.State, Audit: p.Audit, Campaign: p.Campaign}, nil
 }

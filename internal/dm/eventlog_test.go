@@ -24,7 +24,9 @@ func fullEvent() Event {
 		Note:  &Note{ID: "n1", ConversationID: "c1", Author: p, Text: "note", CreatedAt: at},
 		State: "viewing",
 		// The stored form keeps the actor's profile, not the ids.
-		Audit: &AuditEntry{ID: "a1", ConversationID: "c1", Actor: &p, Field: AuditStatus, From: InboxOpen, To: InboxPending, AfterSeq: 3, At: at}}
+		Audit: &AuditEntry{ID: "a1", ConversationID: "c1", Actor: &p, Field: AuditStatus, From: InboxOpen, To: InboxPending, AfterSeq: 3, At: at},
+		Campaign: &CampaignProgress{CampaignID: "k1", Status: "running", Targeted: 3, Sent: 1, Pending: 1,
+			Skipped: map[string]int{"opted_out": 1}, RSVP: &RSVPTally{Yes: 1}, Offer: &OfferTally{Pool: 2, Assigned: 1}}}
 }
 
 func TestEventRoundTrip(t *testing.T) {

@@ -51,6 +51,8 @@ type Tx interface {
 	JobTx          // the durable job queue (jobs.go)
 	AutomationTx   // brand bots: rules, flows, the bot's state (automation.go)
 	ConsentTx      // opt-ins, STOP and the consent engine's counts (consent.go)
+	CampaignTx     // campaigns and their deliveries (campaign.go)
+	ConsentLimitTx // brands' consent settings, daily counts (consent.go)
 	MediaTx        // attachments and link previews (media.go)
 	SearchTx       // search across a user's conversations (media.go)
 	WebhookTx      // external bots: webhooks and bot tokens (webhooks.go)

@@ -87,6 +87,7 @@ type MeUpdate struct {
 	Bio           *string
 	AllowIncoming *string
 	ReadReceipts  *bool
+	TimeZone      *string
 }
 
 // UpdateMe changes the caller's profile and settings.
@@ -113,6 +114,14 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 			return nil, dm.Settings{}, dm.Errorf(dm.EINVALID, "allow_incoming is everyone, following or nobody.")
 		}
 	}
+	if u.TimeZone != nil && *u.TimeZone != "" {
+		if len(*u.TimeZone) > 64 || *u.TimeZone == "Local" {
+			return nil, dm.Settings{}, dm.Errorf(dm.EINVALID, "time_zone is an IANA time zone name such as Europe/Paris, or empty.")
+		}
+		if _, err := time.LoadLocation(*u.TimeZone); err != nil {
+			return nil, dm.Settings{}, dm.Errorf(dm.EINVALID, "time_zone is an IANA time zone name such as Europe/Paris, or empty.")
+		}
+	}
 	var acc *dm.Account
 	var set dm.Settings
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
@@ -137,6 +146,9 @@ func (s *Service) UpdateMe(ctx context.Context, me *dm.Account, u MeUpdate) (*dm
 		}
 		if u.ReadReceipts != nil {
 			set.ReadReceipts = *u.ReadReceipts
+		}
+		if u.TimeZone != nil {
+			set.TimeZone = *u.TimeZone
 		}
 		return tx.UpdateAccount(ctx, acc, set)
 	})

@@ -84,15 +84,15 @@ func (t *tx) Credentials(ctx context.Context, handle string) (*dm.Account, strin
 
 func (t *tx) Settings(ctx context.Context, userID string) (dm.Settings, error) {
 	var s dm.Settings
-	err := t.tx.QueryRow(ctx, `SELECT allow_incoming, read_receipts FROM accounts WHERE id = $1`, userID).
-		Scan(&s.AllowIncoming, &s.ReadReceipts)
+	err := t.tx.QueryRow(ctx, `SELECT allow_incoming, read_receipts, time_zone FROM accounts WHERE id = $1`, userID).
+		Scan(&s.AllowIncoming, &s.ReadReceipts, &s.TimeZone)
 	return s, wrap(err, "account")
 }
 
 func (t *tx) UpdateAccount(ctx context.Context, a *dm.Account, s dm.Settings) error {
 	tag, err := t.tx.Exec(ctx, `
-		UPDATE accounts SET display_name = $2, bio = $3, allow_incoming = $4, read_receipts = $5
-		WHERE id = $1`, a.ID, a.DisplayName, a.Bio, s.AllowIncoming, s.ReadReceipts)
+		UPDATE accounts SET display_name = $2, bio = $3, allow_incoming = $4, read_receipts = $5, time_zone = $6
+		WHERE id = $1`, a.ID, a.DisplayName, a.Bio, s.AllowIncoming, s.ReadReceipts, s.TimeZone)
 	if err != nil {
 		return wrap(err, "account")
 	}

@@ -82,6 +82,12 @@ type Config struct {
 	Now func() time.Time
 	// JobPoll is how often the job runner looks for due jobs (default 1 s).
 	JobPoll time.Duration
+	// ConsentLimits are the operator's bounds on brands' automated
+	// messages: the highest frequency cap, a daily cap per brand.
+	ConsentLimits brand.Limits
+	// JobLease is how long a worker holds a claimed job or campaign
+	// delivery before another node may take it over (default 1 min).
+	JobLease time.Duration
 	// PasswordCost is for tests only (identity.CheapPasswordCost()); the
 	// zero value, which cmd/parley always passes, is the production cost.
 	PasswordCost identity.PasswordCost
@@ -174,8 +180,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// The send pipeline is wired here, once: the brand layer's stage runs
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
-	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now})
+	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Lease: cfg.JobLease, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now, SendLease: cfg.JobLease, Limits: cfg.ConsentLimits})
 	mediaStep := media.NewStep()
 	// Webhooks follow the brand layer: its stage tells them which sends
 	// are a brand's, and its inbox changes reach them through Watch.

@@ -67,13 +67,13 @@ func (t *tx) Credentials(ctx context.Context, handle string) (*dm.Account, strin
 
 func (t *tx) Settings(ctx context.Context, userID string) (dm.Settings, error) {
 	var s dm.Settings
-	err := t.queryRow(ctx, `SELECT allow_incoming, read_receipts FROM accounts WHERE id = ?`, userID).Scan(&s.AllowIncoming, &s.ReadReceipts)
+	err := t.queryRow(ctx, `SELECT allow_incoming, read_receipts, time_zone FROM accounts WHERE id = ?`, userID).Scan(&s.AllowIncoming, &s.ReadReceipts, &s.TimeZone)
 	return s, wrap(err, "account")
 }
 
 func (t *tx) UpdateAccount(ctx context.Context, a *dm.Account, s dm.Settings) error {
-	n, err := t.affected(ctx, `UPDATE accounts SET display_name = ?, bio = ?, allow_incoming = ?, read_receipts = ? WHERE id = ?`,
-		a.DisplayName, a.Bio, s.AllowIncoming, s.ReadReceipts, a.ID)
+	n, err := t.affected(ctx, `UPDATE accounts SET display_name = ?, bio = ?, allow_incoming = ?, read_receipts = ?, time_zone = ? WHERE id = ?`,
+		a.DisplayName, a.Bio, s.AllowIncoming, s.ReadReceipts, s.TimeZone, a.ID)
 	if err == nil && n == 0 {
 		return dm.Errorf(dm.ENOTFOUND, "account not found")
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -13,20 +14,60 @@ func (t *tx) Consent(ctx context.Context, brandID, userID string) (*dm.Consent, 
 	c := dm.Consent{BrandID: brandID, UserID: userID}
 	var last sql.NullInt64
 	var updated int64
-	err := t.queryRow(ctx, `SELECT opted_in, opted_out, last_inbound, unanswered, updated_at FROM consent WHERE brand_id = ? AND user_id = ?`,
-		brandID, userID).Scan(&c.OptedIn, &c.OptedOut, &last, &c.Unanswered, &updated)
+	var promos string
+	err := t.queryRow(ctx, `SELECT opted_in, opted_out, last_inbound, unanswered, promos, updated_at FROM consent WHERE brand_id = ? AND user_id = ?`,
+		brandID, userID).Scan(&c.OptedIn, &c.OptedOut, &last, &c.Unanswered, &promos, &updated)
 	if err != nil {
 		return nil, wrap(err, "consent")
 	}
-	c.LastInbound, c.UpdatedAt = nullUTC(last), utc(updated)
+	c.LastInbound, c.UpdatedAt, c.Promos = nullUTC(last), utc(updated), parsePromos(promos)
 	return &c, nil
 }
 
 func (t *tx) PutConsent(ctx context.Context, c *dm.Consent) error {
-	_, err := t.exec(ctx, `INSERT INTO consent (brand_id, user_id, opted_in, opted_out, last_inbound, unanswered, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err := t.exec(ctx, `INSERT INTO consent (brand_id, user_id, opted_in, opted_out, last_inbound, unanswered, promos, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (brand_id, user_id) DO UPDATE SET opted_in = excluded.opted_in, opted_out = excluded.opted_out,
-			last_inbound = excluded.last_inbound, unanswered = excluded.unanswered, updated_at = excluded.updated_at`,
-		c.BrandID, c.UserID, c.OptedIn, c.OptedOut, nullMS(c.LastInbound), c.Unanswered, ms(c.UpdatedAt))
+			last_inbound = excluded.last_inbound, unanswered = excluded.unanswered, promos = excluded.promos, updated_at = excluded.updated_at`,
+		c.BrandID, c.UserID, c.OptedIn, c.OptedOut, nullMS(c.LastInbound), c.Unanswered, formatPromos(c.Promos), ms(c.UpdatedAt))
 	return wrap(err, "consent")
+}
+
+func (t *tx) ConsentSettings(ctx context.Context, brandID string) (*dm.ConsentSettings, error) {
+	var body string
+	var updated int64
+	if err := t.queryRow(ctx, `SELECT body, updated_at FROM consent_settings WHERE brand_id = ?`, brandID).Scan(&body, &updated); err != nil {
+		return nil, wrap(err, "consent settings")
+	}
+	s := &dm.ConsentSettings{}
+	if err := json.Unmarshal([]byte(body), s); err != nil {
+		return nil, err
+	}
+	s.BrandID, s.UpdatedAt = brandID, utc(updated)
+	return s, nil
+}
+
+func (t *tx) PutConsentSettings(ctx context.Context, s *dm.ConsentSettings) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `INSERT INTO consent_settings (brand_id, body, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (brand_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`, s.BrandID, string(body), ms(s.UpdatedAt))
+	return wrap(err, "consent settings")
+}
+
+func (t *tx) DailySent(ctx context.Context, brandID, day string) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT sent FROM consent_daily WHERE brand_id = ? AND day = ?`, brandID, day).Scan(&n)
+	if err == sql.ErrNoRows || dm.IsCode(err, dm.ENOTFOUND) {
+		return 0, nil
+	}
+	return n, wrap(err, "daily count")
+}
+
+func (t *tx) AddDailySent(ctx context.Context, brandID, day string) error {
+	_, err := t.exec(ctx, `INSERT INTO consent_daily (brand_id, day, sent) VALUES (?, ?, 1)
+		ON CONFLICT (brand_id, day) DO UPDATE SET sent = consent_daily.sent + 1`, brandID, day)
+	return wrap(err, "daily count")
 }

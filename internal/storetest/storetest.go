@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		jobTests,
 		automationTests,
 		consentTests,
+		campaignTests,
 		mediaTests,
 		webhookTests,
 		abuseTests,

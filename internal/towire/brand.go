@@ -1,6 +1,8 @@
 package towire
 
 import (
+	"encoding/json"
+
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/wire"
 )
@@ -109,4 +111,42 @@ func analyticsStats(s dm.AnalyticsStats) wire.AnalyticsStats {
 	return wire.AnalyticsStats{Conversations: s.Conversations, Responded: s.Responded, ResponseRate: s.ResponseRate,
 		FirstResponse: wire.Durations(s.FirstResponse), FirstResponseBusiness: wire.Durations(s.FirstResponseBusiness),
 		Resolved: s.Resolved, MessagesIn: s.MessagesIn, MessagesOut: s.MessagesOut, MessagesAutomated: s.MessagesAutomated}
+}
+
+// CampaignProgress converts a campaign's counts (nil stays nil).
+func CampaignProgress(p *dm.CampaignProgress) *wire.CampaignProgress {
+	if p == nil {
+		return nil
+	}
+	w := wire.CampaignProgress{CampaignID: p.CampaignID, Status: p.Status, Targeted: p.Targeted, Pending: p.Pending, Deferred: p.Deferred,
+		Sent: p.Sent, Failed: p.Failed, Cancelled: p.Cancelled, Skipped: p.Skipped}
+	if p.RSVP != nil {
+		w.RSVP = &wire.RSVPTally{Yes: p.RSVP.Yes, No: p.RSVP.No, Maybe: p.RSVP.Maybe, Waitlist: p.RSVP.Waitlist}
+	}
+	if p.Offer != nil {
+		w.Offer = &wire.OfferTally{Pool: p.Offer.Pool, Assigned: p.Offer.Assigned, Redeemed: p.Offer.Redeemed}
+	}
+	if w.Skipped == nil {
+		w.Skipped = map[string]int{}
+	}
+	return &w
+}
+
+// Campaign converts a campaign and its progress. Its audience and steps
+// are stored as the JSON the API reads and writes.
+func Campaign(c *dm.Campaign, p *dm.CampaignProgress) wire.Campaign {
+	w := wire.Campaign{ID: c.ID, Name: c.Name, Type: c.Type, Status: c.Status, RatePerMinute: c.RatePerMinute,
+		StartAt: c.StartAt, PlannedAt: c.PlannedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Steps: []wire.CampaignStep{}}
+	_ = json.Unmarshal(c.Audience, &w.Audience)
+	_ = json.Unmarshal(c.Steps, &w.Steps)
+	if len(c.Event) > 0 {
+		_ = json.Unmarshal(c.Event, &w.Event)
+	}
+	if len(c.Offer) > 0 {
+		_ = json.Unmarshal(c.Offer, &w.Offer)
+	}
+	if p != nil {
+		w.Progress = *CampaignProgress(p)
+	}
+	return w
 }

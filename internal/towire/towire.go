@@ -142,7 +142,7 @@ func messageInto(w *wire.Message, m *dm.Message) {
 	}
 	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
 		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
-		Automated: m.Automated, AgentName: m.AgentName, QuickReplies: QuickReplies(m.QuickReplies),
+		Automated: m.Automated, AgentName: m.AgentName, CampaignID: m.CampaignID, QuickReplies: QuickReplies(m.QuickReplies),
 		Attachments: attachments(m.Attachments), LinkPreview: (*wire.LinkPreview)(m.LinkPreview)}
 }
 
@@ -173,7 +173,7 @@ func Event(e *dm.Event) wire.Event {
 func EventInto(w *wire.Event, m *wire.Message, e *dm.Event) {
 	*w = wire.Event{Seq: e.Seq, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
 		Conversation: Conversation(e.Conversation), Actor: profilePtr(e.Actor),
-		Emoji: e.Emoji, ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: InboxView(e.Inbox), Note: Note(e.Note), State: e.State, Audit: AuditEntry(e.Audit)}
+		Emoji: e.Emoji, ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: InboxView(e.Inbox), Note: Note(e.Note), State: e.State, Audit: AuditEntry(e.Audit), Campaign: CampaignProgress(e.Campaign)}
 	if e.Message != nil {
 		if m == nil {
 			m = new(wire.Message)

@@ -14,6 +14,7 @@ import { BrandConsole, analyticsPage, brandsPage, settingsPage, brandNav } from 
 import { deskPage } from './consoledesk.js';
 import { automationPage } from './automation.js';
 import { moderationPage, resetPasswordPage } from './safety.js';
+import { campaignsPage } from './campaigns.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -41,6 +42,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-automation', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/desk$/.exec(path);
   if (m) return { name: 'brand-desk', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/campaigns$/.exec(path);
+  if (m) return { name: 'brand-campaigns', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -253,6 +256,7 @@ class App {
       case 'brand-automation': view = automationPage(this, r.handle); break;
       case 'reset-password': view = resetPasswordPage(this); break;
       case 'moderation': view = moderationPage(this); break;
+      case 'brand-campaigns': view = campaignsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;

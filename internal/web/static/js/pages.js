@@ -168,11 +168,53 @@ export function profile(app, handle) {
         h('span', null, h('strong', null, String(p.followers_count)), p.followers_count === 1 ? ' follower' : ' followers'),
         h('span', null, h('strong', null, String(p.following_count)), ' following')),
       actions,
-      err);
+      err,
+      a.kind === 'brand' && !self ? manageMessages(app, a) : null);
   };
 
   load();
   return view;
+}
+
+// manageMessages is "Manage messages from Acme" on a brand's profile: what
+// the person allowed the brand's automated messages and campaigns, changed
+// at once (the consent engine reads it on every message).
+function manageMessages(app, brand) {
+  const path = '/api/v1/accounts/' + encodeURIComponent(brand.handle) + '/messages-consent';
+  const name = displayName(brand);
+  const allow = h('input', { type: 'checkbox', id: 'consent-allow', 'aria-describedby': 'consent-allow-hint' });
+  const optIn = h('input', { type: 'checkbox', id: 'consent-opt-in', 'aria-describedby': 'consent-opt-in-hint' });
+  const status = h('p', { class: 'form-ok', role: 'status' });
+  const box = h('section', { class: 'manage-messages', 'aria-labelledby': 'manage-messages-title', 'aria-busy': 'true' },
+    h('h2', { id: 'manage-messages-title' }, 'Manage messages from ' + name),
+    h('div', { class: 'choice' }, allow,
+      h('label', { for: 'consent-allow' }, h('span', { class: 'choice-label' }, 'Automated messages and campaigns'),
+        h('span', { class: 'hint', id: 'consent-allow-hint' }, 'Off is the same as replying STOP: only answers to your own messages.'))),
+    h('div', { class: 'choice' }, optIn,
+      h('label', { for: 'consent-opt-in' }, h('span', { class: 'choice-label' }, 'Offers and news even if I don’t follow'),
+        h('span', { class: 'hint', id: 'consent-opt-in-hint' }, 'Followers get them anyway, at most twice a week.'))),
+    status);
+  const show = (c) => {
+    allow.checked = !c.opted_out;
+    optIn.checked = c.opted_in;
+    box.removeAttribute('aria-busy');
+  };
+  const save = (body) => async () => {
+    allow.disabled = optIn.disabled = true;
+    status.textContent = '';
+    try {
+      const r = await app.api.call('PUT', path, body());
+      show(r.messages_consent);
+      status.textContent = 'Saved.';
+    } catch (e) {
+      status.textContent = e.message;
+    }
+    allow.disabled = optIn.disabled = false;
+  };
+  allow.addEventListener('change', save(() => ({ opted_out: !allow.checked })));
+  optIn.addEventListener('change', save(() => ({ opted_in: optIn.checked })));
+  app.api.call('GET', path).then((r) => show(r.messages_consent), (e) => { status.textContent = e.message; });
+  return box;
 }
 
 export function settings(app) {

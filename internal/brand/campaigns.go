@@ -1,0 +1,945 @@
+package brand
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/jobs"
+)
+
+// This file joins campaigns (the pure rules in internal/campaign) to the
+// store, the consent gate and the job queue.
+//
+//   - Starting a campaign enqueues its plan, a job due at the start time.
+//   - The plan resolves the audience, asks the consent engine about every
+//     recipient (in bulk, from one read of what the brand knows of them),
+//     and writes one delivery row per (campaign step, recipient): pending,
+//     pending until quiet hours end, or skipped with its reason. The rows'
+//     primary key makes a re-run of the plan (after a crash) add nobody
+//     twice. Then it enqueues the sending lanes.
+//   - A sending lane is a job that claims a batch of due deliveries with a
+//     lease (PostgreSQL: SKIP LOCKED, so lanes on several nodes share one
+//     campaign), sends each through chat.Send, where the consent gate
+//     decides again inside the send's transaction and the brand's stage
+//     marks the row sent in that same transaction, then comes back after its
+//     share of the rate allows the next batch. A crash leaves rows leased;
+//     when the lease runs out they are claimed again, and the send's
+//     client_id ("cmp:"+delivery id) finds a message already stored.
+//   - Pause and cancel take effect at a lane's next batch; resume starts a
+//     new generation of lanes.
+
+// Job kinds of campaigns.
+const (
+	JobCampaignPlan = "campaign.plan"
+	JobCampaignSend = "campaign.send"
+)
+
+// campaignLanes is how many sending jobs share a campaign (and its rate).
+const campaignLanes = 2
+
+// planChunk bounds the rows one plan transaction writes, so that the
+// single SQLite writer is never held long.
+const planChunk = 5000
+
+// previewSample is how many recipients an audience preview shows.
+const previewSample = 10
+
+// maxSendAttempts is how many times a delivery is tried on errors that
+// are not a refusal before it counts as failed.
+const maxSendAttempts = 10
+
+type planJob struct {
+	CampaignID string `json:"campaign_id"`
+}
+
+type laneJob struct {
+	CampaignID string `json:"campaign_id"`
+	Generation int    `json:"generation"`
+	Lane       int    `json:"lane"`
+}
+
+// CampaignInput is a campaign as a brand writes it.
+type CampaignInput struct {
+	Name          string
+	Type          string
+	Audience      *campaign.Audience
+	Steps         []campaign.Step
+	RatePerMinute int
+	StartAt       *time.Time
+	// Event makes it an event invitation.
+	Event *campaign.Event
+	// Offer makes it an exclusive offer.
+	Offer *campaign.Offer
+}
+
+// CampaignView is a campaign with its progress.
+type CampaignView struct {
+	Campaign *dm.Campaign
+	Progress *dm.CampaignProgress
+}
+
+func campaignInvalid(err error) error {
+	var inv *campaign.Invalid
+	if errors.As(err, &inv) {
+		return dm.Errorf(dm.EINVALID, "%s", inv.Msg)
+	}
+	return err
+}
+
+// validCampaign checks a campaign input and returns its stored form.
+func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMessage, err error) {
+	typ = campaign.TypeMessage
+	if in.Offer != nil || in.Type == campaign.TypeOffer {
+		if in.Event != nil {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "event: an offer is not an event invitation.")
+		}
+		if in.Offer == nil {
+			in.Offer = &campaign.Offer{}
+		}
+		if err := in.Offer.Validate(); err != nil {
+			return "", nil, nil, nil, campaignInvalid(err)
+		}
+		if event, err = json.Marshal(in.Offer); err != nil {
+			return "", nil, nil, nil, err
+		}
+		aud, steps, err = validMessage(in)
+		return campaign.TypeOffer, aud, steps, event, err
+	}
+	if in.Event != nil || in.Type == campaign.TypeEvent {
+		typ = campaign.TypeEvent
+		if in.Event == nil {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "event: an event invitation needs its event.")
+		}
+		if err := in.Event.Validate(time.LoadLocation); err != nil {
+			return "", nil, nil, nil, campaignInvalid(err)
+		}
+		if event, err = json.Marshal(in.Event); err != nil {
+			return "", nil, nil, nil, err
+		}
+	} else if in.Type != "" && in.Type != campaign.TypeMessage {
+		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q, %q or %q.", campaign.TypeMessage, campaign.TypeEvent, campaign.TypeOffer)
+	}
+	aud, steps, err = validMessage(in)
+	return typ, aud, steps, event, err
+}
+
+func validMessage(in CampaignInput) (aud, steps json.RawMessage, err error) {
+	if err := campaign.ValidateName(in.Name); err != nil {
+		return nil, nil, campaignInvalid(err)
+	}
+	if err := campaign.ValidateRate(in.RatePerMinute); err != nil {
+		return nil, nil, campaignInvalid(err)
+	}
+	if err := in.Audience.Validate("audience"); err != nil {
+		return nil, nil, campaignInvalid(err)
+	}
+	err = campaign.ValidateSteps(in.Steps, func(path, text string) error {
+		if err := dm.ValidateText(text); err != nil {
+			return dm.Errorf(dm.EINVALID, "%s: %s", path, dm.ErrorMessage(err))
+		}
+		if _, err := ParseTemplate(text); err != nil {
+			return dm.Errorf(dm.EINVALID, "%s: %s", path, dm.ErrorMessage(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, campaignInvalid(err)
+	}
+	if aud, err = json.Marshal(in.Audience); err != nil {
+		return nil, nil, err
+	}
+	steps, err = json.Marshal(in.Steps)
+	return aud, steps, err
+}
+
+// CreateCampaign saves a draft campaign (owners and admins).
+func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle string, in CampaignInput) (*CampaignView, error) {
+	typ, aud, steps, event, err := validCampaign(in)
+	if err != nil {
+		return nil, err
+	}
+	var out *CampaignView
+	err = s.store.Update(ctx, func(tx dm.Tx) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: typ,
+			Status: dm.CampaignDraft, Audience: aud, Steps: steps, RatePerMinute: rateOr(in.RatePerMinute), StartAt: in.StartAt,
+			CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
+		setDetails(c, typ, event)
+		if err := tx.CreateCampaign(ctx, c); err != nil {
+			return err
+		}
+		out = &CampaignView{Campaign: c, Progress: progressOf(c, nil)}
+		return nil
+	})
+	return out, err
+}
+
+// setDetails keeps an invitation's event or an offer's settings.
+func setDetails(c *dm.Campaign, typ string, details json.RawMessage) {
+	c.Type, c.Event, c.Offer = typ, nil, nil
+	switch typ {
+	case campaign.TypeEvent:
+		c.Event = details
+	case campaign.TypeOffer:
+		c.Offer = details
+	}
+}
+
+func rateOr(r int) int {
+	if r == 0 {
+		return campaign.DefaultRate
+	}
+	return r
+}
+
+// UpdateCampaign replaces a draft campaign (owners and admins).
+func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id string, in CampaignInput) (*CampaignView, error) {
+	typ, aud, steps, event, err := validCampaign(in)
+	if err != nil {
+		return nil, err
+	}
+	var out *CampaignView
+	err = s.store.Update(ctx, func(tx dm.Tx) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		c, err := brandCampaign(ctx, tx, a.brand.ID, id)
+		if err != nil {
+			return err
+		}
+		if c.Status != dm.CampaignDraft {
+			return dm.Errorf(dm.ECONFLICT, "Only a draft campaign can be edited; this one is %s.", c.Status)
+		}
+		c.Name, c.Audience, c.Steps, c.RatePerMinute, c.StartAt = strings.TrimSpace(in.Name), aud, steps, rateOr(in.RatePerMinute), in.StartAt
+		setDetails(c, typ, event)
+		c.UpdatedAt = s.now()
+		if err := tx.PutCampaign(ctx, c); err != nil {
+			return err
+		}
+		out = &CampaignView{Campaign: c, Progress: progressOf(c, nil)}
+		return nil
+	})
+	return out, err
+}
+
+// brandCampaign returns a brand's campaign; another brand's is not found.
+func brandCampaign(ctx context.Context, tx dm.Tx, brandID, id string) (*dm.Campaign, error) {
+	c, err := tx.Campaign(ctx, id)
+	if dm.IsCode(err, dm.ENOTFOUND) || err == nil && c.BrandID != brandID {
+		return nil, dm.Errorf(dm.ENOTFOUND, "No campaign %q.", dm.Truncate(id, 40))
+	}
+	return c, err
+}
+
+// Campaigns lists a brand's campaigns with their progress (the team).
+func (s *Service) Campaigns(ctx context.Context, me *dm.Account, handle string) ([]CampaignView, error) {
+	var out []CampaignView
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		cs, err := tx.Campaigns(ctx, a.brand.ID, 200)
+		if err != nil {
+			return err
+		}
+		out = make([]CampaignView, 0, len(cs))
+		for i := range cs {
+			p, err := campaignProgress(ctx, tx, &cs[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, CampaignView{Campaign: &cs[i], Progress: p})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Campaign returns one campaign with its progress (the team).
+func (s *Service) Campaign(ctx context.Context, me *dm.Account, handle, id string) (*CampaignView, error) {
+	var out *CampaignView
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		c, err := brandCampaign(ctx, tx, a.brand.ID, id)
+		if err != nil {
+			return err
+		}
+		p, err := campaignProgress(ctx, tx, c)
+		out = &CampaignView{Campaign: c, Progress: p}
+		return err
+	})
+	return out, err
+}
+
+func campaignProgress(ctx context.Context, tx dm.Tx, c *dm.Campaign) (*dm.CampaignProgress, error) {
+	if c.Status == dm.CampaignDraft || c.Status == dm.CampaignScheduled && c.PlannedAt == nil {
+		return progressOf(c, nil), nil
+	}
+	counts, err := tx.DeliveryCounts(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := progressOf(c, counts)
+	if c.Type == campaign.TypeEvent {
+		if p.RSVP, err = tx.RSVPTally(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	if c.Type == campaign.TypeOffer {
+		if p.Offer, err = tx.CodeTally(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// progressOf sums delivery counts into a campaign's progress.
+func progressOf(c *dm.Campaign, counts []dm.DeliveryCount) *dm.CampaignProgress {
+	p := &dm.CampaignProgress{CampaignID: c.ID, Status: c.Status, Skipped: map[string]int{}}
+	for _, k := range counts {
+		p.Targeted += k.Count
+		switch k.State {
+		case dm.SendPending, dm.SendSending:
+			p.Pending += k.Count
+			if k.Reason == consent.ReasonQuietHours {
+				p.Deferred += k.Count
+			}
+		case dm.SendSent:
+			p.Sent += k.Count
+		case dm.SendFailed:
+			p.Failed += k.Count
+		case dm.SendCancelled:
+			p.Cancelled += k.Count
+		case dm.SendSkipped:
+			p.Skipped[k.Reason] += k.Count
+		}
+	}
+	return p
+}
+
+// CampaignAction is a change of a campaign's state.
+const (
+	ActionStart  = "start"
+	ActionPause  = "pause"
+	ActionResume = "resume"
+	ActionCancel = "cancel"
+)
+
+// CampaignAct starts, pauses, resumes or cancels a campaign (owners and admins).
+func (s *Service) CampaignAct(ctx context.Context, me *dm.Account, handle, id, action string) (*CampaignView, error) {
+	var out *CampaignView
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		a, err := s.manage(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
+			return err
+		}
+		c, err := brandCampaign(ctx, tx, a.brand.ID, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		wrong := func() error {
+			return dm.Errorf(dm.ECONFLICT, "A %s campaign cannot %s.", c.Status, action)
+		}
+		switch action {
+		case ActionStart:
+			if c.Status != dm.CampaignDraft {
+				return wrong()
+			}
+			c.Status = dm.CampaignScheduled
+			runAt := now
+			if c.StartAt != nil && c.StartAt.After(now) {
+				runAt = *c.StartAt
+			}
+			payload, _ := json.Marshal(planJob{CampaignID: c.ID})
+			if _, err := ob.Enqueue(ctx, &dm.Job{Kind: JobCampaignPlan, Key: c.ID, Payload: payload, RunAt: runAt, CreatedAt: now}); err != nil {
+				return err
+			}
+		case ActionPause:
+			if c.Status != dm.CampaignRunning {
+				return wrong()
+			}
+			c.Status = dm.CampaignPaused
+		case ActionResume:
+			if c.Status != dm.CampaignPaused {
+				return wrong()
+			}
+			c.Status = dm.CampaignRunning
+			c.Generation++
+			if err := enqueueLanes(ctx, ob, c, now); err != nil {
+				return err
+			}
+		case ActionCancel:
+			switch c.Status {
+			case dm.CampaignDraft, dm.CampaignScheduled, dm.CampaignRunning, dm.CampaignPaused:
+			default:
+				return wrong()
+			}
+			c.Status = dm.CampaignCancelled
+			if _, err := tx.CancelDeliveries(ctx, c.ID, now); err != nil {
+				return err
+			}
+		default:
+			return dm.Errorf(dm.EINVALID, "action: one of start, pause, resume, cancel.")
+		}
+		c.UpdatedAt = now
+		if err := tx.PutCampaign(ctx, c); err != nil {
+			return err
+		}
+		p, err := campaignProgress(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		out = &CampaignView{Campaign: c, Progress: p}
+		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: a.brand.Handle, Campaign: p})
+	})
+	return out, err
+}
+
+func enqueueLanes(ctx context.Context, ob chat.Outbox, c *dm.Campaign, now time.Time) error {
+	for lane := range campaignLanes {
+		payload, _ := json.Marshal(laneJob{CampaignID: c.ID, Generation: c.Generation, Lane: lane})
+		key := fmt.Sprintf("%s:%d:%d", c.ID, c.Generation, lane)
+		if _, err := ob.Enqueue(ctx, &dm.Job{Kind: JobCampaignSend, Key: key, Payload: payload, CreatedAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PreviewAudience counts who an audience reaches now and shows a sample
+// (the team). The count is before the consent engine: the campaign's
+// progress says how many it held back, and why.
+func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle string, aud *campaign.Audience) (int, []dm.Profile, error) {
+	if err := aud.Validate("audience"); err != nil {
+		return 0, nil, campaignInvalid(err)
+	}
+	var n int
+	var sample []dm.Profile
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.access(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		ids, err := s.resolveAudience(ctx, tx, a.brand.ID, aud)
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		sample = []dm.Profile{}
+		for _, id := range ids[:min(len(ids), previewSample)] {
+			acc, err := tx.Account(ctx, id)
+			if err != nil {
+				return err
+			}
+			sample = append(sample, acc.Profile())
+		}
+		return nil
+	})
+	return n, sample, err
+}
+
+func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string, aud *campaign.Audience) ([]string, error) {
+	now := s.now()
+	return aud.Resolve(campaign.Leaves{
+		Followers: func() ([]string, error) { return tx.AudienceFollowers(ctx, brandID) },
+		Label:     func(l string) ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) },
+		Attribute: func(k, v string) ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) },
+		WroteDays: func(d int) ([]string, error) {
+			return tx.AudienceWroteSince(ctx, brandID, now.Add(-time.Duration(d)*24*time.Hour))
+		},
+		Everyone: func() ([]string, error) {
+			f, err := tx.AudienceFollowers(ctx, brandID)
+			if err != nil {
+				return nil, err
+			}
+			w, err := tx.AudienceWroteSince(ctx, brandID, time.Unix(0, 0))
+			if err != nil {
+				return nil, err
+			}
+			return campaign.Union(f, w), nil
+		},
+	})
+}
+
+// planCampaign is the JobCampaignPlan job: it writes the delivery rows and
+// starts the sending lanes.
+func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
+	var p planJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	var rows []dm.CampaignSend
+	var c *dm.Campaign
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		if c, err = tx.Campaign(ctx, p.CampaignID); err != nil || c.Status != dm.CampaignScheduled {
+			return err
+		}
+		rows, err = s.planRows(ctx, tx, c)
+		return err
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return jobs.Permanent(err)
+	}
+	if err != nil || c.Status != dm.CampaignScheduled {
+		return err // cancelled before it started: nothing to do
+	}
+	for len(rows) > 0 {
+		n := min(planChunk, len(rows))
+		if err := s.store.Update(ctx, func(tx dm.Tx) error {
+			_, err := tx.InsertDeliveries(ctx, rows[:n])
+			return err
+		}); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
+			return err
+		}
+		c, err := tx.Campaign(ctx, p.CampaignID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if c.Status != dm.CampaignScheduled {
+			// Cancelled while planning: what the plan wrote is cancelled too.
+			_, err := tx.CancelDeliveries(ctx, c.ID, now)
+			return err
+		}
+		counts, err := tx.DeliveryCounts(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		prog := progressOf(c, counts)
+		c.Status, c.Targeted, c.PlannedAt, c.UpdatedAt = dm.CampaignRunning, prog.Targeted, &now, now
+		c.Generation++
+		prog.Status = c.Status
+		if err := tx.PutCampaign(ctx, c); err != nil {
+			return err
+		}
+		if err := enqueueLanes(ctx, ob, c, now); err != nil {
+			return err
+		}
+		if err := enqueueReminder(ctx, ob, c, now); err != nil {
+			return err
+		}
+		if err := enqueueFollowUps(ctx, ob, c, now); err != nil {
+			return err
+		}
+		b, err := tx.Account(ctx, c.BrandID)
+		if err != nil {
+			return err
+		}
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: prog})
+	})
+}
+
+// planRows resolves a campaign's audience and asks the consent engine
+// about each recipient, from one bulk read of the brand's facts.
+func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.CampaignSend, error) {
+	var aud campaign.Audience
+	if err := json.Unmarshal(c.Audience, &aud); err != nil {
+		return nil, err
+	}
+	steps, err := campaign.ParseSteps(c.Steps)
+	if err != nil || len(steps) == 0 {
+		return nil, fmt.Errorf("campaign %s: steps: %v", c.ID, err)
+	}
+	ids, err := s.resolveAudience(ctx, tx, c.BrandID, &aud)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := tx.AudienceFacts(ctx, c.BrandID)
+	if err != nil {
+		return nil, err
+	}
+	set, err := loadSettings(ctx, tx, c.BrandID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	loc := newSchedule(set).loc
+	policy, err := s.step.policy(ctx, tx, c.BrandID, now)
+	if err != nil {
+		return nil, err
+	}
+	none := &dm.Consent{}
+	rows := make([]dm.CampaignSend, 0, len(ids))
+	for _, id := range ids {
+		if id == c.BrandID {
+			continue
+		}
+		cs := facts.Consents[id]
+		if cs == nil {
+			cs = none
+		}
+		rel := dm.Relationship{AFollowsB: facts.Follows[id], ABlocksB: facts.Blocked[id]}
+		r := recipient(cs, &rel, now)
+		r.Location = zone(facts.TimeZones[id])
+		d := consent.Decide(consent.Promotional, r, policy, loc, now)
+		row := dm.CampaignSend{ID: dm.NewID(), CampaignID: c.ID, BrandID: c.BrandID, Step: 0, UserID: id,
+			Variant: campaign.PickVariant(steps[0].Variants, c.ID, id).Name, State: dm.SendPending, RunAt: now, UpdatedAt: now}
+		switch {
+		case !d.DeferUntil.IsZero():
+			row.Reason, row.RunAt = d.Reason, d.DeferUntil
+		case !d.Allow:
+			row.State, row.Reason = dm.SendSkipped, d.Reason
+		default:
+			policy.SentToday++ // the daily cap counts those planned today
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// errPacing is the "error" of a lane that comes back for its next batch.
+var errPacing = errors.New("campaign: next batch")
+
+// sendLane is the JobCampaignSend job: one batch of a campaign's
+// deliveries, then again after the rate allows the next.
+func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
+	var p laneJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	var c *dm.Campaign
+	var b *dm.Account
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+			return err
+		}
+		b, err = tx.Account(ctx, c.BrandID)
+		return err
+	}); err != nil {
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return jobs.Permanent(err)
+		}
+		return err
+	}
+	if c.Status != dm.CampaignRunning || c.Generation != p.Generation {
+		return nil // paused, cancelled, done, or resumed by newer lanes
+	}
+	steps, err := campaign.ParseSteps(c.Steps)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	pace := campaign.PaceOf(c.RatePerMinute, campaignLanes)
+	start := s.now()
+	var batch []dm.CampaignSend
+	if err := s.store.Update(ctx, func(tx dm.Tx) error {
+		var err error
+		batch, err = tx.ClaimDeliveries(ctx, c.ID, s.worker, start, s.sendLease, pace.Batch)
+		return err
+	}); err != nil {
+		return err
+	}
+	cut := false
+	for i := range batch {
+		if ctx.Err() != nil {
+			// Out of time: hand the rest back at once rather than at the
+			// end of their lease, and come back for them now.
+			for k := i; k < len(batch); k++ {
+				batch[k].State, batch[k].RunAt = dm.SendPending, start
+				s.settle(&batch[k])
+			}
+			cut = true
+			break
+		}
+		s.deliver(ctx, c, b, steps, &batch[i])
+	}
+	if len(batch) > 0 {
+		s.tellProgress(context.Background(), c.ID)
+	}
+	if cut || ctx.Err() != nil {
+		return jobs.RetryAt(s.now(), errPacing)
+	}
+	if len(batch) == pace.Batch {
+		return jobs.RetryAt(start.Add(pace.Every), errPacing)
+	}
+	var next *time.Time
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		next, err = tx.NextDelivery(ctx, c.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if next != nil {
+		return jobs.RetryAt(maxTime(*next, start.Add(pace.Every)), errPacing)
+	}
+	return s.finishCampaign(ctx, c.ID, p.Generation)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// finishCampaign marks a running campaign with nothing left to send done.
+func (s *Service) finishCampaign(ctx context.Context, id string, gen int) error {
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		c, err := tx.Campaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
+			return err
+		}
+		if c, err = tx.Campaign(ctx, id); err != nil || c.Status != dm.CampaignRunning || c.Generation != gen {
+			return err
+		}
+		if next, err := tx.NextDelivery(ctx, id); err != nil || next != nil {
+			return err
+		}
+		now := s.now()
+		if steps, err := campaign.ParseSteps(c.Steps); err == nil && len(steps) > 1 {
+			planned, err := tx.StepPlanned(ctx, id, len(steps)-1)
+			if err != nil || !planned {
+				return err // a follow-up is still to come: its plan ends the campaign
+			}
+		}
+		c.Status, c.UpdatedAt = dm.CampaignDone, now
+		if err := tx.PutCampaign(ctx, c); err != nil {
+			return err
+		}
+		p, err := campaignProgress(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Account(ctx, c.BrandID)
+		if err != nil {
+			return err
+		}
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: p})
+	})
+}
+
+// tellProgress sends the team a campaign's progress (live progress bars).
+func (s *Service) tellProgress(ctx context.Context, id string) {
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		c, err := tx.Campaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		p, err := campaignProgress(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Account(ctx, c.BrandID)
+		if err != nil {
+			return err
+		}
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: s.now(), Brand: b.Handle, Campaign: p})
+	})
+	if err != nil {
+		s.log.Warn("campaign: progress event failed", "campaign", id, "err", err)
+	}
+}
+
+// settle records a claimed delivery's outcome. A lost lease (another
+// worker has it, or its message was stored) leaves the row to its holder.
+func (s *Service) settle(d *dm.CampaignSend) {
+	err := s.store.Update(context.Background(), func(tx dm.Tx) error {
+		return tx.SettleDelivery(context.Background(), d, s.worker, s.now())
+	})
+	if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+		// The lease runs out and the delivery is tried again.
+		s.log.Warn("campaign: recording a delivery failed", "campaign", d.CampaignID, "user", d.UserID, "err", err)
+	}
+}
+
+// deliver sends one claimed delivery, or records why not.
+func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, d *dm.CampaignSend) {
+	skip := func(reason string) {
+		d.State, d.Reason = dm.SendSkipped, reason
+		s.settle(d)
+	}
+	later := func(reason string, at time.Time) {
+		d.State, d.Reason, d.RunAt = dm.SendPending, reason, at
+		s.settle(d)
+	}
+	retry := func(err error) {
+		if ctx.Err() != nil {
+			// The lane ran out of time: not the delivery's failure.
+			later(d.Reason, s.now())
+			return
+		}
+		if d.Attempts >= maxSendAttempts {
+			d.State, d.Reason = dm.SendFailed, "error"
+			s.log.Warn("campaign: delivery failed", "campaign", d.CampaignID, "user", d.UserID, "err", err)
+			s.settle(d)
+			return
+		}
+		later("", s.now().Add(jobs.DefaultBackoff(d.Attempts)))
+	}
+	// The consent engine first, on what is known now, so that nobody it
+	// holds back gets even an empty conversation; it decides again inside
+	// the send.
+	var user *dm.Account
+	var dec consent.Decision
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		if user, err = tx.Account(ctx, d.UserID); err != nil {
+			return err
+		}
+		cs, err := loadConsent(ctx, tx, b.ID, user.ID)
+		if err != nil {
+			return err
+		}
+		rel, err := tx.Relationship(ctx, user.ID, b.ID)
+		if err != nil {
+			return err
+		}
+		set, err := loadSettings(ctx, tx, b.ID)
+		if err != nil {
+			return err
+		}
+		us, err := tx.Settings(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		r := recipient(cs, &rel, now)
+		r.Location = zone(us.TimeZone)
+		pol, err := s.step.policy(ctx, tx, b.ID, now)
+		if err != nil {
+			return err
+		}
+		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
+		return nil
+	})
+	switch {
+	case dm.IsCode(err, dm.ENOTFOUND):
+		skip("gone")
+		return
+	case err != nil:
+		retry(err)
+		return
+	case !dec.DeferUntil.IsZero():
+		later(dec.Reason, dec.DeferUntil)
+		return
+	case !dec.Allow:
+		skip(dec.Reason)
+		return
+	}
+	conv, _, err := s.chat.CreateConversation(ctx, b, []string{user.Handle}, "")
+	if err != nil {
+		if r, ok := refusal(err); ok {
+			skip(r)
+		} else {
+			retry(err)
+		}
+		return
+	}
+	step := steps[min(d.Step, len(steps)-1)]
+	v := step.Variants[0]
+	for _, x := range step.Variants {
+		if x.Name == d.Variant {
+			v = x
+		}
+	}
+	t, err := ParseTemplate(v.Text)
+	if err != nil {
+		skip("invalid_template")
+		return
+	}
+	text := t.Render(templateVars(user, b, nil))
+	if o := offerOf(c); o != nil {
+		code, err := s.codeFor(ctx, c, o, user.ID)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			skip("no_code") // the uploaded pool ran out
+			return
+		}
+		if err != nil {
+			retry(err)
+			return
+		}
+		text = truncRunes(text, dm.MaxTextRunes-60) + "\n\nYour code: " + code
+	}
+	buttons := step.QuickReplies
+	if ev := eventOf(c); ev != nil {
+		// An invitation carries its event, its calendar link and the
+		// RSVP buttons.
+		loc, _ := time.LoadLocation(ev.TimeZone)
+		text = truncRunes(text+"\n\n"+ev.Details(loc)+"\nAdd to calendar: /api/v1/campaigns/"+c.ID+"/event.ics", dm.MaxTextRunes)
+		buttons = campaign.RSVPButtons(c.ID)
+	}
+	var qrs []dm.QuickReply
+	for _, q := range buttons {
+		qrs = append(qrs, dm.QuickReply{Title: q.Title, Payload: q.Payload})
+	}
+	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
+		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d})
+	var deferred *Deferred
+	switch {
+	case err == nil:
+		// The brand's stage marked the row sent in the send's transaction.
+	case errors.As(err, &deferred):
+		later(deferred.Reason, deferred.Until)
+	default:
+		if r, ok := refusal(err); ok {
+			skip(r)
+		} else {
+			retry(err)
+		}
+	}
+}
+
+// refusal names why a send or a conversation was refused for good, as a
+// skip reason: the consent engine's reasons, and the chat rules'.
+func refusal(err error) (string, bool) {
+	var e *dm.Error
+	if !errors.As(err, &e) {
+		return "", false
+	}
+	switch e.Code {
+	case dm.EFORBIDDEN:
+		switch e.Reason {
+		case dm.ReasonBlockedByYou, dm.ReasonBlocksYou:
+			return consent.ReasonBlocked, true
+		case "":
+			return "refused", true
+		}
+		return e.Reason, true
+	case dm.ENOTFOUND:
+		return "gone", true
+	case dm.EINVALID:
+		return "invalid", true
+	}
+	return "", false
+}
+
+// workerName names this process's campaign lanes' leases: unique across
+// nodes and restarts, so a restarted node never settles what its previous
+// life claimed.
+func workerName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), dm.NewID()[:8])
+}

@@ -1,0 +1,174 @@
+package brand
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/consent"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/jobs"
+)
+
+// Follow-up steps: step k of a campaign is planned DelayMinutes after step
+// k-1 (campaign.FollowUpAt), for those who got step k-1 and have not
+// answered since (written to the brand, or tapped an RSVP); the others are
+// counted as skipped, "answered". Follow-ups are sent with the purpose
+// follow_up, so the consent engine's limit of 2 follow-ups after an
+// unanswered message holds, and its quiet hours.
+
+// JobCampaignFollowUp plans one follow-up step.
+const JobCampaignFollowUp = "campaign.follow_up"
+
+type followUpJob struct {
+	CampaignID string `json:"campaign_id"`
+	Step       int    `json:"step"`
+}
+
+// purposeOf is what the consent engine weighs for a delivery.
+func purposeOf(d *dm.CampaignSend) string {
+	if d.Step > 0 {
+		return consent.FollowUp
+	}
+	return consent.Promotional
+}
+
+func enqueueFollowUps(ctx context.Context, ob chat.Outbox, c *dm.Campaign, now time.Time) error {
+	steps, err := campaign.ParseSteps(c.Steps)
+	if err != nil {
+		return err
+	}
+	for k := 1; k < len(steps); k++ {
+		body, _ := json.Marshal(followUpJob{CampaignID: c.ID, Step: k})
+		if _, err := ob.Enqueue(ctx, &dm.Job{Kind: JobCampaignFollowUp, Key: fmt.Sprintf("%s:%d", c.ID, k), Payload: body,
+			RunAt: campaign.FollowUpAt(steps, k, now), CreatedAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planFollowUp is the JobCampaignFollowUp job.
+func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
+	var p followUpJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	var c *dm.Campaign
+	var rows []dm.CampaignSend
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+			return err
+		}
+		if c.Status == dm.CampaignCancelled || c.Status == dm.CampaignDraft {
+			return nil
+		}
+		steps, err := campaign.ParseSteps(c.Steps)
+		if err != nil || p.Step >= len(steps) {
+			return jobs.Permanent(fmt.Errorf("campaign %s has no step %d", c.ID, p.Step))
+		}
+		sent, err := tx.SentDeliveries(ctx, c.ID, p.Step-1)
+		if err != nil {
+			return err
+		}
+		facts, err := tx.AudienceFacts(ctx, c.BrandID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, d := range sent {
+			answered := false
+			if cs := facts.Consents[d.UserID]; cs != nil && cs.LastInbound != nil && cs.LastInbound.After(d.UpdatedAt) {
+				answered = true
+			}
+			if !answered && c.Type == campaign.TypeEvent {
+				if _, err := tx.RSVP(ctx, c.ID, d.UserID); err == nil {
+					answered = true
+				} else if !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+			}
+			row := dm.CampaignSend{ID: dm.NewID(), CampaignID: c.ID, BrandID: c.BrandID, Step: p.Step, UserID: d.UserID,
+				Variant: campaign.PickVariant(steps[p.Step].Variants, c.ID, d.UserID).Name, State: dm.SendPending, RunAt: now, UpdatedAt: now}
+			if answered {
+				row.State, row.Reason = dm.SendSkipped, "answered"
+			}
+			rows = append(rows, row)
+		}
+		return nil
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return jobs.Permanent(err)
+	}
+	if err != nil || c.Status == dm.CampaignCancelled || c.Status == dm.CampaignDraft {
+		return err
+	}
+	planned := rows
+	for len(rows) > 0 {
+		n := min(planChunk, len(rows))
+		if err := s.store.Update(ctx, func(tx dm.Tx) error {
+			_, err := tx.InsertDeliveries(ctx, rows[:n])
+			return err
+		}); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
+			return err
+		}
+		c, err := tx.Campaign(ctx, p.CampaignID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch c.Status {
+		case dm.CampaignCancelled:
+			_, err := tx.CancelDeliveries(ctx, c.ID, now)
+			return err
+		case dm.CampaignPaused:
+			return nil // resume starts the lanes
+		}
+		if len(planned) == 0 {
+			// Nobody to follow up: the campaign ends when nothing is left.
+			if next, err := tx.NextDelivery(ctx, c.ID); err != nil || next != nil {
+				return err
+			}
+			c.Status, c.UpdatedAt = dm.CampaignDone, now
+			if err := tx.PutCampaign(ctx, c); err != nil {
+				return err
+			}
+			prog, err := campaignProgress(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			b, err := tx.Account(ctx, c.BrandID)
+			if err != nil {
+				return err
+			}
+			return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: prog})
+		}
+		c.Status, c.UpdatedAt = dm.CampaignRunning, now
+		c.Generation++
+		if err := tx.PutCampaign(ctx, c); err != nil {
+			return err
+		}
+		if err := enqueueLanes(ctx, ob, c, now); err != nil {
+			return err
+		}
+		prog, err := campaignProgress(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Account(ctx, c.BrandID)
+		if err != nil {
+			return err
+		}
+		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: prog})
+	})
+}

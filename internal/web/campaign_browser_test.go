@@ -1,0 +1,101 @@
+package web_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// afternoonZone names a fixed-offset zone where it is about 14:00 now, so
+// that a campaign on the real clock is never in quiet hours.
+func afternoonZone() string {
+	off := 14 - time.Now().UTC().Hour()
+	switch {
+	case off == 0:
+		return "UTC"
+	case off > 0:
+		return fmt.Sprintf("Etc/GMT-%d", off)
+	default:
+		return fmt.Sprintf("Etc/GMT+%d", -off)
+	}
+}
+
+// TestBrowserCampaignAndManageMessages: a follower sees a brand's campaign
+// message marked "Campaign" in the chat, then turns the brand's automated
+// messages off from "Manage messages from Acme" on its profile, which the
+// consent engine sees at once (the API reports the STOP).
+func TestBrowserCampaignAndManageMessages(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	dan.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+	acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": afternoonZone()}, nil)
+	var c struct {
+		Campaign struct {
+			ID string `json:"id"`
+		} `json:"campaign"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "Spring", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Hi {{first_name|there}}, spring sale at {{brand_name}}", "weight": 100}}}},
+	}, &c)
+	acme.api("POST", "/api/v1/brands/acme/campaigns/"+c.Campaign.ID+"/start", nil, nil)
+
+	dan.login()
+	dan.click("#conversation-list a", "Acme Outdoor")
+	dan.waitText("#message-list li.msg .text", "Hi Dan, spring sale at Acme Outdoor")
+	dan.waitText("#message-list li.msg .campaign-label", "Campaign")
+
+	dan.do("open the brand's profile", chromedp.Navigate(w.base+"/@acme"))
+	dan.waitText("#manage-messages-title", "Manage messages from Acme Outdoor")
+	dan.waitFor("the current consent", `() => document.getElementById('consent-allow')?.checked === true && !document.querySelector('.manage-messages[aria-busy]')`)
+	dan.click("label[for=consent-allow]", "Automated messages")
+	dan.waitText(".manage-messages .form-ok", "Saved.")
+	var mc struct {
+		MessagesConsent struct {
+			OptedOut bool `json:"opted_out"`
+		} `json:"messages_consent"`
+	}
+	dan.api("GET", "/api/v1/accounts/acme/messages-consent", nil, &mc)
+	if !mc.MessagesConsent.OptedOut {
+		t.Error("unticking \"Automated messages and campaigns\" did not opt dan out")
+	}
+}
+
+// TestBrowserRSVPTallyLive: a recipient taps RSVP Yes under an event
+// invitation in the chat, and the tally on the brand's campaigns page
+// moves live (the campaign.progress event), with no reload.
+func TestBrowserRSVPTallyLive(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	dan.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+	acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": afternoonZone()}, nil)
+	var c struct {
+		Campaign struct {
+			ID string `json:"id"`
+		} `json:"campaign"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "Store opening", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Join us, {{first_name|friend}}!", "weight": 100}}}},
+		"event": map[string]any{"title": "Store opening", "starts_at": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339), "time_zone": "Europe/Paris", "capacity": 10},
+	}, &c)
+	acme.api("POST", "/api/v1/brands/acme/campaigns/"+c.Campaign.ID+"/start", nil, nil)
+
+	acme.login()
+	acme.do("open the campaigns page", chromedp.Navigate(w.base+"/brands/acme/campaigns"))
+	acme.waitText("#campaign-list .campaign h2", "Store opening")
+	acme.waitText("#campaign-list .rsvp-tally", "0 going")
+
+	dan.login()
+	dan.click("#conversation-list a", "Acme Outdoor")
+	dan.waitText("#message-list li.msg .text", "Join us, Dan!")
+	dan.click(".quick-replies button.qr", "Yes")
+	dan.waitText("#message-list li.msg .text", "You're in: Store opening")
+
+	acme.waitText("#campaign-list .rsvp-tally", "1 going")
+	acme.waitText("#campaign-list .count-sent", "1 sent")
+}

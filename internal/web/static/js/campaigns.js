@@ -1,0 +1,115 @@
+// The brand console's campaigns page: each campaign with a progress bar
+// (sent, pending, skipped, failed over the targeted), the skipped ones by
+// reason, an event invitation's RSVP tallies, and the actions its state
+// allows. It follows campaign.progress events, so the bars and tallies
+// move live. Plain SVG, no chart library.
+
+import { h } from './dom.js';
+import { brandNav } from './console.js';
+import { APIError } from './api.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+const REASONS = {
+  opted_out: 'said STOP', frequency_cap: 'frequency cap', blocked: 'blocked', no_consent: 'no consent', window_closed: '24 h window',
+  daily_cap: 'daily cap', follow_up_limit: 'follow-up limit', not_accepting: 'not accepting', not_followed: 'not accepting', gone: 'account gone',
+};
+
+// progressBar draws sent, pending, skipped and failed as parts of one bar.
+function progressBar(p) {
+  const W = 300, H = 16;
+  const total = Math.max(1, p.targeted);
+  const skipped = Object.values(p.skipped || {}).reduce((a, b) => a + b, 0);
+  const parts = [['sent', p.sent], ['skipped', skipped], ['failed', p.failed + p.cancelled], ['pending', p.pending]];
+  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'campaign-bar', role: 'img',
+    'aria-label': `${p.sent} sent, ${p.pending} pending, ${skipped} skipped, ${p.failed} failed of ${p.targeted}` });
+  g.appendChild(svg('rect', { width: W, height: H, rx: 4, class: 'gauge-bg' }));
+  let x = 0;
+  for (const [cls, n] of parts) {
+    const w = (n / total) * W;
+    if (w > 0) g.appendChild(svg('rect', { x, width: w, height: H, class: 'bar-' + cls }));
+    x += w;
+  }
+  return g;
+}
+
+export function campaignsPage(app, handle) {
+  const base = `/api/v1/brands/${encodeURIComponent(handle)}/campaigns`;
+  const list = h('div', { class: 'stack', id: 'campaign-list' });
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  let campaigns = [];
+
+  const row = (c) => {
+    const p = c.progress;
+    const skipped = Object.entries(p.skipped || {}).filter(([, n]) => n > 0)
+      .map(([r, n]) => `${n} ${REASONS[r] || r}`).join(' · ');
+    const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: async (e) => {
+      e.currentTarget.disabled = true;
+      try {
+        const r = await app.api.post(`${base}/${encodeURIComponent(c.id)}/${action}`);
+        replace(r.campaign);
+      } catch (x) {
+        err.textContent = x.message;
+      }
+    } }, label);
+    const actions = [];
+    if (c.status === 'draft') actions.push(act('start', 'Start'));
+    if (c.status === 'running') actions.push(act('pause', 'Pause'));
+    if (c.status === 'paused') actions.push(act('resume', 'Resume'));
+    if (['draft', 'scheduled', 'running', 'paused'].includes(c.status)) actions.push(act('cancel', 'Cancel'));
+    const r = p.rsvp;
+    return h('article', { class: 'card campaign', 'data-id': c.id },
+      h('h2', null, c.name, ' ', h('span', { class: 'pill campaign-status' }, c.status)),
+      progressBar(p),
+      h('p', { class: 'campaign-counts' },
+        h('span', { class: 'count-sent' }, `${p.sent} sent`), ` of ${p.targeted} · ${p.pending} pending`,
+        p.deferred ? ` (${p.deferred} until quiet hours end)` : '', p.failed ? ` · ${p.failed} failed` : ''),
+      skipped ? h('p', { class: 'hint campaign-skipped' }, 'Held back: ' + skipped) : null,
+      r ? h('p', { class: 'rsvp-tally', 'aria-live': 'polite' },
+        h('span', { class: 'rsvp-yes' }, `${r.yes} going`), ` · ${r.waitlist} waiting · ${r.maybe} maybe · ${r.no} no`) : null,
+      actions.length ? h('div', { class: 'actions-row' }, ...actions) : null);
+  };
+  const render = () => {
+    list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted' }, 'No campaigns yet.')]));
+  };
+  const replace = (c) => {
+    const i = campaigns.findIndex((x) => x.id === c.id);
+    if (i >= 0) campaigns[i] = c;
+    render();
+  };
+  const load = async () => {
+    try {
+      const r = await app.api.get(base);
+      campaigns = r.campaigns;
+      err.textContent = '';
+      render();
+    } catch (e) {
+      err.textContent = e instanceof APIError && e.status === 404 ? `You are not on @${handle}'s team.` : e.message;
+    }
+  };
+  const el = h('section', { class: 'page console-campaigns' },
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`)),
+    brandNav(handle, 'campaigns'),
+    err, list);
+  load();
+  return {
+    el,
+    title: `Campaigns · @${handle}`,
+    onEvent(ev) {
+      if (ev.brand !== handle || ev.type !== 'campaign.progress' || !ev.campaign) return;
+      const c = campaigns.find((x) => x.id === ev.campaign.campaign_id);
+      if (!c) {
+        load();
+        return;
+      }
+      c.progress = ev.campaign;
+      c.status = ev.campaign.status;
+      render();
+    },
+  };
+}
