@@ -506,15 +506,8 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 	if err != nil || c.Status != dm.CampaignScheduled {
 		return err // cancelled before it started: nothing to do
 	}
-	for len(rows) > 0 {
-		n := min(planChunk, len(rows))
-		if err := s.store.Update(ctx, func(tx dm.Tx) error {
-			_, err := tx.InsertDeliveries(ctx, rows[:n])
-			return err
-		}); err != nil {
-			return err
-		}
-		rows = rows[n:]
+	if err := s.insertDeliveries(ctx, rows); err != nil {
+		return err
 	}
 	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
@@ -942,4 +935,22 @@ func refusal(err error) (string, bool) {
 func workerName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), dm.NewID()[:8])
+}
+
+// insertDeliveries writes planned delivery rows in chunks of planChunk, one
+// Update each, so that a large audience never holds the writer for long.
+// Rows are keyed by (campaign, step, recipient): a chunk written twice
+// (a plan job retried after a crash) inserts nothing new.
+func (s *Service) insertDeliveries(ctx context.Context, rows []dm.CampaignSend) error {
+	for len(rows) > 0 {
+		n := min(planChunk, len(rows))
+		if err := s.store.Update(ctx, func(tx dm.Tx) error {
+			_, err := tx.InsertDeliveries(ctx, rows[:n])
+			return err
+		}); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }

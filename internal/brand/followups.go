@@ -107,16 +107,8 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 	if err != nil || c.Status == dm.CampaignCancelled || c.Status == dm.CampaignDraft {
 		return err
 	}
-	planned := rows
-	for len(rows) > 0 {
-		n := min(planChunk, len(rows))
-		if err := s.store.Update(ctx, func(tx dm.Tx) error {
-			_, err := tx.InsertDeliveries(ctx, rows[:n])
-			return err
-		}); err != nil {
-			return err
-		}
-		rows = rows[n:]
+	if err := s.insertDeliveries(ctx, rows); err != nil {
+		return err
 	}
 	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
@@ -134,7 +126,7 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 		case dm.CampaignPaused:
 			return nil // resume starts the lanes
 		}
-		if len(planned) == 0 {
+		if len(rows) == 0 {
 			// Nobody to follow up: the campaign ends when nothing is left.
 			if next, err := tx.NextDelivery(ctx, c.ID); err != nil || next != nil {
 				return err
