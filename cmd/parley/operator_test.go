@@ -30,7 +30,7 @@ func TestOperatorCommands(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		pg := os.Getenv("PARLEY_TEST_POSTGRES")
 		if pg == "" {
-			t.Skip("PostgreSQL not configured: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
 		}
 		url := pgtest.Schema(t, pg, "parley_cli_")
 		store, err := openPostgres(url)

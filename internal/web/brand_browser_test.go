@@ -197,6 +197,7 @@ func TestBrandScreenshots(t *testing.T) {
 		{"24-phone-brand-chat", "/brands/acme/c/" + first.ID, "#inbox-thread li.note", 390, 844},
 		{"25-phone-brand-settings", "/brands/acme/settings", "#hours-days .hours-row", 390, 844},
 		{"26-brand-desk", "/brands/acme/desk", "#macro-list .macro", 1280, 900},
+		{"27-phone-brand-desk", "/brands/acme/desk", "#macro-list .macro", 390, 844},
 	} {
 		bob.do("viewport "+s.name, chromedp.EmulateViewport(s.width, s.height, chromedp.EmulateScale(2)))
 		bob.do("open "+s.name, chromedp.Navigate(w.base+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)))

@@ -894,6 +894,14 @@ func TestScreenshots(t *testing.T) {
 }
 
 // shot saves the viewport as DIR/name.png once fonts and layout settled.
+// shotIf saves a screenshot only when -screenshots is set (the behaviour
+// tests call it at the pages worth a look by a person).
+func (p *person) shotIf(name string) {
+	if *screenshotDir != "" {
+		p.shot(name)
+	}
+}
+
 func (p *person) shot(name string) {
 	p.t.Helper()
 	p.waitFor("fonts", `() => document.fonts.status === 'loaded'`)

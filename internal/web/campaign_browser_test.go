@@ -98,4 +98,12 @@ func TestBrowserRSVPTallyLive(t *testing.T) {
 
 	acme.waitText("#campaign-list .rsvp-tally", "1 going")
 	acme.waitText("#campaign-list .count-sent", "1 sent")
+	acme.shotIf("44-brand-campaigns")
+	dan.shotIf("45-rsvp-in-chat")
+	if *screenshotDir != "" {
+		acme.viewport(390, 844)
+		acme.shotIf("46-phone-brand-campaigns")
+		dan.viewport(390, 844)
+		dan.shotIf("47-phone-rsvp-in-chat")
+	}
 }

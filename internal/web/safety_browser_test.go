@@ -44,6 +44,7 @@ func TestBrowserReportAndModerate(t *testing.T) {
 				t.Fatal("the report dialog does not offer mallory's two messages with the reported one checked")
 			}
 			bob.axe("report dialog at " + size.name)
+			bob.shotIf("40-report-dialog-" + size.name)
 			bob.do("reason", chromedp.SendKeys(chromedp.ID("report-reason"), "threat"))
 			bob.click("dialog.report-dialog button[type=submit]", "Send report")
 			bob.waitFor("the dialog closes", `() => !document.querySelector('dialog.report-dialog')`)
@@ -57,6 +58,7 @@ func TestBrowserReportAndModerate(t *testing.T) {
 			bob.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.CSS("#session-list li")))
 			bob.waitText("#session-list", "This device")
 			bob.axe("settings with password and sessions at " + size.name)
+			bob.shotIf("41-settings-sessions-" + size.name)
 
 			// The operator's queue.
 			opal.login()
@@ -70,6 +72,7 @@ func TestBrowserReportAndModerate(t *testing.T) {
 				t.Fatal("the queue does not show the report with exactly the reported message")
 			}
 			opal.axe("moderation at " + size.name)
+			opal.shotIf("42-moderation-" + size.name)
 			opal.click("#report-queue button", "Suspend @mallory")
 			opal.waitText("#report-queue button", "Unsuspend @mallory")
 			opal.waitText("#mod-log", "suspend @mallory")
@@ -85,6 +88,7 @@ func TestBrowserReportAndModerate(t *testing.T) {
 			mallory.viewport(size.width, size.height)
 			mallory.do("reset page", chromedp.Navigate(w.base+"/reset-password#"+token), chromedp.WaitVisible(chromedp.ID("reset-new")))
 			mallory.axe("reset password at " + size.name)
+			mallory.shotIf("43-reset-password-" + size.name)
 			mallory.do("new password", chromedp.SendKeys(chromedp.ID("reset-new"), "a-brand-new-password"),
 				chromedp.SendKeys(chromedp.ID("reset-again"), "a-brand-new-password"))
 			mallory.click("#reset-form button[type=submit]", "Set password")
