@@ -26,7 +26,9 @@ function progressBar(p) {
   const total = Math.max(1, p.targeted);
   const skipped = Object.values(p.skipped || {}).reduce((a, b) => a + b, 0);
   const parts = [['sent', p.sent], ['skipped', skipped], ['failed', p.failed + p.cancelled], ['pending', p.pending]];
-  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'campaign-bar', role: 'img',
+  // preserveAspectRatio none: the bar fills the width CSS gives it instead
+  // of being drawn at its height's scale in the middle of the box.
+  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', class: 'campaign-bar', role: 'img',
     'aria-label': `${p.sent} sent, ${p.pending} pending, ${skipped} skipped, ${p.failed} failed of ${p.targeted}` });
   g.appendChild(svg('rect', { width: W, height: H, rx: 4, class: 'gauge-bg' }));
   let x = 0;
