@@ -138,7 +138,10 @@ func fill(t *testing.T, store dm.Store) {
 		if err := tx.UpdateMessage(ctx, msgs[8]); err != nil {
 			return err
 		}
-		for _, r := range []struct{ m int; who, emoji string }{{6, "carol", "🎉"}, {6, "alice", "👍"}, {6, "acme", "🎉"}, {1, "alice", "❤️"}} {
+		for _, r := range []struct {
+			m          int
+			who, emoji string
+		}{{6, "carol", "🎉"}, {6, "alice", "👍"}, {6, "acme", "🎉"}, {1, "alice", "❤️"}} {
 			if _, err := tx.SetReaction(ctx, msgs[r.m].ID, ids[r.who], r.emoji, true); err != nil {
 				return err
 			}
