@@ -311,3 +311,37 @@ func TestBadRecord(t *testing.T) {
 		t.Errorf("version 2: %v", err)
 	}
 }
+
+// On PostgreSQL an import takes the store's lock exclusively: refused while
+// another process (a server) has the database open, and a server refused
+// while an import holds it.
+func TestPostgresImportExcludesServers(t *testing.T) {
+	base := os.Getenv("PARLEY_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES")
+	}
+	ctx := context.Background()
+	url := pgtest.Schema(t, base, "transfer_lock_")
+	server, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importer, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer importer.Close()
+	if err := importer.LockExclusive(ctx); !errors.Is(err, postgres.ErrInUse) {
+		t.Fatalf("LockExclusive beside a server: %v, want ErrInUse", err)
+	}
+	server.Close()
+	if err := importer.LockExclusive(ctx); err != nil {
+		t.Fatalf("LockExclusive alone: %v", err)
+	}
+	if s, err := postgres.Open(ctx, url); err == nil || !strings.Contains(err.Error(), "import") {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("a server opened during an import: %v", err)
+	}
+}
