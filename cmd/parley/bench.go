@@ -374,7 +374,7 @@ func (f *benchFlags) seededDB(ctx context.Context, progress io.Writer) (*seededD
 
 // seed fills --data (SQLite) or --postgres through the store and writes the manifest.
 func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.Manifest, error) {
-	var store dm.Store
+	var store dm.BulkStore
 	var err error
 	manifest := f.manifest
 	switch {

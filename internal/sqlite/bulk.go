@@ -47,7 +47,7 @@ func (t *tx) insertRows(ctx context.Context, head, row, tail string, n int, args
 // LoadBatch writes b in one transaction (see dm.Bulk).
 func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, error) {
 	var n dm.BulkCounts
-	err := db.Update(ctx, func(dt dm.Tx) error {
+	err := db.updateAlone(ctx, func(dt dm.Tx) error {
 		n = dm.BulkCounts{}
 		return dt.(*tx).loadBatch(ctx, b, &n)
 	})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -18,68 +19,82 @@ import (
 // that a batch's rows stay in the page cache.
 const DefaultBatch = 5000
 
-// Loader loads batches through a store's bulk path. Batches commit in
-// order, one at a time, while the next one is being filled: decoding (or
-// generating) runs on one core and the store on the other.
+// Loader loads batches through a store's bulk path, at most workers at a
+// time. With one worker (Import) batches commit in order, one at a time,
+// while the next one is being filled: decoding (or generating) runs on one
+// core and the store on the other. More workers suit PostgreSQL, whose
+// transactions run side by side, for batches that do not depend on each
+// other (bench seed loads accounts, then conversations, then messages,
+// waiting between the three).
 type Loader struct {
-	store  dm.Bulk
-	counts dm.BulkCounts
-	bar    *Bar
-	// flight is the batch being loaded, if any; its error comes back on done.
-	done    chan error
-	pending *batchSpan
-}
-
-// batchSpan is a batch and the lines it came from (0 when generated).
-type batchSpan struct {
-	b          *dm.BulkBatch
-	first, end int
+	store dm.Bulk
+	bar   *Bar
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	n     dm.BulkCounts
+	err   error
 }
 
 // NewLoader returns a Loader on store; bar may be nil.
-func NewLoader(store dm.Bulk, bar *Bar) *Loader {
-	return &Loader{store: store, bar: bar}
+func NewLoader(store dm.Bulk, bar *Bar, workers int) *Loader {
+	return &Loader{store: store, bar: bar, sem: make(chan struct{}, max(1, workers))}
 }
 
 // Counts is what the loaded batches inserted.
-func (l *Loader) Counts() dm.BulkCounts { return l.counts }
+func (l *Loader) Counts() dm.BulkCounts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
 
-// Load starts loading b (lines first to end of the file, 0 if generated)
-// once the previous batch has committed, and returns; b must not be
-// touched until the next Load or Wait returns. An error is the previous
-// batch's.
+// Load starts loading b (lines first to end of a file, 0 if generated)
+// once fewer than workers batches are in flight, and returns; b must not
+// be touched until a later Load or Wait returns (with one worker, the next
+// Load). An error is an earlier batch's.
 func (l *Loader) Load(ctx context.Context, b *dm.BulkBatch, first, end int) error {
-	if err := l.Wait(); err != nil {
+	if err := l.failed(); err != nil {
 		return err
 	}
-	l.pending = &batchSpan{b, first, end}
-	l.done = make(chan error, 1)
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	l.wg.Add(1)
 	go func() {
+		defer l.wg.Done()
+		// The slot is given back last: with one worker, the next Load
+		// returning means this batch is counted and its buffer free.
+		defer func() { <-l.sem }()
 		n, err := l.store.LoadBatch(ctx, b)
-		if err == nil {
-			l.counts.Add(n)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil {
+			if first > 0 {
+				err = &LineError{First: first, Last: end, Err: err}
+			}
+			if l.err == nil {
+				l.err = err
+			}
+			return
 		}
-		l.done <- err
+		l.n.Add(n)
+		l.bar.Add(int64(b.Len()))
 	}()
 	return nil
 }
 
-// Wait waits for the batch in flight.
+func (l *Loader) failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Wait waits for the batches in flight and returns the first error.
 func (l *Loader) Wait() error {
-	if l.done == nil {
-		return nil
-	}
-	err := <-l.done
-	p := l.pending
-	l.done, l.pending = nil, nil
-	if err != nil {
-		if p.first > 0 {
-			return &LineError{First: p.first, Last: p.end, Err: err}
-		}
-		return err
-	}
-	l.bar.Add(int64(p.b.Len()))
-	return nil
+	l.wg.Wait()
+	return l.failed()
 }
 
 // LineError is a bad record (First == Last) or a batch the store refused
@@ -155,7 +170,7 @@ func Import(ctx context.Context, store dm.Bulk, r io.Reader, o ImportOptions) (*
 		return nil, &LineError{1, 1, fmt.Errorf("format version %d; this build reads version %d", h.Version, Version)}
 	}
 
-	l := NewLoader(store, o.Bar)
+	l := NewLoader(store, o.Bar, 1)
 	accounts := map[string]struct{}{}
 	convs := map[string]*convState{}
 	bufs := [2]*dm.BulkBatch{{}, {}}
