@@ -51,6 +51,12 @@ type Manifest struct {
 	Conversations       int      `json:"conversations"`
 	Messages            int      `json:"messages"`
 	Seconds             float64  `json:"seconds"`
+	// Records is what the loader wrote (accounts, conversations and
+	// messages); CPUSeconds the seeding process's CPU time (utime + stime)
+	// and DBCPUSeconds the PostgreSQL backends' (0 on SQLite).
+	Records      int64   `json:"records,omitempty"`
+	CPUSeconds   float64 `json:"cpu_seconds,omitempty"`
+	DBCPUSeconds float64 `json:"db_cpu_seconds,omitempty"`
 }
 
 // ReadManifest reads a manifest written by WriteManifest.
@@ -265,5 +271,6 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	m.Seconds = time.Since(start).Seconds()
+	m.Records = int64(partners + convs + m.Messages)
 	return m, nil
 }
