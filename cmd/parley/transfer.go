@@ -90,7 +90,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		var le *transfer.LineError
 		if errors.As(err, &le) {
-			return fmt.Errorf("%w\nThe batches before line %d are imported and nothing after; fix the file and run the import again (what is there already is skipped)", err, le.First)
+			done := "Nothing was imported"
+			if le.Imported > 1 {
+				done = fmt.Sprintf("Lines 1-%d are imported, nothing after them", le.Imported)
+			}
+			return fmt.Errorf("%w\n%s; fix the file and run the import again (what is there already is skipped)", err, done)
 		}
 		return err
 	}

@@ -14,10 +14,10 @@ import (
 // This file is the bulk path (dm.Bulk): parley import, parley export and
 // bench seed. A batch is one transaction whose statements travel in one
 // pgx batch (one round trip): each table's rows are one INSERT ... SELECT
-// FROM unnest(arrays) ... ON CONFLICT DO NOTHING, so a statement's plan and
-// cost do not depend on the number of rows, a row that exists is skipped
-// (loading a file twice is a no-op), and seqs and folder keys come from the
-// batch. Ids order as bytes (COLLATE "C") in a dump, as they do in SQLite.
+// FROM unnest(arrays) ... ON CONFLICT (key) DO NOTHING, so a statement's
+// plan and cost do not depend on the number of rows, a row whose key exists
+// is skipped (loading a file twice is a no-op) while any other unique rule
+// broken refuses the batch, and seqs and folder keys come from the batch. Ids order as bytes (COLLATE "C") in a dump, as they do in SQLite.
 var _ dm.Bulk = (*DB)(nil)
 
 // LoadBatch writes b in one transaction (see dm.Bulk).
@@ -48,7 +48,7 @@ func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, er
 			allow_incoming, read_receipts, time_zone, role, suspended_at, verified)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
 				$8::text[], $9::bool[], $10::text[], $11::text[], $12::timestamptz[], $13::bool[])
-			ON CONFLICT DO NOTHING`, id, handle, name, bio, kind, created, hash, allow, receipts, tz, role, suspended, verified)
+			ON CONFLICT (id) DO NOTHING`, id, handle, name, bio, kind, created, hash, allow, receipts, tz, role, suspended, verified)
 		// CreateAccount gives every account its event-log counter row.
 		add("event logs", &skip, `INSERT INTO event_logs (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, id)
 	}
@@ -67,7 +67,7 @@ func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, er
 		// follows.id orders the follower lists: insert in the file's order.
 		add("follows", &n.Follows, `INSERT INTO follows (follower_id, followee_id)
 			SELECT f, e FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(f, e, n) ORDER BY n
-			ON CONFLICT DO NOTHING`, from, to)
+			ON CONFLICT (follower_id, followee_id) DO NOTHING`, from, to)
 		add("follow counts", &skip, `UPDATE accounts SET
 			followers_count = (SELECT count(*) FROM follows WHERE followee_id = accounts.id),
 			following_count = (SELECT count(*) FROM follows WHERE follower_id = accounts.id)
@@ -80,7 +80,7 @@ func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, er
 			from[i], to[i] = x.Blocker, x.Blocked
 		}
 		add("blocks", &n.Blocks, `INSERT INTO blocks (blocker_id, blocked_id) SELECT * FROM unnest($1::text[], $2::text[])
-			ON CONFLICT DO NOTHING`, from, to)
+			ON CONFLICT (blocker_id, blocked_id) DO NOTHING`, from, to)
 	}
 	if len(b.Conversations) > 0 {
 		k := len(b.Conversations)
@@ -108,14 +108,14 @@ func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, er
 		}
 		add("conversations", &n.Conversations, `INSERT INTO conversations (id, kind, title, created_at, updated_at, last_seq, direct_key)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::text[])
-			ON CONFLICT DO NOTHING`, id, kind, title, created, updated, last, key)
+			ON CONFLICT (id) DO NOTHING`, id, kind, title, created, updated, last, key)
 		// members.ord is the join order: insert in the file's order.
 		add("members", &n.Members, `INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
 				last_read_seq, cleared_seq, hidden, joined_at, sort_at)
 			SELECT c, u, r, s, mu, a, lr, cl, h, j, so FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
 				$6::bool[], $7::bigint[], $8::bigint[], $9::bool[], $10::timestamptz[], $11::timestamptz[])
 				WITH ORDINALITY AS u(c, u, r, s, mu, a, lr, cl, h, j, so, n) ORDER BY n
-			ON CONFLICT DO NOTHING`, mConv, mUser, mRole, mStatus, mMuted, mArchived, mRead, mCleared, mHidden, mJoined, mSort)
+			ON CONFLICT (conversation_id, user_id) DO NOTHING`, mConv, mUser, mRole, mStatus, mMuted, mArchived, mRead, mCleared, mHidden, mJoined, mSort)
 	}
 	if len(b.Messages) > 0 {
 		k := len(b.Messages)
@@ -149,18 +149,18 @@ func (db *DB) LoadBatch(ctx context.Context, b *dm.BulkBatch) (dm.BulkCounts, er
 				created_at, edited_at, deleted)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::timestamptz[], $9::timestamptz[], $10::bool[])
-			ON CONFLICT DO NOTHING`, id, conv, seq, sender, text, reply, client, created, edited, deleted)
+			ON CONFLICT (id) DO NOTHING`, id, conv, seq, sender, text, reply, client, created, edited, deleted)
 		add("last messages", &skip, `UPDATE conversations c SET last_message_id = m.id FROM messages m
 			WHERE c.id = ANY($1) AND m.conversation_id = c.id AND m.seq = c.last_seq AND c.last_message_id IS DISTINCT FROM m.id`, ids)
 		if len(rMsg) > 0 {
 			// reactions.id orders a message's emoji by first use.
 			add("reactions", &n.Reactions, `INSERT INTO reactions (message_id, user_id, emoji)
 				SELECT m, u, e FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(m, u, e, n) ORDER BY n
-				ON CONFLICT DO NOTHING`, rMsg, rUser, rEmoji)
+				ON CONFLICT (message_id, user_id, emoji) DO NOTHING`, rMsg, rUser, rEmoji)
 		}
 		if len(hUser) > 0 {
 			add("hidden messages", &n.Hidden, `INSERT INTO hidden_messages (user_id, conversation_id, message_id)
-				SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, hUser, hConv, hMsg)
+				SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (user_id, conversation_id, message_id) DO NOTHING`, hUser, hConv, hMsg)
 		}
 	}
 	if len(b.EventLogs) > 0 {

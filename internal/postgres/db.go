@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -109,16 +110,33 @@ func (db *DB) takeLock(ctx context.Context, cfg *pgx.ConnConfig) error {
 // fails with ErrInUse while any other process (a server, a command) has it
 // open. PostgreSQL lets a session take a lock it holds shared exclusively
 // when no other session holds it.
+//
+// A process that just closed its store may still hold the lock for a
+// moment (its backend ends after the connection closes), so it tries for
+// up to lockPatience.
 func (db *DB) LockExclusive(ctx context.Context) error {
-	var ok bool
-	if err := db.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+lockSQL+`)`).Scan(&ok); err != nil {
-		return fmt.Errorf("postgres: lock: %w", err)
+	deadline := time.Now().Add(lockPatience)
+	for {
+		var ok bool
+		if err := db.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+lockSQL+`)`).Scan(&ok); err != nil {
+			return fmt.Errorf("postgres: lock: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ErrInUse
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if !ok {
-		return ErrInUse
-	}
-	return nil
 }
+
+// lockPatience is how long LockExclusive waits for other sessions to let go.
+const lockPatience = 3 * time.Second
 
 // migration is one numbered file of migrations/.
 type migration struct {

@@ -15,7 +15,9 @@ import (
 // multi-row INSERT ... ON CONFLICT DO NOTHING statements: seqs, folder keys
 // and search rowids come from the batch, not from per-row counters, and a
 // row that exists already is skipped, which makes a second load of the same
-// file a no-op.
+// file a no-op. Only a row with the same key counts as existing: any other
+// unique rule broken (a handle, a direct pair, a client_id that another row
+// has in the target) refuses the batch, rather than dropping a row silently.
 var _ dm.Bulk = (*DB)(nil)
 
 // bulkRows is how many rows one INSERT carries: SQLite binds at most 32,766
@@ -61,7 +63,7 @@ func (t *tx) loadBatch(ctx context.Context, b *dm.BulkBatch, n *dm.BulkCounts) e
 	var err error
 	if len(b.Accounts) > 0 {
 		n.Accounts, err = t.insertRows(ctx, `INSERT INTO accounts (id, handle, display_name, bio, kind, created_at, password_hash,
-			allow_incoming, read_receipts, time_zone, role, suspended_at, verified)`, `(?,?,?,?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT DO NOTHING`,
+			allow_incoming, read_receipts, time_zone, role, suspended_at, verified)`, `(?,?,?,?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT (id) DO NOTHING`,
 			len(b.Accounts), func(i int, v []any) []any {
 				a := &b.Accounts[i]
 				return append(v, a.ID, a.Handle, a.DisplayName, a.Bio, a.Kind, ms(a.CreatedAt), a.PasswordHash,
@@ -72,7 +74,7 @@ func (t *tx) loadBatch(ctx context.Context, b *dm.BulkBatch, n *dm.BulkCounts) e
 		}
 	}
 	if len(b.Follows) > 0 {
-		n.Follows, err = t.insertRows(ctx, `INSERT INTO follows (follower_id, followee_id)`, `(?,?)`, `ON CONFLICT DO NOTHING`,
+		n.Follows, err = t.insertRows(ctx, `INSERT INTO follows (follower_id, followee_id)`, `(?,?)`, `ON CONFLICT (follower_id, followee_id) DO NOTHING`,
 			len(b.Follows), func(i int, v []any) []any { return append(v, b.Follows[i].Follower, b.Follows[i].Followee) })
 		if err != nil {
 			return wrap(err, "follows")
@@ -97,7 +99,7 @@ func (t *tx) loadBatch(ctx context.Context, b *dm.BulkBatch, n *dm.BulkCounts) e
 		}
 	}
 	if len(b.Blocks) > 0 {
-		n.Blocks, err = t.insertRows(ctx, `INSERT INTO blocks (blocker_id, blocked_id)`, `(?,?)`, `ON CONFLICT DO NOTHING`,
+		n.Blocks, err = t.insertRows(ctx, `INSERT INTO blocks (blocker_id, blocked_id)`, `(?,?)`, `ON CONFLICT (blocker_id, blocked_id) DO NOTHING`,
 			len(b.Blocks), func(i int, v []any) []any { return append(v, b.Blocks[i].Blocker, b.Blocks[i].Blocked) })
 		if err != nil {
 			return wrap(err, "blocks")
@@ -106,7 +108,7 @@ func (t *tx) loadBatch(ctx context.Context, b *dm.BulkBatch, n *dm.BulkCounts) e
 	if len(b.Conversations) > 0 {
 		// The insert trigger gives each new conversation its search ordinal.
 		n.Conversations, err = t.insertRows(ctx, `INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at, last_seq)`,
-			`(?,?,?,?,?,?,?)`, `ON CONFLICT DO NOTHING`, len(b.Conversations), func(i int, v []any) []any {
+			`(?,?,?,?,?,?,?)`, `ON CONFLICT (id) DO NOTHING`, len(b.Conversations), func(i int, v []any) []any {
 				c := &b.Conversations[i]
 				return append(v, c.ID, c.Kind, c.Title, nullString(bulkDirectKey(c)), ms(c.CreatedAt), ms(c.UpdatedAt), c.LastSeq)
 			})
@@ -125,7 +127,7 @@ func (t *tx) loadBatch(ctx context.Context, b *dm.BulkBatch, n *dm.BulkCounts) e
 			}
 		}
 		n.Members, err = t.insertRows(ctx, `INSERT INTO members (conversation_id, user_id, role, status, muted, archived,
-			last_read_seq, cleared_seq, joined_at, last_seq, active_at)`, `(?,?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT DO NOTHING`,
+			last_read_seq, cleared_seq, joined_at, last_seq, active_at)`, `(?,?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT (conversation_id, user_id) DO NOTHING`,
 			len(mems), func(i int, v []any) []any {
 				c, m := mems[i].c, mems[i].m
 				return append(v, c.ID, m.UserID, m.Role, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq,
@@ -166,7 +168,7 @@ func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.Bulk
 	for lo := 0; lo < len(msgs); lo += bulkRows {
 		chunk := msgs[lo:min(len(msgs), lo+bulkRows)]
 		got, err := t.insertRows(ctx, `INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to,
-			created_at, edited_at, deleted, client_id)`, `(?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT DO NOTHING`,
+			created_at, edited_at, deleted, client_id)`, `(?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT (conversation_id, seq) DO NOTHING`,
 			len(chunk), func(i int, v []any) []any {
 				m := &chunk[i]
 				return append(v, m.ConversationID, m.Seq, m.ID, m.SenderID, m.Text, m.ReplyTo, ms(m.CreatedAt),
@@ -219,7 +221,7 @@ func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.Bulk
 	}
 	var err error
 	if len(rs) > 0 {
-		n.Reactions, err = t.insertRows(ctx, `INSERT INTO reactions (conversation_id, seq, emoji, user_id)`, `(?,?,?,?)`, `ON CONFLICT DO NOTHING`,
+		n.Reactions, err = t.insertRows(ctx, `INSERT INTO reactions (conversation_id, seq, emoji, user_id)`, `(?,?,?,?)`, `ON CONFLICT (conversation_id, seq, emoji, user_id) DO NOTHING`,
 			len(rs), func(i int, v []any) []any {
 				return append(v, rs[i].m.ConversationID, rs[i].m.Seq, rs[i].r.Emoji, rs[i].r.UserID)
 			})
@@ -228,7 +230,7 @@ func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.Bulk
 		}
 	}
 	if len(hs) > 0 {
-		n.Hidden, err = t.insertRows(ctx, `INSERT INTO hidden_messages (user_id, conversation_id, seq)`, `(?,?,?)`, `ON CONFLICT DO NOTHING`,
+		n.Hidden, err = t.insertRows(ctx, `INSERT INTO hidden_messages (user_id, conversation_id, seq)`, `(?,?,?)`, `ON CONFLICT (user_id, conversation_id, seq) DO NOTHING`,
 			len(hs), func(i int, v []any) []any { return append(v, hs[i].user, hs[i].m.ConversationID, hs[i].m.Seq) })
 		if err != nil {
 			return wrap(err, "hidden messages")

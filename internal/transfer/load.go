@@ -61,6 +61,12 @@ func (l *Loader) Load(ctx context.Context, b *dm.BulkBatch, first, end int) erro
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// The batch whose slot this one took may have failed meanwhile: then
+	// nothing after it is written.
+	if err := l.failed(); err != nil {
+		<-l.sem
+		return err
+	}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -72,7 +78,7 @@ func (l *Loader) Load(ctx context.Context, b *dm.BulkBatch, first, end int) erro
 		defer l.mu.Unlock()
 		if err != nil {
 			if first > 0 {
-				err = &LineError{First: first, Last: end, Err: err}
+				err = &LineError{First: first, Last: end, Err: err, Imported: first - 1, Batch: true}
 			}
 			if l.err == nil {
 				l.err = err
@@ -102,11 +108,20 @@ func (l *Loader) Wait() error {
 type LineError struct {
 	First, Last int
 	Err         error
+	// Imported is the last line whose batch committed (1: none, only the
+	// header); nothing after it was written.
+	Imported int
+	// Batch: the store refused the batch of lines First to Last (a
+	// conflict with rows in the target, say), rather than one bad record.
+	Batch bool
 }
 
 func (e *LineError) Error() string {
-	if e.First == e.Last {
+	switch {
+	case !e.Batch:
 		return fmt.Sprintf("line %d: %v", e.First, e.Err)
+	case e.First == e.Last:
+		return fmt.Sprintf("line %d (a batch of its own, not written): %v", e.First, e.Err)
 	}
 	return fmt.Sprintf("lines %d-%d (one batch, not written): %v", e.First, e.Last, e.Err)
 }
@@ -164,10 +179,10 @@ func Import(ctx context.Context, store dm.Bulk, r io.Reader, o ImportOptions) (*
 	}
 	var h Header
 	if err := json.Unmarshal(first, &h); err != nil || h.Format != formatName {
-		return nil, &LineError{1, 1, fmt.Errorf(`not a Parley export: the first line should be {"format":"parley-export","version":%d}`, Version)}
+		return nil, &LineError{First: 1, Last: 1, Imported: 0, Err: fmt.Errorf(`not a Parley export: the first line should be {"format":"parley-export","version":%d}`, Version)}
 	}
 	if h.Version != Version {
-		return nil, &LineError{1, 1, fmt.Errorf("format version %d; this build reads version %d", h.Version, Version)}
+		return nil, &LineError{First: 1, Last: 1, Imported: 0, Err: fmt.Errorf("format version %d; this build reads version %d", h.Version, Version)}
 	}
 
 	l := NewLoader(store, o.Bar, 1)
@@ -195,7 +210,7 @@ func Import(ctx context.Context, store dm.Bulk, r io.Reader, o ImportOptions) (*
 		if werr := l.Wait(); werr != nil {
 			return nil, werr
 		}
-		return nil, &LineError{line, line, err}
+		return nil, &LineError{First: line, Last: line, Err: err, Imported: batchFirst - 1}
 	}
 	var typ struct {
 		Type string `json:"type"`

@@ -289,7 +289,7 @@ func TestBadRecord(t *testing.T) {
 	dst := openSQLite(t)
 	_, err := transfer.Import(context.Background(), dst, strings.NewReader(strings.Join(lines, "")), transfer.ImportOptions{Batch: 1000})
 	var le *transfer.LineError
-	if !errors.As(err, &le) || le.First != bad+1 || !strings.Contains(err.Error(), fmt.Sprintf("line %d: message.seq", bad+1)) {
+	if !errors.As(err, &le) || le.First != bad+1 || le.Imported != 1 || !strings.Contains(err.Error(), fmt.Sprintf("line %d: message.seq", bad+1)) {
 		t.Fatalf("error %v, want one naming line %d", err, bad+1)
 	}
 	// One batch of 1000 held everything: nothing is written.
@@ -343,5 +343,42 @@ func TestPostgresImportExcludesServers(t *testing.T) {
 			s.Close()
 		}
 		t.Fatalf("a server opened during an import: %v", err)
+	}
+}
+
+// A batch the store refuses is reported with its lines, and no later batch
+// is written: here the second of three batches holds an account whose
+// handle another account already has in the target (skipping it silently
+// would lose it).
+func TestRefusedBatch(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) dm.BulkStore{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			dst := open(t)
+			err := dst.Update(ctx, func(tx dm.Tx) error {
+				return tx.CreateAccount(ctx, &dm.Account{ID: dm.NewID(), Handle: "taken", Kind: dm.KindPerson, CreatedAt: time.Now()}, dm.DefaultSettings(), "h")
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file strings.Builder
+			file.WriteString(`{"format":"parley-export","version":1}` + "\n")
+			for i := range 6 {
+				h := fmt.Sprintf("user%d", i)
+				if i == 3 {
+					h = "taken"
+				}
+				fmt.Fprintf(&file, `{"type":"account","account":{"id":%q,"handle":%q,"display_name":"","bio":"","kind":"person","created_at":"2026-11-01T00:00:00Z"},"settings":{"allow_incoming":"everyone","read_receipts":true,"time_zone":""},"password_hash":"h","suspended_at":null}`+"\n", dm.NewID(), h)
+			}
+			_, err = transfer.Import(ctx, dst, strings.NewReader(file.String()), transfer.ImportOptions{Batch: 2})
+			var le *transfer.LineError
+			if !errors.As(err, &le) || le.First != 4 || le.Last != 5 || le.Imported != 3 || !strings.Contains(err.Error(), "lines 4-5 (one batch, not written)") {
+				t.Fatalf("error %v, want the batch of lines 4-5 refused", err)
+			}
+			// "taken" and the batch of lines 2-3.
+			if n := bytes.Count(export(t, dst), []byte(`"type":"account"`)); n != 3 {
+				t.Errorf("%d accounts after a refused batch, want 3", n)
+			}
+		})
 	}
 }
