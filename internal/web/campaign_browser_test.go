@@ -107,3 +107,48 @@ func TestBrowserRSVPTallyLive(t *testing.T) {
 		dan.shotIf("47-phone-rsvp-in-chat")
 	}
 }
+
+// TestBrowserCampaignFunnel: after a recipient reads and answers a campaign
+// message, the brand opens the campaign's funnel on the campaigns page:
+// the chart (inline SVG) shows the recipient as sent, read and replied, the
+// campaign's name with markup in it stays text, and the CSV link is there.
+func TestBrowserCampaignFunnel(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	dan.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+	acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": afternoonZone()}, nil)
+	var c struct {
+		Campaign struct {
+			ID string `json:"id"`
+		} `json:"campaign"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "<b>Spring</b> sale", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{
+			map[string]any{"name": "A", "text": "Spring sale: https://shop.example/spring", "weight": 100},
+		}}},
+	}, &c)
+	acme.api("POST", "/api/v1/brands/acme/campaigns/"+c.Campaign.ID+"/start", nil, nil)
+
+	dan.login()
+	dan.click("#conversation-list a", "Acme Outdoor")
+	dan.waitText("#message-list li.msg .text", "Spring sale: ")
+	dan.waitFor("the link tracked", `() => [...document.querySelectorAll('#message-list li.msg .text a')].some(a => a.href.includes('/l/'))`)
+	dan.write("Do you have it in blue?")
+
+	acme.login()
+	acme.do("open the campaigns page", chromedp.Navigate(w.base+"/brands/acme/campaigns"))
+	acme.waitText("#campaign-list .campaign h2", "<b>Spring</b> sale")
+	acme.click("#campaign-list button[data-action=funnel]", "Funnel")
+	acme.waitText(".funnel-chart .funnel-count[data-stage=sent]", "1")
+	acme.waitText(".funnel-chart .funnel-count[data-stage=read]", "1 (100%)")
+	acme.waitText(".funnel-chart .funnel-count[data-stage=replied]", "1 (100%)")
+	acme.waitText(".funnel-chart .funnel-count[data-stage=clicked]", "0 (0%)")
+	acme.waitFor("the CSV link and no markup from the name", `() => !!document.querySelector('a.funnel-csv[href$="/funnel.csv"]') && !document.querySelector('#campaign-list h2 b')`)
+	acme.shotIf("48-campaign-funnel")
+	if *screenshotDir != "" {
+		acme.viewport(390, 844)
+		acme.shotIf("49-phone-campaign-funnel")
+	}
+}
