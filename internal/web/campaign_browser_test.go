@@ -62,6 +62,24 @@ func TestBrowserCampaignAndManageMessages(t *testing.T) {
 	if !mc.MessagesConsent.OptedOut {
 		t.Error("unticking \"Automated messages and campaigns\" did not opt dan out")
 	}
+	// The same from the conversation: Details shows "Manage messages", and
+	// ticking the box again is START.
+	dan.do("back to the chat", chromedp.Navigate(w.base+"/inbox"))
+	dan.click("#conversation-list a", "Acme Outdoor")
+	dan.click(".chat-head button", "Details")
+	dan.waitText("#chat-details #manage-messages-title", "Manage messages from Acme Outdoor")
+	dan.waitFor("the opt-out shown", `() => document.getElementById('consent-allow')?.checked === false && !document.querySelector('.manage-messages[aria-busy]')`)
+	dan.click("#chat-details label[for=consent-allow]", "Automated messages")
+	dan.waitText("#chat-details .manage-messages .form-ok", "Saved.")
+	dan.api("GET", "/api/v1/accounts/acme/messages-consent", nil, &mc)
+	if mc.MessagesConsent.OptedOut {
+		t.Error("ticking \"Automated messages and campaigns\" in the conversation did not opt dan back in")
+	}
+	dan.shotIf("50-manage-messages-in-chat")
+	if *screenshotDir != "" {
+		dan.viewport(390, 844)
+		dan.shotIf("51-phone-manage-messages-in-chat")
+	}
 }
 
 // TestBrowserRSVPTallyLive: a recipient taps RSVP Yes under an event
