@@ -170,3 +170,38 @@ func TestBrowserCampaignFunnel(t *testing.T) {
 		acme.shotIf("49-phone-campaign-funnel")
 	}
 }
+
+// TestBrowserCampaignEditor: the brand writes a campaign in the console's
+// editor; the audience preview counts its follower; a bad split is refused
+// by the API and the message shows beside the weight field; fixed, the
+// draft is saved and listed.
+func TestBrowserCampaignEditor(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	dan.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+
+	acme.login()
+	acme.do("open the campaigns page", chromedp.Navigate(w.base+"/brands/acme/campaigns"))
+	acme.click("#new-campaign", "New campaign")
+	acme.waitText("#campaign-editor .cmp-preview", "1 people: Dan Rossi")
+	acme.do("fill in the campaign",
+		chromedp.SendKeys(`#campaign-editor [data-field="name"]`, "Autumn"),
+		chromedp.SendKeys(`#campaign-editor [data-field="steps[0].variants[0].text"]`, "Autumn sale at {{brand_name}}"),
+		chromedp.SetValue(`#campaign-editor [data-field="steps[0].variants[0].weight"]`, "150"),
+	)
+	acme.click("#campaign-editor button[type=submit]", "Create draft")
+	acme.waitText(`#campaign-editor [data-error-for="steps[0].variants[0].weight"]`, "steps[0].variants[0].weight: 1 to 100.")
+	acme.waitFor("the field marked", `() => document.querySelector('#campaign-editor [data-field="steps[0].variants[0].weight"]').getAttribute('aria-invalid') === 'true'`)
+	acme.shotIf("52-campaign-editor-error")
+	if *screenshotDir != "" {
+		acme.viewport(390, 844)
+		acme.shotIf("53-phone-campaign-editor-error")
+		acme.viewport(1280, 800)
+	}
+	acme.do("fix the split", chromedp.SetValue(`#campaign-editor [data-field="steps[0].variants[0].weight"]`, "100"))
+	acme.click("#campaign-editor button[type=submit]", "Create draft")
+	acme.waitText("#campaign-list .campaign h2", "Autumn")
+	acme.waitText("#campaign-list .campaign-status", "draft")
+	acme.waitFor("the editor closed", `() => !document.querySelector('#campaign-editor form')`)
+}

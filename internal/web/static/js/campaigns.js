@@ -8,6 +8,7 @@ import { h } from './dom.js';
 import { brandNav } from './console.js';
 import { APIError } from './api.js';
 import { funnelPanel } from './funnel.js';
+import { campaignEditor } from './campaigneditor.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs) {
@@ -62,7 +63,10 @@ export function campaignsPage(app, handle) {
       }
     } }, label);
     const actions = [];
-    if (c.status === 'draft') actions.push(act('start', 'Start'));
+    if (c.status === 'draft') {
+      actions.push(act('start', 'Start'));
+      actions.push(h('button', { type: 'button', class: 'btn small', 'data-action': 'edit', onclick: () => edit(c) }, 'Edit'));
+    }
     if (c.status === 'running') actions.push(act('pause', 'Pause'));
     if (c.status === 'paused') actions.push(act('resume', 'Resume'));
     if (['draft', 'scheduled', 'running', 'paused'].includes(c.status)) actions.push(act('cancel', 'Cancel'));
@@ -105,10 +109,21 @@ export function campaignsPage(app, handle) {
       err.textContent = e instanceof APIError && e.status === 404 ? `You are not on @${handle}'s team.` : e.message;
     }
   };
+  // The editor (campaigneditor.js), above the list while open.
+  const editorSlot = h('div', { id: 'campaign-editor' });
+  const edit = (c) => {
+    editorSlot.replaceChildren(campaignEditor(app, handle, c, (saved) => {
+      editorSlot.replaceChildren();
+      if (c) replace(saved);
+      else load();
+    }, () => editorSlot.replaceChildren()));
+    editorSlot.querySelector('input')?.focus();
+  };
   const el = h('section', { class: 'page console-campaigns' },
-    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`)),
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`),
+      h('button', { type: 'button', class: 'btn small primary', id: 'new-campaign', onclick: () => edit(null) }, 'New campaign')),
     brandNav(handle, 'campaigns'),
-    err, list);
+    err, editorSlot, list);
   load();
   return {
     el,
