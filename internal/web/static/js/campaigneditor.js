@@ -105,7 +105,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       try {
-        const r = await app.api.post(`${base}/audience/preview`, { audience: audience() });
+        const r = await app.api.post(`${base}/audience/preview`, { audience: touched ? audience() : c.audience });
         const names = (r.sample || []).map((a) => displayName(a)).join(', ');
         preview.textContent = `${r.count} people${names ? ': ' + names + (r.count > r.sample.length ? ', …' : '') : ''} (before consent rules)`;
       } catch (e) {
@@ -113,8 +113,12 @@ export function campaignEditor(app, handle, c, done, cancel) {
       }
     }, 300);
   };
-  for (const el of [followers, label, wrote, exclude]) el.addEventListener('input', runPreview);
-  followers.addEventListener('change', runPreview);
+  // A draft's audience the form cannot show (OR, nested groups) is kept as
+  // it is unless the brand changes the audience here.
+  let touched = !c;
+  const changed = () => { touched = true; runPreview(); };
+  for (const el of [followers, label, wrote, exclude]) el.addEventListener('input', changed);
+  followers.addEventListener('change', changed);
 
   const rate = h('input', { type: 'number', min: '0', max: '600000' });
   rate.value = c ? String(c.rate_per_minute) : '600';
@@ -144,7 +148,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
     form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
     general.textContent = '';
     const body = {
-      name: name.value, type: type.value, audience: audience(), rate_per_minute: Number(rate.value) || 0,
+      name: name.value, type: type.value, audience: touched ? audience() : c.audience, rate_per_minute: Number(rate.value) || 0,
       steps: [{ variants: variants.map((v) => ({ name: v.vn.value, text: v.vt.value, weight: Number(v.vw.value) || 0 })) }],
     };
     if (type.value === 'offer') body.offer = { generate: true };
