@@ -151,3 +151,22 @@ func (c *Client) SetMessagesConsent(ctx context.Context, brand string, u Message
 	_, err := c.call(ctx, http.MethodPut, pathf("/api/v1/accounts/%s/messages-consent", brand), u, &out)
 	return out.Consent, err
 }
+
+type (
+	CampaignFunnel = wire.CampaignFunnel
+	FunnelCounts   = wire.FunnelCounts
+	FunnelVariant  = wire.FunnelVariant
+)
+
+// CampaignFunnel returns a campaign's funnel.
+func (c *Client) CampaignFunnel(ctx context.Context, brand, id string) (*CampaignFunnel, error) {
+	var out CampaignFunnel
+	_, err := c.call(ctx, http.MethodGet, pathf("/api/v1/brands/%s/campaigns/%s/funnel", brand, id), nil, &out)
+	return &out, err
+}
+
+// CampaignFunnelCSV returns a campaign's funnel as CSV.
+func (c *Client) CampaignFunnelCSV(ctx context.Context, brand, id string) (string, error) {
+	b, _, err := c.Download(ctx, pathf("/api/v1/brands/%s/campaigns/%s/funnel.csv", brand, id))
+	return string(b), err
+}

@@ -155,3 +155,45 @@ type MessagesConsentUpdate struct {
 	OptedIn  *bool `json:"opted_in,omitempty"`
 	OptedOut *bool `json:"opted_out,omitempty"`
 }
+
+// FunnelCounts are a campaign funnel's numbers for a set of deliveries:
+// where they are (targeted = pending + sent + failed + cancelled + the
+// skipped), and of those sent, how many recipients read the message,
+// wrote to the brand after it, clicked one of its tracked links, acted on
+// it (an RSVP to an invitation, an offer's code redeemed) and opted out
+// after it.
+type FunnelCounts struct {
+	Targeted  int            `json:"targeted"`
+	Pending   int            `json:"pending"`
+	Sent      int            `json:"sent"`
+	Failed    int            `json:"failed"`
+	Cancelled int            `json:"cancelled"`
+	Skipped   map[string]int `json:"skipped"`
+	Read      int            `json:"read"`
+	Replied   int            `json:"replied"`
+	Clicked   int            `json:"clicked"`
+	Acted     int            `json:"acted"`
+	OptedOut  int            `json:"opted_out"`
+}
+
+// FunnelVariant is the funnel of one variant of one step.
+type FunnelVariant struct {
+	Step    int    `json:"step"`
+	Variant string `json:"variant"`
+	FunnelCounts
+}
+
+// CampaignFunnel is a campaign's funnel: Total counts its recipients (the
+// first step's deliveries, with what they did after any of its messages),
+// Variants each step's A/B variants.
+type CampaignFunnel struct {
+	CampaignID string          `json:"campaign_id"`
+	Name       string          `json:"name"`
+	Type       string          `json:"type"`
+	Status     string          `json:"status"`
+	Total      FunnelCounts    `json:"total"`
+	Variants   []FunnelVariant `json:"variants"`
+	// Clicks counts every click of the campaign's tracked links, repeats
+	// included (Total.Clicked counts recipients).
+	Clicks int `json:"clicks"`
+}

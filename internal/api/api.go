@@ -198,6 +198,8 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/pause", a.brandHandler(a.campaignAction(brand.ActionPause)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/resume", a.brandHandler(a.campaignAction(brand.ActionResume)))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/cancel", a.brandHandler(a.campaignAction(brand.ActionCancel)))
+	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns/{id}/funnel", a.brandHandler(a.campaignFunnel))
+	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns/{id}/funnel.csv", a.brandHandler(a.campaignFunnelCSV))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/codes", a.brandHandler(a.addOfferCodes))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/redeem", a.brandHandler(a.redeemCode))
 	m.HandleFunc("POST /api/v1/brands/{handle}/audience/preview", a.brandHandler(a.previewAudience))

@@ -206,3 +206,52 @@ func (a *API) redeemCode(w http.ResponseWriter, r *http.Request, au *Auth, h str
 	writeJSON(w, http.StatusOK, map[string]any{"redemption": wire.Redemption{Code: red.Code.Code, Customer: towire.Profile(red.Customer.Profile()),
 		RedeemedAt: *red.Code.RedeemedAt}})
 }
+
+func funnelCounts(c brand.FunnelCounts) wire.FunnelCounts {
+	sk := c.Skipped
+	if sk == nil {
+		sk = map[string]int{}
+	}
+	return wire.FunnelCounts{Targeted: c.Targeted, Pending: c.Pending, Sent: c.Sent, Failed: c.Failed, Cancelled: c.Cancelled,
+		Skipped: sk, Read: c.Read, Replied: c.Replied, Clicked: c.Clicked, Acted: c.Acted, OptedOut: c.OptedOut}
+}
+
+func (a *API) campaignFunnel(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
+	f, ok := a.funnel(w, r, au, h)
+	if !ok {
+		return
+	}
+	out := wire.CampaignFunnel{CampaignID: f.Campaign.ID, Name: f.Campaign.Name, Type: f.Campaign.Type, Status: f.Campaign.Status,
+		Total: funnelCounts(f.Total), Variants: make([]wire.FunnelVariant, len(f.Variants)), Clicks: f.Clicks}
+	for i, v := range f.Variants {
+		out.Variants[i] = wire.FunnelVariant{Step: v.Step, Variant: v.Variant, FunnelCounts: funnelCounts(v.FunnelCounts)}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) campaignFunnelCSV(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
+	f, ok := a.funnel(w, r, au, h)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="campaign-`+f.Campaign.ID+`-funnel.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := brand.WriteFunnelCSV(w, f); err != nil {
+		a.log.Warn("writing funnel csv", "err", err)
+	}
+}
+
+func (a *API) funnel(w http.ResponseWriter, r *http.Request, au *Auth, h string) (*brand.Funnel, bool) {
+	id, err := pathValue(r, "id")
+	if err != nil {
+		a.error(w, r, err)
+		return nil, false
+	}
+	f, err := a.brand.CampaignFunnel(r.Context(), au.Account, h, id)
+	if err != nil {
+		a.error(w, r, err)
+		return nil, false
+	}
+	return f, true
+}

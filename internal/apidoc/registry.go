@@ -49,6 +49,10 @@ var Types = []Type{
 	T[wire.CustomerNote]("CustomerNote"),
 	T[wire.ThreadSummary]("CustomerThread"),
 	T[wire.CustomerPanel]("CustomerPanel"),
+	// The campaign funnel (internal/brand/funnel.go).
+	T[wire.FunnelCounts]("FunnelCounts"),
+	T[wire.FunnelVariant]("FunnelVariant"),
+	T[wire.CampaignFunnel]("CampaignFunnel"),
 
 	// Automation.
 	T[wire.QuickReply]("QuickReply"),

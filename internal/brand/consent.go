@@ -148,6 +148,10 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 		confirm = fmt.Sprintf("You'll get messages from %s. Reply STOP to stop them.", nameOf(b))
 	case containsWord(stop, k):
 		c.OptedOut = true
+		// The funnel: opted out after the campaign messages they got.
+		if _, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelOptedOut, t); err != nil {
+			return false, err
+		}
 		confirm = fmt.Sprintf("You won't get automated messages from %s anymore. Reply START to get them again.", nameOf(b))
 	case containsWord(start, k) && c.OptedOut:
 		c.OptedOut, c.OptedIn = false, true
@@ -400,6 +404,11 @@ func (s *Service) SetMyConsent(ctx context.Context, me *dm.Account, handle strin
 			c.OptedIn = *optedIn
 		}
 		if optedOut != nil {
+			if *optedOut && !c.OptedOut {
+				if _, err := tx.MarkBrandFunnel(ctx, mc.Brand.ID, me.ID, dm.FunnelOptedOut, s.now()); err != nil {
+					return err
+				}
+			}
 			c.OptedOut = *optedOut
 		}
 		c.UpdatedAt = s.now()

@@ -98,6 +98,9 @@ func (s *Step) rsvp(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer 
 	if err := tx.PutRSVP(ctx, &dm.RSVP{CampaignID: c.ID, UserID: customer.ID, Answer: answer, Status: status, At: at}); err != nil {
 		return true, err
 	}
+	if _, err := tx.MarkFunnel(ctx, c.ID, -1, customer.ID, dm.FunnelActed, t); err != nil {
+		return true, err
+	}
 	var confirm string
 	switch status {
 	case campaign.StatusGoing:

@@ -315,6 +315,13 @@ func (s *Service) Click(ctx context.Context, token string, from ClickFrom) (stri
 		if err := tx.RecordClick(ctx, c); err != nil {
 			return err
 		}
+		if c.First && l.CampaignID != "" && l.RecipientID != "" {
+			// The funnel: this recipient clicked (the link's step, and the
+			// campaign's first step, which counts its recipients).
+			if _, err := tx.MarkFunnel(ctx, l.CampaignID, l.Step, l.RecipientID, dm.FunnelClicked, now); err != nil {
+				return err
+			}
+		}
 		if !handlers {
 			return nil
 		}

@@ -111,6 +111,9 @@ func (s *Service) RedeemCode(ctx context.Context, me *dm.Account, handle, id, co
 		if err != nil {
 			return err
 		}
+		if _, err := tx.MarkFunnel(ctx, c.ID, -1, cc.UserID, dm.FunnelActed, s.now()); err != nil {
+			return err
+		}
 		cust, err := tx.Account(ctx, cc.UserID)
 		if err != nil {
 			return err

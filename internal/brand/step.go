@@ -39,6 +39,7 @@ var (
 	_ chat.Step          = (*Step)(nil)
 	_ chat.ChangeWatcher = (*Step)(nil)
 	_ chat.Decorator     = (*Step)(nil)
+	_ chat.ReadWatcher   = (*Step)(nil)
 )
 
 // NewStep returns the brand layer's pipeline stage.
@@ -203,6 +204,9 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		}
 		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
+			return err
+		}
+		if err := s.customerFunnel(ctx, tx, b, customer, !optInOut, t); err != nil {
 			return err
 		}
 		// An RSVP tap on an invitation is recorded and confirmed.

@@ -421,6 +421,11 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 		if err := tx.UpdateMembership(ctx, m); err != nil {
 			return err
 		}
+		for _, r := range s.readers {
+			if err := r.ReadMoved(ctx, tx, me, m); err != nil {
+				return err
+			}
+		}
 		return s.readUpdated(ctx, tx, o, me, m)
 	})
 }

@@ -76,6 +76,13 @@ type ChangeWatcher interface {
 	MessageChanged(ctx context.Context, tx dm.Tx, out Outbox, ev dm.Event, messageID string) error
 }
 
+// ReadWatcher is a Step that follows read markers: ReadMoved runs inside
+// the transaction that moved reader's marker in m.ConversationID to
+// m.LastReadSeq (the brand layer counts campaign messages read).
+type ReadWatcher interface {
+	ReadMoved(ctx context.Context, tx dm.Tx, reader *dm.Account, m *dm.Membership) error
+}
+
 // Decorator is a Step that keeps fields of messages outside the spine's
 // tables (a bot's mark, an agent's name): DecorateMessages fills them on
 // messages read back from the store, in history and in change events.
@@ -109,6 +116,7 @@ type Service struct {
 	steps      []Step
 	watchers   []ChangeWatcher
 	decorators []Decorator
+	readers    []ReadWatcher
 }
 
 // New returns a service over a store and a bus.
@@ -132,6 +140,9 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 	for _, st := range cfg.Steps {
 		if w, ok := st.(ChangeWatcher); ok {
 			s.watchers = append(s.watchers, w)
+		}
+		if r, ok := st.(ReadWatcher); ok {
+			s.readers = append(s.readers, r)
 		}
 		if d, ok := st.(Decorator); ok {
 			s.decorators = append(s.decorators, d)

@@ -235,3 +235,49 @@ type CampaignTx interface {
 	// between a brand and anyone: consent rows, blocks either way, follows.
 	AudienceFacts(ctx context.Context, brandID string) (*AudienceFacts, error)
 }
+
+// Funnel marks: what a recipient did after a campaign message, set on the
+// delivery row at the event (MarkFunnel, MarkBrandFunnel, MarkFunnelRead),
+// once (the first time).
+const (
+	FunnelRead     = "read"      // read it (the read marker passed it, or wrote after it)
+	FunnelReplied  = "replied"   // wrote to the brand after it
+	FunnelClicked  = "clicked"   // clicked one of its tracked links
+	FunnelActed    = "acted"     // an RSVP to the invitation, or the offer's code redeemed
+	FunnelOptedOut = "opted_out" // opted out (STOP, or Manage messages) after it
+)
+
+// FunnelCount counts a campaign's deliveries of one step and variant in a
+// state and reason, with how many of them carry each funnel mark.
+type FunnelCount struct {
+	Step     int
+	Variant  string
+	State    string
+	Reason   string
+	Count    int
+	Read     int
+	Replied  int
+	Clicked  int
+	Acted    int
+	OptedOut int
+}
+
+// FunnelTx is what a store keeps for the campaign funnel: marks on the
+// delivery rows (the rows of CampaignTx).
+type FunnelTx interface {
+	// MarkFunnel sets mark (a Funnel* constant) at at on a campaign's sent
+	// deliveries to userID that do not have it yet: of one step and of the
+	// first step (step >= 0), or of every step (step < 0). It returns how
+	// many rows it marked.
+	MarkFunnel(ctx context.Context, campaignID string, step int, userID, mark string, at time.Time) (int, error)
+	// MarkBrandFunnel sets mark on every sent delivery of the brand's
+	// campaigns to userID that does not have it yet.
+	MarkBrandFunnel(ctx context.Context, brandID, userID, mark string, at time.Time) (int, error)
+	// MarkFunnelRead marks read the sent deliveries of the brand's
+	// campaigns to userID whose message is in conversationID with a seq
+	// up to seq.
+	MarkFunnelRead(ctx context.Context, brandID, userID, conversationID string, seq int64, at time.Time) (int, error)
+	// FunnelCounts counts a campaign's deliveries by step, variant, state
+	// and reason, with their marks.
+	FunnelCounts(ctx context.Context, campaignID string) ([]FunnelCount, error)
+}

@@ -7,6 +7,8 @@
 import { h } from './dom.js';
 import { brandNav } from './console.js';
 import { APIError } from './api.js';
+import { funnelPanel } from './funnel.js';
+import { campaignEditor } from './campaigneditor.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs) {
@@ -45,6 +47,7 @@ export function campaignsPage(app, handle) {
   const list = h('div', { class: 'stack', id: 'campaign-list' });
   const err = h('p', { class: 'form-error', role: 'alert' });
   let campaigns = [];
+  const open = new Map(); // campaign id -> its funnel panel, while shown
 
   const row = (c) => {
     const p = c.progress;
@@ -60,10 +63,21 @@ export function campaignsPage(app, handle) {
       }
     } }, label);
     const actions = [];
-    if (c.status === 'draft') actions.push(act('start', 'Start'));
+    if (c.status === 'draft') {
+      actions.push(act('start', 'Start'));
+      actions.push(h('button', { type: 'button', class: 'btn small', 'data-action': 'edit', onclick: () => edit(c) }, 'Edit'));
+    }
     if (c.status === 'running') actions.push(act('pause', 'Pause'));
     if (c.status === 'paused') actions.push(act('resume', 'Resume'));
     if (['draft', 'scheduled', 'running', 'paused'].includes(c.status)) actions.push(act('cancel', 'Cancel'));
+    if (c.status !== 'draft') {
+      actions.push(h('button', { type: 'button', class: 'btn small', 'data-action': 'funnel', 'aria-expanded': String(open.has(c.id)),
+        onclick: () => {
+          if (open.has(c.id)) open.delete(c.id);
+          else open.set(c.id, funnelPanel(app, base, c.id));
+          render();
+        } }, 'Funnel'));
+    }
     const r = p.rsvp;
     return h('article', { class: 'card campaign', 'data-id': c.id },
       h('h2', null, c.name, ' ', h('span', { class: 'pill campaign-status' }, c.status)),
@@ -74,7 +88,8 @@ export function campaignsPage(app, handle) {
       skipped ? h('p', { class: 'hint campaign-skipped' }, 'Held back: ' + skipped) : null,
       r ? h('p', { class: 'rsvp-tally', 'aria-live': 'polite' },
         h('span', { class: 'rsvp-yes' }, `${r.yes} going`), ` · ${r.waitlist} waiting · ${r.maybe} maybe · ${r.no} no`) : null,
-      actions.length ? h('div', { class: 'actions-row' }, ...actions) : null);
+      actions.length ? h('div', { class: 'actions-row' }, ...actions) : null,
+      open.get(c.id) || null);
   };
   const render = () => {
     list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted' }, 'No campaigns yet.')]));
@@ -94,10 +109,21 @@ export function campaignsPage(app, handle) {
       err.textContent = e instanceof APIError && e.status === 404 ? `You are not on @${handle}'s team.` : e.message;
     }
   };
+  // The editor (campaigneditor.js), above the list while open.
+  const editorSlot = h('div', { id: 'campaign-editor' });
+  const edit = (c) => {
+    editorSlot.replaceChildren(campaignEditor(app, handle, c, (saved) => {
+      editorSlot.replaceChildren();
+      if (c) replace(saved);
+      else load();
+    }, () => editorSlot.replaceChildren()));
+    editorSlot.querySelector('input')?.focus();
+  };
   const el = h('section', { class: 'page console-campaigns' },
-    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`)),
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`),
+      h('button', { type: 'button', class: 'btn small primary', id: 'new-campaign', onclick: () => edit(null) }, 'New campaign')),
     brandNav(handle, 'campaigns'),
-    err, list);
+    err, editorSlot, list);
   load();
   return {
     el,

@@ -9,6 +9,7 @@ import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
 import { ChatBot, automatedLabel, quickReplies } from './bot.js';
 import { badges, openReportDialog } from './safety.js';
+import { manageMessagesFor } from './pages.js';
 
 const PAGE = 30;
 const MAX_TEXT = 4000;
@@ -520,6 +521,11 @@ export class ChatView {
       }) }, 'Add to group');
       parts.push(h('div', { class: 'stack-sm' }, picker.el, add));
     }
+
+    // With a brand: "Manage messages from Acme" (its automated messages
+    // and campaigns, STOP / START), as on the brand's profile.
+    const other = c.kind === 'direct' ? others(c, me)[0] : null;
+    if (other) parts.push(manageMessagesFor(this.app, other));
 
     parts.push(h('div', { class: 'details-actions' },
       h('button', { type: 'button', class: 'btn small', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),

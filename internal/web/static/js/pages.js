@@ -176,6 +176,18 @@ export function profile(app, handle) {
   return view;
 }
 
+// manageMessagesFor is "Manage messages" in the details of a direct
+// conversation: empty until the other member turns out to be a brand (a
+// profile read), then the same box as on the brand's profile.
+export function manageMessagesFor(app, member) {
+  const slot = h('div', { class: 'manage-messages-slot' });
+  app.api.profile(member.handle).then((r) => {
+    const a = r.account;
+    if (a && a.kind === 'brand' && a.id !== app.me.id) slot.replaceChildren(manageMessages(app, a));
+  }, () => {});
+  return slot;
+}
+
 // manageMessages is "Manage messages from Acme" on a brand's profile: what
 // the person allowed the brand's automated messages and campaigns, changed
 // at once (the consent engine reads it on every message).

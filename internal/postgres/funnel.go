@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// The campaign funnel's marks on delivery rows (dm.FunnelTx).
+
+// funnelColumn is the column of a funnel mark (never a caller's string in SQL).
+func funnelColumn(mark string) (string, error) {
+	switch mark {
+	case dm.FunnelRead:
+		return "read_at", nil
+	case dm.FunnelReplied:
+		return "replied_at", nil
+	case dm.FunnelClicked:
+		return "clicked_at", nil
+	case dm.FunnelActed:
+		return "acted_at", nil
+	case dm.FunnelOptedOut:
+		return "opted_out_at", nil
+	}
+	return "", fmt.Errorf("postgres: no funnel mark %q", mark)
+}
+
+func (t *tx) MarkFunnel(ctx context.Context, campaignID string, step int, userID, mark string, at time.Time) (int, error) {
+	col, err := funnelColumn(mark)
+	if err != nil {
+		return 0, err
+	}
+	q := `UPDATE campaign_deliveries SET ` + col + ` = $1 WHERE campaign_id = $2 AND user_id = $3 AND state = 'sent' AND ` + col + ` IS NULL`
+	args := []any{at, campaignID, userID}
+	if step >= 0 {
+		q += ` AND step IN (0, $4)`
+		args = append(args, step)
+	}
+	tag, err := t.tx.Exec(ctx, q, args...)
+	return int(tag.RowsAffected()), wrap(err, "funnel")
+}
+
+func (t *tx) MarkBrandFunnel(ctx context.Context, brandID, userID, mark string, at time.Time) (int, error) {
+	col, err := funnelColumn(mark)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE campaign_deliveries SET `+col+` = $1
+		WHERE user_id = $2 AND brand_id = $3 AND state = 'sent' AND `+col+` IS NULL`, at, userID, brandID)
+	return int(tag.RowsAffected()), wrap(err, "funnel")
+}
+
+func (t *tx) MarkFunnelRead(ctx context.Context, brandID, userID, conversationID string, seq int64, at time.Time) (int, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE campaign_deliveries SET read_at = $1
+		WHERE user_id = $2 AND brand_id = $3 AND state = 'sent' AND read_at IS NULL AND conversation_id = $4
+			AND EXISTS (SELECT 1 FROM messages m WHERE m.id = campaign_deliveries.message_id AND m.seq <= $5)`,
+		at, userID, brandID, conversationID, seq)
+	return int(tag.RowsAffected()), wrap(err, "funnel")
+}
+
+func (t *tx) FunnelCounts(ctx context.Context, campaignID string) ([]dm.FunnelCount, error) {
+	rows, err := t.tx.Query(ctx, `SELECT step, variant, state, reason, count(*), count(read_at), count(replied_at), count(clicked_at),
+		count(acted_at), count(opted_out_at)
+		FROM campaign_deliveries WHERE campaign_id = $1 GROUP BY step, variant, state, reason ORDER BY step, variant, state, reason`, campaignID)
+	if err != nil {
+		return nil, wrap(err, "funnel")
+	}
+	defer rows.Close()
+	out := []dm.FunnelCount{}
+	for rows.Next() {
+		var c dm.FunnelCount
+		if err := rows.Scan(&c.Step, &c.Variant, &c.State, &c.Reason, &c.Count, &c.Read, &c.Replied, &c.Clicked, &c.Acted, &c.OptedOut); err != nil {
+			return nil, wrap(err, "funnel")
+		}
+		out = append(out, c)
+	}
+	return out, wrap(rows.Err(), "funnel")
+}
