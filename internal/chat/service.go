@@ -92,7 +92,20 @@ type Sent struct {
 	// Direct is true in a direct conversation (not a group down to two).
 	Direct bool
 	Params SendParams
+	// values are what a step hands to the later steps of the same send.
+	values map[any]any
 }
+
+// SetValue keeps v under key for the steps after this one in the same send.
+func (s *Sent) SetValue(key, v any) {
+	if s.values == nil {
+		s.values = make(map[any]any, 1)
+	}
+	s.values[key] = v
+}
+
+// Value returns what an earlier step of the same send kept under key, or nil.
+func (s *Sent) Value(key any) any { return s.values[key] }
 
 // Service is the messaging service. It is safe for concurrent use.
 type Service struct {

@@ -258,6 +258,11 @@ type BrandTx interface {
 	// LockBrand serialises, until the end of the write transaction, the
 	// read-modify-write of a brand's settings (the round-robin cursor).
 	LockBrand(ctx context.Context, brandID string) error
+	// BrandStateVersion returns the version of a brand's slowly changing
+	// state (its account, settings but the round-robin cursor, team, bot
+	// settings, webhook endpoints and consent settings): any change to one
+	// of them gives it a version it never had before (0 before the first).
+	BrandStateVersion(ctx context.Context, brandID string) (int64, error)
 
 	// InboxItem returns a conversation's inbox state; in a write
 	// transaction the row stays locked until commit.

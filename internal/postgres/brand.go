@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -154,6 +155,15 @@ func scanInboxItem(r pgx.Row) (*dm.InboxItem, error) {
 // The conversation's write locks come first (lockConversation), as in every
 // other write to a conversation, so that "send, then update the inbox item"
 // and "lock the inbox item, then send as the brand" cannot deadlock.
+func (t *tx) BrandStateVersion(ctx context.Context, brandID string) (int64, error) {
+	var v int64
+	err := t.tx.QueryRow(ctx, `SELECT version FROM brand_state_versions WHERE brand_id = $1`, brandID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return v, wrap(err, "brand state version")
+}
+
 func (t *tx) InboxItem(ctx context.Context, conversationID string) (*dm.InboxItem, error) {
 	q := `SELECT ` + inboxCols + ` FROM brand_inbox i WHERE i.conversation_id = $1`
 	if t.write {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -115,6 +116,15 @@ func (t *tx) PutBrandSettings(ctx context.Context, s *dm.BrandSettings) error {
 // LockBrand has nothing to do: the single writer already serialises every
 // write transaction.
 func (t *tx) LockBrand(ctx context.Context, brandID string) error { return nil }
+
+func (t *tx) BrandStateVersion(ctx context.Context, brandID string) (int64, error) {
+	var v int64
+	err := t.queryRow(ctx, `SELECT version FROM brand_state_versions WHERE brand_id = ?`, brandID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, wrap(err, "brand state version")
+}
 
 const inboxCols = `i.conversation_id, i.brand_id, i.customer_id, i.status, i.snoozed_until, i.assignee_id, i.labels,
 	i.priority, i.waiting_since, i.first_response_at, i.last_agent_id, i.away_sent_at, i.thread_id,

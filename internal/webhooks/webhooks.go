@@ -175,25 +175,24 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	if outbound {
 		typ = dm.WebhookMessageSent
 	}
-	eps, err := subscribed(ctx, tx, brandID, typ)
-	if err != nil || len(eps) == 0 {
-		return err
-	}
-	// The sender is at hand; the other side is read only now that an
-	// endpoint wants the event.
-	b, customer := sent.Sender, sent.Sender
-	otherID := customerID
-	if !outbound {
-		otherID = brandID
-	}
-	other, err := tx.Account(ctx, otherID)
+	// The brand's endpoints and account come from the state the brand
+	// stage read for this send (in memory while they do not change).
+	all, brandAcc, err := s.brand.Endpoints(ctx, tx, sent, brandID)
 	if err != nil {
 		return err
 	}
+	eps := filterSubscribed(all, typ)
+	if len(eps) == 0 {
+		return nil
+	}
+	// The customer is at hand when they wrote; the brand's message reads
+	// them now that an endpoint wants the event.
+	b, customer := brandAcc, sent.Sender
 	if outbound {
-		customer = other
-	} else {
-		b = other
+		b = sent.Sender
+		if customer, err = tx.Account(ctx, customerID); err != nil {
+			return err
+		}
 	}
 	msg := *sent.Message
 	msg.Automated, msg.AgentName = sent.Params.Automated, sent.Params.AgentName
@@ -239,13 +238,19 @@ func subscribed(ctx context.Context, tx dm.Tx, brandID, typ string) ([]dm.Webhoo
 	if err != nil {
 		return nil, err
 	}
-	out := eps[:0]
+	return filterSubscribed(eps, typ), nil
+}
+
+// filterSubscribed returns the endpoints of eps that take events of typ, in
+// a new slice (eps may be shared).
+func filterSubscribed(eps []dm.WebhookEndpoint, typ string) []dm.WebhookEndpoint {
+	var out []dm.WebhookEndpoint
 	for _, e := range eps {
 		if slices.Contains(e.Events, typ) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // enqueue writes one delivery and one job per endpoint, with one body.
