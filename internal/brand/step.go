@@ -232,7 +232,14 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			return err
 		}
 	}
-	if err := tx.PutInboxItem(ctx, it); err != nil {
+	// A new item is inserted; an existing one has only what changed
+	// written (most messages move last_message_at and updated_at alone).
+	if isNew {
+		err = tx.PutInboxItem(ctx, it)
+	} else {
+		err = tx.UpdateInboxItem(ctx, &before, it)
+	}
+	if err != nil {
 		return err
 	}
 	if it.AssigneeID != "" && it.AssigneeID != assignee {

@@ -11,6 +11,7 @@ import (
 // a brand's slowly changing state in memory as long as this version stays.
 var brandStateTests = []test{
 	{"BrandStateVersion", testBrandStateVersion},
+	{"UpdateInboxItem", testUpdateInboxItem},
 }
 
 func testBrandStateVersion(t *testing.T, s dm.Store) {
@@ -83,4 +84,65 @@ func testBrandStateVersion(t *testing.T, s dm.Store) {
 		}
 		return tx.PutBrandSettings(ctx, &dm.BrandSettings{BrandID: other.ID, TimeZone: "UTC", Hours: []dm.OpenSpan{}, UpdatedAt: at(7)})
 	})
+}
+
+// testUpdateInboxItem checks UpdateInboxItem: what changed is written, the
+// rest stays, and the label filter follows the labels.
+func testUpdateInboxItem(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	brand := newAccount(t, s, "updbrand")
+	cust := newAccount(t, s, "updcust")
+	bob := newAccount(t, s, "updbob")
+	conv := newConversation(t, s, dm.ConversationDirect, at(0), accepted(brand), accepted(cust))
+	w := at(2)
+	it := &dm.InboxItem{ConversationID: conv.ID, BrandID: brand.ID, CustomerID: cust.ID, Status: dm.InboxOpen, Labels: []string{"vip"},
+		Priority: dm.PriorityNone, WaitingSince: &w, LastMessageAt: at(2), CreatedAt: at(1), UpdatedAt: at(2)}
+	update(t, s, func(tx dm.Tx) error { return tx.PutInboxItem(ctx, it) })
+	read := func() *dm.InboxItem {
+		t.Helper()
+		var got *dm.InboxItem
+		view(t, s, func(tx dm.Tx) error {
+			var err error
+			got, err = tx.InboxItem(ctx, conv.ID)
+			return err
+		})
+		return got
+	}
+	labelled := func(l string) int {
+		t.Helper()
+		var n int
+		view(t, s, func(tx dm.Tx) error {
+			items, _, err := tx.Inbox(ctx, brand.ID, dm.InboxFilter{Label: l, Limit: 10})
+			n = len(items)
+			return err
+		})
+		return n
+	}
+	// A message: last_message_at and updated_at move.
+	before := *it
+	before.Labels = []string{"vip"}
+	it.LastMessageAt, it.UpdatedAt = at(3), at(3)
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, it) })
+	got := read()
+	if !got.LastMessageAt.Equal(at(3)) || !got.UpdatedAt.Equal(at(3)) || got.WaitingSince == nil || !got.WaitingSince.Equal(w) ||
+		len(got.Labels) != 1 || got.Labels[0] != "vip" || got.Status != dm.InboxOpen {
+		t.Fatalf("after a message: %+v", got)
+	}
+	// An answer: the wait ends, the assignee and labels change.
+	before = *got
+	it = got
+	it.Labels = []string{"returns"}
+	it.WaitingSince, it.AssigneeID, it.LastAgentID, it.UpdatedAt = nil, bob.ID, bob.ID, at(4)
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, it) })
+	got = read()
+	if got.WaitingSince != nil || got.AssigneeID != bob.ID || got.LastAgentID != bob.ID || !got.UpdatedAt.Equal(at(4)) ||
+		len(got.Labels) != 1 || got.Labels[0] != "returns" || !got.LastMessageAt.Equal(at(3)) {
+		t.Fatalf("after an answer: %+v", got)
+	}
+	if labelled("vip") != 0 || labelled("returns") != 1 {
+		t.Fatalf("label filter: vip %d, returns %d; want 0, 1", labelled("vip"), labelled("returns"))
+	}
+	// Nothing changed: nothing to write, no error.
+	before = *got
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, got) })
 }
