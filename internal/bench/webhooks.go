@@ -148,6 +148,7 @@ func Webhooks(ctx context.Context, o Options) (*Result, error) {
 	r.add("delivered", float64(len(delays)), "deliveries")
 	r.add("drained_after", drained.Seconds(), "s")
 	if o.ServerPID > 0 && len(delays) > 0 {
+		r.add("server_cpu_per_send_and_delivery", float64(cpu.Microseconds())/float64(len(delays)), "µs")
 		if baseSends > 0 && len(lat) > 0 {
 			// The phase's CPU less what its sends cost alone, per delivery.
 			perSend := float64(baseCPU.Microseconds()) / float64(baseSends)
