@@ -36,7 +36,7 @@ Scenarios (see docs/benchmarks.md):
   idle      server memory per idle authenticated WebSocket (--conns sockets)
   inbox     first inbox page of an account with many conversations (seeded)
   history   a 50-message page deep in a long conversation (seeded)
-  webhooks  customers write to a brand at --rate (2000 unless set): signed deliveries/s
+  webhooks  customers write to a brand with --endpoints endpoints (4) at --rate deliveries/s (2000 unless set): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
   campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
             sets the count): server time from start to planned
@@ -168,6 +168,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.DurationVar(&f.opts.Duration, "duration", f.opts.Duration, "length of the measured phase")
 	fs.IntVar(&f.opts.Senders, "senders", f.opts.Senders, "concurrent senders (send, e2e-load)")
 	fs.IntVar(&f.opts.Rate, "rate", f.opts.Rate, "background messages per second (e2e-load)")
+	fs.IntVar(&f.opts.Endpoints, "endpoints", 4, "webhook endpoints of the brand (webhooks; at most 10): --rate is deliveries/s, messages/s are --rate / --endpoints")
 	fs.IntVar(&f.opts.Conns, "conns", f.opts.Conns, "open WebSockets (idle; e2e-load uses 5000 unless set)")
 	fs.IntVar(&f.opts.Accounts, "accounts", f.opts.Accounts, "accounts sharing the idle sockets")
 	fs.IntVar(&f.opts.Workers, "workers", f.opts.Workers, "concurrent readers (inbox, history)")

@@ -66,6 +66,10 @@ type Options struct {
 	Progress io.Writer
 	// Rules is how many bot rules send-brand gives its brand (default 200).
 	Rules int
+	// Endpoints is how many webhook endpoints the webhooks scenario gives
+	// its brand (default 4, at most 10): each message is delivered to
+	// each, so the deliveries' rate is Endpoints times the messages'.
+	Endpoints int
 	// PostgresURL is the database of the measured server, when it runs on
 	// PostgreSQL on this machine: send adds its backends' CPU time.
 	PostgresURL string

@@ -71,6 +71,24 @@ func (s *Step) program(ctx context.Context, tx dm.Tx, brandID string) (*automati
 	if err != nil {
 		return nil, err
 	}
+	return s.programAt(ctx, tx, brandID, version)
+}
+
+// programOf is program when the caller may have the brand's state (st,
+// whose bot settings' version is current in tx), which saves the read of
+// the version.
+func (s *Step) programOf(ctx context.Context, tx dm.Tx, brandID string, st *brandState) (*automation.Program, error) {
+	if st == nil || st.account.ID != brandID {
+		return s.program(ctx, tx, brandID)
+	}
+	if st.automation < 0 {
+		return nil, nil
+	}
+	return s.programAt(ctx, tx, brandID, st.automation)
+}
+
+// programAt is program at a known version of the bot settings.
+func (s *Step) programAt(ctx context.Context, tx dm.Tx, brandID string, version int64) (*automation.Program, error) {
 	c := &s.programs
 	c.mu.Lock()
 	p := c.m[brandID]
@@ -115,13 +133,16 @@ type botInput struct {
 	waitStarted bool
 	ruleID      string // the timer's rule (EventNoReply)
 	actor       *dm.Account
+	// state is the brand's state when the caller has it (a send), nil
+	// otherwise.
+	state *brandState
 }
 
 // automate runs the brand's bot on one event inside a write transaction. It
 // changes it (the caller writes it) and the bot's state, and enqueues what
 // the bot sends.
 func (s *Step) automate(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, set *dm.BrandSettings, it *dm.InboxItem, in botInput) error {
-	p, err := s.program(ctx, tx, b.ID)
+	p, err := s.programOf(ctx, tx, b.ID, in.state)
 	if err != nil || p == nil {
 		return err
 	}
@@ -299,7 +320,7 @@ func setStatus(ctx context.Context, tx dm.Tx, it *dm.InboxItem, status, resolver
 // brandWrote follows the brand's own messages: a person of the team writing
 // makes the bot quiet until the conversation is resolved, and a bot message
 // keeps its quick replies.
-func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxItem, sent *chat.Sent) error {
+func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.Account, it *dm.InboxItem, sent *chat.Sent) error {
 	if len(sent.Params.QuickReplies) > 0 {
 		if err := tx.PutQuickReplies(ctx, sent.Message.ID, sent.Params.QuickReplies); err != nil {
 			return err
@@ -308,23 +329,23 @@ func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.I
 	if sent.Params.Automated {
 		return nil
 	}
-	p, err := s.program(ctx, tx, b.ID)
+	p, err := s.programOf(ctx, tx, b.ID, st)
 	if err != nil || p == nil {
 		return err
 	}
-	st, err := tx.BotState(ctx, it.ConversationID)
+	bot, err := tx.BotState(ctx, it.ConversationID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		st, err = &dm.BotState{ConversationID: it.ConversationID, BrandID: b.ID}, nil
+		bot, err = &dm.BotState{ConversationID: it.ConversationID, BrandID: b.ID}, nil
 	}
-	if err != nil || st.Silent {
+	if err != nil || bot.Silent {
 		return err
 	}
-	st.Silent, st.UpdatedAt = true, s.now()
-	if err := tx.PutBotState(ctx, st); err != nil {
+	bot.Silent, bot.UpdatedAt = true, s.now()
+	if err := tx.PutBotState(ctx, bot); err != nil {
 		return err
 	}
 	return tx.AddAutomationLog(ctx, &dm.AutomationLogEntry{BrandID: b.ID, ConversationID: it.ConversationID, Event: "agent_message",
-		Outcome: "silent", Detail: "a person of the team wrote: the bot stays quiet until the conversation is resolved", At: st.UpdatedAt})
+		Outcome: "silent", Detail: "a person of the team wrote: the bot stays quiet until the conversation is resolved", At: bot.UpdatedAt})
 }
 
 // resolved runs the bot on a conversation's resolution (its "resolved"

@@ -123,7 +123,9 @@ const inboundRefresh = time.Minute
 // message; it reports whether the message was one of those (the bot then
 // does nothing else with it). So does the opt-in button (a quick reply
 // with the payload OptInPayload, which a campaign or the bot may offer).
-func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, convID, text, payload string, t time.Time) (bool, error) {
+//
+// cs is the brand's consent settings when the caller has them (nil: read).
+func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, cs *dm.ConsentSettings, convID, text, payload string, t time.Time) (bool, error) {
 	c, err := loadConsent(ctx, tx, b.ID, customer.ID)
 	if err != nil {
 		return false, err
@@ -133,9 +135,10 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 	stop, start := stopWords, startWords
 	// A brand's own words are read only for a message short enough to be one.
 	if utf8.RuneCountInString(k) <= maxConsentWordRunes {
-		cs, err := loadConsentSettings(ctx, tx, b.ID)
-		if err != nil {
-			return false, err
+		if cs == nil {
+			if cs, err = loadConsentSettings(ctx, tx, b.ID); err != nil {
+				return false, err
+			}
 		}
 		stop, start = append(cs.StopWords, stopWords...), append(cs.StartWords, startWords...)
 	}

@@ -24,6 +24,7 @@ type Step struct {
 	clock    func() time.Time
 	kinds    kindCache    // account kinds, for telling brand sends apart
 	programs programCache // compiled automation, by brand
+	states   stateCache   // brands' slowly changing state (state.go)
 	// watchers follow inbox changes (webhooks; see Watch).
 	watchers []InboxWatcher
 	// sendLease is the service's campaign lease (Config.SendLease).
@@ -84,34 +85,43 @@ type awayJob struct {
 // conversation between one brand and one non-brand account. It returns the
 // brand, the customer, and whether the brand is the sender.
 func (s *Step) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, customer *dm.Account, outbound bool, err error) {
+	_, b, customer, outbound, err = s.brandSideState(ctx, tx, sent)
+	return b, customer, outbound, err
+}
+
+// brandSideState is brandSide with the brand's state (state.go), which a
+// customer's message takes its brand account from.
+func (s *Step) brandSideState(ctx context.Context, tx dm.Tx, sent *chat.Sent) (st *brandState, b, customer *dm.Account, outbound bool, err error) {
 	if !sent.Direct {
-		return nil, nil, false, nil
+		return nil, nil, nil, false, nil
 	}
 	otherID := sent.Members[0].UserID
 	if otherID == sent.Sender.ID {
 		otherID = sent.Members[1].UserID
 	}
+	if sent.Sender.Kind == dm.KindBrand {
+		other, err := tx.Account(ctx, otherID)
+		if err != nil || other.Kind == dm.KindBrand {
+			return nil, nil, nil, false, err
+		}
+		if st, err = s.state(ctx, tx, sent.Sender.ID); err != nil {
+			return nil, nil, nil, false, err
+		}
+		return st, sent.Sender, other, true, nil
+	}
 	// Between two people (most sends) the other's kind, from a cache, is
 	// all it takes to know there is nothing to do.
-	if sent.Sender.Kind != dm.KindBrand {
-		kind, err := s.kinds.of(ctx, tx, otherID)
-		if err != nil || kind != dm.KindBrand {
-			return nil, nil, false, err
-		}
+	kind, err := s.kinds.of(ctx, tx, otherID)
+	if err != nil || kind != dm.KindBrand {
+		return nil, nil, nil, false, err
 	}
-	other, err := tx.Account(ctx, otherID)
-	if err != nil {
-		return nil, nil, false, err
+	if st, err = s.state(ctx, tx, otherID); err != nil {
+		return nil, nil, nil, false, err
 	}
-	switch {
-	case sent.Sender.Kind == dm.KindBrand && other.Kind != dm.KindBrand:
-		b, customer, outbound = sent.Sender, other, true
-	case other.Kind == dm.KindBrand && sent.Sender.Kind != dm.KindBrand:
-		b, customer = other, sent.Sender
-	default:
-		return nil, nil, false, nil
+	if st.account.Kind != dm.KindBrand {
+		return nil, nil, nil, false, nil
 	}
-	return b, customer, outbound, nil
+	return st, st.account, sent.Sender, false, nil
 }
 
 // MessageStored keeps the inbox of a brand conversation in step with its
@@ -129,16 +139,14 @@ func (s *Step) brandSide(ctx context.Context, tx dm.Tx, sent *chat.Sent) (b, cus
 //   - every message gets its attribution record and an inbox.message event
 //     to each team member.
 func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
-	b, customer, outbound, err := s.brandSide(ctx, tx, sent)
+	st, b, customer, outbound, err := s.brandSideState(ctx, tx, sent)
 	if err != nil || b == nil {
 		return err
 	}
+	sent.SetValue(stateKey{}, st)
 	msg := sent.Message
 	t := msg.CreatedAt
-	set, err := loadSettings(ctx, tx, b.ID)
-	if err != nil {
-		return err
-	}
+	set := st.settingsCopy()
 	// The consent gate comes first: an automated message it holds back is
 	// not stored at all.
 	if outbound && sent.Params.Automated {
@@ -157,12 +165,9 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			msg.CampaignID = cs.CampaignID
 		}
 	}
-	// The team, read once: it receives the inbox event, and an unassigned
-	// conversation is assigned among its available members.
-	team, err := tx.TeamMembers(ctx, b.ID)
-	if err != nil {
-		return err
-	}
+	// The team (from the brand's state): it receives the inbox event, and
+	// an unassigned conversation is assigned among its available members.
+	team := st.team
 	it, err := tx.InboxItem(ctx, msg.ConversationID)
 	first := false // the customer's first message to the brand, ever
 	isNew := false
@@ -193,7 +198,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 				return err
 			}
 		}
-		if err := s.brandWrote(ctx, tx, b, it, sent); err != nil {
+		if err := s.brandWrote(ctx, tx, st, b, it, sent); err != nil {
 			return err
 		}
 	} else {
@@ -202,7 +207,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err := s.customerWrote(ctx, tx, out, b, set, it, team, t); err != nil {
 			return err
 		}
-		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
+		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, st.consent, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
 			return err
 		}
@@ -221,7 +226,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if !optInOut && !rsvp {
 			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
 				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
-				first: first, waitStarted: !waiting && it.WaitingSince != nil,
+				first: first, waitStarted: !waiting && it.WaitingSince != nil, state: st,
 			}); err != nil {
 				return err
 			}
@@ -242,7 +247,14 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			return err
 		}
 	}
-	if err := tx.PutInboxItem(ctx, it); err != nil {
+	// A new item is inserted; an existing one has only what changed
+	// written (most messages move last_message_at and updated_at alone).
+	if isNew {
+		err = tx.PutInboxItem(ctx, it)
+	} else {
+		err = tx.UpdateInboxItem(ctx, &before, it)
+	}
+	if err != nil {
 		return err
 	}
 	if it.AssigneeID != "" && it.AssigneeID != assignee {

@@ -43,6 +43,12 @@ type Config struct {
 	// JobsEnqueued is called after the commit of a transaction that
 	// enqueued jobs (the job runner's Kick), so they start at once here.
 	JobsEnqueued func()
+	// LeaseJob, when set, may lease a job enqueued through an Outbox to
+	// this node's runner in the enqueue itself (jobs.Runner.Lease), and
+	// JobsLeased is given those jobs after the commit (jobs.Runner.Offer):
+	// they run without waiting for a claim.
+	LeaseJob   func(j *dm.Job, now time.Time) bool
+	JobsLeased func(jobs ...*dm.Job)
 }
 
 // The send pipeline. Every way a message enters (the web app, the API, the
@@ -99,7 +105,20 @@ type Sent struct {
 	// Direct is true in a direct conversation (not a group down to two).
 	Direct bool
 	Params SendParams
+	// values are what a step hands to the later steps of the same send.
+	values map[any]any
 }
+
+// SetValue keeps v under key for the steps after this one in the same send.
+func (s *Sent) SetValue(key, v any) {
+	if s.values == nil {
+		s.values = make(map[any]any, 1)
+	}
+	s.values[key] = v
+}
+
+// Value returns what an earlier step of the same send kept under key, or nil.
+func (s *Sent) Value(key any) any { return s.values[key] }
 
 // Service is the messaging service. It is safe for concurrent use.
 type Service struct {
@@ -179,9 +198,13 @@ func (x Outbox) Add(ctx context.Context, userID string, e dm.Event) error {
 // runs after the commit, and never if the transaction rolls back. created
 // is false when j.Key named a job already kept.
 func (x Outbox) Enqueue(ctx context.Context, j *dm.Job) (created bool, err error) {
+	leased := x.o.lease != nil && x.o.lease(j, x.o.now())
 	created, err = x.tx.EnqueueJob(ctx, j)
 	if created {
 		x.o.jobs++
+		if leased {
+			x.o.leased = append(x.o.leased, j)
+		}
 	}
 	return created, err
 }
@@ -202,6 +225,11 @@ type outbox struct {
 	byUser map[string][]dm.Event
 	order  []string
 	jobs   int // jobs enqueued, to wake the runner after the commit
+	// lease is Config.LeaseJob; leased are the jobs it leased, handed to
+	// Config.JobsLeased after the commit.
+	lease  func(j *dm.Job, now time.Time) bool
+	now    func() time.Time
+	leased []*dm.Job
 }
 
 // add appends e to userID's log within tx and keeps it for publishing.
@@ -236,7 +264,7 @@ func (o *outbox) addConversation(ctx context.Context, tx dm.Tx, typ, convID stri
 
 // reset forgets what was collected (an Update's fn may run only once, but a
 // failed fn must not leave events to publish).
-func (o *outbox) reset() { o.byUser, o.order, o.jobs = nil, nil, 0 }
+func (o *outbox) reset() { o.byUser, o.order, o.jobs, o.leased = nil, nil, 0, nil }
 
 // publish announces committed events. A failure only delays delivery:
 // sockets catch up from the store by cursor.
@@ -255,7 +283,10 @@ func (s *Service) publish(ctx context.Context, o *outbox) {
 
 // update runs fn in a write transaction and publishes its events after the commit.
 func (s *Service) update(ctx context.Context, fn func(tx dm.Tx, o *outbox) error) error {
-	var o outbox
+	o := outbox{now: s.cfg.Now}
+	if s.cfg.JobsLeased != nil {
+		o.lease = s.cfg.LeaseJob
+	}
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
 		o.reset()
 		return fn(tx, &o)
@@ -263,8 +294,11 @@ func (s *Service) update(ctx context.Context, fn func(tx dm.Tx, o *outbox) error
 	if err != nil {
 		return err
 	}
+	if len(o.leased) > 0 {
+		s.cfg.JobsLeased(o.leased...)
+	}
 	s.publish(ctx, &o)
-	if o.jobs > 0 && s.cfg.JobsEnqueued != nil {
+	if o.jobs > len(o.leased) && s.cfg.JobsEnqueued != nil {
 		s.cfg.JobsEnqueued()
 	}
 	return nil

@@ -2,6 +2,7 @@ package dm
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -258,12 +259,22 @@ type BrandTx interface {
 	// LockBrand serialises, until the end of the write transaction, the
 	// read-modify-write of a brand's settings (the round-robin cursor).
 	LockBrand(ctx context.Context, brandID string) error
+	// BrandStateVersion returns the version of a brand's slowly changing
+	// state (its account, settings but the round-robin cursor, team, bot
+	// settings, webhook endpoints and consent settings): any change to one
+	// of them gives it a version it never had before (0 before the first).
+	BrandStateVersion(ctx context.Context, brandID string) (int64, error)
 
 	// InboxItem returns a conversation's inbox state; in a write
 	// transaction the row stays locked until commit.
 	InboxItem(ctx context.Context, conversationID string) (*InboxItem, error)
 	// PutInboxItem inserts or replaces an inbox item and its labels.
 	PutInboxItem(ctx context.Context, it *InboxItem) error
+	// UpdateInboxItem writes the columns of an existing item that differ
+	// between before (as read in this transaction) and after, and its
+	// labels only when they differ: a message that moves last_message_at
+	// alone rewrites only the row and the indexes that hold it.
+	UpdateInboxItem(ctx context.Context, before, after *InboxItem) error
 	// Inbox lists a brand's items, most recent message first; next is ""
 	// on the last page.
 	Inbox(ctx context.Context, brandID string, f InboxFilter) (items []InboxItem, next string, err error)
@@ -291,4 +302,39 @@ type BrandTx interface {
 	BrandMessagesByID(ctx context.Context, ids []string) ([]BrandMessage, error)
 	// BrandMessages returns a brand's records with At in [from, to), oldest first.
 	BrandMessages(ctx context.Context, brandID string, from, to time.Time) ([]BrandMessage, error)
+}
+
+// InboxDiff lists the columns of an inbox item that differ between before
+// and after, with after's values (strings, *time.Time or time.Time), for
+// UpdateInboxItem; labels tells whether the labels differ (they are not
+// in cols).
+func InboxDiff(before, after *InboxItem) (cols []string, vals []any, labels bool) {
+	add := func(col string, v any) { cols, vals = append(cols, col), append(vals, v) }
+	str := func(col, a, b string) {
+		if a != b {
+			add(col, b)
+		}
+	}
+	tm := func(col string, a, b *time.Time) {
+		if (a == nil) != (b == nil) || a != nil && !a.Equal(*b) {
+			add(col, b)
+		}
+	}
+	str("status", before.Status, after.Status)
+	tm("snoozed_until", before.SnoozedUntil, after.SnoozedUntil)
+	str("assignee_id", before.AssigneeID, after.AssigneeID)
+	str("priority", before.Priority, after.Priority)
+	tm("waiting_since", before.WaitingSince, after.WaitingSince)
+	tm("first_response_at", before.FirstResponseAt, after.FirstResponseAt)
+	str("last_agent_id", before.LastAgentID, after.LastAgentID)
+	tm("away_sent_at", before.AwaySentAt, after.AwaySentAt)
+	str("thread_id", before.ThreadID, after.ThreadID)
+	if !before.LastMessageAt.Equal(after.LastMessageAt) {
+		add("last_message_at", after.LastMessageAt)
+	}
+	if !before.UpdatedAt.Equal(after.UpdatedAt) {
+		add("updated_at", after.UpdatedAt)
+	}
+	labels = !slices.Equal(before.Labels, after.Labels)
+	return cols, vals, labels
 }

@@ -84,8 +84,11 @@ type JobTx interface {
 
 // Queue makes j a new queued job, filling what its creator may leave empty
 // (ID, RunAt, CreatedAt, payload); stores call it in EnqueueJob with their
-// own clock precision.
+// own clock precision. A job leased on enqueue (jobs.Runner.Lease: State
+// running, LeasedBy its worker, RunAt its lease's end, Attempts 1) keeps
+// its lease: it is stored claimed.
 func (j *Job) Queue(now time.Time) {
+	leased := j.State == JobRunning && j.LeasedBy != ""
 	if j.ID == "" {
 		j.ID = NewID()
 	}
@@ -96,7 +99,11 @@ func (j *Job) Queue(now time.Time) {
 		j.RunAt = j.CreatedAt
 	}
 	j.UpdatedAt = j.CreatedAt
-	j.State, j.Attempts, j.LeasedBy, j.LastError = JobQueued, 0, "", ""
+	if leased {
+		j.Attempts, j.LastError = 1, ""
+	} else {
+		j.State, j.Attempts, j.LeasedBy, j.LastError = JobQueued, 0, "", ""
+	}
 	if len(j.Payload) == 0 {
 		j.Payload = json.RawMessage("{}")
 	}

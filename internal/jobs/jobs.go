@@ -35,6 +35,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -124,6 +125,8 @@ type Runner struct {
 	stop    chan struct{}
 	done    chan struct{}
 	started bool
+	// running1 is true while the background loop runs jobs (Lease).
+	running1 atomic.Bool
 
 	// runCtx is the context of running jobs: Close cancels it when its own
 	// deadline passes, so handlers that honour it stop.
@@ -131,6 +134,12 @@ type Runner struct {
 	cancelRun context.CancelFunc
 	running   sync.WaitGroup
 	slots     chan struct{}
+
+	// local carries jobs this node leased to itself when they were
+	// enqueued (Lease), handed over after their commit (Offer): they run
+	// without a claim statement.
+	local chan *dm.Job
+	held  []*dm.Job // taken from local while no slot was free
 
 	// outcomes carries finished attempts to the recorder, which closes
 	// recorded when outcomes is closed and drained.
@@ -184,6 +193,7 @@ func New(store dm.Store, cfg Config) *Runner {
 		worker:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), dm.NewID()[:8]),
 		handlers: map[string]Handler{},
 		kick:     make(chan struct{}, 1),
+		local:    make(chan *dm.Job, localJobs),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -218,6 +228,78 @@ func DefaultBackoff(attempt int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
+// localJobs bounds the jobs leased on enqueue that wait for a slot; past
+// half of it, Lease declines and jobs go through the queue's claims.
+const localJobs = 4096
+
+// Lease leases j, about to be enqueued, to this runner (a claim made by the
+// INSERT itself), when this runner runs jobs of its kind, j is due now and
+// the runner's local queue has room: j is then stored running, leased by
+// this runner until the lease ends, and its first attempt counted. The
+// caller hands it over with Offer once the enqueue has committed. Nothing
+// else changes: a job never offered (the transaction rolled back, the node
+// died) is the store's like any leased job, claimed again by any node once
+// its lease has run out, so it survives a crash; and no other node claims
+// it before, so it is never run twice at once. It spares the claim's write
+// transaction (on SQLite, a commit queued behind the writer's batches)
+// between the enqueue and the attempt.
+func (r *Runner) Lease(j *dm.Job, now time.Time) bool {
+	if !r.running1.Load() || len(r.local) > localJobs/2 {
+		return false
+	}
+	select {
+	case <-r.stop:
+		return false
+	default:
+	}
+	// The runner's clock, as its claims: the lease ends by it.
+	now = r.now()
+	if _, ok := r.handlers[j.Kind]; !ok || j.Key != "" || j.RunAt.After(now) {
+		return false
+	}
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = now
+	}
+	j.State, j.LeasedBy, j.Attempts, j.RunAt = dm.JobRunning, r.worker, 1, now.Add(r.cfg.Lease)
+	return true
+}
+
+// Offer hands the runner jobs it leased with Lease, once their enqueue has
+// committed. It never blocks: a job that finds the local queue full waits
+// for its lease to run out and is claimed then.
+func (r *Runner) Offer(jobs ...*dm.Job) {
+	for _, j := range jobs {
+		select {
+		case r.local <- j:
+		default:
+			r.log.Warn("jobs: local queue full; the job runs when its lease ends", "kind", j.Kind, "job", j.ID)
+		}
+	}
+}
+
+// nextLocal returns a job leased on enqueue that may still run in its
+// lease, or nil.
+func (r *Runner) nextLocal() *dm.Job {
+	for {
+		var j *dm.Job
+		if len(r.held) > 0 {
+			j, r.held = r.held[0], r.held[1:]
+		} else {
+			select {
+			case j = <-r.local:
+			default:
+				return nil
+			}
+		}
+		// An attempt must end inside the lease, or another node could
+		// claim the job while it runs: a job that waited too long here is
+		// left to its lease's end and claimed then.
+		if h, ok := r.handlers[j.Kind]; ok && r.cfg.Now().Add(h.Timeout).Before(j.RunAt) {
+			return j
+		}
+	}
+}
+
 // Kick wakes the runner: something was just enqueued. It never blocks.
 func (r *Runner) Kick() {
 	select {
@@ -236,6 +318,7 @@ func (r *Runner) Start() {
 	r.slots = make(chan struct{}, r.cfg.Workers)
 	r.outcomes = make(chan *outcome, r.cfg.Workers)
 	r.recorded = make(chan struct{})
+	r.running1.Store(true)
 	go r.record()
 	go r.loop()
 }
@@ -247,6 +330,7 @@ func (r *Runner) Close(ctx context.Context) error {
 	if !r.started {
 		return nil
 	}
+	r.running1.Store(false)
 	select {
 	case <-r.stop:
 	default:
@@ -298,6 +382,17 @@ func (r *Runner) loop() {
 			nextPrune = now.Add(time.Hour)
 		}
 		free := r.cfg.Workers - len(r.slots)
+		// Jobs leased on enqueue first: they need no claim.
+		for free > 0 {
+			j := r.nextLocal()
+			if j == nil {
+				break
+			}
+			r.slots <- struct{}{}
+			r.running.Add(1)
+			go r.run(j)
+			free--
+		}
 		claimed := 0
 		if free > 0 {
 			jobs, err := r.claim(free)
@@ -319,6 +414,8 @@ func (r *Runner) loop() {
 		case <-r.stop:
 			return
 		case <-r.kick:
+		case j := <-r.local:
+			r.held = append(r.held, j)
 		case <-poll.C:
 		}
 	}

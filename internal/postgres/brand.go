@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -154,6 +155,15 @@ func scanInboxItem(r pgx.Row) (*dm.InboxItem, error) {
 // The conversation's write locks come first (lockConversation), as in every
 // other write to a conversation, so that "send, then update the inbox item"
 // and "lock the inbox item, then send as the brand" cannot deadlock.
+func (t *tx) BrandStateVersion(ctx context.Context, brandID string) (int64, error) {
+	var v int64
+	err := t.tx.QueryRow(ctx, `SELECT version FROM brand_state_versions WHERE brand_id = $1`, brandID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return v, wrap(err, "brand state version")
+}
+
 func (t *tx) InboxItem(ctx context.Context, conversationID string) (*dm.InboxItem, error) {
 	q := `SELECT ` + inboxCols + ` FROM brand_inbox i WHERE i.conversation_id = $1`
 	if t.write {
@@ -194,6 +204,48 @@ func (t *tx) PutInboxItem(ctx context.Context, it *dm.InboxItem) error {
 	}
 	_, err = t.tx.Exec(ctx, `INSERT INTO brand_inbox_labels (conversation_id, label, brand_id)
 		SELECT $1, l, $2 FROM unnest($3::text[]) AS l ON CONFLICT DO NOTHING`, it.ConversationID, it.BrandID, labels)
+	return wrap(err, "inbox labels")
+}
+
+func (t *tx) UpdateInboxItem(ctx context.Context, before, after *dm.InboxItem) error {
+	cols, vals, labels := dm.InboxDiff(before, after)
+	if len(cols) > 0 {
+		var q strings.Builder
+		q.WriteString(`UPDATE brand_inbox SET `)
+		for i, c := range cols {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(c + " = $" + strconv.Itoa(i+1))
+		}
+		q.WriteString(` WHERE conversation_id = $` + strconv.Itoa(len(cols)+1))
+		tag, err := t.tx.Exec(ctx, q.String(), append(vals, after.ConversationID)...)
+		if err != nil {
+			return wrap(err, "inbox item")
+		}
+		if tag.RowsAffected() == 0 {
+			return dm.Errorf(dm.ENOTFOUND, "inbox item not found")
+		}
+	}
+	if !labels {
+		return nil
+	}
+	ls := after.Labels
+	if ls == nil {
+		ls = []string{}
+	}
+	b, err := json.Marshal(ls)
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE brand_inbox SET labels = $1 WHERE conversation_id = $2`, string(b), after.ConversationID); err != nil {
+		return wrap(err, "inbox item")
+	}
+	if _, err := t.tx.Exec(ctx, `DELETE FROM brand_inbox_labels WHERE conversation_id = $1`, after.ConversationID); err != nil {
+		return wrap(err, "inbox labels")
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO brand_inbox_labels (conversation_id, label, brand_id)
+		SELECT $1, l, $2 FROM unnest($3::text[]) AS l ON CONFLICT DO NOTHING`, after.ConversationID, after.BrandID, ls)
 	return wrap(err, "inbox labels")
 }
 

@@ -21,9 +21,9 @@ func (t *tx) EnqueueJob(ctx context.Context, j *dm.Job) (bool, error) {
 		key = &j.Key
 	}
 	tag, err := t.tx.Exec(ctx, `INSERT INTO jobs (`+jobColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, 0, '', '', $7, $8)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)
 		ON CONFLICT (kind, key) WHERE key IS NOT NULL DO NOTHING`,
-		j.ID, j.Kind, key, string(j.Payload), j.State, j.RunAt, j.CreatedAt, j.UpdatedAt)
+		j.ID, j.Kind, key, string(j.Payload), j.State, j.RunAt, j.Attempts, j.LeasedBy, j.CreatedAt, j.UpdatedAt)
 	if err != nil {
 		return false, wrap(err, "job")
 	}

@@ -210,6 +210,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Now:            cfg.Now,
 		Steps:          []chat.Step{mediaStep, brandStep, hookStep},
 		JobsEnqueued:   s.jobs.Kick,
+		LeaseJob:       s.jobs.Lease,
+		JobsLeased:     s.jobs.Offer,
 	})
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -116,6 +117,15 @@ func (t *tx) PutBrandSettings(ctx context.Context, s *dm.BrandSettings) error {
 // write transaction.
 func (t *tx) LockBrand(ctx context.Context, brandID string) error { return nil }
 
+func (t *tx) BrandStateVersion(ctx context.Context, brandID string) (int64, error) {
+	var v int64
+	err := t.queryRow(ctx, `SELECT version FROM brand_state_versions WHERE brand_id = ?`, brandID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, wrap(err, "brand state version")
+}
+
 const inboxCols = `i.conversation_id, i.brand_id, i.customer_id, i.status, i.snoozed_until, i.assignee_id, i.labels,
 	i.priority, i.waiting_since, i.first_response_at, i.last_agent_id, i.away_sent_at, i.thread_id,
 	i.last_message_at, i.created_at, i.updated_at`
@@ -171,6 +181,64 @@ func (t *tx) PutInboxItem(ctx context.Context, it *dm.InboxItem) error {
 	for _, l := range labels {
 		if _, err := t.exec(ctx, `INSERT INTO brand_inbox_labels (conversation_id, label, brand_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			it.ConversationID, l, it.BrandID); err != nil {
+			return wrap(err, "inbox labels")
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateInboxItem(ctx context.Context, before, after *dm.InboxItem) error {
+	cols, vals, labels := dm.InboxDiff(before, after)
+	if len(cols) > 0 {
+		// One statement per set of columns, each prepared once on the
+		// writer (a message to a waiting conversation: two columns).
+		var q strings.Builder
+		q.WriteString(`UPDATE brand_inbox SET `)
+		args := make([]any, 0, len(vals)+1)
+		for i, c := range cols {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(c + " = ?")
+			switch v := vals[i].(type) {
+			case *time.Time:
+				args = append(args, nullMS(v))
+			case time.Time:
+				args = append(args, ms(v))
+			default:
+				args = append(args, v)
+			}
+		}
+		q.WriteString(` WHERE conversation_id = ?`)
+		args = append(args, after.ConversationID)
+		n, err := t.affected(ctx, q.String(), args...)
+		if err != nil {
+			return wrap(err, "inbox item")
+		}
+		if n == 0 {
+			return dm.Errorf(dm.ENOTFOUND, "inbox item not found")
+		}
+	}
+	if !labels {
+		return nil
+	}
+	ls := after.Labels
+	if ls == nil {
+		ls = []string{}
+	}
+	b, err := json.Marshal(ls)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE brand_inbox SET labels = ? WHERE conversation_id = ?`, string(b), after.ConversationID); err != nil {
+		return wrap(err, "inbox item")
+	}
+	if _, err := t.exec(ctx, `DELETE FROM brand_inbox_labels WHERE conversation_id = ?`, after.ConversationID); err != nil {
+		return wrap(err, "inbox labels")
+	}
+	for _, l := range ls {
+		if _, err := t.exec(ctx, `INSERT INTO brand_inbox_labels (conversation_id, label, brand_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			after.ConversationID, l, after.BrandID); err != nil {
 			return wrap(err, "inbox labels")
 		}
 	}

@@ -18,9 +18,9 @@ const jobColumns = `id, kind, key, payload, state, run_at, attempts, leased_by, 
 func (t *tx) EnqueueJob(ctx context.Context, j *dm.Job) (bool, error) {
 	j.Queue(time.Now().UTC().Truncate(time.Millisecond))
 	res, err := t.exec(ctx, `INSERT INTO jobs (`+jobColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, 0, '', '', ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)
 		ON CONFLICT (kind, key) WHERE key IS NOT NULL DO NOTHING`,
-		j.ID, j.Kind, nullString(j.Key), string(j.Payload), j.State, ms(j.RunAt), ms(j.CreatedAt), ms(j.UpdatedAt))
+		j.ID, j.Kind, nullString(j.Key), string(j.Payload), j.State, ms(j.RunAt), j.Attempts, j.LeasedBy, ms(j.CreatedAt), ms(j.UpdatedAt))
 	if err != nil {
 		return false, wrap(err, "job")
 	}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		eventTests,
 		transactionTests,
 		brandTests,
+		brandStateTests,
 		jobTests,
 		automationTests,
 		consentTests,

@@ -220,7 +220,8 @@ func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id stri
 		t := s.now()
 		nd = &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: d.EndpointID, EventID: d.EventID, EventType: d.EventType,
 			Body: d.Body, Status: dm.DeliveryPending, RedeliveryOf: d.ID, CreatedAt: t, UpdatedAt: t}
-		return enqueueDelivery(ctx, tx, out, nd)
+		_, err = enqueueDelivery(ctx, tx, out, nd)
+		return err
 	})
 	return nd, err
 }

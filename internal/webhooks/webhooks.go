@@ -116,6 +116,56 @@ type Step struct {
 	brand *brand.Step
 	now   func() time.Time
 	log   *slog.Logger
+	// fresh keeps, by job id, the delivery and endpoint of each job this
+	// node leased on enqueue (jobs.Runner.Lease), so that its attempt,
+	// moments later, reads neither again; a job run elsewhere or later
+	// reads them from the store.
+	fresh freshDeliveries
+}
+
+// freshDeliveries is Step.fresh: bounded, and swept of entries whose job
+// never ran here (a send rolled back after its enqueue, a full queue).
+type freshDeliveries struct {
+	mu sync.Mutex
+	m  map[string]freshDelivery
+}
+
+type freshDelivery struct {
+	d  *dm.WebhookDelivery
+	e  dm.WebhookEndpoint
+	at time.Time
+}
+
+const maxFresh = 8192
+
+func (f *freshDeliveries) put(jobID string, d *dm.WebhookDelivery, e dm.WebhookEndpoint) {
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = make(map[string]freshDelivery)
+	}
+	if len(f.m) >= maxFresh {
+		for id, x := range f.m {
+			if now.Sub(x.at) > time.Minute {
+				delete(f.m, id)
+			}
+		}
+		if len(f.m) >= maxFresh {
+			return
+		}
+	}
+	f.m[jobID] = freshDelivery{d: d, e: e, at: now}
+}
+
+func (f *freshDeliveries) take(jobID string) (freshDelivery, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x, ok := f.m[jobID]
+	if ok {
+		delete(f.m, jobID)
+	}
+	return x, ok
 }
 
 var (
@@ -175,25 +225,24 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	if outbound {
 		typ = dm.WebhookMessageSent
 	}
-	eps, err := subscribed(ctx, tx, brandID, typ)
-	if err != nil || len(eps) == 0 {
-		return err
-	}
-	// The sender is at hand; the other side is read only now that an
-	// endpoint wants the event.
-	b, customer := sent.Sender, sent.Sender
-	otherID := customerID
-	if !outbound {
-		otherID = brandID
-	}
-	other, err := tx.Account(ctx, otherID)
+	// The brand's endpoints and account come from the state the brand
+	// stage read for this send (in memory while they do not change).
+	all, brandAcc, err := s.brand.Endpoints(ctx, tx, sent, brandID)
 	if err != nil {
 		return err
 	}
+	eps := filterSubscribed(all, typ)
+	if len(eps) == 0 {
+		return nil
+	}
+	// The customer is at hand when they wrote; the brand's message reads
+	// them now that an endpoint wants the event.
+	b, customer := brandAcc, sent.Sender
 	if outbound {
-		customer = other
-	} else {
-		b = other
+		b = sent.Sender
+		if customer, err = tx.Account(ctx, customerID); err != nil {
+			return err
+		}
 	}
 	msg := *sent.Message
 	msg.Automated, msg.AgentName = sent.Params.Automated, sent.Params.AgentName
@@ -239,13 +288,19 @@ func subscribed(ctx context.Context, tx dm.Tx, brandID, typ string) ([]dm.Webhoo
 	if err != nil {
 		return nil, err
 	}
-	out := eps[:0]
+	return filterSubscribed(eps, typ), nil
+}
+
+// filterSubscribed returns the endpoints of eps that take events of typ, in
+// a new slice (eps may be shared).
+func filterSubscribed(eps []dm.WebhookEndpoint, typ string) []dm.WebhookEndpoint {
+	var out []dm.WebhookEndpoint
 	for _, e := range eps {
 		if slices.Contains(e.Events, typ) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // enqueue writes one delivery and one job per endpoint, with one body.
@@ -257,9 +312,14 @@ func (s *Step) enqueue(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Acc
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	for _, e := range eps {
-		if err := enqueueDelivery(ctx, tx, out, &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: e.ID,
-			EventID: ev.ID, EventType: typ, Body: string(body), Status: dm.DeliveryPending, CreatedAt: now, UpdatedAt: now}); err != nil {
+		d := &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: e.ID,
+			EventID: ev.ID, EventType: typ, Body: string(body), Status: dm.DeliveryPending, CreatedAt: now, UpdatedAt: now}
+		j, err := enqueueDelivery(ctx, tx, out, d)
+		if err != nil {
 			return err
+		}
+		if j.State == dm.JobRunning && j.LeasedBy != "" {
+			s.fresh.put(j.ID, d, e)
 		}
 	}
 	return nil
@@ -269,13 +329,14 @@ type deliverJob struct {
 	DeliveryID string `json:"delivery_id"`
 }
 
-func enqueueDelivery(ctx context.Context, tx dm.Tx, out chat.Outbox, d *dm.WebhookDelivery) error {
+func enqueueDelivery(ctx context.Context, tx dm.Tx, out chat.Outbox, d *dm.WebhookDelivery) (*dm.Job, error) {
 	if err := tx.PutWebhookDelivery(ctx, d); err != nil {
-		return err
+		return nil, err
 	}
 	payload, _ := json.Marshal(deliverJob{DeliveryID: d.ID})
-	_, err := out.Enqueue(ctx, &dm.Job{Kind: JobDeliver, Payload: payload, CreatedAt: d.CreatedAt})
-	return err
+	j := &dm.Job{Kind: JobDeliver, Payload: payload, CreatedAt: d.CreatedAt}
+	_, err := out.Enqueue(ctx, j)
+	return j, err
 }
 
 // Service manages endpoints and makes deliveries. It is safe for concurrent use.
@@ -372,14 +433,22 @@ func (s *Service) deliver(ctx context.Context, j *dm.Job) error {
 	}
 	var d *dm.WebhookDelivery
 	var e *dm.WebhookEndpoint
-	err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		if d, err = tx.WebhookDelivery(ctx, p.DeliveryID); err != nil {
+	var err error
+	if x, ok := s.step.fresh.take(j.ID); ok && j.Attempts == 1 && x.d.ID == p.DeliveryID {
+		// Enqueued on this node moments ago and leased to it: the
+		// delivery and its endpoint are as the send's transaction wrote
+		// and read them.
+		d, e = x.d, &x.e
+	} else {
+		err = s.store.View(ctx, func(tx dm.Tx) error {
+			var err error
+			if d, err = tx.WebhookDelivery(ctx, p.DeliveryID); err != nil {
+				return err
+			}
+			e, err = tx.WebhookEndpoint(ctx, d.BrandID, d.EndpointID)
 			return err
-		}
-		e, err = tx.WebhookEndpoint(ctx, d.BrandID, d.EndpointID)
-		return err
-	})
+		})
+	}
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return jobs.Permanent(fmt.Errorf("endpoint deleted: %w", err)) // its deliveries went with it
 	}

@@ -1,0 +1,148 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// brandStateTests check dm.BrandTx.BrandStateVersion: the brand layer keeps
+// a brand's slowly changing state in memory as long as this version stays.
+var brandStateTests = []test{
+	{"BrandStateVersion", testBrandStateVersion},
+	{"UpdateInboxItem", testUpdateInboxItem},
+}
+
+func testBrandStateVersion(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	brand := &dm.Account{ID: dm.NewID(), Handle: "statebrand", DisplayName: "State", Kind: dm.KindBrand, CreatedAt: t0}
+	update(t, s, func(tx dm.Tx) error { return tx.CreateAccount(ctx, brand, dm.DefaultSettings(), "hash") })
+	bob := newAccount(t, s, "statebob")
+	version := func() int64 {
+		t.Helper()
+		var v int64
+		view(t, s, func(tx dm.Tx) error {
+			var err error
+			v, err = tx.BrandStateVersion(ctx, brand.ID)
+			return err
+		})
+		return v
+	}
+	last := version()
+	if last != 0 {
+		t.Fatalf("a brand never changed: version %d, want 0", last)
+	}
+	// changes must give a version never seen; same keeps it.
+	seen := map[int64]bool{0: true}
+	changes := func(what string, fn func(tx dm.Tx) error) {
+		t.Helper()
+		update(t, s, fn)
+		v := version()
+		if seen[v] {
+			t.Fatalf("%s: version %d was seen before", what, v)
+		}
+		seen[v], last = true, v
+	}
+	same := func(what string, fn func(tx dm.Tx) error) {
+		t.Helper()
+		update(t, s, fn)
+		if v := version(); v != last {
+			t.Fatalf("%s: version moved from %d to %d", what, last, v)
+		}
+	}
+	set := &dm.BrandSettings{BrandID: brand.ID, TimeZone: "UTC", Hours: []dm.OpenSpan{}, AwayMessage: "away", UpdatedAt: at(1)}
+	changes("settings created", func(tx dm.Tx) error { return tx.PutBrandSettings(ctx, set) })
+	set.RoundRobinLast = bob.ID
+	same("round-robin cursor", func(tx dm.Tx) error { return tx.PutBrandSettings(ctx, set) })
+	set.AwayMessage = "away again"
+	changes("away message", func(tx dm.Tx) error { return tx.PutBrandSettings(ctx, set) })
+	m := &dm.TeamMember{BrandID: brand.ID, UserID: bob.ID, Role: dm.TeamAgent, AddedAt: at(2)}
+	changes("member added", func(tx dm.Tx) error { return tx.PutTeamMember(ctx, m) })
+	m.Available = true
+	changes("member available", func(tx dm.Tx) error { return tx.PutTeamMember(ctx, m) })
+	changes("member removed", func(tx dm.Tx) error { return tx.DeleteTeamMember(ctx, brand.ID, bob.ID) })
+	changes("bot settings", func(tx dm.Tx) error {
+		return tx.PutAutomationSettings(ctx, &dm.AutomationSettings{BrandID: brand.ID, Enabled: true, HandoffWords: []string{}, Version: 1, UpdatedAt: at(3)})
+	})
+	e := &dm.WebhookEndpoint{ID: dm.NewID(), BrandID: brand.ID, URL: "https://example.com/hook", Events: []string{"message.received"},
+		Secret: "whsec_x", CreatedAt: at(4), UpdatedAt: at(4)}
+	changes("endpoint added", func(tx dm.Tx) error { return tx.PutWebhookEndpoint(ctx, e) })
+	changes("endpoint deleted", func(tx dm.Tx) error { return tx.DeleteWebhookEndpoint(ctx, brand.ID, e.ID) })
+	changes("consent settings", func(tx dm.Tx) error {
+		return tx.PutConsentSettings(ctx, &dm.ConsentSettings{BrandID: brand.ID, StopWords: []string{"HALT"}, StartWords: []string{}, UpdatedAt: at(5)})
+	})
+	brand.DisplayName = "State Renamed"
+	changes("display name", func(tx dm.Tx) error { return tx.UpdateAccount(ctx, brand, dm.DefaultSettings()) })
+	changes("suspended", func(tx dm.Tx) error { return tx.SetSuspended(ctx, brand.ID, ptrTime(at(6))) })
+	same("a follower", func(tx dm.Tx) error { return tx.SetFollow(ctx, bob.ID, brand.ID, true) })
+	// Another brand's change leaves this one's alone.
+	other := &dm.Account{ID: dm.NewID(), Handle: "statebrand2", DisplayName: "Other", Kind: dm.KindBrand, CreatedAt: t0}
+	same("another brand", func(tx dm.Tx) error {
+		if err := tx.CreateAccount(ctx, other, dm.DefaultSettings(), "hash"); err != nil {
+			return err
+		}
+		return tx.PutBrandSettings(ctx, &dm.BrandSettings{BrandID: other.ID, TimeZone: "UTC", Hours: []dm.OpenSpan{}, UpdatedAt: at(7)})
+	})
+}
+
+// testUpdateInboxItem checks UpdateInboxItem: what changed is written, the
+// rest stays, and the label filter follows the labels.
+func testUpdateInboxItem(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	brand := newAccount(t, s, "updbrand")
+	cust := newAccount(t, s, "updcust")
+	bob := newAccount(t, s, "updbob")
+	conv := newConversation(t, s, dm.ConversationDirect, at(0), accepted(brand), accepted(cust))
+	w := at(2)
+	it := &dm.InboxItem{ConversationID: conv.ID, BrandID: brand.ID, CustomerID: cust.ID, Status: dm.InboxOpen, Labels: []string{"vip"},
+		Priority: dm.PriorityNone, WaitingSince: &w, LastMessageAt: at(2), CreatedAt: at(1), UpdatedAt: at(2)}
+	update(t, s, func(tx dm.Tx) error { return tx.PutInboxItem(ctx, it) })
+	read := func() *dm.InboxItem {
+		t.Helper()
+		var got *dm.InboxItem
+		view(t, s, func(tx dm.Tx) error {
+			var err error
+			got, err = tx.InboxItem(ctx, conv.ID)
+			return err
+		})
+		return got
+	}
+	labelled := func(l string) int {
+		t.Helper()
+		var n int
+		view(t, s, func(tx dm.Tx) error {
+			items, _, err := tx.Inbox(ctx, brand.ID, dm.InboxFilter{Label: l, Limit: 10})
+			n = len(items)
+			return err
+		})
+		return n
+	}
+	// A message: last_message_at and updated_at move.
+	before := *it
+	before.Labels = []string{"vip"}
+	it.LastMessageAt, it.UpdatedAt = at(3), at(3)
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, it) })
+	got := read()
+	if !got.LastMessageAt.Equal(at(3)) || !got.UpdatedAt.Equal(at(3)) || got.WaitingSince == nil || !got.WaitingSince.Equal(w) ||
+		len(got.Labels) != 1 || got.Labels[0] != "vip" || got.Status != dm.InboxOpen {
+		t.Fatalf("after a message: %+v", got)
+	}
+	// An answer: the wait ends, the assignee and labels change.
+	before = *got
+	it = got
+	it.Labels = []string{"returns"}
+	it.WaitingSince, it.AssigneeID, it.LastAgentID, it.UpdatedAt = nil, bob.ID, bob.ID, at(4)
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, it) })
+	got = read()
+	if got.WaitingSince != nil || got.AssigneeID != bob.ID || got.LastAgentID != bob.ID || !got.UpdatedAt.Equal(at(4)) ||
+		len(got.Labels) != 1 || got.Labels[0] != "returns" || !got.LastMessageAt.Equal(at(3)) {
+		t.Fatalf("after an answer: %+v", got)
+	}
+	if labelled("vip") != 0 || labelled("returns") != 1 {
+		t.Fatalf("label filter: vip %d, returns %d; want 0, 1", labelled("vip"), labelled("returns"))
+	}
+	// Nothing changed: nothing to write, no error.
+	before = *got
+	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, got) })
+}
