@@ -74,15 +74,15 @@ func testCatalogProducts(t *testing.T, s dm.Store) {
 		if n != 2 || err != nil {
 			t.Errorf("CountProducts = %d, %v", n, err)
 		}
-		ch, err := tx.ProductsChanged(ctx, "b1", 1, "", 10)
+		ch, err := tx.ProductsChanged(ctx, "b1", 0, "", 10)
 		if err != nil {
 			return err
 		}
-		if len(ch) != 2 || ch[0].ID != "p1" || ch[1].ID != "p3" || !ch[1].Deleted {
-			t.Errorf("ProductsChanged after 1 = %+v", ch)
+		if len(ch) != 3 || ch[0].ID != "p2" || ch[1].ID != "p1" || ch[2].ID != "p3" || !ch[2].Deleted {
+			t.Errorf("ProductsChanged from the start = %+v", ch)
 		}
-		if ch, _ = tx.ProductsChanged(ctx, "b1", 1, "p1", 10); len(ch) != 1 || ch[0].ID != "p3" {
-			t.Errorf("ProductsChanged after (1, p1) = %+v", ch)
+		if ch, _ = tx.ProductsChanged(ctx, "b1", 2, "p1", 10); len(ch) != 1 || ch[0].ID != "p3" {
+			t.Errorf("ProductsChanged after (2, p1) = %+v", ch)
 		}
 		m, err := tx.ProductsByID(ctx, "b1", []string{"p1", "p3", "nope"})
 		if err != nil {
