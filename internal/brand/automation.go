@@ -300,6 +300,11 @@ func setStatus(ctx context.Context, tx dm.Tx, it *dm.InboxItem, status, resolver
 // makes the bot quiet until the conversation is resolved, and a bot message
 // keeps its quick replies.
 func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, b *dm.Account, it *dm.InboxItem, sent *chat.Sent) error {
+	if sent.Params.Product != nil {
+		if err := s.productSent(ctx, tx, b, it, sent); err != nil {
+			return err
+		}
+	}
 	if len(sent.Params.QuickReplies) > 0 {
 		if err := tx.PutQuickReplies(ctx, sent.Message.ID, sent.Params.QuickReplies); err != nil {
 			return err

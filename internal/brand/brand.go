@@ -60,6 +60,8 @@ type Service struct {
 
 	bots botCache // bot tokens checked lately (bots.go)
 
+	recs recsCache // the brands' recommender models on this node (catalog.go)
+
 	// worker names this process's leases on campaign deliveries.
 	worker    string
 	sendLease time.Duration

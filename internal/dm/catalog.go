@@ -3,6 +3,7 @@ package dm
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -219,4 +220,36 @@ func ValidateProduct(p *Product) error {
 	}
 	p.Tags = tags
 	return nil
+}
+
+// CurrencyDigits is how many decimals a currency's minor unit has (ISO
+// 4217): 2 for most, 0 for the yen and a few others, 3 for the dinars.
+func CurrencyDigits(cur string) int {
+	switch cur {
+	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
+		return 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		return 3
+	}
+	return 2
+}
+
+// FormatPrice writes a price for people: "19.99 EUR", "1500 JPY".
+func FormatPrice(minor int64, cur string) string {
+	d := CurrencyDigits(cur)
+	neg := minor < 0
+	if neg {
+		minor = -minor
+	}
+	s := strconv.FormatInt(minor, 10)
+	if d > 0 {
+		for len(s) <= d {
+			s = "0" + s
+		}
+		s = s[:len(s)-d] + "." + s[len(s)-d:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + " " + cur
 }
