@@ -25,7 +25,9 @@ func testCatalogProducts(t *testing.T, s dm.Store) {
 	update(t, s, func(tx dm.Tx) error {
 		return tx.PutProducts(ctx, "b1", []dm.Product{product("p2", "Two", "shoes"), product("p1", "One"), product("p3", "Three")}, at(1))
 	})
-	update(t, s, func(tx dm.Tx) error { return tx.PutProducts(ctx, "b2", []dm.Product{product("p1", "Other brand's")}, at(1)) })
+	update(t, s, func(tx dm.Tx) error {
+		return tx.PutProducts(ctx, "b2", []dm.Product{product("p1", "Other brand's")}, at(1))
+	})
 	var st dm.CatalogState
 	view(t, s, func(tx dm.Tx) error {
 		p, err := tx.Product(ctx, "b1", "p2")
