@@ -584,3 +584,28 @@ func fieldErr(err error, field string, args ...any) error {
 	}
 	return err
 }
+
+// topPickCard is the card of the top pick for the customer of a brand
+// conversation, or nil when the recommender has none (an empty catalog).
+func (s *Service) topPickCard(ctx context.Context, brandID, convID string) (*dm.ProductCard, error) {
+	var customerID string
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		it, err := itemFor(ctx, tx, brandID, convID)
+		if err == nil {
+			customerID = it.CustomerID
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return s.topPickFor(ctx, brandID, customerID)
+}
+
+// topPickFor is the card of customerID's top pick, or nil.
+func (s *Service) topPickFor(ctx context.Context, brandID, customerID string) (*dm.ProductCard, error) {
+	picks, _, err := s.suggestFor(ctx, brandID, customerID, 1)
+	if err != nil || len(picks) == 0 {
+		return nil, err
+	}
+	return s.cardFor(ctx, brandID, customerID, picks[0].Product)
+}

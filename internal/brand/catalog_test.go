@@ -200,3 +200,39 @@ func testRecommendationsFlow(t *testing.T, open func(t *testing.T) dm.Store) {
 		}
 	}
 }
+
+// TestRecommendRule: an automation rule answers "recommend me something"
+// with the customer's top pick as a card, automated, through the consent
+// gate (a reply to the customer's message).
+func TestRecommendRule(t *testing.T) { stores(t, testRecommendRule) }
+
+func testRecommendRule(t *testing.T, open func(t *testing.T) dm.Store) {
+	w := newWorld(t, time.Now(), open)
+	ctx := context.Background()
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	must(w.brand.ImportProducts(ctx, acme, "acme", brand.ImportCSV, strings.NewReader(goodCSV)))
+	w.account("sam", "Sam", dm.KindPerson)
+	for _, id := range []string{"boots", "socks"} {
+		must(w.brand.RecordViews(ctx, acme, "acme", []brand.View{{Customer: "sam", ProductID: id}}))
+	}
+	must(w.brand.PutAutomation(ctx, acme, "acme", dm.AutomationSettings{Enabled: true, LoopGuard: 3, HandoffWords: []string{}, IceBreakers: []dm.QuickReply{}, Menu: []dm.QuickReply{}}))
+	_, _, err := w.brand.PutRule(ctx, acme, "acme", "", brand.RuleInput{Name: "recommend", Enabled: true,
+		Trigger: dm.Trigger{Type: dm.TriggerKeyword, Keywords: []string{"recommend"}},
+		Actions: []dm.Action{{Type: dm.ActRecommend, Text: "Hi {{first_name|there}}, you might like this:"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dan := w.account("dan", "Dan Rossi", dm.KindPerson)
+	must(w.brand.RecordViews(ctx, acme, "acme", []brand.View{{Customer: "dan", ProductID: "boots"}}))
+	conv, _ := must2(w.chat.CreateConversation(ctx, dan, []string{"acme"}, ""))
+	must2(w.chat.Send(ctx, dan, conv.ID, chat.SendParams{Text: "Can you recommend me something?"}))
+	w.runJobs()
+	msgs := must3(w.chat.Messages(ctx, dan, conv.ID, "", 10))
+	if len(msgs) != 2 {
+		t.Fatalf("messages = %+v", msgs)
+	}
+	m := msgs[0]
+	if !m.Automated || m.Product == nil || m.Product.ProductID != "socks" || m.Text != "Hi Dan, you might like this:" {
+		t.Errorf("the bot's answer = %+v (card %+v)", m, m.Product)
+	}
+}
