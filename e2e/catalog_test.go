@@ -140,3 +140,51 @@ func TestProductRecommendations(t *testing.T) {
 	err = acme.DeleteProduct(ctx, "acme", "mug")
 	wantStatus(t, err, http.StatusNotFound, "delete twice")
 }
+
+// TestCampaignTopPick: a campaign step with top_pick sends each follower
+// their own top product pick as a card (through the consent gate, marked
+// automated): a camper and a hiker get different products.
+func TestCampaignTopPick(t *testing.T) {
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	_, err := acme.ImportProducts(ctx, "acme", "csv", catalogCSV)
+	must(t, err, "import")
+	// Others looked at tents with stoves, and boots with mugs.
+	for _, h := range []string{"sam", "sue"} {
+		e.user(h)
+		must(t, acme.RecordView(ctx, "acme", h, "tent-2"), "view")
+		must(t, acme.RecordView(ctx, "acme", h, "stove"), "view")
+	}
+	for _, h := range []string{"tom", "tia"} {
+		e.user(h)
+		must(t, acme.RecordView(ctx, "acme", h, "boots"), "view")
+		must(t, acme.RecordView(ctx, "acme", h, "mug"), "view")
+	}
+	camper, hiker := e.user("dan"), e.user("erin")
+	must(t, camper.Follow(ctx, "acme"), "follow")
+	must(t, hiker.Follow(ctx, "acme"), "follow")
+	must(t, acme.RecordView(ctx, "acme", "dan", "tent-2"), "view")
+	must(t, acme.RecordView(ctx, "acme", "erin", "boots"), "view")
+	steps := oneMessage("Picked for you, {{first_name|friend}}:")
+	steps[0].TopPick = true
+	c, err := acme.CreateCampaign(ctx, "acme", client.CampaignInput{Name: "Top picks", Audience: &client.Audience{Followers: true}, Steps: steps, RatePerMinute: 600})
+	must(t, err, "create")
+	if len(c.Steps) != 1 || !c.Steps[0].TopPick {
+		t.Fatalf("campaign steps: %+v", c.Steps)
+	}
+	_, err = acme.CampaignAction(ctx, "acme", c.ID, "start")
+	must(t, err, "start")
+	waitCampaign(t, ctx, acme, "acme", c.ID, "the campaign to finish", func(c *client.Campaign) bool { return c.Status == "done" })
+	for _, x := range []struct {
+		who  *client.Client
+		want string
+	}{{camper, "stove"}, {hiker, "mug"}} {
+		conv := e.direct(x.who, "acme")
+		msgs, err := allMessages(ctx, x.who, conv.ID)
+		must(t, err, "messages")
+		if len(msgs) != 1 || !msgs[0].Automated || msgs[0].CampaignID != c.ID || msgs[0].Product == nil || msgs[0].Product.ProductID != x.want {
+			t.Errorf("campaign message: %+v (card %+v), want a card of %s", msgs, msgs[0].Product, x.want)
+		}
+	}
+}
