@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/client"
 )
@@ -21,8 +22,8 @@ lamp,Sold Out Lamp,3000,EUR,https://shop.example/lamp,,camping,false
 // a bad CSV is refused with line numbers and imports nothing, the good one
 // imports; the brand's site reports views with a bot token; an agent sees
 // suggestions (strangers get 404) and sends one as a card; the customer
-// receives the card live; a purchase is attributed to it and is then never
-// suggested again.
+// receives the card live and opens its tracked link (a click); a purchase is
+// attributed to the click and is then never suggested again.
 func TestProductRecommendations(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
@@ -120,9 +121,34 @@ func TestProductRecommendations(t *testing.T) {
 	_, _, err = eve.SendProductCard(ctx, "acme", conv.ID, "stove", "", "")
 	wantStatus(t, err, http.StatusNotFound, "a stranger sends a card")
 
-	// dan buys the stove: attributed to the card; a repeat is the same order.
+	// dan opens the card's button: a tracked link to the product's page,
+	// whose click becomes an interaction (a durable job after the redirect).
+	sug, err = bob.Suggestions(ctx, "acme", conv.ID, 5)
+	must(t, err, "suggestions after the card")
+	before := sug.Model.Interactions
+	if !strings.Contains(m.Product.URL, "/l/") {
+		t.Errorf("the card's button is not a tracked link: %s", m.Product.URL)
+	}
+	dest, err := dan.FollowLink(ctx, m.Product.URL)
+	if err != nil || dest != "https://shop.example/stove" {
+		t.Fatalf("the card's link goes to %q, %v", dest, err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		sug, err = bob.Suggestions(ctx, "acme", conv.ID, 5)
+		must(t, err, "suggestions after the click")
+		if sug.Model.Interactions > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the click never became an interaction (model %+v)", sug.Model)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// dan buys the stove: attributed to the click; a repeat is the same order.
 	o, created, err := site.RecordOrder(ctx, "acme", "A-1", "dan", "stove")
-	if err != nil || !created || len(o.Items) != 1 || o.Items[0].AttributedTo != "mention" || o.Items[0].MessageID != m.ID {
+	if err != nil || !created || len(o.Items) != 1 || o.Items[0].AttributedTo != "click" {
 		t.Fatalf("order: %+v %v", o, err)
 	}
 	o2, created, err := site.RecordOrder(ctx, "acme", "A-1", "dan", "mug")

@@ -900,7 +900,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	var card *dm.ProductCard
 	if step.TopPick {
 		// The recipient's own top pick (catalog.go).
-		if card, err = s.topPickFor(ctx, b.ID, user.ID); err != nil {
+		if card, err = s.topPickFor(ctx, b.ID, LinkSpec{RecipientID: user.ID, CampaignID: c.ID, Step: d.Step, Variant: d.Variant}); err != nil {
 			retry(err)
 			return
 		}

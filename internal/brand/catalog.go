@@ -441,8 +441,8 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 
 // cardFor is the card of product p sent to customerID: a copy of the
 // product with the URL its button opens.
-func (s *Service) cardFor(ctx context.Context, brandID, customerID string, p *dm.Product) (*dm.ProductCard, error) {
-	u, err := s.productLink(ctx, brandID, customerID, p)
+func (s *Service) cardFor(ctx context.Context, brandID string, p *dm.Product, spec LinkSpec) (*dm.ProductCard, error) {
+	u, err := s.productLink(ctx, brandID, p, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -502,7 +502,7 @@ func (s *Service) SendProduct(ctx context.Context, me *dm.Account, handle, convI
 	if err != nil {
 		return nil, false, err
 	}
-	card, err := s.cardFor(ctx, b.ID, customerID, p)
+	card, err := s.cardFor(ctx, b.ID, p, LinkSpec{RecipientID: customerID})
 	if err != nil {
 		return nil, false, err
 	}
@@ -598,14 +598,15 @@ func (s *Service) topPickCard(ctx context.Context, brandID, convID string) (*dm.
 	}); err != nil {
 		return nil, err
 	}
-	return s.topPickFor(ctx, brandID, customerID)
+	return s.topPickFor(ctx, brandID, LinkSpec{RecipientID: customerID})
 }
 
-// topPickFor is the card of customerID's top pick, or nil.
-func (s *Service) topPickFor(ctx context.Context, brandID, customerID string) (*dm.ProductCard, error) {
-	picks, _, err := s.suggestFor(ctx, brandID, customerID, 1)
+// topPickFor is the card of spec.RecipientID's top pick, or nil; spec is
+// the attribution of its link.
+func (s *Service) topPickFor(ctx context.Context, brandID string, spec LinkSpec) (*dm.ProductCard, error) {
+	picks, _, err := s.suggestFor(ctx, brandID, spec.RecipientID, 1)
 	if err != nil || len(picks) == 0 {
 		return nil, err
 	}
-	return s.cardFor(ctx, brandID, customerID, picks[0].Product)
+	return s.cardFor(ctx, brandID, picks[0].Product, spec)
 }

@@ -79,6 +79,9 @@ type Interaction struct {
 	OrderID      string
 	Via          string
 	ViaMessageID string
+	// ClickID is a click's id (links.go): a brand stores each click once,
+	// and AddInteractions skips one it has.
+	ClickID string
 }
 
 // ProductCard is a product as a message carries it: a copy taken when the

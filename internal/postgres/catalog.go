@@ -166,17 +166,19 @@ func (t *tx) AddInteractions(ctx context.Context, brandID string, ins []dm.Inter
 	}
 	n := len(ins)
 	seqs, ats := make([]int64, n), make([]time.Time, n)
-	custs, prods, kinds, msgs, orders, vias, viaMsgs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	custs, prods, kinds, msgs, orders, vias, viaMsgs, clicks := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	seq := last - int64(n)
 	for i := range ins {
 		seq++
 		in := &ins[i]
 		in.Seq, in.BrandID = seq, brandID
-		seqs[i], ats[i], custs[i], prods[i], kinds[i], msgs[i], orders[i], vias[i], viaMsgs[i] = seq, in.At, in.CustomerID, in.ProductID, in.Kind, in.MessageID, in.OrderID, in.Via, in.ViaMessageID
+		seqs[i], ats[i], custs[i], prods[i], kinds[i], msgs[i], orders[i], vias[i], viaMsgs[i], clicks[i] = seq, in.At, in.CustomerID, in.ProductID, in.Kind, in.MessageID, in.OrderID, in.Via, in.ViaMessageID, in.ClickID
 	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO catalog_interactions (brand_id, seq, customer_id, product_id, kind, at, message_id, order_id, via, via_message_id)
-		SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[]) AS u`,
-		brandID, seqs, custs, prods, kinds, ats, msgs, orders, vias, viaMsgs)
+	// A click stored already is skipped (its seq stays unused).
+	_, err = t.tx.Exec(ctx, `INSERT INTO catalog_interactions (brand_id, seq, customer_id, product_id, kind, at, message_id, order_id, via, via_message_id, click_id)
+		SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS u
+		ON CONFLICT DO NOTHING`,
+		brandID, seqs, custs, prods, kinds, ats, msgs, orders, vias, viaMsgs, clicks)
 	return wrap(err, "interactions")
 }
 

@@ -175,15 +175,16 @@ func (t *tx) AddInteractions(ctx context.Context, brandID string, ins []dm.Inter
 	const per = 100
 	for i := 0; i < len(ins); i += per {
 		n := min(per, len(ins)-i)
-		args := make([]any, 0, 10*n)
+		args := make([]any, 0, 11*n)
 		for k := i; k < i+n; k++ {
 			seq++
 			in := &ins[k]
 			in.Seq, in.BrandID = seq, brandID
-			args = append(args, brandID, in.Seq, in.CustomerID, in.ProductID, in.Kind, ms(in.At), in.MessageID, in.OrderID, in.Via, in.ViaMessageID)
+			args = append(args, brandID, in.Seq, in.CustomerID, in.ProductID, in.Kind, ms(in.At), in.MessageID, in.OrderID, in.Via, in.ViaMessageID, in.ClickID)
 		}
-		_, err := t.exec(ctx, `INSERT INTO catalog_interactions (brand_id, seq, customer_id, product_id, kind, at, message_id, order_id, via, via_message_id) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", n), ","), args...)
+		// A click stored already is skipped (its seq stays unused).
+		_, err := t.exec(ctx, `INSERT INTO catalog_interactions (brand_id, seq, customer_id, product_id, kind, at, message_id, order_id, via, via_message_id, click_id) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", n), ",")+` ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return wrap(err, "interactions")
 		}

@@ -120,6 +120,19 @@ func testCatalogInteractions(t *testing.T, s dm.Store) {
 	err := s.Update(ctx, func(tx dm.Tx) error { return tx.PutOrder(ctx, "b1", "o1", "c1", at(4)) })
 	wantCode(t, "PutOrder twice", err, dm.ECONFLICT)
 	update(t, s, func(tx dm.Tx) error { return tx.PutOrder(ctx, "b2", "o1", "c9", at(4)) })
+	// A click is stored once, however often its job runs.
+	for range 2 {
+		update(t, s, func(tx dm.Tx) error {
+			return tx.AddInteractions(ctx, "b3", []dm.Interaction{{CustomerID: "c1", ProductID: "p1", Kind: dm.InteractionClick, At: at(5), ClickID: "k1"}})
+		})
+	}
+	view(t, s, func(tx dm.Tx) error {
+		got, err := tx.Interactions(ctx, "b3", 0, 10)
+		if err == nil && len(got) != 1 {
+			t.Errorf("a click added twice: %+v", got)
+		}
+		return err
+	})
 	view(t, s, func(tx dm.Tx) error {
 		got, err := tx.Interactions(ctx, "b1", 1, 10)
 		if err != nil {
