@@ -59,12 +59,14 @@ func Recs(ctx context.Context, o RecsOptions) (*Result, error) {
 	m.SetCatalog(d.Items)
 	c0, w0 := threadCPU(), time.Now()
 	m.Add(d.Interactions[:cut])
+	m.Refresh()
 	build, buildWall := threadCPU()-c0, time.Since(w0)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c0, w0 = threadCPU(), time.Now()
 	m.Add(d.Interactions[cut:])
+	m.Refresh() // as a node does after catching up (internal/brand/catalog.go)
 	incr, incrWall := threadCPU()-c0, time.Since(w0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	cpu := make([]time.Duration, 0, o.Calls)

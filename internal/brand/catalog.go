@@ -419,6 +419,7 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 		last := ps[len(ps)-1]
 		br.version, br.afterID = last.Version, last.ID
 	}
+	applied := false
 	for {
 		var ins []dm.Interaction
 		if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
@@ -428,8 +429,14 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 			return err
 		}
 		if len(ins) == 0 {
+			if applied {
+				// Stale neighbour lists are ranked now, in the
+				// update's time, not on the next requests'.
+				br.model.Refresh()
+			}
 			return nil
 		}
+		applied = true
 		batch := make([]recs.Interaction, len(ins))
 		for i, in := range ins {
 			batch[i] = recs.Interaction{Customer: in.CustomerID, Item: in.ProductID, Kind: recs.Kind(in.Kind), At: in.At}
