@@ -19,6 +19,9 @@ type CampaignStep struct {
 	// DelayMinutes makes a step after the first a follow-up: this long
 	// after the step before, to those who did not answer it.
 	DelayMinutes int `json:"delay_minutes,omitempty"`
+	// TopPick sends each recipient their own top product pick as a card
+	// with the message; a recipient with no pick is skipped (no_pick).
+	TopPick bool `json:"top_pick,omitempty"`
 }
 
 // Audience is an audience expression: exactly one field set.

@@ -116,6 +116,8 @@ type Message struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// LinkPreview is the card of the message's first link, once fetched.
 	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
+	// Product is the product card a brand's message carries.
+	Product *ProductCard `json:"product,omitempty"`
 }
 
 // Attachment is a file on a message. URL and ThumbnailURL are API paths

@@ -48,6 +48,9 @@ Scenarios (see docs/benchmarks.md):
             loader of parley import; prints records/s and CPU per record
   seed-search  fill a database for search: --messages in all, --searcher-messages of them
             the searcher's (10,000,000 and 100,000); then "search --data DIR" measures it
+  recs      the product recommender in this process: a 100,000-item catalog, a model of
+            --interactions (1,000,000; the budget is at 10,000,000), an update of 1M more,
+            p50/p99 CPU time of 5 picks for a customer
   all       every scenario but seed, in order (seeding a database for inbox/history)
 
 Without --url the bench starts "parley serve" itself (SQLite in a temporary
@@ -110,6 +113,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			m.Records, float64(m.Records)/m.Seconds, m.CPUSeconds, 1e6*m.CPUSeconds/float64(m.Records), m.DBCPUSeconds,
 			1e6*m.DBCPUSeconds/float64(m.Records))
 		return nil
+	case "recs":
+		r, err := benchmark.Recs(ctx, benchmark.RecsOptions{Interactions: f.interactions})
+		if err != nil {
+			return err
+		}
+		r.Scenario = "recs"
+		if f.json {
+			return r.WriteJSON(stdout)
+		}
+		return r.WriteTable(stdout)
 	case "all":
 		var results []*benchmark.Result
 		for _, s := range benchmark.Scenarios {
@@ -152,6 +165,7 @@ type benchFlags struct {
 	pid, jobWorkers, nodes                         int
 	rateSet                                        bool
 	accountsSet                                    bool // campaign-plan's follower count
+	interactions                                   int  // recs: the model's log
 	opts                                           benchmark.Options
 	seedOpts                                       benchmark.SeedOptions
 	searchSeed                                     benchmark.SearchSeedOptions
@@ -162,6 +176,7 @@ type benchFlags struct {
 func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	f := &benchFlags{opts: benchmark.Defaults(), seedOpts: benchmark.FullSeed(), searchSeed: benchmark.FullSearchSeed()}
 	fs.StringVar(&f.url, "url", "", "measure the server at this URL (default: start one)")
+	fs.IntVar(&f.interactions, "interactions", 1_000_000, "recs: interactions of the model before the 1M update (the budget is at 10,000,000)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
 	fs.BoolVar(&f.progress, "progress", false, "draw the progress bar even when stderr is not a terminal")
 	fs.BoolVar(&f.quick, "quick", false, "small sizes and short phases (make bench); explicit flags still win")

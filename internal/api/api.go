@@ -189,6 +189,18 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/macro", a.brandConv(a.applyMacro))
 	m.HandleFunc("GET /api/v1/brands/{handle}/customers/{customer}", a.brandHandler(a.customerPanel))
 	m.HandleFunc("POST /api/v1/brands/{handle}/customers/{customer}/notes", a.brandHandler(a.addCustomerNote))
+	// Product catalogs and recommendations (catalog.go; internal/brand/catalog.go).
+	// The team reads, owners and admins write; the brand's bot token
+	// reports views and orders.
+	m.HandleFunc("GET /api/v1/brands/{handle}/products", a.brandHandler(a.listProducts))
+	m.HandleFunc("POST /api/v1/brands/{handle}/products/import", a.brandHandler(a.importProducts))
+	m.HandleFunc("GET /api/v1/brands/{handle}/products/{product}", a.brandHandler(a.getProduct))
+	m.HandleFunc("PUT /api/v1/brands/{handle}/products/{product}", a.brandHandler(a.putProduct))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/products/{product}", a.brandHandler(a.deleteProduct))
+	m.HandleFunc("POST /api/v1/brands/{handle}/product-views", a.brandBot(a.recordViews))
+	m.HandleFunc("POST /api/v1/brands/{handle}/orders", a.brandBot(a.recordOrder))
+	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}/suggestions", a.brandConv(a.suggestions))
+	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/product-cards", a.brandConv(a.sendProductCard))
 	// Automation (automation.go; internal/brand, internal/automation).
 	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns", a.brandHandler(a.listCampaigns))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns", a.brandHandler(a.putCampaign(true)))

@@ -20,6 +20,9 @@ func (a *API) bodyLimit(r *http.Request) int64 {
 	if r.URL.Path == uploadPath && a.media != nil {
 		return a.media.Limits().Max()
 	}
+	if isImportPath(r) {
+		return maxImportBody
+	}
 	return maxBody
 }
 

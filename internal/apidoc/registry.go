@@ -71,6 +71,19 @@ var Types = []Type{
 	T[wire.DryRunReply]("DryRunReply"),
 	T[wire.DryRunLogLine]("AutomationLogLine"),
 
+	// Product catalogs and recommendations (internal/brand/catalog.go).
+	T[wire.ProductCard]("ProductCard"),
+	T[wire.Product]("Product"),
+	T[wire.ProductInput]("ProductInput"),
+	T[wire.ProductList]("ProductList"),
+	T[wire.ImportResult]("ImportResult"),
+	T[wire.ImportRowError]("ImportRowError"),
+	T[wire.Suggestion]("Suggestion"),
+	T[wire.ModelVersion]("ModelVersion"),
+	T[wire.SuggestionList]("SuggestionList"),
+	T[wire.Purchase]("Purchase"),
+	T[wire.Order]("Order"),
+
 	// Media and search.
 	T[wire.SearchResult]("SearchResult"),
 	T[wire.SnippetPart]("SnippetPart"),

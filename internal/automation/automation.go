@@ -173,6 +173,9 @@ type Outgoing struct {
 	Text         string
 	QuickReplies []dm.QuickReply
 	RuleID       string
+	// Recommend asks for the customer's top product pick as a card with
+	// the message (the brand layer picks it when it sends).
+	Recommend bool
 }
 
 // Decision is what the engine decided for one event. The caller applies it.
@@ -241,6 +244,8 @@ func (p *Program) Evaluate(ev Event) Decision {
 			switch a.Type {
 			case dm.ActReply:
 				p.send(&d, &Outgoing{Text: a.Text, QuickReplies: a.QuickReplies, RuleID: cr.rule.ID})
+			case dm.ActRecommend:
+				p.send(&d, &Outgoing{Text: a.Text, Recommend: true, RuleID: cr.rule.ID})
 			case dm.ActStartFlow:
 				if f := p.flows[a.Value]; f != nil && len(f.Steps) > 0 {
 					if p.send(&d, flowMessage(f, &f.Steps[0], cr.rule.ID)) {

@@ -121,6 +121,18 @@ func validateAction(f string, a dm.Action, ck Checks) error {
 			}
 		}
 		return ValidateQuickReplies(f+".quick_replies", a.QuickReplies)
+	case dm.ActRecommend:
+		if a.Text == "" {
+			return nil
+		}
+		if err := dm.ValidateText(a.Text); err != nil {
+			return invalid(f+".text", "%s", dm.ErrorMessage(err))
+		}
+		if ck.Template != nil {
+			if err := ck.Template(a.Text); err != nil {
+				return invalid(f+".text", "%s", dm.ErrorMessage(err))
+			}
+		}
 	case dm.ActAddLabel, dm.ActRemoveLabel:
 		return textField(f+".value", a.Value, 1, 40)
 	case dm.ActAssign:

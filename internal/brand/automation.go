@@ -42,6 +42,9 @@ type botJob struct {
 	// Purpose is what the consent engine weighs: a reply to the customer's
 	// message, or a follow-up (timers, resolution).
 	Purpose string `json:"purpose,omitempty"`
+	// Recommend sends the customer's top product pick as a card with
+	// the message (catalog.go), picked when the job runs.
+	Recommend bool `json:"recommend,omitempty"`
 }
 
 // noReplyJob is the payload of a JobNoReply timer.
@@ -288,7 +291,7 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 		return err // validated at save time: a stored rule always parses
 	}
 	payload, err := json.Marshal(botJob{BrandID: b.ID, ConversationID: it.ConversationID, Text: tpl.Render(templateVars(customer, b, nil)),
-		QuickReplies: d.Send.QuickReplies, Handoff: d.Handoff, Purpose: purpose})
+		QuickReplies: d.Send.QuickReplies, Handoff: d.Handoff, Purpose: purpose, Recommend: d.Send.Recommend})
 	if err != nil {
 		return err
 	}
@@ -321,6 +324,11 @@ func setStatus(ctx context.Context, tx dm.Tx, it *dm.InboxItem, status, resolver
 // makes the bot quiet until the conversation is resolved, and a bot message
 // keeps its quick replies.
 func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.Account, it *dm.InboxItem, sent *chat.Sent) error {
+	if sent.Params.Product != nil {
+		if err := s.productSent(ctx, tx, b, it, sent); err != nil {
+			return err
+		}
+	}
 	if len(sent.Params.QuickReplies) > 0 {
 		if err := tx.PutQuickReplies(ctx, sent.Message.ID, sent.Params.QuickReplies); err != nil {
 			return err
@@ -408,8 +416,24 @@ func (s *Service) sendBotMessage(ctx context.Context, j *dm.Job) error {
 	if quiet {
 		return nil
 	}
-	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies,
-		Purpose: p.Purpose, ClientID: "job:" + j.ID})
+	sp := chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies, Purpose: p.Purpose, ClientID: "job:" + j.ID}
+	if p.Recommend {
+		card, err := s.topPickCard(ctx, b.ID, p.ConversationID)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return jobs.Permanent(err)
+		}
+		if err != nil {
+			return err
+		}
+		if card == nil && sp.Text == "" {
+			return nil // nothing to recommend, and nothing else to say
+		}
+		sp.Product = card
+		if sp.Text == "" {
+			sp.Text = cardText(card)
+		}
+	}
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, sp)
 	var later *Deferred
 	if errors.As(err, &later) {
 		return jobs.RetryAt(later.Until, err) // quiet hours: sent when they end

@@ -69,6 +69,8 @@ type Service struct {
 
 	bots botCache // bot tokens checked lately (bots.go)
 
+	recs recsCache // the brands' recommender models on this node (catalog.go)
+
 	// worker names this process's leases on campaign deliveries.
 	worker    string
 	sendLease time.Duration
@@ -94,8 +96,11 @@ const badgeTTL = time.Minute
 // step (chat.Config.Steps), so that every send through c updates the brand
 // inboxes. The service shares the step's clock and logger.
 func New(c *chat.Service, step *Step) *Service {
-	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{},
+	s := &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{},
 		worker: workerName(), sendLease: step.sendLease, publicURL: step.publicURL, clickLimit: step.clickLimit}
+	// A click on a product link is an interaction of the recommender (catalog.go).
+	s.OnLinkClick(s.productClicked)
+	return s
 }
 
 // sendAwayMessage sends the away message a customer message called for. Its

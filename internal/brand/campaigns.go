@@ -897,8 +897,20 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	for _, q := range buttons {
 		qrs = append(qrs, dm.QuickReply{Title: q.Title, Payload: q.Payload})
 	}
+	var card *dm.ProductCard
+	if step.TopPick {
+		// The recipient's own top pick (catalog.go).
+		if card, err = s.topPickFor(ctx, b.ID, LinkSpec{RecipientID: user.ID, CampaignID: c.ID, Step: d.Step, Variant: d.Variant}); err != nil {
+			retry(err)
+			return
+		}
+		if card == nil {
+			skip("no_pick")
+			return
+		}
+	}
 	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
-		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d})
+		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d, Product: card})
 	var deferred *Deferred
 	switch {
 	case err == nil:

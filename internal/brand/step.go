@@ -463,6 +463,9 @@ func (s *Step) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) (map[s
 			}
 		}
 	}
+	if err := decorateProducts(ctx, tx, msgs, byID); err != nil {
+		return nil, err
+	}
 	if len(bot) == 0 {
 		return byID, nil
 	}

@@ -57,6 +57,10 @@ type Step struct {
 	Variants     []Variant    `json:"variants"`
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 	DelayMinutes int          `json:"delay_minutes,omitempty"`
+	// TopPick sends each recipient their own top product pick of the
+	// brand's recommender as a card with the message (issue 12); a
+	// recipient with no pick (an empty catalog) is skipped ("no_pick").
+	TopPick bool `json:"top_pick,omitempty"`
 }
 
 // FollowUpAt is when step k (> 0) is planned, for a campaign planned at t.

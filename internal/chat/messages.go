@@ -44,6 +44,9 @@ type SendParams struct {
 	// brand layer's campaign sender): the brand's stage marks it sent in
 	// the message's own transaction.
 	Campaign *dm.CampaignSend
+	// Product is the product card the message carries (set by the brand
+	// layer from its catalog; its stage stores it with the message).
+	Product *dm.ProductCard
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -134,7 +137,7 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		msg = &dm.Message{
 			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
 			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
-			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies,
+			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies, Product: p.Product,
 		}
 		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
 			return err

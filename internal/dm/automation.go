@@ -65,6 +65,7 @@ const (
 	ActSetPriority = "set_priority" // Value
 	ActHandoff     = "handoff"      // hand off to a person: assign, tell the team, bot quiet
 	ActStartFlow   = "start_flow"   // send the first step of flow Value
+	ActRecommend   = "recommend"    // send the customer's top product pick as a card, with Text (a template) if any
 )
 
 // Trigger is what starts a rule.

@@ -180,6 +180,8 @@ type Message struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// LinkPreview is the card of the message's first link, once fetched.
 	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
+	// Product is the product card a brand's message carries (catalog.go).
+	Product *ProductCard `json:"product,omitempty"`
 }
 
 // Reaction summarises one emoji on a message for one viewer.

@@ -59,6 +59,7 @@ type Tx interface {
 	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
 	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 	ModerationTx   // reports and the moderation log (moderation.go)
+	CatalogTx      // product catalogs, interactions, orders, product cards (catalog.go)
 	LinkTx         // tracked links and their clicks (links.go)
 	FunnelTx       // the campaign funnel's marks on deliveries (campaign.go)
 }

@@ -497,3 +497,16 @@ func cmpString(a, b string) int {
 	}
 	return 0
 }
+
+// Refresh ranks again, now, the neighbour lists that Add left stale and
+// the popularity caches, so that the next Recommend calls do not pay for
+// it: a node calls it at the end of an incremental update, in the
+// update's time rather than a request's.
+func (m *Model) Refresh() {
+	for i := range m.nbrDirty {
+		if m.nbrDirty[i] {
+			m.neighbors(int32(i))
+		}
+	}
+	m.popular(-1)
+}

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		abuseTests,
 		consoleTests,
 		moderationTests,
+		catalogTests,
 		linkTests,
 		funnelTests,
 	}

@@ -143,7 +143,26 @@ func messageInto(w *wire.Message, m *dm.Message) {
 	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
 		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
 		Automated: m.Automated, AgentName: m.AgentName, CampaignID: m.CampaignID, QuickReplies: QuickReplies(m.QuickReplies),
-		Attachments: attachments(m.Attachments), LinkPreview: (*wire.LinkPreview)(m.LinkPreview)}
+		Attachments: attachments(m.Attachments), LinkPreview: (*wire.LinkPreview)(m.LinkPreview), Product: ProductCard(m.Product)}
+}
+
+// ProductCard converts a message's product card (nil stays nil).
+func ProductCard(c *dm.ProductCard) *wire.ProductCard {
+	if c == nil {
+		return nil
+	}
+	return &wire.ProductCard{ProductID: c.ProductID, Title: c.Title, PriceMinor: c.PriceMinor, Currency: c.Currency,
+		Price: dm.FormatPrice(c.PriceMinor, c.Currency), ImageURL: c.ImageURL, URL: c.URL}
+}
+
+// Product converts a catalog item.
+func Product(p *dm.Product) wire.Product {
+	tags := p.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return wire.Product{ID: p.ID, Title: p.Title, PriceMinor: p.PriceMinor, Currency: p.Currency, Price: dm.FormatPrice(p.PriceMinor, p.Currency),
+		ImageURL: p.ImageURL, URL: p.URL, Tags: tags, InStock: p.InStock, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 // attachments converts a message's files (nil stays nil).

@@ -23,9 +23,11 @@ var staticFiles embed.FS
 
 // contentSecurityPolicy allows nothing inline and nothing from another
 // origin: every script and style comes from /static/, and user strings are
-// only ever inserted as text, so an injected tag has nothing to run.
+// only ever inserted as text, so an injected tag has nothing to run. The
+// one exception is images over https: a product card's picture lives on
+// the brand's shop (js/catalog.js shows it without a referrer).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // asset is one embedded file, prepared once: its bytes, content type and a
 // strong ETag, so that browsers revalidate cheaply and never run a stale

@@ -25,6 +25,7 @@ const CONDITIONS = [
 const ACTIONS = [
   ['reply', 'Send a reply'], ['add_label', 'Add a label'], ['remove_label', 'Remove a label'], ['assign', 'Assign'],
   ['set_status', 'Set status'], ['set_priority', 'Set priority'], ['handoff', 'Hand off to a person'], ['start_flow', 'Start a flow'],
+  ['recommend', 'Recommend a product'],
 ];
 const STATUSES = ['open', 'pending', 'resolved'];
 const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'];
@@ -368,6 +369,7 @@ export function automationPage(app, handle) {
           value = field('Flow', selectEl([['', 'Pick a flow…'], ...flows.map((f) => [f.id, f.name])], a.value || '', p + '.value', (v) => { a.value = v; }));
         } else if (['add_label', 'remove_label'].includes(a.type)) value = field('Label', input(a, 'value', p + '.value', { maxlength: '32' }));
         else if (a.type === 'assign') value = field('Agent handle, or round_robin', input(a, 'value', p + '.value', { maxlength: '64', autocapitalize: 'none' }));
+        else if (a.type === 'recommend') value = field('Text with the customer\'s top pick (optional)', textarea(a, 'text', p + '.text', { maxlength: '4000' }), 'wide');
         return h('div', { class: 'part', 'data-field': p },
           h('div', { class: 'inline' },
             field(`Action ${i + 1}`, selectEl(ACTIONS, a.type, p + '.type', (v) => { d.actions[i] = { type: v, quick_replies: [] }; render(); })),

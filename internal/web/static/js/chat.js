@@ -8,6 +8,7 @@ import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
 import { ChatBot, automatedLabel, quickReplies } from './bot.js';
+import { productCard } from './catalog.js';
 import { badges, openReportDialog } from './safety.js';
 import { manageMessagesFor } from './pages.js';
 
@@ -940,6 +941,7 @@ export class ChatView {
       : m.text ? this.textEl(m) : null;
     const files = attachmentsEl(m);
     const card = m.deleted ? null : previewCard(m.link_preview);
+    const product = m.deleted ? null : productCard(m.product);
 
     let actions = null;
     if (!m.deleted) {
@@ -982,7 +984,7 @@ export class ChatView {
       h('span', { class: 'sr-only' }, (mine ? 'You' : displayName(m.sender)) + ', ' + clockTime(m.created_at) + ': '),
       h('div', { class: 'row' },
         !mine && group ? (showName ? avatar(m.sender, 'xs') : h('span', { class: 'avatar-gap' })) : null,
-        h('div', { class: 'bubble' }, quote, files, text, card),
+        h('div', { class: 'bubble' }, quote, files, text, card, product),
         actions),
       quickReplies(m, m.id === this.liveId && !mine, (q) => this.sendText(q.title, q.payload)),
       picker,

@@ -9,6 +9,7 @@ import { APIError } from './api.js';
 import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
 import { handoffNotice, consoleQuickReplies } from './automation.js';
 import { CustomerPanel, auditItem, slaPill, slaText, macroPicker, mentionNotice } from './consoledesk.js';
+import { SuggestionPanel, productCard } from './catalog.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -304,6 +305,9 @@ export class BrandConsole {
       this.send(false);
     });
     if (!this.panel || this.panel.customer.id !== v.customer.id) this.panel = new CustomerPanel(this.app, this.handle, v.customer);
+    if (!this.suggestions || this.suggestions.convID !== this.selected) {
+      this.suggestions = new SuggestionPanel(this.app, this.handle, this.selected, (m) => this.addMessage(m));
+    }
     this.pane.replaceChildren(
       h('header', { class: 'chat-head console-head' },
         h('a', { class: 'back', href: `/brands/${enc(this.handle)}`, 'aria-label': 'Back to the inbox' }, '‹'),
@@ -313,7 +317,7 @@ export class BrandConsole {
           h('a', { class: 'handle', href: '/@' + v.customer.handle }, '@' + v.customer.handle))),
       h('div', { class: 'console-body' },
         h('div', { class: 'console-main' }, this.controlsBox, this.presenceLine, this.thread, this.chatError, composer),
-        this.panel.el));
+        h('div', { class: 'console-side' }, this.suggestions.el, this.panel.el)));
     this.renderControls();
     this.renderThread();
     this.renderPresence();
@@ -373,7 +377,8 @@ export class BrandConsole {
       : displayName(m.sender);
     return h('li', { class: `msg ${ours ? 'mine' : 'theirs'}${m.automated ? ' automated' : ''}`, 'data-id': m.id },
       h('span', { class: 'msg-author' }, who, ' · ', clockTime(m.created_at)),
-      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)))),
+      h('div', { class: 'row' }, h('div', { class: 'bubble' }, h('span', { class: 'text', dir: 'auto' }, m.deleted ? 'Message deleted' : flagBidi(m.text)),
+        m.deleted ? null : productCard(m.product))),
       consoleQuickReplies(m));
   }
 
