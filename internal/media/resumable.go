@@ -396,6 +396,9 @@ func (s *Service) WriteChunk(ctx context.Context, me *dm.Account, id string, off
 	if err := s.writeSession(sess); err != nil {
 		return nil, false, diskErr(err)
 	}
+	if copyErr != nil && (errors.Is(copyErr, syscall.ENOSPC) || errors.Is(copyErr, syscall.EDQUOT)) {
+		return nil, false, diskErr(copyErr)
+	}
 	if copyErr != nil {
 		// The connection dropped: what arrived is kept, and the client
 		// resumes from the offset it reads back.
