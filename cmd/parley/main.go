@@ -139,6 +139,8 @@ func serverFlags(fs *flag.FlagSet, demo bool) (*server.Config, *string, *string)
 	fs.Int64Var(&cfg.Uploads.Image, "max-image-bytes", int64(envInt("PARLEY_MAX_IMAGE_BYTES", 8<<20)), "largest image upload (PARLEY_MAX_IMAGE_BYTES)")
 	fs.Int64Var(&cfg.Uploads.Video, "max-media-bytes", int64(envInt("PARLEY_MAX_MEDIA_BYTES", 25<<20)), "largest audio or video upload (PARLEY_MAX_MEDIA_BYTES)")
 	fs.Int64Var(&cfg.Uploads.File, "max-file-bytes", int64(envInt("PARLEY_MAX_FILE_BYTES", 25<<20)), "largest file upload (PARLEY_MAX_FILE_BYTES)")
+	fs.IntVar(&cfg.UploadSessions.PerAccount, "upload-sessions-per-account", envInt("PARLEY_UPLOAD_SESSIONS_PER_ACCOUNT", 8), "resumable uploads one account may have in progress (PARLEY_UPLOAD_SESSIONS_PER_ACCOUNT)")
+	fs.Int64Var(&cfg.UploadSessions.Chunk, "upload-chunk-bytes", int64(envInt("PARLEY_UPLOAD_CHUNK_BYTES", 8<<20)), "largest chunk of a resumable upload (PARLEY_UPLOAD_CHUNK_BYTES)")
 	fs.Int64Var(&cfg.UploadQuota, "upload-quota-bytes", int64(envInt("PARLEY_UPLOAD_QUOTA_BYTES", 0)), "bytes of files one account may keep, 0 for no quota (PARLEY_UPLOAD_QUOTA_BYTES)")
 	fs.Func("webhook-allow", "an address range (CIDR) webhook endpoints may reach although it is not public, such as 10.0.0.0/8; repeat for several (PARLEY_WEBHOOK_ALLOW, comma-separated)", func(v string) error {
 		p, err := netip.ParsePrefix(strings.TrimSpace(v))

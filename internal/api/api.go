@@ -143,6 +143,10 @@ func (a *API) routes() {
 
 	// Attachments and search (media.go, search.go; internal/media).
 	m.HandleFunc("POST /api/v1/uploads", a.auth(a.withMedia(a.upload)))
+	m.HandleFunc("POST /api/v1/uploads/sessions", a.auth(a.withMedia(a.createUploadSession)))
+	m.HandleFunc("GET /api/v1/uploads/sessions/{id}", a.auth(a.withMedia(a.withID(a.uploadSession))))
+	m.HandleFunc("PATCH /api/v1/uploads/sessions/{id}", a.auth(a.withMedia(a.withID(a.uploadChunk))))
+	m.HandleFunc("DELETE /api/v1/uploads/sessions/{id}", a.auth(a.withMedia(a.withID(a.cancelUploadSession))))
 	m.HandleFunc("GET /api/v1/attachments/{id}", a.auth(a.withMedia(a.withID(a.attachment(false)))))
 	m.HandleFunc("GET /api/v1/attachments/{id}/thumbnail", a.auth(a.withMedia(a.withID(a.attachment(true)))))
 	m.HandleFunc("GET /api/v1/search", a.auth(a.withMedia(a.search)))

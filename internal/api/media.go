@@ -7,18 +7,29 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/media"
+	"github.com/parleyhq/parley/wire"
 )
 
 // uploadPath is the one route whose body may be larger than maxBody.
 const uploadPath = "/api/v1/uploads"
 
+// sessionsPath is the prefix of the resumable upload sessions, whose
+// chunks may be larger than maxBody too.
+const sessionsPath = "/api/v1/uploads/sessions/"
+
 // bodyLimit is the largest body a request may have.
 func (a *API) bodyLimit(r *http.Request) int64 {
-	if r.URL.Path == uploadPath && a.media != nil {
-		return a.media.Limits().Max()
+	if a.media != nil {
+		if r.URL.Path == uploadPath {
+			return a.media.Limits().Max()
+		}
+		if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, sessionsPath) {
+			return a.media.SessionLimits().Chunk
+		}
 	}
 	if isImportPath(r) {
 		return maxImportBody
@@ -129,4 +140,76 @@ func (a *API) attachment(thumb bool) func(http.ResponseWriter, *http.Request, *A
 		w.WriteHeader(http.StatusOK)
 		io.Copy(w, body)
 	}
+}
+
+// uploadSessionRequest starts a resumable upload.
+type uploadSessionRequest struct {
+	Size       int64  `json:"size"`
+	Name       string `json:"name"`
+	ClientID   string `json:"client_id"`
+	DurationMS int64  `json:"duration_ms"`
+	Waveform   []int  `json:"waveform"`
+}
+
+// createUploadSession starts a resumable upload: POST
+// /api/v1/uploads/sessions {size, name?, client_id?, duration_ms?,
+// waveform?}. 201 with the session, 200 for a client_id already used.
+func (a *API) createUploadSession(w http.ResponseWriter, r *http.Request, au *Auth) {
+	var req uploadSessionRequest
+	if err := decode(r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if len(req.Name) > 1000 {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "name is too long."))
+		return
+	}
+	sess, created, err := a.media.CreateSession(r.Context(), au.Account, media.SessionParams{Size: req.Size,
+		UploadParams: media.UploadParams{Name: req.Name, ClientID: req.ClientID, DurationMS: req.DurationMS, Waveform: req.Waveform}})
+	a.writeUploadSession(w, r, sess, created, err)
+}
+
+// uploadSession tells how many bytes a session holds (GET, and HEAD for
+// the Upload-Offset header alone).
+func (a *API) uploadSession(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
+	sess, err := a.media.Session(r.Context(), au.Account, id)
+	a.writeUploadSession(w, r, sess, false, err)
+}
+
+// uploadChunk appends the body to a session at the Upload-Offset header:
+// 200 with the session, 201 with the session and its upload when this
+// chunk completed the file.
+func (a *API) uploadChunk(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
+	h := r.Header.Get("Upload-Offset")
+	offset, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || offset < 0 {
+		a.error(w, r, dm.Errorf(dm.EINVALID, "Upload-Offset is a header with the number of bytes the session holds (GET the session to read it)."))
+		return
+	}
+	if lim := a.media.SessionLimits().Chunk; r.ContentLength > lim {
+		a.error(w, r, dm.Errorf(dm.ETOOLARGE, "A chunk may be at most %d bytes.", lim))
+		return
+	}
+	sess, created, err := a.media.WriteChunk(r.Context(), au.Account, id, offset, r.Body)
+	a.writeUploadSession(w, r, sess, created, err)
+}
+
+// cancelUploadSession drops a session and the bytes it holds.
+func (a *API) cancelUploadSession(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
+	a.noContent(w, r, a.media.CancelSession(r.Context(), au.Account, id))
+}
+
+func (a *API) writeUploadSession(w http.ResponseWriter, r *http.Request, sess *media.UploadSession, created bool, err error) {
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	out := wire.UploadSession{ID: sess.ID, Name: sess.Name, Size: sess.Size, Offset: sess.Offset,
+		MaxChunk: a.media.SessionLimits().Chunk, ExpiresAt: sess.ExpiresAt}
+	if sess.Upload != nil {
+		att := wire.Attachment(sess.Upload.Attachment)
+		out.Upload = &att
+	}
+	w.Header().Set("Upload-Offset", strconv.FormatInt(sess.Offset, 10))
+	writeMaybeCreated(w, created, "upload_session", out)
 }

@@ -22,6 +22,7 @@ var Types = []Type{
 	T[wire.Message]("Message"),
 	T[wire.Reaction]("Reaction"),
 	T[wire.Attachment]("Attachment"),
+	T[wire.UploadSession]("UploadSession"),
 	T[wire.LinkPreview]("LinkPreview"),
 	T[wire.Event]("Event"),
 

@@ -89,6 +89,35 @@ func Media(ctx context.Context, o Options) (*Result, error) {
 		// Includes the thumbnails, made by jobs after the answers.
 		r.add("upload_cpu", float64(upCPU.Microseconds())/float64(len(up)), "µs")
 	}
+	// The same photo through an upload session, in 1 MB chunks (one
+	// create and five chunks, each fsynced before its answer), for a
+	// quarter of the duration.
+	var rup latencies
+	c1 := cpu()
+	deadline = time.Now().Add(o.Duration / 4)
+	// At least one (not three, as above): each makes a thumbnail job,
+	// which the smoke test's server must finish under the race detector.
+	for i := 0; time.Now().Before(deadline) || i < 1; i++ {
+		photo[len(photo)-3] = byte(i)
+		photo[len(photo)-4] = byte(i>>8) ^ 0x5a
+		t0 := time.Now()
+		_, err := p.from.c.UploadResumable(ctx, bytes.NewReader(photo), int64(len(photo)), client.ResumableParams{
+			UploadParams: client.UploadParams{Name: "photo.jpg", ClientID: fmt.Sprintf("rup%d", i)}, ChunkSize: 1 << 20})
+		if err != nil {
+			r.Errors++
+			r.FirstError = err.Error()
+			continue
+		}
+		rup = append(rup, time.Since(t0))
+	}
+	settle()
+	rupCPU := cpu() - c1
+	slices.Sort(rup)
+	r.add("upload_5mb_resumable_p50", rup.pct(50), "ms")
+	r.add("upload_5mb_resumable_p99", rup.pct(99), "ms")
+	if cpuKnown && len(rup) > 0 {
+		r.add("upload_resumable_cpu", float64(rupCPU.Microseconds())/float64(len(rup)), "µs")
+	}
 	// Text sends against sends carrying a small (already uploaded) photo,
 	// in alternating rounds.
 	const rounds = 4

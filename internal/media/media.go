@@ -58,9 +58,13 @@ type Config struct {
 	UploadTTL time.Duration
 	// Fetch fetches link previews; it must be a safehttp client (the
 	// server builds one; tests give one with a test resolver).
-	Fetch  *http.Client
-	Logger *slog.Logger
-	Now    func() time.Time
+	Fetch *http.Client
+	// SessionDir holds resumable uploads in progress (resumable.go); ""
+	// takes none. Sessions bounds them.
+	SessionDir string
+	Sessions   SessionLimits
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Service is the media layer. Build the Step first (NewStep), give it to
@@ -75,6 +79,8 @@ type Service struct {
 	// workers would otherwise take both cores from the uploads and sends
 	// being answered.
 	thumbs chan struct{}
+	// sessionLocks serialise the requests on one upload session.
+	sessionLocks keyLocks
 }
 
 // Job kinds.
@@ -104,6 +110,7 @@ func New(c *chat.Service, step *Step, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Sessions = cfg.Sessions.withDefaults()
 	return &Service{cfg: cfg, chat: c, step: step, log: cfg.Logger, thumbs: make(chan struct{}, 1)}
 }
 
@@ -475,9 +482,13 @@ func (s *Service) hidden(ctx context.Context, tx dm.Tx, msg *dm.Message, userID 
 }
 
 // CollectGarbage deletes uploads that were never sent within UploadTTL,
-// and their blobs when nothing else names them; it returns how many.
+// and their blobs when nothing else names them, and upload sessions whose
+// time ran out, with their bytes; it returns how many of both.
 func (s *Service) CollectGarbage(ctx context.Context) (int, error) {
-	total := 0
+	total, err := s.collectSessions(ctx)
+	if err != nil {
+		return total, err
+	}
 	for {
 		var stale []dm.Upload
 		err := s.chat.Store().Update(ctx, func(tx dm.Tx) error {

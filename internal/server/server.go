@@ -104,6 +104,9 @@ type Config struct {
 	Uploads media.Limits
 	// UploadQuota is how many bytes of files one account may keep (0: no quota).
 	UploadQuota int64
+	// UploadSessions bounds resumable uploads, whose bytes wait under
+	// DataDir/upload-sessions (none without a DataDir).
+	UploadSessions media.SessionLimits
 	// PreviewAllow lets link previews reach these non-public ranges (tests
 	// and intranets only; nothing by default).
 	PreviewAllow []netip.Prefix
@@ -216,12 +219,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
 	s.media = media.New(s.chat, mediaStep, media.Config{
-		Blobs:  s.blobs,
-		Limits: cfg.Uploads,
-		Quota:  cfg.UploadQuota,
-		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: api.LinkPreviewAgent}),
-		Logger: cfg.Logger,
-		Now:    cfg.Now,
+		Blobs:      s.blobs,
+		Limits:     cfg.Uploads,
+		Quota:      cfg.UploadQuota,
+		SessionDir: UploadSessionsPath(cfg.DataDir),
+		Sessions:   cfg.UploadSessions,
+		Fetch:      safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: api.LinkPreviewAgent}),
+		Logger:     cfg.Logger,
+		Now:        cfg.Now,
 	})
 	s.media.RegisterJobs(s.jobs)
 	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
@@ -305,6 +310,15 @@ func openBlobs(ctx context.Context, cfg Config) (dm.Blobs, error) {
 		return nil, errors.New("no place for attachments: set --data (PARLEY_DATA) or --s3-endpoint")
 	}
 	return blobs.NewDisk(BlobsPath(cfg.DataDir))
+}
+
+// UploadSessionsPath is where a data folder keeps resumable uploads in
+// progress ("" for none).
+func UploadSessionsPath(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "upload-sessions")
 }
 
 // BlobsPath is where a data folder keeps attachment blobs.

@@ -7,6 +7,12 @@
 import { h } from './dom.js';
 
 const MAX_FILES = 10;
+// Files over RESUMABLE_BYTES go up through an upload session, in chunks of
+// CHUNK_BYTES: a dropped connection costs the chunk in flight, and the
+// upload goes on from the offset the server reports.
+const RESUMABLE_BYTES = 4 << 20;
+const CHUNK_BYTES = 1 << 20;
+const RESUME_TRIES = 8;
 
 function formatDuration(ms) {
   const s = Math.round((ms || 0) / 1000);
@@ -190,6 +196,10 @@ export class Attacher {
   }
 
   upload(it) {
+    if (it.file.size > RESUMABLE_BYTES) {
+      this.uploadResumable(it);
+      return;
+    }
     const q = new URLSearchParams({ name: it.name, client_id: it.clientId });
     if (it.durationMs) q.set('duration_ms', String(Math.round(it.durationMs)));
     if (it.waveform && it.waveform.length) q.set('waveform', it.waveform.join(','));
@@ -217,11 +227,99 @@ export class Attacher {
     xhr.send(it.file);
   }
 
+  // uploadResumable sends a large file chunk by chunk through an upload
+  // session. After a failed chunk (a dropped connection, a server error,
+  // an offset conflict) it waits a little, asks the session how much it
+  // holds, and goes on from there; the progress bar never starts over.
+  async uploadResumable(it) {
+    const api = this.app.api;
+    const size = it.file.size;
+    const fail = (msg) => { it.state = 'failed'; it.error = msg; it.retrying = false; this.render(); };
+    const pause = (n) => new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** n)));
+    let sess = null;
+    let tries = 0;
+    while (!sess) {
+      try {
+        const body = { size, name: it.name, client_id: it.clientId };
+        if (it.durationMs) body.duration_ms = Math.round(it.durationMs);
+        if (it.waveform && it.waveform.length) body.waveform = it.waveform;
+        sess = (await api.post('/api/v1/uploads/sessions', body)).upload_session;
+      } catch (e) {
+        if (e.status && e.status < 500) { fail(e.message); return; }
+        if (++tries > RESUME_TRIES) { fail('Cannot reach the server.'); return; }
+        await pause(tries);
+      }
+    }
+    const path = '/api/v1/uploads/sessions/' + encodeURIComponent(sess.id);
+    const chunkSize = Math.max(1, Math.min(CHUNK_BYTES, sess.max_chunk || CHUNK_BYTES));
+    tries = 0;
+    while (!sess.upload) {
+      if (!this.items.includes(it)) { api.del(path).catch(() => {}); return; }
+      const from = sess.offset;
+      const chunk = it.file.slice(from, Math.min(size, from + chunkSize));
+      const res = await this.sendChunk(path, from, chunk, (loaded) => {
+        it.progress = Math.min(1, (from + loaded) / size);
+        this.render();
+      });
+      if (res.ok) {
+        sess = res.session;
+        tries = 0;
+        it.retrying = false;
+        it.progress = sess.offset / size;
+        this.render();
+        continue;
+      }
+      if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 408) { fail(res.error); return; }
+      if (++tries > RESUME_TRIES) { fail('The upload keeps failing: ' + res.error); return; }
+      it.retrying = true;
+      this.render();
+      await pause(tries);
+      // Where to go on from: what the server holds.
+      try {
+        sess = (await api.get(path)).upload_session;
+      } catch (e) {
+        if (e.status === 404) { fail('The upload expired; attach the file again.'); return; }
+      }
+    }
+    it.state = 'done';
+    it.id = sess.upload.id;
+    it.progress = 1;
+    it.retrying = false;
+    this.render();
+  }
+
+  // sendChunk PATCHes one chunk at offset; it resolves, never rejects,
+  // with {ok, session} or {ok: false, status, error}.
+  sendChunk(path, offset, chunk, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PATCH', path);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('Upload-Offset', String(offset));
+      if (this.app.api.csrf) xhr.setRequestHeader('X-CSRF-Token', this.app.api.csrf);
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded); };
+      xhr.onload = () => {
+        let data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        if (xhr.status >= 200 && xhr.status < 300 && data && data.upload_session) {
+          resolve({ ok: true, session: data.upload_session });
+          return;
+        }
+        resolve({ ok: false, status: xhr.status,
+          error: (data && data.error && data.error.message) || `Upload failed (${xhr.status}).` });
+      };
+      xhr.onerror = () => resolve({ ok: false, status: 0, error: 'Cannot reach the server.' });
+      xhr.send(chunk);
+    });
+  }
+
   render() {
     this.tray.hidden = !this.items.length;
     this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state },
       h('span', { class: 'attach-name' }, it.name),
       it.state === 'uploading' ? h('progress', { max: '1', value: String(it.progress), 'aria-label': 'Uploading ' + it.name }) : null,
+      it.state === 'uploading' && it.retrying ? h('span', { class: 'attach-retry', role: 'status' }, 'Connection lost, resuming…') : null,
       it.state === 'failed' ? h('span', { class: 'form-error' }, it.error) : null,
       h('button', { type: 'button', class: 'act', 'aria-label': 'Remove ' + it.name, onclick: () => {
         this.items = this.items.filter((x) => x !== it);
