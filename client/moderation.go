@@ -13,6 +13,7 @@ import (
 type (
 	Session         = wire.Session
 	ReportReceipt   = wire.ReportReceipt
+	MyReport        = wire.MyReport
 	Report          = wire.Report
 	ReportedMessage = wire.ReportedMessage
 	ModerationEntry = wire.ModerationEntry
@@ -81,6 +82,23 @@ func (c *Client) Report(ctx context.Context, p ReportParams) (*ReportReceipt, er
 	}
 	_, err := c.call(ctx, http.MethodPost, "/api/v1/reports", p, &out)
 	return out.Report, err
+}
+
+// MyReports lists the reports the caller filed, newest first, with their status.
+func (c *Client) MyReports(ctx context.Context, cursor string, limit int) ([]MyReport, string, error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out struct {
+		Reports    []MyReport `json:"reports"`
+		NextCursor string     `json:"next_cursor"`
+	}
+	_, err := c.call(ctx, http.MethodGet, "/api/v1/reports?"+q.Encode(), nil, &out)
+	return out.Reports, out.NextCursor, err
 }
 
 // ReportQueue lists reports with a status ("" : open), for operators.

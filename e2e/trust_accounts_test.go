@@ -284,10 +284,31 @@ func TestReportReachesQueue(t *testing.T) {
 		t.Fatalf("strikes against mallory = %d, want 2: each reporter's report lowers her standing for the abuse limits", strikes)
 	}
 
+	// The reporter sees their own report, and only their own, open.
+	myReports := func(c *client.Client, who string) []client.MyReport {
+		t.Helper()
+		rs, next, err := c.MyReports(ctx, "", 10)
+		must(t, err, who+"'s reports")
+		if next != "" {
+			t.Fatalf("%s's reports: a next cursor %q after %d", who, next, len(rs))
+		}
+		return rs
+	}
+	if mr := myReports(bob, "bob"); len(mr) != 1 || mr[0].ID != rec.ID || mr[0].Status != "open" || mr[0].Subject.Handle != "mallory" ||
+		mr[0].Messages != 2 || mr[0].Reason != "spam and threats" || mr[0].ConversationID != conv.ID || mr[0].ResolvedAt != nil {
+		t.Fatalf("bob's reports while open: %+v", mr)
+	}
+	if mr := myReports(mallory, "mallory"); len(mr) != 0 {
+		t.Fatalf("the reported account sees reports: %+v", mr)
+	}
+
 	closed, err := op.CloseReport(ctx, rec.ID, "warned")
 	must(t, err, "close")
 	if closed.Status != "closed" || closed.Resolution != "warned" || closed.ResolvedAt == nil {
 		t.Fatalf("closed %+v", closed)
+	}
+	if mr := myReports(bob, "bob"); len(mr) != 1 || mr[0].Status != "closed" || mr[0].ResolvedAt == nil {
+		t.Fatalf("bob's report after it was closed: %+v", mr)
 	}
 	_, err = op.CloseReport(ctx, rec.ID, "again")
 	wantStatus(t, err, 409, "close twice")
@@ -304,6 +325,16 @@ func TestReportReachesQueue(t *testing.T) {
 	}
 	if last := log[len(log)-1]; last.Action != "grant_operator" || last.Operator != nil || last.Subject.Handle != "opal" {
 		t.Fatalf("the command line's grant is not logged: %+v", last)
+	}
+	// Paging: carol files a second report; newest first, one a page.
+	_, err = carol.Report(ctx, client.ReportParams{Handle: "mallory", Reason: "again"})
+	must(t, err, "carol's second report")
+	page1, next, err := carol.MyReports(ctx, "", 1)
+	must(t, err, "carol's reports page 1")
+	page2, end, err := carol.MyReports(ctx, next, 1)
+	must(t, err, "carol's reports page 2")
+	if len(page1) != 1 || page1[0].Reason != "again" || next == "" || len(page2) != 1 || page2[0].Reason != "creepy profile" || end != "" {
+		t.Fatalf("carol's reports in pages of one: %+v %q %+v %q", page1, next, page2, end)
 	}
 }
 

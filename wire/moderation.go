@@ -21,6 +21,20 @@ type ReportReceipt struct {
 	Messages  int       `json:"messages"`
 }
 
+// MyReport is a report as its reporter sees it (GET /api/v1/reports):
+// what was reported and where it stands. The moderators' resolution note
+// is theirs and not shown.
+type MyReport struct {
+	ID             string     `json:"id"`
+	Status         string     `json:"status"`
+	Reason         string     `json:"reason"`
+	ConversationID string     `json:"conversation_id"`
+	Subject        Profile    `json:"subject"`
+	Messages       int        `json:"messages"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ResolvedAt     *time.Time `json:"resolved_at"`
+}
+
 // ReportedMessage is the copy of a reported message kept in the report.
 type ReportedMessage struct {
 	ID        string     `json:"id"`

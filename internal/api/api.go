@@ -101,6 +101,7 @@ func (a *API) routes() {
 	// Reports and moderation (moderation.go; internal/moderation). Every
 	// /moderation/ route is a 404 to anyone but an operator.
 	m.HandleFunc("POST /api/v1/reports", a.auth(a.report))
+	m.HandleFunc("GET /api/v1/reports", a.auth(a.myReports))
 	m.HandleFunc("GET /api/v1/moderation/reports", a.operator(a.reportQueue))
 	m.HandleFunc("GET /api/v1/moderation/reports/{id}", a.operator(a.getReport))
 	m.HandleFunc("POST /api/v1/moderation/reports/{id}/close", a.operator(a.closeReport))

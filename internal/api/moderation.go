@@ -123,6 +123,26 @@ func (a *API) report(w http.ResponseWriter, r *http.Request, au *Auth) {
 	writeJSON(w, http.StatusCreated, map[string]any{"report": wire.ReportReceipt{ID: rep.ID, Status: rep.Status, CreatedAt: rep.CreatedAt, Messages: len(rep.Messages)}})
 }
 
+// myReports lists the caller's own reports, newest first.
+func (a *API) myReports(w http.ResponseWriter, r *http.Request, au *Auth) {
+	cursor, n, err := page(r, "cursor")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	rs, next, err := a.cfg.Moderation.MyReports(r.Context(), au.Account, cursor, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	out := make([]wire.MyReport, len(rs))
+	for i, x := range rs {
+		out[i] = wire.MyReport{ID: x.ID, Status: x.Status, Reason: x.Reason, ConversationID: x.ConversationID,
+			Subject: towire.Profile(x.Subject), Messages: len(x.Messages), CreatedAt: x.CreatedAt, ResolvedAt: x.ResolvedAt}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reports": out, "next_cursor": next})
+}
+
 // operator wraps the handler of a /moderation/ route: to anyone but an
 // operator it is the 404 of a route that does not exist, before anything is read.
 func (a *API) operator(fn func(http.ResponseWriter, *http.Request, *Auth)) http.HandlerFunc {

@@ -92,6 +92,7 @@ var Types = []Type{
 	// Account security and moderation.
 	T[wire.Session]("Session"),
 	T[wire.ReportReceipt]("ReportReceipt"),
+	T[wire.MyReport]("MyReport"),
 	T[wire.ReportedMessage]("ReportedMessage"),
 	T[wire.Report]("Report"),
 	T[wire.ModerationEntry]("ModerationEntry"),

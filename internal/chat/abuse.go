@@ -27,9 +27,15 @@ import (
 // new person types like anyone else, and typing is thinned per conversation
 // anyway.
 //
-// Like the send limit, these are per node: on N nodes an account can get N
-// times the rate (docs/deployment.md), which keeps the hot paths free of a
-// shared counter. The request-message cap is counted in the store and so
+// The limits on what floods strangers' Requests (group_create, requests,
+// requests_per_target, member_change) are counted in the store as well
+// (dm.AbuseTx.TakeAllowance), inside the write's own transaction: they
+// hold across nodes, and a write that fails spends nothing. The node's
+// in-memory bucket stays in front of the store's, so that a flood aimed at
+// one node is refused without touching the store. The hot paths (edits,
+// reactions, typing) and the send limit stay per node: on N nodes an
+// account can get N times those rates (docs/deployment.md explains why,
+// with figures). The request-message cap is counted in the store and so
 // holds across nodes.
 
 // Limit names, as settings and metric labels.
@@ -146,6 +152,8 @@ type abuse struct {
 	off     bool
 	metrics *metrics.Registry
 	by      map[string]*ratelimit.Limiter
+	// shared are the limits also counted in the store, by name.
+	shared map[string]dm.Allowance
 
 	mu      sync.Mutex
 	strikes map[string]strikeCount
@@ -162,7 +170,7 @@ const strikeTTL = time.Minute
 
 func newAbuse(l Limits, off bool, reg *metrics.Registry) *abuse {
 	l = l.withDefaults()
-	a := &abuse{cfg: l, off: off, metrics: reg, by: map[string]*ratelimit.Limiter{}, strikes: map[string]strikeCount{}}
+	a := &abuse{cfg: l, off: off, metrics: reg, by: map[string]*ratelimit.Limiter{}, shared: map[string]dm.Allowance{}, strikes: map[string]strikeCount{}}
 	if off {
 		return a
 	}
@@ -172,8 +180,20 @@ func newAbuse(l Limits, off bool, reg *metrics.Registry) *abuse {
 		LimitReaction: l.Reaction, LimitReactionPerTarget: l.ReactionPerTarget, LimitTyping: l.Typing,
 	} {
 		a.by[name] = r.Limiter()
+		if sharedLimits[name] && !r.Off() {
+			a.shared[name] = dm.Allowance{Burst: float64(r.Burst), PerSecond: r.Count / r.Per.Seconds()}
+		}
 	}
 	return a
+}
+
+// sharedLimits are the limits counted in the store too, so that they hold
+// across nodes: the ways to flood strangers' Requests. Each costs a row
+// read and written in the write's transaction; they guard writes that are
+// rare and heavy (a group, a member add writes an event for every
+// member), where that is a few per cent.
+var sharedLimits = map[string]bool{
+	LimitGroupCreate: true, LimitRequests: true, LimitRequestsPerTarget: true, LimitMemberChange: true,
 }
 
 // limited counts a refusal in /metrics and builds the 429.
@@ -194,6 +214,50 @@ func (a *abuse) take(name, key string, cost float64, now time.Time, format strin
 		return a.limited(name, d, format, args...)
 	}
 	return nil
+}
+
+// takeShared spends cost of key's allowance under a shared limit: first
+// on this node (a refusal there costs nothing more), then in the store, in
+// tx, where every node counts. It returns the limit's 429 or nil.
+func (s *Service) takeShared(ctx context.Context, tx dm.Tx, name, key string, cost float64, format string, args ...any) error {
+	a := s.abuse
+	now := s.cfg.Now()
+	if err := a.take(name, key, cost, now, format, args...); err != nil {
+		return err
+	}
+	al, ok := a.shared[name]
+	if !ok {
+		return nil
+	}
+	wait, err := tx.TakeAllowance(ctx, name+"/"+key, al, cost, now)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return a.limited(name, wait, format, args...)
+	}
+	return nil
+}
+
+// allowancePruneSlice is how many allowances one pruning transaction deletes.
+const allowancePruneSlice = 5000
+
+// PruneAllowances deletes the shared limits' buckets that are full again
+// (a missing bucket is a full one), in short transactions.
+func (s *Service) PruneAllowances(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.store.Update(ctx, func(tx dm.Tx) error {
+			var err error
+			n, err = tx.PruneAllowances(ctx, s.now(), allowancePruneSlice)
+			return err
+		})
+		total += n
+		if err != nil || n < allowancePruneSlice {
+			return total, err
+		}
+	}
 }
 
 // standing is the cost factor of an account's actions: 1 in good
@@ -257,33 +321,34 @@ func (s *Service) Strike(ctx context.Context, tx dm.Tx, accountID, byID, kind st
 	return nil
 }
 
-// checkGroupCreate bounds the groups me creates.
-func (s *Service) checkGroupCreate(me *dm.Account, cost float64) error {
-	return s.abuse.take(LimitGroupCreate, me.ID, cost, s.cfg.Now(),
+// checkGroupCreate bounds the groups me creates, across nodes.
+func (s *Service) checkGroupCreate(ctx context.Context, tx dm.Tx, me *dm.Account, cost float64) error {
+	return s.takeShared(ctx, tx, LimitGroupCreate, me.ID, cost,
 		"You are creating groups too fast. Try again later.")
 }
 
 // checkRequests bounds the strangers me puts in Requests: n of them at
 // once (a direct conversation, a group, an add), each to (for the
 // per-target limit; nil for a new direct conversation, which exists once).
-func (s *Service) checkRequests(me *dm.Account, to []*dm.Account, cost float64) error {
+// Both are counted across nodes.
+func (s *Service) checkRequests(ctx context.Context, tx dm.Tx, me *dm.Account, to []*dm.Account, cost float64) error {
 	if len(to) == 0 {
 		return nil
 	}
 	a := s.abuse
-	now := s.cfg.Now()
 	if l := a.by[LimitRequests]; l != nil {
 		need := float64(len(to)) * cost
 		if need > float64(a.cfg.Requests.Burst) {
 			full := time.Duration(float64(a.cfg.Requests.Per) * float64(a.cfg.Requests.Burst) / a.cfg.Requests.Count)
 			return a.limited(LimitRequests, full, "You can put at most %d people who don't follow you in their Requests at once (fewer while your account is new). Add fewer.", int(float64(a.cfg.Requests.Burst)/cost))
 		}
-		if d := l.TakeN(me.ID, need, now); d > 0 {
-			return a.limited(LimitRequests, d, "You are reaching too many people who don't follow you. Try again later.")
+		if err := s.takeShared(ctx, tx, LimitRequests, me.ID, need,
+			"You are reaching too many people who don't follow you. Try again later."); err != nil {
+			return err
 		}
 	}
 	for _, t := range to {
-		if err := a.take(LimitRequestsPerTarget, me.ID+"/"+t.ID, 1, now,
+		if err := s.takeShared(ctx, tx, LimitRequestsPerTarget, me.ID+"/"+t.ID, 1,
 			"You have put @%s in a group too often. Try again later.", t.Handle); err != nil {
 			return err
 		}
@@ -291,9 +356,10 @@ func (s *Service) checkRequests(me *dm.Account, to []*dm.Account, cost float64) 
 	return nil
 }
 
-// checkMemberChange bounds me's member adds and removals of others.
-func (s *Service) checkMemberChange(me *dm.Account, cost float64) error {
-	return s.abuse.take(LimitMemberChange, me.ID, cost, s.cfg.Now(),
+// checkMemberChange bounds me's member adds and removals of others,
+// across nodes.
+func (s *Service) checkMemberChange(ctx context.Context, tx dm.Tx, me *dm.Account, cost float64) error {
+	return s.takeShared(ctx, tx, LimitMemberChange, me.ID, cost,
 		"You are changing group members too fast. Try again later.")
 }
 

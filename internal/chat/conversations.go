@@ -86,7 +86,7 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 		if err != nil {
 			return nil, false, err
 		}
-		if err := s.checkRequests(me, []*dm.Account{to}, cost); err != nil {
+		if err := s.checkRequests(ctx, tx, me, []*dm.Account{to}, cost); err != nil {
 			return nil, false, err
 		}
 	}
@@ -149,10 +149,10 @@ func (s *Service) createGroup(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkGroupCreate(me, cost); err != nil {
+	if err := s.checkGroupCreate(ctx, tx, me, cost); err != nil {
 		return nil, err
 	}
-	if err := s.checkRequests(me, strangers, cost); err != nil {
+	if err := s.checkRequests(ctx, tx, me, strangers, cost); err != nil {
 		return nil, err
 	}
 	if err := tx.CreateConversation(ctx, c, ms); err != nil {

@@ -33,7 +33,7 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 		if err != nil {
 			return err
 		}
-		if err := s.checkMemberChange(me, cost); err != nil {
+		if err := s.checkMemberChange(ctx, tx, me, cost); err != nil {
 			return err
 		}
 		ms, err := tx.Memberships(ctx, id)
@@ -70,7 +70,7 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 				return err
 			}
 		}
-		if err := s.checkRequests(me, strangers, cost); err != nil {
+		if err := s.checkRequests(ctx, tx, me, strangers, cost); err != nil {
 			return err
 		}
 		// The newcomers' devices learn of the conversation, everyone else's
@@ -143,7 +143,7 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 			if err != nil {
 				return err
 			}
-			if err := s.checkMemberChange(me, cost); err != nil {
+			if err := s.checkMemberChange(ctx, tx, me, cost); err != nil {
 				return err
 			}
 		} else if tm.Status != dm.StatusAccepted {

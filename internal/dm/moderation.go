@@ -68,6 +68,9 @@ type ModerationTx interface {
 	// Reports pages reports with a status, oldest first, after cursor ("" :
 	// from the start); it returns the next cursor ("" at the end).
 	Reports(ctx context.Context, status, cursor string, limit int) ([]Report, string, error)
+	// ReportsBy pages the reports one account filed, newest first, after
+	// cursor ("": from the newest); it returns the next cursor ("" at the end).
+	ReportsBy(ctx context.Context, reporterID, cursor string, limit int) ([]Report, string, error)
 	// ResolveReport closes an open report (ENOTFOUND if none or not open).
 	ResolveReport(ctx context.Context, id, by, resolution string, at time.Time) error
 	// CountReports counts the reports of an account made at or after since,

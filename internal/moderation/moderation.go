@@ -142,6 +142,46 @@ func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*
 	return r, nil
 }
 
+// MyReport is a report as its reporter sees it: what they reported and
+// where it stands (the operator's resolution note and who closed it are
+// the moderators' own).
+type MyReport struct {
+	dm.Report
+	Subject dm.Profile
+}
+
+// MyReports pages the reports me filed, newest first, with their status.
+func (s *Service) MyReports(ctx context.Context, me *dm.Account, cursor string, limit int) ([]MyReport, string, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	var out []MyReport
+	var next string
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		rs, n, err := tx.ReportsBy(ctx, me.ID, cursor, limit)
+		if err != nil {
+			return err
+		}
+		next = n
+		people := map[string]dm.Profile{}
+		out = make([]MyReport, 0, len(rs))
+		for _, r := range rs {
+			p, ok := people[r.SubjectID]
+			if !ok {
+				a, err := tx.Account(ctx, r.SubjectID)
+				if err != nil {
+					return err
+				}
+				p = a.Profile()
+				people[r.SubjectID] = p
+			}
+			out = append(out, MyReport{Report: r, Subject: p})
+		}
+		return nil
+	})
+	return out, next, err
+}
+
 // ReportCount is how many distinct people reported an account since a time:
 // its reputation, for the abuse limits (stricter for often-reported accounts).
 func (s *Service) ReportCount(ctx context.Context, userID string, since time.Time) (int, error) {

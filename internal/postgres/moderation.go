@@ -54,6 +54,46 @@ func (t *tx) Report(ctx context.Context, id string) (*dm.Report, error) {
 }
 
 // A reports cursor is "<created_at µs>.<id>" of the last report of a page.
+func (t *tx) ReportsBy(ctx context.Context, reporterID, cursor string, limit int) ([]dm.Report, string, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	before, id := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ""
+	if cursor != "" {
+		at, cid, ok := strings.Cut(cursor, ".")
+		n, err := strconv.ParseInt(at, 10, 64)
+		if !ok || err != nil || cid == "" {
+			return nil, "", dm.Errorf(dm.EINVALID, "Invalid cursor.")
+		}
+		before, id = time.UnixMicro(n), cid
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+reportCols+` FROM reports
+		WHERE reporter_id = $1 AND (created_at, id) < ($2, $3)
+		ORDER BY created_at DESC, id DESC LIMIT $4`, reporterID, before, id, limit+1)
+	if err != nil {
+		return nil, "", wrap(err, "reports")
+	}
+	defer rows.Close()
+	out := []dm.Report{}
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, "", wrap(err, "reports")
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "reports")
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "." + last.ID
+	}
+	return out, next, nil
+}
+
 func (t *tx) Reports(ctx context.Context, status, cursor string, limit int) ([]dm.Report, string, error) {
 	if limit <= 0 {
 		limit = 50

@@ -404,6 +404,9 @@ func (s *Server) maintain() {
 		} else if n > 0 {
 			s.log.Info("pruned events", "count", n)
 		}
+		if _, err := s.chat.PruneAllowances(s.stopCtx); err != nil {
+			s.log.Warn("pruning the abuse limits' buckets failed", "err", err)
+		}
 		if n, err := s.media.CollectGarbage(s.stopCtx); err != nil {
 			s.log.Warn("collecting uploads failed", "err", err)
 		} else if n > 0 {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,4 +218,69 @@ func BenchmarkEventsAfter(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSendAllowance is what counting a limit in the store costs a hot
+// write (docs/deployment.md, "Abuse limits"): the parallel send of
+// BenchmarkSend, "plain", and with one TakeAllowance in its transaction,
+// "allowance", as an edit or a reaction would pay if its per-account limit
+// were shared across nodes. cpu-µs/op is the process's CPU time (user +
+// system) per send, the steadier figure on a shared machine.
+func BenchmarkSendAllowance(b *testing.B) {
+	al := dm.Allowance{Burst: 1e9, PerSecond: 1e9} // never refuses
+	for _, mode := range []string{"plain", "allowance"} {
+		b.Run(mode, func(b *testing.B) {
+			db := benchDB(b)
+			ctx := context.Background()
+			seed(b, db, seedAccounts(200),
+				`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+				INSERT INTO conversations (id, kind, title, direct_key, created_at, updated_at) SELECT 'c' || i, 'direct', '', 'u' || i || ':v' || i, 0, 0 FROM n`,
+				`INSERT INTO members (conversation_id, user_id, role, status, muted, archived, last_read_seq, cleared_seq, joined_at, last_seq, active_at)
+				SELECT c.id, 'u' || (substr(c.id, 2) * 2 + k.k), 'member', 'accepted', 0, 0, 0, 0, 0, 0, 0 FROM conversations c, (SELECT 0 AS k UNION ALL SELECT 1) k`)
+			send := func(i int) {
+				c := i % 100
+				from := dm.Profile{ID: "u" + strconv.Itoa(c*2)}
+				m := &dm.Message{ID: dm.NewID(), ConversationID: "c" + strconv.Itoa(c), Sender: from, Text: "Hello there, how are you today?", CreatedAt: time.Now()}
+				err := db.Update(ctx, func(tx dm.Tx) error {
+					if mode == "allowance" {
+						if _, err := tx.TakeAllowance(ctx, "edit/"+from.ID, al, 1, m.CreatedAt); err != nil {
+							return err
+						}
+					}
+					if err := tx.InsertMessage(ctx, m, ""); err != nil {
+						return err
+					}
+					for k := range 2 {
+						e := dm.Event{Type: dm.EventMessageCreated, ConversationID: m.ConversationID, At: m.CreatedAt, Message: m}
+						if err := tx.AppendEvent(ctx, "u"+strconv.Itoa(c*2+k), &e); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}
+			b.SetParallelism(32)
+			cpu0 := processCPU()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(time.Now().UnixNano() % 100)
+				for pb.Next() {
+					send(i)
+					i++
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+		})
+	}
+}
+
+// processCPU is this process's CPU time so far (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,42 @@ func parseReportCursor(cursor string) (int64, string, error) {
 		return 0, "", dm.Errorf(dm.EINVALID, "Invalid cursor.")
 	}
 	return n, id, nil
+}
+
+func (t *tx) ReportsBy(ctx context.Context, reporterID, cursor string, limit int) ([]dm.Report, string, error) {
+	limit = limitOr(limit, 50)
+	at, id, err := parseReportCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if cursor == "" {
+		at = math.MaxInt64
+	}
+	rows, err := t.query(ctx, `SELECT `+reportColumns+` FROM reports
+		WHERE reporter_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+		ORDER BY created_at DESC, id DESC LIMIT ?`, reporterID, at, at, id, limit+1)
+	if err != nil {
+		return nil, "", wrap(err, "reports")
+	}
+	defer rows.Close()
+	out := []dm.Report{}
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, "", wrap(err, "reports")
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", wrap(err, "reports")
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = strconv.FormatInt(ms(last.CreatedAt), 10) + "." + last.ID
+	}
+	return out, next, nil
 }
 
 func (t *tx) Reports(ctx context.Context, status, cursor string, limit int) ([]dm.Report, string, error) {

@@ -30,7 +30,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -691,40 +690,36 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Backup writes a consistent copy of the database to the new file dst
-// (VACUUM INTO), without stopping writers for longer than SQLite's own
-// read transaction needs.
+// with SQLite's online backup API, paced so that the writer keeps
+// serving meanwhile (see copyPaced).
 func (db *DB) Backup(ctx context.Context, dst string) error {
-	// A separate connection, because the pool's are query_only and the
+	// A separate connection, because the pool's are busy serving and the
 	// writer must keep serving sends meanwhile.
 	d, err := openDB(db.dsn)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	into := dst
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// The in-memory database has no WAL: its read snapshot would hold the
+	// writer back for the whole copy, so it is copied in one step.
+	p := defaultPace
 	if db.memory {
-		// VACUUM INTO writes through the database's own VFS: name the file
-		// system's explicitly, or the copy would land in memory too.
-		abs, err := filepath.Abs(dst)
-		if err != nil {
-			return err
-		}
-		vfs := "unix"
-		if runtime.GOOS == "windows" {
-			vfs = "win32"
-		}
-		into = "file:" + (&url.URL{Path: abs}).EscapedPath() + "?vfs=" + vfs
+		p = pace{pages: -1}
 	}
-	if _, err := d.ExecContext(ctx, "VACUUM INTO ?", into); err != nil {
-		return fmt.Errorf("sqlite: backup to %s: %w", dst, err)
-	}
-	return nil
+	return copyPaced(ctx, c, dst, p)
 }
 
 // BackupFile copies the database file at path to dst (which must not
 // exist) without opening it as a store: no migrations, no writer, no
 // checkpointer, a read-only connection only. It is safe while a server runs
-// on the file (`parley backup`): the copy is one consistent snapshot.
+// on the file (`parley backup`): the copy is one consistent snapshot,
+// written at a pace that keeps the server's sends within their budget
+// (see copyPaced).
 func BackupFile(ctx context.Context, path, dst string) error {
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
 	d, err := openDB("file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=ro&" + common)
@@ -732,10 +727,12 @@ func BackupFile(ctx context.Context, path, dst string) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
-		return fmt.Errorf("sqlite: backup to %s: %w", dst, err)
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer c.Close()
+	return copyPaced(ctx, c, dst, defaultPace)
 }
 
 // Close lets the writer finish every queued Update, then closes the

@@ -236,6 +236,20 @@ func testReports(t *testing.T, s dm.Store) {
 		}
 		_, err = tx.Report(ctx, "nope")
 		wantCode(t, "Report(unknown)", err, dm.ENOTFOUND)
+		// A reporter's own reports, newest first, open and closed.
+		mine, next, err := tx.ReportsBy(ctx, rep.ID, "", 1)
+		if err != nil || len(mine) != 1 || mine[0].ID != "r2" || next == "" {
+			t.Fatalf("ReportsBy page 1 = %v, %q, %v", mine, next, err)
+		}
+		mine, next, err = tx.ReportsBy(ctx, rep.ID, next, 1)
+		if err != nil || len(mine) != 1 || mine[0].ID != "r1" || mine[0].Status != dm.ReportClosed || next != "" {
+			t.Fatalf("ReportsBy page 2 = %v, %q, %v; want r1, closed, and the end", mine, next, err)
+		}
+		if mine, _, err = tx.ReportsBy(ctx, sub.ID, "", 10); err != nil || len(mine) != 0 {
+			t.Errorf("ReportsBy of the reported account = %v, %v; want none", mine, err)
+		}
+		_, _, err = tx.ReportsBy(ctx, rep.ID, "bad", 10)
+		wantCode(t, "ReportsBy(bad cursor)", err, dm.EINVALID)
 		return nil
 	})
 }

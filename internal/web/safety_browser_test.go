@@ -57,6 +57,15 @@ func TestBrowserReportAndModerate(t *testing.T) {
 			// Bob's settings: password and sessions.
 			bob.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.CSS("#session-list li")))
 			bob.waitText("#session-list", "This device")
+			// ... and the report he filed, open, with its reason.
+			bob.waitText("#my-reports", "@mallory")
+			if !bob.eval("bob's report is listed open", `(() => {
+				const rows = [...document.querySelectorAll('#my-reports li.my-report')];
+				return rows.length === 1 && rows[0].querySelector('.pill').textContent === 'Open' &&
+					rows[0].querySelector('.report-reason').textContent === 'threat' && rows[0].textContent.includes('1 message');
+			})()`) {
+				t.Fatal("settings does not list bob's one open report with its reason")
+			}
 			bob.axe("settings with password and sessions at " + size.name)
 			bob.shotIf("41-settings-sessions-" + size.name)
 
@@ -78,6 +87,11 @@ func TestBrowserReportAndModerate(t *testing.T) {
 			opal.waitText("#mod-log", "suspend @mallory")
 			opal.click("#report-queue button", "Close report")
 			opal.waitText("#report-queue", "No open reports")
+
+			// Bob sees it closed.
+			bob.do("settings again", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.CSS("#my-reports li.my-report")))
+			bob.waitText("#my-reports .pill", "Closed")
+			bob.shotIf("44-my-reports-closed-" + size.name)
 
 			// The reset page, from an operator's link.
 			token, _, err := w.srv.Moderation().ResetLink(context.Background(), "mallory", time.Hour)

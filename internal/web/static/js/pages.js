@@ -4,7 +4,7 @@
 import { APIError } from './api.js';
 import { h, avatar, displayName } from './dom.js';
 import { savePrefs, applyTheme, notificationsSupported } from './prefs.js';
-import { badges, openReportDialog, passwordCard, sessionsCard } from './safety.js';
+import { badges, myReportsCard, openReportDialog, passwordCard, sessionsCard } from './safety.js';
 
 function field(id, label, input, hint) {
   input.id = id;
@@ -291,6 +291,7 @@ export function settings(app) {
     h('div', { class: 'card' }, h('h1', null, 'Settings'), form),
     pw,
     sessionsCard(app, pw),
+    myReportsCard(app),
     browserPrefs(app),
     blockedList(app),
     developers());

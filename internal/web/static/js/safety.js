@@ -110,6 +110,43 @@ export function sessionsCard(app, pwCard) {
     list, err, h('div', { class: 'actions-row' }, everywhere));
 }
 
+// myReportsCard: the reports the account filed and where each stands
+// (open until an operator closes it). Newest first; "Show more" pages on.
+export function myReportsCard(app) {
+  const list = h('ul', { class: 'report-list', id: 'my-reports', 'aria-label': 'Your reports' });
+  const err = errorBox();
+  const more = h('button', { type: 'button', class: 'btn small', hidden: true }, 'Show more');
+  let cursor = '';
+  const row = (r) => h('li', { class: 'report my-report' },
+    h('div', { class: 'who' },
+      h('span', { class: 'name' }, displayName(r.subject), ' ', h('span', { class: 'handle' }, '@' + r.subject.handle),
+        h('span', { class: 'pill ' + (r.status === 'open' ? 'report-open' : 'report-closed') }, r.status === 'open' ? 'Open' : 'Closed')),
+      h('span', { class: 'hint' }, (r.messages ? `${r.messages} message${r.messages === 1 ? '' : 's'}` : 'The account') +
+        ` · reported ${fmt(r.created_at)}` + (r.resolved_at ? ` · closed ${fmt(r.resolved_at)}` : '')),
+      r.reason ? h('span', { class: 'report-reason' }, r.reason) : null));
+  const load = async (first) => {
+    try {
+      const q = first ? '' : '?cursor=' + encodeURIComponent(cursor);
+      const r = await app.api.get('/api/v1/reports' + q);
+      const rows = r.reports.map(row);
+      if (first) {
+        list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'hint' }, 'You have not reported anything.')]));
+      } else {
+        list.append(...rows);
+      }
+      cursor = r.next_cursor;
+      more.hidden = !cursor;
+    } catch (x) {
+      err.textContent = x.message;
+    }
+  };
+  more.addEventListener('click', run(err, () => load(false)));
+  load(true);
+  return h('div', { class: 'card stack', id: 'reports' }, h('h2', null, 'Your reports'),
+    h('p', { class: 'hint' }, 'What you reported to this server’s operators, and whether they have dealt with it.'),
+    list, err, h('div', { class: 'actions-row' }, more));
+}
+
 // shortAgent names a browser from its User-Agent, roughly.
 function shortAgent(ua) {
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS'
