@@ -48,6 +48,8 @@ type Campaign struct {
 	Event json.RawMessage
 	// Offer is an exclusive offer's settings, as JSON (internal/campaign.Offer).
 	Offer json.RawMessage
+	// SurveyID is a survey campaign's survey (dm.Survey; "" for other types).
+	SurveyID string
 	// RatePerMinute paces the deliveries.
 	RatePerMinute int
 	StartAt       *time.Time
