@@ -42,6 +42,9 @@ type botJob struct {
 	// Purpose is what the consent engine weighs: a reply to the customer's
 	// message, or a follow-up (timers, resolution).
 	Purpose string `json:"purpose,omitempty"`
+	// Survey is the survey this message asks (surveys.go), recorded in the
+	// message's own transaction.
+	Survey *surveyAsk `json:"survey,omitempty"`
 }
 
 // noReplyJob is the payload of a JobNoReply timer.
@@ -259,6 +262,11 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 			return err
 		}
 	}
+	if d.Survey != "" {
+		if err := s.askSurvey(ctx, tx, out, b, customer, it, d.Survey, now); err != nil {
+			return err
+		}
+	}
 	if d.Send == nil {
 		return nil
 	}
@@ -386,8 +394,11 @@ func (s *Service) sendBotMessage(ctx context.Context, j *dm.Job) error {
 	if quiet {
 		return nil
 	}
-	_, _, err := s.chat.Send(ctx, b, p.ConversationID, chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies,
-		Purpose: p.Purpose, ClientID: "job:" + j.ID})
+	params := chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies, Purpose: p.Purpose, ClientID: "job:" + j.ID}
+	if p.Survey != nil {
+		params.Within = p.Survey.record(b.ID)
+	}
+	_, _, err := s.chat.Send(ctx, b, p.ConversationID, params)
 	var later *Deferred
 	if errors.As(err, &later) {
 		return jobs.RetryAt(later.Until, err) // quiet hours: sent when they end

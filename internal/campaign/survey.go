@@ -212,3 +212,18 @@ func ByAgent(kind string, as []Answer) []AgentScore {
 	})
 	return out
 }
+
+// SafeCell guards a CSV cell against formula injection: a spreadsheet
+// runs a cell that starts with = + - or @ (or a tab or carriage return
+// before one) as a formula, so such a cell gets a leading apostrophe. The
+// CSV writer does the quoting.
+func SafeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

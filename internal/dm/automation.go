@@ -65,6 +65,7 @@ const (
 	ActSetPriority = "set_priority" // Value
 	ActHandoff     = "handoff"      // hand off to a person: assign, tell the team, bot quiet
 	ActStartFlow   = "start_flow"   // send the first step of flow Value
+	ActSendSurvey  = "send_survey"  // ask survey Value (resolved trigger only)
 )
 
 // Trigger is what starts a rule.
