@@ -67,6 +67,14 @@ var Types = []Type{
 	T[wire.DryRunReply]("DryRunReply"),
 	T[wire.DryRunLogLine]("AutomationLogLine"),
 
+	// Feedback surveys.
+	T[wire.Survey]("Survey"),
+	T[wire.SurveyInput]("SurveyInput"),
+	T[wire.SurveyResults]("SurveyResults"),
+	T[wire.SurveyPoint]("SurveyPoint"),
+	T[wire.SurveyAgent]("SurveyAgent"),
+	T[wire.SurveyTextAnswer]("SurveyTextAnswer"),
+
 	// Media and search.
 	T[wire.SearchResult]("SearchResult"),
 	T[wire.SnippetPart]("SnippetPart"),
