@@ -818,6 +818,8 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	// the send.
 	var user *dm.Account
 	var dec consent.Decision
+	var wait time.Time // a follow-up not due yet for this recipient
+	var hold string    // a follow-up with nothing to follow, or answered
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
 		if user, err = tx.Account(ctx, d.UserID); err != nil {
@@ -847,7 +849,8 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return err
 		}
 		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
-		return nil
+		wait, hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
+		return err
 	})
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
@@ -855,6 +858,12 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		return
 	case err != nil:
 		retry(err)
+		return
+	case hold != "":
+		skip(hold)
+		return
+	case !wait.IsZero():
+		later("", wait)
 		return
 	case !dec.DeferUntil.IsZero():
 		later(dec.Reason, dec.DeferUntil)

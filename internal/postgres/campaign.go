@@ -448,7 +448,16 @@ func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, 
 }
 
 func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = $1 AND step = $2 AND state = 'sent' ORDER BY user_id COLLATE "C"`, campaignID, step)
+	return t.deliveriesIn(ctx, campaignID, step, `state = 'sent'`)
+}
+
+func (t *tx) UnsentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
+	return t.deliveriesIn(ctx, campaignID, step, `state IN ('pending', 'sending')`)
+}
+
+// deliveriesIn lists a step's deliveries in the states cond names.
+func (t *tx) deliveriesIn(ctx context.Context, campaignID string, step int, cond string) ([]dm.CampaignSend, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = $1 AND step = $2 AND `+cond+` ORDER BY user_id COLLATE "C"`, campaignID, step)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}

@@ -467,7 +467,16 @@ func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, 
 }
 
 func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
-	rows, err := t.query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = ? AND step = ? AND state = 'sent' ORDER BY user_id`, campaignID, step)
+	return t.deliveriesIn(ctx, campaignID, step, `state = 'sent'`)
+}
+
+func (t *tx) UnsentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
+	return t.deliveriesIn(ctx, campaignID, step, `state IN ('pending', 'sending')`)
+}
+
+// deliveriesIn lists a step's deliveries in the states cond names.
+func (t *tx) deliveriesIn(ctx context.Context, campaignID string, step int, cond string) ([]dm.CampaignSend, error) {
+	rows, err := t.query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = ? AND step = ? AND `+cond+` ORDER BY user_id`, campaignID, step)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}
