@@ -202,3 +202,17 @@ export function surveysPage(app, handle) {
     destroy() { clearTimeout(timer); },
   };
 }
+
+// surveyPicker is the Automation page's choice of survey for a
+// "send_survey" action: a select of the brand's surveys, filled when they
+// arrive; action.value is the chosen id.
+export function surveyPicker(api, handle, action, path) {
+  const el = h('select', { 'data-field': path }, h('option', { value: action.value || '' }, action.value ? 'Loading…' : 'Pick a survey…'));
+  el.addEventListener('change', () => { action.value = el.value; });
+  api.get(`/api/v1/brands/${enc(handle)}/surveys`).then((r) => {
+    el.replaceChildren(h('option', { value: '' }, 'Pick a survey…'),
+      ...r.surveys.map((s) => h('option', { value: s.id, selected: s.id === action.value }, `${s.name} (${KIND_NAMES[s.kind] || s.kind})`)));
+    el.value = action.value || '';
+  }).catch(() => {});
+  return el;
+}
