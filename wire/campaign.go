@@ -30,6 +30,8 @@ type Audience struct {
 	Label           string             `json:"label,omitempty"`
 	Attribute       *AudienceAttribute `json:"attribute,omitempty"`
 	WroteWithinDays int                `json:"wrote_within_days,omitempty"`
+	SurveyBelow     *AudienceSurvey    `json:"survey_below,omitempty"`
+	RSVP            *AudienceRSVP      `json:"rsvp,omitempty"`
 	And             []*Audience        `json:"and,omitempty"`
 	Or              []*Audience        `json:"or,omitempty"`
 	Not             *Audience          `json:"not,omitempty"`
@@ -39,6 +41,18 @@ type Audience struct {
 type AudienceAttribute struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+}
+
+// AudienceSurvey matches who answered a survey with a score below Below.
+type AudienceSurvey struct {
+	SurveyID string `json:"survey_id"`
+	Below    int    `json:"below"`
+}
+
+// AudienceRSVP matches who answered an event invitation with Answer.
+type AudienceRSVP struct {
+	CampaignID string `json:"campaign_id"`
+	Answer     string `json:"answer,omitempty"`
 }
 
 // CampaignProgress is a campaign's counts.
@@ -110,6 +124,7 @@ type Campaign struct {
 	RatePerMinute int              `json:"rate_per_minute"`
 	Event         *CampaignEvent   `json:"event,omitempty"`
 	Offer         *CampaignOffer   `json:"offer,omitempty"`
+	SurveyID      string           `json:"survey_id,omitempty"`
 	StartAt       *time.Time       `json:"start_at"`
 	PlannedAt     *time.Time       `json:"planned_at"`
 	CreatedAt     time.Time        `json:"created_at"`
@@ -129,6 +144,9 @@ type CampaignInput struct {
 	Event *CampaignEvent `json:"event,omitempty"`
 	// Offer makes the campaign an exclusive offer (type "offer").
 	Offer *CampaignOffer `json:"offer,omitempty"`
+	// SurveyID makes the campaign a survey (type "survey"): the brand's
+	// survey it asks.
+	SurveyID string `json:"survey_id,omitempty"`
 }
 
 // AudiencePreview is how many an audience reaches now and a sample of them.

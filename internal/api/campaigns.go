@@ -17,7 +17,7 @@ import (
 // The team reads; owners and admins change (internal/brand checks both).
 
 func campaignInput(in *wire.CampaignInput) (brand.CampaignInput, error) {
-	out := brand.CampaignInput{Name: in.Name, Type: in.Type, RatePerMinute: in.RatePerMinute, StartAt: in.StartAt}
+	out := brand.CampaignInput{Name: in.Name, Type: in.Type, RatePerMinute: in.RatePerMinute, StartAt: in.StartAt, SurveyID: in.SurveyID}
 	if o := in.Offer; o != nil {
 		out.Offer = &campaign.Offer{Generate: o.Generate, Prefix: o.Prefix}
 	}

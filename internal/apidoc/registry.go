@@ -84,6 +84,13 @@ var Types = []Type{
 	T[wire.SuggestionList]("SuggestionList"),
 	T[wire.Purchase]("Purchase"),
 	T[wire.Order]("Order"),
+	// Feedback surveys.
+	T[wire.Survey]("Survey"),
+	T[wire.SurveyInput]("SurveyInput"),
+	T[wire.SurveyResults]("SurveyResults"),
+	T[wire.SurveyPoint]("SurveyPoint"),
+	T[wire.SurveyAgent]("SurveyAgent"),
+	T[wire.SurveyTextAnswer]("SurveyTextAnswer"),
 
 	// Media and search.
 	T[wire.SearchResult]("SearchResult"),

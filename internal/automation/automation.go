@@ -189,6 +189,9 @@ type Decision struct {
 	Assign   string
 	Status   string
 	Priority string
+	// Survey is the id of the survey to ask (a send_survey action of a
+	// resolved rule; the first one wins), besides any Send.
+	Survey string
 	// State is the bot's state after the event.
 	State dm.BotState
 	// Log says what fired and why, and what was held back.
@@ -264,6 +267,11 @@ func (p *Program) Evaluate(ev Event) Decision {
 				d.Priority = a.Value
 			case dm.ActHandoff:
 				d.Handoff = true
+			case dm.ActSendSurvey:
+				// One survey per resolution, whatever the rules say.
+				if ev.Kind == EventResolved && d.Survey == "" {
+					d.Survey = a.Value
+				}
 			}
 		}
 		d.log(cr.rule.ID, "fired", fmt.Sprintf("%q on %s: %s", cr.rule.Name, ev.Kind, strings.Join(acts, ", ")))

@@ -22,6 +22,8 @@ type Checks struct {
 	Template func(text string) error
 	Agent    func(handle string) bool
 	Flow     func(id string) bool
+	// Survey tells whether id is one of the brand's surveys.
+	Survey func(id string) bool
 }
 
 // ValidateRule checks a rule before it is saved; the error names the field.
@@ -70,6 +72,9 @@ func ValidateRule(r *dm.Rule, ck Checks) error {
 	for i, a := range r.Actions {
 		if err := validateAction(fmt.Sprintf("actions[%d]", i), a, ck); err != nil {
 			return err
+		}
+		if a.Type == dm.ActSendSurvey && tr.Type != dm.TriggerResolved {
+			return invalid(fmt.Sprintf("actions[%d].type", i), "send_survey works with the resolved trigger only.")
 		}
 	}
 	return nil
@@ -152,8 +157,12 @@ func validateAction(f string, a dm.Action, ck Checks) error {
 		if ck.Flow == nil || !ck.Flow(a.Value) {
 			return invalid(f+".value", "the id of one of the brand's flows.")
 		}
+	case dm.ActSendSurvey:
+		if ck.Survey == nil || !ck.Survey(a.Value) {
+			return invalid(f+".value", "the id of one of the brand's surveys.")
+		}
 	default:
-		return invalid(f+".type", "one of reply, add_label, remove_label, assign, set_status, set_priority, handoff, start_flow.")
+		return invalid(f+".type", "one of reply, add_label, remove_label, assign, set_status, set_priority, handoff, start_flow, send_survey.")
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ type botJob struct {
 	// Recommend sends the customer's top product pick as a card with
 	// the message (catalog.go), picked when the job runs.
 	Recommend bool `json:"recommend,omitempty"`
+	// Survey is the survey this message asks (surveys.go), recorded in the
+	// message's own transaction.
+	Survey *surveyAsk `json:"survey,omitempty"`
 }
 
 // noReplyJob is the payload of a JobNoReply timer.
@@ -283,6 +286,11 @@ func (s *Step) apply(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer
 			return err
 		}
 	}
+	if d.Survey != "" {
+		if err := s.askSurvey(ctx, tx, out, b, customer, it, d.Survey, now); err != nil {
+			return err
+		}
+	}
 	if d.Send == nil {
 		return nil
 	}
@@ -417,6 +425,9 @@ func (s *Service) sendBotMessage(ctx context.Context, j *dm.Job) error {
 		return nil
 	}
 	sp := chat.SendParams{Text: p.Text, Automated: true, QuickReplies: p.QuickReplies, Purpose: p.Purpose, ClientID: "job:" + j.ID}
+	if p.Survey != nil {
+		sp.Within = p.Survey.record(b.ID)
+	}
 	if p.Recommend {
 		card, err := s.topPickCard(ctx, b.ID, p.ConversationID)
 		if dm.IsCode(err, dm.ENOTFOUND) {

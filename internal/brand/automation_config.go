@@ -115,6 +115,10 @@ func (s *Service) checks(ctx context.Context, tx dm.Tx, brandID string) (automat
 			return err == nil && slices.ContainsFunc(team, func(m dm.TeamMember) bool { return m.UserID == acc.ID })
 		},
 		Flow: func(id string) bool { return slices.ContainsFunc(flows, func(f dm.Flow) bool { return f.ID == id }) },
+		Survey: func(id string) bool {
+			v, err := tx.Survey(ctx, id)
+			return err == nil && v.BrandID == brandID
+		},
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/chat"
@@ -79,6 +80,8 @@ type CampaignInput struct {
 	Event *campaign.Event
 	// Offer makes it an exclusive offer.
 	Offer *campaign.Offer
+	// SurveyID makes it a survey campaign: the brand's survey it asks.
+	SurveyID string
 }
 
 // CampaignView is a campaign with its progress.
@@ -98,6 +101,16 @@ func campaignInvalid(err error) error {
 // validCampaign checks a campaign input and returns its stored form.
 func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMessage, err error) {
 	typ = campaign.TypeMessage
+	if in.SurveyID != "" || in.Type == campaign.TypeSurvey {
+		if in.Event != nil || in.Offer != nil {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "survey_id: a survey campaign is not an event invitation or an offer.")
+		}
+		if in.SurveyID == "" || len(in.SurveyID) > 64 {
+			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "survey_id: a survey campaign needs the id of one of the brand's surveys.")
+		}
+		aud, steps, err = validMessage(in)
+		return campaign.TypeSurvey, aud, steps, nil, err
+	}
 	if in.Offer != nil || in.Type == campaign.TypeOffer {
 		if in.Event != nil {
 			return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "event: an offer is not an event invitation.")
@@ -126,7 +139,7 @@ func validCampaign(in CampaignInput) (typ string, aud, steps, event json.RawMess
 			return "", nil, nil, nil, err
 		}
 	} else if in.Type != "" && in.Type != campaign.TypeMessage {
-		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q, %q or %q.", campaign.TypeMessage, campaign.TypeEvent, campaign.TypeOffer)
+		return "", nil, nil, nil, dm.Errorf(dm.EINVALID, "type: %q, %q, %q or %q.", campaign.TypeMessage, campaign.TypeEvent, campaign.TypeOffer, campaign.TypeSurvey)
 	}
 	aud, steps, err = validMessage(in)
 	return typ, aud, steps, event, err
@@ -178,6 +191,9 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 			Status: dm.CampaignDraft, Audience: aud, Steps: steps, RatePerMinute: rateOr(in.RatePerMinute), StartAt: in.StartAt,
 			CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
 		setDetails(c, typ, event)
+		if c.SurveyID, err = campaignSurvey(ctx, tx, a.brand.ID, typ, in.SurveyID); err != nil {
+			return err
+		}
 		if err := tx.CreateCampaign(ctx, c); err != nil {
 			return err
 		}
@@ -226,6 +242,9 @@ func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id
 		}
 		c.Name, c.Audience, c.Steps, c.RatePerMinute, c.StartAt = strings.TrimSpace(in.Name), aud, steps, rateOr(in.RatePerMinute), in.StartAt
 		setDetails(c, typ, event)
+		if c.SurveyID, err = campaignSurvey(ctx, tx, a.brand.ID, typ, in.SurveyID); err != nil {
+			return err
+		}
 		c.UpdatedAt = s.now()
 		if err := tx.PutCampaign(ctx, c); err != nil {
 			return err
@@ -469,6 +488,8 @@ func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string,
 		WroteDays: func(d int) ([]string, error) {
 			return tx.AudienceWroteSince(ctx, brandID, now.Add(-time.Duration(d)*24*time.Hour))
 		},
+		SurveyBelow: func(id string, below int) ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) },
+		RSVP:        func(id, answer string) ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) },
 		Everyone: func() ([]string, error) {
 			f, err := tx.AudienceFollowers(ctx, brandID)
 			if err != nil {
@@ -797,6 +818,8 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	// the send.
 	var user *dm.Account
 	var dec consent.Decision
+	var wait time.Time // a follow-up not due yet for this recipient
+	var hold string    // a follow-up with nothing to follow, or answered
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
 		if user, err = tx.Account(ctx, d.UserID); err != nil {
@@ -826,7 +849,8 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return err
 		}
 		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
-		return nil
+		wait, hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
+		return err
 	})
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
@@ -834,6 +858,12 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		return
 	case err != nil:
 		retry(err)
+		return
+	case hold != "":
+		skip(hold)
+		return
+	case !wait.IsZero():
+		later("", wait)
 		return
 	case !dec.DeferUntil.IsZero():
 		later(dec.Reason, dec.DeferUntil)
@@ -893,6 +923,21 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		retry(err)
 		return
 	}
+	var within func(context.Context, dm.Tx, chat.Outbox, *dm.Message) error
+	if c.Type == campaign.TypeSurvey {
+		// A survey asks its question under the step's text (surveys.go).
+		q, bs, ask, err := s.surveyOf(ctx, c, d)
+		if err != nil {
+			if dm.IsCode(err, dm.ENOTFOUND) {
+				skip("gone")
+			} else {
+				retry(err)
+			}
+			return
+		}
+		text = truncRunes(text, dm.MaxTextRunes-utf8.RuneCountInString(q)-2) + "\n\n" + q
+		buttons, within = bs, ask.record(b.ID)
+	}
 	var qrs []dm.QuickReply
 	for _, q := range buttons {
 		qrs = append(qrs, dm.QuickReply{Title: q.Title, Payload: q.Payload})
@@ -910,7 +955,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		}
 	}
 	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
-		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d, Product: card})
+		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d, Product: card, Within: within})
 	var deferred *Deferred
 	switch {
 	case err == nil:

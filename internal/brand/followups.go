@@ -14,11 +14,14 @@ import (
 )
 
 // Follow-up steps: step k of a campaign is planned DelayMinutes after step
-// k-1 (campaign.FollowUpAt), for those who got step k-1 and have not
-// answered since (written to the brand, or tapped an RSVP); the others are
-// counted as skipped, "answered". Follow-ups are sent with the purpose
-// follow_up, so the consent engine's limit of 2 follow-ups after an
-// unanswered message holds, and its quiet hours.
+// k-1 (campaign.FollowUpAt), for those who got step k-1 or are still to
+// get it (quiet hours, a slow rate); those who answered since (wrote to
+// the brand, or tapped an RSVP) are counted as skipped, "answered". Each
+// recipient's step k is due DelayMinutes after that recipient actually
+// got step k-1: when it comes due, followUpDue looks again (still not
+// received: later; answered meanwhile: skipped). Follow-ups are sent with
+// the purpose follow_up, so the consent engine's limit of 2 follow-ups
+// after an unanswered message holds, and its quiet hours.
 
 // JobCampaignFollowUp plans one follow-up step.
 const JobCampaignFollowUp = "campaign.follow_up"
@@ -75,6 +78,11 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 		if err != nil {
 			return err
 		}
+		unsent, err := tx.UnsentDeliveries(ctx, c.ID, p.Step-1)
+		if err != nil {
+			return err
+		}
+		delay := time.Duration(steps[p.Step].DelayMinutes) * time.Minute
 		facts, err := tx.AudienceFacts(ctx, c.BrandID)
 		if err != nil {
 			return err
@@ -92,12 +100,22 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 					return err
 				}
 			}
+			// Due the delay after this recipient got step k-1 (UpdatedAt
+			// of a sent delivery is when), not after the plan.
 			row := dm.CampaignSend{ID: dm.NewID(), CampaignID: c.ID, BrandID: c.BrandID, Step: p.Step, UserID: d.UserID,
-				Variant: campaign.PickVariant(steps[p.Step].Variants, c.ID, d.UserID).Name, State: dm.SendPending, RunAt: now, UpdatedAt: now}
+				Variant: campaign.PickVariant(steps[p.Step].Variants, c.ID, d.UserID).Name, State: dm.SendPending,
+				RunAt: maxTime(now, d.UpdatedAt.Add(delay)), UpdatedAt: now}
 			if answered {
-				row.State, row.Reason = dm.SendSkipped, "answered"
+				row.State, row.Reason, row.RunAt = dm.SendSkipped, "answered", now
 			}
 			rows = append(rows, row)
+		}
+		for _, d := range unsent {
+			// Still to get step k-1: due the delay after it is due, and
+			// looked at again then (followUpDue).
+			rows = append(rows, dm.CampaignSend{ID: dm.NewID(), CampaignID: c.ID, BrandID: c.BrandID, Step: p.Step, UserID: d.UserID,
+				Variant: campaign.PickVariant(steps[p.Step].Variants, c.ID, d.UserID).Name, State: dm.SendPending,
+				RunAt: maxTime(now, d.RunAt).Add(delay), UpdatedAt: now})
 		}
 		return nil
 	})
@@ -163,4 +181,44 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 		}
 		return tellTeam(ctx, tx, ob, c.BrandID, dm.Event{Type: dm.EventCampaignProgress, At: now, Brand: b.Handle, Campaign: prog})
 	})
+}
+
+// followUpDue decides, when a follow-up delivery d comes due, whether its
+// recipient gets it now. Its delay counts from when the recipient got the
+// step before: if they have not got it yet (quiet hours, a slow rate), or
+// got it less than the delay ago, the delivery waits (wait); if that step
+// will never reach them, or they answered since, it is skipped (skip).
+func (s *Service) followUpDue(ctx context.Context, tx dm.Tx, c *dm.Campaign, steps []campaign.Step, d *dm.CampaignSend, lastInbound *time.Time, now time.Time) (wait time.Time, skip string, err error) {
+	if d.Step == 0 || d.Step >= len(steps) {
+		return wait, "", nil
+	}
+	delay := time.Duration(steps[d.Step].DelayMinutes) * time.Minute
+	prev, err := tx.CampaignSend(ctx, c.ID, d.Step-1, d.UserID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return wait, "not_sent", nil
+	}
+	if err != nil {
+		return wait, "", err
+	}
+	switch prev.State {
+	case dm.SendPending, dm.SendSending:
+		return maxTime(now, prev.RunAt).Add(delay), "", nil
+	case dm.SendSent:
+	default: // skipped, failed, cancelled: there is nothing to follow up
+		return wait, "not_sent", nil
+	}
+	if lastInbound != nil && lastInbound.After(prev.UpdatedAt) {
+		return wait, "answered", nil
+	}
+	if c.Type == campaign.TypeEvent {
+		if _, err := tx.RSVP(ctx, c.ID, d.UserID); err == nil {
+			return wait, "answered", nil
+		} else if !dm.IsCode(err, dm.ENOTFOUND) {
+			return wait, "", err
+		}
+	}
+	if due := prev.UpdatedAt.Add(delay); now.Before(due) {
+		return due, "", nil
+	}
+	return wait, "", nil
 }

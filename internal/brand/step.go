@@ -204,8 +204,16 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	} else {
 		rec.Direction = dm.DirectionIn
 		waiting := it.WaitingSince != nil
-		if err := s.customerWrote(ctx, tx, out, b, set, it, team, t); err != nil {
+		// A survey's answer is feedback, not a request: it leaves the
+		// inbox state alone (surveys.go).
+		survey, err := s.surveyAnswer(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
+		if err != nil {
 			return err
+		}
+		if !survey {
+			if err := s.customerWrote(ctx, tx, out, b, set, it, team, t); err != nil {
+				return err
+			}
 		}
 		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, st.consent, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
@@ -215,8 +223,8 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			return err
 		}
 		// An RSVP tap on an invitation is recorded and confirmed.
-		rsvp := false
-		if !optInOut && sent.Params.Payload != "" {
+		rsvp := survey
+		if !optInOut && !survey && sent.Params.Payload != "" {
 			if rsvp, err = s.rsvp(ctx, tx, out, b, customer, msg.ConversationID, sent.Params.Payload, t); err != nil {
 				return err
 			}

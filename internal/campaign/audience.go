@@ -11,22 +11,40 @@ import (
 // Leaves: Followers (the brand's followers), Label (customers whose
 // conversation has the label), Attribute (customers with an attribute
 // value), WroteWithinDays (customers who wrote to the brand in the last N
-// days). And, Or and Not combine them; Not is relative to everyone the
-// brand knows (its followers and every customer who ever wrote).
+// days), SurveyBelow (who answered a survey with a score below a bound),
+// RSVP (who answered an invitation so). And, Or and Not combine them; Not
+// is relative to everyone the brand knows (its followers and every
+// customer who ever wrote).
 type Audience struct {
-	Followers       bool        `json:"followers,omitempty"`
-	Label           string      `json:"label,omitempty"`
-	Attribute       *Attribute  `json:"attribute,omitempty"`
-	WroteWithinDays int         `json:"wrote_within_days,omitempty"`
-	And             []*Audience `json:"and,omitempty"`
-	Or              []*Audience `json:"or,omitempty"`
-	Not             *Audience   `json:"not,omitempty"`
+	Followers       bool         `json:"followers,omitempty"`
+	Label           string       `json:"label,omitempty"`
+	Attribute       *Attribute   `json:"attribute,omitempty"`
+	WroteWithinDays int          `json:"wrote_within_days,omitempty"`
+	SurveyBelow     *SurveyBelow `json:"survey_below,omitempty"`
+	RSVP            *RSVPAnswer  `json:"rsvp,omitempty"`
+	And             []*Audience  `json:"and,omitempty"`
+	Or              []*Audience  `json:"or,omitempty"`
+	Not             *Audience    `json:"not,omitempty"`
 }
 
 // Attribute is a customer attribute's key and value.
 type Attribute struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+}
+
+// SurveyBelow matches who answered a survey (CSAT or NPS) with a score
+// below Below.
+type SurveyBelow struct {
+	SurveyID string `json:"survey_id"`
+	Below    int    `json:"below"`
+}
+
+// RSVPAnswer matches who answered an event invitation with Answer (yes,
+// the default, no or maybe; a Yes on the waitlist is a yes).
+type RSVPAnswer struct {
+	CampaignID string `json:"campaign_id"`
+	Answer     string `json:"answer"`
 }
 
 // Validate checks an expression's shape and limits; path names it in errors.
@@ -68,6 +86,26 @@ func (a *Audience) validate(path string, depth int, n *int) error {
 			return invalid("%s.wrote_within_days: 1 to %d.", path, MaxWroteDays)
 		}
 	}
+	if b := a.SurveyBelow; b != nil {
+		set++
+		if b.SurveyID == "" || len(b.SurveyID) > 64 {
+			return invalid("%s.survey_below.survey_id: the id of one of the brand's surveys.", path)
+		}
+		if b.Below < 1 || b.Below > 11 {
+			return invalid("%s.survey_below.below: 1 to 11 (a score below it matches).", path)
+		}
+	}
+	if r := a.RSVP; r != nil {
+		set++
+		if r.CampaignID == "" || len(r.CampaignID) > 64 {
+			return invalid("%s.rsvp.campaign_id: the id of one of the brand's event invitations.", path)
+		}
+		switch r.Answer {
+		case "", RSVPYes, RSVPNo, RSVPMaybe:
+		default:
+			return invalid("%s.rsvp.answer: yes (the default), no or maybe.", path)
+		}
+	}
 	for _, l := range []struct {
 		name string
 		xs   []*Audience
@@ -92,7 +130,7 @@ func (a *Audience) validate(path string, depth int, n *int) error {
 		}
 	}
 	if set != 1 {
-		return invalid("%s: exactly one of followers, label, attribute, wrote_within_days, and, or, not.", path)
+		return invalid("%s: exactly one of followers, label, attribute, wrote_within_days, survey_below, rsvp, and, or, not.", path)
 	}
 	return nil
 }
@@ -103,6 +141,9 @@ type Leaves struct {
 	Label     func(label string) ([]string, error)
 	Attribute func(key, value string) ([]string, error)
 	WroteDays func(days int) ([]string, error)
+	// SurveyBelow and RSVP resolve the answers' leaves.
+	SurveyBelow func(surveyID string, below int) ([]string, error)
+	RSVP        func(campaignID, answer string) ([]string, error)
 	// Everyone is the universe of Not.
 	Everyone func() ([]string, error)
 }
@@ -134,6 +175,14 @@ func (a *Audience) resolve(l Leaves, universe func() ([]string, error)) ([]strin
 		return l.Attribute(a.Attribute.Key, a.Attribute.Value)
 	case a.WroteWithinDays != 0:
 		return l.WroteDays(a.WroteWithinDays)
+	case a.SurveyBelow != nil:
+		return l.SurveyBelow(a.SurveyBelow.SurveyID, a.SurveyBelow.Below)
+	case a.RSVP != nil:
+		ans := a.RSVP.Answer
+		if ans == "" {
+			ans = RSVPYes
+		}
+		return l.RSVP(a.RSVP.CampaignID, ans)
 	case a.Not != nil:
 		u, err := universe()
 		if err != nil {

@@ -66,6 +66,7 @@ const (
 	ActHandoff     = "handoff"      // hand off to a person: assign, tell the team, bot quiet
 	ActStartFlow   = "start_flow"   // send the first step of flow Value
 	ActRecommend   = "recommend"    // send the customer's top product pick as a card, with Text (a template) if any
+	ActSendSurvey  = "send_survey"  // ask survey Value (resolved trigger only)
 )
 
 // Trigger is what starts a rule.

@@ -48,6 +48,8 @@ type Campaign struct {
 	Event json.RawMessage
 	// Offer is an exclusive offer's settings, as JSON (internal/campaign.Offer).
 	Offer json.RawMessage
+	// SurveyID is a survey campaign's survey (dm.Survey; "" for other types).
+	SurveyID string
 	// RatePerMinute paces the deliveries.
 	RatePerMinute int
 	StartAt       *time.Time
@@ -185,6 +187,9 @@ type CampaignTx interface {
 	StepPlanned(ctx context.Context, campaignID string, step int) (bool, error)
 	// SentDeliveries lists a step's sent deliveries (UpdatedAt is when).
 	SentDeliveries(ctx context.Context, campaignID string, step int) ([]CampaignSend, error)
+	// UnsentDeliveries lists a step's pending and sending deliveries
+	// (RunAt is when they are due, or their lease's end).
+	UnsentDeliveries(ctx context.Context, campaignID string, step int) ([]CampaignSend, error)
 	// CampaignSend returns one delivery (ENOTFOUND if none).
 	CampaignSend(ctx context.Context, campaignID string, step int, userID string) (*CampaignSend, error)
 	// CancelDeliveries moves a campaign's pending deliveries to cancelled.

@@ -60,6 +60,7 @@ type Tx interface {
 	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 	ModerationTx   // reports and the moderation log (moderation.go)
 	CatalogTx      // product catalogs, interactions, orders, product cards (catalog.go)
+	SurveyTx       // feedback surveys and their answers (survey.go)
 	LinkTx         // tracked links and their clicks (links.go)
 	FunnelTx       // the campaign funnel's marks on deliveries (campaign.go)
 }

@@ -14,20 +14,20 @@ import (
 // SKIP LOCKED, so a concurrent claim passes over them and never takes one
 // twice.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer, survey_id`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+	_, err := t.tx.Exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt, string(c.Event), string(c.Offer))
+		c.Generation, c.Targeted, c.PlannedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt, string(c.Event), string(c.Offer), c.SurveyID)
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE campaigns SET name = $1, type = $2, status = $3, audience = $4, steps = $5, rate_per_minute = $6,
-		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11, event = $13, offer = $14 WHERE id = $12`,
+		start_at = $7, generation = $8, targeted = $9, planned_at = $10, updated_at = $11, event = $13, offer = $14, survey_id = $15 WHERE id = $12`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, c.StartAt,
-		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID, string(c.Event), string(c.Offer))
+		c.Generation, c.Targeted, c.PlannedAt, c.UpdatedAt, c.ID, string(c.Event), string(c.Offer), c.SurveyID)
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -41,7 +41,7 @@ func scanCampaign(s pgx.Row) (*dm.Campaign, error) {
 	var c dm.Campaign
 	var aud, steps, event, offer string
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &c.StartAt,
-		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &event, &offer); err != nil {
+		&c.Generation, &c.Targeted, &c.PlannedAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &event, &offer, &c.SurveyID); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
@@ -448,7 +448,16 @@ func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, 
 }
 
 func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = $1 AND step = $2 AND state = 'sent' ORDER BY user_id COLLATE "C"`, campaignID, step)
+	return t.deliveriesIn(ctx, campaignID, step, `state = 'sent'`)
+}
+
+func (t *tx) UnsentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
+	return t.deliveriesIn(ctx, campaignID, step, `state IN ('pending', 'sending')`)
+}
+
+// deliveriesIn lists a step's deliveries in the states cond names.
+func (t *tx) deliveriesIn(ctx context.Context, campaignID string, step int, cond string) ([]dm.CampaignSend, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = $1 AND step = $2 AND `+cond+` ORDER BY user_id COLLATE "C"`, campaignID, step)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}

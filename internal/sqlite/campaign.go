@@ -13,20 +13,20 @@ import (
 // Campaigns and their deliveries (dm.CampaignTx). Claims go through the
 // single writer, so two workers never take the same delivery.
 
-const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer`
+const campaignColumns = `id, brand_id, name, type, status, audience, steps, rate_per_minute, start_at, generation, targeted, planned_at, created_by, created_at, updated_at, event, offer, survey_id`
 
 func (t *tx) CreateCampaign(ctx context.Context, c *dm.Campaign) error {
-	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.BrandID, c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer))
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer), c.SurveyID)
 	return wrap(err, "campaign")
 }
 
 func (t *tx) PutCampaign(ctx context.Context, c *dm.Campaign) error {
 	n, err := t.affected(ctx, `UPDATE campaigns SET name = ?, type = ?, status = ?, audience = ?, steps = ?, rate_per_minute = ?,
-		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ?, event = ?, offer = ? WHERE id = ?`,
+		start_at = ?, generation = ?, targeted = ?, planned_at = ?, updated_at = ?, event = ?, offer = ?, survey_id = ? WHERE id = ?`,
 		c.Name, c.Type, c.Status, string(c.Audience), string(c.Steps), c.RatePerMinute, nullMS(c.StartAt),
-		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer), c.ID)
+		c.Generation, c.Targeted, nullMS(c.PlannedAt), ms(c.UpdatedAt), string(c.Event), string(c.Offer), c.SurveyID, c.ID)
 	if err != nil {
 		return wrap(err, "campaign")
 	}
@@ -42,7 +42,7 @@ func scanCampaign(s interface{ Scan(...any) error }) (*dm.Campaign, error) {
 	var start, planned sql.NullInt64
 	var created, updated int64
 	if err := s.Scan(&c.ID, &c.BrandID, &c.Name, &c.Type, &c.Status, &aud, &steps, &c.RatePerMinute, &start,
-		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated, &event, &offer); err != nil {
+		&c.Generation, &c.Targeted, &planned, &c.CreatedBy, &created, &updated, &event, &offer, &c.SurveyID); err != nil {
 		return nil, wrap(err, "campaign")
 	}
 	c.Audience, c.Steps = json.RawMessage(aud), json.RawMessage(steps)
@@ -467,7 +467,16 @@ func (t *tx) CodeTally(ctx context.Context, campaignID string) (*dm.OfferTally, 
 }
 
 func (t *tx) SentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
-	rows, err := t.query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = ? AND step = ? AND state = 'sent' ORDER BY user_id`, campaignID, step)
+	return t.deliveriesIn(ctx, campaignID, step, `state = 'sent'`)
+}
+
+func (t *tx) UnsentDeliveries(ctx context.Context, campaignID string, step int) ([]dm.CampaignSend, error) {
+	return t.deliveriesIn(ctx, campaignID, step, `state IN ('pending', 'sending')`)
+}
+
+// deliveriesIn lists a step's deliveries in the states cond names.
+func (t *tx) deliveriesIn(ctx context.Context, campaignID string, step int, cond string) ([]dm.CampaignSend, error) {
+	rows, err := t.query(ctx, `SELECT `+sendColumns+` FROM campaign_deliveries WHERE campaign_id = ? AND step = ? AND `+cond+` ORDER BY user_id`, campaignID, step)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		consoleTests,
 		moderationTests,
 		catalogTests,
+		surveyTests,
 		linkTests,
 		funnelTests,
 	}

@@ -145,6 +145,7 @@ func Campaign(c *dm.Campaign, p *dm.CampaignProgress) wire.Campaign {
 	if len(c.Offer) > 0 {
 		_ = json.Unmarshal(c.Offer, &w.Offer)
 	}
+	w.SurveyID = c.SurveyID
 	if p != nil {
 		w.Progress = *CampaignProgress(p)
 	}

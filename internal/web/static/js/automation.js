@@ -9,6 +9,7 @@
 import { APIError } from './api.js';
 import { h, displayName, fullTime } from './dom.js';
 import { brandNav } from './console.js';
+import { surveyPicker } from './surveys.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}/automation`;
@@ -26,6 +27,7 @@ const ACTIONS = [
   ['reply', 'Send a reply'], ['add_label', 'Add a label'], ['remove_label', 'Remove a label'], ['assign', 'Assign'],
   ['set_status', 'Set status'], ['set_priority', 'Set priority'], ['handoff', 'Hand off to a person'], ['start_flow', 'Start a flow'],
   ['recommend', 'Recommend a product'],
+  ['send_survey', 'Send a survey (when resolved)'],
 ];
 const STATUSES = ['open', 'pending', 'resolved'];
 const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'];
@@ -367,7 +369,8 @@ export function automationPage(app, handle) {
         else if (a.type === 'set_priority') value = field('Priority', selectEl(PRIORITIES.map((s) => [s, s]), a.value || (a.value = 'none'), p + '.value', (v) => { a.value = v; }));
         else if (a.type === 'start_flow') {
           value = field('Flow', selectEl([['', 'Pick a flow…'], ...flows.map((f) => [f.id, f.name])], a.value || '', p + '.value', (v) => { a.value = v; }));
-        } else if (['add_label', 'remove_label'].includes(a.type)) value = field('Label', input(a, 'value', p + '.value', { maxlength: '32' }));
+        } else if (a.type === 'send_survey') value = field('Survey', surveyPicker(api, handle, a, p + '.value'));
+        else if (['add_label', 'remove_label'].includes(a.type)) value = field('Label', input(a, 'value', p + '.value', { maxlength: '32' }));
         else if (a.type === 'assign') value = field('Agent handle, or round_robin', input(a, 'value', p + '.value', { maxlength: '64', autocapitalize: 'none' }));
         else if (a.type === 'recommend') value = field('Text with the customer\'s top pick (optional)', textarea(a, 'text', p + '.text', { maxlength: '4000' }), 'wide');
         return h('div', { class: 'part', 'data-field': p },
