@@ -59,4 +59,5 @@ type Tx interface {
 	AbuseTx        // strikes against accounts, for the abuse limits (store_abuse.go)
 	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 	ModerationTx   // reports and the moderation log (moderation.go)
+	CreatorTx      // creator collaborations: pipeline, outreach, codes (creators.go)
 }

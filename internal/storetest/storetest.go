@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		abuseTests,
 		consoleTests,
 		moderationTests,
+		creatorTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
