@@ -34,14 +34,14 @@ var CreatorStages = []string{StageProspect, StageContacted, StageNegotiating, St
 // States of a deal's outreach sequence (the first message and its
 // automated follow-ups).
 const (
-	OutreachNone     = ""          // never sent
-	OutreachRunning  = "running"   // follow-ups are due unless the creator answers
-	OutreachAnswered = "answered"  // the creator wrote: no more follow-ups
-	OutreachAccepted = "accepted"  // the creator tapped Accept
-	OutreachDeclined = "declined"  // the creator tapped Decline
-	OutreachBlocked  = "blocked"   // the creator blocked the brand
-	OutreachStopped  = "stopped"   // the team stopped it, or the consent engine did
-	OutreachFinished = "finished"  // every follow-up was sent
+	OutreachNone     = ""         // never sent
+	OutreachRunning  = "running"  // follow-ups are due unless the creator answers
+	OutreachAnswered = "answered" // the creator wrote: no more follow-ups
+	OutreachAccepted = "accepted" // the creator tapped Accept
+	OutreachDeclined = "declined" // the creator tapped Decline
+	OutreachBlocked  = "blocked"  // the creator blocked the brand
+	OutreachStopped  = "stopped"  // the team stopped it, or the consent engine did
+	OutreachFinished = "finished" // every follow-up was sent
 )
 
 // Deliverable is one thing a creator delivers (a post, a video).

@@ -51,7 +51,7 @@ func testCreators(t *testing.T, s dm.Store) {
 		out := at(5)
 		d1 := &dm.CreatorDeal{BrandID: brand.ID, CreatorID: ana.ID, Stage: dm.StageContacted, Notes: "likes hiking",
 			Deliverables: []dm.Deliverable{{ID: "d1", Title: "Reel", DueDate: "2026-12-01"}, {ID: "d2", Title: "Story", Done: true}},
-			FeeMinor: 150000, FeeCurrency: "EUR", DueDate: "2026-12-15", ConversationID: "c1", OutreachID: "o1",
+			FeeMinor:     150000, FeeCurrency: "EUR", DueDate: "2026-12-15", ConversationID: "c1", OutreachID: "o1",
 			OutreachState: dm.OutreachRunning, OutreachSent: 1, OutreachAt: &out, CreatedAt: at(1), UpdatedAt: at(5)}
 		d2 := &dm.CreatorDeal{BrandID: brand.ID, CreatorID: ben.ID, Stage: dm.StageProspect, CreatedAt: at(2), UpdatedAt: at(6)}
 		update(t, s, func(tx dm.Tx) error {
