@@ -50,6 +50,18 @@ var Types = []Type{
 	T[wire.ThreadSummary]("CustomerThread"),
 	T[wire.CustomerPanel]("CustomerPanel"),
 
+	// Creator collaborations (internal/brand/creators.go).
+	T[wire.Deliverable]("Deliverable"),
+	T[wire.Outreach]("Outreach"),
+	T[wire.StageMove]("StageMove"),
+	T[wire.CreatorCode]("CreatorCode"),
+	T[wire.CreatorResults]("CreatorResults"),
+	T[wire.Creator]("Creator"),
+	T[wire.CreatorInput]("CreatorInput"),
+	T[wire.OutreachFollowUp]("OutreachFollowUp"),
+	T[wire.OutreachInput]("OutreachInput"),
+	T[wire.CreatorCodesInput]("CreatorCodesInput"),
+
 	// Automation.
 	T[wire.QuickReply]("QuickReply"),
 	T[wire.BotEntry]("BotEntry"),
