@@ -15,6 +15,7 @@ import { deskPage } from './consoledesk.js';
 import { automationPage } from './automation.js';
 import { moderationPage, resetPasswordPage } from './safety.js';
 import { campaignsPage } from './campaigns.js';
+import { creatorsPage } from './creators.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -44,6 +45,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-desk', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/campaigns$/.exec(path);
   if (m) return { name: 'brand-campaigns', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/creators$/.exec(path);
+  if (m) return { name: 'brand-creators', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -257,6 +260,7 @@ class App {
       case 'reset-password': view = resetPasswordPage(this); break;
       case 'moderation': view = moderationPage(this); break;
       case 'brand-campaigns': view = campaignsPage(this, r.handle); break;
+      case 'brand-creators': view = creatorsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;
