@@ -51,6 +51,7 @@ func TestBrowserCreatorPipeline(t *testing.T) {
 	bob.click("#outreach-send", "Send proposal")
 	bob.waitText(`.creator-col[data-stage=contacted] .creator-card[data-handle=ana] .pill`, "Outreach running")
 	bob.waitText("#creator-outreach-state", "1 message sent")
+	bob.do("back to the board", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	bob.shotIf("60-creator-pipeline")
 
 	// The creator finds it in Requests, marked, with the two buttons.

@@ -86,7 +86,7 @@ export function creatorsPage(app, handle) {
     stageSel.value = c.stage;
     const el = h('article', { class: 'creator-card' + (selected === c.creator.handle ? ' selected' : ''), role: 'listitem', draggable: 'true',
       'data-handle': c.creator.handle },
-      h('div', { class: 'who' }, avatar(c.creator), h('div', null, h('strong', null, displayName(c.creator)), h('div', { class: 'handle' }, '@' + c.creator.handle))),
+      h('div', { class: 'creator-who' }, avatar(c.creator), h('div', { class: 'creator-name' }, h('strong', null, displayName(c.creator)), h('div', { class: 'handle' }, '@' + c.creator.handle))),
       c.fee_minor ? h('p', { class: 'creator-fee' }, money(c.fee_minor, c.fee_currency)) : null,
       c.due_date ? h('p', { class: 'hint' }, 'Due ' + c.due_date) : null,
       c.deliverables.length ? h('p', { class: 'hint' }, `${done}/${c.deliverables.length} deliverables done`) : null,
@@ -227,19 +227,14 @@ export function creatorsPage(app, handle) {
     const offerSel = h('select', { id: 'codes-offer', 'aria-label': 'Offer' });
     const count = h('input', { type: 'number', id: 'codes-count', min: '1', max: '100', value: '1', 'aria-label': 'How many codes' });
     const cerr = h('p', { class: 'form-error', role: 'alert' });
-    (async () => {
-      try {
-        if (!offers) offers = ((await app.api.get(`/api/v1/brands/${encodeURIComponent(handle)}/campaigns`)).campaigns || []).filter((x) => x.type === 'offer');
-        offerSel.replaceChildren(...offers.map((o) => h('option', { value: o.id }, o.name)));
-      } catch (e) { /* only owners and admins may see campaigns' codes */ }
-    })();
+    let codesForm = null;
     const res = c.results || { codes: [], codes_given: 0, redemptions: 0, clicks: 0, unique_clicks: 0 };
     const results = h('div', { class: 'stack-sm creator-results', id: 'creator-results' },
       h('h3', null, 'Results'),
       h('p', null, h('strong', { class: 'result-redemptions' }, String(res.redemptions)), ` of ${res.codes_given} codes redeemed · `,
         h('strong', null, String(res.clicks)), ` link clicks (${res.unique_clicks} links)`),
       res.codes.length ? h('p', { class: 'hint creator-codes' }, res.codes.map((k) => k.code + (k.redeemed_at ? ' ✓' : '')).join(' · ')) : null,
-      h('form', { class: 'actions-row', onsubmit: async (e) => {
+      codesForm = h('form', { class: 'actions-row', id: 'codes-form', onsubmit: async (e) => {
         e.preventDefault();
         cerr.textContent = '';
         try {
@@ -251,6 +246,13 @@ export function creatorsPage(app, handle) {
         }
       } }, offerSel, count, h('button', { type: 'submit', class: 'btn small' }, 'Give codes')), cerr);
 
+    (async () => {
+      try {
+        if (!offers) offers = ((await app.api.get(`/api/v1/brands/${encodeURIComponent(handle)}/campaigns`)).campaigns || []).filter((x) => x.type === 'offer');
+        offerSel.replaceChildren(...offers.map((o) => h('option', { value: o.id }, o.name)));
+        if (!offers.length) codesForm.replaceChildren(h('span', { class: 'hint' }, 'No offers yet: create an offer campaign to give its codes to creators.'));
+      } catch (e) { /* only owners and admins may see campaigns' codes */ }
+    })();
     const history = h('ol', { class: 'creator-history', id: 'creator-history' }, (c.history || []).map((m) =>
       h('li', null, h('time', { datetime: m.at }, shortTime(m.at)), ' ',
         m.from ? `${stageName(m.from)} → ${stageName(m.to)}` : `Added as ${stageName(m.to)}`,
