@@ -92,8 +92,34 @@ func TestCreatorPipelineAccess(t *testing.T) {
 	ce := startCreators(t)
 	ctx := ce.ctx
 	ce.user("ana")
+	// Cursors from now: who hears of the pipeline's changes.
+	cursors := map[string]string{}
+	for name, c := range map[string]*client.Client{"bob": ce.bob, "carol": ce.carol, "acme": ce.acme} {
+		_, cur, err := c.Events(ctx, "", 0)
+		must(t, err, name+"'s cursor")
+		cursors[name] = cur
+	}
 	_, err := ce.bob.AddCreator(ctx, "acme", client.CreatorInput{Handle: "ana"})
 	must(t, err, "bob adds ana")
+	heard := func(name string, c *client.Client) bool {
+		evs, _, err := c.Events(ctx, cursors[name], 100)
+		must(t, err, name+"'s events")
+		for _, ev := range evs {
+			if ev.Type == "creator.updated" {
+				if ev.Brand != "acme" || ev.Actor == nil || ev.Actor.Handle != "ana" || ev.State != "prospect" {
+					t.Errorf("%s got %+v", name, ev)
+				}
+				return true
+			}
+		}
+		return false
+	}
+	if !heard("bob", ce.bob) || !heard("acme", ce.acme) {
+		t.Error("the brand and bob did not get creator.updated")
+	}
+	if heard("carol", ce.carol) {
+		t.Error("carol, without partnerships, got creator.updated")
+	}
 	for _, who := range []struct {
 		name string
 		c    *client.Client

@@ -319,7 +319,7 @@ func (s *Service) addClicks(ctx context.Context, c *Creator) error { return nil 
 // AddCreator puts a person in the pipeline (prospect unless in.Stage says).
 func (s *Service) AddCreator(ctx context.Context, me *dm.Account, handle string, in CreatorInput) (*Creator, error) {
 	var out *Creator
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.partners(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -355,8 +355,10 @@ func (s *Service) AddCreator(ctx context.Context, me *dm.Account, handle string,
 		if err := tx.AddStageChange(ctx, &dm.StageChange{BrandID: d.BrandID, CreatorID: d.CreatorID, To: d.Stage, ByID: me.ID, Reason: "added", At: now}); err != nil {
 			return err
 		}
-		out, err = s.creatorPage(ctx, tx, acc, d)
-		return err
+		if out, err = s.creatorPage(ctx, tx, acc, d); err != nil {
+			return err
+		}
+		return tellPartners(ctx, tx, ob, a.brand, acc, d.Stage, now)
 	})
 	return out, err
 }
@@ -365,7 +367,7 @@ func (s *Service) AddCreator(ctx context.Context, me *dm.Account, handle string,
 // A move to declined stops the outreach.
 func (s *Service) UpdateCreator(ctx context.Context, me *dm.Account, handle, creatorHandle string, in CreatorInput) (*Creator, error) {
 	var out *Creator
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.partners(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -392,8 +394,10 @@ func (s *Service) UpdateCreator(ctx context.Context, me *dm.Account, handle, cre
 		if err := tx.PutCreatorDeal(ctx, d); err != nil {
 			return err
 		}
-		out, err = s.creatorPage(ctx, tx, acc, d)
-		return err
+		if out, err = s.creatorPage(ctx, tx, acc, d); err != nil {
+			return err
+		}
+		return tellPartners(ctx, tx, ob, a.brand, acc, d.Stage, now)
 	})
 	if err != nil {
 		return nil, err
@@ -407,16 +411,19 @@ func (s *Service) UpdateCreator(ctx context.Context, me *dm.Account, handle, cre
 // RemoveCreator takes a creator out of the pipeline (the conversation and
 // its messages stay; a running outreach stops, its jobs find no deal).
 func (s *Service) RemoveCreator(ctx context.Context, me *dm.Account, handle, creatorHandle string) error {
-	return s.store.Update(ctx, func(tx dm.Tx) error {
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.partners(ctx, tx, me, handle)
 		if err != nil {
 			return err
 		}
-		_, d, err := dealOf(ctx, tx, a, creatorHandle)
+		acc, d, err := dealOf(ctx, tx, a, creatorHandle)
 		if err != nil {
 			return err
 		}
-		return tx.DeleteCreatorDeal(ctx, d.BrandID, d.CreatorID)
+		if err := tx.DeleteCreatorDeal(ctx, d.BrandID, d.CreatorID); err != nil {
+			return err
+		}
+		return tellPartners(ctx, tx, ob, a.brand, acc, "removed", s.now())
 	})
 }
 
@@ -583,8 +590,10 @@ func (s *Service) Outreach(ctx context.Context, me *dm.Account, handle, creatorH
 			if err := tx.PutCreatorDeal(ctx, d); err != nil {
 				return err
 			}
-			out, err = s.creatorPage(ctx, tx, creator, d)
-			return err
+			if out, err = s.creatorPage(ctx, tx, creator, d); err != nil {
+				return err
+			}
+			return tellPartners(ctx, tx, ob, a.brand, creator, d.Stage, t)
 		}})
 	if err != nil {
 		return nil, nil, err
@@ -713,7 +722,14 @@ func (s *Service) creatorFollowUp(ctx context.Context, j *dm.Job) error {
 			} else if err := s.enqueueCreatorFollowUp(ctx, ob, d, p.Step+1, p.FollowUps, t); err != nil {
 				return err
 			}
-			return tx.PutCreatorDeal(ctx, d)
+			if err := tx.PutCreatorDeal(ctx, d); err != nil {
+				return err
+			}
+			creator, err := tx.Account(ctx, p.CreatorID)
+			if err != nil {
+				return err
+			}
+			return tellPartners(ctx, tx, ob, b, creator, d.Stage, t)
 		}})
 	var deferred *Deferred
 	switch {
@@ -735,7 +751,7 @@ func (s *Service) creatorFollowUp(ctx context.Context, j *dm.Job) error {
 
 // endOutreach ends p's outreach with state, if it still runs.
 func (s *Service) endOutreach(ctx context.Context, p creatorJob, state string) error {
-	return s.store.Update(ctx, func(tx dm.Tx) error {
+	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		d, err := tx.CreatorDeal(ctx, p.BrandID, p.CreatorID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
 			return nil
@@ -747,14 +763,25 @@ func (s *Service) endOutreach(ctx context.Context, p creatorJob, state string) e
 			return nil
 		}
 		d.OutreachState, d.UpdatedAt = state, s.now()
-		return tx.PutCreatorDeal(ctx, d)
+		if err := tx.PutCreatorDeal(ctx, d); err != nil {
+			return err
+		}
+		b, err := tx.Account(ctx, p.BrandID)
+		if err != nil {
+			return err
+		}
+		creator, err := tx.Account(ctx, p.CreatorID)
+		if err != nil {
+			return err
+		}
+		return tellPartners(ctx, tx, ob, b, creator, d.Stage, d.UpdatedAt)
 	})
 }
 
 // StopOutreach stops a running outreach: no more follow-ups.
 func (s *Service) StopOutreach(ctx context.Context, me *dm.Account, handle, creatorHandle string) (*Creator, error) {
 	var out *Creator
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.partners(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -766,6 +793,9 @@ func (s *Service) StopOutreach(ctx context.Context, me *dm.Account, handle, crea
 		if d.OutreachState == dm.OutreachRunning {
 			d.OutreachState, d.UpdatedAt = dm.OutreachStopped, s.now()
 			if err := tx.PutCreatorDeal(ctx, d); err != nil {
+				return err
+			}
+			if err := tellPartners(ctx, tx, ob, a.brand, acc, d.Stage, d.UpdatedAt); err != nil {
 				return err
 			}
 		}
@@ -813,6 +843,9 @@ func (s *Step) collabAnswer(ctx context.Context, tx dm.Tx, out chat.Outbox, b, c
 	if err := tx.PutCreatorDeal(ctx, d); err != nil {
 		return true, err
 	}
+	if err := tellPartners(ctx, tx, out, b, creator, d.Stage, t); err != nil {
+		return true, err
+	}
 	return true, s.enqueueBot(ctx, out, b.ID, convID, confirm, consent.Reply, t)
 }
 
@@ -846,7 +879,7 @@ func (s *Service) GiveCodes(ctx context.Context, me *dm.Account, handle, creator
 		}
 	}
 	var out *Creator
-	err := s.store.Update(ctx, func(tx dm.Tx) error {
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.partners(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -899,11 +932,33 @@ func (s *Service) GiveCodes(ctx context.Context, me *dm.Account, handle, creator
 		if err := tx.PutCreatorDeal(ctx, d); err != nil {
 			return err
 		}
-		out, err = s.creatorPage(ctx, tx, acc, d)
-		return err
+		if out, err = s.creatorPage(ctx, tx, acc, d); err != nil {
+			return err
+		}
+		return tellPartners(ctx, tx, ob, a.brand, acc, d.Stage, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, s.addClicks(ctx, out)
+}
+
+// tellPartners tells those who see the pipeline (the brand account, owners,
+// admins, agents with the partnerships permission; never the rest of the
+// team) that a creator's deal changed: creator.updated, with the creator as
+// actor and the stage (or "removed") as state, so that an open board
+// follows. The logs are appended in id order, as tellTeam does.
+func tellPartners(ctx context.Context, tx dm.Tx, ob chat.Outbox, b, creator *dm.Account, state string, t time.Time) error {
+	ms, err := tx.TeamMembers(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	ids := []string{b.ID}
+	for _, m := range ms {
+		if m.Role == dm.TeamOwner || m.Role == dm.TeamAdmin || slices.Contains(m.Permissions, dm.PermPartnerships) {
+			ids = append(ids, m.UserID)
+		}
+	}
+	slices.Sort(ids)
+	return tellIDs(ctx, ob, ids, dm.Event{Type: dm.EventCreatorUpdated, At: t, Brand: b.Handle, Actor: ptr(creator.Profile()), State: state})
 }

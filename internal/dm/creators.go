@@ -14,6 +14,11 @@ import (
 // pipeline to an agent (owners and admins always see it).
 const PermPartnerships = "partnerships"
 
+// EventCreatorUpdated tells the members who see a brand's creator pipeline
+// that a creator's deal changed (Brand; Actor is the creator; State the
+// stage, or "removed").
+const EventCreatorUpdated = "creator.updated"
+
 // TeamPermissions are the permissions a team member may be given.
 var TeamPermissions = []string{PermPartnerships}
 

@@ -65,8 +65,7 @@ func TestBrowserCreatorPipeline(t *testing.T) {
 	ana.click(".quick-replies button.qr", "Accept")
 	ana.waitText("#message-list li.msg .text", "will get back to you about the collaboration")
 
-	// The board moves the card (a reload of the page, as a teammate would see it).
-	bob.do("reload the board", chromedp.Navigate(w.base+"/brands/acme/creators"))
+	// The open board moves the card live (creator.updated), no reload.
 	bob.waitText(`.creator-col[data-stage=negotiating] .creator-card[data-handle=ana] .pill`, "Accepted")
 	bob.click(`.creator-card[data-handle=ana] button[data-action=open]`, "Details")
 	bob.waitText("#creator-history", "the creator accepted")

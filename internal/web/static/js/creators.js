@@ -315,5 +315,27 @@ export function creatorsPage(app, handle) {
     brandNav(handle, 'creators'),
     add, err, board, panel);
   load();
-  return { el, title: `Creators · @${handle}` };
+  // creator.updated (to those who see the pipeline): the board and an open
+  // panel follow a teammate's changes and the creator's Accept or Decline.
+  let timer = 0;
+  return {
+    el,
+    title: `Creators · @${handle}`,
+    onEvent(ev) {
+      if (ev.type !== 'creator.updated' || ev.brand !== handle) return;
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        await load();
+        const who = ev.actor && ev.actor.handle;
+        if (who && who === selected) {
+          if (ev.state === 'removed') {
+            selected = '';
+            panel.hidden = true;
+          } else if (!panel.contains(document.activeElement)) {
+            open(who); // not while someone types in it
+          }
+        }
+      }, 150);
+    },
+  };
 }
