@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -678,6 +679,12 @@ func testEventRSVP(t *testing.T, pgURL string) {
 	}
 	_, _, err = outsider.Download(ctx, "/api/v1/campaigns/"+c.ID+"/event.ics")
 	wantStatus(t, err, 404, "the ics for someone not invited")
+	// The invitation links to it with an absolute address (the server's
+	// public URL), so that the app makes it a link.
+	calendar := "Add to calendar: " + e.url + "/api/v1/campaigns/" + c.ID + "/event.ics"
+	if !slices.ContainsFunc(msgs, func(m client.Message) bool { return m.CampaignID == c.ID && strings.Contains(m.Text, calendar) }) {
+		t.Errorf("no invitation of %s says %q", c.ID, calendar)
+	}
 
 	// An hour before: the 20 going get one reminder each.
 	clk.Add(starts.Add(-time.Hour + time.Second).Sub(clk.Now()))

@@ -243,6 +243,9 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/bot-tokens", a.brandHandler(a.createBotToken))
 	m.HandleFunc("DELETE /api/v1/brands/{handle}/bot-tokens/{id}", a.brandHandler(a.revokeBotToken))
 
+	// Tracked links in brands' messages (links.go): public, the token is the link.
+	m.HandleFunc("GET /l/{token}", a.linkRedirect)
+
 	// Operations.
 	m.HandleFunc("GET /healthz", a.healthz)
 	m.HandleFunc("GET /readyz", a.readyz)

@@ -31,6 +31,7 @@ import (
 	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Config tunes the brand service.
@@ -43,6 +44,14 @@ type Config struct {
 	// SendLease is how long a campaign lane holds the deliveries it
 	// claimed before another may take them (default 1 min).
 	SendLease time.Duration
+	// PublicURL returns the server's public address (such as
+	// https://chat.example.com), which links in messages start with: tracked
+	// links, calendar links. It is a function because a server listening on
+	// port 0 knows its address only once it listens.
+	PublicURL func() string
+	// RateLimitOff lifts the per-address limit on tracked-link clicks
+	// (benchmarks and load tests only).
+	RateLimitOff bool
 }
 
 // Service is the brand service. It is safe for concurrent use.
@@ -63,6 +72,12 @@ type Service struct {
 	// worker names this process's leases on campaign deliveries.
 	worker    string
 	sendLease time.Duration
+
+	// Tracked links (links.go): the public address, the clicks' rate
+	// limit per address, the handlers of clicks.
+	publicURL  func() string
+	clickLimit *ratelimit.Limiter
+	clickFuncs []LinkClickFunc
 }
 
 type badge struct {
@@ -80,7 +95,7 @@ const badgeTTL = time.Minute
 // inboxes. The service shares the step's clock and logger.
 func New(c *chat.Service, step *Step) *Service {
 	return &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{},
-		worker: workerName(), sendLease: step.sendLease}
+		worker: workerName(), sendLease: step.sendLease, publicURL: step.publicURL, clickLimit: step.clickLimit}
 }
 
 // sendAwayMessage sends the away message a customer message called for. Its

@@ -881,8 +881,17 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		// An invitation carries its event, its calendar link and the
 		// RSVP buttons.
 		loc, _ := time.LoadLocation(ev.TimeZone)
-		text = truncRunes(text+"\n\n"+ev.Details(loc)+"\nAdd to calendar: /api/v1/campaigns/"+c.ID+"/event.ics", dm.MaxTextRunes)
+		// The calendar link is absolute (the server's public URL), so
+		// that the app makes it a link.
+		text = truncRunes(text+"\n\n"+ev.Details(loc)+"\nAdd to calendar: "+s.PublicURL()+"/api/v1/campaigns/"+c.ID+"/event.ics", dm.MaxTextRunes)
 		buttons = campaign.RSVPButtons(c.ID)
+	}
+	// Every URL becomes a tracked link of this recipient's own, so that
+	// the funnel counts who clicked.
+	text, err = s.TrackLinksInText(ctx, b.ID, text, LinkSpec{RecipientID: user.ID, CampaignID: c.ID, Step: d.Step, Variant: d.Variant})
+	if err != nil {
+		retry(err)
+		return
 	}
 	var qrs []dm.QuickReply
 	for _, q := range buttons {

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/consent"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Step is the brand layer's stage of the send pipeline (chat.Step): inside
@@ -28,6 +29,10 @@ type Step struct {
 	// sendLease is the service's campaign lease (Config.SendLease).
 	sendLease time.Duration
 	limits    Limits
+	// publicURL and clickLimit are the service's (Config.PublicURL,
+	// Config.RateLimitOff), kept here until New.
+	publicURL  func() string
+	clickLimit *ratelimit.Limiter
 }
 
 var (
@@ -50,7 +55,13 @@ func NewStep(cfg Config) *Step {
 	if cfg.Limits.MaxFrequencyCap <= 0 {
 		cfg.Limits.MaxFrequencyCap = consent.DefaultPolicy().FrequencyCap
 	}
-	return &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease, limits: cfg.Limits}
+	st := &Step{log: cfg.Logger, clock: cfg.Now, sendLease: cfg.SendLease, limits: cfg.Limits, publicURL: cfg.PublicURL}
+	if !cfg.RateLimitOff {
+		// Clicks per client address: a person clicks a few links a minute;
+		// a burst allows a shared address (an office, a carrier's NAT).
+		st.clickLimit = ratelimit.New(2, 120)
+	}
+	return st
 }
 
 // now is the layer's clock, in UTC at millisecond precision, as stored.

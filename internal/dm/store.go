@@ -60,4 +60,5 @@ type Tx interface {
 	ConsoleTx      // the console: service levels, agent teams, macros, customer notes, audit (console.go)
 	ModerationTx   // reports and the moderation log (moderation.go)
 	CreatorTx      // creator collaborations: pipeline, outreach, codes (creators.go)
+	LinkTx         // tracked links and their clicks (links.go)
 }

@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +65,10 @@ type Config struct {
 	// accounts did:web:<PublicHost>:u:<id> with handles <handle>.<PublicHost>
 	// (default "parley.test").
 	PublicHost string
+	// PublicURL is the address people reach this server at, such as
+	// https://chat.example.com: links in messages (tracked links, calendar
+	// links) start with it. Default: http:// and the listening address.
+	PublicURL string
 	// XRPCAccessTTL is how long an XRPC access token lasts (default 2 hours).
 	XRPCAccessTTL time.Duration
 	// EventRetention is how long the event log keeps events (default 30
@@ -156,6 +162,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("public URL %q: an http or https address such as https://chat.example.com", cfg.PublicURL)
+		}
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	s.stopCtx, s.stop = context.WithCancel(context.Background())
 	var err error
@@ -181,7 +193,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// inside every send's transaction, and the work it leaves for after
 	// the commit runs from the durable job queue.
 	s.jobs = jobs.New(s.store, jobs.Config{Workers: cfg.JobWorkers, Poll: cfg.JobPoll, Lease: cfg.JobLease, Now: cfg.Now, Logger: cfg.Logger, Metrics: reg})
-	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now, SendLease: cfg.JobLease, Limits: cfg.ConsentLimits})
+	brandStep := brand.NewStep(brand.Config{Logger: cfg.Logger, Now: cfg.Now, SendLease: cfg.JobLease, Limits: cfg.ConsentLimits,
+		PublicURL: s.PublicURL, RateLimitOff: cfg.RateLimitOff})
 	mediaStep := media.NewStep()
 	// Webhooks follow the brand layer: its stage tells them which sends
 	// are a brand's, and its inbox changes reach them through Watch.
@@ -204,7 +217,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Blobs:  s.blobs,
 		Limits: cfg.Uploads,
 		Quota:  cfg.UploadQuota,
-		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: "Parley link preview"}),
+		Fetch:  safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: api.LinkPreviewAgent}),
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
 	})
@@ -399,6 +412,18 @@ func (s *Server) URL() string {
 		return ""
 	}
 	return "http://" + s.ln.Addr().String()
+}
+
+// PublicURL is the address links in messages start with: Config.PublicURL,
+// else http:// and the listening address (the configured one before Start).
+func (s *Server) PublicURL() string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	if u := s.URL(); u != "" {
+		return u
+	}
+	return "http://" + s.cfg.Addr
 }
 
 // Addr is the listening address.

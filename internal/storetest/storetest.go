@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		consoleTests,
 		moderationTests,
 		creatorTests,
+		linkTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

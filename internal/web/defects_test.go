@@ -124,6 +124,22 @@ func TestBrowserConsolePhone(t *testing.T) {
 		const text = document.getElementById('inbox-text');
 		return list.offsetParent === null && text && text.offsetParent !== null;
 	}`)
+	// The inbox controls fold into one line on a phone, so the thread keeps
+	// most of the screen; a tap opens them.
+	bob.waitText("#inbox-controls-summary", "Open · Bob Okafor") // round-robin gave it to Bob
+	if bob.eval("no null", `document.getElementById('inbox-controls-summary').textContent.includes('null')`) {
+		t.Error("the controls' summary shows null")
+	}
+	if !bob.eval("controls folded", `!document.getElementById('inbox-controls').closest('details').open &&
+		document.getElementById('inbox-thread').getBoundingClientRect().top < 300`) {
+		t.Error("on a phone the inbox controls are not folded")
+	}
+	if !bob.eval("thread height", `document.getElementById('inbox-thread').getBoundingClientRect().height > 844 / 3`) {
+		t.Error("on a phone the thread has under a third of the screen")
+	}
+	bob.click("#inbox-controls-summary", "Open")
+	bob.waitFor("controls shown", `() => document.getElementById('inbox-controls').closest('details').open &&
+		document.getElementById('inbox-set-status').getBoundingClientRect().height > 0`)
 	bob.do("answer", chromedp.SendKeys(chromedp.ID("inbox-text"), "Sorry! A new one is on its way."))
 	bob.click("#inbox-send", "Send")
 	bob.waitText("#inbox-thread li.msg.mine .text", "Sorry! A new one is on its way.")

@@ -42,6 +42,13 @@ function select(id, label, options, value, onchange) {
 
 const STATUSES = [['open', 'Open'], ['pending', 'Pending'], ['snoozed', 'Snoozed'], ['resolved', 'Resolved']];
 const PRIORITIES = [['none', 'No priority'], ['low', 'Low'], ['medium', 'Medium'], ['high', 'High'], ['urgent', 'Urgent']];
+// The width at which the console's chat stacks (app.css); there the inbox
+// controls start folded. Back at a desktop width they are always open, since
+// their summary line is hidden there.
+const phoneWidth = window.matchMedia('(max-width: 720px)');
+phoneWidth.addEventListener('change', (e) => {
+  if (!e.matches) for (const box of document.querySelectorAll('.console-controls-box')) box.open = true;
+});
 
 export function brandNav(handle, current) {
   return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
@@ -241,7 +248,12 @@ export class BrandConsole {
   renderChat() {
     const d = this.detail;
     const v = d.inbox;
-    this.controls = h('div', { class: 'console-controls' });
+    this.controls = h('div', { class: 'console-controls', id: 'inbox-controls' });
+    // On a phone the controls fold into one summary line, so that the
+    // conversation keeps most of the screen; on a desktop they stay open
+    // (the summary is hidden there).
+    this.controlsSummary = h('summary', { class: 'console-controls-summary', id: 'inbox-controls-summary' });
+    this.controlsBox = h('details', { class: 'console-controls-box', open: !phoneWidth.matches }, this.controlsSummary, this.controls);
     this.presenceLine = h('p', { class: 'presence', id: 'inbox-presence', 'aria-live': 'polite' });
     // Focusable, so that a keyboard scrolls it (axe: scrollable-region-focusable).
     this.thread = h('ol', { class: 'message-list console-thread', id: 'inbox-thread', 'aria-label': 'Messages and notes', tabindex: '0' });
@@ -301,7 +313,7 @@ export class BrandConsole {
           h('span', { class: 'name', id: 'inbox-customer' }, displayName(v.customer)),
           h('a', { class: 'handle', href: '/@' + v.customer.handle }, '@' + v.customer.handle))),
       h('div', { class: 'console-body' },
-        h('div', { class: 'console-main' }, this.controls, this.presenceLine, this.thread, this.chatError, composer),
+        h('div', { class: 'console-main' }, this.controlsBox, this.presenceLine, this.thread, this.chatError, composer),
         this.panel.el));
     this.renderControls();
     this.renderThread();
@@ -317,6 +329,13 @@ export class BrandConsole {
     // An agent team hands it to its next available member (round-robin).
     for (const g of this.agentTeams || []) assignees.push(['team:' + g.name, `Team ${g.name} (next free)`]);
     const waiting = v.waiting_since ? `Waiting since ${fullTime(v.waiting_since)}` : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
+    const statusName = (STATUSES.find(([k]) => k === v.status) || [v.status, v.status])[1];
+    this.controlsSummary.replaceChildren(...[
+      h('span', { class: 'summary-title' }, statusName),
+      ' · ', v.assignee ? displayName(v.assignee) : 'Unassigned',
+      v.priority && v.priority !== 'none' ? ` · ${(PRIORITIES.find(([k]) => k === v.priority) || [0, v.priority])[1]} priority` : '',
+      v.labels.length ? ` · ${v.labels.join(', ')}` : '',
+      v.sla && v.sla.breached ? h('span', { class: 'sla-line sla-breached' }, ' · overdue') : null].filter(Boolean));
     this.controls.replaceChildren(
       select('inbox-set-status', 'Status', STATUSES, v.status, (s) => {
         if (s === 'snoozed') this.patch({ status: s, snoozed_until: new Date(Date.now() + 4 * 3600e3).toISOString() });
