@@ -15,6 +15,8 @@ type (
 	OutreachInput     = wire.OutreachInput
 	OutreachFollowUp  = wire.OutreachFollowUp
 	CreatorCodesInput = wire.CreatorCodesInput
+	CreatorLinkInput  = wire.CreatorLinkInput
+	CreatorResults    = wire.CreatorResults
 )
 
 type creatorOut struct {
@@ -79,4 +81,15 @@ func (c *Client) GiveCreatorCodes(ctx context.Context, brand, handle string, in 
 	var out creatorOut
 	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/creators/%s/codes", brand, handle), in, &out)
 	return out.Creator, err
+}
+
+// CreatorLink makes a tracked link to url for a creator to share; its
+// clicks count in the creator's results. It returns the link's address.
+func (c *Client) CreatorLink(ctx context.Context, brand, handle, url string) (string, *Creator, error) {
+	var out struct {
+		URL     string   `json:"url"`
+		Creator *Creator `json:"creator"`
+	}
+	_, err := c.call(ctx, http.MethodPost, pathf("/api/v1/brands/%s/creators/%s/links", brand, handle), CreatorLinkInput{URL: url}, &out)
+	return out.URL, out.Creator, err
 }

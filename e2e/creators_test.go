@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -417,5 +418,39 @@ func TestCreatorResults(t *testing.T) {
 	must(t, err, "ben")
 	if c.Results.Redemptions != 1 {
 		t.Errorf("ben's results = %+v, want 1 redeemed", c.Results)
+	}
+
+	// Tracked links made for a creator count their clicks as the creator's.
+	_, _, err = ce.bob.CreatorLink(ctx, "acme", "ana", "javascript:alert(1)")
+	wantStatus(t, err, 400, "a link that is not http(s)")
+	_, _, err = ce.carol.CreatorLink(ctx, "acme", "ana", "https://shop.example/summer")
+	wantStatus(t, err, 404, "a link by an agent without partnerships")
+	link, c, err := ce.bob.CreatorLink(ctx, "acme", "ana", "https://shop.example/summer?ref=ana")
+	must(t, err, "a link for ana")
+	if !strings.Contains(link, "/l/") || c.Results.Links != 1 || c.Results.Clicks != 0 {
+		t.Fatalf("link %q, results %+v", link, c.Results)
+	}
+	other, _, err := ce.bob.CreatorLink(ctx, "acme", "ana", "https://shop.example/winter")
+	must(t, err, "a second link for ana")
+	for i, l := range []string{link, link, link, other} {
+		dest, err := ce.anon().FollowLink(ctx, l)
+		must(t, err, fmt.Sprintf("click %d", i))
+		if !strings.HasPrefix(dest, "https://shop.example/") {
+			t.Errorf("click %d went to %q", i, dest)
+		}
+	}
+	var res *client.CreatorResults
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err = ce.bob.Creator(ctx, "acme", "ana")
+		must(t, err, "ana")
+		if res = c.Results; res.Clicks == 4 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if res.Links != 2 || res.Clicks != 4 || res.UniqueClicks != 2 {
+		t.Errorf("ana's link results = %+v, want 2 links, 4 clicks, 2 clicked", res)
+	}
+	if c, _ := ce.bob.Creator(ctx, "acme", "ben"); c.Results.Clicks != 0 || c.Results.Links != 0 {
+		t.Errorf("ben's link results = %+v, want none", c.Results)
 	}
 }

@@ -47,11 +47,14 @@ type CreatorCode struct {
 
 // CreatorResults is what a creator brought in.
 type CreatorResults struct {
-	Codes        []CreatorCode `json:"codes"`
-	CodesGiven   int           `json:"codes_given"`
-	Redemptions  int           `json:"redemptions"`
-	Clicks       int           `json:"clicks"`
-	UniqueClicks int           `json:"unique_clicks"`
+	Codes       []CreatorCode `json:"codes"`
+	CodesGiven  int           `json:"codes_given"`
+	Redemptions int           `json:"redemptions"`
+	// Links counts the tracked links made for the creator to share,
+	// Clicks their clicks, UniqueClicks those clicked at least once.
+	Links        int `json:"links"`
+	Clicks       int `json:"clicks"`
+	UniqueClicks int `json:"unique_clicks"`
 }
 
 // Creator is one creator in a brand's pipeline.
@@ -94,6 +97,11 @@ type OutreachFollowUp struct {
 type OutreachInput struct {
 	Text      string             `json:"text"`
 	FollowUps []OutreachFollowUp `json:"follow_ups,omitempty"`
+}
+
+// CreatorLinkInput makes a tracked link for a creator to share.
+type CreatorLinkInput struct {
+	URL string `json:"url"`
 }
 
 // CreatorCodesInput gives offer codes to a creator: named codes of the

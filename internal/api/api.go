@@ -199,6 +199,7 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/outreach", a.creatorHandler(a.startOutreach))
 	m.HandleFunc("DELETE /api/v1/brands/{handle}/creators/{creator}/outreach", a.creatorHandler(a.stopOutreach))
 	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/codes", a.creatorHandler(a.giveCreatorCodes))
+	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/links", a.creatorHandler(a.creatorLink))
 	// Automation (automation.go; internal/brand, internal/automation).
 	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns", a.brandHandler(a.listCampaigns))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns", a.brandHandler(a.putCampaign(true)))

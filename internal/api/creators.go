@@ -35,7 +35,7 @@ func creatorOf(c *brand.Creator) *wire.Creator {
 	}
 	if r := c.Results; r != nil {
 		w.Results = &wire.CreatorResults{Codes: make([]wire.CreatorCode, len(r.Codes)), CodesGiven: r.CodesGiven, Redemptions: r.Redemptions,
-			Clicks: r.Clicks, UniqueClicks: r.UniqueClicks}
+			Links: r.Links, Clicks: r.Clicks, UniqueClicks: r.UniqueClicks}
 		for i, k := range r.Codes {
 			w.Results.Codes[i] = wire.CreatorCode{CampaignID: k.CampaignID, Code: k.Code, AssignedAt: k.AssignedAt, RedeemedAt: k.RedeemedAt}
 		}
@@ -172,4 +172,18 @@ func (a *API) giveCreatorCodes(w http.ResponseWriter, r *http.Request, au *Auth,
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"creator": creatorOf(c)})
+}
+
+func (a *API) creatorLink(w http.ResponseWriter, r *http.Request, au *Auth, h, creator string) {
+	var in wire.CreatorLinkInput
+	if err := decode(r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	link, c, err := a.brand.CreatorLink(r.Context(), au.Account, h, creator, in.URL)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"url": link, "creator": creatorOf(c)})
 }

@@ -61,6 +61,7 @@ var Types = []Type{
 	T[wire.OutreachFollowUp]("OutreachFollowUp"),
 	T[wire.OutreachInput]("OutreachInput"),
 	T[wire.CreatorCodesInput]("CreatorCodesInput"),
+	T[wire.CreatorLinkInput]("CreatorLinkInput"),
 
 	// Automation.
 	T[wire.QuickReply]("QuickReply"),

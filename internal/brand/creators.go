@@ -97,8 +97,9 @@ type CreatorResults struct {
 	Codes       []dm.CreatorCode
 	CodesGiven  int
 	Redemptions int
-	// Clicks counts clicks on links attributed to the creator, and
-	// UniqueClicks the links clicked at least once.
+	// Links counts the tracked links made for the creator, Clicks their
+	// clicks, and UniqueClicks the links clicked at least once.
+	Links        int
 	Clicks       int
 	UniqueClicks int
 }
@@ -312,9 +313,45 @@ func (s *Service) creatorPage(ctx context.Context, tx dm.Tx, acc *dm.Account, d 
 	return c, nil
 }
 
-// addClicks sets the clicks on tracked links attributed to the creator.
-// Tracked links are not part of this branch yet: none are counted.
-func (s *Service) addClicks(ctx context.Context, c *Creator) error { return nil }
+// addClicks sets the counts of the tracked links attributed to the
+// creator (links.go): those the team made for them to share (CreatorLink).
+func (s *Service) addClicks(ctx context.Context, c *Creator) error {
+	return s.store.View(ctx, func(tx dm.Tx) error {
+		st, err := tx.LinkStats(ctx, c.Deal.BrandID, dm.LinkFilter{CreatorID: c.Deal.CreatorID})
+		if err != nil {
+			return err
+		}
+		c.Results.Links, c.Results.Clicks, c.Results.UniqueClicks = st.Links, st.Clicks, st.Clicked
+		return nil
+	})
+}
+
+// CreatorLink makes a tracked link to dest for a creator of the pipeline to
+// share: its clicks count in the creator's results. It returns the link's
+// address.
+func (s *Service) CreatorLink(ctx context.Context, me *dm.Account, handle, creatorHandle, dest string) (string, *Creator, error) {
+	var brandID, creatorID string
+	if err := s.store.View(ctx, func(tx dm.Tx) error {
+		a, err := s.partners(ctx, tx, me, handle)
+		if err != nil {
+			return err
+		}
+		_, d, err := dealOf(ctx, tx, a, creatorHandle)
+		if err != nil {
+			return err
+		}
+		brandID, creatorID = d.BrandID, d.CreatorID
+		return nil
+	}); err != nil {
+		return "", nil, err
+	}
+	link, err := s.TrackLink(ctx, brandID, LinkSpec{URL: dest, CreatorID: creatorID})
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.Creator(ctx, me, handle, creatorHandle)
+	return link, c, err
+}
 
 // AddCreator puts a person in the pipeline (prospect unless in.Stage says).
 func (s *Service) AddCreator(ctx context.Context, me *dm.Account, handle string, in CreatorInput) (*Creator, error) {
