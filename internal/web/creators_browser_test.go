@@ -69,6 +69,11 @@ func TestBrowserCreatorPipeline(t *testing.T) {
 	bob.waitText(`.creator-col[data-stage=negotiating] .creator-card[data-handle=ana] .pill`, "Accepted")
 	bob.click(`.creator-card[data-handle=ana] button[data-action=open]`, "Details")
 	bob.waitText("#creator-history", "the creator accepted")
+	// A tracked link for ana to share.
+	bob.do("type a destination", chromedp.SendKeys(chromedp.CSS("#creator-link-url"), "https://shop.example/summer"))
+	bob.click("#creator-link-form button[type=submit]", "Make a tracked link")
+	bob.waitText("#creator-link code", "/l/")
+	bob.waitText("#creator-results", "1 tracked link")
 	if *screenshotDir != "" {
 		bob.shotIf("62-creator-details")
 		bob.viewport(390, 844)

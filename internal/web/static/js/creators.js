@@ -228,11 +228,28 @@ export function creatorsPage(app, handle) {
     const count = h('input', { type: 'number', id: 'codes-count', min: '1', max: '100', value: '1', 'aria-label': 'How many codes' });
     const cerr = h('p', { class: 'form-error', role: 'alert' });
     let codesForm = null;
-    const res = c.results || { codes: [], codes_given: 0, redemptions: 0, clicks: 0, unique_clicks: 0 };
+    const res = c.results || { codes: [], codes_given: 0, redemptions: 0, links: 0, clicks: 0, unique_clicks: 0 };
+    // A tracked link for the creator to share: its clicks are theirs.
+    const linkURL = h('input', { type: 'url', id: 'creator-link-url', placeholder: 'https://shop.example/summer', maxlength: '2048', 'aria-label': 'Destination of the link' });
+    const linkOut = h('p', { class: 'creator-link', id: 'creator-link', role: 'status' });
+    const lerr = h('p', { class: 'form-error', role: 'alert' });
+    const linkForm = h('form', { class: 'actions-row', id: 'creator-link-form', onsubmit: async (e) => {
+      e.preventDefault();
+      lerr.textContent = '';
+      try {
+        const r = await app.api.post(`${path}/links`, { url: linkURL.value.trim() });
+        put(r.creator);
+        renderPanel(r.creator);
+        const out = panel.querySelector('#creator-link');
+        out.replaceChildren('Share this link: ', h('code', null, r.url));
+      } catch (x) {
+        lerr.textContent = x.message;
+      }
+    } }, linkURL, h('button', { type: 'submit', class: 'btn small' }, 'Make a tracked link'));
     const results = h('div', { class: 'stack-sm creator-results', id: 'creator-results' },
       h('h3', null, 'Results'),
       h('p', null, h('strong', { class: 'result-redemptions' }, String(res.redemptions)), ` of ${res.codes_given} codes redeemed · `,
-        h('strong', null, String(res.clicks)), ` link clicks (${res.unique_clicks} links)`),
+        h('strong', { class: 'result-clicks' }, String(res.clicks)), ` clicks on ${res.links} tracked link${res.links === 1 ? '' : 's'} (${res.unique_clicks} clicked)`),
       res.codes.length ? h('p', { class: 'hint creator-codes' }, res.codes.map((k) => k.code + (k.redeemed_at ? ' ✓' : '')).join(' · ')) : null,
       codesForm = h('form', { class: 'actions-row', id: 'codes-form', onsubmit: async (e) => {
         e.preventDefault();
@@ -244,7 +261,7 @@ export function creatorsPage(app, handle) {
         } catch (x) {
           cerr.textContent = x.message;
         }
-      } }, offerSel, count, h('button', { type: 'submit', class: 'btn small' }, 'Give codes')), cerr);
+      } }, offerSel, count, h('button', { type: 'submit', class: 'btn small' }, 'Give codes')), cerr, linkForm, lerr, linkOut);
 
     (async () => {
       try {
