@@ -44,7 +44,8 @@ Scenarios (see docs/benchmarks.md):
             login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
   cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
             them, load at --rate with every message crossing nodes: cross-node e2e p50/p99
-  seed      fill a database for inbox and history (--data DIR, or --postgres)
+  seed      fill a database for inbox and history (--data DIR, or --postgres) through the
+            loader of parley import; prints records/s and CPU per record
   seed-search  fill a database for search: --messages in all, --searcher-messages of them
             the searcher's (10,000,000 and 100,000); then "search --data DIR" measures it
   all       every scenario but seed, in order (seeding a database for inbox/history)
@@ -105,6 +106,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "seeded %d conversations and %d messages in %.1f s (inbox account: %d conversations; long conversation: %d messages)\n",
 			m.Conversations, m.Messages, m.Seconds, m.InboxConversations, m.HistoryMessages)
+		fmt.Fprintf(stdout, "%d records, %.0f records/s; CPU: seed process %.1f s (%.1f µs/record), database backends %.1f s (%.1f µs/record)\n",
+			m.Records, float64(m.Records)/m.Seconds, m.CPUSeconds, 1e6*m.CPUSeconds/float64(m.Records), m.DBCPUSeconds,
+			1e6*m.DBCPUSeconds/float64(m.Records))
 		return nil
 	case "all":
 		var results []*benchmark.Result
@@ -374,7 +378,7 @@ func (f *benchFlags) seededDB(ctx context.Context, progress io.Writer) (*seededD
 
 // seed fills --data (SQLite) or --postgres through the store and writes the manifest.
 func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.Manifest, error) {
-	var store dm.Store
+	var store dm.BulkStore
 	var err error
 	manifest := f.manifest
 	switch {
@@ -400,15 +404,20 @@ func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.M
 	o := f.seedOpts
 	o.Progress = progress
 	start := time.Now()
+	cpu0, _ := benchmark.CPUTime(os.Getpid())
+	dbcpu := benchmark.MeasureDBCPU(ctx, f.postgres)
 	m, err := benchmark.Seed(ctx, store, o)
 	if cerr := store.Close(); err == nil {
 		err = cerr
 	}
+	db := dbcpu.Stop()
 	if err != nil {
 		return nil, err
 	}
 	// Close waited for the last commit and checkpoint: count them too.
 	m.Seconds = time.Since(start).Seconds()
+	cpu1, _ := benchmark.CPUTime(os.Getpid())
+	m.CPUSeconds, m.DBCPUSeconds = (cpu1 - cpu0).Seconds(), db.Seconds()
 	return m, benchmark.WriteManifest(manifest, m)
 }
 

@@ -4,6 +4,8 @@
 //	parley demo    run a server with demo people, a brand and conversations
 //	parley backup  copy a SQLite database to a file, safely while it runs
 //	parley restore put a backup in place of a (stopped) server's database
+//	parley import  load a JSON-lines export into a (stopped) server's database
+//	parley export  write the database as JSON lines (docs/import.md)
 //	parley bench   drive a running server and measure it
 //	parley recs    evaluate the product recommender on an interaction log
 //	parley version print the version
@@ -45,6 +47,8 @@ Commands:
   demo     run a server with demo data and print how to log in
   backup   copy the SQLite database to a file and the attachments beside it (safe while serving)
   restore  put a backup (and its attachments) in place of a stopped server's data
+  import   load a JSON-lines export (docs/import.md) into a stopped server's database, SQLite or PostgreSQL
+  export   write the database as JSON lines, in a stable order, for import into either store
   bench    measure a running server (see "parley bench -h")
   recs     evaluate the product recommender on an interaction log (see "parley recs")
   operator grant/revoke the operator role, or print a password reset link (see "parley operator -h")
@@ -67,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return restore(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
 	case "recs":

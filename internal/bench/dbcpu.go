@@ -62,3 +62,49 @@ func (d *dbCPU) sample(ctx context.Context) (time.Duration, error) {
 	d.at = now
 	return used, nil
 }
+
+// DBCPUMeter adds up the CPU time of the backends of the database at a URL
+// while a long job (a seed) runs, sampling twice a second so that backends
+// opened meanwhile are counted from their first sample.
+type DBCPUMeter struct {
+	stop chan struct{}
+	done chan time.Duration
+}
+
+// MeasureDBCPU starts a meter; nil (measuring nothing) when url is empty or
+// unreachable.
+func MeasureDBCPU(ctx context.Context, url string) *DBCPUMeter {
+	d, err := newDBCPU(ctx, url)
+	if err != nil || d == nil {
+		return nil
+	}
+	m := &DBCPUMeter{stop: make(chan struct{}), done: make(chan time.Duration, 1)}
+	go func() {
+		defer d.close()
+		var total time.Duration
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		d.sample(ctx)
+		for {
+			select {
+			case <-t.C:
+				used, _ := d.sample(ctx)
+				total += used
+			case <-m.stop:
+				used, _ := d.sample(ctx)
+				m.done <- total + used
+				return
+			}
+		}
+	}()
+	return m
+}
+
+// Stop ends the meter and returns the CPU time counted (0 for a nil meter).
+func (m *DBCPUMeter) Stop() time.Duration {
+	if m == nil {
+		return 0
+	}
+	close(m.stop)
+	return <-m.done
+}

@@ -1,17 +1,19 @@
 package bench
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"sync"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/transfer"
 )
 
 // SeedOptions sizes the seeded database.
@@ -49,6 +51,12 @@ type Manifest struct {
 	Conversations       int      `json:"conversations"`
 	Messages            int      `json:"messages"`
 	Seconds             float64  `json:"seconds"`
+	// Records is what the loader wrote (accounts, conversations and
+	// messages); CPUSeconds the seeding process's CPU time (utime + stime)
+	// and DBCPUSeconds the PostgreSQL backends' (0 on SQLite).
+	Records      int64   `json:"records,omitempty"`
+	CPUSeconds   float64 `json:"cpu_seconds,omitempty"`
+	DBCPUSeconds float64 `json:"db_cpu_seconds,omitempty"`
 }
 
 // ReadManifest reads a manifest written by WriteManifest.
@@ -73,16 +81,21 @@ func WriteManifest(path string, m *Manifest) error {
 	return os.WriteFile(path, append(b, '\n'), 0o600)
 }
 
-// op is one write of the seed.
+// op is one write of the seed (SeedSearch's).
 type op func(ctx context.Context, tx dm.Tx) error
 
-// Seed fills an empty store through the dm.Store interface, in batched
-// Updates: accounts, then direct conversations, then messages. Three
+// seedBatch is how many records one transaction of the seed loads.
+const seedBatch = transfer.DefaultBatch
+
+// Seed fills an empty store through the bulk loader of parley import
+// (transfer.Loader, dm.Bulk): accounts, then direct conversations, then
+// messages, in batches of multi-row inserts whose seqs, folder keys and
+// conversation heads are computed here, not by per-row counters. Three
 // accounts are made through the identity service so that they have real
 // password hashes: the inbox account, the long conversation's two members;
 // the other accounts reuse that hash. No events are appended: the seeded
 // past predates every client's cursor, as after the event log's retention.
-func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error) {
+func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, error) {
 	start := time.Now()
 	if o.InboxConversations < 1 || o.HistoryMessages < 100 || o.Workers < 1 {
 		return nil, fmt.Errorf("seed: needs at least one inbox conversation, 100 history messages and one worker")
@@ -118,149 +131,146 @@ func Seed(ctx context.Context, store dm.Store, o SeedOptions) (*Manifest, error)
 	m.InboxConversations, m.HistoryMessages = partners, o.HistoryMessages
 	m.Conversations, m.Messages = convs, o.HistoryMessages+rest
 
-	total := int64(partners + convs + m.Messages)
-	bar := newBar(o.Progress, "seed", total, 0)
+	bar := transfer.NewBar(o.Progress, "seed", 0, int64(partners+convs+m.Messages))
 	defer bar.Done()
-	// runPhase runs the ops that produce emits in batched Updates on
-	// o.Workers goroutines, and returns once all are committed.
-	runPhase := func(produce func(emit func(op))) error {
-		ops := make(chan []op, 2*o.Workers)
-		var mu sync.Mutex
-		var firstErr error
-		var wg sync.WaitGroup
-		for range o.Workers {
-			wg.Go(func() {
-				for batch := range ops {
-					err := store.Update(ctx, func(tx dm.Tx) error {
-						for _, f := range batch {
-							if err := f(ctx, tx); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-					bar.Add(int64(len(batch)))
-					if err != nil {
-						mu.Lock()
-						firstErr = cmp.Or(firstErr, err)
-						mu.Unlock()
-					}
-				}
-			})
+	// Batches of one phase do not depend on each other: PostgreSQL loads
+	// them side by side, SQLite's writer commits those that wait together.
+	l := transfer.NewLoader(store, bar, min(o.Workers, 8))
+	b := &dm.BulkBatch{}
+	emit := func() error {
+		if b.Len() < seedBatch {
+			return nil
 		}
-		const batchSize = 64
-		batch := make([]op, 0, batchSize)
-		produce(func(f op) {
-			batch = append(batch, f)
-			if len(batch) == batchSize {
-				ops <- batch
-				batch = make([]op, 0, batchSize)
+		err := l.Load(ctx, b, 0, 0)
+		b = &dm.BulkBatch{}
+		return err
+	}
+	phase := func(what string) error {
+		if b.Len() > 0 {
+			if err := l.Load(ctx, b, 0, 0); err != nil {
+				return fmt.Errorf("seed: %s: %w", what, err)
 			}
-		})
-		if len(batch) > 0 {
-			ops <- batch
+			b = &dm.BulkBatch{}
 		}
-		close(ops)
-		wg.Wait()
-		return firstErr
+		if err := l.Wait(); err != nil {
+			return fmt.Errorf("seed: %s: %w", what, err)
+		}
+		return nil
 	}
 
 	t0 := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
 	ids := make([]string, partners)
-	if err := runPhase(func(emit func(op)) {
-		for i := range partners {
-			a := &dm.Account{ID: dm.NewID(), Handle: fmt.Sprintf("seed_u%d", i), Kind: dm.KindPerson, CreatedAt: t0}
-			ids[i] = a.ID
-			emit(func(ctx context.Context, tx dm.Tx) error {
-				return tx.CreateAccount(ctx, a, dm.DefaultSettings(), hash)
-			})
+	for i := range partners {
+		a := dm.BulkAccount{Account: dm.Account{ID: dm.NewID(), Handle: fmt.Sprintf("seed_u%d", i), Kind: dm.KindPerson, CreatedAt: t0},
+			Settings: dm.DefaultSettings(), PasswordHash: hash}
+		ids[i] = a.ID
+		b.Accounts = append(b.Accounts, a)
+		if err := emit(); err != nil {
+			return nil, fmt.Errorf("seed: accounts: %w", err)
 		}
-	}); err != nil {
-		return nil, fmt.Errorf("seed: accounts: %w", err)
+	}
+	if err := phase("accounts"); err != nil {
+		return nil, err
 	}
 
-	// pairs[i] are the members of conversation i; conversation 0 is the long one.
+	// cs[i] are the members of conversation i; conversation 0 is the long
+	// one. Each conversation's messages are known in advance (the long
+	// one's, then an even share of the rest), and so are their times: one
+	// millisecond apart, conversation after conversation, so that every
+	// ordering is well defined. That gives each conversation its last seq
+	// and last activity before any message is written.
 	type conv struct {
 		id   string
 		a, b string
+		n    int64 // messages
+		base int64 // milliseconds after t0 of the message before its first
 	}
 	cs := make([]conv, 0, convs)
-	cs = append(cs, conv{dm.NewID(), principal["seed_history"].ID, principal["seed_peer"].ID})
+	cs = append(cs, conv{id: dm.NewID(), a: principal["seed_history"].ID, b: principal["seed_peer"].ID})
 	for i := range partners {
-		cs = append(cs, conv{dm.NewID(), principal["seed_inbox"].ID, ids[i]})
+		cs = append(cs, conv{id: dm.NewID(), a: principal["seed_inbox"].ID, b: ids[i]})
 	}
 	for k := 1; len(cs) < convs; k++ {
 		for i := 0; i < partners && len(cs) < convs; i++ {
 			if j := (i + k) % partners; k < partners-k || (k == partners-k && i < j) {
-				cs = append(cs, conv{dm.NewID(), ids[i], ids[j]})
+				cs = append(cs, conv{id: dm.NewID(), a: ids[i], b: ids[j]})
 			}
 		}
 	}
-	m.HistoryConversation = cs[0].id
-	if err := runPhase(func(emit func(op)) {
-		for _, c := range cs {
-			emit(func(ctx context.Context, tx dm.Tx) error {
-				return tx.CreateConversation(ctx, &dm.Conversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0},
-					[]dm.Membership{
-						{UserID: c.a, Role: dm.RoleMember, Status: dm.StatusAccepted},
-						{UserID: c.b, Role: dm.RoleMember, Status: dm.StatusAccepted},
-					})
-			})
+	// Written in id order, the conversations get search ordinals and the
+	// messages primary-key positions in ascending order: every insert
+	// appends to its B-tree instead of touching pages all over it.
+	history := cs[0].id
+	slices.SortFunc(cs, func(x, y conv) int { return strings.Compare(x.id, y.id) })
+	each, extra := 0, 0
+	if len(cs) > 1 {
+		each, extra = rest/(len(cs)-1), rest%(len(cs)-1)
+	}
+	var at int64
+	k := 0 // among the conversations other than the long one
+	for i := range cs {
+		switch {
+		case cs[i].id == history:
+			cs[i].n = int64(o.HistoryMessages)
+		case k < extra:
+			cs[i].n, k = int64(each+1), k+1
+		default:
+			cs[i].n, k = int64(each), k+1
 		}
-	}); err != nil {
-		return nil, fmt.Errorf("seed: conversations: %w", err)
+		cs[i].base = at
+		at += cs[i].n
+	}
+	m.HistoryConversation = history
+	msAfter := func(n int64) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	for _, c := range cs {
+		members := []dm.Membership{
+			{UserID: c.a, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: t0},
+			{UserID: c.b, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: t0},
+		}
+		updated := t0
+		if c.n > 0 {
+			updated = msAfter(c.base + c.n)
+		}
+		b.Conversations = append(b.Conversations, dm.BulkConversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0,
+			UpdatedAt: updated, LastSeq: c.n, Members: members})
+		if err := emit(); err != nil {
+			return nil, fmt.Errorf("seed: conversations: %w", err)
+		}
+	}
+	if err := phase("conversations"); err != nil {
+		return nil, err
 	}
 
-	// Messages, alternating senders, one millisecond apart so that every
-	// ordering is well defined. The long conversation first.
-	at := t0
-	send := func(emit func(op), c conv, n int, text string) string {
-		msg := &dm.Message{ID: dm.NewID(), ConversationID: c.id, Sender: dm.Profile{ID: c.a}, Text: text, CreatedAt: at}
-		if n%2 == 1 {
-			msg.Sender.ID = c.b
-		}
-		at = at.Add(time.Millisecond)
-		emit(func(ctx context.Context, tx dm.Tx) error { return tx.InsertMessage(ctx, msg, "") })
-		return msg.ID
-	}
-	if err := runPhase(func(emit func(op)) {
-		for n := range o.HistoryMessages {
-			send(emit, cs[0], n, fmt.Sprintf("history message %d", n))
-		}
-		each, extra := 0, 0
-		if len(cs) > 1 {
-			each, extra = rest/(len(cs)-1), rest%(len(cs)-1)
-		}
-		for round := 0; round <= each; round++ {
-			for i, c := range cs[1:] {
-				if round < each || i < extra {
-					send(emit, c, round, fmt.Sprintf("hello %d", round))
-				}
-			}
-		}
-	}); err != nil {
-		return nil, fmt.Errorf("seed: messages: %w", err)
-	}
-	// History's deep pages start before messages of the middle half. They
-	// are picked by seq once stored: the writers commit concurrent batches
-	// in any order, so a message's place in the sending loop is not its seq.
+	// Messages, alternating senders. History's deep pages start before
+	// messages of the middle half, picked by seq.
 	step := max(1, int64(o.HistoryMessages)/200)
-	err := store.View(ctx, func(tx dm.Tx) error {
-		for seq := int64(o.HistoryMessages/4) + 1; seq <= int64(3*o.HistoryMessages/4); seq += step {
-			got, err := tx.Messages(ctx, cs[0].id, cs[0].a, seq+1, 1)
-			if err != nil {
-				return err
+	for _, c := range cs {
+		for seq := int64(1); seq <= c.n; seq++ {
+			msg := dm.BulkMessage{ID: dm.NewID(), ConversationID: c.id, Seq: seq, SenderID: c.a, CreatedAt: msAfter(c.base + seq)}
+			if seq%2 == 0 {
+				msg.SenderID = c.b
 			}
-			if len(got) != 1 || got[0].Seq != seq {
-				return fmt.Errorf("the long conversation has no message %d", seq)
+			if c.id == history {
+				msg.Text = "history message " + strconv.FormatInt(seq-1, 10)
+				if lo := int64(o.HistoryMessages/4) + 1; seq >= lo && seq <= int64(3*o.HistoryMessages/4) && (seq-lo)%step == 0 {
+					m.DeepMessages = append(m.DeepMessages, msg.ID)
+				}
+			} else {
+				msg.Text = "hello " + strconv.FormatInt(seq-1, 10)
 			}
-			m.DeepMessages = append(m.DeepMessages, got[0].ID)
+			b.Messages = append(b.Messages, msg)
+			if err := emit(); err != nil {
+				return nil, fmt.Errorf("seed: messages: %w", err)
+			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("seed: deep messages: %w", err)
+	}
+	if err := phase("messages"); err != nil {
+		return nil, err
+	}
+	if err := store.FinishLoad(ctx); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
 	}
 	m.Seconds = time.Since(start).Seconds()
+	m.Records = int64(partners + convs + m.Messages)
 	return m, nil
 }

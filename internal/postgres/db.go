@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,6 +34,9 @@ var migrations embed.FS
 // search_path parameter in the URL is honoured).
 type DB struct {
 	pool *pgxpool.Pool
+	// lock is a connection of its own holding this store's advisory lock
+	// (see takeLock) for the life of the DB.
+	lock *pgx.Conn
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -64,8 +68,75 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := db.takeLock(ctx, cfg.ConnConfig); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return db, nil
 }
+
+// ErrInUse is LockExclusive's answer while another process has the store
+// open, and Open's while an import holds it.
+var ErrInUse = errors.New("postgres: the database is in use by a running server or another import; stop it first")
+
+// lockSQL names the advisory lock of the store in the current schema:
+// every open store holds it shared, parley import exclusively.
+const lockSQL = `hashtext('parley.store.' || current_schema())::bigint`
+
+// takeLock holds the store's advisory lock shared on a connection of its
+// own, as the SQLite store holds a file lock: several servers share a
+// database, but an import (LockExclusive) refuses to start beside them,
+// and they refuse to start during one. A session lock ends with its
+// connection, so a crashed process never leaves it behind.
+func (db *DB) takeLock(ctx context.Context, cfg *pgx.ConnConfig) error {
+	c, err := pgx.ConnectConfig(ctx, cfg.Copy())
+	if err != nil {
+		return fmt.Errorf("postgres: connect: %w", err)
+	}
+	var ok bool
+	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock_shared(`+lockSQL+`)`).Scan(&ok); err != nil {
+		c.Close(ctx)
+		return fmt.Errorf("postgres: lock: %w", err)
+	}
+	if !ok {
+		c.Close(ctx)
+		return fmt.Errorf("postgres: an import (parley import) is loading this database; start the server when it is done")
+	}
+	db.lock = c
+	return nil
+}
+
+// LockExclusive makes this process the store's only user until Close: it
+// fails with ErrInUse while any other process (a server, a command) has it
+// open. PostgreSQL lets a session take a lock it holds shared exclusively
+// when no other session holds it.
+//
+// A process that just closed its store may still hold the lock for a
+// moment (its backend ends after the connection closes), so it tries for
+// up to lockPatience.
+func (db *DB) LockExclusive(ctx context.Context) error {
+	deadline := time.Now().Add(lockPatience)
+	for {
+		var ok bool
+		if err := db.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+lockSQL+`)`).Scan(&ok); err != nil {
+			return fmt.Errorf("postgres: lock: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ErrInUse
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// lockPatience is how long LockExclusive waits for other sessions to let go.
+const lockPatience = 3 * time.Second
 
 // migration is one numbered file of migrations/.
 type migration struct {
@@ -197,6 +268,9 @@ func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 // Close closes every connection of the pool.
 func (db *DB) Close() error {
 	db.pool.Close()
+	if db.lock != nil {
+		db.lock.Close(context.Background())
+	}
 	return nil
 }
 

@@ -120,6 +120,9 @@ type request struct {
 	ctx  context.Context
 	fn   func(dm.Tx) error
 	done chan error
+	// alone runs fn in a transaction of its own, without a savepoint (a
+	// bulk load: see updateAlone).
+	alone bool
 }
 
 // conn is one pinned connection with its prepared statements. A conn is used
@@ -366,10 +369,22 @@ func (c *conn) close() error {
 // Update runs fn on the writer goroutine, in a savepoint of the next batch,
 // and returns once that batch is committed (or fn failed).
 func (db *DB) Update(ctx context.Context, fn func(tx dm.Tx) error) error {
+	return db.update(ctx, fn, false)
+}
+
+// updateAlone is Update for one large write (a bulk load's batch): fn runs
+// in a transaction of its own, with no savepoint. A savepoint journals
+// every page the transaction changes into memory, which for thousands of
+// rows cost more (allocation and freeing of the journal) than the inserts.
+func (db *DB) updateAlone(ctx context.Context, fn func(tx dm.Tx) error) error {
+	return db.update(ctx, fn, true)
+}
+
+func (db *DB) update(ctx context.Context, fn func(tx dm.Tx) error, alone bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), alone: alone}
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
@@ -405,13 +420,31 @@ func (p panicError) Error() string { return fmt.Sprintf("sqlite: panic in Update
 func (db *DB) write() {
 	defer close(db.stopped)
 	batch := make([]*request, 0, maxBatch)
+	run := func(batch []*request) {
+		db.walMu.Lock()
+		if len(batch) == 1 && batch[0].alone {
+			db.commitAlone(batch[0])
+		} else {
+			db.commit(batch)
+		}
+		db.walMu.Unlock()
+		select {
+		case db.kick <- struct{}{}:
+		default: // a checkpoint is pending already (or there is no WAL)
+		}
+	}
 	for r := range db.requests {
 		batch = append(batch[:0], r)
+		var next *request // an alone request met while draining
 	drain:
-		for len(batch) < maxBatch {
+		for len(batch) < maxBatch && !r.alone {
 			select {
 			case r, ok := <-db.requests:
 				if !ok {
+					break drain
+				}
+				if r.alone {
+					next = r
 					break drain
 				}
 				batch = append(batch, r)
@@ -419,14 +452,64 @@ func (db *DB) write() {
 				break drain
 			}
 		}
-		db.walMu.Lock()
-		db.commit(batch)
-		db.walMu.Unlock()
-		select {
-		case db.kick <- struct{}{}:
-		default: // a checkpoint is pending already (or there is no WAL)
+		run(batch)
+		if next != nil {
+			run(append(batch[:0], next))
 		}
 	}
+}
+
+// commitAlone runs one request in a transaction of its own, without a
+// savepoint: if fn fails, the whole transaction rolls back.
+func (db *DB) commitAlone(r *request) {
+	if err := r.ctx.Err(); err != nil {
+		r.done <- err
+		return
+	}
+	ctx := context.Background()
+	w := db.writer
+	exec := func(q string) error {
+		s, err := w.stmt(ctx, q)
+		if err == nil {
+			_, err = s.ExecContext(ctx)
+		}
+		return err
+	}
+	fail := func(err error) {
+		if isFull(err) || dm.IsCode(err, dm.ESTORAGEFULL) {
+			db.full.Store(true)
+			err = dm.ErrStorageFull(err)
+		}
+		exec("ROLLBACK")
+		w.seqs.reset()
+		w.search = w.search[:0]
+		w.events.reset()
+		r.done <- err
+	}
+	if err := exec("BEGIN IMMEDIATE"); err != nil {
+		fail(fmt.Errorf("sqlite: begin: %w", err))
+		return
+	}
+	t := &tx{c: w, write: true}
+	if err := call(r.fn, t); err != nil {
+		fail(err)
+		return
+	}
+	if err := t.flushEvents(ctx); err != nil {
+		fail(fmt.Errorf("sqlite: events: %w", err))
+		return
+	}
+	if err := w.flushSearch(ctx); err != nil {
+		fail(fmt.Errorf("sqlite: search index: %w", err))
+		return
+	}
+	if err := exec("COMMIT"); err != nil {
+		fail(fmt.Errorf("sqlite: commit: %w", err))
+		return
+	}
+	db.batches.Add(1)
+	db.full.Store(false)
+	r.done <- nil
 }
 
 // commit runs one batch in one transaction. Nobody is answered nil before
