@@ -54,6 +54,8 @@ func (c *Client) AddTeamMember(ctx context.Context, brand, handle, role string) 
 type TeamMemberUpdate struct {
 	Role      *string `json:"role,omitempty"`
 	Available *bool   `json:"available,omitempty"`
+	// Permissions replaces an agent's permissions ("partnerships").
+	Permissions *[]string `json:"permissions,omitempty"`
 }
 
 // UpdateTeamMember changes a member's role or availability.

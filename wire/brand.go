@@ -57,6 +57,9 @@ type TeamMember struct {
 	Role      string    `json:"role"`
 	Available bool      `json:"available"`
 	AddedAt   time.Time `json:"added_at"`
+	// Permissions are an agent's extra rights ("partnerships": the
+	// creator pipeline); owners and admins have them all.
+	Permissions []string `json:"permissions"`
 }
 
 // MyBrand is one team the caller is on.
@@ -64,6 +67,9 @@ type MyBrand struct {
 	Brand     Profile `json:"brand"`
 	Role      string  `json:"role"`
 	Available bool    `json:"available"`
+	// Permissions are what the caller may do there beyond the role's
+	// rights (owners and admins: every permission).
+	Permissions []string `json:"permissions"`
 }
 
 // TeamMessage is a brand conversation's message as the team sees it.

@@ -109,6 +109,10 @@ type Message struct {
 	// CampaignID marks a message sent by a brand's campaign (a business
 	// campaign); such a message is also automated.
 	CampaignID string `json:"campaign_id,omitempty"`
+	// Collaboration marks a brand's proposal of a collaboration to a
+	// creator (an outreach message or its follow-up); it carries Accept and
+	// Decline buttons.
+	Collaboration bool `json:"collaboration,omitempty"`
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`

@@ -206,6 +206,17 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/orders", a.brandBot(a.recordOrder))
 	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}/suggestions", a.brandConv(a.suggestions))
 	m.HandleFunc("POST /api/v1/brands/{handle}/conversations/{id}/product-cards", a.brandConv(a.sendProductCard))
+	// Creator collaborations (creators.go; internal/brand/creators.go):
+	// owners, admins and agents with the partnerships permission.
+	m.HandleFunc("GET /api/v1/brands/{handle}/creators", a.brandHandler(a.listCreators))
+	m.HandleFunc("POST /api/v1/brands/{handle}/creators", a.brandHandler(a.addCreator))
+	m.HandleFunc("GET /api/v1/brands/{handle}/creators/{creator}", a.creatorHandler(a.getCreator))
+	m.HandleFunc("PATCH /api/v1/brands/{handle}/creators/{creator}", a.creatorHandler(a.updateCreator))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/creators/{creator}", a.creatorHandler(a.removeCreator))
+	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/outreach", a.creatorHandler(a.startOutreach))
+	m.HandleFunc("DELETE /api/v1/brands/{handle}/creators/{creator}/outreach", a.creatorHandler(a.stopOutreach))
+	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/codes", a.creatorHandler(a.giveCreatorCodes))
+	m.HandleFunc("POST /api/v1/brands/{handle}/creators/{creator}/links", a.creatorHandler(a.creatorLink))
 	// Automation (automation.go; internal/brand, internal/automation).
 	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns", a.brandHandler(a.listCampaigns))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns", a.brandHandler(a.putCampaign(true)))

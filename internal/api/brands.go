@@ -61,14 +61,15 @@ func (a *API) brandTeam(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 
 func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 	var in struct {
-		Handle string `json:"handle"`
-		Role   string `json:"role"`
+		Handle      string   `json:"handle"`
+		Role        string   `json:"role"`
+		Permissions []string `json:"permissions"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	m, err := a.brand.AddMember(r.Context(), au.Account, h, in.Handle, in.Role)
+	m, err := a.brand.AddMemberWith(r.Context(), au.Account, h, in.Handle, in.Role, in.Permissions)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -83,14 +84,15 @@ func (a *API) updateBrandMember(w http.ResponseWriter, r *http.Request, au *Auth
 		return
 	}
 	var in struct {
-		Role      *string `json:"role"`
-		Available *bool   `json:"available"`
+		Role        *string   `json:"role"`
+		Available   *bool     `json:"available"`
+		Permissions *[]string `json:"permissions"`
 	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	m, err := a.brand.UpdateMember(r.Context(), au.Account, h, member, brand.MemberUpdate{Role: in.Role, Available: in.Available})
+	m, err := a.brand.UpdateMember(r.Context(), au.Account, h, member, brand.MemberUpdate{Role: in.Role, Available: in.Available, Permissions: in.Permissions})
 	if err != nil {
 		a.error(w, r, err)
 		return

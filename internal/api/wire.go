@@ -25,7 +25,7 @@ func teamMember(m *brand.Member) *wire.TeamMember {
 	if m == nil {
 		return nil
 	}
-	return &wire.TeamMember{Account: towire.Profile(m.Account), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt}
+	return &wire.TeamMember{Account: towire.Profile(m.Account), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt, Permissions: nonNil(m.Permissions)}
 }
 
 func teamMembers(ms []brand.Member) []wire.TeamMember {
@@ -45,7 +45,7 @@ func myBrands(bs []brand.MyBrand) []wire.MyBrand {
 	}
 	out := make([]wire.MyBrand, len(bs))
 	for i, b := range bs {
-		out[i] = wire.MyBrand{Brand: towire.Profile(b.Brand), Role: b.Role, Available: b.Available}
+		out[i] = wire.MyBrand{Brand: towire.Profile(b.Brand), Role: b.Role, Available: b.Available, Permissions: nonNil(b.Permissions)}
 	}
 	return out
 }
@@ -95,4 +95,12 @@ func dryRunResult(r *brand.DryRunResult) *wire.DryRunResult {
 		}
 	}
 	return w
+}
+
+// nonNil is a list that is [] rather than null on the wire.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

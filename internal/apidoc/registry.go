@@ -55,6 +55,19 @@ var Types = []Type{
 	T[wire.FunnelVariant]("FunnelVariant"),
 	T[wire.CampaignFunnel]("CampaignFunnel"),
 
+	// Creator collaborations (internal/brand/creators.go).
+	T[wire.Deliverable]("Deliverable"),
+	T[wire.Outreach]("Outreach"),
+	T[wire.StageMove]("StageMove"),
+	T[wire.CreatorCode]("CreatorCode"),
+	T[wire.CreatorResults]("CreatorResults"),
+	T[wire.Creator]("Creator"),
+	T[wire.CreatorInput]("CreatorInput"),
+	T[wire.OutreachFollowUp]("OutreachFollowUp"),
+	T[wire.OutreachInput]("OutreachInput"),
+	T[wire.CreatorCodesInput]("CreatorCodesInput"),
+	T[wire.CreatorLinkInput]("CreatorLinkInput"),
+
 	// Automation.
 	T[wire.QuickReply]("QuickReply"),
 	T[wire.BotEntry]("BotEntry"),

@@ -386,6 +386,7 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobCampaignPlan, jobs.Handler{Run: s.planCampaign})
 	r.Handle(JobEventReminder, jobs.Handler{Run: s.sendReminders})
 	r.Handle(JobCampaignFollowUp, jobs.Handler{Run: s.planFollowUp})
+	r.Handle(JobCreatorFollowUp, jobs.Handler{Run: s.creatorFollowUp})
 	r.Handle(JobLinkClick, jobs.Handler{Run: s.tellClick})
 	// A lane comes back after every batch (RetryAt, never buried for
 	// it); only errors count towards a dead letter, and a campaign's lane

@@ -141,9 +141,14 @@ type access struct {
 	brand *dm.Account
 	me    *dm.Account
 	role  string
+	perms []string // an agent's extra permissions (dm.TeamPermissions)
 }
 
 func (a *access) manager() bool { return a.role == dm.TeamOwner || a.role == dm.TeamAdmin }
+
+// can tells whether the caller has a permission: owners and admins have
+// them all, an agent those given to them.
+func (a *access) can(perm string) bool { return a.manager() || slices.Contains(a.perms, perm) }
 
 // agent is the team member writing, or nil when the brand account itself acts.
 func (a *access) agent() *dm.Account {
@@ -182,7 +187,7 @@ func (s *Service) access(ctx context.Context, tx dm.Tx, me *dm.Account, handle s
 	if err != nil {
 		return nil, err
 	}
-	return &access{brand: b, me: me, role: m.Role}, nil
+	return &access{brand: b, me: me, role: m.Role, perms: m.Permissions}, nil
 }
 
 func (s *Service) manage(ctx context.Context, tx dm.Tx, me *dm.Account, handle string) (*access, error) {
@@ -243,10 +248,20 @@ func tellIDs(ctx context.Context, out chat.Outbox, ids []string, e dm.Event) err
 
 // Member is a team member as the team sees them.
 type Member struct {
-	Account   dm.Profile
-	Role      string
-	Available bool
-	AddedAt   time.Time
+	Account     dm.Profile
+	Role        string
+	Available   bool
+	AddedAt     time.Time
+	Permissions []string
+}
+
+// memberOf is a team member as the team sees them.
+func memberOf(acc *dm.Account, m *dm.TeamMember) *Member {
+	perms := m.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	return &Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt, Permissions: perms}
 }
 
 // Team lists a brand's team (members only).
@@ -274,7 +289,7 @@ func teamList(ctx context.Context, tx dm.Tx, brandID string) ([]Member, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt})
+		out = append(out, *memberOf(acc, &m))
 	}
 	return out, nil
 }
@@ -287,17 +302,43 @@ func validRole(role string) error {
 	return dm.Errorf(dm.EINVALID, "role is owner, admin or agent.")
 }
 
+// validPermissions checks and normalises a member's permissions (sorted,
+// without repeats).
+func validPermissions(perms []string) ([]string, error) {
+	out := []string{}
+	for i, p := range perms {
+		if !slices.Contains(dm.TeamPermissions, p) {
+			return nil, dm.Errorf(dm.EINVALID, "permissions[%d]: %q is not a permission; the permissions are %s.", i, dm.Truncate(p, 40), strings.Join(dm.TeamPermissions, ", "))
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // AddMember invites an existing person to the team (owners and admins;
 // only owners make owners). A new member starts available.
 func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberHandle, role string) (*Member, error) {
+	return s.AddMemberWith(ctx, me, handle, memberHandle, role, nil)
+}
+
+// AddMemberWith is AddMember with the member's permissions
+// (dm.TeamPermissions, such as "partnerships").
+func (s *Service) AddMemberWith(ctx context.Context, me *dm.Account, handle, memberHandle, role string, perms []string) (*Member, error) {
 	if role == "" {
 		role = dm.TeamAgent
 	}
 	if err := validRole(role); err != nil {
 		return nil, err
 	}
+	perms, err := validPermissions(perms)
+	if err != nil {
+		return nil, err
+	}
 	var out *Member
-	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+	err = s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		a, err := s.manage(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -320,11 +361,11 @@ func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberH
 		} else if !dm.IsCode(err, dm.ENOTFOUND) {
 			return err
 		}
-		m := &dm.TeamMember{BrandID: a.brand.ID, UserID: acc.ID, Role: role, Available: true, AddedAt: s.now()}
+		m := &dm.TeamMember{BrandID: a.brand.ID, UserID: acc.ID, Role: role, Available: true, AddedAt: s.now(), Permissions: perms}
 		if err := tx.PutTeamMember(ctx, m); err != nil {
 			return err
 		}
-		out = &Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt}
+		out = memberOf(acc, m)
 		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventTeamUpdated, At: m.AddedAt, Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "added"})
 	})
 	return out, err
@@ -335,6 +376,8 @@ func (s *Service) AddMember(ctx context.Context, me *dm.Account, handle, memberH
 type MemberUpdate struct {
 	Role      *string
 	Available *bool
+	// Permissions replaces the member's permissions (owners and admins).
+	Permissions *[]string
 }
 
 // UpdateMember applies u to a team member.
@@ -343,6 +386,13 @@ func (s *Service) UpdateMember(ctx context.Context, me *dm.Account, handle, memb
 		if err := validRole(*u.Role); err != nil {
 			return nil, err
 		}
+	}
+	if u.Permissions != nil {
+		perms, err := validPermissions(*u.Permissions)
+		if err != nil {
+			return nil, err
+		}
+		u.Permissions = &perms
 	}
 	var out *Member
 	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
@@ -364,6 +414,12 @@ func (s *Service) UpdateMember(ctx context.Context, me *dm.Account, handle, memb
 			}
 			m.Role = *u.Role
 		}
+		if u.Permissions != nil && !slices.Equal(*u.Permissions, m.Permissions) {
+			if !a.manager() {
+				return dm.Errorf(dm.EFORBIDDEN, "Only the brand's owners and admins change permissions.")
+			}
+			m.Permissions = *u.Permissions
+		}
 		if u.Available != nil {
 			if !self && !a.manager() {
 				return dm.Errorf(dm.EFORBIDDEN, "Agents change only their own availability.")
@@ -373,7 +429,7 @@ func (s *Service) UpdateMember(ctx context.Context, me *dm.Account, handle, memb
 		if err := tx.PutTeamMember(ctx, m); err != nil {
 			return err
 		}
-		out = &Member{Account: acc.Profile(), Role: m.Role, Available: m.Available, AddedAt: m.AddedAt}
+		out = memberOf(acc, m)
 		return tellTeam(ctx, tx, ob, a.brand.ID, dm.Event{Type: dm.EventTeamUpdated, At: s.now(), Brand: a.brand.Handle, Actor: ptr(acc.Profile()), State: "updated"})
 	})
 	return out, err
@@ -473,6 +529,9 @@ type MyBrand struct {
 	Brand     dm.Profile
 	Role      string
 	Available bool
+	// Permissions are what the caller may do beyond the role's rights
+	// (owners and admins: every permission).
+	Permissions []string
 }
 
 // MyBrands lists the caller's teams, and the caller itself when it is a brand.
@@ -480,7 +539,7 @@ func (s *Service) MyBrands(ctx context.Context, me *dm.Account) ([]MyBrand, erro
 	out := []MyBrand{}
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		if me.Kind == dm.KindBrand {
-			out = append(out, MyBrand{Brand: me.Profile(), Role: dm.TeamOwner, Available: true})
+			out = append(out, MyBrand{Brand: me.Profile(), Role: dm.TeamOwner, Available: true, Permissions: slices.Clone(dm.TeamPermissions)})
 		}
 		ms, err := tx.MemberBrands(ctx, me.ID)
 		if err != nil {
@@ -491,7 +550,13 @@ func (s *Service) MyBrands(ctx context.Context, me *dm.Account) ([]MyBrand, erro
 			if err != nil {
 				return err
 			}
-			out = append(out, MyBrand{Brand: b.Profile(), Role: m.Role, Available: m.Available})
+			perms := m.Permissions
+			if m.Role == dm.TeamOwner || m.Role == dm.TeamAdmin {
+				perms = slices.Clone(dm.TeamPermissions)
+			} else if perms == nil {
+				perms = []string{}
+			}
+			out = append(out, MyBrand{Brand: b.Profile(), Role: m.Role, Available: m.Available, Permissions: perms})
 		}
 		return nil
 	})

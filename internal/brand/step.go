@@ -229,8 +229,16 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 				return err
 			}
 		}
+		// A creator's Accept or Decline under a collaboration message
+		// moves the brand's pipeline (creators.go).
+		if !optInOut && !rsvp && sent.Params.Payload != "" {
+			if rsvp, err = s.collabAnswer(ctx, tx, out, b, customer, msg.ConversationID, sent.Params.Payload, t); err != nil {
+				return err
+			}
+		}
 		// The bot, after the inbox state it may read and change (a STOP or
-		// START, or an RSVP, is answered by its confirmation alone).
+		// START, an RSVP or a collaboration answer, is answered by its
+		// confirmation alone).
 		if !optInOut && !rsvp {
 			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
 				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
@@ -481,9 +489,16 @@ func (s *Step) decorate(ctx context.Context, tx dm.Tx, msgs []dm.Message) (map[s
 	if err != nil {
 		return nil, err
 	}
+	collabs, err := tx.CollabMessages(ctx, bot)
+	if err != nil {
+		return nil, err
+	}
 	for i := range msgs {
 		if c, ok := camps[msgs[i].ID]; ok {
 			msgs[i].CampaignID = c
+		}
+		if _, ok := collabs[msgs[i].ID]; ok {
+			msgs[i].Collaboration = true
 		}
 	}
 	qrs, err := tx.QuickReplies(ctx, bot)

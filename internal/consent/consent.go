@@ -20,7 +20,8 @@
 //     after the person's last message only opted-in people get anything.
 //  6. Follow-ups: after an automated message the person has not answered,
 //     at most MaxFollowUps more (so with the default 2, three automated
-//     messages in a row at most).
+//     messages in a row at most). A collaboration proposal counts too: it
+//     is refused past the limit like a follow-up.
 //  7. At most FrequencyCap promotional messages per rolling 7 days.
 //  8. At most DailyCap messages a day from the brand (an operator cap).
 //  9. Quiet hours in the person's time zone: deferred to the next allowed
@@ -41,6 +42,15 @@ const (
 	FollowUp = "follow_up"
 	// Promotional is a campaign: an offer, an invitation, a survey.
 	Promotional = "promotional"
+	// Collaboration is a brand's first proposal to a creator, which a
+	// team member sends from the console (internal/brand/creators.go). It
+	// is one-to-one business, not marketing: it needs no follow or opt-in
+	// (the creator's who-can-message-me setting decides, as for anyone's
+	// first message), and is not put off by quiet hours, since a person
+	// sends it now. It counts as unanswered, so the automated follow-ups
+	// after it are bounded by rule 6, and it is itself refused past that
+	// limit. Its follow-ups are sent as FollowUp.
+	Collaboration = "collaboration"
 )
 
 // Reasons a message is held back. They are part of the API: campaign
@@ -121,7 +131,7 @@ func Decide(purpose string, r Recipient, p Policy, loc *time.Location, now time.
 	if p.Window24h && !inWindow && !r.OptedIn {
 		return Decision{Reason: ReasonWindowClosed}
 	}
-	if purpose == FollowUp && r.Unanswered > p.MaxFollowUps {
+	if (purpose == FollowUp || purpose == Collaboration) && r.Unanswered > p.MaxFollowUps {
 		return Decision{Reason: ReasonFollowUps}
 	}
 	if purpose == Promotional && r.PromosLast7Days >= p.FrequencyCap {
@@ -130,7 +140,7 @@ func Decide(purpose string, r Recipient, p Policy, loc *time.Location, now time.
 	if p.DailyCap > 0 && p.SentToday >= p.DailyCap {
 		return Decision{Reason: ReasonDailyCap}
 	}
-	if purpose != Reply {
+	if purpose != Reply && purpose != Collaboration {
 		if r.Location != nil {
 			loc = r.Location
 		}

@@ -65,6 +65,9 @@ type TeamMember struct {
 	Role      string
 	Available bool
 	AddedAt   time.Time
+	// Permissions are extra rights of an agent (PermPartnerships); owners
+	// and admins have them all.
+	Permissions []string
 }
 
 // InboxItem is the team's state of one brand conversation. A thread is one

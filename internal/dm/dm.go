@@ -173,6 +173,9 @@ type Message struct {
 	// CampaignID marks a message a brand's campaign sent (a business
 	// campaign, as the app shows it).
 	CampaignID string `json:"campaign_id,omitempty"`
+	// Collaboration marks a brand's proposal of a collaboration to a
+	// creator (internal/brand/creators.go).
+	Collaboration bool `json:"collaboration,omitempty"`
 	// QuickReplies are buttons under a brand's (bot's) message; tapping one
 	// sends its title as the customer's reply, with its payload.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`

@@ -61,6 +61,7 @@ type Tx interface {
 	ModerationTx   // reports and the moderation log (moderation.go)
 	CatalogTx      // product catalogs, interactions, orders, product cards (catalog.go)
 	SurveyTx       // feedback surveys and their answers (survey.go)
+	CreatorTx      // creator collaborations: pipeline, outreach, codes (creators.go)
 	LinkTx         // tracked links and their clicks (links.go)
 	FunnelTx       // the campaign funnel's marks on deliveries (campaign.go)
 }

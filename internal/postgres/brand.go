@@ -29,20 +29,22 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 func (t *tx) PutTeamMember(ctx context.Context, m *dm.TeamMember) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO brand_team (brand_id, user_id, role, available, added_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (brand_id, user_id) DO UPDATE SET role = excluded.role, available = excluded.available`,
-		m.BrandID, m.UserID, m.Role, m.Available, m.AddedAt)
+	_, err := t.tx.Exec(ctx, `INSERT INTO brand_team (brand_id, user_id, role, available, added_at, permissions) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (brand_id, user_id) DO UPDATE SET role = excluded.role, available = excluded.available, permissions = excluded.permissions`,
+		m.BrandID, m.UserID, m.Role, m.Available, m.AddedAt, strings.Join(m.Permissions, ","))
 	return wrap(err, "team member")
 }
 
-const teamCols = `brand_id, user_id, role, available, added_at`
+const teamCols = `brand_id, user_id, role, available, added_at, permissions`
 
 func scanTeamMember(r pgx.Row) (*dm.TeamMember, error) {
 	var m dm.TeamMember
-	if err := r.Scan(&m.BrandID, &m.UserID, &m.Role, &m.Available, &m.AddedAt); err != nil {
+	var perms string
+	if err := r.Scan(&m.BrandID, &m.UserID, &m.Role, &m.Available, &m.AddedAt, &perms); err != nil {
 		return nil, err
 	}
 	m.AddedAt = m.AddedAt.UTC()
+	m.Permissions = splitPerms(perms)
 	return &m, nil
 }
 
@@ -524,4 +526,12 @@ func (t *tx) BrandMessagesByID(ctx context.Context, ids []string) ([]dm.BrandMes
 func (t *tx) BrandMessages(ctx context.Context, brandID string, from, to time.Time) ([]dm.BrandMessage, error) {
 	return t.brandMessages(ctx, `SELECT `+brandMessageCols+` FROM brand_messages WHERE brand_id = $1 AND at >= $2 AND at < $3 ORDER BY at, message_id`,
 		brandID, from, to)
+}
+
+// splitPerms reads a member's permissions, kept comma-separated.
+func splitPerms(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }

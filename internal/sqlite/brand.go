@@ -19,21 +19,23 @@ import (
 var _ dm.BrandTx = (*tx)(nil)
 
 func (t *tx) PutTeamMember(ctx context.Context, m *dm.TeamMember) error {
-	_, err := t.exec(ctx, `INSERT INTO brand_team (brand_id, user_id, role, available, added_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (brand_id, user_id) DO UPDATE SET role = excluded.role, available = excluded.available`,
-		m.BrandID, m.UserID, m.Role, m.Available, ms(m.AddedAt))
+	_, err := t.exec(ctx, `INSERT INTO brand_team (brand_id, user_id, role, available, added_at, permissions) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (brand_id, user_id) DO UPDATE SET role = excluded.role, available = excluded.available, permissions = excluded.permissions`,
+		m.BrandID, m.UserID, m.Role, m.Available, ms(m.AddedAt), strings.Join(m.Permissions, ","))
 	return wrap(err, "team member")
 }
 
-const teamCols = `brand_id, user_id, role, available, added_at`
+const teamCols = `brand_id, user_id, role, available, added_at, permissions`
 
 func scanTeamMember(r interface{ Scan(...any) error }) (*dm.TeamMember, error) {
 	var m dm.TeamMember
 	var added int64
-	if err := r.Scan(&m.BrandID, &m.UserID, &m.Role, &m.Available, &added); err != nil {
+	var perms string
+	if err := r.Scan(&m.BrandID, &m.UserID, &m.Role, &m.Available, &added, &perms); err != nil {
 		return nil, err
 	}
 	m.AddedAt = utc(added)
+	m.Permissions = splitPerms(perms)
 	return &m, nil
 }
 
@@ -533,4 +535,12 @@ func (t *tx) BrandMessagesByID(ctx context.Context, ids []string) ([]dm.BrandMes
 func (t *tx) BrandMessages(ctx context.Context, brandID string, from, to time.Time) ([]dm.BrandMessage, error) {
 	return t.brandMessages(ctx, `SELECT `+brandMessageCols+` FROM brand_messages WHERE brand_id = ? AND at >= ? AND at < ? ORDER BY at, message_id`,
 		brandID, ms(from), ms(to))
+}
+
+// splitPerms reads a member's permissions, kept comma-separated.
+func splitPerms(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }

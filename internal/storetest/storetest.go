@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) dm.Store) {
 		moderationTests,
 		catalogTests,
 		surveyTests,
+		creatorTests,
 		linkTests,
 		funnelTests,
 	}

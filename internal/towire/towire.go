@@ -142,7 +142,7 @@ func messageInto(w *wire.Message, m *dm.Message) {
 	}
 	*w = wire.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Sender: wire.Profile(m.Sender), Text: m.Text,
 		ReplyTo: m.ReplyTo, Reactions: reactions, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Deleted: m.Deleted,
-		Automated: m.Automated, AgentName: m.AgentName, CampaignID: m.CampaignID, QuickReplies: QuickReplies(m.QuickReplies),
+		Automated: m.Automated, AgentName: m.AgentName, CampaignID: m.CampaignID, Collaboration: m.Collaboration, QuickReplies: QuickReplies(m.QuickReplies),
 		Attachments: attachments(m.Attachments), LinkPreview: (*wire.LinkPreview)(m.LinkPreview), Product: ProductCard(m.Product)}
 }
 

@@ -59,7 +59,8 @@ func Handler() http.Handler {
 	for _, p := range []string{"/{$}", "/login", "/signup", "/inbox", "/requests", "/archived",
 		"/settings", "/new-group", "/new", "/new/{who}", "/c/{id}",
 		"/brands", "/brands/{handle}", "/brands/{handle}/c/{id}", "/brands/{handle}/analytics", "/brands/{handle}/settings",
-		"/brands/{handle}/automation", "/reset-password", "/moderation", "/brands/{handle}/campaigns", "/brands/{handle}/surveys"} {
+		"/brands/{handle}/automation", "/reset-password", "/moderation", "/brands/{handle}/campaigns", "/brands/{handle}/surveys",
+		"/brands/{handle}/creators"} {
 		mux.HandleFunc("GET "+p, a.serveShell)
 	}
 	mux.HandleFunc("GET /static/{file...}", a.serveStatic)

@@ -16,6 +16,7 @@ import { automationPage } from './automation.js';
 import { moderationPage, resetPasswordPage } from './safety.js';
 import { campaignsPage } from './campaigns.js';
 import { surveysPage } from './surveys.js';
+import { creatorsPage } from './creators.js';
 
 const PUBLIC = new Set(['login', 'signup']);
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
@@ -47,6 +48,8 @@ function parseRoute(path) {
   if (m) return { name: 'brand-campaigns', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/surveys$/.exec(path);
   if (m) return { name: 'brand-surveys', handle: decodeURIComponent(m[1]).toLowerCase() };
+  m = /^\/brands\/([^/]+)\/creators$/.exec(path);
+  if (m) return { name: 'brand-creators', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/brands\/([^/]+)\/settings$/.exec(path);
   if (m) return { name: 'brand-settings', handle: decodeURIComponent(m[1]).toLowerCase() };
   m = /^\/new\/@([^/]+)$/.exec(path);
@@ -261,6 +264,7 @@ class App {
       case 'moderation': view = moderationPage(this); break;
       case 'brand-campaigns': view = campaignsPage(this, r.handle); break;
       case 'brand-surveys': view = surveysPage(this, r.handle); break;
+      case 'brand-creators': view = creatorsPage(this, r.handle); break;
       default: view = new MessagesView(this, r);
     }
     this.view = view;

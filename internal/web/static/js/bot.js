@@ -10,6 +10,7 @@ import { others } from './store.js';
 
 // automatedLabel marks a bot's message, as other DM apps mark bots.
 export function automatedLabel(m) {
+  if (m.collaboration) return h('span', { class: 'bot-label collab-label', title: 'A brand proposes a collaboration: Accept or Decline below' }, 'Collaboration');
   if (m.campaign_id) return h('span', { class: 'bot-label campaign-label', title: 'A business campaign: the brand sent this to many people' }, 'Campaign');
   return m.automated ? h('span', { class: 'bot-label', title: 'Sent automatically by the brand\'s bot' }, 'Automated') : null;
 }

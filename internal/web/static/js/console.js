@@ -59,6 +59,7 @@ export function brandNav(handle, current) {
     h('a', { href: `/brands/${enc(handle)}/automation`, class: 'tab', 'aria-current': current === 'automation' ? 'page' : null }, 'Automation'),
     h('a', { href: `/brands/${enc(handle)}/campaigns`, class: 'tab', 'aria-current': current === 'campaigns' ? 'page' : null }, 'Campaigns'),
     h('a', { href: `/brands/${enc(handle)}/surveys`, class: 'tab', 'aria-current': current === 'surveys' ? 'page' : null }, 'Surveys'),
+    h('a', { href: `/brands/${enc(handle)}/creators`, class: 'tab', 'aria-current': current === 'creators' ? 'page' : null }, 'Creators'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
 }
 
