@@ -17,8 +17,9 @@ import (
 //go:embed docsui
 var docsFiles embed.FS
 
-// docsCSP is the web app's policy (internal/web), which the browser test of
-// /api/docs checks the page against.
+// docsCSP is the web app's policy (internal/web) without the remote (https:)
+// images the app allows for product cards; the browser test of /api/docs
+// checks the page against it.
 const docsCSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -59,10 +60,25 @@ func TestBrowserProductSuggestions(t *testing.T) {
 		c.click("#conversation-list a", "Acme Outdoor")
 		c.waitText("#message-list li.msg .product-card .product-title", "Camp Stove")
 		c.waitText("#message-list li.msg .product-card .product-price", "45.00 EUR")
+		// The button opens the product's page through this server's tracked
+		// link (the click counts for the recommender), in a new tab.
 		c.waitFor("the button opens the product's page", `() => {
 			const a = document.querySelector('#message-list .product-card a.product-open');
-			return a && a.href === 'https://shop.example/stove' && a.rel.includes('noopener') && a.target === '_blank';
+			return a && a.href.startsWith(location.origin + '/l/') && a.rel.includes('noopener') && a.target === '_blank';
 		}`)
+		href, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.querySelector('#message-list .product-card a.product-open').href`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noFollow.Head(href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Location"); res.StatusCode != http.StatusFound || got != "https://shop.example/stove" {
+			t.Errorf("the card's link answers %d to %q, want 302 to the product's page", res.StatusCode, got)
+		}
 		c.axe("customer's chat with a product card at " + size.name + " width")
 		c.shotIf("61-chat-product-card-" + size.name)
 	}
