@@ -28,7 +28,7 @@ import (
 // gap-free up to its last seq (one snapshot, not pages of several).
 func TestBackupLiveServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes about 10 MB through a live server; run without -short")
+		t.Skip("-short is set and this test needs about 10 MB of writes through a live server: run it without -short")
 	}
 	ctx := t.Context()
 	data := t.TempDir()
