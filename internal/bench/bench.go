@@ -38,6 +38,10 @@ type Options struct {
 	Duration time.Duration
 	// Senders is the number of concurrent senders (send, e2e-load).
 	Senders int
+	// Slow, when set, makes send print every POST slower than it to
+	// stderr with its start time, relative to the sending phase: the
+	// timeline to set against an event in the server, such as a backup.
+	Slow time.Duration
 	// Rate is the background message rate of e2e-load, in messages per second.
 	Rate int
 	// Conns is the number of open WebSockets (idle, e2e-load).

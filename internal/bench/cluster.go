@@ -87,7 +87,7 @@ func Cluster(ctx context.Context, o Options) (*Result, error) {
 	}
 	loadDone := make(chan loadResult, 1)
 	go func() {
-		lat, errs, el := sendLoop(ctx, pairs, o.Duration, o.Rate, bar)
+		lat, errs, el := sendLoop(ctx, pairs, o.Duration, o.Rate, bar, 0)
 		loadDone <- loadResult{lat, errs, el}
 	}()
 	p.from.c = on(p.from.c, 0)

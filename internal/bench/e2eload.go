@@ -64,7 +64,7 @@ func E2ELoad(ctx context.Context, o Options) (*Result, error) {
 	}
 	loadDone := make(chan loadResult, 1)
 	go func() {
-		lat, errs, el := sendLoop(ctx, pairs, o.Duration, o.Rate, bar)
+		lat, errs, el := sendLoop(ctx, pairs, o.Duration, o.Rate, bar, 0)
 		loadDone <- loadResult{lat, errs, el}
 	}()
 	e2e, post, perrs, err := probe(ctx, p, recv, o.Duration, 5*time.Millisecond, nil)

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +35,7 @@ func Send(ctx context.Context, o Options) (*Result, error) {
 	}
 	c0, cpuErr := processCPU(o.ServerPID)
 	bar = newBar(o.Progress, "send: sending", 0, o.Duration)
-	lat, errs, elapsed := sendLoop(ctx, pairs, o.Duration, 0, bar)
+	lat, errs, elapsed := sendLoop(ctx, pairs, o.Duration, 0, bar, o.Slow)
 	bar.Done()
 	c1, cpuErr1 := processCPU(o.ServerPID)
 	var dbUsed time.Duration
@@ -70,7 +71,10 @@ func Send(ctx context.Context, o Options) (*Result, error) {
 // conversation; with rate > 0 the senders together pace themselves to about
 // rate messages per second. It returns the sorted POST latencies of the
 // successful sends, the number of failed ones and the elapsed time.
-func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar *Bar) (latencies, int64, time.Duration) {
+//
+// With slow > 0 it prints each send slower than slow to stderr, with when
+// it started after the loop's start.
+func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar *Bar, slow time.Duration) (latencies, int64, time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var errs atomic.Int64
@@ -110,7 +114,11 @@ func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar 
 					}
 					continue
 				}
-				per[i] = append(per[i], time.Since(t0))
+				took := time.Since(t0)
+				per[i] = append(per[i], took)
+				if slow > 0 && took > slow {
+					fmt.Fprintf(os.Stderr, "\nslow send: started at %.3f s, took %.1f ms\n", t0.Sub(start).Seconds(), float64(took.Microseconds())/1000)
+				}
 				bar.Add(1)
 			}
 		})

@@ -85,7 +85,7 @@ func SendBrand(ctx context.Context, o Options) (*Result, error) {
 	// phase runs one round and adds the server's CPU time over it.
 	phase := func(pairs []pair, cpu *time.Duration) (latencies, int64, time.Duration) {
 		c0, err := processCPU(o.ServerPID)
-		l, e, el := sendLoop(ctx, pairs, d, 0, bar)
+		l, e, el := sendLoop(ctx, pairs, d, 0, bar, 0)
 		c1, err1 := processCPU(o.ServerPID)
 		if err != nil || err1 != nil {
 			cpuKnown = false

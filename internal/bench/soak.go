@@ -96,7 +96,7 @@ func Soak(ctx context.Context, o Options) (*Result, error) {
 	loadDone := make(chan struct{})
 	go func() {
 		defer close(loadDone)
-		lat, n, _ := sendLoop(runCtx, pairs, time.Duration(windows)*window, o.Rate, bar)
+		lat, n, _ := sendLoop(runCtx, pairs, time.Duration(windows)*window, o.Rate, bar, 0)
 		sent.Add(int64(len(lat)))
 		if n > 0 {
 			fail("load send", fmt.Errorf("%d failed", n))

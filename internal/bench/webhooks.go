@@ -82,7 +82,7 @@ func Webhooks(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		bar = newBar(o.Progress, "webhooks: sends alone", 0, o.Duration)
-		lat, _, _ := sendLoop(ctx, pairs, o.Duration, msgRate, bar)
+		lat, _, _ := sendLoop(ctx, pairs, o.Duration, msgRate, bar, 0)
 		bar.Done()
 		time.Sleep(500 * time.Millisecond) // let the last commits and jobs settle
 		c1, err := CPUTime(o.ServerPID)
@@ -117,7 +117,7 @@ func Webhooks(ctx context.Context, o Options) (*Result, error) {
 	}
 	bar = newBar(o.Progress, "webhooks: sending", 0, o.Duration)
 	sendStart := time.Now()
-	lat, errs, elapsed := sendLoop(ctx, pairs, o.Duration, msgRate, bar)
+	lat, errs, elapsed := sendLoop(ctx, pairs, o.Duration, msgRate, bar, 0)
 	bar.Done()
 	inWindow := rcv.countBefore(sendStart.Add(elapsed))
 	// Then wait for the backlog, at most 30 s.
