@@ -714,3 +714,18 @@ func (m *Model) Stats() Stats {
 	}
 	return s
 }
+
+// TopItems returns up to n of the most popular items in stock, best first:
+// what a node offers while a brand's model is still being built.
+func (m *Model) TopItems(n int) []string {
+	var out []string
+	for _, j := range m.popular(-1) {
+		if len(out) == n {
+			break
+		}
+		if m.inStock[j] {
+			out = append(out, m.ids[j])
+		}
+	}
+	return out
+}
