@@ -1,0 +1,82 @@
+package brand_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// TestRecsWarmUp: a starting node builds a busy brand's model in the
+// background; until it is ready, an agent is offered what is popular in
+// what the build has applied so far (never what the customer touched), and
+// then the model's own picks, with their reasons.
+func TestRecsWarmUp(t *testing.T) { stores(t, testRecsWarmUp) }
+
+func testRecsWarmUp(t *testing.T, open func(t *testing.T) dm.Store) {
+	w := newWorld(t, time.Now(), open)
+	ctx := context.Background()
+	acme := w.account("acme", "Acme", dm.KindBrand)
+	bob := w.account("bob", "Bob", dm.KindPerson)
+	must(w.brand.AddMember(ctx, acme, "acme", "bob", dm.TeamAgent))
+	must(w.brand.ImportProducts(ctx, acme, "acme", brand.ImportCSV, strings.NewReader(goodCSV)))
+	dan := w.account("dan", "Dan", dm.KindPerson)
+	conv, _ := must2(w.chat.CreateConversation(ctx, dan, []string{"acme"}, ""))
+	must2(w.chat.Send(ctx, dan, conv.ID, chat.SendParams{Text: "Anything to go with my tent?"}))
+	for _, v := range [][]string{{"cust1", "tent-2", "stove", "mug"}, {"cust2", "tent-2", "stove"}, {"cust3", "boots", "socks"}, {"dan", "tent-2"}} {
+		if v[0] != "dan" {
+			w.account(v[0], v[0], dm.KindPerson)
+		}
+		for _, id := range v[1:] {
+			must(w.brand.RecordViews(ctx, acme, "acme", []brand.View{{Customer: v[0], ProductID: id}}))
+		}
+	}
+	// Any backlog counts as large; pages of 2; the build waits after its
+	// first page until the test lets it go on.
+	paused, resume := make(chan int64), make(chan struct{})
+	var once sync.Once
+	brand.SetRecsBuild(w.brand, 1, 2, func(_ string, seq int64) {
+		once.Do(func() {
+			paused <- seq
+			<-resume
+		})
+	})
+	warmed := make(chan struct{})
+	go func() {
+		w.brand.WarmRecs(ctx)
+		close(warmed)
+	}()
+	if seq := <-paused; seq != 2 {
+		t.Fatalf("first page ended at seq %d, want 2", seq)
+	}
+	sug, ver, err := w.brand.Suggest(ctx, bob, "acme", conv.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ver.Interactions != 2 || len(sug) == 0 || sug[0].Product.ID != "stove" || sug[0].Reason != "popular now" {
+		t.Fatalf("while building: %+v (model %+v), want the stove, popular now, after 2 interactions", sug, ver)
+	}
+	for _, s := range sug {
+		if s.Product.ID == "tent-2" || s.Product.ID == "sold" || s.Reason != "popular now" {
+			t.Errorf("while building, suggested %+v (dan looked at the tent; the lamp is sold out)", s)
+		}
+	}
+	close(resume)
+	select {
+	case <-warmed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the warm-up did not end")
+	}
+	sug, ver, err = w.brand.Suggest(ctx, bob, "acme", conv.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ver.Interactions != 8 || len(sug) == 0 || sug[0].Product.ID != "stove" || sug[0].Because != "tent-2" || sug[0].Reason != "because you looked at Trail Tent 2" {
+		t.Fatalf("once built: %+v (model %+v), want the stove because of the tent, after 8 interactions", sug, ver)
+	}
+}
