@@ -2,7 +2,11 @@ package brand_test
 
 import (
 	"context"
+	"flag"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +14,9 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/recs"
+	"github.com/parleyhq/parley/internal/sqlite"
 )
 
 // TestRecsWarmUp: a starting node builds a busy brand's model in the
@@ -78,5 +85,62 @@ func testRecsWarmUp(t *testing.T, open func(t *testing.T) dm.Store) {
 	}
 	if ver.Interactions != 8 || len(sug) == 0 || sug[0].Product.ID != "stove" || sug[0].Because != "tent-2" || sug[0].Reason != "because you looked at Trail Tent 2" {
 		t.Fatalf("once built: %+v (model %+v), want the stove because of the tent, after 8 interactions", sug, ver)
+	}
+}
+
+var warmInteractions = flag.Int("recs.warm", 1_000_000, "interactions of BenchmarkRecsWarmUp's brand")
+
+// BenchmarkRecsWarmUp measures a starting node's warm-up: one brand with a
+// catalog of 100,000 products and -recs.warm interactions (the generated
+// data set of internal/recs) in a SQLite file, and WarmRecs building its
+// model from the store, page by page. It reports the wall time and the
+// process's CPU time (the build, SQLite's reads, the GC).
+//
+//	go test -run '^$' -bench RecsWarmUp -benchtime 1x ./internal/brand -recs.warm 1000000
+func BenchmarkRecsWarmUp(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "parley.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := recs.Generate(recs.GenOptions{Seed: 7, Customers: max(1, *warmInteractions/25), Groups: 250, Bundles: 100, Bundle: 4, Events: 25, Weeks: 12})
+	now := time.Now()
+	for i := 0; i < len(d.Items); i += 5000 {
+		ps := make([]dm.Product, 0, 5000)
+		for _, it := range d.Items[i:min(i+5000, len(d.Items))] {
+			ps = append(ps, dm.Product{ID: it.ID, Title: it.Title, PriceMinor: 1000, Currency: "EUR", URL: "https://shop.example/" + it.ID, Tags: it.Tags, InStock: it.InStock})
+		}
+		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.PutProducts(ctx, "brand1", ps, now) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ins := d.Interactions[:min(len(d.Interactions), *warmInteractions)]
+	for i := 0; i < len(ins); i += 20000 {
+		batch := make([]dm.Interaction, 0, 20000)
+		for _, in := range ins[i:min(i+20000, len(ins))] {
+			batch = append(batch, dm.Interaction{CustomerID: in.Customer, ProductID: in.Item, Kind: string(in.Kind), At: in.At})
+		}
+		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.AddInteractions(ctx, "brand1", batch) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d = nil
+	runtime.GC()
+	for range b.N {
+		step := brand.NewStep(brand.Config{})
+		bus := inmem.New()
+		svc := brand.New(chat.New(db, bus, chat.Config{Steps: []chat.Step{step}}), step)
+		var ru0, ru1 syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+		start := time.Now()
+		svc.WarmRecs(ctx)
+		wall := time.Since(start)
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		bus.Close()
+		cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
+		b.ReportMetric(float64(len(ins)), "interactions")
+		b.ReportMetric(wall.Seconds(), "warm-wall-s")
+		b.ReportMetric(cpu.Seconds(), "warm-cpu-s")
 	}
 }
