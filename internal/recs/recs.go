@@ -406,6 +406,9 @@ func (m *Model) neighbors(i int32) []neighbor {
 func (m *Model) rank(i int32) {
 	l := &m.co[i]
 	l.merge()
+	// The tail's array goes too: kept, it would hold up to as much
+	// memory again as the sorted pairs until the next update.
+	l.tail = nil
 	h := m.heap[:0]
 	pi := m.pop[i]
 	// worse: a ranks after b (the heap's order: weakest on top).
