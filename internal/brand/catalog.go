@@ -37,7 +37,7 @@ const (
 	// syncBuildMax is the largest backlog of interactions a model is built
 	// from on a request (about a second of CPU); a larger one is built in
 	// the background while the brand is served what is popular.
-	syncBuildMax = 100_000
+	syncBuildMax = 50_000
 	// topWarm is how many popular items a build in progress publishes.
 	topWarm = 100
 )
