@@ -13,6 +13,10 @@ type Deliverable struct {
 	// DueDate is a calendar date (YYYY-MM-DD), "" for none.
 	DueDate string `json:"due_date"`
 	Done    bool   `json:"done"`
+	// Due is set by the server, ignored on input: "due_soon" from two days
+	// before the due date, "overdue" from the day after (the brand's time
+	// zone), "" otherwise or once done.
+	Due string `json:"due,omitempty"`
 }
 
 // Outreach is the state of a creator's outreach: the first message and its

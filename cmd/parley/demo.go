@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
@@ -20,6 +22,11 @@ func seedDemo(ctx context.Context, ids *identity.Service, c *chat.Service, b *br
 		{Handle: "carol", DisplayName: "Carol Nguyen"},
 		{Handle: "dan", DisplayName: "Dan Rossi"},
 		{Handle: "acme", DisplayName: "Acme Outdoor", Kind: dm.KindBrand},
+		// Creators in acme's pipeline (seedCreators).
+		{Handle: "maya_trails", DisplayName: "Maya Chen"},
+		{Handle: "leo_climbs", DisplayName: "Leo Brandt"},
+		{Handle: "nina_bikes", DisplayName: "Nina Park"},
+		{Handle: "sam_outdoors", DisplayName: "Sam Ortiz"},
 	}
 	acc := map[string]*dm.Account{}
 	for _, p := range people {
@@ -39,6 +46,11 @@ func seedDemo(ctx context.Context, ids *identity.Service, c *chat.Service, b *br
 		"carol": "Product designer. Plants > people (mostly).",
 		"dan":   "New here. Say hi!",
 		"acme":  "Gear for the outdoors. We answer DMs 9-18 CET.",
+
+		"maya_trails":  "Trail running films every Sunday. 48k followers.",
+		"leo_climbs":   "Climbing, bouldering, bad puns.",
+		"nina_bikes":   "Bikepacking across Europe, one bag at a time.",
+		"sam_outdoors": "Camping gear reviews, honest ones.",
 	}
 	for h, bio := range bios {
 		b := bio
@@ -159,7 +171,57 @@ func seedBrand(ctx context.Context, b *brand.Service, acc map[string]*dm.Account
 	if _, err := b.AddNote(ctx, acc["bob"], "acme", danConv, "Ridge 45 in green is back on Friday; offer the pre-order link. @carol can you confirm?"); err != nil {
 		return err
 	}
-	return seedDesk(ctx, b, acme)
+	if err := seedDesk(ctx, b, acme); err != nil {
+		return err
+	}
+	return seedCreators(ctx, b, acme, time.Now())
+}
+
+// seedCreators fills acme's creator pipeline (docs/creators.md) across its
+// stages: a prospect, a creator contacted by an outreach DM (in their
+// Requests, with a follow-up queued), one negotiating, one agreed whose
+// deliverables are due soon and overdue (flagged on the board; the team is
+// told by the due-date jobs), and one whose content is live. Dates are
+// relative to now, in the brand's time zone.
+func seedCreators(ctx context.Context, b *brand.Service, acme *dm.Account, now time.Time) error {
+	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+		now = now.In(loc)
+	}
+	day := func(days int) string { return now.AddDate(0, 0, days).Format(time.DateOnly) }
+	str := func(s string) *string { return &s }
+	fee := func(v int64) *int64 { return &v }
+	deals := []brand.CreatorInput{
+		{Handle: "sam_outdoors", Stage: str(dm.StageProspect), Notes: str("Met at the Lyon outdoor fair. Reviews tents; 12k subscribers.")},
+		{Handle: "nina_bikes", Stage: str(dm.StageNegotiating), Notes: str("Wants the Ridge 45 for a three-week bikepacking trip. Asked for 900, we offered 800."),
+			FeeMinor: fee(80000), FeeCurrency: str("EUR"), DueDate: str(day(30)),
+			Deliverables: &[]dm.Deliverable{{Title: "Trip video with the Ridge 45", DueDate: day(21)}}},
+		{Handle: "maya_trails", Stage: str(dm.StageAgreed), Notes: str("Sunday film features the Ridge 45; promo code in the description."),
+			FeeMinor: fee(150000), FeeCurrency: str("EUR"), DueDate: str(day(7)),
+			Deliverables: &[]dm.Deliverable{
+				{Title: "Unboxing post", DueDate: day(-5), Done: true},
+				{Title: "Story with the promo code", DueDate: day(-2)},
+				{Title: "Sunday trail film", DueDate: day(1)},
+			}},
+		{Handle: "alice", Stage: str(dm.StageContentLive), Notes: str("Photo series from the lake trail is live."),
+			FeeMinor: fee(50000), FeeCurrency: str("EUR"),
+			Deliverables: &[]dm.Deliverable{{Title: "Photo series, 5 posts", DueDate: day(-10), Done: true}}},
+		{Handle: "leo_climbs", Notes: str("Great fit for the climbing range; never talked to us.")},
+	}
+	for _, d := range deals {
+		if _, err := b.AddCreator(ctx, acme, "acme", d); err != nil {
+			return fmt.Errorf("creator @%s: %w", d.Handle, err)
+		}
+	}
+	// leo gets the proposal by DM (it waits in his Requests); a follow-up
+	// is queued for three days later unless he answers.
+	_, _, err := b.Outreach(ctx, acme, "acme", "leo_climbs", brand.OutreachInput{
+		Text:      "Hi {{first_name|there}}! {{brand_name}} here. We love your climbing videos: would you try our new harness this season? Paid collaboration, of course.",
+		FollowUps: []brand.FollowUpInput{{DelayMinutes: 3 * 24 * 60, Text: "Hi {{first_name|there}}, just checking you saw our note about the harness. No pressure!"}},
+	})
+	if err != nil {
+		return fmt.Errorf("outreach to @leo_climbs: %w", err)
+	}
+	return nil
 }
 
 // seedDesk gives acme's console its support desk: response targets, a cap

@@ -20,7 +20,7 @@ func creatorOf(c *brand.Creator) *wire.Creator {
 		Outreach:  wire.Outreach{State: d.OutreachState, Sent: d.OutreachSent, LastSentAt: d.OutreachAt, ConversationID: d.ConversationID},
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	for i, x := range d.Deliverables {
-		w.Deliverables[i] = wire.Deliverable{ID: x.ID, Title: x.Title, DueDate: x.DueDate, Done: x.Done}
+		w.Deliverables[i] = wire.Deliverable{ID: x.ID, Title: x.Title, DueDate: x.DueDate, Done: x.Done, Due: c.Due[x.ID]}
 	}
 	if c.History != nil {
 		w.History = make([]wire.StageMove, len(c.History))

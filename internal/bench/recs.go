@@ -55,6 +55,13 @@ func Recs(ctx context.Context, o RecsOptions) (*Result, error) {
 	cut := max(0, len(d.Interactions)-o.Added)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	heap0 := heap() // the generated data set alone
 	m := recs.New(recs.Options{})
 	m.SetCatalog(d.Items)
 	c0, w0 := threadCPU(), time.Now()
@@ -68,6 +75,8 @@ func Recs(ctx context.Context, o RecsOptions) (*Result, error) {
 	m.Add(d.Interactions[cut:])
 	m.Refresh() // as a node does after catching up (internal/brand/catalog.go)
 	incr, incrWall := threadCPU()-c0, time.Since(w0)
+	modelHeap := heap() - heap0
+	st := m.Stats()
 	rng := rand.New(rand.NewPCG(1, 2))
 	cpu := make([]time.Duration, 0, o.Calls)
 	wall := make([]time.Duration, 0, o.Calls)
@@ -91,5 +100,9 @@ func Recs(ctx context.Context, o RecsOptions) (*Result, error) {
 	perMillion := 1e6 / float64(max(1, len(d.Interactions)-cut))
 	r.budget("update_1m_cpu", incr.Seconds()*perMillion, "s", "<", 60)
 	r.add("update_1m_wall", incrWall.Seconds()*perMillion, "s")
+	r.add("model_heap", float64(modelHeap)/(1<<20), "MiB")
+	r.add("model_pairs", float64(st.Pairs), "")
+	r.add("model_neighbors", float64(st.Neighbors), "")
+	r.add("model_customers", float64(st.Customers), "")
 	return r, nil
 }

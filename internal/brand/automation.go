@@ -387,6 +387,7 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobEventReminder, jobs.Handler{Run: s.sendReminders})
 	r.Handle(JobCampaignFollowUp, jobs.Handler{Run: s.planFollowUp})
 	r.Handle(JobCreatorFollowUp, jobs.Handler{Run: s.creatorFollowUp})
+	r.Handle(JobCreatorDue, jobs.Handler{Run: s.creatorDue})
 	r.Handle(JobLinkClick, jobs.Handler{Run: s.tellClick})
 	// A lane comes back after every batch (RetryAt, never buried for
 	// it); only errors count towards a dead letter, and a campaign's lane

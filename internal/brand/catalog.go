@@ -34,6 +34,12 @@ const (
 	// maxModels bounds the brands whose model a node keeps in memory; the
 	// least recently used one is dropped (and rebuilt when asked again).
 	maxModels = 64
+	// syncBuildMax is the largest backlog of interactions a model is built
+	// from on a request (about a second of CPU); a larger one is built in
+	// the background while the brand is served what is popular.
+	syncBuildMax = 50_000
+	// topWarm is how many popular items a build in progress publishes.
+	topWarm = 100
 )
 
 // catalogAccess is access for the catalog: the team reads it, owners and
@@ -318,19 +324,48 @@ func (s *Service) Suggest(ctx context.Context, me *dm.Account, handle, convID st
 }
 
 // suggestFor is Suggest once access is checked (campaigns and the bot call
-// it too).
+// it too). While the brand's model is being built (in the background, see
+// WarmRecs), it answers with what is popular so far.
 func (s *Service) suggestFor(ctx context.Context, brandID, customerID string, k int) ([]Suggestion, ModelVersion, error) {
 	br := s.recs.get(brandID)
 	br.mu.Lock()
-	if err := s.refreshBrand(ctx, brandID, br); err != nil {
+	if br.st.model == nil && !br.building {
+		// A small brand's model is built on the request (well under a
+		// second); a large one in the background.
+		var cs dm.CatalogState
+		if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+			cs, err = tx.CatalogState(ctx, brandID)
+			return err
+		}); err != nil {
+			br.mu.Unlock()
+			return nil, ModelVersion{}, err
+		}
+		if cs.InteractionSeq > s.recs.syncMax() {
+			s.startBuild(brandID, br)
+		} else {
+			br.st.model = recs.New(recs.Options{})
+		}
+	}
+	if br.st.model == nil {
+		top, ver := br.warm, br.warmVer
+		br.mu.Unlock()
+		return s.popularFor(ctx, brandID, customerID, k, top, ver)
+	}
+	if err := s.refreshBrand(ctx, brandID, &br.st, nil); err != nil {
 		br.mu.Unlock()
 		return nil, ModelVersion{}, err
 	}
 	// A few more than asked: the catalog is read again below, and a
 	// product changed since the model's version is dropped, not shown.
-	picks := br.model.Recommend(customerID, k+5)
-	ver := ModelVersion{Catalog: br.version, Interactions: br.seq}
+	picks := br.st.model.Recommend(customerID, k+5)
+	ver := ModelVersion{Catalog: br.st.version, Interactions: br.st.seq}
 	br.mu.Unlock()
+	return s.pickProducts(ctx, brandID, picks, k, ver)
+}
+
+// pickProducts reads the picks' products again and keeps the first k still
+// in stock.
+func (s *Service) pickProducts(ctx context.Context, brandID string, picks []recs.Pick, k int, ver ModelVersion) ([]Suggestion, ModelVersion, error) {
 	ids := make([]string, len(picks))
 	for i, p := range picks {
 		ids[i] = p.Item
@@ -354,21 +389,74 @@ func (s *Service) suggestFor(ctx context.Context, brandID, customerID string, k 
 	return out, ver, nil
 }
 
+// popularFor answers while the model is being built: the most popular
+// items of what the build has applied so far (top), less what the
+// customer bought or touched lately (read from the store), "popular now".
+func (s *Service) popularFor(ctx context.Context, brandID, customerID string, k int, top []string, ver ModelVersion) ([]Suggestion, ModelVersion, error) {
+	var mine []dm.Interaction
+	if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+		mine, err = tx.CustomerInteractions(ctx, brandID, customerID, 200)
+		return err
+	}); err != nil {
+		return nil, ver, err
+	}
+	known := map[string]bool{}
+	for _, in := range mine {
+		known[in.ProductID] = true
+	}
+	picks := make([]recs.Pick, 0, k+5)
+	for _, id := range top {
+		if len(picks) == k+5 {
+			break
+		}
+		if !known[id] {
+			picks = append(picks, recs.Pick{Item: id, Reason: "popular now"})
+		}
+	}
+	return s.pickProducts(ctx, brandID, picks, k, ver)
+}
+
 // recsCache holds the brands' models on this node.
 type recsCache struct {
 	mu     sync.Mutex
 	brands map[string]*brandRecs
+	// ctx bounds background builds (WarmRecs sets it; Background before).
+	ctx context.Context
+	// Tests set these: the largest backlog built on a request (0: the
+	// default), the page size of a build (0: interactionsPage), and a
+	// hook called after each page of a background build.
+	syncBuild int64
+	page      int
+	onPage    func(brandID string, seq int64)
 }
 
-// brandRecs is one brand's model and what it has applied; mu guards all of
-// it (a recs.Model is not safe for concurrent use).
-type brandRecs struct {
-	mu      sync.Mutex
+func (c *recsCache) syncMax() int64 {
+	if c.syncBuild > 0 {
+		return c.syncBuild
+	}
+	return syncBuildMax
+}
+
+// modelState is a model and what it has applied.
+type modelState struct {
 	model   *recs.Model
 	version int64  // catalog version applied ...
 	afterID string // ... up to this product id within it
 	seq     int64  // interactions applied
-	used    time.Time
+}
+
+// brandRecs is one brand's model; mu guards all of it (a recs.Model is not
+// safe for concurrent use). st.model is nil until the model is built; while
+// a background build runs, warm is the most popular items of what it has
+// applied so far, and warmVer how far it is.
+type brandRecs struct {
+	mu       sync.Mutex
+	st       modelState
+	building bool
+	built    chan struct{} // closed when the build ends
+	warm     []string
+	warmVer  ModelVersion
+	used     time.Time
 }
 
 func (c *recsCache) get(brandID string) *brandRecs {
@@ -389,21 +477,98 @@ func (c *recsCache) get(brandID string) *brandRecs {
 			}
 			delete(c.brands, oldest)
 		}
-		br = &brandRecs{model: recs.New(recs.Options{})}
+		br = &brandRecs{}
 		c.brands[brandID] = br
 	}
 	br.used = time.Now()
 	return br
 }
 
-// refreshBrand applies to br what the store has beyond its version:
+// WarmRecs builds, one after the other in the background of a starting
+// node, the models of the brands with the most interactions (as many as a
+// node keeps), so that the first agent to open a conversation does not
+// wait for a build: until its brand's model is ready, suggestions are what
+// is popular. It returns when the builds are done or ctx ends; the server
+// runs it in a goroutine at start.
+func (s *Service) WarmRecs(ctx context.Context) {
+	s.recs.mu.Lock()
+	s.recs.ctx = ctx
+	s.recs.mu.Unlock()
+	var ids []string
+	if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
+		ids, err = tx.BusiestCatalogs(ctx, maxModels)
+		return err
+	}); err != nil {
+		s.log.Warn("recommender warm-up: listing the catalogs failed", "err", err)
+		return
+	}
+	for _, id := range ids {
+		br := s.recs.get(id)
+		br.mu.Lock()
+		if br.st.model == nil && !br.building {
+			s.startBuild(id, br)
+		}
+		done := br.built
+		br.mu.Unlock()
+		if done == nil {
+			continue
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// startBuild builds br's model in a goroutine, outside br.mu, publishing
+// what is popular after each page; br.mu is held.
+func (s *Service) startBuild(brandID string, br *brandRecs) {
+	br.building, br.built = true, make(chan struct{})
+	done := br.built
+	s.recs.mu.Lock()
+	ctx := s.recs.ctx
+	s.recs.mu.Unlock()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	go func() {
+		defer close(done)
+		start := time.Now()
+		st := modelState{model: recs.New(recs.Options{})}
+		err := s.refreshBrand(ctx, brandID, &st, func() {
+			top := st.model.TopItems(topWarm)
+			br.mu.Lock()
+			br.warm, br.warmVer = top, ModelVersion{Catalog: st.version, Interactions: st.seq}
+			br.mu.Unlock()
+			if s.recs.onPage != nil {
+				s.recs.onPage(brandID, st.seq)
+			}
+		})
+		br.mu.Lock()
+		if err == nil {
+			br.st = st
+		}
+		br.building, br.warm = false, nil
+		br.mu.Unlock()
+		if err != nil {
+			s.log.Warn("recommender: building a model failed", "brand", brandID, "err", err)
+			return
+		}
+		s.log.Info("recommender model built", "brand", brandID, "interactions", st.seq, "took", time.Since(start).Round(time.Millisecond))
+	}()
+}
+
+// refreshBrand applies to st what the store has beyond its version:
 // catalog changes first (so that new interactions meet their products' tags
-// and stock), then interactions in seq order, page by page. br.mu is held.
-func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRecs) error {
+// and stock), then interactions in seq order, page by page, calling
+// onPage (if not nil) after each page. The caller owns st (br.mu held, or a
+// model being built that nobody else sees).
+func (s *Service) refreshBrand(ctx context.Context, brandID string, st *modelState, onPage func()) error {
 	for {
 		var ps []dm.Product
 		if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
-			ps, err = tx.ProductsChanged(ctx, brandID, br.version, br.afterID, productsPageRead)
+			ps, err = tx.ProductsChanged(ctx, brandID, st.version, st.afterID, productsPageRead)
 			return err
 		}); err != nil {
 			return err
@@ -415,15 +580,19 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 		for i, p := range ps {
 			items[i] = recs.Item{ID: p.ID, Title: p.Title, Tags: p.Tags, InStock: p.InStock && !p.Deleted}
 		}
-		br.model.SetCatalog(items)
+		st.model.SetCatalog(items)
 		last := ps[len(ps)-1]
-		br.version, br.afterID = last.Version, last.ID
+		st.version, st.afterID = last.Version, last.ID
+	}
+	page := interactionsPage
+	if s.recs.page > 0 {
+		page = s.recs.page
 	}
 	applied := false
 	for {
 		var ins []dm.Interaction
 		if err := s.store.View(ctx, func(tx dm.Tx) (err error) {
-			ins, err = tx.Interactions(ctx, brandID, br.seq, interactionsPage)
+			ins, err = tx.Interactions(ctx, brandID, st.seq, page)
 			return err
 		}); err != nil {
 			return err
@@ -432,7 +601,7 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 			if applied {
 				// Stale neighbour lists are ranked now, in the
 				// update's time, not on the next requests'.
-				br.model.Refresh()
+				st.model.Refresh()
 			}
 			return nil
 		}
@@ -441,8 +610,11 @@ func (s *Service) refreshBrand(ctx context.Context, brandID string, br *brandRec
 		for i, in := range ins {
 			batch[i] = recs.Interaction{Customer: in.CustomerID, Item: in.ProductID, Kind: recs.Kind(in.Kind), At: in.At}
 		}
-		br.model.Add(batch)
-		br.seq = ins[len(ins)-1].Seq
+		st.model.Add(batch)
+		st.seq = ins[len(ins)-1].Seq
+		if onPage != nil {
+			onPage()
+		}
 	}
 }
 

@@ -79,6 +79,9 @@ type Creator struct {
 	// History and Results are set for one creator's page, nil in lists.
 	History []StageMove
 	Results *CreatorResults
+	// Due flags the deliverables due soon or overdue (creators_due.go):
+	// deliverable id -> dm.DueSoon or dm.Overdue.
+	Due map[string]string
 }
 
 // StageMove is one move of a deal, with who moved it.
@@ -190,6 +193,10 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 		}
 		out := make([]dm.Deliverable, 0, len(ds))
 		seen := map[string]bool{}
+		before := map[string]dm.Deliverable{}
+		for _, x := range d.Deliverables {
+			before[x.ID] = x
+		}
 		for i, x := range ds {
 			x.Title = strings.TrimSpace(x.Title)
 			if n := utf8.RuneCountInString(x.Title); n == 0 || n > maxDeliverableRune || !utf8.ValidString(x.Title) || strings.ContainsAny(x.Title, "\n\r\x00") {
@@ -205,6 +212,12 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 				return "", dm.Errorf(dm.EINVALID, "deliverables[%d].id: unique, at most 40 characters (leave it empty for a new one).", i)
 			}
 			seen[x.ID] = true
+			// The reminder sent is the server's record: kept while the
+			// due date stays, forgotten when it moves.
+			x.Reminded = ""
+			if b, ok := before[x.ID]; ok && b.DueDate == x.DueDate {
+				x.Reminded = b.Reminded
+			}
 			out = append(out, x)
 		}
 		d.Deliverables = out
@@ -254,6 +267,14 @@ func (s *Service) Creators(ctx context.Context, me *dm.Account, handle string) (
 			}
 			out = append(out, Creator{Deal: d, Creator: acc.Profile()})
 		}
+		loc, err := s.brandZone(ctx, tx, a.brand.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for i := range out {
+			out[i].Due = dueFlags(&out[i].Deal, now, loc)
+		}
 		return nil
 	})
 	return out, err
@@ -286,7 +307,11 @@ func (s *Service) Creator(ctx context.Context, me *dm.Account, handle, creatorHa
 
 // creatorPage is a creator with the deal's history and the codes' results.
 func (s *Service) creatorPage(ctx context.Context, tx dm.Tx, acc *dm.Account, d *dm.CreatorDeal) (*Creator, error) {
-	c := &Creator{Deal: *d, Creator: acc.Profile(), History: []StageMove{}, Results: &CreatorResults{}}
+	loc, err := s.brandZone(ctx, tx, d.BrandID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Creator{Deal: *d, Creator: acc.Profile(), History: []StageMove{}, Results: &CreatorResults{}, Due: dueFlags(d, s.now(), loc)}
 	hs, err := tx.StageHistory(ctx, d.BrandID, d.CreatorID)
 	if err != nil {
 		return nil, err
@@ -392,6 +417,9 @@ func (s *Service) AddCreator(ctx context.Context, me *dm.Account, handle string,
 		if err := tx.AddStageChange(ctx, &dm.StageChange{BrandID: d.BrandID, CreatorID: d.CreatorID, To: d.Stage, ByID: me.ID, Reason: "added", At: now}); err != nil {
 			return err
 		}
+		if err := s.scheduleDue(ctx, tx, ob, nil, d, now); err != nil {
+			return err
+		}
 		if out, err = s.creatorPage(ctx, tx, acc, d); err != nil {
 			return err
 		}
@@ -413,11 +441,15 @@ func (s *Service) UpdateCreator(ctx context.Context, me *dm.Account, handle, cre
 		if err != nil {
 			return err
 		}
+		old := slices.Clone(d.Deliverables)
 		moved, err := in.apply(d)
 		if err != nil {
 			return err
 		}
 		now := s.now()
+		if err := s.scheduleDue(ctx, tx, ob, old, d, now); err != nil {
+			return err
+		}
 		if moved != "" {
 			if err := tx.AddStageChange(ctx, &dm.StageChange{BrandID: d.BrandID, CreatorID: d.CreatorID, From: d.Stage, To: moved, ByID: me.ID, Reason: "moved", At: now}); err != nil {
 				return err
@@ -986,6 +1018,12 @@ func (s *Service) GiveCodes(ctx context.Context, me *dm.Account, handle, creator
 // actor and the stage (or "removed") as state, so that an open board
 // follows. The logs are appended in id order, as tellTeam does.
 func tellPartners(ctx context.Context, tx dm.Tx, ob chat.Outbox, b, creator *dm.Account, state string, t time.Time) error {
+	return tellPartnersEvent(ctx, tx, ob, b, dm.Event{Type: dm.EventCreatorUpdated, At: t, Brand: b.Handle, Actor: ptr(creator.Profile()), State: state})
+}
+
+// tellPartnersEvent sends e to the brand and the members who see its
+// pipeline.
+func tellPartnersEvent(ctx context.Context, tx dm.Tx, ob chat.Outbox, b *dm.Account, e dm.Event) error {
 	ms, err := tx.TeamMembers(ctx, b.ID)
 	if err != nil {
 		return err
@@ -997,5 +1035,5 @@ func tellPartners(ctx context.Context, tx dm.Tx, ob chat.Outbox, b, creator *dm.
 		}
 	}
 	slices.Sort(ids)
-	return tellIDs(ctx, ob, ids, dm.Event{Type: dm.EventCreatorUpdated, At: t, Brand: b.Handle, Actor: ptr(creator.Profile()), State: state})
+	return tellIDs(ctx, ob, ids, e)
 }

@@ -125,6 +125,9 @@ type CatalogTx interface {
 	CountProducts(ctx context.Context, brandID string) (int, error)
 	// CatalogState returns a brand's versions (zero for a brand with none).
 	CatalogState(ctx context.Context, brandID string) (CatalogState, error)
+	// BusiestCatalogs lists the brands that have interactions, the most
+	// first (a node builds their models when it starts).
+	BusiestCatalogs(ctx context.Context, limit int) ([]string, error)
 	// AddInteractions appends interactions of one brand, numbering them
 	// (Seq is set on each).
 	AddInteractions(ctx context.Context, brandID string, ins []Interaction) error

@@ -19,6 +19,17 @@ const PermPartnerships = "partnerships"
 // stage, or "removed").
 const EventCreatorUpdated = "creator.updated"
 
+// EventCreatorDue tells the members who see a brand's creator pipeline,
+// once, that a deliverable is due soon or overdue (Brand; Actor is the
+// creator; State "due_soon" or "overdue").
+const EventCreatorDue = "creator.due"
+
+// States of a deliverable's due date, as the pipeline flags it.
+const (
+	DueSoon = "due_soon" // due within two days
+	Overdue = "overdue"  // the due date has passed and it is not done
+)
+
 // TeamPermissions are the permissions a team member may be given.
 var TeamPermissions = []string{PermPartnerships}
 
@@ -56,6 +67,10 @@ type Deliverable struct {
 	// DueDate is a calendar date (YYYY-MM-DD), "" for none.
 	DueDate string `json:"due_date"`
 	Done    bool   `json:"done"`
+	// Reminded is the last reminder the team was sent for it: its state
+	// and the date, as "overdue 2026-12-01" ("" for none), so that a
+	// reminder job run again does not tell twice.
+	Reminded string `json:"reminded,omitempty"`
 }
 
 // CreatorDeal is one creator in a brand's pipeline.

@@ -156,6 +156,24 @@ func (t *tx) CatalogState(ctx context.Context, brandID string) (dm.CatalogState,
 	return s, wrap(err, "catalog counters")
 }
 
+func (t *tx) BusiestCatalogs(ctx context.Context, limit int) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT brand_id FROM catalog_counters WHERE interaction_seq > 0
+		ORDER BY interaction_seq DESC, brand_id LIMIT $1`, limit)
+	if err != nil {
+		return nil, wrap(err, "catalog counters")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "catalog counters")
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err(), "catalog counters")
+}
+
 func (t *tx) AddInteractions(ctx context.Context, brandID string, ins []dm.Interaction) error {
 	if len(ins) == 0 {
 		return nil

@@ -3,6 +3,7 @@ package recs
 import (
 	"bytes"
 	"compress/gzip"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -171,5 +172,28 @@ func TestIncremental(t *testing.T) {
 	m.Add([]Interaction{{"b", "x", Purchase, at(2)}, {"b", "z", Purchase, at(2)}, {"d", "x", Purchase, at(2)}, {"d", "z", Purchase, at(2)}})
 	if got := m.Recommend("c", 1); len(got) != 1 || got[0].Item != "z" {
 		t.Fatalf("picks after more x+z buyers = %+v, want z", got)
+	}
+}
+
+// Weights are float32: after 64 half-lives the model rebases its epoch, so
+// a log longer than float32's range of 2^127 half-lives still ranks the
+// same way, with finite scores.
+func TestRebase(t *testing.T) {
+	m := New(Options{HalfLife: time.Hour})
+	hour := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	var log []Interaction
+	for h := 0; h <= 300; h += 10 { // 300 half-lives: far beyond float32 without a rebase
+		log = append(log, Interaction{"old" + string(rune('a'+h/10)), "x", Purchase, hour(h)}, Interaction{"old" + string(rune('a'+h/10)), "y", Purchase, hour(h)})
+	}
+	log = append(log, Interaction{"n1", "x", Purchase, hour(301)}, Interaction{"n1", "z", Purchase, hour(301)}, Interaction{"c", "x", View, hour(302)})
+	m.Add(log)
+	got := m.Recommend("c", 2)
+	if len(got) != 2 || got[0].Item != "z" || got[1].Item != "y" {
+		t.Fatalf("picks = %+v, want z (the recent co-purchase) before y", got)
+	}
+	for _, p := range got {
+		if math.IsInf(p.Score, 0) || math.IsNaN(p.Score) || p.Score <= 0 {
+			t.Errorf("score of %s = %v", p.Item, p.Score)
+		}
 	}
 }

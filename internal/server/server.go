@@ -388,6 +388,9 @@ func (s *Server) Start() error {
 	}()
 	go s.maintain()
 	s.jobs.Start()
+	// The busiest brands' recommender models are built in the background
+	// (served by popularity until ready), not on the first agent's request.
+	go s.brand.WarmRecs(s.stopCtx)
 	s.log.Info("parley listening", "url", s.URL())
 	return nil
 }

@@ -146,6 +146,14 @@ func testCatalogInteractions(t *testing.T, s dm.Store) {
 		if err != nil || st.InteractionSeq != 3 {
 			t.Errorf("CatalogState = %+v, %v", st, err)
 		}
+		// The brands with interactions, the most first (b2 has an order only).
+		busy, err := tx.BusiestCatalogs(ctx, 10)
+		if err != nil || len(busy) != 2 || busy[0] != "b1" || busy[1] != "b3" {
+			t.Errorf("BusiestCatalogs = %v, %v; want b1, b3", busy, err)
+		}
+		if busy, err = tx.BusiestCatalogs(ctx, 1); err != nil || len(busy) != 1 || busy[0] != "b1" {
+			t.Errorf("BusiestCatalogs(1) = %v, %v", busy, err)
+		}
 		touch, err := tx.LastTouch(ctx, "b1", "c1", "p2", at(0))
 		if err != nil || touch.Kind != dm.InteractionMention {
 			t.Errorf("LastTouch = %+v, %v", touch, err)

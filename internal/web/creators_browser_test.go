@@ -35,6 +35,11 @@ func TestBrowserCreatorPipeline(t *testing.T) {
 	// Move cy_runs with the card's stage menu.
 	bob.do("move a card", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('.creator-card[data-handle=cy_runs] select.card-stage'); s.value = 'agreed'; s.dispatchEvent(new Event('change')); })()`))
 	bob.waitText(`.creator-col[data-stage=agreed] .creator-card[data-handle=cy_runs] .handle`, "@cy_runs")
+	// A deliverable past its date is flagged on the card and in the panel.
+	acme.api("PATCH", "/api/v1/brands/acme/creators/cy_runs", map[string]any{"deliverables": []map[string]any{{"id": "", "title": "Unboxing video", "due_date": "2020-01-15", "done": false}}}, nil)
+	bob.waitText(`.creator-card[data-handle=cy_runs] .pill[data-due=overdue]`, "1 overdue")
+	bob.click(`.creator-card[data-handle=cy_runs] button[data-action=open]`, "Details")
+	bob.waitText(`#creator-deliverables li .pill.due-overdue`, "Overdue")
 
 	// Edit ana's deal and propose a collaboration.
 	bob.click(`.creator-card[data-handle=ana] button[data-action=open]`, "Details")

@@ -79,8 +79,14 @@ export function creatorsPage(app, handle) {
     }
   };
 
+  const DUE = { due_soon: 'Due soon', overdue: 'Overdue' };
   const card = (c) => {
     const done = c.deliverables.filter((d) => d.done).length;
+    // The server flags deliverables due soon or overdue; the card shows the worst.
+    const overdue = c.deliverables.filter((d) => d.due === 'overdue').length;
+    const soon = c.deliverables.filter((d) => d.due === 'due_soon').length;
+    const dueFlag = overdue ? h('span', { class: 'pill due-overdue', 'data-due': 'overdue' }, `${overdue} overdue`)
+      : soon ? h('span', { class: 'pill due-soon', 'data-due': 'due_soon' }, `${soon} due soon`) : null;
     const stageSel = h('select', { class: 'card-stage', 'aria-label': `Stage of ${c.creator.handle}`, onchange: (e) => move(c, e.target.value) },
       STAGES.map(([v, t]) => h('option', { value: v, selected: v === c.stage }, t)));
     stageSel.value = c.stage;
@@ -90,6 +96,7 @@ export function creatorsPage(app, handle) {
       c.fee_minor ? h('p', { class: 'creator-fee' }, money(c.fee_minor, c.fee_currency)) : null,
       c.due_date ? h('p', { class: 'hint' }, 'Due ' + c.due_date) : null,
       c.deliverables.length ? h('p', { class: 'hint' }, `${done}/${c.deliverables.length} deliverables done`) : null,
+      dueFlag,
       c.outreach.state ? h('span', { class: 'pill outreach-' + c.outreach.state }, OUTREACH[c.outreach.state] || c.outreach.state) : null,
       h('div', { class: 'card-actions' }, stageSel,
         h('button', { type: 'button', class: 'btn small', 'data-action': 'open', onclick: () => open(c.creator.handle) }, 'Details')));
@@ -148,6 +155,7 @@ export function creatorsPage(app, handle) {
         const date = h('input', { type: 'date', value: d.due_date, 'aria-label': `Due date of deliverable ${i + 1}`, onchange: (e) => { d.due_date = e.target.value; } });
         const tick = h('input', { type: 'checkbox', checked: d.done, 'aria-label': `Deliverable ${i + 1} done`, onchange: (e) => { d.done = e.target.checked; } });
         return h('li', null, tick, title, date,
+          d.due && DUE[d.due] ? h('span', { class: 'pill due-' + (d.due === 'overdue' ? 'overdue' : 'soon') }, DUE[d.due]) : null,
           h('button', { type: 'button', class: 'btn ghost small', 'aria-label': `Remove deliverable ${i + 1}`, onclick: () => { items.splice(i, 1); renderItems(); } }, '✕'));
       }));
     };
@@ -333,13 +341,14 @@ export function creatorsPage(app, handle) {
     add, err, board, panel);
   load();
   // creator.updated (to those who see the pipeline): the board and an open
-  // panel follow a teammate's changes and the creator's Accept or Decline.
+  // panel follow a teammate's changes and the creator's Accept or Decline;
+  // creator.due (a deliverable became due soon or overdue) shows the flag.
   let timer = 0;
   return {
     el,
     title: `Creators · @${handle}`,
     onEvent(ev) {
-      if (ev.type !== 'creator.updated' || ev.brand !== handle) return;
+      if ((ev.type !== 'creator.updated' && ev.type !== 'creator.due') || ev.brand !== handle) return;
       clearTimeout(timer);
       timer = setTimeout(async () => {
         await load();
