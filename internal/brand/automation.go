@@ -142,6 +142,10 @@ type botInput struct {
 	// state is the brand's state when the caller has it (a send), nil
 	// otherwise.
 	state *brandState
+	// bot is the conversation's bot state when the caller read it in this
+	// transaction (botRead; nil: none yet); otherwise automate reads it.
+	bot     *dm.BotState
+	botRead bool
 }
 
 // automate runs the brand's bot on one event inside a write transaction. It
@@ -153,10 +157,7 @@ func (s *Step) automate(ctx context.Context, tx dm.Tx, out chat.Outbox, b, custo
 		return err
 	}
 	now := s.now()
-	st, err := tx.BotState(ctx, it.ConversationID)
-	if dm.IsCode(err, dm.ENOTFOUND) {
-		st, err = &dm.BotState{ConversationID: it.ConversationID, BrandID: b.ID}, nil
-	}
+	st, err := s.botState(ctx, tx, b.ID, it.ConversationID, in.bot, in.botRead)
 	if err != nil {
 		return err
 	}
@@ -331,7 +332,10 @@ func setStatus(ctx context.Context, tx dm.Tx, it *dm.InboxItem, status, resolver
 // brandWrote follows the brand's own messages: a person of the team writing
 // makes the bot quiet until the conversation is resolved, and a bot message
 // keeps its quick replies.
-func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.Account, it *dm.InboxItem, sent *chat.Sent) error {
+//
+// bot is the conversation's bot state as the caller read it in this
+// transaction (nil: none yet).
+func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.Account, it *dm.InboxItem, bot *dm.BotState, sent *chat.Sent) error {
 	if sent.Params.Product != nil {
 		if err := s.productSent(ctx, tx, b, it, sent); err != nil {
 			return err
@@ -349,11 +353,7 @@ func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.A
 	if err != nil || p == nil {
 		return err
 	}
-	bot, err := tx.BotState(ctx, it.ConversationID)
-	if dm.IsCode(err, dm.ENOTFOUND) {
-		bot, err = &dm.BotState{ConversationID: it.ConversationID, BrandID: b.ID}, nil
-	}
-	if err != nil || bot.Silent {
+	if bot, err = s.botState(ctx, tx, b.ID, it.ConversationID, bot, true); err != nil || bot.Silent {
 		return err
 	}
 	bot.Silent, bot.UpdatedAt = true, s.now()
@@ -502,4 +502,20 @@ func (s *Service) noReply(ctx context.Context, j *dm.Job) error {
 		}
 		return tellTeam(ctx, tx, out, b.ID, dm.Event{Type: dm.EventInboxUpdated, ConversationID: it.ConversationID, At: it.UpdatedAt, Brand: b.Handle, Inbox: v})
 	})
+}
+
+// botState is a conversation's bot state, for the caller to change: known
+// when read is true (nil: none yet), read from tx otherwise.
+func (s *Step) botState(ctx context.Context, tx dm.Tx, brandID, convID string, known *dm.BotState, read bool) (*dm.BotState, error) {
+	if read {
+		if known == nil {
+			return &dm.BotState{ConversationID: convID, BrandID: brandID}, nil
+		}
+		return ptr(*known), nil
+	}
+	st, err := tx.BotState(ctx, convID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return &dm.BotState{ConversationID: convID, BrandID: brandID}, nil
+	}
+	return st, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -125,11 +126,16 @@ const inboundRefresh = time.Minute
 // with the payload OptInPayload, which a campaign or the bot may offer).
 //
 // cs is the brand's consent settings when the caller has them (nil: read).
-func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, cs *dm.ConsentSettings, convID, text, payload string, t time.Time) (bool, error) {
-	c, err := loadConsent(ctx, tx, b.ID, customer.ID)
-	if err != nil {
-		return false, err
+//
+// row is the customer's consent row as the caller read it in this
+// transaction (dm.BrandConversation; nil: none yet).
+func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, cs *dm.ConsentSettings, row *dm.Consent, convID, text, payload string, t time.Time) (bool, error) {
+	c := &dm.Consent{BrandID: b.ID, UserID: customer.ID}
+	if row != nil {
+		c = ptr(*row)
+		c.Promos = slices.Clone(row.Promos)
 	}
+	var err error
 	var confirm string
 	k := keyword(text)
 	stop, start := stopWords, startWords

@@ -168,17 +168,20 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	// The team (from the brand's state): it receives the inbox event, and
 	// an unassigned conversation is assigned among its available members.
 	team := st.team
-	it, err := tx.InboxItem(ctx, msg.ConversationID)
+	// The conversation's inbox item, bot state, consent row and open text
+	// survey, in one statement.
+	conv, err := tx.BrandConversation(ctx, msg.ConversationID, b.ID, customer.ID, t.Add(-surveyTextWindow))
+	if err != nil {
+		return err
+	}
+	it := conv.Item
 	first := false // the customer's first message to the brand, ever
 	isNew := false
-	if dm.IsCode(err, dm.ENOTFOUND) {
+	if it == nil {
 		isNew = true
 		it = &dm.InboxItem{ConversationID: msg.ConversationID, BrandID: b.ID, CustomerID: customer.ID, Status: dm.InboxOpen,
 			Labels: []string{}, Priority: dm.PriorityNone, CreatedAt: t}
-		err, first = nil, !outbound
-	}
-	if err != nil {
-		return err
+		first = !outbound
 	}
 	assignee := it.AssigneeID
 	before := cloneItem(it)
@@ -198,7 +201,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 				return err
 			}
 		}
-		if err := s.brandWrote(ctx, tx, st, b, it, sent); err != nil {
+		if err := s.brandWrote(ctx, tx, st, b, it, conv.Bot, sent); err != nil {
 			return err
 		}
 	} else {
@@ -206,7 +209,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		waiting := it.WaitingSince != nil
 		// A survey's answer is feedback, not a request: it leaves the
 		// inbox state alone (surveys.go).
-		survey, err := s.surveyAnswer(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, t)
+		survey, err := s.surveyAnswer(ctx, tx, out, b, customer, msg.ConversationID, msg.Text, sent.Params.Payload, conv.TextSurvey, t)
 		if err != nil {
 			return err
 		}
@@ -215,7 +218,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 				return err
 			}
 		}
-		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, st.consent, msg.ConversationID, msg.Text, sent.Params.Payload, t)
+		optInOut, err := s.customerConsent(ctx, tx, out, b, customer, st.consent, conv.Consent, msg.ConversationID, msg.Text, sent.Params.Payload, t)
 		if err != nil {
 			return err
 		}
@@ -243,6 +246,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			if err := s.automate(ctx, tx, out, b, customer, set, it, botInput{
 				kind: automation.EventMessage, text: msg.Text, payload: sent.Params.Payload, automated: sent.Params.Automated,
 				first: first, waitStarted: !waiting && it.WaitingSince != nil, state: st,
+				bot: conv.Bot, botRead: true,
 			}); err != nil {
 				return err
 			}

@@ -114,7 +114,11 @@ func (s *Step) enqueueJob(ctx context.Context, out chat.Outbox, j botJob, now ti
 // surveyAnswer records a customer message that answers a survey: a tap on
 // a survey button of theirs, or the first message after a free-text survey
 // (a STOP or START word is not an answer). It reports whether it was one.
-func (s *Step) surveyAnswer(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, convID, text, payload string, t time.Time) (bool, error) {
+//
+// open is the conversation's newest unanswered text survey sent within
+// surveyTextWindow of t, as the caller read it (dm.BrandConversation; nil:
+// none).
+func (s *Step) surveyAnswer(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer *dm.Account, convID, text, payload string, open *dm.SurveySend, t time.Time) (bool, error) {
 	var send *dm.SurveySend
 	var err error
 	if id, n, ok := campaign.ParseSurveyPayload(payload); ok {
@@ -140,13 +144,10 @@ func (s *Step) surveyAnswer(ctx context.Context, tx dm.Tx, out chat.Outbox, b, c
 		if payload != "" || strings.TrimSpace(text) == "" {
 			return false, nil
 		}
-		send, err = tx.OpenTextSurvey(ctx, convID, t.Add(-surveyTextWindow))
-		if dm.IsCode(err, dm.ENOTFOUND) {
+		if open == nil {
 			return false, nil
 		}
-		if err != nil {
-			return false, err
-		}
+		send = ptr(*open)
 		if send.UserID != customer.ID || send.BrandID != b.ID {
 			return false, nil
 		}

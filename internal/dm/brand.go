@@ -271,6 +271,12 @@ type BrandTx interface {
 	// InboxItem returns a conversation's inbox state; in a write
 	// transaction the row stays locked until commit.
 	InboxItem(ctx context.Context, conversationID string) (*InboxItem, error)
+	// BrandConversation reads, in one statement, what a message in a
+	// brand conversation weighs of it: the inbox item (locked as
+	// InboxItem locks it), the bot's state, the customer's consent row
+	// and the newest unanswered text survey sent to the conversation at
+	// or after surveySince. What does not exist is nil.
+	BrandConversation(ctx context.Context, conversationID, brandID, customerID string, surveySince time.Time) (*BrandConversation, error)
 	// PutInboxItem inserts or replaces an inbox item and its labels.
 	PutInboxItem(ctx context.Context, it *InboxItem) error
 	// UpdateInboxItem writes the columns of an existing item that differ
@@ -340,4 +346,14 @@ func InboxDiff(before, after *InboxItem) (cols []string, vals []any, labels bool
 	}
 	labels = !slices.Equal(before.Labels, after.Labels)
 	return cols, vals, labels
+}
+
+// BrandConversation is a brand conversation's state as a message in it
+// reads it (BrandTx.BrandConversation). A nil field is a row that does not
+// exist.
+type BrandConversation struct {
+	Item       *InboxItem
+	Bot        *BotState
+	Consent    *Consent
+	TextSurvey *SurveySend
 }

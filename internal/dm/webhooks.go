@@ -116,6 +116,13 @@ type WebhookTx interface {
 	// of the previous page, next is "" on the last page.
 	WebhookDeliveries(ctx context.Context, brandID, endpointID, cursor string, limit int) (ds []WebhookDelivery, next string, err error)
 	AddWebhookAttempt(ctx context.Context, a *WebhookAttempt) error
+	// RecordWebhookAttempt counts one more attempt of a delivery in one
+	// UPDATE: its attempts, last status code and error (cleaned as
+	// PutWebhookDelivery cleans it) and updated_at = at; status too unless
+	// it is "", and delivered_at unless deliveredAt is nil. It returns the
+	// attempt's number (the new count); ENOTFOUND if there is no such
+	// delivery.
+	RecordWebhookAttempt(ctx context.Context, id, status string, code int, lastError string, at time.Time, deliveredAt *time.Time) (int, error)
 	// WebhookAttempts lists a delivery's attempts in order.
 	WebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
 	// PruneWebhookDeliveries deletes at most limit deliveries created

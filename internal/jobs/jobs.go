@@ -121,7 +121,10 @@ type Runner struct {
 	handlers map[string]Handler
 	kinds    []string
 
-	kick    chan struct{}
+	kick chan struct{}
+	// freed wakes the loop when a slot is free (run); unlike kick it
+	// does not call for a claim.
+	freed   chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
 	started bool
@@ -193,6 +196,7 @@ func New(store dm.Store, cfg Config) *Runner {
 		worker:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), dm.NewID()[:8]),
 		handlers: map[string]Handler{},
 		kick:     make(chan struct{}, 1),
+		freed:    make(chan struct{}, 1),
 		local:    make(chan *dm.Job, localJobs),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -358,14 +362,24 @@ func (r *Runner) Close(ctx context.Context) error {
 	}
 }
 
-// loop claims jobs while there are free slots and due jobs, and otherwise
-// waits for a kick, a freed slot or the poll interval.
+// loop runs the jobs leased on enqueue and claims jobs while there are free
+// slots and due jobs, and otherwise waits for a kick, a freed slot, a leased
+// job or the poll interval.
+//
+// A claim is a write transaction (on SQLite, queued on the one writer
+// behind the sends' batches), and the loop waits for it: while it waits,
+// no job leased on enqueue starts. So the loop claims only when there may
+// be due jobs in the store: at start, after a kick (a job enqueued without
+// a lease on this node), at every poll (jobs enqueued elsewhere, retries
+// come due, leases run out), and again at once after a claim that filled
+// every free slot; not because a slot was freed or a leased job arrived.
 func (r *Runner) loop() {
 	defer close(r.done)
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	nextPrune := time.Time{}
 	nextCount := time.Time{}
+	wantClaim := true
 	for {
 		select {
 		case <-r.stop:
@@ -393,8 +407,7 @@ func (r *Runner) loop() {
 			go r.run(j)
 			free--
 		}
-		claimed := 0
-		if free > 0 {
+		if free > 0 && wantClaim {
 			jobs, err := r.claim(free)
 			if err != nil {
 				r.log.Warn("jobs: claim failed", "err", err)
@@ -404,19 +417,24 @@ func (r *Runner) loop() {
 				r.running.Add(1)
 				go r.run(&jobs[i])
 			}
-			claimed = len(jobs)
-		}
-		if free > 0 && claimed == free {
-			continue // there may be more due right now
+			// A full claim: there may be more due right now (claimed
+			// when a slot is free). Otherwise none is due until a kick
+			// or the next poll says there may be.
+			if wantClaim = len(jobs) == free; wantClaim {
+				continue
+			}
 		}
 		poll.Reset(r.cfg.Poll)
 		select {
 		case <-r.stop:
 			return
 		case <-r.kick:
+			wantClaim = true
+		case <-r.freed:
 		case j := <-r.local:
 			r.held = append(r.held, j)
 		case <-poll.C:
+			wantClaim = true
 		}
 	}
 }
@@ -441,7 +459,10 @@ func (r *Runner) run(j *dm.Job) {
 	defer func() {
 		<-r.slots
 		r.running.Done()
-		r.Kick() // a slot is free
+		select { // a slot is free
+		case r.freed <- struct{}{}:
+		default:
+		}
 	}()
 	r.outcomes <- r.attempt(j)
 }

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,7 +12,8 @@ import (
 )
 
 // enqueueLeased enqueues j as chat.Outbox does with a runner: leased to r
-// in the INSERT when r takes it, and offered after the commit.
+// in the INSERT when r takes it, and offered after the commit; a job not
+// leased kicks the runner after the commit (chat.Config.JobsEnqueued).
 func enqueueLeased(t *testing.T, s dm.Store, r *jobs.Runner, j *dm.Job, offer bool) bool {
 	t.Helper()
 	var leased bool
@@ -24,6 +26,9 @@ func enqueueLeased(t *testing.T, s dm.Store, r *jobs.Runner, j *dm.Job, offer bo
 	}
 	if leased && offer {
 		r.Offer(j)
+	}
+	if !leased {
+		r.Kick()
 	}
 	return leased
 }
@@ -94,5 +99,62 @@ func TestLeasedJobNeverOfferedRunsAfterItsLease(t *testing.T) {
 	j := waitState(t, s, "orphan", dm.JobDone)
 	if j.Attempts != 2 || ran.Load() != 1 {
 		t.Fatalf("attempts %d, runs %d; want 2 and 1", j.Attempts, ran.Load())
+	}
+}
+
+// claimCounter is a store that counts the claim statements run through it.
+type claimCounter struct {
+	dm.Store
+	claims atomic.Int32
+}
+
+func (c *claimCounter) Update(ctx context.Context, fn func(tx dm.Tx) error) error {
+	return c.Store.Update(ctx, func(tx dm.Tx) error { return fn(countingTx{tx, c}) })
+}
+
+type countingTx struct {
+	dm.Tx
+	c *claimCounter
+}
+
+func (t countingTx) ClaimJobs(ctx context.Context, kinds []string, worker string, now time.Time, lease time.Duration, limit int) ([]dm.Job, error) {
+	t.c.claims.Add(1)
+	return t.Tx.ClaimJobs(ctx, kinds, worker, now, lease, limit)
+}
+
+// TestLeasedJobsCostNoClaim: jobs leased on enqueue run without any claim
+// transaction, however many there are: a freed slot or an offered job does
+// not make the runner claim (a write that, on SQLite, would wait behind the
+// sends and hold up the leased jobs meanwhile); an enqueue that was not
+// leased (a kick) does.
+func TestLeasedJobsCostNoClaim(t *testing.T) {
+	s := &claimCounter{Store: openSQLite(t)}
+	r := jobs.New(s, jobs.Config{Poll: time.Hour, Lease: time.Minute, Workers: 4})
+	r.Handle("mail", jobs.Handler{Run: func(context.Context, *dm.Job) error { return nil }})
+	start(t, r)
+	for deadline := time.Now().Add(10 * time.Second); s.claims.Load() < 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no first claim")
+		}
+	}
+	for i := range 40 {
+		id := fmt.Sprintf("j%d", i)
+		if !enqueueLeased(t, s, r, &dm.Job{ID: id, Kind: "mail"}, true) {
+			t.Fatalf("%s not leased", id)
+		}
+	}
+	for i := range 40 {
+		waitState(t, s, fmt.Sprintf("j%d", i), dm.JobDone)
+	}
+	if n := s.claims.Load(); n != 1 {
+		t.Fatalf("claims = %d for 40 leased jobs, want the first poll's alone", n)
+	}
+	// A job for the queue (keyed: never leased) kicks the runner: claimed.
+	if enqueueLeased(t, s, r, &dm.Job{ID: "keyed", Kind: "mail", Key: "k"}, true) {
+		t.Fatal("a keyed job was leased")
+	}
+	waitState(t, s, "keyed", dm.JobDone)
+	if n := s.claims.Load(); n < 2 {
+		t.Fatalf("claims = %d after a kick, want another", n)
 	}
 }

@@ -89,6 +89,15 @@ func (t *tx) PutWebhookDelivery(ctx context.Context, d *dm.WebhookDelivery) erro
 	return wrap(err, "webhook delivery")
 }
 
+func (t *tx) RecordWebhookAttempt(ctx context.Context, id, status string, code int, lastError string, at time.Time, deliveredAt *time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = $1, last_error = $2, updated_at = $3,
+			status = CASE WHEN $4 = '' THEN status ELSE $4 END, delivered_at = COALESCE($5, delivered_at)
+		WHERE id = $6 RETURNING attempts`,
+		code, dm.CleanJobError(lastError), at, status, deliveredAt, id).Scan(&n)
+	return n, wrap(err, "webhook delivery")
+}
+
 func scanDelivery(s interface{ Scan(...any) error }) (*dm.WebhookDelivery, error) {
 	var d dm.WebhookDelivery
 	var created, updated time.Time

@@ -89,6 +89,15 @@ func (t *tx) PutWebhookDelivery(ctx context.Context, d *dm.WebhookDelivery) erro
 	return wrap(err, "webhook delivery")
 }
 
+func (t *tx) RecordWebhookAttempt(ctx context.Context, id, status string, code int, lastError string, at time.Time, deliveredAt *time.Time) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = ?, last_error = ?, updated_at = ?,
+			status = CASE WHEN ? = '' THEN status ELSE ? END, delivered_at = COALESCE(?, delivered_at)
+		WHERE id = ? RETURNING attempts`,
+		code, dm.CleanJobError(lastError), ms(at), status, status, nullMS(deliveredAt), id).Scan(&n)
+	return n, wrap(err, "webhook delivery")
+}
+
 func scanDelivery(s interface{ Scan(...any) error }) (*dm.WebhookDelivery, error) {
 	var d dm.WebhookDelivery
 	var created, updated int64

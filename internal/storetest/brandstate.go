@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -12,6 +14,7 @@ import (
 var brandStateTests = []test{
 	{"BrandStateVersion", testBrandStateVersion},
 	{"UpdateInboxItem", testUpdateInboxItem},
+	{"BrandConversation", testBrandConversation},
 }
 
 func testBrandStateVersion(t *testing.T, s dm.Store) {
@@ -145,4 +148,109 @@ func testUpdateInboxItem(t *testing.T, s dm.Store) {
 	// Nothing changed: nothing to write, no error.
 	before = *got
 	update(t, s, func(tx dm.Tx) error { return tx.UpdateInboxItem(ctx, &before, got) })
+}
+
+// testBrandConversation checks BrandConversation against the reads it
+// stands for (InboxItem, BotState, Consent, OpenTextSurvey), in a read and
+// in a write transaction, with every part missing and with every part there.
+func testBrandConversation(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	brand := newAccount(t, s, "bcbrand")
+	cust := newAccount(t, s, "bccust")
+	conv := newConversation(t, s, dm.ConversationDirect, at(0), accepted(brand), accepted(cust))
+	both := func(fn func(tx dm.Tx) error) {
+		t.Helper()
+		view(t, s, fn)
+		update(t, s, fn)
+	}
+	both(func(tx dm.Tx) error {
+		got, err := tx.BrandConversation(ctx, conv.ID, brand.ID, cust.ID, at(0))
+		if err != nil {
+			return err
+		}
+		if got.Item != nil || got.Bot != nil || got.Consent != nil || got.TextSurvey != nil {
+			t.Errorf("empty conversation: %+v", got)
+		}
+		return nil
+	})
+	w, away := at(2), at(3)
+	it := &dm.InboxItem{ConversationID: conv.ID, BrandID: brand.ID, CustomerID: cust.ID, Status: dm.InboxSnoozed, SnoozedUntil: ptrTime(at(9)),
+		AssigneeID: cust.ID, Labels: []string{"vip", "late"}, Priority: dm.PriorityHigh, WaitingSince: &w, FirstResponseAt: ptrTime(at(4)),
+		LastAgentID: brand.ID, AwaySentAt: &away, ThreadID: "th1", LastMessageAt: at(5), CreatedAt: at(1), UpdatedAt: at(6)}
+	bot := &dm.BotState{ConversationID: conv.ID, BrandID: brand.ID, Silent: true, HandedOff: true, Streak: 2, FlowID: "f1", FlowStep: "s2", UpdatedAt: at(7)}
+	c := &dm.Consent{BrandID: brand.ID, UserID: cust.ID, OptedIn: true, LastInbound: ptrTime(at(8)), Unanswered: 3,
+		Promos: []time.Time{at(1), at(2)}, UpdatedAt: at(8)}
+	text := &dm.Survey{ID: dm.NewID(), BrandID: brand.ID, Name: "t", Kind: dm.SurveyText, Question: "?", CreatedBy: brand.ID, CreatedAt: at(1), UpdatedAt: at(1)}
+	old := &dm.SurveySend{ID: "bc-old", SurveyID: text.ID, BrandID: brand.ID, UserID: cust.ID, ConversationID: conv.ID, MessageID: "m1", SentAt: at(10)}
+	open := &dm.SurveySend{ID: "bc-new", SurveyID: text.ID, BrandID: brand.ID, UserID: cust.ID, ConversationID: conv.ID, MessageID: "m2",
+		AgentID: "a", CampaignID: "c", SentAt: at(11)}
+	update(t, s, func(tx dm.Tx) error {
+		if err := tx.PutInboxItem(ctx, it); err != nil {
+			return err
+		}
+		if err := tx.PutBotState(ctx, bot); err != nil {
+			return err
+		}
+		if err := tx.PutConsent(ctx, c); err != nil {
+			return err
+		}
+		if err := tx.CreateSurvey(ctx, text); err != nil {
+			return err
+		}
+		if err := tx.InsertSurveySend(ctx, old); err != nil {
+			return err
+		}
+		return tx.InsertSurveySend(ctx, open)
+	})
+	both(func(tx dm.Tx) error {
+		got, err := tx.BrandConversation(ctx, conv.ID, brand.ID, cust.ID, at(10))
+		if err != nil {
+			return err
+		}
+		wantIt, err := tx.InboxItem(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		wantBot, err := tx.BotState(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		wantC, err := tx.Consent(ctx, brand.ID, cust.ID)
+		if err != nil {
+			return err
+		}
+		wantS, err := tx.OpenTextSurvey(ctx, conv.ID, at(10))
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got.Item, wantIt) || !reflect.DeepEqual(got.Item, it) {
+			t.Errorf("item = %+v\nwant %+v", got.Item, it)
+		}
+		if !reflect.DeepEqual(got.Bot, wantBot) || !reflect.DeepEqual(got.Bot, bot) {
+			t.Errorf("bot = %+v\nwant %+v", got.Bot, bot)
+		}
+		if !reflect.DeepEqual(got.Consent, wantC) || !reflect.DeepEqual(got.Consent, c) {
+			t.Errorf("consent = %+v\nwant %+v", got.Consent, c)
+		}
+		if !reflect.DeepEqual(got.TextSurvey, wantS) || !reflect.DeepEqual(got.TextSurvey, open) {
+			t.Errorf("survey = %+v\nwant %+v", got.TextSurvey, open)
+		}
+		// Past the window, or answered: no open survey; the rest stays.
+		later, err := tx.BrandConversation(ctx, conv.ID, brand.ID, cust.ID, at(12))
+		if err != nil {
+			return err
+		}
+		if later.TextSurvey != nil || later.Item == nil || later.Bot == nil || later.Consent == nil {
+			t.Errorf("after the window: %+v", later)
+		}
+		// Another customer of the brand: no consent row of theirs.
+		other, err := tx.BrandConversation(ctx, conv.ID, brand.ID, brand.ID, at(10))
+		if err != nil {
+			return err
+		}
+		if other.Consent != nil || other.Item == nil {
+			t.Errorf("another user's consent: %+v", other)
+		}
+		return nil
+	})
 }

@@ -78,6 +78,40 @@ func testWebhooks(t *testing.T, s dm.Store) {
 		}
 		return tx.AddWebhookAttempt(ctx, &dm.WebhookAttempt{DeliveryID: "d0", N: 2, At: at(30), StatusCode: 204, DurationMS: 3})
 	})
+	// RecordWebhookAttempt: a failed attempt keeps the status pending, a
+	// successful one settles it; each returns its attempt's number.
+	update(t, s, func(tx dm.Tx) error {
+		n, err := tx.RecordWebhookAttempt(ctx, "d2", "", 503, "HTTP 503", at(40), nil)
+		if err != nil || n != 1 {
+			t.Errorf("first attempt = %d, %v; want 1", n, err)
+		}
+		fin := at(41)
+		if n, err = tx.RecordWebhookAttempt(ctx, "d2", dm.DeliverySucceeded, 200, "", fin, &fin); err != nil || n != 2 {
+			t.Errorf("second attempt = %d, %v; want 2", n, err)
+		}
+		_, err = tx.RecordWebhookAttempt(ctx, "nope", "", 200, "", fin, nil)
+		wantCode(t, "attempt of a missing delivery", err, dm.ENOTFOUND)
+		got, err := tx.WebhookDelivery(ctx, "d2")
+		if err != nil {
+			return err
+		}
+		want := *ds[2]
+		want.Status, want.Attempts, want.LastStatusCode, want.LastError, want.UpdatedAt, want.DeliveredAt = dm.DeliverySucceeded, 2, 200, "", fin, &fin
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("recorded delivery = %+v\nwant %+v", *got, want)
+		}
+		n, err = tx.RecordWebhookAttempt(ctx, "d4", dm.DeliveryFailed, 0, "dial: refused", at(42), nil)
+		if err != nil || n != 1 {
+			t.Errorf("dead attempt = %d, %v", n, err)
+		}
+		if got, err = tx.WebhookDelivery(ctx, "d4"); err != nil {
+			return err
+		}
+		if got.Status != dm.DeliveryFailed || got.LastError != "dial: refused" || got.DeliveredAt != nil || got.LastStatusCode != 0 {
+			t.Errorf("dead delivery = %+v", got)
+		}
+		return nil
+	})
 	view(t, s, func(tx dm.Tx) error {
 		got, err := tx.WebhookDelivery(ctx, "d0")
 		if err != nil {

@@ -487,30 +487,29 @@ func (s *Service) record(ctx context.Context, tx dm.Tx, j *dm.Job, outcome strin
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return nil
 	}
-	cur, err := tx.WebhookDelivery(ctx, p.DeliveryID)
+	t := s.now()
+	lastErr := ""
+	if runErr != nil {
+		lastErr = runErr.Error()
+	}
+	status, delivered := "", (*time.Time)(nil)
+	switch outcome {
+	case "done":
+		status, delivered = dm.DeliverySucceeded, &t
+	case "dead":
+		status = dm.DeliveryFailed
+	}
+	// One UPDATE counts the attempt and settles the delivery (no read
+	// back of the row); the attempt's number is the count it returns.
+	n, err := tx.RecordWebhookAttempt(ctx, p.DeliveryID, status, res.code, lastErr, t, delivered)
 	if dm.IsCode(err, dm.ENOTFOUND) {
 		return nil // deleted with its endpoint meanwhile
 	}
 	if err != nil {
 		return err
 	}
-	t := s.now()
-	cur.Attempts++
-	cur.LastStatusCode, cur.LastError, cur.UpdatedAt = res.code, "", t
-	if runErr != nil {
-		cur.LastError = runErr.Error()
-	}
-	switch outcome {
-	case "done":
-		cur.Status, cur.DeliveredAt = dm.DeliverySucceeded, &t
-	case "dead":
-		cur.Status = dm.DeliveryFailed
-	}
-	if err := tx.AddWebhookAttempt(ctx, &dm.WebhookAttempt{DeliveryID: cur.ID, N: cur.Attempts, At: t, StatusCode: res.code,
-		Error: cur.LastError, DurationMS: res.took.Milliseconds()}); err != nil {
-		return err
-	}
-	return tx.PutWebhookDelivery(ctx, cur)
+	return tx.AddWebhookAttempt(ctx, &dm.WebhookAttempt{DeliveryID: p.DeliveryID, N: n, At: t, StatusCode: res.code,
+		Error: lastErr, DurationMS: res.took.Milliseconds()})
 }
 
 // forget drops an attempt's answer once its outcome is settled.
