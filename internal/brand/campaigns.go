@@ -806,7 +806,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 		if d.Attempts >= maxSendAttempts {
-			d.State, d.Reason = dm.SendFailed, "error"
+			d.State, d.Reason = dm.SendFailed, FailedError
 			s.log.Warn("campaign: delivery failed", "campaign", d.CampaignID, "user", d.UserID, "err", err)
 			s.settle(d)
 			return
@@ -854,7 +854,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	})
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
-		skip("gone")
+		skip(SkipGone)
 		return
 	case err != nil:
 		retry(err)
@@ -890,14 +890,14 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	}
 	t, err := ParseTemplate(v.Text)
 	if err != nil {
-		skip("invalid_template")
+		skip(SkipInvalidTemplate)
 		return
 	}
 	text := t.Render(templateVars(user, b, nil))
 	if o := offerOf(c); o != nil {
 		code, err := s.codeFor(ctx, c, o, user.ID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			skip("no_code") // the uploaded pool ran out
+			skip(SkipNoCode) // the uploaded pool ran out
 			return
 		}
 		if err != nil {
@@ -929,7 +929,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		q, bs, ask, err := s.surveyOf(ctx, c, d)
 		if err != nil {
 			if dm.IsCode(err, dm.ENOTFOUND) {
-				skip("gone")
+				skip(SkipGone)
 			} else {
 				retry(err)
 			}
@@ -950,7 +950,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 		if card == nil {
-			skip("no_pick")
+			skip(SkipNoPick)
 			return
 		}
 	}
@@ -984,13 +984,13 @@ func refusal(err error) (string, bool) {
 		case dm.ReasonBlockedByYou, dm.ReasonBlocksYou:
 			return consent.ReasonBlocked, true
 		case "":
-			return "refused", true
+			return SkipRefused, true
 		}
 		return e.Reason, true
 	case dm.ENOTFOUND:
-		return "gone", true
+		return SkipGone, true
 	case dm.EINVALID:
-		return "invalid", true
+		return SkipInvalid, true
 	}
 	return "", false
 }
