@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/csv"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,14 +74,33 @@ func TestCampaignFunnel(t *testing.T) {
 		}
 		link[i] = ls[0]
 	}
+	// The funnel is cached per campaign (internal/brand/funnelcache.go),
+	// and the clock stands still, so that no entry expires: each read
+	// after an action shows it at once only if the action invalidated it.
+	stage := func(what string, read, replied, clicked, clicks, optedOut int) {
+		t.Helper()
+		f, err := shop.CampaignFunnel(ctx, "shop", c.ID)
+		must(t, err, "funnel")
+		if g := f.Total; g.Sent != n-1 || g.Read != read || g.Replied != replied || g.Clicked != clicked || g.OptedOut != optedOut || f.Clicks != clicks {
+			t.Errorf("after %s: funnel %+v with %d clicks; want read %d, replied %d, clicked %d (%d clicks), opted out %d",
+				what, g, f.Clicks, read, replied, clicked, clicks, optedOut)
+		}
+	}
+	stage("the sends", 0, 0, 0, 0, 0)
+	stage("the sends, again", 0, 0, 0, 0, 0)
 	must(t, ps[reader].MarkRead(ctx, conv[reader], ""), "read")
+	stage("a read", 1, 0, 0, 0, 0)
 	must(t, ps[private].MarkRead(ctx, conv[private], ""), "read without receipts")
+	stage("a read without receipts", 1, 0, 0, 0, 0)
 	e.send(ps[replier], conv[replier], "Is it on sale in blue?")
-	for range 2 {
+	stage("a reply", 2, 1, 0, 0, 0)
+	for i := range 2 {
 		_, err := ps[clicker].FollowLink(ctx, link[clicker])
 		must(t, err, "click")
+		stage(fmt.Sprintf("click %d", i+1), 2, 1, 1, i+1, 0)
 	}
 	e.send(ps[stopper], conv[stopper], "STOP")
+	stage("a STOP", 3, 1, 1, 2, 1)
 
 	want := client.FunnelCounts{Targeted: n, Sent: n - 1, Skipped: map[string]int{"blocked": 1}, Read: 3, Replied: 1, Clicked: 1, OptedOut: 1}
 	wantV := map[string]*client.FunnelCounts{"A": {Skipped: map[string]int{}}, "B": {Skipped: map[string]int{}}}

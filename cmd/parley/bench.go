@@ -40,6 +40,9 @@ Scenarios (see docs/benchmarks.md):
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
   campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
             sets the count): server time from start to planned
+  campaign-send  a campaign to seeded followers at --rate msgs/s (5000) beside --senders (16)
+            person-to-person senders at 10 msgs/s each, phases of --duration: campaign msgs/s,
+            p2p p99 with and without it, server CPU per campaign message
   soak      a long run (--duration 10m) at --rate with --conns sockets (5000), socket churn,
             login/logout cycles and mixed traffic: e2e p99, RSS and goroutines per window
   cluster   --nodes N (3) servers on --postgres and --nats, --conns sockets (15000) spread over
@@ -163,7 +166,7 @@ type benchFlags struct {
 	url, data, manifest, postgres, nats, debugAddr string
 	json, progress, quick                          bool
 	pid, jobWorkers, nodes                         int
-	rateSet                                        bool
+	rateSet, sendersSet                            bool
 	accountsSet                                    bool // campaign-plan's follower count
 	interactions                                   int  // recs: the model's log
 	opts                                           benchmark.Options
@@ -214,6 +217,7 @@ func (f *benchFlags) applyQuick(fs *flag.FlagSet) {
 		f.opts.Conns = 0 // per scenario below
 	}
 	f.rateSet = set["rate"]
+	f.sendersSet = set["senders"]
 	f.accountsSet = set["accounts"]
 	if !f.quick {
 		return
@@ -258,10 +262,18 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	if scenario == "webhooks" && !f.rateSet {
 		o.Rate = 2000 // the budget's rate
 	}
+	if scenario == "campaign-send" {
+		if !f.rateSet {
+			o.Rate = 5000 // the budget's rate
+		}
+		if !f.sendersSet {
+			o.Senders = 16
+		}
+	}
 	data := ""
-	if scenario == "campaign-plan" && f.url == "" {
+	if (scenario == "campaign-plan" || scenario == "campaign-send") && f.url == "" {
 		if f.postgres != "" {
-			return nil, errors.New("campaign-plan seeds SQLite; against PostgreSQL seed it with --url")
+			return nil, fmt.Errorf("%s seeds SQLite; against PostgreSQL seed it with --url", scenario)
 		}
 		dir, err := os.MkdirTemp("", "parley-bench-campaign-")
 		if err != nil {
@@ -273,6 +285,9 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 			return nil, err
 		}
 		n := benchmark.DefaultFollowers
+		if scenario == "campaign-send" {
+			n = benchmark.CampaignSendFollowers(o.Rate, o.Duration)
+		}
 		switch {
 		case f.accountsSet:
 			n = o.Accounts

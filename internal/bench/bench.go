@@ -131,12 +131,14 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = Webhooks(ctx, o)
 	case "campaign-plan":
 		r, err = CampaignPlan(ctx, o)
+	case "campaign-send":
+		r, err = CampaignSend(ctx, o)
 	case "soak":
 		r, err = Soak(ctx, o)
 	case "cluster":
 		r, err = Cluster(ctx, o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, campaign-plan, seed)", scenario, strings.Join(Scenarios, ", "))
+		return nil, fmt.Errorf("unknown scenario %q (one of %s, cluster, campaign-plan, campaign-send, seed)", scenario, strings.Join(Scenarios, ", "))
 	}
 	if r != nil {
 		r.Scenario = scenario

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley/client"
@@ -86,5 +87,36 @@ func CampaignPlan(ctx context.Context, o Options) (*Result, error) {
 	r.budget("plan_seconds", done.PlannedAt.Sub(started.UpdatedAt).Seconds(), "s", "<=", 2)
 	r.add("plan_wall_seconds", time.Since(wall).Seconds(), "s")
 	r.add("targeted", float64(done.Progress.Targeted), "recipients")
+	if err := funnelReads(ctx, c, cp.ID, o, r); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// funnelReads reads the planned campaign's funnel (its rows all pending)
+// 200 times in a row, as a console refreshing it would: the latency of a
+// read and the server's CPU per read.
+func funnelReads(ctx context.Context, c *client.Client, id string, o Options, r *Result) error {
+	const n = 200
+	c0, cpuErr := processCPU(o.ServerPID)
+	lat := make(latencies, 0, n)
+	for range n {
+		t0 := time.Now()
+		f, err := c.CampaignFunnel(ctx, CampaignBrand, id)
+		if err != nil {
+			return fmt.Errorf("funnel: %w", err)
+		}
+		lat = append(lat, time.Since(t0))
+		if f.Total.Targeted == 0 {
+			return fmt.Errorf("funnel: nobody targeted")
+		}
+	}
+	c1, cpuErr1 := processCPU(o.ServerPID)
+	slices.Sort(lat)
+	r.add("funnel_p50", lat.pct(50), "ms")
+	r.add("funnel_p99", lat.pct(99), "ms")
+	if cpuErr == nil && cpuErr1 == nil {
+		r.add("funnel_server_cpu_per_read", float64((c1-c0).Microseconds())/n, "µs")
+	}
+	return nil
 }

@@ -229,6 +229,9 @@ func recipientsOf(brandID string, ms []dm.TeamMember) []string {
 
 // tellTeam appends e to the log of the brand account and of every member.
 func tellTeam(ctx context.Context, tx dm.Tx, out chat.Outbox, brandID string, e dm.Event) error {
+	if e.Type == dm.EventCampaignProgress && e.Campaign != nil {
+		funnels.markedCampaign(e.Campaign.CampaignID) // its funnel changed (funnelcache.go)
+	}
 	ids, err := teamRecipients(ctx, tx, brandID)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +48,9 @@ const (
 
 // campaignLanes is how many sending jobs share a campaign (and its rate).
 const campaignLanes = 2
+
+// laneWorkers is how many of a lane's claimed deliveries are sent at once.
+const laneWorkers = 8
 
 // planChunk bounds the rows one plan transaction writes, so that the
 // single SQLite writer is never held long.
@@ -672,24 +677,37 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	}); err != nil {
 		return err
 	}
-	cut := false
-	for i := range batch {
-		if ctx.Err() != nil {
-			// Out of time: hand the rest back at once rather than at the
-			// end of their lease, and come back for them now.
-			for k := i; k < len(batch); k++ {
-				batch[k].State, batch[k].RunAt = dm.SendPending, start
-				s.settle(&batch[k])
+	// The batch's deliveries go laneWorkers at a time: each is a few
+	// short transactions, and the store commits concurrent ones together,
+	// so one at a time would bound a lane by the commit latency. Each row
+	// is its own recipient; the consent gate decides again inside each send.
+	var cut atomic.Bool
+	var nextRow atomic.Int64
+	var wg sync.WaitGroup
+	for range min(laneWorkers, len(batch)) {
+		wg.Go(func() {
+			for {
+				i := int(nextRow.Add(1)) - 1
+				if i >= len(batch) {
+					return
+				}
+				if ctx.Err() != nil {
+					// Out of time: hand the rest back at once rather than
+					// at the end of their lease, and come back for them now.
+					batch[i].State, batch[i].RunAt = dm.SendPending, start
+					s.settle(&batch[i])
+					cut.Store(true)
+					continue
+				}
+				s.deliver(ctx, c, b, steps, &batch[i])
 			}
-			cut = true
-			break
-		}
-		s.deliver(ctx, c, b, steps, &batch[i])
+		})
 	}
+	wg.Wait()
 	if len(batch) > 0 {
 		s.tellProgress(context.Background(), c.ID)
 	}
-	if cut || ctx.Err() != nil {
+	if cut.Load() || ctx.Err() != nil {
 		return jobs.RetryAt(s.now(), errPacing)
 	}
 	if len(batch) == pace.Batch {
@@ -806,7 +824,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 		if d.Attempts >= maxSendAttempts {
-			d.State, d.Reason = dm.SendFailed, "error"
+			d.State, d.Reason = dm.SendFailed, FailedError
 			s.log.Warn("campaign: delivery failed", "campaign", d.CampaignID, "user", d.UserID, "err", err)
 			s.settle(d)
 			return
@@ -854,7 +872,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	})
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
-		skip("gone")
+		skip(SkipGone)
 		return
 	case err != nil:
 		retry(err)
@@ -890,14 +908,14 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 	}
 	t, err := ParseTemplate(v.Text)
 	if err != nil {
-		skip("invalid_template")
+		skip(SkipInvalidTemplate)
 		return
 	}
 	text := t.Render(templateVars(user, b, nil))
 	if o := offerOf(c); o != nil {
 		code, err := s.codeFor(ctx, c, o, user.ID)
 		if dm.IsCode(err, dm.ENOTFOUND) {
-			skip("no_code") // the uploaded pool ran out
+			skip(SkipNoCode) // the uploaded pool ran out
 			return
 		}
 		if err != nil {
@@ -929,7 +947,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		q, bs, ask, err := s.surveyOf(ctx, c, d)
 		if err != nil {
 			if dm.IsCode(err, dm.ENOTFOUND) {
-				skip("gone")
+				skip(SkipGone)
 			} else {
 				retry(err)
 			}
@@ -950,7 +968,7 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 		if card == nil {
-			skip("no_pick")
+			skip(SkipNoPick)
 			return
 		}
 	}
@@ -984,13 +1002,13 @@ func refusal(err error) (string, bool) {
 		case dm.ReasonBlockedByYou, dm.ReasonBlocksYou:
 			return consent.ReasonBlocked, true
 		case "":
-			return "refused", true
+			return SkipRefused, true
 		}
 		return e.Reason, true
 	case dm.ENOTFOUND:
-		return "gone", true
+		return SkipGone, true
 	case dm.EINVALID:
-		return "invalid", true
+		return SkipInvalid, true
 	}
 	return "", false
 }

@@ -161,6 +161,7 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 		if _, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelOptedOut, t); err != nil {
 			return false, err
 		}
+		funnels.markedBrand(b.ID)
 		confirm = fmt.Sprintf("You won't get automated messages from %s anymore. Reply START to get them again.", nameOf(b))
 	case containsWord(start, k) && c.OptedOut:
 		c.OptedOut, c.OptedIn = false, true
@@ -417,6 +418,7 @@ func (s *Service) SetMyConsent(ctx context.Context, me *dm.Account, handle strin
 				if _, err := tx.MarkBrandFunnel(ctx, mc.Brand.ID, me.ID, dm.FunnelOptedOut, s.now()); err != nil {
 					return err
 				}
+				funnels.markedBrand(mc.Brand.ID)
 			}
 			c.OptedOut = *optedOut
 		}

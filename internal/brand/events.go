@@ -101,6 +101,7 @@ func (s *Step) rsvp(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer 
 	if _, err := tx.MarkFunnel(ctx, c.ID, -1, customer.ID, dm.FunnelActed, t); err != nil {
 		return true, err
 	}
+	funnels.markedCampaign(c.ID)
 	var confirm string
 	switch status {
 	case campaign.StatusGoing:

@@ -106,7 +106,7 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 				Variant: campaign.PickVariant(steps[p.Step].Variants, c.ID, d.UserID).Name, State: dm.SendPending,
 				RunAt: maxTime(now, d.UpdatedAt.Add(delay)), UpdatedAt: now}
 			if answered {
-				row.State, row.Reason, row.RunAt = dm.SendSkipped, "answered", now
+				row.State, row.Reason, row.RunAt = dm.SendSkipped, SkipAnswered, now
 			}
 			rows = append(rows, row)
 		}
@@ -195,7 +195,7 @@ func (s *Service) followUpDue(ctx context.Context, tx dm.Tx, c *dm.Campaign, ste
 	delay := time.Duration(steps[d.Step].DelayMinutes) * time.Minute
 	prev, err := tx.CampaignSend(ctx, c.ID, d.Step-1, d.UserID)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return wait, "not_sent", nil
+		return wait, SkipNotSent, nil
 	}
 	if err != nil {
 		return wait, "", err
@@ -205,14 +205,14 @@ func (s *Service) followUpDue(ctx context.Context, tx dm.Tx, c *dm.Campaign, ste
 		return maxTime(now, prev.RunAt).Add(delay), "", nil
 	case dm.SendSent:
 	default: // skipped, failed, cancelled: there is nothing to follow up
-		return wait, "not_sent", nil
+		return wait, SkipNotSent, nil
 	}
 	if lastInbound != nil && lastInbound.After(prev.UpdatedAt) {
-		return wait, "answered", nil
+		return wait, SkipAnswered, nil
 	}
 	if c.Type == campaign.TypeEvent {
 		if _, err := tx.RSVP(ctx, c.ID, d.UserID); err == nil {
-			return wait, "answered", nil
+			return wait, SkipAnswered, nil
 		} else if !dm.IsCode(err, dm.ENOTFOUND) {
 			return wait, "", err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +83,14 @@ func (s *Service) CampaignFunnel(ctx context.Context, me *dm.Account, handle, id
 		if err != nil {
 			return err
 		}
+		// The counts from the cache while nothing changed them
+		// (funnelcache.go); the campaign's row is read above each time.
+		now := s.now()
+		if cached, ok := funnels.get(c.ID, c.BrandID, now); ok {
+			out = &Funnel{Campaign: c, Total: cached.Total, Variants: cached.Variants, Clicks: cached.Clicks}
+			return nil
+		}
+		cg, bg := funnels.gens(c.ID, c.BrandID)
 		counts, err := tx.FunnelCounts(ctx, c.ID)
 		if err != nil {
 			return err
@@ -92,9 +101,25 @@ func (s *Service) CampaignFunnel(ctx context.Context, me *dm.Account, handle, id
 		}
 		out = funnelOf(c, counts)
 		out.Clicks = links.Clicks
+		funnels.put(c.ID, cg, bg, FunnelCountsSet{Total: out.Total, Variants: out.Variants, Clicks: out.Clicks}, now)
 		return nil
 	})
+	if err == nil {
+		out = out.clone()
+	}
 	return out, err
+}
+
+// clone copies a funnel's maps and slices, so that a caller may change
+// what the cache holds.
+func (f *Funnel) clone() *Funnel {
+	g := *f
+	g.Total.Skipped = maps.Clone(f.Total.Skipped)
+	g.Variants = slices.Clone(f.Variants)
+	for i := range g.Variants {
+		g.Variants[i].Skipped = maps.Clone(g.Variants[i].Skipped)
+	}
+	return &g
 }
 
 func funnelOf(c *dm.Campaign, counts []dm.FunnelCount) *Funnel {
@@ -177,13 +202,19 @@ func WriteFunnelCSV(w io.Writer, f *Funnel) error {
 // messages they had from b: read (writing, they saw them), and replied
 // unless the message was a STOP or START.
 func (s *Step) customerFunnel(ctx context.Context, tx dm.Tx, b, customer *dm.Account, replied bool, t time.Time) error {
-	if _, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelRead, t); err != nil {
+	n, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelRead, t)
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		funnels.markedBrand(b.ID)
 	}
 	if !replied {
 		return nil
 	}
-	_, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelReplied, t)
+	if n, err = tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelReplied, t); n > 0 {
+		funnels.markedBrand(b.ID)
+	}
 	return err
 }
 
@@ -211,6 +242,9 @@ func (s *Step) ReadMoved(ctx context.Context, tx dm.Tx, reader *dm.Account, m *d
 	if err != nil || !set.ReadReceipts {
 		return err
 	}
-	_, err = tx.MarkFunnelRead(ctx, other, reader.ID, m.ConversationID, m.LastReadSeq, s.now())
-	return err
+	if n, err := tx.MarkFunnelRead(ctx, other, reader.ID, m.ConversationID, m.LastReadSeq, s.now()); err != nil || n == 0 {
+		return err
+	}
+	funnels.markedBrand(other)
+	return nil
 }

@@ -322,6 +322,9 @@ func (s *Service) Click(ctx context.Context, token string, from ClickFrom) (stri
 				return err
 			}
 		}
+		if l.CampaignID != "" {
+			funnels.markedCampaign(l.CampaignID) // every click counts in the funnel's clicks
+		}
 		if !handlers {
 			return nil
 		}

@@ -114,6 +114,7 @@ func (s *Service) RedeemCode(ctx context.Context, me *dm.Account, handle, id, co
 		if _, err := tx.MarkFunnel(ctx, c.ID, -1, cc.UserID, dm.FunnelActed, s.now()); err != nil {
 			return err
 		}
+		funnels.markedCampaign(c.ID)
 		cust, err := tx.Account(ctx, cc.UserID)
 		if err != nil {
 			return err

@@ -159,6 +159,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 			if err := tx.MarkDeliverySent(ctx, cs.CampaignID, cs.Step, cs.UserID, msg.ID, msg.ConversationID, t); err != nil {
 				return err
 			}
+			funnels.markedCampaign(cs.CampaignID)
 			if err := tx.PutCampaignMessage(ctx, msg.ID, cs.CampaignID); err != nil {
 				return err
 			}

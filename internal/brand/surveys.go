@@ -161,6 +161,10 @@ func (s *Step) surveyAnswer(ctx context.Context, tx dm.Tx, out chat.Outbox, b, c
 	if err := tx.AnswerSurvey(ctx, send); err != nil {
 		return false, err
 	}
+	// The team's survey dashboard updates live.
+	if err := tellTeam(ctx, tx, out, b.ID, dm.Event{Type: dm.EventSurveyAnswered, At: t, Brand: b.Handle, State: send.SurveyID}); err != nil {
+		return false, err
+	}
 	return true, s.enqueueBot(ctx, out, b.ID, convID, surveyThanks, consent.Reply, t)
 }
 

@@ -66,6 +66,10 @@ const (
 	ReasonQuietHours   = "quiet_hours" // deferred, not dropped
 )
 
+// Reasons lists every reason above (the console has a label for each).
+var Reasons = []string{ReasonBlocked, ReasonOptedOut, ReasonNoConsent, ReasonWindowClosed, ReasonFollowUps,
+	ReasonFrequencyCap, ReasonDailyCap, ReasonQuietHours}
+
 // Recipient is what the gate knows of one person and one brand.
 type Recipient struct {
 	Blocked  bool // either way

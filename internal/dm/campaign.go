@@ -88,6 +88,10 @@ type CampaignSend struct {
 // EventCampaignProgress tells a brand's team how a campaign goes (Campaign).
 const EventCampaignProgress = "campaign.progress"
 
+// EventSurveyAnswered tells a brand's team that a customer answered one of
+// its surveys (State is the survey's id), so that the dashboard updates.
+const EventSurveyAnswered = "survey.answered"
+
 // CampaignProgress is a campaign's counts: every delivery row is in
 // exactly one of Pending (Deferred of them until quiet hours end), Sent,
 // Failed, Cancelled, or Skipped by reason; Targeted is their sum.

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -184,7 +186,7 @@ func TestBrowserCampaignEditor(t *testing.T) {
 	acme.login()
 	acme.do("open the campaigns page", chromedp.Navigate(w.base+"/brands/acme/campaigns"))
 	acme.click("#new-campaign", "New campaign")
-	acme.waitText("#campaign-editor .cmp-preview", "1 people: Dan Rossi")
+	acme.waitText("#campaign-editor .cmp-preview", "1 person: Dan Rossi")
 	acme.do("fill in the campaign",
 		chromedp.SendKeys(`#campaign-editor [data-field="name"]`, "Autumn"),
 		chromedp.SendKeys(`#campaign-editor [data-field="steps[0].variants[0].text"]`, "Autumn sale at {{brand_name}}"),
@@ -204,4 +206,161 @@ func TestBrowserCampaignEditor(t *testing.T) {
 	acme.waitText("#campaign-list .campaign h2", "Autumn")
 	acme.waitText("#campaign-list .campaign-status", "draft")
 	acme.waitFor("the editor closed", `() => !document.querySelector('#campaign-editor form')`)
+}
+
+// setField sets a form control's value in the page and fires input and
+// change, as a person's edit does.
+func (p *person) setField(sel, value string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("set %s to %q", sel, value), `(sel, value) => {
+		const el = document.querySelector(sel);
+		if (!el || el.disabled) return false;
+		el.value = value;
+		el.dispatchEvent(new Event('input', { bubbles: true }));
+		el.dispatchEvent(new Event('change', { bubbles: true }));
+		return true;
+	}`, sel, value)
+}
+
+// TestBrowserCampaignEditorEventInvitation: the brand builds an event
+// invitation in the console's editor, end to end: the event (title, a
+// wall time in New York, a place, 2 places, a reminder a day before), an
+// audience of (followers OR the label "vip") AND NOT the label "noevents"
+// built with a nested group and an exclusion, whose live preview counts
+// the right two people, and two follow-ups. The saved draft is exactly
+// that; started from the console, it reaches the follower, holds back the
+// non-follower with a human reason, and the excluded follower is not
+// targeted.
+func TestBrowserCampaignEditorEventInvitation(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	eve := w.account("eve", "Eve Moreau")
+	mia := w.account("mia", "Mia Chen")
+	acme.api("PUT", "/api/v1/brands/acme/settings", map[string]any{"time_zone": afternoonZone()}, nil)
+	dan.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+	eve.api("PUT", "/api/v1/accounts/acme/follow", nil, nil)
+	// eve follows but is labelled "noevents"; mia does not follow but is
+	// labelled "vip".
+	for _, x := range []struct {
+		p     *person
+		label string
+	}{{eve, "noevents"}, {mia, "vip"}} {
+		conv := x.p.openConversation("", "acme")
+		x.p.send(conv.ID, "Hello")
+		acme.api("PATCH", "/api/v1/brands/acme/conversations/"+conv.ID, map[string]any{"labels": []string{x.label}}, nil)
+	}
+
+	acme.login()
+	acme.do("open the campaigns page", chromedp.Navigate(w.base+"/brands/acme/campaigns"))
+	acme.click("#new-campaign", "New campaign")
+	acme.waitText("#campaign-editor .cmp-preview", "2 people")
+	ed := "#campaign-editor "
+	acme.setField(ed+`[data-field="name"]`, "Store opening")
+	acme.setField(ed+`[data-field="type"]`, "event")
+	acme.setField(ed+`[data-field="event.title"]`, "Store opening party")
+	acme.setField(ed+`[data-field="event.time_zone"]`, "America/New_York")
+	acme.setField(ed+`[data-field="event.starts_at"]`, "2030-06-01T18:30")
+	acme.setField(ed+`[data-field="event.place"]`, "12 Main St")
+	acme.setField(ed+`[data-field="event.capacity"]`, "2")
+	acme.setField(ed+`[data-field="steps[0].variants[0].text"]`, "You're invited, {{first_name|friend}}!")
+
+	// The audience: the root's follower condition becomes "Exclude: label
+	// noevents", and a group "Any of: followers, label vip" is added.
+	root := ed + ".aud-root"
+	acme.setField(root+" > .aud-children > .aud-leaf .aud-not", "not")
+	acme.setField(root+" > .aud-children > .aud-leaf .aud-kind", "label")
+	acme.setField(root+" > .aud-children > .aud-leaf .aud-label", "noevents")
+	acme.click(root+" > .aud-row button[data-action=add-group]", "Add a group")
+	group := root + " > .aud-children > li.aud-group"
+	acme.click(group+" > .aud-row button[data-action=add-condition]", "Add a condition")
+	acme.setField(group+" > .aud-children > .aud-leaf:nth-child(2) .aud-kind", "label")
+	acme.setField(group+" > .aud-children > .aud-leaf:nth-child(2) .aud-label", "vip")
+	acme.waitFor("the group is an OR", `() => document.querySelector('#campaign-editor .aud-root > .aud-children > li.aud-group .aud-op').value === 'or'`)
+	acme.waitText(ed+".cmp-preview", "2 people")
+	acme.waitFor("the preview names dan and mia, not eve", `() => {
+		const t = document.querySelector('#campaign-editor .cmp-preview').textContent;
+		return t.includes('Dan Rossi') && t.includes('Mia Chen') && !t.includes('Eve');
+	}`)
+
+	// Two follow-ups: a day, then two days after.
+	acme.click(ed+"button[data-action=add-followup]", "Add a follow-up")
+	acme.setField(ed+`[data-field="steps[1].variants[0].text"]`, "Still thinking about it?")
+	acme.click(ed+"button[data-action=add-followup]", "Add a follow-up")
+	acme.setField(ed+`[data-field="steps[2].variants[0].text"]`, "Last call!")
+	acme.setField(ed+`[data-field="steps[2].delay_minutes"]`, "2")
+	acme.waitFor("a third follow-up refused", `() => document.querySelector('#campaign-editor button[data-action=add-followup]').disabled`)
+	acme.eval("show the audience", `(document.querySelector('#campaign-editor .cmp-audience').scrollIntoView(), true)`)
+	acme.shotIf("54-campaign-editor-event")
+	acme.viewport(390, 844)
+	acme.waitFor("no sideways scroll on a phone", `() => document.documentElement.scrollWidth <= window.innerWidth + 1`)
+	acme.eval("show the audience", `(document.querySelector('#campaign-editor .cmp-audience').scrollIntoView(), true)`)
+	acme.shotIf("55-phone-campaign-editor-event")
+	acme.viewport(1280, 800)
+	acme.waitFor("no sideways scroll on a laptop", `() => document.documentElement.scrollWidth <= window.innerWidth + 1`)
+
+	acme.click("#campaign-editor button[type=submit]", "Create draft")
+	acme.waitText("#campaign-list .campaign h2", "Store opening")
+	acme.waitFor("the editor closed", `() => !document.querySelector('#campaign-editor form')`)
+
+	var list struct {
+		Campaigns []struct {
+			ID       string          `json:"id"`
+			Type     string          `json:"type"`
+			Audience json.RawMessage `json:"audience"`
+			Steps    []struct {
+				Variants []struct {
+					Text string `json:"text"`
+				} `json:"variants"`
+				DelayMinutes int `json:"delay_minutes"`
+			} `json:"steps"`
+			Event struct {
+				Title           string    `json:"title"`
+				StartsAt        time.Time `json:"starts_at"`
+				TimeZone        string    `json:"time_zone"`
+				Place           string    `json:"place"`
+				Capacity        int       `json:"capacity"`
+				ReminderMinutes int       `json:"reminder_minutes_before"`
+			} `json:"event"`
+		} `json:"campaigns"`
+	}
+	acme.api("GET", "/api/v1/brands/acme/campaigns", nil, &list)
+	if len(list.Campaigns) != 1 {
+		t.Fatalf("%d campaigns, want 1", len(list.Campaigns))
+	}
+	c := list.Campaigns[0]
+	if c.Type != "event" {
+		t.Errorf("type %q, want event", c.Type)
+	}
+	var aud any
+	json.Unmarshal(c.Audience, &aud)
+	wantAud := map[string]any{"and": []any{
+		map[string]any{"not": map[string]any{"label": "noevents"}},
+		map[string]any{"or": []any{map[string]any{"followers": true}, map[string]any{"label": "vip"}}},
+	}}
+	if !reflect.DeepEqual(aud, wantAud) {
+		t.Errorf("audience %s, want (followers OR vip) AND NOT noevents", c.Audience)
+	}
+	if len(c.Steps) != 3 || c.Steps[1].Variants[0].Text != "Still thinking about it?" || c.Steps[1].DelayMinutes != 1440 ||
+		c.Steps[2].Variants[0].Text != "Last call!" || c.Steps[2].DelayMinutes != 2*1440 {
+		t.Errorf("steps %+v, want the message and follow-ups after 1 and 2 days", c.Steps)
+	}
+	// 18:30 in New York on 1 June 2030 (EDT, UTC-4) is 22:30 UTC.
+	e := c.Event
+	if e.Title != "Store opening party" || e.TimeZone != "America/New_York" || !e.StartsAt.Equal(time.Date(2030, 6, 1, 22, 30, 0, 0, time.UTC)) ||
+		e.Place != "12 Main St" || e.Capacity != 2 || e.ReminderMinutes != 1440 {
+		t.Errorf("event %+v", e)
+	}
+
+	// Started from the console: dan gets the invitation, mia (no follow,
+	// no opt-in) is held back with a human reason, eve is not targeted.
+	acme.click("#campaign-list button[data-action=start]", "Start")
+	acme.waitText("#campaign-list .count-sent", "1 sent")
+	acme.waitText("#campaign-list .campaign-counts", "of 2")
+	acme.waitText("#campaign-list .campaign-skipped", "1 not following, no opt-in")
+	dan.login()
+	dan.click("#conversation-list a", "Acme Outdoor")
+	dan.waitText("#message-list li.msg .text", "You're invited, Dan!")
+	dan.waitText("#message-list li.msg .text", "Store opening party")
+	dan.waitFor("the RSVP buttons", `() => document.querySelectorAll('.quick-replies button.qr').length === 3`)
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,6 +38,16 @@ func TestBrowserSurveyDashboard(t *testing.T) {
 	acme.do("open the surveys page", chromedp.Navigate(w.base+"/brands/acme/surveys"))
 	acme.waitText(".survey-head h2", "Store visit <b>")
 	acme.waitText(".survey-score", "No answers yet")
+	acme.eval("mark the page", `(window.__beforeAnswer = true, true)`)
+	var evs struct {
+		Events []struct {
+			Type  string `json:"type"`
+			Brand string `json:"brand"`
+			State string `json:"state"`
+		} `json:"events"`
+		Cursor string `json:"cursor"`
+	}
+	acme.api("GET", "/api/v1/events", nil, &evs)
 
 	dan.login()
 	dan.click("#conversation-list a", "Acme Outdoor")
@@ -44,12 +55,34 @@ func TestBrowserSurveyDashboard(t *testing.T) {
 	dan.click(".quick-replies button.qr", "2 Bad")
 	dan.waitText("#message-list li.msg .text", "Thanks for your feedback!")
 
-	// The page refreshes on the customer's message (inbox.message).
+	// The page updates live on the team's survey.answered event, with no
+	// reload: the marker set on the page before stays.
 	acme.waitText(".survey-score", "0% satisfied")
+	acme.waitFor("no reload", `() => window.__beforeAnswer === true`)
 	acme.waitText(".survey-counts", "1 answered of 1 sent")
 	acme.waitFor("the bar at 2", `() => !!document.querySelector('.survey-dist rect.bar[data-score="2"]')`)
 	acme.waitFor("a point on the trend", `() => document.querySelectorAll('.survey-trend circle.trend-dot').length === 1`)
 	acme.waitFor("the name as text", `() => !document.querySelector('.survey-head b')`)
+	// The team's stream carried the answer once, naming the survey.
+	answered := 0
+	for range 20 {
+		acme.api("GET", "/api/v1/events?limit=200&cursor="+url.QueryEscape(evs.Cursor), nil, &evs)
+		if len(evs.Events) == 0 {
+			break
+		}
+		for _, e := range evs.Events {
+			if e.Type == "survey.answered" && e.Brand == "acme" && e.State == sv.Survey.ID {
+				answered++
+			}
+		}
+	}
+	if answered != 1 {
+		t.Errorf("%d survey.answered events for the survey on the team's stream, want 1", answered)
+	}
+	// On a wide screen the page keeps the Desk page's width, centred.
+	acme.viewport(1920, 1080)
+	acme.waitFor("a max width", `() => { const r = document.querySelector('.console-surveys').getBoundingClientRect(); return r.width <= 1040 && r.left > 300; }`)
+	acme.viewport(1280, 800)
 	acme.shotIf("60-brand-survey-dashboard")
 	dan.shotIf("61-survey-in-chat")
 	if *screenshotDir != "" {

@@ -9,6 +9,7 @@ import { brandNav } from './console.js';
 import { APIError } from './api.js';
 import { funnelPanel } from './funnel.js';
 import { campaignEditor } from './campaigneditor.js';
+import { skippedText } from './skipreasons.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs) {
@@ -17,10 +18,6 @@ function svg(tag, attrs) {
   return el;
 }
 
-const REASONS = {
-  opted_out: 'said STOP', frequency_cap: 'frequency cap', blocked: 'blocked', no_consent: 'no consent', window_closed: '24 h window',
-  daily_cap: 'daily cap', follow_up_limit: 'follow-up limit', not_accepting: 'not accepting', not_followed: 'not accepting', gone: 'account gone',
-};
 
 // progressBar draws sent, pending, skipped and failed as parts of one bar.
 function progressBar(p) {
@@ -51,8 +48,7 @@ export function campaignsPage(app, handle) {
 
   const row = (c) => {
     const p = c.progress;
-    const skipped = Object.entries(p.skipped || {}).filter(([, n]) => n > 0)
-      .map(([r, n]) => `${n} ${REASONS[r] || r}`).join(' · ');
+    const skipped = skippedText(p.skipped);
     const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: async (e) => {
       e.currentTarget.disabled = true;
       try {

@@ -1,10 +1,12 @@
 // A campaign's funnel on the console's campaigns page: targeted, sent,
 // read, replied, clicked, acted (RSVP or redeemed), opted out, as
 // horizontal bars in inline SVG drawn here (no chart library), the total
-// and each A/B variant side by side, with the CSV export. Every label is
+// and each A/B variant side by side, who was held back by reason (with
+// the labels of skipreasons.js), with the CSV export. Every label is
 // set with textContent, never parsed as markup.
 
 import { h } from './dom.js';
+import { skippedText } from './skipreasons.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs, text) {
@@ -46,9 +48,14 @@ export function funnelPanel(app, base, id) {
   const url = `${base}/${encodeURIComponent(id)}/funnel`;
   const el = h('div', { class: 'funnel', 'aria-busy': 'true' });
   app.api.get(url).then((f) => {
-    const charts = [funnelChart(f.total, 'All recipients')];
+    // Each chart with who was held back, by reason, under it.
+    const item = (counts, title) => {
+      const sk = skippedText(counts.skipped);
+      return h('div', { class: 'funnel-item' }, funnelChart(counts, title), sk ? h('p', { class: 'hint funnel-skipped' }, 'Held back: ' + sk) : null);
+    };
+    const charts = [item(f.total, 'All recipients')];
     for (const v of f.variants) {
-      charts.push(funnelChart(v, `Step ${v.step + 1} · variant ${v.variant}`));
+      charts.push(item(v, `Step ${v.step + 1} · variant ${v.variant}`));
     }
     el.replaceChildren(
       h('div', { class: 'funnel-charts' }, ...charts),

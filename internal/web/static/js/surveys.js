@@ -3,8 +3,8 @@
 // one chosen: its score, the distribution and the trend as charts, the
 // score per agent, the free-text answers, and the CSV. The charts are SVG
 // drawn here (no library); every text in them is a text node. The
-// dashboard refreshes when a customer writes to the brand (an answer is a
-// customer message), at most once a second.
+// dashboard updates live: the team's stream carries survey.answered (with
+// the survey's id) for each answer, and the survey shown reloads.
 
 import { h } from './dom.js';
 import { brandNav } from './console.js';
@@ -195,9 +195,10 @@ export function surveysPage(app, handle) {
     el,
     title: `Surveys · @${handle}`,
     onEvent(ev) {
-      // An answer is a customer's message to the brand.
-      if (ev.brand !== handle || ev.type !== 'inbox.message' || timer) return;
-      timer = setTimeout(() => { timer = null; loadResults(); }, 1000);
+      // survey.answered names the survey answered (in state): the one
+      // shown reloads, at most four times a second under a burst.
+      if (ev.brand !== handle || ev.type !== 'survey.answered' || ev.state !== current || timer) return;
+      timer = setTimeout(() => { timer = null; loadResults(); }, 250);
     },
     destroy() { clearTimeout(timer); },
   };
