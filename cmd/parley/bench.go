@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -164,6 +165,7 @@ func benchFlagSet(stderr io.Writer) *flag.FlagSet {
 
 type benchFlags struct {
 	url, data, manifest, postgres, nats, debugAddr string
+	cpuProfile                                     string
 	json, progress, quick                          bool
 	pid, jobWorkers, nodes                         int
 	rateSet, sendersSet                            bool
@@ -199,6 +201,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.StringVar(&f.postgres, "postgres", "", "PostgreSQL URL for the started server (and for seed)")
 	fs.StringVar(&f.nats, "nats", "", "NATS URL for the started server")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "pprof address of the started server (or of the server at --url)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "seed: write a CPU profile of the seeding process (the SQLite store runs in it) to this file")
 	fs.IntVar(&f.seedOpts.Conversations, "conversations", f.seedOpts.Conversations, "seed: conversations in all")
 	fs.IntVar(&f.seedOpts.Messages, "messages", f.seedOpts.Messages, "seed: messages in all")
 	fs.IntVar(&f.seedOpts.InboxConversations, "inbox-conversations", f.seedOpts.InboxConversations, "seed: conversations of the inbox account")
@@ -436,6 +439,17 @@ func (f *benchFlags) seed(ctx context.Context, progress io.Writer) (*benchmark.M
 	o := f.seedOpts
 	o.Progress = progress
 	start := time.Now()
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cpu0, _ := benchmark.CPUTime(os.Getpid())
 	dbcpu := benchmark.MeasureDBCPU(ctx, f.postgres)
 	m, err := benchmark.Seed(ctx, store, o)

@@ -13,7 +13,10 @@ type Bulk interface {
 	// LoadBatch writes b in one transaction with multi-row statements,
 	// skipping every row whose key exists already (so loading the same
 	// batch twice changes nothing). Seqs and the denormalised columns come
-	// from b, not from counters. On error nothing of b is written.
+	// from b, not from counters. On error nothing of b is written. What
+	// b's rows reference (accounts, conversations, messages) exists in the
+	// store or in b: the caller checks it (Import does, line by line), and
+	// a store may skip its own foreign-key checks for the load.
 	LoadBatch(ctx context.Context, b *BulkBatch) (BulkCounts, error)
 	// FinishLoad runs once after the last batch: statistics for the planner.
 	FinishLoad(ctx context.Context) error

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,10 @@ type DB struct {
 	// lock is a connection of its own holding this store's advisory lock
 	// (see takeLock) for the life of the DB.
 	lock *pgx.Conn
+	// replica: 1 if this role may set session_replication_role (the bulk
+	// load's batches skip their foreign-key checks), -1 if not, 0 not
+	// asked yet.
+	replica atomic.Int32
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value

@@ -161,10 +161,40 @@ func bulkDirectKey(c *dm.BulkConversation) string {
 	return dm.DirectKey(c.Members[0].UserID, c.Members[1].UserID)
 }
 
+// seqRun is the seqs lo to hi of one conversation.
+type seqRun struct {
+	conv   string
+	lo, hi int64
+}
+
+// searchRuns appends to dst the runs of consecutive seqs of msgs, in their
+// order.
+func searchRuns(msgs []dm.BulkMessage, dst []seqRun) []seqRun {
+	for i := range msgs {
+		m := &msgs[i]
+		if k := len(dst) - 1; k >= 0 && dst[k].conv == m.ConversationID && dst[k].hi+1 == m.Seq {
+			dst[k].hi++
+			continue
+		}
+		dst = append(dst, seqRun{m.ConversationID, m.Seq, m.Seq})
+	}
+	return dst
+}
+
+// qLoadSearch indexes for search the stored messages of runs of seqs (a
+// JSON array of [conversation, lo, hi]) with their current text; with
+// qLoadSearchOld, only those not indexed yet (every stored message with
+// text is indexed, so the rows of a run that existed before a load are).
+const (
+	qLoadSearch = `INSERT INTO message_fts (rowid, text) SELECT sc.ord << 32 | m.seq, m.text FROM json_each(?1) r
+		CROSS JOIN search_conversations sc ON sc.conversation_id = r.value ->> 0
+		CROSS JOIN messages m ON m.conversation_id = r.value ->> 0 AND m.seq BETWEEN r.value ->> 1 AND r.value ->> 2
+		WHERE NOT m.deleted AND m.text <> ''`
+	qLoadSearchOld = qLoadSearch + ` AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)`
+)
+
 func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.BulkCounts) error {
-	// Messages and their search rows go chunk by chunk, so that a chunk
-	// whose messages were all new (the usual case) indexes them without
-	// asking which.
+	var inserted int64
 	for lo := 0; lo < len(msgs); lo += bulkRows {
 		chunk := msgs[lo:min(len(msgs), lo+bulkRows)]
 		got, err := t.insertRows(ctx, `INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to,
@@ -177,27 +207,29 @@ func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.Bulk
 		if err != nil {
 			return wrap(err, "messages")
 		}
-		n.Messages += got
-		if got == 0 {
-			continue // all there already, and indexed with them
+		inserted += got
+	}
+	n.Messages += inserted
+	// The batch's search rows go in one statement after its messages, read
+	// back from them by runs of consecutive seqs (a batch of an export or
+	// a seed holds a few conversations' messages in order): FTS5 writes a
+	// segment at the end of every statement, and a segment per chunk of
+	// bulkRows cost a flush each and merges of those small segments.
+	if inserted > 0 {
+		runs := searchRuns(msgs, nil)
+		keys := make([]any, len(runs))
+		for i, r := range runs {
+			keys[i] = []any{r.conv, r.lo, r.hi}
 		}
-		var idx []*dm.BulkMessage
-		for i := range chunk {
-			if m := &chunk[i]; !m.Deleted && m.Text != "" {
-				idx = append(idx, m)
-			}
-		}
-		// A partly new chunk skips the rows indexed already.
-		tail := ""
-		if got < int64(len(chunk)) {
-			tail = `WHERE NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = r)`
-		}
-		_, err = t.insertRows(ctx, `INSERT INTO message_fts (rowid, text) SELECT r, x FROM (SELECT
-			(SELECT ord FROM search_conversations WHERE conversation_id = column1) << 32 | column2 AS r, column3 AS x FROM (`,
-			`(?,?,?)`, `)) `+tail, len(idx), func(i int, v []any) []any {
-				return append(v, idx[i].ConversationID, idx[i].Seq, idx[i].Text)
-			})
+		list, err := json.Marshal(keys)
 		if err != nil {
+			return err
+		}
+		q := qLoadSearch
+		if inserted < int64(len(msgs)) {
+			q = qLoadSearchOld // a batch partly loaded before
+		}
+		if _, err := t.exec(ctx, q, string(list)); err != nil {
 			return wrap(err, "search index")
 		}
 	}
