@@ -457,6 +457,9 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		if len(cands) > 0 {
 			group = min(searchGroupMax, max(1, (need-len(cands))*i*5/(4*len(cands))))
 		}
+		if !probed && i < searchGlobalAfter {
+			group = min(group, searchGlobalAfter-i) // decide at searchGlobalAfter
+		}
 	}
 	// Newest conversations first, newest messages first in each; then at
 	// most the blocks asked for.
