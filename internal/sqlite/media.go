@@ -518,19 +518,17 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		var edited sql.NullInt64
 		m := &h.Message
 		if err := r.Scan(&rid, &m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified, &h.Snippet); err != nil {
+			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified); err != nil {
 			return err
 		}
 		m.CreatedAt, m.EditedAt, m.Reactions = utc(created), nullUTC(edited), []dm.Reaction{}
+		h.Snippet = dm.Snippet(q, m.Text, 16)
 		byRID[rid] = &h
 		return nil
-	}, `SELECT message_fts.rowid, `+messageColumns+`, snippet(message_fts, 0, ?1, ?2, '…', 16)
-		FROM message_fts
-		JOIN search_conversations sc ON sc.ord = message_fts.rowid >> 32
-		JOIN messages m ON m.conversation_id = sc.conversation_id AND m.seq = message_fts.rowid & 4294967295
-		JOIN accounts a ON a.id = m.sender_id
-		WHERE message_fts MATCH ?3 AND message_fts.rowid IN (SELECT value FROM json_each(?4))`,
-		dm.SnippetOpen, dm.SnippetClose, query, int64sJSON(page))
+	}, `SELECT j.value, `+messageColumns+` FROM json_each(?1) j
+		JOIN search_conversations sc ON sc.ord = j.value >> 32
+		JOIN messages m ON m.conversation_id = sc.conversation_id AND m.seq = j.value & 4294967295
+		JOIN accounts a ON a.id = m.sender_id`, int64sJSON(page))
 	if err != nil {
 		return nil, wrap(err, "search")
 	}
