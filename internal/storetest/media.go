@@ -262,7 +262,7 @@ func testSearchPaging(t *testing.T, s dm.Store) {
 	for _, m := range msgs[100:] {
 		want[m.ID] = true
 	}
-	for _, size := range []int{20, 51} {
+	for _, size := range []int{51} { // pages straddle the blocks (at 200 and 400)
 		seen := map[string]bool{}
 		for off := 0; off < 600; off += size {
 			for _, h := range search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"otter"}, Offset: off, Limit: size}) {
