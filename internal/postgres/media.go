@@ -215,7 +215,7 @@ func itoa(n int) string {
 // at most searchCandidates matches (as on SQLite, which explains why; the
 // API pages to 500 results at most).
 const (
-	searchBlock      = 200
+	searchBlock      = 100
 	searchCandidates = 600
 )
 

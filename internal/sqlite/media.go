@@ -219,9 +219,12 @@ func ftsQuery(q dm.SearchQuery) string {
 // there (one pass over a short list is cheaper than seeking into each of
 // the user's remaining conversations); several words or a phrase always
 // go conversation by conversation (each word may be common where the
-// combination is rare).
+// combination is rare). A block of 100 rather than 200 halves what a
+// sparse query walks for the first page (two words at 10M messages: 14
+// instead of 24 ms of CPU); the first page is the best 20 of the newest
+// 100 matches.
 const (
-	searchBlock      = 200
+	searchBlock      = 100
 	searchCandidates = 600
 	searchGlobalScan = 20_000
 	// searchWindow is how many of a conversation's newest messages are
