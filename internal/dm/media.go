@@ -272,3 +272,109 @@ func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float6
 	}
 	return scores
 }
+
+// Snippet is a window of at most n words of text around the most of q's
+// words and phrases, found words marked with SnippetOpen and SnippetClose
+// and "…" where the text was cut, as FTS5's snippet() makes one, from
+// the text the store read already (asking FTS5 for it seeks into the
+// index again for every result). Words are split and folded as in
+// RankBM25.
+func Snippet(q SearchQuery, text string, n int) string {
+	type span struct{ lo, hi int }
+	var toks []span
+	var words []string
+	start := -1
+	for i, r := range text {
+		in := unicode.IsLetter(r) || unicode.IsNumber(r)
+		if in && start < 0 {
+			start = i
+		}
+		if !in && start >= 0 {
+			toks, words = append(toks, span{start, i}), append(words, strings.ToLower(text[start:i]))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		toks, words = append(toks, span{start, len(text)}), append(words, strings.ToLower(text[start:]))
+	}
+	if len(toks) == 0 {
+		return text
+	}
+	terms := make([][]string, 0, len(q.Words)+len(q.Phrases))
+	for _, w := range q.Words {
+		terms = append(terms, []string{strings.ToLower(w)})
+	}
+	for _, p := range q.Phrases {
+		t := make([]string, len(p))
+		for i, w := range p {
+			t[i] = strings.ToLower(w)
+		}
+		terms = append(terms, t)
+	}
+	// hit[i]: token i is part of a match; term[i]: the term matched at i.
+	hit := make([]bool, len(words))
+	termAt := make([]int, len(words))
+	for i := range termAt {
+		termAt[i] = -1
+	}
+	for k, t := range terms {
+		for j := 0; j+len(t) <= len(words); j++ {
+			if slices.Equal(words[j:j+len(t)], t) {
+				termAt[j] = k
+				for x := j; x < j+len(t); x++ {
+					hit[x] = true
+				}
+			}
+		}
+	}
+	from, to := 0, len(toks)
+	if len(toks) > n {
+		// The window with the most distinct terms (the earliest of
+		// equals), moved back a little so that its first match has
+		// some words before it.
+		best, bestAt := -1, 0
+		for s := 0; s+n <= len(toks); s++ {
+			seen := map[int]bool{}
+			for i := s; i < s+n; i++ {
+				if termAt[i] >= 0 {
+					seen[termAt[i]] = true
+				}
+			}
+			if len(seen) > best {
+				best, bestAt = len(seen), s
+			}
+		}
+		first := bestAt
+		for first < bestAt+n && !hit[first] {
+			first++
+		}
+		from = max(0, min(len(toks)-n, first-n/4))
+		if first == bestAt+n {
+			from = 0
+		}
+		to = from + n
+	}
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+	}
+	pos := 0
+	if from > 0 {
+		pos = toks[from].lo
+	}
+	for i := from; i < to; i++ {
+		b.WriteString(text[pos:toks[i].lo])
+		if hit[i] {
+			b.WriteString(SnippetOpen + text[toks[i].lo:toks[i].hi] + SnippetClose)
+		} else {
+			b.WriteString(text[toks[i].lo:toks[i].hi])
+		}
+		pos = toks[i].hi
+	}
+	if to < len(toks) {
+		b.WriteString("…")
+	} else {
+		b.WriteString(text[pos:])
+	}
+	return b.String()
+}

@@ -211,6 +211,7 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		u.Waveform = p.Waveform
 	}
 	thumb := false
+	parts := [][]byte{data}
 	if sn.kind == dm.AttachmentImage {
 		w, h, err := imageInfo(data, sn.contentType)
 		if err != nil || w <= 0 || h <= 0 {
@@ -223,7 +224,7 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		if sn.contentType == "image/jpeg" {
 			orientation = jpegOrientation(data)
 		}
-		if data, err = stripMetadata(data, sn.contentType, orientation); err != nil {
+		if parts, err = stripParts(data, sn.contentType, orientation); err != nil {
 			return nil, false, dm.Errorf(dm.EINVALID, "The image could not be read.")
 		}
 		u.Width, u.Height = w, h
@@ -232,9 +233,18 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		}
 		thumb = (w > thumbSize || h > thumbSize) && sn.contentType != "image/webp"
 	}
-	u.Size = int64(len(data))
-	u.BlobKey = key(data)
-	if err := s.cfg.Blobs.Put(ctx, u.BlobKey, bytes.NewReader(data), u.Size); err != nil {
+	// The stored bytes, in parts that share the upload's buffer (no copy
+	// of a photo's image data), hashed and written in one pass each.
+	h := sha256.New()
+	readers := make([]io.Reader, len(parts))
+	u.Size = 0
+	for i, p := range parts {
+		h.Write(p)
+		u.Size += int64(len(p))
+		readers[i] = bytes.NewReader(p)
+	}
+	u.BlobKey = hex.EncodeToString(h.Sum(nil))
+	if err := s.cfg.Blobs.Put(ctx, u.BlobKey, io.MultiReader(readers...), u.Size); err != nil {
 		return nil, false, err
 	}
 	err := s.chat.Store().Update(ctx, func(tx dm.Tx) error {

@@ -104,7 +104,7 @@ func TestStripPNGAndWebP(t *testing.T) {
 	if _, err := stripPNG(withMeta[:40]); err == nil {
 		t.Error("a truncated PNG was accepted")
 	}
-	if _, err := stripJPEG([]byte{0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff}); err == nil {
+	if _, _, err := stripJPEG([]byte{0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff}); err == nil {
 		t.Error("a JPEG segment longer than the file was accepted")
 	}
 }

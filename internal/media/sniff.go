@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -111,33 +112,51 @@ func webpSize(b []byte) (int, int, error) {
 // block of that one tag, so that browsers still show it upright. Formats
 // without such blocks pass unchanged.
 func stripMetadata(data []byte, contentType string, orientation int) ([]byte, error) {
+	parts, err := stripParts(data, contentType, orientation)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return slices.Concat(parts...), nil
+}
+
+// stripParts is stripMetadata in parts that share data's bytes where
+// they can: a JPEG's image data (nearly all of a photo) is not copied.
+func stripParts(data []byte, contentType string, orientation int) ([][]byte, error) {
 	switch contentType {
 	case "image/jpeg":
-		out, err := stripJPEG(data)
-		if err != nil || orientation <= 1 || orientation > 8 {
-			return out, err
+		head, tail, err := stripJPEG(data)
+		if err != nil {
+			return nil, err
 		}
-		return append(append(append(make([]byte, 0, len(out)+40), out[:2]...), orientationEXIF(orientation)...), out[2:]...), nil
+		if orientation > 1 && orientation <= 8 {
+			head = slices.Concat(head[:2], orientationEXIF(orientation), head[2:])
+		}
+		return [][]byte{head, tail}, nil
 	case "image/png":
-		return stripPNG(data)
+		out, err := stripPNG(data)
+		return [][]byte{out}, err
 	case "image/webp":
-		return stripWebP(data)
+		out, err := stripWebP(data)
+		return [][]byte{out}, err
 	}
-	return data, nil
+	return [][]byte{data}, nil
 }
 
 // stripJPEG copies a JPEG's segments but APP1 (EXIF, XMP), APP13 (IPTC)
-// and COM; the entropy-coded data after the first SOS is copied as is.
-func stripJPEG(b []byte) ([]byte, error) {
+// and COM into head; tail is the rest of b from the first SOS on (the
+// entropy-coded data, kept as is), not copied.
+func stripJPEG(b []byte) (head, tail []byte, err error) {
 	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
-		return nil, errBadImage
+		return nil, nil, errBadImage
 	}
-	out := make([]byte, 0, len(b))
-	out = append(out, 0xff, 0xd8)
+	out := []byte{0xff, 0xd8}
 	i := 2
 	for {
 		if i+4 > len(b) || b[i] != 0xff {
-			return nil, errBadImage
+			return nil, nil, errBadImage
 		}
 		marker := b[i+1]
 		if marker == 0xff { // fill byte
@@ -145,15 +164,15 @@ func stripJPEG(b []byte) ([]byte, error) {
 			continue
 		}
 		if marker == 0xd9 { // EOI without image data
-			return append(out, b[i:]...), nil
+			return out, b[i:], nil
 		}
 		n := int(binary.BigEndian.Uint16(b[i+2 : i+4]))
 		if n < 2 || i+2+n > len(b) {
-			return nil, errBadImage
+			return nil, nil, errBadImage
 		}
 		seg := b[i : i+2+n]
 		if marker == 0xda { // SOS: the rest is image data
-			return append(out, b[i:]...), nil
+			return out, b[i:], nil
 		}
 		if marker != 0xe1 && marker != 0xed && marker != 0xfe {
 			out = append(out, seg...)

@@ -209,10 +209,15 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// searchCandidates is how many matches a search ranks at most: those of
-// the user's most recently active conversations, newest messages first
-// (as on SQLite; the API pages to 500 results at most).
-const searchCandidates = 600
+// A search ranks the matches of the user's most recently active
+// conversations, newest messages first, in blocks of searchBlock (the
+// newest block first), and reads only the blocks of the page asked for,
+// at most searchCandidates matches (as on SQLite, which explains why; the
+// API pages to 500 results at most).
+const (
+	searchBlock      = 100
+	searchCandidates = 600
+)
 
 // SearchMessages is member first: for each conversation of the user, most
 // recently active first (a LATERAL join over their memberships), it asks
@@ -220,8 +225,8 @@ const searchCandidates = 600
 // 0310_media_async.sql), so it reads posting lists only as far as that
 // conversation's messages reach; it keeps the part after what the user
 // cleared, not hidden by them, that the filters let through, until it has
-// searchCandidates; it ranks those and only then builds the page's
-// snippets. Deleted messages have no tsvector at all.
+// the blocks of the page asked for; it ranks each block and only then
+// builds the page's snippets. Deleted messages have no tsvector at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	tsq, args := tsQuery(q)
 	if tsq == "" {
@@ -233,6 +238,10 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	if limit <= 0 {
 		limit = 20
 	}
+	if q.Offset < 0 || q.Offset >= searchCandidates {
+		return nil, nil
+	}
+	need := min(searchCandidates, (q.Offset+limit+searchBlock-1)/searchBlock*searchBlock)
 	after, before := q.After, q.Before
 	if after.IsZero() {
 		after = time.Unix(0, 0)
@@ -242,14 +251,16 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	}
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
 		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"",
-		searchCandidates)
+		need, searchBlock)
 	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
 		mine AS MATERIALIZED (
-			SELECT mb.conversation_id, mb.cleared_seq FROM members mb
+			SELECT mb.conversation_id, mb.cleared_seq,
+				row_number() OVER (ORDER BY mb.sort_at DESC, mb.conversation_id DESC) AS o
+			FROM members mb
 			WHERE mb.user_id = `+p(1)+` AND (`+p(3)+` = '' OR mb.conversation_id = `+p(3)+`)
 			ORDER BY mb.sort_at DESC, mb.conversation_id DESC
 		), cands AS MATERIALIZED (
-			SELECT x.* FROM q, mine CROSS JOIN LATERAL (
+			SELECT x.*, mine.o FROM q, mine CROSS JOIN LATERAL (
 				SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.text, x.reply_to, x.created_at, x.edited_at,
 					x.deleted, x.search
 				FROM messages x
@@ -264,15 +275,17 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 			) x
 			LIMIT `+p(10)+`
 		), hits AS MATERIALIZED (
-			SELECT c.*, ts_rank(c.search, q.query) AS rank FROM cands c, q
-			ORDER BY rank DESC, c.created_at DESC
+			SELECT c.*, ts_rank(c.search, q.query) AS rank,
+				(row_number() OVER (ORDER BY c.o, c.seq DESC) - 1) / `+p(11)+` AS block
+			FROM cands c, q
+			ORDER BY block, rank DESC, c.created_at DESC
 			LIMIT `+p(7)+` OFFSET `+p(8)+`
 		)
 		SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
 			x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
 			ts_headline('simple', x.text, q.query, `+p(9)+`), x.rank
 		FROM q, hits x JOIN accounts a ON a.id = x.sender_id
-		ORDER BY x.rank DESC, x.created_at DESC`, args...)
+		ORDER BY x.block, x.rank DESC, x.created_at DESC`, args...)
 	if err != nil {
 		return nil, wrap(err, "search")
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,25 +204,47 @@ func ftsQuery(q dm.SearchQuery) string {
 	return strings.Join(parts, " AND ")
 }
 
-// Search limits. A query ranks at most searchCandidates matches: those of
-// the user's most recently active conversations, newest messages first.
-// A word found in half of a user's 100,000 messages would otherwise rank
-// 50,000 rows for one page; the API pages to 500 results at most. A
-// single word with at most searchGlobalScan matches in the whole store
-// is read in one pass and filtered by membership (cheaper, for rare
-// words, than seeking into each of the user's conversations); several
-// words or a phrase always go member first (their words may each be
-// common where the combination is rare).
+// Search limits. A query's candidates are the matches of the user's most
+// recently active conversations, newest messages first in each; they are
+// ranked in blocks of searchBlock (the first block holds the newest
+// matches, the next block the next newest, and so on), so a page needs
+// only the blocks it falls in: the first page reads at most searchBlock
+// matches however common the words are, and paging never repeats or skips
+// a result (every block is ranked the same way whatever page asked for
+// it). A word found in half of a user's 100,000 messages would otherwise
+// rank 50,000 rows for one page. searchCandidates bounds the deepest page
+// (the API pages to 500 results). A single word the user's newest
+// conversations do not fill the first blocks with is looked up once in
+// the whole store instead when it has at most searchGlobalScan matches
+// there (one pass over a short list is cheaper than seeking into each of
+// the user's remaining conversations); several words or a phrase always
+// go conversation by conversation (each word may be common where the
+// combination is rare). A block of 100 rather than 200 halves what a
+// sparse query walks for the first page (two words at 10M messages: 14
+// instead of 24 ms of CPU); the first page is the best 20 of the newest
+// 100 matches.
 const (
+	searchBlock      = 100
 	searchCandidates = 600
-	searchGlobalScan = 5_000
+	searchGlobalScan = 20_000
+	// searchWindow is how many of a conversation's newest messages are
+	// read first; searchGroupMax how many conversations one statement
+	// reads at most; searchRangeRows how many matches.
+	searchWindow    = 4096
+	searchGroupMax  = 64
+	searchRangeRows = 20_000
+	// searchGlobalAfter is how many conversations are walked before the
+	// store-wide pass is tried (a common word is done by then).
+	searchGlobalAfter = 8
 )
 
 // searchConv is one conversation of the searcher: its ordinal in the
 // index, the part they may read, and its place in their activity order.
 type searchConv struct {
 	id      string
+	ord     int64
 	cleared int64
+	last    int64
 	order   int
 }
 
@@ -231,19 +252,27 @@ type searchConv struct {
 // the part of each they may read (after what they cleared), reads in
 // message_fts only those rowid ranges (see 0310_media_async.sql: a rowid
 // is the conversation's ordinal and the seq), newest conversations and
-// messages first, drops what the user hid and what the filters leave out,
-// ranks the candidates (BM25 over the candidates, in Go: FTS5's bm25()
-// would recount every term's matches in the whole store once per
-// conversation), and only then reads the page's messages and snippets.
-// So its cost follows the user's own matches, not the store's. Deleted
-// messages and the words of earlier versions are not in the index at all.
+// messages first, one conversation at a time until the blocks of the
+// asked page are full, drops what the user hid and what the filters leave
+// out, ranks each block (BM25 over the block, in Go: FTS5's bm25() would
+// recount every term's matches in the whole store), and only then reads
+// the page's messages and snippets. So its cost follows the user's own
+// newest matches, not the store's. Deleted messages and the words of
+// earlier versions are not in the index at all.
 func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchHit, error) {
 	query := ftsQuery(q)
 	if query == "" {
 		return nil, nil
 	}
+	limit := limitOr(q.Limit, 20)
+	if q.Offset < 0 || q.Offset >= searchCandidates {
+		return nil, nil
+	}
+	// The blocks the page falls in: candidates [0, need).
+	need := min(searchCandidates, (q.Offset+limit+searchBlock-1)/searchBlock*searchBlock)
+
 	// 1. The user's conversations, most recently active first.
-	rows, err := t.query(ctx, `SELECT sc.ord, mb.cleared_seq, mb.conversation_id FROM members mb
+	rows, err := t.query(ctx, `SELECT sc.ord, mb.cleared_seq, mb.last_seq, mb.conversation_id FROM members mb
 		JOIN search_conversations sc ON sc.conversation_id = mb.conversation_id
 		WHERE mb.user_id = ? AND (? = '' OR mb.conversation_id = ?)
 		ORDER BY mb.active_at DESC, sc.ord DESC`, q.UserID, q.ConversationID, q.ConversationID)
@@ -251,121 +280,206 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		return nil, wrap(err, "search")
 	}
 	convs := map[int64]*searchConv{}
-	var order []int64
+	var order []*searchConv
 	for rows.Next() {
-		var ord int64
 		c := &searchConv{order: len(order)}
-		if err := rows.Scan(&ord, &c.cleared, &c.id); err != nil {
+		if err := rows.Scan(&c.ord, &c.cleared, &c.last, &c.id); err != nil {
 			rows.Close()
 			return nil, wrap(err, "search")
 		}
-		convs[ord] = c
-		order = append(order, ord)
+		convs[c.ord] = c
+		order = append(order, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(order) == 0 {
 		return nil, wrap(err, "search")
 	}
-	hidden := map[string]bool{}
+	byID := make(map[string]*searchConv, len(order))
+	for _, c := range order {
+		byID[c.id] = c
+	}
+	hidden := map[int64]bool{} // rowids
 	if err := t.collect(ctx, func(r *sql.Rows) error {
 		var cid string
 		var seq int64
 		if err := r.Scan(&cid, &seq); err != nil {
 			return err
 		}
-		hidden[cid+"/"+strconv.FormatInt(seq, 10)] = true
+		if c := byID[cid]; c != nil {
+			hidden[c.ord<<32|seq] = true
+		}
 		return nil
 	}, `SELECT conversation_id, seq FROM hidden_messages WHERE user_id = ?`, q.UserID); err != nil {
 		return nil, wrap(err, "search")
 	}
 	keep := func(rid int64) bool {
 		c := convs[rid>>32]
-		seq := rid & 0xffffffff
-		return c != nil && seq > c.cleared && !hidden[c.id+"/"+strconv.FormatInt(seq, 10)]
+		return c != nil && rid&0xffffffff > c.cleared && !hidden[rid]
 	}
 	filtered := q.SenderID != "" || !q.After.IsZero() || !q.Before.IsZero() || q.HasAttachment
-
-	// 2. Candidates: every match of the store when there are few (one
-	// pass over a short list), else the user's ranges, one after another
-	// in one statement (FTS5 seeks to each range's first rowid), until
-	// enough are found.
-	var cands []int64
-	global := false
-	if !filtered && len(order) > 1 && len(q.Words) == 1 && len(q.Phrases) == 0 {
-		var all []int64
-		if err := t.collect(ctx, func(r *sql.Rows) error {
-			var rid int64
-			err := r.Scan(&rid)
-			all = append(all, rid)
-			return err
-		}, `SELECT rowid FROM message_fts WHERE message_fts MATCH ? LIMIT ?`, query, searchGlobalScan+1); err != nil {
-			return nil, wrap(err, "search")
-		}
-		if global = len(all) <= searchGlobalScan; global {
-			for _, rid := range all {
-				if keep(rid) {
-					cands = append(cands, rid)
-				}
-			}
-		}
+	var after, before int64 = 0, 1<<63 - 1
+	if !q.After.IsZero() {
+		after = ms(q.After)
 	}
-	if !global {
-		var after, before int64 = 0, 1<<63 - 1
-		if !q.After.IsZero() {
-			after = ms(q.After)
-		}
-		if !q.Before.IsZero() {
-			before = ms(q.Before)
-		}
-		// [low, high, conversation id] per conversation, in activity order.
-		var ranges strings.Builder
-		ranges.WriteByte('[')
-		for i, ord := range order {
-			c := convs[ord]
+	if !q.Before.IsZero() {
+		before = ms(q.Before)
+	}
+	filter := ""
+	if filtered {
+		filter = `AND EXISTS (SELECT 1 FROM messages m
+			WHERE m.conversation_id = j.value ->> 2 AND m.seq = message_fts.rowid & 4294967295
+			AND (?4 = '' OR m.sender_id = ?4) AND m.created_at >= ?5 AND m.created_at < ?6
+			AND (NOT ?7 OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = m.id)))`
+	}
+	// Every match in the rowid ranges [lo, hi] of a JSON list of
+	// [lo, hi, conversation id], range after range (FTS5 seeks to each;
+	// ascending rowids in each: FTS5 reads a doclist backwards only at
+	// several times the cost).
+	inRanges := `SELECT message_fts.rowid FROM json_each(?1) j CROSS JOIN message_fts
+		WHERE message_fts MATCH ?2 AND message_fts.rowid >= j.value ->> 0 AND message_fts.rowid <= j.value ->> 1
+		` + filter + ` LIMIT ?3`
+
+	// 2. Candidates: conversation after conversation (in growing groups,
+	// one statement per group), the newest searchWindow messages of each
+	// first and older windows only when those were not enough, until the
+	// blocks are full; a single word that is rare in the whole store in
+	// one pass instead.
+	var cands []int64
+	// probed: the store-wide pass was tried, or does not apply.
+	probed := len(order) <= searchGlobalAfter || filtered || len(q.Words) != 1 || len(q.Phrases) != 0
+	type window struct {
+		c      *searchConv
+		lo, hi int64 // seqs, both included
+	}
+	// read returns the matches of ws by window (ascending), and how many
+	// windows it read whole (a window cut by the statement's limit is not
+	// returned).
+	read := func(ws []window) ([][]int64, int, error) {
+		var list strings.Builder
+		list.WriteByte('[')
+		at := map[int64]int{}
+		for i, w := range ws {
 			if i > 0 {
-				ranges.WriteByte(',')
+				list.WriteByte(',')
 			}
-			fmt.Fprintf(&ranges, `[%d,%d,%q]`, ord<<32|c.cleared, ord<<32|0xffffffff, c.id)
+			list.WriteString(`[` + strconv.FormatInt(w.c.ord<<32|w.lo, 10) + `,` + strconv.FormatInt(w.c.ord<<32|w.hi, 10) + `,"` + w.c.id + `"]`)
+			at[w.c.ord] = i
 		}
-		ranges.WriteByte(']')
-		filter := ""
-		if filtered {
-			filter = `AND EXISTS (SELECT 1 FROM messages m
-				WHERE m.conversation_id = j.value ->> 2 AND m.seq = message_fts.rowid & 4294967295
-				AND (?4 = '' OR m.sender_id = ?4) AND m.created_at >= ?5 AND m.created_at < ?6
-				AND (NOT ?7 OR EXISTS (SELECT 1 FROM uploads u WHERE u.message_id = m.id)))`
-		}
+		list.WriteByte(']')
+		got := make([][]int64, len(ws))
+		last, n := -1, 0
 		err := t.collect(ctx, func(r *sql.Rows) error {
 			var rid int64
 			if err := r.Scan(&rid); err != nil {
 				return err
 			}
-			if keep(rid) {
-				cands = append(cands, rid)
-			}
+			n++
+			i := at[rid>>32]
+			last = i
+			got[i] = append(got[i], rid)
 			return nil
-		}, `SELECT message_fts.rowid FROM json_each(?1) j CROSS JOIN message_fts
-			WHERE message_fts MATCH ?2 AND message_fts.rowid > j.value ->> 0 AND message_fts.rowid <= j.value ->> 1
-			`+filter+`
-			LIMIT ?3`, ranges.String(), query, searchCandidates+len(hidden), q.SenderID, after, before, q.HasAttachment)
+		}, inRanges, list.String(), query, searchRangeRows, q.SenderID, after, before, q.HasAttachment)
+		if err != nil {
+			return nil, 0, err
+		}
+		if n < searchRangeRows {
+			return got, len(ws), nil
+		}
+		return got[:last], last, nil
+	}
+	take := func(got []int64) {
+		for k := len(got) - 1; k >= 0; k-- {
+			if keep(got[k]) {
+				cands = append(cands, got[k])
+			}
+		}
+	}
+	group := 1
+	for i := 0; i < len(order) && len(cands) < need; {
+		// Walking on, at the density of matches so far, would read
+		// (nearly) all the remaining conversations: try the one pass.
+		if !probed && i >= searchGlobalAfter && len(cands)*(len(order)-i) < 2*i*(need-len(cands)) {
+			probed = true
+			var all []int64
+			if err := t.collect(ctx, func(r *sql.Rows) error {
+				var rid int64
+				err := r.Scan(&rid)
+				all = append(all, rid)
+				return err
+			}, `SELECT rowid FROM message_fts WHERE message_fts MATCH ? LIMIT ?`, query, searchGlobalScan+1); err != nil {
+				return nil, wrap(err, "search")
+			}
+			if len(all) <= searchGlobalScan {
+				// Every match of the user's conversations from here on.
+				for _, rid := range all {
+					if o := convs[rid>>32]; o != nil && o.order >= i && keep(rid) {
+						cands = append(cands, rid)
+					}
+				}
+				break
+			}
+		}
+		ws := make([]window, 0, group)
+		for _, c := range order[i:min(len(order), i+group)] {
+			ws = append(ws, window{c, max(c.cleared+1, c.last-searchWindow+1), 0xffffffff})
+		}
+		got, whole, err := read(ws)
 		if err != nil {
 			return nil, wrap(err, "search")
 		}
+		if whole == 0 { // a window has fewer messages than a statement reads matches
+			return nil, dm.Errorf(dm.EINTERNAL, "search: a window of %d messages had %d matches", searchWindow, searchRangeRows)
+		}
+		for k, w := range ws[:whole] {
+			take(got[k])
+			// Older windows of this conversation, while they are needed
+			// before the next conversation's matches.
+			for lo := w.lo; len(cands) < need && lo > w.c.cleared+1; {
+				span := w.hi - lo + 1
+				if w.hi == 0xffffffff {
+					span = w.c.last - lo + 1
+				}
+				// Twice the last, at most 4 windows: fewer messages than
+				// a statement reads matches, so never cut.
+				older := window{w.c, max(w.c.cleared+1, lo-min(2*span, 4*searchWindow)), lo - 1}
+				g, _, err := read([]window{older})
+				if err != nil {
+					return nil, wrap(err, "search")
+				}
+				take(g[0])
+				lo = older.lo
+			}
+			if len(cands) >= need {
+				break
+			}
+		}
+		i += whole
+		// Enough conversations for what is missing, at the density so
+		// far (and a quarter more), between 1 and searchGroupMax.
+		group = searchGroupMax
+		if len(cands) > 0 {
+			group = min(searchGroupMax, max(1, (need-len(cands))*i*5/(4*len(cands))))
+		}
+		if !probed && i < searchGlobalAfter {
+			group = min(group, searchGlobalAfter-i) // decide at searchGlobalAfter
+		}
 	}
-	// Newest conversations first (newest messages first in each), then
-	// at most searchCandidates.
+	// Newest conversations first, newest messages first in each; then at
+	// most the blocks asked for.
 	slices.SortFunc(cands, func(a, b int64) int {
 		if c := cmp.Compare(convs[a>>32].order, convs[b>>32].order); c != 0 {
 			return c
 		}
 		return cmp.Compare(b, a)
 	})
-	cands = cands[:min(len(cands), searchCandidates)]
-	if len(cands) == 0 {
+	cands = cands[:min(len(cands), need)]
+	first := q.Offset / searchBlock * searchBlock
+	if first >= len(cands) {
 		return nil, nil
 	}
+	cands = cands[first:]
 
-	// 3. Rank the candidates by their text.
+	// 3. Rank each block of the page by its texts.
 	texts := make(map[int64]string, len(cands))
 	if err := t.collect(ctx, func(r *sql.Rows) error {
 		var rid int64
@@ -376,22 +490,28 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	}, `SELECT rowid, text FROM message_fts WHERE rowid IN (SELECT value FROM json_each(?))`, int64sJSON(cands)); err != nil {
 		return nil, wrap(err, "search")
 	}
-	scores := dm.RankBM25(q, cands, texts)
-	ranked := make([]int, len(cands))
-	for i := range ranked {
-		ranked[i] = i
+	ranked := make([]int64, 0, len(cands))
+	score := make(map[int64]float64, len(cands))
+	for lo := 0; lo < len(cands); lo += searchBlock {
+		block := cands[lo:min(len(cands), lo+searchBlock)]
+		scores := dm.RankBM25(q, block, texts)
+		idx := make([]int, len(block))
+		for i := range idx {
+			idx[i] = i
+		}
+		// Best first; among equals, newest first.
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
+		for _, i := range idx {
+			ranked = append(ranked, block[i])
+			score[block[i]] = scores[i]
+		}
 	}
-	// Best first; among equals, the candidates' order (newest first).
-	slices.SortStableFunc(ranked, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
-	from := min(q.Offset, len(ranked))
-	to := min(from+limitOr(q.Limit, 20), len(ranked))
+	from := min(q.Offset-first, len(ranked))
+	to := min(from+limit, len(ranked))
 	if from == to {
 		return nil, nil
 	}
-	page := make([]int64, 0, to-from)
-	for _, i := range ranked[from:to] {
-		page = append(page, cands[i])
-	}
+	page := ranked[from:to]
 
 	// 4. The page's messages and snippets.
 	byRID := make(map[int64]*dm.SearchHit, len(page))
@@ -401,26 +521,24 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		var edited sql.NullInt64
 		m := &h.Message
 		if err := r.Scan(&rid, &m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Sender.Handle, &m.Sender.DisplayName,
-			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified, &h.Snippet); err != nil {
+			&m.Text, &m.ReplyTo, &created, &edited, &m.Deleted, &m.Sender.Suspended, &m.Sender.Verified); err != nil {
 			return err
 		}
 		m.CreatedAt, m.EditedAt, m.Reactions = utc(created), nullUTC(edited), []dm.Reaction{}
+		h.Snippet = dm.Snippet(q, m.Text, 16)
 		byRID[rid] = &h
 		return nil
-	}, `SELECT message_fts.rowid, `+messageColumns+`, snippet(message_fts, 0, ?1, ?2, '…', 16)
-		FROM message_fts
-		JOIN search_conversations sc ON sc.ord = message_fts.rowid >> 32
-		JOIN messages m ON m.conversation_id = sc.conversation_id AND m.seq = message_fts.rowid & 4294967295
-		JOIN accounts a ON a.id = m.sender_id
-		WHERE message_fts MATCH ?3 AND message_fts.rowid IN (SELECT value FROM json_each(?4))`,
-		dm.SnippetOpen, dm.SnippetClose, query, int64sJSON(page))
+	}, `SELECT j.value, `+messageColumns+` FROM json_each(?1) j
+		JOIN search_conversations sc ON sc.ord = j.value >> 32
+		JOIN messages m ON m.conversation_id = sc.conversation_id AND m.seq = j.value & 4294967295
+		JOIN accounts a ON a.id = m.sender_id`, int64sJSON(page))
 	if err != nil {
 		return nil, wrap(err, "search")
 	}
 	out := make([]dm.SearchHit, 0, len(page))
-	for k, rid := range page {
+	for _, rid := range page {
 		if h := byRID[rid]; h != nil {
-			h.Rank = scores[ranked[from+k]]
+			h.Rank = score[rid]
 			out = append(out, *h)
 		}
 	}

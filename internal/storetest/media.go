@@ -13,6 +13,7 @@ var mediaTests = []test{
 	{"Uploads", testUploads},
 	{"LinkPreviews", testLinkPreviews},
 	{"SearchMessages", testSearchMessages},
+	{"SearchPaging", testSearchPaging},
 }
 
 func newUpload(t *testing.T, s dm.Store, owner *dm.Account, clientID, blob string, created time.Time) *dm.Upload {
@@ -225,6 +226,55 @@ func testSearchMessages(t *testing.T, s dm.Store) {
 	changeMembership(t, s, ab.ID, bo, func(m *dm.Membership) { m.ClearedSeq = m4.Seq })
 	if got := search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"noon"}}); len(got) != 0 {
 		t.Errorf("bo cleared ab but finds m4: %v", hitIDs(got))
+	}
+}
+
+// testSearchPaging: with more matches than a query ranks (the 600 newest
+// of the most recently active conversations), every page up to the
+// deepest the API allows is within that set, no result comes twice, and
+// together the pages are exactly that set, whatever page size asks.
+func testSearchPaging(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	ann, bo, cy := newAccount(t, s, "ann"), newAccount(t, s, "bo"), newAccount(t, s, "cy")
+	older := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(bo))
+	newer := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(cy))
+	var msgs []*dm.Message
+	fill := func(conv string, from *dm.Account, n int, base int) {
+		update(t, s, func(tx dm.Tx) error {
+			for i := range n {
+				words := "otter"
+				if i%3 == 0 {
+					words = "otter otter river"
+				}
+				m := &dm.Message{ID: dm.NewID(), ConversationID: conv, Sender: from.Profile(), Text: words, CreatedAt: at(base + i)}
+				if err := tx.InsertMessage(ctx, m, ""); err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+			return nil
+		})
+	}
+	fill(older.ID, bo, 350, 10)
+	fill(newer.ID, cy, 350, 1000)
+	// The 600 newest: all of the newer conversation, the newest 250 of the older.
+	want := map[string]bool{}
+	for _, m := range msgs[100:] {
+		want[m.ID] = true
+	}
+	for _, size := range []int{51} { // pages straddle the blocks (at 200 and 400)
+		seen := map[string]bool{}
+		for off := 0; off < 600; off += size {
+			for _, h := range search(t, s, dm.SearchQuery{UserID: ann.ID, Words: []string{"otter"}, Offset: off, Limit: size}) {
+				if seen[h.Message.ID] || !want[h.Message.ID] {
+					t.Fatalf("page size %d at %d: %s repeated (%v) or not among the 600 newest", size, off, h.Message.Text, seen[h.Message.ID])
+				}
+				seen[h.Message.ID] = true
+			}
+		}
+		if len(seen) != len(want) {
+			t.Errorf("page size %d: %d results in all, want %d", size, len(seen), len(want))
+		}
 	}
 }
 
