@@ -331,39 +331,19 @@ func seedSearchBulk(ctx context.Context, store dm.BulkStore, o SearchSeedOptions
 	bar := transfer.NewBar(o.Progress, "seed-search", 0, total)
 	defer bar.Done()
 	l := transfer.NewLoader(store, bar, min(o.Workers, 8))
-	b := &dm.BulkBatch{}
-	emit := func() error {
-		if b.Len() < seedBatch {
-			return nil
-		}
-		err := l.Load(ctx, b, 0, 0)
-		b = &dm.BulkBatch{}
-		return err
-	}
-	phase := func(what string) error {
-		if b.Len() > 0 {
-			if err := l.Load(ctx, b, 0, 0); err != nil {
-				return fmt.Errorf("seed-search: %s: %w", what, err)
-			}
-			b = &dm.BulkBatch{}
-		}
-		if err := l.Wait(); err != nil {
-			return fmt.Errorf("seed-search: %s: %w", what, err)
-		}
-		return nil
-	}
+	bt := newBatcher(ctx, l, "seed-search")
 	t0 := time.Now().Add(-365 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
 	ids := make([]string, accounts)
 	for i := range accounts {
 		a := dm.BulkAccount{Account: dm.Account{ID: dm.NewID(), Handle: fmt.Sprintf("seed_s%d", i), Kind: dm.KindPerson, CreatedAt: t0},
 			Settings: dm.DefaultSettings(), PasswordHash: hash}
 		ids[i] = a.ID
-		b.Accounts = append(b.Accounts, a)
-		if err := emit(); err != nil {
+		bt.b.Accounts = append(bt.b.Accounts, a)
+		if err := bt.full(); err != nil {
 			return fmt.Errorf("seed-search: accounts: %w", err)
 		}
 	}
-	if err := phase("accounts"); err != nil {
+	if err := bt.phase("accounts"); err != nil {
 		return err
 	}
 	type conv struct {
@@ -412,16 +392,16 @@ func seedSearchBulk(ctx context.Context, store dm.BulkStore, o SearchSeedOptions
 			last := c.n - 1
 			updated = at(last/run, int64(i), last%run)
 		}
-		b.Conversations = append(b.Conversations, dm.BulkConversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0,
+		bt.b.Conversations = append(bt.b.Conversations, dm.BulkConversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0,
 			UpdatedAt: updated, LastSeq: c.n, Members: []dm.Membership{
 				{UserID: c.a, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: t0},
 				{UserID: c.b, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: t0},
 			}})
-		if err := emit(); err != nil {
+		if err := bt.full(); err != nil {
 			return fmt.Errorf("seed-search: conversations: %w", err)
 		}
 	}
-	if err := phase("conversations"); err != nil {
+	if err := bt.phase("conversations"); err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(13, 13))
@@ -437,14 +417,14 @@ func seedSearchBulk(ctx context.Context, store dm.BulkStore, o SearchSeedOptions
 				if c.sent%2 == 0 {
 					msg.SenderID = c.b
 				}
-				b.Messages = append(b.Messages, msg)
-				if err := emit(); err != nil {
+				bt.b.Messages = append(bt.b.Messages, msg)
+				if err := bt.full(); err != nil {
 					return fmt.Errorf("seed-search: messages: %w", err)
 				}
 			}
 		}
 	}
-	if err := phase("messages"); err != nil {
+	if err := bt.phase("messages"); err != nil {
 		return err
 	}
 	return store.FinishLoad(ctx)

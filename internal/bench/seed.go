@@ -136,27 +136,7 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 	// Batches of one phase do not depend on each other: PostgreSQL loads
 	// them side by side, SQLite's writer commits those that wait together.
 	l := transfer.NewLoader(store, bar, min(o.Workers, 8))
-	b := &dm.BulkBatch{}
-	emit := func() error {
-		if b.Len() < seedBatch {
-			return nil
-		}
-		err := l.Load(ctx, b, 0, 0)
-		b = &dm.BulkBatch{}
-		return err
-	}
-	phase := func(what string) error {
-		if b.Len() > 0 {
-			if err := l.Load(ctx, b, 0, 0); err != nil {
-				return fmt.Errorf("seed: %s: %w", what, err)
-			}
-			b = &dm.BulkBatch{}
-		}
-		if err := l.Wait(); err != nil {
-			return fmt.Errorf("seed: %s: %w", what, err)
-		}
-		return nil
-	}
+	bt := newBatcher(ctx, l, "seed")
 
 	t0 := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
 	ids := make([]string, partners)
@@ -164,12 +144,12 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 		a := dm.BulkAccount{Account: dm.Account{ID: dm.NewID(), Handle: fmt.Sprintf("seed_u%d", i), Kind: dm.KindPerson, CreatedAt: t0},
 			Settings: dm.DefaultSettings(), PasswordHash: hash}
 		ids[i] = a.ID
-		b.Accounts = append(b.Accounts, a)
-		if err := emit(); err != nil {
+		bt.b.Accounts = append(bt.b.Accounts, a)
+		if err := bt.full(); err != nil {
 			return nil, fmt.Errorf("seed: accounts: %w", err)
 		}
 	}
-	if err := phase("accounts"); err != nil {
+	if err := bt.phase("accounts"); err != nil {
 		return nil, err
 	}
 
@@ -231,13 +211,13 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 		if c.n > 0 {
 			updated = msAfter(c.base + c.n)
 		}
-		b.Conversations = append(b.Conversations, dm.BulkConversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0,
+		bt.b.Conversations = append(bt.b.Conversations, dm.BulkConversation{ID: c.id, Kind: dm.ConversationDirect, CreatedAt: t0,
 			UpdatedAt: updated, LastSeq: c.n, Members: members})
-		if err := emit(); err != nil {
+		if err := bt.full(); err != nil {
 			return nil, fmt.Errorf("seed: conversations: %w", err)
 		}
 	}
-	if err := phase("conversations"); err != nil {
+	if err := bt.phase("conversations"); err != nil {
 		return nil, err
 	}
 
@@ -258,13 +238,13 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 			} else {
 				msg.Text = "hello " + strconv.FormatInt(seq-1, 10)
 			}
-			b.Messages = append(b.Messages, msg)
-			if err := emit(); err != nil {
+			bt.b.Messages = append(bt.b.Messages, msg)
+			if err := bt.full(); err != nil {
 				return nil, fmt.Errorf("seed: messages: %w", err)
 			}
 		}
 	}
-	if err := phase("messages"); err != nil {
+	if err := bt.phase("messages"); err != nil {
 		return nil, err
 	}
 	if err := store.FinishLoad(ctx); err != nil {
@@ -273,4 +253,42 @@ func Seed(ctx context.Context, store dm.BulkStore, o SeedOptions) (*Manifest, er
 	m.Seconds = time.Since(start).Seconds()
 	m.Records = int64(partners + convs + m.Messages)
 	return m, nil
+}
+
+// batcher fills the bulk batches of a seeder and hands each full one to
+// the loader.
+type batcher struct {
+	ctx  context.Context
+	l    *transfer.Loader
+	name string // the seeder, for errors
+	b    *dm.BulkBatch
+}
+
+func newBatcher(ctx context.Context, l *transfer.Loader, name string) *batcher {
+	return &batcher{ctx: ctx, l: l, name: name, b: &dm.BulkBatch{}}
+}
+
+// full loads the batch once it holds seedBatch records.
+func (s *batcher) full() error {
+	if s.b.Len() < seedBatch {
+		return nil
+	}
+	err := s.l.Load(s.ctx, s.b, 0, 0)
+	s.b = &dm.BulkBatch{}
+	return err
+}
+
+// phase loads what is left and waits for every batch so far: the next
+// phase's records refer to this one's.
+func (s *batcher) phase(what string) error {
+	if s.b.Len() > 0 {
+		if err := s.l.Load(s.ctx, s.b, 0, 0); err != nil {
+			return fmt.Errorf("%s: %s: %w", s.name, what, err)
+		}
+		s.b = &dm.BulkBatch{}
+	}
+	if err := s.l.Wait(); err != nil {
+		return fmt.Errorf("%s: %s: %w", s.name, what, err)
+	}
+	return nil
 }

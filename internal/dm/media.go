@@ -219,16 +219,9 @@ type Blobs interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// RankBM25 scores each candidate's text (texts[id]) for q's words and
-// phrases with BM25 (k1 = 1.2, b = 0.75), taking document frequencies and
-// the average length from the candidates themselves: a store ranks the
-// few hundred matches of one user's conversations, and the whole store's
-// statistics would cost a pass over every match of every term. Words are
-// split and folded as the stores' tokenizers do (letters and digits,
-// lower case). Every candidate holds every term, so what ranks them is
-// how often each term occurs and how long the message is.
-func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float64 {
-	const k1, b = 1.2, 0.75
+// lowerTerms is the query's terms in lower case: each word a term of one
+// token, each phrase a term of its tokens in order.
+func (q SearchQuery) lowerTerms() [][]string {
 	terms := make([][]string, 0, len(q.Words)+len(q.Phrases))
 	for _, w := range q.Words {
 		terms = append(terms, []string{strings.ToLower(w)})
@@ -240,6 +233,20 @@ func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float6
 		}
 		terms = append(terms, t)
 	}
+	return terms
+}
+
+// RankBM25 scores each candidate's text (texts[id]) for q's words and
+// phrases with BM25 (k1 = 1.2, b = 0.75), taking document frequencies and
+// the average length from the candidates themselves: a store ranks the
+// few hundred matches of one user's conversations, and the whole store's
+// statistics would cost a pass over every match of every term. Words are
+// split and folded as the stores' tokenizers do (letters and digits,
+// lower case). Every candidate holds every term, so what ranks them is
+// how often each term occurs and how long the message is.
+func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float64 {
+	const k1, b = 1.2, 0.75
+	terms := q.lowerTerms()
 	tf := make([][]int, len(ids))
 	lens := make([]int, len(ids))
 	df := make([]int, len(terms))
@@ -300,17 +307,7 @@ func Snippet(q SearchQuery, text string, n int) string {
 	if len(toks) == 0 {
 		return text
 	}
-	terms := make([][]string, 0, len(q.Words)+len(q.Phrases))
-	for _, w := range q.Words {
-		terms = append(terms, []string{strings.ToLower(w)})
-	}
-	for _, p := range q.Phrases {
-		t := make([]string, len(p))
-		for i, w := range p {
-			t[i] = strings.ToLower(w)
-		}
-		terms = append(terms, t)
-	}
+	terms := q.lowerTerms()
 	// hit[i]: token i is part of a match; term[i]: the term matched at i.
 	hit := make([]bool, len(words))
 	termAt := make([]int, len(words))
