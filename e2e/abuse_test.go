@@ -142,16 +142,31 @@ func (a *abuseEnv) requests(c *client.Client) int {
 
 // metric returns the /metrics line of a limit's refusals ("" if none).
 func (a *abuseEnv) metric(limit string) string {
-	resp, err := http.Get(a.url + "/metrics")
+	line, err := a.tryMetric(limit)
 	must(a.t, err, "GET /metrics")
+	return line
+}
+
+// tryMetric is metric that returns the request's error: on a new
+// connection that the per-address cap refuses before reading the
+// request, the client sees the connection's 429 as an error.
+func (a *abuseEnv) tryMetric(limit string) (string, error) {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	resp, err := c.Get(a.url + "/metrics")
+	if err != nil {
+		return "", err
+	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, `parley_abuse_limited_total{limit="`+limit+`"}`) {
-			return line
+			return line, nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func (a *abuseEnv) wantMetric(limit string) {
