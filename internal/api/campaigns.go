@@ -50,11 +50,7 @@ func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request, au *Auth, h 
 		a.error(w, r, err)
 		return
 	}
-	out := make([]wire.Campaign, len(vs))
-	for i := range vs {
-		out[i] = campaignJSON(&vs[i])
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": each(vs, campaignJSON)})
 }
 
 func (a *API) putCampaign(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {

@@ -70,11 +70,7 @@ func (a *API) listAgentTeams(w http.ResponseWriter, r *http.Request, au *Auth, h
 		a.error(w, r, err)
 		return
 	}
-	out := make([]wire.AgentTeam, len(ts))
-	for i := range ts {
-		out[i] = agentTeam(&ts[i])
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"agent_teams": out})
+	writeJSON(w, http.StatusOK, map[string]any{"agent_teams": each(ts, agentTeam)})
 }
 
 func (a *API) putAgentTeam(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {

@@ -181,11 +181,7 @@ func (a *API) reportQueue(w http.ResponseWriter, r *http.Request, au *Auth) {
 		a.error(w, r, err)
 		return
 	}
-	out := make([]wire.Report, len(vs))
-	for i := range vs {
-		out[i] = reportWire(&vs[i])
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"reports": out, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"reports": each(vs, reportWire), "next_cursor": next})
 }
 
 func (a *API) getReport(w http.ResponseWriter, r *http.Request, au *Auth) {

@@ -27,11 +27,7 @@ func (a *API) listSurveys(w http.ResponseWriter, r *http.Request, au *Auth, h st
 		a.error(w, r, err)
 		return
 	}
-	out := make([]wire.Survey, len(ss))
-	for i := range ss {
-		out[i] = surveyJSON(&ss[i])
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"surveys": out})
+	writeJSON(w, http.StatusOK, map[string]any{"surveys": each(ss, surveyJSON)})
 }
 
 func (a *API) putSurvey(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {

@@ -97,6 +97,16 @@ func dryRunResult(r *brand.DryRunResult) *wire.DryRunResult {
 	return w
 }
 
+// each converts a list for the wire, element by element; an empty list
+// is [] rather than null.
+func each[T, W any](vs []T, f func(*T) W) []W {
+	out := make([]W, len(vs))
+	for i := range vs {
+		out[i] = f(&vs[i])
+	}
+	return out
+}
+
 // nonNil is a list that is [] rather than null on the wire.
 func nonNil[T any](s []T) []T {
 	if s == nil {

@@ -17,7 +17,7 @@ import (
 // phases, and every figure is there. It asserts no timing.
 func TestCampaignSendSmoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("seeds followers and runs three phases; not in -short")
+		t.Skip("-short is set and this test seeds 300 followers and runs three one-second phases against a live server: run it without -short")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
