@@ -48,24 +48,36 @@ func Media(ctx context.Context, o Options) (*Result, error) {
 	// Uploads of the 5 MB photo, each a new upload (its own client id),
 	// for half the duration.
 	var up latencies
+	var thumbs []string // of the photos whose thumbnails are still to come
 	c0 := cpu()
 	deadline := time.Now().Add(o.Duration / 2)
 	for i := 0; time.Now().Before(deadline) || i < 3; i++ {
 		photo[len(photo)-3] = byte(i) // new bytes each time: no shared blob
 		photo[len(photo)-4] = byte(i >> 8)
 		t0 := time.Now()
-		_, _, err := p.from.c.Upload(ctx, photo, client.UploadParams{Name: "photo.jpg", ClientID: fmt.Sprintf("up%d", i)})
+		a, _, err := p.from.c.Upload(ctx, photo, client.UploadParams{Name: "photo.jpg", ClientID: fmt.Sprintf("up%d", i)})
 		if err != nil {
 			r.Errors++
 			r.FirstError = err.Error()
 			continue
 		}
 		up = append(up, time.Since(t0))
+		thumbs = append(thumbs, a.URL+"/thumbnail")
 	}
-	// The thumbnails are made after the answers, by jobs: wait until the
-	// server is idle again, so that they count in the uploads' CPU and not
-	// in the sends measured next.
+	// The thumbnails are made after the answers, by jobs: wait until each
+	// is there and the server is idle again, so that they count in the
+	// uploads' CPU and not in what is measured next. (An idle moment alone
+	// is not enough: a thumbnail job that found the node's one thumbnail
+	// slot busy comes back a second or two later.)
 	settle := func() {
+		for end := time.Now().Add(60 * time.Second); len(thumbs) > 0 && time.Now().Before(end); {
+			if _, _, err := p.from.c.Download(ctx, thumbs[0]); err != nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			thumbs = thumbs[1:]
+		}
+		thumbs = thumbs[:0]
 		if !cpuKnown {
 			return
 		}
@@ -101,7 +113,7 @@ func Media(ctx context.Context, o Options) (*Result, error) {
 		photo[len(photo)-3] = byte(i)
 		photo[len(photo)-4] = byte(i>>8) ^ 0x5a
 		t0 := time.Now()
-		_, err := p.from.c.UploadResumable(ctx, bytes.NewReader(photo), int64(len(photo)), client.ResumableParams{
+		a, err := p.from.c.UploadResumable(ctx, bytes.NewReader(photo), int64(len(photo)), client.ResumableParams{
 			UploadParams: client.UploadParams{Name: "photo.jpg", ClientID: fmt.Sprintf("rup%d", i)}, ChunkSize: 1 << 20})
 		if err != nil {
 			r.Errors++
@@ -109,6 +121,7 @@ func Media(ctx context.Context, o Options) (*Result, error) {
 			continue
 		}
 		rup = append(rup, time.Since(t0))
+		thumbs = append(thumbs, a.URL+"/thumbnail")
 	}
 	settle()
 	rupCPU := cpu() - c1
