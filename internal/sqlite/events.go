@@ -217,6 +217,9 @@ func (l *lastEncoding) same(e *dm.Event) bool {
 type seqCache struct {
 	last map[string]int64
 	undo []seqUndo
+	// touched are the users appended to in this batch (with repeats), whose
+	// seqs the writer publishes after the commit (peekSeqs).
+	touched []string
 }
 
 type seqUndo struct {
@@ -240,16 +243,23 @@ func (c *seqCache) set(user string, seq int64) {
 	}
 	prev, had := c.last[user]
 	c.undo = append(c.undo, seqUndo{user, prev, had})
+	c.touched = append(c.touched, user)
 	c.last[user] = seq
+}
+
+// begin starts a batch. The cache starts over only here, between batches,
+// so that every user a batch touched is still in it at the commit.
+func (c *seqCache) begin() {
+	c.touched = c.touched[:0]
+	if len(c.last) > maxCachedSeqs {
+		clear(c.last)
+	}
 }
 
 // savepoint starts recording for a new savepoint; release keeps its
 // changes, rollback undoes them.
 func (c *seqCache) savepoint() {
 	c.undo = c.undo[:0]
-	if len(c.last) > maxCachedSeqs {
-		clear(c.last)
-	}
 }
 
 func (c *seqCache) rollback() {
@@ -268,6 +278,7 @@ func (c *seqCache) rollback() {
 func (c *seqCache) reset() {
 	clear(c.last)
 	c.undo = c.undo[:0]
+	c.touched = c.touched[:0]
 }
 
 func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) ([]dm.Event, error) {
@@ -311,6 +322,9 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 	}
 	var seq int64
 	err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&seq)
+	if err == nil && t.db != nil {
+		t.db.peek.learn(userID, seq, t.peekGen)
+	}
 	return seq, wrap(err, "events")
 }
 
