@@ -140,8 +140,10 @@ type conn struct {
 	// released (flushSearch).
 	search []searchRow
 	// events are the writer's appended events not inserted yet (see
-	// AppendEvent).
+	// AppendEvent); dataID is the last event_data id it handed out (0:
+	// not read yet).
 	events eventQueue
+	dataID int64
 }
 
 // Open opens (creating it if needed) the database at path, or a private
