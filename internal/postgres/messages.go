@@ -103,6 +103,33 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	if clientID != "" {
 		cid = &clientID
 	}
+	if last, ok := t.convSeq[m.ConversationID]; ok && (clientID == "" || t.noClientID == m.Sender.ID+"\x00"+clientID) {
+		// A prepared send (send.go): the row is locked and its last_seq
+		// known, so the message is numbered here and its insert waits in
+		// the queue. It checks its own conflict: the insert and both
+		// updates happen together or the transaction fails as below.
+		seq := last + 1
+		t.pipe.queueStmt("message", `
+			WITH ins AS (
+				INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
+				VALUES ($1, $2, $10, $3, $4, $5, $6, $8, $7, $9)
+				ON CONFLICT DO NOTHING RETURNING 1
+			), s AS (
+				UPDATE conversations SET last_seq = $10, last_message_id = $1, updated_at = $8
+				WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
+			), mb AS (
+				UPDATE members SET sort_at = $8, hidden = false WHERE conversation_id = $2 AND EXISTS (SELECT 1 FROM ins)
+			)
+			SELECT parley_expect(EXISTS (SELECT 1 FROM ins), $11, $12)`,
+			m.ID, m.ConversationID, m.Sender.ID, m.Text, m.ReplyTo, cid, m.EditedAt, m.CreatedAt, m.Deleted, seq,
+			dm.ECONFLICT, fmt.Sprintf("message %s or its client_id already exists", m.ID))
+		t.convSeq[m.ConversationID] = seq
+		m.Seq = seq
+		if m.Reactions == nil {
+			m.Reactions = []dm.Reaction{}
+		}
+		return nil
+	}
 	var seq int64
 	var inserted bool
 	var oldUpdated time.Time
@@ -134,6 +161,9 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 		return dm.Errorf(dm.ECONFLICT, "message %s or its client_id already exists", m.ID)
 	}
 	m.Seq = seq
+	if _, ok := t.convSeq[m.ConversationID]; ok {
+		t.convSeq[m.ConversationID] = seq
+	}
 	if m.Reactions == nil {
 		m.Reactions = []dm.Reaction{}
 	}
@@ -149,7 +179,12 @@ func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (
 	tail := `WHERE x.sender_id = $1 AND x.client_id = $2`
 	var ms []dm.Message
 	var err error
-	if t.write {
+	if m, ok := t.preparedClientID(senderID, clientID); ok {
+		ms = []dm.Message{}
+		if m != nil {
+			ms = append(ms, *m)
+		}
+	} else if t.write {
 		// The lock and the lookup in one round trip.
 		b := &pgx.Batch{}
 		b.Queue(advisoryLockSQL, "parley.client_id."+senderID+":"+clientID)

@@ -22,6 +22,15 @@ type tx struct {
 	// on pipe.
 	pipe *pipeTx
 	seqs map[string]int64
+
+	// prep is what PrepareSend read (send.go); convSeq holds the last_seq
+	// of each conversation whose row this transaction has locked and read,
+	// so that InsertMessage numbers the message itself; noClientID is
+	// "sender\x00client_id" of the client_id PrepareSend found unused,
+	// under its advisory lock.
+	prep       *prepared
+	convSeq    map[string]int64
+	noClientID string
 }
 
 var _ dm.Tx = (*tx)(nil)

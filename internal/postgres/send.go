@@ -1,0 +1,215 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyhq/parley/internal/dm"
+)
+
+// A send (chat.Service.Send) asks the store, in turn: the client_id lookup
+// (under its advisory lock), the members, the relationship of a direct
+// conversation's two members, then the conversation and event-log locks
+// with the insert, the events, the sender's membership update and COMMIT.
+// One statement each was seven round trips. PrepareSend sends the reads and
+// the locks in one round trip (with BEGIN), and a prepared send's writes wait
+// in the transaction's queue (pipeTx) until COMMIT takes them in the
+// second: its seqs are known because the locks read the counters they
+// hold, and a write whose outcome the caller would have checked checks
+// itself in SQL (parley_expect, migration 0940) with the same error code
+// and message.
+var _ dm.SendPreparer = (*tx)(nil)
+
+// prepared is what PrepareSend read. It answers the calls that follow only
+// while no other statement of the transaction has run (sent), each once.
+type prepared struct {
+	sent                   int
+	sender, conv, clientID string
+	byClient               *dm.Message // nil: no message has clientID
+	members                []dm.Membership
+	haveMembers            bool
+	other                  string
+	rel                    dm.Relationship
+	haveRel                bool
+	membersLocked          map[string]bool // members read under the conversation's lock
+}
+
+func (p *prepared) fresh(t *tx) bool { return p != nil && p.sent == t.pipe.sent }
+
+// prepareLocksSQL takes lockConversation's locks, in its order (the
+// conversation row, then the members' event-log counters sorted), if
+// senderID ($2) is a member; the counters only once the row is locked (c
+// runs first: the join's outer side). It returns the conversation's
+// last_seq with each counter, or one row with NULL counters, or no row.
+const prepareLocksSQL = `
+	WITH c AS MATERIALIZED (
+		SELECT last_seq FROM conversations
+		WHERE id = $1 AND EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2)
+		FOR NO KEY UPDATE
+	), l AS (
+		SELECT user_id, last_seq FROM event_logs
+		WHERE EXISTS (SELECT 1 FROM c) AND user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+		ORDER BY user_id FOR NO KEY UPDATE
+	)
+	SELECT c.last_seq, l.user_id, l.last_seq FROM c LEFT JOIN l ON true`
+
+// prepareRelationshipSQL is Relationship($2, the other member) for a
+// conversation of two members.
+const prepareRelationshipSQL = `
+	SELECT o.user_id,
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = o.user_id),
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = o.user_id AND followee_id = $2),
+		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = o.user_id),
+		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = o.user_id AND blocked_id = $2)
+	FROM members o
+	WHERE o.conversation_id = $1 AND o.user_id <> $2
+	  AND (SELECT count(*) FROM members WHERE conversation_id = $1) = 2`
+
+// PrepareSend reads and locks what a send will need, in one round trip. It
+// does so only as a write transaction's first statement, so that its locks
+// come in the order every send takes them: client_id, conversation,
+// counters.
+func (t *tx) PrepareSend(ctx context.Context, senderID, conversationID, clientID string) error {
+	if !t.write || t.pipe.sent != 0 {
+		return nil
+	}
+	p := &prepared{sender: senderID, conv: conversationID, clientID: clientID}
+	b := &pgx.Batch{}
+	if clientID != "" {
+		b.Queue(advisoryLockSQL, "parley.client_id."+senderID+":"+clientID)
+		b.Queue(messageQuery(`WHERE x.sender_id = $1 AND x.client_id = $2`, 2), senderID, clientID, senderID)
+	}
+	b.Queue(prepareLocksSQL, conversationID, senderID)
+	b.Queue(`SELECT `+membershipCols+` FROM members m WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
+	b.Queue(prepareRelationshipSQL, conversationID, senderID)
+	br := t.tx.SendBatch(ctx, b)
+	err := t.readPrepared(br, p)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return wrap(err, "send")
+	}
+	p.sent = t.pipe.sent
+	t.prep = p
+	return nil
+}
+
+func (t *tx) readPrepared(br pgx.BatchResults, p *prepared) error {
+	if p.clientID != "" {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		ms, err := collectMessages(rows)
+		if err != nil {
+			return err
+		}
+		if len(ms) > 0 {
+			p.byClient = &ms[0]
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	locked := false
+	var convSeq int64
+	for rows.Next() {
+		var user *string
+		var seq *int64
+		if err := rows.Scan(&convSeq, &user, &seq); err != nil {
+			rows.Close()
+			return err
+		}
+		locked = true
+		if user != nil {
+			t.knowSeq(*user, *seq)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if rows, err = br.Query(); err != nil {
+		return err
+	}
+	p.members = []dm.Membership{}
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		p.members = append(p.members, *m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	p.haveMembers = true
+	if rows, err = br.Query(); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var r dm.Relationship
+		if err := rows.Scan(&p.other, &r.AFollowsB, &r.BFollowsA, &r.ABlocksB, &r.BBlocksA); err != nil {
+			rows.Close()
+			return err
+		}
+		p.rel, p.haveRel = r, true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if locked {
+		t.markLocked(p.conv)
+		if t.convSeq == nil {
+			t.convSeq = make(map[string]int64)
+		}
+		t.convSeq[p.conv] = convSeq
+		p.membersLocked = make(map[string]bool, len(p.members))
+		for _, m := range p.members {
+			p.membersLocked[m.UserID] = true
+		}
+		if p.clientID != "" && p.byClient == nil {
+			t.noClientID = p.sender + "\x00" + p.clientID
+		}
+	}
+	return nil
+}
+
+// preparedClientID answers MessageByClientID from PrepareSend's lookup.
+func (t *tx) preparedClientID(senderID, clientID string) (*dm.Message, bool) {
+	p := t.prep
+	if !p.fresh(t) || p.clientID == "" || p.clientID != clientID || p.sender != senderID {
+		return nil, false
+	}
+	p.clientID = ""
+	return p.byClient, true
+}
+
+// preparedMembers answers Memberships from PrepareSend's read.
+func (t *tx) preparedMembers(conversationID string) ([]dm.Membership, bool) {
+	p := t.prep
+	if !p.fresh(t) || !p.haveMembers || p.conv != conversationID {
+		return nil, false
+	}
+	p.haveMembers = false
+	return p.members, true
+}
+
+// preparedRelationship answers Relationship from PrepareSend's read.
+func (t *tx) preparedRelationship(aID, bID string) (dm.Relationship, bool) {
+	p := t.prep
+	if !p.fresh(t) || !p.haveRel || p.sender != aID || p.other != bID {
+		return dm.Relationship{}, false
+	}
+	p.haveRel = false
+	return p.rel, true
+}
