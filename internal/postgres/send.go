@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,23 +38,6 @@ type prepared struct {
 
 func (p *prepared) fresh(t *tx) bool { return p != nil && p.sent == t.pipe.sent }
 
-// prepareLocksSQL takes lockConversation's locks, in its order (the
-// conversation row, then the members' event-log counters sorted), if
-// senderID ($2) is a member; the counters only once the row is locked (c
-// runs first: the join's outer side). It returns the conversation's
-// last_seq with each counter, or one row with NULL counters, or no row.
-const prepareLocksSQL = `
-	WITH c AS MATERIALIZED (
-		SELECT last_seq FROM conversations
-		WHERE id = $1 AND EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2)
-		FOR NO KEY UPDATE
-	), l AS (
-		SELECT user_id, last_seq FROM event_logs
-		WHERE EXISTS (SELECT 1 FROM c) AND user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
-		ORDER BY user_id FOR NO KEY UPDATE
-	)
-	SELECT c.last_seq, l.user_id, l.last_seq FROM c LEFT JOIN l ON true`
-
 // prepareRelationshipSQL is Relationship($2, the other member) for a
 // conversation of two members.
 const prepareRelationshipSQL = `
@@ -80,7 +64,10 @@ func (t *tx) PrepareSend(ctx context.Context, senderID, conversationID, clientID
 		b.Queue(advisoryLockSQL, "parley.client_id."+senderID+":"+clientID)
 		b.Queue(messageQuery(`WHERE x.sender_id = $1 AND x.client_id = $2`, 2), senderID, clientID, senderID)
 	}
-	b.Queue(prepareLocksSQL, conversationID, senderID)
+	// lockConversation's two statements, in its order: the counters
+	// are read in a snapshot taken once the row is ours.
+	b.Queue(`SELECT last_seq FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID)
+	b.Queue(lockLogsSQL, conversationID)
 	b.Queue(`SELECT `+membershipCols+` FROM members m WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
 	b.Queue(prepareRelationshipSQL, conversationID, senderID)
 	br := t.tx.SendBatch(ctx, b)
@@ -113,29 +100,18 @@ func (t *tx) readPrepared(br pgx.BatchResults, p *prepared) error {
 			p.byClient = &ms[0]
 		}
 	}
+	locked := true
+	var convSeq int64
+	if err := br.QueryRow().Scan(&convSeq); errors.Is(err, pgx.ErrNoRows) {
+		locked = false // no such conversation: Memberships finds no member
+	} else if err != nil {
+		return err
+	}
+	if err := t.lockedLogs(br.Query()); err != nil {
+		return err
+	}
 	rows, err := br.Query()
 	if err != nil {
-		return err
-	}
-	locked := false
-	var convSeq int64
-	for rows.Next() {
-		var user *string
-		var seq *int64
-		if err := rows.Scan(&convSeq, &user, &seq); err != nil {
-			rows.Close()
-			return err
-		}
-		locked = true
-		if user != nil {
-			t.knowSeq(*user, *seq)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if rows, err = br.Query(); err != nil {
 		return err
 	}
 	p.members = []dm.Membership{}

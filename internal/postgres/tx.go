@@ -82,14 +82,18 @@ func (t *tx) markLocked(conversationID string) {
 
 // lockLogs locks the event-log counters of a conversation's members in
 // user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
-// them), and remembers their seqs for AppendEvent.
+// them), and remembers their seqs for AppendEvent. The members come as an
+// array (= ANY (ARRAY(...))), so that the counters are found through their
+// primary key whatever the planner knows: as `IN (SELECT ...)` the plan
+// was a hash join over a sequential scan of every counter while the table
+// was small or had no statistics (autovacuum off).
 func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
 	return wrap(t.lockedLogs(t.tx.Query(ctx, lockLogsSQL, conversationID)), "event logs")
 }
 
 const lockLogsSQL = `
 	SELECT user_id, last_seq FROM event_logs
-	WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+	WHERE user_id = ANY (ARRAY(SELECT user_id FROM members WHERE conversation_id = $1))
 	ORDER BY user_id FOR NO KEY UPDATE`
 
 // lockedLogs reads the rows of lockLogsSQL: counters this transaction now
