@@ -86,7 +86,17 @@ func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
 	if t.prep != nil && t.prep.conv == m.ConversationID && t.prep.membersLocked[m.UserID] {
 		// A prepared send's member, read under the conversation's lock
 		// that this transaction still holds: the update goes with COMMIT
-		// and checks its row itself.
+		// and checks its row itself; the sender's, right after the
+		// message's insert, goes in the insert's own update of the members.
+		if q := t.queuedInsert; q.conv == m.ConversationID && q.sender == m.UserID &&
+			q.flushes == t.pipe.flushes && q.n == len(t.pipe.stmts) && q.n > 0 {
+			st := &t.pipe.stmts[q.n-1]
+			st.sql = queuedInsertMemberSQL
+			st.args = append(st.args, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.Role,
+				fmt.Sprintf("%s is not a member of %s", m.UserID, m.ConversationID))
+			t.queuedInsert = queuedInsert{}
+			return nil
+		}
 		t.pipe.queueStmt("membership", `
 			WITH u AS (
 				UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,

@@ -43,6 +43,8 @@ type pipeTx struct {
 	sent int
 	// committed: COMMIT went with the queue's last batch (see Commit).
 	committed bool
+	// flushes counts the batches the queue went in.
+	flushes int
 }
 
 // queuedStmt is a write whose answer nobody waits for.
@@ -88,6 +90,7 @@ func (p *pipeTx) batch() (*pgx.Batch, []string) {
 	}
 	clear(p.stmts)
 	p.stmts = p.stmts[:0]
+	p.flushes++
 	if n := len(p.events); n > 0 {
 		users, seqs, ats, bodies := make([]string, n), make([]int64, n), make([]time.Time, n), make([]string, n)
 		for i, e := range p.events {

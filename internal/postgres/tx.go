@@ -28,9 +28,10 @@ type tx struct {
 	// so that InsertMessage numbers the message itself; noClientID is
 	// "sender\x00client_id" of the client_id PrepareSend found unused,
 	// under its advisory lock.
-	prep       *prepared
-	convSeq    map[string]int64
-	noClientID string
+	prep         *prepared
+	convSeq      map[string]int64
+	noClientID   string
+	queuedInsert queuedInsert
 }
 
 var _ dm.Tx = (*tx)(nil)
