@@ -38,17 +38,21 @@ type prepared struct {
 
 func (p *prepared) fresh(t *tx) bool { return p != nil && p.sent == t.pipe.sent }
 
-// prepareRelationshipSQL is Relationship($2, the other member) for a
-// conversation of two members.
-const prepareRelationshipSQL = `
-	SELECT o.user_id,
-		EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = o.user_id),
-		EXISTS (SELECT 1 FROM follows WHERE follower_id = o.user_id AND followee_id = $2),
-		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = o.user_id),
-		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = o.user_id AND blocked_id = $2)
-	FROM members o
-	WHERE o.conversation_id = $1 AND o.user_id <> $2
-	  AND (SELECT count(*) FROM members WHERE conversation_id = $1) = 2`
+// prepareMembersSQL is Memberships($1) and, on each row of a conversation
+// of two members other than $2, Relationship($2, that member); NULL on the
+// others (CASE: their lookups do not run).
+const prepareMembersSQL = `
+	SELECT ` + membershipCols + `,
+		CASE WHEN o.two AND m.user_id <> $2 THEN
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = m.user_id) END,
+		CASE WHEN o.two AND m.user_id <> $2 THEN
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = m.user_id AND followee_id = $2) END,
+		CASE WHEN o.two AND m.user_id <> $2 THEN
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = m.user_id) END,
+		CASE WHEN o.two AND m.user_id <> $2 THEN
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = m.user_id AND blocked_id = $2) END
+	FROM members m, (SELECT count(*) = 2 AS two FROM members WHERE conversation_id = $1) o
+	WHERE m.conversation_id = $1 ORDER BY m.ord`
 
 // PrepareSend reads and locks what a send will need, in one round trip. It
 // does so only as a write transaction's first statement, so that its locks
@@ -68,8 +72,7 @@ func (t *tx) PrepareSend(ctx context.Context, senderID, conversationID, clientID
 	// are read in a snapshot taken once the row is ours.
 	b.Queue(`SELECT last_seq FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, conversationID)
 	b.Queue(lockLogsSQL, conversationID)
-	b.Queue(`SELECT `+membershipCols+` FROM members m WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
-	b.Queue(prepareRelationshipSQL, conversationID, senderID)
+	b.Queue(prepareMembersSQL, conversationID, senderID)
 	br := t.tx.SendBatch(ctx, b)
 	err := t.readPrepared(br, p)
 	if cerr := br.Close(); err == nil {
@@ -116,33 +119,25 @@ func (t *tx) readPrepared(br pgx.BatchResults, p *prepared) error {
 	}
 	p.members = []dm.Membership{}
 	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
+		var m dm.Membership
+		var rel [4]*bool
+		if err := rows.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
+			&m.LastReadSeq, &m.ClearedSeq, &m.JoinedAt, &rel[0], &rel[1], &rel[2], &rel[3]); err != nil {
 			rows.Close()
 			return err
 		}
-		p.members = append(p.members, *m)
+		m.JoinedAt = m.JoinedAt.UTC()
+		p.members = append(p.members, m)
+		if rel[0] != nil {
+			p.other, p.haveRel = m.UserID, true
+			p.rel = dm.Relationship{AFollowsB: *rel[0], BFollowsA: *rel[1], ABlocksB: *rel[2], BBlocksA: *rel[3]}
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	p.haveMembers = true
-	if rows, err = br.Query(); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r dm.Relationship
-		if err := rows.Scan(&p.other, &r.AFollowsB, &r.BFollowsA, &r.ABlocksB, &r.BBlocksA); err != nil {
-			rows.Close()
-			return err
-		}
-		p.rel, p.haveRel = r, true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	if locked {
 		t.markLocked(p.conv)
 		if t.convSeq == nil {
