@@ -298,3 +298,93 @@ func seedConversation(t *testing.T, db *DB) (conv, alice string) {
 	}
 	return c.ID, as[0].ID
 }
+
+// Concurrent prepared sends to one conversation, each sent twice with the
+// same client_id from two goroutines: every send lands once, the seqs are
+// 1..n without a gap, and every member's event log numbers its events
+// 1..m without a gap.
+func TestPreparedSendsConcurrent(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	bus := inmem.New()
+	t.Cleanup(func() { bus.Close() })
+	svc := chat.New(db, bus, chat.Config{RateLimitOff: true})
+	var as []*dm.Account
+	for _, h := range []string{"owner", "first", "second"} {
+		a := &dm.Account{ID: dm.NewID(), Handle: h, DisplayName: h, Kind: dm.KindPerson}
+		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.CreateAccount(ctx, a, dm.DefaultSettings(), "x") }); err != nil {
+			t.Fatal(err)
+		}
+		as = append(as, a)
+	}
+	conv, _, err := svc.CreateConversation(ctx, as[0], []string{"first", "second"}, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 6, 10
+	ids := make([][]string, workers*2)
+	errs := make(chan error, workers*2)
+	for w := range workers * 2 {
+		go func() {
+			me := as[(w/2)%3]
+			for i := range each {
+				// Workers 2k and 2k+1 send the same client_ids.
+				m, _, err := svc.Send(ctx, me, conv.ID, chat.SendParams{Text: "x", ClientID: fmt.Sprintf("w%d-%d", w/2, i)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[w] = append(ids[w], m.ID)
+			}
+			errs <- nil
+		}()
+	}
+	for range workers * 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := 0; w < workers*2; w += 2 {
+		for i := range each {
+			if ids[w][i] != ids[w+1][i] {
+				t.Errorf("client_id w%d-%d made two messages", w/2, i)
+			}
+		}
+	}
+	err = db.View(ctx, func(tx dm.Tx) error {
+		ms, err := tx.Messages(ctx, conv.ID, as[0].ID, 0, 1000)
+		if err != nil {
+			return err
+		}
+		if len(ms) != workers*each {
+			t.Errorf("%d messages, want %d", len(ms), workers*each)
+		}
+		for i, m := range ms {
+			if want := int64(len(ms) - i); m.Seq != want {
+				t.Fatalf("message %d has seq %d, want %d", i, m.Seq, want)
+			}
+		}
+		for _, a := range as {
+			evs, err := tx.Events(ctx, a.ID, 0, 1000)
+			if err != nil {
+				return err
+			}
+			created := 0
+			for i, e := range evs {
+				if e.Seq != int64(i+1) {
+					t.Fatalf("%s: event %d has seq %d", a.Handle, i, e.Seq)
+				}
+				if e.Type == dm.EventMessageCreated {
+					created++
+				}
+			}
+			if created != workers*each {
+				t.Errorf("%s: %d message.created events, want %d", a.Handle, created, workers*each)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
