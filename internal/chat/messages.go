@@ -75,6 +75,11 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 		return nil, false, err
 	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		if sp, ok := tx.(dm.SendPreparer); ok {
+			if err := sp.PrepareSend(ctx, me.ID, convID, p.ClientID); err != nil {
+				return err
+			}
+		}
 		if p.ClientID != "" {
 			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
 			if err == nil {

@@ -28,3 +28,15 @@ type MessageTx interface {
 	// nothing changed (idempotent calls).
 	SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (changed bool, err error)
 }
+
+// SendPreparer is implemented by a transaction that can read, at once and
+// before the send's first statement, what a send of senderID to
+// conversationID will ask for (the client_id lookup when clientID is not
+// "", the members, the relationship of a direct conversation's two members)
+// and take the locks its insert will take. The calls that follow then
+// answer from what it read: a store whose every statement is a network
+// round trip (internal/postgres) saves one per read. It changes no answer:
+// a store that does not implement it is asked each thing in turn.
+type SendPreparer interface {
+	PrepareSend(ctx context.Context, senderID, conversationID, clientID string) error
+}

@@ -64,6 +64,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// it for hundreds of milliseconds to save microseconds.
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	if testTracer != nil {
+		cfg.ConnConfig.Tracer = testTracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -79,6 +82,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// testTracer, set by tests only, sees every statement and batch of the
+// stores opened after it is set (TestSendRoundTrips counts round trips).
+var testTracer pgx.QueryTracer
 
 // ErrInUse is LockExclusive's answer while another process has the store
 // open, and Open's while an import holds it.
@@ -255,8 +262,9 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	// client that hangs up mid-commit would otherwise get an error for a
 	// write that may have landed, and its events would not be announced.
 	if err := p.Commit(context.WithoutCancel(ctx)); err != nil {
-		if dm.IsCode(err, dm.ESTORAGEFULL) {
-			return err // the queued appends sent before COMMIT (wrap)
+		var de *dm.Error
+		if errors.As(err, &de) {
+			return err // a queued statement sent with COMMIT (wrap)
 		}
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == codeDiskFull {
@@ -284,6 +292,7 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeDiskFull            = "53100"
+	codeRaised              = "P0001" // raise_exception (PL/pgSQL RAISE)
 )
 
 // wrap turns a driver error into a domain error where one applies: no row is
@@ -305,6 +314,11 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
 		case codeDiskFull:
 			return dm.ErrStorageFull(err)
+		case codeRaised:
+			// parley_expect (migration 0940): a queued statement's check.
+			if code, ok := strings.CutPrefix(pe.Hint, "parley:"); ok {
+				return dm.Errorf(code, "%s", pe.Message)
+			}
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)

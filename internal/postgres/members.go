@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,9 @@ func scanMembership(row pgx.Row) (*dm.Membership, error) {
 }
 
 func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	if ms, ok := t.preparedMembers(conversationID); ok {
+		return ms, nil
+	}
 	rows, err := t.tx.Query(ctx, `SELECT `+membershipCols+` FROM members m
 		WHERE m.conversation_id = $1 ORDER BY m.ord`, conversationID)
 	if err != nil {
@@ -78,6 +82,33 @@ func (t *tx) AddMembership(ctx context.Context, m *dm.Membership) error {
 func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
 	if err := t.lockConversation(ctx, m.ConversationID); err != nil {
 		return err
+	}
+	if t.prep != nil && t.prep.conv == m.ConversationID && t.prep.membersLocked[m.UserID] {
+		// A prepared send's member, read under the conversation's lock
+		// that this transaction still holds: the update goes with COMMIT
+		// and checks its row itself; the sender's, right after the
+		// message's insert, goes in the insert's own update of the members.
+		if q := t.queuedInsert; q.conv == m.ConversationID && q.sender == m.UserID &&
+			q.flushes == t.pipe.flushes && q.n == len(t.pipe.stmts) && q.n > 0 {
+			st := &t.pipe.stmts[q.n-1]
+			st.sql = queuedInsertMemberSQL
+			st.args = append(st.args, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.Role,
+				fmt.Sprintf("%s is not a member of %s", m.UserID, m.ConversationID))
+			t.queuedInsert = queuedInsert{}
+			return nil
+		}
+		t.pipe.queueStmt("membership", `
+			WITH u AS (
+				UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,
+					hidden = $7::bigint > 0 AND $7::bigint >= c.last_seq, role = $8
+				FROM conversations c
+				WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+				RETURNING 1
+			)
+			SELECT parley_expect(EXISTS (SELECT 1 FROM u), $9, $10)`,
+			m.ConversationID, m.UserID, m.Status, m.Muted, m.Archived, m.LastReadSeq, m.ClearedSeq, m.Role,
+			dm.ENOTFOUND, fmt.Sprintf("%s is not a member of %s", m.UserID, m.ConversationID))
+		return nil
 	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE members m SET status = $3, muted = $4, archived = $5, last_read_seq = $6, cleared_seq = $7,

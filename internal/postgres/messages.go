@@ -103,6 +103,23 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	if clientID != "" {
 		cid = &clientID
 	}
+	if last, ok := t.convSeq[m.ConversationID]; ok && (clientID == "" || t.noClientID == m.Sender.ID+"\x00"+clientID) {
+		// A prepared send (send.go): the row is locked and its last_seq
+		// known, so the message is numbered here and its insert waits in
+		// the queue. It checks its own conflict: the insert and both
+		// updates happen together or the transaction fails as below.
+		seq := last + 1
+		t.pipe.queueStmt("message", queuedInsertSQL,
+			m.ID, m.ConversationID, m.Sender.ID, m.Text, m.ReplyTo, cid, m.EditedAt, m.CreatedAt, m.Deleted, seq,
+			dm.ECONFLICT, fmt.Sprintf("message %s or its client_id already exists", m.ID))
+		t.queuedInsert = queuedInsert{conv: m.ConversationID, sender: m.Sender.ID, flushes: t.pipe.flushes, n: len(t.pipe.stmts)}
+		t.convSeq[m.ConversationID] = seq
+		m.Seq = seq
+		if m.Reactions == nil {
+			m.Reactions = []dm.Reaction{}
+		}
+		return nil
+	}
 	var seq int64
 	var inserted bool
 	var oldUpdated time.Time
@@ -134,10 +151,63 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 		return dm.Errorf(dm.ECONFLICT, "message %s or its client_id already exists", m.ID)
 	}
 	m.Seq = seq
+	if _, ok := t.convSeq[m.ConversationID]; ok {
+		t.convSeq[m.ConversationID] = seq
+	}
 	if m.Reactions == nil {
 		m.Reactions = []dm.Reaction{}
 	}
 	return nil
+}
+
+// queuedInsertSQL is InsertMessage in a prepared send, queued: $10 is the
+// seq, $11 and $12 the code and message of a conflict.
+const queuedInsertSQL = `
+	WITH ins AS (
+		INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
+		VALUES ($1, $2, $10, $3, $4, $5, $6, $8, $7, $9)
+		ON CONFLICT DO NOTHING RETURNING 1
+	), s AS (
+		UPDATE conversations SET last_seq = $10, last_message_id = $1, updated_at = $8
+		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
+	), mb AS (
+		UPDATE members SET sort_at = $8, hidden = false WHERE conversation_id = $2 AND EXISTS (SELECT 1 FROM ins)
+	)
+	SELECT parley_expect(EXISTS (SELECT 1 FROM ins), $11, $12)`
+
+// queuedInsertMemberSQL is queuedInsertSQL followed by the sender's
+// UpdateMembership ($13-$19: user, status, muted, archived, last_read_seq,
+// cleared_seq, role; $20 the message if they are not a member), in one
+// update of the members: each row changes once, not twice. The checks come
+// in the order of the calls.
+const queuedInsertMemberSQL = `
+	WITH ins AS (
+		INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
+		VALUES ($1, $2, $10, $3, $4, $5, $6, $8, $7, $9)
+		ON CONFLICT DO NOTHING RETURNING 1
+	), s AS (
+		UPDATE conversations SET last_seq = $10, last_message_id = $1, updated_at = $8
+		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
+	), mb AS (
+		UPDATE members SET sort_at = $8,
+			hidden = user_id = $13 AND $18::bigint > 0 AND $18::bigint >= $10::bigint,
+			status = CASE WHEN user_id = $13 THEN $14 ELSE status END,
+			muted = CASE WHEN user_id = $13 THEN $15 ELSE muted END,
+			archived = CASE WHEN user_id = $13 THEN $16 ELSE archived END,
+			last_read_seq = CASE WHEN user_id = $13 THEN $17 ELSE last_read_seq END,
+			cleared_seq = CASE WHEN user_id = $13 THEN $18 ELSE cleared_seq END,
+			role = CASE WHEN user_id = $13 THEN $19 ELSE role END
+		WHERE conversation_id = $2 AND EXISTS (SELECT 1 FROM ins)
+		RETURNING user_id
+	)
+	SELECT parley_expect(EXISTS (SELECT 1 FROM ins), $11, $12),
+		parley_expect(EXISTS (SELECT 1 FROM mb WHERE user_id = $13), 'not_found', $20)`
+
+// queuedInsert is where a prepared send's insert waits: the n-th queued
+// statement since the queue's flushes-th batch.
+type queuedInsert struct {
+	conv, sender string
+	flushes, n   int
 }
 
 // MessageByClientID, in a write transaction, first takes an advisory lock on
@@ -149,7 +219,12 @@ func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (
 	tail := `WHERE x.sender_id = $1 AND x.client_id = $2`
 	var ms []dm.Message
 	var err error
-	if t.write {
+	if m, ok := t.preparedClientID(senderID, clientID); ok {
+		ms = []dm.Message{}
+		if m != nil {
+			ms = append(ms, *m)
+		}
+	} else if t.write {
 		// The lock and the lookup in one round trip.
 		b := &pgx.Batch{}
 		b.Queue(advisoryLockSQL, "parley.client_id."+senderID+":"+clientID)

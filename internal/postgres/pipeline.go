@@ -31,6 +31,31 @@ type pipeTx struct {
 	// last is the newest queued seq of each user, written to the user's
 	// counter row when the queue goes.
 	last map[string]int64
+	// stmts are writes queued by the transaction's own code (see
+	// InsertMessage and UpdateMembership in a prepared send): they go
+	// before the events, in order, each failing as its label says.
+	stmts []queuedStmt
+
+	// sent counts the statements sent on the transaction's own behalf
+	// (not the queue's), so that what PrepareSend read is known to be
+	// still what the database holds: no statement of this transaction has
+	// run since.
+	sent int
+	// committed: COMMIT went with the queue's last batch (see Commit).
+	committed bool
+	// flushes counts the batches the queue went in.
+	flushes int
+}
+
+// queuedStmt is a write whose answer nobody waits for.
+type queuedStmt struct {
+	sql  string
+	args []any
+	what string
+}
+
+func (p *pipeTx) queueStmt(what, sql string, args ...any) {
+	p.stmts = append(p.stmts, queuedStmt{sql: sql, args: args, what: what})
 }
 
 // queuedEvent is an event row waiting in a pipeTx.
@@ -49,28 +74,43 @@ func (p *pipeTx) queue(e queuedEvent) {
 	p.last[e.user] = e.seq
 }
 
-// batch puts the queue in a new batch: one multi-row insert (unnest: a
-// plan that needs no statistics) and one counter update per user, by
-// primary key. It returns nil when the queue is empty.
-func (p *pipeTx) batch() *pgx.Batch {
-	if len(p.events) == 0 {
-		return nil
-	}
-	n := len(p.events)
-	users, seqs, ats, bodies := make([]string, n), make([]int64, n), make([]time.Time, n), make([]string, n)
-	for i, e := range p.events {
-		users[i], seqs[i], ats[i], bodies[i] = e.user, e.seq, e.at, e.body
+// batch puts the queue in a new batch: the queued statements, then the
+// events in one statement: a multi-row insert (unnest: a plan that needs no
+// statistics) and the users' counter updates, by primary key. It returns
+// nil when the queue is empty, and the label of each statement of b.
+func (p *pipeTx) batch() (*pgx.Batch, []string) {
+	if len(p.events) == 0 && len(p.stmts) == 0 {
+		return nil, nil
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO events (user_id, seq, at, body)
-		SELECT u, s, a, b::json FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[]) AS x(u, s, a, b)`,
-		users, seqs, ats, bodies)
-	for user, seq := range p.last {
-		b.Queue(`UPDATE event_logs SET last_seq = $2 WHERE user_id = $1`, user, seq)
+	var whats []string
+	for _, st := range p.stmts {
+		b.Queue(st.sql, st.args...)
+		whats = append(whats, st.what)
 	}
-	p.events = p.events[:0]
-	clear(p.last)
-	return b
+	clear(p.stmts)
+	p.stmts = p.stmts[:0]
+	p.flushes++
+	if n := len(p.events); n > 0 {
+		users, seqs, ats, bodies := make([]string, n), make([]int64, n), make([]time.Time, n), make([]string, n)
+		for i, e := range p.events {
+			users[i], seqs[i], ats[i], bodies[i] = e.user, e.seq, e.at, e.body
+		}
+		lusers, lseqs := make([]string, 0, len(p.last)), make([]int64, 0, len(p.last))
+		for user, seq := range p.last {
+			lusers, lseqs = append(lusers, user), append(lseqs, seq)
+		}
+		b.Queue(`WITH e AS (
+				INSERT INTO events (user_id, seq, at, body)
+				SELECT u, s, a, b::json FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[]) AS x(u, s, a, b)
+			)
+			UPDATE event_logs l SET last_seq = x.s FROM unnest($5::text[], $6::bigint[]) AS x(u, s) WHERE l.user_id = x.u`,
+			users, seqs, ats, bodies, lusers, lseqs)
+		whats = append(whats, "event")
+		p.events = p.events[:0]
+		clear(p.last)
+	}
+	return b, whats
 }
 
 // begin begins the transaction on its own, for the statements that cannot
@@ -108,7 +148,7 @@ func (p *pipeTx) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, erro
 
 // flush sends the queue on its own.
 func (p *pipeTx) flush(ctx context.Context) error {
-	b := p.batch()
+	b, whats := p.batch()
 	if b == nil {
 		return nil
 	}
@@ -116,37 +156,49 @@ func (p *pipeTx) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := execQueued(br, whats); err != nil {
+		return err
+	}
 	return wrap(br.Close(), "event")
 }
 
-// queued sends the queue (b, perhaps empty) with one more statement, in
-// one round trip (with BEGIN if the transaction has not begun), and
-// returns the batch's results positioned at that statement's.
-func (p *pipeTx) queued(ctx context.Context, b *pgx.Batch, sql string, args []any) (pgx.BatchResults, error) {
-	n := len(b.QueuedQueries)
+// execQueued reads the results of the queued statements at the head of
+// br, labelled whats; on an error it closes br.
+func execQueued(br pgx.BatchResults, whats []string) error {
+	for _, what := range whats {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return wrap(err, what)
+		}
+	}
+	return nil
+}
+
+// queued sends the queue (b, perhaps empty, labelled whats) with one more
+// statement, in one round trip (with BEGIN if the transaction has not
+// begun), and returns the batch's results positioned at that statement's.
+func (p *pipeTx) queued(ctx context.Context, b *pgx.Batch, whats []string, sql string, args []any) (pgx.BatchResults, error) {
 	b.Queue(sql, args...)
 	br, err := p.send(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	for range n {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return nil, wrap(err, "event")
-		}
+	if err := execQueued(br, whats); err != nil {
+		return nil, err
 	}
 	return br, nil
 }
 
 func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	b := p.batch()
+	p.sent++
+	b, whats := p.batch()
 	if b == nil && p.Tx != nil {
 		return p.Tx.Exec(ctx, sql, args...)
 	}
 	if b == nil {
 		b = &pgx.Batch{}
 	}
-	br, err := p.queued(ctx, b, sql, args)
+	br, err := p.queued(ctx, b, whats, sql, args)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -158,6 +210,7 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 }
 
 func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	p.sent++
 	if err := p.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -168,14 +221,15 @@ func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 }
 
 func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	b := p.batch()
+	p.sent++
+	b, whats := p.batch()
 	if b == nil && p.Tx != nil {
 		return p.Tx.QueryRow(ctx, sql, args...)
 	}
 	if b == nil {
 		b = &pgx.Batch{}
 	}
-	br, err := p.queued(ctx, b, sql, args)
+	br, err := p.queued(ctx, b, whats, sql, args)
 	if err != nil {
 		return errRow{err}
 	}
@@ -197,6 +251,7 @@ func (r batchRow) Scan(dest ...any) error {
 }
 
 func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	p.sent++
 	if p.Tx == nil {
 		br, err := p.send(ctx, b)
 		if err != nil {
@@ -211,6 +266,7 @@ func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 }
 
 func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	p.sent++
 	if err := p.begin(ctx); err != nil {
 		return 0, err
 	}
@@ -221,6 +277,7 @@ func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 }
 
 func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	p.sent++
 	if err := p.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -230,18 +287,42 @@ func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
 	return p.Tx.Begin(ctx)
 }
 
+// Commit sends COMMIT with the queue, in one round trip. pgx's Tx does
+// not see that COMMIT (it would send its own): committed records it, and
+// the pool takes the connection back idle, as after Tx.Commit.
 func (p *pipeTx) Commit(ctx context.Context) error {
 	if p.Tx == nil {
 		return nil // no statement ran: nothing began
 	}
-	if err := p.flush(ctx); err != nil {
+	b, whats := p.batch()
+	if b == nil {
+		return p.Tx.Commit(ctx)
+	}
+	b.Queue("COMMIT")
+	br, err := p.send(ctx, b)
+	if err != nil {
 		return err
 	}
-	return p.Tx.Commit(ctx)
+	if err := execQueued(br, whats); err != nil {
+		return err // the transaction failed; Rollback ends it
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if tag.String() == "ROLLBACK" {
+		p.committed = true
+		return pgx.ErrTxCommitRollback
+	}
+	p.committed = true
+	return nil
 }
 
 func (p *pipeTx) Rollback(ctx context.Context) error {
-	if p.Tx == nil {
+	if p.Tx == nil || p.committed {
 		return nil
 	}
 	return p.Tx.Rollback(ctx)

@@ -22,6 +22,16 @@ type tx struct {
 	// on pipe.
 	pipe *pipeTx
 	seqs map[string]int64
+
+	// prep is what PrepareSend read (send.go); convSeq holds the last_seq
+	// of each conversation whose row this transaction has locked and read,
+	// so that InsertMessage numbers the message itself; noClientID is
+	// "sender\x00client_id" of the client_id PrepareSend found unused,
+	// under its advisory lock.
+	prep         *prepared
+	convSeq      map[string]int64
+	noClientID   string
+	queuedInsert queuedInsert
 }
 
 var _ dm.Tx = (*tx)(nil)
@@ -73,14 +83,18 @@ func (t *tx) markLocked(conversationID string) {
 
 // lockLogs locks the event-log counters of a conversation's members in
 // user-id order (FOR NO KEY UPDATE is applied to the rows as the sort emits
-// them), and remembers their seqs for AppendEvent.
+// them), and remembers their seqs for AppendEvent. The members come as an
+// array (= ANY (ARRAY(...))), so that the counters are found through their
+// primary key whatever the planner knows: as `IN (SELECT ...)` the plan
+// was a hash join over a sequential scan of every counter while the table
+// was small or had no statistics (autovacuum off).
 func (t *tx) lockLogs(ctx context.Context, conversationID string) error {
 	return wrap(t.lockedLogs(t.tx.Query(ctx, lockLogsSQL, conversationID)), "event logs")
 }
 
 const lockLogsSQL = `
 	SELECT user_id, last_seq FROM event_logs
-	WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1)
+	WHERE user_id = ANY (ARRAY(SELECT user_id FROM members WHERE conversation_id = $1))
 	ORDER BY user_id FOR NO KEY UPDATE`
 
 // lockedLogs reads the rows of lockLogsSQL: counters this transaction now
