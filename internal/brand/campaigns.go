@@ -33,8 +33,9 @@ import (
 //     lease (PostgreSQL: SKIP LOCKED, so lanes on several nodes share one
 //     campaign), sends each through chat.Send, where the consent gate
 //     decides again inside the send's transaction and the brand's stage
-//     marks the row sent in that same transaction, then comes back after its
-//     share of the rate allows the next batch. A crash leaves rows leased;
+//     marks the row sent in that same transaction, then waits (in the job,
+//     or through the queue when the wait is long) until its share of the
+//     rate allows the next batch. A crash leaves rows leased;
 //     when the lease runs out they are claimed again, and the send's
 //     client_id ("cmp:"+delivery id) finds a message already stored.
 //   - Pause and cancel take effect at a lane's next batch; resume starts a
@@ -51,6 +52,20 @@ const campaignLanes = 2
 
 // laneWorkers is how many of a lane's claimed deliveries are sent at once.
 const laneWorkers = 8
+
+// A lane claims at most laneBatch deliveries at once, and no more often
+// than every laneEvery (campaign.Pace.Split); it paces itself inside its
+// job while the next batch is due within laneWait, for at most laneSlice
+// before it goes back to the job queue (the job's timeout is half the
+// lease, 30 s by default). It tells the team the progress at most every
+// progressEvery (each time a grouped count of the campaign's rows).
+const (
+	laneBatch     = 128
+	laneEvery     = 50 * time.Millisecond
+	laneWait      = 250 * time.Millisecond
+	laneSlice     = 10 * time.Second
+	progressEvery = time.Second
+)
 
 // planChunk bounds the rows one plan transaction writes, so that the
 // single SQLite writer is never held long.
@@ -638,50 +653,112 @@ func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.
 // errPacing is the "error" of a lane that comes back for its next batch.
 var errPacing = errors.New("campaign: next batch")
 
-// sendLane is the JobCampaignSend job: one batch of a campaign's
-// deliveries, then again after the rate allows the next.
+// sendLane is the JobCampaignSend job: it claims a small batch of a
+// campaign's due deliveries, sends it, and paces itself inside the job (a
+// short sleep until its share of the rate allows the next batch), for up
+// to laneSlice; then, or when the next batch is not due soon, it comes back
+// through the job queue.
+//
+// Small batches keep each claim a short write on the store's writer (a
+// person's send never waits behind a claim of thousands of rows) and the
+// rate smooth; pacing inside the job spares a job round trip per batch.
 func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	var p laneJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
-	var c *dm.Campaign
-	var b *dm.Account
-	if err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+	// The slice is real time (the process's, not the clock's), and at
+	// most half of what the job's timeout leaves.
+	end := time.Now().Add(laneSlice)
+	if dl, ok := ctx.Deadline(); ok {
+		end = minTime(end, time.Now().Add(time.Until(dl)/2))
+	}
+	var told time.Time // when this run last told the team the progress
+	unsent := false    // deliveries settled since
+	tell := func(force bool) {
+		if unsent && (force || time.Since(told) >= progressEvery) {
+			s.tellProgress(context.Background(), p.CampaignID)
+			told, unsent = time.Now(), false
+		}
+	}
+	for {
+		var c *dm.Campaign
+		var b *dm.Account
+		if err := s.store.View(ctx, func(tx dm.Tx) error {
+			var err error
+			if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+				return err
+			}
+			b, err = tx.Account(ctx, c.BrandID)
+			return err
+		}); err != nil {
+			tell(true)
+			if dm.IsCode(err, dm.ENOTFOUND) {
+				return jobs.Permanent(err)
+			}
 			return err
 		}
-		b, err = tx.Account(ctx, c.BrandID)
-		return err
-	}); err != nil {
-		if dm.IsCode(err, dm.ENOTFOUND) {
+		if c.Status != dm.CampaignRunning || c.Generation != p.Generation {
+			tell(true)
+			return nil // paused, cancelled, done, or resumed by newer lanes
+		}
+		steps, err := campaign.ParseSteps(c.Steps)
+		if err != nil {
 			return jobs.Permanent(err)
 		}
-		return err
+		pace := campaign.PaceOf(c.RatePerMinute, campaignLanes).Split(laneBatch, laneEvery)
+		start := s.now()
+		n, cut, err := s.sendBatch(ctx, c, b, steps, start, pace.Batch)
+		unsent = unsent || n > 0
+		if err != nil {
+			tell(true)
+			return err
+		}
+		if cut || ctx.Err() != nil {
+			tell(true)
+			return jobs.RetryAt(s.now(), errPacing)
+		}
+		next := start.Add(pace.Every)
+		if n == pace.Batch {
+			if time.Now().Before(end) && s.waitUntil(ctx, next) {
+				tell(false)
+				continue
+			}
+			tell(true)
+			return jobs.RetryAt(next, errPacing)
+		}
+		tell(true)
+		var due *time.Time
+		if err := s.store.View(ctx, func(tx dm.Tx) error {
+			var err error
+			due, err = tx.NextDelivery(ctx, c.ID)
+			return err
+		}); err != nil {
+			return err
+		}
+		if due != nil {
+			return jobs.RetryAt(maxTime(*due, next), errPacing)
+		}
+		return s.finishCampaign(ctx, c.ID, p.Generation)
 	}
-	if c.Status != dm.CampaignRunning || c.Generation != p.Generation {
-		return nil // paused, cancelled, done, or resumed by newer lanes
-	}
-	steps, err := campaign.ParseSteps(c.Steps)
-	if err != nil {
-		return jobs.Permanent(err)
-	}
-	pace := campaign.PaceOf(c.RatePerMinute, campaignLanes)
-	start := s.now()
+}
+
+// sendBatch claims up to limit of a campaign's due deliveries and sends
+// them, laneWorkers at a time: each is a few short transactions, and the
+// store commits concurrent ones together, so one at a time would bound a
+// lane by the commit latency. Each row is its own recipient; the consent
+// gate decides again inside each send. cut says the lane ran out of time
+// and handed the rest back.
+func (s *Service) sendBatch(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, start time.Time, limit int) (n int, cut bool, err error) {
 	var batch []dm.CampaignSend
 	if err := s.store.Update(ctx, func(tx dm.Tx) error {
 		var err error
-		batch, err = tx.ClaimDeliveries(ctx, c.ID, s.worker, start, s.sendLease, pace.Batch)
+		batch, err = tx.ClaimDeliveries(ctx, c.ID, s.worker, start, s.sendLease, limit)
 		return err
 	}); err != nil {
-		return err
+		return 0, false, err
 	}
-	// The batch's deliveries go laneWorkers at a time: each is a few
-	// short transactions, and the store commits concurrent ones together,
-	// so one at a time would bound a lane by the commit latency. Each row
-	// is its own recipient; the consent gate decides again inside each send.
-	var cut atomic.Bool
+	var stop atomic.Bool
 	var nextRow atomic.Int64
 	var wg sync.WaitGroup
 	for range min(laneWorkers, len(batch)) {
@@ -696,7 +773,7 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 					// at the end of their lease, and come back for them now.
 					batch[i].State, batch[i].RunAt = dm.SendPending, start
 					s.settle(&batch[i])
-					cut.Store(true)
+					stop.Store(true)
 					continue
 				}
 				s.deliver(ctx, c, b, steps, &batch[i])
@@ -704,27 +781,34 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 		})
 	}
 	wg.Wait()
-	if len(batch) > 0 {
-		s.tellProgress(context.Background(), c.ID)
+	return len(batch), stop.Load(), nil
+}
+
+// waitUntil sleeps until the clock reaches t, when that is soon. It reports
+// false when the lane should come back through the job queue instead: t is
+// further than laneWait, ctx ended, or the clock did not move with real
+// time (a test's clock).
+func (s *Service) waitUntil(ctx context.Context, t time.Time) bool {
+	d := t.Sub(s.now())
+	if d <= 0 {
+		return true
 	}
-	if cut.Load() || ctx.Err() != nil {
-		return jobs.RetryAt(s.now(), errPacing)
+	if d > laneWait {
+		return false
 	}
-	if len(batch) == pace.Batch {
-		return jobs.RetryAt(start.Add(pace.Every), errPacing)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
 	}
-	var next *time.Time
-	if err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		next, err = tx.NextDelivery(ctx, c.ID)
-		return err
-	}); err != nil {
-		return err
+	return !s.now().Before(t)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	if next != nil {
-		return jobs.RetryAt(maxTime(*next, start.Add(pace.Every)), errPacing)
-	}
-	return s.finishCampaign(ctx, c.ID, p.Generation)
+	return b
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -890,15 +974,6 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		skip(dec.Reason)
 		return
 	}
-	conv, _, err := s.chat.CreateConversation(ctx, b, []string{user.Handle}, "")
-	if err != nil {
-		if r, ok := refusal(err); ok {
-			skip(r)
-		} else {
-			retry(err)
-		}
-		return
-	}
 	step := steps[min(d.Step, len(steps)-1)]
 	v := step.Variants[0]
 	for _, x := range step.Variants {
@@ -972,7 +1047,9 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 	}
-	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
+	// The conversation (opened if there is none) and the message, in one
+	// transaction.
+	_, _, err = s.chat.SendDirect(ctx, b, user, chat.SendParams{Text: text, Automated: true,
 		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d, Product: card, Within: within})
 	var deferred *Deferred
 	switch {
