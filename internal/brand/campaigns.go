@@ -51,7 +51,7 @@ const (
 const campaignLanes = 2
 
 // laneWorkers is how many of a lane's claimed deliveries are sent at once.
-const laneWorkers = 8
+const laneWorkers = 32
 
 // A lane claims at most laneBatch deliveries at once, and no more often
 // than every laneEvery (campaign.Pace.Split); it paces itself inside its
@@ -531,6 +531,7 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
+	ctx = dm.Background(ctx)
 	var rows []dm.CampaignSend
 	var c *dm.Campaign
 	err := s.store.View(ctx, func(tx dm.Tx) error {
@@ -667,6 +668,9 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
+	// A campaign's writes let people's own sends go first (the SQLite
+	// store's writer; see dm.Background).
+	ctx = dm.Background(ctx)
 	// The slice is real time (the process's, not the clock's), and at
 	// most half of what the job's timeout leaves.
 	end := time.Now().Add(laneSlice)
@@ -677,7 +681,7 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	unsent := false    // deliveries settled since
 	tell := func(force bool) {
 		if unsent && (force || time.Since(told) >= progressEvery) {
-			s.tellProgress(context.Background(), p.CampaignID)
+			s.tellProgress(dm.Background(context.Background()), p.CampaignID)
 			told, unsent = time.Now(), false
 		}
 	}
@@ -882,8 +886,9 @@ func (s *Service) tellProgress(ctx context.Context, id string) {
 // settle records a claimed delivery's outcome. A lost lease (another
 // worker has it, or its message was stored) leaves the row to its holder.
 func (s *Service) settle(d *dm.CampaignSend) {
-	err := s.store.Update(context.Background(), func(tx dm.Tx) error {
-		return tx.SettleDelivery(context.Background(), d, s.worker, s.now())
+	ctx := dm.Background(context.Background())
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.SettleDelivery(ctx, d, s.worker, s.now())
 	})
 	if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 		// The lease runs out and the delivery is tried again.
