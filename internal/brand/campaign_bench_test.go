@@ -7,7 +7,9 @@ package brand_test
 // iteration is one campaign to every follower (the clock moves 8 days
 // between them, past the frequency cap's window); the figure is the
 // process's CPU time from the end of the plan to the last message
-// (cpu-µs/msg), and the messages a second:
+// (cpu-µs/msg, which includes the person-to-person sends beside it, about
+// 5% of it), the messages a second, and the latency of 16 people sending
+// 10 messages a second each, before the campaigns and while they run:
 //
 //	go test -run '^$' -bench CampaignSend -benchtime 3x ./internal/brand/
 //
@@ -17,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,6 +84,57 @@ func BenchmarkCampaignSend(b *testing.B) {
 		})
 	}
 	wg.Wait()
+	// Person-to-person senders beside the campaign, as campaign-send's:
+	// 16 pairs, 10 messages a second each; their send latency alone and
+	// while a campaign runs.
+	type pair struct {
+		from *dm.Account
+		conv string
+	}
+	var pairs []pair
+	for i := range 16 {
+		a, z := signup(fmt.Sprintf("aaa%d", i), dm.KindPerson), signup(fmt.Sprintf("zzz%d", i), dm.KindPerson)
+		conv, _, err := c.CreateConversation(ctx, a, []string{z.Handle}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Accept(ctx, z, conv.ID); err != nil {
+			b.Fatal(err)
+		}
+		pairs = append(pairs, pair{a, conv.ID})
+	}
+	p2p := func(stop <-chan struct{}) []time.Duration {
+		var mu sync.Mutex
+		var lat []time.Duration
+		var wg sync.WaitGroup
+		for _, p := range pairs {
+			wg.Go(func() {
+				tick := time.NewTicker(100 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+					}
+					t := time.Now()
+					if _, _, err := c.Send(ctx, p.from, p.conv, chat.SendParams{Text: "Hello there, how are you today?"}); err != nil {
+						b.Error(err)
+						return
+					}
+					mu.Lock()
+					lat = append(lat, time.Since(t))
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return lat
+	}
+	stop := make(chan struct{})
+	time.AfterFunc(3*time.Second, func() { close(stop) })
+	alone := p2p(stop)
+	var with []time.Duration
 	var cpu time.Duration
 	var took time.Duration
 	sent := 0
@@ -98,6 +152,9 @@ func BenchmarkCampaignSend(b *testing.B) {
 		}
 		var cpu0 time.Duration
 		var start time.Time
+		stop := make(chan struct{})
+		var lat []time.Duration
+		p2pDone := make(chan struct{})
 		for limit := time.Now().Add(5 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 			if time.Now().After(limit) {
 				b.Fatal("the campaign did not end in 5 minutes")
@@ -108,8 +165,12 @@ func BenchmarkCampaignSend(b *testing.B) {
 			}
 			if start.IsZero() && got.Campaign.PlannedAt != nil {
 				cpu0, start = cpuTime(), time.Now()
+				go func() { lat = p2p(stop); close(p2pDone) }()
 			}
 			if got.Campaign.Status == dm.CampaignDone {
+				close(stop)
+				<-p2pDone
+				with = append(with, lat...)
 				cpu += cpuTime() - cpu0
 				took += time.Since(start)
 				sent += got.Progress.Sent
@@ -123,4 +184,18 @@ func BenchmarkCampaignSend(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Microseconds())/float64(sent), "cpu-µs/msg")
 	b.ReportMetric(float64(sent)/took.Seconds(), "msgs/s")
+	b.ReportMetric(pct(alone, 50), "p2p-p50-alone-ms")
+	b.ReportMetric(pct(alone, 99), "p2p-p99-alone-ms")
+	b.ReportMetric(pct(with, 50), "p2p-p50-with-ms")
+	b.ReportMetric(pct(with, 99), "p2p-p99-with-ms")
+}
+
+// pct is the p-th percentile of ds in milliseconds.
+func pct(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return float64(ds[min(len(ds)-1, len(ds)*p/100)].Microseconds()) / 1000
 }

@@ -680,7 +680,9 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	var told time.Time // when this run last told the team the progress
 	unsent := false    // deliveries settled since
 	tell := func(force bool) {
-		if unsent && (force || time.Since(told) >= progressEvery) {
+		// Lane 0 tells while it sends (the progress is the campaign's, all
+		// lanes'), every lane when it stops.
+		if unsent && (force || (p.Lane == 0 && time.Since(told) >= progressEvery)) {
 			s.tellProgress(dm.Background(context.Background()), p.CampaignID)
 			told, unsent = time.Now(), false
 		}
@@ -762,6 +764,10 @@ func (s *Service) sendBatch(ctx context.Context, c *dm.Campaign, b *dm.Account, 
 	}); err != nil {
 		return 0, false, err
 	}
+	var pre []precheck
+	if ctx.Err() == nil {
+		pre = s.prechecks(ctx, c, b, steps, batch)
+	}
 	var stop atomic.Bool
 	var nextRow atomic.Int64
 	var wg sync.WaitGroup
@@ -780,7 +786,7 @@ func (s *Service) sendBatch(ctx context.Context, c *dm.Campaign, b *dm.Account, 
 					stop.Store(true)
 					continue
 				}
-				s.deliver(ctx, c, b, steps, &batch[i])
+				s.deliver(ctx, c, b, steps, &batch[i], pre[i])
 			}
 		})
 	}
@@ -897,7 +903,7 @@ func (s *Service) settle(d *dm.CampaignSend) {
 }
 
 // deliver sends one claimed delivery, or records why not.
-func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, d *dm.CampaignSend) {
+func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, d *dm.CampaignSend, pre precheck) {
 	skip := func(reason string) {
 		d.State, d.Reason = dm.SendSkipped, reason
 		s.settle(d)
@@ -920,45 +926,9 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		}
 		later("", s.now().Add(jobs.DefaultBackoff(d.Attempts)))
 	}
-	// The consent engine first, on what is known now, so that nobody it
-	// holds back gets even an empty conversation; it decides again inside
-	// the send.
-	var user *dm.Account
-	var dec consent.Decision
-	var wait time.Time // a follow-up not due yet for this recipient
-	var hold string    // a follow-up with nothing to follow, or answered
-	err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		if user, err = tx.Account(ctx, d.UserID); err != nil {
-			return err
-		}
-		cs, err := loadConsent(ctx, tx, b.ID, user.ID)
-		if err != nil {
-			return err
-		}
-		rel, err := tx.Relationship(ctx, user.ID, b.ID)
-		if err != nil {
-			return err
-		}
-		set, err := loadSettings(ctx, tx, b.ID)
-		if err != nil {
-			return err
-		}
-		us, err := tx.Settings(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		r := recipient(cs, &rel, now)
-		r.Location = zone(us.TimeZone)
-		pol, err := s.step.policy(ctx, tx, b.ID, now)
-		if err != nil {
-			return err
-		}
-		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
-		wait, hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
-		return err
-	})
+	// The consent engine first (pre, read for the whole batch), on what
+	// is known now; it decides again inside the send.
+	user, dec, wait, hold, err := pre.user, pre.dec, pre.wait, pre.hold, pre.err
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
 		skip(SkipGone)
@@ -1069,6 +1039,73 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			retry(err)
 		}
 	}
+}
+
+// precheck is what the consent engine says of a delivery before its send,
+// on what is known when its batch starts.
+type precheck struct {
+	user *dm.Account
+	dec  consent.Decision
+	wait time.Time // a follow-up not due yet for this recipient
+	hold string    // a follow-up with nothing to follow, or answered
+	err  error
+}
+
+// prechecks asks the consent engine about each delivery of a batch, in
+// one read: the brand's settings and policy once, each recipient's
+// account, consent, relationship and settings. A recipient whose account
+// is gone has err ENOTFOUND.
+func (s *Service) prechecks(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, batch []dm.CampaignSend) []precheck {
+	out := make([]precheck, len(batch))
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		set, err := loadSettings(ctx, tx, b.ID)
+		if err != nil {
+			return err
+		}
+		loc := newSchedule(set).loc
+		now := s.now()
+		pol, err := s.step.policy(ctx, tx, b.ID, now)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			d := &batch[i]
+			p := &out[i]
+			p.err = func() error {
+				var err error
+				if p.user, err = tx.Account(ctx, d.UserID); err != nil {
+					return err
+				}
+				cs, err := loadConsent(ctx, tx, b.ID, d.UserID)
+				if err != nil {
+					return err
+				}
+				rel, err := tx.Relationship(ctx, d.UserID, b.ID)
+				if err != nil {
+					return err
+				}
+				us, err := tx.Settings(ctx, d.UserID)
+				if err != nil {
+					return err
+				}
+				r := recipient(cs, &rel, now)
+				r.Location = zone(us.TimeZone)
+				p.dec = consent.Decide(purposeOf(d), r, pol, loc, now)
+				if p.dec.Allow {
+					pol.SentToday++ // the daily cap counts those ahead in the batch
+				}
+				p.wait, p.hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
+				return err
+			}()
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range out {
+			out[i] = precheck{err: err}
+		}
+	}
+	return out
 }
 
 // refusal names why a send or a conversation was refused for good, as a

@@ -81,7 +81,7 @@ func (s *Service) SendDirect(ctx context.Context, me, to *dm.Account, p SendPara
 		return nil, false, dm.Errorf(dm.EINVALID, "members names at least one other account.")
 	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		conv, _, err := s.openDirect(ctx, tx, o, me, to)
+		conv, _, err := s.openDirect(ctx, tx, o, me, to, false)
 		if err != nil {
 			return err
 		}
