@@ -687,6 +687,8 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 			told, unsent = time.Now(), false
 		}
 	}
+	var window time.Time // when the current window of the lane's rate began
+	spent := 0           // deliveries claimed in it
 	for {
 		var c *dm.Campaign
 		var b *dm.Account
@@ -712,10 +714,19 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 		if err != nil {
 			return jobs.Permanent(err)
 		}
-		pace := campaign.PaceOf(c.RatePerMinute, campaignLanes).Split(laneBatch, laneEvery)
+		// The lane's share of the rate is whole.Batch deliveries every
+		// whole.Every (a window), sent in batches of at most part.Batch,
+		// part.Every apart.
+		whole := campaign.PaceOf(c.RatePerMinute, campaignLanes)
+		part := whole.Split(laneBatch, laneEvery)
+		limit := max(1, min(part.Batch, whole.Batch-spent))
 		start := s.now()
-		n, cut, err := s.sendBatch(ctx, c, b, steps, start, pace.Batch)
+		if window.IsZero() {
+			window = start
+		}
+		n, cut, err := s.sendBatch(ctx, c, b, steps, start, limit)
 		unsent = unsent || n > 0
+		spent += n
 		if err != nil {
 			tell(true)
 			return err
@@ -724,14 +735,32 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 			tell(true)
 			return jobs.RetryAt(s.now(), errPacing)
 		}
-		next := start.Add(pace.Every)
-		if n == pace.Batch {
-			if time.Now().Before(end) && s.waitUntil(ctx, next) {
-				tell(false)
-				continue
+		// When the window's share (spent) of the rate is due.
+		next := window.Add(time.Duration(int64(whole.Every) * int64(spent) / int64(whole.Batch)))
+		if n == limit {
+			if !time.Now().Before(end) {
+				tell(true)
+				return jobs.RetryAt(next, errPacing)
 			}
-			tell(true)
-			return jobs.RetryAt(next, errPacing)
+			switch s.waitUntil(ctx, next) {
+			case waited:
+			case tooFar:
+				tell(true)
+				return jobs.RetryAt(next, errPacing)
+			case stalled:
+				// A clock that does not follow real time (a test's) paces
+				// by windows only: the rest of this window's share goes
+				// now, the next window when the clock says so.
+				if spent >= whole.Batch {
+					tell(true)
+					return jobs.RetryAt(next, errPacing)
+				}
+			}
+			if spent >= whole.Batch {
+				window, spent = maxTime(next, s.now()), 0
+			}
+			tell(false)
+			continue
 		}
 		tell(true)
 		var due *time.Time
@@ -794,24 +823,32 @@ func (s *Service) sendBatch(ctx context.Context, c *dm.Campaign, b *dm.Account, 
 	return len(batch), stop.Load(), nil
 }
 
-// waitUntil sleeps until the clock reaches t, when that is soon. It reports
-// false when the lane should come back through the job queue instead: t is
-// further than laneWait, ctx ended, or the clock did not move with real
-// time (a test's clock).
-func (s *Service) waitUntil(ctx context.Context, t time.Time) bool {
+// Outcomes of waitUntil.
+const (
+	waited  = iota // the clock reached t
+	tooFar         // t is further than laneWait: not waited
+	stalled        // ctx ended, or the clock did not move with real time
+)
+
+// waitUntil sleeps until the clock reaches t, when that is within
+// laneWait.
+func (s *Service) waitUntil(ctx context.Context, t time.Time) int {
 	d := t.Sub(s.now())
 	if d <= 0 {
-		return true
+		return waited
 	}
 	if d > laneWait {
-		return false
+		return tooFar
 	}
 	select {
 	case <-ctx.Done():
-		return false
+		return stalled
 	case <-time.After(d):
 	}
-	return !s.now().Before(t)
+	if s.now().Before(t) {
+		return stalled
+	}
+	return waited
 }
 
 func minTime(a, b time.Time) time.Time {
