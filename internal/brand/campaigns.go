@@ -33,8 +33,9 @@ import (
 //     lease (PostgreSQL: SKIP LOCKED, so lanes on several nodes share one
 //     campaign), sends each through chat.Send, where the consent gate
 //     decides again inside the send's transaction and the brand's stage
-//     marks the row sent in that same transaction, then comes back after its
-//     share of the rate allows the next batch. A crash leaves rows leased;
+//     marks the row sent in that same transaction, then waits (in the job,
+//     or through the queue when the wait is long) until its share of the
+//     rate allows the next batch. A crash leaves rows leased;
 //     when the lease runs out they are claimed again, and the send's
 //     client_id ("cmp:"+delivery id) finds a message already stored.
 //   - Pause and cancel take effect at a lane's next batch; resume starts a
@@ -50,7 +51,21 @@ const (
 const campaignLanes = 2
 
 // laneWorkers is how many of a lane's claimed deliveries are sent at once.
-const laneWorkers = 8
+const laneWorkers = 32
+
+// A lane claims at most laneBatch deliveries at once, and no more often
+// than every laneEvery (campaign.Pace.Split); it paces itself inside its
+// job while the next batch is due within laneWait, for at most laneSlice
+// before it goes back to the job queue (the job's timeout is half the
+// lease, 30 s by default). It tells the team the progress at most every
+// progressEvery (each time a grouped count of the campaign's rows).
+const (
+	laneBatch     = 128
+	laneEvery     = 50 * time.Millisecond
+	laneWait      = 250 * time.Millisecond
+	laneSlice     = 10 * time.Second
+	progressEvery = time.Second
+)
 
 // planChunk bounds the rows one plan transaction writes, so that the
 // single SQLite writer is never held long.
@@ -516,6 +531,7 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
+	ctx = dm.Background(ctx)
 	var rows []dm.CampaignSend
 	var c *dm.Campaign
 	err := s.store.View(ctx, func(tx dm.Tx) error {
@@ -638,50 +654,150 @@ func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.
 // errPacing is the "error" of a lane that comes back for its next batch.
 var errPacing = errors.New("campaign: next batch")
 
-// sendLane is the JobCampaignSend job: one batch of a campaign's
-// deliveries, then again after the rate allows the next.
+// sendLane is the JobCampaignSend job: it claims a small batch of a
+// campaign's due deliveries, sends it, and paces itself inside the job (a
+// short sleep until its share of the rate allows the next batch), for up
+// to laneSlice; then, or when the next batch is not due soon, it comes back
+// through the job queue.
+//
+// Small batches keep each claim a short write on the store's writer (a
+// person's send never waits behind a claim of thousands of rows) and the
+// rate smooth; pacing inside the job spares a job round trip per batch.
 func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	var p laneJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
-	var c *dm.Campaign
-	var b *dm.Account
-	if err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+	// A campaign's writes let people's own sends go first (the SQLite
+	// store's writer; see dm.Background).
+	ctx = dm.Background(ctx)
+	// The slice is real time (the process's, not the clock's), and at
+	// most half of what the job's timeout leaves.
+	end := time.Now().Add(laneSlice)
+	if dl, ok := ctx.Deadline(); ok {
+		end = minTime(end, time.Now().Add(time.Until(dl)/2))
+	}
+	var told time.Time // when this run last told the team the progress
+	unsent := false    // deliveries settled since
+	tell := func(force bool) {
+		// Lane 0 tells while it sends (the progress is the campaign's, all
+		// lanes'), every lane when it stops.
+		if unsent && (force || (p.Lane == 0 && time.Since(told) >= progressEvery)) {
+			s.tellProgress(dm.Background(context.Background()), p.CampaignID)
+			told, unsent = time.Now(), false
+		}
+	}
+	var window time.Time // when the current window of the lane's rate began
+	spent := 0           // deliveries claimed in it
+	for {
+		var c *dm.Campaign
+		var b *dm.Account
+		if err := s.store.View(ctx, func(tx dm.Tx) error {
+			var err error
+			if c, err = tx.Campaign(ctx, p.CampaignID); err != nil {
+				return err
+			}
+			b, err = tx.Account(ctx, c.BrandID)
+			return err
+		}); err != nil {
+			tell(true)
+			if dm.IsCode(err, dm.ENOTFOUND) {
+				return jobs.Permanent(err)
+			}
 			return err
 		}
-		b, err = tx.Account(ctx, c.BrandID)
-		return err
-	}); err != nil {
-		if dm.IsCode(err, dm.ENOTFOUND) {
+		if c.Status != dm.CampaignRunning || c.Generation != p.Generation {
+			tell(true)
+			return nil // paused, cancelled, done, or resumed by newer lanes
+		}
+		steps, err := campaign.ParseSteps(c.Steps)
+		if err != nil {
 			return jobs.Permanent(err)
 		}
-		return err
+		// The lane's share of the rate is whole.Batch deliveries every
+		// whole.Every (a window), sent in batches of at most part.Batch,
+		// part.Every apart.
+		whole := campaign.PaceOf(c.RatePerMinute, campaignLanes)
+		part := whole.Split(laneBatch, laneEvery)
+		limit := max(1, min(part.Batch, whole.Batch-spent))
+		start := s.now()
+		if window.IsZero() {
+			window = start
+		}
+		n, cut, err := s.sendBatch(ctx, c, b, steps, start, limit)
+		unsent = unsent || n > 0
+		spent += n
+		if err != nil {
+			tell(true)
+			return err
+		}
+		if cut || ctx.Err() != nil {
+			tell(true)
+			return jobs.RetryAt(s.now(), errPacing)
+		}
+		// When the window's share (spent) of the rate is due.
+		next := window.Add(time.Duration(int64(whole.Every) * int64(spent) / int64(whole.Batch)))
+		if n == limit {
+			if !time.Now().Before(end) {
+				tell(true)
+				return jobs.RetryAt(next, errPacing)
+			}
+			switch s.waitUntil(ctx, next) {
+			case waited:
+			case tooFar:
+				tell(true)
+				return jobs.RetryAt(next, errPacing)
+			case stalled:
+				// A clock that does not follow real time (a test's) paces
+				// by windows only: the rest of this window's share goes
+				// now, the next window when the clock says so.
+				if spent >= whole.Batch {
+					tell(true)
+					return jobs.RetryAt(next, errPacing)
+				}
+			}
+			if spent >= whole.Batch {
+				window, spent = maxTime(next, s.now()), 0
+			}
+			tell(false)
+			continue
+		}
+		tell(true)
+		var due *time.Time
+		if err := s.store.View(ctx, func(tx dm.Tx) error {
+			var err error
+			due, err = tx.NextDelivery(ctx, c.ID)
+			return err
+		}); err != nil {
+			return err
+		}
+		if due != nil {
+			return jobs.RetryAt(maxTime(*due, next), errPacing)
+		}
+		return s.finishCampaign(ctx, c.ID, p.Generation)
 	}
-	if c.Status != dm.CampaignRunning || c.Generation != p.Generation {
-		return nil // paused, cancelled, done, or resumed by newer lanes
-	}
-	steps, err := campaign.ParseSteps(c.Steps)
-	if err != nil {
-		return jobs.Permanent(err)
-	}
-	pace := campaign.PaceOf(c.RatePerMinute, campaignLanes)
-	start := s.now()
+}
+
+// sendBatch claims up to limit of a campaign's due deliveries and sends
+// them, laneWorkers at a time: each is a few short transactions, and the
+// store commits concurrent ones together, so one at a time would bound a
+// lane by the commit latency. Each row is its own recipient; the consent
+// gate decides again inside each send. cut says the lane ran out of time
+// and handed the rest back.
+func (s *Service) sendBatch(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, start time.Time, limit int) (n int, cut bool, err error) {
 	var batch []dm.CampaignSend
 	if err := s.store.Update(ctx, func(tx dm.Tx) error {
 		var err error
-		batch, err = tx.ClaimDeliveries(ctx, c.ID, s.worker, start, s.sendLease, pace.Batch)
+		batch, err = tx.ClaimDeliveries(ctx, c.ID, s.worker, start, s.sendLease, limit)
 		return err
 	}); err != nil {
-		return err
+		return 0, false, err
 	}
-	// The batch's deliveries go laneWorkers at a time: each is a few
-	// short transactions, and the store commits concurrent ones together,
-	// so one at a time would bound a lane by the commit latency. Each row
-	// is its own recipient; the consent gate decides again inside each send.
-	var cut atomic.Bool
+	var pre []precheck
+	if ctx.Err() == nil {
+		pre = s.prechecks(ctx, c, b, steps, batch)
+	}
+	var stop atomic.Bool
 	var nextRow atomic.Int64
 	var wg sync.WaitGroup
 	for range min(laneWorkers, len(batch)) {
@@ -696,35 +812,50 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 					// at the end of their lease, and come back for them now.
 					batch[i].State, batch[i].RunAt = dm.SendPending, start
 					s.settle(&batch[i])
-					cut.Store(true)
+					stop.Store(true)
 					continue
 				}
-				s.deliver(ctx, c, b, steps, &batch[i])
+				s.deliver(ctx, c, b, steps, &batch[i], pre[i])
 			}
 		})
 	}
 	wg.Wait()
-	if len(batch) > 0 {
-		s.tellProgress(context.Background(), c.ID)
+	return len(batch), stop.Load(), nil
+}
+
+// Outcomes of waitUntil.
+const (
+	waited  = iota // the clock reached t
+	tooFar         // t is further than laneWait: not waited
+	stalled        // ctx ended, or the clock did not move with real time
+)
+
+// waitUntil sleeps until the clock reaches t, when that is within
+// laneWait.
+func (s *Service) waitUntil(ctx context.Context, t time.Time) int {
+	d := t.Sub(s.now())
+	if d <= 0 {
+		return waited
 	}
-	if cut.Load() || ctx.Err() != nil {
-		return jobs.RetryAt(s.now(), errPacing)
+	if d > laneWait {
+		return tooFar
 	}
-	if len(batch) == pace.Batch {
-		return jobs.RetryAt(start.Add(pace.Every), errPacing)
+	select {
+	case <-ctx.Done():
+		return stalled
+	case <-time.After(d):
 	}
-	var next *time.Time
-	if err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		next, err = tx.NextDelivery(ctx, c.ID)
-		return err
-	}); err != nil {
-		return err
+	if s.now().Before(t) {
+		return stalled
 	}
-	if next != nil {
-		return jobs.RetryAt(maxTime(*next, start.Add(pace.Every)), errPacing)
+	return waited
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	return s.finishCampaign(ctx, c.ID, p.Generation)
+	return b
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -798,8 +929,9 @@ func (s *Service) tellProgress(ctx context.Context, id string) {
 // settle records a claimed delivery's outcome. A lost lease (another
 // worker has it, or its message was stored) leaves the row to its holder.
 func (s *Service) settle(d *dm.CampaignSend) {
-	err := s.store.Update(context.Background(), func(tx dm.Tx) error {
-		return tx.SettleDelivery(context.Background(), d, s.worker, s.now())
+	ctx := dm.Background(context.Background())
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.SettleDelivery(ctx, d, s.worker, s.now())
 	})
 	if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
 		// The lease runs out and the delivery is tried again.
@@ -808,7 +940,7 @@ func (s *Service) settle(d *dm.CampaignSend) {
 }
 
 // deliver sends one claimed delivery, or records why not.
-func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, d *dm.CampaignSend) {
+func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, d *dm.CampaignSend, pre precheck) {
 	skip := func(reason string) {
 		d.State, d.Reason = dm.SendSkipped, reason
 		s.settle(d)
@@ -831,45 +963,9 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		}
 		later("", s.now().Add(jobs.DefaultBackoff(d.Attempts)))
 	}
-	// The consent engine first, on what is known now, so that nobody it
-	// holds back gets even an empty conversation; it decides again inside
-	// the send.
-	var user *dm.Account
-	var dec consent.Decision
-	var wait time.Time // a follow-up not due yet for this recipient
-	var hold string    // a follow-up with nothing to follow, or answered
-	err := s.store.View(ctx, func(tx dm.Tx) error {
-		var err error
-		if user, err = tx.Account(ctx, d.UserID); err != nil {
-			return err
-		}
-		cs, err := loadConsent(ctx, tx, b.ID, user.ID)
-		if err != nil {
-			return err
-		}
-		rel, err := tx.Relationship(ctx, user.ID, b.ID)
-		if err != nil {
-			return err
-		}
-		set, err := loadSettings(ctx, tx, b.ID)
-		if err != nil {
-			return err
-		}
-		us, err := tx.Settings(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		r := recipient(cs, &rel, now)
-		r.Location = zone(us.TimeZone)
-		pol, err := s.step.policy(ctx, tx, b.ID, now)
-		if err != nil {
-			return err
-		}
-		dec = consent.Decide(purposeOf(d), r, pol, newSchedule(set).loc, now)
-		wait, hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
-		return err
-	})
+	// The consent engine first (pre, read for the whole batch), on what
+	// is known now; it decides again inside the send.
+	user, dec, wait, hold, err := pre.user, pre.dec, pre.wait, pre.hold, pre.err
 	switch {
 	case dm.IsCode(err, dm.ENOTFOUND):
 		skip(SkipGone)
@@ -888,15 +984,6 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 		return
 	case !dec.Allow:
 		skip(dec.Reason)
-		return
-	}
-	conv, _, err := s.chat.CreateConversation(ctx, b, []string{user.Handle}, "")
-	if err != nil {
-		if r, ok := refusal(err); ok {
-			skip(r)
-		} else {
-			retry(err)
-		}
 		return
 	}
 	step := steps[min(d.Step, len(steps)-1)]
@@ -972,7 +1059,9 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			return
 		}
 	}
-	_, _, err = s.chat.Send(ctx, b, conv.ID, chat.SendParams{Text: text, Automated: true,
+	// The conversation (opened if there is none) and the message, in one
+	// transaction.
+	_, _, err = s.chat.SendDirect(ctx, b, user, chat.SendParams{Text: text, Automated: true,
 		Purpose: purposeOf(d), QuickReplies: qrs, ClientID: "cmp:" + d.ID, Campaign: d, Product: card, Within: within})
 	var deferred *Deferred
 	switch {
@@ -987,6 +1076,73 @@ func (s *Service) deliver(ctx context.Context, c *dm.Campaign, b *dm.Account, st
 			retry(err)
 		}
 	}
+}
+
+// precheck is what the consent engine says of a delivery before its send,
+// on what is known when its batch starts.
+type precheck struct {
+	user *dm.Account
+	dec  consent.Decision
+	wait time.Time // a follow-up not due yet for this recipient
+	hold string    // a follow-up with nothing to follow, or answered
+	err  error
+}
+
+// prechecks asks the consent engine about each delivery of a batch, in
+// one read: the brand's settings and policy once, each recipient's
+// account, consent, relationship and settings. A recipient whose account
+// is gone has err ENOTFOUND.
+func (s *Service) prechecks(ctx context.Context, c *dm.Campaign, b *dm.Account, steps []campaign.Step, batch []dm.CampaignSend) []precheck {
+	out := make([]precheck, len(batch))
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		set, err := loadSettings(ctx, tx, b.ID)
+		if err != nil {
+			return err
+		}
+		loc := newSchedule(set).loc
+		now := s.now()
+		pol, err := s.step.policy(ctx, tx, b.ID, now)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			d := &batch[i]
+			p := &out[i]
+			p.err = func() error {
+				var err error
+				if p.user, err = tx.Account(ctx, d.UserID); err != nil {
+					return err
+				}
+				cs, err := loadConsent(ctx, tx, b.ID, d.UserID)
+				if err != nil {
+					return err
+				}
+				rel, err := tx.Relationship(ctx, d.UserID, b.ID)
+				if err != nil {
+					return err
+				}
+				us, err := tx.Settings(ctx, d.UserID)
+				if err != nil {
+					return err
+				}
+				r := recipient(cs, &rel, now)
+				r.Location = zone(us.TimeZone)
+				p.dec = consent.Decide(purposeOf(d), r, pol, loc, now)
+				if p.dec.Allow {
+					pol.SentToday++ // the daily cap counts those ahead in the batch
+				}
+				p.wait, p.hold, err = s.followUpDue(ctx, tx, c, steps, d, cs.LastInbound, now)
+				return err
+			}()
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range out {
+			out[i] = precheck{err: err}
+		}
+	}
+	return out
 }
 
 // refusal names why a send or a conversation was refused for good, as a

@@ -14,10 +14,13 @@ type schedule struct {
 }
 
 func newSchedule(set *dm.BrandSettings) schedule {
-	loc, err := time.LoadLocation(set.TimeZone)
-	if err != nil {
-		// Settings are validated when saved; a zone that vanished from the
-		// system's database falls back to UTC rather than failing sends.
+	// From the cache of loaded zones (consent.go): loading one reads the
+	// zone database, and every campaign message asks.
+	loc := zone(set.TimeZone)
+	if loc == nil {
+		// "" is UTC; settings are validated when saved, and a zone that
+		// vanished from the system's database falls back to UTC rather
+		// than failing sends.
 		loc = time.UTC
 	}
 	return schedule{loc: loc, enabled: set.HoursEnabled, spans: set.Hours}

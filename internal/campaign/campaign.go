@@ -188,6 +188,23 @@ func PaceOf(ratePerMinute, lanes int) Pace {
 	return Pace{Batch: 1, Every: time.Duration(float64(time.Second) / perSecond)}
 }
 
+// Split is the same pace in smaller batches: at most most deliveries each,
+// and no more than one batch every minEvery (fewer, larger batches at
+// high rates). A lane that claims and sends a small batch at a time holds
+// the store's writer briefly each time, and keeps its rate smooth.
+func (p Pace) Split(most int, minEvery time.Duration) Pace {
+	if p.Batch <= 1 || p.Every <= 0 {
+		return p
+	}
+	b := int64(p.Batch)
+	n := (b*int64(minEvery) + int64(p.Every) - 1) / int64(p.Every) // at least minEvery apart
+	n = min(b, max(1, min(n, int64(most))))
+	if n == b {
+		return p
+	}
+	return Pace{Batch: int(n), Every: time.Duration(int64(p.Every) * n / b)}
+}
+
 // ParseSteps reads stored steps.
 func ParseSteps(raw json.RawMessage) ([]Step, error) {
 	var s []Step

@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -151,6 +152,30 @@ func TestPaceOf(t *testing.T) {
 	for _, tc := range cases {
 		if got := PaceOf(tc.rate, tc.lanes); got != tc.want {
 			t.Errorf("PaceOf(%d, %d) = %+v, want %+v", tc.rate, tc.lanes, got, tc.want)
+		}
+	}
+}
+
+func TestPaceSplit(t *testing.T) {
+	cases := []struct {
+		in   Pace
+		want Pace
+	}{
+		{Pace{2500, time.Second}, Pace{125, 50 * time.Millisecond}},    // 5,000/s in two lanes
+		{Pace{5000, time.Second}, Pace{128, 25600 * time.Microsecond}}, // capped by the batch size
+		{Pace{50, time.Second}, Pace{3, 60 * time.Millisecond}},        // 50/s: 3 every 60 ms
+		{Pace{5, time.Second}, Pace{1, 200 * time.Millisecond}},        // 5/s: one at a time
+		{Pace{1, 2 * time.Second}, Pace{1, 2 * time.Second}},           // slower than one a batch
+		{Pace{2, 1333333333}, Pace{1, 666666666}},                      // 1.5/s
+	}
+	for _, tc := range cases {
+		got := tc.in.Split(128, 50*time.Millisecond)
+		if got.Batch != tc.want.Batch || (got.Every-tc.want.Every).Abs() > time.Microsecond {
+			t.Errorf("%+v.Split = %+v, want %+v", tc.in, got, tc.want)
+		}
+		// The rate stays.
+		if r0, r1 := float64(tc.in.Batch)/tc.in.Every.Seconds(), float64(got.Batch)/got.Every.Seconds(); math.Abs(r0-r1) > r0*1e-6 {
+			t.Errorf("%+v.Split changes the rate: %.3f/s, want %.3f/s", tc.in, r1, r0)
 		}
 	}
 }

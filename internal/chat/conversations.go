@@ -40,7 +40,7 @@ func (s *Service) CreateConversation(ctx context.Context, me *dm.Account, handle
 			accs[i] = a
 		}
 		if len(accs) == 1 {
-			conv, created, err = s.openDirect(ctx, tx, o, me, accs[0])
+			conv, created, err = s.openDirect(ctx, tx, o, me, accs[0], true)
 			return err
 		}
 		conv, err = s.createGroup(ctx, tx, o, me, accs, title)
@@ -53,7 +53,10 @@ func (s *Service) CreateConversation(ctx context.Context, me *dm.Account, handle
 	return conv, created, nil
 }
 
-func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *dm.Account) (*dm.Conversation, bool, error) {
+// openDirect gets or creates the direct conversation of me and to. With
+// view false it returns the conversation's ID only, without reading it as
+// me sees it (SendDirect needs no more).
+func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *dm.Account, view bool) (*dm.Conversation, bool, error) {
 	r, err := tx.Relationship(ctx, me.ID, to.ID)
 	if err != nil {
 		return nil, false, err
@@ -71,6 +74,9 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 			if err := canStartDirect(ctx, tx, me, to, r); err != nil {
 				return nil, false, err
 			}
+		}
+		if !view {
+			return &dm.Conversation{ID: id}, false, nil
 		}
 		c, err := tx.Conversation(ctx, id, me.ID)
 		return c, false, err
@@ -105,8 +111,11 @@ func (s *Service) openDirect(ctx context.Context, tx dm.Tx, o *outbox, me, to *d
 	if err := o.addConversation(ctx, tx, dm.EventConversationCreated, c.ID, ptr(me.Profile()), t, me.ID); err != nil {
 		return nil, false, err
 	}
-	view, err := tx.Conversation(ctx, c.ID, me.ID)
-	return view, true, err
+	if !view {
+		return c, true, nil
+	}
+	v, err := tx.Conversation(ctx, c.ID, me.ID)
+	return v, true, err
 }
 
 // incomingStatus is where a conversation started by A lands for B, given r

@@ -55,139 +55,176 @@ const maxReactionsPerUser = 10
 // Send sends a message. created is false when ClientID named a message
 // already sent, which is then returned unchanged.
 func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p SendParams) (msg *dm.Message, created bool, err error) {
-	// A suspended account sends nothing: its sessions are gone, and this
-	// stops what acts for it without one (a brand's bot, away message, agents).
-	if me.Suspended {
-		return nil, false, dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
-	}
-	if len(p.Attachments) == 0 || p.Text != "" {
-		if err := dm.ValidateText(p.Text); err != nil {
-			return nil, false, err
-		}
-	}
-	if len(p.Attachments) > dm.MaxAttachments {
-		return nil, false, dm.Errorf(dm.EINVALID, "A message carries at most %d attachments.", dm.MaxAttachments)
-	}
-	if err := dm.ValidateClientID(p.ClientID); err != nil {
-		return nil, false, err
-	}
-	if err := dm.ValidatePayload(p.Payload); err != nil {
+	if err := s.validSend(me, p); err != nil {
 		return nil, false, err
 	}
 	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		if sp, ok := tx.(dm.SendPreparer); ok {
-			if err := sp.PrepareSend(ctx, me.ID, convID, p.ClientID); err != nil {
-				return err
-			}
-		}
-		if p.ClientID != "" {
-			prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
-			if err == nil {
-				if prev.ConversationID != convID {
-					return dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
-				}
-				msg, created = prev, false
-				// The retry gets the message as history shows it
-				// (attachments, a bot's mark), not the bare row.
-				one := []dm.Message{*prev}
-				if err := s.decorate(ctx, tx, one); err != nil {
-					return err
-				}
-				msg = &one[0]
-				return nil
-			}
-			if !dm.IsCode(err, dm.ENOTFOUND) {
-				return err
-			}
-		}
-		// The rate limit counts new messages only: a retry is free. An
-		// agent writing as a brand spends their own allowance, so that a
-		// team is not held to one person's pace; a bot's message (the away
-		// message) is bounded by the customer message that triggers it.
-		limitKey := me.ID
-		if p.Agent != nil {
-			limitKey = p.Agent.ID
-		}
-		if !p.Automated {
-			if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
-				return s.sendLimited(d)
-			}
-		}
-		// One read of the member list serves the membership check, the
-		// rules and the fan-out: this transaction is the hot path.
-		ms, err := tx.Memberships(ctx, convID)
-		if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
-			return err
-		}
-		m := findMember(ms, me.ID)
-		if m == nil {
-			return notFoundConversation(convID)
-		}
-		if err := s.checkSend(ctx, tx, me, ms); err != nil {
-			return err
-		}
-		if err := s.checkRequestMessages(ctx, tx, me, convID, ms, p); err != nil {
-			return err
-		}
-		if p.ReplyTo != "" {
-			r, err := tx.Message(ctx, p.ReplyTo, me.ID)
-			if err != nil || r.ConversationID != convID {
-				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
-					return err
-				}
-				return dm.Errorf(dm.ENOTFOUND, "reply_to names no message of this conversation.")
-			}
-		}
-		t := s.now()
-		msg = &dm.Message{
-			ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
-			ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
-			Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies, Product: p.Product,
-		}
-		if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
-			return err
-		}
-		created = true
-		// Replying to a request accepts it.
-		if m.Status != dm.StatusAccepted {
-			if err := s.accept(ctx, tx, o, me, m); err != nil {
-				return err
-			}
-		}
-		if len(s.steps) > 0 {
-			sent := &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p}
-			for _, st := range s.steps {
-				if err := st.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, sent); err != nil {
-					return err
-				}
-			}
-		}
-		if p.Within != nil {
-			if err := p.Within(ctx, tx, Outbox{o: o, tx: tx}, msg); err != nil {
-				return err
-			}
-		}
-		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
-		for _, x := range ms {
-			if err := o.add(ctx, tx, x.UserID, ev); err != nil {
-				return err
-			}
-		}
-		// Writing means having read what came before. The sender's marker
-		// follows each of their messages, so a gap behind it means others
-		// wrote since: only then do the other members get a receipt.
-		othersWrote := m.LastReadSeq < msg.Seq-1
-		m.LastReadSeq = msg.Seq
-		if err := tx.UpdateMembership(ctx, m); err != nil {
-			return err
-		}
-		if othersWrote {
-			return s.readUpdated(ctx, tx, o, me, m)
-		}
-		return nil
+		msg, created, err = s.send(ctx, tx, o, me, convID, p)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
+	}
+	return msg, created, nil
+}
+
+// SendDirect sends a message to the direct conversation between me and
+// to, opening it first when there is none, in one transaction: the first
+// message to someone (a brand's campaign message) costs one write, not
+// two, and a send refused (the consent engine, the chat rules) leaves no
+// empty conversation behind. The checks are CreateConversation's and Send's.
+func (s *Service) SendDirect(ctx context.Context, me, to *dm.Account, p SendParams) (msg *dm.Message, created bool, err error) {
+	if err := s.validSend(me, p); err != nil {
+		return nil, false, err
+	}
+	if to.ID == me.ID {
+		return nil, false, dm.Errorf(dm.EINVALID, "members names at least one other account.")
+	}
+	err = s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		conv, _, err := s.openDirect(ctx, tx, o, me, to, false)
+		if err != nil {
+			return err
+		}
+		msg, created, err = s.send(ctx, tx, o, me, conv.ID, p)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return msg, created, nil
+}
+
+// validSend checks what a send needs before its transaction.
+func (s *Service) validSend(me *dm.Account, p SendParams) error {
+	// A suspended account sends nothing: its sessions are gone, and this
+	// stops what acts for it without one (a brand's bot, away message, agents).
+	if me.Suspended {
+		return dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
+	}
+	if len(p.Attachments) == 0 || p.Text != "" {
+		if err := dm.ValidateText(p.Text); err != nil {
+			return err
+		}
+	}
+	if len(p.Attachments) > dm.MaxAttachments {
+		return dm.Errorf(dm.EINVALID, "A message carries at most %d attachments.", dm.MaxAttachments)
+	}
+	if err := dm.ValidateClientID(p.ClientID); err != nil {
+		return err
+	}
+	return dm.ValidatePayload(p.Payload)
+}
+
+// send is Send's transaction.
+func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, convID string, p SendParams) (msg *dm.Message, created bool, err error) {
+	// A store that can read what the send needs in one round trip does it
+	// here (a no-op once the transaction ran a statement: SendDirect's open).
+	if sp, ok := tx.(dm.SendPreparer); ok {
+		if err := sp.PrepareSend(ctx, me.ID, convID, p.ClientID); err != nil {
+			return nil, false, err
+		}
+	}
+	if p.ClientID != "" {
+		prev, err := tx.MessageByClientID(ctx, me.ID, p.ClientID)
+		if err == nil {
+			if prev.ConversationID != convID {
+				return nil, false, dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
+			}
+			// The retry gets the message as history shows it
+			// (attachments, a bot's mark), not the bare row.
+			one := []dm.Message{*prev}
+			if err := s.decorate(ctx, tx, one); err != nil {
+				return nil, false, err
+			}
+			return &one[0], false, nil
+		}
+		if !dm.IsCode(err, dm.ENOTFOUND) {
+			return nil, false, err
+		}
+	}
+	// The rate limit counts new messages only: a retry is free. An
+	// agent writing as a brand spends their own allowance, so that a
+	// team is not held to one person's pace; a bot's message (the away
+	// message) is bounded by the customer message that triggers it.
+	limitKey := me.ID
+	if p.Agent != nil {
+		limitKey = p.Agent.ID
+	}
+	if !p.Automated {
+		if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
+			return nil, false, s.sendLimited(d)
+		}
+	}
+	// One read of the member list serves the membership check, the
+	// rules and the fan-out: this transaction is the hot path.
+	ms, err := tx.Memberships(ctx, convID)
+	if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+		return nil, false, err
+	}
+	m := findMember(ms, me.ID)
+	if m == nil {
+		return nil, false, notFoundConversation(convID)
+	}
+	if err := s.checkSend(ctx, tx, me, ms); err != nil {
+		return nil, false, err
+	}
+	if err := s.checkRequestMessages(ctx, tx, me, convID, ms, p); err != nil {
+		return nil, false, err
+	}
+	if p.ReplyTo != "" {
+		r, err := tx.Message(ctx, p.ReplyTo, me.ID)
+		if err != nil || r.ConversationID != convID {
+			if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+				return nil, false, err
+			}
+			return nil, false, dm.Errorf(dm.ENOTFOUND, "reply_to names no message of this conversation.")
+		}
+	}
+	t := s.now()
+	msg = &dm.Message{
+		ID: dm.NewID(), ConversationID: convID, Sender: me.Profile(), Text: p.Text,
+		ReplyTo: p.ReplyTo, Reactions: []dm.Reaction{}, CreatedAt: t,
+		Automated: p.Automated, AgentName: p.AgentName, QuickReplies: p.QuickReplies, Product: p.Product,
+	}
+	if err := tx.InsertMessage(ctx, msg, p.ClientID); err != nil {
+		return nil, false, err
+	}
+	created = true
+	// Replying to a request accepts it.
+	if m.Status != dm.StatusAccepted {
+		if err := s.accept(ctx, tx, o, me, m); err != nil {
+			return nil, false, err
+		}
+	}
+	if len(s.steps) > 0 {
+		sent := &Sent{Sender: me, Message: msg, Members: ms, Direct: isDirect(ms), Params: p}
+		for _, st := range s.steps {
+			if err := st.MessageStored(ctx, tx, Outbox{o: o, tx: tx}, sent); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	if p.Within != nil {
+		if err := p.Within(ctx, tx, Outbox{o: o, tx: tx}, msg); err != nil {
+			return nil, false, err
+		}
+	}
+	ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
+	for _, x := range ms {
+		if err := o.add(ctx, tx, x.UserID, ev); err != nil {
+			return nil, false, err
+		}
+	}
+	// Writing means having read what came before. The sender's marker
+	// follows each of their messages, so a gap behind it means others
+	// wrote since: only then do the other members get a receipt.
+	othersWrote := m.LastReadSeq < msg.Seq-1
+	m.LastReadSeq = msg.Seq
+	if err := tx.UpdateMembership(ctx, m); err != nil {
+		return nil, false, err
+	}
+	if othersWrote {
+		return msg, created, s.readUpdated(ctx, tx, o, me, m)
 	}
 	return msg, created, nil
 }

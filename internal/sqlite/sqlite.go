@@ -44,6 +44,12 @@ const (
 	// maxBatch bounds one group commit: enough to amortise the fsync, small
 	// enough that the first caller of a batch does not wait long.
 	maxBatch = 256
+	// maxBackgroundWith bounds the background Updates (dm.Background: a
+	// campaign's deliveries) in a batch that has others: a person's send
+	// waits for few of them. A batch of background Updates alone takes up
+	// to maxBatch (a large group commit is the cheapest per Update), and
+	// stops taking more as soon as another Update arrives (see commit).
+	maxBackgroundWith = 4
 	// readConns is the size of the read pool. Reads in WAL mode never wait
 	// for the writer, so a few connections keep every core busy.
 	readConns = 4
@@ -124,6 +130,8 @@ type request struct {
 	// alone runs fn in a transaction of its own, without a savepoint (a
 	// bulk load: see updateAlone).
 	alone bool
+	// background is dm.IsBackground(ctx): others go first.
+	background bool
 }
 
 // conn is one pinned connection with its prepared statements. A conn is used
@@ -387,7 +395,7 @@ func (db *DB) update(ctx context.Context, fn func(tx dm.Tx) error, alone bool) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), alone: alone}
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), alone: alone, background: dm.IsBackground(ctx)}
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
@@ -424,44 +432,104 @@ func (p panicError) Error() string { return fmt.Sprintf("sqlite: panic in Update
 
 // write is the writer goroutine: it owns db.writer and ends when Close has
 // closed db.requests and every queued request is answered.
+//
+// It keeps what it has received in three queues: Updates a caller is
+// waiting for (fg), background ones (bg: dm.Background) and bulk loads
+// (alone). A batch takes the waiting fg Updates first, then at most
+// maxBackgroundWith bg ones, or up to maxBatch bg ones when no other is
+// waiting; while such a background batch runs, an Update that arrives
+// stops it: the Updates received are run next in the same transaction, the
+// background ones not yet run wait for the next batch, and the batch
+// commits. So a person's send waits for at most one background Update and
+// a commit, while a campaign alone still gets large group commits. Nobody
+// is answered before the batch holding their Update has committed.
 func (db *DB) write() {
 	defer close(db.stopped)
-	batch := make([]*request, 0, maxBatch)
-	run := func(batch []*request) {
+	var fg, bg, alone []*request
+	open := true
+	take := func(r *request) {
+		switch {
+		case r.alone:
+			alone = append(alone, r)
+		case r.background:
+			bg = append(bg, r)
+		default:
+			fg = append(fg, r)
+		}
+	}
+	// drain takes what is queued now, without waiting.
+	drain := func() {
+		for n := 0; open && n < maxBatch; n++ {
+			select {
+			case r, ok := <-db.requests:
+				if !ok {
+					open = false
+					return
+				}
+				take(r)
+			default:
+				return
+			}
+		}
+	}
+	// arrived gives a running background batch the fg Updates received
+	// since it started.
+	arrived := func() []*request {
+		drain()
+		n := min(len(fg), maxBatch)
+		out := fg[:n:n]
+		fg = fg[n:]
+		return out
+	}
+	run := func(batch []*request, preempt func() []*request) (carried []*request) {
 		db.walMu.Lock()
 		if len(batch) == 1 && batch[0].alone {
 			db.commitAlone(batch[0])
 		} else {
-			db.commit(batch)
+			carried = db.commit(batch, preempt)
 		}
 		db.walMu.Unlock()
 		select {
 		case db.kick <- struct{}{}:
 		default: // a checkpoint is pending already (or there is no WAL)
 		}
+		return carried
 	}
-	for r := range db.requests {
-		batch = append(batch[:0], r)
-		var next *request // an alone request met while draining
-	drain:
-		for len(batch) < maxBatch && !r.alone {
-			select {
-			case r, ok := <-db.requests:
-				if !ok {
-					break drain
-				}
-				if r.alone {
-					next = r
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
+	batch := make([]*request, 0, maxBatch)
+	for {
+		if len(fg)+len(bg)+len(alone) == 0 {
+			if !open {
+				return
+			}
+			r, ok := <-db.requests
+			if !ok {
+				open = false
+				continue
+			}
+			take(r)
+		}
+		drain()
+		n := min(len(fg), maxBatch)
+		batch = append(batch[:0], fg[:n]...)
+		fg = fg[n:]
+		var preempt func() []*request
+		if n == 0 {
+			n = min(len(bg), maxBatch)
+			preempt = arrived
+		} else {
+			n = min(len(bg), maxBackgroundWith, maxBatch-n)
+		}
+		batch = append(batch, bg[:n]...)
+		bg = bg[n:]
+		if len(batch) > 0 {
+			if carried := run(batch, preempt); len(carried) > 0 {
+				bg = append(carried, bg...)
 			}
 		}
-		run(batch)
-		if next != nil {
-			run(append(batch[:0], next))
+		if len(alone) > 0 {
+			r := alone[0]
+			alone = alone[1:]
+			run([]*request{r}, nil)
 		}
 	}
 }
@@ -523,7 +591,12 @@ func (db *DB) commitAlone(r *request) {
 
 // commit runs one batch in one transaction. Nobody is answered nil before
 // COMMIT succeeded.
-func (db *DB) commit(batch []*request) {
+//
+// preempt, when set (a batch of background Updates), is asked before each
+// background Update after the first for Updates that arrived meanwhile; when
+// it returns some, they run next and the batch ends with them: the
+// background Updates not yet run are returned, unanswered, for a later batch.
+func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*request) {
 	// The statements of a batch belong to all its callers, so none of their
 	// contexts may interrupt them: an interrupted write can roll back the
 	// whole transaction. A caller's ctx only decides whether its fn starts.
@@ -537,7 +610,7 @@ func (db *DB) commit(batch []*request) {
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return
+		return nil
 	}
 	w := db.writer
 	exec := func(q string) error {
@@ -562,15 +635,35 @@ func (db *DB) commit(batch []*request) {
 	}
 	if err := exec("BEGIN IMMEDIATE"); err != nil {
 		failAll(fmt.Errorf("sqlite: begin: %w", err))
-		return
+		return nil
 	}
 	w.seqs.begin()
 	errs := make([]error, len(live))
 	t := &tx{c: w, write: true}
-	for i, r := range live {
+	for i := 0; i < len(live); i++ {
+		if preempt != nil && i > 0 && live[i].background {
+			if more := preempt(); len(more) > 0 {
+				// Those waiting go now, and the batch ends with them.
+				carried = append(carried, live[i:]...)
+				live = live[:i:i]
+				for _, r := range more {
+					if err := r.ctx.Err(); err != nil {
+						r.done <- err
+						continue
+					}
+					live = append(live, r)
+				}
+				errs = append(errs[:i:i], make([]error, len(live)-i)...)
+				preempt = nil
+				if i == len(live) {
+					break
+				}
+			}
+		}
+		r := live[i]
 		if err := exec("SAVEPOINT u"); err != nil {
 			failAll(fmt.Errorf("sqlite: savepoint: %w", err))
-			return
+			return carried
 		}
 		w.seqs.savepoint()
 		w.events.savepoint()
@@ -632,6 +725,7 @@ func (db *DB) commit(batch []*request) {
 	for i, r := range live {
 		r.done <- errs[i]
 	}
+	return carried
 }
 
 // call runs fn, turning a panic into a panicError for its caller.
