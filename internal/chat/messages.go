@@ -163,10 +163,12 @@ func (s *Service) Send(ctx context.Context, me *dm.Account, convID string, p Sen
 			}
 		}
 		ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
-		for _, x := range ms {
-			if err := o.add(ctx, tx, x.UserID, ev); err != nil {
-				return err
-			}
+		ids := make([]string, len(ms))
+		for i, x := range ms {
+			ids[i] = x.UserID
+		}
+		if err := o.addAll(ctx, tx, ids, ev); err != nil {
+			return err
 		}
 		// Writing means having read what came before. The sender's marker
 		// follows each of their messages, so a gap behind it means others
