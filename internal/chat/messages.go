@@ -204,14 +204,25 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if err != nil {
 		return err
 	}
-	if !dm.DirectStaysOpen(r, other) {
-		to, err := tx.Account(ctx, other.UserID)
+	if dm.DirectStaysOpen(r, other) {
+		return nil
+	}
+	if !r.Blocked() {
+		// Most sends pass: the recipient's settings decide, and their
+		// account (its handle) is read only to word a refusal.
+		set, err := tx.Settings(ctx, other.UserID)
 		if err != nil {
 			return err
 		}
-		return canStartDirect(ctx, tx, me, to, r)
+		if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
+			return nil
+		}
 	}
-	return nil
+	to, err := tx.Account(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	return canStartDirect(ctx, tx, me, to, r)
 }
 
 // isDirect tells a direct conversation from its members, without reading the
