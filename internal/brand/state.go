@@ -46,6 +46,13 @@ func (s *Step) state(ctx context.Context, tx dm.Tx, brandID string) (*brandState
 	if err != nil {
 		return nil, err
 	}
+	return s.stateAt(ctx, tx, brandID, v)
+}
+
+// stateAt is state when the caller read the version v in tx (a customer's
+// message reads it with the conversation: BrandConversation).
+func (s *Step) stateAt(ctx context.Context, tx dm.Tx, brandID string, v int64) (*brandState, error) {
+	var err error
 	c := &s.states
 	c.mu.Lock()
 	st := c.m[brandID]

@@ -30,7 +30,8 @@ const qBrandConversation = `SELECT
 	COALESCE(c.promos, ''), COALESCE(c.updated_at, 0),
 	COALESCE((SELECT s2.id FROM survey_sends s2 JOIN surveys v ON v.id = s2.survey_id
 		WHERE s2.conversation_id = ? AND s2.sent_at >= ? AND s2.answered_at IS NULL AND v.kind = 'text'
-		ORDER BY s2.sent_at DESC LIMIT 1), '')
+		ORDER BY s2.sent_at DESC LIMIT 1), ''),
+	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = ?), 0)
 FROM (SELECT 1) AS one
 LEFT JOIN brand_inbox i ON i.conversation_id = ?
 LEFT JOIN bot_state b ON b.conversation_id = ?
@@ -50,19 +51,20 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		promos                        string
 		consentUpdated                int64
 		surveyID                      string
+		version                       int64
 	)
-	// (The survey's subquery is in the select list, before the joins: its
+	// (The subqueries are in the select list, before the joins: their
 	// parameters come first.)
-	err := t.queryRow(ctx, qBrandConversation, conversationID, ms(surveySince), conversationID, conversationID, brandID, customerID).Scan(
+	err := t.queryRow(ctx, qBrandConversation, conversationID, ms(surveySince), brandID, conversationID, conversationID, brandID, customerID).Scan(
 		&hasItem, &it.BrandID, &it.CustomerID, &it.Status, &snoozed, &it.AssigneeID, &labels, &it.Priority, &waiting, &first,
 		&it.LastAgentID, &away, &it.ThreadID, &last, &created, &updated,
 		&hasBot, &bot.BrandID, &bot.Silent, &bot.HandedOff, &bot.Streak, &bot.FlowID, &bot.FlowStep, &botUpdated,
 		&hasConsent, &c.OptedIn, &c.OptedOut, &lastInbound, &c.Unanswered, &promos, &consentUpdated,
-		&surveyID)
+		&surveyID, &version)
 	if err != nil {
 		return nil, wrap(err, "brand conversation")
 	}
-	out := &dm.BrandConversation{}
+	out := &dm.BrandConversation{StateVersion: version}
 	if hasItem {
 		it.ConversationID = conversationID
 		if err := json.Unmarshal([]byte(labels), &it.Labels); err != nil {
