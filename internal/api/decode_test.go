@@ -74,3 +74,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestQueryValue checks that the in-place scan of a plain query answers as
+// the full parse does, and that every other query takes the parse.
+func TestQueryValue(t *testing.T) {
+	for _, raw := range []string{
+		"", "limit=5", "cursor=abc&limit=7", "limit=1&limit=2", "limit", "limit=", "=x&limit=3",
+		"a=1&&limit=9", "limit=%35", "folder=a+b", "limit=4;cursor=x", "cursor=%zz&limit=2", "x=y=z&limit=2",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/api/v1/conversations?"+raw, nil)
+		for _, name := range []string{"limit", "cursor", "folder", "x", "a"} {
+			if got, want := queryValue(r, name), r.URL.Query().Get(name); got != want {
+				t.Errorf("query %q: queryValue(%q) = %q, want %q", raw, name, got, want)
+			}
+		}
+	}
+}

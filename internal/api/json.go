@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -205,7 +206,7 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 
 // limit reads ?limit= (default 50, 1 to 200).
 func limit(r *http.Request) (int, error) {
-	s := r.URL.Query().Get("limit")
+	s := queryValue(r, "limit")
 	if s == "" {
 		return 50, nil
 	}
@@ -218,11 +219,31 @@ func limit(r *http.Request) (int, error) {
 
 // param returns a query parameter, refusing oversized or non-UTF-8 values.
 func param(r *http.Request, name string) (string, error) {
-	v := r.URL.Query().Get(name)
+	v := queryValue(r, name)
 	if len(v) > 512 || !utf8.ValidString(v) {
 		return "", dm.Errorf(dm.EINVALID, "%s is not a valid value.", name)
 	}
 	return v, nil
+}
+
+// queryValue is r.URL.Query().Get(name) without parsing the whole query
+// into a map at every call (a list handler asks for two or three
+// parameters): a query with nothing escaped and no semicolon, which is what
+// clients send, is scanned in place; any other takes the full parse, so
+// that both always agree.
+func queryValue(r *http.Request, name string) string {
+	q := r.URL.RawQuery
+	if strings.ContainsAny(q, "%+;") {
+		return r.URL.Query().Get(name)
+	}
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == name {
+			return v
+		}
+	}
+	return ""
 }
 
 // pathValue returns a path segment, refusing oversized or non-UTF-8 values

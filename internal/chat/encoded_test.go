@@ -12,6 +12,9 @@ import (
 // event in the reader's log) gives the next read a new page and encoding.
 func TestFirstPageEncodedOnce(t *testing.T) {
 	r := newRules(t, chat.Config{})
+	if _, ok := r.store.(dm.EventSeqPeeker); !ok {
+		t.Fatal("the SQLite store must serve cached pages without a View (dm.EventSeqPeeker)")
+	}
 	ada, ben := r.account("ada", dm.AllowEveryone), r.account("ben", dm.AllowEveryone)
 	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
 	if err != nil {

@@ -136,8 +136,12 @@ type MediaTx interface {
 	Upload(ctx context.Context, id string) (*Upload, error)
 	// UploadByClientID finds an owner's upload by its client id.
 	UploadByClientID(ctx context.Context, ownerID, clientID string) (*Upload, error)
-	// AttachUpload puts an upload on a message at a position.
-	AttachUpload(ctx context.Context, id, messageID, conversationID string, position int) error
+	// ClaimUpload puts an upload on a message at a position, in one
+	// statement, if it is owner's or owner2's ("" for none) and on no
+	// message yet, and returns it as attached; ENOTFOUND otherwise (no
+	// such upload, someone else's, or already sent). A send's only write
+	// for each attachment.
+	ClaimUpload(ctx context.Context, id, owner, owner2, messageID, conversationID string, position int) (*Upload, error)
 	// MessageAttachments returns the uploads attached to each message, in
 	// position order, for the messages that have any.
 	MessageAttachments(ctx context.Context, messageIDs []string) (map[string][]Upload, error)

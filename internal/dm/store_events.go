@@ -28,3 +28,14 @@ type EventTx interface {
 	// transaction short: callers prune a backlog in slices.
 	PruneEvents(ctx context.Context, before time.Time, limit int) (int64, error)
 }
+
+// EventSeqPeeker is implemented by a store that can tell a user's newest
+// event seq without a transaction, because it alone writes the event log
+// (the SQLite store, whose writer goroutine assigns every seq). ok is false
+// when it does not know the user's seq: then read LastEventSeq in a View.
+// A seq it returns was committed, and is never older than the newest seq
+// of an Update that has returned, so a reader that compares it with what it
+// saw in an earlier View misses no change that was acknowledged first.
+type EventSeqPeeker interface {
+	PeekLastEventSeq(userID string) (seq int64, ok bool)
+}

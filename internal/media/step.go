@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -34,32 +35,31 @@ type previewJob struct {
 // MessageStored attaches the uploads named in the send, in order. Each
 // must be the sender's (or, for a brand, the writing agent's) and not yet
 // on a message; anything else refuses the whole send, so a message is
-// never stored with half its attachments.
+// never stored with half its attachments. The check and the attaching are
+// one statement per upload (ClaimUpload): the blob was made durable by
+// the upload, before its row committed, so nothing more is written or
+// read here.
 func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
 	msg := sent.Message
-	seen := make(map[string]bool, len(sent.Params.Attachments))
-	for i, id := range sent.Params.Attachments {
-		bad := dm.Errorf(dm.EINVALID, "attachments[%d] names no upload of yours that is waiting to be sent.", i)
-		if seen[id] || len(id) > 64 {
-			return bad
+	if n := len(sent.Params.Attachments); n > 0 {
+		agent := ""
+		if sent.Params.Agent != nil {
+			agent = sent.Params.Agent.ID
 		}
-		seen[id] = true
-		u, err := tx.Upload(ctx, id)
-		if dm.IsCode(err, dm.ENOTFOUND) {
-			return bad
+		msg.Attachments = make([]dm.Attachment, 0, n)
+		for i, id := range sent.Params.Attachments {
+			if len(id) > 64 || slices.Contains(sent.Params.Attachments[:i], id) {
+				return badAttachment(i)
+			}
+			u, err := tx.ClaimUpload(ctx, id, sent.Sender.ID, agent, msg.ID, msg.ConversationID, i)
+			if dm.IsCode(err, dm.ENOTFOUND) {
+				return badAttachment(i)
+			}
+			if err != nil {
+				return err
+			}
+			msg.Attachments = append(msg.Attachments, u.Attachment)
 		}
-		if err != nil {
-			return err
-		}
-		owner := u.OwnerID == sent.Sender.ID || sent.Params.Agent != nil && u.OwnerID == sent.Params.Agent.ID
-		if !owner || u.MessageID != "" {
-			return bad
-		}
-		if err := tx.AttachUpload(ctx, id, msg.ID, msg.ConversationID, i); err != nil {
-			return err
-		}
-		u.MessageID, u.ConversationID, u.Position = msg.ID, msg.ConversationID, i
-		msg.Attachments = append(msg.Attachments, u.Attachment)
 	}
 	if link := FirstLink(msg.Text); link != "" {
 		payload, err := json.Marshal(previewJob{MessageID: msg.ID, URL: link})
@@ -71,6 +71,10 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		}
 	}
 	return nil
+}
+
+func badAttachment(i int) error {
+	return dm.Errorf(dm.EINVALID, "attachments[%d] names no upload of yours that is waiting to be sent.", i)
 }
 
 // MessageChanged deletes the uploads of a message deleted for everyone, in

@@ -64,16 +64,10 @@ func (t *tx) UploadByClientID(ctx context.Context, ownerID, clientID string) (*d
 	return scanUpload(t.tx.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE owner_id = $1 AND client_id = $2`, ownerID, clientID))
 }
 
-func (t *tx) AttachUpload(ctx context.Context, id, messageID, conversationID string, position int) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE uploads SET message_id = $1, conversation_id = $2, position = $3 WHERE id = $4`,
-		messageID, conversationID, position, id)
-	if err != nil {
-		return wrap(err, "upload")
-	}
-	if tag.RowsAffected() == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "upload not found")
-	}
-	return nil
+func (t *tx) ClaimUpload(ctx context.Context, id, owner, owner2, messageID, conversationID string, position int) (*dm.Upload, error) {
+	return scanUpload(t.tx.QueryRow(ctx, `UPDATE uploads SET message_id = $1, conversation_id = $2, position = $3
+		WHERE id = $4 AND message_id IS NULL AND owner_id IN ($5, $6) RETURNING `+uploadColumns,
+		messageID, conversationID, position, id, owner, owner2))
 }
 
 func (t *tx) MessageAttachments(ctx context.Context, messageIDs []string) (map[string][]dm.Upload, error) {

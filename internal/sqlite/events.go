@@ -22,7 +22,10 @@ const (
 	qLastSeq = `max(
 			coalesce((SELECT max(seq) FROM events WHERE user_id = ?1), 0),
 			coalesce((SELECT pruned_seq FROM event_logs WHERE user_id = ?1), 0))`
-	qEventsAfter = `SELECT seq, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	// An event's data is in event_data (data_id), or inline in an event
+	// written before migration 0930 or outside the writer.
+	qEventsAfter = `SELECT e.seq, e.at, coalesce(d.data, e.data) FROM events e LEFT JOIN event_data d ON d.id = e.data_id
+		WHERE e.user_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`
 	// The prune statements name their index: without statistics the planner
 	// would rather walk the primary key for the GROUP BY.
 	// Both statements pick the same slice: the index on at also holds the
@@ -31,6 +34,7 @@ const (
 	qPruneMark  = `INSERT INTO event_logs (user_id, pruned_seq)
 		SELECT user_id, max(seq) FROM (` + qPruneSlice + `) GROUP BY user_id
 		ON CONFLICT (user_id) DO UPDATE SET pruned_seq = max(pruned_seq, excluded.pruned_seq)`
+	qPruneData   = `DELETE FROM event_data WHERE id IN (SELECT data_id FROM events WHERE (user_id, seq) IN (` + qPruneSlice + `))`
 	qPruneDelete = `DELETE FROM events WHERE (user_id, seq) IN (` + qPruneSlice + `)`
 )
 
@@ -120,13 +124,30 @@ func (t *tx) flushEvents(ctx context.Context) error {
 	if !t.write || len(q.rows) == 0 {
 		return nil
 	}
+	// Data ids come from the writer's counter: only the writer inserts
+	// into event_data, and a rolled-back insert leaves a gap, which is
+	// harmless (ids need only be new and rising).
+	if t.c.dataID == 0 {
+		if err := t.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM event_data`).Scan(&t.c.dataID); err != nil {
+			return wrap(err, "event")
+		}
+	}
 	rows := q.rows
 	args := make([]any, 0, 4*eventChunks[0])
 	for _, n := range eventChunks {
 		for len(rows) >= n {
+			first := t.c.dataID + 1
 			args = args[:0]
-			for _, r := range rows[:n] {
-				args = append(args, r.user, r.seq, r.at, r.data)
+			for i, r := range rows[:n] {
+				args = append(args, first+int64(i), r.data)
+			}
+			if _, err := t.exec(ctx, insertEventData(n), args...); err != nil {
+				return wrap(err, "event")
+			}
+			t.c.dataID += int64(n)
+			args = args[:0]
+			for i, r := range rows[:n] {
+				args = append(args, r.user, r.seq, r.at, first+int64(i))
 			}
 			if _, err := t.exec(ctx, insertEvents(n), args...); err != nil {
 				return wrap(err, "event")
@@ -139,21 +160,26 @@ func (t *tx) flushEvents(ctx context.Context) error {
 	return nil
 }
 
-var insertEventsSQL = map[int]string{}
+var insertEventsSQL, insertEventDataSQL = map[int]string{}, map[int]string{}
 
 func init() {
 	for _, n := range eventChunks {
-		q := qInsertEvent
+		q, d := qInsertEvent, qInsertEventData
 		for range n - 1 {
-			q += ", (?, ?, ?, ?)"
+			q += ", (?, ?, ?, '', ?)"
+			d += ", (?, ?)"
 		}
-		insertEventsSQL[n] = q
+		insertEventsSQL[n], insertEventDataSQL[n] = q, d
 	}
 }
 
-func insertEvents(n int) string { return insertEventsSQL[n] }
+func insertEvents(n int) string    { return insertEventsSQL[n] }
+func insertEventData(n int) string { return insertEventDataSQL[n] }
 
-const qInsertEvent = `INSERT INTO events (user_id, seq, at, data) VALUES (?, ?, ?, ?)`
+const (
+	qInsertEvent     = `INSERT INTO events (user_id, seq, at, data, data_id) VALUES (?, ?, ?, '', ?)`
+	qInsertEventData = `INSERT INTO event_data (id, data) VALUES (?, ?)`
+)
 
 // encodeEvent returns the stored form of e (dm.EncodeEvent). A message
 // sent to n members is n identical events: the writer's conn keeps the last
@@ -222,6 +248,9 @@ func (l *lastEncoding) same(e *dm.Event) bool {
 type seqCache struct {
 	last map[string]int64
 	undo []seqUndo
+	// touched are the users appended to in this batch (with repeats), whose
+	// seqs the writer publishes after the commit (peekSeqs).
+	touched []string
 }
 
 type seqUndo struct {
@@ -245,16 +274,23 @@ func (c *seqCache) set(user string, seq int64) {
 	}
 	prev, had := c.last[user]
 	c.undo = append(c.undo, seqUndo{user, prev, had})
+	c.touched = append(c.touched, user)
 	c.last[user] = seq
+}
+
+// begin starts a batch. The cache starts over only here, between batches,
+// so that every user a batch touched is still in it at the commit.
+func (c *seqCache) begin() {
+	c.touched = c.touched[:0]
+	if len(c.last) > maxCachedSeqs {
+		clear(c.last)
+	}
 }
 
 // savepoint starts recording for a new savepoint; release keeps its
 // changes, rollback undoes them.
 func (c *seqCache) savepoint() {
 	c.undo = c.undo[:0]
-	if len(c.last) > maxCachedSeqs {
-		clear(c.last)
-	}
 }
 
 func (c *seqCache) rollback() {
@@ -273,6 +309,7 @@ func (c *seqCache) rollback() {
 func (c *seqCache) reset() {
 	clear(c.last)
 	c.undo = c.undo[:0]
+	c.touched = c.touched[:0]
 }
 
 func (t *tx) Events(ctx context.Context, userID string, after int64, limit int) ([]dm.Event, error) {
@@ -316,6 +353,9 @@ func (t *tx) LastEventSeq(ctx context.Context, userID string) (int64, error) {
 	}
 	var seq int64
 	err := t.queryRow(ctx, `SELECT `+qLastSeq, userID).Scan(&seq)
+	if err == nil && t.db != nil {
+		t.db.peek.learn(userID, seq, t.peekGen)
+	}
 	return seq, wrap(err, "events")
 }
 
@@ -327,6 +367,9 @@ func (t *tx) PruneEvents(ctx context.Context, before time.Time, limit int) (int6
 	}
 	_, err := t.exec(ctx, qPruneMark, ms(before), limit)
 	if err != nil {
+		return 0, wrap(err, "events")
+	}
+	if _, err := t.exec(ctx, qPruneData, ms(before), limit); err != nil {
 		return 0, wrap(err, "events")
 	}
 	n, err := t.affected(ctx, qPruneDelete, ms(before), limit)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,8 @@ func TestEventsReadFormat0(t *testing.T) {
 	db, _ := openFile(t)
 	ctx := context.Background()
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	if _, err := db.writeDB.ExecContext(ctx, qInsertEvent, "u1", 1, ms(at), formatZeroRow); err != nil {
+	// Inline, as rows written before migration 0930 keep their data.
+	if _, err := db.writeDB.ExecContext(ctx, `INSERT INTO events (user_id, seq, at, data) VALUES (?, ?, ?, ?)`, "u1", 1, ms(at), formatZeroRow); err != nil {
 		t.Fatal(err)
 	}
 	m := &dm.Message{ID: "m2", ConversationID: "c", Seq: 2, Sender: dm.Profile{ID: "u1", Handle: "ada", DisplayName: "Ada"}, Text: "new", Reactions: []dm.Reaction{}, CreatedAt: at}
@@ -129,7 +131,8 @@ func TestEventsReadFormat0(t *testing.T) {
 		t.Fatal(err)
 	}
 	var data string
-	if err := db.writeDB.QueryRowContext(ctx, `SELECT data FROM events WHERE user_id = 'u1' AND seq = 2`).Scan(&data); err != nil {
+	if err := db.writeDB.QueryRowContext(ctx, `SELECT d.data FROM events e JOIN event_data d ON d.id = e.data_id
+		WHERE e.user_id = 'u1' AND e.seq = 2`).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(data, `{"v":1,"type":"message.created",`) {
@@ -153,6 +156,65 @@ func TestEventsReadFormat0(t *testing.T) {
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// New events keep their data in event_data, and pruning an event deletes
+// its data row with it.
+func TestEventDataPruned(t *testing.T) {
+	db, _ := openFile(t)
+	ctx := context.Background()
+	old, recent := time.Now().Add(-48*time.Hour), time.Now()
+	err := db.Update(ctx, func(tx dm.Tx) error {
+		for i, at := range []time.Time{old, old, recent} {
+			for _, u := range []string{"u1", "u2"} {
+				e := &dm.Event{Type: dm.EventMessageCreated, ConversationID: "c", At: at,
+					Message: &dm.Message{ID: fmt.Sprintf("m%d", i), ConversationID: "c", Text: fmt.Sprintf("text %d", i), Reactions: []dm.Reaction{}}}
+				if err := tx.AppendEvent(ctx, u, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := db.writeDB.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(*) FROM events WHERE data = '' AND data_id IN (SELECT id FROM event_data)`); n != 6 {
+		t.Fatalf("%d events with their data in event_data, want 6", n)
+	}
+	var pruned int64
+	if err := db.Update(ctx, func(tx dm.Tx) error {
+		var err error
+		pruned, err = tx.PruneEvents(ctx, time.Now().Add(-time.Hour), 3)
+		return err
+	}); err != nil || pruned != 3 {
+		t.Fatalf("PruneEvents = %d, %v; want 3", pruned, err)
+	}
+	if n, d := count(`SELECT count(*) FROM events`), count(`SELECT count(*) FROM event_data`); n != 3 || d != 3 {
+		t.Fatalf("after pruning 3 of 6: %d events, %d data rows; want 3 and 3", n, d)
+	}
+	if err := db.View(ctx, func(tx dm.Tx) error {
+		for _, u := range []string{"u1", "u2"} {
+			evs, err := tx.Events(ctx, u, 2, 10)
+			if err != nil {
+				return err
+			}
+			if len(evs) != 1 || evs[0].Seq != 3 || evs[0].Message == nil || evs[0].Message.Text != "text 2" {
+				t.Errorf("%s: events after 2 = %+v", u, evs)
+			}
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 }

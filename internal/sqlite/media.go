@@ -62,16 +62,11 @@ func (t *tx) UploadByClientID(ctx context.Context, ownerID, clientID string) (*d
 	return u, wrap(err, "upload")
 }
 
-func (t *tx) AttachUpload(ctx context.Context, id, messageID, conversationID string, position int) error {
-	n, err := t.affected(ctx, `UPDATE uploads SET message_id = ?, conversation_id = ?, position = ? WHERE id = ?`,
-		messageID, conversationID, position, id)
-	if err != nil {
-		return wrap(err, "upload")
-	}
-	if n == 0 {
-		return dm.Errorf(dm.ENOTFOUND, "upload not found")
-	}
-	return nil
+func (t *tx) ClaimUpload(ctx context.Context, id, owner, owner2, messageID, conversationID string, position int) (*dm.Upload, error) {
+	u, err := scanUpload(t.queryRow(ctx, `UPDATE uploads SET message_id = ?, conversation_id = ?, position = ?
+		WHERE id = ? AND message_id IS NULL AND owner_id IN (?, ?) RETURNING `+uploadColumns,
+		messageID, conversationID, position, id, owner, owner2))
+	return u, wrap(err, "upload")
 }
 
 func (t *tx) MessageAttachments(ctx context.Context, messageIDs []string) (map[string][]dm.Upload, error) {

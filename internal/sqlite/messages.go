@@ -75,13 +75,18 @@ const (
 	// rowid (the conversation's ordinal in the high 32 bits, the seq in
 	// the low: see migration 0310). A message edited or deleted later in
 	// the same batch was indexed by messages_search_update already, or
-	// must not be: hence the NOT EXISTS and the WHERE.
+	// must not be: hence the NOT EXISTS and the WHERE. The rows go in in
+	// rowid order: FTS5 writes its pending terms out as a new segment
+	// whenever a rowid is lower than the one before, so a batch of
+	// conversations in arrival order made a segment (and merges) for
+	// nearly every message.
 	qSearchText = `INSERT INTO message_fts (rowid, text)
 		SELECT sc.ord << 32 | m.seq, m.text FROM json_each(?1)
 		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
 		JOIN search_conversations sc ON sc.conversation_id = m.conversation_id
 		WHERE NOT m.deleted AND m.text <> ''
-		AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)`
+		AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)
+		ORDER BY 1`
 )
 
 // flushSearch indexes the batch's new messages (see qSearchText) and

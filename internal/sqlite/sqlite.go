@@ -98,6 +98,8 @@ type DB struct {
 	// restartsBusy counts RESTART checkpoints that held the writer for
 	// restartWait in vain because a reader kept an old snapshot.
 	restartsBusy atomic.Int64
+	// peek is the newest committed event seq of recent users (seqpeek.go).
+	peek peekSeqs
 
 	// Checkpoints run on their own connection and goroutine, not on the
 	// writer (file databases only; kick is nil in memory). The writer
@@ -138,8 +140,10 @@ type conn struct {
 	// released (flushSearch).
 	search []searchRow
 	// events are the writer's appended events not inserted yet (see
-	// AppendEvent).
+	// AppendEvent); dataID is the last event_data id it handed out (0:
+	// not read yet).
 	events eventQueue
+	dataID int64
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -406,6 +410,10 @@ func (db *DB) update(ctx context.Context, fn func(tx dm.Tx) error, alone bool) e
 	return err
 }
 
+// Batches is how many batches (group commits) have committed since Open:
+// the benchmarks report sends per batch with it.
+func (db *DB) Batches() int64 { return db.batches.Load() }
+
 var errClosed = errors.New("sqlite: database is closed")
 
 // panicError carries a panic of fn from the writer goroutine back to the
@@ -489,6 +497,7 @@ func (db *DB) commitAlone(r *request) {
 		fail(fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
+	w.seqs.begin()
 	t := &tx{c: w, write: true}
 	if err := call(r.fn, t); err != nil {
 		fail(err)
@@ -506,6 +515,7 @@ func (db *DB) commitAlone(r *request) {
 		fail(fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
+	db.peek.publish(w.seqs.touched, w.seqs.last)
 	db.batches.Add(1)
 	db.full.Store(false)
 	r.done <- nil
@@ -554,6 +564,7 @@ func (db *DB) commit(batch []*request) {
 		failAll(fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
+	w.seqs.begin()
 	errs := make([]error, len(live))
 	t := &tx{c: w, write: true}
 	for i, r := range live {
@@ -607,6 +618,9 @@ func (db *DB) commit(batch []*request) {
 		}
 		return
 	}
+	// Before anyone is answered: a reader that peeks after an
+	// acknowledged send must see its seqs.
+	db.peek.publish(w.seqs.touched, w.seqs.last)
 	db.batches.Add(1)
 	// A batch that committed with no write refused for want of space
 	// means there is room again.
@@ -655,12 +669,15 @@ func (db *DB) View(ctx context.Context, fn func(tx dm.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// The generation is read before the snapshot begins (at the first
+	// read after BEGIN): see peekSeqs.
+	gen := db.peek.generation()
 	if _, err := begin.ExecContext(bg); err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	// A read transaction has nothing to commit: ROLLBACK ends it.
 	defer end.ExecContext(bg)
-	return fn(&tx{c: c})
+	return fn(&tx{c: c, db: db, peekGen: gen})
 }
 
 // Ping checks that a read connection answers and, after a write failed for

@@ -19,6 +19,10 @@ var _ dm.Tx = (*tx)(nil)
 type tx struct {
 	c     *conn
 	write bool
+	// db and peekGen are set on a View's tx: LastEventSeq teaches db.peek
+	// what it read, if db.peek was still at peekGen when the View began.
+	db      *DB
+	peekGen uint64
 }
 
 // scanner is a *sql.Row, a *sql.Rows or a row wrapper such as row.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 var mediaTests = []test{
 	{"Uploads", testUploads},
+	{"ClaimUploadOnce", testClaimUploadOnce},
 	{"LinkPreviews", testLinkPreviews},
 	{"SearchMessages", testSearchMessages},
 	{"SearchPaging", testSearchPaging},
@@ -26,8 +28,8 @@ func newUpload(t *testing.T, s dm.Store, owner *dm.Account, clientID, blob strin
 
 func testUploads(t *testing.T, s dm.Store) {
 	ctx := context.Background()
-	ann := newAccount(t, s, "ann")
-	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(newAccount(t, s, "bo")))
+	ann, bo := newAccount(t, s, "ann"), newAccount(t, s, "bo")
+	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(bo))
 	blobA, blobB := strings.Repeat("a", 64), strings.Repeat("b", 64)
 	u1 := newUpload(t, s, ann, "c1", blobA, at(1))
 	u2 := newUpload(t, s, ann, "", blobA, at(2)) // the same bytes again
@@ -46,10 +48,26 @@ func testUploads(t *testing.T, s dm.Store) {
 	})
 	m := send(t, s, c.ID, ann, "photos", at(5))
 	update(t, s, func(tx dm.Tx) error {
-		if err := tx.AttachUpload(ctx, u3.ID, m.ID, c.ID, 0); err != nil {
-			return err
+		// Someone else's upload, and one that does not exist, are not
+		// claimed (an agent's second owner id too: bo is not ann).
+		_, err := tx.ClaimUpload(ctx, u3.ID, bo.ID, "", m.ID, c.ID, 0)
+		wantCode(t, "claiming another's upload", err, dm.ENOTFOUND)
+		_, err = tx.ClaimUpload(ctx, "nope", ann.ID, "", m.ID, c.ID, 0)
+		wantCode(t, "claiming a missing upload", err, dm.ENOTFOUND)
+		got, err := tx.ClaimUpload(ctx, u3.ID, ann.ID, "", m.ID, c.ID, 0)
+		if err != nil || got.ID != u3.ID || got.MessageID != m.ID || got.ConversationID != c.ID || got.Position != 0 ||
+			got.BlobKey != blobB || got.Width != 3 || got.URL != "/api/v1/attachments/"+u3.ID || !got.CreatedAt.Equal(at(3)) {
+			t.Errorf("ClaimUpload: %+v, %v", got, err)
 		}
-		return tx.AttachUpload(ctx, u1.ID, m.ID, c.ID, 1)
+		// Claimed once: never again, for this message or another.
+		_, err = tx.ClaimUpload(ctx, u3.ID, ann.ID, "", m.ID, c.ID, 1)
+		wantCode(t, "claiming a sent upload", err, dm.ENOTFOUND)
+		// The second owner id is the writer for a brand.
+		got, err = tx.ClaimUpload(ctx, u1.ID, bo.ID, ann.ID, m.ID, c.ID, 1)
+		if err != nil || got.Position != 1 || got.MessageID != m.ID {
+			t.Errorf("ClaimUpload by the second owner: %+v, %v", got, err)
+		}
+		return nil
 	})
 	view(t, s, func(tx dm.Tx) error {
 		got, err := tx.MessageAttachments(ctx, []string{m.ID, "other"})
@@ -83,6 +101,50 @@ func testUploads(t *testing.T, s dm.Store) {
 	view(t, s, func(tx dm.Tx) error {
 		if used, _ := tx.BlobInUse(ctx, blobA); used {
 			t.Error("blobA still in use after its last upload was deleted")
+		}
+		return nil
+	})
+}
+
+// testClaimUploadOnce: two sends that attach the same upload at the same
+// time (two tabs) put it on one message only. The second send's claim
+// runs while the first's transaction is open and must not find the upload
+// once the first commits (PostgreSQL runs writers at once, under READ
+// COMMITTED: a read then a write would let both through, the second
+// taking the upload from under the first message).
+func testClaimUploadOnce(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	ann := newAccount(t, s, "ann")
+	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(ann), accepted(newAccount(t, s, "bo")))
+	u := newUpload(t, s, ann, "", strings.Repeat("d", 64), at(1))
+	m1 := send(t, s, c.ID, ann, "first tab", at(2))
+	m2 := send(t, s, c.ID, ann, "second tab", at(3))
+	claimed := make(chan struct{})
+	var wg sync.WaitGroup
+	var second error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-claimed
+		second = s.Update(ctx, func(tx dm.Tx) error {
+			_, err := tx.ClaimUpload(ctx, u.ID, ann.ID, "", m2.ID, c.ID, 0)
+			return err
+		})
+	}()
+	update(t, s, func(tx dm.Tx) error {
+		if _, err := tx.ClaimUpload(ctx, u.ID, ann.ID, "", m1.ID, c.ID, 0); err != nil {
+			return err
+		}
+		close(claimed)
+		time.Sleep(100 * time.Millisecond) // the second claim starts meanwhile
+		return nil
+	})
+	wg.Wait()
+	wantCode(t, "the second claim of one upload", second, dm.ENOTFOUND)
+	view(t, s, func(tx dm.Tx) error {
+		got, err := tx.Upload(ctx, u.ID)
+		if err != nil || got.MessageID != m1.ID {
+			t.Errorf("the upload: %+v, %v; want it on the first message", got, err)
 		}
 		return nil
 	})
@@ -182,7 +244,10 @@ func testSearchMessages(t *testing.T, s dm.Store) {
 		t.Errorf("has attachment before any: got %v", hitIDs(got))
 	}
 	u := newUpload(t, s, ann, "", strings.Repeat("c", 64), at(5))
-	update(t, s, func(tx dm.Tx) error { return tx.AttachUpload(ctx, u.ID, m1.ID, ab.ID, 0) })
+	update(t, s, func(tx dm.Tx) error {
+		_, err := tx.ClaimUpload(ctx, u.ID, ann.ID, "", m1.ID, ab.ID, 0)
+		return err
+	})
 	if got := hitIDs(search(t, s, dm.SearchQuery{UserID: bo.ID, Words: []string{"whale"}, HasAttachment: true})); len(got) != 1 || got[0] != m1.ID {
 		t.Errorf("has attachment: got %v", got)
 	}

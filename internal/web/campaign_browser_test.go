@@ -206,6 +206,24 @@ func TestBrowserCampaignEditor(t *testing.T) {
 	acme.waitText("#campaign-list .campaign h2", "Autumn")
 	acme.waitText("#campaign-list .campaign-status", "draft")
 	acme.waitFor("the editor closed", `() => !document.querySelector('#campaign-editor form')`)
+
+	// On a wide screen the page keeps the console's reading width, centred,
+	// instead of stretching the list and its bars across 1920 pixels.
+	acme.viewport(1920, 1080)
+	if got := acme.evalString(`(() => { const r = document.querySelector('.console-campaigns').getBoundingClientRect();
+		return Math.round(r.width) + ' ' + Math.round(r.left) + ' ' + Math.round(innerWidth - r.right); })()`); !wideCentred(got) {
+		t.Errorf("campaigns page at 1920 wide: width, left and right margins %q, want at most 1040 wide and centred", got)
+	}
+}
+
+// wideCentred reads "width left right" and says whether the element is at
+// most 1040 pixels wide with equal margins.
+func wideCentred(s string) bool {
+	var w, l, r int
+	if _, err := fmt.Sscan(s, &w, &l, &r); err != nil {
+		return false
+	}
+	return w <= 1040 && w > 600 && l-r <= 1 && r-l <= 1
 }
 
 // setField sets a form control's value in the page and fires input and
