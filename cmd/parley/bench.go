@@ -37,7 +37,7 @@ Scenarios (see docs/benchmarks.md):
   idle      server memory per idle authenticated WebSocket (--conns sockets)
   inbox     first inbox page of an account with many conversations (seeded)
   history   a 50-message page deep in a long conversation (seeded)
-  webhooks  customers write to a brand with --endpoints endpoints (4) at --rate deliveries/s (2000 unless set): signed deliveries/s
+  webhooks  customers write to a brand with --endpoints endpoints (4) at --rate deliveries/s (2200 unless set; budget >= 2000): signed deliveries/s
             to a loopback receiver, commit-to-delivery p50/p99, server CPU per delivery
   campaign-plan  plan a campaign to 100,000 followers (seeded on SQLite; --accounts
             sets the count): server time from start to planned
@@ -263,7 +263,10 @@ func (f *benchFlags) runOne(ctx context.Context, scenario string, progress, stde
 	o.ServerPID = f.pid
 	o.PostgresURL = f.postgres
 	if scenario == "webhooks" && !f.rateSet {
-		o.Rate = 2000 // the budget's rate
+		// 10% above the budget's 2,000/s: a server that keeps up delivers
+		// what is offered, so offering exactly 2,000 could only show
+		// 1,99x and never capacity (docs/benchmarks.md).
+		o.Rate = 2200
 	}
 	if scenario == "campaign-send" {
 		if !f.rateSet {

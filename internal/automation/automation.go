@@ -73,6 +73,18 @@ type Program struct {
 	// NoReplyRules are the enabled rules with a no_reply trigger: each
 	// customer message that starts a wait arms their timers.
 	NoReplyRules []dm.Rule
+	// The rules each kind of event can trigger, by index into rules, so
+	// that evaluation looks only at those: a customer message's keyword
+	// rules come from byWord and unspaced, its quick-reply rules from
+	// byPayload, and onMessage holds the rest (message, first_message,
+	// outside_hours); a timer's rule is byRuleID, a resolution's
+	// onResolved.
+	onMessage []int
+	// joined: some phrase is matched as a substring (text.joined).
+	joined     bool
+	byPayload  map[string][]int
+	byRuleID   map[string][]int
+	onResolved []int
 }
 
 type compiledRule struct {
@@ -87,7 +99,8 @@ type phraseRef struct {
 
 // Compile builds a Program from a brand's settings, rules and flows.
 func Compile(set dm.AutomationSettings, rules []dm.Rule, flows []dm.Flow) *Program {
-	p := &Program{Settings: set, flows: map[string]*dm.Flow{}, byWord: map[string][]phraseRef{}}
+	p := &Program{Settings: set, flows: map[string]*dm.Flow{}, byWord: map[string][]phraseRef{},
+		byPayload: map[string][]int{}, byRuleID: map[string][]int{}}
 	if p.Settings.LoopGuard <= 0 {
 		p.Settings.LoopGuard = DefaultLoopGuard
 	}
@@ -128,11 +141,23 @@ func Compile(set dm.AutomationSettings, rules []dm.Rule, flows []dm.Flow) *Progr
 				p.NeedsAttributes = true
 			}
 		}
-		if r.Trigger.Type == dm.TriggerNoReply {
+		i := len(p.rules)
+		switch r.Trigger.Type {
+		case dm.TriggerNoReply:
 			p.NoReplyRules = append(p.NoReplyRules, r)
+			p.byRuleID[r.ID] = append(p.byRuleID[r.ID], i)
+		case dm.TriggerMessage, dm.TriggerFirstMessage, dm.TriggerOutsideHours:
+			p.onMessage = append(p.onMessage, i)
+		case dm.TriggerQuickReply:
+			if r.Trigger.Payload != "" {
+				p.byPayload[r.Trigger.Payload] = append(p.byPayload[r.Trigger.Payload], i)
+			}
+		case dm.TriggerResolved:
+			p.onResolved = append(p.onResolved, i)
 		}
 		p.rules = append(p.rules, cr)
 	}
+	p.joined = len(p.unspaced) > 0 || slices.ContainsFunc(p.handoffWords, func(ph phrase) bool { return ph.substr != "" })
 	return p
 }
 
@@ -224,8 +249,12 @@ func (p *Program) Evaluate(ev Event) Decision {
 		d.State.Silent, d.State.HandedOff, d.State.FlowID, d.State.FlowStep = false, false, "", ""
 	}
 	var keyword []bool // by rule: a keyword of the rule is in the text
-	if ev.Kind == EventMessage {
-		t := prepareText(ev.Text)
+	// cand marks, by rule, the rules whose trigger this event may fire
+	// (the compiled indexes); the others are not looked at.
+	var cand []bool
+	switch ev.Kind {
+	case EventMessage:
+		t := prepareText(ev.Text, p.joined)
 		if ev.Payload == HandoffPayload || p.asksForPerson(t) {
 			p.handoff(&d, "the customer asked for a person")
 			return d
@@ -235,10 +264,32 @@ func (p *Program) Evaluate(ev Event) Decision {
 			return d
 		}
 		keyword = p.keywordHits(t)
+		cand = slices.Clone(keyword)
+		for _, i := range p.onMessage {
+			cand[i] = true
+		}
+		if ev.Payload != "" {
+			for _, i := range p.byPayload[ev.Payload] {
+				cand[i] = true
+			}
+		}
+	case EventNoReply:
+		cand = make([]bool, len(p.rules))
+		for _, i := range p.byRuleID[ev.RuleID] {
+			cand[i] = true
+		}
+	case EventResolved:
+		cand = make([]bool, len(p.rules))
+		for _, i := range p.onResolved {
+			cand[i] = true
+		}
 	}
 	for i := range p.rules {
+		if cand == nil || !cand[i] {
+			continue
+		}
 		cr := &p.rules[i]
-		if !cr.triggered(ev, keyword != nil && keyword[i]) || !conditionsHold(cr.rule.Conditions, ev) {
+		if !cr.triggered(&ev, keyword != nil && keyword[i]) || !conditionsHold(cr.rule.Conditions, &ev) {
 			continue
 		}
 		var acts []string
@@ -412,7 +463,7 @@ func (p *Program) keywordHits(t text) []bool {
 	return hits
 }
 
-func (cr *compiledRule) triggered(ev Event, keywordHit bool) bool {
+func (cr *compiledRule) triggered(ev *Event, keywordHit bool) bool {
 	tr := cr.rule.Trigger
 	switch tr.Type {
 	case dm.TriggerMessage:
@@ -433,7 +484,7 @@ func (cr *compiledRule) triggered(ev Event, keywordHit bool) bool {
 	return false
 }
 
-func conditionsHold(cs []dm.Condition, ev Event) bool {
+func conditionsHold(cs []dm.Condition, ev *Event) bool {
 	for _, c := range cs {
 		if holds(c, ev) == c.Not {
 			return false
@@ -442,7 +493,7 @@ func conditionsHold(cs []dm.Condition, ev Event) bool {
 	return true
 }
 
-func holds(c dm.Condition, ev Event) bool {
+func holds(c dm.Condition, ev *Event) bool {
 	switch c.Type {
 	case dm.CondFollows:
 		return ev.Follows

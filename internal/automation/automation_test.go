@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -30,7 +33,7 @@ func TestKeywordMatching(t *testing.T) {
 		{"straße", "Welche Straße?", true},
 		{"", "anything", false},
 	} {
-		got := compilePhrase(tc.keyword).matches(prepareText(tc.text))
+		got := compilePhrase(tc.keyword).matches(prepareText(tc.text, true))
 		if got != tc.want {
 			t.Errorf("keyword %q in %q = %v, want %v", tc.keyword, tc.text, got, tc.want)
 		}
@@ -244,5 +247,22 @@ func TestValidateFlow(t *testing.T) {
 	f.Steps[0].Options[0].Next = "zzz"
 	if err := ValidateFlow(&f, Checks{}); err == nil || !strings.HasPrefix(dm.ErrorMessage(err), "steps[0].options[0].next:") {
 		t.Fatalf("a dangling next: %v", err)
+	}
+}
+
+// TestFoldASCII checks fold's ASCII fast path against the general one.
+func TestFoldASCII(t *testing.T) {
+	for _, s := range []string{"", "Hello, World!", "REFUND now 123", "a\tB\nc-D_e~", "\x00\x7f ABC xyz"} {
+		got := fold(s)
+		d := norm.NFKD.String(s)
+		var b strings.Builder
+		for _, r := range d {
+			if !unicode.Is(unicode.Mn, r) {
+				b.WriteRune(unicode.ToLower(r))
+			}
+		}
+		if got != b.String() {
+			t.Errorf("fold(%q) = %q, want %q", s, got, b.String())
+		}
 	}
 }

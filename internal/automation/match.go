@@ -3,6 +3,7 @@ package automation
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -11,6 +12,11 @@ import (
 // accents and width do not matter ("Café" matches "cafe", "ＨＥＬＰ" matches
 // "help"), whatever the language.
 func fold(s string) string {
+	if isASCII(s) {
+		// Nothing to decompose and no marks: only case to fold (what the
+		// general path below does to ASCII, for less).
+		return strings.ToLower(s)
+	}
 	// NFKD splits accented letters into a base and combining marks (and
 	// maps compatibility forms such as full-width letters to plain ones);
 	// dropping the marks leaves the bases.
@@ -24,6 +30,15 @@ func fold(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // words splits folded text into words: runs of letters and digits. Anything
@@ -65,8 +80,13 @@ type text struct {
 	joined string // the words without separators, for unspaced phrases
 }
 
-func prepareText(s string) text {
+// prepareText prepares s; joined is only made when asked for (a program
+// with phrases matched as substrings).
+func prepareText(s string, joined bool) text {
 	w := words(fold(s))
+	if !joined {
+		return text{words: w}
+	}
 	return text{words: w, joined: strings.Join(w, "")}
 }
 

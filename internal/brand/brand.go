@@ -239,14 +239,10 @@ func tellTeam(ctx context.Context, tx dm.Tx, out chat.Outbox, brandID string, e 
 	return tellIDs(ctx, out, ids, e)
 }
 
-// tellIDs appends e to the logs of ids (teamRecipients' order).
+// tellIDs appends e to the logs of ids (teamRecipients' order), encoding
+// it once for the whole team.
 func tellIDs(ctx context.Context, out chat.Outbox, ids []string, e dm.Event) error {
-	for _, id := range ids {
-		if err := out.Add(ctx, id, e); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out.AddAll(ctx, ids, e)
 }
 
 // Member is a team member as the team sees them.

@@ -202,17 +202,14 @@ func WriteFunnelCSV(w io.Writer, f *Funnel) error {
 // messages they had from b: read (writing, they saw them), and replied
 // unless the message was a STOP or START.
 func (s *Step) customerFunnel(ctx context.Context, tx dm.Tx, b, customer *dm.Account, replied bool, t time.Time) error {
-	n, err := tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelRead, t)
-	if err != nil {
-		return err
+	var n int
+	var err error
+	if replied {
+		n, err = tx.MarkBrandReplied(ctx, b.ID, customer.ID, t) // read and replied, one statement
+	} else {
+		n, err = tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelRead, t)
 	}
 	if n > 0 {
-		funnels.markedBrand(b.ID)
-	}
-	if !replied {
-		return nil
-	}
-	if n, err = tx.MarkBrandFunnel(ctx, b.ID, customer.ID, dm.FunnelReplied, t); n > 0 {
 		funnels.markedBrand(b.ID)
 	}
 	return err

@@ -16,7 +16,9 @@ import (
 // against the brand's state version (dm.BrandTx.BrandStateVersion, one
 // indexed read of one integer that the store's triggers change whenever any
 // of these rows changes, whoever writes it), so every node sees a change at
-// once and a send reads one row instead of six.
+// once and a send reads one row instead of six. A customer's message reads
+// that integer with its conversation (dm.BrandConversation.StateVersion),
+// in the same statement.
 //
 // A brandState is shared by concurrent sends: nobody changes it. The
 // settings' round-robin cursor moves without a new version, so it is not
@@ -46,6 +48,13 @@ func (s *Step) state(ctx context.Context, tx dm.Tx, brandID string) (*brandState
 	if err != nil {
 		return nil, err
 	}
+	return s.stateAt(ctx, tx, brandID, v)
+}
+
+// stateAt is state when the caller read the version v in tx (a customer's
+// message reads it with the conversation: BrandConversation).
+func (s *Step) stateAt(ctx context.Context, tx dm.Tx, brandID string, v int64) (*brandState, error) {
+	var err error
 	c := &s.states
 	c.mu.Lock()
 	st := c.m[brandID]

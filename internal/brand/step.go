@@ -124,6 +124,40 @@ func (s *Step) brandSideState(ctx context.Context, tx dm.Tx, sent *chat.Sent) (s
 	return st, st.account, sent.Sender, false, nil
 }
 
+// brandSideConv is brandSideState for MessageStored. For a customer's
+// message it also reads the conversation's brand state (BrandConversation),
+// first, with the brand's state version in the same statement, so that the
+// brand's state costs no read of its own. For the brand's own message conv
+// is nil: the caller reads it after the consent gate, which may write what
+// it reads.
+func (s *Step) brandSideConv(ctx context.Context, tx dm.Tx, sent *chat.Sent) (st *brandState, b, customer *dm.Account, outbound bool, conv *dm.BrandConversation, err error) {
+	if !sent.Direct || sent.Sender.Kind == dm.KindBrand {
+		st, b, customer, outbound, err = s.brandSideState(ctx, tx, sent)
+		return st, b, customer, outbound, nil, err
+	}
+	otherID := sent.Members[0].UserID
+	if otherID == sent.Sender.ID {
+		otherID = sent.Members[1].UserID
+	}
+	// Between two people (most sends) the other's kind, from a cache, is
+	// all it takes to know there is nothing to do.
+	kind, err := s.kinds.of(ctx, tx, otherID)
+	if err != nil || kind != dm.KindBrand {
+		return nil, nil, nil, false, nil, err
+	}
+	msg := sent.Message
+	if conv, err = tx.BrandConversation(ctx, msg.ConversationID, otherID, sent.Sender.ID, msg.CreatedAt.Add(-surveyTextWindow)); err != nil {
+		return nil, nil, nil, false, nil, err
+	}
+	if st, err = s.stateAt(ctx, tx, otherID, conv.StateVersion); err != nil {
+		return nil, nil, nil, false, nil, err
+	}
+	if st.account.Kind != dm.KindBrand {
+		return nil, nil, nil, false, nil, nil
+	}
+	return st, st.account, sent.Sender, false, conv, nil
+}
+
 // MessageStored keeps the inbox of a brand conversation in step with its
 // messages, inside the send's transaction:
 //
@@ -139,7 +173,7 @@ func (s *Step) brandSideState(ctx context.Context, tx dm.Tx, sent *chat.Sent) (s
 //   - every message gets its attribution record and an inbox.message event
 //     to each team member.
 func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sent *chat.Sent) error {
-	st, b, customer, outbound, err := s.brandSideState(ctx, tx, sent)
+	st, b, customer, outbound, conv, err := s.brandSideConv(ctx, tx, sent)
 	if err != nil || b == nil {
 		return err
 	}
@@ -171,9 +205,10 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	team := st.team
 	// The conversation's inbox item, bot state, consent row and open text
 	// survey, in one statement.
-	conv, err := tx.BrandConversation(ctx, msg.ConversationID, b.ID, customer.ID, t.Add(-surveyTextWindow))
-	if err != nil {
-		return err
+	if conv == nil {
+		if conv, err = tx.BrandConversation(ctx, msg.ConversationID, b.ID, customer.ID, t.Add(-surveyTextWindow)); err != nil {
+			return err
+		}
 	}
 	it := conv.Item
 	first := false // the customer's first message to the brand, ever

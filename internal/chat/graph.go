@@ -77,6 +77,12 @@ func canStartDirect(ctx context.Context, tx dm.Tx, me, to *dm.Account, r dm.Rela
 	if err != nil {
 		return err
 	}
+	return refuseByAllowIncoming(set, to, r)
+}
+
+// refuseByAllowIncoming is canStartDirect's verdict from to's settings,
+// once no block stands; to's handle only words a refusal.
+func refuseByAllowIncoming(set dm.Settings, to *dm.Account, r dm.Relationship) error {
 	switch set.AllowIncoming {
 	case dm.AllowNobody:
 		return forbidden(dm.ReasonNotAccepting, "@%s doesn't accept new messages.", to.Handle)

@@ -210,10 +210,12 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 		}
 	}
 	ev := dm.Event{Type: dm.EventMessageCreated, ConversationID: convID, At: t, Message: msg}
-	for _, x := range ms {
-		if err := o.add(ctx, tx, x.UserID, ev); err != nil {
-			return nil, false, err
-		}
+	ids := make([]string, len(ms))
+	for i, x := range ms {
+		ids[i] = x.UserID
+	}
+	if err := o.addAll(ctx, tx, ids, ev); err != nil {
+		return nil, false, err
 	}
 	// Writing means having read what came before. The sender's marker
 	// follows each of their messages, so a gap behind it means others
@@ -244,14 +246,25 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if err != nil {
 		return err
 	}
-	if !dm.DirectStaysOpen(r, other) {
-		to, err := tx.Account(ctx, other.UserID)
+	if dm.DirectStaysOpen(r, other) {
+		return nil
+	}
+	if !r.Blocked() {
+		// Most sends pass: the recipient's settings decide, and their
+		// account (its handle) is read only to word a refusal.
+		set, err := tx.Settings(ctx, other.UserID)
 		if err != nil {
 			return err
 		}
-		return canStartDirect(ctx, tx, me, to, r)
+		if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
+			return nil
+		}
 	}
-	return nil
+	to, err := tx.Account(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	return canStartDirect(ctx, tx, me, to, r)
 }
 
 // isDirect tells a direct conversation from its members, without reading the

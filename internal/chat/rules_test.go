@@ -150,6 +150,41 @@ func TestAcceptedConversationStaysOpen(t *testing.T) {
 	}
 }
 
+// TestPendingConversationFollowsSettings: while the recipient has not
+// accepted, each send is checked against their allow_incoming setting as it
+// is now, and a refusal names them and says why.
+func TestPendingConversationFollowsSettings(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	bo := r.account("ben", dm.AllowEveryone)
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hello"})
+	mustOK(t, err)
+	set := dm.DefaultSettings()
+	for _, tc := range []struct {
+		allow, reason, text string
+	}{
+		{dm.AllowNobody, dm.ReasonNotAccepting, "@ben doesn't accept new messages."},
+		{dm.AllowFollowing, dm.ReasonNotFollowed, "@ben only accepts messages from people they follow."},
+	} {
+		set.AllowIncoming = tc.allow
+		mustOK(t, r.store.Update(r.ctx, func(tx dm.Tx) error { return tx.UpdateAccount(r.ctx, bo, set) }))
+		_, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "still there?"})
+		if !dm.IsCode(err, dm.EFORBIDDEN) || dm.ErrorReason(err) != tc.reason || err.Error() != "forbidden: "+tc.text {
+			t.Fatalf("send to a pending conversation, ben allowing %s: %v (reason %q), want %q (%s)", tc.allow, err, dm.ErrorReason(err), tc.text, tc.reason)
+		}
+	}
+	mustOK(t, r.svc.Follow(r.ctx, bo, "ada", true))
+	if _, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "now?"}); err != nil {
+		t.Fatalf("send once ben follows ada: %v", err)
+	}
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", true))
+	if _, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "blocked"}); dm.ErrorReason(err) != dm.ReasonBlockedByYou {
+		t.Fatalf("send after ada blocked ben: %v, want %s", err, dm.ReasonBlockedByYou)
+	}
+}
+
 // TestEditWindowOnTheClock: a message can be edited for dm.EditWindow after
 // it was sent, and not a millisecond longer.
 func TestEditWindowOnTheClock(t *testing.T) {

@@ -8,6 +8,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -194,6 +195,11 @@ func (x Outbox) Add(ctx context.Context, userID string, e dm.Event) error {
 	return x.o.add(ctx, x.tx, userID, e)
 }
 
+// AddAll appends e to the logs of userIDs, in order, encoding it once.
+func (x Outbox) AddAll(ctx context.Context, userIDs []string, e dm.Event) error {
+	return x.o.addAll(ctx, x.tx, userIDs, e)
+}
+
 // Enqueue adds a durable job in the transaction (see internal/jobs); it
 // runs after the commit, and never if the transaction rolls back. created
 // is false when j.Key named a job already kept.
@@ -237,6 +243,12 @@ func (o *outbox) add(ctx context.Context, tx dm.Tx, userID string, e dm.Event) e
 	if err := tx.AppendEvent(ctx, userID, &e); err != nil {
 		return err
 	}
+	o.keep(userID, e)
+	return nil
+}
+
+// keep keeps e, appended to userID's log, for publishing.
+func (o *outbox) keep(userID string, e dm.Event) {
 	if o.byUser == nil {
 		o.byUser = make(map[string][]dm.Event)
 	}
@@ -244,6 +256,36 @@ func (o *outbox) add(ctx context.Context, tx dm.Tx, userID string, e dm.Event) e
 		o.order = append(o.order, userID)
 	}
 	o.byUser[userID] = append(o.byUser[userID], e)
+}
+
+// addAll appends e to the logs of userIDs, in order, and keeps each copy
+// for publishing. The event is encoded once for all of them (with its time
+// set first, as AppendEvent would).
+func (o *outbox) addAll(ctx context.Context, tx dm.Tx, userIDs []string, e dm.Event) error {
+	if len(userIDs) < 2 {
+		for _, id := range userIDs {
+			if err := o.add(ctx, tx, id, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	e.Seq = 0
+	b, err := dm.EncodeEvent(&e)
+	if err != nil {
+		return fmt.Errorf("chat: event: %w", err)
+	}
+	data := string(b)
+	for _, id := range userIDs {
+		ev := e
+		if err := tx.AppendEncodedEvent(ctx, id, &ev, data); err != nil {
+			return err
+		}
+		o.keep(id, ev)
+	}
 	return nil
 }
 

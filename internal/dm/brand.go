@@ -356,4 +356,7 @@ type BrandConversation struct {
 	Bot        *BotState
 	Consent    *Consent
 	TextSurvey *SurveySend
+	// StateVersion is the brand's BrandStateVersion, read in the same
+	// statement (a customer's message needs both).
+	StateVersion int64
 }

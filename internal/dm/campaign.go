@@ -282,6 +282,10 @@ type FunnelTx interface {
 	// MarkBrandFunnel sets mark on every sent delivery of the brand's
 	// campaigns to userID that does not have it yet.
 	MarkBrandFunnel(ctx context.Context, brandID, userID, mark string, at time.Time) (int, error)
+	// MarkBrandReplied is MarkBrandFunnel of FunnelRead and of
+	// FunnelReplied in one statement (a customer wrote: they read what came
+	// before, and replied). It returns how many rows it changed.
+	MarkBrandReplied(ctx context.Context, brandID, userID string, at time.Time) (int, error)
 	// MarkFunnelRead marks read the sent deliveries of the brand's
 	// campaigns to userID whose message is in conversationID with a seq
 	// up to seq.

@@ -12,6 +12,11 @@ type EventTx interface {
 	// AppendEvent appends e to userID's log and sets e.Seq to the next seq of
 	// that log. Concurrent appends to one log are serialised; seqs have no gaps.
 	AppendEvent(ctx context.Context, userID string, e *Event) error
+	// AppendEncodedEvent is AppendEvent with e's stored form given: data
+	// is EncodeEvent(e), and e.At is set. One event for many users (a
+	// message's members, a brand's team) is so encoded once, not once per
+	// user.
+	AppendEncodedEvent(ctx context.Context, userID string, e *Event, data string) error
 	// Events returns userID's events with seq > after, oldest first, at most
 	// limit. EGONE when events after `after` were already pruned.
 	Events(ctx context.Context, userID string, after int64, limit int) ([]Event, error)

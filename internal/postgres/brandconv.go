@@ -33,7 +33,8 @@ SELECT
 	COALESCE(c.unanswered, 0), COALESCE(c.promos, ''), c.updated_at,
 	s.id IS NOT NULL, COALESCE(s.id, ''), COALESCE(s.survey_id, ''), COALESCE(s.brand_id, ''), COALESCE(s.user_id, ''),
 	COALESCE(s.conversation_id, ''), COALESCE(s.message_id, ''), COALESCE(s.agent_id, ''), COALESCE(s.campaign_id, ''),
-	s.sent_at, s.score, COALESCE(s.text, ''), s.answered_at
+	s.sent_at, s.score, COALESCE(s.text, ''), s.answered_at,
+	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = $2), 0)
 FROM (SELECT 1) AS one
 LEFT JOIN i ON true
 LEFT JOIN bot_state b ON b.conversation_id = $1
@@ -71,6 +72,7 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		sv                                     dm.SurveySend
 		sent                                   *time.Time
 		score                                  *int32
+		version                                int64
 	)
 	err := t.tx.QueryRow(ctx, q, conversationID, brandID, customerID, surveySince).Scan(
 		&hasItem, &it.BrandID, &it.CustomerID, &it.Status, &it.SnoozedUntil, &it.AssigneeID, &labels, &it.Priority,
@@ -78,11 +80,11 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		&hasBot, &bot.BrandID, &bot.Silent, &bot.HandedOff, &streak, &bot.FlowID, &bot.FlowStep, &botUpdated,
 		&hasConsent, &c.OptedIn, &c.OptedOut, &c.LastInbound, &c.Unanswered, &promos, &consentUpdated,
 		&hasSurvey, &sv.ID, &sv.SurveyID, &sv.BrandID, &sv.UserID, &sv.ConversationID, &sv.MessageID, &sv.AgentID, &sv.CampaignID,
-		&sent, &score, &sv.Text, &sv.AnsweredAt)
+		&sent, &score, &sv.Text, &sv.AnsweredAt, &version)
 	if err != nil {
 		return nil, wrap(err, "brand conversation")
 	}
-	out := &dm.BrandConversation{}
+	out := &dm.BrandConversation{StateVersion: version}
 	if hasItem {
 		it.ConversationID = conversationID
 		if err := json.Unmarshal([]byte(labels), &it.Labels); err != nil {

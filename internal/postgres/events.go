@@ -28,23 +28,28 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	if err != nil {
 		return fmt.Errorf("postgres: encode event: %w", err)
 	}
+	return t.AppendEncodedEvent(ctx, userID, e, string(b))
+}
+
+// AppendEncodedEvent is AppendEvent with the event's stored form given.
+func (t *tx) AppendEncodedEvent(ctx context.Context, userID string, e *dm.Event, body string) error {
 	if last, ok := t.seqs[userID]; ok {
 		// The counter row is ours until commit: number the event here
 		// and let it go with the next round trip.
 		t.seqs[userID] = last + 1
-		t.pipe.queue(queuedEvent{user: userID, seq: last + 1, at: e.At, body: string(b)})
+		t.pipe.queue(queuedEvent{user: userID, seq: last + 1, at: e.At, body: body})
 		e.Seq = last + 1
 		return nil
 	}
 	var seq int64
-	err = t.tx.QueryRow(ctx, `
+	err := t.tx.QueryRow(ctx, `
 		WITH s AS (
 			INSERT INTO event_logs AS l (user_id, last_seq) VALUES ($1, 1)
 			ON CONFLICT (user_id) DO UPDATE SET last_seq = l.last_seq + 1
 			RETURNING last_seq
 		)
 		INSERT INTO events (user_id, seq, at, body) SELECT $1, s.last_seq, $2, $3 FROM s
-		RETURNING seq`, userID, e.At, string(b)).Scan(&seq)
+		RETURNING seq`, userID, e.At, body).Scan(&seq)
 	if err != nil {
 		return wrap(err, "event")
 	}

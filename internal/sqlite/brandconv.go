@@ -11,11 +11,14 @@ import (
 )
 
 // qBrandConversation reads a brand conversation's inbox item, bot state,
-// consent row and open text survey in one statement: four LEFT JOINs to a
-// single row, each on its table's primary key (the survey through its
-// conversation index), so a missing row is a row of NULLs. The columns of
-// each part that are NOT NULL in their table are read through COALESCE;
-// the part's first column tells whether the row exists.
+// consent row and open text survey's id in one statement: three LEFT JOINs
+// to a single row, each on its table's primary key, so a missing row is a
+// row of NULLs, and the survey's id through its conversation index. The
+// columns of each part that are NOT NULL in their table are read through
+// COALESCE; the part's first column tells whether the row exists. An open
+// text survey is rare (a customer's message within a day of one), so its
+// row is read by id only when there is one, and every other message skips
+// scanning its twelve columns.
 const qBrandConversation = `SELECT
 	i.conversation_id IS NOT NULL, COALESCE(i.brand_id, ''), COALESCE(i.customer_id, ''), COALESCE(i.status, ''), i.snoozed_until,
 	COALESCE(i.assignee_id, ''), COALESCE(i.labels, '[]'), COALESCE(i.priority, ''), i.waiting_since, i.first_response_at,
@@ -25,45 +28,43 @@ const qBrandConversation = `SELECT
 	COALESCE(b.flow_id, ''), COALESCE(b.flow_step, ''), COALESCE(b.updated_at, 0),
 	c.brand_id IS NOT NULL, COALESCE(c.opted_in, 0), COALESCE(c.opted_out, 0), c.last_inbound, COALESCE(c.unanswered, 0),
 	COALESCE(c.promos, ''), COALESCE(c.updated_at, 0),
-	s.id IS NOT NULL, COALESCE(s.id, ''), COALESCE(s.survey_id, ''), COALESCE(s.brand_id, ''), COALESCE(s.user_id, ''),
-	COALESCE(s.conversation_id, ''), COALESCE(s.message_id, ''), COALESCE(s.agent_id, ''), COALESCE(s.campaign_id, ''),
-	COALESCE(s.sent_at, 0), s.score, COALESCE(s.text, ''), s.answered_at
+	COALESCE((SELECT s2.id FROM survey_sends s2 JOIN surveys v ON v.id = s2.survey_id
+		WHERE s2.conversation_id = ? AND s2.sent_at >= ? AND s2.answered_at IS NULL AND v.kind = 'text'
+		ORDER BY s2.sent_at DESC LIMIT 1), ''),
+	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = ?), 0)
 FROM (SELECT 1) AS one
 LEFT JOIN brand_inbox i ON i.conversation_id = ?
 LEFT JOIN bot_state b ON b.conversation_id = ?
-LEFT JOIN consent c ON c.brand_id = ? AND c.user_id = ?
-LEFT JOIN survey_sends s ON s.id = (SELECT s2.id FROM survey_sends s2 JOIN surveys v ON v.id = s2.survey_id
-	WHERE s2.conversation_id = ? AND s2.sent_at >= ? AND s2.answered_at IS NULL AND v.kind = 'text'
-	ORDER BY s2.sent_at DESC LIMIT 1)`
+LEFT JOIN consent c ON c.brand_id = ? AND c.user_id = ?`
 
 func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, customerID string, surveySince time.Time) (*dm.BrandConversation, error) {
 	var (
-		hasItem, hasBot, hasConsent, hasSurvey bool
-		it                                     dm.InboxItem
-		snoozed, waiting, first, away          sql.NullInt64
-		labels                                 string
-		last, created, updated                 int64
-		bot                                    dm.BotState
-		botUpdated                             int64
-		c                                      dm.Consent
-		lastInbound                            sql.NullInt64
-		promos                                 string
-		consentUpdated                         int64
-		sv                                     dm.SurveySend
-		sent                                   int64
-		score, answered                        sql.NullInt64
+		hasItem, hasBot, hasConsent   bool
+		it                            dm.InboxItem
+		snoozed, waiting, first, away sql.NullInt64
+		labels                        string
+		last, created, updated        int64
+		bot                           dm.BotState
+		botUpdated                    int64
+		c                             dm.Consent
+		lastInbound                   sql.NullInt64
+		promos                        string
+		consentUpdated                int64
+		surveyID                      string
+		version                       int64
 	)
-	err := t.queryRow(ctx, qBrandConversation, conversationID, conversationID, brandID, customerID, conversationID, ms(surveySince)).Scan(
+	// (The subqueries are in the select list, before the joins: their
+	// parameters come first.)
+	err := t.queryRow(ctx, qBrandConversation, conversationID, ms(surveySince), brandID, conversationID, conversationID, brandID, customerID).Scan(
 		&hasItem, &it.BrandID, &it.CustomerID, &it.Status, &snoozed, &it.AssigneeID, &labels, &it.Priority, &waiting, &first,
 		&it.LastAgentID, &away, &it.ThreadID, &last, &created, &updated,
 		&hasBot, &bot.BrandID, &bot.Silent, &bot.HandedOff, &bot.Streak, &bot.FlowID, &bot.FlowStep, &botUpdated,
 		&hasConsent, &c.OptedIn, &c.OptedOut, &lastInbound, &c.Unanswered, &promos, &consentUpdated,
-		&hasSurvey, &sv.ID, &sv.SurveyID, &sv.BrandID, &sv.UserID, &sv.ConversationID, &sv.MessageID, &sv.AgentID, &sv.CampaignID,
-		&sent, &score, &sv.Text, &answered)
+		&surveyID, &version)
 	if err != nil {
 		return nil, wrap(err, "brand conversation")
 	}
-	out := &dm.BrandConversation{}
+	out := &dm.BrandConversation{StateVersion: version}
 	if hasItem {
 		it.ConversationID = conversationID
 		if err := json.Unmarshal([]byte(labels), &it.Labels); err != nil {
@@ -82,13 +83,12 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		c.LastInbound, c.UpdatedAt, c.Promos = nullUTC(lastInbound), utc(consentUpdated), parsePromos(promos)
 		out.Consent = &c
 	}
-	if hasSurvey {
-		sv.SentAt, sv.AnsweredAt = utc(sent), nullUTC(answered)
-		if score.Valid {
-			n := int(score.Int64)
-			sv.Score = &n
+	if surveyID != "" {
+		sv, err := t.SurveySend(ctx, surveyID)
+		if err != nil {
+			return nil, err
 		}
-		out.TextSurvey = &sv
+		out.TextSurvey = sv
 	}
 	return out, nil
 }

@@ -55,8 +55,13 @@ func (t *tx) AppendEvent(ctx context.Context, userID string, e *dm.Event) error 
 	if err != nil {
 		return fmt.Errorf("sqlite: event: %w", err)
 	}
+	return t.AppendEncodedEvent(ctx, userID, e, data)
+}
+
+// AppendEncodedEvent is AppendEvent with the event's stored form given.
+func (t *tx) AppendEncodedEvent(ctx context.Context, userID string, e *dm.Event, data string) error {
 	if !t.write {
-		err = t.queryRow(ctx, qAppendEvent, userID, ms(e.At), data).Scan(&e.Seq)
+		err := t.queryRow(ctx, qAppendEvent, userID, ms(e.At), data).Scan(&e.Seq)
 		return wrap(err, "event")
 	}
 	seqs := &t.c.seqs

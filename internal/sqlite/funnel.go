@@ -52,6 +52,12 @@ func (t *tx) MarkBrandFunnel(ctx context.Context, brandID, userID, mark string, 
 	return int(n), wrap(err, "funnel")
 }
 
+func (t *tx) MarkBrandReplied(ctx context.Context, brandID, userID string, at time.Time) (int, error) {
+	n, err := t.affected(ctx, `UPDATE campaign_deliveries SET read_at = COALESCE(read_at, ?1), replied_at = COALESCE(replied_at, ?1)
+		WHERE user_id = ?2 AND brand_id = ?3 AND state = 'sent' AND (read_at IS NULL OR replied_at IS NULL)`, ms(at), userID, brandID)
+	return int(n), wrap(err, "funnel")
+}
+
 func (t *tx) MarkFunnelRead(ctx context.Context, brandID, userID, conversationID string, seq int64, at time.Time) (int, error) {
 	n, err := t.affected(ctx, `UPDATE campaign_deliveries SET read_at = ?
 		WHERE user_id = ? AND brand_id = ? AND state = 'sent' AND read_at IS NULL AND conversation_id = ?

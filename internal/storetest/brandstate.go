@@ -168,7 +168,7 @@ func testBrandConversation(t *testing.T, s dm.Store) {
 		if err != nil {
 			return err
 		}
-		if got.Item != nil || got.Bot != nil || got.Consent != nil || got.TextSurvey != nil {
+		if got.Item != nil || got.Bot != nil || got.Consent != nil || got.TextSurvey != nil || got.StateVersion != 0 {
 			t.Errorf("empty conversation: %+v", got)
 		}
 		return nil
@@ -185,6 +185,10 @@ func testBrandConversation(t *testing.T, s dm.Store) {
 	open := &dm.SurveySend{ID: "bc-new", SurveyID: text.ID, BrandID: brand.ID, UserID: cust.ID, ConversationID: conv.ID, MessageID: "m2",
 		AgentID: "a", CampaignID: "c", SentAt: at(11)}
 	update(t, s, func(tx dm.Tx) error {
+		// Settings give the brand a state version, which is read with the rest.
+		if err := tx.PutBrandSettings(ctx, &dm.BrandSettings{BrandID: brand.ID, TimeZone: "UTC", Hours: []dm.OpenSpan{}, UpdatedAt: at(1)}); err != nil {
+			return err
+		}
 		if err := tx.PutInboxItem(ctx, it); err != nil {
 			return err
 		}
@@ -222,6 +226,13 @@ func testBrandConversation(t *testing.T, s dm.Store) {
 		wantS, err := tx.OpenTextSurvey(ctx, conv.ID, at(10))
 		if err != nil {
 			return err
+		}
+		wantV, err := tx.BrandStateVersion(ctx, brand.ID)
+		if err != nil {
+			return err
+		}
+		if wantV == 0 || got.StateVersion != wantV {
+			t.Errorf("state version = %d, want %d (not 0)", got.StateVersion, wantV)
 		}
 		if !reflect.DeepEqual(got.Item, wantIt) || !reflect.DeepEqual(got.Item, it) {
 			t.Errorf("item = %+v\nwant %+v", got.Item, it)

@@ -14,6 +14,7 @@ import (
 var eventTests = []test{
 	{"Events", testEvents},
 	{"PruneEvents", testPruneEvents},
+	{"AppendEncodedEvent", testAppendEncodedEvent},
 }
 
 func appendEvent(t *testing.T, s dm.Store, u *dm.Account, e dm.Event) dm.Event {
@@ -194,5 +195,57 @@ func testPruneEvents(t *testing.T, s dm.Store) {
 	wantCode(t, "Events(c, after 1) once seq 2 is pruned", err, dm.EGONE)
 	if got := eventSeqs(t, s, c, 2, 10); !slices.Equal(got, []int64{3}) {
 		t.Errorf("Events(c, after 2) = %v, want [3]", got)
+	}
+}
+
+// testAppendEncodedEvent checks that an event appended in its stored form
+// (one encoding for several users) reads back as AppendEvent's, numbered in
+// each user's log after what it holds.
+func testAppendEncodedEvent(t *testing.T, s dm.Store) {
+	a, b := newAccount(t, s, "alice"), newAccount(t, s, "bob")
+	c := newConversation(t, s, dm.ConversationDirect, at(0), accepted(a), accepted(b))
+	m := send(t, s, c.ID, a, "hello", at(1))
+	actor := b.Profile()
+	appendEvent(t, s, a, dm.Event{Type: dm.EventReadUpdated, ConversationID: c.ID, At: at(1), Actor: &actor, ReadSeq: 1})
+	e := dm.Event{Type: dm.EventMessageCreated, ConversationID: c.ID, At: at(2), Message: m, Brand: "acme",
+		Inbox: &dm.InboxView{ConversationID: c.ID, Brand: "acme", Customer: a.Profile(), Status: dm.InboxOpen, Labels: []string{"vip"},
+			Priority: dm.PriorityNone, LastMessage: m, LastMessageAt: at(2), CreatedAt: at(0), UpdatedAt: at(2)}}
+	data, err := dm.EncodeEvent(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	update(t, s, func(tx dm.Tx) error {
+		for _, u := range []*dm.Account{a, b, a} {
+			ev := e
+			if err := tx.AppendEncodedEvent(context.Background(), u.ID, &ev, string(data)); err != nil {
+				return err
+			}
+			seqs = append(seqs, ev.Seq)
+		}
+		return nil
+	})
+	if !slices.Equal(seqs, []int64{2, 1, 3}) {
+		t.Errorf("seqs of a, b, a = %v, want [2 1 3]", seqs)
+	}
+	for _, u := range []*dm.Account{a, b} {
+		es, err := events(t, s, u, 0, 10)
+		if err != nil {
+			t.Fatalf("Events(%s): %v", u.Handle, err)
+		}
+		for _, got := range es {
+			if got.Type != dm.EventMessageCreated {
+				continue
+			}
+			wantUTC(t, "Event.At", got.At, e.At)
+			if got.ConversationID != c.ID || got.Brand != "acme" || got.Message == nil || got.Message.ID != m.ID || got.Message.Text != "hello" ||
+				got.Inbox == nil || got.Inbox.LastMessage == nil || got.Inbox.LastMessage.ID != m.ID || !slices.Equal(got.Inbox.Labels, []string{"vip"}) ||
+				got.Inbox.Customer != a.Profile() {
+				t.Errorf("%s's event %d = %+v", u.Handle, got.Seq, got)
+			}
+		}
+		if want := map[*dm.Account]int{a: 3, b: 1}[u]; len(es) != want {
+			t.Errorf("%s has %d events, want %d", u.Handle, len(es), want)
+		}
 	}
 }

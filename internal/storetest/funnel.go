@@ -76,6 +76,16 @@ func testCampaignFunnel(t *testing.T, s dm.Store) {
 		marked("opted out while pending", n, err, 0)
 		n, err = tx.MarkBrandFunnel(ctx, acme.ID, bob.ID, dm.FunnelOptedOut, at(11))
 		marked("opted out", n, err, 1)
+		// Bob wrote: read and replied at once; again, nothing; cid's pending row, nothing.
+		n, err = tx.MarkBrandReplied(ctx, acme.ID, bob.ID, at(12))
+		marked("bob read and replied", n, err, 1)
+		n, err = tx.MarkBrandReplied(ctx, acme.ID, bob.ID, at(13))
+		marked("bob read and replied again", n, err, 0)
+		n, err = tx.MarkBrandReplied(ctx, acme.ID, cid.ID, at(12))
+		marked("read and replied while pending", n, err, 0)
+		// Ann wrote again: only the other campaign's row lacked a mark (read).
+		n, err = tx.MarkBrandReplied(ctx, acme.ID, ann.ID, at(12))
+		marked("ann read and replied", n, err, 1)
 		_, err = tx.MarkBrandFunnel(ctx, acme.ID, bob.ID, "bogus", at(11))
 		if err == nil {
 			t.Error("an unknown mark was accepted")
@@ -90,14 +100,14 @@ func testCampaignFunnel(t *testing.T, s dm.Store) {
 		want := []dm.FunnelCount{
 			{Step: 0, Variant: "A", State: dm.SendSent, Count: 1, Read: 1, Replied: 1, Clicked: 1},
 			{Step: 0, Variant: "B", State: dm.SendPending, Count: 1},
-			{Step: 0, Variant: "B", State: dm.SendSent, Count: 1, Acted: 1, OptedOut: 1},
+			{Step: 0, Variant: "B", State: dm.SendSent, Count: 1, Read: 1, Replied: 1, Acted: 1, OptedOut: 1},
 			{Step: 1, Variant: "A", State: dm.SendSent, Count: 1, Read: 1, Replied: 1, Clicked: 1},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("funnel counts:\n got %+v\nwant %+v", got, want)
 		}
 		got, err = tx.FunnelCounts(ctx, other.ID)
-		if err == nil && !reflect.DeepEqual(got, []dm.FunnelCount{{Step: 0, Variant: "A", State: dm.SendSent, Count: 1, Replied: 1}}) {
+		if err == nil && !reflect.DeepEqual(got, []dm.FunnelCount{{Step: 0, Variant: "A", State: dm.SendSent, Count: 1, Read: 1, Replied: 1}}) {
 			t.Errorf("the other campaign's counts: %+v", got)
 		}
 		return err
