@@ -63,9 +63,11 @@ const (
 	laneBatch     = 128
 	laneEvery     = 50 * time.Millisecond
 	laneWait      = 250 * time.Millisecond
-	laneSlice     = 10 * time.Second
 	progressEvery = time.Second
 )
+
+// laneSlice is a variable for the tests only (SetLaneSlice).
+var laneSlice = 10 * time.Second
 
 // planChunk bounds the rows one plan transaction writes, so that the
 // single SQLite writer is never held long.
@@ -673,9 +675,21 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 	ctx = dm.Background(ctx)
 	// The slice is real time (the process's, not the clock's), and at
 	// most half of what the job's timeout leaves.
-	end := time.Now().Add(laneSlice)
+	realStart, clockStart := time.Now(), s.now()
+	end := realStart.Add(laneSlice)
 	if dl, ok := ctx.Deadline(); ok {
 		end = minTime(end, time.Now().Add(time.Until(dl)/2))
+	}
+	// comeBack is when the lane returns through the job queue once it
+	// stops before next (its slice is over, or next is too far to sleep
+	// for). A clock that does not follow real time (a test's, frozen until
+	// the test moves it) would never reach next: the rest of the window's
+	// share is due now, as when waitUntil stalls.
+	comeBack := func(next time.Time, spent, share int) time.Time {
+		if spent < share && s.now().Sub(clockStart) < time.Since(realStart)/2 {
+			return s.now()
+		}
+		return next
 	}
 	var told time.Time // when this run last told the team the progress
 	unsent := false    // deliveries settled since
@@ -740,13 +754,13 @@ func (s *Service) sendLane(ctx context.Context, j *dm.Job) error {
 		if n == limit {
 			if !time.Now().Before(end) {
 				tell(true)
-				return jobs.RetryAt(next, errPacing)
+				return jobs.RetryAt(comeBack(next, spent, whole.Batch), errPacing)
 			}
 			switch s.waitUntil(ctx, next) {
 			case waited:
 			case tooFar:
 				tell(true)
-				return jobs.RetryAt(next, errPacing)
+				return jobs.RetryAt(comeBack(next, spent, whole.Batch), errPacing)
 			case stalled:
 				// A clock that does not follow real time (a test's) paces
 				// by windows only: the rest of this window's share goes

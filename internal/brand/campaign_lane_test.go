@@ -1,0 +1,84 @@
+package brand_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// TestCampaignLaneSliceFrozenClock: a lane whose time slice ends before it
+// has sent its window's share (a loaded machine, under -race) comes back
+// for the rest at once when the server's clock does not move (a test's
+// clock, frozen until the test moves it), instead of waiting for a moment
+// of that clock that never comes. The campaign ends with everyone sent to.
+func TestCampaignLaneSliceFrozenClock(t *testing.T) {
+	const followers = 300
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lane.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bus := inmem.New()
+	defer bus.Close()
+	frozen := time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
+	now := func() time.Time { return frozen }
+	defer brand.SetLaneSlice(time.Nanosecond)() // every lane stops after one batch
+	step := brand.NewStep(brand.Config{Now: now})
+	runner := jobs.New(db, jobs.Config{Workers: 16, Poll: 20 * time.Millisecond, Now: now})
+	c := chat.New(db, bus, chat.Config{RateLimitOff: true, Now: now, Steps: []chat.Step{step},
+		JobsEnqueued: runner.Kick, LeaseJob: runner.Lease, JobsLeased: runner.Offer})
+	bs := brand.New(c, step)
+	bs.RegisterJobs(runner)
+	runner.Start()
+	defer runner.Close(ctx)
+	ids := identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
+	signup := func(h, kind string) *dm.Account {
+		a, err := ids.Signup(ctx, identity.SignupParams{Handle: h, Password: "password-" + h, Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	acme := signup("acme", dm.KindBrand)
+	for i := range followers {
+		if err := c.Follow(ctx, signup(fmt.Sprintf("fan%d", i), dm.KindPerson), "acme", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := bs.CreateCampaign(ctx, acme, "acme", brand.CampaignInput{Name: "frozen", Type: campaign.TypeMessage,
+		Audience: &campaign.Audience{Followers: true}, RatePerMinute: campaign.MaxRate,
+		Steps: []campaign.Step{{Variants: []campaign.Variant{{Name: "A", Text: "Hi {{first_name|there}}", Weight: 100}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bs.CampaignAct(ctx, acme, "acme", v.Campaign.ID, brand.ActionStart); err != nil {
+		t.Fatal(err)
+	}
+	for limit := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		got, err := bs.Campaign(ctx, acme, "acme", v.Campaign.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Campaign.Status == dm.CampaignDone {
+			if got.Progress.Sent != followers {
+				t.Fatalf("done with progress %+v, want %d sent", got.Progress, followers)
+			}
+			return
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("after 60 s the campaign is %s with progress %+v: a lane waits for the frozen clock", got.Campaign.Status, got.Progress)
+		}
+	}
+}
