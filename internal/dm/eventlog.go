@@ -67,11 +67,17 @@ type storedRow struct {
 	eventPayload
 }
 
-// EncodeEvent returns the stored form of e (its Seq left out).
+// EncodeEvent returns the stored form of e (its Seq left out): the JSON
+// of storedOf(e), written by appendStored (eventlog_append.go).
 func EncodeEvent(e *Event) ([]byte, error) {
-	return json.Marshal(&storedEvent{V: EventFormat, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
+	return appendStored(make([]byte, 0, 512), e)
+}
+
+// storedOf is the envelope of e, as json.Marshal would encode it.
+func storedOf(e *Event) *storedEvent {
+	return &storedEvent{V: EventFormat, Type: e.Type, ConversationID: e.ConversationID, At: e.At,
 		Payload: eventPayload{Message: e.Message, Conversation: e.Conversation, Actor: e.Actor, Emoji: e.Emoji,
-			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State, Audit: e.Audit, Campaign: e.Campaign}})
+			ReadSeq: e.ReadSeq, Brand: e.Brand, Inbox: e.Inbox, Note: e.Note, State: e.State, Audit: e.Audit, Campaign: e.Campaign}}
 }
 
 // DecodeEvent reads an event that EncodeEvent, or a build before the

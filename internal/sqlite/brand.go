@@ -141,7 +141,7 @@ func scanInboxItem(r interface{ Scan(...any) error }) (*dm.InboxItem, error) {
 		&it.Priority, &waiting, &first, &it.LastAgentID, &away, &it.ThreadID, &last, &created, &updated); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(labels), &it.Labels); err != nil {
+	if err := parseLabels(labels, &it.Labels); err != nil {
 		return nil, fmt.Errorf("sqlite: inbox labels: %w", err)
 	}
 	it.SnoozedUntil, it.WaitingSince, it.FirstResponseAt, it.AwaySentAt = nullUTC(snoozed), nullUTC(waiting), nullUTC(first), nullUTC(away)

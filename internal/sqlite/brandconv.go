@@ -67,7 +67,7 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 	out := &dm.BrandConversation{StateVersion: version}
 	if hasItem {
 		it.ConversationID = conversationID
-		if err := json.Unmarshal([]byte(labels), &it.Labels); err != nil {
+		if err := parseLabels(labels, &it.Labels); err != nil {
 			return nil, fmt.Errorf("sqlite: inbox labels: %w", err)
 		}
 		it.SnoozedUntil, it.WaitingSince, it.FirstResponseAt, it.AwaySentAt = nullUTC(snoozed), nullUTC(waiting), nullUTC(first), nullUTC(away)
@@ -91,4 +91,15 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		out.TextSurvey = sv
 	}
 	return out, nil
+}
+
+// parseLabels reads an inbox item's labels column (a JSON array of
+// strings). Most items have none: "[]" is the empty list without a run of
+// encoding/json (a brand send reads the column on every message).
+func parseLabels(s string, dst *[]string) error {
+	if s == "[]" {
+		*dst = []string{}
+		return nil
+	}
+	return json.Unmarshal([]byte(s), dst)
 }
