@@ -55,6 +55,7 @@ export function creatorsPage(app, handle) {
   let selected = '';
   let offers = null; // the brand's offers, for giving codes (loaded once)
   let canned = null; // canned replies, as outreach templates
+  let shown = ''; // what the details panel shows (the creator as JSON), to skip redrawing it unchanged
 
   const show = (e) => {
     err.textContent = e instanceof APIError && e.status === 404 && !creators.length
@@ -125,13 +126,18 @@ export function creatorsPage(app, handle) {
     }));
   };
 
-  const open = async (who) => {
+  // open shows who's details; live (a teammate's or the creator's change
+  // told by an event) redraws the panel only when what it shows changed,
+  // so that one's own save, told back a moment later, does not redraw the
+  // form under the next thing one types.
+  const open = async (who, live) => {
     selected = who;
     renderBoard();
     try {
       const r = await app.api.get(`${base}/${encodeURIComponent(who)}`);
+      if (live && !panel.hidden && shown === JSON.stringify(r.creator)) return;
       renderPanel(r.creator);
-      panel.scrollIntoView({ block: 'nearest' });
+      if (!live) panel.scrollIntoView({ block: 'nearest' });
     } catch (e) {
       show(e);
     }
@@ -139,6 +145,7 @@ export function creatorsPage(app, handle) {
 
   // renderPanel draws one creator's details: the deal, the outreach, codes.
   const renderPanel = (c) => {
+    shown = JSON.stringify(c);
     const path = `${base}/${encodeURIComponent(c.creator.handle)}`;
     const perr = h('p', { class: 'form-error', role: 'alert', id: 'creator-panel-error' });
     const ok = h('p', { class: 'form-ok', role: 'status' });
@@ -358,7 +365,7 @@ export function creatorsPage(app, handle) {
             selected = '';
             panel.hidden = true;
           } else if (!panel.contains(document.activeElement)) {
-            open(who); // not while someone types in it
+            open(who, true); // not while someone types in it
           }
         }
       }, 150);
