@@ -174,7 +174,7 @@ func (t *tx) CancelDeliveries(ctx context.Context, campaignID string, now time.T
 }
 
 func (t *tx) DeliveryCounts(ctx context.Context, campaignID string) ([]dm.DeliveryCount, error) {
-	rows, err := t.tx.Query(ctx, `SELECT state, reason, sum(n)::bigint FROM campaign_counts WHERE campaign_id = $1 GROUP BY state, reason HAVING sum(n) <> 0 ORDER BY state, reason`, campaignID)
+	rows, err := t.tx.Query(ctx, `SELECT state, reason, count(*) FROM campaign_deliveries WHERE campaign_id = $1 GROUP BY state, reason ORDER BY state, reason`, campaignID)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}

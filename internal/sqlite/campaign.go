@@ -170,7 +170,7 @@ func (t *tx) CancelDeliveries(ctx context.Context, campaignID string, now time.T
 }
 
 func (t *tx) DeliveryCounts(ctx context.Context, campaignID string) ([]dm.DeliveryCount, error) {
-	rows, err := t.query(ctx, `SELECT state, reason, n FROM campaign_counts WHERE campaign_id = ? AND n <> 0 ORDER BY state, reason`, campaignID)
+	rows, err := t.query(ctx, `SELECT state, reason, count(*) FROM campaign_deliveries WHERE campaign_id = ? GROUP BY state, reason ORDER BY state, reason`, campaignID)
 	if err != nil {
 		return nil, wrap(err, "deliveries")
 	}
