@@ -107,3 +107,50 @@ func TestBackgroundYields(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundNotStarved: while others' Updates keep the writer busy, a
+// background Update still runs (batches of others take it once it has
+// waited backgroundStarved).
+func TestBackgroundNotStarved(t *testing.T) {
+	db, _ := openFile(t)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			for j := 0; ; j++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := db.Update(ctx, func(tx dm.Tx) error {
+					time.Sleep(time.Millisecond)
+					return tx.CreateAccount(ctx, account(fmt.Sprintf("fg%d-%d", i, j)), dm.DefaultSettings(), "x")
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	defer func() { close(stop); wg.Wait() }()
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(dm.Background(ctx), func(tx dm.Tx) error {
+			return tx.CreateAccount(ctx, account("bg"), dm.DefaultSettings(), "x")
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("background Update ran after %v beside a stream of others", time.Since(start))
+	case <-time.After(10 * time.Second):
+		t.Fatal("background Update starved by a stream of others")
+	}
+}

@@ -45,11 +45,16 @@ const (
 	// enough that the first caller of a batch does not wait long.
 	maxBatch = 256
 	// maxBackgroundWith bounds the background Updates (dm.Background: a
-	// campaign's deliveries) in a batch that has others: a person's send
-	// waits for few of them. A batch of background Updates alone takes up
-	// to maxBatch (a large group commit is the cheapest per Update), and
-	// stops taking more as soon as another Update arrives (see commit).
+	// campaign's deliveries) in a batch that has others, and such a batch
+	// takes them only when no batch took any for backgroundStarved (a
+	// stream of others holds the writer; a long background queue alone is
+	// no reason): a person's send does not wait for a campaign's, and a
+	// stream of sends never starves a campaign. A batch of background
+	// Updates alone takes up to maxBatch (a large group commit is the
+	// cheapest per Update), and stops taking more as soon as another
+	// Update arrives (see commit).
 	maxBackgroundWith = 4
+	backgroundStarved = 100 * time.Millisecond
 	// readConns is the size of the read pool. Reads in WAL mode never wait
 	// for the writer, so a few connections keep every core busy.
 	readConns = 4
@@ -436,7 +441,8 @@ func (p panicError) Error() string { return fmt.Sprintf("sqlite: panic in Update
 // It keeps what it has received in three queues: Updates a caller is
 // waiting for (fg), background ones (bg: dm.Background) and bulk loads
 // (alone). A batch takes the waiting fg Updates first, then at most
-// maxBackgroundWith bg ones, or up to maxBatch bg ones when no other is
+// maxBackgroundWith bg ones if no batch took any for backgroundStarved,
+// or up to maxBatch bg ones when no other is
 // waiting; while such a background batch runs, an Update that arrives
 // stops it: the Updates received are run next in the same transaction, the
 // background ones not yet run wait for the next batch, and the batch
@@ -447,6 +453,9 @@ func (db *DB) write() {
 	defer close(db.stopped)
 	var fg, bg, alone []*request
 	open := true
+	// bgRan is when a batch last took background Updates, or found none
+	// waiting.
+	bgRan := time.Now()
 	take := func(r *request) {
 		switch {
 		case r.alone:
@@ -516,11 +525,16 @@ func (db *DB) write() {
 		if n == 0 {
 			n = min(len(bg), maxBatch)
 			preempt = arrived
-		} else {
+		} else if len(bg) > 0 && time.Since(bgRan) >= backgroundStarved {
 			n = min(len(bg), maxBackgroundWith, maxBatch-n)
+		} else {
+			n = 0
 		}
 		batch = append(batch, bg[:n]...)
 		bg = bg[n:]
+		if n > 0 || len(bg) == 0 {
+			bgRan = time.Now()
+		}
 		if len(batch) > 0 {
 			if carried := run(batch, preempt); len(carried) > 0 {
 				bg = append(carried, bg...)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -210,6 +211,7 @@ func testCampaignClaimsConcurrent(t *testing.T, s dm.Store) {
 	update(t, s, func(tx dm.Tx) error { _, err := tx.InsertDeliveries(ctx, rows); return err })
 	var mu sync.Mutex
 	got := map[string]string{}
+	sent := 0
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Add(1)
@@ -238,6 +240,37 @@ func testCampaignClaimsConcurrent(t *testing.T, s dm.Store) {
 					got[d.UserID] = worker
 				}
 				mu.Unlock()
+				// Outcomes, concurrently with the other workers' claims: a
+				// rolled back transaction changes no count.
+				errRollback := errors.New("rolled back")
+				err = s.Update(ctx, func(tx dm.Tx) error {
+					for _, d := range batch {
+						if err := tx.MarkDeliverySent(ctx, c.ID, 0, d.UserID, "m-"+d.UserID, "c1", at(3)); err != nil {
+							return err
+						}
+					}
+					return errRollback
+				})
+				if !errors.Is(err, errRollback) {
+					t.Errorf("%s: rolled back update: %v", worker, err)
+				}
+				for i, d := range batch {
+					err := s.Update(ctx, func(tx dm.Tx) error {
+						if i%2 == 0 {
+							return tx.MarkDeliverySent(ctx, c.ID, 0, d.UserID, "m-"+d.UserID, "c1", at(3))
+						}
+						d.State, d.Reason = dm.SendSkipped, "blocked"
+						return tx.SettleDelivery(ctx, &d, worker, at(3))
+					})
+					if err != nil {
+						t.Errorf("%s: outcome of %s: %v", worker, d.UserID, err)
+					}
+					mu.Lock()
+					if i%2 == 0 {
+						sent++
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -245,6 +278,18 @@ func testCampaignClaimsConcurrent(t *testing.T, s dm.Store) {
 	if len(got) != n {
 		t.Errorf("claimed %d deliveries, want %d", len(got), n)
 	}
+	// The counts the progress reads are exact after concurrent changes.
+	view(t, s, func(tx dm.Tx) error {
+		counts, err := tx.DeliveryCounts(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		want := []dm.DeliveryCount{{State: dm.SendSent, Count: sent}, {State: dm.SendSkipped, Reason: "blocked", Count: n - sent}}
+		if !reflect.DeepEqual(counts, want) {
+			t.Errorf("counts %+v, want %+v", counts, want)
+		}
+		return nil
+	})
 }
 
 func testCampaignAudience(t *testing.T, s dm.Store) {
