@@ -187,6 +187,7 @@ func newBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.BoolVar(&f.quick, "quick", false, "small sizes and short phases (make bench); explicit flags still win")
 	fs.DurationVar(&f.opts.Duration, "duration", f.opts.Duration, "length of the measured phase")
 	fs.IntVar(&f.opts.Senders, "senders", f.opts.Senders, "concurrent senders (send, e2e-load)")
+	fs.BoolVar(&f.opts.Turns, "turns", false, "send: the two people of each conversation take turns (each send follows the other's message)")
 	fs.DurationVar(&f.opts.Slow, "slow", 0, "send: print each POST slower than this to stderr, with its start time in the sending phase")
 	fs.IntVar(&f.opts.Rate, "rate", f.opts.Rate, "background messages per second (e2e-load)")
 	fs.IntVar(&f.opts.Endpoints, "endpoints", 4, "webhook endpoints of the brand (webhooks; at most 10): --rate is deliveries/s, messages/s are --rate / --endpoints")

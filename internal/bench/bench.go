@@ -42,6 +42,10 @@ type Options struct {
 	// stderr with its start time, relative to the sending phase: the
 	// timeline to set against an event in the server, such as a backup.
 	Slow time.Duration
+	// Turns makes send's two people of each conversation take turns, as
+	// in a conversation: every send then follows the other's message, and
+	// moves the sender's read marker too (a read.updated for both).
+	Turns bool
 	// Rate is the background message rate of e2e-load, in messages per second.
 	Rate int
 	// Conns is the number of open WebSockets (idle, e2e-load).
@@ -355,6 +359,8 @@ func makeAccounts(ctx context.Context, base string, hc *http.Client, handles []s
 type pair struct {
 	from, to account
 	conv     string
+	// turns: the recipient sends every other message (Options.Turns).
+	turns bool
 }
 
 func makePairs(ctx context.Context, base string, hc *http.Client, prefix string, n int, bar *Bar) ([]pair, error) {

@@ -140,6 +140,19 @@ func TestSmoke(t *testing.T) {
 			}
 		})
 	}
+	// send --turns: both people of each conversation send, without errors
+	// (a refused send, e.g. of a recipient who had not accepted, counts).
+	t.Run("send_turns", func(t *testing.T) {
+		ot := o
+		ot.Turns = true
+		r, err := Run(ctx, "send", ot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Errors != 0 || !(r.Figure("messages") > 1) || r.Params["turns"] != true {
+			t.Fatalf("%d errors (first: %s), %v messages, params %v", r.Errors, r.FirstError, r.Figure("messages"), r.Params)
+		}
+	})
 }
 
 // stringsBuilder counts what is written.

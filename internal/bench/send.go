@@ -24,6 +24,9 @@ func Send(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range pairs {
+		pairs[i].turns = o.Turns
+	}
 	db, err := newDBCPU(ctx, o.PostgresURL)
 	if err != nil {
 		return nil, err
@@ -42,7 +45,7 @@ func Send(ctx context.Context, o Options) (*Result, error) {
 	if db != nil && dbErr == nil {
 		dbUsed, dbErr = db.sample(ctx)
 	}
-	r := &Result{Params: map[string]any{"senders": o.Senders, "duration": o.Duration.String()}, Errors: errs}
+	r := &Result{Params: map[string]any{"senders": o.Senders, "duration": o.Duration.String(), "turns": o.Turns}, Errors: errs}
 	// Issue 15's budgets: 20,000 on SQLite, 5,000 on PostgreSQL.
 	r.budget("throughput", float64(len(lat))/elapsed.Seconds(), "msgs/s", ">=", map[bool]float64{false: 20000, true: 5000}[db != nil])
 	r.add("post_p50", lat.pct(50), "ms")
@@ -105,7 +108,11 @@ func sendLoop(ctx context.Context, pairs []pair, d time.Duration, rate int, bar 
 					next = next.Add(interval)
 				}
 				t0 := time.Now()
-				_, _, err := p.from.c.Send(ctx, p.conv, client.SendParams{
+				from := p.from.c
+				if p.turns && n%2 == 1 {
+					from = p.to.c
+				}
+				_, _, err := from.Send(ctx, p.conv, client.SendParams{
 					Text: fmt.Sprintf("message %d from sender %d", n, i), ClientID: fmt.Sprintf("c%s-%d-%d", run, i, n),
 				})
 				if err != nil {

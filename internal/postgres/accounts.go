@@ -83,6 +83,9 @@ func (t *tx) Credentials(ctx context.Context, handle string) (*dm.Account, strin
 }
 
 func (t *tx) Settings(ctx context.Context, userID string) (dm.Settings, error) {
+	if s, ok := t.preparedSettings(userID); ok {
+		return s, nil
+	}
 	var s dm.Settings
 	err := t.tx.QueryRow(ctx, `SELECT allow_incoming, read_receipts, time_zone FROM accounts WHERE id = $1`, userID).
 		Scan(&s.AllowIncoming, &s.ReadReceipts, &s.TimeZone)

@@ -88,6 +88,7 @@ func (t *tx) UpdateMembership(ctx context.Context, m *dm.Membership) error {
 		// that this transaction still holds: the update goes with COMMIT
 		// and checks its row itself; the sender's, right after the
 		// message's insert, goes in the insert's own update of the members.
+		t.preparedMemberUpdated(m)
 		if q := t.queuedInsert; q.conv == m.ConversationID && q.sender == m.UserID &&
 			q.flushes == t.pipe.flushes && q.n == len(t.pipe.stmts) && q.n > 0 {
 			st := &t.pipe.stmts[q.n-1]

@@ -23,13 +23,18 @@ import (
 var _ dm.SendPreparer = (*tx)(nil)
 
 // prepared is what PrepareSend read. It answers the calls that follow only
-// while no other statement of the transaction has run (sent), each once.
+// while no other statement of the transaction has run (sent): the client_id
+// lookup and the relationship once; the members (with the changes of the
+// transaction's queued UpdateMembership calls) and their settings as often
+// as asked, since a send that follows someone else's message asks again
+// (chat's readUpdated: the sender's settings, the members, theirs).
 type prepared struct {
 	sent                   int
 	sender, conv, clientID string
 	byClient               *dm.Message // nil: no message has clientID
 	members                []dm.Membership
 	haveMembers            bool
+	settings               map[string]dm.Settings // of each member
 	other                  string
 	rel                    dm.Relationship
 	haveRel                bool
@@ -38,11 +43,11 @@ type prepared struct {
 
 func (p *prepared) fresh(t *tx) bool { return p != nil && p.sent == t.pipe.sent }
 
-// prepareMembersSQL is Memberships($1) and, on each row of a conversation
-// of two members other than $2, Relationship($2, that member); NULL on the
-// others (CASE: their lookups do not run).
+// prepareMembersSQL is Memberships($1) with each member's Settings and, on
+// each row of a conversation of two members other than $2, Relationship($2,
+// that member); NULL on the others (CASE: their lookups do not run).
 const prepareMembersSQL = `
-	SELECT ` + membershipCols + `,
+	SELECT ` + membershipCols + `, a.allow_incoming, a.read_receipts, a.time_zone,
 		CASE WHEN o.two AND m.user_id <> $2 THEN
 			EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = m.user_id) END,
 		CASE WHEN o.two AND m.user_id <> $2 THEN
@@ -51,7 +56,8 @@ const prepareMembersSQL = `
 			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = m.user_id) END,
 		CASE WHEN o.two AND m.user_id <> $2 THEN
 			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = m.user_id AND blocked_id = $2) END
-	FROM members m, (SELECT count(*) = 2 AS two FROM members WHERE conversation_id = $1) o
+	FROM members m JOIN accounts a ON a.id = m.user_id,
+		(SELECT count(*) = 2 AS two FROM members WHERE conversation_id = $1) o
 	WHERE m.conversation_id = $1 ORDER BY m.ord`
 
 // PrepareSend reads and locks what a send will need, in one round trip. It
@@ -118,16 +124,20 @@ func (t *tx) readPrepared(br pgx.BatchResults, p *prepared) error {
 		return err
 	}
 	p.members = []dm.Membership{}
+	p.settings = make(map[string]dm.Settings)
 	for rows.Next() {
 		var m dm.Membership
+		var set dm.Settings
 		var rel [4]*bool
 		if err := rows.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.Status, &m.Muted, &m.Archived,
-			&m.LastReadSeq, &m.ClearedSeq, &m.JoinedAt, &rel[0], &rel[1], &rel[2], &rel[3]); err != nil {
+			&m.LastReadSeq, &m.ClearedSeq, &m.JoinedAt, &set.AllowIncoming, &set.ReadReceipts, &set.TimeZone,
+			&rel[0], &rel[1], &rel[2], &rel[3]); err != nil {
 			rows.Close()
 			return err
 		}
 		m.JoinedAt = m.JoinedAt.UTC()
 		p.members = append(p.members, m)
+		p.settings[m.UserID] = set
 		if rel[0] != nil {
 			p.other, p.haveRel = m.UserID, true
 			p.rel = dm.Relationship{AFollowsB: *rel[0], BFollowsA: *rel[1], ABlocksB: *rel[2], BBlocksA: *rel[3]}
@@ -165,14 +175,41 @@ func (t *tx) preparedClientID(senderID, clientID string) (*dm.Message, bool) {
 	return p.byClient, true
 }
 
-// preparedMembers answers Memberships from PrepareSend's read.
+// preparedMembers answers Memberships from PrepareSend's read, a copy each
+// time (the caller may change it). The queued writes since keep it true:
+// the message's insert changes no column of a Membership, and a queued
+// UpdateMembership changes the copy kept here (preparedMemberUpdated).
 func (t *tx) preparedMembers(conversationID string) ([]dm.Membership, bool) {
 	p := t.prep
 	if !p.fresh(t) || !p.haveMembers || p.conv != conversationID {
 		return nil, false
 	}
-	p.haveMembers = false
-	return p.members, true
+	return append([]dm.Membership{}, p.members...), true
+}
+
+// preparedMemberUpdated records m, whose update is queued, in what
+// preparedMembers answers.
+func (t *tx) preparedMemberUpdated(m *dm.Membership) {
+	p := t.prep
+	if !p.fresh(t) || !p.haveMembers || p.conv != m.ConversationID {
+		return
+	}
+	for i := range p.members {
+		if p.members[i].UserID == m.UserID {
+			p.members[i] = *m
+		}
+	}
+}
+
+// preparedSettings answers Settings of a member from PrepareSend's read:
+// no statement of the transaction has run since, so none changed them.
+func (t *tx) preparedSettings(userID string) (dm.Settings, bool) {
+	p := t.prep
+	if !p.fresh(t) {
+		return dm.Settings{}, false
+	}
+	s, ok := p.settings[userID]
+	return s, ok
 }
 
 // preparedRelationship answers Relationship from PrepareSend's read.

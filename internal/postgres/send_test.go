@@ -86,15 +86,35 @@ func sendScript(t *testing.T, store dm.Store) []string {
 	send("group 2", alice, group.ID, chat.SendParams{Text: "yes", ClientID: "c7"})
 	send("group 3", bob, group.ID, chat.SendParams{Text: "me too"})
 	send("group retry", carol, group.ID, chat.SendParams{Text: "all", ClientID: "c1"})
+	// Turns: each send follows someone else's, with and without read
+	// receipts (the read.updated events go to the sender only, then).
+	send("turn", bob, direct.ID, chat.SendParams{Text: "your turn", ClientID: "c8"})
+	send("turn 2", alice, direct.ID, chat.SendParams{Text: "mine", ClientID: "c8"})
+	if err := store.Update(ctx, func(tx dm.Tx) error {
+		return tx.UpdateAccount(ctx, bob, dm.Settings{AllowIncoming: dm.AllowEveryone})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	send("no receipts", bob, direct.ID, chat.SendParams{Text: "quiet", ClientID: "c9"})
+	send("no receipts 2", alice, direct.ID, chat.SendParams{Text: "loud", ClientID: "c9"})
+	send("no receipts group", bob, group.ID, chat.SendParams{Text: "quiet all"})
+	send("no receipts group 2", carol, group.ID, chat.SendParams{Text: "loud all"})
 	for _, who := range []*dm.Account{alice, bob, carol} {
-		evs, _, err := svc.Events(ctx, who, "", 100)
+		// From the log's start ("" would start from now).
+		evs, _, err := svc.Events(ctx, who, "0", 500)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(evs) < 10 {
+			t.Errorf("%s has only %d events", who.Handle, len(evs))
 		}
 		for _, e := range evs {
 			line := fmt.Sprintf("%s event %d %s %s", who.Handle, e.Seq, e.Type, names[e.ConversationID])
 			if e.Message != nil {
 				line += fmt.Sprintf(" %s seq %d", names[e.Message.ID], e.Message.Seq)
+			}
+			if e.Type == dm.EventReadUpdated {
+				line += fmt.Sprintf(" read %d by %s", e.ReadSeq, names[e.Actor.ID])
 			}
 			out = append(out, line)
 		}
@@ -162,10 +182,11 @@ func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// A send with a client_id in an accepted direct conversation, the
-// sender's last message being the newest (what `bench send` measures), is
-// two round trips: BEGIN with the reads and locks, then
-// the writes with COMMIT.
+// A send with a client_id in an accepted direct conversation is two round
+// trips: BEGIN with the reads and locks, then the writes with COMMIT;
+// whether the sender's last message is the newest (what `bench send`
+// measures) or the other person wrote since (turns: the send also moves
+// the sender's read marker and tells both of them).
 func TestSendRoundTrips(t *testing.T) {
 	rt := &roundTrips{}
 	testTracer = rt
@@ -198,6 +219,33 @@ func TestSendRoundTrips(t *testing.T) {
 		}
 		if n := rt.n.Load() - before; n != 2 {
 			t.Errorf("send %d took %d round trips, want 2", i, n)
+		}
+	}
+	for i := range 4 {
+		me := as[1-i%2]
+		before := rt.n.Load()
+		m, created, err := svc.Send(ctx, me, conv.ID, chat.SendParams{Text: "turn", ClientID: fmt.Sprint("t", i)})
+		if err != nil || !created || m.Seq != int64(i+4) {
+			t.Fatalf("turn %d: %v, created %v, seq %d", i, err, created, m.Seq)
+		}
+		if n := rt.n.Load() - before; n != 2 {
+			t.Errorf("turn %d (%s) took %d round trips, want 2", i, me.Handle, n)
+		}
+	}
+	// Both were told of each turn's read marker.
+	for _, a := range as {
+		evs, _, err := svc.Events(ctx, a, "0", 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reads int
+		for _, e := range evs {
+			if e.Type == dm.EventReadUpdated {
+				reads++
+			}
+		}
+		if reads < 4 {
+			t.Errorf("%s has %d read.updated events, want at least 4", a.Handle, reads)
 		}
 	}
 }
