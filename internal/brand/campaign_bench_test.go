@@ -18,7 +18,6 @@ package brand_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,46 +28,19 @@ import (
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/identity"
-	"github.com/parleyhq/parley/internal/inmem"
-	"github.com/parleyhq/parley/internal/jobs"
-	"github.com/parleyhq/parley/internal/sqlite"
-	"github.com/parleyhq/parley/internal/webhooks"
 )
 
 func BenchmarkCampaignSend(b *testing.B) {
 	const followers = 3000
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bus := inmem.New()
-	defer bus.Close()
 	// A clock that runs with real time from 14:00 UTC, and jumps a week
 	// between campaigns.
 	var jump atomic.Int64
 	t0, base := time.Now(), time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
 	now := func() time.Time { return base.Add(time.Duration(jump.Load()) + time.Since(t0)) }
-	step := brand.NewStep(brand.Config{Now: now})
-	hooks := webhooks.NewStep(step, webhooks.Config{})
-	step.Watch(hooks)
-	runner := jobs.New(db, jobs.Config{Workers: 256, Poll: 20 * time.Millisecond, Now: now})
-	c := chat.New(db, bus, chat.Config{RateLimitOff: true, Now: now, Steps: []chat.Step{step, hooks},
-		JobsEnqueued: runner.Kick, LeaseJob: runner.Lease, JobsLeased: runner.Offer})
-	bs := brand.New(c, step)
-	bs.RegisterJobs(runner)
-	runner.Start()
-	defer runner.Close(ctx)
-	ids := identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
-	signup := func(h, kind string) *dm.Account {
-		a, err := ids.Signup(ctx, identity.SignupParams{Handle: h, Password: "password-" + h, Kind: kind})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return a
-	}
+	pl := newPipeline(b, now, 256)
+	c, bs := pl.chat, pl.brand
+	signup := func(h, kind string) *dm.Account { return pl.signup(b, h, kind) }
 	acme := signup("acme", dm.KindBrand)
 	var wg sync.WaitGroup
 	next := atomic.Int64{}

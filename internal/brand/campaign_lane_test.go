@@ -3,18 +3,12 @@ package brand_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/campaign"
-	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/identity"
-	"github.com/parleyhq/parley/internal/inmem"
-	"github.com/parleyhq/parley/internal/jobs"
-	"github.com/parleyhq/parley/internal/sqlite"
 )
 
 // TestCampaignLaneSliceFrozenClock: a lane whose time slice ends before it
@@ -25,35 +19,13 @@ import (
 func TestCampaignLaneSliceFrozenClock(t *testing.T) {
 	const followers = 300
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	bus := inmem.New()
-	defer bus.Close()
 	frozen := time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
-	now := func() time.Time { return frozen }
-	defer brand.SetLaneSlice(time.Nanosecond)() // every lane stops after one batch
-	step := brand.NewStep(brand.Config{Now: now})
-	runner := jobs.New(db, jobs.Config{Workers: 16, Poll: 20 * time.Millisecond, Now: now})
-	c := chat.New(db, bus, chat.Config{RateLimitOff: true, Now: now, Steps: []chat.Step{step},
-		JobsEnqueued: runner.Kick, LeaseJob: runner.Lease, JobsLeased: runner.Offer})
-	bs := brand.New(c, step)
-	bs.RegisterJobs(runner)
-	runner.Start()
-	defer runner.Close(ctx)
-	ids := identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
-	signup := func(h, kind string) *dm.Account {
-		a, err := ids.Signup(ctx, identity.SignupParams{Handle: h, Password: "password-" + h, Kind: kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	acme := signup("acme", dm.KindBrand)
+	t.Cleanup(brand.SetLaneSlice(time.Nanosecond)) // every lane stops after one batch; restored after the runner stops
+	p := newPipeline(t, func() time.Time { return frozen }, 16)
+	c, bs := p.chat, p.brand
+	acme := p.signup(t, "acme", dm.KindBrand)
 	for i := range followers {
-		if err := c.Follow(ctx, signup(fmt.Sprintf("fan%d", i), dm.KindPerson), "acme", true); err != nil {
+		if err := c.Follow(ctx, p.signup(t, fmt.Sprintf("fan%d", i), dm.KindPerson), "acme", true); err != nil {
 			t.Fatal(err)
 		}
 	}

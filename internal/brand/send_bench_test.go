@@ -12,7 +12,6 @@ package brand_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -20,34 +19,13 @@ import (
 	"github.com/parleyhq/parley/internal/brand"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/identity"
-	"github.com/parleyhq/parley/internal/inmem"
-	"github.com/parleyhq/parley/internal/sqlite"
-	"github.com/parleyhq/parley/internal/webhooks"
 )
 
 func BenchmarkSend(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bus := inmem.New()
-	defer bus.Close()
-	step := brand.NewStep(brand.Config{})
-	hooks := webhooks.NewStep(step, webhooks.Config{})
-	step.Watch(hooks)
-	c := chat.New(db, bus, chat.Config{RateLimitOff: true, Steps: []chat.Step{step, hooks}})
-	bs := brand.New(c, step)
-	ids := identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})
-	signup := func(h, kind string) *dm.Account {
-		a, err := ids.Signup(ctx, identity.SignupParams{Handle: h, Password: "password-" + h, Kind: kind})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return a
-	}
+	pl := newPipeline(b, nil, 0)
+	c, bs := pl.chat, pl.brand
+	signup := func(h, kind string) *dm.Account { return pl.signup(b, h, kind) }
 	acme := signup("acme", dm.KindBrand)
 	for i := range 200 {
 		in := brand.RuleInput{Name: fmt.Sprintf("rule %d", i), Enabled: true,

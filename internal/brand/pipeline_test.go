@@ -1,0 +1,69 @@
+package brand_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/inmem"
+	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/webhooks"
+)
+
+// pipeline is the brand layer wired as the server wires it, in process and
+// without HTTP, for the benchmarks and the tests that drive it at volume: a
+// SQLite file (synchronous=FULL, as served), chat with the brand's and the
+// webhooks' stages, and, with workers > 0, the job runner with the brand's
+// jobs. now may be nil (the real clock). Everything closes with tb.
+type pipeline struct {
+	chat  *chat.Service
+	brand *brand.Service
+	ids   *identity.Service
+}
+
+func newPipeline(tb testing.TB, now func() time.Time, workers int) *pipeline {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "pipeline.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	bus := inmem.New()
+	tb.Cleanup(func() { bus.Close() })
+	step := brand.NewStep(brand.Config{Now: now})
+	hooks := webhooks.NewStep(step, webhooks.Config{})
+	step.Watch(hooks)
+	cfg := chat.Config{RateLimitOff: true, Now: now, Steps: []chat.Step{step, hooks}}
+	var runner *jobs.Runner
+	if workers > 0 {
+		runner = jobs.New(db, jobs.Config{Workers: workers, Poll: 20 * time.Millisecond, Now: now})
+		cfg.JobsEnqueued, cfg.LeaseJob, cfg.JobsLeased = runner.Kick, runner.Lease, runner.Offer
+	}
+	c := chat.New(db, bus, cfg)
+	bs := brand.New(c, step)
+	if runner != nil {
+		bs.RegisterJobs(runner)
+		runner.Start()
+		tb.Cleanup(func() { runner.Close(ctx) })
+	}
+	return &pipeline{chat: c, brand: bs,
+		ids: identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})}
+}
+
+// signup makes an account of kind (dm.KindPerson, dm.KindBrand) whose
+// password is "password-" and its handle.
+func (p *pipeline) signup(tb testing.TB, handle, kind string) *dm.Account {
+	tb.Helper()
+	a, err := p.ids.Signup(context.Background(), identity.SignupParams{Handle: handle, Password: "password-" + handle, Kind: kind})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
