@@ -56,6 +56,7 @@ export function creatorsPage(app, handle) {
   let offers = null; // the brand's offers, for giving codes (loaded once)
   let canned = null; // canned replies, as outreach templates
   let shown = ''; // what the details panel shows (the creator as JSON), to skip redrawing it unchanged
+  let madeLink = null; // the tracked link just made ({ handle, url }), shown until another creator is opened
 
   const show = (e) => {
     err.textContent = e instanceof APIError && e.status === 404 && !creators.length
@@ -131,6 +132,7 @@ export function creatorsPage(app, handle) {
   // so that one's own save, told back a moment later, does not redraw the
   // form under the next thing one types.
   const open = async (who, live) => {
+    if (!live && (!madeLink || madeLink.handle !== who)) madeLink = null;
     selected = who;
     renderBoard();
     try {
@@ -247,16 +249,18 @@ export function creatorsPage(app, handle) {
     // A tracked link for the creator to share: its clicks are theirs.
     const linkURL = h('input', { type: 'url', id: 'creator-link-url', placeholder: 'https://shop.example/summer', maxlength: '2048', 'aria-label': 'Destination of the link' });
     const linkOut = h('p', { class: 'creator-link', id: 'creator-link', role: 'status' });
+    // The link just made stays in view when the panel is redrawn (a live
+    // event, a save), until another creator is opened.
+    if (madeLink && madeLink.handle === c.creator.handle) linkOut.replaceChildren('Share this link: ', h('code', null, madeLink.url));
     const lerr = h('p', { class: 'form-error', role: 'alert' });
     const linkForm = h('form', { class: 'actions-row', id: 'creator-link-form', onsubmit: async (e) => {
       e.preventDefault();
       lerr.textContent = '';
       try {
         const r = await app.api.post(`${path}/links`, { url: linkURL.value.trim() });
+        madeLink = { handle: c.creator.handle, url: r.url };
         put(r.creator);
         renderPanel(r.creator);
-        const out = panel.querySelector('#creator-link');
-        out.replaceChildren('Share this link: ', h('code', null, r.url));
       } catch (x) {
         lerr.textContent = x.message;
       }
