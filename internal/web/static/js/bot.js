@@ -120,6 +120,11 @@ export class ChatBot {
     const handoff = b.handoff && b.handoff.title
       ? h('button', { type: 'button', class: 'btn small', id: 'bot-handoff', onclick: () => this.tap(b.handoff) }, b.handoff.title)
       : null;
+    // A redraw (a message arriving) keeps the keyboard focus on the same
+    // button, e.g. the menu entry a person is on, instead of dropping it.
+    const buttons = () => [...this.el.querySelectorAll('button')];
+    const focused = this.el.contains(document.activeElement) ? buttons().indexOf(document.activeElement) : -1;
     this.el.replaceChildren(...[ice, list, h('div', { class: 'bot-row' }, menuBtn, handoff)].filter(Boolean));
+    if (focused >= 0) buttons()[focused]?.focus();
   }
 }
