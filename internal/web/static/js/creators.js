@@ -137,7 +137,11 @@ export function creatorsPage(app, handle) {
     renderBoard();
     try {
       const r = await app.api.get(`${base}/${encodeURIComponent(who)}`);
-      if (live && !panel.hidden && shown === JSON.stringify(r.creator)) return;
+      // Unchanged: no redraw under what one may be typing already.
+      if (!panel.hidden && shown === JSON.stringify(r.creator)) {
+        if (!live) panel.scrollIntoView({ block: 'nearest' });
+        return;
+      }
       renderPanel(r.creator);
       if (!live) panel.scrollIntoView({ block: 'nearest' });
     } catch (e) {
