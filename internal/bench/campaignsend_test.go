@@ -17,7 +17,7 @@ import (
 // phases, and every figure is there. It asserts no timing.
 func TestCampaignSendSmoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short is set and this test seeds 300 followers and runs three one-second phases against a live server: run it without -short")
+		t.Skip("skipped in -short mode: it needs a live server seeded with 300 followers and three one-second phases (about 10 s); run without -short")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()

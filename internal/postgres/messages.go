@@ -160,9 +160,10 @@ func (t *tx) InsertMessage(ctx context.Context, m *dm.Message, clientID string) 
 	return nil
 }
 
-// queuedInsertSQL is InsertMessage in a prepared send, queued: $10 is the
-// seq, $11 and $12 the code and message of a conflict.
-const queuedInsertSQL = `
+// queuedInsertHead is the message insert and the conversation's update of
+// a prepared send, as CTEs ins and s: $10 is the seq. Both queued forms
+// below go on with their own update of the members (mb).
+const queuedInsertHead = `
 	WITH ins AS (
 		INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
 		VALUES ($1, $2, $10, $3, $4, $5, $6, $8, $7, $9)
@@ -170,7 +171,11 @@ const queuedInsertSQL = `
 	), s AS (
 		UPDATE conversations SET last_seq = $10, last_message_id = $1, updated_at = $8
 		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
-	), mb AS (
+	), `
+
+// queuedInsertSQL is InsertMessage in a prepared send, queued: $11 and $12
+// are the code and message of a conflict.
+const queuedInsertSQL = queuedInsertHead + `mb AS (
 		UPDATE members SET sort_at = $8, hidden = false WHERE conversation_id = $2 AND EXISTS (SELECT 1 FROM ins)
 	)
 	SELECT parley_expect(EXISTS (SELECT 1 FROM ins), $11, $12)`
@@ -180,15 +185,7 @@ const queuedInsertSQL = `
 // cleared_seq, role; $20 the message if they are not a member), in one
 // update of the members: each row changes once, not twice. The checks come
 // in the order of the calls.
-const queuedInsertMemberSQL = `
-	WITH ins AS (
-		INSERT INTO messages (id, conversation_id, seq, sender_id, text, reply_to, client_id, created_at, edited_at, deleted)
-		VALUES ($1, $2, $10, $3, $4, $5, $6, $8, $7, $9)
-		ON CONFLICT DO NOTHING RETURNING 1
-	), s AS (
-		UPDATE conversations SET last_seq = $10, last_message_id = $1, updated_at = $8
-		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
-	), mb AS (
+const queuedInsertMemberSQL = queuedInsertHead + `mb AS (
 		UPDATE members SET sort_at = $8,
 			hidden = user_id = $13 AND $18::bigint > 0 AND $18::bigint >= $10::bigint,
 			status = CASE WHEN user_id = $13 THEN $14 ELSE status END,
