@@ -24,8 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/brand"
-	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -65,15 +63,8 @@ func BenchmarkCampaignSend(b *testing.B) {
 	}
 	var pairs []pair
 	for i := range 16 {
-		a, z := signup(fmt.Sprintf("aaa%d", i), dm.KindPerson), signup(fmt.Sprintf("zzz%d", i), dm.KindPerson)
-		conv, _, err := c.CreateConversation(ctx, a, []string{z.Handle}, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.Accept(ctx, z, conv.ID); err != nil {
-			b.Fatal(err)
-		}
-		pairs = append(pairs, pair{a, conv.ID})
+		from, conv := pl.pair(b, i)
+		pairs = append(pairs, pair{from, conv})
 	}
 	p2p := func(stop <-chan struct{}) []time.Duration {
 		var mu sync.Mutex
@@ -113,15 +104,7 @@ func BenchmarkCampaignSend(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		jump.Add(int64(8 * 24 * time.Hour))
-		v, err := bs.CreateCampaign(ctx, acme, "acme", brand.CampaignInput{Name: fmt.Sprintf("bench %d", i), Type: campaign.TypeMessage,
-			Audience: &campaign.Audience{Followers: true}, RatePerMinute: campaign.MaxRate,
-			Steps: []campaign.Step{{Variants: []campaign.Variant{{Name: "A", Text: "Hi {{first_name|there}}, a bench offer", Weight: 100}}}}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := bs.CampaignAct(ctx, acme, "acme", v.Campaign.ID, brand.ActionStart); err != nil {
-			b.Fatal(err)
-		}
+		id := pl.startCampaign(b, acme, fmt.Sprintf("bench %d", i), "Hi {{first_name|there}}, a bench offer")
 		var cpu0 time.Duration
 		var start time.Time
 		stop := make(chan struct{})
@@ -131,7 +114,7 @@ func BenchmarkCampaignSend(b *testing.B) {
 			if time.Now().After(limit) {
 				b.Fatal("the campaign did not end in 5 minutes")
 			}
-			got, err := bs.Campaign(ctx, acme, "acme", v.Campaign.ID)
+			got, err := bs.Campaign(ctx, acme, "acme", id)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
-	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/dm"
 )
 
@@ -29,17 +28,9 @@ func TestCampaignLaneSliceFrozenClock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, err := bs.CreateCampaign(ctx, acme, "acme", brand.CampaignInput{Name: "frozen", Type: campaign.TypeMessage,
-		Audience: &campaign.Audience{Followers: true}, RatePerMinute: campaign.MaxRate,
-		Steps: []campaign.Step{{Variants: []campaign.Variant{{Name: "A", Text: "Hi {{first_name|there}}", Weight: 100}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bs.CampaignAct(ctx, acme, "acme", v.Campaign.ID, brand.ActionStart); err != nil {
-		t.Fatal(err)
-	}
+	id := p.startCampaign(t, acme, "frozen", "Hi {{first_name|there}}")
 	for limit := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		got, err := bs.Campaign(ctx, acme, "acme", v.Campaign.ID)
+		got, err := bs.Campaign(ctx, acme, "acme", id)
 		if err != nil {
 			t.Fatal(err)
 		}

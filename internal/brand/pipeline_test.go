@@ -2,11 +2,13 @@ package brand_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
+	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
@@ -66,4 +68,38 @@ func (p *pipeline) signup(tb testing.TB, handle, kind string) *dm.Account {
 		tb.Fatal(err)
 	}
 	return a
+}
+
+// pair signs up aaa<i> and zzz<i> and opens their accepted direct
+// conversation: from writes in conv as one person to another.
+func (p *pipeline) pair(tb testing.TB, i int) (from *dm.Account, conv string) {
+	tb.Helper()
+	ctx := context.Background()
+	a, z := p.signup(tb, fmt.Sprintf("aaa%d", i), dm.KindPerson), p.signup(tb, fmt.Sprintf("zzz%d", i), dm.KindPerson)
+	c, _, err := p.chat.CreateConversation(ctx, a, []string{z.Handle}, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := p.chat.Accept(ctx, z, c.ID); err != nil {
+		tb.Fatal(err)
+	}
+	return a, c.ID
+}
+
+// startCampaign creates and starts a one-message campaign of the brand
+// acme (handle "acme") to its followers at the maximum rate, and returns
+// its id.
+func (p *pipeline) startCampaign(tb testing.TB, acme *dm.Account, name, text string) string {
+	tb.Helper()
+	ctx := context.Background()
+	v, err := p.brand.CreateCampaign(ctx, acme, "acme", brand.CampaignInput{Name: name, Type: campaign.TypeMessage,
+		Audience: &campaign.Audience{Followers: true}, RatePerMinute: campaign.MaxRate,
+		Steps: []campaign.Step{{Variants: []campaign.Variant{{Name: "A", Text: text, Weight: 100}}}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := p.brand.CampaignAct(ctx, acme, "acme", v.Campaign.ID, brand.ActionStart); err != nil {
+		tb.Fatal(err)
+	}
+	return v.Campaign.ID
 }

@@ -50,17 +50,10 @@ func BenchmarkSend(b *testing.B) {
 	}
 	var people, customers []pair
 	for i := range pairs {
-		a, z := signup(fmt.Sprintf("aaa%d", i), dm.KindPerson), signup(fmt.Sprintf("zzz%d", i), dm.KindPerson)
-		conv, _, err := c.CreateConversation(ctx, a, []string{z.Handle}, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.Accept(ctx, z, conv.ID); err != nil {
-			b.Fatal(err)
-		}
-		people = append(people, pair{a, conv.ID})
+		from, pc := pl.pair(b, i)
+		people = append(people, pair{from, pc})
 		cu := signup(fmt.Sprintf("ccc%d", i), dm.KindPerson)
-		conv, _, err = c.CreateConversation(ctx, cu, []string{"acme"}, "")
+		conv, _, err := c.CreateConversation(ctx, cu, []string{"acme"}, "")
 		if err != nil {
 			b.Fatal(err)
 		}
