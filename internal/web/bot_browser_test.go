@@ -309,3 +309,28 @@ func TestBotScreenshots(t *testing.T) {
 	bob.waitText("#handoff-notices .handoff-notice", "Dan Rossi")
 	bob.shot("38-console-handoff")
 }
+
+// TestBrowserBotMenuKeepsFocus: a customer who opened the brand's menu
+// from the keyboard (the focus on its first entry) keeps that focus when a
+// message arrives meanwhile (an agent's answer), which redraws the bot's
+// bar: the focus is not dropped to the page.
+func TestBrowserBotMenuKeepsFocus(t *testing.T) {
+	bw := newBotWorld(t)
+	dan := bw.w.account("dan", "Dan Rossi")
+	bob := bw.bob
+	bob.login()
+	bob.do("open the console", chromedp.Navigate(bw.w.base+"/brands/acme"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
+	dan.login()
+	dan.do("open a draft to the brand", chromedp.Navigate(bw.w.base+"/new/@acme"), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	dan.write("Hi, when are you open?")
+	dan.waitText("#message-list li.msg.theirs .text", "we are open 9 to 5")
+	dan.click("#bot-menu-button", "Menu")
+	dan.waitFor("the first entry focused", `() => document.activeElement?.textContent === 'My order'`)
+	bob.click("#inbox-list a", "Dan Rossi")
+	bob.do("answer", chromedp.SendKeys(chromedp.CSS(".console-composer textarea"), "Hello Dan, Bob here"))
+	bob.click(".console-composer button[type=submit]", "Send")
+	dan.waitText("#message-list li.msg.theirs .text", "Hello Dan, Bob here")
+	if !dan.eval("the focus after the message", `document.activeElement?.textContent === 'My order' && document.getElementById('bot-menu-button').getAttribute('aria-expanded') === 'true'`) {
+		t.Error("the agent's message arriving took the focus out of the open menu")
+	}
+}
