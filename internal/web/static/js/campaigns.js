@@ -88,7 +88,7 @@ export function campaignsPage(app, handle) {
       open.get(c.id) || null);
   };
   const render = () => {
-    list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted' }, 'No campaigns yet.')]));
+    list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted campaigns-empty' }, 'No campaigns yet. Press New campaign to send an offer, an event invitation or a survey.')]));
   };
   const replace = (c) => {
     const i = campaigns.findIndex((x) => x.id === c.id);
