@@ -101,7 +101,7 @@ func TestBrowserDesk(t *testing.T) {
 
 	bob.login()
 	bob.do("desk", chromedp.Navigate(w.base+"/brands/acme/desk"))
-	bob.waitFor("read-only service levels for an agent", `() => document.getElementById('sla-first')?.disabled === true`)
+	bob.waitFor("read-only service levels for an agent", `() => document.querySelector('.console-desk.readonly') !== null && document.getElementById('sla-first')?.disabled === true`)
 	bob.do("an own macro",
 		chromedp.SendKeys(chromedp.ID("macro-title"), "Escalate"),
 		chromedp.SendKeys(chromedp.ID("macro-labels"), "escalated"),
@@ -113,7 +113,9 @@ func TestBrowserDesk(t *testing.T) {
 
 	acme.login()
 	acme.do("desk", chromedp.Navigate(w.base+"/brands/acme/desk"))
-	acme.waitFor("the form", `() => document.getElementById('sla-first')?.disabled === false`)
+	// The fields open once the current levels are in them (a value typed
+	// before that was overwritten by the load: CI saw the target saved as 0).
+	acme.waitFor("the form", `() => document.getElementById('sla-first')?.disabled === false && document.getElementById('sla-first').value === '0'`)
 	acme.do("service levels", clearField("sla-first"), chromedp.SendKeys(chromedp.ID("sla-first"), "1"), chromedp.Click(chromedp.ID("sla-save")))
 	acme.waitText("#sla-form .form-ok", "Saved.")
 	acme.do("an agent team",

@@ -189,16 +189,19 @@ export function deskPage(app, handle, nav) {
   let manager = false;
   const slaErr = h('p', { class: 'form-error', role: 'alert' });
   const slaOk = h('p', { class: 'form-ok', role: 'status' });
-  const num = (id) => h('input', { type: 'number', id, min: '0', step: '1', inputmode: 'numeric' });
+  // The fields stay disabled until the brand's current levels are in them:
+  // a value typed earlier would be overwritten by the load.
+  const num = (id) => h('input', { type: 'number', id, min: '0', step: '1', inputmode: 'numeric', disabled: true });
   const first = num('sla-first');
   const next = num('sla-next');
   const cap = num('sla-cap');
+  const save = h('button', { type: 'submit', class: 'btn primary', id: 'sla-save', disabled: true }, 'Save service levels');
   const slaForm = h('form', { class: 'stack-sm', id: 'sla-form' },
     h('label', { class: 'field', for: 'sla-first' }, h('span', { class: 'field-label' }, 'First response target (business minutes, 0 = none)'), first),
     h('label', { class: 'field', for: 'sla-next' }, h('span', { class: 'field-label' }, 'Next response target (business minutes, 0 = none)'), next),
     h('label', { class: 'field', for: 'sla-cap' }, h('span', { class: 'field-label' }, 'Most open conversations per agent (0 = no cap)'), cap),
     slaErr, slaOk,
-    h('div', { class: 'manage' }, h('button', { type: 'submit', class: 'btn primary', id: 'sla-save' }, 'Save service levels')));
+    h('div', { class: 'manage' }, save));
   slaForm.addEventListener('submit', (e) => {
     e.preventDefault();
     slaOk.textContent = '';
@@ -308,11 +311,12 @@ export function deskPage(app, handle, nav) {
     manager = !!me && (me.role === 'owner' || me.role === 'admin');
     el.classList.toggle('readonly', !manager);
     personalRow.hidden = !manager;
-    for (const f of [first, next, cap]) f.disabled = !manager;
     const r = await app.api.get(b + '/service-levels');
     first.value = r.service_levels.first_response_minutes;
     next.value = r.service_levels.next_response_minutes;
     cap.value = r.service_levels.max_open_per_agent;
+    for (const f of [first, next, cap]) f.disabled = !manager;
+    save.disabled = !manager;
     loadTeams();
     loadMacros();
   });
