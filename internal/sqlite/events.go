@@ -218,18 +218,42 @@ func (l *lastEncoding) remember(e *dm.Event, data string) {
 	}
 	l.ev, l.data = *e, data
 	if e.Message != nil {
-		m := *e.Message
-		m.Reactions = slices.Clone(e.Message.Reactions)
-		if e.Message.EditedAt != nil {
-			at := *e.Message.EditedAt
-			m.EditedAt = &at
-		}
-		l.ev.Message = &m
+		l.ev.Message = cloneMessage(e.Message)
 	}
 	if e.Actor != nil {
 		a := *e.Actor
 		l.ev.Actor = &a
 	}
+}
+
+// cloneMessage copies m and everything it leads to (its slices and
+// pointers), so that a change made later through m's own slices or pointers
+// cannot change the copy. A field added to dm.Message that holds a slice or
+// a pointer must be copied here too (TestEventEncodingReuseDeep).
+func cloneMessage(m *dm.Message) *dm.Message {
+	c := *m
+	c.Reactions = slices.Clone(m.Reactions)
+	if m.EditedAt != nil {
+		at := *m.EditedAt
+		c.EditedAt = &at
+	}
+	c.QuickReplies = slices.Clone(m.QuickReplies)
+	if m.Attachments != nil {
+		c.Attachments = make([]dm.Attachment, len(m.Attachments))
+		for i, a := range m.Attachments {
+			a.Waveform = slices.Clone(a.Waveform)
+			c.Attachments[i] = a
+		}
+	}
+	if m.LinkPreview != nil {
+		p := *m.LinkPreview
+		c.LinkPreview = &p
+	}
+	if m.Product != nil {
+		p := *m.Product
+		c.Product = &p
+	}
+	return &c
 }
 
 // same reports whether e encodes exactly as the remembered event.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,83 @@ func TestEventEncodingReuse(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The same holds for what a message's slices and pointers lead to: an
+// attachment, a quick reply, a link preview or a product card changed in
+// place between two appends is encoded again.
+func TestEventEncodingReuseDeep(t *testing.T) {
+	db, _ := openFile(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	m := &dm.Message{ID: "m1", ConversationID: "c", Seq: 1, Text: "hi", Reactions: []dm.Reaction{}, CreatedAt: at,
+		Attachments:  []dm.Attachment{{ID: "a1", Kind: "voice", Name: "one", Waveform: []int{1, 2}}},
+		QuickReplies: []dm.QuickReply{{Title: "Yes", Payload: "YES"}},
+		LinkPreview:  &dm.LinkPreview{URL: "https://example.com/", Title: "old"},
+		Product:      &dm.ProductCard{ProductID: "p1", Title: "old"}}
+	changes := map[string]func(){
+		"u2": func() { m.Attachments[0].Name = "two" },
+		"u3": func() { m.Attachments[0].Waveform[1] = 9 },
+		"u4": func() { m.QuickReplies[0].Title = "Sure" },
+		"u5": func() { m.LinkPreview.Title = "new" },
+		"u6": func() { m.Product.Title = "new" },
+	}
+	users := []string{"u1", "u2", "u3", "u4", "u5", "u6"}
+	err := db.Update(ctx, func(tx dm.Tx) error {
+		for _, u := range users {
+			if f := changes[u]; f != nil {
+				f()
+			}
+			if err := tx.AppendEvent(ctx, u, &dm.Event{Type: dm.EventMessageCreated, ConversationID: "c", At: at, Message: m}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx dm.Tx) error {
+		for _, u := range users {
+			evs, err := tx.Events(ctx, u, 0, 10)
+			if err != nil {
+				return err
+			}
+			if len(evs) != 1 || evs[0].Message == nil || len(evs[0].Message.Attachments) != 1 || len(evs[0].Message.QuickReplies) != 1 ||
+				evs[0].Message.LinkPreview == nil || evs[0].Message.Product == nil {
+				t.Fatalf("events of %s = %+v", u, evs)
+			}
+			got := evs[0].Message
+			summary := fmt.Sprintf("%s %v %s %s %s", got.Attachments[0].Name, got.Attachments[0].Waveform, got.QuickReplies[0].Title, got.LinkPreview.Title, got.Product.Title)
+			want := map[string]string{
+				"u1": "one [1 2] Yes old old", "u2": "two [1 2] Yes old old", "u3": "two [1 9] Yes old old",
+				"u4": "two [1 9] Sure old old", "u5": "two [1 9] Sure new old", "u6": "two [1 9] Sure new new",
+			}[u]
+			if summary != want {
+				t.Errorf("event of %s: %s, want %s", u, summary, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cloneMessage copies these fields deeply; a new slice, pointer or map in
+// dm.Message must be added to it (and here).
+func TestCloneMessageKnowsEveryReference(t *testing.T) {
+	copied := map[string]bool{"Reactions": true, "EditedAt": true, "QuickReplies": true, "Attachments": true, "LinkPreview": true, "Product": true}
+	typ := reflect.TypeOf(dm.Message{})
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Slice, reflect.Pointer, reflect.Map, reflect.Interface:
+			if !copied[f.Name] {
+				t.Errorf("dm.Message.%s (%s) is not copied by cloneMessage", f.Name, f.Type)
+			}
+		}
 	}
 }
 
