@@ -86,9 +86,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // commit's WAL flush, not on a CPU: pgxpool's default (the number of CPUs,
 // at least 4) leaves concurrent sends queueing for a connection while
 // PostgreSQL idles. On two cores, 64 concurrent senders (parley bench send)
-// sent 30% more messages per second through 16 connections than through 8,
-// at no more CPU per message on either side (docs/benchmarks.md, f-pg3);
-// 2 and 4 were worse than 8, and 32 no better than 16.
+// sent about 20% more messages per second through 16 connections than
+// through 8, at the same CPU per message (the server's less, the
+// database's more; docs/benchmarks.md, f-pg3); 2 and 4 were worse than 8,
+// and 32 no better than 16.
 func defaultMaxConns(procs int) int32 { return int32(max(16, 4*procs)) }
 
 // testTracer, set by tests only, sees every statement and batch of the
