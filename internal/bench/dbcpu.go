@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // dbCPU samples the CPU time of the PostgreSQL backends serving one
@@ -22,7 +23,14 @@ func newDBCPU(ctx context.Context, url string) (*dbCPU, error) {
 	if url == "" {
 		return nil, nil
 	}
-	c, err := pgx.Connect(ctx, url)
+	// The server's URL may carry pgxpool's own parameters
+	// (pool_max_conns): parsed as a pool's, they are not sent to the
+	// database as settings, which it would refuse.
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return nil, err
 	}

@@ -52,11 +52,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		// A transaction spends most of its time waiting for round trips
-		// and the commit's WAL flush, not on a CPU: pgxpool's default (the
-		// number of CPUs, at least 4) leaves concurrent sends queueing for
-		// a connection while PostgreSQL idles.
-		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
+		cfg.MaxConns = defaultMaxConns(runtime.GOMAXPROCS(0))
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
 		// Parley runs only short index lookups. When the planner
@@ -82,6 +78,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// defaultMaxConns is the pool's size when the URL does not set
+// pool_max_conns: four connections per CPU, at least 16.
+//
+// A transaction spends most of its time waiting for round trips and the
+// commit's WAL flush, not on a CPU: pgxpool's default (the number of CPUs,
+// at least 4) leaves concurrent sends queueing for a connection while
+// PostgreSQL idles. On two cores, 64 concurrent senders (parley bench send)
+// sent about 20% more messages per second through 16 connections than
+// through 8, at the same CPU per message (the server's less, the
+// database's more; docs/benchmarks.md, f-pg3); 2 and 4 were worse than 8,
+// and 32 no better than 16.
+func defaultMaxConns(procs int) int32 { return int32(max(16, 4*procs)) }
 
 // testTracer, set by tests only, sees every statement and batch of the
 // stores opened after it is set (TestSendRoundTrips counts round trips).

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/postgres/pgtest"
@@ -29,4 +31,36 @@ func openTest(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestPoolSize: without pool_max_conns the pool has four connections per
+// CPU and at least 16 (defaultMaxConns); the URL's own size wins.
+func TestPoolSize(t *testing.T) {
+	if got := defaultMaxConns(2); got != 16 {
+		t.Errorf("defaultMaxConns(2) = %d, want 16", got)
+	}
+	if got := defaultMaxConns(8); got != 32 {
+		t.Errorf("defaultMaxConns(8) = %d, want 32", got)
+	}
+	url := testSchema(t)
+	db, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, want := db.pool.Config().MaxConns, defaultMaxConns(runtime.GOMAXPROCS(0)); got != want {
+		t.Errorf("pool size %d, want %d", got, want)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db3, err := Open(context.Background(), url+sep+"pool_max_conns=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db3.Close()
+	if got := db3.pool.Config().MaxConns; got != 3 {
+		t.Errorf("pool size with pool_max_conns=3: %d", got)
+	}
 }
