@@ -189,6 +189,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// one goroutine that every send waits for; DB.checkpoint does it
 		// on the other core.
 		writePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(0)"
+		// The writer's WAL writes go out a batch at a time (walvfs.go),
+		// which relies on synchronous=FULL above.
+		if err := registerWALVFS(); err != nil {
+			return nil, err
+		}
+		writePragmas += "&vfs=" + walVFSName
 	}
 	// Page caches (negative: KiB): the writer's holds the hot ends of the
 	// indexes that every send touches.
