@@ -157,6 +157,11 @@ type conn struct {
 	// not read yet).
 	events eventQueue
 	dataID int64
+	// ran counts the statements run on c (every one goes through stmt);
+	// prep is what the writer's last PrepareSend read, good while ran has
+	// not moved since (send.go).
+	ran  uint64
+	prep *sendPrep
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -370,6 +375,7 @@ func pin(ctx context.Context, d *sql.DB) (*conn, error) {
 
 // stmt returns the prepared statement of query on c, preparing it on first use.
 func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.ran++
 	if s, ok := c.stmts[query]; ok {
 		return s, nil
 	}
