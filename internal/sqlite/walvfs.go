@@ -12,13 +12,14 @@ import (
 // The WAL write buffer (issue 15). A commit writes each dirty page to the
 // WAL as a frame, and SQLite writes a frame in two pwrite calls (its
 // 24-byte header, then the page): a batch of 32 sends is about 300 frames,
-// so 600 system calls, which were 15% of the server's CPU under `parley
-// bench send` (one pwrite of the same bytes costs a sixth of that). The
-// writer's connections open their files through walVFS, SQLite's own unix
-// VFS with one change: a WAL file's writes collect in a buffer while they
-// follow one another, and reach the file in one pwrite when anything else
-// happens to the file (a sync, a read, a size, a truncate, a close) or the
-// buffer is full.
+// so 600 system calls, which were 15% of the CPU in a profile of sends
+// (one pwrite of the same bytes costs a sixth of that). The writer's
+// connections open their files through the VFS registered here, SQLite's
+// own unix VFS with one change: a WAL file's writes collect in a buffer
+// while they follow one another (or rewrite part of it), and reach the
+// file in a few large pwrites when anything else happens to the file (a
+// sync, a read, a size, a truncate, a file control, a close) or the buffer
+// is full.
 //
 // Nothing acknowledged depends on the buffer: with synchronous=FULL, which
 // Open always sets on the writer, SQLite syncs the WAL (xSync, so the
