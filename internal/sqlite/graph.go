@@ -38,6 +38,9 @@ func (t *tx) SetBlock(ctx context.Context, blockerID, blockedID string, on bool)
 }
 
 func (t *tx) Relationship(ctx context.Context, aID, bID string) (dm.Relationship, error) {
+	if r, ok := t.preparedRelationship(aID, bID); ok {
+		return r, nil
+	}
 	var r dm.Relationship
 	err := t.queryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2),

@@ -23,6 +23,9 @@ func scanMembership(s scanner) (*dm.Membership, error) {
 }
 
 func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	if ms := t.preparedMembers(conversationID); ms != nil {
+		return ms, nil
+	}
 	rows, err := t.query(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? ORDER BY ord`, conversationID)
 	if err != nil {
 		return nil, wrap(err, "members")

@@ -111,7 +111,7 @@ func (c *conn) flushSearch(ctx context.Context) error {
 }
 
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {
-	if clientID == "" {
+	if clientID == "" || t.preparedClientID(senderID, clientID) {
 		return nil, dm.Errorf(dm.ENOTFOUND, "message not found")
 	}
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id

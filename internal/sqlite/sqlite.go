@@ -157,6 +157,11 @@ type conn struct {
 	// not read yet).
 	events eventQueue
 	dataID int64
+	// ran counts the statements run on c (every one goes through stmt);
+	// prep is what the writer's last PrepareSend read, good while ran has
+	// not moved since (send.go).
+	ran  uint64
+	prep *sendPrep
 }
 
 // Open opens (creating it if needed) the database at path, or a private
@@ -189,6 +194,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// one goroutine that every send waits for; DB.checkpoint does it
 		// on the other core.
 		writePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(0)"
+		// The writer's WAL writes go out a batch at a time (walvfs.go),
+		// which relies on synchronous=FULL above.
+		if err := registerWALVFS(); err != nil {
+			return nil, err
+		}
+		writePragmas += "&vfs=" + walVFSName
 	}
 	// Page caches (negative: KiB): the writer's holds the hot ends of the
 	// indexes that every send touches.
@@ -364,6 +375,7 @@ func pin(ctx context.Context, d *sql.DB) (*conn, error) {
 
 // stmt returns the prepared statement of query on c, preparing it on first use.
 func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.ran++
 	if s, ok := c.stmts[query]; ok {
 		return s, nil
 	}
