@@ -248,6 +248,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.writer.c.Close()
 		return fail(err)
 	}
+	if !db.memory {
+		// The WAL buffer (walvfs.go) is safe only while every commit syncs
+		// the WAL before it publishes its frames: refuse to run otherwise.
+		if err := checkFullSync(ctx, db.writer.c); err != nil {
+			db.writer.c.Close()
+			return fail(err)
+		}
+	}
 	for range readConns {
 		r, err := pin(ctx, db.readDB)
 		if err != nil {
@@ -283,6 +291,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	go db.write()
 	return db, nil
+}
+
+// checkFullSync returns an error unless c commits with synchronous=FULL
+// (2) or EXTRA (3).
+func checkFullSync(ctx context.Context, c *sql.Conn) error {
+	var mode int
+	if err := c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil {
+		return err
+	}
+	if mode < 2 {
+		return fmt.Errorf("sqlite: the writer runs with synchronous=%d; the WAL buffer needs FULL (2) or EXTRA (3)", mode)
+	}
+	return nil
 }
 
 // checkpoint is the checkpointer goroutine: after a kick, at most every

@@ -201,3 +201,25 @@ func killTestChild(path string) {
 	}
 	time.Sleep(time.Hour)
 }
+
+// Open refuses a writer that would publish frames before syncing them:
+// the WAL buffer holds writes until the sync.
+func TestCheckFullSync(t *testing.T) {
+	ctx := context.Background()
+	for mode, ok := range map[string]bool{"OFF": false, "NORMAL": false, "FULL": true, "EXTRA": true} {
+		d, err := openDB("file:" + filepath.Join(t.TempDir(), "db") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + mode + ")")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := d.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkFullSync(ctx, c)
+		if (err == nil) != ok {
+			t.Errorf("synchronous=%s: checkFullSync = %v", mode, err)
+		}
+		c.Close()
+		d.Close()
+	}
+}
