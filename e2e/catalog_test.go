@@ -174,7 +174,12 @@ func TestCampaignTopPick(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme Outdoor")
-	_, err := acme.ImportProducts(ctx, "acme", "csv", catalogCSV)
+	// The real clock runs here: the brand's zone is one where it is 14:00
+	// now, far from the quiet hours (from 21:00 UTC on, the followers'
+	// messages were held for the morning).
+	_, err := acme.PutBrandSettings(ctx, "acme", client.BrandSettings{TimeZone: afternoonZone()})
+	must(t, err, "brand settings")
+	_, err = acme.ImportProducts(ctx, "acme", "csv", catalogCSV)
 	must(t, err, "import")
 	// Others looked at tents with stoves, and boots with mugs.
 	for _, h := range []string{"sam", "sue"} {

@@ -40,8 +40,12 @@ func TestSurveyAfterResolution(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme Outdoor")
+	// The real clock runs here: the brand's zone is one where it is 14:00
+	// now, far from the quiet hours.
+	_, err := acme.PutBrandSettings(ctx, "acme", client.BrandSettings{TimeZone: afternoonZone()})
+	must(t, err, "brand settings")
 	bob := e.user("bobby")
-	_, err := acme.AddTeamMember(ctx, "acme", "bobby", "agent")
+	_, err = acme.AddTeamMember(ctx, "acme", "bobby", "agent")
 	must(t, err, "add an agent")
 	dana := e.user("dana")
 	must(t, dana.Follow(ctx, "acme"), "follow")
