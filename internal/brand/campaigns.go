@@ -65,7 +65,7 @@ const (
 	laneEvery     = 50 * time.Millisecond
 	laneWait      = 250 * time.Millisecond
 	progressEvery = time.Second
-	progressShare = 20
+	progressShare = 40
 )
 
 // laneSlice is a variable for the tests only (SetLaneSlice).
