@@ -8,7 +8,8 @@ package brand_test
 // between them, past the frequency cap's window); the figure is the
 // process's CPU time from the end of the plan to the last message
 // (cpu-µs/msg, which includes the person-to-person sends beside it, about
-// 5% of it), the messages a second, and the latency of 16 people sending
+// 5% of it), the messages a second, the bytes written per message (the WAL
+// and the checkpoints), and the latency of 16 people sending
 // 10 messages a second each, before the campaigns and while they run:
 //
 //	go test -run '^$' -bench CampaignSend -benchtime 3x ./internal/brand/
@@ -18,7 +19,10 @@ package brand_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,12 +104,14 @@ func BenchmarkCampaignSend(b *testing.B) {
 	var with []time.Duration
 	var cpu time.Duration
 	var took time.Duration
+	var wrote int64
 	sent := 0
 	b.ResetTimer()
 	for i := range b.N {
 		jump.Add(int64(8 * 24 * time.Hour))
 		id := pl.startCampaign(b, acme, fmt.Sprintf("bench %d", i), "Hi {{first_name|there}}, a bench offer")
 		var cpu0 time.Duration
+		var wrote0 int64
 		var start time.Time
 		stop := make(chan struct{})
 		var lat []time.Duration
@@ -119,7 +125,7 @@ func BenchmarkCampaignSend(b *testing.B) {
 				b.Fatal(err)
 			}
 			if start.IsZero() && got.Campaign.PlannedAt != nil {
-				cpu0, start = cpuTime(), time.Now()
+				cpu0, wrote0, start = cpuTime(), bytesWritten(), time.Now()
 				go func() { lat = p2p(stop); close(p2pDone) }()
 			}
 			if got.Campaign.Status == dm.CampaignDone {
@@ -127,6 +133,7 @@ func BenchmarkCampaignSend(b *testing.B) {
 				<-p2pDone
 				with = append(with, lat...)
 				cpu += cpuTime() - cpu0
+				wrote += bytesWritten() - wrote0
 				took += time.Since(start)
 				sent += got.Progress.Sent
 				if got.Progress.Sent != followers {
@@ -139,6 +146,7 @@ func BenchmarkCampaignSend(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Microseconds())/float64(sent), "cpu-µs/msg")
 	b.ReportMetric(float64(sent)/took.Seconds(), "msgs/s")
+	b.ReportMetric(float64(wrote)/1024/float64(sent), "written-kB/msg")
 	b.ReportMetric(pct(alone, 50), "p2p-p50-alone-ms")
 	b.ReportMetric(pct(alone, 99), "p2p-p99-alone-ms")
 	b.ReportMetric(pct(with, 50), "p2p-p50-with-ms")
@@ -153,4 +161,20 @@ func pct(ds []time.Duration, p int) float64 {
 	ds = slices.Clone(ds)
 	slices.Sort(ds)
 	return float64(ds[min(len(ds)-1, len(ds)*p/100)].Microseconds()) / 1000
+}
+
+// bytesWritten is what the process wrote to files so far (the WAL and the
+// checkpoints into the database file; /proc/self/io), 0 where unknown.
+func bytesWritten() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }

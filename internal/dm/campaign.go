@@ -164,6 +164,17 @@ type AudienceFacts struct {
 	TimeZones map[string]string
 }
 
+// DeliveryFact is what a campaign's lane reads of one recipient before
+// their message, for the consent engine: their account, their consent row
+// with the brand (nil: none recorded), their relationship with the brand
+// (A is the recipient, B the brand) and their settings.
+type DeliveryFact struct {
+	Account      *Account
+	Consent      *Consent
+	Relationship Relationship
+	Settings     Settings
+}
+
 // CampaignTx is what a store keeps for campaigns.
 type CampaignTx interface {
 	CreateCampaign(ctx context.Context, c *Campaign) error
@@ -243,6 +254,10 @@ type CampaignTx interface {
 	// AudienceFacts reads, for the consent engine, everything recorded
 	// between a brand and anyone: consent rows, blocks either way, follows.
 	AudienceFacts(ctx context.Context, brandID string) (*AudienceFacts, error)
+	// DeliveryFacts reads the DeliveryFact of each of userIDs with a brand
+	// at once (a lane's batch): what Account, Consent, Relationship and
+	// Settings say of each. An id with no account is absent from the map.
+	DeliveryFacts(ctx context.Context, brandID string, userIDs []string) (map[string]*DeliveryFact, error)
 }
 
 // Funnel marks: what a recipient did after a campaign message, set on the

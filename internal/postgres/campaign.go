@@ -262,6 +262,53 @@ func (t *tx) AudienceWroteSince(ctx context.Context, brandID string, since time.
 	return t.ids(ctx, `SELECT user_id FROM consent WHERE brand_id = $1 AND last_inbound >= $2 ORDER BY user_id COLLATE "C"`, brandID, since)
 }
 
+// DeliveryFacts is Account, Settings, Relationship (recipient to brand) and
+// Consent of a batch of recipients in one round trip.
+func (t *tx) DeliveryFacts(ctx context.Context, brandID string, userIDs []string) (map[string]*dm.DeliveryFact, error) {
+	out := make(map[string]*dm.DeliveryFact, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+accountFlagCols+`, a.allow_incoming, a.read_receipts, a.time_zone,
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id AND followee_id = $1),
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = a.id),
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id AND blocked_id = $1),
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = a.id),
+			c.user_id IS NOT NULL, coalesce(c.opted_in, false), coalesce(c.opted_out, false), c.last_inbound, coalesce(c.unanswered, 0),
+			coalesce(c.promos, ''), coalesce(c.updated_at, 'epoch'::timestamptz)
+		FROM accounts a LEFT JOIN consent c ON c.brand_id = $1 AND c.user_id = a.id
+		WHERE a.id = ANY($2)`, brandID, userIDs)
+	if err != nil {
+		return nil, wrap(err, "delivery facts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := &dm.DeliveryFact{}
+		r := &f.Relationship
+		var hasConsent bool
+		c := dm.Consent{BrandID: brandID}
+		var promos string
+		f.Account, err = scanFlaggedAccount(rows, &f.Settings.AllowIncoming, &f.Settings.ReadReceipts, &f.Settings.TimeZone,
+			&r.AFollowsB, &r.BFollowsA, &r.ABlocksB, &r.BBlocksA,
+			&hasConsent, &c.OptedIn, &c.OptedOut, &c.LastInbound, &c.Unanswered, &promos, &c.UpdatedAt)
+		if err != nil {
+			return nil, wrap(err, "delivery facts")
+		}
+		if hasConsent {
+			c.UserID = f.Account.ID
+			c.Promos = parsePromos(promos)
+			if c.LastInbound != nil {
+				u := c.LastInbound.UTC()
+				c.LastInbound = &u
+			}
+			c.UpdatedAt = c.UpdatedAt.UTC()
+			f.Consent = &c
+		}
+		out[f.Account.ID] = f
+	}
+	return out, wrap(rows.Err(), "delivery facts")
+}
+
 func (t *tx) AudienceFacts(ctx context.Context, brandID string) (*dm.AudienceFacts, error) {
 	f := &dm.AudienceFacts{Consents: map[string]*dm.Consent{}, Blocked: map[string]bool{}, Follows: map[string]bool{}, TimeZones: map[string]string{}}
 	rows, err := t.tx.Query(ctx, `SELECT user_id, opted_in, opted_out, last_inbound, unanswered, promos, updated_at FROM consent WHERE brand_id = $1`, brandID)

@@ -313,6 +313,54 @@ func (t *tx) AudienceFacts(ctx context.Context, brandID string) (*dm.AudienceFac
 	return f, wrap(rows.Err(), "audience")
 }
 
+// DeliveryFacts is Account, Settings, Relationship (recipient to brand) and
+// Consent of a batch of recipients in one statement.
+func (t *tx) DeliveryFacts(ctx context.Context, brandID string, userIDs []string) (map[string]*dm.DeliveryFact, error) {
+	out := make(map[string]*dm.DeliveryFact, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	ids, err := json.Marshal(userIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx, `SELECT `+accountFlagColumns+`, a.allow_incoming, a.read_receipts, a.time_zone,
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id AND followee_id = ?1),
+			EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = a.id),
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id AND blocked_id = ?1),
+			EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = a.id),
+			c.user_id IS NOT NULL, coalesce(c.opted_in, 0), coalesce(c.opted_out, 0), c.last_inbound, coalesce(c.unanswered, 0),
+			coalesce(c.promos, ''), coalesce(c.updated_at, 0)
+		FROM accounts a LEFT JOIN consent c ON c.brand_id = ?1 AND c.user_id = a.id
+		WHERE a.id IN (SELECT value FROM json_each(?2))`, brandID, string(ids))
+	if err != nil {
+		return nil, wrap(err, "delivery facts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := &dm.DeliveryFact{}
+		r := &f.Relationship
+		var hasConsent bool
+		c := dm.Consent{BrandID: brandID}
+		var last sql.NullInt64
+		var promos string
+		var updated int64
+		f.Account, err = scanFlaggedAccount(rows, &f.Settings.AllowIncoming, &f.Settings.ReadReceipts, &f.Settings.TimeZone,
+			&r.AFollowsB, &r.BFollowsA, &r.ABlocksB, &r.BBlocksA,
+			&hasConsent, &c.OptedIn, &c.OptedOut, &last, &c.Unanswered, &promos, &updated)
+		if err != nil {
+			return nil, wrap(err, "delivery facts")
+		}
+		if hasConsent {
+			c.UserID = f.Account.ID
+			c.LastInbound, c.UpdatedAt, c.Promos = nullUTC(last), utc(updated), parsePromos(promos)
+			f.Consent = &c
+		}
+		out[f.Account.ID] = f
+	}
+	return out, wrap(rows.Err(), "delivery facts")
+}
+
 // parsePromos reads the stored promotional times (Unix ms, JSON).
 func parsePromos(s string) []time.Time {
 	var v []int64

@@ -312,7 +312,7 @@ func testCampaignAudience(t *testing.T, s dm.Store) {
 			return err
 		}
 		old := at(1)
-		if err := tx.PutConsent(ctx, &dm.Consent{BrandID: acme.ID, UserID: bob.ID, OptedOut: true, LastInbound: &old, UpdatedAt: old}); err != nil {
+		if err := tx.PutConsent(ctx, &dm.Consent{BrandID: acme.ID, UserID: bob.ID, OptedOut: true, LastInbound: &old, Promos: []time.Time{at(1)}, UpdatedAt: old}); err != nil {
 			return err
 		}
 		set := dm.DefaultSettings()
@@ -354,6 +354,44 @@ func testCampaignAudience(t *testing.T, s dm.Store) {
 		}
 		if f.TimeZones[ann.ID] != "Asia/Tokyo" || len(f.TimeZones) != 1 {
 			t.Errorf("facts: time zones %v", f.TimeZones)
+		}
+		// A lane's batch read says what the reads of one recipient say.
+		ids := []string{ann.ID, bob.ID, cyd.ID, dan.ID, other.ID, "nobody"}
+		df, err := tx.DeliveryFacts(ctx, acme.ID, ids)
+		if err != nil {
+			return err
+		}
+		if len(df) != 5 || df["nobody"] != nil {
+			t.Errorf("delivery facts of %d ids, want the 5 accounts: %v", len(df), df)
+		}
+		for _, id := range ids[:5] {
+			a, err := tx.Account(ctx, id)
+			if err != nil {
+				return err
+			}
+			set, err := tx.Settings(ctx, id)
+			if err != nil {
+				return err
+			}
+			rel, err := tx.Relationship(ctx, id, acme.ID)
+			if err != nil {
+				return err
+			}
+			c, err := tx.Consent(ctx, acme.ID, id)
+			if dm.IsCode(err, dm.ENOTFOUND) {
+				c, err = nil, nil
+			}
+			if err != nil {
+				return err
+			}
+			want := &dm.DeliveryFact{Account: a, Consent: c, Relationship: rel, Settings: set}
+			if got := df[id]; !reflect.DeepEqual(got, want) {
+				t.Errorf("delivery facts of %s:\n got %+v\nwant %+v", id, got, want)
+			}
+		}
+		if df[dan.ID] == nil || !df[dan.ID].Relationship.ABlocksB || df[bob.ID] == nil || df[bob.ID].Consent == nil ||
+			!df[bob.ID].Relationship.AFollowsB || df[ann.ID] == nil || df[ann.ID].Settings.TimeZone != "Asia/Tokyo" {
+			t.Errorf("delivery facts: %+v", df)
 		}
 		return nil
 	})
