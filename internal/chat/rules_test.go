@@ -245,3 +245,57 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSendBatchAllOrNothing: SendBatch stores every message of a batch or
+// none, and spends the send limit for the whole batch up front: a batch
+// the bucket cannot pay for is refused before anything is written, one
+// over the burst could never be paid for and is invalid.
+func TestSendBatchAllOrNothing(t *testing.T) {
+	r := newRules(t, chat.Config{SendPerSecond: 2, SendBurst: 5})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	r.account("cyd", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	toBen, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	theirs, _, err := r.svc.CreateConversation(r.ctx, ben, []string{"cyd"}, "")
+	mustOK(t, err)
+	items := func(n int, convID string) []chat.SendItem {
+		out := make([]chat.SendItem, n)
+		for i := range out {
+			out[i] = chat.SendItem{ConvID: convID, Params: chat.SendParams{Text: fmt.Sprint("m", i)}}
+		}
+		return out
+	}
+	stored := func() int {
+		msgs, _, err := r.svc.Messages(r.ctx, ben, toBen.ID, "", 100)
+		mustOK(t, err)
+		return len(msgs)
+	}
+	if _, err := r.svc.SendBatch(r.ctx, ada, items(6, toBen.ID)); !dm.IsCode(err, dm.EINVALID) {
+		t.Fatalf("a batch over the burst: %v, want invalid", err)
+	}
+	// The third message names a conversation ada is not in: the first
+	// two are not stored either.
+	bad := append(items(2, toBen.ID), chat.SendItem{ConvID: theirs.ID, Params: chat.SendParams{Text: "x"}})
+	if _, err := r.svc.SendBatch(r.ctx, ada, bad); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Fatalf("a batch with another's conversation: %v, want not_found", err)
+	}
+	if n := stored(); n != 0 {
+		t.Fatalf("a refused batch stored %d messages", n)
+	}
+	// That batch spent 3 of the 5 tokens: a batch of 3 waits, and
+	// writes nothing.
+	if _, err := r.svc.SendBatch(r.ctx, ada, items(3, toBen.ID)); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Fatalf("a batch past the tokens left: %v, want rate_limited", err)
+	}
+	if n := stored(); n != 0 {
+		t.Fatalf("a rate-limited batch stored %d messages", n)
+	}
+	r.advance(time.Second)
+	msgs, err := r.svc.SendBatch(r.ctx, ada, items(3, toBen.ID))
+	mustOK(t, err)
+	if len(msgs) != 3 || stored() != 3 || msgs[2].Seq != 3 {
+		t.Fatalf("a batch of 3: %d messages returned, %d stored", len(msgs), stored())
+	}
+}
