@@ -315,6 +315,37 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	return canStartDirect(ctx, tx, me, to, r)
 }
 
+// refuseBlockedDirect refuses a change the other member of a direct
+// conversation would see (an edit, a new reaction) while a block stands
+// between the two, either way: a block hides and refuses in both
+// directions, as checkSend refuses a send. Taking a reaction back or
+// deleting a message stays allowed. Groups are not direct conversations:
+// a block does not stop sends there either.
+func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
+	ms, err := tx.Memberships(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if !isDirect(ms) {
+		return nil
+	}
+	other := ms[0]
+	if other.UserID == me.ID {
+		other = ms[1]
+	}
+	r, err := tx.Relationship(ctx, me.ID, other.UserID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.ABlocksB:
+		return dm.Errorf(dm.EFORBIDDEN, "You blocked the other member of this conversation. Unblock them first.")
+	case r.BBlocksA:
+		return dm.Errorf(dm.EFORBIDDEN, "You can't change messages in this conversation.")
+	}
+	return nil
+}
+
 // isDirect tells a direct conversation from its members, without reading the
 // conversation: a direct one has two members and no owner, while a group
 // always has exactly one owner (RemoveMember hands the role on when the
@@ -410,6 +441,9 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 		if msg.Text == text {
 			out = msg
 			return nil
+		}
+		if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+			return err
 		}
 		cost, err := s.standing(ctx, tx, me)
 		if err != nil {
@@ -563,6 +597,9 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 			}
 			if mine >= maxReactionsPerUser {
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
+			}
+			if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+				return err
 			}
 		}
 		cost, err := s.standing(ctx, tx, me)

@@ -299,3 +299,48 @@ func TestSendBatchAllOrNothing(t *testing.T) {
 		t.Fatalf("a batch of 3: %d messages returned, %d stored", len(msgs), stored())
 	}
 }
+
+// TestBlockFreezesDirect: a block hides and refuses in both directions,
+// so once one of two people in a direct conversation blocks the other,
+// neither can change what the other sees there: no edit, no new reaction
+// (a send is refused the same way). Taking a reaction back stays allowed,
+// and unblocking opens it all again.
+func TestBlockFreezesDirect(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	fromAda, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
+	mustOK(t, err)
+	fromBen, _, err := r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
+	mustOK(t, err)
+	mustOK(t, r.svc.React(r.ctx, ben, fromAda.ID, "👍", true))
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", true))
+	for _, c := range []struct {
+		who  *dm.Account
+		mine *dm.Message
+		its  *dm.Message
+	}{{ben, fromBen, fromAda}, {ada, fromAda, fromBen}} {
+		if _, err := r.svc.Edit(r.ctx, c.who, c.mine.ID, "edited after the block"); !dm.IsCode(err, dm.EFORBIDDEN) {
+			t.Errorf("@%s edits after the block: %v, want forbidden", c.who.Handle, err)
+		}
+		if err := r.svc.React(r.ctx, c.who, c.its.ID, "🔥", true); !dm.IsCode(err, dm.EFORBIDDEN) {
+			t.Errorf("@%s reacts after the block: %v, want forbidden", c.who.Handle, err)
+		}
+	}
+	msgs, _, err := r.svc.Messages(r.ctx, ada, conv.ID, "", 10)
+	mustOK(t, err)
+	for _, m := range msgs {
+		if m.EditedAt != nil || len(m.Reactions) > 1 {
+			t.Errorf("ada sees %q edited %v with reactions %+v", m.Text, m.EditedAt, m.Reactions)
+		}
+	}
+	mustOK(t, r.svc.React(r.ctx, ben, fromAda.ID, "👍", false))
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", false))
+	_, err = r.svc.Edit(r.ctx, ben, fromBen.ID, "edited after the unblock")
+	mustOK(t, err)
+	mustOK(t, r.svc.React(r.ctx, ada, fromBen.ID, "🔥", true))
+}
