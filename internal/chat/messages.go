@@ -274,7 +274,7 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 		return nil, false, err
 	}
 	if othersWrote {
-		return msg, created, s.readUpdated(ctx, tx, o, me, m)
+		return msg, created, s.readUpdated(ctx, tx, o, me, m, true)
 	}
 	return msg, created, nil
 }

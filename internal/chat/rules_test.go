@@ -344,3 +344,37 @@ func TestBlockFreezesDirect(t *testing.T) {
 	mustOK(t, err)
 	mustOK(t, r.svc.React(r.ctx, ada, fromBen.ID, "🔥", true))
 }
+
+// TestBlockHidesReadReceipts: a block hides read receipts both ways, as it
+// hides typing: neither person learns when the other reads.
+func TestBlockHidesReadReceipts(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
+	mustOK(t, err)
+	cursors := map[string]string{}
+	for _, a := range []*dm.Account{ada, ben} {
+		_, cur, err := r.svc.Events(r.ctx, a, "", 0)
+		mustOK(t, err)
+		cursors[a.ID] = cur
+	}
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", true))
+	// Ada has ben's message to read (ben has read everything: he wrote last).
+	mustOK(t, r.svc.MarkRead(r.ctx, ada, conv.ID, ""))
+	for _, a := range []*dm.Account{ada, ben} {
+		evs, _, err := r.svc.Events(r.ctx, a, cursors[a.ID], 100)
+		mustOK(t, err)
+		for _, ev := range evs {
+			if ev.Type == dm.EventReadUpdated && ev.Actor != nil && ev.Actor.ID != a.ID {
+				t.Errorf("@%s hears that @%s read, across a block", a.Handle, ev.Actor.Handle)
+			}
+		}
+	}
+}
