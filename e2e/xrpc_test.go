@@ -28,6 +28,7 @@ import (
 	"github.com/bluesky-social/indigo/xrpc"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -840,4 +841,62 @@ func (lc *lexCatalog) validate(method string, answer any) error {
 		return fmt.Errorf("no output schema known for %s", method)
 	}
 	return lexicon.ValidateRecord(lc.cat, map[string]any{"$type": wrapper, "v": answer}, wrapper, lexicon.StrictRecursiveValidation)
+}
+
+// TestXRPCBatchAllOrNothing: a sendMessageBatch refused part-way stores
+// none of its messages. Storing the first ones and answering an error
+// would have the client, which cannot tell what went through, send them
+// again when it retries. Here the fifth message of the batch is refused:
+// a request holds three messages until it is accepted. On both stores: the
+// batch is one transaction of several sends.
+func TestXRPCBatchAllOrNothing(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testBatchAllOrNothing(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		pg := os.Getenv("PARLEY_TEST_POSTGRES")
+		if pg == "" {
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+		}
+		testBatchAllOrNothing(t, pgtest.Schema(t, pg, "parley_e2e_"))
+	})
+}
+
+func testBatchAllOrNothing(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOn, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	rec := &recorder{base: e.doc}
+	e.user("alice")
+	bob := e.user("bob")
+	carol := e.user("carol")
+	must(t, bob.Follow(e.ctx, "alice"), "follow")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	toBob, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"bob"})
+	must(t, err, "open bob")
+	toCarol, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"carol"})
+	must(t, err, "open carol")
+	item := func(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {
+		return &chat.ConvoSendMessageBatch_BatchItem{ConvoId: convo, Message: &chat.ConvoDefs_MessageInput{Text: text}}
+	}
+	items := []*chat.ConvoSendMessageBatch_BatchItem{item(toBob.Convo.Id, "to bob")}
+	for i := range 4 {
+		items = append(items, item(toCarol.Convo.Id, fmt.Sprintf("request %d", i)))
+	}
+	_, err = chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items})
+	if status, _ := xrpcErr(err); status != http.StatusTooManyRequests {
+		t.Fatalf("a batch past the request's three messages: %v, want 429", err)
+	}
+	for _, c := range []struct {
+		who   *client.Client
+		convo string
+	}{{bob, toBob.Convo.Id}, {carol, toCarol.Convo.Id}} {
+		msgs, _, err := c.who.Messages(e.ctx, c.convo, "", 100)
+		must(t, err, "messages")
+		if len(msgs) != 0 {
+			t.Errorf("a refused batch stored %d messages in %s", len(msgs), c.convo)
+		}
+	}
+	// A batch that may go goes whole.
+	batch, err := chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items[:4]})
+	if ok(t, err, "sendMessageBatch") && len(batch.Items) != 4 {
+		t.Errorf("sendMessageBatch: %d items", len(batch.Items))
+	}
+	checkRecorded(t, rec)
 }

@@ -446,14 +446,15 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 				return err
 			}
 		}
-		return s.readUpdated(ctx, tx, o, me, m)
+		return s.readUpdated(ctx, tx, o, me, m, false)
 	})
 }
 
 // readUpdated tells the caller's devices that m.LastReadSeq moved, and the
-// other members too when both sides allow read receipts and the caller has
-// accepted the conversation.
-func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership) error {
+// other members too when both sides allow read receipts, the caller has
+// accepted the conversation and, in a direct one, no block stands between
+// the two. sent tells that a send moved the marker.
+func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account, m *dm.Membership, sent bool) error {
 	ev := dm.Event{Type: dm.EventReadUpdated, ConversationID: m.ConversationID, At: s.now(), Actor: ptr(me.Profile()), ReadSeq: m.LastReadSeq}
 	if err := o.add(ctx, tx, me.ID, ev); err != nil {
 		return err
@@ -477,10 +478,23 @@ func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 		if err != nil {
 			return err
 		}
-		if set.ReadReceipts {
-			if err := o.add(ctx, tx, other.UserID, ev); err != nil {
+		if !set.ReadReceipts {
+			continue
+		}
+		// A block freezes a direct conversation in both directions: the
+		// receipt is hidden, as typing is. A send there has just been
+		// allowed, which a block would have refused (checkSend).
+		if !sent && isDirect(ms) {
+			rel, err := tx.Relationship(ctx, me.ID, other.UserID)
+			if err != nil {
 				return err
 			}
+			if rel.Blocked() {
+				continue
+			}
+		}
+		if err := o.add(ctx, tx, other.UserID, ev); err != nil {
+			return err
 		}
 	}
 	return nil

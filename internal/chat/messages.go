@@ -47,6 +47,10 @@ type SendParams struct {
 	// Product is the product card the message carries (set by the brand
 	// layer from its catalog; its stage stores it with the message).
 	Product *dm.ProductCard
+
+	// charged is set by SendBatch, which spends the send limit for the
+	// whole batch before its transaction.
+	charged bool
 }
 
 // maxReactionsPerUser bounds how many different emoji one person puts on one message.
@@ -92,6 +96,50 @@ func (s *Service) SendDirect(ctx context.Context, me, to *dm.Account, p SendPara
 		return nil, false, err
 	}
 	return msg, created, nil
+}
+
+// SendItem is one message of SendBatch.
+type SendItem struct {
+	ConvID string
+	Params SendParams
+}
+
+// SendBatch sends several messages (to one or several of the caller's
+// conversations) in one transaction: all of them, or none when one is
+// refused, so that a client that retries a refused batch sends nothing
+// twice. The batch spends its whole share of the send limit at once, up
+// front, and so may hold at most the limit's burst.
+func (s *Service) SendBatch(ctx context.Context, me *dm.Account, items []SendItem) ([]*dm.Message, error) {
+	for _, it := range items {
+		if err := s.validSend(me, it.Params); err != nil {
+			return nil, err
+		}
+	}
+	if s.sendLimit != nil {
+		if len(items) > s.cfg.SendBurst {
+			return nil, dm.Errorf(dm.EINVALID, "A batch holds at most %d messages (the send limit's burst).", s.cfg.SendBurst)
+		}
+		if d := s.sendLimit.TakeN(me.ID, float64(len(items)), s.cfg.Now()); d > 0 {
+			return nil, s.sendLimited(d)
+		}
+	}
+	msgs := make([]*dm.Message, len(items))
+	err := s.update(ctx, func(tx dm.Tx, o *outbox) error {
+		for i, it := range items {
+			p := it.Params
+			p.charged = true
+			msg, _, err := s.send(ctx, tx, o, me, it.ConvID, p)
+			if err != nil {
+				return err
+			}
+			msgs[i] = msg
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
 }
 
 // validSend checks what a send needs before its transaction.
@@ -150,7 +198,7 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 	if p.Agent != nil {
 		limitKey = p.Agent.ID
 	}
-	if !p.Automated {
+	if !p.Automated && !p.charged {
 		if d := s.sendLimit.Take(limitKey, s.cfg.Now()); d > 0 {
 			return nil, false, s.sendLimited(d)
 		}
@@ -226,7 +274,7 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 		return nil, false, err
 	}
 	if othersWrote {
-		return msg, created, s.readUpdated(ctx, tx, o, me, m)
+		return msg, created, s.readUpdated(ctx, tx, o, me, m, true)
 	}
 	return msg, created, nil
 }
@@ -265,6 +313,37 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 		return err
 	}
 	return canStartDirect(ctx, tx, me, to, r)
+}
+
+// refuseBlockedDirect refuses a change the other member of a direct
+// conversation would see (an edit, a new reaction) while a block stands
+// between the two, either way: a block hides and refuses in both
+// directions, as checkSend refuses a send. Taking a reaction back or
+// deleting a message stays allowed. Groups are not direct conversations:
+// a block does not stop sends there either.
+func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
+	ms, err := tx.Memberships(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if !isDirect(ms) {
+		return nil
+	}
+	other := ms[0]
+	if other.UserID == me.ID {
+		other = ms[1]
+	}
+	r, err := tx.Relationship(ctx, me.ID, other.UserID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.ABlocksB:
+		return dm.Errorf(dm.EFORBIDDEN, "You blocked the other member of this conversation. Unblock them first.")
+	case r.BBlocksA:
+		return dm.Errorf(dm.EFORBIDDEN, "You can't change messages in this conversation.")
+	}
+	return nil
 }
 
 // isDirect tells a direct conversation from its members, without reading the
@@ -362,6 +441,9 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 		if msg.Text == text {
 			out = msg
 			return nil
+		}
+		if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+			return err
 		}
 		cost, err := s.standing(ctx, tx, me)
 		if err != nil {
@@ -515,6 +597,9 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 			}
 			if mine >= maxReactionsPerUser {
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
+			}
+			if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+				return err
 			}
 		}
 		cost, err := s.standing(ctx, tx, me)

@@ -245,3 +245,136 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSendBatchAllOrNothing: SendBatch stores every message of a batch or
+// none, and spends the send limit for the whole batch up front: a batch
+// the bucket cannot pay for is refused before anything is written, one
+// over the burst could never be paid for and is invalid.
+func TestSendBatchAllOrNothing(t *testing.T) {
+	r := newRules(t, chat.Config{SendPerSecond: 2, SendBurst: 5})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	r.account("cyd", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	toBen, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	theirs, _, err := r.svc.CreateConversation(r.ctx, ben, []string{"cyd"}, "")
+	mustOK(t, err)
+	items := func(n int, convID string) []chat.SendItem {
+		out := make([]chat.SendItem, n)
+		for i := range out {
+			out[i] = chat.SendItem{ConvID: convID, Params: chat.SendParams{Text: fmt.Sprint("m", i)}}
+		}
+		return out
+	}
+	stored := func() int {
+		msgs, _, err := r.svc.Messages(r.ctx, ben, toBen.ID, "", 100)
+		mustOK(t, err)
+		return len(msgs)
+	}
+	if _, err := r.svc.SendBatch(r.ctx, ada, items(6, toBen.ID)); !dm.IsCode(err, dm.EINVALID) {
+		t.Fatalf("a batch over the burst: %v, want invalid", err)
+	}
+	// The third message names a conversation ada is not in: the first
+	// two are not stored either.
+	bad := append(items(2, toBen.ID), chat.SendItem{ConvID: theirs.ID, Params: chat.SendParams{Text: "x"}})
+	if _, err := r.svc.SendBatch(r.ctx, ada, bad); !dm.IsCode(err, dm.ENOTFOUND) {
+		t.Fatalf("a batch with another's conversation: %v, want not_found", err)
+	}
+	if n := stored(); n != 0 {
+		t.Fatalf("a refused batch stored %d messages", n)
+	}
+	// That batch spent 3 of the 5 tokens: a batch of 3 waits, and
+	// writes nothing.
+	if _, err := r.svc.SendBatch(r.ctx, ada, items(3, toBen.ID)); !dm.IsCode(err, dm.ERATELIMITED) {
+		t.Fatalf("a batch past the tokens left: %v, want rate_limited", err)
+	}
+	if n := stored(); n != 0 {
+		t.Fatalf("a rate-limited batch stored %d messages", n)
+	}
+	r.advance(time.Second)
+	msgs, err := r.svc.SendBatch(r.ctx, ada, items(3, toBen.ID))
+	mustOK(t, err)
+	if len(msgs) != 3 || stored() != 3 || msgs[2].Seq != 3 {
+		t.Fatalf("a batch of 3: %d messages returned, %d stored", len(msgs), stored())
+	}
+}
+
+// TestBlockFreezesDirect: a block hides and refuses in both directions,
+// so once one of two people in a direct conversation blocks the other,
+// neither can change what the other sees there: no edit, no new reaction
+// (a send is refused the same way). Taking a reaction back stays allowed,
+// and unblocking opens it all again.
+func TestBlockFreezesDirect(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	fromAda, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
+	mustOK(t, err)
+	fromBen, _, err := r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
+	mustOK(t, err)
+	mustOK(t, r.svc.React(r.ctx, ben, fromAda.ID, "👍", true))
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", true))
+	for _, c := range []struct {
+		who  *dm.Account
+		mine *dm.Message
+		its  *dm.Message
+	}{{ben, fromBen, fromAda}, {ada, fromAda, fromBen}} {
+		if _, err := r.svc.Edit(r.ctx, c.who, c.mine.ID, "edited after the block"); !dm.IsCode(err, dm.EFORBIDDEN) {
+			t.Errorf("@%s edits after the block: %v, want forbidden", c.who.Handle, err)
+		}
+		if err := r.svc.React(r.ctx, c.who, c.its.ID, "🔥", true); !dm.IsCode(err, dm.EFORBIDDEN) {
+			t.Errorf("@%s reacts after the block: %v, want forbidden", c.who.Handle, err)
+		}
+	}
+	msgs, _, err := r.svc.Messages(r.ctx, ada, conv.ID, "", 10)
+	mustOK(t, err)
+	for _, m := range msgs {
+		if m.EditedAt != nil || len(m.Reactions) > 1 {
+			t.Errorf("ada sees %q edited %v with reactions %+v", m.Text, m.EditedAt, m.Reactions)
+		}
+	}
+	mustOK(t, r.svc.React(r.ctx, ben, fromAda.ID, "👍", false))
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", false))
+	_, err = r.svc.Edit(r.ctx, ben, fromBen.ID, "edited after the unblock")
+	mustOK(t, err)
+	mustOK(t, r.svc.React(r.ctx, ada, fromBen.ID, "🔥", true))
+}
+
+// TestBlockHidesReadReceipts: a block hides read receipts both ways, as it
+// hides typing: neither person learns when the other reads.
+func TestBlockHidesReadReceipts(t *testing.T) {
+	r := newRules(t, chat.Config{})
+	ada := r.account("ada", dm.AllowEveryone)
+	ben := r.account("ben", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
+	mustOK(t, err)
+	_, _, err = r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
+	mustOK(t, err)
+	cursors := map[string]string{}
+	for _, a := range []*dm.Account{ada, ben} {
+		_, cur, err := r.svc.Events(r.ctx, a, "", 0)
+		mustOK(t, err)
+		cursors[a.ID] = cur
+	}
+	mustOK(t, r.svc.Block(r.ctx, ada, "ben", true))
+	// Ada has ben's message to read (ben has read everything: he wrote last).
+	mustOK(t, r.svc.MarkRead(r.ctx, ada, conv.ID, ""))
+	for _, a := range []*dm.Account{ada, ben} {
+		evs, _, err := r.svc.Events(r.ctx, a, cursors[a.ID], 100)
+		mustOK(t, err)
+		for _, ev := range evs {
+			if ev.Type == dm.EventReadUpdated && ev.Actor != nil && ev.Actor.ID != a.ID {
+				t.Errorf("@%s hears that @%s read, across a block", a.Handle, ev.Actor.Handle)
+			}
+		}
+	}
+}

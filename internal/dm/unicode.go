@@ -123,6 +123,14 @@ func isJoiner(r rune) bool {
 	return r == 0x200c || r == 0x200d || r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0020 && r <= 0xe007f
 }
 
+// drawsNothing reports the characters that show nothing on their own:
+// format characters (U+200B, U+2060, U+FEFF, the direction controls),
+// joiners and variation selectors, the fillers, U+034F and U+180E. A text
+// of only these and spaces is blank: it would show as an empty message.
+func drawsNothing(r rune) bool {
+	return r >= 0x80 && (isFiller(r) || isJoiner(r) || r == 0x034f || r == 0x180e || unicode.Is(unicode.Cf, r))
+}
+
 // checkName refuses, in a name, direction controls, invisible characters
 // (format characters such as U+200B, U+2060-U+2064 and U+FEFF, the Hangul
 // fillers, a blank Braille pattern) and a name with no visible character.

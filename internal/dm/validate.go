@@ -113,7 +113,7 @@ func validateString(field, s string, max int, emptyOK, multiline bool) error {
 		if unicode.IsControl(r) {
 			return Errorf(EINVALID, "%s has a control character.", field)
 		}
-		if !unicode.IsSpace(r) {
+		if blank && !unicode.IsSpace(r) && !drawsNothing(r) {
 			blank = false
 		}
 	}

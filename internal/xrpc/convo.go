@@ -430,13 +430,19 @@ func (h *Handler) sendMessageBatch(ctx context.Context, c *call) (any, error) {
 			checked[it.ConvoID] = true
 		}
 	}
-	out := make([]*messageView, 0, len(in.Items))
-	for _, it := range in.Items {
-		msg, _, err := h.chat.Send(ctx, c.me, it.ConvoID, chat.SendParams{Text: it.Message.Text})
-		if err != nil {
-			return nil, convoError(err)
-		}
-		out = append(out, h.message(msg, c.me.ID, ""))
+	// One transaction: a batch refused part-way stores nothing, so that
+	// the client's retry sends nothing twice.
+	items := make([]chat.SendItem, len(in.Items))
+	for i, it := range in.Items {
+		items[i] = chat.SendItem{ConvID: it.ConvoID, Params: chat.SendParams{Text: it.Message.Text}}
+	}
+	msgs, err := h.chat.SendBatch(ctx, c.me, items)
+	if err != nil {
+		return nil, convoError(err)
+	}
+	out := make([]*messageView, len(msgs))
+	for i, msg := range msgs {
+		out[i] = h.message(msg, c.me.ID, "")
 	}
 	return map[string]any{"items": out}, nil
 }
