@@ -900,3 +900,68 @@ func testBatchAllOrNothing(t *testing.T, pgURL string) {
 	}
 	checkRecorded(t, rec)
 }
+
+// Two batches of one person to the same two conversations, in opposite
+// orders and at the same time, both go through: the sends lock their
+// conversations in one order (on PostgreSQL, opposite orders deadlocked
+// and one batch was aborted).
+func TestXRPCBatchesCrossed(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testBatchesCrossed(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		pg := os.Getenv("PARLEY_TEST_POSTGRES")
+		if pg == "" {
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+		}
+		testBatchesCrossed(t, pgtest.Schema(t, pg, "parley_e2e_"))
+	})
+}
+
+func testBatchesCrossed(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	rec := &recorder{base: e.doc}
+	e.user("alice")
+	bob := e.user("bob")
+	carol := e.user("carol")
+	must(t, bob.Follow(e.ctx, "alice"), "follow")
+	must(t, carol.Follow(e.ctx, "alice"), "follow")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	toBob, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"bob"})
+	must(t, err, "open bob")
+	toCarol, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"carol"})
+	must(t, err, "open carol")
+	item := func(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {
+		return &chat.ConvoSendMessageBatch_BatchItem{ConvoId: convo, Message: &chat.ConvoDefs_MessageInput{Text: text}}
+	}
+	const rounds = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*rounds)
+	for g, pair := range [][2]string{{toBob.Convo.Id, toCarol.Convo.Id}, {toCarol.Convo.Id, toBob.Convo.Id}} {
+		wg.Go(func() {
+			for i := range rounds {
+				items := []*chat.ConvoSendMessageBatch_BatchItem{item(pair[0], fmt.Sprintf("%d/%d a", g, i)), item(pair[1], fmt.Sprintf("%d/%d b", g, i))}
+				out, err := chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items})
+				if err == nil && (len(out.Items) != 2 || out.Items[0].Text != items[0].Message.Text || out.Items[1].Text != items[1].Message.Text) {
+					err = fmt.Errorf("batch %d/%d answered %d items out of order", g, i, len(out.Items))
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, c := range []struct {
+		who   *client.Client
+		convo string
+	}{{bob, toBob.Convo.Id}, {carol, toCarol.Convo.Id}} {
+		msgs, _, err := c.who.Messages(e.ctx, c.convo, "", 100)
+		must(t, err, "messages")
+		if len(msgs) != 2*rounds {
+			t.Errorf("%s holds %d messages, want %d", c.convo, len(msgs), 2*rounds)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -123,9 +125,19 @@ func (s *Service) SendBatch(ctx context.Context, me *dm.Account, items []SendIte
 			return nil, s.sendLimited(d)
 		}
 	}
+	// The sends run in conversation order (a conversation's own messages
+	// keep theirs), so that two batches of the same person lock their
+	// conversations in one order and cannot deadlock on PostgreSQL; the
+	// answer keeps the batch's order.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(items[a].ConvID, items[b].ConvID) })
 	msgs := make([]*dm.Message, len(items))
 	err := s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		for i, it := range items {
+		for _, i := range order {
+			it := items[i]
 			p := it.Params
 			p.charged = true
 			msg, _, err := s.send(ctx, tx, o, me, it.ConvID, p)
