@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/towire"
 )
 
 // sendBody is the shape of the busiest request, used to exercise decoding.
@@ -26,6 +28,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"empty", ``, dm.EINVALID, "needs a JSON body"},
 		{"malformed", `{"text":`, dm.EINVALID, "Malformed JSON"},
 		{"not an object", `[1,2]`, dm.EINVALID, "JSON object"},
+		{"null", `null`, dm.EINVALID, "JSON object"},
+		{"null with spaces", " \n null\t", dm.EINVALID, "JSON object"},
 		{"wrong type", `{"text": 5}`, dm.EINVALID, `"text" must be of type string`},
 		{"wrong nested type", `{"members": "bob"}`, dm.EINVALID, `"members" must be of type array`},
 		{"wrong bool", `{"muted": "yes"}`, dm.EINVALID, `"muted" must be of type boolean`},
@@ -88,5 +92,13 @@ func TestQueryValue(t *testing.T) {
 				t.Errorf("query %q: queryValue(%q) = %q, want %q", raw, name, got, want)
 			}
 		}
+	}
+}
+
+// A brand with no rules gets an empty list, not null (the reorder answer).
+func TestNoRulesIsEmptyList(t *testing.T) {
+	b, err := json.Marshal(map[string]any{"rules": towire.Rules(nil)})
+	if err != nil || string(b) != `{"rules":[]}` {
+		t.Errorf("no rules: %s %v", b, err)
 	}
 }

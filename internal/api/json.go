@@ -87,6 +87,11 @@ func decodeBytes(body []byte, v any) error {
 	if err := dm.CheckJSONText(body); err != nil {
 		return err
 	}
+	// encoding/json takes a bare null as "nothing to set": an empty
+	// object, not the object the request must be.
+	if string(bytes.TrimSpace(body)) == "null" {
+		return dm.Errorf(dm.EINVALID, "The request body must be a JSON object.")
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError

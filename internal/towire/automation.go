@@ -59,9 +59,6 @@ func Rule(r *dm.Rule) *wire.Rule {
 
 // Rules converts a brand's rules.
 func Rules(rs []dm.Rule) []wire.Rule {
-	if rs == nil {
-		return nil
-	}
 	out := make([]wire.Rule, len(rs))
 	for i := range rs {
 		out[i] = rule(&rs[i])
