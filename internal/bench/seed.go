@@ -85,7 +85,7 @@ func WriteManifest(path string, m *Manifest) error {
 type op func(ctx context.Context, tx dm.Tx) error
 
 // seedBatch is how many records one transaction of the seed loads.
-const seedBatch = transfer.DefaultBatch
+const seedBatch = 4 * transfer.DefaultBatch
 
 // Seed fills an empty store through the bulk loader of parley import
 // (transfer.Loader, dm.Bulk): accounts, then direct conversations, then

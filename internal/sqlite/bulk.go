@@ -161,6 +161,17 @@ func bulkDirectKey(c *dm.BulkConversation) string {
 	return dm.DirectKey(c.Members[0].UserID, c.Members[1].UserID)
 }
 
+// plainMessages says whether none of msgs is a reply, edited, deleted or
+// has a client id.
+func plainMessages(msgs []dm.BulkMessage) bool {
+	for i := range msgs {
+		if m := &msgs[i]; m.ReplyTo != "" || m.EditedAt != nil || m.Deleted || m.ClientID != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // seqRun is the seqs lo to hi of one conversation.
 type seqRun struct {
 	conv   string
@@ -197,13 +208,22 @@ func (t *tx) loadMessages(ctx context.Context, msgs []dm.BulkMessage, n *dm.Bulk
 	var inserted int64
 	for lo := 0; lo < len(msgs); lo += bulkRows {
 		chunk := msgs[lo:min(len(msgs), lo+bulkRows)]
-		got, err := t.insertRows(ctx, `INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to,
-			created_at, edited_at, deleted, client_id)`, `(?,?,?,?,?,?,?,?,?,?)`, `ON CONFLICT (conversation_id, seq) DO NOTHING`,
-			len(chunk), func(i int, v []any) []any {
+		row, args := `(?,?,?,?,?,?,?,?,?,?)`, func(i int, v []any) []any {
+			m := &chunk[i]
+			return append(v, m.ConversationID, m.Seq, m.ID, m.SenderID, m.Text, m.ReplyTo, ms(m.CreatedAt),
+				nullMS(m.EditedAt), m.Deleted, nullString(m.ClientID))
+		}
+		if plainMessages(chunk) {
+			// The same values, the constant ones as literals: binding is
+			// a tenth of a load's CPU (each value is copied into C memory),
+			// and most messages have no reply, edit, deletion or client id.
+			row, args = `(?,?,?,?,?,'',?,NULL,0,NULL)`, func(i int, v []any) []any {
 				m := &chunk[i]
-				return append(v, m.ConversationID, m.Seq, m.ID, m.SenderID, m.Text, m.ReplyTo, ms(m.CreatedAt),
-					nullMS(m.EditedAt), m.Deleted, nullString(m.ClientID))
-			})
+				return append(v, m.ConversationID, m.Seq, m.ID, m.SenderID, m.Text, ms(m.CreatedAt))
+			}
+		}
+		got, err := t.insertRows(ctx, `INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to,
+			created_at, edited_at, deleted, client_id)`, row, `ON CONFLICT (conversation_id, seq) DO NOTHING`, len(chunk), args)
 		if err != nil {
 			return wrap(err, "messages")
 		}

@@ -608,6 +608,18 @@ func (db *DB) commitAlone(r *request) {
 		w.events.reset()
 		r.done <- err
 	}
+	// A bulk batch's references were checked by its caller (dm.Bulk), so
+	// SQLite's foreign-key lookups (two index seeks per message) are
+	// skipped for it; the pragma only takes effect outside a transaction.
+	if err := exec("PRAGMA foreign_keys = OFF"); err != nil {
+		fail(fmt.Errorf("sqlite: foreign keys off: %w", err))
+		return
+	}
+	defer func() {
+		if err := exec("PRAGMA foreign_keys = ON"); err != nil {
+			panic(fmt.Sprintf("sqlite: foreign keys back on: %v", err))
+		}
+	}()
 	if err := exec("BEGIN IMMEDIATE"); err != nil {
 		fail(fmt.Errorf("sqlite: begin: %w", err))
 		return
