@@ -295,12 +295,9 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 // and a recipient who has not accepted yet is still protected by their
 // allow_incoming setting.
 func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
-	if !isDirect(ms) {
+	other, ok := directOther(ms, me.ID)
+	if !ok {
 		return nil
-	}
-	other := ms[0]
-	if other.UserID == me.ID {
-		other = ms[1]
 	}
 	r, err := tx.Relationship(ctx, me.ID, other.UserID)
 	if err != nil {
@@ -338,12 +335,9 @@ func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID s
 	if err != nil {
 		return err
 	}
-	if !isDirect(ms) {
+	other, ok := directOther(ms, me.ID)
+	if !ok {
 		return nil
-	}
-	other := ms[0]
-	if other.UserID == me.ID {
-		other = ms[1]
 	}
 	r, err := tx.Relationship(ctx, me.ID, other.UserID)
 	if err != nil {
@@ -364,6 +358,18 @@ func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID s
 // owner leaves).
 func isDirect(ms []dm.Membership) bool {
 	return len(ms) == 2 && ms[0].Role != dm.RoleOwner && ms[1].Role != dm.RoleOwner
+}
+
+// directOther returns the member of a direct conversation (ms) who is not
+// userID; false for a group.
+func directOther(ms []dm.Membership, userID string) (dm.Membership, bool) {
+	if !isDirect(ms) {
+		return dm.Membership{}, false
+	}
+	if ms[0].UserID == userID {
+		return ms[1], true
+	}
+	return ms[0], true
 }
 
 // findMember returns a copy of userID's membership in ms, or nil.

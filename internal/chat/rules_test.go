@@ -51,6 +51,19 @@ func (r *rules) advance(d time.Duration) {
 
 // account creates an account straight in the store (sign-up is not what
 // these tests are about), with its who-may-message-me setting.
+// friends returns ada and ben, who follow each other, and their direct
+// conversation.
+func (r *rules) friends(t *testing.T) (ada, ben *dm.Account, conv *dm.Conversation) {
+	t.Helper()
+	ada = r.account("ada", dm.AllowEveryone)
+	ben = r.account("ben", dm.AllowEveryone)
+	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
+	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
+	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
+	mustOK(t, err)
+	return ada, ben, conv
+}
+
 func (r *rules) account(handle, allow string) *dm.Account {
 	r.t.Helper()
 	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: handle, Kind: dm.KindPerson, CreatedAt: r.clock()}
@@ -307,12 +320,7 @@ func TestSendBatchAllOrNothing(t *testing.T) {
 // and unblocking opens it all again.
 func TestBlockFreezesDirect(t *testing.T) {
 	r := newRules(t, chat.Config{})
-	ada := r.account("ada", dm.AllowEveryone)
-	ben := r.account("ben", dm.AllowEveryone)
-	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
-	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
-	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
-	mustOK(t, err)
+	ada, ben, conv := r.friends(t)
 	fromAda, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
 	mustOK(t, err)
 	fromBen, _, err := r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
@@ -349,13 +357,8 @@ func TestBlockFreezesDirect(t *testing.T) {
 // hides typing: neither person learns when the other reads.
 func TestBlockHidesReadReceipts(t *testing.T) {
 	r := newRules(t, chat.Config{})
-	ada := r.account("ada", dm.AllowEveryone)
-	ben := r.account("ben", dm.AllowEveryone)
-	mustOK(t, r.svc.Follow(r.ctx, ben, "ada", true))
-	mustOK(t, r.svc.Follow(r.ctx, ada, "ben", true))
-	conv, _, err := r.svc.CreateConversation(r.ctx, ada, []string{"ben"}, "")
-	mustOK(t, err)
-	_, _, err = r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
+	ada, ben, conv := r.friends(t)
+	_, _, err := r.svc.Send(r.ctx, ada, conv.ID, chat.SendParams{Text: "hi ben"})
 	mustOK(t, err)
 	_, _, err = r.svc.Send(r.ctx, ben, conv.ID, chat.SendParams{Text: "hi ada"})
 	mustOK(t, err)
