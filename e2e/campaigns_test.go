@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/brand"
-	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -540,14 +538,7 @@ func TestCampaignConsentSettings(t *testing.T) {
 // someone not invited counts nothing; the .ics link is for the invited; the
 // going get one reminder an hour before (on the server's clock).
 func TestCampaignEventRSVP(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testEventRSVP(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		pg := os.Getenv("PARLEY_TEST_POSTGRES")
-		if pg == "" {
-			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
-		}
-		testEventRSVP(t, pgtest.Schema(t, pg, "parley_e2e_"))
-	})
+	onBothStores(t, testEventRSVP)
 }
 
 func testEventRSVP(t *testing.T, pgURL string) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/identity"
+	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -257,3 +259,16 @@ func allMessages(ctx context.Context, c *client.Client, convID string) ([]client
 func errOnly[A, B any](_ A, _ B, err error) error { return err }
 
 func ptr[T any](v T) *T { return &v }
+
+// onBothStores runs test on SQLite, then on a fresh PostgreSQL schema when
+// PARLEY_TEST_POSTGRES is set (skipped, saying so, when it is not).
+func onBothStores(t *testing.T, test func(t *testing.T, pgURL string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		pg := os.Getenv("PARLEY_TEST_POSTGRES")
+		if pg == "" {
+			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+		}
+		test(t, pgtest.Schema(t, pg, "parley_e2e_"))
+	})
+}

@@ -28,7 +28,6 @@ import (
 	"github.com/bluesky-social/indigo/xrpc"
 
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/postgres/pgtest"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -850,36 +849,17 @@ func (lc *lexCatalog) validate(method string, answer any) error {
 // a request holds three messages until it is accepted. On both stores: the
 // batch is one transaction of several sends.
 func TestXRPCBatchAllOrNothing(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testBatchAllOrNothing(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		pg := os.Getenv("PARLEY_TEST_POSTGRES")
-		if pg == "" {
-			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
-		}
-		testBatchAllOrNothing(t, pgtest.Schema(t, pg, "parley_e2e_"))
-	})
+	onBothStores(t, testBatchAllOrNothing)
 }
 
 func testBatchAllOrNothing(t *testing.T, pgURL string) {
-	e := startWith(t, limitsOn, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
-	rec := &recorder{base: e.doc}
-	e.user("alice")
-	bob := e.user("bob")
-	carol := e.user("carol")
-	must(t, bob.Follow(e.ctx, "alice"), "follow")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	toBob, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"bob"})
-	must(t, err, "open bob")
-	toCarol, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"carol"})
-	must(t, err, "open carol")
-	item := func(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {
-		return &chat.ConvoSendMessageBatch_BatchItem{ConvoId: convo, Message: &chat.ConvoDefs_MessageInput{Text: text}}
-	}
+	b := newBatchWorld(t, limitsOn, pgURL, false)
+	e, rec, alice, bob, carol, toBob, toCarol, item := b.e, b.rec, b.alice, b.bob, b.carol, b.toBob, b.toCarol, batchItem
 	items := []*chat.ConvoSendMessageBatch_BatchItem{item(toBob.Convo.Id, "to bob")}
 	for i := range 4 {
 		items = append(items, item(toCarol.Convo.Id, fmt.Sprintf("request %d", i)))
 	}
-	_, err = chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items})
+	_, err := chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items})
 	if status, _ := xrpcErr(err); status != http.StatusTooManyRequests {
 		t.Fatalf("a batch past the request's three messages: %v, want 429", err)
 	}
@@ -906,32 +886,12 @@ func testBatchAllOrNothing(t *testing.T, pgURL string) {
 // conversations in one order (on PostgreSQL, opposite orders deadlocked
 // and one batch was aborted).
 func TestXRPCBatchesCrossed(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testBatchesCrossed(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		pg := os.Getenv("PARLEY_TEST_POSTGRES")
-		if pg == "" {
-			t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
-		}
-		testBatchesCrossed(t, pgtest.Schema(t, pg, "parley_e2e_"))
-	})
+	onBothStores(t, testBatchesCrossed)
 }
 
 func testBatchesCrossed(t *testing.T, pgURL string) {
-	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
-	rec := &recorder{base: e.doc}
-	e.user("alice")
-	bob := e.user("bob")
-	carol := e.user("carol")
-	must(t, bob.Follow(e.ctx, "alice"), "follow")
-	must(t, carol.Follow(e.ctx, "alice"), "follow")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	toBob, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"bob"})
-	must(t, err, "open bob")
-	toCarol, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{"carol"})
-	must(t, err, "open carol")
-	item := func(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {
-		return &chat.ConvoSendMessageBatch_BatchItem{ConvoId: convo, Message: &chat.ConvoDefs_MessageInput{Text: text}}
-	}
+	b := newBatchWorld(t, limitsOff, pgURL, true)
+	e, alice, bob, carol, toBob, toCarol, item := b.e, b.alice, b.bob, b.carol, b.toBob, b.toCarol, batchItem
 	const rounds = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*rounds)
@@ -964,4 +924,38 @@ func testBatchesCrossed(t *testing.T, pgURL string) {
 			t.Errorf("%s holds %d messages, want %d", c.convo, len(msgs), 2*rounds)
 		}
 	}
+}
+
+// batchWorld is alice with a direct conversation to bob (who follows her)
+// and one to carol (a request, unless carol follows her too), on the XRPC
+// surface, for the sendMessageBatch tests.
+type batchWorld struct {
+	e              *env
+	rec            *recorder
+	alice          *bsky
+	bob, carol     *client.Client
+	toBob, toCarol *chat.ConvoGetConvoForMembers_Output
+}
+
+func newBatchWorld(t *testing.T, l limits, pgURL string, carolFollows bool) *batchWorld {
+	t.Helper()
+	b := &batchWorld{e: startWith(t, l, func(cfg *server.Config) { cfg.PostgresURL = pgURL })}
+	b.rec = &recorder{base: b.e.doc}
+	b.e.user("alice")
+	b.bob, b.carol = b.e.user("bob"), b.e.user("carol")
+	must(t, b.bob.Follow(b.e.ctx, "alice"), "follow")
+	if carolFollows {
+		must(t, b.carol.Follow(b.e.ctx, "alice"), "follow")
+	}
+	b.alice = xlogin(t, b.e, b.rec, "alice", password("alice"))
+	var err error
+	b.toBob, err = chat.ConvoGetConvoForMembers(b.e.ctx, b.alice.x, []string{"bob"})
+	must(t, err, "open bob")
+	b.toCarol, err = chat.ConvoGetConvoForMembers(b.e.ctx, b.alice.x, []string{"carol"})
+	must(t, err, "open carol")
+	return b
+}
+
+func batchItem(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {
+	return &chat.ConvoSendMessageBatch_BatchItem{ConvoId: convo, Message: &chat.ConvoDefs_MessageInput{Text: text}}
 }
