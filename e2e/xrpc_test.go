@@ -854,7 +854,7 @@ func TestXRPCBatchAllOrNothing(t *testing.T) {
 
 func testBatchAllOrNothing(t *testing.T, pgURL string) {
 	b := newBatchWorld(t, limitsOn, pgURL, false)
-	e, rec, alice, bob, carol, toBob, toCarol, item := b.e, b.rec, b.alice, b.bob, b.carol, b.toBob, b.toCarol, batchItem
+	e, rec, alice, toBob, toCarol, item := b.e, b.rec, b.alice, b.toBob, b.toCarol, batchItem
 	items := []*chat.ConvoSendMessageBatch_BatchItem{item(toBob.Convo.Id, "to bob")}
 	for i := range 4 {
 		items = append(items, item(toCarol.Convo.Id, fmt.Sprintf("request %d", i)))
@@ -863,15 +863,8 @@ func testBatchAllOrNothing(t *testing.T, pgURL string) {
 	if status, _ := xrpcErr(err); status != http.StatusTooManyRequests {
 		t.Fatalf("a batch past the request's three messages: %v, want 429", err)
 	}
-	for _, c := range []struct {
-		who   *client.Client
-		convo string
-	}{{bob, toBob.Convo.Id}, {carol, toCarol.Convo.Id}} {
-		msgs, _, err := c.who.Messages(e.ctx, c.convo, "", 100)
-		must(t, err, "messages")
-		if len(msgs) != 0 {
-			t.Errorf("a refused batch stored %d messages in %s", len(msgs), c.convo)
-		}
+	if n := b.stored(t); n != [2]int{0, 0} {
+		t.Errorf("a refused batch stored %v messages (bob, carol)", n)
 	}
 	// A batch that may go goes whole.
 	batch, err := chat.ConvoSendMessageBatch(e.ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: items[:4]})
@@ -891,7 +884,7 @@ func TestXRPCBatchesCrossed(t *testing.T) {
 
 func testBatchesCrossed(t *testing.T, pgURL string) {
 	b := newBatchWorld(t, limitsOff, pgURL, true)
-	e, alice, bob, carol, toBob, toCarol, item := b.e, b.alice, b.bob, b.carol, b.toBob, b.toCarol, batchItem
+	e, alice, toBob, toCarol, item := b.e, b.alice, b.toBob, b.toCarol, batchItem
 	const rounds = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*rounds)
@@ -914,15 +907,8 @@ func testBatchesCrossed(t *testing.T, pgURL string) {
 	for err := range errs {
 		t.Error(err)
 	}
-	for _, c := range []struct {
-		who   *client.Client
-		convo string
-	}{{bob, toBob.Convo.Id}, {carol, toCarol.Convo.Id}} {
-		msgs, _, err := c.who.Messages(e.ctx, c.convo, "", 100)
-		must(t, err, "messages")
-		if len(msgs) != 2*rounds {
-			t.Errorf("%s holds %d messages, want %d", c.convo, len(msgs), 2*rounds)
-		}
+	if n := b.stored(t); n != [2]int{2 * rounds, 2 * rounds} {
+		t.Errorf("bob's and carol's conversations hold %v messages, want %d each", n, 2*rounds)
 	}
 }
 
@@ -954,6 +940,22 @@ func newBatchWorld(t *testing.T, l limits, pgURL string, carolFollows bool) *bat
 	b.toCarol, err = chat.ConvoGetConvoForMembers(b.e.ctx, b.alice.x, []string{"carol"})
 	must(t, err, "open carol")
 	return b
+}
+
+// stored returns how many messages (up to 100) the conversations to bob and
+// to carol hold, as bob and carol read them.
+func (b *batchWorld) stored(t *testing.T) [2]int {
+	t.Helper()
+	var n [2]int
+	for i, c := range []struct {
+		who   *client.Client
+		convo string
+	}{{b.bob, b.toBob.Convo.Id}, {b.carol, b.toCarol.Convo.Id}} {
+		msgs, _, err := c.who.Messages(b.e.ctx, c.convo, "", 100)
+		must(t, err, "messages")
+		n[i] = len(msgs)
+	}
+	return n
 }
 
 func batchItem(convo, text string) *chat.ConvoSendMessageBatch_BatchItem {

@@ -295,12 +295,8 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 // and a recipient who has not accepted yet is still protected by their
 // allow_incoming setting.
 func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
-	other, ok := directOther(ms, me.ID)
-	if !ok {
-		return nil
-	}
-	r, err := tx.Relationship(ctx, me.ID, other.UserID)
-	if err != nil {
+	other, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
+	if !ok || err != nil {
 		return err
 	}
 	if dm.DirectStaysOpen(r, other) {
@@ -335,12 +331,8 @@ func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID s
 	if err != nil {
 		return err
 	}
-	other, ok := directOther(ms, me.ID)
-	if !ok {
-		return nil
-	}
-	r, err := tx.Relationship(ctx, me.ID, other.UserID)
-	if err != nil {
+	_, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
+	if !ok || err != nil {
 		return err
 	}
 	switch {
@@ -360,16 +352,18 @@ func isDirect(ms []dm.Membership) bool {
 	return len(ms) == 2 && ms[0].Role != dm.RoleOwner && ms[1].Role != dm.RoleOwner
 }
 
-// directOther returns the member of a direct conversation (ms) who is not
-// userID; false for a group.
-func directOther(ms []dm.Membership, userID string) (dm.Membership, bool) {
+// directRelationship returns the member of a direct conversation (ms) who
+// is not userID, and how the two stand; ok is false for a group.
+func directRelationship(ctx context.Context, tx dm.Tx, userID string, ms []dm.Membership) (other dm.Membership, r dm.Relationship, ok bool, err error) {
 	if !isDirect(ms) {
-		return dm.Membership{}, false
+		return other, r, false, nil
 	}
-	if ms[0].UserID == userID {
-		return ms[1], true
+	other = ms[0]
+	if other.UserID == userID {
+		other = ms[1]
 	}
-	return ms[0], true
+	r, err = tx.Relationship(ctx, userID, other.UserID)
+	return other, r, err == nil, err
 }
 
 // findMember returns a copy of userID's membership in ms, or nil.
