@@ -13,7 +13,7 @@ import (
 func TestDBCPUPoolURL(t *testing.T) {
 	url := os.Getenv("PARLEY_TEST_POSTGRES")
 	if url == "" {
-		t.Skip("set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
+		t.Skip("PostgreSQL not reachable: set PARLEY_TEST_POSTGRES (postgres://postgres@127.0.0.1:5432/test)")
 	}
 	sep := "?"
 	if strings.Contains(url, "?") {

@@ -136,9 +136,6 @@ func TestKillLosesNothingAcknowledged(t *testing.T) {
 		killTestChild(path)
 		return
 	}
-	if testing.Short() {
-		t.Skip("starts a process")
-	}
 	path := filepath.Join(t.TempDir(), "parley.db")
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestKillLosesNothingAcknowledged$")
 	cmd.Env = append(os.Environ(), "PARLEY_KILL_TEST_DB="+path)
