@@ -49,8 +49,6 @@ func (r *rules) advance(d time.Duration) {
 	r.mu.Unlock()
 }
 
-// account creates an account straight in the store (sign-up is not what
-// these tests are about), with its who-may-message-me setting.
 // friends returns ada and ben, who follow each other, and their direct
 // conversation.
 func (r *rules) friends(t *testing.T) (ada, ben *dm.Account, conv *dm.Conversation) {
@@ -64,6 +62,8 @@ func (r *rules) friends(t *testing.T) (ada, ben *dm.Account, conv *dm.Conversati
 	return ada, ben, conv
 }
 
+// account creates an account straight in the store (sign-up is not what
+// these tests are about), with its who-may-message-me setting.
 func (r *rules) account(handle, allow string) *dm.Account {
 	r.t.Helper()
 	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: handle, Kind: dm.KindPerson, CreatedAt: r.clock()}

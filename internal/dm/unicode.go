@@ -123,12 +123,19 @@ func isJoiner(r rune) bool {
 	return r == 0x200c || r == 0x200d || r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0020 && r <= 0xe007f
 }
 
-// drawsNothing reports the characters that show nothing on their own:
-// format characters (U+200B, U+2060, U+FEFF, the direction controls),
-// joiners and variation selectors, the fillers, U+034F and U+180E. A text
-// of only these and spaces is blank: it would show as an empty message.
+// isInvisible reports the characters a name may not hold anywhere: format
+// characters (U+200B, U+2060-U+2064, U+FEFF, the direction controls), the
+// fillers, U+034F (combining grapheme joiner) and U+180E (Mongolian vowel
+// separator).
+func isInvisible(r rune) bool {
+	return isFiller(r) || unicode.Is(unicode.Cf, r) || r == 0x034f || r == 0x180e
+}
+
+// drawsNothing reports the characters that show nothing on their own: the
+// invisible ones and the joiners. A text of only these and spaces is
+// blank: it would show as an empty message.
 func drawsNothing(r rune) bool {
-	return r >= 0x80 && (isFiller(r) || isJoiner(r) || r == 0x034f || r == 0x180e || unicode.Is(unicode.Cf, r))
+	return r >= 0x80 && (isInvisible(r) || isJoiner(r))
 }
 
 // checkName refuses, in a name, direction controls, invisible characters
@@ -147,7 +154,7 @@ func checkName(field, s string) error {
 			}
 			// Joiners chain (a tag sequence); what follows must be visible.
 			continue
-		case isFiller(r) || unicode.Is(unicode.Cf, r) || r == 0x034f || r == 0x180e:
+		case isInvisible(r):
 			return Errorf(EINVALID, "%s may not contain invisible characters (U+%04X).", field, r)
 		case unicode.IsSpace(r):
 			prevVisible = false
