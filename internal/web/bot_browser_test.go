@@ -50,6 +50,17 @@ func newBotWorld(t *testing.T) *botWorld {
 	return bw
 }
 
+// draftAndConsole signs in bob, the agent, on the brand's console, and a
+// new customer, dan, on a draft of his first conversation with the brand.
+func (bw *botWorld) draftAndConsole() (dan, bob *person) {
+	dan, bob = bw.w.account("dan", "Dan Rossi"), bw.bob
+	bob.login()
+	bob.do("open the console", chromedp.Navigate(bw.w.base+"/brands/acme"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
+	dan.login()
+	dan.do("open a draft to the brand", chromedp.Navigate(bw.w.base+"/new/@acme"), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	return dan, bob
+}
+
 // TestBrowserBotCustomer: a customer opening a first conversation with a
 // brand sees its ice breakers; tapping one starts the flow, whose message
 // is marked automated with its quick replies as buttons; tapping a button
@@ -58,16 +69,9 @@ func newBotWorld(t *testing.T) *botWorld {
 // shows the hand-off live.
 func TestBrowserBotCustomer(t *testing.T) {
 	bw := newBotWorld(t)
-	dan := bw.w.account("dan", "Dan Rossi")
-
-	bob := bw.bob
-	bob.login()
-	bob.do("open the console", chromedp.Navigate(bw.w.base+"/brands/acme"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
-
-	dan.login()
 	// A first conversation starts as a draft (no conversation exists yet):
 	// the ice breakers show there, and tapping one creates it.
-	dan.do("open a draft to the brand", chromedp.Navigate(bw.w.base+"/new/@acme"), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	dan, bob := bw.draftAndConsole()
 	dan.waitText("#ice-breakers .ice", "Do you ship abroad?")
 	dan.click("#ice-breakers .ice", "Where is my order?")
 	// The tap is the customer's message, and the bot answers with buttons.
@@ -316,12 +320,7 @@ func TestBotScreenshots(t *testing.T) {
 // bar: the focus is not dropped to the page.
 func TestBrowserBotMenuKeepsFocus(t *testing.T) {
 	bw := newBotWorld(t)
-	dan := bw.w.account("dan", "Dan Rossi")
-	bob := bw.bob
-	bob.login()
-	bob.do("open the console", chromedp.Navigate(bw.w.base+"/brands/acme"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
-	dan.login()
-	dan.do("open a draft to the brand", chromedp.Navigate(bw.w.base+"/new/@acme"), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	dan, bob := bw.draftAndConsole()
 	dan.write("Hi, when are you open?")
 	dan.waitText("#message-list li.msg.theirs .text", "we are open 9 to 5")
 	dan.click("#bot-menu-button", "Menu")
