@@ -110,3 +110,27 @@ func TestBrowserReportAndModerate(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserBlockedReactionSaysWhy: in a direct conversation where the
+// other person blocked you, a reaction is refused (a block freezes the
+// conversation both ways); the reaction shown at once goes again, and the
+// page says why beside the composer, not only to a screen reader.
+func TestBrowserBlockedReactionSaysWhy(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	alice.api("PUT", "/api/v1/accounts/bob/follow", nil, nil)
+	bob.api("PUT", "/api/v1/accounts/alice/follow", nil, nil)
+	conv := alice.openConversation("", "bob")
+	alice.send(conv.ID, "Hi Bob!")
+	bob.send(conv.ID, "Hello Alice")
+	bob.api("PUT", "/api/v1/accounts/alice/block", nil, nil)
+	alice.login()
+	alice.do("chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.waitText("#message-list li.msg.theirs .text", "Hello Alice")
+	// The actions show on hover or focus; a click on the button opens the picker.
+	alice.do("open the picker", chromedp.Evaluate[chromedp.Void](`document.querySelector('#message-list li.msg.theirs [data-action=react]').click()`))
+	alice.click("#message-list button.emoji", "❤")
+	alice.waitText(".form-error", "You can't change messages in this conversation.")
+	alice.waitFor("the reaction gone again", `() => !document.querySelector('#message-list li.msg.theirs .reactions')`)
+}

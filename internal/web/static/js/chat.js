@@ -862,7 +862,10 @@ export class ChatView {
     } catch (e) {
       this.msgs.set(m.id, m);
       this.renderMessages();
-      this.app.announce(e.message);
+      // Said where the eye is (a reaction refused under a block, a
+      // limit): the reaction shown at once has just gone again.
+      if (this.composerError && this.composerError.isConnected) this.composerError.textContent = e.message;
+      else this.app.announce(e.message);
     }
   }
 
