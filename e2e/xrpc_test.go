@@ -496,7 +496,11 @@ func TestXRPCRefusals(t *testing.T) {
 }
 
 func TestXRPCSessions(t *testing.T) {
-	e := startWith(t, limitsOff, func(c *server.Config) { c.XRPCAccessTTL = time.Second })
+	// The tokens' clock is moved past an access token's hour instead of a
+	// sleep (a one-second token under a loaded CI expired between a refresh
+	// and the next call).
+	clk := &clock{t: time.Now()}
+	e := startWith(t, limitsOff, func(c *server.Config) { c.XRPCAccessTTL, c.Now = time.Hour, clk.Now })
 	rec := &recorder{base: e.doc}
 	ctx := e.ctx
 	e.user("alice")
@@ -524,7 +528,7 @@ func TestXRPCSessions(t *testing.T) {
 	ac.Headers = http.Header{"Atproto-Proxy": []string{proxyHeader}}
 	conv, err := chat.ConvoGetConvoForMembers(ctx, ac, []string{bob.did})
 	must(t, err, "atclient getConvoForMembers")
-	time.Sleep(1100 * time.Millisecond)
+	clk.Add(time.Hour + time.Second)
 	_, err = chat.ConvoGetConvoForMembers(ctx, a.x, []string{bob.did})
 	wantXRPC(t, err, 400, "ExpiredToken", "an expired access token")
 	m, err := chat.ConvoSendMessage(ctx, ac, &chat.ConvoSendMessage_Input{ConvoId: conv.Convo.Id, Message: &chat.ConvoDefs_MessageInput{Text: "after a refresh"}})

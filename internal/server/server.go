@@ -253,6 +253,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Identity:   s.identity,
 		Host:       cfg.PublicHost,
 		AccessTTL:  cfg.XRPCAccessTTL,
+		Now:        cfg.Now,
 		RemoteAddr: func(r *http.Request) string { return api.ClientAddr(r, cfg.TrustProxy) },
 		Logger:     cfg.Logger,
 	})

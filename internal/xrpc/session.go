@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -162,7 +161,7 @@ func (h *Handler) checkToken(tok, scope string) (*claims, error) {
 	if c.Scope != scope {
 		return nil, errorf(http.StatusBadRequest, "InvalidToken", "Bad token scope: this call takes a %s token.", strings.TrimPrefix(scope, "com.atproto."))
 	}
-	if time.Now().Unix() >= c.Exp {
+	if h.cfg.Now().Unix() >= c.Exp {
 		return nil, errorf(http.StatusBadRequest, "ExpiredToken", "Token has expired.")
 	}
 	return c, nil
@@ -204,7 +203,7 @@ type sessionOutput struct {
 
 // mint opens a new access and refresh session pair for acc.
 func (h *Handler) mint(ctx context.Context, acc *dm.Account) (*sessionOutput, error) {
-	now := time.Now()
+	now := h.cfg.Now()
 	access, refresh := newSecret(), newSecret()
 	if err := h.accounts.OpenSession(ctx, acc, access, h.cfg.AccessTTL); err != nil {
 		return nil, err

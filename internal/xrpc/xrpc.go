@@ -38,6 +38,9 @@ type Config struct {
 	// AccessTTL is how long an access token lasts (default 2 hours); the
 	// refresh token lasts as long as a native session.
 	AccessTTL time.Duration
+	// Now is the clock of the tokens' issue and expiry times (time.Now by
+	// default), so that a test moves it instead of sleeping.
+	Now func() time.Time
 	// RemoteAddr returns the caller's address, for login throttling.
 	RemoteAddr func(*http.Request) string
 	Logger     *slog.Logger
@@ -84,6 +87,9 @@ type route struct {
 func New(cfg Config) (*Handler, error) {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = 2 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.SendBurst == 0 {
 		cfg.SendBurst = 30
