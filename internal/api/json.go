@@ -176,6 +176,7 @@ var statuses = map[string]int{
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
+	dm.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	dm.ESTORAGEFULL:     http.StatusInsufficientStorage,
 }
 
@@ -196,6 +197,8 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	switch status {
 	case http.StatusInternalServerError:
 		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusServiceUnavailable:
+		a.log.Warn("transaction aborted by the database; the client may retry", "method", r.Method, "path", r.URL.Path, "err", err)
 	case http.StatusInsufficientStorage:
 		if code != dm.ESTORAGEFULL {
 			break // an account's quota: the user's to fix, not the operator's

@@ -18,6 +18,7 @@ const (
 	ETOOLARGE        = "payload_too_large" // 413
 	ERATELIMITED     = "rate_limited"      // 429
 	EINTERNAL        = "internal"          // 500
+	EUNAVAILABLE     = "unavailable"       // 503: a transient clash with another write; nothing was saved, try again
 	ESTORAGEFULL     = "storage_full"      // 507
 	EQUOTA           = "quota_exceeded"    // 507: the account's storage quota is used up
 )
@@ -29,12 +30,22 @@ func ErrStorageFull(cause error) error {
 	return fmt.Errorf("%w (%w)", &Error{Code: ESTORAGEFULL, Message: "The server is out of storage space; nothing was saved. Try again later."}, cause)
 }
 
+// ErrBusy is what a store answers when the database gave up on a
+// transaction for a reason that a retry cures (a deadlock with another
+// transaction, a serialization failure, a lock it could not take): nothing
+// was written, and the same request, sent again, normally succeeds (a send
+// repeated with its client_id is never stored twice). It wraps the driver's
+// error for the log.
+func ErrBusy(cause error) error {
+	return fmt.Errorf("%w (%w)", &Error{Code: EUNAVAILABLE, Message: "The server was busy with a conflicting change; nothing was saved. Try again.", RetryAfter: time.Second}, cause)
+}
+
 // Error is an error a user may see. Any other error is internal: it is logged
 // and the client only learns that something went wrong.
 type Error struct {
 	Code    string
 	Message string
-	// RetryAfter is set on ERATELIMITED errors.
+	// RetryAfter is set on ERATELIMITED and EUNAVAILABLE errors.
 	RetryAfter time.Duration
 	// Reason refines an EFORBIDDEN error for the surfaces that name each
 	// cause (the XRPC surface's BlockedActor, MessagesDisabled, ...); one

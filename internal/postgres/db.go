@@ -265,7 +265,7 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 	// Rollback after Commit is a no-op; it matters when fn fails or panics.
 	defer p.Rollback(context.WithoutCancel(ctx))
 	if err := fn(&tx{tx: p, write: write, pipe: p}); err != nil {
-		return err
+		return busy(err)
 	}
 	// Once fn has run, the commit must not depend on the caller staying: a
 	// client that hangs up mid-commit would otherwise get an error for a
@@ -278,6 +278,9 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == codeDiskFull {
 			return dm.ErrStorageFull(err)
+		}
+		if errors.As(err, &pe) && transient(pe.Code) {
+			return dm.ErrBusy(err)
 		}
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
@@ -302,7 +305,36 @@ const (
 	codeForeignKeyViolation = "23503"
 	codeDiskFull            = "53100"
 	codeRaised              = "P0001" // raise_exception (PL/pgSQL RAISE)
+
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+	codeLockNotAvailable     = "55P03"
 )
+
+// busy turns an error of a transaction that PostgreSQL aborted for a
+// transient clash into dm.ErrBusy, whichever statement met it and however
+// the store wrapped it on the way out; any other error is returned as is.
+func busy(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && transient(pe.Code) {
+		var de *dm.Error
+		if !errors.As(err, &de) {
+			return dm.ErrBusy(err)
+		}
+	}
+	return err
+}
+
+// transient reports whether PostgreSQL aborted a statement for a clash with
+// another transaction that a retry cures: the transaction is rolled back and
+// nothing of it was written. The store does not run the caller's function
+// again itself (dm.Store.Update runs fn once; fn may keep state outside the
+// transaction), so it answers dm.ErrBusy, a 503 with Retry-After, and the
+// client repeats the request; a send carries its client_id, so a repeat is
+// never stored twice.
+func transient(code string) bool {
+	return code == codeSerializationFailure || code == codeDeadlockDetected || code == codeLockNotAvailable
+}
 
 // wrap turns a driver error into a domain error where one applies: no row is
 // ENOTFOUND, a unique violation ECONFLICT, a missing referenced row
@@ -323,6 +355,8 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
 		case codeDiskFull:
 			return dm.ErrStorageFull(err)
+		case codeSerializationFailure, codeDeadlockDetected, codeLockNotAvailable:
+			return dm.ErrBusy(err)
 		case codeRaised:
 			// parley_expect (migration 0940): a queued statement's check.
 			if code, ok := strings.CutPrefix(pe.Hint, "parley:"); ok {

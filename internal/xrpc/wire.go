@@ -68,8 +68,11 @@ func xrpcError(err error) *Error {
 		return invalid("%s", msg)
 	case dm.ETOOLARGE:
 		return errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "%s", msg)
-	case dm.ERATELIMITED:
+	case dm.ERATELIMITED, dm.EUNAVAILABLE:
 		e := errorf(http.StatusTooManyRequests, "RateLimitExceeded", "%s", msg)
+		if dm.IsCode(err, dm.EUNAVAILABLE) { // the database aborted it: nothing saved, repeat it
+			e = errorf(http.StatusServiceUnavailable, "Unavailable", "%s", msg)
+		}
 		var de *dm.Error
 		if errors.As(err, &de) {
 			e.RetryAfter = de.RetryAfter
