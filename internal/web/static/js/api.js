@@ -22,7 +22,21 @@ export class API {
     this.onUnauthenticated = () => {};
   }
 
+  // call sends one request. A 503 "unavailable" means the database aborted
+  // the write for a clash with a concurrent one and saved nothing of it:
+  // it is sent again, up to twice, after the Retry-After the server asks.
   async call(method, path, body) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(method, path, body);
+      } catch (e) {
+        if (!(e instanceof APIError) || e.code !== 'unavailable' || attempt >= 2) throw e;
+        await new Promise((done) => setTimeout(done, Math.min(5, Math.max(1, e.retryAfter || 1)) * 1000));
+      }
+    }
+  }
+
+  async once(method, path, body) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && method !== 'HEAD' && this.csrf) headers['X-CSRF-Token'] = this.csrf;
@@ -51,8 +65,10 @@ export class API {
     if (!res.ok) {
       const err = (data && data.error) || {};
       if (res.status === 401 && path !== '/api/v1/sessions') this.onUnauthenticated();
-      throw new APIError(res.status, err.code || 'http_' + res.status,
+      const e = new APIError(res.status, err.code || 'http_' + res.status,
         err.message || `The server answered ${res.status}.`);
+      e.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+      throw e;
     }
     return data;
   }
