@@ -398,3 +398,56 @@ func TestGroupCap(t *testing.T) {
 		wantStatus(t, err, http.StatusBadRequest, "add to a full group")
 	}
 }
+
+// TestFollowListsHideBlocks: blocking hides both ways in follow lists too.
+// Neither side finds the other in a third account's followers, and neither
+// browses the other's follows; the third account still sees both.
+func TestFollowListsHideBlocks(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	ada, boz, cyd := e.user("ada"), e.user("boz"), e.user("cyd")
+	must(t, ada.Follow(ctx, "cyd"), "ada follows cyd")
+	must(t, boz.Follow(ctx, "cyd"), "boz follows cyd")
+	must(t, cyd.Follow(ctx, "ada"), "cyd follows ada")
+	must(t, ada.Block(ctx, "boz"), "ada blocks boz")
+
+	handles := func(who *client.Client, handle string, following bool) []string {
+		t.Helper()
+		list := who.Followers
+		if following {
+			list = who.Following
+		}
+		accs, _, err := list(ctx, handle, "", 50)
+		must(t, err, "list "+handle)
+		hs := []string{}
+		for _, a := range accs {
+			hs = append(hs, a.Handle)
+		}
+		slices.Sort(hs)
+		return hs
+	}
+	for _, c := range []struct {
+		who       *client.Client
+		name      string
+		handle    string
+		following bool
+		want      []string
+	}{
+		{cyd, "cyd", "cyd", false, []string{"ada", "boz"}},
+		{boz, "boz", "cyd", false, []string{"boz"}}, // ada blocks him: not in the list he sees
+		{ada, "ada", "cyd", false, []string{"ada"}}, // she blocks boz: not in hers either
+		{boz, "boz", "ada", true, []string{}},       // ada's follows are hidden from boz
+		{boz, "boz", "ada", false, []string{}},      // and her followers
+		{ada, "ada", "boz", true, []string{}},       // and his from her
+		{cyd, "cyd", "ada", true, []string{"cyd"}},  // a third party sees ada's follows
+	} {
+		if got := handles(c.who, c.handle, c.following); !slices.Equal(got, c.want) {
+			t.Errorf("%s lists %s's %s: %v, want %v", c.name, c.handle, map[bool]string{false: "followers", true: "follows"}[c.following], got, c.want)
+		}
+	}
+	must(t, ada.Unblock(ctx, "boz"), "unblock")
+	if got := handles(boz, "cyd", false); !slices.Equal(got, []string{"ada", "boz"}) {
+		t.Errorf("after the unblock boz lists cyd's followers: %v, want [ada boz]", got)
+	}
+}

@@ -203,7 +203,7 @@ func (a *API) followers(following bool) func(http.ResponseWriter, *http.Request,
 			a.error(w, r, err)
 			return
 		}
-		accs, next, err := a.chat.Followers(r.Context(), h, following, cursor, n)
+		accs, next, err := a.chat.Followers(r.Context(), au.Account, h, following, cursor, n)
 		if err != nil {
 			a.error(w, r, err)
 			return

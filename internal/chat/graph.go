@@ -162,8 +162,6 @@ func (s *Service) Block(ctx context.Context, me *dm.Account, handle string, on b
 	})
 }
 
-// Followers lists who follows the account with a handle (following=false),
-// or whom it follows (following=true).
 // Blocked lists the accounts me blocks, by handle, so that they can be
 // unblocked; nobody else may see it.
 func (s *Service) Blocked(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Account, string, error) {
@@ -179,7 +177,9 @@ func (s *Service) Blocked(ctx context.Context, me *dm.Account, cursor string, li
 	return out, next, err
 }
 
-func (s *Service) Followers(ctx context.Context, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
+// Followers lists who follows the account with a handle (following=false),
+// or whom it follows (following=true), as me may see it.
+func (s *Service) Followers(ctx context.Context, me *dm.Account, handle string, following bool, cursor string, limit int) ([]dm.Account, string, error) {
 	var out []dm.Account
 	var next string
 	err := s.store.View(ctx, func(tx dm.Tx) error {
@@ -187,12 +187,42 @@ func (s *Service) Followers(ctx context.Context, handle string, following bool, 
 		if err != nil {
 			return err
 		}
-		if following {
-			out, next, err = tx.Following(ctx, acc.ID, cursor, limit)
-		} else {
-			out, next, err = tx.Followers(ctx, acc.ID, cursor, limit)
+		// Blocking hides both ways: neither side browses the other's
+		// follows, and nobody in a list is someone who blocks me or whom I
+		// block (as in Search). A page may therefore come out shorter
+		// than limit; next still says whether there is more.
+		if acc.ID != me.ID {
+			r, err := tx.Relationship(ctx, me.ID, acc.ID)
+			if err != nil {
+				return err
+			}
+			if r.Blocked() {
+				return nil
+			}
 		}
-		return err
+		var page []dm.Account
+		if following {
+			page, next, err = tx.Following(ctx, acc.ID, cursor, limit)
+		} else {
+			page, next, err = tx.Followers(ctx, acc.ID, cursor, limit)
+		}
+		if err != nil {
+			return err
+		}
+		out = page[:0]
+		for _, a := range page {
+			if a.ID != me.ID {
+				r, err := tx.Relationship(ctx, me.ID, a.ID)
+				if err != nil {
+					return err
+				}
+				if r.Blocked() {
+					continue
+				}
+			}
+			out = append(out, a)
+		}
+		return nil
 	})
 	if out == nil {
 		out = []dm.Account{}
