@@ -231,7 +231,11 @@ export function creatorsPage(app, handle) {
       h('h3', null, 'Propose a collaboration'),
       h('p', { class: 'hint' }, 'Sent as the brand to the creator’s DMs (their Requests if they don’t follow you), with Accept and Decline buttons. Placeholders: {{first_name|there}}, {{name}}, {{brand_name}}. Follow-ups stop as soon as they answer.'),
       templates, field('Message', 'outreach-text', text),
-      fus.map((f, i) => h('fieldset', { class: 'followup' }, h('legend', null, h('label', { for: `followup-${i}-on` }, f.on, ` Follow-up ${i + 1} after `), f.hours, ' hours'), f.text)),
+      // The delay sits in the fieldset's body, not in its legend: a legend
+      // that wraps at phone width draws its second line across the border.
+      fus.map((f, i) => h('fieldset', { class: 'followup' },
+        h('legend', null, h('label', { for: `followup-${i}-on` }, f.on, ` Follow-up ${i + 1}`)),
+        h('span', { class: 'followup-delay' }, 'after ', f.hours, ' hours'), f.text)),
       oerr,
       h('div', { class: 'actions-row' }, h('button', { type: 'submit', class: 'btn', id: 'outreach-send', disabled: running }, 'Send proposal'),
         running ? h('button', { type: 'button', class: 'btn ghost small', id: 'outreach-stop', onclick: async () => {
