@@ -45,11 +45,11 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	// Each sign-up costs an argon2 hash (19 MiB, tens of ms in production):
 	// one address may not make them without end.
 	if p.Remote != "" {
-		if d := s.signupLimit.Take("a:"+p.Remote, time.Now()); d > 0 {
+		if d := s.signupLimit.Take("a:"+p.Remote, s.cfg.Now()); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sign-ups from this address. Try again later.", RetryAfter: d}
 		}
 	}
-	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: now()}
+	a := &dm.Account{ID: dm.NewID(), Handle: handle, DisplayName: name, Kind: kind, CreatedAt: s.now()}
 	hash := s.hashPassword(p.Password) // slow on purpose: outside the transaction
 	err := s.store.Update(ctx, func(tx dm.Tx) error {
 		if err := checkNameNotHandle(ctx, tx, a.Handle, name); err != nil {

@@ -29,7 +29,8 @@ type Config struct {
 	// Bus, when set, carries session revocations to every node (see
 	// dm.Revocation); without it they reach this node's cache only.
 	Bus dm.Bus
-	// Now is the clock of password reset links (time.Now by default).
+	// Now is the clock of sessions (their start, last use and expiry),
+	// sign-up limits and password reset links (time.Now by default).
 	Now func() time.Time
 	// Log reports revocations that could not be published.
 	Log *slog.Logger
@@ -81,7 +82,9 @@ func New(store dm.Store, cfg Config) *Service {
 func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
 
 // now is the service's clock, in UTC and at millisecond precision, as stored.
-func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+// now is the service's clock (Config.Now) in UTC at millisecond precision,
+// as stored: sessions begin, are touched and expire by it.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
 // clock is the injected clock, in UTC and at millisecond precision.
 func (s *Service) clock() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }

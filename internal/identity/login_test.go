@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/identity"
@@ -33,5 +34,34 @@ func TestLoginThrottleIsPerAddress(t *testing.T) {
 	}
 	if _, err := svc.Login(ctx, "victim", "correct horse", "198.51.100.7"); err != nil {
 		t.Fatalf("the owner from another address is locked out: %v", err)
+	}
+}
+
+// TestSessionExpiresByTheServiceClock: a login lasts SessionTTL on the
+// service's clock (Config.Now), so that a test, or an operator's tool, moves
+// time instead of waiting for it.
+func TestSessionExpiresByTheServiceClock(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost(), SessionTTL: time.Hour, Now: func() time.Time { return now }})
+	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := svc.Login(ctx, "ann", "correct horse", "203.0.113.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(59 * time.Minute)
+	if _, err := svc.Authenticate(ctx, s.Token); err != nil {
+		t.Fatalf("59 minutes into an hour-long session: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := svc.Authenticate(ctx, s.Token); !dm.IsCode(err, dm.EUNAUTHENTICATED) {
+		t.Fatalf("61 minutes into an hour-long session: want %s, got %v", dm.EUNAUTHENTICATED, err)
 	}
 }

@@ -76,7 +76,7 @@ func (s *Service) Sessions(ctx context.Context, me *dm.Account, token string) ([
 	var infos []dm.SessionInfo
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
-		infos, err = tx.Sessions(ctx, me.ID, now())
+		infos, err = tx.Sessions(ctx, me.ID, s.now())
 		return err
 	})
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Service) ChangePassword(ctx context.Context, me *dm.Account, token, cur
 	if err := dm.ValidatePassword(next); err != nil {
 		return err
 	}
-	t := now()
+	t := s.now()
 	key := "h:" + me.Handle + "@" + remote
 	if d := s.loginLimitFor(key).Wait(key, t); d > 0 {
 		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many wrong passwords. Try again later.", RetryAfter: d}

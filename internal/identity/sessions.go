@@ -30,7 +30,7 @@ func (s *Service) Login(ctx context.Context, handle, password, remote string) (*
 // owner's list of sessions.
 func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userAgent string) (*Session, error) {
 	handle = dm.NormalizeHandle(handle)
-	t := now()
+	t := s.now()
 	// Failures count per handle from one address (ten, then one try every
 	// 30 s) and per address over all handles (fifty). Keying by handle alone
 	// would let anyone lock a chosen person out from elsewhere.
@@ -90,7 +90,7 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 	if acc.Suspended {
 		return dm.Errorf(dm.EFORBIDDEN, "This account is suspended.")
 	}
-	t := now()
+	t := s.now()
 	return s.store.Update(ctx, func(tx dm.Tx) error {
 		if err := tx.CreateSession(ctx, hashToken(token), acc.ID, t.Add(ttl)); err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 	if token == "" || len(token) > 128 {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
 	}
-	hash, t := hashToken(token), now()
+	hash, t := hashToken(token), s.now()
 	if acc := s.sessions.get(hash, t); acc != nil {
 		return acc, nil
 	}
