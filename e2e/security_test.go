@@ -116,6 +116,23 @@ func TestSecurityBrandAuthorization(t *testing.T) {
 			wantStatus(t, rawCall(ctx, who.c, p), http.StatusNotFound, who.name+": "+p.String())
 		}
 	}
+	// Malformed requests too: outside the team the answer is the same 404,
+	// so nobody learns from a 400 which fields a brand's routes take. The
+	// same probes from the team's admin are 400s (they are malformed).
+	for _, p := range []probe{
+		{"POST", "/api/v1/brands/acme/canned-replies", `{"title":`},
+		{"POST", "/api/v1/brands/acme/canned-replies", `{"title":5,"text":[]}`},
+		{"PUT", "/api/v1/brands/acme/settings", `{"away_message":{}}`},
+		{"POST", "/api/v1/brands/acme/campaigns", `null`},
+		{"PUT", "/api/v1/brands/acme/automation", `{"enabled":"yes"}`},
+		{"POST", "/api/v1/brands/acme/webhooks", `{"url":7}`},
+		{"GET", "/api/v1/brands/acme/inbox?limit=abc", ""},
+		{"POST", "/api/v1/brands/acme/conversations/" + convA.ID + "/messages", `{"text":`},
+	} {
+		wantStatus(t, rawCall(ctx, cus, p), http.StatusNotFound, "a customer, malformed: "+p.String())
+		wantStatus(t, rawCall(ctx, gag, p), http.StatusNotFound, "an agent of another brand, malformed: "+p.String())
+		wantStatus(t, rawCall(ctx, boss, p), http.StatusBadRequest, "acme's admin, malformed: "+p.String())
+	}
 	for _, p := range brandRoutes("cus", convA.ID, canned.ID, "agentq") {
 		wantStatus(t, rawCall(ctx, cus, p), http.StatusNotFound, "a person using their own handle as a brand: "+p.String())
 	}

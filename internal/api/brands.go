@@ -37,6 +37,12 @@ func (a *API) brandHandle(fn func(w http.ResponseWriter, r *http.Request, au *Au
 			a.error(w, r, err)
 			return
 		}
+		// Outside the brand's team every route is a 404, whatever the
+		// request holds: the team check comes before any validation.
+		if err := a.brand.Authorize(r.Context(), au.Account, h); err != nil {
+			a.error(w, r, err)
+			return
+		}
 		fn(w, r, au, h)
 	}
 }

@@ -190,6 +190,18 @@ func (s *Service) access(ctx context.Context, tx dm.Tx, me *dm.Account, handle s
 	return &access{brand: b, me: me, role: m.Role, perms: m.Permissions}, nil
 }
 
+// Authorize answers ENOTFOUND unless me is on the team of the brand with
+// handle (or is the brand, or its bot): the API asks it before it reads a
+// request's body or query, so that someone outside the team learns nothing
+// from which of their requests are malformed. Each operation checks access
+// again, with the role it needs, inside its own transaction.
+func (s *Service) Authorize(ctx context.Context, me *dm.Account, handle string) error {
+	return s.store.View(ctx, func(tx dm.Tx) error {
+		_, err := s.access(ctx, tx, me, handle)
+		return err
+	})
+}
+
 func (s *Service) manage(ctx context.Context, tx dm.Tx, me *dm.Account, handle string) (*access, error) {
 	a, err := s.access(ctx, tx, me, handle)
 	if err != nil {
