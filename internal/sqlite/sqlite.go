@@ -111,6 +111,11 @@ type DB struct {
 	restartsBusy atomic.Int64
 	// peek is the newest committed event seq of recent users (seqpeek.go).
 	peek peekSeqs
+	// bigCache is set once the writer has its large page cache, cacheFit
+	// is when fitWriterCache last looked; only the writer's goroutine
+	// touches them.
+	bigCache bool
+	cacheFit time.Time
 
 	// Checkpoints run on their own connection and goroutine, not on the
 	// writer (file databases only; kick is nil in memory). The writer
@@ -125,6 +130,58 @@ type DB struct {
 	closeErr error
 	once     sync.Once
 	closing  chan struct{}
+}
+
+// The writer's page cache (KiB). SQLite walks the writer's whole page cache
+// at the commit of every transaction that split a b-tree page, for as long
+// as the database is smaller than 1 GiB: balance_nonroot renumbers the new
+// pages through the number of the lock-byte page (1 GiB / page size + 1),
+// which raises the cache's highest key above the database's size, and the
+// commit's truncation of the cache to that size then scans every bucket
+// (pcache1TruncateUnsafe). With a 64 MiB cache that walk was 8.7% of the
+// server's CPU under sends (profile of `parley bench send-brand`). So the
+// writer keeps 8 MiB, where the walk is cheap, until the database passes
+// the lock-byte page, where it stops for good, and 64 MiB after, for the
+// hot ends of the indexes of a big database. A send's working set in a
+// small database fits 8 MiB: the writer read no more pages with it.
+const (
+	writerCacheSmallKiB = 8 << 10
+	writerCacheLargeKiB = 64 << 10
+	// fitCacheEvery: the writer looks at the database's size at most this
+	// often (two pragmas, no I/O).
+	fitCacheEvery = time.Second
+)
+
+// pastLockPage reports whether a database of pages pages of size bytes
+// extends past the lock-byte page (the page holding byte 1 GiB), the number
+// balance_nonroot renumbers through.
+func pastLockPage(pages, size int64) bool {
+	return size > 0 && pages > (1<<30)/size+1
+}
+
+// fitWriterCache gives the writer its large page cache once the database
+// has passed the lock-byte page (see writerCacheSmallKiB). It runs on the
+// writer's goroutine (or before it starts), between transactions.
+func (db *DB) fitWriterCache(ctx context.Context) error {
+	db.cacheFit = time.Now()
+	if db.bigCache || db.memory {
+		return nil
+	}
+	var pages, size int64
+	if err := db.writer.c.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	if err := db.writer.c.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		return err
+	}
+	if !pastLockPage(pages, size) {
+		return nil
+	}
+	if _, err := db.writer.c.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheLargeKiB)); err != nil {
+		return err
+	}
+	db.bigCache = true
+	return nil
 }
 
 // request is one Update waiting for the writer.
@@ -201,9 +258,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		writePragmas += "&vfs=" + walVFSName
 	}
-	// Page caches (negative: KiB): the writer's holds the hot ends of the
-	// indexes that every send touches.
-	writePragmas += "&_pragma=cache_size(-65536)"
+	// Page caches (negative: KiB). The writer's starts small and grows
+	// once the database passes 1 GiB (see fitWriterCache).
+	writePragmas += fmt.Sprintf("&_pragma=cache_size(-%d)", writerCacheSmallKiB)
 	readPragmas = "&_pragma=query_only(1)&_pragma=cache_size(-16384)"
 
 	var lock *os.File
@@ -245,6 +302,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
 	}
 	if err := migrate(ctx, db.writer.c); err != nil {
+		db.writer.c.Close()
+		return fail(err)
+	}
+	if err := db.fitWriterCache(ctx); err != nil {
 		db.writer.c.Close()
 		return fail(err)
 	}
@@ -531,6 +592,10 @@ func (db *DB) write() {
 			carried = db.commit(batch, preempt)
 		}
 		db.walMu.Unlock()
+		if time.Since(db.cacheFit) >= fitCacheEvery {
+			// A failure only leaves the small cache until the next look.
+			_ = db.fitWriterCache(context.Background())
+		}
 		select {
 		case db.kick <- struct{}{}:
 		default: // a checkpoint is pending already (or there is no WAL)
@@ -620,6 +685,21 @@ func (db *DB) commitAlone(r *request) {
 			panic(fmt.Sprintf("sqlite: foreign keys back on: %v", err))
 		}
 	}()
+	// A bulk batch writes thousands of rows into random places of the
+	// indexes: it gets the large page cache whatever the database's size,
+	// lest pages it will touch again be evicted, or spilled to the WAL
+	// mid-transaction (see writerCacheSmallKiB).
+	if !db.bigCache && !db.memory {
+		if err := exec(fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheLargeKiB)); err != nil {
+			fail(fmt.Errorf("sqlite: cache size: %w", err))
+			return
+		}
+		defer func() {
+			if !db.bigCache {
+				exec(fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheSmallKiB))
+			}
+		}()
+	}
 	if err := exec("BEGIN IMMEDIATE"); err != nil {
 		fail(fmt.Errorf("sqlite: begin: %w", err))
 		return
