@@ -191,14 +191,8 @@ func (s *Service) Followers(ctx context.Context, me *dm.Account, handle string, 
 		// follows, and nobody in a list is someone who blocks me or whom I
 		// block (as in Search). A page may therefore come out shorter
 		// than limit; next still says whether there is more.
-		if acc.ID != me.ID {
-			r, err := tx.Relationship(ctx, me.ID, acc.ID)
-			if err != nil {
-				return err
-			}
-			if r.Blocked() {
-				return nil
-			}
+		if blocked, err := blockedWith(ctx, tx, me, acc.ID); err != nil || blocked {
+			return err
 		}
 		var page []dm.Account
 		if following {
@@ -211,16 +205,11 @@ func (s *Service) Followers(ctx context.Context, me *dm.Account, handle string, 
 		}
 		out = page[:0]
 		for _, a := range page {
-			if a.ID != me.ID {
-				r, err := tx.Relationship(ctx, me.ID, a.ID)
-				if err != nil {
-					return err
-				}
-				if r.Blocked() {
-					continue
-				}
+			if blocked, err := blockedWith(ctx, tx, me, a.ID); err != nil {
+				return err
+			} else if !blocked {
+				out = append(out, a)
 			}
-			out = append(out, a)
 		}
 		return nil
 	})
@@ -228,6 +217,16 @@ func (s *Service) Followers(ctx context.Context, me *dm.Account, handle string, 
 		out = []dm.Account{}
 	}
 	return out, next, err
+}
+
+// blockedWith reports whether me and the account with id block each other
+// in either direction (never for me myself).
+func blockedWith(ctx context.Context, tx dm.Tx, me *dm.Account, id string) (bool, error) {
+	if id == me.ID {
+		return false, nil
+	}
+	r, err := tx.Relationship(ctx, me.ID, id)
+	return r.Blocked(), err
 }
 
 // Search finds accounts by handle or name prefix, leaving out accounts that
@@ -250,16 +249,11 @@ func (s *Service) Search(ctx context.Context, me *dm.Account, q string, limit in
 			if len(out) == limit {
 				break
 			}
-			if a.ID != me.ID {
-				r, err := tx.Relationship(ctx, me.ID, a.ID)
-				if err != nil {
-					return err
-				}
-				if r.Blocked() {
-					continue
-				}
+			if blocked, err := blockedWith(ctx, tx, me, a.ID); err != nil {
+				return err
+			} else if !blocked {
+				out = append(out, a)
 			}
-			out = append(out, a)
 		}
 		return nil
 	})
