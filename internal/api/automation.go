@@ -26,7 +26,9 @@ func (a *API) getAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h 
 
 func (a *API) putAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 	var in wire.AutomationSettings
-	if err := decode(r, &in); err != nil {
+	// A full replace: a setting left out would be reset (the bot switched
+	// off by {}), so every writable one is required.
+	if err := decodeRequired(r, &in, "enabled", "handoff_words", "handoff_message", "loop_guard", "ice_breakers", "menu"); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -203,7 +205,7 @@ func (a *API) setCustomerAttributes(w http.ResponseWriter, r *http.Request, au *
 	var in struct {
 		Attributes map[string]string `json:"attributes"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "attributes"); err != nil {
 		a.error(w, r, err)
 		return
 	}
