@@ -49,15 +49,6 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 	writeJSON(w, http.StatusOK, map[string]any{"rules": towire.Rules(rules)})
 }
 
-// ruleJSON is a rule as written by a client.
-type ruleJSON struct {
-	Name       string               `json:"name"`
-	Enabled    *bool                `json:"enabled"`
-	Trigger    wire.RuleTrigger     `json:"trigger"`
-	Conditions []wire.RuleCondition `json:"conditions"`
-	Actions    []wire.RuleAction    `json:"actions"`
-}
-
 func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 		id, err := idUnlessCreate(r, create)
@@ -65,7 +56,7 @@ func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Aut
 			a.error(w, r, err)
 			return
 		}
-		var in ruleJSON
+		var in wire.RuleInput
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
@@ -123,12 +114,13 @@ func (a *API) putFlow(create bool) func(http.ResponseWriter, *http.Request, *Aut
 			a.error(w, r, err)
 			return
 		}
-		var in wire.Flow
+		var in wire.FlowInput
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
 		}
-		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, towire.FlowFromWire(&in))
+		flow := in.Flow()
+		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, towire.FlowFromWire(&flow))
 		if err != nil {
 			a.error(w, r, err)
 			return
