@@ -164,6 +164,16 @@ func TestRequiredFieldsEnforced(t *testing.T) {
 			}
 		}
 	}
+	// SurveyInput cannot list kind as required (a PUT keeps the kind), but
+	// creating a survey needs it, as its description says.
+	_, err = acme.Do(ctx, "POST", b+"/surveys", strings.NewReader(`{"name":"s","question":"q?"}`), nil)
+	ce := wantStatus(t, err, http.StatusBadRequest, "POST .../surveys without kind")
+	if ce != nil && !namesField(ce.Message, "kind") {
+		t.Errorf("POST .../surveys without kind: the message %q does not name kind", ce.Message)
+	}
+	_, err = acme.Do(ctx, "PUT", b+"/surveys/"+survey, strings.NewReader(`{"name":"s2","question":"q2?"}`), nil)
+	must(t, err, "PUT .../surveys/{id} without kind")
+
 	// What the document leaves optional on purpose, with a default, the
 	// server takes: a rule without enabled is enabled, without conditions
 	// has none; a flow step without options has no buttons.
