@@ -75,6 +75,21 @@ type Rule struct {
 	UpdatedAt  time.Time       `json:"updated_at"`
 }
 
+// RuleInput is a rule as a client writes it (POST .../automation/rules,
+// PUT .../rules/{id}): Enabled is true when absent, Conditions none. The
+// server-set fields of a Rule may be sent back and are ignored.
+type RuleInput struct {
+	ID         string          `json:"id,omitempty"`
+	Name       string          `json:"name"`
+	Enabled    *bool           `json:"enabled,omitempty"`
+	Position   int             `json:"position,omitempty"`
+	Trigger    RuleTrigger     `json:"trigger"`
+	Conditions []RuleCondition `json:"conditions,omitempty"`
+	Actions    []RuleAction    `json:"actions"`
+	CreatedAt  *time.Time      `json:"created_at,omitempty"`
+	UpdatedAt  *time.Time      `json:"updated_at,omitempty"`
+}
+
 // FlowOption is a button of a flow step: it leads to step Next, hands off
 // to a person, or ends the flow.
 type FlowOption struct {
@@ -97,6 +112,34 @@ type Flow struct {
 	Steps     []FlowStep `json:"steps"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// FlowStepInput is a flow step as a client writes it: without Options
+// (absent or null) it is a step without buttons.
+type FlowStepInput struct {
+	ID      string       `json:"id"`
+	Text    string       `json:"text"`
+	Options []FlowOption `json:"options,omitempty"`
+}
+
+// FlowInput is a flow as a client writes it (POST .../automation/flows,
+// PUT .../flows/{id}). The server-set fields of a Flow may be sent back and
+// are ignored.
+type FlowInput struct {
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name"`
+	Steps     []FlowStepInput `json:"steps"`
+	CreatedAt *time.Time      `json:"created_at,omitempty"`
+	UpdatedAt *time.Time      `json:"updated_at,omitempty"`
+}
+
+// Flow returns the flow f describes (its server-set fields left zero).
+func (f *FlowInput) Flow() Flow {
+	out := Flow{Name: f.Name, Steps: make([]FlowStep, len(f.Steps))}
+	for i, s := range f.Steps {
+		out.Steps[i] = FlowStep(s)
+	}
+	return out
 }
 
 // AutomationLogEntry records one decision of the bot.

@@ -37,7 +37,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		// the body (the web app).
 		Cookie bool `json:"cookie"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "handle", "password"); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -26,7 +26,9 @@ func (a *API) getAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h 
 
 func (a *API) putAutomation(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 	var in wire.AutomationSettings
-	if err := decode(r, &in); err != nil {
+	// A full replace: a setting left out would be reset (the bot switched
+	// off by {}), so every writable one is required.
+	if err := decodeRequired(r, &in, "enabled", "handoff_words", "handoff_message", "loop_guard", "ice_breakers", "menu"); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -47,15 +49,6 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request, au *Auth, h stri
 	writeJSON(w, http.StatusOK, map[string]any{"rules": towire.Rules(rules)})
 }
 
-// ruleJSON is a rule as written by a client.
-type ruleJSON struct {
-	Name       string               `json:"name"`
-	Enabled    *bool                `json:"enabled"`
-	Trigger    wire.RuleTrigger     `json:"trigger"`
-	Conditions []wire.RuleCondition `json:"conditions"`
-	Actions    []wire.RuleAction    `json:"actions"`
-}
-
 func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Auth, string) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 		id, err := idUnlessCreate(r, create)
@@ -63,7 +56,7 @@ func (a *API) putRule(create bool) func(http.ResponseWriter, *http.Request, *Aut
 			a.error(w, r, err)
 			return
 		}
-		var in ruleJSON
+		var in wire.RuleInput
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
@@ -121,12 +114,13 @@ func (a *API) putFlow(create bool) func(http.ResponseWriter, *http.Request, *Aut
 			a.error(w, r, err)
 			return
 		}
-		var in wire.Flow
+		var in wire.FlowInput
 		if err := decode(r, &in); err != nil {
 			a.error(w, r, err)
 			return
 		}
-		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, towire.FlowFromWire(&in))
+		flow := in.Flow()
+		f, created, err := a.brand.PutFlow(r.Context(), au.Account, h, id, towire.FlowFromWire(&flow))
 		if err != nil {
 			a.error(w, r, err)
 			return
@@ -203,7 +197,7 @@ func (a *API) setCustomerAttributes(w http.ResponseWriter, r *http.Request, au *
 	var in struct {
 		Attributes map[string]string `json:"attributes"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "attributes"); err != nil {
 		a.error(w, r, err)
 		return
 	}

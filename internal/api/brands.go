@@ -71,7 +71,7 @@ func (a *API) addBrandMember(w http.ResponseWriter, r *http.Request, au *Auth, h
 		Role        string   `json:"role"`
 		Permissions []string `json:"permissions"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "handle"); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -64,7 +64,8 @@ func (a *API) putProduct(w http.ResponseWriter, r *http.Request, au *Auth, h str
 		return
 	}
 	var in wire.ProductInput
-	if err := decode(r, &in); err != nil {
+	// A product without a price would be on sale for 0.
+	if err := decodeRequired(r, &in, "title", "price_minor", "currency", "url"); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -35,7 +35,8 @@ func consentSettingsJSON(s *dm.ConsentSettings) wire.ConsentSettings {
 
 func (a *API) putConsentSettings(w http.ResponseWriter, r *http.Request, au *Auth, h string) {
 	var in wire.ConsentSettings
-	if err := decode(r, &in); err != nil {
+	// A full replace: a setting left out would be reset, not kept.
+	if err := decodeRequired(r, &in, "stop_words", "start_words", "frequency_cap", "window_24h"); err != nil {
 		a.error(w, r, err)
 		return
 	}

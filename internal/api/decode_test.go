@@ -47,6 +47,34 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// TestDecodeRequired: a listed field left out is a 400 naming it; present,
+// even as null, it passes; the body is decoded either way.
+func TestDecodeRequired(t *testing.T) {
+	for _, tc := range []struct {
+		body, msg string
+	}{
+		{`{}`, `Field "text" is required.`},
+		{`{"text":"hi"}`, `Field "members" is required.`},
+		{`{"text":"hi","members":null}`, ""},
+		{`{"text":"hi","members":["bob"]}`, ""},
+		{`{"text":5,"members":[]}`, `"text" must be of type string`},
+		{`null`, "JSON object"},
+	} {
+		r := httptest.NewRequest(http.MethodPut, "/", strings.NewReader(tc.body))
+		var v sendBody
+		err := decodeRequired(r, &v, "text", "members")
+		if tc.msg == "" {
+			if err != nil || v.Text != "hi" {
+				t.Errorf("%s: got %v %+v, want it decoded", tc.body, err, v)
+			}
+			continue
+		}
+		if dm.ErrorCode(err) != dm.EINVALID || !strings.Contains(dm.ErrorMessage(err), tc.msg) {
+			t.Errorf("%s: got %v, want %s containing %q", tc.body, err, dm.EINVALID, tc.msg)
+		}
+	}
+}
+
 func TestDecodeBodyTooLarge(t *testing.T) {
 	big := `{"text":"` + strings.Repeat("a", maxBody) + `"}`
 	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewBufferString(big))

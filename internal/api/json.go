@@ -65,6 +65,36 @@ func readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// decodeRequired is decode for a body whose listed fields must be present:
+// a field left out is a 400 that names it, not its zero value. A full
+// replace (PUT of settings) read from {} would otherwise reset every
+// setting; the API document lists these fields as required. A present
+// null counts as present (the field's schema says whether it may be null).
+func decodeRequired(r *http.Request, v any, fields ...string) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if err := decodeBytes(body, v); err != nil {
+		return err
+	}
+	return requireFields(body, fields...)
+}
+
+// requireFields checks that the JSON object body has every one of fields.
+func requireFields(body []byte, fields ...string) error {
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(body, &present); err != nil {
+		return dm.Errorf(dm.EINVALID, "The request body must be a JSON object.")
+	}
+	for _, f := range fields {
+		if _, ok := present[f]; !ok {
+			return dm.Errorf(dm.EINVALID, "Field %q is required.", f)
+		}
+	}
+	return nil
+}
+
 // decodeOptional is decode for a body that may be absent.
 func decodeOptional(r *http.Request, v any) error {
 	body, err := readBody(r)

@@ -26,7 +26,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, au *Auth) {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "current_password", "new_password"); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -93,7 +93,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) {
 		Token    string `json:"token"`
 		Password string `json:"password"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := decodeRequired(r, &in, "token", "password"); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -175,6 +175,10 @@ func (s *Service) RecordViews(ctx context.Context, me *dm.Account, handle string
 			if err != nil {
 				return fieldErr(err, "views[%d].customer", i)
 			}
+			if v.ProductID == "" {
+				// Missing, not unknown: a 400 like a missing customer's.
+				return fieldErr(dm.Errorf(dm.EINVALID, "a product id is required."), "views[%d].product_id", i)
+			}
 			if _, err := brandProduct(ctx, tx, a.brand.ID, v.ProductID); err != nil {
 				return fieldErr(err, "views[%d].product_id", i)
 			}
