@@ -52,7 +52,7 @@ phoneWidth.addEventListener('change', (e) => {
 });
 
 export function brandNav(handle, current) {
-  return h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
+  const nav = h('nav', { class: 'tabs console-tabs', 'aria-label': 'Brand console' },
     h('a', { href: `/brands/${enc(handle)}`, class: 'tab', 'aria-current': current === 'inbox' ? 'page' : null }, 'Inbox'),
     h('a', { href: `/brands/${enc(handle)}/analytics`, class: 'tab', 'aria-current': current === 'analytics' ? 'page' : null }, 'Analytics'),
     h('a', { href: `/brands/${enc(handle)}/desk`, class: 'tab', 'aria-current': current === 'desk' ? 'page' : null }, 'Desk'),
@@ -61,6 +61,13 @@ export function brandNav(handle, current) {
     h('a', { href: `/brands/${enc(handle)}/surveys`, class: 'tab', 'aria-current': current === 'surveys' ? 'page' : null }, 'Surveys'),
     h('a', { href: `/brands/${enc(handle)}/creators`, class: 'tab', 'aria-current': current === 'creators' ? 'page' : null }, 'Creators'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
+  // At phone width the tabs scroll sideways in one row: once the page has
+  // laid out, show the current one.
+  requestAnimationFrame(() => {
+    const cur = nav.querySelector('[aria-current=page]');
+    if (cur && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - 12);
+  });
+  return nav;
 }
 
 // BrandConsole is the inbox view of one brand.
