@@ -31,7 +31,8 @@ func newBotWorld(t *testing.T) *botWorld {
 		{"id": "start", "text": "What about your order?", "options": []map[string]any{{"title": "Where is it?", "next": "where"}, {"title": "A person", "handoff": true}}},
 		{"id": "where", "text": "It ships within 2 days.", "options": []map[string]any{{"title": "Thanks"}}},
 	}}, &flow)
-	acme.api("PUT", "/api/v1/brands/acme/automation", map[string]any{"enabled": true,
+	// A full replace: every setting is sent ([] and 0 are the defaults).
+	acme.api("PUT", "/api/v1/brands/acme/automation", map[string]any{"enabled": true, "handoff_words": []string{}, "loop_guard": 0,
 		"handoff_message": "A person from our team will answer you here shortly.",
 		"ice_breakers":    []map[string]string{{"title": "Where is my order?", "payload": "ORDER"}, {"title": "Do you ship abroad?", "payload": "ABROAD"}},
 		"menu":            []map[string]string{{"title": "My order", "payload": "ORDER"}, {"title": "Returns", "payload": "RETURNS"}}}, nil)
