@@ -129,6 +129,40 @@ func testFailedUpdates(t *testing.T, s dm.Store) {
 	if got := eventSeqs(t, s, a, 0, 2*n); !slices.Equal(got, seqRange(1, int64(ok))) {
 		t.Errorf("event seqs = %v, want 1..%d without gaps", got, ok)
 	}
+
+	// One at a time, each Update alone in its transaction (the SQLite
+	// writer runs a batch of one without a savepoint): a failure leaves
+	// nothing, and the counters go on without a gap.
+	for i := range 6 {
+		fail := i%2 == 0
+		boom := fmt.Errorf("serial boom %d", i)
+		m := &dm.Message{ID: dm.NewID(), ConversationID: c.ID, Sender: b.Profile(), Text: fmt.Sprint("serial ", i), CreatedAt: at(n + i)}
+		err := s.Update(ctx, func(tx dm.Tx) error {
+			if err := tx.InsertMessage(ctx, m, ""); err != nil {
+				return err
+			}
+			e := dm.Event{Type: dm.EventMessageCreated, ConversationID: c.ID, At: m.CreatedAt, Message: m}
+			if err := tx.AppendEvent(ctx, a.ID, &e); err != nil {
+				return err
+			}
+			if fail {
+				return boom
+			}
+			return nil
+		})
+		if fail && !errors.Is(err, boom) || !fail && err != nil {
+			t.Fatalf("serial Update %d (fail %v): %v", i, fail, err)
+		}
+		if !fail {
+			ok++
+		}
+	}
+	if got := seqs(listMessages(t, s, c.ID, a, 0, 2*n)); !slices.Equal(got, seqRange(int64(ok), 1)) {
+		t.Errorf("after the serial Updates, message seqs = %v, want %d..1 without gaps", got, ok)
+	}
+	if got := eventSeqs(t, s, a, 0, 2*n); !slices.Equal(got, seqRange(1, int64(ok))) {
+		t.Errorf("after the serial Updates, event seqs = %v, want 1..%d without gaps", got, ok)
+	}
 }
 
 func testCanceledUpdate(t *testing.T, s dm.Store) {
