@@ -81,29 +81,34 @@ func testFailedUpdates(t *testing.T, s dm.Store) {
 		id   string
 		err  error
 	}
+	// send inserts message i and its event in one Update that fails (with
+	// boom) after both when fail is set.
+	send := func(i int, fail bool, boom error) (string, error) {
+		m := &dm.Message{ID: dm.NewID(), ConversationID: c.ID, Sender: b.Profile(), Text: fmt.Sprint(i), CreatedAt: at(i)}
+		return m.ID, s.Update(ctx, func(tx dm.Tx) error {
+			if err := tx.InsertMessage(ctx, m, ""); err != nil {
+				return err
+			}
+			e := dm.Event{Type: dm.EventMessageCreated, ConversationID: c.ID, At: m.CreatedAt, Message: m}
+			if err := tx.AppendEvent(ctx, a.ID, &e); err != nil {
+				return err
+			}
+			if fail {
+				return boom
+			}
+			return nil
+		})
+	}
 	results := make(chan result, n)
 	for i := range n {
 		wg.Go(func() {
 			fail := i%3 == 1
 			boom := fmt.Errorf("boom %d", i)
-			m := &dm.Message{ID: dm.NewID(), ConversationID: c.ID, Sender: b.Profile(), Text: fmt.Sprint(i), CreatedAt: at(i)}
-			err := s.Update(ctx, func(tx dm.Tx) error {
-				if err := tx.InsertMessage(ctx, m, ""); err != nil {
-					return err
-				}
-				e := dm.Event{Type: dm.EventMessageCreated, ConversationID: c.ID, At: m.CreatedAt, Message: m}
-				if err := tx.AppendEvent(ctx, a.ID, &e); err != nil {
-					return err
-				}
-				if fail {
-					return boom
-				}
-				return nil
-			})
+			id, err := send(i, fail, boom)
 			if fail && !errors.Is(err, boom) {
 				t.Errorf("failing Update returned %v, want its own error", err)
 			}
-			results <- result{fail, m.ID, err}
+			results <- result{fail, id, err}
 		})
 	}
 	wg.Wait()
@@ -136,20 +141,7 @@ func testFailedUpdates(t *testing.T, s dm.Store) {
 	for i := range 6 {
 		fail := i%2 == 0
 		boom := fmt.Errorf("serial boom %d", i)
-		m := &dm.Message{ID: dm.NewID(), ConversationID: c.ID, Sender: b.Profile(), Text: fmt.Sprint("serial ", i), CreatedAt: at(n + i)}
-		err := s.Update(ctx, func(tx dm.Tx) error {
-			if err := tx.InsertMessage(ctx, m, ""); err != nil {
-				return err
-			}
-			e := dm.Event{Type: dm.EventMessageCreated, ConversationID: c.ID, At: m.CreatedAt, Message: m}
-			if err := tx.AppendEvent(ctx, a.ID, &e); err != nil {
-				return err
-			}
-			if fail {
-				return boom
-			}
-			return nil
-		})
+		_, err := send(n+i, fail, boom)
 		if fail && !errors.Is(err, boom) || !fail && err != nil {
 			t.Fatalf("serial Update %d (fail %v): %v", i, fail, err)
 		}
