@@ -189,29 +189,16 @@ func (s *Service) Followers(ctx context.Context, me *dm.Account, handle string, 
 		}
 		// Blocking hides both ways: neither side browses the other's
 		// follows, and nobody in a list is someone who blocks me or whom I
-		// block (as in Search). A page may therefore come out shorter
-		// than limit; next still says whether there is more.
+		// block (the store leaves them out, as Search does below).
 		if blocked, err := blockedWith(ctx, tx, me, acc.ID); err != nil || blocked {
 			return err
 		}
-		var page []dm.Account
 		if following {
-			page, next, err = tx.Following(ctx, acc.ID, cursor, limit)
+			out, next, err = tx.Following(ctx, acc.ID, me.ID, cursor, limit)
 		} else {
-			page, next, err = tx.Followers(ctx, acc.ID, cursor, limit)
+			out, next, err = tx.Followers(ctx, acc.ID, me.ID, cursor, limit)
 		}
-		if err != nil {
-			return err
-		}
-		out = page[:0]
-		for _, a := range page {
-			if blocked, err := blockedWith(ctx, tx, me, a.ID); err != nil {
-				return err
-			} else if !blocked {
-				out = append(out, a)
-			}
-		}
-		return nil
+		return err
 	})
 	if out == nil {
 		out = []dm.Account{}

@@ -11,9 +11,10 @@ type GraphTx interface {
 	Relationship(ctx context.Context, aID, bID string) (Relationship, error)
 	FollowCounts(ctx context.Context, userID string) (followers, following int, err error)
 	// Followers and Following page by an opaque cursor ("" for the first page);
-	// next is "" on the last page.
-	Followers(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
-	Following(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)
+	// next is "" on the last page. They leave out the accounts in a block
+	// with viewerID, either way ("" for nobody): blocks hide both ways.
+	Followers(ctx context.Context, userID, viewerID, cursor string, limit int) (accounts []Account, next string, err error)
+	Following(ctx context.Context, userID, viewerID, cursor string, limit int) (accounts []Account, next string, err error)
 	// Blocked pages the accounts userID blocks, by handle; the cursor is
 	// the last handle returned.
 	Blocked(ctx context.Context, userID, cursor string, limit int) (accounts []Account, next string, err error)

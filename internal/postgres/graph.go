@@ -61,12 +61,12 @@ func (t *tx) FollowCounts(ctx context.Context, userID string) (followers, follow
 	return followers, following, wrap(err, "follow counts")
 }
 
-func (t *tx) Followers(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
-	return t.follows(ctx, `followee_id`, `follower_id`, userID, cursor, limit)
+func (t *tx) Followers(ctx context.Context, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
+	return t.follows(ctx, `followee_id`, `follower_id`, userID, viewerID, cursor, limit)
 }
 
-func (t *tx) Following(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
-	return t.follows(ctx, `follower_id`, `followee_id`, userID, cursor, limit)
+func (t *tx) Following(ctx context.Context, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
+	return t.follows(ctx, `follower_id`, `followee_id`, userID, viewerID, cursor, limit)
 }
 
 func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
@@ -103,7 +103,9 @@ func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]d
 
 // follows pages one side of the follow graph, newest follow first; the
 // cursor is the follows.id of the last row returned.
-func (t *tx) follows(ctx context.Context, by, other, userID, cursor string, limit int) ([]dm.Account, string, error) {
+// follows pages a follow list, leaving out the accounts in a block with
+// viewerID either way (two primary-key probes a row).
+func (t *tx) follows(ctx context.Context, by, other, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -118,7 +120,9 @@ func (t *tx) follows(ctx context.Context, by, other, userID, cursor string, limi
 	rows, err := t.tx.Query(ctx, `
 		SELECT `+accountCols+`, f.id FROM follows f JOIN accounts a ON a.id = f.`+other+`
 		WHERE f.`+by+` = $1 AND f.id < $2
-		ORDER BY f.id DESC LIMIT $3`, userID, before, limit+1)
+		AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id AND blocked_id = $4)
+		AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $4 AND blocked_id = a.id)
+		ORDER BY f.id DESC LIMIT $3`, userID, before, limit+1, viewerID)
 	if err != nil {
 		return nil, "", wrap(err, "follows")
 	}

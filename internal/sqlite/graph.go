@@ -56,15 +56,21 @@ func (t *tx) FollowCounts(ctx context.Context, userID string) (followers, follow
 	return followers, following, wrap(err, "account")
 }
 
-func (t *tx) Followers(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
+func (t *tx) Followers(ctx context.Context, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
 	return t.follows(ctx, `SELECT f.id, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.id < ? ORDER BY f.id DESC LIMIT ?`, userID, cursor, limit)
+		WHERE f.followee_id = ?1 AND f.id < ?2`+notBlockedWith+` ORDER BY f.id DESC LIMIT ?3`, userID, viewerID, cursor, limit)
 }
 
-func (t *tx) Following(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
+func (t *tx) Following(ctx context.Context, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
 	return t.follows(ctx, `SELECT f.id, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.followee_id
-		WHERE f.follower_id = ? AND f.id < ? ORDER BY f.id DESC LIMIT ?`, userID, cursor, limit)
+		WHERE f.follower_id = ?1 AND f.id < ?2`+notBlockedWith+` ORDER BY f.id DESC LIMIT ?3`, userID, viewerID, cursor, limit)
 }
+
+// notBlockedWith leaves out of a follow list the accounts (a) in a block
+// with the viewer (?4), either way: two primary-key probes a row.
+const notBlockedWith = `
+		AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = a.id AND blocked_id = ?4)
+		AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?4 AND blocked_id = a.id)`
 
 func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]dm.Account, string, error) {
 	limit = limitOr(limit, 50)
@@ -95,7 +101,7 @@ func (t *tx) Blocked(ctx context.Context, userID, cursor string, limit int) ([]d
 
 // follows pages a follow list newest first; the cursor is the follows rowid
 // of the last account returned.
-func (t *tx) follows(ctx context.Context, query, userID, cursor string, limit int) ([]dm.Account, string, error) {
+func (t *tx) follows(ctx context.Context, query, userID, viewerID, cursor string, limit int) ([]dm.Account, string, error) {
 	before := int64(1<<63 - 1)
 	if cursor != "" {
 		var err error
@@ -104,7 +110,7 @@ func (t *tx) follows(ctx context.Context, query, userID, cursor string, limit in
 		}
 	}
 	limit = limitOr(limit, 50)
-	rows, err := t.query(ctx, query, userID, before, limit+1)
+	rows, err := t.query(ctx, query, userID, before, limit+1, viewerID)
 	if err != nil {
 		return nil, "", wrap(err, "follows")
 	}

@@ -107,9 +107,9 @@ func testFollowPaging(t *testing.T, s dm.Store) {
 			var next string
 			view(t, s, func(tx dm.Tx) (err error) {
 				if list == "Followers" {
-					as, next, err = tx.Followers(ctx, star.ID, cursor, 3)
+					as, next, err = tx.Followers(ctx, star.ID, "", cursor, 3)
 				} else {
-					as, next, err = tx.Following(ctx, star.ID, cursor, 3)
+					as, next, err = tx.Following(ctx, star.ID, "", cursor, 3)
 				}
 				return err
 			})
@@ -130,6 +130,47 @@ func testFollowPaging(t *testing.T, s dm.Store) {
 		slices.Sort(want)
 		if !slices.Equal(sorted, want) {
 			t.Errorf("%s over all pages = %v, want each of %v once", list, got, fans)
+		}
+	}
+
+	// A viewer in a block with a fan, either way, does not find that fan
+	// in the lists; the pages stay full (limit 3 over the 5 left).
+	viewer := newAccount(t, s, "viewer")
+	update(t, s, func(tx dm.Tx) error {
+		if err := tx.SetBlock(ctx, viewer.ID, fans[1], true); err != nil {
+			return err
+		}
+		return tx.SetBlock(ctx, fans[4], viewer.ID, true)
+	})
+	for _, list := range []string{"Followers", "Following"} {
+		var got []string
+		var sizes []int
+		cursor := ""
+		for page := 0; page <= 10; page++ {
+			var as []dm.Account
+			var next string
+			view(t, s, func(tx dm.Tx) (err error) {
+				if list == "Followers" {
+					as, next, err = tx.Followers(ctx, star.ID, viewer.ID, cursor, 3)
+				} else {
+					as, next, err = tx.Following(ctx, star.ID, viewer.ID, cursor, 3)
+				}
+				return err
+			})
+			sizes = append(sizes, len(as))
+			for _, a := range as {
+				got = append(got, a.ID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		slices.Sort(got)
+		want := []string{fans[0], fans[2], fans[3], fans[5], fans[6]}
+		slices.Sort(want)
+		if !slices.Equal(got, want) || !slices.Equal(sizes, []int{3, 2}) {
+			t.Errorf("%s seen by a viewer in blocks with two fans: %v in pages of %v, want %v in pages of [3 2]", list, got, sizes, want)
 		}
 	}
 }
