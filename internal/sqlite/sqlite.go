@@ -221,6 +221,17 @@ type conn struct {
 	prep *sendPrep
 }
 
+// rollback rolls the writer's transaction back (exec runs a statement on
+// it; an error is SQLite having rolled back already) and forgets what the
+// writer kept in memory for it: the seqs it handed out, the events and
+// search rows not inserted yet.
+func (c *conn) rollback(exec func(string) error) {
+	exec("ROLLBACK")
+	c.seqs.reset()
+	c.events.reset()
+	c.search = c.search[:0]
+}
+
 // Open opens (creating it if needed) the database at path, or a private
 // in-memory database when path is ":memory:", and applies the migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -667,10 +678,7 @@ func (db *DB) commitAlone(r *request) {
 			db.full.Store(true)
 			err = dm.ErrStorageFull(err)
 		}
-		exec("ROLLBACK")
-		w.seqs.reset()
-		w.search = w.search[:0]
-		w.events.reset()
+		w.rollback(exec)
 		r.done <- err
 	}
 	// A bulk batch's references were checked by its caller (dm.Bulk), so
@@ -764,10 +772,7 @@ func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*re
 			db.full.Store(true)
 			err = dm.ErrStorageFull(err)
 		}
-		exec("ROLLBACK")
-		w.seqs.reset()
-		w.search = w.search[:0]
-		w.events.reset()
+		w.rollback(exec)
 		for _, r := range live {
 			r.done <- err
 		}
@@ -809,10 +814,7 @@ func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*re
 				if dm.IsCode(errs[i], dm.ESTORAGEFULL) {
 					db.full.Store(true)
 				}
-				exec("ROLLBACK")
-				w.seqs.reset()
-				w.events.reset()
-				w.search = w.search[:0]
+				w.rollback(exec)
 				r.done <- errs[i]
 				return carried
 			}
@@ -856,10 +858,7 @@ func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*re
 			err = dm.ErrStorageFull(err)
 		}
 		err = fmt.Errorf("sqlite: commit: %w", err)
-		exec("ROLLBACK")
-		w.seqs.reset()
-		w.events.reset()
-		w.search = w.search[:0]
+		w.rollback(exec)
 		for i, r := range live {
 			if errs[i] == nil {
 				errs[i] = err
