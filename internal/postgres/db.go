@@ -279,10 +279,7 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(t
 		if errors.As(err, &pe) && pe.Code == codeDiskFull {
 			return dm.ErrStorageFull(err)
 		}
-		if errors.As(err, &pe) && transient(pe.Code) {
-			return dm.ErrBusy(err)
-		}
-		return fmt.Errorf("postgres: commit: %w", err)
+		return busy(fmt.Errorf("postgres: commit: %w", err))
 	}
 	return nil
 }
@@ -311,29 +308,26 @@ const (
 	codeLockNotAvailable     = "55P03"
 )
 
-// busy turns an error of a transaction that PostgreSQL aborted for a
-// transient clash into dm.ErrBusy, whichever statement met it and however
+// busy turns the error of a transaction that PostgreSQL aborted for a clash
+// with another one (deadlock, serialization failure, a lock it could not
+// take) into dm.ErrBusy, whichever statement met it (or COMMIT) and however
 // the store wrapped it on the way out; any other error is returned as is.
+// run applies it to everything a transaction returns. Nothing of the
+// transaction was written. The store does not run the caller's function
+// again itself (dm.Store.Update runs fn once; fn may keep state outside the
+// transaction): the answer is a 503 with Retry-After and the client repeats
+// the request; a send carries its client_id, so a repeat is never stored
+// twice.
 func busy(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && transient(pe.Code) {
-		var de *dm.Error
-		if !errors.As(err, &de) {
+	var de *dm.Error
+	if errors.As(err, &pe) && !errors.As(err, &de) {
+		switch pe.Code {
+		case codeSerializationFailure, codeDeadlockDetected, codeLockNotAvailable:
 			return dm.ErrBusy(err)
 		}
 	}
 	return err
-}
-
-// transient reports whether PostgreSQL aborted a statement for a clash with
-// another transaction that a retry cures: the transaction is rolled back and
-// nothing of it was written. The store does not run the caller's function
-// again itself (dm.Store.Update runs fn once; fn may keep state outside the
-// transaction), so it answers dm.ErrBusy, a 503 with Retry-After, and the
-// client repeats the request; a send carries its client_id, so a repeat is
-// never stored twice.
-func transient(code string) bool {
-	return code == codeSerializationFailure || code == codeDeadlockDetected || code == codeLockNotAvailable
 }
 
 // wrap turns a driver error into a domain error where one applies: no row is
@@ -355,8 +349,6 @@ func wrap(err error, what string) error {
 			return dm.Errorf(dm.ENOTFOUND, "%s refers to a row that does not exist", what)
 		case codeDiskFull:
 			return dm.ErrStorageFull(err)
-		case codeSerializationFailure, codeDeadlockDetected, codeLockNotAvailable:
-			return dm.ErrBusy(err)
 		case codeRaised:
 			// parley_expect (migration 0940): a queued statement's check.
 			if code, ok := strings.CutPrefix(pe.Hint, "parley:"); ok {
