@@ -485,11 +485,9 @@ func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 		// receipt is hidden, as typing is. A send there has just been
 		// allowed, which a block would have refused (checkSend).
 		if !sent && isDirect(ms) {
-			rel, err := tx.Relationship(ctx, me.ID, other.UserID)
-			if err != nil {
+			if blocked, err := blockedWith(ctx, tx, me, other.UserID); err != nil {
 				return err
-			}
-			if rel.Blocked() {
+			} else if blocked {
 				continue
 			}
 		}
