@@ -62,10 +62,13 @@ export function brandNav(handle, current) {
     h('a', { href: `/brands/${enc(handle)}/creators`, class: 'tab', 'aria-current': current === 'creators' ? 'page' : null }, 'Creators'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
   // At phone width the tabs scroll sideways in one row: once the page has
-  // laid out, show the current one.
+  // laid out, the current one is centred, so that cut tabs on both sides
+  // show there are more.
   requestAnimationFrame(() => {
     const cur = nav.querySelector('[aria-current=page]');
-    if (cur && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - 12);
+    if (cur && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - (nav.clientWidth - cur.offsetWidth) / 2);
+    }
   });
   return nav;
 }
