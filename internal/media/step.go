@@ -107,9 +107,15 @@ func (s *Step) MessageChanged(ctx context.Context, tx dm.Tx, out chat.Outbox, ev
 // has neither; a preview whose link an edit removed is no longer shown.
 func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error {
 	ids := make([]string, 0, len(msgs))
+	// A preview is shown only while the text holds its link, and every
+	// link starts with "http" (linkRE): the others' previews need no read.
+	var linked []string
 	for _, m := range msgs {
 		if !m.Deleted {
 			ids = append(ids, m.ID)
+			if strings.Contains(m.Text, "http") {
+				linked = append(linked, m.ID)
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -119,9 +125,11 @@ func (s *Step) DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message
 	if err != nil {
 		return err
 	}
-	previews, err := tx.MessagePreviews(ctx, ids)
-	if err != nil {
-		return err
+	var previews map[string]*dm.LinkPreview
+	if len(linked) > 0 {
+		if previews, err = tx.MessagePreviews(ctx, linked); err != nil {
+			return err
+		}
 	}
 	for i := range msgs {
 		m := &msgs[i]

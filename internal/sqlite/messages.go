@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -132,8 +133,10 @@ func (t *tx) Message(ctx context.Context, id, viewerID string) (*dm.Message, err
 }
 
 // qMessagesPage is one range of the messages primary key, minus what the
-// viewer cleared or hid.
-const qMessagesPage = `SELECT ` + messageColumns + ` FROM messages m CROSS JOIN accounts a ON a.id = m.sender_id
+// viewer cleared or hid. The senders are read after it, once each
+// (qSenders): a page of 50 has one or two of them, not 50 account lookups.
+const qMessagesPage = `SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted
+	FROM messages m
 	WHERE m.conversation_id = ?1 AND m.seq < ?2
 	AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = ?1 AND user_id = ?3), 0)
 	AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?3 AND h.conversation_id = ?1 AND h.seq = m.seq)
@@ -154,17 +157,27 @@ func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, befo
 	}
 	defer rows.Close()
 	var page []*dm.Message
+	var senders []string
 	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
+		var m dm.Message
+		var created int64
+		var edited sql.NullInt64
+		if err := rows.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.Sender.ID, &m.Text, &m.ReplyTo, &created, &edited, &m.Deleted); err != nil {
 			return nil, wrap(err, "messages")
 		}
-		page = append(page, m)
+		m.CreatedAt, m.EditedAt, m.Reactions = utc(created), nullUTC(edited), []dm.Reaction{}
+		if !slices.Contains(senders, m.Sender.ID) {
+			senders = append(senders, m.Sender.ID)
+		}
+		page = append(page, &m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "messages")
 	}
 	rows.Close()
+	if page, err = t.fillSenders(ctx, page, senders); err != nil {
+		return nil, err
+	}
 	if err := t.fillReactions(ctx, page, viewerID); err != nil {
 		return nil, err
 	}
@@ -173,6 +186,49 @@ func (t *tx) Messages(ctx context.Context, conversationID, viewerID string, befo
 		out[i] = *m
 	}
 	return out, nil
+}
+
+// qSenders reads the profiles of a page's senders (a JSON array of ids).
+const qSenders = `SELECT id, handle, display_name, suspended_at IS NOT NULL, verified FROM accounts
+	WHERE id IN (SELECT value FROM json_each(?))`
+
+// fillSenders sets the sender profile of each message of a page from one
+// read of its distinct senders (ids). A message whose sender has no account
+// is left out, as a join with accounts would (accounts are never deleted).
+func (t *tx) fillSenders(ctx context.Context, page []*dm.Message, ids []string) ([]*dm.Message, error) {
+	if len(page) == 0 {
+		return page, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx, qSenders, string(list))
+	if err != nil {
+		return nil, wrap(err, "senders")
+	}
+	defer rows.Close()
+	profiles := make([]dm.Profile, 0, len(ids))
+	for rows.Next() {
+		var p dm.Profile
+		if err := rows.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Suspended, &p.Verified); err != nil {
+			return nil, wrap(err, "senders")
+		}
+		profiles = append(profiles, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "senders")
+	}
+	kept := page[:0]
+	for _, m := range page {
+		i := slices.IndexFunc(profiles, func(p dm.Profile) bool { return p.ID == m.Sender.ID })
+		if i < 0 {
+			continue
+		}
+		m.Sender = profiles[i]
+		kept = append(kept, m)
+	}
+	return kept, nil
 }
 
 // fillReactions loads the reactions of messages of one conversation (a

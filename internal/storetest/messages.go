@@ -67,8 +67,19 @@ func testMessages(t *testing.T, s dm.Store) {
 	if got := seqs(listMessages(t, s, c1.ID, b, 0, 10)); !slices.Equal(got, []int64{4, 3, 1}) {
 		t.Errorf("b's messages after hiding seq 2 = %v, want [4 3 1]", got)
 	}
-	if got := seqs(listMessages(t, s, c1.ID, a, 0, 10)); !slices.Equal(got, []int64{4, 3, 2, 1}) {
+	page := listMessages(t, s, c1.ID, a, 0, 10)
+	if got := seqs(page); !slices.Equal(got, []int64{4, 3, 2, 1}) {
 		t.Errorf("a's messages = %v, want [4 3 2 1]", got)
+	}
+	// Each message of a page has its own sender's profile (two here).
+	for _, m := range page {
+		want := a.Profile()
+		if m.Seq == 4 {
+			want = b.Profile()
+		}
+		if m.Sender != want {
+			t.Errorf("sender of seq %d = %+v, want %+v", m.Seq, m.Sender, want)
+		}
 	}
 }
 

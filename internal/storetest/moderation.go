@@ -160,6 +160,11 @@ func testModerationFlags(t *testing.T, s dm.Store) {
 		if err != nil || !m.Sender.Suspended || !m.Sender.Verified {
 			t.Errorf("Message sender = %+v, %v: want suspended and verified", m, err)
 		}
+		// A page reads its senders apart from its messages (SQLite).
+		page, err := tx.Messages(ctx, msg.ConversationID, a.ID, 0, 10)
+		if err != nil || len(page) != 1 || page[0].ID != msg.ID || page[0].Sender.Handle != "alice" || !page[0].Sender.Suspended || !page[0].Sender.Verified {
+			t.Errorf("Messages sender = %+v, %v: want alice, suspended and verified", page, err)
+		}
 		return nil
 	})
 	update(t, s, func(tx dm.Tx) error { return tx.SetSuspended(ctx, a.ID, nil) })
