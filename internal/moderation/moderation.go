@@ -77,6 +77,9 @@ func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxReasonRunes {
 		return nil, dm.Errorf(dm.EINVALID, "reason is valid text of at most %d characters.", MaxReasonRunes)
 	}
+	if err := dm.ValidateField("reason", reason, MaxReasonRunes, true, true); err != nil {
+		return nil, err
+	}
 	if len(p.MessageIDs) > MaxReportMessages {
 		return nil, dm.Errorf(dm.EINVALID, "A report has at most %d messages.", MaxReportMessages)
 	}
@@ -308,6 +311,9 @@ func (s *Service) CloseReport(ctx context.Context, op *dm.Account, id, resolutio
 	resolution = strings.TrimSpace(resolution)
 	if !utf8.ValidString(resolution) || utf8.RuneCountInString(resolution) > MaxReasonRunes {
 		return dm.Errorf(dm.EINVALID, "resolution is valid text of at most %d characters.", MaxReasonRunes)
+	}
+	if err := dm.ValidateField("resolution", resolution, MaxReasonRunes, true, true); err != nil {
+		return err
 	}
 	return s.store.Update(ctx, func(tx dm.Tx) error {
 		r, err := tx.Report(ctx, id)

@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestControlCharactersRefused: the brand and moderation fields that had
+// their own checks (campaign, variant and button names, events,
+// audiences, surveys, consent words, creator notes and deliverables, report
+// reasons) refuse a NUL or an escape with a 400 naming the field, like a
+// message's text does, and store nothing. A NUL was stored on SQLite and
+// is a 500 on PostgreSQL, which refuses it in text; a survey's question
+// and a campaign's buttons go out to customers inside messages.
+func TestControlCharactersRefused(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	joy := e.user("joy")
+	e.user("kit")
+
+	variants := func(name string) string {
+		return `"steps":[{"variants":[{"name":` + name + `,"text":"hi","weight":100}]}]`
+	}
+	for _, bad := range []string{`\u0000`, `\u001b[31m`} {
+		for _, tc := range []struct {
+			path, body, field string
+		}{
+			{"/api/v1/brands/acme/campaigns", `{"name":"c` + bad + `","audience":{"followers":true},` + variants(`"A"`) + `}`, "name"},
+			{"/api/v1/brands/acme/campaigns", `{"name":"c","audience":{"followers":true},` + variants(`"A`+bad+`"`) + `}`, "variants[0].name"},
+			{"/api/v1/brands/acme/campaigns", `{"name":"c","audience":{"followers":true},"steps":[{"variants":[{"name":"A","text":"hi","weight":100}],"quick_replies":[{"title":"q` + bad + `","payload":"x"}]}]}`, "quick_replies[0].title"},
+			{"/api/v1/brands/acme/campaigns", `{"name":"c","audience":{"label":"l` + bad + `"},` + variants(`"A"`) + `}`, "audience.label"},
+			{"/api/v1/brands/acme/campaigns", `{"name":"c","audience":{"attribute":{"key":"k","value":"v` + bad + `"}},` + variants(`"A"`) + `}`, "audience.attribute"},
+			{"/api/v1/brands/acme/campaigns", `{"name":"c","audience":{"followers":true},"event":{"title":"t` + bad + `","starts_at":"2030-01-01T10:00:00Z","time_zone":"UTC","capacity":0},` + variants(`"A"`) + `}`, "event"},
+			{"/api/v1/brands/acme/surveys", `{"name":"s` + bad + `","kind":"csat","question":"How was it?"}`, "name"},
+			{"/api/v1/brands/acme/surveys", `{"name":"s","kind":"csat","question":"How` + bad + ` was it?"}`, "question"},
+			{"/api/v1/brands/acme/creators", `{"handle":"kit","notes":"n` + bad + `"}`, "notes"},
+			{"/api/v1/brands/acme/creators", `{"handle":"kit","deliverables":[{"title":"d` + bad + `"}]}`, "deliverables[0].title"},
+			{"/api/v1/reports", `{"handle":"kit","reason":"r` + bad + `"}`, "reason"},
+		} {
+			c := acme
+			if strings.HasPrefix(tc.path, "/api/v1/reports") {
+				c = joy
+			}
+			what := "POST " + tc.path + " with " + bad + " in " + tc.field
+			_, err := c.Do(ctx, "POST", tc.path, strings.NewReader(tc.body), nil)
+			if ce := wantStatus(t, err, 400, what); ce != nil && !strings.Contains(ce.Message, tc.field) {
+				t.Errorf("%s: the message %q does not name %s", what, ce.Message, tc.field)
+			}
+		}
+		_, err := acme.Do(ctx, "PUT", "/api/v1/brands/acme/consent-settings",
+			strings.NewReader(`{"stop_words":["stop`+bad+`"],"start_words":[],"frequency_cap":0,"window_24h":false}`), nil)
+		if ce := wantStatus(t, err, 400, "consent stop word with "+bad); ce != nil && !strings.Contains(ce.Message, "stop_words[0]") {
+			t.Errorf("consent stop word: the message %q does not name stop_words[0]", ce.Message)
+		}
+	}
+
+	// Nothing refused was stored.
+	var lists struct {
+		Campaigns []any `json:"campaigns"`
+		Surveys   []any `json:"surveys"`
+		Creators  []any `json:"creators"`
+		Reports   []any `json:"reports"`
+	}
+	for _, p := range []string{"campaigns", "surveys", "creators"} {
+		_, err := acme.Do(ctx, "GET", "/api/v1/brands/acme/"+p, nil, &lists)
+		must(t, err, "list "+p)
+	}
+	_, err := joy.Do(ctx, "GET", "/api/v1/reports", nil, &lists)
+	must(t, err, "my reports")
+	if n := len(lists.Campaigns) + len(lists.Surveys) + len(lists.Creators) + len(lists.Reports); n != 0 {
+		t.Errorf("refused inputs stored %d things: %+v", n, lists)
+	}
+
+	// Line breaks stay fine where text has several lines.
+	_, err = acme.Do(ctx, "POST", "/api/v1/brands/acme/surveys",
+		strings.NewReader(`{"name":"s","kind":"csat","question":"Thanks!\nHow was it?"}`), nil)
+	ok(t, err, "a question on two lines")
+	_, err = acme.Do(ctx, "POST", "/api/v1/brands/acme/creators",
+		strings.NewReader(`{"handle":"kit","notes":"line one\nline two\ttab"}`), nil)
+	ok(t, err, "notes on two lines")
+}
