@@ -39,7 +39,7 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		}
 		if len(out) > 0 {
 			last = out[len(out)-1].Seq
-			return nil
+			return redactGone(ctx, tx, me.ID, out)
 		}
 		// A cursor beyond the log comes from another database (a reset, a
 		// restore): waiting on it would never deliver anything.
@@ -53,6 +53,77 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		out = []dm.Event{}
 	}
 	return out, strconv.FormatInt(last, 10), err
+}
+
+// redactSpan is the most seqs of one conversation redactGone reads as a
+// range (a page or two of messages); a wider spread (a reaction to an old
+// message beside new ones) reads its messages one by one instead.
+const redactSpan = 200
+
+// redactGone blanks, in a page of events read back from the log, the
+// messages that are gone since the events were logged: deleted for
+// everyone, or by the caller for themself. The log keeps each event as it
+// was sent, so without this a client reading from an older cursor (another
+// device, a stream catching up, the XRPC log) would get an unsent
+// message's text back for as long as events are kept. A gone message reads
+// as the message.deleted event shows it: deleted, without text, reactions
+// or files. It costs a read of each conversation's range of the page (two
+// queries), not one per event.
+func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) error {
+	type span struct{ lo, hi int64 }
+	spans := map[string]*span{}
+	for _, ev := range evs {
+		m := ev.Message
+		if m == nil || m.Deleted {
+			continue
+		}
+		if s := spans[m.ConversationID]; s != nil {
+			s.lo, s.hi = min(s.lo, m.Seq), max(s.hi, m.Seq)
+		} else {
+			spans[m.ConversationID] = &span{m.Seq, m.Seq}
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	// live holds the messages still there, by id; one left out of its
+	// conversation's range is deleted for the viewer (or no longer kept).
+	live := map[string]bool{}
+	for conv, s := range spans {
+		if s.hi-s.lo >= redactSpan {
+			continue
+		}
+		page, err := tx.Messages(ctx, conv, viewerID, s.hi+1, int(s.hi-s.lo+1))
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if !m.Deleted {
+				live[m.ID] = true
+			}
+		}
+	}
+	for i := range evs {
+		m := evs[i].Message
+		if m == nil || m.Deleted || live[m.ID] {
+			continue
+		}
+		if s := spans[m.ConversationID]; s.hi-s.lo >= redactSpan {
+			cur, err := tx.Message(ctx, m.ID, viewerID)
+			if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+				return err
+			}
+			if err == nil && !cur.Deleted {
+				live[m.ID] = true
+				continue
+			}
+		}
+		gone := *m
+		gone.Text, gone.Deleted, gone.Reactions = "", true, []dm.Reaction{}
+		gone.Attachments, gone.LinkPreview, gone.QuickReplies, gone.Product = nil, nil, nil, nil
+		evs[i].Message = &gone
+	}
+	return nil
 }
 
 // AllowNotice thins ephemeral notices (typing, presence): one a second per
