@@ -394,6 +394,14 @@ func TestUploadTypes(t *testing.T) {
 			t.Errorf("%s: not a sandboxed download: %v", tc.name, h)
 		}
 	}
+	// A direction control cannot make a program's name read as a picture's
+	// ("\u202egnp.exe" shows as "exe.png"): the name keeps its letters only.
+	for name, want := range map[string]string{"\u202egnp.exe": "gnp.exe", "x\u202dy\u2066.exe\u200f": "xy.exe", "\u05d0\u05d1.txt": "\u05d0\u05d1.txt"} {
+		up, _, err := ari.Upload(ctx, []byte("MZ not really a program"), client.UploadParams{Name: name})
+		if ok(t, err, "upload named "+name) && up.Name != want {
+			t.Errorf("upload named %q: stored as %q, want %q", name, up.Name, want)
+		}
+	}
 	// A file that claims to be an image but is not one is refused.
 	_, _, err := ari.Upload(ctx, append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{1}, 100)...), client.UploadParams{Name: "broken.jpg"})
 	wantStatus(t, err, http.StatusBadRequest, "an image that does not decode")

@@ -100,6 +100,10 @@ func hex4(b []byte, i int) (rune, bool) {
 // isBidiControl reports the bidirectional embedding, override, isolate and
 // mark characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C).
 // Letters of right-to-left scripts are not controls and are welcome.
+// IsBidiControl reports a bidirectional embedding, override, isolate or
+// mark control, such as U+202E RIGHT-TO-LEFT OVERRIDE.
+func IsBidiControl(r rune) bool { return isBidiControl(r) }
+
 func isBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
