@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/client"
@@ -50,6 +52,11 @@ func TestNoLeaks(t *testing.T) {
 	if !sawCreated {
 		t.Errorf("ben's log lost the message.created of the unsent message: %v", evs)
 	}
+	for _, ev := range evs {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), "the secret is 42") {
+			t.Errorf("event %s still carries the unsent text somewhere: %s", ev.Type, b)
+		}
+	}
 	// So does the stream, replaying from the same cursor.
 	st, err := ben.Stream(ctx, cur)
 	must(t, err, "ben's stream")
@@ -86,6 +93,27 @@ func TestNoLeaks(t *testing.T) {
 	for _, ev := range evs {
 		if ev.Type == "message.created" && ev.Message.ID == mine.ID && ev.Message.Text != "ben will hide this" {
 			t.Errorf("ben's delete for himself blanked ana's copy: %+v", ev.Message)
+		}
+	}
+
+	// A brand's team reads its inbox events again without the text a
+	// customer unsent, in the message and in the inbox view's last message.
+	shop := e.brandAccount("shopx", "Shop X")
+	_, err = shop.AddTeamMember(ctx, "shopx", "cal", "agent")
+	must(t, err, "cal joins shopx")
+	toShop := e.direct(ana, "shopx")
+	_, calFrom, err := cal.Events(ctx, "", 0)
+	must(t, err, "cal's cursor")
+	pin := e.send(ana, toShop.ID, "my pin is 8675309")
+	must(t, ana.DeleteMessage(ctx, pin.ID, true), "ana unsends her pin")
+	evs, _, err = cal.Events(ctx, calFrom, 0)
+	must(t, err, "cal's events")
+	if len(evs) == 0 {
+		t.Errorf("cal, an agent of shopx, has no events of ana's message")
+	}
+	for _, ev := range evs {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), "8675309") {
+			t.Errorf("the agent's event %s still carries the unsent text: %s", ev.Type, b)
 		}
 	}
 
