@@ -203,6 +203,7 @@ var statuses = map[string]int{
 	dm.ECONFLICT:        http.StatusConflict,
 	dm.EGONE:            http.StatusGone,
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	dm.ERANGE:           http.StatusRequestedRangeNotSatisfiable,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,
