@@ -93,8 +93,8 @@ func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) 
 	for i := range evs {
 		for _, pm := range carried(&evs[i]) {
 			m := *pm
-			if m.Deleted {
-				continue
+			if m.Deleted || m.Seq <= 0 {
+				continue // a message without its seq is read alone, below
 			}
 			if s := spans[m.ConversationID]; s != nil {
 				s.lo, s.hi = min(s.lo, m.Seq), max(s.hi, m.Seq)
@@ -102,9 +102,6 @@ func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) 
 				spans[m.ConversationID] = &span{m.Seq, m.Seq}
 			}
 		}
-	}
-	if len(spans) == 0 {
-		return nil
 	}
 	// live holds the messages still there, by id; one left out of its
 	// conversation's range is deleted for the viewer (or no longer kept).
@@ -130,7 +127,7 @@ func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) 
 			if m.Deleted || live[m.ID] {
 				continue
 			}
-			if s := spans[m.ConversationID]; s.hi-s.lo >= redactSpan && !checked[m.ID] {
+			if s := spans[m.ConversationID]; (s == nil || s.hi-s.lo >= redactSpan || m.Seq <= 0) && !checked[m.ID] {
 				checked[m.ID] = true
 				cur, err := tx.Message(ctx, m.ID, viewerID)
 				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
