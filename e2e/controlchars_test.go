@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestControlCharactersRefused: the brand and moderation fields that had
@@ -80,4 +81,36 @@ func TestControlCharactersRefused(t *testing.T) {
 	_, err = acme.Do(ctx, "POST", "/api/v1/brands/acme/creators",
 		strings.NewReader(`{"handle":"kit","notes":"line one\nline two\ttab"}`), nil)
 	ok(t, err, "notes on two lines")
+}
+
+// TestModerationNotesRefuseControlCharacters: an operator's note and
+// report id on a suspension or a verification go into the moderation log
+// checked like a report's reason: a NUL or an escape is a 400 naming the
+// field, and nothing is done or logged.
+func TestModerationNotesRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	e, srv := startModerated(t, clk)
+	ctx := e.ctx
+	op := operatorUser(t, e, srv, "opal")
+	e.user("mal")
+	for _, tc := range []struct{ reportID, note, field string }{
+		{"", "spam\x00", "note"},
+		{"", "spam \x1b[2J", "note"},
+		{"r\x00", "spam", "report_id"},
+	} {
+		_, err := op.Suspend(ctx, "mal", true, tc.reportID, tc.note)
+		if ce := wantStatus(t, err, 400, "a suspension with a control character in "+tc.field); ce != nil && !strings.Contains(ce.Message, tc.field) {
+			t.Errorf("the message %q does not name %s", ce.Message, tc.field)
+		}
+	}
+	log, err := op.ModerationLog(ctx, 0)
+	must(t, err, "the log")
+	for _, l := range log {
+		if l.Action == "suspend" {
+			t.Errorf("a refused suspension was logged: %+v", l)
+		}
+	}
+	_, err = op.Suspend(ctx, "mal", true, "", "spam, twice\nsee the report")
+	ok(t, err, "a suspension with a note on two lines")
 }
