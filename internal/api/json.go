@@ -22,8 +22,10 @@ import (
 const maxBody = 1 << 20
 
 var (
-	errNoRoute = dm.Errorf(dm.ENOTFOUND, "No such API endpoint.")
-	errPanic   = errors.New("handler panicked")
+	errNoRoute  = dm.Errorf(dm.ENOTFOUND, "No such API endpoint.")
+	errNULPath  = dm.Errorf(dm.ENOTFOUND, "Not found: the path holds a NUL character (%%00), which no id or handle has.")
+	errNULQuery = dm.Errorf(dm.EINVALID, "The query holds a NUL character (%%00), which no parameter takes.")
+	errPanic    = errors.New("handler panicked")
 )
 
 // Hijack lets the WebSocket upgrade take over the connection.

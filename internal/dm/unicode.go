@@ -16,8 +16,11 @@ import (
 
 // CheckJSONText refuses a JSON body whose strings hold an unpaired UTF-16
 // surrogate escape ("\ud800" alone): encoding/json silently turns it into
-// U+FFFD, so the text stored would not be the text sent. The error names
-// the field (the last object key before the string).
+// U+FFFD, so the text stored would not be the text sent. It refuses a NUL
+// ("\u0000") too, in any string: no field takes one (texts and names refuse
+// control characters), and PostgreSQL refuses it in text outright, so an
+// id or a handle holding one was a 500 at the lookup. The error names the
+// field (the last object key before the string).
 func CheckJSONText(body []byte) error {
 	key, inString, start := "", false, 0
 	for i := 0; i < len(body); i++ {
@@ -54,6 +57,8 @@ func CheckJSONText(body []byte) error {
 			}
 			i += 5
 			switch {
+			case r == 0:
+				return nulError(key)
 			case r >= 0xd800 && r <= 0xdbff:
 				// A high surrogate must be followed by a low one.
 				if lo, ok := hex4(body, i+3); ok && i+2 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' && lo >= 0xdc00 && lo <= 0xdfff {
@@ -67,6 +72,13 @@ func CheckJSONText(body []byte) error {
 		}
 	}
 	return nil
+}
+
+func nulError(key string) error {
+	if key == "" {
+		return Errorf(EINVALID, "The request body holds a NUL character (\\u0000), which no field takes.")
+	}
+	return Errorf(EINVALID, "%s holds a NUL character (\\u0000), which no field takes.", key)
 }
 
 func surrogateError(key string) error {
