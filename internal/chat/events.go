@@ -57,7 +57,8 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 
 // redactSpan is the most seqs of one conversation redactGone reads as a
 // range (a page of messages); a wider spread (a reaction to an old message
-// beside new ones) reads its messages one by one instead.
+// beside new ones) reads its messages one by one instead, which sees a
+// deletion for everyone but not one the caller made for themself.
 const redactSpan = 200
 
 // carried returns the messages an event carries: its message, and the last
