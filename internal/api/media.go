@@ -165,6 +165,9 @@ func (w *rangeRefusal) WriteHeader(code int) {
 	w.a.error(w.ResponseWriter, w.r, dm.Errorf(dm.ERANGE, "Range: no byte of the requested ranges exists; the file has %d bytes (bytes=0-%d is all of it).", w.size, max(w.size-1, 0)))
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *rangeRefusal) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Write drops ServeContent's own text after a refusal.
 func (w *rangeRefusal) Write(b []byte) (int, error) {
 	if w.refused {
