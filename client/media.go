@@ -61,9 +61,19 @@ func (c *Client) Upload(ctx context.Context, data []byte, p UploadParams) (att *
 // Download fetches an attachment's bytes (path is its URL or thumbnail
 // URL) with the response's headers.
 func (c *Client) Download(ctx context.Context, path string) ([]byte, http.Header, error) {
+	return c.DownloadRange(ctx, path, "")
+}
+
+// DownloadRange fetches part of an attachment: rng is a Range header such
+// as "bytes=0-99" ("" for the whole file). A range no byte of the file
+// satisfies is an *Error with status 416 (range_not_satisfiable).
+func (c *Client) DownloadRange(ctx context.Context, path, rng string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if rng != "" {
+		req.Header.Set("Range", rng)
 	}
 	resp, err := c.send(req)
 	if err != nil {

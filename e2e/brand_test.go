@@ -308,3 +308,35 @@ func TestBrandBadge(t *testing.T) {
 	_, err = ann.PutBrandSettings(ctx, "shop", client.BrandSettings{TimeZone: "Mars/Olympus"})
 	wantStatus(t, err, http.StatusBadRequest, "an unknown time zone")
 }
+
+// TestTeamAddRespectsBlocks: a brand cannot pull into its team, and so into
+// its customers' conversations and its event stream, a person who blocked
+// it or that it blocked, nor can an admin add someone who blocked them;
+// nothing is added, and once the block is lifted the add goes through.
+func TestTeamAddRespectsBlocks(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	ann, bea := e.user("ann"), e.user("bea")
+	_, err := acme.AddTeamMember(ctx, "acme", "bea", "admin")
+	must(t, err, "bea joins as admin")
+
+	must(t, ann.Block(ctx, "acme"), "ann blocks acme")
+	_, err = acme.AddTeamMember(ctx, "acme", "ann", "agent")
+	wantStatus(t, err, http.StatusForbidden, "acme adds ann, who blocked it")
+	must(t, ann.Unblock(ctx, "acme"), "ann unblocks acme")
+	must(t, acme.Block(ctx, "ann"), "acme blocks ann")
+	_, err = bea.AddTeamMember(ctx, "acme", "ann", "agent")
+	wantStatus(t, err, http.StatusForbidden, "bea adds ann, whom acme blocked")
+	must(t, acme.Unblock(ctx, "ann"), "acme unblocks ann")
+	must(t, ann.Block(ctx, "bea"), "ann blocks bea")
+	_, err = bea.AddTeamMember(ctx, "acme", "ann", "agent")
+	wantStatus(t, err, http.StatusForbidden, "bea adds ann, who blocked her")
+	if brands, err := ann.MyBrands(ctx); ok(t, err, "ann's brands") && len(brands) != 0 {
+		t.Errorf("ann is on a team after refused adds: %+v", brands)
+	}
+	// Her block of bea does not stand between her and acme's owner.
+	_, err = acme.AddTeamMember(ctx, "acme", "ann", "agent")
+	ok(t, err, "acme adds ann, no block between them")
+}

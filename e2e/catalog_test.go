@@ -219,3 +219,36 @@ func TestCampaignTopPick(t *testing.T) {
 		}
 	}
 }
+
+// TestProductImportBrokenCSV: a CSV that stops being CSV (a quote left
+// open, a stray quote) is a 400 naming its line, never a 500, and imports
+// nothing. An open quote in a row's first field made the reader's position
+// lookup panic.
+func TestProductImportBrokenCSV(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	head := "id,title,price_minor,currency,url\n"
+	for _, tc := range []struct {
+		name, body string
+		line       int
+	}{
+		{"an open quote in the first field", head + "\"tent,Tent,100,EUR,https://shop.example/t\n", 2},
+		{"an open quote after a good row", head + "ok,Fine,100,EUR,https://shop.example/ok\n\"tent,Tent,100,EUR,https://shop.example/t\n", 3},
+		{"a stray quote in the first field", head + "te\"nt,Tent,100,EUR,https://shop.example/t\n", 2},
+		{"an open quote in a later field", head + "tent,\"Tent,100,EUR,https://shop.example/t\n", 2},
+	} {
+		_, err := acme.ImportProducts(ctx, "acme", "csv", tc.body)
+		wantStatus(t, err, http.StatusBadRequest, tc.name)
+		var ie *client.ImportError
+		if errors.As(err, &ie) && (ie.Total != 1 || ie.Rows[0].Line != tc.line) {
+			t.Errorf("%s: want one bad row at line %d, got %+v", tc.name, tc.line, ie)
+		}
+	}
+	list, err := acme.Products(ctx, "acme", "", 0)
+	must(t, err, "list")
+	if len(list.Products) != 0 {
+		t.Errorf("products after refused imports: %d", len(list.Products))
+	}
+}

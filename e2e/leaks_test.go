@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/client"
@@ -36,9 +38,82 @@ func TestNoLeaks(t *testing.T) {
 	}
 	// Re-reading the log from before the send must not show the old text
 	// either: the created event was logged with it, so this is a real leak.
+	// Ben's other device, or his stream catching up, reads from there.
+	sawCreated := false
 	for _, ev := range evs {
-		if ev.Message != nil && ev.Message.ID == m.ID && ev.Message.Text != "" && ev.Type != "message.created" {
-			t.Errorf("event %s still carries the unsent text", ev.Type)
+		if ev.Message == nil || ev.Message.ID != m.ID {
+			continue
+		}
+		sawCreated = sawCreated || ev.Type == "message.created"
+		if ev.Message.Text != "" || !ev.Message.Deleted {
+			t.Errorf("event %s still carries the unsent text: %+v", ev.Type, ev.Message)
+		}
+	}
+	if !sawCreated {
+		t.Errorf("ben's log lost the message.created of the unsent message: %v", evs)
+	}
+	for _, ev := range evs {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), "the secret is 42") {
+			t.Errorf("event %s still carries the unsent text somewhere: %s", ev.Type, b)
+		}
+	}
+	// So does the stream, replaying from the same cursor.
+	st, err := ben.Stream(ctx, cur)
+	must(t, err, "ben's stream")
+	replayed := streamUntil(t, st, "the replayed message.deleted", func(ev client.Event) bool {
+		return ev.Type == "message.deleted" && ev.Message != nil && ev.Message.ID == m.ID
+	})
+	st.Close()
+	for _, ev := range replayed {
+		if ev.Message != nil && ev.Message.ID == m.ID && ev.Message.Text != "" {
+			t.Errorf("the stream replays %s with the unsent text", ev.Type)
+		}
+	}
+	// A message ben deleted for himself reads as deleted when he reads the
+	// log again, and only for him: ana still reads it.
+	_, anaCur, err := ana.Events(ctx, "", 0)
+	must(t, err, "ana's cursor")
+	_, cur, err = ben.Events(ctx, "", 0)
+	must(t, err, "ben's cursor")
+	mine := e.send(ana, conv.ID, "ben will hide this")
+	kept := e.send(ana, conv.ID, "and keep this")
+	must(t, ben.DeleteMessage(ctx, mine.ID, false), "ben deletes for himself")
+	evs, _, err = ben.Events(ctx, cur, 0)
+	must(t, err, "ben's events again")
+	for _, ev := range evs {
+		if ev.Message != nil && ev.Message.ID == mine.ID && ev.Message.Text != "" {
+			t.Errorf("ben's log still carries the text he deleted for himself in %s", ev.Type)
+		}
+		if ev.Message != nil && ev.Message.ID == kept.ID && ev.Message.Text != "and keep this" {
+			t.Errorf("ben's log lost the text of a message nobody deleted: %+v", ev.Message)
+		}
+	}
+	evs, _, err = ana.Events(ctx, anaCur, 0)
+	must(t, err, "ana's events")
+	for _, ev := range evs {
+		if ev.Type == "message.created" && ev.Message.ID == mine.ID && ev.Message.Text != "ben will hide this" {
+			t.Errorf("ben's delete for himself blanked ana's copy: %+v", ev.Message)
+		}
+	}
+
+	// A brand's team reads its inbox events again without the text a
+	// customer unsent, in the message and in the inbox view's last message.
+	shop := e.brandAccount("shopx", "Shop X")
+	_, err = shop.AddTeamMember(ctx, "shopx", "cal", "agent")
+	must(t, err, "cal joins shopx")
+	toShop := e.direct(ana, "shopx")
+	_, calFrom, err := cal.Events(ctx, "", 0)
+	must(t, err, "cal's cursor")
+	pin := e.send(ana, toShop.ID, "my pin is 8675309")
+	must(t, ana.DeleteMessage(ctx, pin.ID, true), "ana unsends her pin")
+	evs, _, err = cal.Events(ctx, calFrom, 0)
+	must(t, err, "cal's events")
+	if len(evs) == 0 {
+		t.Errorf("cal, an agent of shopx, has no events of ana's message")
+	}
+	for _, ev := range evs {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), "8675309") {
+			t.Errorf("the agent's event %s still carries the unsent text: %s", ev.Type, b)
 		}
 	}
 

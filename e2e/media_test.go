@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -394,6 +395,14 @@ func TestUploadTypes(t *testing.T) {
 			t.Errorf("%s: not a sandboxed download: %v", tc.name, h)
 		}
 	}
+	// A direction control cannot make a program's name read as a picture's
+	// ("\u202egnp.exe" shows as "exe.png"): the name keeps its letters only.
+	for name, want := range map[string]string{"\u202egnp.exe": "gnp.exe", "x\u202dy\u2066.exe\u200f": "xy.exe", "\u05d0\u05d1.txt": "\u05d0\u05d1.txt"} {
+		up, _, err := ari.Upload(ctx, []byte("MZ not really a program"), client.UploadParams{Name: name})
+		if ok(t, err, "upload named "+name) && up.Name != want {
+			t.Errorf("upload named %q: stored as %q, want %q", name, up.Name, want)
+		}
+	}
 	// A file that claims to be an image but is not one is refused.
 	_, _, err := ari.Upload(ctx, append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{1}, 100)...), client.UploadParams{Name: "broken.jpg"})
 	wantStatus(t, err, http.StatusBadRequest, "an image that does not decode")
@@ -413,6 +422,46 @@ func TestUploadTypes(t *testing.T) {
 	m, _, err := ari.Send(ctx, conv.ID, client.SendParams{Text: "ten", Attachments: ids[:10]})
 	if ok(t, err, "ten attachments") && len(m.Attachments) != 10 {
 		t.Errorf("ten attachments: got %d", len(m.Attachments))
+	}
+}
+
+// TestAttachmentRanges: a Range fetches part of a file (206 with
+// Content-Range), as players seek; a range no byte satisfies, or one that
+// is not a byte range, is a 416 with the error envelope and the file's
+// size, not ServeContent's plain text and not cacheable as the file.
+func TestAttachmentRanges(t *testing.T) {
+	t.Parallel()
+	e, _ := startMedia(t)
+	ctx := e.ctx
+	ari := e.user("ari")
+	e.user("ben")
+	conv := e.direct(ari, "ben")
+	body := []byte("0123456789 a file of forty bytes, or so.")
+	up, _, err := ari.Upload(ctx, body, client.UploadParams{Name: "f.txt"})
+	must(t, err, "upload")
+	_, _, err = ari.Send(ctx, conv.ID, client.SendParams{Text: "file", Attachments: []string{up.ID}})
+	must(t, err, "send")
+
+	part, h, err := ari.DownloadRange(ctx, up.URL, "bytes=2-5")
+	if ok(t, err, "a range") && (string(part) != "2345" || h.Get("Content-Range") != fmt.Sprintf("bytes 2-5/%d", len(body))) {
+		t.Errorf("bytes=2-5: got %q, Content-Range %q", part, h.Get("Content-Range"))
+	}
+	for _, rng := range []string{"bytes=999999-", "bytes=abc", "lines=1-2"} {
+		_, _, err := ari.DownloadRange(ctx, up.URL, rng)
+		if ce := wantStatus(t, err, http.StatusRequestedRangeNotSatisfiable, "Range: "+rng); ce != nil && ce.Code != "range_not_satisfiable" {
+			t.Errorf("Range: %s: code %q, want range_not_satisfiable", rng, ce.Code)
+		}
+	}
+	// The refusal is not the file: no download name, not cacheable.
+	req, _ := http.NewRequestWithContext(ctx, "GET", ari.BaseURL()+up.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+ari.Token())
+	req.Header.Set("Range", "bytes=999999-")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err, "raw range request")
+	resp.Body.Close()
+	if resp.Header.Get("Content-Disposition") != "" || resp.Header.Get("Cache-Control") != "no-store" ||
+		resp.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", len(body)) || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("416 headers: %v", resp.Header)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/brand"
@@ -320,6 +321,20 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
 		}
 	}()
+	// A NUL in a path or a query is no id, handle or value of any route, and
+	// PostgreSQL refuses it in a lookup (a 500): a path holding one names
+	// nothing (404), a query holding one is a bad request. The XRPC surface
+	// answers for its own query, in its own envelope.
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/l/") {
+		switch {
+		case strings.ContainsRune(r.URL.Path, 0):
+			a.error(sw, r, errNULPath)
+			return
+		case strings.Contains(r.URL.RawQuery, "%00"):
+			a.error(sw, r, errNULQuery)
+			return
+		}
+	}
 	a.mux.ServeHTTP(sw, r)
 }
 

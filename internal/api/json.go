@@ -22,8 +22,10 @@ import (
 const maxBody = 1 << 20
 
 var (
-	errNoRoute = dm.Errorf(dm.ENOTFOUND, "No such API endpoint.")
-	errPanic   = errors.New("handler panicked")
+	errNoRoute  = dm.Errorf(dm.ENOTFOUND, "No such API endpoint.")
+	errNULPath  = dm.Errorf(dm.ENOTFOUND, "Not found: the path holds a NUL character (%%00), which no id or handle has.")
+	errNULQuery = dm.Errorf(dm.EINVALID, "The query holds a NUL character (%%00), which no parameter takes.")
+	errPanic    = errors.New("handler panicked")
 )
 
 // Hijack lets the WebSocket upgrade take over the connection.
@@ -203,6 +205,7 @@ var statuses = map[string]int{
 	dm.ECONFLICT:        http.StatusConflict,
 	dm.EGONE:            http.StatusGone,
 	dm.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	dm.ERANGE:           http.StatusRequestedRangeNotSatisfiable,
 	dm.ERATELIMITED:     http.StatusTooManyRequests,
 	dm.EQUOTA:           http.StatusInsufficientStorage,
 	dm.EINTERNAL:        http.StatusInternalServerError,

@@ -134,12 +134,46 @@ func (a *API) attachment(thumb bool) func(http.ResponseWriter, *http.Request, *A
 		if rs, ok := body.(io.ReadSeeker); ok {
 			// Range requests, so audio and video players can seek.
 			h.Del("Content-Length")
-			http.ServeContent(w, r, "", u.CreatedAt, rs)
+			http.ServeContent(&rangeRefusal{ResponseWriter: w, a: a, r: r, size: size}, r, "", u.CreatedAt, rs)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 		io.Copy(w, body)
 	}
+}
+
+// rangeRefusal turns the plain-text 416 of http.ServeContent (a Range none
+// of whose bytes exist, or one it cannot read) into the API's error
+// envelope, like any other bad input, without the download's headers: it
+// is not the file, and nothing may cache it as the file. The Content-Range
+// ServeContent sets (bytes */size) stays.
+type rangeRefusal struct {
+	http.ResponseWriter
+	a       *API
+	r       *http.Request
+	size    int64
+	refused bool
+}
+
+func (w *rangeRefusal) WriteHeader(code int) {
+	if code != http.StatusRequestedRangeNotSatisfiable {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.refused = true
+	w.Header().Del("Content-Disposition")
+	w.a.error(w.ResponseWriter, w.r, dm.Errorf(dm.ERANGE, "Range: no byte of the requested ranges exists; the file has %d bytes (bytes=0-%d is all of it).", w.size, max(w.size-1, 0)))
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *rangeRefusal) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Write drops ServeContent's own text after a refusal.
+func (w *rangeRefusal) Write(b []byte) (int, error) {
+	if w.refused {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // uploadSessionRequest starts a resumable upload.

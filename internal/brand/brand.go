@@ -367,6 +367,21 @@ func (s *Service) AddMemberWith(ctx context.Context, me *dm.Account, handle, mem
 		if acc.Kind != dm.KindPerson {
 			return dm.Errorf(dm.EINVALID, "Only people join a brand's team.")
 		}
+		// A block stands here as it does for a group: nobody is pulled into
+		// a team (and its stream of customer conversations) by a brand they
+		// blocked or that blocked them, nor by someone they blocked.
+		for _, by := range []string{a.brand.ID, me.ID} {
+			if by == acc.ID {
+				continue
+			}
+			r, err := tx.Relationship(ctx, by, acc.ID)
+			if err != nil {
+				return err
+			}
+			if r.Blocked() {
+				return dm.Errorf(dm.EFORBIDDEN, "@%s can't be added to the team: there is a block between them and you or the brand.", acc.Handle)
+			}
+		}
 		if _, err := tx.TeamMember(ctx, a.brand.ID, acc.ID); err == nil {
 			return dm.Errorf(dm.ECONFLICT, "@%s is already on the team.", acc.Handle)
 		} else if !dm.IsCode(err, dm.ENOTFOUND) {

@@ -218,13 +218,19 @@ func parseCSV(r io.Reader) ([]importRow, error) {
 		return ""
 	}
 	rc := &rowChecker{first: map[string]int{}, errs: errs}
-	n := 0
+	n, line := 0, 1
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		// After a parse error the record may have no field, and FieldPos
+		// panics on it: the line is the error's, or the one after the last.
+		if len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
+		} else {
+			line++
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {

@@ -329,6 +329,9 @@ func (s *Service) PutConsentSettings(ctx context.Context, me *dm.Account, handle
 			if n := utf8.RuneCountInString(k); n == 0 || n > maxConsentWordRunes || !utf8.ValidString(k) || strings.ContainsAny(k, "\n\r\t") {
 				return nil, dm.Errorf(dm.EINVALID, "%s[%d]: 1 to %d characters, one line.", name, i, maxConsentWordRunes)
 			}
+			if err := dm.ValidateField(fmt.Sprintf("%s[%d]", name, i), k, maxConsentWordRunes, false, false); err != nil {
+				return nil, err
+			}
 			out = append(out, k)
 		}
 		return out, nil

@@ -184,6 +184,9 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 		if !utf8.ValidString(n) || utf8.RuneCountInString(n) > maxNotesRunes || strings.ContainsRune(n, 0) {
 			return "", dm.Errorf(dm.EINVALID, "notes: at most %d characters of valid text.", maxNotesRunes)
 		}
+		if err := dm.ValidateField("notes", n, maxNotesRunes, true, true); err != nil {
+			return "", err
+		}
 		d.Notes = n
 	}
 	if in.Deliverables != nil {
@@ -202,13 +205,16 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 			if n := utf8.RuneCountInString(x.Title); n == 0 || n > maxDeliverableRune || !utf8.ValidString(x.Title) || strings.ContainsAny(x.Title, "\n\r\x00") {
 				return "", dm.Errorf(dm.EINVALID, "deliverables[%d].title: 1 to %d characters, one line.", i, maxDeliverableRune)
 			}
+			if err := dm.ValidateField(fmt.Sprintf("deliverables[%d].title", i), x.Title, maxDeliverableRune, false, false); err != nil {
+				return "", err
+			}
 			if err := validDate(fmt.Sprintf("deliverables[%d].due_date", i), x.DueDate); err != nil {
 				return "", err
 			}
 			if x.ID == "" {
 				x.ID = dm.NewID()
 			}
-			if len(x.ID) > 40 || seen[x.ID] || !utf8.ValidString(x.ID) {
+			if len(x.ID) > 40 || seen[x.ID] || dm.ValidateField("id", x.ID, 40, false, false) != nil {
 				return "", dm.Errorf(dm.EINVALID, "deliverables[%d].id: unique, at most 40 characters (leave it empty for a new one).", i)
 			}
 			seen[x.ID] = true

@@ -73,11 +73,17 @@ func (a *Audience) validate(path string, depth int, n *int) error {
 		if utf8.RuneCountInString(a.Label) > MaxLabelRunes {
 			return invalid("%s.label: at most %d characters.", path, MaxLabelRunes)
 		}
+		if !controlFree(a.Label, false) {
+			return invalid("%s.label: without control characters.", path)
+		}
 	}
 	if a.Attribute != nil {
 		set++
 		if a.Attribute.Key == "" || len(a.Attribute.Key) > 40 || len(a.Attribute.Value) > 200 {
 			return invalid("%s.attribute: a key of 1 to 40 bytes and a value of at most 200.", path)
+		}
+		if !controlFree(a.Attribute.Key, false) || !controlFree(a.Attribute.Value, false) {
+			return invalid("%s.attribute: key and value without control characters.", path)
 		}
 	}
 	if a.WroteWithinDays != 0 {

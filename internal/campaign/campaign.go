@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -84,7 +85,21 @@ func ValidateName(name string) error {
 	if n == 0 || n > MaxNameRunes || !utf8.ValidString(name) {
 		return invalid("name: 1 to %d characters.", MaxNameRunes)
 	}
+	if !controlFree(name, false) {
+		return invalid("name: one line, without control characters.")
+	}
 	return nil
+}
+
+// controlFree reports whether s has no control character: NUL, escapes and
+// the like, and line breaks too unless multiline. Names, buttons and
+// questions are shown to the team and to customers, where such characters
+// misprint or hide text, and PostgreSQL refuses a NUL in text outright (a
+// 500 at the insert instead of a 400 here).
+func controlFree(s string, multiline bool) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	})
 }
 
 // ValidateRate checks messages per minute (0 means the default).
@@ -117,6 +132,9 @@ func ValidateSteps(steps []Step, checkText func(path, text string) error) error 
 			if v.Name == "" || utf8.RuneCountInString(v.Name) > 20 {
 				return invalid("%s.name: 1 to 20 characters.", p)
 			}
+			if !controlFree(v.Name, false) {
+				return invalid("%s.name: one line, without control characters.", p)
+			}
 			if names[v.Name] {
 				return invalid("%s.name: %q is used twice.", p, v.Name)
 			}
@@ -135,8 +153,14 @@ func ValidateSteps(steps []Step, checkText func(path, text string) error) error 
 			if n := utf8.RuneCountInString(strings.TrimSpace(q.Title)); n == 0 || n > MaxQuickReply {
 				return invalid("steps[%d].quick_replies[%d].title: 1 to %d characters.", i, j, MaxQuickReply)
 			}
+			if !controlFree(q.Title, false) {
+				return invalid("steps[%d].quick_replies[%d].title: one line, without control characters.", i, j)
+			}
 			if len(q.Payload) > 200 {
 				return invalid("steps[%d].quick_replies[%d].payload: at most 200 bytes.", i, j)
+			}
+			if !controlFree(q.Payload, false) {
+				return invalid("steps[%d].quick_replies[%d].payload: without control characters.", i, j)
 			}
 		}
 	}

@@ -44,6 +44,9 @@ func (e *Event) Validate(load func(string) (*time.Location, error)) error {
 	if n := utf8.RuneCountInString(strings.TrimSpace(e.Title)); n == 0 || n > 100 {
 		return invalid("event.title: 1 to 100 characters.")
 	}
+	if !controlFree(e.Title, false) || !controlFree(e.Place, false) || !controlFree(e.Link, false) {
+		return invalid("event: title, place and link are one line each, without control characters.")
+	}
 	if e.StartsAt.IsZero() {
 		return invalid("event.starts_at: required.")
 	}

@@ -33,6 +33,9 @@ func ValidateSurvey(name, kind, question string) error {
 	if n := utf8.RuneCountInString(strings.TrimSpace(name)); n == 0 || n > MaxSurveyNameRunes || !utf8.ValidString(name) {
 		return invalid("name: 1 to %d characters.", MaxSurveyNameRunes)
 	}
+	if !controlFree(name, false) {
+		return invalid("name: one line, without control characters.")
+	}
 	switch kind {
 	case KindCSAT, KindNPS, KindText:
 	default:
@@ -40,6 +43,10 @@ func ValidateSurvey(name, kind, question string) error {
 	}
 	if n := utf8.RuneCountInString(strings.TrimSpace(question)); n == 0 || n > MaxSurveyQuestionRunes || !utf8.ValidString(question) {
 		return invalid("question: 1 to %d characters.", MaxSurveyQuestionRunes)
+	}
+	// The question goes out as a message: the rules of a message's text.
+	if !controlFree(question, true) {
+		return invalid("question: without control characters (line breaks and tabs are fine).")
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		}
 		if len(out) > 0 {
 			last = out[len(out)-1].Seq
-			return nil
+			return redactGone(ctx, tx, me.ID, out)
 		}
 		// A cursor beyond the log comes from another database (a reset, a
 		// restore): waiting on it would never deliver anything.
@@ -53,6 +53,99 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		out = []dm.Event{}
 	}
 	return out, strconv.FormatInt(last, 10), err
+}
+
+// redactSpan is the most seqs of one conversation redactGone reads as a
+// range (a page of messages); a wider spread (a reaction to an old message
+// beside new ones) reads its messages one by one instead, which sees a
+// deletion for everyone but not one the caller made for themself.
+const redactSpan = 200
+
+// carried returns the messages an event carries: its message, and the last
+// message of the conversation or inbox view it holds.
+func carried(ev *dm.Event) []**dm.Message {
+	var out []**dm.Message
+	if ev.Message != nil {
+		out = append(out, &ev.Message)
+	}
+	if ev.Conversation != nil && ev.Conversation.LastMessage != nil {
+		out = append(out, &ev.Conversation.LastMessage)
+	}
+	if ev.Inbox != nil && ev.Inbox.LastMessage != nil {
+		out = append(out, &ev.Inbox.LastMessage)
+	}
+	return out
+}
+
+// redactGone blanks, in a page of events read back from the log, the
+// messages that are gone since the events were logged: deleted for
+// everyone, or by the caller for themself. The log keeps each event as it
+// was sent, so without this a client reading from an older cursor (another
+// device, a stream catching up, the XRPC log) would get an unsent
+// message's text back for as long as events are kept, in the event's
+// message or in the last message of the conversation or inbox view it
+// carries. A gone message reads as the message.deleted event shows it:
+// deleted, without text, reactions or files. It costs a read of each
+// conversation's range of the page (two queries), not one per event. The
+// events are the store's fresh decodes, so they are changed in place.
+func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) error {
+	type span struct{ lo, hi int64 }
+	spans := map[string]*span{}
+	for i := range evs {
+		for _, pm := range carried(&evs[i]) {
+			m := *pm
+			if m.Deleted || m.Seq <= 0 {
+				continue // a message without its seq is read alone, below
+			}
+			if s := spans[m.ConversationID]; s != nil {
+				s.lo, s.hi = min(s.lo, m.Seq), max(s.hi, m.Seq)
+			} else {
+				spans[m.ConversationID] = &span{m.Seq, m.Seq}
+			}
+		}
+	}
+	// live holds the messages still there, by id; one left out of its
+	// conversation's range is deleted for the viewer (or no longer kept).
+	live := map[string]bool{}
+	for conv, s := range spans {
+		if s.hi-s.lo >= redactSpan {
+			continue
+		}
+		page, err := tx.Messages(ctx, conv, viewerID, s.hi+1, int(s.hi-s.lo+1))
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if !m.Deleted {
+				live[m.ID] = true
+			}
+		}
+	}
+	checked := map[string]bool{}
+	for i := range evs {
+		for _, pm := range carried(&evs[i]) {
+			m := *pm
+			if m.Deleted || live[m.ID] {
+				continue
+			}
+			if s := spans[m.ConversationID]; (s == nil || s.hi-s.lo >= redactSpan || m.Seq <= 0) && !checked[m.ID] {
+				checked[m.ID] = true
+				cur, err := tx.Message(ctx, m.ID, viewerID)
+				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+					return err
+				}
+				if err == nil && !cur.Deleted {
+					live[m.ID] = true
+					continue
+				}
+			}
+			gone := *m
+			gone.Text, gone.Deleted, gone.Reactions = "", true, []dm.Reaction{}
+			gone.Attachments, gone.LinkPreview, gone.QuickReplies, gone.Product = nil, nil, nil, nil
+			*pm = &gone
+		}
+	}
+	return nil
 }
 
 // AllowNotice thins ephemeral notices (typing, presence): one a second per

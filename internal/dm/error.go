@@ -9,18 +9,19 @@ import (
 // Error codes. Each maps to one HTTP status in one place (internal/api); the
 // strings are part of the public API (../shared/API.md, "Errors").
 const (
-	EINVALID         = "invalid_request"   // 400
-	EUNAUTHENTICATED = "unauthenticated"   // 401
-	EFORBIDDEN       = "forbidden"         // 403
-	ENOTFOUND        = "not_found"         // 404
-	ECONFLICT        = "conflict"          // 409
-	EGONE            = "gone"              // 410
-	ETOOLARGE        = "payload_too_large" // 413
-	ERATELIMITED     = "rate_limited"      // 429
-	EINTERNAL        = "internal"          // 500
-	EUNAVAILABLE     = "unavailable"       // 503: a transient clash with another write; nothing was saved, try again
-	ESTORAGEFULL     = "storage_full"      // 507
-	EQUOTA           = "quota_exceeded"    // 507: the account's storage quota is used up
+	EINVALID         = "invalid_request"       // 400
+	EUNAUTHENTICATED = "unauthenticated"       // 401
+	EFORBIDDEN       = "forbidden"             // 403
+	ENOTFOUND        = "not_found"             // 404
+	ECONFLICT        = "conflict"              // 409
+	EGONE            = "gone"                  // 410
+	ETOOLARGE        = "payload_too_large"     // 413
+	ERANGE           = "range_not_satisfiable" // 416: no byte of a Range header's ranges exists
+	ERATELIMITED     = "rate_limited"          // 429
+	EINTERNAL        = "internal"              // 500
+	EUNAVAILABLE     = "unavailable"           // 503: a transient clash with another write; nothing was saved, try again
+	ESTORAGEFULL     = "storage_full"          // 507
+	EQUOTA           = "quota_exceeded"        // 507: the account's storage quota is used up
 )
 
 // ErrStorageFull is what a store or blob store answers when its disk (or

@@ -16,8 +16,11 @@ import (
 
 // CheckJSONText refuses a JSON body whose strings hold an unpaired UTF-16
 // surrogate escape ("\ud800" alone): encoding/json silently turns it into
-// U+FFFD, so the text stored would not be the text sent. The error names
-// the field (the last object key before the string).
+// U+FFFD, so the text stored would not be the text sent. It refuses a NUL
+// ("\u0000") too, in any string: no field takes one (texts and names refuse
+// control characters), and PostgreSQL refuses it in text outright, so an
+// id or a handle holding one was a 500 at the lookup. The error names the
+// field (the last object key before the string).
 func CheckJSONText(body []byte) error {
 	key, inString, start := "", false, 0
 	for i := 0; i < len(body); i++ {
@@ -54,6 +57,8 @@ func CheckJSONText(body []byte) error {
 			}
 			i += 5
 			switch {
+			case r == 0:
+				return nulError(key)
 			case r >= 0xd800 && r <= 0xdbff:
 				// A high surrogate must be followed by a low one.
 				if lo, ok := hex4(body, i+3); ok && i+2 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' && lo >= 0xdc00 && lo <= 0xdfff {
@@ -67,6 +72,13 @@ func CheckJSONText(body []byte) error {
 		}
 	}
 	return nil
+}
+
+func nulError(key string) error {
+	if key == "" {
+		return Errorf(EINVALID, "The request body holds a NUL character (\\u0000), which no field takes.")
+	}
+	return Errorf(EINVALID, "%s holds a NUL character (\\u0000), which no field takes.", key)
 }
 
 func surrogateError(key string) error {
@@ -100,6 +112,10 @@ func hex4(b []byte, i int) (rune, bool) {
 // isBidiControl reports the bidirectional embedding, override, isolate and
 // mark characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C).
 // Letters of right-to-left scripts are not controls and are welcome.
+// IsBidiControl reports a bidirectional embedding, override, isolate or
+// mark control, such as U+202E RIGHT-TO-LEFT OVERRIDE.
+func IsBidiControl(r rune) bool { return isBidiControl(r) }
+
 func isBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }

@@ -96,6 +96,14 @@ func ValidateClientID(s string) error {
 	return nil
 }
 
+// ValidateField checks free text of one named field with the rules of a
+// message's text: valid UTF-8, at most max characters, no NUL or other
+// control character (newlines only when multiline; tabs always), not blank
+// unless emptyOK allows "". The error names the field.
+func ValidateField(field, s string, max int, emptyOK, multiline bool) error {
+	return validateString(field, s, max, emptyOK, multiline)
+}
+
 func validateString(field, s string, max int, emptyOK, multiline bool) error {
 	if !utf8.ValidString(s) {
 		return Errorf(EINVALID, "%s is not valid UTF-8.", field)

@@ -300,7 +300,13 @@ func TestCheckJSONText(t *testing.T) {
 	if err := CheckJSONText([]byte(`{"text":"\ud800"}`)); !strings.HasPrefix(ErrorMessage(err), "text ") {
 		t.Errorf("the error does not name the field: %v", err)
 	}
+	for body, key := range map[string]string{`{"text":"a\u0000b"}`: "text ", `{"members":["x","\u0000"]}`: "members ", `["\u0000"]`: "The request body "} {
+		if err := CheckJSONText([]byte(body)); !strings.HasPrefix(ErrorMessage(err), key) || !strings.Contains(ErrorMessage(err), "NUL") {
+			t.Errorf("CheckJSONText(%s) = %v, want a NUL refused at %q", body, err, key)
+		}
+	}
 	for _, body := range []string{
+		`{"text":"\\u0000"}`, `{"text":"\u0001"}`,
 		`{"text":"\ud83d\ude00"}`, `{"text":"\\ud800"}`, `{"text":"plain \u00e9 \n \" \\"}`, `{"text":"\uD83D\uDE00"}`, `[]`, `{"x":1}`,
 	} {
 		if err := CheckJSONText([]byte(body)); err != nil {

@@ -141,11 +141,13 @@ type UploadParams struct {
 }
 
 // CleanName makes a file name safe to store and to offer back: the last
-// path element, no control characters, bounded.
+// path element, no control characters, bounded. Direction controls go too:
+// "\u202egnp.exe" reads as "exe.png", a program dressed as a picture,
+// wherever the name is shown and in the download's name.
 func CleanName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' {
+		if unicode.IsControl(r) || r == '"' || dm.IsBidiControl(r) {
 			return -1
 		}
 		return r

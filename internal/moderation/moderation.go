@@ -77,6 +77,9 @@ func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxReasonRunes {
 		return nil, dm.Errorf(dm.EINVALID, "reason is valid text of at most %d characters.", MaxReasonRunes)
 	}
+	if err := dm.ValidateField("reason", reason, MaxReasonRunes, true, true); err != nil {
+		return nil, err
+	}
 	if len(p.MessageIDs) > MaxReportMessages {
 		return nil, dm.Errorf(dm.EINVALID, "A report has at most %d messages.", MaxReportMessages)
 	}
@@ -309,6 +312,9 @@ func (s *Service) CloseReport(ctx context.Context, op *dm.Account, id, resolutio
 	if !utf8.ValidString(resolution) || utf8.RuneCountInString(resolution) > MaxReasonRunes {
 		return dm.Errorf(dm.EINVALID, "resolution is valid text of at most %d characters.", MaxReasonRunes)
 	}
+	if err := dm.ValidateField("resolution", resolution, MaxReasonRunes, true, true); err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx dm.Tx) error {
 		r, err := tx.Report(ctx, id)
 		if err != nil {
@@ -329,6 +335,16 @@ type Action struct {
 	Note     string
 }
 
+// validate checks what an action keeps in the log with the rules of a
+// report's reason: no NUL or other control character (PostgreSQL refuses
+// a NUL in text; a log is read on terminals and in the moderation page).
+func (a Action) validate() error {
+	if err := dm.ValidateField("note", strings.TrimSpace(a.Note), MaxReasonRunes, true, true); err != nil {
+		return err
+	}
+	return dm.ValidateField("report_id", a.ReportID, 128, true, false)
+}
+
 // Suspend suspends (on) or unsuspends an account: a suspended account's
 // sessions end on every node, it cannot log in, its pending requests leave
 // their recipients' folders, and its messages show as from a suspended
@@ -336,6 +352,9 @@ type Action struct {
 func (s *Service) Suspend(ctx context.Context, op *dm.Account, a Action, on bool) (*dm.Account, error) {
 	opID, err := s.operatorID(op)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.validate(); err != nil {
 		return nil, err
 	}
 	acc, err := s.identity.AccountByHandle(ctx, a.Handle)
@@ -385,6 +404,9 @@ func (s *Service) Suspend(ctx context.Context, op *dm.Account, a Action, on bool
 func (s *Service) Verify(ctx context.Context, op *dm.Account, a Action, on bool) (*dm.Account, error) {
 	opID, err := s.operatorID(op)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.validate(); err != nil {
 		return nil, err
 	}
 	acc, err := s.identity.AccountByHandle(ctx, a.Handle)

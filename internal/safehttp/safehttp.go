@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -134,6 +135,13 @@ func CheckURL(raw string) (*url.URL, error) {
 	host := u.Hostname()
 	if host == "" {
 		return nil, fmt.Errorf("%w: no host", ErrForbidden)
+	}
+	// url.Parse takes any digits for a port; a dial to port 99999 or 0
+	// fails every time, so such a URL is refused when it is saved.
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%w: the port is 1 to 65535", ErrForbidden)
+		}
 	}
 	return u, nil
 }

@@ -35,13 +35,15 @@ func TestAllowed(t *testing.T) {
 }
 
 func TestCheckURL(t *testing.T) {
-	for _, bad := range []string{"javascript:alert(1)", "file:///etc/passwd", "gopher://x", "http://user:pw@example.com/", "http:///nohost", "::::"} {
+	for _, bad := range []string{"javascript:alert(1)", "file:///etc/passwd", "gopher://x", "http://user:pw@example.com/", "http:///nohost", "::::", "https://example.com:99999/", "http://example.com:0/"} {
 		if _, err := safehttp.CheckURL(bad); !errors.Is(err, safehttp.ErrForbidden) {
 			t.Errorf("CheckURL(%q) = %v, want forbidden", bad, err)
 		}
 	}
-	if _, err := safehttp.CheckURL("https://example.com/a?b=c"); err != nil {
-		t.Errorf("CheckURL of a plain https URL: %v", err)
+	for _, good := range []string{"https://example.com/a?b=c", "http://example.com:8080/hook", "https://[2001:db8::1]:65535/"} {
+		if _, err := safehttp.CheckURL(good); err != nil {
+			t.Errorf("CheckURL(%q): %v", good, err)
+		}
 	}
 }
 

@@ -184,6 +184,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			dm.Truncate(r.Method, 10), name, rt.kind, want))
 		return
 	}
+	// No parameter takes a NUL, and PostgreSQL refuses one in a lookup.
+	if strings.Contains(r.URL.RawQuery, "%00") {
+		h.writeError(w, invalid("A parameter holds a NUL character (%%00), which none takes."))
+		return
+	}
 	// A panic is a server bug: the client still gets an XRPC error body.
 	defer func() {
 		if p := recover(); p != nil {
