@@ -41,6 +41,13 @@ func ErrBusy(cause error) error {
 	return fmt.Errorf("%w (%w)", &Error{Code: EUNAVAILABLE, Message: "The server was busy with a conflicting change; nothing was saved. Try again.", RetryAfter: time.Second}, cause)
 }
 
+// ErrMessageDeleted is what a store answers to an edit of, or a reaction
+// to, a message that was deleted for everyone: the store checks under its
+// lock, so a delete that committed after the caller's read still counts.
+func ErrMessageDeleted() error {
+	return Errorf(ECONFLICT, "The message was deleted.")
+}
+
 // Error is an error a user may see. Any other error is internal: it is logged
 // and the client only learns that something went wrong.
 type Error struct {

@@ -20,12 +20,14 @@ type MessageTx interface {
 	// deleted for themself or cleared (seq <= their ClearedSeq).
 	Messages(ctx context.Context, conversationID, viewerID string, beforeSeq int64, limit int) ([]Message, error)
 	// UpdateMessage writes Text, EditedAt and Deleted. A message deleted for
-	// everyone loses its reactions.
+	// everyone loses its reactions, and stays deleted: an update that would
+	// bring it back is ErrMessageDeleted (ECONFLICT).
 	UpdateMessage(ctx context.Context, m *Message) error
 	// HideMessage deletes a message for one member only.
 	HideMessage(ctx context.Context, messageID, userID string) error
 	// SetReaction adds or removes one user's emoji; changed is false when
-	// nothing changed (idempotent calls).
+	// nothing changed (idempotent calls). Adding one to a message deleted
+	// for everyone is ErrMessageDeleted (ECONFLICT).
 	SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (changed bool, err error)
 }
 

@@ -281,12 +281,18 @@ func (t *tx) UpdateMessage(ctx context.Context, m *dm.Message) error {
 	if _, err := t.lockMessageConversation(ctx, m.ID); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(ctx, `
+	// The caller decided on a read taken before the lock: a delete for
+	// everyone that committed in between is seen now (a new statement
+	// after the lock), and an edit does not bring the message back.
+	tag, err := t.tx.Exec(ctx, `
 		WITH r AS (DELETE FROM reactions WHERE message_id = $1 AND $4)
-		UPDATE messages SET text = $2, edited_at = $3, deleted = $4 WHERE id = $1`,
+		UPDATE messages SET text = $2, edited_at = $3, deleted = $4 WHERE id = $1 AND (NOT deleted OR $4)`,
 		m.ID, m.Text, m.EditedAt, m.Deleted)
 	if err != nil {
 		return wrap(err, "message")
+	}
+	if tag.RowsAffected() == 0 {
+		return dm.ErrMessageDeleted()
 	}
 	if m.Deleted {
 		m.Reactions = []dm.Reaction{}
@@ -327,11 +333,24 @@ func (t *tx) SetReaction(ctx context.Context, messageID, userID, emoji string, o
 	}
 	q := `DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3`
 	if on {
-		q = `INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+		// Not on a message deleted for everyone, even by a delete that
+		// committed after the caller's read (seen now, after the lock).
+		q = `INSERT INTO reactions (message_id, user_id, emoji)
+			SELECT $1, $2, $3 FROM messages WHERE id = $1 AND NOT deleted
+			ON CONFLICT DO NOTHING`
 	}
 	tag, err := t.tx.Exec(ctx, q, messageID, userID, emoji)
 	if err != nil {
 		return false, wrap(err, "reaction")
+	}
+	if on && tag.RowsAffected() == 0 {
+		var deleted bool
+		if err := t.tx.QueryRow(ctx, `SELECT deleted FROM messages WHERE id = $1`, messageID).Scan(&deleted); err != nil {
+			return false, wrap(err, "message")
+		}
+		if deleted {
+			return false, dm.ErrMessageDeleted()
+		}
 	}
 	return tag.RowsAffected() == 1, nil
 }

@@ -264,8 +264,16 @@ func (t *tx) fillReactions(ctx context.Context, msgs []*dm.Message, viewerID str
 func (t *tx) UpdateMessage(ctx context.Context, m *dm.Message) error {
 	var convID string
 	var seq int64
-	err := t.queryRow(ctx, `UPDATE messages SET text = ?, edited_at = ?, deleted = ? WHERE id = ? RETURNING conversation_id, seq`,
+	// An edit never brings back a message deleted for everyone (the
+	// contract both stores keep; PostgreSQL's callers can race a delete).
+	err := t.queryRow(ctx, `UPDATE messages SET text = ?, edited_at = ?, deleted = ? WHERE id = ? AND (NOT deleted OR ?3) RETURNING conversation_id, seq`,
 		m.Text, nullMS(m.EditedAt), m.Deleted, m.ID).Scan(&convID, &seq)
+	if err == sql.ErrNoRows {
+		if _, _, err := t.locate(ctx, m.ID); err != nil {
+			return err
+		}
+		return dm.ErrMessageDeleted()
+	}
 	if err != nil {
 		return wrap(err, "message")
 	}
@@ -297,9 +305,15 @@ func (t *tx) HideMessage(ctx context.Context, messageID, userID string) error {
 }
 
 func (t *tx) SetReaction(ctx context.Context, messageID, userID, emoji string, on bool) (bool, error) {
-	convID, seq, err := t.locate(ctx, messageID)
+	var convID string
+	var seq int64
+	var deleted bool
+	err := t.queryRow(ctx, `SELECT conversation_id, seq, deleted FROM messages WHERE id = ?`, messageID).Scan(&convID, &seq, &deleted)
 	if err != nil {
-		return false, err
+		return false, wrap(err, "message")
+	}
+	if on && deleted {
+		return false, dm.ErrMessageDeleted()
 	}
 	q := `INSERT INTO reactions (conversation_id, seq, emoji, user_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	if !on {

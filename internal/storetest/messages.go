@@ -233,6 +233,25 @@ func testEditAndDelete(t *testing.T, s dm.Store) {
 	if ms := listMessages(t, s, c.ID, a, 0, 10); len(ms) != 1 || !ms[0].Deleted || len(ms[0].Reactions) != 0 {
 		t.Errorf("messages after delete = %+v", ms)
 	}
+	// And stays deleted: an edit decided on an older read does not bring
+	// it back, a reaction does not land on it; removing one is a no-op.
+	stale := *m
+	stale.Text, stale.Deleted, stale.EditedAt = "back?", false, &edited
+	wantCode(t, "UpdateMessage of a deleted message", s.Update(ctx, func(tx dm.Tx) error { return tx.UpdateMessage(ctx, &stale) }), dm.ECONFLICT)
+	wantCode(t, "SetReaction on a deleted message", s.Update(ctx, func(tx dm.Tx) error {
+		_, err := tx.SetReaction(ctx, m.ID, b.ID, "🎉", true)
+		return err
+	}), dm.ECONFLICT)
+	update(t, s, func(tx dm.Tx) error {
+		changed, err := tx.SetReaction(ctx, m.ID, b.ID, "👍", false)
+		if err == nil && changed {
+			t.Error("removing a reaction the delete took: changed")
+		}
+		return err
+	})
+	if got := getMessage(t, s, m.ID, b); !got.Deleted || got.Text != "" || len(got.Reactions) != 0 {
+		t.Errorf("after a stale edit and a reaction: %+v", got)
+	}
 }
 
 func testReactions(t *testing.T, s dm.Store) {
