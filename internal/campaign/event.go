@@ -53,7 +53,9 @@ func (e *Event) Validate(load func(string) (*time.Location, error)) error {
 	if e.TimeZone == "" {
 		return invalid("event.time_zone: an IANA time zone such as Europe/Paris.")
 	}
-	if _, err := load(e.TimeZone); err != nil {
+	// "Local" loads the server's own zone, which is no zone of the
+	// event's: refused, as account and brand settings refuse it.
+	if _, err := load(e.TimeZone); err != nil || e.TimeZone == "Local" || len(e.TimeZone) > 64 {
 		return invalid("event.time_zone: an IANA time zone such as Europe/Paris.")
 	}
 	if utf8.RuneCountInString(e.Place) > 200 {

@@ -61,7 +61,7 @@ func TestEventICSAndValidate(t *testing.T) {
 	if d := e.Details(loc); d != "Launch, party; now · Tue 2 Jun 2026, 20:00 CEST · Paris" {
 		t.Errorf("details %q", d)
 	}
-	bad := []Event{{}, {Title: "x"}, {Title: "x", StartsAt: e.StartsAt}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "Nowhere/Town"},
+	bad := []Event{{}, {Title: "x"}, {Title: "x", StartsAt: e.StartsAt}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "Nowhere/Town"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "Local"},
 		{Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "javascript:alert(1)"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Capacity: -1}}
 	for _, b := range bad {
 		if b.Validate(time.LoadLocation) == nil {
