@@ -55,12 +55,6 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 	return out, strconv.FormatInt(last, 10), err
 }
 
-// redactSpan is the most seqs of one conversation redactGone reads as a
-// range (a page of messages); a wider spread (a reaction to an old message
-// beside new ones) reads its messages one by one instead, which sees a
-// deletion for everyone but not one the caller made for themself.
-const redactSpan = 200
-
 // carried returns the messages an event carries: its message, and the last
 // message of the conversation or inbox view it holds.
 func carried(ev *dm.Event) []**dm.Message {
@@ -85,64 +79,35 @@ func carried(ev *dm.Event) []**dm.Message {
 // message's text back for as long as events are kept, in the event's
 // message or in the last message of the conversation or inbox view it
 // carries. A gone message reads as the message.deleted event shows it:
-// deleted, without text, reactions or files. It costs a read of each
-// conversation's range of the page (two queries), not one per event. The
-// events are the store's fresh decodes, so they are changed in place.
+// deleted, without text, reactions or files. One statement for the page
+// (dm.MessageTx.GoneMessages). The events are the store's fresh decodes,
+// so they are changed in place.
 func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) error {
-	type span struct{ lo, hi int64 }
-	spans := map[string]*span{}
+	var ids []string
+	seen := map[string]bool{}
 	for i := range evs {
 		for _, pm := range carried(&evs[i]) {
-			m := *pm
-			if m.Deleted || m.Seq <= 0 {
-				continue // a message without its seq is read alone, below
-			}
-			if s := spans[m.ConversationID]; s != nil {
-				s.lo, s.hi = min(s.lo, m.Seq), max(s.hi, m.Seq)
-			} else {
-				spans[m.ConversationID] = &span{m.Seq, m.Seq}
+			if m := *pm; !m.Deleted && !seen[m.ID] {
+				seen[m.ID] = true
+				ids = append(ids, m.ID)
 			}
 		}
 	}
-	// live holds the messages still there, by id; one left out of its
-	// conversation's range is deleted for the viewer (or no longer kept).
-	live := map[string]bool{}
-	for conv, s := range spans {
-		if s.hi-s.lo >= redactSpan {
-			continue
-		}
-		page, err := tx.Messages(ctx, conv, viewerID, s.hi+1, int(s.hi-s.lo+1))
-		if err != nil {
-			return err
-		}
-		for _, m := range page {
-			if !m.Deleted {
-				live[m.ID] = true
-			}
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	checked := map[string]bool{}
+	gone, err := tx.GoneMessages(ctx, viewerID, ids)
+	if err != nil || len(gone) == 0 {
+		return err
+	}
 	for i := range evs {
 		for _, pm := range carried(&evs[i]) {
-			m := *pm
-			if m.Deleted || live[m.ID] {
-				continue
+			if m := *pm; gone[m.ID] {
+				g := *m
+				g.Text, g.Deleted, g.Reactions = "", true, []dm.Reaction{}
+				g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
+				*pm = &g
 			}
-			if s := spans[m.ConversationID]; (s == nil || s.hi-s.lo >= redactSpan || m.Seq <= 0) && !checked[m.ID] {
-				checked[m.ID] = true
-				cur, err := tx.Message(ctx, m.ID, viewerID)
-				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
-					return err
-				}
-				if err == nil && !cur.Deleted {
-					live[m.ID] = true
-					continue
-				}
-			}
-			gone := *m
-			gone.Text, gone.Deleted, gone.Reactions = "", true, []dm.Reaction{}
-			gone.Attachments, gone.LinkPreview, gone.QuickReplies, gone.Product = nil, nil, nil, nil
-			*pm = &gone
 		}
 	}
 	return nil

@@ -23,6 +23,11 @@ type MessageTx interface {
 	// everyone loses its reactions, and stays deleted: an update that would
 	// bring it back is ErrMessageDeleted (ECONFLICT).
 	UpdateMessage(ctx context.Context, m *Message) error
+	// GoneMessages returns which of ids viewerID can no longer see: deleted
+	// for everyone, deleted or cleared by viewerID for themself, or no
+	// longer kept. One statement for all of them (an events page's
+	// messages read back).
+	GoneMessages(ctx context.Context, viewerID string, ids []string) (map[string]bool, error)
 	// HideMessage deletes a message for one member only.
 	HideMessage(ctx context.Context, messageID, userID string) error
 	// SetReaction adds or removes one user's emoji; changed is false when

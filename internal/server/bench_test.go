@@ -157,3 +157,50 @@ func BenchmarkSendHTTP(b *testing.B) {
 		b.ReportMetric(float64(b.N)/float64(n), "sends/batch")
 	}
 }
+
+// BenchmarkEventsPage is GET /api/v1/events from the start of the log, a
+// page of 200, as a device catching up reads it: the reader's log holds the
+// messages of 20 conversations (10 each, from 20 people) and their
+// conversation.created events; what the page carries is read back and
+// checked against deletions (chat.redactGone).
+func BenchmarkEventsPage(b *testing.B) {
+	s, url := benchServer(b)
+	ctx := context.Background()
+	me := benchAccount(b, url, "reader")
+	for i := range 20 {
+		other := benchAccount(b, url, fmt.Sprintf("peer%d", i))
+		conv, _, err := other.CreateConversation(ctx, []string{"reader"}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k := range 10 {
+			if _, _, err := other.Send(ctx, conv.ID, client.SendParams{Text: fmt.Sprintf("Message %d, how are things?", k)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	token := me.Token()
+	get := func() bool {
+		r := httptest.NewRequest(http.MethodGet, "/api/v1/events?cursor=0&limit=200", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		s.handler.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || strings.Count(w.Body.String(), `"type":"message.created"`) != 200 {
+			b.Errorf("status %d: %.300s", w.Code, w.Body)
+			return false
+		}
+		return true
+	}
+	if !get() {
+		return
+	}
+	cpu0 := benchCPU()
+	b.ResetTimer()
+	for b.Loop() {
+		if !get() {
+			return
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((benchCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+}

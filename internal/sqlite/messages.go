@@ -286,6 +286,38 @@ func (t *tx) UpdateMessage(ctx context.Context, m *dm.Message) error {
 	return nil
 }
 
+// qGoneMessages lists the ids of a JSON array that the viewer (?2) can no
+// longer see: each id is one probe of the messages id index, then of the
+// viewer's membership and hidden messages.
+const qGoneMessages = `SELECT j.value FROM json_each(?1) j
+	WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = j.value AND NOT m.deleted
+		AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = m.conversation_id AND user_id = ?2), 0)
+		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?2 AND h.conversation_id = m.conversation_id AND h.seq = m.seq))`
+
+func (t *tx) GoneMessages(ctx context.Context, viewerID string, ids []string) (map[string]bool, error) {
+	gone := map[string]bool{}
+	if len(ids) == 0 {
+		return gone, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx, qGoneMessages, string(list), viewerID)
+	if err != nil {
+		return nil, wrap(err, "messages")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "messages")
+		}
+		gone[id] = true
+	}
+	return gone, wrap(rows.Err(), "messages")
+}
+
 // locate finds the (conversation_id, seq) key of a message id.
 func (t *tx) locate(ctx context.Context, messageID string) (string, int64, error) {
 	var convID string

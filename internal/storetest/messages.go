@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -189,6 +190,28 @@ func testMessagePaging(t *testing.T, s dm.Store) {
 	if got := page(a, 0, 200); !slices.Equal(got, seqRange(120, 1)) {
 		t.Errorf("a's messages changed by b's hide and clear: %v", got)
 	}
+	// GoneMessages: cleared (seq 1), hidden (seq 99) and unknown ids are
+	// gone for b; for a only the unknown one is.
+	unknown := dm.NewID()
+	ids := []string{msgs[0].ID, msgs[98].ID, msgs[50].ID, unknown}
+	view(t, s, func(tx dm.Tx) error {
+		for _, tc := range []struct {
+			who  *dm.Account
+			want map[string]bool
+		}{
+			{b, map[string]bool{msgs[0].ID: true, msgs[98].ID: true, unknown: true}},
+			{a, map[string]bool{unknown: true}},
+		} {
+			got, err := tx.GoneMessages(ctx, tc.who.ID, ids)
+			if err != nil || !maps.Equal(got, tc.want) {
+				t.Errorf("GoneMessages for %s = %v, %v; want %v", tc.who.Handle, got, err, tc.want)
+			}
+		}
+		if got, err := tx.GoneMessages(ctx, a.ID, nil); err != nil || len(got) != 0 {
+			t.Errorf("GoneMessages of no ids = %v, %v", got, err)
+		}
+		return nil
+	})
 }
 
 func testEditAndDelete(t *testing.T, s dm.Store) {
@@ -233,6 +256,12 @@ func testEditAndDelete(t *testing.T, s dm.Store) {
 	if ms := listMessages(t, s, c.ID, a, 0, 10); len(ms) != 1 || !ms[0].Deleted || len(ms[0].Reactions) != 0 {
 		t.Errorf("messages after delete = %+v", ms)
 	}
+	view(t, s, func(tx dm.Tx) error {
+		if got, err := tx.GoneMessages(ctx, b.ID, []string{m.ID}); err != nil || !got[m.ID] {
+			t.Errorf("GoneMessages after a delete for everyone = %v, %v", got, err)
+		}
+		return nil
+	})
 	// And stays deleted: an edit decided on an older read does not bring
 	// it back, a reaction does not land on it; removing one is a no-op.
 	stale := *m
