@@ -605,13 +605,13 @@ export function analyticsPage(app, handle) {
       barChart('Messages per day', r.days, [
         { key: 'messages_in', label: 'From customers', cls: 'in' }, { key: 'messages_out', label: 'From the brand', cls: 'out' }]),
       h('div', { class: 'card' }, h('h2', null, 'Agents'),
-        h('table', { class: 'agents', id: 'analytics-agents' },
+        h('div', { class: 'table-scroll' }, h('table', { class: 'agents', id: 'analytics-agents' },
           h('thead', null, h('tr', null, ['Agent', 'Assigned', 'Answered', 'Response rate', 'First response (median)', 'p90', 'Resolved', 'Messages'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', null, r.agents.map((a) => h('tr', null,
             h('th', { scope: 'row' }, displayName(a.agent)),
             h('td', null, String(a.conversations)), h('td', null, String(a.responded)),
             h('td', null, percent(a.response_rate)), h('td', null, duration(a.first_response_seconds.median)),
-            h('td', null, duration(a.first_response_seconds.p90)), h('td', null, String(a.resolved)), h('td', null, String(a.messages_out))))))),
+            h('td', null, duration(a.first_response_seconds.p90)), h('td', null, String(a.resolved)), h('td', null, String(a.messages_out)))))))),
       h('p', { class: 'hint' }, `Days in ${r.time_zone}. A conversation counts once per opening; first response is the first answer by a person.`));
   };
   const period = select('analytics-period', 'Period', [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']], '7', (v) => { days = Number(v); load(); });
@@ -764,8 +764,8 @@ export function settingsPage(app, handle) {
     brandNav(handle, 'settings'),
     h('p', { class: 'notice readonly-note' }, 'Only the brand\'s owners and admins change the team and settings.'),
     h('div', { class: 'card stack' }, h('h2', null, 'Team'),
-      h('table', { class: 'agents', id: 'team-table' },
-        h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'agents', id: 'team-table' },
+        h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody)),
       addForm, teamErr),
     h('div', { class: 'card stack' }, h('h2', null, 'Canned replies'), cannedList, cForm, cannedErr),
     h('div', { class: 'card stack' }, h('h2', null, 'Business hours'), hoursForm));
