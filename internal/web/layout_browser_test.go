@@ -58,3 +58,21 @@ func TestBrowserPhoneFits(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPeopleSearchPhone: at 390 px the top bar's search box is
+// narrow; its results take the screen's width, so a name and handle can be
+// read (they were cut to "B.." in a 93 px list).
+func TestBrowserPeopleSearchPhone(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("search", chromedp.SendKeys(chromedp.ID("people-search"), "bo"))
+	alice.waitText("#people-search-results", "Bob Builder")
+	alice.waitFor("wide enough to read, on the screen", `() => {
+		const r = document.getElementById('people-search-results').getBoundingClientRect();
+		const name = document.querySelector('#people-search-results .name');
+		return r.width >= 300 && r.left >= 0 && r.right <= innerWidth && name.scrollWidth <= name.clientWidth;
+	}`)
+}
