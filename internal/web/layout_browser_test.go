@@ -76,3 +76,30 @@ func TestBrowserPeopleSearchPhone(t *testing.T) {
 		return r.width >= 300 && r.left >= 0 && r.right <= innerWidth && name.scrollWidth <= name.clientWidth;
 	}`)
 }
+
+// TestBrowserEmptyStates: the inbox's empty pane centres its two buttons
+// under its text (they sat flush left of the column), and the list of brand
+// consoles has no list bullets.
+func TestBrowserEmptyStates(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("alice", "Alice Liddell")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "alice", "role": "agent"}, nil)
+	alice := &person{w: w, t: t, handle: "alice"}
+	alice.login()
+	alice.do("inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.CSS(".empty-pane .btn")))
+	if got := alice.evalString(`(() => {
+		const pane = document.querySelector('.empty-pane').getBoundingClientRect();
+		const mid = pane.left + pane.width / 2;
+		return [...document.querySelectorAll('.empty-pane .btn')].filter((b) => {
+			const r = b.getBoundingClientRect();
+			return Math.abs(r.left + r.width / 2 - mid) > 2;
+		}).map((b) => b.textContent).join(', ');
+	})()`); got != "" {
+		t.Errorf("not centred in the empty pane: %s", got)
+	}
+	alice.do("brands", chromedp.Navigate(w.base+"/brands"), chromedp.WaitVisible(chromedp.CSS("#my-brands a")))
+	if got := alice.evalString(`getComputedStyle(document.querySelector('#my-brands li')).listStyleType`); got != "none" {
+		t.Errorf("brand consoles list marker: %q, want none", got)
+	}
+}

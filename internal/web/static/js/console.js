@@ -777,7 +777,7 @@ export function settingsPage(app, handle) {
 
 // brandsPage lists the caller's teams (the console's entry point).
 export function brandsPage(app) {
-  const list = h('ul', { class: 'stack', id: 'my-brands' });
+  const list = h('ul', { class: 'stack plain-list', id: 'my-brands' });
   const el = h('section', { class: 'page narrow' }, h('div', { class: 'card' }, h('h1', null, 'Brand consoles'), list));
   app.api.get('/api/v1/brands').then((r) => {
     if (!r.brands.length) {
