@@ -1,7 +1,7 @@
 package web_test
 
-// Layout defects found by walking the app at 1280 and 390 pixels wide as a
-// person does: each check failed before its fix.
+// Defects found by walking the app at 1280 and 390 pixels wide as a person
+// does: each check failed before its fix.
 
 import (
 	"testing"
@@ -102,4 +102,25 @@ func TestBrowserEmptyStates(t *testing.T) {
 	if got := alice.evalString(`getComputedStyle(document.querySelector('#my-brands li')).listStyleType`); got != "none" {
 		t.Errorf("brand consoles list marker: %q, want none", got)
 	}
+}
+
+// TestBrowserConsoleEmptySend: "Send as @acme" or "Add private note" with
+// nothing written says so and puts the cursor in the box; the buttons did
+// nothing at all.
+func TestBrowserConsoleEmptySend(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	acme.login()
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-send")))
+	acme.click("#inbox-send", "Send as @acme")
+	acme.waitText("#inbox-chat .form-error", "Write a reply first.")
+	acme.waitFor("the cursor in the reply box", `() => document.activeElement?.id === 'inbox-text'`)
+	acme.click("#inbox-note", "Add private note")
+	acme.waitText("#inbox-chat .form-error", "Write the note first.")
+	// Writing clears the message.
+	acme.do("write", chromedp.SendKeys(chromedp.ID("inbox-text"), "On its way"))
+	acme.waitFor("the message gone", `() => ![...document.querySelectorAll('#inbox-chat .form-error')].some((e) => e.textContent)`)
 }

@@ -272,6 +272,7 @@ export class BrandConsole {
     this.chatError = h('p', { class: 'form-error', role: 'alert' });
     this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000', 'aria-label': `Reply as @${this.handle}, or private note` });
     this.text.addEventListener('input', () => {
+      if (this.text.value.trim() && /^Write (a reply|the note) first\.$/.test(this.chatError.textContent)) this.chatError.textContent = '';
       const now = Date.now();
       if (now - this.lastTyping > 2000) {
         this.lastTyping = now;
@@ -408,7 +409,13 @@ export class BrandConsole {
 
   async send(note) {
     const text = this.text.value;
-    if (!text.trim() || !this.selected) return;
+    if (!this.selected) return;
+    if (!text.trim()) {
+      // Say so, rather than a button that does nothing.
+      this.chatError.textContent = note ? 'Write the note first.' : 'Write a reply first.';
+      this.text.focus();
+      return;
+    }
     const id = this.selected;
     try {
       if (note) {
