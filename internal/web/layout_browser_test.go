@@ -124,3 +124,41 @@ func TestBrowserConsoleEmptySend(t *testing.T) {
 	acme.do("write", chromedp.SendKeys(chromedp.ID("inbox-text"), "On its way"))
 	acme.waitFor("the message gone", `() => ![...document.querySelectorAll('#inbox-chat .form-error')].some((e) => e.textContent)`)
 }
+
+// noNullJS names text nodes that read "null" or "undefined": a value the
+// page meant to leave out, printed.
+const noNullJS = `(() => {
+	const out = [];
+	const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n; (n = tw.nextNode());) {
+		if (/^(null|undefined)$/.test(n.textContent.trim())) out.push(n.textContent + ' in ' + n.parentElement.className);
+	}
+	return out.join('; ');
+})()`
+
+// TestBrowserNoNullText: a profile without a bio, a brand's profile and a
+// creator's details panel before any outreach show no stray "null" (the
+// profile printed it under everyone without a bio, the panel at its top).
+func TestBrowserNoNullText(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Builder")
+	alice := w.account("alice", "Alice Liddell")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "alice", "role": "agent", "permissions": []string{"partnerships"}}, nil)
+	alice.login()
+	for _, who := range []string{"bob", "acme", "alice"} {
+		alice.do("open @"+who, chromedp.Navigate(w.base+"/@"+who))
+		alice.waitFor("@"+who+"'s profile", `(who) => location.pathname === '/@' + who && document.querySelector('.profile:not([aria-busy]) .counts')`, who)
+		if got := alice.evalString(noNullJS); got != "" {
+			t.Errorf("@%s's profile: %s", who, got)
+		}
+	}
+	alice.do("open the creators page", chromedp.Navigate(w.base+"/brands/acme/creators"),
+		chromedp.WaitVisible(chromedp.ID("creator-add-handle")), chromedp.SendKeys(chromedp.ID("creator-add-handle"), "bob"))
+	alice.click("#creator-add button[type=submit]", "Add to pipeline")
+	alice.click(`.creator-card[data-handle=bob] button[data-action=open]`, "Details")
+	alice.do("the panel", chromedp.WaitVisible(chromedp.ID("deal-form")))
+	if got := alice.evalString(noNullJS); got != "" {
+		t.Errorf("creator panel: %s", got)
+	}
+}

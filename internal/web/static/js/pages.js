@@ -155,7 +155,9 @@ export function profile(app, handle) {
         reason ? h('p', { class: 'reason', id: reasonId }, reason) : null);
     }
     body.removeAttribute('aria-busy');
-    body.replaceChildren(
+    // The nulls (no bio, not a brand) left out: replaceChildren itself
+    // printed them as the text "null" under every such profile.
+    body.replaceChildren(...[
       h('div', { class: 'profile-head' },
         avatar(a, 'xl'),
         h('div', { class: 'profile-names' },
@@ -169,7 +171,8 @@ export function profile(app, handle) {
         h('span', null, h('strong', null, String(p.following_count)), ' following')),
       actions,
       err,
-      a.kind === 'brand' && !self ? manageMessages(app, a) : null);
+      a.kind === 'brand' && !self ? manageMessages(app, a) : null,
+    ].filter(Boolean));
   };
 
   load();
