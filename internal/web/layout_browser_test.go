@@ -162,3 +162,38 @@ func TestBrowserNoNullText(t *testing.T) {
 		t.Errorf("creator panel: %s", got)
 	}
 }
+
+// TestBrowserDetailsKeepFocus: in a group's details, Rename, Mute and
+// Remove redraw the panel; the keyboard focus stays on the button pressed
+// (on the next member's Remove after a removal) instead of falling to the
+// page, where a keyboard or screen reader user lost their place.
+func TestBrowserDetailsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	group := alice.openConversation("Trip", "bob", "carol")
+	alice.send(group.ID, "Who drives?")
+	alice.login()
+	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.do("rename", chromedp.WaitVisible(chromedp.ID("rename-title")), clearField("rename-title"), chromedp.SendKeys(chromedp.ID("rename-title"), "Camping"))
+	press := func(sel string) {
+		t.Helper()
+		alice.waitFor("press "+sel, `(sel) => {
+			const b = document.querySelector(sel);
+			if (!b || b.disabled) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, sel)
+	}
+	press(`#chat-details [data-key=rename]`)
+	alice.waitFor("renamed, focus on Rename", `() => document.getElementById('chat-title').textContent === 'Camping' &&
+		document.activeElement?.getAttribute('data-key') === 'rename'`)
+	press(`#chat-details [data-key=mute]`)
+	alice.waitFor("muted, focus on Unmute", `() => document.activeElement?.getAttribute('data-key') === 'mute' && document.activeElement.textContent === 'Unmute'`)
+	press(`#chat-details [data-key=remove-bob]`)
+	alice.waitFor("bob removed, focus on carol's Remove", `() => !document.querySelector('#chat-details [data-key=remove-bob]') &&
+		document.activeElement?.getAttribute('data-key') === 'remove-carol'`)
+}

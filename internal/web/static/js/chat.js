@@ -466,6 +466,8 @@ export class ChatView {
     const err = h('p', { class: 'form-error', role: 'alert' });
     const run = (fn) => async (e) => {
       const b = e.currentTarget;
+      // Disabled, the button loses the focus: the redraw gives it back.
+      this.detailsPressed = b && b === document.activeElement ? b : null;
       if (b) b.disabled = true;
       err.textContent = '';
       try {
@@ -473,7 +475,11 @@ export class ChatView {
       } catch (x) {
         err.textContent = x.message;
       } finally {
-        if (b) b.disabled = false;
+        if (b) {
+          b.disabled = false;
+          if (this.detailsPressed === b && b.isConnected) b.focus();
+        }
+        if (this.detailsPressed === b) this.detailsPressed = null;
       }
     };
     const refresh = async () => {
@@ -493,7 +499,7 @@ export class ChatView {
       const title = h('input', { type: 'text', id: 'rename-title', maxlength: '100', value: c.title || '' });
       const rename = h('form', { class: 'stack-sm' },
         h('label', { for: 'rename-title', class: 'field-label' }, 'Group name'),
-        h('div', { class: 'inline' }, title, h('button', { type: 'submit', class: 'btn small' }, 'Rename')));
+        h('div', { class: 'inline' }, title, h('button', { type: 'submit', class: 'btn small', 'data-key': 'rename' }, 'Rename')));
       rename.addEventListener('submit', (e) => {
         e.preventDefault();
         run(patch({ title: title.value.trim() }))({ currentTarget: rename.querySelector('button') });
@@ -508,12 +514,12 @@ export class ChatView {
           h('a', { href: '/@' + m.handle, class: 'name' }, m.id === me.id ? 'You' : displayName(m)),
           h('span', { class: 'handle' }, '@' + m.handle + (m.role === 'owner' && c.kind === 'group' ? ' · owner' : ''))),
         c.kind === 'group' && owner && m.id !== me.id
-          ? h('button', { type: 'button', class: 'btn ghost small', 'aria-label': `Remove ${displayName(m)} from the group`, onclick: run(async () => { await api.removeMember(this.id, m.handle); await refresh(); }) }, 'Remove')
+          ? h('button', { type: 'button', class: 'btn ghost small', 'data-key': 'remove-' + m.handle, 'aria-label': `Remove ${displayName(m)} from the group`, onclick: run(async () => { await api.removeMember(this.id, m.handle); await refresh(); }) }, 'Remove')
           : null))));
 
     if (c.kind === 'group' && owner) {
       const picker = memberPicker(this.app, 'add-members', 'Add people', () => (this.conv.members || []).map((m) => m.id));
-      const add = h('button', { type: 'button', class: 'btn small', onclick: run(async () => {
+      const add = h('button', { type: 'button', class: 'btn small', 'data-key': 'add', onclick: run(async () => {
         const handles = picker.handles();
         if (!handles.length) throw new Error('Pick someone to add first.');
         const r = await api.addMembers(this.id, handles);
@@ -529,8 +535,8 @@ export class ChatView {
     if (other) parts.push(manageMessagesFor(this.app, other));
 
     parts.push(h('div', { class: 'details-actions' },
-      h('button', { type: 'button', class: 'btn small', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
-      h('button', { type: 'button', class: 'btn small', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
+      h('button', { type: 'button', class: 'btn small', 'data-key': 'mute', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
+      h('button', { type: 'button', class: 'btn small', 'data-key': 'archive', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
       c.kind === 'group'
         ? h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
           await api.removeMember(this.id, me.handle);
@@ -543,7 +549,29 @@ export class ChatView {
           this.app.navigate('/' + folderOf(c));
         }) }, 'Delete conversation')),
     err);
+    // A redraw (after Rename, Mute, Archive, Remove, or someone else's
+    // change) keeps the keyboard focus where it was, and the text being
+    // typed in a field, instead of dropping both to the page.
+    const was = this.detailsPressed || document.activeElement;
+    this.detailsPressed = null;
+    const kept = was && was !== this.details && this.details.contains(was)
+      ? { id: was.id, key: was.getAttribute('data-key'), value: was.matches('input') ? was.value : null,
+        removeAt: [...this.details.querySelectorAll('[data-key^="remove-"]')].indexOf(was) }
+      : null;
     this.details.replaceChildren(...parts);
+    if (kept) {
+      const q = (sel) => this.details.querySelector(sel);
+      const removes = [...this.details.querySelectorAll('[data-key^="remove-"]')];
+      const next = (kept.id && q('#' + CSS.escape(kept.id)))
+        || (kept.key && q(`[data-key="${CSS.escape(kept.key)}"]`))
+        // The member just removed: the next one's Remove, or Add people.
+        || (kept.removeAt >= 0 && (removes[kept.removeAt] || removes[removes.length - 1]))
+        || q('#add-members') || q('button');
+      if (next) {
+        if (kept.value !== null && next.matches('input') && next.id === kept.id) next.value = kept.value;
+        next.focus();
+      }
+    }
   }
 
   // Footer: the request banner until accepted, then the composer.
