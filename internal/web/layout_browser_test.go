@@ -197,3 +197,39 @@ func TestBrowserDetailsKeepFocus(t *testing.T) {
 	alice.waitFor("bob removed, focus on carol's Remove", `() => !document.querySelector('#chat-details [data-key=remove-bob]') &&
 		document.activeElement?.getAttribute('data-key') === 'remove-carol'`)
 }
+
+// TestBrowserFocusAfterLeaving: deleting a request, or a conversation from
+// its details, brings the person back to the folder with the keyboard focus
+// on the folder's tab; it fell to the top of the page with the removed
+// button.
+func TestBrowserFocusAfterLeaving(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	carol := w.account("carol", "Carol Danvers")
+	req := carol.openConversation("", "alice")
+	carol.send(req.ID, "Hi! A request")
+	direct := alice.openConversation("", "bob")
+	alice.send(direct.ID, "Hello")
+	bob.send(direct.ID, "Hi")
+	press := func(sel, text string) {
+		t.Helper()
+		alice.waitFor("press "+text, `(sel, text) => {
+			const b = [...document.querySelectorAll(sel)].find((b) => b.textContent === text && !b.disabled);
+			if (!b) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, sel, text)
+	}
+	alice.login()
+	alice.do("open the request", chromedp.Navigate(w.base+"/c/"+req.ID), chromedp.WaitVisible(chromedp.CSS(".request-banner")))
+	press(".request-banner button", "Delete")
+	alice.waitFor("on Requests, its tab focused", `() => location.pathname === '/requests' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Requests')`)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	press("#chat-details button", "Delete conversation")
+	alice.waitFor("on Inbox, its tab focused", `() => location.pathname === '/inbox' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Inbox')`)
+}

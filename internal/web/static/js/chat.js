@@ -605,8 +605,9 @@ export class ChatView {
         b.disabled = false;
       }
     };
-    const leave = () => {
+    const leave = (said) => {
       this.app.store.remove(this.id);
+      this.app.announce(said);
       this.app.navigate('/requests');
     };
     const accept = run(async () => {
@@ -627,11 +628,11 @@ export class ChatView {
         other ? h('button', { type: 'button', class: 'btn danger-outline', onclick: run(async () => {
           await api.block(other.handle, true);
           await api.deleteConversation(this.id).catch(() => null);
-          leave();
+          leave(`Blocked @${other.handle}; the request is deleted.`);
         }) }, 'Block') : null,
         h('button', { type: 'button', class: 'btn', onclick: run(async () => {
           await api.deleteConversation(this.id);
-          leave();
+          leave('Request deleted.');
         }) }, 'Delete')),
       err);
   }
