@@ -233,3 +233,20 @@ func TestBrowserFocusAfterLeaving(t *testing.T) {
 	alice.waitFor("on Inbox, its tab focused", `() => location.pathname === '/inbox' &&
 		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Inbox')`)
 }
+
+// TestBrowserConsoleReplyFocusRing: the console's reply box shows the
+// focus ring like every other field (the chat composer's rule, which rings
+// the composer's row instead, took it away).
+func TestBrowserConsoleReplyFocusRing(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	acme.login()
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-text")),
+		chromedp.Focus(chromedp.ID("inbox-text")))
+	if got := acme.evalString(`getComputedStyle(document.getElementById('inbox-text')).boxShadow`); got == "none" || got == "" {
+		t.Errorf("the focused reply box has no ring (box-shadow %q)", got)
+	}
+}
