@@ -230,6 +230,7 @@ func TestBrowserFocusAfterLeaving(t *testing.T) {
 	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	alice.click(".chat-head button", "Details")
 	press("#chat-details button", "Delete conversation")
+	press("#chat-details button", "Delete for me")
 	alice.waitFor("on Inbox, its tab focused", `() => location.pathname === '/inbox' &&
 		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Inbox')`)
 }
@@ -248,5 +249,33 @@ func TestBrowserConsoleReplyFocusRing(t *testing.T) {
 		chromedp.Focus(chromedp.ID("inbox-text")))
 	if got := acme.evalString(`getComputedStyle(document.getElementById('inbox-text')).boxShadow`); got == "none" || got == "" {
 		t.Errorf("the focused reply box has no ring (box-shadow %q)", got)
+	}
+}
+
+// TestBrowserDeleteConversationAsks: Delete conversation in the details of a
+// direct chat asks first, as Unsend does (one click cleared the person's
+// history): the first press offers "Delete for me" (focused) and "Keep it",
+// with what it does; Keep it goes back and nothing is deleted.
+func TestBrowserDeleteConversationAsks(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	direct := alice.openConversation("", "bob")
+	alice.send(direct.ID, "Hello")
+	bob.send(direct.ID, "Hi")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.click("#chat-details button", "Delete conversation")
+	alice.waitFor("asked, the confirming button focused", `() => document.activeElement?.textContent === 'Delete for me' &&
+		document.getElementById('delete-hint')?.textContent.includes('for you only')`)
+	alice.shotIf("60-delete-conversation-asks")
+	alice.click("#chat-details button", "Keep it")
+	alice.waitFor("back, focus on Delete conversation", `() => document.activeElement?.textContent === 'Delete conversation' && !document.getElementById('delete-hint')`)
+	if got := alice.evalString(`location.pathname`); got != "/c/"+direct.ID {
+		t.Errorf("after Keep it the page is %s", got)
+	}
+	if f := alice.folderOf(direct.ID); f != "inbox" {
+		t.Errorf("after Keep it the conversation is in %s", f)
 	}
 }

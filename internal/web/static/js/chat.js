@@ -59,6 +59,7 @@ export class ChatView {
     this.unfolded = new Set();
     this.confirmUnsend = '';
     this.detailsOpen = false;
+    this.confirmDelete = false;
     this.typing = new Map();
     this.lastTypingSent = 0;
     this.reading = false;
@@ -446,6 +447,7 @@ export class ChatView {
 
   toggleDetails(open = !this.detailsOpen) {
     this.detailsOpen = open;
+    this.confirmDelete = false;
     this.details.hidden = !open;
     this.el.classList.toggle('details-open', open);
     if (this.detailsBtn) this.detailsBtn.setAttribute('aria-expanded', String(open));
@@ -543,11 +545,19 @@ export class ChatView {
           this.app.store.remove(this.id);
           this.app.navigate('/inbox');
         }) }, 'Leave group')
-        : h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
-          await api.deleteConversation(this.id);
-          this.app.store.remove(this.id);
-          this.app.navigate('/' + folderOf(c));
-        }) }, 'Delete conversation')),
+        // Two steps, as Unsend: one click cleared the person's whole
+        // history with no way back.
+        : this.confirmDelete
+          ? [h('button', { type: 'button', class: 'btn small danger', 'data-key': 'delete', 'aria-describedby': 'delete-hint', onclick: run(async () => {
+            await api.deleteConversation(this.id);
+            this.app.store.remove(this.id);
+            this.app.navigate('/' + folderOf(c));
+          }) }, 'Delete for me'),
+          h('button', { type: 'button', class: 'btn small', 'data-key': 'delete-cancel', onclick: () => { this.confirmDelete = false; this.renderDetails(); this.details.querySelector('[data-key=delete-ask]')?.focus(); } }, 'Keep it')]
+          : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'delete-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=delete]')?.focus(); } }, 'Delete conversation')),
+    this.confirmDelete && c.kind !== 'group'
+      ? h('p', { class: 'hint', id: 'delete-hint' }, 'This clears the conversation and its history for you only; the others keep theirs.')
+      : null,
     err);
     // A redraw (after Rename, Mute, Archive, Remove, or someone else's
     // change) keeps the keyboard focus where it was, and the text being
