@@ -279,3 +279,34 @@ func TestBrowserDeleteConversationAsks(t *testing.T) {
 		t.Errorf("after Keep it the conversation is in %s", f)
 	}
 }
+
+// TestBrowserFlowDeleteAsks: a flow's Delete asks first, as a rule's does
+// (one click took the whole flow): the first press turns it into a focused
+// "Delete?", the second deletes.
+func TestBrowserFlowDeleteAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.api("POST", "/api/v1/brands/acme/automation/flows", map[string]any{"name": "Orders", "steps": []map[string]any{
+		{"id": "start", "text": "What about your order?", "options": []map[string]any{{"title": "Thanks"}}},
+	}}, nil)
+	flows := func() int {
+		var r struct {
+			Flows []any `json:"flows"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/automation/flows", nil, &r)
+		return len(r.Flows)
+	}
+	acme.login()
+	acme.do("open automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#flow-list li.rule")))
+	acme.click("#flow-list button[data-action=delete]", "Delete")
+	acme.waitFor("asked, focused", `() => document.activeElement?.matches('#flow-list [data-action=delete]') && document.activeElement.textContent === 'Delete?' &&
+		document.activeElement.getAttribute('aria-label') === 'Confirm: delete flow Orders'`)
+	if n := flows(); n != 1 {
+		t.Fatalf("after one press %d flows, want 1", n)
+	}
+	acme.click("#flow-list button[data-action=delete]", "Delete?")
+	acme.waitText("#flow-list li", "No flows yet.")
+	if n := flows(); n != 0 {
+		t.Errorf("after confirming %d flows, want 0", n)
+	}
+}
