@@ -310,3 +310,33 @@ func TestBrowserFlowDeleteAsks(t *testing.T) {
 		t.Errorf("after confirming %d flows, want 0", n)
 	}
 }
+
+// TestBrowserAddMembersError: Add to group with nobody picked says so right
+// under the button (it showed at the panel's foot, below Mute and Leave
+// group), and the button is as wide as its label, like the panel's others.
+func TestBrowserAddMembersError(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	group := alice.openConversation("Trip", "bob", "carol")
+	alice.send(group.ID, "Who drives?")
+	alice.login()
+	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.click("#chat-details button[data-key=add]", "Add to group")
+	alice.waitText("#add-members-error", "Pick someone to add first.")
+	if got := alice.evalString(`(() => {
+		const b = document.querySelector('#chat-details [data-key=add]').getBoundingClientRect();
+		const e = document.getElementById('add-members-error').getBoundingClientRect();
+		const leave = [...document.querySelectorAll('#chat-details button')].find((x) => x.textContent === 'Leave group').getBoundingClientRect();
+		const box = document.getElementById('chat-details').getBoundingClientRect();
+		const out = [];
+		if (!(e.top >= b.bottom && e.top - b.bottom < 24)) out.push('the error is not right under the button');
+		if (!(e.bottom <= leave.top)) out.push('the error is below Leave group');
+		if (b.width > box.width * 0.7) out.push('the button spans the panel');
+		return out.join('; ');
+	})()`); got != "" {
+		t.Error(got)
+	}
+}

@@ -466,16 +466,19 @@ export class ChatView {
     if (!c) return;
     const api = this.app.api;
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const run = (fn) => async (e) => {
+    // run does fn for a button; a refusal shows in box (the panel's, at its
+    // foot, unless the button has its own beside it).
+    const run = (fn, box = err) => async (e) => {
       const b = e.currentTarget;
       // Disabled, the button loses the focus: the redraw gives it back.
       this.detailsPressed = b && b === document.activeElement ? b : null;
       if (b) b.disabled = true;
       err.textContent = '';
+      box.textContent = '';
       try {
         await fn();
       } catch (x) {
-        err.textContent = x.message;
+        box.textContent = x.message;
       } finally {
         if (b) {
           b.disabled = false;
@@ -520,6 +523,9 @@ export class ChatView {
           : null))));
 
     if (c.kind === 'group' && owner) {
+      // Beside the button: at the panel's foot, below Mute and Leave, the
+      // refusal was out of sight of the person adding.
+      const addErr = h('p', { class: 'form-error', role: 'alert', id: 'add-members-error' });
       const picker = memberPicker(this.app, 'add-members', 'Add people', () => (this.conv.members || []).map((m) => m.id));
       const add = h('button', { type: 'button', class: 'btn small', 'data-key': 'add', onclick: run(async () => {
         const handles = picker.handles();
@@ -527,8 +533,8 @@ export class ChatView {
         const r = await api.addMembers(this.id, handles);
         picker.clear();
         this.setConv(this.app.store.upsert(r.conversation));
-      }) }, 'Add to group');
-      parts.push(h('div', { class: 'stack-sm' }, picker.el, add));
+      }, addErr) }, 'Add to group');
+      parts.push(h('div', { class: 'stack-sm add-members-box' }, picker.el, add, addErr));
     }
 
     // With a brand: "Manage messages from Acme" (its automated messages
