@@ -266,6 +266,10 @@ func TestBrowserDeleteConversationAsks(t *testing.T) {
 	alice.login()
 	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	alice.click(".chat-head button", "Details")
+	alice.waitText("#chat-details button", "Delete conversation")
+	if got := alice.evalString(noNullJS); got != "" {
+		t.Errorf("details: %s", got)
+	}
 	alice.click("#chat-details button", "Delete conversation")
 	alice.waitFor("asked, the confirming button focused", `() => document.activeElement?.textContent === 'Delete for me' &&
 		document.getElementById('delete-hint')?.textContent.includes('for you only')`)

@@ -574,7 +574,7 @@ export class ChatView {
       ? { id: was.id, key: was.getAttribute('data-key'), value: was.matches('input') ? was.value : null,
         removeAt: [...this.details.querySelectorAll('[data-key^="remove-"]')].indexOf(was) }
       : null;
-    this.details.replaceChildren(...parts);
+    this.details.replaceChildren(...parts.filter(Boolean));
     if (kept) {
       const q = (sel) => this.details.querySelector(sel);
       const removes = [...this.details.querySelectorAll('[data-key^="remove-"]')];
