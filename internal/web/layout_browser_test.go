@@ -344,3 +344,36 @@ func TestBrowserAddMembersError(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// TestBrowserPhoneMessageActions: at 390 px, tapping (focusing) a long
+// message shows its actions on a line of their own: the bubble keeps its
+// width instead of being squeezed into a narrow column beside them.
+func TestBrowserPhoneMessageActions(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	direct := alice.openConversation("", "bob")
+	long := "A long message about the trip: we leave at eight, bring the tent, the stove and enough water for two days on the ridge."
+	alice.send(direct.ID, long)
+	bob.send(direct.ID, long+" Agreed.")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.waitText("#message-list .text", "Agreed.")
+	if got := alice.evalString(`(() => {
+		const out = [];
+		for (const li of document.querySelectorAll('#message-list li.msg')) {
+			const b = li.querySelector('.bubble');
+			const before = b.getBoundingClientRect().width;
+			li.focus();
+			const after = b.getBoundingClientRect().width;
+			const acts = li.querySelector('.actions').getBoundingClientRect();
+			if (Math.abs(before - after) > 1) out.push((li.classList.contains('mine') ? 'mine' : 'theirs') + ': ' + Math.round(before) + ' px wide, ' + Math.round(after) + ' px once focused');
+			if (acts.right > innerWidth || acts.left < 0) out.push('actions off the screen');
+			li.blur();
+		}
+		return out.join('; ');
+	})()`); got != "" {
+		t.Error(got)
+	}
+}
