@@ -377,3 +377,42 @@ func TestBrowserPhoneMessageActions(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// TestBrowserFocusAfterRefusal: a login or sign-up the server refuses
+// leaves the keyboard focus in the field where Enter was pressed (the form,
+// disabled while it waited, dropped it to the page, and the corrected
+// password went nowhere); a saved settings form keeps it on Save changes.
+func TestBrowserFocusAfterRefusal(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	visitor := &person{w: w, t: t, handle: "visitor"}
+	visitor.open()
+	visitor.do("log in wrongly",
+		chromedp.Navigate(w.base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login-handle")),
+		chromedp.SendKeys(chromedp.ID("login-handle"), "alice"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "wrong"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "\r"))
+	visitor.waitText("form .form-error", "Wrong handle or password.")
+	visitor.waitFor("focus back in the password field", `() => document.activeElement?.id === 'login-password' && !document.activeElement.disabled`)
+	visitor.do("sign up with a short password",
+		chromedp.Navigate(w.base+"/signup"),
+		chromedp.WaitVisible(chromedp.ID("signup-handle")),
+		chromedp.SendKeys(chromedp.ID("signup-handle"), "newbie"),
+		chromedp.SendKeys(chromedp.ID("signup-password"), "short"),
+		chromedp.SendKeys(chromedp.ID("signup-password"), "\r"))
+	visitor.waitText("form .form-error", "8 characters")
+	visitor.waitFor("focus back in the password field", `() => document.activeElement?.id === 'signup-password' && !document.activeElement.disabled`)
+
+	alice.login()
+	alice.do("open settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.ID("settings-name")))
+	alice.waitFor("press Save changes", `() => {
+		const b = [...document.querySelectorAll('form button[type=submit]')].find((b) => b.textContent === 'Save changes');
+		if (!b || b.disabled) return false;
+		b.focus();
+		b.click();
+		return true;
+	}`)
+	alice.waitText("form .form-ok", "Saved.")
+	alice.waitFor("focus still on Save changes", `() => document.activeElement?.textContent === 'Save changes'`)
+}

@@ -18,8 +18,12 @@ function errorBox() {
 }
 
 // busy disables a form's controls while a call runs and shows errors in box.
+// The focus goes back to the field (or button) it was in when the form
+// stays (a refusal, a save): disabled, that lost it, and a person who
+// pressed Enter in the password field typed the fix into nothing.
 async function busy(form, box, fn) {
   box.textContent = '';
+  const was = form.contains(document.activeElement) ? document.activeElement : null;
   const controls = [...form.querySelectorAll('button, input, textarea, select')];
   controls.forEach((c) => { c.dataset.wasDisabled = c.disabled ? '1' : ''; c.disabled = true; });
   try {
@@ -28,6 +32,8 @@ async function busy(form, box, fn) {
     box.textContent = e.message || 'Something went wrong.';
   } finally {
     controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === '1'; });
+    const now = document.activeElement;
+    if (was && was.isConnected && (!now || now === document.body)) was.focus();
   }
 }
 
