@@ -416,3 +416,28 @@ func TestBrowserFocusAfterRefusal(t *testing.T) {
 	alice.waitText("form .form-ok", "Saved.")
 	alice.waitFor("focus still on Save changes", `() => document.activeElement?.textContent === 'Save changes'`)
 }
+
+// TestBrowserProfileButtonsKeepFocus: on a profile, Follow and Block
+// redraw the page; the keyboard focus goes to the redrawn button (Unfollow,
+// Unblock) instead of the top of the page.
+func TestBrowserProfileButtonsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	alice.login()
+	alice.do("open bob", chromedp.Navigate(w.base+"/@bob"), chromedp.WaitVisible(chromedp.ID("message-button")))
+	press := func(text string) {
+		t.Helper()
+		alice.waitFor("press "+text, `(text) => {
+			const b = [...document.querySelectorAll('.profile button')].find((b) => b.textContent === text && !b.disabled);
+			if (!b) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, text)
+	}
+	press("Follow")
+	alice.waitFor("Unfollow focused", `() => document.activeElement?.textContent === 'Unfollow'`)
+	press("Block")
+	alice.waitFor("Unblock focused", `() => document.activeElement?.textContent === 'Unblock'`)
+}
