@@ -441,3 +441,34 @@ func TestBrowserProfileButtonsKeepFocus(t *testing.T) {
 	press("Block")
 	alice.waitFor("Unblock focused", `() => document.activeElement?.textContent === 'Unblock'`)
 }
+
+// TestBrowserConsoleLongName: a customer whose display name is one long
+// word: in the console's thread (at 390 px) and in the customer panel (at
+// 1280 px) the name wraps inside its box instead of running past its edge,
+// cut off.
+func TestBrowserConsoleLongName(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	long := w.account("longname", "Maximiliananananananananananananananananananananananananana")
+	conv := long.openConversation("", "acme")
+	long.send(conv.ID, "Where is my order?")
+	acme.login()
+	check := func(sel string) {
+		t.Helper()
+		if got := acme.evalString(`((sel) => {
+			const e = document.querySelector(sel);
+			const box = e.closest('#inbox-thread, #customer-panel').getBoundingClientRect();
+			const r = e.getBoundingClientRect();
+			return e.scrollWidth > e.clientWidth + 1 || r.right > box.right + 1 ? sel + ' runs ' + Math.round(Math.max(e.scrollWidth - e.clientWidth, r.right - box.right)) + ' px past its box' : '';
+		})(` + "`" + sel + "`" + `)`); got != "" {
+			t.Error(got)
+		}
+	}
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("customer-name")))
+	// The panel is drawn once the customer's profile is in.
+	acme.waitFor("the customer's profile", `() => document.getElementById('customer-follows')?.textContent === 'No' && document.getElementById('customer-name').offsetWidth > 0`)
+	check("#customer-name")
+	acme.viewport(390, 844)
+	acme.do("open at phone width", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread .msg-author")))
+	check("#inbox-thread .msg-author")
+}
