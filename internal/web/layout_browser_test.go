@@ -472,3 +472,31 @@ func TestBrowserConsoleLongName(t *testing.T) {
 	acme.do("open at phone width", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread .msg-author")))
 	check("#inbox-thread .msg-author")
 }
+
+// TestBrowserConsoleTabsStayPut: the console's tab row sits at the same
+// place, drawn the same, on every page at both widths: at 390 px the New
+// campaign button between the heading and the tabs pushed them 40 px down,
+// and Campaigns, Surveys and Creators indented them 12 px more, with a rule
+// under them the other pages do not have, so the row jumped under the
+// pointer when moving between pages.
+func TestBrowserConsoleTabsStayPut(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		tops := map[string]string{}
+		for _, pg := range []string{"analytics", "desk", "automation", "campaigns", "surveys", "creators", "settings"} {
+			acme.do("open "+pg, chromedp.Navigate(w.base+"/brands/acme/"+pg), chromedp.WaitVisible(chromedp.CSS(".console-tabs")))
+			tops[pg] = acme.evalString(`(() => {
+				const n = document.querySelector('.console-tabs'), cs = getComputedStyle(n);
+				return 'top ' + Math.round(n.getBoundingClientRect().top) + ', padding ' + cs.paddingLeft + ', rule ' + cs.borderBottomWidth;
+			})()`)
+		}
+		for pg, top := range tops {
+			if top != tops["analytics"] {
+				t.Errorf("%s: the tabs of %s: %s; of analytics: %s", size.name, pg, top, tops["analytics"])
+			}
+		}
+	}
+}
