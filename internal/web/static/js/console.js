@@ -612,7 +612,8 @@ export function analyticsPage(app, handle) {
       barChart('Messages per day', r.days, [
         { key: 'messages_in', label: 'From customers', cls: 'in' }, { key: 'messages_out', label: 'From the brand', cls: 'out' }]),
       h('div', { class: 'card' }, h('h2', null, 'Agents'),
-        h('div', { class: 'table-scroll' }, h('table', { class: 'agents', id: 'analytics-agents' },
+        // Focusable, so that a keyboard scrolls it sideways on a phone.
+        h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Agents table' }, h('table', { class: 'agents', id: 'analytics-agents' },
           h('thead', null, h('tr', null, ['Agent', 'Assigned', 'Answered', 'Response rate', 'First response (median)', 'p90', 'Resolved', 'Messages'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', null, r.agents.map((a) => h('tr', null,
             h('th', { scope: 'row' }, displayName(a.agent)),
