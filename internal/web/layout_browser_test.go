@@ -4,6 +4,7 @@ package web_test
 // does: each check failed before its fix.
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -48,6 +49,11 @@ func TestBrowserPhoneFits(t *testing.T) {
 		acme.do("open "+pg.name, chromedp.Navigate(w.base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.wait)))
 		if pg.name == "settings" {
 			acme.waitText("#team-table", "Bob Okafor")
+			// A day's checkbox stays a checkbox beside the day's name (on its
+			// own line, ".inline input" stretched it across the row).
+			if got, _ := strconv.Atoi(acme.evalString(`String(Math.round(document.querySelector('#hours-days .hours-row .choice input').getBoundingClientRect().width))`)); got > 24 {
+				t.Errorf("a day's checkbox is %d px wide", got)
+			}
 		}
 		if pg.name == "automation" {
 			acme.click("#rule-new", "New rule")
