@@ -506,3 +506,20 @@ func TestBrowserConsoleTabsStayPut(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserMessageSearchAsYouType: the message search shows results as
+// the person types, like the people search; it waited for Enter, and
+// someone who typed a word and paused saw nothing happen. Emptying the box
+// hides them.
+func TestBrowserMessageSearchAsYouType(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	bob.send(c.ID, "Who brings the tent?")
+	alice.login()
+	alice.do("type", chromedp.WaitVisible(chromedp.ID("message-search")), chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+	alice.waitText("#message-search-results a.msg-result", "Who brings the tent?")
+	alice.do("empty the box", clearField("message-search"))
+	alice.waitFor("results hidden", `() => document.getElementById('message-search-results').hidden`)
+}
