@@ -523,3 +523,33 @@ func TestBrowserMessageSearchAsYouType(t *testing.T) {
 	alice.do("empty the box", clearField("message-search"))
 	alice.waitFor("results hidden", `() => document.getElementById('message-search-results').hidden`)
 }
+
+// TestBrowserTeamRemoveAsks: a team member's Remove names the member to a
+// screen reader and asks first (Remove?), as a rule's Delete does; one
+// press took them off the team.
+func TestBrowserTeamRemoveAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	members := func() int {
+		var r struct {
+			Members []any `json:"members"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/team", nil, &r)
+		return len(r.Members)
+	}
+	acme.login()
+	acme.do("open settings", chromedp.Navigate(w.base+"/brands/acme/settings"))
+	acme.waitFor("bob's Remove, named", `() => !!document.querySelector('#team-table button[aria-label="Remove Bob Okafor from the team"]')`)
+	acme.click(`#team-table button[aria-label="Remove Bob Okafor from the team"]`, "Remove")
+	acme.waitFor("asked", `() => document.activeElement?.textContent === 'Remove?' && document.activeElement.getAttribute('aria-label') === 'Confirm: remove Bob Okafor from the team'`)
+	if n := members(); n != 1 {
+		t.Fatalf("after one press %d members, want 1", n)
+	}
+	acme.click(`#team-table button[data-action=remove]`, "Remove?")
+	acme.waitFor("bob gone", `() => !document.querySelector('#team-table tr[data-member=bob]')`)
+	if n := members(); n != 0 {
+		t.Errorf("after confirming %d members, want 0", n)
+	}
+}

@@ -657,6 +657,32 @@ export function settingsPage(app, handle) {
     }
   };
 
+  // removeButton takes a member off the team in two presses, as a rule's
+  // Delete: one press did it at once, and every row's button was just
+  // "Remove" to a screen reader; it names the member now.
+  const removeButton = (m) => {
+    const who = displayName(m.account);
+    const plain = `Remove ${who} from the team`;
+    const btn = h('button', { type: 'button', class: 'btn small danger-outline manage', 'data-action': 'remove', 'aria-label': plain }, 'Remove');
+    const reset = () => { delete btn.dataset.confirm; btn.textContent = 'Remove'; btn.setAttribute('aria-label', plain); };
+    btn.addEventListener('blur', reset);
+    btn.addEventListener('click', () => {
+      if (!btn.dataset.confirm) {
+        btn.dataset.confirm = '1';
+        btn.textContent = 'Remove?';
+        btn.setAttribute('aria-label', `Confirm: remove ${who} from the team`);
+        btn.focus();
+        return;
+      }
+      reset();
+      guard(teamErr, async () => {
+        await app.api.del(b + '/team/' + enc(m.account.handle));
+        loadTeam();
+      });
+    });
+    return btn;
+  };
+
   // Agents see the same page read-only (but may change their own
   // availability); the server refuses their changes anyway.
   let manager = false;
@@ -682,10 +708,7 @@ export function settingsPage(app, handle) {
       return h('tr', { 'data-member': m.account.handle },
         h('th', { scope: 'row' }, displayName(m.account), h('span', { class: 'muted' }, ' @' + m.account.handle)),
         h('td', null, role), h('td', null, avail),
-        h('td', null, h('button', { type: 'button', class: 'btn small danger-outline manage', onclick: () => guard(teamErr, async () => {
-          await app.api.del(b + '/team/' + enc(m.account.handle));
-          loadTeam();
-        }) }, 'Remove')));
+        h('td', null, removeButton(m)));
     }));
   });
 
