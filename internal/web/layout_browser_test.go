@@ -4,6 +4,7 @@ package web_test
 // does: each check failed before its fix.
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
@@ -551,5 +552,31 @@ func TestBrowserTeamRemoveAsks(t *testing.T) {
 	acme.waitFor("bob gone", `() => !document.querySelector('#team-table tr[data-member=bob]')`)
 	if n := members(); n != 0 {
 		t.Errorf("after confirming %d members, want 0", n)
+	}
+}
+
+// TestBrowserSearchPlaceholderFits: the top bar's search box shows its
+// whole placeholder at both widths; at 390 px, beside an operator's five
+// links, "Search people" showed as "Search pe".
+func TestBrowserSearchPlaceholderFits(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	if _, err := w.srv.Moderation().SetOperator(context.Background(), "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("nav-moderation")))
+		if got := alice.evalString(`(() => {
+			const i = document.getElementById('people-search'), cs = getComputedStyle(i);
+			const c = document.createElement('canvas').getContext('2d');
+			c.font = cs.font;
+			const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+			const need = c.measureText(i.placeholder).width;
+			return need > room ? '"' + i.placeholder + '" needs ' + Math.round(need) + ' px, the box has ' + Math.round(room) : '';
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
 	}
 }
