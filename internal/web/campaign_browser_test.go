@@ -193,7 +193,8 @@ func TestBrowserCampaignEditor(t *testing.T) {
 		chromedp.SetValue(`#campaign-editor [data-field="steps[0].variants[0].weight"]`, "150"),
 	)
 	acme.click("#campaign-editor button[type=submit]", "Create draft")
-	acme.waitText(`#campaign-editor [data-error-for="steps[0].variants[0].weight"]`, "steps[0].variants[0].weight: 1 to 100.")
+	// Beside its field the message reads as for a person, without the API's path.
+	acme.waitFor("the error beside the weight", `() => document.querySelector('#campaign-editor [data-error-for="steps[0].variants[0].weight"]')?.textContent === '1 to 100.'`)
 	acme.waitFor("the field marked", `() => document.querySelector('#campaign-editor [data-field="steps[0].variants[0].weight"]').getAttribute('aria-invalid') === 'true'`)
 	acme.shotIf("52-campaign-editor-error")
 	if *screenshotDir != "" {

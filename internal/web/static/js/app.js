@@ -19,6 +19,7 @@ import { surveysPage } from './surveys.js';
 import { creatorsPage } from './creators.js';
 
 const PUBLIC = new Set(['login', 'signup']);
+const NARROW = window.matchMedia('(max-width: 720px)');
 const MESSAGES = new Set(['inbox', 'requests', 'archived', 'chat', 'new-group', 'new-message', 'draft']);
 
 function parseRoute(path) {
@@ -82,6 +83,7 @@ class App {
     document.addEventListener('click', (e) => this.onClick(e));
     document.addEventListener('keydown', (e) => this.onKey(e));
     window.addEventListener('popstate', () => this.route());
+    NARROW.addEventListener('change', () => this.fitSearch());
   }
 
   async start() {
@@ -321,11 +323,20 @@ class App {
           h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), navLabel('Settings', 'Settings')),
         h('button', { type: 'button', class: 'btn ghost small nav-logout', onclick: () => this.logout() }, 'Log out')));
     this.topbar.hidden = false;
+    this.fitSearch();
     this.updateBadge();
     // The brand console link shows for members of a brand's team.
     this.api.get('/api/v1/brands').then((r) => {
       if (this.brandsLink && r.brands.length) this.brandsLink.hidden = false;
     }).catch(() => {});
+  }
+
+  // fitSearch shortens the people search's placeholder at phone width,
+  // where the box is narrow: "Search people" showed as "Search pe" beside
+  // five links. Its label (for screen readers) stays "Search people".
+  fitSearch() {
+    const box = this.topbar.querySelector('#people-search');
+    if (box) box.placeholder = NARROW.matches ? 'Search' : 'Search people';
   }
 
   updateNav(r) {

@@ -220,6 +220,7 @@ export function automationPage(app, handle) {
   const rulesErr = h('p', { class: 'form-error', role: 'alert', id: 'rules-error' });
   const editorBox = h('div', { id: 'rule-editor-box' });
   let confirmDelete = '';
+  let confirmFlowDelete = '';
   const renderRules = () => {
     if (!rules.length) {
       ruleList.replaceChildren(h('li', { class: 'muted' }, 'No rules yet.'));
@@ -433,14 +434,29 @@ export function automationPage(app, handle) {
       h('span', { class: 'rule-main' }, h('strong', null, f.name), h('span', { class: 'muted' }, `${f.steps.length} step${f.steps.length === 1 ? '' : 's'}`)),
       h('span', { class: 'rule-actions' },
         h('button', { type: 'button', class: 'btn small', onclick: () => openFlow(f) }, manager ? 'Edit' : 'View'),
-        h('button', { type: 'button', class: 'btn small danger-outline manage', 'aria-label': `Delete flow ${f.name}`, onclick: async () => {
-          try {
-            await api.del(b + '/flows/' + enc(f.id));
-            await loadFlows();
-          } catch (x) {
-            flowsErr.textContent = x.message;
-          }
-        } }, 'Delete')))) : [h('li', { class: 'muted' }, 'No flows yet.')]));
+        h('button', {
+          type: 'button', class: 'btn small danger-outline manage', 'data-action': 'delete',
+          'aria-label': confirmFlowDelete === f.id ? `Confirm: delete flow ${f.name}` : `Delete flow ${f.name}`,
+          onclick: () => deleteFlow(f),
+        }, confirmFlowDelete === f.id ? 'Delete?' : 'Delete')))) : [h('li', { class: 'muted' }, 'No flows yet.')]));
+  };
+  // deleteFlow asks first, as a rule's Delete does: one click took a whole
+  // flow, its steps and buttons, with no way back.
+  const deleteFlow = async (f) => {
+    if (confirmFlowDelete !== f.id) {
+      confirmFlowDelete = f.id;
+      renderFlows();
+      const btn = flowList.querySelector(`li[data-flow="${CSS.escape(f.id)}"] [data-action=delete]`);
+      if (btn) btn.focus();
+      return;
+    }
+    confirmFlowDelete = '';
+    try {
+      await api.del(b + '/flows/' + enc(f.id));
+      await loadFlows();
+    } catch (x) {
+      flowsErr.textContent = x.message;
+    }
   };
   const openFlow = (f) => {
     const d = f ? JSON.parse(JSON.stringify(f)) : { name: '', steps: [{ id: 'start', text: '', options: [] }] };

@@ -469,7 +469,10 @@ export function campaignEditor(app, handle, c, done, cancel) {
       general.textContent = msg;
       return;
     }
-    target.textContent = msg;
+    // Beside the very field it names, the message goes without the API's
+    // path ("steps[0].variants[0].weight: 1 to 100." reads "1 to 100.").
+    const own = target.getAttribute('data-error-for') === path ? msg.slice(path.length + 1).trim() : '';
+    target.textContent = own ? own.charAt(0).toUpperCase() + own.slice(1) : msg;
     const el = form.querySelector(`[data-field="${CSS.escape(target.getAttribute('data-error-for'))}"]`);
     if (el) {
       el.setAttribute('aria-invalid', 'true');

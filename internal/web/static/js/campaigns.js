@@ -116,9 +116,12 @@ export function campaignsPage(app, handle) {
     editorSlot.querySelector('input')?.focus();
   };
   const el = h('section', { class: 'page console-campaigns' },
-    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`),
-      h('button', { type: 'button', class: 'btn small primary', id: 'new-campaign', onclick: () => edit(null) }, 'New campaign')),
+    h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Campaigns`)),
     brandNav(handle, 'campaigns'),
+    // Below the tabs, so that they sit where they do on every console page
+    // (between the heading and the tabs it pushed them 40 px down here).
+    h('div', { class: 'actions-row campaigns-actions' },
+      h('button', { type: 'button', class: 'btn small primary', id: 'new-campaign', onclick: () => edit(null) }, 'New campaign')),
     err, editorSlot, list);
   load();
   return {

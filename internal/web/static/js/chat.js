@@ -59,6 +59,7 @@ export class ChatView {
     this.unfolded = new Set();
     this.confirmUnsend = '';
     this.detailsOpen = false;
+    this.confirmDelete = false;
     this.typing = new Map();
     this.lastTypingSent = 0;
     this.reading = false;
@@ -446,6 +447,7 @@ export class ChatView {
 
   toggleDetails(open = !this.detailsOpen) {
     this.detailsOpen = open;
+    this.confirmDelete = false;
     this.details.hidden = !open;
     this.el.classList.toggle('details-open', open);
     if (this.detailsBtn) this.detailsBtn.setAttribute('aria-expanded', String(open));
@@ -464,16 +466,25 @@ export class ChatView {
     if (!c) return;
     const api = this.app.api;
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const run = (fn) => async (e) => {
+    // run does fn for a button; a refusal shows in box (the panel's, at its
+    // foot, unless the button has its own beside it).
+    const run = (fn, box = err) => async (e) => {
       const b = e.currentTarget;
+      // Disabled, the button loses the focus: the redraw gives it back.
+      this.detailsPressed = b && b === document.activeElement ? b : null;
       if (b) b.disabled = true;
       err.textContent = '';
+      box.textContent = '';
       try {
         await fn();
       } catch (x) {
-        err.textContent = x.message;
+        box.textContent = x.message;
       } finally {
-        if (b) b.disabled = false;
+        if (b) {
+          b.disabled = false;
+          if (this.detailsPressed === b && b.isConnected) b.focus();
+        }
+        if (this.detailsPressed === b) this.detailsPressed = null;
       }
     };
     const refresh = async () => {
@@ -493,7 +504,7 @@ export class ChatView {
       const title = h('input', { type: 'text', id: 'rename-title', maxlength: '100', value: c.title || '' });
       const rename = h('form', { class: 'stack-sm' },
         h('label', { for: 'rename-title', class: 'field-label' }, 'Group name'),
-        h('div', { class: 'inline' }, title, h('button', { type: 'submit', class: 'btn small' }, 'Rename')));
+        h('div', { class: 'inline' }, title, h('button', { type: 'submit', class: 'btn small', 'data-key': 'rename' }, 'Rename')));
       rename.addEventListener('submit', (e) => {
         e.preventDefault();
         run(patch({ title: title.value.trim() }))({ currentTarget: rename.querySelector('button') });
@@ -508,19 +519,22 @@ export class ChatView {
           h('a', { href: '/@' + m.handle, class: 'name' }, m.id === me.id ? 'You' : displayName(m)),
           h('span', { class: 'handle' }, '@' + m.handle + (m.role === 'owner' && c.kind === 'group' ? ' · owner' : ''))),
         c.kind === 'group' && owner && m.id !== me.id
-          ? h('button', { type: 'button', class: 'btn ghost small', 'aria-label': `Remove ${displayName(m)} from the group`, onclick: run(async () => { await api.removeMember(this.id, m.handle); await refresh(); }) }, 'Remove')
+          ? h('button', { type: 'button', class: 'btn ghost small', 'data-key': 'remove-' + m.handle, 'aria-label': `Remove ${displayName(m)} from the group`, onclick: run(async () => { await api.removeMember(this.id, m.handle); await refresh(); }) }, 'Remove')
           : null))));
 
     if (c.kind === 'group' && owner) {
+      // Beside the button: at the panel's foot, below Mute and Leave, the
+      // refusal was out of sight of the person adding.
+      const addErr = h('p', { class: 'form-error', role: 'alert', id: 'add-members-error' });
       const picker = memberPicker(this.app, 'add-members', 'Add people', () => (this.conv.members || []).map((m) => m.id));
-      const add = h('button', { type: 'button', class: 'btn small', onclick: run(async () => {
+      const add = h('button', { type: 'button', class: 'btn small', 'data-key': 'add', onclick: run(async () => {
         const handles = picker.handles();
         if (!handles.length) throw new Error('Pick someone to add first.');
         const r = await api.addMembers(this.id, handles);
         picker.clear();
         this.setConv(this.app.store.upsert(r.conversation));
-      }) }, 'Add to group');
-      parts.push(h('div', { class: 'stack-sm' }, picker.el, add));
+      }, addErr) }, 'Add to group');
+      parts.push(h('div', { class: 'stack-sm add-members-box' }, picker.el, add, addErr));
     }
 
     // With a brand: "Manage messages from Acme" (its automated messages
@@ -529,21 +543,51 @@ export class ChatView {
     if (other) parts.push(manageMessagesFor(this.app, other));
 
     parts.push(h('div', { class: 'details-actions' },
-      h('button', { type: 'button', class: 'btn small', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
-      h('button', { type: 'button', class: 'btn small', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
+      h('button', { type: 'button', class: 'btn small', 'data-key': 'mute', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
+      h('button', { type: 'button', class: 'btn small', 'data-key': 'archive', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
       c.kind === 'group'
         ? h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
           await api.removeMember(this.id, me.handle);
           this.app.store.remove(this.id);
           this.app.navigate('/inbox');
         }) }, 'Leave group')
-        : h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
-          await api.deleteConversation(this.id);
-          this.app.store.remove(this.id);
-          this.app.navigate('/' + folderOf(c));
-        }) }, 'Delete conversation')),
+        // Two steps, as Unsend: one click cleared the person's whole
+        // history with no way back.
+        : this.confirmDelete
+          ? [h('button', { type: 'button', class: 'btn small danger', 'data-key': 'delete', 'aria-describedby': 'delete-hint', onclick: run(async () => {
+            await api.deleteConversation(this.id);
+            this.app.store.remove(this.id);
+            this.app.navigate('/' + folderOf(c));
+          }) }, 'Delete for me'),
+          h('button', { type: 'button', class: 'btn small', 'data-key': 'delete-cancel', onclick: () => { this.confirmDelete = false; this.renderDetails(); this.details.querySelector('[data-key=delete-ask]')?.focus(); } }, 'Keep it')]
+          : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'delete-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=delete]')?.focus(); } }, 'Delete conversation')),
+    this.confirmDelete && c.kind !== 'group'
+      ? h('p', { class: 'hint', id: 'delete-hint' }, 'This clears the conversation and its history for you only; the others keep theirs.')
+      : null,
     err);
-    this.details.replaceChildren(...parts);
+    // A redraw (after Rename, Mute, Archive, Remove, or someone else's
+    // change) keeps the keyboard focus where it was, and the text being
+    // typed in a field, instead of dropping both to the page.
+    const was = this.detailsPressed || document.activeElement;
+    this.detailsPressed = null;
+    const kept = was && was !== this.details && this.details.contains(was)
+      ? { id: was.id, key: was.getAttribute('data-key'), value: was.matches('input') ? was.value : null,
+        removeAt: [...this.details.querySelectorAll('[data-key^="remove-"]')].indexOf(was) }
+      : null;
+    this.details.replaceChildren(...parts.filter(Boolean));
+    if (kept) {
+      const q = (sel) => this.details.querySelector(sel);
+      const removes = [...this.details.querySelectorAll('[data-key^="remove-"]')];
+      const next = (kept.id && q('#' + CSS.escape(kept.id)))
+        || (kept.key && q(`[data-key="${CSS.escape(kept.key)}"]`))
+        // The member just removed: the next one's Remove, or Add people.
+        || (kept.removeAt >= 0 && (removes[kept.removeAt] || removes[removes.length - 1]))
+        || q('#add-members') || q('button');
+      if (next) {
+        if (kept.value !== null && next.matches('input') && next.id === kept.id) next.value = kept.value;
+        next.focus();
+      }
+    }
   }
 
   // Footer: the request banner until accepted, then the composer.
@@ -577,8 +621,9 @@ export class ChatView {
         b.disabled = false;
       }
     };
-    const leave = () => {
+    const leave = (said) => {
       this.app.store.remove(this.id);
+      this.app.announce(said);
       this.app.navigate('/requests');
     };
     const accept = run(async () => {
@@ -599,11 +644,11 @@ export class ChatView {
         other ? h('button', { type: 'button', class: 'btn danger-outline', onclick: run(async () => {
           await api.block(other.handle, true);
           await api.deleteConversation(this.id).catch(() => null);
-          leave();
+          leave(`Blocked @${other.handle}; the request is deleted.`);
         }) }, 'Block') : null,
         h('button', { type: 'button', class: 'btn', onclick: run(async () => {
           await api.deleteConversation(this.id);
-          leave();
+          leave('Request deleted.');
         }) }, 'Delete')),
       err);
   }

@@ -272,6 +272,7 @@ export class BrandConsole {
     this.chatError = h('p', { class: 'form-error', role: 'alert' });
     this.text = h('textarea', { id: 'inbox-text', rows: '3', placeholder: 'Reply as the brand, or write a private note', maxlength: '4000', 'aria-label': `Reply as @${this.handle}, or private note` });
     this.text.addEventListener('input', () => {
+      if (this.text.value.trim() && /^Write (a reply|the note) first\.$/.test(this.chatError.textContent)) this.chatError.textContent = '';
       const now = Date.now();
       if (now - this.lastTyping > 2000) {
         this.lastTyping = now;
@@ -408,7 +409,13 @@ export class BrandConsole {
 
   async send(note) {
     const text = this.text.value;
-    if (!text.trim() || !this.selected) return;
+    if (!this.selected) return;
+    if (!text.trim()) {
+      // Say so, rather than a button that does nothing.
+      this.chatError.textContent = note ? 'Write the note first.' : 'Write a reply first.';
+      this.text.focus();
+      return;
+    }
     const id = this.selected;
     try {
       if (note) {
@@ -605,13 +612,14 @@ export function analyticsPage(app, handle) {
       barChart('Messages per day', r.days, [
         { key: 'messages_in', label: 'From customers', cls: 'in' }, { key: 'messages_out', label: 'From the brand', cls: 'out' }]),
       h('div', { class: 'card' }, h('h2', null, 'Agents'),
-        h('table', { class: 'agents', id: 'analytics-agents' },
+        // Focusable, so that a keyboard scrolls it sideways on a phone.
+        h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Agents table' }, h('table', { class: 'agents', id: 'analytics-agents' },
           h('thead', null, h('tr', null, ['Agent', 'Assigned', 'Answered', 'Response rate', 'First response (median)', 'p90', 'Resolved', 'Messages'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', null, r.agents.map((a) => h('tr', null,
             h('th', { scope: 'row' }, displayName(a.agent)),
             h('td', null, String(a.conversations)), h('td', null, String(a.responded)),
             h('td', null, percent(a.response_rate)), h('td', null, duration(a.first_response_seconds.median)),
-            h('td', null, duration(a.first_response_seconds.p90)), h('td', null, String(a.resolved)), h('td', null, String(a.messages_out))))))),
+            h('td', null, duration(a.first_response_seconds.p90)), h('td', null, String(a.resolved)), h('td', null, String(a.messages_out)))))))),
       h('p', { class: 'hint' }, `Days in ${r.time_zone}. A conversation counts once per opening; first response is the first answer by a person.`));
   };
   const period = select('analytics-period', 'Period', [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']], '7', (v) => { days = Number(v); load(); });
@@ -649,6 +657,32 @@ export function settingsPage(app, handle) {
     }
   };
 
+  // removeButton takes a member off the team in two presses, as a rule's
+  // Delete: one press did it at once, and every row's button was just
+  // "Remove" to a screen reader; it names the member now.
+  const removeButton = (m) => {
+    const who = displayName(m.account);
+    const plain = `Remove ${who} from the team`;
+    const btn = h('button', { type: 'button', class: 'btn small danger-outline manage', 'data-action': 'remove', 'aria-label': plain }, 'Remove');
+    const reset = () => { delete btn.dataset.confirm; btn.textContent = 'Remove'; btn.setAttribute('aria-label', plain); };
+    btn.addEventListener('blur', reset);
+    btn.addEventListener('click', () => {
+      if (!btn.dataset.confirm) {
+        btn.dataset.confirm = '1';
+        btn.textContent = 'Remove?';
+        btn.setAttribute('aria-label', `Confirm: remove ${who} from the team`);
+        btn.focus();
+        return;
+      }
+      reset();
+      guard(teamErr, async () => {
+        await app.api.del(b + '/team/' + enc(m.account.handle));
+        loadTeam();
+      });
+    });
+    return btn;
+  };
+
   // Agents see the same page read-only (but may change their own
   // availability); the server refuses their changes anyway.
   let manager = false;
@@ -674,10 +708,7 @@ export function settingsPage(app, handle) {
       return h('tr', { 'data-member': m.account.handle },
         h('th', { scope: 'row' }, displayName(m.account), h('span', { class: 'muted' }, ' @' + m.account.handle)),
         h('td', null, role), h('td', null, avail),
-        h('td', null, h('button', { type: 'button', class: 'btn small danger-outline manage', onclick: () => guard(teamErr, async () => {
-          await app.api.del(b + '/team/' + enc(m.account.handle));
-          loadTeam();
-        }) }, 'Remove')));
+        h('td', null, removeButton(m)));
     }));
   });
 
@@ -764,8 +795,8 @@ export function settingsPage(app, handle) {
     brandNav(handle, 'settings'),
     h('p', { class: 'notice readonly-note' }, 'Only the brand\'s owners and admins change the team and settings.'),
     h('div', { class: 'card stack' }, h('h2', null, 'Team'),
-      h('table', { class: 'agents', id: 'team-table' },
-        h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'agents', id: 'team-table' },
+        h('thead', null, h('tr', null, ['Member', 'Role', 'Available', ''].map((t) => h('th', { scope: 'col' }, t)))), teamBody)),
       addForm, teamErr),
     h('div', { class: 'card stack' }, h('h2', null, 'Canned replies'), cannedList, cForm, cannedErr),
     h('div', { class: 'card stack' }, h('h2', null, 'Business hours'), hoursForm));
@@ -777,7 +808,7 @@ export function settingsPage(app, handle) {
 
 // brandsPage lists the caller's teams (the console's entry point).
 export function brandsPage(app) {
-  const list = h('ul', { class: 'stack', id: 'my-brands' });
+  const list = h('ul', { class: 'stack plain-list', id: 'my-brands' });
   const el = h('section', { class: 'page narrow' }, h('div', { class: 'card' }, h('h1', null, 'Brand consoles'), list));
   app.api.get('/api/v1/brands').then((r) => {
     if (!r.brands.length) {

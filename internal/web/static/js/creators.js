@@ -303,7 +303,9 @@ export function creatorsPage(app, handle) {
         m.by ? ` · ${m.by.handle === c.creator.handle ? 'the creator' : '@' + m.by.handle}${m.reason === 'accepted' || m.reason === 'declined' ? ' ' + m.reason : ''}` : '')));
 
     panel.hidden = false;
-    panel.replaceChildren(
+    // The nulls left out: replaceChildren printed them as the text "null"
+    // (a creator not yet written to).
+    panel.replaceChildren(...[
       h('div', { class: 'panel-head' }, avatar(c.creator), h('h2', null, displayName(c.creator), ' ', h('span', { class: 'handle' }, '@' + c.creator.handle)),
         h('span', { class: 'pill' }, stageName(c.stage)),
         h('button', { type: 'button', class: 'btn ghost small', 'aria-label': 'Close', onclick: () => { selected = ''; panel.hidden = true; renderBoard(); } }, '✕')),
@@ -329,7 +331,8 @@ export function creatorsPage(app, handle) {
             }
           } }, 'Remove'))),
       outreach, results,
-      h('h3', null, 'History'), history);
+      h('h3', null, 'History'), history,
+    ].filter(Boolean));
   };
 
   const addInput = h('input', { type: 'text', id: 'creator-add-handle', placeholder: 'Creator’s handle', autocomplete: 'off', maxlength: '30' });

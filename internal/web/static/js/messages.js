@@ -48,6 +48,7 @@ export class MessagesView {
       if (c) this.folder = folderOf(c);
     }
     const key = route.name === 'chat' ? 'chat:' + route.id : route.name === 'draft' ? 'draft:' + route.handle : route.name;
+    const fromChat = this.paneKey.startsWith('chat:');
     if (key !== this.paneKey) {
       this.paneKey = key;
       if (this.chat) this.chat.destroy();
@@ -79,6 +80,14 @@ export class MessagesView {
     } else if (route.name === 'chat' && this.chat) this.chat.jumpFromLocation();
     this.el.classList.toggle('has-pane', ['chat', 'draft', 'new-message', 'new-group'].includes(route.name));
     this.renderList();
+    // Back on a folder because the open conversation went (deleted, left,
+    // a request declined or blocked): the focus went with its button; it
+    // lands on the folder's tab instead of the top of the page.
+    const active = document.activeElement;
+    if (fromChat && route.folder && (!active || active === document.body)) {
+      const tab = this.tabs.querySelector('[aria-current=page]');
+      if (tab) tab.focus();
+    }
   }
 
   // newMessageForm: find a person, then write to them (a draft until the

@@ -4,7 +4,7 @@
 // links to its message in its chat (/c/ID?m=MESSAGE), where ChatView
 // scrolls to it.
 
-import { h, displayName, shortTime } from './dom.js';
+import { h, displayName, shortTime, debounce } from './dom.js';
 
 export function messageSearch(app) {
   const input = h('input', { id: 'message-search', type: 'search', class: 'search-input', placeholder: 'Search messages',
@@ -64,5 +64,20 @@ export function messageSearch(app) {
     run(false);
   });
   input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { results.hidden = true; } });
+  // Results come as the person types, as in the people search above: the
+  // box waited for Enter, and someone who typed a word and paused saw
+  // nothing happen. Enter still searches at once.
+  const typed = debounce(() => {
+    const q = input.value.trim();
+    if (q === query && !results.hidden) return;
+    query = q;
+    if (!query) {
+      seq++;
+      results.hidden = true;
+      return;
+    }
+    if ([...query].length >= 2) run(false);
+  }, 350);
+  input.addEventListener('input', typed);
   return form;
 }

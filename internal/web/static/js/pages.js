@@ -18,8 +18,12 @@ function errorBox() {
 }
 
 // busy disables a form's controls while a call runs and shows errors in box.
+// The focus goes back to the field (or button) it was in when the form
+// stays (a refusal, a save): disabled, that lost it, and a person who
+// pressed Enter in the password field typed the fix into nothing.
 async function busy(form, box, fn) {
   box.textContent = '';
+  const was = form.contains(document.activeElement) ? document.activeElement : null;
   const controls = [...form.querySelectorAll('button, input, textarea, select')];
   controls.forEach((c) => { c.dataset.wasDisabled = c.disabled ? '1' : ''; c.disabled = true; });
   try {
@@ -28,6 +32,8 @@ async function busy(form, box, fn) {
     box.textContent = e.message || 'Something went wrong.';
   } finally {
     controls.forEach((c) => { c.disabled = c.dataset.wasDisabled === '1'; });
+    const now = document.activeElement;
+    if (was && was.isConnected && (!now || now === document.body)) was.focus();
   }
 }
 
@@ -116,16 +122,22 @@ export function profile(app, handle) {
     const self = a.id === app.me.id;
     app.setTitle(`${displayName(a)} (@${a.handle})`);
     const err = h('p', { class: 'form-error', role: 'alert' });
+    // act runs fn for a button and redraws the profile; the keyboard focus
+    // goes to the redrawn button (Follow becomes Unfollow), not the page.
     const act = (fn) => async (e) => {
       const b = e.currentTarget;
+      const key = b === document.activeElement ? b.getAttribute('data-key') : '';
       b.disabled = true;
       err.textContent = '';
       try {
         await fn();
         await load();
+        const again = key && body.querySelector(`[data-key="${key}"]`);
+        if (again) again.focus();
       } catch (x) {
         err.textContent = x.message;
         b.disabled = false;
+        if (key) b.focus();
       }
     };
     // Message opens the conversation when there is one with messages, a
@@ -147,15 +159,17 @@ export function profile(app, handle) {
       }
       actions = h('div', { class: 'actions-row' },
         h('button', { type: 'button', class: 'btn primary', id: 'message-button', disabled: !p.can_message, 'aria-describedby': reason ? reasonId : null, onclick: message }, 'Message'),
-        p.blocked_by_me ? null : h('button', { type: 'button', class: p.followed_by_me ? 'btn' : 'btn dark', 'aria-pressed': String(!!p.followed_by_me), onclick: act(() => app.api.follow(a.handle, !p.followed_by_me)) },
+        p.blocked_by_me ? null : h('button', { type: 'button', class: p.followed_by_me ? 'btn' : 'btn dark', 'data-key': 'follow', 'aria-pressed': String(!!p.followed_by_me), onclick: act(() => app.api.follow(a.handle, !p.followed_by_me)) },
           p.followed_by_me ? 'Unfollow' : 'Follow'),
-        h('button', { type: 'button', class: 'btn danger-outline', onclick: act(() => app.api.block(a.handle, !p.blocked_by_me)) },
+        h('button', { type: 'button', class: 'btn danger-outline', 'data-key': 'block', onclick: act(() => app.api.block(a.handle, !p.blocked_by_me)) },
           p.blocked_by_me ? 'Unblock' : 'Block'),
         h('button', { type: 'button', class: 'btn ghost', id: 'report-account', onclick: () => openReportDialog(app, { handle: a.handle, name: displayName(a) }) }, 'Report'),
         reason ? h('p', { class: 'reason', id: reasonId }, reason) : null);
     }
     body.removeAttribute('aria-busy');
-    body.replaceChildren(
+    // The nulls (no bio, not a brand) left out: replaceChildren itself
+    // printed them as the text "null" under every such profile.
+    body.replaceChildren(...[
       h('div', { class: 'profile-head' },
         avatar(a, 'xl'),
         h('div', { class: 'profile-names' },
@@ -169,7 +183,8 @@ export function profile(app, handle) {
         h('span', null, h('strong', null, String(p.following_count)), ' following')),
       actions,
       err,
-      a.kind === 'brand' && !self ? manageMessages(app, a) : null);
+      a.kind === 'brand' && !self ? manageMessages(app, a) : null,
+    ].filter(Boolean));
   };
 
   load();

@@ -20,10 +20,12 @@ function field(id, label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), input, hintEl);
 }
 
-// run disables a button while fn runs and shows an error in box.
+// run disables a button while fn runs and shows an error in box; the
+// button gets back the keyboard focus that disabling it took.
 function run(box, fn) {
   return async (e) => {
     const b = e && e.currentTarget;
+    const focused = b && b === document.activeElement;
     if (b) b.disabled = true;
     box.textContent = '';
     try {
@@ -31,7 +33,11 @@ function run(box, fn) {
     } catch (x) {
       box.textContent = x.message || 'Something went wrong.';
     } finally {
-      if (b && b.isConnected) b.disabled = false;
+      if (b && b.isConnected) {
+        b.disabled = false;
+        const now = document.activeElement;
+        if (focused && (!now || now === document.body)) b.focus();
+      }
     }
   };
 }

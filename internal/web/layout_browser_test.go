@@ -1,0 +1,582 @@
+package web_test
+
+// Defects found by walking the app at 1280 and 390 pixels wide as a person
+// does: each check failed before its fix.
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// fitsJS names what sticks out: the page scrolling sideways, or a field,
+// button or table reaching past the edge of the card it sits in (unless a
+// box that scrolls sideways holds it).
+const fitsJS = `(() => {
+	const out = [];
+	if (document.documentElement.scrollWidth > innerWidth) out.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
+	for (const e of document.querySelectorAll('input, select, textarea, button, table')) {
+		const r = e.getBoundingClientRect();
+		if (!r.width) continue;
+		for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+			if (/(auto|scroll)/.test(getComputedStyle(p).overflowX)) break;
+			if (!p.classList.contains('card')) continue;
+			const q = p.getBoundingClientRect();
+			if (r.right > q.right + 1 || r.left < q.left - 1) out.push((e.id || e.tagName.toLowerCase()) + ' reaches past its card');
+			break;
+		}
+	}
+	return out.join('; ');
+})()`
+
+// TestBrowserPhoneFits: at 390 px the console's pages fit the screen: the
+// agents and team tables scroll inside their card, a day of business hours
+// wraps under its name, and the rule editor's selects stay in its card (a
+// fieldset grew to its widest select).
+func TestBrowserPhoneFits(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.login()
+	acme.viewport(390, 844)
+	for _, pg := range []struct{ name, path, wait string }{
+		{"analytics", "/brands/acme/analytics", "#analytics-agents"},
+		{"settings", "/brands/acme/settings", "#hours-days .hours-row"},
+		{"automation", "/brands/acme/automation", "#rule-new"},
+	} {
+		acme.do("open "+pg.name, chromedp.Navigate(w.base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.wait)))
+		if pg.name == "settings" {
+			acme.waitText("#team-table", "Bob Okafor")
+			// A day's checkbox stays a checkbox beside the day's name (on its
+			// own line, ".inline input" stretched it across the row).
+			if got, _ := strconv.Atoi(acme.evalString(`String(Math.round(document.querySelector('#hours-days .hours-row .choice input').getBoundingClientRect().width))`)); got > 24 {
+				t.Errorf("a day's checkbox is %d px wide", got)
+			}
+		}
+		if pg.name == "automation" {
+			acme.click("#rule-new", "New rule")
+			acme.do("the rule editor", chromedp.WaitVisible(chromedp.ID("rule-trigger")))
+		}
+		if got := acme.evalString(fitsJS); got != "" {
+			t.Errorf("%s at 390 px: %s", pg.name, got)
+		}
+	}
+}
+
+// TestBrowserPeopleSearchPhone: at 390 px the top bar's search box is
+// narrow; its results take the screen's width, so a name and handle can be
+// read (they were cut to "B.." in a 93 px list).
+func TestBrowserPeopleSearchPhone(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("search", chromedp.SendKeys(chromedp.ID("people-search"), "bo"))
+	alice.waitText("#people-search-results", "Bob Builder")
+	alice.waitFor("wide enough to read, on the screen", `() => {
+		const r = document.getElementById('people-search-results').getBoundingClientRect();
+		const name = document.querySelector('#people-search-results .name');
+		return r.width >= 300 && r.left >= 0 && r.right <= innerWidth && name.scrollWidth <= name.clientWidth;
+	}`)
+}
+
+// TestBrowserEmptyStates: the inbox's empty pane centres its two buttons
+// under its text (they sat flush left of the column), and the list of brand
+// consoles has no list bullets.
+func TestBrowserEmptyStates(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("alice", "Alice Liddell")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "alice", "role": "agent"}, nil)
+	alice := &person{w: w, t: t, handle: "alice"}
+	alice.login()
+	alice.do("inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.CSS(".empty-pane .btn")))
+	if got := alice.evalString(`(() => {
+		const pane = document.querySelector('.empty-pane').getBoundingClientRect();
+		const mid = pane.left + pane.width / 2;
+		return [...document.querySelectorAll('.empty-pane .btn')].filter((b) => {
+			const r = b.getBoundingClientRect();
+			return Math.abs(r.left + r.width / 2 - mid) > 2;
+		}).map((b) => b.textContent).join(', ');
+	})()`); got != "" {
+		t.Errorf("not centred in the empty pane: %s", got)
+	}
+	alice.do("brands", chromedp.Navigate(w.base+"/brands"), chromedp.WaitVisible(chromedp.CSS("#my-brands a")))
+	if got := alice.evalString(`getComputedStyle(document.querySelector('#my-brands li')).listStyleType`); got != "none" {
+		t.Errorf("brand consoles list marker: %q, want none", got)
+	}
+}
+
+// TestBrowserConsoleEmptySend: "Send as @acme" or "Add private note" with
+// nothing written says so and puts the cursor in the box; the buttons did
+// nothing at all.
+func TestBrowserConsoleEmptySend(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	acme.login()
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-send")))
+	acme.click("#inbox-send", "Send as @acme")
+	acme.waitText("#inbox-chat .form-error", "Write a reply first.")
+	acme.waitFor("the cursor in the reply box", `() => document.activeElement?.id === 'inbox-text'`)
+	acme.click("#inbox-note", "Add private note")
+	acme.waitText("#inbox-chat .form-error", "Write the note first.")
+	// Writing clears the message.
+	acme.do("write", chromedp.SendKeys(chromedp.ID("inbox-text"), "On its way"))
+	acme.waitFor("the message gone", `() => ![...document.querySelectorAll('#inbox-chat .form-error')].some((e) => e.textContent)`)
+}
+
+// noNullJS names text nodes that read "null" or "undefined": a value the
+// page meant to leave out, printed.
+const noNullJS = `(() => {
+	const out = [];
+	const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n; (n = tw.nextNode());) {
+		if (/^(null|undefined)$/.test(n.textContent.trim())) out.push(n.textContent + ' in ' + n.parentElement.className);
+	}
+	return out.join('; ');
+})()`
+
+// TestBrowserNoNullText: a profile without a bio, a brand's profile and a
+// creator's details panel before any outreach show no stray "null" (the
+// profile printed it under everyone without a bio, the panel at its top).
+func TestBrowserNoNullText(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Builder")
+	alice := w.account("alice", "Alice Liddell")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "alice", "role": "agent", "permissions": []string{"partnerships"}}, nil)
+	alice.login()
+	for _, who := range []string{"bob", "acme", "alice"} {
+		alice.do("open @"+who, chromedp.Navigate(w.base+"/@"+who))
+		alice.waitFor("@"+who+"'s profile", `(who) => location.pathname === '/@' + who && document.querySelector('.profile:not([aria-busy]) .counts')`, who)
+		if got := alice.evalString(noNullJS); got != "" {
+			t.Errorf("@%s's profile: %s", who, got)
+		}
+	}
+	alice.do("open the creators page", chromedp.Navigate(w.base+"/brands/acme/creators"),
+		chromedp.WaitVisible(chromedp.ID("creator-add-handle")), chromedp.SendKeys(chromedp.ID("creator-add-handle"), "bob"))
+	alice.click("#creator-add button[type=submit]", "Add to pipeline")
+	alice.click(`.creator-card[data-handle=bob] button[data-action=open]`, "Details")
+	alice.do("the panel", chromedp.WaitVisible(chromedp.ID("deal-form")))
+	if got := alice.evalString(noNullJS); got != "" {
+		t.Errorf("creator panel: %s", got)
+	}
+}
+
+// TestBrowserDetailsKeepFocus: in a group's details, Rename, Mute and
+// Remove redraw the panel; the keyboard focus stays on the button pressed
+// (on the next member's Remove after a removal) instead of falling to the
+// page, where a keyboard or screen reader user lost their place.
+func TestBrowserDetailsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	group := alice.openConversation("Trip", "bob", "carol")
+	alice.send(group.ID, "Who drives?")
+	alice.login()
+	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.do("rename", chromedp.WaitVisible(chromedp.ID("rename-title")), clearField("rename-title"), chromedp.SendKeys(chromedp.ID("rename-title"), "Camping"))
+	press := func(sel string) {
+		t.Helper()
+		alice.waitFor("press "+sel, `(sel) => {
+			const b = document.querySelector(sel);
+			if (!b || b.disabled) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, sel)
+	}
+	press(`#chat-details [data-key=rename]`)
+	alice.waitFor("renamed, focus on Rename", `() => document.getElementById('chat-title').textContent === 'Camping' &&
+		document.activeElement?.getAttribute('data-key') === 'rename'`)
+	press(`#chat-details [data-key=mute]`)
+	alice.waitFor("muted, focus on Unmute", `() => document.activeElement?.getAttribute('data-key') === 'mute' && document.activeElement.textContent === 'Unmute'`)
+	press(`#chat-details [data-key=remove-bob]`)
+	alice.waitFor("bob removed, focus on carol's Remove", `() => !document.querySelector('#chat-details [data-key=remove-bob]') &&
+		document.activeElement?.getAttribute('data-key') === 'remove-carol'`)
+}
+
+// TestBrowserFocusAfterLeaving: deleting a request, or a conversation from
+// its details, brings the person back to the folder with the keyboard focus
+// on the folder's tab; it fell to the top of the page with the removed
+// button.
+func TestBrowserFocusAfterLeaving(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	carol := w.account("carol", "Carol Danvers")
+	req := carol.openConversation("", "alice")
+	carol.send(req.ID, "Hi! A request")
+	direct := alice.openConversation("", "bob")
+	alice.send(direct.ID, "Hello")
+	bob.send(direct.ID, "Hi")
+	press := func(sel, text string) {
+		t.Helper()
+		alice.waitFor("press "+text, `(sel, text) => {
+			const b = [...document.querySelectorAll(sel)].find((b) => b.textContent === text && !b.disabled);
+			if (!b) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, sel, text)
+	}
+	alice.login()
+	alice.do("open the request", chromedp.Navigate(w.base+"/c/"+req.ID), chromedp.WaitVisible(chromedp.CSS(".request-banner")))
+	press(".request-banner button", "Delete")
+	alice.waitFor("on Requests, its tab focused", `() => location.pathname === '/requests' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Requests')`)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	press("#chat-details button", "Delete conversation")
+	press("#chat-details button", "Delete for me")
+	alice.waitFor("on Inbox, its tab focused", `() => location.pathname === '/inbox' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Inbox')`)
+}
+
+// TestBrowserConsoleReplyFocusRing: the console's reply box shows the
+// focus ring like every other field (the chat composer's rule, which rings
+// the composer's row instead, took it away).
+func TestBrowserConsoleReplyFocusRing(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	acme.login()
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-text")),
+		chromedp.Focus(chromedp.ID("inbox-text")))
+	if got := acme.evalString(`getComputedStyle(document.getElementById('inbox-text')).boxShadow`); got == "none" || got == "" {
+		t.Errorf("the focused reply box has no ring (box-shadow %q)", got)
+	}
+}
+
+// TestBrowserDeleteConversationAsks: Delete conversation in the details of a
+// direct chat asks first, as Unsend does (one click cleared the person's
+// history): the first press offers "Delete for me" (focused) and "Keep it",
+// with what it does; Keep it goes back and nothing is deleted.
+func TestBrowserDeleteConversationAsks(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	direct := alice.openConversation("", "bob")
+	alice.send(direct.ID, "Hello")
+	bob.send(direct.ID, "Hi")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.waitText("#chat-details button", "Delete conversation")
+	if got := alice.evalString(noNullJS); got != "" {
+		t.Errorf("details: %s", got)
+	}
+	alice.click("#chat-details button", "Delete conversation")
+	alice.waitFor("asked, the confirming button focused", `() => document.activeElement?.textContent === 'Delete for me' &&
+		document.getElementById('delete-hint')?.textContent.includes('for you only')`)
+	alice.shotIf("60-delete-conversation-asks")
+	alice.click("#chat-details button", "Keep it")
+	alice.waitFor("back, focus on Delete conversation", `() => document.activeElement?.textContent === 'Delete conversation' && !document.getElementById('delete-hint')`)
+	if got := alice.evalString(`location.pathname`); got != "/c/"+direct.ID {
+		t.Errorf("after Keep it the page is %s", got)
+	}
+	if f := alice.folderOf(direct.ID); f != "inbox" {
+		t.Errorf("after Keep it the conversation is in %s", f)
+	}
+}
+
+// TestBrowserFlowDeleteAsks: a flow's Delete asks first, as a rule's does
+// (one click took the whole flow): the first press turns it into a focused
+// "Delete?", the second deletes.
+func TestBrowserFlowDeleteAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.api("POST", "/api/v1/brands/acme/automation/flows", map[string]any{"name": "Orders", "steps": []map[string]any{
+		{"id": "start", "text": "What about your order?", "options": []map[string]any{{"title": "Thanks"}}},
+	}}, nil)
+	flows := func() int {
+		var r struct {
+			Flows []any `json:"flows"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/automation/flows", nil, &r)
+		return len(r.Flows)
+	}
+	acme.login()
+	acme.do("open automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#flow-list li.rule")))
+	acme.click("#flow-list button[data-action=delete]", "Delete")
+	acme.waitFor("asked, focused", `() => document.activeElement?.matches('#flow-list [data-action=delete]') && document.activeElement.textContent === 'Delete?' &&
+		document.activeElement.getAttribute('aria-label') === 'Confirm: delete flow Orders'`)
+	if n := flows(); n != 1 {
+		t.Fatalf("after one press %d flows, want 1", n)
+	}
+	acme.click("#flow-list button[data-action=delete]", "Delete?")
+	acme.waitText("#flow-list li", "No flows yet.")
+	if n := flows(); n != 0 {
+		t.Errorf("after confirming %d flows, want 0", n)
+	}
+}
+
+// TestBrowserAddMembersError: Add to group with nobody picked says so right
+// under the button (it showed at the panel's foot, below Mute and Leave
+// group), and the button is as wide as its label, like the panel's others.
+func TestBrowserAddMembersError(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	group := alice.openConversation("Trip", "bob", "carol")
+	alice.send(group.ID, "Who drives?")
+	alice.login()
+	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.click("#chat-details button[data-key=add]", "Add to group")
+	alice.waitText("#add-members-error", "Pick someone to add first.")
+	if got := alice.evalString(`(() => {
+		const b = document.querySelector('#chat-details [data-key=add]').getBoundingClientRect();
+		const e = document.getElementById('add-members-error').getBoundingClientRect();
+		const leave = [...document.querySelectorAll('#chat-details button')].find((x) => x.textContent === 'Leave group').getBoundingClientRect();
+		const box = document.getElementById('chat-details').getBoundingClientRect();
+		const out = [];
+		if (!(e.top >= b.bottom && e.top - b.bottom < 24)) out.push('the error is not right under the button');
+		if (!(e.bottom <= leave.top)) out.push('the error is below Leave group');
+		if (b.width > box.width * 0.7) out.push('the button spans the panel');
+		return out.join('; ');
+	})()`); got != "" {
+		t.Error(got)
+	}
+}
+
+// TestBrowserPhoneMessageActions: at 390 px, tapping (focusing) a long
+// message shows its actions on a line of their own: the bubble keeps its
+// width instead of being squeezed into a narrow column beside them.
+func TestBrowserPhoneMessageActions(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	direct := alice.openConversation("", "bob")
+	long := "A long message about the trip: we leave at eight, bring the tent, the stove and enough water for two days on the ridge."
+	alice.send(direct.ID, long)
+	bob.send(direct.ID, long+" Agreed.")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.waitText("#message-list .text", "Agreed.")
+	if got := alice.evalString(`(() => {
+		const out = [];
+		for (const li of document.querySelectorAll('#message-list li.msg')) {
+			const b = li.querySelector('.bubble');
+			const before = b.getBoundingClientRect().width;
+			li.focus();
+			const after = b.getBoundingClientRect().width;
+			const acts = li.querySelector('.actions').getBoundingClientRect();
+			if (Math.abs(before - after) > 1) out.push((li.classList.contains('mine') ? 'mine' : 'theirs') + ': ' + Math.round(before) + ' px wide, ' + Math.round(after) + ' px once focused');
+			if (acts.right > innerWidth || acts.left < 0) out.push('actions off the screen');
+			li.blur();
+		}
+		return out.join('; ');
+	})()`); got != "" {
+		t.Error(got)
+	}
+}
+
+// TestBrowserFocusAfterRefusal: a login or sign-up the server refuses
+// leaves the keyboard focus in the field where Enter was pressed (the form,
+// disabled while it waited, dropped it to the page, and the corrected
+// password went nowhere); a saved settings form keeps it on Save changes.
+func TestBrowserFocusAfterRefusal(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	visitor := &person{w: w, t: t, handle: "visitor"}
+	visitor.open()
+	visitor.do("log in wrongly",
+		chromedp.Navigate(w.base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login-handle")),
+		chromedp.SendKeys(chromedp.ID("login-handle"), "alice"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "wrong"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "\r"))
+	visitor.waitText("form .form-error", "Wrong handle or password.")
+	visitor.waitFor("focus back in the password field", `() => document.activeElement?.id === 'login-password' && !document.activeElement.disabled`)
+	visitor.do("sign up with a short password",
+		chromedp.Navigate(w.base+"/signup"),
+		chromedp.WaitVisible(chromedp.ID("signup-handle")),
+		chromedp.SendKeys(chromedp.ID("signup-handle"), "newbie"),
+		chromedp.SendKeys(chromedp.ID("signup-password"), "short"),
+		chromedp.SendKeys(chromedp.ID("signup-password"), "\r"))
+	visitor.waitText("form .form-error", "8 characters")
+	visitor.waitFor("focus back in the password field", `() => document.activeElement?.id === 'signup-password' && !document.activeElement.disabled`)
+
+	alice.login()
+	alice.do("open settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.ID("settings-name")))
+	alice.waitFor("press Save changes", `() => {
+		const b = [...document.querySelectorAll('form button[type=submit]')].find((b) => b.textContent === 'Save changes');
+		if (!b || b.disabled) return false;
+		b.focus();
+		b.click();
+		return true;
+	}`)
+	alice.waitText("form .form-ok", "Saved.")
+	alice.waitFor("focus still on Save changes", `() => document.activeElement?.textContent === 'Save changes'`)
+}
+
+// TestBrowserProfileButtonsKeepFocus: on a profile, Follow and Block
+// redraw the page; the keyboard focus goes to the redrawn button (Unfollow,
+// Unblock) instead of the top of the page.
+func TestBrowserProfileButtonsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	alice.login()
+	alice.do("open bob", chromedp.Navigate(w.base+"/@bob"), chromedp.WaitVisible(chromedp.ID("message-button")))
+	press := func(text string) {
+		t.Helper()
+		alice.waitFor("press "+text, `(text) => {
+			const b = [...document.querySelectorAll('.profile button')].find((b) => b.textContent === text && !b.disabled);
+			if (!b) return false;
+			b.focus();
+			b.click();
+			return true;
+		}`, text)
+	}
+	press("Follow")
+	alice.waitFor("Unfollow focused", `() => document.activeElement?.textContent === 'Unfollow'`)
+	press("Block")
+	alice.waitFor("Unblock focused", `() => document.activeElement?.textContent === 'Unblock'`)
+}
+
+// TestBrowserConsoleLongName: a customer whose display name is one long
+// word: in the console's thread (at 390 px) and in the customer panel (at
+// 1280 px) the name wraps inside its box instead of running past its edge,
+// cut off.
+func TestBrowserConsoleLongName(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	long := w.account("longname", "Maximiliananananananananananananananananananananananananana")
+	conv := long.openConversation("", "acme")
+	long.send(conv.ID, "Where is my order?")
+	acme.login()
+	check := func(sel string) {
+		t.Helper()
+		if got := acme.evalString(`((sel) => {
+			const e = document.querySelector(sel);
+			const box = e.closest('#inbox-thread, #customer-panel').getBoundingClientRect();
+			const r = e.getBoundingClientRect();
+			return e.scrollWidth > e.clientWidth + 1 || r.right > box.right + 1 ? sel + ' runs ' + Math.round(Math.max(e.scrollWidth - e.clientWidth, r.right - box.right)) + ' px past its box' : '';
+		})(` + "`" + sel + "`" + `)`); got != "" {
+			t.Error(got)
+		}
+	}
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("customer-name")))
+	// The panel is drawn once the customer's profile is in.
+	acme.waitFor("the customer's profile", `() => document.getElementById('customer-follows')?.textContent === 'No' && document.getElementById('customer-name').offsetWidth > 0`)
+	check("#customer-name")
+	acme.viewport(390, 844)
+	acme.do("open at phone width", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.CSS("#inbox-thread .msg-author")))
+	check("#inbox-thread .msg-author")
+}
+
+// TestBrowserConsoleTabsStayPut: the console's tab row sits at the same
+// place, drawn the same, on every page at both widths: at 390 px the New
+// campaign button between the heading and the tabs pushed them 40 px down,
+// and Campaigns, Surveys and Creators indented them 12 px more, with a rule
+// under them the other pages do not have, so the row jumped under the
+// pointer when moving between pages.
+func TestBrowserConsoleTabsStayPut(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		tops := map[string]string{}
+		for _, pg := range []string{"analytics", "desk", "automation", "campaigns", "surveys", "creators", "settings"} {
+			acme.do("open "+pg, chromedp.Navigate(w.base+"/brands/acme/"+pg), chromedp.WaitVisible(chromedp.CSS(".console-tabs")))
+			tops[pg] = acme.evalString(`(() => {
+				const n = document.querySelector('.console-tabs'), cs = getComputedStyle(n);
+				return 'top ' + Math.round(n.getBoundingClientRect().top) + ', padding ' + cs.paddingLeft + ', rule ' + cs.borderBottomWidth;
+			})()`)
+		}
+		for pg, top := range tops {
+			if top != tops["analytics"] {
+				t.Errorf("%s: the tabs of %s: %s; of analytics: %s", size.name, pg, top, tops["analytics"])
+			}
+		}
+	}
+}
+
+// TestBrowserMessageSearchAsYouType: the message search shows results as
+// the person types, like the people search; it waited for Enter, and
+// someone who typed a word and paused saw nothing happen. Emptying the box
+// hides them.
+func TestBrowserMessageSearchAsYouType(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	bob.send(c.ID, "Who brings the tent?")
+	alice.login()
+	alice.do("type", chromedp.WaitVisible(chromedp.ID("message-search")), chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+	alice.waitText("#message-search-results a.msg-result", "Who brings the tent?")
+	alice.do("empty the box", clearField("message-search"))
+	alice.waitFor("results hidden", `() => document.getElementById('message-search-results').hidden`)
+}
+
+// TestBrowserTeamRemoveAsks: a team member's Remove names the member to a
+// screen reader and asks first (Remove?), as a rule's Delete does; one
+// press took them off the team.
+func TestBrowserTeamRemoveAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	members := func() int {
+		var r struct {
+			Members []any `json:"members"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/team", nil, &r)
+		return len(r.Members)
+	}
+	acme.login()
+	acme.do("open settings", chromedp.Navigate(w.base+"/brands/acme/settings"))
+	acme.waitFor("bob's Remove, named", `() => !!document.querySelector('#team-table button[aria-label="Remove Bob Okafor from the team"]')`)
+	acme.click(`#team-table button[aria-label="Remove Bob Okafor from the team"]`, "Remove")
+	acme.waitFor("asked", `() => document.activeElement?.textContent === 'Remove?' && document.activeElement.getAttribute('aria-label') === 'Confirm: remove Bob Okafor from the team'`)
+	if n := members(); n != 1 {
+		t.Fatalf("after one press %d members, want 1", n)
+	}
+	acme.click(`#team-table button[data-action=remove]`, "Remove?")
+	acme.waitFor("bob gone", `() => !document.querySelector('#team-table tr[data-member=bob]')`)
+	if n := members(); n != 0 {
+		t.Errorf("after confirming %d members, want 0", n)
+	}
+}
+
+// TestBrowserSearchPlaceholderFits: the top bar's search box shows its
+// whole placeholder at both widths; at 390 px, beside an operator's five
+// links, "Search people" showed as "Search pe".
+func TestBrowserSearchPlaceholderFits(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	if _, err := w.srv.Moderation().SetOperator(context.Background(), "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("nav-moderation")))
+		if got := alice.evalString(`(() => {
+			const i = document.getElementById('people-search'), cs = getComputedStyle(i);
+			const c = document.createElement('canvas').getContext('2d');
+			c.font = cs.font;
+			const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+			const need = c.measureText(i.placeholder).width;
+			return need > room ? '"' + i.placeholder + '" needs ' + Math.round(need) + ' px, the box has ' + Math.round(room) : '';
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
