@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	chat "github.com/bluesky-social/indigo/api/chat"
+)
+
+// Defects found by running the official TypeScript client (@atproto/api),
+// which validates every answer against its lexicons and refuses a whole
+// answer over one invalid field. The answers here are checked the same way
+// (checkRecorded, with indigo's validator).
+
+// TestXRPCLongNativeText: a native message may hold 4,000 characters, the
+// lexicon's messageView.text at most 1,000 graphemes. Every view of such a
+// message (getMessages, a convo's lastMessage, listConvos, getLog) answers
+// it cut to fit, so that the client can read the conversation at all.
+func TestXRPCLongNativeText(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	e.user("bob")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	bob := xlogin(t, e, rec, "bob", password("bob"))
+	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	id := conv.Convo.Id
+	from, err := chat.ConvoGetLog(ctx, bob.x, "")
+	must(t, err, "getLog")
+
+	long := strings.Repeat("0123456789", 150) // 1,500 characters
+	e.send(aliceN, id, long)
+
+	page, err := chat.ConvoGetMessages(ctx, bob.x, id, "", 10)
+	if ok(t, err, "getMessages") {
+		m := page.Messages[0].ConvoDefs_MessageView
+		if m == nil || len(m.Text) != 999+len("…") || !strings.HasPrefix(long, strings.TrimSuffix(m.Text, "…")) {
+			t.Errorf("the long message: %+v", page.Messages[0])
+		}
+	}
+	_, err = chat.ConvoGetConvo(ctx, bob.x, id)
+	ok(t, err, "getConvo")
+	_, err = chat.ConvoListConvos(ctx, bob.x, "", "", 50, "", "", "request")
+	ok(t, err, "listConvos")
+	_, err = chat.ConvoGetLog(ctx, bob.x, *from.Cursor)
+	ok(t, err, "getLog")
+	_, err = chat.ConvoGetLog(ctx, alice.x, "0000000000000000")
+	ok(t, err, "getLog from the start")
+
+	checkRecorded(t, rec)
+}
