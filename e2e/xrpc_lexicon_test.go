@@ -3,8 +3,11 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 
+	comatproto "github.com/bluesky-social/indigo/api/atproto"
 	chat "github.com/bluesky-social/indigo/api/chat"
+	"github.com/bluesky-social/indigo/xrpc"
 )
 
 // Defects found by running the official TypeScript client (@atproto/api),
@@ -49,5 +52,26 @@ func TestXRPCLongNativeText(t *testing.T) {
 	_, err = chat.ConvoGetLog(ctx, alice.x, "0000000000000000")
 	ok(t, err, "getLog from the start")
 
+	checkRecorded(t, rec)
+}
+
+// TestXRPCSuspendedLogin: a suspended account's createSession (right
+// password) is 401 AccountTakedown, the lexicon's error, which the
+// TypeScript client turns into its AccountTakedownError; it was a bare
+// 403 Forbidden. A wrong password still says nothing of the suspension.
+func TestXRPCSuspendedLogin(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	e, srv := startModerated(t, clk)
+	rec := &recorder{base: e.doc}
+	e.user("spammer")
+	op := operatorUser(t, e, srv, "opal")
+	xlogin(t, e, rec, "spammer", password("spammer"))
+	_, err := op.Suspend(e.ctx, "spammer", true, "", "bulk requests")
+	must(t, err, "suspend")
+	x := &xrpc.Client{Host: e.url, Client: rec.client()}
+	_, err = comatproto.ServerCreateSession(e.ctx, x, &comatproto.ServerCreateSession_Input{Identifier: "spammer", Password: password("spammer")})
+	wantXRPC(t, err, 401, "AccountTakedown", "createSession of a suspended account")
+	_, err = comatproto.ServerCreateSession(e.ctx, x, &comatproto.ServerCreateSession_Input{Identifier: "spammer", Password: "wrong password"})
+	wantXRPC(t, err, 401, "AuthenticationRequired", "createSession of a suspended account, wrong password")
 	checkRecorded(t, rec)
 }
