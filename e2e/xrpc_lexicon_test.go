@@ -75,3 +75,35 @@ func TestXRPCSuspendedLogin(t *testing.T) {
 	wantXRPC(t, err, 401, "AuthenticationRequired", "createSession of a suspended account, wrong password")
 	checkRecorded(t, rec)
 }
+
+// TestXRPCAcceptTwice: acceptConvo answers the rev of the accept, and no
+// rev when the conversation was already accepted, as the lexicon says
+// ("If not present, the convo was already accepted"); it answered a rev
+// every time.
+func TestXRPCAcceptTwice(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	e.user("bob")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	bob := xlogin(t, e, rec, "bob", password("bob"))
+	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	e.send(aliceN, conv.Convo.Id, "hi bob") // bob does not follow alice: a request
+	first, err := chat.ConvoAcceptConvo(ctx, bob.x, &chat.ConvoAcceptConvo_Input{ConvoId: conv.Convo.Id})
+	if ok(t, err, "acceptConvo of a request") && (first.Rev == nil || *first.Rev == "") {
+		t.Error("acceptConvo of a request: no rev")
+	}
+	again, err := chat.ConvoAcceptConvo(ctx, bob.x, &chat.ConvoAcceptConvo_Input{ConvoId: conv.Convo.Id})
+	if ok(t, err, "acceptConvo again") && again.Rev != nil {
+		t.Errorf("acceptConvo of an accepted convo: rev %q", *again.Rev)
+	}
+	mine, err := chat.ConvoAcceptConvo(ctx, alice.x, &chat.ConvoAcceptConvo_Input{ConvoId: conv.Convo.Id})
+	if ok(t, err, "acceptConvo by the starter") && mine.Rev != nil {
+		t.Errorf("acceptConvo by the member who started it: rev %q", *mine.Rev)
+	}
+	_, err = chat.ConvoAcceptConvo(ctx, bob.x, &chat.ConvoAcceptConvo_Input{ConvoId: "nope"})
+	wantXRPC(t, err, 400, "InvalidConvo", "acceptConvo of an unknown convo")
+	checkRecorded(t, rec)
+}

@@ -192,8 +192,16 @@ func (h *Handler) acceptConvo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	conv, err := h.chat.Accept(ctx, c.me, id)
+	// The lexicon's rev is absent when the convo was already accepted:
+	// that is how a client tells a no-op from an accept.
+	conv, err := h.conversation(ctx, c, id)
 	if err != nil {
+		return nil, err
+	}
+	if conv.Status == dm.StatusAccepted {
+		return struct{}{}, nil
+	}
+	if conv, err = h.chat.Accept(ctx, c.me, id); err != nil {
 		return nil, convoError(err)
 	}
 	return map[string]any{"rev": h.convo(conv, c.me.ID).Rev}, nil
