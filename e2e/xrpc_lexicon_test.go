@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +108,79 @@ func TestXRPCAcceptTwice(t *testing.T) {
 	}
 	_, err = chat.ConvoAcceptConvo(ctx, bob.x, &chat.ConvoAcceptConvo_Input{ConvoId: "nope"})
 	wantXRPC(t, err, 400, "InvalidConvo", "acceptConvo of an unknown convo")
+	checkRecorded(t, rec)
+}
+
+// TestXRPCLogPastSkippedEvents: Bluesky's app (social-app's
+// MessagesEventBus) polls getLog with the rev of the last entry it received
+// as the cursor and ignores the answer's cursor. Events without a log entry
+// (here 150 edits, which Bluesky chat lacks) are skipped, and one getLog
+// read 100 native events: with more than 100 skipped events in a row, every
+// poll read the same skipped ones and answered no entry, so the app never
+// saw another message. Now getLog reads on until it has an entry, and the
+// last entry's rev covers the skipped events after it.
+func TestXRPCLogPastSkippedEvents(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	e.user("bob")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	bob := xlogin(t, e, rec, "bob", password("bob"))
+	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	id := conv.Convo.Id
+	first := e.send(aliceN, id, "v0")
+
+	// social-app's poll: the cursor is the rev of the last entry received.
+	cursor := ""
+	poll := func() (created []string) {
+		t.Helper()
+		page, err := chat.ConvoGetLog(ctx, bob.x, cursor)
+		must(t, err, "getLog")
+		if cursor == "" {
+			cursor = *page.Cursor // the first call: where the log is now
+		}
+		for _, l := range page.Logs {
+			b, err := json.Marshal(l)
+			must(t, err, "marshal a log entry")
+			var entry struct {
+				Type    string `json:"$type"`
+				Rev     string `json:"rev"`
+				Message struct {
+					ID string `json:"id"`
+				} `json:"message"`
+			}
+			must(t, json.Unmarshal(b, &entry), "read a log entry")
+			if entry.Rev <= cursor {
+				t.Errorf("log entry rev %q not after the cursor %q", entry.Rev, cursor)
+			}
+			cursor = entry.Rev
+			if entry.Type == "chat.bsky.convo.defs#logCreateMessage" {
+				created = append(created, entry.Message.ID)
+			}
+		}
+		return created
+	}
+	poll()
+	for i := range 150 {
+		_, err := aliceN.EditMessage(ctx, first.ID, fmt.Sprintf("v%d", i+1))
+		must(t, err, "edit")
+	}
+	poll() // only skipped events so far
+	next := e.send(aliceN, id, "after the edits")
+	var got []string
+	for range 3 {
+		got = append(got, poll()...)
+	}
+	if !slices.Contains(got, next.ID) {
+		t.Fatalf("the message after 150 skipped events never reached the log: got %v", got)
+	}
+	// Once an entry has carried the cursor past them, the skipped events
+	// are not read again: a new message is the next entry.
+	again := e.send(aliceN, id, "and one more")
+	if got := poll(); len(got) != 1 || got[0] != again.ID {
+		t.Errorf("the next poll: %v, want only %s", got, again.ID)
+	}
 	checkRecorded(t, rec)
 }
