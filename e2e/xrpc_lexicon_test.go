@@ -184,3 +184,50 @@ func TestXRPCLogPastSkippedEvents(t *testing.T) {
 	}
 	checkRecorded(t, rec)
 }
+
+// TestXRPCMessagesFromLogRev: Bluesky's app, when a getLog entry of a
+// conversation arrives before it has fetched the conversation's first page
+// of history, uses the entry's rev as the getMessages cursor. That was a
+// 400 (the cursor is a message id), and the app's history stayed "failed"
+// on every retry. A rev now starts from the newest message.
+func TestXRPCMessagesFromLogRev(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	e.user("bob")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	bob := xlogin(t, e, rec, "bob", password("bob"))
+	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	id := conv.Convo.Id
+	from, err := chat.ConvoGetLog(ctx, bob.x, "")
+	must(t, err, "getLog")
+	var sent []string
+	for i := range 5 {
+		sent = append(sent, e.send(aliceN, id, fmt.Sprintf("m%d", i)).ID)
+	}
+	items := collectLog(t, ctx, bob.x, *from.Cursor)
+	if len(items) == 0 {
+		t.Fatal("no log entries")
+	}
+	for _, it := range []logItem{items[0], items[len(items)-1]} {
+		page, err := chat.ConvoGetMessages(ctx, bob.x, id, it.rev, 3)
+		if !ok(t, err, "getMessages with the rev of a "+it.kind+" as the cursor") {
+			continue
+		}
+		if len(page.Messages) != 3 || page.Messages[0].ConvoDefs_MessageView == nil || page.Messages[0].ConvoDefs_MessageView.Id != sent[4] {
+			t.Errorf("getMessages from a rev: %d messages, not from the newest", len(page.Messages))
+		}
+		if page.Cursor == nil {
+			t.Fatal("getMessages from a rev: no cursor to go on")
+		}
+		rest, err := chat.ConvoGetMessages(ctx, bob.x, id, *page.Cursor, 10)
+		if ok(t, err, "getMessages, the next page") && len(rest.Messages) != 2 {
+			t.Errorf("the next page: %d messages, want 2", len(rest.Messages))
+		}
+	}
+	_, err = chat.ConvoGetMessages(ctx, bob.x, id, "not-a-cursor", 3)
+	wantXRPC(t, err, 400, "InvalidRequest", "getMessages with a cursor that is neither a message id nor a rev")
+	checkRecorded(t, rec)
+}
