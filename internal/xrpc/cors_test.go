@@ -29,7 +29,7 @@ func TestCORS(t *testing.T) {
 		t.Errorf("preflight: %d %v", w.Code, hd)
 	}
 
-	// A header list that is not one falls back to the client's headers.
+	// A header list that is not one gets the headers Bluesky's client sends.
 	pre.Header.Set("Access-Control-Request-Headers", "authorization\r\nx: y")
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, pre)
