@@ -192,8 +192,16 @@ func (h *Handler) acceptConvo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	conv, err := h.chat.Accept(ctx, c.me, id)
+	// The lexicon's rev is absent when the convo was already accepted:
+	// that is how a client tells a no-op from an accept.
+	conv, err := h.conversation(ctx, c, id)
 	if err != nil {
+		return nil, err
+	}
+	if conv.Status == dm.StatusAccepted {
+		return struct{}{}, nil
+	}
+	if conv, err = h.chat.Accept(ctx, c.me, id); err != nil {
 		return nil, convoError(err)
 	}
 	return map[string]any{"rev": h.convo(conv, c.me.ID).Rev}, nil
@@ -321,6 +329,16 @@ func (h *Handler) getMessages(ctx context.Context, c *call) (any, error) {
 	cursor, err := c.param("cursor", false)
 	if err != nil {
 		return nil, err
+	}
+	// A rev is no cursor of this method (the cursor is a message id), but
+	// Bluesky's app passes one: when a getLog entry of a conversation comes
+	// before its first page, the entry's rev becomes the history cursor
+	// (Bluesky's revs share one scope; here log and message revs do not).
+	// It starts from the newest message, which loses nothing: the page
+	// holds what came before that entry, and perhaps a message or two the
+	// client already has from the log.
+	if _, isRev := parseRev(cursor); isRev {
+		cursor = ""
 	}
 	conv, err := h.conversation(ctx, c, id)
 	if err != nil {

@@ -7,8 +7,13 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-// logPage is how many native events one getLog reads.
-const logPage = 100
+// logPage is how many native events getLog reads at a time, and
+// maxLogPages how many pages one getLog reads at most while they yield no
+// entry.
+const (
+	logPage     = 100
+	maxLogPages = 20
+)
 
 // logEntry is any chat.bsky.convo.defs#log* object; the fields that a kind
 // does not have stay empty.
@@ -46,27 +51,44 @@ func (h *Handler) getLog(ctx context.Context, c *call) (any, error) {
 		}
 		native = strconv.FormatInt(seq, 10)
 	}
-	events, next, err := h.chat.Events(ctx, c.me, native, logPage)
-	if err != nil {
-		return nil, err
+	// Bluesky's app polls with the rev of the last entry it received as the
+	// cursor, not with the answer's cursor: events skipped after the last
+	// entry would be read again on every poll, and a page of nothing but
+	// skipped events would stop it for good. So getLog reads on while the
+	// pages yield no entry (up to maxLogPages), and the last entry's rev is
+	// that of the last event read: resuming from it skips nothing that
+	// would have had an entry.
+	var last int64
+	logs := []*logEntry{}
+	for range maxLogPages {
+		events, next, err := h.chat.Events(ctx, c.me, native, logPage)
+		if err != nil {
+			return nil, err
+		}
+		last, _ = strconv.ParseInt(next, 10, 64)
+		for i := range events {
+			begin, err := h.beginsWith(ctx, c.me, &events[i])
+			if err != nil {
+				return nil, err
+			}
+			if begin != nil {
+				logs = append(logs, begin)
+			}
+			e, err := h.logEntry(ctx, c.me, &events[i])
+			if err != nil {
+				return nil, err
+			}
+			if e != nil {
+				logs = append(logs, e)
+			}
+		}
+		if len(logs) > 0 || len(events) < logPage || next == native {
+			break
+		}
+		native = next
 	}
-	last, _ := strconv.ParseInt(next, 10, 64)
-	logs := make([]*logEntry, 0, len(events))
-	for i := range events {
-		begin, err := h.beginsWith(ctx, c.me, &events[i])
-		if err != nil {
-			return nil, err
-		}
-		if begin != nil {
-			logs = append(logs, begin)
-		}
-		e, err := h.logEntry(ctx, c.me, &events[i])
-		if err != nil {
-			return nil, err
-		}
-		if e != nil {
-			logs = append(logs, e)
-		}
+	if n := len(logs); n > 0 && logs[n-1].Rev < rev(last) {
+		logs[n-1].Rev = rev(last)
 	}
 	return map[string]any{"logs": logs, "cursor": rev(last)}, nil
 }

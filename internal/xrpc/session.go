@@ -250,6 +250,11 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
 		return nil, errorf(http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password.")
 	}
+	if dm.IsCode(err, dm.EFORBIDDEN) {
+		// A suspended account (the password was right): the lexicon's
+		// name, which Bluesky's clients tell their user, not a bare 403.
+		return nil, errorf(http.StatusUnauthorized, "AccountTakedown", "Account has been taken down.")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -139,7 +142,7 @@ func (h *Handler) message(m *dm.Message, viewerID, other string) *messageView {
 		v.Type = typeDeletedMessageView
 		return v
 	}
-	text := m.Text
+	text := fitText(m.Text)
 	v.Text = &text
 	at := datetime(m.CreatedAt)
 	for _, r := range m.Reactions {
@@ -153,6 +156,31 @@ func (h *Handler) message(m *dm.Message, viewerID, other string) *messageView {
 		}
 	}
 	return v
+}
+
+// clipMark ends a text cut to fit the lexicon.
+const clipMark = "…"
+
+// fitText fits a native text into messageView.text, which the lexicon
+// bounds at 1,000 graphemes and 10,000 bytes: a native message may hold
+// 4,000 characters, and a client validating answers (the official
+// TypeScript one does) refuses the whole page over one longer text. A text
+// over either bound is cut at a grapheme boundary and ends with "…".
+func fitText(s string) string {
+	// There are never more graphemes than runes, and runes cost less to count.
+	if len(s) <= maxTextBytes && (utf8.RuneCountInString(s) <= maxTextGraphemes || uniseg.GraphemeClusterCount(s) <= maxTextGraphemes) {
+		return s
+	}
+	g := uniseg.NewGraphemes(s)
+	n, end := 0, 0
+	for g.Next() {
+		_, to := g.Positions()
+		if n == maxTextGraphemes-1 || to > maxTextBytes-len(clipMark) {
+			break
+		}
+		n, end = n+1, to
+	}
+	return s[:end] + clipMark
 }
 
 // otherMember is the id of the other member of a direct conversation, ""

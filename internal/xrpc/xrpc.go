@@ -164,6 +164,9 @@ type call struct {
 // ServeHTTP answers /xrpc/<method>. Every answer is JSON: 200 with the
 // output on success, {"error", "message"} otherwise.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
 	name := strings.TrimPrefix(r.URL.Path, "/xrpc/")
 	rt, ok := h.routes[name]
 	if !ok {
@@ -220,6 +223,55 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = struct{}{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// corsHeaders are the request headers a preflight allows when it asks for
+// none or for ones that are not plain header names: those Bluesky's
+// TypeScript client sends.
+const corsHeaders = "Authorization, Content-Type, Atproto-Proxy, Atproto-Accept-Labelers"
+
+// cors lets pages of any origin call the surface, as Bluesky's services do:
+// Bluesky's web clients run @atproto/api in the browser, on their own
+// origin, and without these headers the browser refuses every call (the
+// preflight OPTIONS was a 400). Any origin is safe here because a call
+// authenticates with its bearer token only, never with a cookie: a page
+// can do nothing with the surface that the token it holds would not let
+// it do anyway. It answers a preflight itself (204) and reports whether it
+// did.
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", "*")
+	hd.Set("Access-Control-Expose-Headers", "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	allow := corsHeaders
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" && len(req) <= 1024 && headerList(req) {
+		allow = req
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
+	hd.Set("Access-Control-Allow-Headers", allow)
+	hd.Set("Access-Control-Max-Age", "86400")
+	hd.Add("Vary", "Access-Control-Request-Headers")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// headerList reports whether s is a comma-separated list of header names.
+func headerList(s string) bool {
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return false
+		}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // validNSID reports whether s looks like a method name (dotted, at least
