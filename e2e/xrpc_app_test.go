@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	chat "github.com/bluesky-social/indigo/api/chat"
+	"github.com/bluesky-social/indigo/xrpc"
+)
+
+// Defects found by reading what Bluesky's app (social-app) does with the
+// answers, beyond what @atproto/api validates.
+
+// appLogEntry is a getLog entry: its kind, rev, conversation, and its
+// message's id, rev and text.
+type appLogEntry struct {
+	Type    string `json:"$type"`
+	Rev     string `json:"rev"`
+	ConvoID string `json:"convoId"`
+	Message *struct {
+		ID   string `json:"id"`
+		Rev  string `json:"rev"`
+		Text string `json:"text"`
+	} `json:"message"`
+}
+
+// appLog reads one getLog answer from cursor.
+func appLog(t *testing.T, e *env, x *xrpc.Client, cursor string) []appLogEntry {
+	t.Helper()
+	var out struct {
+		Logs []appLogEntry `json:"logs"`
+	}
+	if err := x.Do(e.ctx, xrpc.Query, "", "chat.bsky.convo.getLog", map[string]any{"cursor": cursor}, nil, &out); err != nil {
+		t.Fatalf("getLog: %v", err)
+	}
+	return out.Logs
+}
+
+// TestXRPCRevsComparable: social-app drops a getLog entry whose rev is not
+// above the rev of the convo it holds (listConvos, getConvo), and starts
+// its log poll from a listConvos convo's rev. A convo's rev was its newest
+// message's per-conversation seq, a log entry's the caller's event seq: a
+// member who joined a group late (a log entry at 0x02, the convo at message 0x28)
+// had every new message dropped from the list. Now every rev is a position
+// in the caller's log, and they order consistently across getConvo,
+// listConvos, sendMessage and getLog.
+func TestXRPCRevsComparable(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	e.user("bob")
+	e.user("carol")
+	e.user("dave")
+	carol := xlogin(t, e, rec, "carol", password("carol"))
+
+	group, _, err := aliceN.CreateConversation(ctx, []string{"bob", "dave"}, "late")
+	must(t, err, "create the group")
+	for i := range 40 {
+		e.send(aliceN, group.ID, fmt.Sprintf("before %d", i))
+	}
+	from, err := chat.ConvoGetLog(ctx, carol.x, "")
+	must(t, err, "getLog without cursor")
+	_, err = aliceN.AddMembers(ctx, group.ID, []string{"carol"})
+	must(t, err, "add carol late")
+
+	got, err := chat.ConvoGetConvo(ctx, carol.x, group.ID)
+	must(t, err, "getConvo")
+	convoRev := got.Convo.Rev
+	list, err := chat.ConvoListConvos(ctx, carol.x, "", "", 10, "", "", "")
+	must(t, err, "listConvos")
+	listRev := ""
+	for _, c := range list.Convos {
+		if c.Id == group.ID {
+			listRev = c.Rev
+		}
+	}
+	if listRev == "" {
+		list, err = chat.ConvoListConvos(ctx, carol.x, "", "", 10, "", "", "request")
+		must(t, err, "listConvos of requests")
+		for _, c := range list.Convos {
+			if c.Id == group.ID {
+				listRev = c.Rev
+			}
+		}
+	}
+	if listRev == "" {
+		t.Fatal("the group is in neither of carol's lists")
+	}
+	if listRev < convoRev {
+		t.Errorf("listConvos rev %q below the earlier getConvo's %q", listRev, convoRev)
+	}
+
+	after := e.send(aliceN, group.ID, "after the join")
+	mine, err := chat.ConvoSendMessage(ctx, carol.x, &chat.ConvoSendMessage_Input{ConvoId: group.ID, Message: &chat.ConvoDefs_MessageInput{Text: "hello all"}})
+	must(t, err, "sendMessage")
+	if mine.Rev <= listRev {
+		t.Errorf("carol's sent message rev %q not above the convo's %q", mine.Rev, listRev)
+	}
+	later, err := chat.ConvoGetConvo(ctx, carol.x, group.ID)
+	must(t, err, "getConvo after")
+	if later.Convo.Rev < mine.Rev {
+		t.Errorf("getConvo rev %q below the sent message's %q", later.Convo.Rev, mine.Rev)
+	}
+	last := e.send(aliceN, group.ID, "after carol")
+
+	found := map[string]appLogEntry{}
+	prev := *from.Cursor
+	for _, le := range appLog(t, e, carol.x, *from.Cursor) {
+		if le.Rev <= prev {
+			t.Errorf("log entry rev %q not after the one before, %q", le.Rev, prev)
+		}
+		prev = le.Rev
+		if le.Type == "chat.bsky.convo.defs#logCreateMessage" && le.Message != nil {
+			found[le.Message.ID] = le
+		}
+	}
+	// What social-app does with a logCreateMessage: skip it unless its rev
+	// is above the cached convo's.
+	if le, ok := found[after.ID]; !ok {
+		t.Errorf("no log entry for the message after the join")
+	} else if le.Rev <= convoRev || le.Rev <= listRev {
+		t.Errorf("the message after the join: log rev %q not above the convo's (getConvo %q, listConvos %q): the app drops it", le.Rev, convoRev, listRev)
+	}
+	if le, ok := found[mine.Id]; !ok {
+		t.Errorf("no log entry for carol's own message")
+	} else if le.Rev != mine.Rev || le.Message.Rev != mine.Rev {
+		t.Errorf("carol's message: sendMessage rev %q, log entry %q (its message %q)", mine.Rev, le.Rev, le.Message.Rev)
+	}
+	if le, ok := found[last.ID]; !ok {
+		t.Errorf("no log entry for the last message")
+	} else if le.Rev <= later.Convo.Rev {
+		t.Errorf("the last message: log rev %q not above the later getConvo's %q", le.Rev, later.Convo.Rev)
+	}
+	// The app's log poll starts from a listConvos convo's rev: a cursor.
+	if _, err := chat.ConvoGetLog(ctx, carol.x, later.Convo.Rev); err != nil {
+		t.Errorf("getLog from a convo's rev: %v", err)
+	}
+	checkRecorded(t, rec)
+}
