@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	chat "github.com/bluesky-social/indigo/api/chat"
 	"github.com/bluesky-social/indigo/xrpc"
@@ -135,6 +136,64 @@ func TestXRPCRevsComparable(t *testing.T) {
 	// The app's log poll starts from a listConvos convo's rev: a cursor.
 	if _, err := chat.ConvoGetLog(ctx, carol.x, later.Convo.Rev); err != nil {
 		t.Errorf("getLog from a convo's rev: %v", err)
+	}
+	checkRecorded(t, rec)
+}
+
+// TestXRPCChatDisabled: a suspended member shows chatDisabled: true in a
+// convoView (social-app reads it; for the viewer themself it disables the
+// conversation). It was false for everyone: the stores did not read the
+// suspended flag into a conversation's members.
+func TestXRPCChatDisabled(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	e, srv := startModerated(t, clk)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN := e.user("alice")
+	bobN := e.user("bob")
+	e.user("carol")
+	op := operatorUser(t, e, srv, "opal")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	bob := xlogin(t, e, rec, "bob", password("bob"))
+	direct, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	e.send(aliceN, direct.Convo.Id, "hi")
+	e.send(bobN, direct.Convo.Id, "hi alice")
+	group, _, err := aliceN.CreateConversation(ctx, []string{"bob", "carol"}, "three")
+	must(t, err, "create a group")
+	_, err = op.Suspend(ctx, "bob", true, "", "spam")
+	must(t, err, "suspend bob")
+
+	check := func(how string, members []*chat.ActorDefs_ProfileViewBasic) {
+		t.Helper()
+		if len(members) == 0 {
+			t.Errorf("%s: no members", how)
+		}
+		for _, m := range members {
+			want := m.Did == bob.did
+			if got := m.ChatDisabled != nil && *m.ChatDisabled; got != want {
+				t.Errorf("%s: %s chatDisabled %v, want %v", how, m.Handle, got, want)
+			}
+		}
+	}
+	for _, id := range []string{direct.Convo.Id, group.ID} {
+		got, err := chat.ConvoGetConvo(ctx, alice.x, id)
+		if ok(t, err, "getConvo") {
+			check("getConvo", got.Convo.Members)
+		}
+		members, err := chat.ConvoGetConvoMembers(ctx, alice.x, id, "", 10)
+		if ok(t, err, "getConvoMembers") {
+			check("getConvoMembers", members.Members)
+		}
+	}
+	list, err := chat.ConvoListConvos(ctx, alice.x, "", "", 10, "", "", "")
+	if ok(t, err, "listConvos") {
+		if len(list.Convos) != 2 {
+			t.Errorf("listConvos: %d convos, want 2", len(list.Convos))
+		}
+		for _, c := range list.Convos {
+			check("listConvos", c.Members)
+		}
 	}
 	checkRecorded(t, rec)
 }

@@ -124,10 +124,12 @@ type convoView struct {
 	Kind        convoKind          `json:"kind"`
 }
 
-// profile is a conversation member as profileViewBasic.
+// profile is a conversation member as profileViewBasic. A suspended
+// member is chatDisabled, which Bluesky's apps show (and, for the viewer
+// themself, answer by disabling the conversation).
 func (h *Handler) profile(m dm.Member, group bool) profileViewBasic {
 	p := profileViewBasic{DID: h.ids.did(m.ID), Handle: h.ids.handle(m.Handle), DisplayName: m.DisplayName,
-		Kind: &memberKind{Type: typeDirectMember}}
+		ChatDisabled: m.Suspended, Kind: &memberKind{Type: typeDirectMember}}
 	if group {
 		role := "standard"
 		if m.Role == dm.RoleOwner {
@@ -140,7 +142,7 @@ func (h *Handler) profile(m dm.Member, group bool) profileViewBasic {
 
 // related is an account a log entry refers to, as profileViewBasic.
 func (h *Handler) related(p dm.Profile) profileViewBasic {
-	return profileViewBasic{DID: h.ids.did(p.ID), Handle: h.ids.handle(p.Handle), DisplayName: p.DisplayName}
+	return profileViewBasic{DID: h.ids.did(p.ID), Handle: h.ids.handle(p.Handle), DisplayName: p.DisplayName, ChatDisabled: p.Suspended}
 }
 
 // message turns a native message into a messageView (or a
