@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	chat "github.com/bluesky-social/indigo/api/chat"
 	"github.com/bluesky-social/indigo/xrpc"
+
+	"github.com/parleyhq/parley/client"
 )
 
 // Defects found by reading what Bluesky's app (social-app) does with the
@@ -195,5 +198,70 @@ func TestXRPCChatDisabled(t *testing.T) {
 			check("listConvos", c.Members)
 		}
 	}
+	checkRecorded(t, rec)
+}
+
+// wantRefusal checks an XRPC refusal's status, name and message.
+func wantRefusal(t *testing.T, err error, status int, name, message, what string) {
+	t.Helper()
+	wantXRPC(t, err, status, name, what)
+	var xe *xrpc.Error
+	var inner *xrpc.XRPCError
+	if !errors.As(err, &xe) || !errors.As(xe.Wrapped, &inner) {
+		return // wantXRPC said so
+	}
+	if inner.Message != message {
+		t.Errorf("%s: message %q, want %q", what, inner.Message, message)
+	}
+}
+
+// TestXRPCSendRefusalWording: social-app tells a failed send's cause by
+// Bluesky's exact error message (a block makes it refetch the block state;
+// the others it knows it leaves alone): a send Parley refuses for the same
+// reason answers Bluesky's message under the name docs/xrpc.md gives. They
+// carried the native API's messages ("You can't message @bob.").
+func TestXRPCSendRefusalWording(t *testing.T) {
+	e := start(t, limitsOff)
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	aliceN, bobN, carolN := e.user("alice"), e.user("bob"), e.user("carol")
+	daveN, erinN := e.user("dave"), e.user("erin")
+	alice := xlogin(t, e, rec, "alice", password("alice"))
+	dave := xlogin(t, e, rec, "dave", password("dave"))
+	erin := xlogin(t, e, rec, "erin", password("erin"))
+	const block = "block between recipient and sender"
+
+	withBob := e.direct(aliceN, "bob").ID
+	e.send(aliceN, withBob, "hi")
+	e.send(bobN, withBob, "hi alice")
+	must(t, bobN.Block(ctx, "alice"), "bob blocks alice")
+	_, err := chat.ConvoSendMessage(ctx, alice.x, &chat.ConvoSendMessage_Input{ConvoId: withBob, Message: &chat.ConvoDefs_MessageInput{Text: "still there?"}})
+	wantRefusal(t, err, 400, "BlockedSubject", block, "sending to someone who blocks you")
+	_, err = chat.ConvoSendMessageBatch(ctx, alice.x, &chat.ConvoSendMessageBatch_Input{Items: []*chat.ConvoSendMessageBatch_BatchItem{batchItem(withBob, "still there?")}})
+	wantRefusal(t, err, 400, "BlockedSubject", block, "a batch to someone who blocks you")
+
+	withCarol := e.direct(aliceN, "carol").ID
+	e.send(carolN, withCarol, "hi alice")
+	must(t, aliceN.Block(ctx, "carol"), "alice blocks carol")
+	_, err = chat.ConvoSendMessage(ctx, alice.x, &chat.ConvoSendMessage_Input{ConvoId: withCarol, Message: &chat.ConvoDefs_MessageInput{Text: "oops"}})
+	wantRefusal(t, err, 400, "BlockedActor", block, "sending to someone you block")
+
+	// A first message to someone who no longer takes new ones.
+	nobody, following := "nobody", "following"
+	withDave, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{dave.did})
+	must(t, err, "getConvoForMembers dave")
+	_, _, err = daveN.UpdateMe(ctx, client.MeUpdate{AllowIncoming: &nobody})
+	must(t, err, "dave allows nobody")
+	_, err = chat.ConvoSendMessage(ctx, alice.x, &chat.ConvoSendMessage_Input{ConvoId: withDave.Convo.Id, Message: &chat.ConvoDefs_MessageInput{Text: "hello"}})
+	wantRefusal(t, err, 400, "MessagesDisabled", "recipient has disabled incoming messages", "a first message to someone who allows none")
+	withErin, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{erin.did})
+	must(t, err, "getConvoForMembers erin")
+	_, _, err = erinN.UpdateMe(ctx, client.MeUpdate{AllowIncoming: &following})
+	must(t, err, "erin allows following")
+	_, err = chat.ConvoSendMessage(ctx, alice.x, &chat.ConvoSendMessage_Input{ConvoId: withErin.Convo.Id, Message: &chat.ConvoDefs_MessageInput{Text: "hello"}})
+	wantRefusal(t, err, 400, "NotFollowedBySender", "recipient requires incoming messages to come from someone they follow", "a first message to someone who allows only those they follow")
+
+	_, err = chat.ConvoSendMessage(ctx, dave.x, &chat.ConvoSendMessage_Input{ConvoId: withBob, Message: &chat.ConvoDefs_MessageInput{Text: "let me in"}})
+	wantRefusal(t, err, 400, "InvalidConvo", "Convo not found", "sending to a convo you are not in")
 	checkRecorded(t, rec)
 }

@@ -436,7 +436,7 @@ func (h *Handler) sendMessage(ctx context.Context, c *call) (any, error) {
 	}
 	msg, _, err := h.chat.Send(ctx, c.me, in.ConvoID, chat.SendParams{Text: in.Message.Text})
 	if err != nil {
-		return nil, convoError(err)
+		return nil, sendError(c.me, err)
 	}
 	revs, err := h.sentRevs(ctx, c.me, from, []*dm.Message{msg})
 	if err != nil {
@@ -518,7 +518,7 @@ func (h *Handler) sendMessageBatch(ctx context.Context, c *call) (any, error) {
 	}
 	msgs, err := h.chat.SendBatch(ctx, c.me, items)
 	if err != nil {
-		return nil, convoError(err)
+		return nil, sendError(c.me, err)
 	}
 	revs, err := h.sentRevs(ctx, c.me, from, msgs)
 	if err != nil {
