@@ -3,7 +3,6 @@ package xrpc
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -416,6 +415,11 @@ func checkMessage(m messageInput) error {
 	return dm.ValidateText(m.Text)
 }
 
+// sendMessage answers the message with the caller's log position read
+// after the send as its rev: above the rev of every view read before, at
+// or above the rev of its own logCreateMessage entry (the send also logs
+// the sender's read marker after it), and never above a view read later.
+// The exact entry would cost reading the log back on every send.
 func (h *Handler) sendMessage(ctx context.Context, c *call) (any, error) {
 	var in struct {
 		ConvoID string        `json:"convoId"`
@@ -430,45 +434,15 @@ func (h *Handler) sendMessage(ctx context.Context, c *call) (any, error) {
 	if err := checkMessage(*in.Message); err != nil {
 		return nil, err
 	}
-	from, err := h.head(ctx, c.me)
-	if err != nil {
-		return nil, err
-	}
 	msg, _, err := h.chat.Send(ctx, c.me, in.ConvoID, chat.SendParams{Text: in.Message.Text})
 	if err != nil {
 		return nil, sendError(c.me, err)
 	}
-	revs, err := h.sentRevs(ctx, c.me, from, []*dm.Message{msg})
+	at, err := h.head(ctx, c.me)
 	if err != nil {
 		return nil, err
 	}
-	return h.message(msg, c.me.ID, "", revs[msg.ID]), nil
-}
-
-// sentRevs finds the revs of messages the caller has just sent: those of
-// their message.created events in the caller's log, read from from (the
-// log position before the send), so that a sent message's rev is the rev
-// of its getLog entry, above the rev of every view read before the send.
-// A message not found in the events read (many others' events in between)
-// gets the log position after them, which no later entry reaches.
-func (h *Handler) sentRevs(ctx context.Context, me *dm.Account, from int64, msgs []*dm.Message) (map[string]int64, error) {
-	revs := make(map[string]int64, len(msgs))
-	events, next, err := h.chat.Events(ctx, me, strconv.FormatInt(from, 10), len(msgs)+logPage)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range events {
-		if e.Type == dm.EventMessageCreated && e.Message != nil {
-			revs[e.Message.ID] = e.Seq
-		}
-	}
-	last, _ := strconv.ParseInt(next, 10, 64)
-	for _, m := range msgs {
-		if _, ok := revs[m.ID]; !ok {
-			revs[m.ID] = last
-		}
-	}
-	return revs, nil
+	return h.message(msg, c.me.ID, "", at), nil
 }
 
 // maxBatch is the lexicon's bound on sendMessageBatch items.
@@ -512,21 +486,17 @@ func (h *Handler) sendMessageBatch(ctx context.Context, c *call) (any, error) {
 	for i, it := range in.Items {
 		items[i] = chat.SendItem{ConvID: it.ConvoID, Params: chat.SendParams{Text: it.Message.Text}}
 	}
-	from, err := h.head(ctx, c.me)
-	if err != nil {
-		return nil, err
-	}
 	msgs, err := h.chat.SendBatch(ctx, c.me, items)
 	if err != nil {
 		return nil, sendError(c.me, err)
 	}
-	revs, err := h.sentRevs(ctx, c.me, from, msgs)
+	at, err := h.head(ctx, c.me)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*messageView, len(msgs))
 	for i, msg := range msgs {
-		out[i] = h.message(msg, c.me.ID, "", revs[msg.ID])
+		out[i] = h.message(msg, c.me.ID, "", at)
 	}
 	return map[string]any{"items": out}, nil
 }
