@@ -228,9 +228,10 @@ func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conve
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.user_id = $1 AND m.conversation_id = ANY($2)`, userID, ids)
 	// Members of conversations userID is not in are never shown: the first
-	// query leaves those conversations out.
+	// query leaves those conversations out. Whether a member is suspended
+	// shows to Bluesky clients (chatDisabled).
 	b.Queue(`
-		SELECT m.conversation_id, a.id, a.handle, a.display_name, m.role
+		SELECT m.conversation_id, a.id, a.handle, a.display_name, a.suspended_at IS NOT NULL, m.role
 		FROM members m JOIN accounts a ON a.id = m.user_id
 		WHERE m.conversation_id = ANY($1)
 		ORDER BY m.conversation_id, m.ord`, ids)
@@ -270,7 +271,7 @@ func (t *tx) views(ctx context.Context, userID string, ids []string) ([]dm.Conve
 	for rows.Next() {
 		var cid string
 		var mb dm.Member
-		if err := rows.Scan(&cid, &mb.ID, &mb.Handle, &mb.DisplayName, &mb.Role); err != nil {
+		if err := rows.Scan(&cid, &mb.ID, &mb.Handle, &mb.DisplayName, &mb.Suspended, &mb.Role); err != nil {
 			rows.Close()
 			return nil, wrap(err, "members")
 		}

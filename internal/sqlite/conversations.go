@@ -62,7 +62,8 @@ const viewQuery = `SELECT c.id, c.kind, c.title, c.created_at, c.updated_at,
 			AND NOT EXISTS (SELECT 1 FROM hidden_messages h
 				WHERE h.user_id = mb.user_id AND h.conversation_id = x.conversation_id AND h.seq = x.seq)),
 		lm.seq, lm.id, lm.sender_id, la.handle, la.display_name, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted,
-		mb.ord, mb.user_id, va.handle, va.display_name, mb.role, om.ord, om.user_id, oa.handle, oa.display_name, om.role
+		mb.ord, mb.user_id, va.handle, va.display_name, va.suspended_at IS NOT NULL, mb.role,
+		om.ord, om.user_id, oa.handle, oa.display_name, oa.suspended_at IS NOT NULL, om.role
 	FROM members mb
 	CROSS JOIN conversations c ON c.id = mb.conversation_id
 	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq AND c.last_seq > mb.cleared_seq
@@ -92,7 +93,7 @@ func scanView(s scanner) (*dm.Conversation, int64, bool, error) {
 	err := s.Scan(&c.ID, &c.Kind, &c.Title, &created, &updated,
 		&c.Status, &c.Muted, &c.Archived, &c.LastReadSeq, &active, &c.UnreadCount,
 		&lmSeq, &lmID, &lmSender, &lmHandle, &lmName, &lmText, &lmReply, &lmCreated, &lmEdited, &lmDeleted,
-		&meOrd, &me.ID, &meHandle, &meName, &me.Role, &otherOrd, &otherID, &otherHandle, &otherName, &otherRole)
+		&meOrd, &me.ID, &meHandle, &meName, &me.Suspended, &me.Role, &otherOrd, &otherID, &otherHandle, &otherName, &other.Suspended, &otherRole)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -117,7 +118,7 @@ func scanView(s scanner) (*dm.Conversation, int64, bool, error) {
 	filled := otherOrd.Valid && meHandle.Valid && otherHandle.Valid
 	if filled {
 		me.Handle, me.DisplayName = meHandle.String, meName.String
-		other.Profile = dm.Profile{ID: otherID.String, Handle: otherHandle.String, DisplayName: otherName.String}
+		other.Profile = dm.Profile{ID: otherID.String, Handle: otherHandle.String, DisplayName: otherName.String, Suspended: other.Suspended}
 		other.Role = otherRole.String
 		c.Members = make([]dm.Member, 0, 2)
 		if meOrd < otherOrd.Int64 {
@@ -151,8 +152,9 @@ const qFolderPage = viewQuery + `WHERE mb.user_id = ?1 AND mb.folder = ?2
 	AND (mb.active_at, mb.conversation_id) < (?3, ?4)
 	ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?5`
 
-// qMembersOf lists the members of a JSON array of conversation ids.
-const qMembersOf = `SELECT mb.conversation_id, a.id, a.handle, a.display_name, mb.role
+// qMembersOf lists the members of a JSON array of conversation ids, with
+// whether each is suspended (Bluesky clients show them as chatDisabled).
+const qMembersOf = `SELECT mb.conversation_id, a.id, a.handle, a.display_name, a.suspended_at IS NOT NULL, mb.role
 	FROM members mb CROSS JOIN accounts a ON a.id = mb.user_id
 	WHERE mb.conversation_id IN (SELECT value FROM json_each(?))
 	ORDER BY mb.conversation_id, mb.ord`
@@ -234,7 +236,7 @@ func (t *tx) fillMembers(ctx context.Context, convs []*dm.Conversation) error {
 	for rows.Next() {
 		var convID string
 		var m dm.Member
-		if err := rows.Scan(&convID, &m.ID, &m.Handle, &m.DisplayName, &m.Role); err != nil {
+		if err := rows.Scan(&convID, &m.ID, &m.Handle, &m.DisplayName, &m.Suspended, &m.Role); err != nil {
 			return wrap(err, "members")
 		}
 		if c := byID[convID]; c != nil {

@@ -18,6 +18,47 @@ var conversationTests = []test{
 	{"FolderPaging", testFolderPaging},
 	{"EmptyDirectListed", testEmptyDirectListed},
 	{"ClearedConversation", testClearedConversation},
+	{"SuspendedMembers", testSuspendedMembers},
+}
+
+// testSuspendedMembers: a conversation's members say whether each is
+// suspended (the XRPC surface shows them as chatDisabled), in a group and
+// in a direct conversation, read one at a time or as a folder page.
+func testSuspendedMembers(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	a, b, c, d := newAccount(t, s, "alice"), newAccount(t, s, "bob"), newAccount(t, s, "carol"), newAccount(t, s, "dave")
+	group := newConversation(t, s, dm.ConversationGroup, at(0), owner(a), accepted(b), accepted(c))
+	direct := newConversation(t, s, dm.ConversationDirect, at(1), accepted(a), accepted(d))
+	send(t, s, direct.ID, a, "hi", at(2))
+	update(t, s, func(tx dm.Tx) error {
+		if err := tx.SetSuspended(ctx, b.ID, ptrTime(at(3))); err != nil {
+			return err
+		}
+		return tx.SetSuspended(ctx, d.ID, ptrTime(at(3)))
+	})
+	suspended := map[string]bool{b.ID: true, d.ID: true}
+	check := func(how string, conv *dm.Conversation) {
+		t.Helper()
+		if len(conv.Members) == 0 {
+			t.Errorf("%s: no members", how)
+		}
+		for _, m := range conv.Members {
+			if m.Suspended != suspended[m.ID] {
+				t.Errorf("%s: member %s Suspended = %v, want %v", how, m.Handle, m.Suspended, suspended[m.ID])
+			}
+		}
+	}
+	for _, id := range []string{group.ID, direct.ID} {
+		check("Conversation by alice", getConversation(t, s, id, a))
+	}
+	check("Conversation by dave, suspended", getConversation(t, s, direct.ID, d))
+	page := folder(t, s, a, dm.FolderInbox, 50)
+	if len(page) != 2 {
+		t.Fatalf("alice's inbox: %d conversations, want 2", len(page))
+	}
+	for i := range page {
+		check("alice's inbox", &page[i])
+	}
 }
 
 func testDirectPair(t *testing.T, s dm.Store) {

@@ -44,11 +44,15 @@ func (h *Handler) getConvoForMembers(ctx context.Context, c *call) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, err
+	}
 	conv, _, err := h.chat.CreateConversation(ctx, c.me, others, "")
 	if err != nil {
 		return nil, recipientError(err)
 	}
-	return map[string]any{"convo": h.convo(conv, c.me.ID)}, nil
+	return map[string]any{"convo": h.convo(conv, c.me.ID, at)}, nil
 }
 
 func (h *Handler) getConvoAvailability(ctx context.Context, c *call) (any, error) {
@@ -113,6 +117,10 @@ func (h *Handler) listFolder(ctx context.Context, c *call, folder, key string, f
 			return nil, invalid("Params/kind is direct or group.")
 		}
 	}
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, err
+	}
 	convs, next, err := h.chat.Conversations(ctx, c.me, folder, cursor, n)
 	if err != nil {
 		return nil, err
@@ -123,7 +131,7 @@ func (h *Handler) listFolder(ctx context.Context, c *call, folder, key string, f
 		if (readState == "unread" && cv.UnreadCount == 0) || (kind != "" && cv.Kind != kind) {
 			continue
 		}
-		out = append(out, h.convo(cv, c.me.ID))
+		out = append(out, h.convo(cv, c.me.ID, at))
 	}
 	res := map[string]any{key: out}
 	if next != "" {
@@ -142,16 +150,27 @@ func (h *Handler) conversation(ctx context.Context, c *call, id string) (*dm.Con
 	return conv, convoError(err)
 }
 
+// conversationAt is conversation with the caller's log position read
+// before it, the rev of its view.
+func (h *Handler) conversationAt(ctx context.Context, c *call, id string) (*dm.Conversation, int64, error) {
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, 0, err
+	}
+	conv, err := h.conversation(ctx, c, id)
+	return conv, at, err
+}
+
 func (h *Handler) getConvo(ctx context.Context, c *call) (any, error) {
 	id, err := c.convoID()
 	if err != nil {
 		return nil, err
 	}
-	conv, err := h.conversation(ctx, c, id)
+	conv, at, err := h.conversationAt(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"convo": h.convo(conv, c.me.ID)}, nil
+	return map[string]any{"convo": h.convo(conv, c.me.ID, at)}, nil
 }
 
 // getConvoMembers lists every member at once: a conversation has at most
@@ -168,7 +187,7 @@ func (h *Handler) getConvoMembers(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"members": h.convo(conv, c.me.ID).Members}, nil
+	return map[string]any{"members": h.convo(conv, c.me.ID, 0).Members}, nil
 }
 
 // convoInput is the body of the procedures that name only a conversation.
@@ -194,17 +213,17 @@ func (h *Handler) acceptConvo(ctx context.Context, c *call) (any, error) {
 	}
 	// The lexicon's rev is absent when the convo was already accepted:
 	// that is how a client tells a no-op from an accept.
-	conv, err := h.conversation(ctx, c, id)
+	conv, at, err := h.conversationAt(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
 	if conv.Status == dm.StatusAccepted {
 		return struct{}{}, nil
 	}
-	if conv, err = h.chat.Accept(ctx, c.me, id); err != nil {
+	if _, err = h.chat.Accept(ctx, c.me, id); err != nil {
 		return nil, convoError(err)
 	}
-	return map[string]any{"rev": h.convo(conv, c.me.ID).Rev}, nil
+	return map[string]any{"rev": rev(at)}, nil
 }
 
 // leaveConvo leaves a group; a direct conversation, which nobody leaves
@@ -216,7 +235,7 @@ func (h *Handler) leaveConvo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	conv, err := h.conversation(ctx, c, id)
+	conv, at, err := h.conversationAt(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +247,7 @@ func (h *Handler) leaveConvo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, convoError(err)
 	}
-	return map[string]any{"convoId": id, "rev": h.convo(conv, c.me.ID).Rev}, nil
+	return map[string]any{"convoId": id, "rev": rev(at)}, nil
 }
 
 func (h *Handler) muteConvo(muted bool) func(context.Context, *call) (any, error) {
@@ -237,11 +256,15 @@ func (h *Handler) muteConvo(muted bool) func(context.Context, *call) (any, error
 		if err != nil {
 			return nil, err
 		}
+		at, err := h.head(ctx, c.me)
+		if err != nil {
+			return nil, err
+		}
 		conv, err := h.chat.UpdateConversation(ctx, c.me, id, chat.ConversationUpdate{Muted: &muted})
 		if err != nil {
 			return nil, convoError(err)
 		}
-		return map[string]any{"convo": h.convo(conv, c.me.ID)}, nil
+		return map[string]any{"convo": h.convo(conv, c.me.ID, at)}, nil
 	}
 }
 
@@ -256,17 +279,17 @@ func (h *Handler) updateRead(ctx context.Context, c *call) (any, error) {
 	if in.ConvoID == "" {
 		return nil, invalid("Input must have the property \"convoId\".")
 	}
-	conv, err := h.conversation(ctx, c, in.ConvoID)
-	if err != nil {
+	if _, err := h.conversation(ctx, c, in.ConvoID); err != nil {
 		return nil, err
 	}
 	if err := h.chat.MarkRead(ctx, c.me, in.ConvoID, in.MessageID); err != nil {
 		return nil, err // the conversation exists: a not-found is the message
 	}
-	if conv, err = h.conversation(ctx, c, in.ConvoID); err != nil {
+	conv, at, err := h.conversationAt(ctx, c, in.ConvoID)
+	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"convo": h.convo(conv, c.me.ID)}, nil
+	return map[string]any{"convo": h.convo(conv, c.me.ID, at)}, nil
 }
 
 // maxReadAll bounds how many conversations one updateAllRead walks.
@@ -333,14 +356,14 @@ func (h *Handler) getMessages(ctx context.Context, c *call) (any, error) {
 	// A rev is no cursor of this method (the cursor is a message id), but
 	// Bluesky's app passes one: when a getLog entry of a conversation comes
 	// before its first page, the entry's rev becomes the history cursor
-	// (Bluesky's revs share one scope; here log and message revs do not).
+	// (Bluesky's message cursors are revs; here they are message ids).
 	// It starts from the newest message, which loses nothing: the page
 	// holds what came before that entry, and perhaps a message or two the
 	// client already has from the log.
 	if _, isRev := parseRev(cursor); isRev {
 		cursor = ""
 	}
-	conv, err := h.conversation(ctx, c, id)
+	conv, at, err := h.conversationAt(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +374,7 @@ func (h *Handler) getMessages(ctx context.Context, c *call) (any, error) {
 	other := otherMember(conv, c.me.ID)
 	out := make([]*messageView, len(msgs))
 	for i := range msgs {
-		out[i] = h.message(&msgs[i], c.me.ID, other)
+		out[i] = h.message(&msgs[i], c.me.ID, other, at)
 	}
 	res := map[string]any{"messages": out}
 	if next != "" {
@@ -392,6 +415,11 @@ func checkMessage(m messageInput) error {
 	return dm.ValidateText(m.Text)
 }
 
+// sendMessage answers the message with the caller's log position read
+// after the send as its rev: above the rev of every view read before, at
+// or above the rev of its own logCreateMessage entry (the send also logs
+// the sender's read marker after it), and never above a view read later.
+// The exact entry would cost reading the log back on every send.
 func (h *Handler) sendMessage(ctx context.Context, c *call) (any, error) {
 	var in struct {
 		ConvoID string        `json:"convoId"`
@@ -408,9 +436,13 @@ func (h *Handler) sendMessage(ctx context.Context, c *call) (any, error) {
 	}
 	msg, _, err := h.chat.Send(ctx, c.me, in.ConvoID, chat.SendParams{Text: in.Message.Text})
 	if err != nil {
-		return nil, convoError(err)
+		return nil, sendError(c.me, err)
 	}
-	return h.message(msg, c.me.ID, ""), nil
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, err
+	}
+	return h.message(msg, c.me.ID, "", at), nil
 }
 
 // maxBatch is the lexicon's bound on sendMessageBatch items.
@@ -456,11 +488,15 @@ func (h *Handler) sendMessageBatch(ctx context.Context, c *call) (any, error) {
 	}
 	msgs, err := h.chat.SendBatch(ctx, c.me, items)
 	if err != nil {
-		return nil, convoError(err)
+		return nil, sendError(c.me, err)
+	}
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*messageView, len(msgs))
 	for i, msg := range msgs {
-		out[i] = h.message(msg, c.me.ID, "")
+		out[i] = h.message(msg, c.me.ID, "", at)
 	}
 	return map[string]any{"items": out}, nil
 }
@@ -494,6 +530,10 @@ func (h *Handler) deleteMessageForSelf(ctx context.Context, c *call) (any, error
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	at, err := h.head(ctx, c.me)
+	if err != nil {
+		return nil, err
+	}
 	_, msg, err := h.messageIn(ctx, c, in.ConvoID, in.MessageID)
 	if err != nil {
 		return nil, err
@@ -503,7 +543,7 @@ func (h *Handler) deleteMessageForSelf(ctx context.Context, c *call) (any, error
 	}
 	gone := *msg
 	gone.Deleted = true
-	return h.message(&gone, c.me.ID, ""), nil
+	return h.message(&gone, c.me.ID, "", at), nil
 }
 
 func (h *Handler) reaction(on bool) func(context.Context, *call) (any, error) {
@@ -533,10 +573,14 @@ func (h *Handler) reaction(on bool) func(context.Context, *call) (any, error) {
 		case err != nil:
 			return nil, err
 		}
+		at, err := h.head(ctx, c.me)
+		if err != nil {
+			return nil, err
+		}
 		if msg, err = h.chat.Message(ctx, c.me, msg.ID); err != nil {
 			return nil, err
 		}
-		return map[string]any{"message": h.message(msg, c.me.ID, otherMember(conv, c.me.ID))}, nil
+		return map[string]any{"message": h.message(msg, c.me.ID, otherMember(conv, c.me.ID), at)}, nil
 	}
 }
 

@@ -89,6 +89,9 @@ func (h *Handler) getLog(ctx context.Context, c *call) (any, error) {
 	}
 	if n := len(logs); n > 0 && logs[n-1].Rev < rev(last) {
 		logs[n-1].Rev = rev(last)
+		if m := logs[n-1].Message; m != nil {
+			m.Rev = rev(last) // a message's rev is its entry's
+		}
 	}
 	return map[string]any{"logs": logs, "cursor": rev(last)}, nil
 }
@@ -156,7 +159,7 @@ func (h *Handler) logEntry(ctx context.Context, me *dm.Account, e *dm.Event) (*l
 			return nil, nil
 		}
 		le.Type = logDefs + "logCreateMessage"
-		le.Message = h.message(e.Message, me.ID, "")
+		le.Message = h.message(e.Message, me.ID, "", e.Seq)
 		le.RelatedProfiles = []profileViewBasic{h.related(e.Message.Sender)}
 	case dm.EventMessageDeleted:
 		if e.Message == nil {
@@ -165,7 +168,7 @@ func (h *Handler) logEntry(ctx context.Context, me *dm.Account, e *dm.Event) (*l
 		le.Type = logDefs + "logDeleteMessage"
 		gone := *e.Message
 		gone.Deleted = true
-		le.Message = h.message(&gone, me.ID, "")
+		le.Message = h.message(&gone, me.ID, "", e.Seq)
 	case dm.EventReactionAdded, dm.EventReactionRemoved:
 		if e.Message == nil || e.Actor == nil {
 			return nil, nil
@@ -177,7 +180,7 @@ func (h *Handler) logEntry(ctx context.Context, me *dm.Account, e *dm.Event) (*l
 		if !mine {
 			other = e.Actor.ID
 		}
-		le.Message = h.message(e.Message, me.ID, other)
+		le.Message = h.message(e.Message, me.ID, other, e.Seq)
 		le.Reaction = &reactionView{Value: e.Emoji, Sender: didRef{h.ids.did(e.Actor.ID)}, CreatedAt: datetime(e.At)}
 		le.RelatedProfiles = []profileViewBasic{h.related(*e.Actor)}
 	case dm.EventReadUpdated:
@@ -193,7 +196,7 @@ func (h *Handler) logEntry(ctx context.Context, me *dm.Account, e *dm.Event) (*l
 			return nil, err
 		}
 		le.Type = logDefs + "logReadConvo"
-		le.Message = h.message(msg, me.ID, "")
+		le.Message = h.message(msg, me.ID, "", e.Seq)
 	default:
 		return nil, nil
 	}

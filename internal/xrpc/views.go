@@ -1,6 +1,7 @@
 package xrpc
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -50,6 +51,18 @@ func parseRev(s string) (int64, bool) {
 		return 0, false
 	}
 	return int64(n), true
+}
+
+// head is the caller's event log position now (their newest event's seq).
+// Read before a view, it is the view's rev: the view holds every event up
+// to it, and every later entry of the caller's log has a higher rev.
+func (h *Handler) head(ctx context.Context, me *dm.Account) (int64, error) {
+	_, next, err := h.chat.Events(ctx, me, "", 0)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(next, 10, 64)
+	return n, nil
 }
 
 // datetime writes a time as the lexicons' datetime format.
@@ -111,10 +124,12 @@ type convoView struct {
 	Kind        convoKind          `json:"kind"`
 }
 
-// profile is a conversation member as profileViewBasic.
+// profile is a conversation member as profileViewBasic. A suspended
+// member is chatDisabled, which Bluesky's apps show (and, for the viewer
+// themself, answer by disabling the conversation).
 func (h *Handler) profile(m dm.Member, group bool) profileViewBasic {
 	p := profileViewBasic{DID: h.ids.did(m.ID), Handle: h.ids.handle(m.Handle), DisplayName: m.DisplayName,
-		Kind: &memberKind{Type: typeDirectMember}}
+		ChatDisabled: m.Suspended, Kind: &memberKind{Type: typeDirectMember}}
 	if group {
 		role := "standard"
 		if m.Role == dm.RoleOwner {
@@ -127,7 +142,7 @@ func (h *Handler) profile(m dm.Member, group bool) profileViewBasic {
 
 // related is an account a log entry refers to, as profileViewBasic.
 func (h *Handler) related(p dm.Profile) profileViewBasic {
-	return profileViewBasic{DID: h.ids.did(p.ID), Handle: h.ids.handle(p.Handle), DisplayName: p.DisplayName}
+	return profileViewBasic{DID: h.ids.did(p.ID), Handle: h.ids.handle(p.Handle), DisplayName: p.DisplayName, ChatDisabled: p.Suspended}
 }
 
 // message turns a native message into a messageView (or a
@@ -136,23 +151,26 @@ func (h *Handler) related(p dm.Profile) profileViewBasic {
 // sender; in a direct conversation the other reactions can only be the
 // other member's (other is their id; "" in a group, where they are left
 // out). A reaction's time is not kept, so it shows the message's.
-func (h *Handler) message(m *dm.Message, viewerID, other string) *messageView {
-	v := &messageView{Type: typeMessageView, ID: m.ID, Rev: rev(m.Seq), Sender: didRef{h.ids.did(m.Sender.ID)}, SentAt: datetime(m.CreatedAt)}
+//
+// at is the rev it carries: a position in the viewer's event log (see
+// convo), never a per-conversation seq.
+func (h *Handler) message(m *dm.Message, viewerID, other string, at int64) *messageView {
+	v := &messageView{Type: typeMessageView, ID: m.ID, Rev: rev(at), Sender: didRef{h.ids.did(m.Sender.ID)}, SentAt: datetime(m.CreatedAt)}
 	if m.Deleted {
 		v.Type = typeDeletedMessageView
 		return v
 	}
 	text := fitText(m.Text)
 	v.Text = &text
-	at := datetime(m.CreatedAt)
+	sent := datetime(m.CreatedAt)
 	for _, r := range m.Reactions {
 		others := r.Count
 		if r.Me {
-			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(viewerID)}, CreatedAt: at})
+			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(viewerID)}, CreatedAt: sent})
 			others--
 		}
 		if others > 0 && other != "" {
-			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(other)}, CreatedAt: at})
+			v.Reactions = append(v.Reactions, reactionView{Value: r.Emoji, Sender: didRef{h.ids.did(other)}, CreatedAt: sent})
 		}
 	}
 	return v
@@ -198,18 +216,23 @@ func otherMember(c *dm.Conversation, viewerID string) string {
 }
 
 // convo turns a native conversation (as the viewer sees it) into a
-// convoView. Its rev is that of its newest message, so it moves on every
-// message.
-func (h *Handler) convo(c *dm.Conversation, viewerID string) *convoView {
+// convoView. Its rev is at, the viewer's event log position read before
+// the conversation was (head): the view holds everything up to it, and
+// every later log entry of the viewer's, for this conversation or another,
+// has a higher rev. Bluesky's app compares the two and drops a log entry
+// whose rev is not above the convo's; a per-conversation message seq (what
+// the rev was) is no position in the log, and a member who joined late (a
+// log at 0x19, a convo at message 0x28) lost every new message from the
+// list. Its lastMessage carries the same rev.
+func (h *Handler) convo(c *dm.Conversation, viewerID string, at int64) *convoView {
 	group := c.Kind == dm.ConversationGroup
-	v := &convoView{Type: typeConvoView, ID: c.ID, Rev: rev(0), Muted: c.Muted, Status: c.Status, UnreadCount: c.UnreadCount,
+	v := &convoView{Type: typeConvoView, ID: c.ID, Rev: rev(at), Muted: c.Muted, Status: c.Status, UnreadCount: c.UnreadCount,
 		Members: make([]profileViewBasic, 0, len(c.Members)), Kind: convoKind{Type: typeDirectConvo}}
 	for _, m := range c.Members {
 		v.Members = append(v.Members, h.profile(m, group))
 	}
 	if c.LastMessage != nil {
-		v.Rev = rev(c.LastMessage.Seq)
-		v.LastMessage = h.message(c.LastMessage, viewerID, otherMember(c, viewerID))
+		v.LastMessage = h.message(c.LastMessage, viewerID, otherMember(c, viewerID), at)
 	}
 	if group {
 		title := c.Title

@@ -33,6 +33,19 @@ func invalid(format string, args ...any) *Error {
 	return errorf(http.StatusBadRequest, "InvalidRequest", format, args...)
 }
 
+// The messages of refusals that Bluesky's app (social-app) recognises: it
+// matches a failed send's error message, not its name, against Bluesky's
+// exact wording (a block makes it refetch the block state, "Account is
+// disabled" disables the conversation). Where Parley refuses for the same
+// reason, the XRPC message is Bluesky's; the native API keeps its own.
+const (
+	msgBlock            = "block between recipient and sender"
+	msgMessagesDisabled = "recipient has disabled incoming messages"
+	msgNotFollowed      = "recipient requires incoming messages to come from someone they follow"
+	msgConvoNotFound    = "Convo not found"
+	msgAccountDisabled  = "Account is disabled"
+)
+
 // rateLimitWindow is the window the RateLimit-Policy header announces.
 const rateLimitWindow = 3
 
@@ -55,13 +68,13 @@ func xrpcError(err error) *Error {
 	case dm.EFORBIDDEN:
 		switch dm.ErrorReason(err) {
 		case dm.ReasonBlockedByYou:
-			return errorf(http.StatusBadRequest, "BlockedActor", "%s", msg)
+			return errorf(http.StatusBadRequest, "BlockedActor", msgBlock)
 		case dm.ReasonBlocksYou:
-			return errorf(http.StatusBadRequest, "BlockedSubject", "%s", msg)
+			return errorf(http.StatusBadRequest, "BlockedSubject", msgBlock)
 		case dm.ReasonNotAccepting:
-			return errorf(http.StatusBadRequest, "MessagesDisabled", "%s", msg)
+			return errorf(http.StatusBadRequest, "MessagesDisabled", msgMessagesDisabled)
 		case dm.ReasonNotFollowed:
-			return errorf(http.StatusBadRequest, "NotFollowedBySender", "%s", msg)
+			return errorf(http.StatusBadRequest, "NotFollowedBySender", msgNotFollowed)
 		}
 		return errorf(http.StatusForbidden, "Forbidden", "%s", msg)
 	case dm.ENOTFOUND:
@@ -83,12 +96,25 @@ func xrpcError(err error) *Error {
 }
 
 // convoError is xrpcError where a not-found means the conversation: to a
-// non-member it does not exist, and Bluesky names that InvalidConvo.
+// non-member it does not exist, and Bluesky names that InvalidConvo, with
+// Bluesky's message.
 func convoError(err error) error {
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return errorf(http.StatusBadRequest, "InvalidConvo", "%s", dm.ErrorMessage(err))
+		return errorf(http.StatusBadRequest, "InvalidConvo", msgConvoNotFound)
 	}
 	return err
+}
+
+// sendError is convoError for a send by me: a suspended account's send is
+// refused (403 Forbidden) with Bluesky's "Account is disabled", on which
+// Bluesky's app disables the conversation instead of offering a retry. Its
+// sessions end with the suspension, so only a send already under way when
+// it came meets this.
+func sendError(me *dm.Account, err error) error {
+	if me.Suspended && dm.IsCode(err, dm.EFORBIDDEN) && dm.ErrorReason(err) == "" {
+		return errorf(http.StatusForbidden, "Forbidden", msgAccountDisabled)
+	}
+	return convoError(err)
 }
 
 // writeError writes the error body, with the RateLimit-* headers of a 429.
