@@ -55,6 +55,25 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 	return out, strconv.FormatInt(last, 10), err
 }
 
+// LastSeq returns the newest seq of the caller's event log: from the
+// store's memory when it knows it (dm.EventSeqPeeker: SQLite, no
+// transaction), else in a read transaction. It is never older than the
+// newest event of a change that has returned.
+func (s *Service) LastSeq(ctx context.Context, me *dm.Account) (int64, error) {
+	if pk, ok := s.store.(dm.EventSeqPeeker); ok {
+		if seq, ok := pk.PeekLastEventSeq(me.ID); ok {
+			return seq, nil
+		}
+	}
+	var seq int64
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		seq, err = tx.LastEventSeq(ctx, me.ID)
+		return err
+	})
+	return seq, err
+}
+
 // carried returns the messages an event carries: its message, and the last
 // message of the conversation or inbox view it holds.
 func carried(ev *dm.Event) []**dm.Message {

@@ -57,12 +57,7 @@ func parseRev(s string) (int64, bool) {
 // Read before a view, it is the view's rev: the view holds every event up
 // to it, and every later entry of the caller's log has a higher rev.
 func (h *Handler) head(ctx context.Context, me *dm.Account) (int64, error) {
-	_, next, err := h.chat.Events(ctx, me, "", 0)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := strconv.ParseInt(next, 10, 64)
-	return n, nil
+	return h.chat.LastSeq(ctx, me)
 }
 
 // datetime writes a time as the lexicons' datetime format.
