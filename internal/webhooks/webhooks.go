@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -556,8 +557,21 @@ func (s *Service) post(ctx context.Context, e *dm.WebhookEndpoint, d *dm.Webhook
 }
 
 // cleanErr keeps the useful end of a client error ("connection refused",
-// "certificate signed by unknown authority") without Go's prefixes.
+// "certificate signed by unknown authority") without Go's prefixes. It
+// names no address that is not the brand's own to know: a refused one
+// (what a name resolved to inside the server's network, such as a
+// database's 10.x address or the metadata service's) and the server's DNS
+// resolver stay out of the delivery log, which the brand reads; otherwise
+// any brand owner could map the private network one URL at a time.
 func cleanErr(err error) string {
+	if errors.Is(err, safehttp.ErrForbidden) {
+		return "address not allowed: the host is not a public address, or its name resolves to one that is not"
+	}
+	if de := (*net.DNSError)(nil); errors.As(err, &de) {
+		c := *de
+		c.Server = ""
+		return c.Error()
+	}
 	var ue interface{ Unwrap() error }
 	if errors.As(err, &ue) {
 		if inner := ue.Unwrap(); inner != nil {

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// The tests of this file come from a second hostile probe: each attacks the
+// running server through its public surface and asserts the secure outcome.
+
+// TestWebhookErrorsNameNoInsideAddress: a brand owner points webhooks at
+// names that resolve inside the server's network (localhost here) and at a
+// name that does not resolve. The delivery log says why each attempt
+// failed, but names neither the private address the name resolved to nor
+// the server's DNS resolver: otherwise the log maps the private network for
+// anyone who owns a brand, one URL at a time.
+func TestWebhookErrorsNameNoInsideAddress(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff) // no --webhook-allow: loopback is refused
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	cara := e.user("cara")
+	u, err := url.Parse(e.url)
+	must(t, err, "parse the server's URL")
+	inside := "http://localhost:" + u.Port() + "/hook"
+	nowhere := "http://parley-probe-nowhere.invalid/hook"
+	ids := map[string]string{}
+	for _, target := range []string{inside, nowhere} {
+		w, _, err := acme.CreateWebhook(ctx, "acme", client.WebhookParams{URL: target, Events: []string{"message.received"}})
+		must(t, err, "create webhook "+target)
+		ids[w.ID] = target
+	}
+	conv := e.direct(cara, "acme")
+	e.send(cara, conv.ID, "hello acme")
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ds, _, err := acme.WebhookDeliveries(ctx, "acme", "", "", 10)
+		must(t, err, "delivery log")
+		tried := 0
+		for _, d := range ds {
+			if d.Attempts > 0 {
+				tried++
+			}
+		}
+		if tried == len(ids) && len(ds) == len(ids) {
+			for _, d := range ds {
+				target := ids[d.EndpointID]
+				if d.Status == "succeeded" {
+					t.Errorf("%s: a delivery succeeded", target)
+				}
+				if d.LastError == "" {
+					t.Errorf("%s: no last_error", target)
+				}
+				for _, leak := range []string{"127.0.0.1", "::1", " on ", ":53"} {
+					if strings.Contains(d.LastError, leak) {
+						t.Errorf("%s: last_error %q names an inside address (%q)", target, d.LastError, leak)
+					}
+				}
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries not attempted in time: %+v", ds)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
