@@ -70,3 +70,41 @@ func TestWebhookErrorsNameNoInsideAddress(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestRedeliveryBounded: a brand owner asks for the same delivery again and
+// again. Each redelivery is a new delivery of up to 12 POSTs to a URL of
+// their choosing, run by the job workers every brand shares, so past a
+// burst the answer is 429 with Retry-After and nothing more is queued.
+func TestRedeliveryBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOn) // no --webhook-allow: nothing is really sent
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	cara := e.user("cara")
+	_, _, err := acme.CreateWebhook(ctx, "acme", client.WebhookParams{URL: "https://example.com/hook", Events: []string{"message.received"}})
+	must(t, err, "create webhook")
+	conv := e.direct(cara, "acme")
+	e.send(cara, conv.ID, "hello acme")
+	ds, _, err := acme.WebhookDeliveries(ctx, "acme", "", "", 10)
+	must(t, err, "delivery log")
+	if len(ds) != 1 {
+		t.Fatalf("want one delivery, got %+v", ds)
+	}
+	made := 0
+	for i := 0; i < 200; i++ {
+		_, err := acme.Redeliver(ctx, "acme", ds[0].ID)
+		if err != nil {
+			wantStatus(t, err, 429, "a redelivery past the limit")
+			break
+		}
+		made++
+	}
+	if made >= 200 || made < 10 {
+		t.Errorf("%d redeliveries in a row were accepted: want a burst of a few dozen, then 429", made)
+	}
+	all, _, err := acme.WebhookDeliveries(ctx, "acme", "", "", 200)
+	must(t, err, "delivery log")
+	if len(all) != made+1 {
+		t.Errorf("%d deliveries after %d accepted redeliveries: a refused one was queued", len(all), made)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -205,6 +206,7 @@ func (s *Service) Delivery(ctx context.Context, me *dm.Account, handle, id strin
 // same body and event id, as a new delivery with its own attempts.
 func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id string) (*dm.WebhookDelivery, error) {
 	var nd *dm.WebhookDelivery
+	charged := false
 	err := s.chat.Update(ctx, func(tx dm.Tx, out chat.Outbox) error {
 		b, err := s.brand.ManagedBrand(ctx, tx, me, handle)
 		if err != nil {
@@ -216,6 +218,14 @@ func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id stri
 		}
 		if err != nil {
 			return err
+		}
+		if !charged {
+			// Once per call, though a busy store may run this again.
+			if wait := s.redeliveries.Take(b.ID, time.Now()); wait > 0 {
+				return &dm.Error{Code: dm.ERATELIMITED, RetryAfter: wait,
+					Message: "Too many redeliveries for this brand. Try again later."}
+			}
+			charged = true
 		}
 		t := s.now()
 		nd = &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: d.EndpointID, EventID: d.EventID, EventType: d.EventType,

@@ -47,6 +47,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/safehttp"
 )
 
@@ -91,7 +92,18 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RateLimitOff lifts the bound on redeliveries (RedeliveryRate).
+	RateLimitOff bool
 }
+
+// RedeliveryRate bounds the redeliveries a brand asks for, per node: each
+// is a new delivery of up to MaxAttempts POSTs of up to Timeout each, so
+// without a bound one brand's owner could queue millions of them, holding
+// every job worker (every brand's webhooks, away messages, bot replies and
+// campaigns wait behind them) and aiming the server's requests at any
+// public URL as often as they like. A receiver that was down and is fixed
+// needs a few dozen at once, not a flood.
+var RedeliveryRate = ratelimit.Rate{Burst: 30, Count: 60, Per: time.Hour}
 
 // MaxAttempts is the default number of attempts of a delivery.
 const MaxAttempts = 12
@@ -354,6 +366,8 @@ type Service struct {
 	// run twice for one attempt when a batch of outcomes is recorded again
 	// one by one).
 	results sync.Map
+	// redeliveries is RedeliveryRate per brand (nil: no bound).
+	redeliveries *ratelimit.Limiter
 }
 
 // New returns the service; step must be in c's pipeline and watch b's inbox.
@@ -384,7 +398,11 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 	// A redirect is the receiver's answer, recorded as a failure: following
 	// it would let a receiver point deliveries elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Service{chat: c, brand: b, store: c.Store(), step: step, cfg: cfg, log: cfg.Logger, client: client}
+	svc := &Service{chat: c, brand: b, store: c.Store(), step: step, cfg: cfg, log: cfg.Logger, client: client}
+	if !cfg.RateLimitOff {
+		svc.redeliveries = RedeliveryRate.Limiter()
+	}
+	return svc
 }
 
 // RegisterJobs gives r the delivery handler.
