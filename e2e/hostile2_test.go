@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -106,5 +107,50 @@ func TestRedeliveryBounded(t *testing.T) {
 	must(t, err, "delivery log")
 	if len(all) != made+1 {
 		t.Errorf("%d deliveries after %d accepted redeliveries: a refused one was queued", len(all), made)
+	}
+}
+
+// TestSignupNotFromAnotherSite: a page elsewhere posts a sign-up form
+// (text/plain that happens to be JSON) from each visitor's browser. Without
+// a cookie at stake it was still worth forging: every visitor's address
+// made the attacker's accounts, past the per-address sign-up limit. A
+// foreign Origin is refused and creates nothing; the web app (this site's
+// Origin) and API clients (no Origin) sign up as before.
+func TestSignupNotFromAnotherSite(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	u, err := url.Parse(e.url)
+	must(t, err, "parse the server's URL")
+	watcher := e.user("watcher")
+	signup := func(handle, origin, ctype string) int {
+		req, err := http.NewRequest("POST", e.url+"/api/v1/accounts",
+			strings.NewReader(`{"handle":"`+handle+`","password":"correct horse battery","x":"="}`))
+		must(t, err, "request")
+		req.Header.Set("Content-Type", ctype)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err, "sign up")
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		handle, origin, ctype string
+		want                  int
+	}{
+		{"forged_form", "https://evil.example", "text/plain", 403},
+		{"forged_json", "https://evil.example", "application/json", 403},
+		{"forged_sibling", "http://" + u.Hostname() + ".evil.example:" + u.Port(), "text/plain", 403},
+		{"from_the_app", "http://" + u.Host, "application/json", 201},
+		{"api_client", "", "application/json", 201},
+	} {
+		if got := signup(c.handle, c.origin, c.ctype); got != c.want {
+			t.Errorf("sign-up %s (Origin %q, %s): want %d, got %d", c.handle, c.origin, c.ctype, c.want, got)
+		}
+		_, err := watcher.Account(e.ctx, c.handle)
+		if exists := err == nil; exists != (c.want == 201) {
+			t.Errorf("after sign-up %s: account exists %v (%v)", c.handle, exists, err)
+		}
 	}
 }
