@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/server"
 )
 
 // The tests of this file come from a second hostile probe: each attacks the
@@ -152,5 +155,51 @@ func TestSignupNotFromAnotherSite(t *testing.T) {
 		if exists := err == nil; exists != (c.want == 201) {
 			t.Errorf("after sign-up %s: account exists %v (%v)", c.handle, exists, err)
 		}
+	}
+}
+
+// TestLoginThrottleHoldsAcrossAnIPv6Network: behind a proxy that forwards
+// client addresses, one host tries passwords of one handle from a new
+// address of its IPv6 /64 each time (a host is given the whole /64), then
+// signs up from new ones. Both limits hold for the network as for one IPv4
+// address; the account's owner, elsewhere, still logs in.
+func TestLoginThrottleHoldsAcrossAnIPv6Network(t *testing.T) {
+	t.Parallel()
+	e := startWith(t, limitsOn, func(c *server.Config) { c.TrustProxy = true })
+	e.user("vic")
+	post := func(path, body, from string) int {
+		req, err := http.NewRequest("POST", e.url+path, strings.NewReader(body))
+		must(t, err, "request")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err, "POST "+path)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	guesses := 0
+	for i := 1; i <= 60; i++ {
+		from := fmt.Sprintf("2001:db8:7:7:%x::%x", i, i)
+		if post("/api/v1/sessions", `{"handle":"vic","password":"guess-number-`+strconv.Itoa(i)+`"}`, from) == http.StatusTooManyRequests {
+			break
+		}
+		guesses++
+	}
+	if guesses > 10 {
+		t.Errorf("%d wrong passwords for one handle from one /64 before a 429: want at most 10", guesses)
+	}
+	if got := post("/api/v1/sessions", `{"handle":"vic","password":"`+password("vic")+`"}`, "2001:db8:9:9::1"); got != http.StatusCreated {
+		t.Errorf("vic from another network: want 201, got %d", got)
+	}
+	signups := 0
+	for i := 1; i <= 40; i++ {
+		from := fmt.Sprintf("2001:db8:5:5::%x", i)
+		if post("/api/v1/accounts", fmt.Sprintf(`{"handle":"farm%d","password":"correct horse battery"}`, i), from) == http.StatusTooManyRequests {
+			break
+		}
+		signups++
+	}
+	if signups > 20 {
+		t.Errorf("%d sign-ups from one /64 before a 429: want at most the burst of 20", signups)
 	}
 }

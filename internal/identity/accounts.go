@@ -45,7 +45,7 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	// Each sign-up costs an argon2 hash (19 MiB, tens of ms in production):
 	// one address may not make them without end.
 	if p.Remote != "" {
-		if d := s.signupLimit.Take("a:"+p.Remote, s.cfg.Now()); d > 0 {
+		if d := s.signupLimit.Take("a:"+throttleKey(p.Remote), s.cfg.Now()); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sign-ups from this address. Try again later.", RetryAfter: d}
 		}
 	}

@@ -164,7 +164,7 @@ func (s *Service) ChangePassword(ctx context.Context, me *dm.Account, token, cur
 		return err
 	}
 	t := s.now()
-	key := "h:" + me.Handle + "@" + remote
+	key := "h:" + me.Handle + "@" + throttleKey(remote)
 	if d := s.loginLimitFor(key).Wait(key, t); d > 0 {
 		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many wrong passwords. Try again later.", RetryAfter: d}
 	}
