@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // This file is account security: changing a password, the owner's list of
@@ -164,7 +165,7 @@ func (s *Service) ChangePassword(ctx context.Context, me *dm.Account, token, cur
 		return err
 	}
 	t := s.now()
-	key := "h:" + me.Handle + "@" + throttleKey(remote)
+	key := "h:" + me.Handle + "@" + ratelimit.NetworkKey(remote)
 	if d := s.loginLimitFor(key).Wait(key, t); d > 0 {
 		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many wrong passwords. Try again later.", RetryAfter: d}
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userA
 	// Failures count per handle from one address (ten, then one try every
 	// 30 s) and per address over all handles (fifty). Keying by handle alone
 	// would let anyone lock a chosen person out from elsewhere.
-	keys := []string{"h:" + handle + "@" + throttleKey(remote), "a:" + throttleKey(remote)}
+	keys := []string{"h:" + handle + "@" + ratelimit.NetworkKey(remote), "a:" + ratelimit.NetworkKey(remote)}
 	for _, k := range keys {
 		if d := s.loginLimitFor(k).Wait(k, t); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many failed logins. Try again later.", RetryAfter: d}
@@ -155,29 +154,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, 
 	}
 	s.sessions.put(hash, acc, t)
 	return acc, nil
-}
-
-// throttleKey is the network an address counts for in the per-address
-// limits: an IPv4 address itself, but an IPv6 address's /64. One host (one
-// home line, one cloud VM) is given a whole /64 and picks any address in
-// it, so keyed by the full address every try could come from a fresh one,
-// each with a fresh bucket: unbounded password guessing against one
-// handle, and sign-ups without end. An IPv4 address written as IPv6
-// (::ffff:a.b.c.d) is that IPv4 address.
-func throttleKey(remote string) string {
-	ip, err := netip.ParseAddr(remote)
-	if err != nil {
-		return remote
-	}
-	ip = ip.Unmap()
-	if ip.Is4() {
-		return ip.String()
-	}
-	p, err := ip.WithZone("").Prefix(64)
-	if err != nil {
-		return remote
-	}
-	return p.String()
 }
 
 // loginLimitFor picks the bucket set of a login throttling key.
