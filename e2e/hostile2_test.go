@@ -203,3 +203,45 @@ func TestLoginThrottleHoldsAcrossAnIPv6Network(t *testing.T) {
 		t.Errorf("%d sign-ups from one /64 before a 429: want at most the burst of 20", signups)
 	}
 }
+
+// TestRemovedAdminsBotTokensEnd: an admin makes a bot token, then is taken
+// off the team. The token was a key to the whole inbox (read every
+// customer's conversation, answer as the brand) that outlived their access;
+// it ends with the removal, while a token the brand's other managers made
+// keeps working.
+func TestRemovedAdminsBotTokensEnd(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	ada, cara := e.user("ada"), e.user("cara")
+	_, err := acme.AddTeamMember(ctx, "acme", "ada", "admin")
+	must(t, err, "add ada as admin")
+	_, adaSecret, err := ada.CreateBotToken(ctx, "acme", "Ada's script")
+	must(t, err, "ada makes a bot token")
+	_, houseSecret, err := acme.CreateBotToken(ctx, "acme", "House bot")
+	must(t, err, "the brand makes a bot token")
+	conv := e.direct(cara, "acme")
+	e.send(cara, conv.ID, "my order number is 1234")
+	bot := func(secret string) *client.Client {
+		c := e.client(e.url)
+		c.SetToken(secret)
+		return c
+	}
+	adaBot, houseBot := bot(adaSecret), bot(houseSecret)
+	_, _, err = adaBot.Inbox(ctx, "acme", client.InboxFilter{})
+	must(t, err, "ada's bot reads the inbox while she is on the team")
+
+	must(t, acme.RemoveTeamMember(ctx, "acme", "ada"), "remove ada")
+	_, _, err = adaBot.Inbox(ctx, "acme", client.InboxFilter{})
+	wantStatus(t, errOnly(0, 0, err), 401, "the removed admin's bot token reads the inbox")
+	_, err = adaBot.SendAsBrand(ctx, "acme", conv.ID, client.BrandReply{Text: "still here"})
+	wantStatus(t, err, 401, "the removed admin's bot token answers as the brand")
+	_, _, err = houseBot.Inbox(ctx, "acme", client.InboxFilter{})
+	ok(t, err, "the brand's own bot token after ada's removal")
+	ts, err := acme.BotTokens(ctx, "acme")
+	must(t, err, "list bot tokens")
+	if len(ts) != 1 || ts[0].Name != "House bot" {
+		t.Errorf("bot tokens after ada's removal: %+v", ts)
+	}
+}
