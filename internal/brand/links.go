@@ -15,8 +15,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
-	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Tracked links: a URL in a brand's message becomes the server's
