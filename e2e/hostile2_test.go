@@ -245,3 +245,44 @@ func TestRemovedAdminsBotTokensEnd(t *testing.T) {
 		t.Errorf("bot tokens after ada's removal: %+v", ts)
 	}
 }
+
+// TestPasswordResetTriesBounded: an outsider posts made-up reset tokens
+// with acceptable passwords. Each try hashed the password (argon2, 19 MiB)
+// before the token was looked at, with no bound: a cheap way to tie up the
+// server's memory and CPU. Past a few tries from one address the answer is
+// 429 with Retry-After; another address is not refused.
+func TestPasswordResetTriesBounded(t *testing.T) {
+	t.Parallel()
+	e := startWith(t, limitsOn, func(c *server.Config) { c.TrustProxy = true })
+	post := func(token, from string) (int, string) {
+		req, err := http.NewRequest("POST", e.url+"/api/v1/password-reset",
+			strings.NewReader(`{"token":"`+token+`","password":"a fine new password"}`))
+		must(t, err, "request")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err, "POST /api/v1/password-reset")
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	tries := 0
+	for i := 0; i < 40; i++ {
+		status, retry := post(fmt.Sprintf("made-up-token-%d", i), fmt.Sprintf("2001:db8:3:3::%x", i+1))
+		if status == http.StatusTooManyRequests {
+			if retry == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			break
+		}
+		if status != http.StatusForbidden {
+			t.Fatalf("made-up token: want 403, got %d", status)
+		}
+		tries++
+	}
+	if tries > 10 {
+		t.Errorf("%d made-up reset tokens from one network before a 429: want at most 10", tries)
+	}
+	if status, _ := post("another-made-up-token", "198.51.100.20"); status != http.StatusForbidden {
+		t.Errorf("a try from another address: want 403, got %d", status)
+	}
+}
