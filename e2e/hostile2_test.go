@@ -286,3 +286,37 @@ func TestPasswordResetTriesBounded(t *testing.T) {
 		t.Errorf("a try from another address: want 403, got %d", status)
 	}
 }
+
+// TestOptInButtonDoesNotUndoStop: the opt-in quick reply's title is the
+// brand's to write. A person who said STOP is offered "Confirm
+// unsubscribe" carrying the opt-in payload and taps it; another is offered
+// a button titled STOP with that payload. Neither ends up opted in: a STOP
+// is undone only by the person's own START (or "Manage messages"), and a
+// title that is a stop word is a STOP.
+func TestOptInButtonDoesNotUndoStop(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	e.brandAccount("shop", "Shop")
+	pia, quinn := e.user("pia"), e.user("quinn")
+
+	conv := e.direct(pia, "shop")
+	e.send(pia, conv.ID, "hello")
+	e.send(pia, conv.ID, "STOP")
+	_, _, err := pia.Send(ctx, conv.ID, client.SendParams{Text: "Confirm unsubscribe", Payload: "parley:opt_in"})
+	must(t, err, "pia taps the brand's button")
+	if m, err := pia.MessagesConsent(ctx, "shop"); err != nil || !m.OptedOut || m.OptedIn {
+		t.Errorf("pia said STOP, then tapped a button with the opt-in payload: consent %+v %v", m, err)
+	}
+	e.send(pia, conv.ID, "START")
+	if m, err := pia.MessagesConsent(ctx, "shop"); err != nil || m.OptedOut {
+		t.Errorf("pia's own START: consent %+v %v", m, err)
+	}
+
+	qc := e.direct(quinn, "shop")
+	_, _, err = quinn.Send(ctx, qc.ID, client.SendParams{Text: "STOP", Payload: "parley:opt_in"})
+	must(t, err, "quinn taps a button titled STOP")
+	if m, err := quinn.MessagesConsent(ctx, "shop"); err != nil || !m.OptedOut || m.OptedIn {
+		t.Errorf("quinn tapped STOP (with the opt-in payload): consent %+v %v", m, err)
+	}
+}
