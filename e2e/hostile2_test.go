@@ -320,3 +320,45 @@ func TestOptInButtonDoesNotUndoStop(t *testing.T) {
 		t.Errorf("quinn tapped STOP (with the opt-in payload): consent %+v %v", m, err)
 	}
 }
+
+// TestWebhookLogForgetsDeletedMessage: a customer writes something private
+// to a brand, then deletes it for everyone. Every team view shows it
+// deleted, but the webhook delivery log kept its text for 30 days for the
+// brand's admins, and a redelivery (or a retry) sent it again. Now the log,
+// the redelivery and the retries read it as deleted.
+func TestWebhookLogForgetsDeletedMessage(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff) // no --webhook-allow: deliveries stay pending
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	cara := e.user("cara")
+	_, _, err := acme.CreateWebhook(ctx, "acme", client.WebhookParams{URL: "https://example.com/hook", Events: []string{"message.received"}})
+	must(t, err, "create webhook")
+	conv := e.direct(cara, "acme")
+	const secret = "my card is 4111 1111 1111 1111"
+	m := e.send(cara, conv.ID, secret)
+	ds, _, err := acme.WebhookDeliveries(ctx, "acme", "", "", 10)
+	must(t, err, "delivery log")
+	if len(ds) != 1 {
+		t.Fatalf("want one delivery, got %+v", ds)
+	}
+	d, err := acme.WebhookDelivery(ctx, "acme", ds[0].ID)
+	must(t, err, "the delivery")
+	if !strings.Contains(string(d.Payload), "4111") {
+		t.Fatalf("before the delete the body holds the message: %s", d.Payload)
+	}
+	must(t, cara.DeleteMessage(ctx, m.ID, true), "cara deletes it for everyone")
+
+	d, err = acme.WebhookDelivery(ctx, "acme", ds[0].ID)
+	must(t, err, "the delivery after the delete")
+	if strings.Contains(string(d.Payload), "4111") || !strings.Contains(string(d.Payload), `"deleted":true`) {
+		t.Errorf("the delivery log after a delete for everyone: %s", d.Payload)
+	}
+	rd, err := acme.Redeliver(ctx, "acme", ds[0].ID)
+	must(t, err, "redeliver")
+	rdd, err := acme.WebhookDelivery(ctx, "acme", rd.ID)
+	must(t, err, "the redelivery")
+	if strings.Contains(string(rdd.Payload), "4111") {
+		t.Errorf("the redelivery of a deleted message: %s", rdd.Payload)
+	}
+}

@@ -193,6 +193,9 @@ func (s *Service) Delivery(ctx context.Context, me *dm.Account, handle, id strin
 			return err
 		}
 		out.WebhookDelivery = *d
+		if out.Body, err = redactGoneBody(ctx, tx, b.ID, d.Body); err != nil {
+			return err
+		}
 		out.Attempts, err = tx.WebhookAttempts(ctx, id)
 		return err
 	})
@@ -227,9 +230,13 @@ func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id stri
 			}
 			charged = true
 		}
+		body, err := redactGoneBody(ctx, tx, b.ID, d.Body)
+		if err != nil {
+			return err
+		}
 		t := s.now()
 		nd = &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: d.EndpointID, EventID: d.EventID, EventType: d.EventType,
-			Body: d.Body, Status: dm.DeliveryPending, RedeliveryOf: d.ID, CreatedAt: t, UpdatedAt: t}
+			Body: body, Status: dm.DeliveryPending, RedeliveryOf: d.ID, CreatedAt: t, UpdatedAt: t}
 		_, err = enqueueDelivery(ctx, tx, out, nd)
 		return err
 	})

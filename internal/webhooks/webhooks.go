@@ -316,6 +316,32 @@ func filterSubscribed(eps []dm.WebhookEndpoint, typ string) []dm.WebhookEndpoint
 	return out
 }
 
+// redactGoneBody returns a delivery's body with its message read as
+// deleted (no text, reactions, files or buttons) once the message is gone
+// for the brand: deleted for everyone, or no longer kept. Every team view
+// shows such a message so; the delivery log, a retry and a redelivery
+// must not keep its text for 30 days, nor send it again.
+func redactGoneBody(ctx context.Context, tx dm.Tx, brandID, body string) (string, error) {
+	var ev Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.Data.Message == nil || ev.Data.Message.Deleted {
+		return body, nil
+	}
+	id := ev.Data.Message.ID
+	gone, err := tx.GoneMessages(ctx, brandID, []string{id})
+	if err != nil || !gone[id] {
+		return body, err
+	}
+	g := *ev.Data.Message
+	g.Text, g.Deleted, g.Reactions = "", true, []dm.Reaction{}
+	g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
+	ev.Data.Message = &g
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return body, err
+	}
+	return string(b), nil
+}
+
 // enqueue writes one delivery and one job per endpoint, with one body.
 func (s *Step) enqueue(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Account, eps []dm.WebhookEndpoint, typ string, at time.Time, data EventData) error {
 	ev := Event{ID: dm.NewID(), Type: typ, CreatedAt: at, Brand: b.Profile(), Data: data}
@@ -462,6 +488,11 @@ func (s *Service) deliver(ctx context.Context, j *dm.Job) error {
 		err = s.store.View(ctx, func(tx dm.Tx) error {
 			var err error
 			if d, err = tx.WebhookDelivery(ctx, p.DeliveryID); err != nil {
+				return err
+			}
+			// A retry or a redelivery comes later than its event: the
+			// message may have been deleted for everyone meanwhile.
+			if d.Body, err = redactGoneBody(ctx, tx, d.BrandID, d.Body); err != nil {
 				return err
 			}
 			e, err = tx.WebhookEndpoint(ctx, d.BrandID, d.EndpointID)
