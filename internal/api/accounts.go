@@ -17,6 +17,10 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) {
 		DisplayName string `json:"display_name"`
 		Kind        string `json:"kind"`
 	}
+	if err := httpauth.CheckNotCrossSite(r); err != nil {
+		a.error(w, r, err)
+		return
+	}
 	if err := decode(r, &in); err != nil {
 		a.error(w, r, err)
 		return

@@ -97,7 +97,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	acc, err := a.identity.ResetPassword(r.Context(), in.Token, in.Password)
+	acc, err := a.identity.ResetPasswordFrom(r.Context(), in.Token, in.Password, a.remoteAddr(r))
 	if err != nil {
 		a.error(w, r, err)
 		return

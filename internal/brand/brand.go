@@ -482,9 +482,13 @@ func teamMemberByHandle(ctx context.Context, tx dm.Tx, brandID, handle string) (
 // inbox events are no longer appended to the member's log, so their open
 // WebSockets fall silent too. The removed member gets one last team.updated
 // event ("removed") so that their console can close the brand. The
-// conversations assigned to them become unassigned.
+// conversations assigned to them become unassigned. The bot tokens they
+// made are revoked with them: a token is a key to the whole inbox, and one
+// made by an admin who leaves (or is let go) must not keep it open to them.
 func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memberHandle string) error {
-	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+	var revoked []string // hashes of the member's bot tokens
+	err := s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
+		revoked = revoked[:0]
 		a, err := s.access(ctx, tx, me, handle)
 		if err != nil {
 			return err
@@ -504,6 +508,19 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memb
 		if err := tx.DeleteTeamMember(ctx, a.brand.ID, acc.ID); err != nil {
 			return err
 		}
+		tokens, err := tx.BotTokens(ctx, a.brand.ID)
+		if err != nil {
+			return err
+		}
+		for _, bt := range tokens {
+			if bt.CreatedBy != acc.ID {
+				continue
+			}
+			if err := tx.DeleteBotToken(ctx, a.brand.ID, bt.ID); err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+				return err
+			}
+			revoked = append(revoked, bt.TokenHash)
+		}
 		t := s.now()
 		if err := s.unassignAll(ctx, tx, ob, a.brand, acc.ID, me, t); err != nil {
 			return err
@@ -514,6 +531,14 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, handle, memb
 		}
 		return tellTeam(ctx, tx, ob, a.brand.ID, ev)
 	})
+	if err == nil {
+		// At once on this node, within botCacheTTL on the others, as
+		// RevokeBotToken.
+		for _, h := range revoked {
+			s.bots.drop(h)
+		}
+	}
+	return err
 }
 
 // unassignAll unassigns a former member's conversations, a page at a time,

@@ -123,7 +123,8 @@ const inboundRefresh = time.Minute
 // STOP or START changes the person's consent and is confirmed with one
 // message; it reports whether the message was one of those (the bot then
 // does nothing else with it). So does the opt-in button (a quick reply
-// with the payload OptInPayload, which a campaign or the bot may offer).
+// with the payload OptInPayload, which a campaign or the bot may offer),
+// except after a STOP, which it does not undo.
 //
 // cs is the brand's consent settings when the caller has them (nil: read).
 //
@@ -149,12 +150,6 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 		stop, start = append(cs.StopWords, stopWords...), append(cs.StartWords, startWords...)
 	}
 	switch {
-	case payload == OptInPayload:
-		if c.OptedIn && !c.OptedOut {
-			break
-		}
-		c.OptedOut, c.OptedIn = false, true
-		confirm = fmt.Sprintf("You'll get messages from %s. Reply STOP to stop them.", nameOf(b))
 	case containsWord(stop, k):
 		c.OptedOut = true
 		// The funnel: opted out after the campaign messages they got.
@@ -163,6 +158,17 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 		}
 		funnels.markedBrand(b.ID)
 		confirm = fmt.Sprintf("You won't get automated messages from %s anymore. Reply START to get them again.", nameOf(b))
+	case payload == OptInPayload:
+		// The button's title is the brand's to write: a title that is a
+		// stop word is a STOP (above), and the button does not undo one
+		// ("Confirm unsubscribe" with this payload would opt back in
+		// whoever tapped it). Only the person's own words (START) or
+		// "Manage messages" do.
+		if c.OptedOut || c.OptedIn {
+			break
+		}
+		c.OptedIn = true
+		confirm = fmt.Sprintf("You'll get messages from %s. Reply STOP to stop them.", nameOf(b))
 	case containsWord(start, k) && c.OptedOut:
 		c.OptedOut, c.OptedIn = false, true
 		confirm = fmt.Sprintf("You'll get messages from %s again. Reply STOP to stop them.", nameOf(b))

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Tracked links: a URL in a brand's message becomes the server's
@@ -289,7 +290,7 @@ func (s *Service) Click(ctx context.Context, token string, from ClickFrom) (stri
 	if _, err := base64.RawURLEncoding.DecodeString(token); err != nil {
 		return "", notFound
 	}
-	if wait := s.clickLimit.Take(from.Addr, s.clock()); wait > 0 {
+	if wait := s.clickLimit.Take(ratelimit.NetworkKey(from.Addr), s.clock()); wait > 0 {
 		return "", &dm.Error{Code: dm.ERATELIMITED, Message: "Too many clicks from this address; try again shortly.", RetryAfter: wait}
 	}
 	id := linkID(token)

@@ -98,6 +98,20 @@ func CheckCookieLogin(r *http.Request) error {
 	return nil
 }
 
+// CheckNotCrossSite refuses a request that a page of another site made a
+// visitor's browser send (its Origin names another host). A sign-up needs
+// no cookie to be worth forging: a form elsewhere (text/plain passes as
+// JSON) would create the attacker's accounts from each visitor's address,
+// past the per-address sign-up limit. API clients send no Origin, and no
+// other site may read this API (no CORS grant), so nobody legitimate is
+// refused.
+func CheckNotCrossSite(r *http.Request) error {
+	if r.Header.Get("Origin") != "" && !SameOrigin(r) {
+		return dm.Errorf(dm.EFORBIDDEN, "This request must come from this site.")
+	}
+	return nil
+}
+
 // SameOrigin reports whether the request's Origin names this host.
 func SameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")

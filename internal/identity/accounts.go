@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // SignupParams are the fields of a new account.
@@ -45,7 +46,7 @@ func (s *Service) Signup(ctx context.Context, p SignupParams) (*dm.Account, erro
 	// Each sign-up costs an argon2 hash (19 MiB, tens of ms in production):
 	// one address may not make them without end.
 	if p.Remote != "" {
-		if d := s.signupLimit.Take("a:"+p.Remote, s.cfg.Now()); d > 0 {
+		if d := s.signupLimit.Take("a:"+ratelimit.NetworkKey(p.Remote), s.cfg.Now()); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sign-ups from this address. Try again later.", RetryAfter: d}
 		}
 	}

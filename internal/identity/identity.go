@@ -44,6 +44,7 @@ type Service struct {
 	loginLimit  *ratelimit.Limiter // failed logins, per handle and address
 	addrLimit   *ratelimit.Limiter // failed logins, per address
 	signupLimit *ratelimit.Limiter // sign-ups, per address
+	resetLimit  *ratelimit.Limiter // password reset tries, per address
 	sessions    sessionCache
 
 	// dummyHash makes a login for an unknown handle cost as much as a wrong
@@ -74,6 +75,8 @@ func New(store dm.Store, cfg Config) *Service {
 		s.addrLimit = ratelimit.New(1.0/6, 50)
 		// Twenty sign-ups at once from one address, then one every 6 seconds.
 		s.signupLimit = ratelimit.New(1.0/6, 20)
+		// Ten reset tries at once from one address, then one a minute.
+		s.resetLimit = ratelimit.New(1.0/60, 10)
 	}
 	return s
 }

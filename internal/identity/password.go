@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -39,11 +41,31 @@ const (
 
 // hashPassword returns a PHC-style argon2id hash with a random salt, at the
 // service's cost.
+// hashSlots bounds the argon2 hashes computed at once in the process. Each
+// takes its cost's memory (19 MiB by default) and a core; logins (of
+// unknown handles too), sign-ups and resets reach one without a session,
+// and the per-address limits count only what has finished, so 150 logins
+// sent at once from one address took 2 GiB. Past the slots a request waits
+// its turn: the CPU was the bound anyway, now memory is too.
+var hashSlots = make(chan struct{}, max(4, 2*runtime.GOMAXPROCS(0)))
+
+// hashing counts the hashes being computed (at most cap(hashSlots)).
+var hashing atomic.Int32
+
+// idKey is argon2.IDKey in one of the hashSlots.
+func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	hashing.Add(1)
+	defer hashing.Add(-1)
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
+}
+
 func (s *Service) hashPassword(password string) string {
 	c := s.cfg.PasswordCost
 	salt := make([]byte, argonSaltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, c.Time, c.Memory, c.Threads, argonKeyLen)
+	key := idKey([]byte(password), salt, c.Time, c.Memory, c.Threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, c.Memory, c.Time, c.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -66,6 +88,6 @@ func checkPassword(hash, password string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := idKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }

@@ -3,7 +3,9 @@ package identity
 import (
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestProductionPasswordCost pins the production hash: argon2id at the OWASP
@@ -48,5 +50,43 @@ func TestPasswordCostsInteroperate(t *testing.T) {
 		if checkPassword(bad, "correct horse") {
 			t.Errorf("checkPassword(%q) accepted a malformed hash", bad)
 		}
+	}
+}
+
+// TestHashesAtOnceBounded: many password checks at once (logins of unknown
+// handles need no session) compute a few argon2 hashes at a time, each
+// with its 19 MiB, not one per request: 150 logins sent at once from one
+// address took 2 GiB.
+func TestHashesAtOnceBounded(t *testing.T) {
+	s := &Service{cfg: Config{PasswordCost: DefaultPasswordCost()}}
+	hash := s.hashPassword("the right password")
+	const n = 24
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	var peak int32
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			peak = max(peak, hashing.Load())
+		}
+	}()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checkPassword(hash, "a wrong password")
+		}()
+	}
+	wg.Wait()
+	close(done)
+	<-sampled
+	if peak < 1 || int(peak) > cap(hashSlots) {
+		t.Errorf("%d checks at once computed %d hashes at a time: want 1 to %d (each holds %d MiB)", n, peak, cap(hashSlots), DefaultPasswordCost().Memory>>10)
 	}
 }

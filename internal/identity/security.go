@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // This file is account security: changing a password, the owner's list of
@@ -164,7 +165,7 @@ func (s *Service) ChangePassword(ctx context.Context, me *dm.Account, token, cur
 		return err
 	}
 	t := s.now()
-	key := "h:" + me.Handle + "@" + remote
+	key := "h:" + me.Handle + "@" + ratelimit.NetworkKey(remote)
 	if d := s.loginLimitFor(key).Wait(key, t); d > 0 {
 		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many wrong passwords. Try again later.", RetryAfter: d}
 	}
@@ -213,12 +214,28 @@ func (s *Service) IssueResetLink(ctx context.Context, handle string, ttl time.Du
 // and ends every session of the account. A token that is unknown, used or
 // expired is EFORBIDDEN; a password that is refused does not use it up.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) (*dm.Account, error) {
+	return s.ResetPasswordFrom(ctx, token, password, "")
+}
+
+// ResetPasswordFrom is ResetPassword from the address remote, which may
+// try only so often ("": no bound, for the operator's command line). The
+// new password is hashed before the token is known to be good (the hash is
+// slow on purpose, outside the transaction that uses the token up): each
+// try costs an argon2 hash, 19 MiB and tens of milliseconds, so without a
+// bound anyone could post made-up tokens to tie up the server's memory and
+// CPU, as sign-ups could before their limit.
+func (s *Service) ResetPasswordFrom(ctx context.Context, token, password, remote string) (*dm.Account, error) {
 	if err := dm.ValidatePassword(password); err != nil {
 		return nil, err
 	}
 	bad := dm.Errorf(dm.EFORBIDDEN, "This reset link is not valid: it was used, it expired, or it was mistyped. Ask for a new one.")
 	if token == "" || len(token) > 128 {
 		return nil, bad
+	}
+	if remote != "" {
+		if d := s.resetLimit.Take("a:"+ratelimit.NetworkKey(remote), s.cfg.Now()); d > 0 {
+			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many password reset tries from this address. Try again later.", RetryAfter: d}
+		}
 	}
 	newHash := s.hashPassword(password)
 	var userID string

@@ -34,7 +34,7 @@ func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userA
 	// Failures count per handle from one address (ten, then one try every
 	// 30 s) and per address over all handles (fifty). Keying by handle alone
 	// would let anyone lock a chosen person out from elsewhere.
-	keys := []string{"h:" + handle + "@" + remote, "a:" + remote}
+	keys := []string{"h:" + handle + "@" + ratelimit.NetworkKey(remote), "a:" + ratelimit.NetworkKey(remote)}
 	for _, k := range keys {
 		if d := s.loginLimitFor(k).Wait(k, t); d > 0 {
 			return nil, &dm.Error{Code: dm.ERATELIMITED, Message: "Too many failed logins. Try again later.", RetryAfter: d}

@@ -6,11 +6,35 @@ package ratelimit
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
+
+// NetworkKey is the network an address counts for in per-address limits:
+// an IPv4 address itself, but an IPv6 address's /64. One host (one home
+// line, one cloud VM) is given a whole /64 and picks any address in it, so
+// keyed by the full address every try could come from a fresh one with a
+// fresh bucket: unbounded password guessing against one handle, sign-ups
+// and connections without end. An IPv4 address written as IPv6
+// (::ffff:a.b.c.d) is that IPv4 address; what is not an address is itself.
+func NetworkKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}
 
 // Limiter is a set of token buckets keyed by string (an account, an address).
 // It is per node: on N nodes a key can get N times the rate, a documented

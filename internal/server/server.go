@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mediaStep := media.NewStep()
 	// Webhooks follow the brand layer: its stage tells them which sends
 	// are a brand's, and its inbox changes reach them through Watch.
-	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger, Now: cfg.Now}
+	hookCfg := webhooks.Config{Allow: cfg.WebhookAllow, Backoff: cfg.WebhookBackoff, Logger: cfg.Logger, Now: cfg.Now, RateLimitOff: cfg.RateLimitOff}
 	hookStep := webhooks.NewStep(brandStep, hookCfg)
 	brandStep.Watch(hookStep)
 	s.chat = chat.New(s.store, s.bus, chat.Config{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Transport limits: what one client may hold of the process (connections,
@@ -86,7 +87,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		addr := hostOf(c.RemoteAddr())
+		addr := ratelimit.NetworkKey(hostOf(c.RemoteAddr()))
 		l.mu.Lock()
 		n := l.open[addr]
 		if n >= l.max {
@@ -160,7 +161,7 @@ type transport struct {
 
 func (t *transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.maxInFlight > 0 {
-		addr := api.ClientAddr(r, t.trustProxy)
+		addr := ratelimit.NetworkKey(api.ClientAddr(r, t.trustProxy))
 		t.mu.Lock()
 		if t.inFlight[addr] >= t.maxInFlight {
 			t.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -192,6 +193,9 @@ func (s *Service) Delivery(ctx context.Context, me *dm.Account, handle, id strin
 			return err
 		}
 		out.WebhookDelivery = *d
+		if out.Body, err = redactGoneBody(ctx, tx, b.ID, d.Body); err != nil {
+			return err
+		}
 		out.Attempts, err = tx.WebhookAttempts(ctx, id)
 		return err
 	})
@@ -205,6 +209,7 @@ func (s *Service) Delivery(ctx context.Context, me *dm.Account, handle, id strin
 // same body and event id, as a new delivery with its own attempts.
 func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id string) (*dm.WebhookDelivery, error) {
 	var nd *dm.WebhookDelivery
+	charged := false
 	err := s.chat.Update(ctx, func(tx dm.Tx, out chat.Outbox) error {
 		b, err := s.brand.ManagedBrand(ctx, tx, me, handle)
 		if err != nil {
@@ -217,9 +222,21 @@ func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id stri
 		if err != nil {
 			return err
 		}
+		if !charged {
+			// Once per call, though a busy store may run this again.
+			if wait := s.redeliveries.Take(b.ID, time.Now()); wait > 0 {
+				return &dm.Error{Code: dm.ERATELIMITED, RetryAfter: wait,
+					Message: "Too many redeliveries for this brand. Try again later."}
+			}
+			charged = true
+		}
+		body, err := redactGoneBody(ctx, tx, b.ID, d.Body)
+		if err != nil {
+			return err
+		}
 		t := s.now()
 		nd = &dm.WebhookDelivery{ID: dm.NewID(), BrandID: b.ID, EndpointID: d.EndpointID, EventID: d.EventID, EventType: d.EventType,
-			Body: d.Body, Status: dm.DeliveryPending, RedeliveryOf: d.ID, CreatedAt: t, UpdatedAt: t}
+			Body: body, Status: dm.DeliveryPending, RedeliveryOf: d.ID, CreatedAt: t, UpdatedAt: t}
 		_, err = enqueueDelivery(ctx, tx, out, nd)
 		return err
 	})

@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -46,6 +47,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/safehttp"
 )
 
@@ -90,7 +92,18 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RateLimitOff lifts the bound on redeliveries (RedeliveryRate).
+	RateLimitOff bool
 }
+
+// RedeliveryRate bounds the redeliveries a brand asks for, per node: each
+// is a new delivery of up to MaxAttempts POSTs of up to Timeout each, so
+// without a bound one brand's owner could queue millions of them, holding
+// every job worker (every brand's webhooks, away messages, bot replies and
+// campaigns wait behind them) and aiming the server's requests at any
+// public URL as often as they like. A receiver that was down and is fixed
+// needs a few dozen at once, not a flood.
+var RedeliveryRate = ratelimit.Rate{Burst: 30, Count: 60, Per: time.Hour}
 
 // MaxAttempts is the default number of attempts of a delivery.
 const MaxAttempts = 12
@@ -303,6 +316,32 @@ func filterSubscribed(eps []dm.WebhookEndpoint, typ string) []dm.WebhookEndpoint
 	return out
 }
 
+// redactGoneBody returns a delivery's body with its message read as
+// deleted (no text, reactions, files or buttons) once the message is gone
+// for the brand: deleted for everyone, or no longer kept. Every team view
+// shows such a message so; the delivery log, a retry and a redelivery
+// must not keep its text for 30 days, nor send it again.
+func redactGoneBody(ctx context.Context, tx dm.Tx, brandID, body string) (string, error) {
+	var ev Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.Data.Message == nil || ev.Data.Message.Deleted {
+		return body, nil
+	}
+	id := ev.Data.Message.ID
+	gone, err := tx.GoneMessages(ctx, brandID, []string{id})
+	if err != nil || !gone[id] {
+		return body, err
+	}
+	g := *ev.Data.Message
+	g.Text, g.Deleted, g.Reactions = "", true, []dm.Reaction{}
+	g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
+	ev.Data.Message = &g
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return body, err
+	}
+	return string(b), nil
+}
+
 // enqueue writes one delivery and one job per endpoint, with one body.
 func (s *Step) enqueue(ctx context.Context, tx dm.Tx, out chat.Outbox, b *dm.Account, eps []dm.WebhookEndpoint, typ string, at time.Time, data EventData) error {
 	ev := Event{ID: dm.NewID(), Type: typ, CreatedAt: at, Brand: b.Profile(), Data: data}
@@ -353,6 +392,8 @@ type Service struct {
 	// run twice for one attempt when a batch of outcomes is recorded again
 	// one by one).
 	results sync.Map
+	// redeliveries is RedeliveryRate per brand (nil: no bound).
+	redeliveries *ratelimit.Limiter
 }
 
 // New returns the service; step must be in c's pipeline and watch b's inbox.
@@ -383,7 +424,11 @@ func New(c *chat.Service, b *brand.Service, step *Step, cfg Config) *Service {
 	// A redirect is the receiver's answer, recorded as a failure: following
 	// it would let a receiver point deliveries elsewhere.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Service{chat: c, brand: b, store: c.Store(), step: step, cfg: cfg, log: cfg.Logger, client: client}
+	svc := &Service{chat: c, brand: b, store: c.Store(), step: step, cfg: cfg, log: cfg.Logger, client: client}
+	if !cfg.RateLimitOff {
+		svc.redeliveries = RedeliveryRate.Limiter()
+	}
+	return svc
 }
 
 // RegisterJobs gives r the delivery handler.
@@ -443,6 +488,11 @@ func (s *Service) deliver(ctx context.Context, j *dm.Job) error {
 		err = s.store.View(ctx, func(tx dm.Tx) error {
 			var err error
 			if d, err = tx.WebhookDelivery(ctx, p.DeliveryID); err != nil {
+				return err
+			}
+			// A retry or a redelivery comes later than its event: the
+			// message may have been deleted for everyone meanwhile.
+			if d.Body, err = redactGoneBody(ctx, tx, d.BrandID, d.Body); err != nil {
 				return err
 			}
 			e, err = tx.WebhookEndpoint(ctx, d.BrandID, d.EndpointID)
@@ -556,8 +606,21 @@ func (s *Service) post(ctx context.Context, e *dm.WebhookEndpoint, d *dm.Webhook
 }
 
 // cleanErr keeps the useful end of a client error ("connection refused",
-// "certificate signed by unknown authority") without Go's prefixes.
+// "certificate signed by unknown authority") without Go's prefixes. It
+// names no address that is not the brand's own to know: a refused one
+// (what a name resolved to inside the server's network, such as a
+// database's 10.x address or the metadata service's) and the server's DNS
+// resolver stay out of the delivery log, which the brand reads; otherwise
+// any brand owner could map the private network one URL at a time.
 func cleanErr(err error) string {
+	if errors.Is(err, safehttp.ErrForbidden) {
+		return "address not allowed: the host is not a public address, or its name resolves to one that is not"
+	}
+	if de := (*net.DNSError)(nil); errors.As(err, &de) {
+		c := *de
+		c.Server = ""
+		return c.Error()
+	}
 	var ue interface{ Unwrap() error }
 	if errors.As(err, &ue) {
 		if inner := ue.Unwrap(); inner != nil {
