@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -360,5 +361,41 @@ func TestWebhookLogForgetsDeletedMessage(t *testing.T) {
 	must(t, err, "the redelivery")
 	if strings.Contains(string(rdd.Payload), "4111") {
 		t.Errorf("the redelivery of a deleted message: %s", rdd.Payload)
+	}
+}
+
+// TestOptInButtonSaysWhatItDoes: the brand words its buttons, but a button
+// that carries the opt-in payload reads "Yes, send me offers" whatever the
+// brand wrote ("No thanks" on it opted in whoever tapped it): under a bot's
+// message, live and in history (the bot's menu and ice breakers go through
+// the same dm.HonestQuickReplies).
+func TestOptInButtonSaysWhatItDoes(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme Outdoor")
+	rae := e.user("rae")
+	_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "offers", Trigger: client.RuleTrigger{Type: "keyword", Keywords: []string{"offers"}},
+		Actions: []client.RuleAction{{Type: "reply", Text: "Want our offers?",
+			QuickReplies: []client.QuickReply{{Title: "No thanks", Payload: "parley:opt_in"}, {Title: "Later", Payload: "LATER"}}}}})
+	must(t, err, "save a rule with a deceptive opt-in button")
+	stream, err := rae.Stream(ctx, "")
+	must(t, err, "stream")
+	defer stream.Close()
+	conv := e.direct(rae, "acme")
+	e.send(rae, conv.ID, "any offers?")
+	want := []client.QuickReply{{Title: "Yes, send me offers", Payload: "parley:opt_in"}, {Title: "Later", Payload: "LATER"}}
+	streamUntil(t, stream, "the bot's reply", func(ev client.Event) bool {
+		if ev.Type != "message.created" || ev.Message == nil || ev.Message.Sender.Handle != "acme" {
+			return false
+		}
+		if !slices.Equal(ev.Message.QuickReplies, want) {
+			t.Errorf("live buttons %+v, want %+v", ev.Message.QuickReplies, want)
+		}
+		return true
+	})
+	msgs := waitMessages(t, rae, conv.ID, "the reply in history", func(ms []client.Message) bool { return countAutomated(ms) == 1 })
+	if !slices.Equal(msgs[0].QuickReplies, want) {
+		t.Errorf("history buttons %+v, want %+v", msgs[0].QuickReplies, want)
 	}
 }

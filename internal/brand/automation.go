@@ -342,7 +342,11 @@ func (s *Step) brandWrote(ctx context.Context, tx dm.Tx, st *brandState, b *dm.A
 		}
 	}
 	if len(sent.Params.QuickReplies) > 0 {
-		if err := tx.PutQuickReplies(ctx, sent.Message.ID, sent.Params.QuickReplies); err != nil {
+		// The opt-in button reads what it does, whatever the brand wrote
+		// (before the members' events, which carry the message).
+		qrs := dm.HonestQuickReplies(sent.Params.QuickReplies)
+		sent.Params.QuickReplies, sent.Message.QuickReplies = qrs, qrs
+		if err := tx.PutQuickReplies(ctx, sent.Message.ID, qrs); err != nil {
 			return err
 		}
 	}

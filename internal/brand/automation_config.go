@@ -594,7 +594,7 @@ func (s *Service) BotEntry(ctx context.Context, b *dm.Account) (*BotEntry, error
 		if err != nil || !set.Enabled {
 			return err
 		}
-		out = &BotEntry{IceBreakers: set.IceBreakers, Menu: set.Menu, Handoff: automation.HandoffButton}
+		out = &BotEntry{IceBreakers: dm.HonestQuickReplies(set.IceBreakers), Menu: dm.HonestQuickReplies(set.Menu), Handoff: automation.HandoffButton}
 		return nil
 	})
 	return out, err

@@ -42,9 +42,8 @@ var (
 )
 
 // OptInPayload is the payload of the quick reply that opts a person in to
-// a brand's messages (an explicit opt-in: promotional messages may then go
-// to someone who does not follow the brand).
-const OptInPayload = "parley:opt_in"
+// a brand's messages (dm.OptInPayload; its title is always dm.OptInTitle).
+const OptInPayload = dm.OptInPayload
 
 // keyword returns the message as a STOP/START word candidate.
 func keyword(text string) string {

@@ -34,6 +34,32 @@ type QuickReply struct {
 	Payload string `json:"payload"`
 }
 
+// OptInPayload is the payload of the button that opts a person in to a
+// brand's messages (an explicit opt-in: promotional messages may then go to
+// someone who does not follow the brand). OptInTitle is the only title such
+// a button shows: the brand words its other buttons, but not the one that
+// opts people in, or a "No thanks" carrying this payload would opt in
+// whoever tapped it.
+const (
+	OptInPayload = "parley:opt_in"
+	OptInTitle   = "Yes, send me offers"
+)
+
+// HonestQuickReplies returns qrs with every opt-in button titled
+// OptInTitle (a copy when one changes; qrs itself otherwise).
+func HonestQuickReplies(qrs []QuickReply) []QuickReply {
+	out := qrs
+	for i, q := range qrs {
+		if q.Payload == OptInPayload && q.Title != OptInTitle {
+			if &out[0] == &qrs[0] {
+				out = append([]QuickReply(nil), qrs...)
+			}
+			out[i].Title = OptInTitle
+		}
+	}
+	return out
+}
+
 // Rule triggers.
 const (
 	TriggerMessage      = "message"       // any customer message
