@@ -104,8 +104,16 @@ func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set 
 		c.Promos = append(recentPromos(c.Promos, now), now)
 	}
 	if purpose != consent.Reply && pol.DailyCap > 0 {
-		if err := tx.AddDailySent(ctx, b.ID, utcDay(now)); err != nil {
+		// Counted against the cap in one statement: the count Decide read
+		// may be behind a concurrent send's (PostgreSQL, several nodes).
+		ok, err := tx.AddDailySent(ctx, b.ID, utcDay(now), pol.DailyCap)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			e := dm.Errorf(dm.EFORBIDDEN, "The consent engine held this automated message back: %s.", consent.ReasonDailyCap)
+			e.Reason = consent.ReasonDailyCap
+			return e
 		}
 	}
 	c.Unanswered++

@@ -52,7 +52,9 @@ type ConsentLimitTx interface {
 	ConsentSettings(ctx context.Context, brandID string) (*ConsentSettings, error)
 	PutConsentSettings(ctx context.Context, s *ConsentSettings) error
 	// DailySent is how many promotional messages a brand sent on a UTC
-	// day ("2006-01-02"); AddDailySent counts one more.
+	// day ("2006-01-02"); AddDailySent counts one more unless the day's
+	// count has reached limit (then it counts nothing and answers false),
+	// atomically, so that concurrent sends never pass the cap together.
 	DailySent(ctx context.Context, brandID, day string) (int, error)
-	AddDailySent(ctx context.Context, brandID, day string) error
+	AddDailySent(ctx context.Context, brandID, day string, limit int) (bool, error)
 }

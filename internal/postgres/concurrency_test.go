@@ -558,3 +558,52 @@ func TestNoEditOrReactionAfterADelete(t *testing.T) {
 		})
 	}
 }
+
+// TestDailyCapUnderConcurrentSends: a brand's daily cap holds when many
+// transactions (several nodes' campaign lanes) count against it at once:
+// each read the day's count before any committed, so only the counting
+// statement can stop the ones past the cap.
+func TestDailyCapUnderConcurrentSends(t *testing.T) {
+	nodes := openNodes(t, 2)
+	ctx := context.Background()
+	acme := mkAccount(t, nodes[0], "acme")
+	const senders, limit = 12, 5
+	var wg sync.WaitGroup
+	var allowed atomic.Int32
+	errs := make(chan error, senders)
+	start := make(chan struct{})
+	for i := range senders {
+		wg.Go(func() {
+			<-start
+			errs <- nodes[i%2].Update(ctx, func(tx dm.Tx) error {
+				if _, err := tx.DailySent(ctx, acme.ID, "2026-11-30"); err != nil {
+					return err
+				}
+				ok, err := tx.AddDailySent(ctx, acme.ID, "2026-11-30", limit)
+				if ok {
+					allowed.Add(1)
+				}
+				return err
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil && !dm.IsCode(err, dm.EUNAVAILABLE) {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := nodes[0].View(ctx, func(tx dm.Tx) error {
+		var err error
+		n, err = tx.DailySent(ctx, acme.ID, "2026-11-30")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if allowed.Load() != limit || n != limit {
+		t.Errorf("%d of %d concurrent sends counted, the day's count is %d; want %d (the cap)", allowed.Load(), senders, n, limit)
+	}
+}

@@ -70,8 +70,13 @@ func (t *tx) DailySent(ctx context.Context, brandID, day string) (int, error) {
 	return n, wrap(err, "daily count")
 }
 
-func (t *tx) AddDailySent(ctx context.Context, brandID, day string) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO consent_daily (brand_id, day, sent) VALUES ($1, $2, 1)
-		ON CONFLICT (brand_id, day) DO UPDATE SET sent = consent_daily.sent + 1`, brandID, day)
-	return wrap(err, "daily count")
+func (t *tx) AddDailySent(ctx context.Context, brandID, day string, limit int) (bool, error) {
+	// The conflict's update waits for the row's lock and then sees its
+	// newest count, so two sends cannot both take the last place.
+	tag, err := t.tx.Exec(ctx, `INSERT INTO consent_daily (brand_id, day, sent) SELECT $1, $2, 1 WHERE $3 > 0
+		ON CONFLICT (brand_id, day) DO UPDATE SET sent = consent_daily.sent + 1 WHERE consent_daily.sent < $3`, brandID, day, limit)
+	if err != nil {
+		return false, wrap(err, "daily count")
+	}
+	return tag.RowsAffected() == 1, nil
 }

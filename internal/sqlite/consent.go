@@ -66,8 +66,11 @@ func (t *tx) DailySent(ctx context.Context, brandID, day string) (int, error) {
 	return n, wrap(err, "daily count")
 }
 
-func (t *tx) AddDailySent(ctx context.Context, brandID, day string) error {
-	_, err := t.exec(ctx, `INSERT INTO consent_daily (brand_id, day, sent) VALUES (?, ?, 1)
-		ON CONFLICT (brand_id, day) DO UPDATE SET sent = consent_daily.sent + 1`, brandID, day)
-	return wrap(err, "daily count")
+func (t *tx) AddDailySent(ctx context.Context, brandID, day string, limit int) (bool, error) {
+	n, err := t.affected(ctx, `INSERT INTO consent_daily (brand_id, day, sent) SELECT ?1, ?2, 1 WHERE ?3 > 0
+		ON CONFLICT (brand_id, day) DO UPDATE SET sent = consent_daily.sent + 1 WHERE consent_daily.sent < ?3`, brandID, day, limit)
+	if err != nil {
+		return false, wrap(err, "daily count")
+	}
+	return n == 1, nil
 }
