@@ -6,6 +6,7 @@ package web_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -577,6 +578,45 @@ func TestBrowserSearchPlaceholderFits(t *testing.T) {
 			return need > room ? '"' + i.placeholder + '" needs ' + Math.round(need) + ' px, the box has ' + Math.round(room) : '';
 		})()`); got != "" {
 			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
+
+// TestBrowserDeskDeletesAsk: a canned reply's, a macro's and an agent
+// team's Delete ask first (Delete?, focused, named to a screen reader), as a
+// flow's does; one click took each.
+func TestBrowserDeskDeletesAsk(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Greeting", "text": "Hi!"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Refund", "text": "Sorry!", "status": "pending"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/agent-teams", map[string]any{"name": "billing", "members": []string{}}, nil)
+	count := func(path, key string) int {
+		var r map[string][]any
+		acme.api("GET", "/api/v1/brands/acme/"+path, nil, &r)
+		return len(r[key])
+	}
+	acme.login()
+	for _, c := range []struct {
+		page, list, label, path, key, gone string
+	}{
+		{"settings", "#canned-list", "Delete canned reply Greeting", "canned-replies", "canned_replies", `!document.querySelector('#canned-list .canned')`},
+		{"desk", "#macro-list", "Delete macro Refund", "macros", "macros", `document.querySelector('#macro-list li')?.textContent === 'No macros yet.'`},
+		{"desk", "#agent-teams", "Delete team billing", "agent-teams", "agent_teams", `document.querySelector('#agent-teams li')?.textContent === 'No agent teams yet.'`},
+	} {
+		acme.do("open "+c.page, chromedp.Navigate(w.base+"/brands/acme/"+c.page))
+		sel := c.list + ` button[aria-label="` + c.label + `"]`
+		acme.waitFor(c.label+", named", `() => !!document.querySelector('`+sel+`')`)
+		acme.click(sel, "Delete")
+		acme.waitFor(c.label+" asked, focused", `() => document.activeElement?.matches('`+c.list+` [data-action=delete]') && document.activeElement.textContent === 'Delete?' &&
+			document.activeElement.getAttribute('aria-label') === 'Confirm: `+strings.ToLower(c.label[:1])+c.label[1:]+`'`)
+		if n := count(c.path, c.key); n != 1 {
+			t.Fatalf("%s: after one press %d left, want 1", c.label, n)
+		}
+		acme.click(c.list+" button[data-action=delete]", "Delete?")
+		acme.waitFor(c.label+" gone", `() => `+c.gone)
+		if n := count(c.path, c.key); n != 0 {
+			t.Errorf("%s: after confirming %d left, want 0", c.label, n)
 		}
 	}
 }

@@ -6,7 +6,7 @@
 // is ever parsed as markup.
 
 import { APIError } from './api.js';
-import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
+import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi, askFirstButton } from './dom.js';
 import { handoffNotice, consoleQuickReplies } from './automation.js';
 import { CustomerPanel, auditItem, slaPill, slaText, macroPicker, mentionNotice } from './consoledesk.js';
 import { SuggestionPanel, productCard } from './catalog.js';
@@ -660,28 +660,10 @@ export function settingsPage(app, handle) {
   // removeButton takes a member off the team in two presses, as a rule's
   // Delete: one press did it at once, and every row's button was just
   // "Remove" to a screen reader; it names the member now.
-  const removeButton = (m) => {
-    const who = displayName(m.account);
-    const plain = `Remove ${who} from the team`;
-    const btn = h('button', { type: 'button', class: 'btn small danger-outline manage', 'data-action': 'remove', 'aria-label': plain }, 'Remove');
-    const reset = () => { delete btn.dataset.confirm; btn.textContent = 'Remove'; btn.setAttribute('aria-label', plain); };
-    btn.addEventListener('blur', reset);
-    btn.addEventListener('click', () => {
-      if (!btn.dataset.confirm) {
-        btn.dataset.confirm = '1';
-        btn.textContent = 'Remove?';
-        btn.setAttribute('aria-label', `Confirm: remove ${who} from the team`);
-        btn.focus();
-        return;
-      }
-      reset();
-      guard(teamErr, async () => {
-        await app.api.del(b + '/team/' + enc(m.account.handle));
-        loadTeam();
-      });
-    });
-    return btn;
-  };
+  const removeButton = (m) => askFirstButton('Remove', `Remove ${displayName(m.account)} from the team`, () => guard(teamErr, async () => {
+    await app.api.del(b + '/team/' + enc(m.account.handle));
+    loadTeam();
+  }), { class: 'btn small danger-outline manage' });
 
   // Agents see the same page read-only (but may change their own
   // availability); the server refuses their changes anyway.
@@ -729,10 +711,11 @@ export function settingsPage(app, handle) {
     cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
       h('strong', null, c.title), ' ', h('span', { class: 'pill' }, c.personal ? 'mine' : 'shared'), h('p', { class: 'muted' }, c.text),
       // An agent deletes their own; the shared ones are the managers'.
-      h('button', { type: 'button', class: 'btn small ghost' + (c.personal ? '' : ' manage'), 'aria-label': `Delete canned reply ${c.title}`, onclick: () => guard(cannedErr, async () => {
+      // It asks first, as a flow's Delete does: one click took it.
+      askFirstButton('Delete', `Delete canned reply ${c.title}`, () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
         loadCanned();
-      }) }, 'Delete'))));
+      }), { class: 'btn small danger-outline' + (c.personal ? '' : ' manage') }))));
   });
   const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
   const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
