@@ -620,3 +620,25 @@ func TestBrowserDeskDeletesAsk(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserGaugeSpansCard: the Response rate gauge is drawn across its
+// card at both widths; at 390 px its 200-unit viewBox kept it 200 px wide
+// in the middle of a 300 px card.
+func TestBrowserGaugeSpansCard(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("analytics", chromedp.Navigate(w.base+"/brands/acme/analytics"), chromedp.WaitVisible(chromedp.CSS("#analytics-summary .gauge")))
+		if got := acme.evalString(`(() => {
+			const g = document.querySelector('#analytics-summary .gauge');
+			const card = g.closest('.card'), cs = getComputedStyle(card);
+			const inner = card.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+			const bg = g.querySelector('.gauge-bg').getBoundingClientRect().width;
+			return Math.abs(bg - inner) <= 1 ? '' : 'the gauge is ' + Math.round(bg) + ' px wide in a card ' + Math.round(inner) + ' px wide inside';
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}

@@ -564,15 +564,19 @@ export function barChart(title, days, series) {
   return h('figure', { class: 'card chart-card' }, h('figcaption', null, h('h2', null, title)), chart, legend);
 }
 
-// rateBar is a horizontal gauge of a share (0..1) against a target.
+// rateBar is a horizontal gauge of a share (0..1) against a target. Its
+// parts are placed in percent of the card's width, with no viewBox: a
+// 200 x 14 viewBox kept its shape, so in a card wider than 200 px (every
+// card at 390 px wide, one a row) it was drawn 200 px wide in the middle.
 function rateBar(value, target) {
-  const W = 200, H = 14;
-  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'gauge', role: 'img', 'aria-label': `${percent(value)} (target ${percent(target)})` });
-  g.appendChild(svg('rect', { width: W, height: H, rx: 7, class: 'gauge-bg' }));
+  const H = 14;
+  const pc = (x) => `${(Math.max(0, Math.min(1, x)) * 100).toFixed(2)}%`;
+  const g = svg('svg', { class: 'gauge', role: 'img', 'aria-label': `${percent(value)} (target ${percent(target)})` });
+  g.appendChild(svg('rect', { width: '100%', height: H, rx: 7, class: 'gauge-bg' }));
   if (value !== null && value !== undefined) {
-    g.appendChild(svg('rect', { width: Math.max(0, Math.min(1, value)) * W, height: H, rx: 7, class: value >= target ? 'gauge-ok' : 'gauge-low' }));
+    g.appendChild(svg('rect', { width: pc(value), height: H, rx: 7, class: value >= target ? 'gauge-ok' : 'gauge-low' }));
   }
-  g.appendChild(svg('line', { x1: target * W, x2: target * W, y1: 0, y2: H, class: 'gauge-target' }));
+  g.appendChild(svg('line', { x1: pc(target), x2: pc(target), y1: 0, y2: H, class: 'gauge-target' }));
   return g;
 }
 
