@@ -642,3 +642,21 @@ func TestBrowserGaugeSpansCard(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserCreatorsEmpty: an empty Creators board says what it is and how
+// to start (it was seven empty columns and nothing else); the text goes once
+// a creator is added.
+func TestBrowserCreatorsEmpty(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("cara", "Cara Lens")
+	acme.login()
+	acme.do("creators", chromedp.Navigate(w.base+"/brands/acme/creators"), chromedp.WaitVisible(chromedp.CSS("#creator-board .creator-col")))
+	acme.waitFor("the empty board explained", `() => {
+		const e = document.getElementById('creators-empty');
+		return e && e.offsetParent !== null && e.textContent.includes('No creators yet') && e.textContent.includes('add one by their handle');
+	}`)
+	acme.do("add cara", chromedp.SendKeys(chromedp.ID("creator-add-handle"), "cara"))
+	acme.click("#creator-add button", "Add to pipeline")
+	acme.waitFor("cara on the board, the text gone", `() => !!document.querySelector('.creator-card[data-handle=cara]') && document.getElementById('creators-empty').offsetParent === null`)
+}
