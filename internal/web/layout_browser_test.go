@@ -660,3 +660,33 @@ func TestBrowserCreatorsEmpty(t *testing.T) {
 	acme.click("#creator-add button", "Add to pipeline")
 	acme.waitFor("cara on the board, the text gone", `() => !!document.querySelector('.creator-card[data-handle=cara]') && document.getElementById('creators-empty').offsetParent === null`)
 }
+
+// TestBrowserReportHeadFlows: in the moderation queue "· reported by 1
+// person" follows the handle on its line at both widths; at 390 px it
+// took a line of its own under the handle, itself under the name.
+func TestBrowserReportHeadFlows(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	if _, err := w.srv.Moderation().SetOperator(context.Background(), "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	bob.api("POST", "/api/v1/reports", map[string]any{"handle": "carol", "reason": "spam"}, nil)
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("moderation", chromedp.Navigate(w.base+"/moderation"), chromedp.WaitVisible(chromedp.CSS("#report-queue li.report")))
+		if got := alice.evalString(`(() => {
+			const who = document.querySelector('#report-queue .report-head .who');
+			const name = who.querySelector('.name').getBoundingClientRect(), handle = who.querySelector('.handle').getBoundingClientRect();
+			const hint = who.querySelector('.hint').getClientRects()[0];
+			const out = [];
+			if (Math.abs(handle.bottom - name.bottom) > 4) out.push('the handle is under the name');
+			if (Math.abs(hint.bottom - handle.bottom) > 4 || hint.left < handle.right) out.push('"' + who.querySelector('.hint').textContent.trim() + '" starts a line of its own');
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
