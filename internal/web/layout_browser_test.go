@@ -690,3 +690,29 @@ func TestBrowserReportHeadFlows(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserConsoleTabsRecentre: the console's current tab is centred in
+// the sideways row when the window goes from desktop to phone width (and
+// back and again); it was centred once, when the page opened.
+func TestBrowserConsoleTabsRecentre(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	// Centred as far as the row scrolls (the last tabs sit at its end).
+	centred := `() => {
+		const nav = document.querySelector('nav.console-tabs'), cur = nav.querySelector('[aria-current=page]');
+		const max = nav.scrollWidth - nav.clientWidth;
+		const ideal = cur.offsetLeft - nav.offsetLeft - (nav.clientWidth - cur.offsetWidth) / 2;
+		return max > 0 && Math.abs(nav.scrollLeft - Math.min(max, Math.max(0, ideal))) < 2;
+	}`
+	for _, pg := range []string{"creators", "desk"} {
+		acme.viewport(1280, 800)
+		acme.do("open "+pg, chromedp.Navigate(w.base+"/brands/acme/"+pg), chromedp.WaitVisible(chromedp.CSS("nav.console-tabs [aria-current=page]")))
+		for i := 0; i < 2; i++ {
+			acme.viewport(390, 844)
+			acme.waitFor(pg+": the current tab centred at phone width", centred)
+			acme.viewport(1280, 800)
+			acme.waitFor(pg+": every tab in view at desktop width", `() => { const nav = document.querySelector('nav.console-tabs'); return nav.scrollLeft === 0 && nav.scrollWidth <= nav.clientWidth; }`)
+		}
+	}
+}

@@ -62,14 +62,20 @@ export function brandNav(handle, current) {
     h('a', { href: `/brands/${enc(handle)}/creators`, class: 'tab', 'aria-current': current === 'creators' ? 'page' : null }, 'Creators'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
   // At phone width the tabs scroll sideways in one row: once the page has
-  // laid out, the current one is centred, so that cut tabs on both sides
-  // show there are more.
-  requestAnimationFrame(() => {
+  // laid out, and again whenever the row's width changes (a window resized
+  // from desktop to phone width, a phone turned), the current one is
+  // centred, so that cut tabs on both sides show there are more. Centred
+  // only once, it stayed wherever the row had been: after a resize to
+  // phone width the current tab could be cut off or out of sight.
+  let width = -1;
+  new ResizeObserver(() => {
+    if (nav.clientWidth === width) return; // a change of height only
+    width = nav.clientWidth;
     const cur = nav.querySelector('[aria-current=page]');
     if (cur && nav.scrollWidth > nav.clientWidth) {
       nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - (nav.clientWidth - cur.offsetWidth) / 2);
     }
-  });
+  }).observe(nav);
   return nav;
 }
 
