@@ -566,9 +566,22 @@ func TestBrowserSearchPlaceholderFits(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice.login()
-	for _, size := range widths {
+	// Then also on a brand's team: a sixth link, Brands, left the box
+	// 53 px and "Search" showed as "Se".
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	for _, size := range []struct {
+		name          string
+		width, height int64
+		team          bool
+	}{{"desktop", 1280, 800, false}, {"phone", 390, 844, false}, {"phone, on a team", 390, 844, true}, {"desktop, on a team", 1280, 800, true}} {
+		if size.team && size.width < 1000 {
+			acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "alice", "role": "agent"}, nil)
+		}
 		alice.viewport(size.width, size.height)
 		alice.do("inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("nav-moderation")))
+		if size.team {
+			alice.waitFor("the Brands link", `() => { const a = document.querySelector('.nav a[href="/brands"]'); return a && a.offsetParent !== null; }`)
+		}
 		if got := alice.evalString(`(() => {
 			const i = document.getElementById('people-search'), cs = getComputedStyle(i);
 			const c = document.createElement('canvas').getContext('2d');
