@@ -729,3 +729,42 @@ func TestBrowserConsoleTabsRecentre(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserModerationLooks: the moderation page shows which reports it
+// lists (the pressed one of Open and Closed looked like the other), and a
+// report's buttons do not touch its note field.
+func TestBrowserModerationLooks(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	if _, err := w.srv.Moderation().SetOperator(context.Background(), "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	bob.api("POST", "/api/v1/reports", map[string]any{"handle": "carol", "reason": "spam"}, nil)
+	alice.login()
+	check := func(size, pressed string) {
+		if got := alice.evalString(`(() => {
+			const on = document.querySelector('[data-status][aria-pressed=true]'), off = document.querySelector('[data-status][aria-pressed=false]');
+			const out = [];
+			if (on.dataset.status !== '` + pressed + `') out.push(on.dataset.status + ' is pressed');
+			if (getComputedStyle(on).backgroundColor === getComputedStyle(off).backgroundColor) out.push('the pressed ' + on.textContent + ' looks like ' + off.textContent);
+			const r = document.querySelector('#report-queue li.report');
+			if (r) {
+				const note = r.querySelector('input').getBoundingClientRect(), acts = r.querySelector('.actions-row').getBoundingClientRect();
+				if (acts.top - note.bottom < 4) out.push('the buttons are ' + Math.round(acts.top - note.bottom) + ' px under the note field');
+			}
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size, got)
+		}
+	}
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("moderation", chromedp.Navigate(w.base+"/moderation"), chromedp.WaitVisible(chromedp.CSS("#report-queue li.report")))
+		check(size.name, "open")
+		alice.click("[data-status=closed]", "Closed")
+		alice.waitText("#report-queue li", "No closed reports.")
+		check(size.name, "closed")
+	}
+}
