@@ -771,3 +771,20 @@ func TestBrowserModerationLooks(t *testing.T) {
 		check(size.name, "closed")
 	}
 }
+
+// TestBrowserSurveysEmpty: with no survey the Surveys page shows no empty
+// Survey dropdown (nor a period of nothing) and says how to start; once one
+// is added, the picker shows it.
+func TestBrowserSurveysEmpty(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("surveys", chromedp.Navigate(w.base+"/brands/acme/surveys"))
+	acme.waitFor("the empty page explained, no empty picker", `() => {
+		const e = document.getElementById('surveys-empty');
+		return e && e.textContent.includes('Add one below') && document.getElementById('survey-pick').offsetParent === null;
+	}`)
+	acme.do("add a survey", chromedp.SendKeys(chromedp.ID("survey-name"), "Store visit"), chromedp.SendKeys(chromedp.ID("survey-question"), "How was it?"))
+	acme.click("form.survey-form button[type=submit]", "Add survey")
+	acme.waitFor("the picker shows it", `() => { const p = document.getElementById('survey-pick'); return p.offsetParent !== null && p.selectedOptions[0]?.textContent === 'Store visit'; }`)
+}
