@@ -788,3 +788,34 @@ func TestBrowserSurveysEmpty(t *testing.T) {
 	acme.click("form.survey-form button[type=submit]", "Add survey")
 	acme.waitFor("the picker shows it", `() => { const p = document.getElementById('survey-pick'); return p.offsetParent !== null && p.selectedOptions[0]?.textContent === 'Store visit'; }`)
 }
+
+// TestBrowserAddButtonsFit: the flow editor's Add step and the creator
+// panel's Add deliverable are as wide as their label, like Add button
+// beside them; both stretched across their form at both widths.
+func TestBrowserAddButtonsFit(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("cara", "Cara Lens")
+	acme.api("POST", "/api/v1/brands/acme/creators", map[string]any{"handle": "cara"}, nil)
+	acme.login()
+	narrow := func(size, id string) {
+		if got := acme.evalString(`(() => {
+			const b = document.getElementById('` + id + `'), form = b.parentElement;
+			return b.offsetWidth > form.clientWidth / 2 ? b.textContent + ' is ' + b.offsetWidth + ' px wide in a form of ' + form.clientWidth : '';
+		})()`); got != "" {
+			t.Errorf("%s: %s", size, got)
+		}
+	}
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#rule-list")))
+		acme.click("button", "New flow")
+		acme.do("the flow editor", chromedp.WaitVisible(chromedp.ID("flow-editor")))
+		acme.do("mark Add step", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#flow-editor > button')].find((b) => b.textContent === 'Add step').id = 'zz-add-step'`))
+		narrow(size.name, "zz-add-step")
+		acme.do("creators", chromedp.Navigate(w.base+"/brands/acme/creators"), chromedp.WaitVisible(chromedp.CSS(".creator-card")))
+		acme.click(".creator-card button", "Details")
+		acme.do("the panel", chromedp.WaitVisible(chromedp.ID("add-deliverable")))
+		narrow(size.name, "add-deliverable")
+	}
+}

@@ -320,7 +320,7 @@ export function creatorsPage(app, handle) {
         field('Notes', 'creator-notes', notes),
         h('div', { class: 'deal-row' }, field('Agreed fee', 'creator-fee', fee), field('Currency', 'creator-currency', cur), field('Due date', 'creator-due', due)),
         h('h3', null, 'Deliverables'), list,
-        h('button', { type: 'button', class: 'btn ghost small', id: 'add-deliverable', onclick: () => { items.push({ id: '', title: '', due_date: '', done: false }); renderItems(); } }, 'Add deliverable'),
+        h('button', { type: 'button', class: 'btn small', id: 'add-deliverable', onclick: () => { items.push({ id: '', title: '', due_date: '', done: false }); renderItems(); } }, 'Add deliverable'),
         perr, ok,
         h('div', { class: 'actions-row' }, h('button', { type: 'submit', class: 'btn', id: 'deal-save' }, 'Save'),
           h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
