@@ -819,3 +819,30 @@ func TestBrowserAddButtonsFit(t *testing.T) {
 		narrow(size.name, "add-deliverable")
 	}
 }
+
+// TestBrowserCreatorPanelFields: the creator panel's template select and
+// follow-up hours have the console's field look (38 px, rounded), not the
+// bare browser control (a 22 px select across the panel).
+func TestBrowserCreatorPanelFields(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("cara", "Cara Lens")
+	acme.api("POST", "/api/v1/brands/acme/creators", map[string]any{"handle": "cara"}, nil)
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("creators", chromedp.Navigate(w.base+"/brands/acme/creators"), chromedp.WaitVisible(chromedp.CSS(".creator-card")))
+		acme.click(".creator-card button", "Details")
+		acme.do("the panel", chromedp.WaitVisible(chromedp.ID("outreach-template")))
+		if got := acme.evalString(`(() => {
+			const out = [];
+			for (const e of [document.getElementById('outreach-template'), document.querySelector('.followup input[type=number]')]) {
+				const cs = getComputedStyle(e);
+				if (e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px') out.push((e.id || 'the follow-up hours') + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius);
+			}
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
