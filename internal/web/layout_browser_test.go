@@ -846,3 +846,30 @@ func TestBrowserCreatorPanelFields(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserConsoleTitleAligned: a console page's title starts where its
+// tab row and its first card or field do, at both widths; it was 16 px to
+// their right.
+func TestBrowserConsoleTitleAligned(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		for _, pg := range []struct{ path, below string }{
+			{"analytics", "#analytics-summary"}, {"desk", ".card"}, {"automation", ".card"}, {"settings", ".card"},
+			{"campaigns", ".campaigns-empty"}, {"surveys", ".survey-form"}, {"creators", "#creator-add input"},
+		} {
+			acme.do("open "+pg.path, chromedp.Navigate(w.base+"/brands/acme/"+pg.path), chromedp.WaitVisible(chromedp.CSS("section.page "+pg.below)))
+			if got := acme.evalString(`(() => {
+				const page = document.querySelector('section.page');
+				const h1 = page.querySelector('.sidebar-head h1').getBoundingClientRect().left;
+				const tabs = page.querySelector('nav.console-tabs').getBoundingClientRect().left;
+				const below = page.querySelector('` + pg.below + `').getBoundingClientRect().left;
+				return Math.abs(h1 - tabs) > 1 || Math.abs(h1 - below) > 1 ? 'title at ' + h1 + ', tabs at ' + tabs + ', ` + pg.below + ` at ' + below : '';
+			})()`); got != "" {
+				t.Errorf("%s, %s: %s", size.name, pg.path, got)
+			}
+		}
+	}
+}
