@@ -873,3 +873,28 @@ func TestBrowserConsoleTitleAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserTeamSelectsLook: brand settings' role selects (a member's, and
+// the one beside Add to team) have the console's field look, not the bare
+// 20 px browser control beside 38 px fields and buttons.
+func TestBrowserTeamSelectsLook(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.CSS("#team-table select")))
+		if got := acme.evalString(`(() => {
+			const out = [];
+			for (const e of [document.querySelector('#team-table select'), document.getElementById('team-add-role')]) {
+				const cs = getComputedStyle(e);
+				if (e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px') out.push(e.getAttribute('aria-label') + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius);
+			}
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
