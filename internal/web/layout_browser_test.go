@@ -892,6 +892,12 @@ func TestBrowserTeamSelectsLook(t *testing.T) {
 				const cs = getComputedStyle(e);
 				if (e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px') out.push(e.getAttribute('aria-label') + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius);
 			}
+			// And the row still fits its card: Remove is not cut off at its edge.
+			const rm = document.querySelector('#team-table button[data-action=remove]').getBoundingClientRect();
+			const box = document.querySelector('#team-table').closest('.table-scroll').getBoundingClientRect();
+			if (rm.right > box.right + 0.5) out.push('Remove reaches ' + Math.round(rm.right - box.right) + ' px past the card');
+			const tb = document.getElementById('team-table');
+			if (tb.offsetWidth > tb.parentElement.clientWidth) out.push('the table is ' + tb.offsetWidth + ' px wide in ' + tb.parentElement.clientWidth);
 			return out.join('; ');
 		})()`); got != "" {
 			t.Errorf("%s: %s", size.name, got)
