@@ -904,3 +904,25 @@ func TestBrowserTeamSelectsLook(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserRuleRemoveBeside: at both widths a rule's "×" (Remove action 1)
+// sits beside the field it belongs to, level with it; at 390 px it wrapped
+// onto a line of its own under the Action select.
+func TestBrowserRuleRemoveBeside(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.ID("rule-new")))
+		acme.click("#rule-new", "New rule")
+		acme.do("the editor", chromedp.WaitVisible(chromedp.ID("rule-editor")))
+		if got := acme.evalString(`(() => {
+			const x = document.querySelector('#rule-editor button[aria-label="Remove action 1"]').getBoundingClientRect();
+			const sel = document.querySelector('#rule-editor [data-field="actions[0].type"]').getBoundingClientRect();
+			return x.top >= sel.bottom || x.bottom <= sel.top || x.left < sel.right ? 'the × is at ' + Math.round(x.left) + ',' + Math.round(x.top) + ', the select at ' + Math.round(sel.left) + '-' + Math.round(sel.right) + ',' + Math.round(sel.top) + '-' + Math.round(sel.bottom) : '';
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
