@@ -151,16 +151,35 @@ func TestBrowserBotConsole(t *testing.T) {
 		clearField("rule-name"),
 		chromedp.SendKeys(chromedp.ID("rule-name"), "Hours and address"))
 	acme.click("#rule-editor button", "Add button")
+	// The title's limit shows before saving: 0/20 beside its label, and
+	// typing stops at 20.
 	acme.do("a title too long",
-		chromedp.WaitVisible(chromedp.CSS(`[data-field="actions[0].quick_replies[0].title"]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-field="actions[0].quick_replies[0].title"]`), "Where can I find your shop?"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-field="actions[0].quick_replies[0].title"]`)))
+	acme.waitFor("the limit shown", `() => {
+		const input = document.querySelector('[data-field="actions[0].quick_replies[0].title"]');
+		const count = document.getElementById(input.dataset.describedby);
+		return input.maxLength === 20 && count && count.offsetParent !== null && count.textContent === '0/20' &&
+			input.getAttribute('aria-describedby') === count.id && count.closest('.field') === input.closest('.field');
+	}`)
+	acme.do("type past it",
+		chromedp.SendKeys(chromedp.CSS(`[data-field="actions[0].quick_replies[0].title"]`), "Where can I find your shop?"))
+	acme.waitFor("stopped at 20", `() => {
+		const input = document.querySelector('[data-field="actions[0].quick_replies[0].title"]');
+		return input.value === 'Where can I find you' && document.getElementById(input.dataset.describedby).textContent === '20/20';
+	}`)
+	// The server's refusal still shows beside the field: an empty title.
+	acme.do("no title", chromedp.Evaluate[chromedp.Void](`(() => {
+		const t = document.querySelector('[data-field="actions[0].quick_replies[0].title"]');
+		t.value = '';
+		t.dispatchEvent(new Event('input', { bubbles: true }));
+	})()`),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="actions[0].quick_replies[0].payload"]`), "ADDRESS"),
 		chromedp.Click(chromedp.ID("rule-save")))
 	acme.waitFor("the error beside the field", `() => {
 		const input = document.querySelector('[data-field="actions[0].quick_replies[0].title"]');
 		const err = document.querySelector('.field-error[data-error-for="actions[0].quick_replies[0].title"]');
 		return input && err && input.getAttribute('aria-invalid') === 'true' &&
-			input.getAttribute('aria-describedby') === err.id && err.textContent !== '' && !err.textContent.includes('actions[0]') &&
+			input.getAttribute('aria-describedby') === err.id + ' ' + input.dataset.describedby && err.textContent !== '' && !err.textContent.includes('actions[0]') &&
 			input.closest('.qr-row').nextElementSibling === err;
 	}`)
 	acme.do("fix the title", chromedp.Evaluate[chromedp.Void](`(() => {
@@ -285,8 +304,8 @@ func TestBotScreenshots(t *testing.T) {
 	}
 	acme.click(`#rule-list li[data-rule="`+bw.rule+`"] [data-action=edit]`, "Edit")
 	acme.click("#rule-editor button", "Add button")
-	acme.do("bad title",
-		chromedp.SendKeys(chromedp.CSS(`[data-field="actions[0].quick_replies[0].title"]`), "Where can I find your shop?"),
+	acme.do("bad title (none)",
+		chromedp.SendKeys(chromedp.CSS(`[data-field="actions[0].quick_replies[0].payload"]`), "ADDRESS"),
 		chromedp.Click(chromedp.ID("rule-save")))
 	acme.waitFor("error", `() => document.querySelector('.field-error')`)
 	acme.shot("36-phone-rule-error")

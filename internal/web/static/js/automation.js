@@ -72,10 +72,33 @@ function fill(el, ...kids) {
   el.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
 }
 
-// field wraps a control with its visible label.
+// field wraps a control with its visible label (and its count, when
+// counted gave it one, at the label's end).
 function field(label, control, cls = '') {
   if (!control.id) control.id = nextId('f');
-  return h('div', { class: 'field ' + cls }, h('label', { class: 'field-label', for: control.id }, label), control);
+  const l = h('label', { class: 'field-label', for: control.id }, label);
+  return h('div', { class: 'field ' + cls }, control.count ? h('div', { class: 'field-head' }, l, control.count) : l, control);
+}
+
+// counted limits a text field to max characters and shows how many are
+// used ("5/20") beside its label as one types: a button's title said
+// "1 to 20 characters" only once saved, after the person had written more.
+// The field is described by the count, and still by an error when one shows.
+function counted(control, max) {
+  control.maxLength = max;
+  const id = nextId('count');
+  const count = h('span', { class: 'char-count', id });
+  const update = () => {
+    const n = control.value.length;
+    count.textContent = `${n}/${max}`;
+    count.classList.toggle('full', n >= max);
+  };
+  control.addEventListener('input', update);
+  update();
+  control.dataset.describedby = id;
+  control.setAttribute('aria-describedby', id);
+  control.count = count;
+  return control;
 }
 
 // clearErrors removes the errors shown beside fields.
@@ -83,7 +106,8 @@ function clearErrors(form) {
   for (const e of form.querySelectorAll('.field-error')) e.remove();
   for (const e of form.querySelectorAll('[aria-invalid]')) {
     e.removeAttribute('aria-invalid');
-    e.removeAttribute('aria-describedby');
+    if (e.dataset.describedby) e.setAttribute('aria-describedby', e.dataset.describedby);
+    else e.removeAttribute('aria-describedby');
   }
 }
 
@@ -108,7 +132,7 @@ export function showError(form, box, err) {
           text.charAt(0).toUpperCase() + text.slice(1));
         if (el.matches('input, select, textarea')) {
           el.setAttribute('aria-invalid', 'true');
-          el.setAttribute('aria-describedby', id);
+          el.setAttribute('aria-describedby', [id, el.dataset.describedby].filter(Boolean).join(' '));
           // After the whole row when the field shares one, so the row
           // keeps its layout; after the field's own label block otherwise.
           (el.closest('.qr-row, .inline') || el.closest('.field') || el).after(note);
@@ -133,10 +157,10 @@ function smallBtn(text, label, onclick, cls = '') {
 
 // quickReplyRows edits a list of {title, payload}; rerender redraws after
 // a structural change.
-function quickReplyRows(list, path, max, what, rerender) {
+function quickReplyRows(list, path, max, titleMax, what, rerender) {
   return h('div', { class: 'qr-edit', 'data-field': path },
     list.map((q, i) => h('div', { class: 'qr-row inline' },
-      field('Title', input(q, 'title', `${path}[${i}].title`, { maxlength: '80' })),
+      field('Title', counted(input(q, 'title', `${path}[${i}].title`), titleMax)),
       field('Payload', input(q, 'payload', `${path}[${i}].payload`, { maxlength: '1000' })),
       smallBtn('×', `Remove ${what} ${i + 1}`, () => { list.splice(i, 1); rerender(); }, 'manage'))),
     list.length < max ? h('button', { type: 'button', class: 'btn small manage', onclick: () => { list.push({ title: '', payload: '' }); rerender(); } }, `Add ${what}`) : null);
@@ -191,9 +215,9 @@ export function automationPage(app, handle) {
       field('Hand-off message', textarea(s, 'handoff_message', 'handoff_message', { id: 'bot-handoff-message', maxlength: '1000' })),
       field('Loop guard: bot messages in a row without a customer reply', input(s, 'loop_guard', 'loop_guard', { type: 'number', min: '1', max: '20', id: 'bot-loop-guard' }), 'narrow-field'),
       h('fieldset', { class: 'stack-sm' }, h('legend', null, 'Ice breakers (first conversation, up to 4)'),
-        quickReplyRows(s.ice_breakers, 'ice_breakers', 4, 'ice breaker', renderSettings)),
+        quickReplyRows(s.ice_breakers, 'ice_breakers', 4, 80, 'ice breaker', renderSettings)),
       h('fieldset', { class: 'stack-sm' }, h('legend', null, 'Persistent menu (up to 5)'),
-        quickReplyRows(s.menu, 'menu', 5, 'menu entry', renderSettings)),
+        quickReplyRows(s.menu, 'menu', 5, 30, 'menu entry', renderSettings)),
       settingsErr, settingsOk,
       h('div', { class: 'manage' }, h('button', { type: 'submit', class: 'btn primary', id: 'bot-settings-save' }, 'Save bot settings')));
     for (const c of settingsForm.querySelectorAll('input, textarea, select')) c.disabled = !manager;
@@ -381,7 +405,7 @@ export function automationPage(app, handle) {
           a.type === 'reply' ? [
             field('Reply (placeholders such as {{first_name|there}} work)', textarea(a, 'text', p + '.text', { maxlength: '4000' }), 'wide'),
             h('fieldset', { class: 'stack-sm' }, h('legend', null, `Quick-reply buttons (up to ${MAX_QUICK_REPLIES}, 20 characters each)`),
-              quickReplyRows(a.quick_replies, p + '.quick_replies', MAX_QUICK_REPLIES, 'button', render))] : value);
+              quickReplyRows(a.quick_replies, p + '.quick_replies', MAX_QUICK_REPLIES, 20, 'button', render))] : value);
       });
       fill(form,
         h('h3', null, d.id ? 'Edit rule' : 'New rule'),
@@ -481,7 +505,7 @@ export function automationPage(app, handle) {
                 const ho = h('input', { type: 'checkbox', checked: !!o.handoff, 'data-field': op + '.handoff' });
                 ho.addEventListener('change', () => { o.handoff = ho.checked; });
                 return h('div', { class: 'qr-row inline' },
-                  field(`Button ${j + 1}`, input(o, 'title', op + '.title', { maxlength: '20' })),
+                  field(`Button ${j + 1}`, counted(input(o, 'title', op + '.title'), 20)),
                   field('Leads to', selectEl([['', 'End of the flow'], ...ids.map((x) => [x, 'Step ' + x])], o.next || '', op + '.next', (v) => { o.next = v; })),
                   h('label', { class: 'choice' }, ho, ' hands off'),
                   smallBtn('×', `Remove button ${j + 1} of step ${i + 1}`, () => { s.options.splice(j, 1); render(); }, 'manage'));

@@ -6,7 +6,7 @@
 // is ever parsed as markup.
 
 import { APIError } from './api.js';
-import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi } from './dom.js';
+import { h, avatar, displayName, shortTime, clockTime, fullTime, flagBidi, askFirstButton } from './dom.js';
 import { handoffNotice, consoleQuickReplies } from './automation.js';
 import { CustomerPanel, auditItem, slaPill, slaText, macroPicker, mentionNotice } from './consoledesk.js';
 import { SuggestionPanel, productCard } from './catalog.js';
@@ -62,14 +62,20 @@ export function brandNav(handle, current) {
     h('a', { href: `/brands/${enc(handle)}/creators`, class: 'tab', 'aria-current': current === 'creators' ? 'page' : null }, 'Creators'),
     h('a', { href: `/brands/${enc(handle)}/settings`, class: 'tab', 'aria-current': current === 'settings' ? 'page' : null }, 'Settings'));
   // At phone width the tabs scroll sideways in one row: once the page has
-  // laid out, the current one is centred, so that cut tabs on both sides
-  // show there are more.
-  requestAnimationFrame(() => {
+  // laid out, and again whenever the row's width changes (a window resized
+  // from desktop to phone width, a phone turned), the current one is
+  // centred, so that cut tabs on both sides show there are more. Centred
+  // only once, it stayed wherever the row had been: after a resize to
+  // phone width the current tab could be cut off or out of sight.
+  let width = -1;
+  new ResizeObserver(() => {
+    if (nav.clientWidth === width) return; // a change of height only
+    width = nav.clientWidth;
     const cur = nav.querySelector('[aria-current=page]');
     if (cur && nav.scrollWidth > nav.clientWidth) {
       nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - (nav.clientWidth - cur.offsetWidth) / 2);
     }
-  });
+  }).observe(nav);
   return nav;
 }
 
@@ -564,15 +570,19 @@ export function barChart(title, days, series) {
   return h('figure', { class: 'card chart-card' }, h('figcaption', null, h('h2', null, title)), chart, legend);
 }
 
-// rateBar is a horizontal gauge of a share (0..1) against a target.
+// rateBar is a horizontal gauge of a share (0..1) against a target. Its
+// parts are placed in percent of the card's width, with no viewBox: a
+// 200 x 14 viewBox kept its shape, so in a card wider than 200 px (every
+// card at 390 px wide, one a row) it was drawn 200 px wide in the middle.
 function rateBar(value, target) {
-  const W = 200, H = 14;
-  const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'gauge', role: 'img', 'aria-label': `${percent(value)} (target ${percent(target)})` });
-  g.appendChild(svg('rect', { width: W, height: H, rx: 7, class: 'gauge-bg' }));
+  const H = 14;
+  const pc = (x) => `${(Math.max(0, Math.min(1, x)) * 100).toFixed(2)}%`;
+  const g = svg('svg', { class: 'gauge', role: 'img', 'aria-label': `${percent(value)} (target ${percent(target)})` });
+  g.appendChild(svg('rect', { width: '100%', height: H, rx: 7, class: 'gauge-bg' }));
   if (value !== null && value !== undefined) {
-    g.appendChild(svg('rect', { width: Math.max(0, Math.min(1, value)) * W, height: H, rx: 7, class: value >= target ? 'gauge-ok' : 'gauge-low' }));
+    g.appendChild(svg('rect', { width: pc(value), height: H, rx: 7, class: value >= target ? 'gauge-ok' : 'gauge-low' }));
   }
-  g.appendChild(svg('line', { x1: target * W, x2: target * W, y1: 0, y2: H, class: 'gauge-target' }));
+  g.appendChild(svg('line', { x1: pc(target), x2: pc(target), y1: 0, y2: H, class: 'gauge-target' }));
   return g;
 }
 
@@ -660,28 +670,10 @@ export function settingsPage(app, handle) {
   // removeButton takes a member off the team in two presses, as a rule's
   // Delete: one press did it at once, and every row's button was just
   // "Remove" to a screen reader; it names the member now.
-  const removeButton = (m) => {
-    const who = displayName(m.account);
-    const plain = `Remove ${who} from the team`;
-    const btn = h('button', { type: 'button', class: 'btn small danger-outline manage', 'data-action': 'remove', 'aria-label': plain }, 'Remove');
-    const reset = () => { delete btn.dataset.confirm; btn.textContent = 'Remove'; btn.setAttribute('aria-label', plain); };
-    btn.addEventListener('blur', reset);
-    btn.addEventListener('click', () => {
-      if (!btn.dataset.confirm) {
-        btn.dataset.confirm = '1';
-        btn.textContent = 'Remove?';
-        btn.setAttribute('aria-label', `Confirm: remove ${who} from the team`);
-        btn.focus();
-        return;
-      }
-      reset();
-      guard(teamErr, async () => {
-        await app.api.del(b + '/team/' + enc(m.account.handle));
-        loadTeam();
-      });
-    });
-    return btn;
-  };
+  const removeButton = (m) => askFirstButton('Remove', `Remove ${displayName(m.account)} from the team`, () => guard(teamErr, async () => {
+    await app.api.del(b + '/team/' + enc(m.account.handle));
+    loadTeam();
+  }), { class: 'btn small danger-outline manage' });
 
   // Agents see the same page read-only (but may change their own
   // availability); the server refuses their changes anyway.
@@ -729,10 +721,11 @@ export function settingsPage(app, handle) {
     cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
       h('strong', null, c.title), ' ', h('span', { class: 'pill' }, c.personal ? 'mine' : 'shared'), h('p', { class: 'muted' }, c.text),
       // An agent deletes their own; the shared ones are the managers'.
-      h('button', { type: 'button', class: 'btn small ghost' + (c.personal ? '' : ' manage'), 'aria-label': `Delete canned reply ${c.title}`, onclick: () => guard(cannedErr, async () => {
+      // It asks first, as a flow's Delete does: one click took it.
+      askFirstButton('Delete', `Delete canned reply ${c.title}`, () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
         loadCanned();
-      }) }, 'Delete'))));
+      }), { class: 'btn small danger-outline' + (c.personal ? '' : ' manage') }))));
   });
   const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
   const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });

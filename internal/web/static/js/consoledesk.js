@@ -3,7 +3,7 @@
 // thread, macros, @mention notices, and the Desk page (service levels,
 // agent teams, macros). Every piece of user data goes in as text.
 
-import { h, displayName, clockTime, fullTime, shortTime } from './dom.js';
+import { h, displayName, clockTime, fullTime, shortTime, askFirstButton } from './dom.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -235,10 +235,11 @@ export function deskPage(app, handle, nav) {
     teamsList.replaceChildren(...(r.agent_teams.length ? r.agent_teams.map((t) => h('li', { class: 'agent-team', 'data-team': t.name },
       h('strong', null, t.name), ' ',
       h('span', { class: 'muted' }, t.members.length ? t.members.map((m) => '@' + m.handle).join(', ') : 'no members'), ' ',
-      h('button', { type: 'button', class: 'btn small ghost manage', 'aria-label': `Delete team ${t.name}`, onclick: () => guard(teamsErr, async () => {
+      // Asks first, as a flow's Delete does: one click took the team.
+      askFirstButton('Delete', `Delete team ${t.name}`, () => guard(teamsErr, async () => {
         await app.api.del(b + '/agent-teams/' + enc(t.id));
         loadTeams();
-      }) }, 'Delete')))
+      }), { class: 'btn small danger-outline manage' })))
       : [h('li', { class: 'muted' }, 'No agent teams yet.')]));
   });
 
@@ -284,10 +285,10 @@ export function deskPage(app, handle, nav) {
         h('strong', { dir: 'auto' }, m.title), ' ', h('span', { class: 'pill' }, m.personal ? 'mine' : 'shared'),
         h('p', { class: 'muted', dir: 'auto' }, does),
         m.personal || manager
-          ? h('button', { type: 'button', class: 'btn small ghost', 'aria-label': `Delete macro ${m.title}`, onclick: () => guard(macrosErr, async () => {
+          ? askFirstButton('Delete', `Delete macro ${m.title}`, () => guard(macrosErr, async () => {
             await app.api.del(b + '/macros/' + enc(m.id));
             loadMacros();
-          }) }, 'Delete')
+          }))
           : null);
     }) : [h('li', { class: 'muted' }, 'No macros yet.')]));
   });

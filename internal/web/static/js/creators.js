@@ -51,6 +51,10 @@ export function creatorsPage(app, handle) {
   const err = h('p', { class: 'form-error', role: 'alert', id: 'creators-error' });
   const board = h('div', { class: 'creator-board', id: 'creator-board', role: 'list', 'aria-label': 'Pipeline' });
   const panel = h('section', { class: 'card creator-panel', id: 'creator-panel', hidden: true, 'aria-label': 'Creator details' });
+  // With no one on it, the board was eight empty columns and nothing said
+  // what they are for or how to begin.
+  const empty = h('p', { class: 'notice creators-empty', id: 'creators-empty', hidden: true },
+    'No creators yet. This board follows the creators @', handle, ' works with, from prospect to paid: add one by their handle above, then open their card to write to them, agree a fee and follow what they deliver.');
   let creators = [];
   let selected = '';
   let offers = null; // the brand's offers, for giving codes (loaded once)
@@ -110,6 +114,7 @@ export function creatorsPage(app, handle) {
   };
 
   const renderBoard = () => {
+    empty.hidden = creators.length > 0;
     board.replaceChildren(...STAGES.map(([stage, title]) => {
       const cs = creators.filter((c) => c.stage === stage);
       const col = h('section', { class: 'creator-col', 'data-stage': stage, role: 'listitem', 'aria-label': title },
@@ -315,7 +320,7 @@ export function creatorsPage(app, handle) {
         field('Notes', 'creator-notes', notes),
         h('div', { class: 'deal-row' }, field('Agreed fee', 'creator-fee', fee), field('Currency', 'creator-currency', cur), field('Due date', 'creator-due', due)),
         h('h3', null, 'Deliverables'), list,
-        h('button', { type: 'button', class: 'btn ghost small', id: 'add-deliverable', onclick: () => { items.push({ id: '', title: '', due_date: '', done: false }); renderItems(); } }, 'Add deliverable'),
+        h('button', { type: 'button', class: 'btn small', id: 'add-deliverable', onclick: () => { items.push({ id: '', title: '', due_date: '', done: false }); renderItems(); } }, 'Add deliverable'),
         perr, ok,
         h('div', { class: 'actions-row' }, h('button', { type: 'submit', class: 'btn', id: 'deal-save' }, 'Save'),
           h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
@@ -360,7 +365,7 @@ export function creatorsPage(app, handle) {
   const el = h('section', { class: 'page console-creators' },
     h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Creators`)),
     brandNav(handle, 'creators'),
-    add, err, board, panel);
+    add, err, empty, board, panel);
   load();
   // creator.updated (to those who see the pipeline): the board and an open
   // panel follow a teammate's changes and the creator's Accept or Decline;

@@ -134,3 +134,26 @@ function linkTarget(s) {
   if (digits.length < 7 || digits.length > 15) return '';
   return 'tel:' + (s.startsWith('+') ? '+' : '') + digits;
 }
+
+// askFirstButton is a Delete (or Remove) that asks before it acts: the first
+// press turns it into "Delete?" (focused, its aria-label "Confirm: …"), the
+// second runs act; leaving it (blur) takes the question back. label names the
+// thing to a screen reader ("Delete macro Refund"), since every row's button
+// reads the same to the eye. extra: more attributes (class, data-*).
+export function askFirstButton(word, label, act, extra = {}) {
+  const btn = h('button', { type: 'button', class: 'btn small danger-outline', 'data-action': word.toLowerCase(), ...extra, 'aria-label': label }, word);
+  const reset = () => { delete btn.dataset.confirm; btn.textContent = word; btn.setAttribute('aria-label', label); };
+  btn.addEventListener('blur', reset);
+  btn.addEventListener('click', () => {
+    if (!btn.dataset.confirm) {
+      btn.dataset.confirm = '1';
+      btn.textContent = word + '?';
+      btn.setAttribute('aria-label', 'Confirm: ' + label.charAt(0).toLowerCase() + label.slice(1));
+      btn.focus();
+      return;
+    }
+    reset();
+    act();
+  });
+  return btn;
+}

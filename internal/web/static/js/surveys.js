@@ -161,7 +161,7 @@ export function surveysPage(app, handle) {
 
   const loadResults = async () => {
     if (!current) {
-      dash.replaceChildren(h('p', { class: 'muted' }, 'No surveys yet.'));
+      dash.replaceChildren(h('p', { class: 'muted', id: 'surveys-empty' }, 'No surveys yet. Add one below; its answers show here.'));
       return;
     }
     try {
@@ -178,17 +178,21 @@ export function surveysPage(app, handle) {
       if (!surveys.some((s) => s.id === current)) current = surveys.length ? surveys[0].id : '';
       picker.replaceChildren(...surveys.map((s) => h('option', { value: s.id, selected: s.id === current }, s.name)));
       picker.value = current;
+      // With no survey there is nothing to pick: the Survey box was an empty
+      // dropdown, and the period one of nothing.
+      controls.hidden = !surveys.length;
       await loadResults();
     } catch (e) {
       err.textContent = e instanceof APIError && e.status === 404 ? `You are not on @${handle}'s team.` : e.message;
     }
   };
 
+  const controls = h('div', { class: 'survey-controls', hidden: true }, field('survey-pick', 'Survey', picker), field('survey-period', 'Period', period));
   const el = h('section', { class: 'page console-surveys' },
     h('div', { class: 'sidebar-head' }, h('h1', null, `@${handle} · Surveys`)),
     brandNav(handle, 'surveys'),
     err,
-    h('div', { class: 'survey-controls' }, field('survey-pick', 'Survey', picker), field('survey-period', 'Period', period)),
+    controls,
     dash, form);
   loadList();
   return {
