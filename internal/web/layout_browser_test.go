@@ -171,11 +171,10 @@ func TestBrowserNoNullText(t *testing.T) {
 	}
 }
 
-// TestBrowserDetailsKeepFocus: in a group's details, Rename, Mute and
-// Remove redraw the panel; the keyboard focus stays on the button pressed
-// (on the next member's Remove after a removal) instead of falling to the
-// page, where a keyboard or screen reader user lost their place.
-func TestBrowserDetailsKeepFocus(t *testing.T) {
+// groupDetails logs Alice in with the group "Trip" (Bob, Carol, one
+// message) open and its details panel showing.
+func groupDetails(t *testing.T) *person {
+	t.Helper()
 	w := newWorld(t)
 	alice := w.account("alice", "Alice Liddell")
 	w.account("bob", "Bob Builder")
@@ -185,6 +184,15 @@ func TestBrowserDetailsKeepFocus(t *testing.T) {
 	alice.login()
 	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	alice.click(".chat-head button", "Details")
+	return alice
+}
+
+// TestBrowserDetailsKeepFocus: in a group's details, Rename, Mute and
+// Remove redraw the panel; the keyboard focus stays on the button pressed
+// (on the next member's Remove after a removal) instead of falling to the
+// page, where a keyboard or screen reader user lost their place.
+func TestBrowserDetailsKeepFocus(t *testing.T) {
+	alice := groupDetails(t)
 	alice.do("rename", chromedp.WaitVisible(chromedp.ID("rename-title")), clearField("rename-title"), chromedp.SendKeys(chromedp.ID("rename-title"), "Camping"))
 	press := func(sel string) {
 		t.Helper()
@@ -327,15 +335,7 @@ func TestBrowserFlowDeleteAsks(t *testing.T) {
 // under the button (it showed at the panel's foot, below Mute and Leave
 // group), and the button is as wide as its label, like the panel's others.
 func TestBrowserAddMembersError(t *testing.T) {
-	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	w.account("carol", "Carol Danvers")
-	group := alice.openConversation("Trip", "bob", "carol")
-	alice.send(group.ID, "Who drives?")
-	alice.login()
-	alice.do("open the group", chromedp.Navigate(w.base+"/c/"+group.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
-	alice.click(".chat-head button", "Details")
+	alice := groupDetails(t)
 	alice.click("#chat-details button[data-key=add]", "Add to group")
 	alice.waitText("#add-members-error", "Pick someone to add first.")
 	if got := alice.evalString(`(() => {
