@@ -138,6 +138,9 @@ export class MessagesView {
     const store = this.app.store;
     const me = this.app.me;
     if (!store) return;
+    // The tabs are drawn again on every change of the lists (a message
+    // arriving, a badge moving): a tab that had the keyboard focus keeps it.
+    const focused = this.tabs.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     this.tabs.replaceChildren(...FOLDERS.map((f) => {
       const n = f === 'requests' ? store.list('requests').length : store.unreadIn(f);
       return h('a', {
@@ -146,6 +149,7 @@ export class MessagesView {
         'aria-current': f === this.folder ? 'page' : null,
       }, TAB_LABELS[f], n && f !== 'archived' ? h('span', { class: 'badge' + (f === 'requests' ? ' soft' : ''), 'aria-label': f === 'requests' ? `${n} requests` : `${n} unread` }, String(n)) : null);
     }));
+    if (focused) [...this.tabs.children].find((a) => a.getAttribute('href') === focused)?.focus();
     const convs = store.list(this.folder);
     const openId = this.chat ? this.chat.id : '';
     if (!convs.length) {
