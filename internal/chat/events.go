@@ -19,14 +19,14 @@ func ParseCursor(cursor string) (int64, error) {
 // Events returns the caller's events after cursor, oldest first, and the
 // cursor to continue from. An empty cursor starts from now.
 func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, limit int) ([]dm.Event, string, error) {
+	if cursor == "" {
+		last, err := s.LastSeq(ctx, me)
+		return []dm.Event{}, strconv.FormatInt(last, 10), err
+	}
 	var out []dm.Event
 	var last int64
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
-		if cursor == "" {
-			last, err = tx.LastEventSeq(ctx, me.ID)
-			return err
-		}
 		if last, err = ParseCursor(cursor); err != nil {
 			return err
 		}
@@ -122,10 +122,7 @@ func redactGone(ctx context.Context, tx dm.Tx, viewerID string, evs []dm.Event) 
 	for i := range evs {
 		for _, pm := range carried(&evs[i]) {
 			if m := *pm; gone[m.ID] {
-				g := *m
-				g.Text, g.Deleted, g.Reactions = "", true, []dm.Reaction{}
-				g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
-				*pm = &g
+				*pm = m.Gone()
 			}
 		}
 	}

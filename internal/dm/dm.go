@@ -187,6 +187,15 @@ type Message struct {
 	Product *ProductCard `json:"product,omitempty"`
 }
 
+// Gone returns a copy of m as a message deleted for everyone shows: no
+// text, reactions, files, preview, buttons or product card.
+func (m *Message) Gone() *Message {
+	g := *m
+	g.Text, g.Deleted, g.Reactions = "", true, []Reaction{}
+	g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
+	return &g
+}
+
 // Reaction summarises one emoji on a message for one viewer.
 type Reaction struct {
 	Emoji string `json:"emoji"`

@@ -331,10 +331,7 @@ func redactGoneBody(ctx context.Context, tx dm.Tx, brandID, body string) (string
 	if err != nil || !gone[id] {
 		return body, err
 	}
-	g := *ev.Data.Message
-	g.Text, g.Deleted, g.Reactions = "", true, []dm.Reaction{}
-	g.Attachments, g.LinkPreview, g.QuickReplies, g.Product = nil, nil, nil, nil
-	ev.Data.Message = &g
+	ev.Data.Message = ev.Data.Message.Gone()
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return body, err

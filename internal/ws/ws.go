@@ -201,12 +201,12 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, au *httpauth.Auth
 		return
 	}
 	if cursor < 0 {
-		_, last, err := s.chat.Events(context.WithoutCancel(ctx), c.acc, "", 1)
+		last, err := s.chat.LastSeq(context.WithoutCancel(ctx), c.acc)
 		if err != nil {
 			c.close(ws.StatusInternalServerError, "store unavailable")
 			return
 		}
-		cursor, _ = chat.ParseCursor(last)
+		cursor = last
 	}
 	c.mu.Lock()
 	c.sent = cursor
