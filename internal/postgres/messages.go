@@ -305,24 +305,19 @@ func (t *tx) GoneMessages(ctx context.Context, viewerID string, ids []string) (m
 	if len(ids) == 0 {
 		return gone, nil
 	}
-	rows, err := t.tx.Query(ctx, `
+	found, err := t.ids(ctx, `
 		SELECT x FROM unnest($1::text[]) AS x
 		WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = x AND NOT m.deleted
 			AND m.seq > coalesce((SELECT cleared_seq FROM members WHERE conversation_id = m.conversation_id AND user_id = $2), 0)
 			AND NOT EXISTS (SELECT 1 FROM hidden_messages h
 			                WHERE h.user_id = $2 AND h.conversation_id = m.conversation_id AND h.message_id = m.id))`, ids, viewerID)
 	if err != nil {
-		return nil, wrap(err, "messages")
+		return nil, fmt.Errorf("gone messages: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(err, "messages")
-		}
+	for _, id := range found {
 		gone[id] = true
 	}
-	return gone, wrap(rows.Err(), "messages")
+	return gone, nil
 }
 
 func (t *tx) HideMessage(ctx context.Context, messageID, userID string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -303,19 +304,14 @@ func (t *tx) GoneMessages(ctx context.Context, viewerID string, ids []string) (m
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx, qGoneMessages, string(list), viewerID)
+	found, err := t.ids(ctx, qGoneMessages, string(list), viewerID)
 	if err != nil {
-		return nil, wrap(err, "messages")
+		return nil, fmt.Errorf("gone messages: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(err, "messages")
-		}
+	for _, id := range found {
 		gone[id] = true
 	}
-	return gone, wrap(rows.Err(), "messages")
+	return gone, nil
 }
 
 // locate finds the (conversation_id, seq) key of a message id.
