@@ -338,12 +338,13 @@ func (s *Service) PutConsentSettings(ctx context.Context, me *dm.Account, handle
 		}
 		out := []string{}
 		for i, w := range ws {
-			k := keyword(w)
-			if n := utf8.RuneCountInString(k); n == 0 || n > maxConsentWordRunes || !utf8.ValidString(k) || strings.ContainsAny(k, "\n\r\t") {
-				return nil, dm.Errorf(dm.EINVALID, "%s[%d]: 1 to %d characters, one line.", name, i, maxConsentWordRunes)
-			}
-			if err := dm.ValidateField(fmt.Sprintf("%s[%d]", name, i), k, maxConsentWordRunes, false, false); err != nil {
+			k, field := keyword(w), fmt.Sprintf("%s[%d]", name, i)
+			// ValidateField lets a tab through on one line; a word has none.
+			if err := dm.ValidateField(field, k, maxConsentWordRunes, false, false); err != nil {
 				return nil, err
+			}
+			if strings.Contains(k, "\t") {
+				return nil, dm.Errorf(dm.EINVALID, "%s must be on one line.", field)
 			}
 			out = append(out, k)
 		}

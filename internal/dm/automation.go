@@ -2,6 +2,7 @@ package dm
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -48,11 +49,11 @@ const (
 // HonestQuickReplies returns qrs with every opt-in button titled
 // OptInTitle (a copy when one changes; qrs itself otherwise).
 func HonestQuickReplies(qrs []QuickReply) []QuickReply {
-	out := qrs
+	out, copied := qrs, false
 	for i, q := range qrs {
 		if q.Payload == OptInPayload && q.Title != OptInTitle {
-			if &out[0] == &qrs[0] {
-				out = append([]QuickReply(nil), qrs...)
+			if !copied {
+				out, copied = slices.Clone(qrs), true
 			}
 			out[i].Title = OptInTitle
 		}
