@@ -181,9 +181,6 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 	}
 	if in.Notes != nil {
 		n := strings.TrimSpace(*in.Notes)
-		if !utf8.ValidString(n) || utf8.RuneCountInString(n) > maxNotesRunes || strings.ContainsRune(n, 0) {
-			return "", dm.Errorf(dm.EINVALID, "notes: at most %d characters of valid text.", maxNotesRunes)
-		}
 		if err := dm.ValidateField("notes", n, maxNotesRunes, true, true); err != nil {
 			return "", err
 		}
@@ -202,9 +199,6 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 		}
 		for i, x := range ds {
 			x.Title = strings.TrimSpace(x.Title)
-			if n := utf8.RuneCountInString(x.Title); n == 0 || n > maxDeliverableRune || !utf8.ValidString(x.Title) || strings.ContainsAny(x.Title, "\n\r\x00") {
-				return "", dm.Errorf(dm.EINVALID, "deliverables[%d].title: 1 to %d characters, one line.", i, maxDeliverableRune)
-			}
 			if err := dm.ValidateField(fmt.Sprintf("deliverables[%d].title", i), x.Title, maxDeliverableRune, false, false); err != nil {
 				return "", err
 			}
@@ -214,7 +208,7 @@ func (in *CreatorInput) apply(d *dm.CreatorDeal) (string, error) {
 			if x.ID == "" {
 				x.ID = dm.NewID()
 			}
-			if len(x.ID) > 40 || seen[x.ID] || dm.ValidateField("id", x.ID, 40, false, false) != nil {
+			if seen[x.ID] || dm.ValidateField("id", x.ID, 40, false, false) != nil {
 				return "", dm.Errorf(dm.EINVALID, "deliverables[%d].id: unique, at most 40 characters (leave it empty for a new one).", i)
 			}
 			seen[x.ID] = true

@@ -15,7 +15,6 @@ import (
 	"context"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
@@ -74,9 +73,6 @@ type ReportParams struct {
 // Report files a report. The messages are copied into it.
 func (s *Service) Report(ctx context.Context, me *dm.Account, p ReportParams) (*dm.Report, error) {
 	reason := strings.TrimSpace(p.Reason)
-	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxReasonRunes {
-		return nil, dm.Errorf(dm.EINVALID, "reason is valid text of at most %d characters.", MaxReasonRunes)
-	}
 	if err := dm.ValidateField("reason", reason, MaxReasonRunes, true, true); err != nil {
 		return nil, err
 	}
@@ -309,9 +305,6 @@ func (s *Service) CloseReport(ctx context.Context, op *dm.Account, id, resolutio
 		return notFound
 	}
 	resolution = strings.TrimSpace(resolution)
-	if !utf8.ValidString(resolution) || utf8.RuneCountInString(resolution) > MaxReasonRunes {
-		return dm.Errorf(dm.EINVALID, "resolution is valid text of at most %d characters.", MaxReasonRunes)
-	}
 	if err := dm.ValidateField("resolution", resolution, MaxReasonRunes, true, true); err != nil {
 		return err
 	}
@@ -338,8 +331,13 @@ type Action struct {
 // validate checks what an action keeps in the log with the rules of a
 // report's reason: no NUL or other control character (PostgreSQL refuses
 // a NUL in text; a log is read on terminals and in the moderation page).
-func (a Action) validate() error {
-	if err := dm.ValidateField("note", strings.TrimSpace(a.Note), MaxReasonRunes, true, true); err != nil {
+//
+// The note is trimmed first, and kept as checked: a leading or trailing
+// control character that TrimSpace removes (\v, \f) was checked away but
+// stored.
+func (a *Action) validate() error {
+	a.Note = strings.TrimSpace(a.Note)
+	if err := dm.ValidateField("note", a.Note, MaxReasonRunes, true, true); err != nil {
 		return err
 	}
 	return dm.ValidateField("report_id", a.ReportID, 128, true, false)
