@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -224,7 +223,7 @@ func (s *Service) Redeliver(ctx context.Context, me *dm.Account, handle, id stri
 		}
 		if !charged {
 			// Once per call, though a busy store may run this again.
-			if wait := s.redeliveries.Take(b.ID, time.Now()); wait > 0 {
+			if wait := s.redeliveries.Take(b.ID, s.now()); wait > 0 {
 				return &dm.Error{Code: dm.ERATELIMITED, RetryAfter: wait,
 					Message: "Too many redeliveries for this brand. Try again later."}
 			}
