@@ -109,14 +109,11 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// isBidiControl reports the bidirectional embedding, override, isolate and
-// mark characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C).
-// Letters of right-to-left scripts are not controls and are welcome.
-// IsBidiControl reports a bidirectional embedding, override, isolate or
-// mark control, such as U+202E RIGHT-TO-LEFT OVERRIDE.
-func IsBidiControl(r rune) bool { return isBidiControl(r) }
-
-func isBidiControl(r rune) bool {
+// IsBidiControl reports the bidirectional embedding, override, isolate and
+// mark characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C),
+// such as U+202E RIGHT-TO-LEFT OVERRIDE. Letters of right-to-left scripts
+// are not controls and are welcome.
+func IsBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
@@ -162,7 +159,7 @@ func checkName(field, s string) error {
 	visible, prevVisible := false, false
 	for _, r := range s {
 		switch {
-		case isBidiControl(r):
+		case IsBidiControl(r):
 			return Errorf(EINVALID, "%s may not contain right-to-left or left-to-right override characters.", field)
 		case isJoiner(r):
 			if !prevVisible {

@@ -73,9 +73,9 @@ func ValidateDisplayName(s string) error {
 }
 
 // HasBidiControl reports whether s holds a bidirectional embedding,
-// override, isolate or mark control (see isBidiControl).
+// override, isolate or mark control (see IsBidiControl).
 func HasBidiControl(s string) bool {
-	return strings.IndexFunc(s, isBidiControl) >= 0
+	return strings.IndexFunc(s, IsBidiControl) >= 0
 }
 
 // ValidateBio checks a profile bio (may be empty, may have newlines).

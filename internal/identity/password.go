@@ -39,8 +39,6 @@ const (
 	argonSaltLen = 16
 )
 
-// hashPassword returns a PHC-style argon2id hash with a random salt, at the
-// service's cost.
 // hashSlots bounds the argon2 hashes computed at once in the process. Each
 // takes its cost's memory (19 MiB by default) and a core; logins (of
 // unknown handles too), sign-ups and resets reach one without a session,
@@ -49,7 +47,8 @@ const (
 // its turn: the CPU was the bound anyway, now memory is too.
 var hashSlots = make(chan struct{}, max(4, 2*runtime.GOMAXPROCS(0)))
 
-// hashing counts the hashes being computed (at most cap(hashSlots)).
+// hashing counts the hashes being computed (at most cap(hashSlots)),
+// counted apart from the slots so that a test can see the bound hold.
 var hashing atomic.Int32
 
 // idKey is argon2.IDKey in one of the hashSlots.
@@ -61,6 +60,8 @@ func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uin
 	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }
 
+// hashPassword returns a PHC-style argon2id hash with a random salt, at the
+// service's cost.
 func (s *Service) hashPassword(password string) string {
 	c := s.cfg.PasswordCost
 	salt := make([]byte, argonSaltLen)
