@@ -4,6 +4,8 @@ package web_test
 // does: each check failed before its fix.
 
 import (
+	"time"
+
 	"context"
 	"strconv"
 	"strings"
@@ -531,6 +533,26 @@ func TestBrowserMessageSearchAsYouType(t *testing.T) {
 	alice.waitText("#message-search-results a.msg-result", "Who brings the tent?")
 	alice.do("empty the box", clearField("message-search"))
 	alice.waitFor("results hidden", `() => document.getElementById('message-search-results').hidden`)
+	// Typing a word and pressing Enter at once searches once: the search
+	// typing had scheduled ran again after Enter's and its answer threw the
+	// first one away.
+	alice.evalString(`(() => {
+		window.searches = 0;
+		const f = window.fetch;
+		// A slow answer (600 ms, past the typing delay) is when it showed.
+		window.fetch = (...a) => {
+			if (!String(a[0]).includes('/api/v1/search?')) return f(...a);
+			window.searches++;
+			return new Promise((ok) => setTimeout(ok, 600)).then(() => f(...a));
+		};
+		return '';
+	})()`)
+	alice.do("type and press Enter", chromedp.SendKeys(chromedp.ID("message-search"), "tent\r"))
+	alice.waitText("#message-search-results a.msg-result", "Who brings the tent?")
+	alice.do("wait past the typing delay", chromedp.Sleep(900*time.Millisecond))
+	if n := alice.evalString(`String(window.searches)`); n != "1" {
+		t.Errorf("typing a word and pressing Enter sent %s searches, want 1", n)
+	}
 }
 
 // TestBrowserTeamRemoveAsks: a team member's Remove names the member to a

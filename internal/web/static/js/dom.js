@@ -88,12 +88,16 @@ export function fullTime(iso) {
   return iso ? fullFmt.format(new Date(iso)) : '';
 }
 
+// debounce calls fn once ms have passed without another call; .cancel()
+// drops a call still waiting.
 export function debounce(fn, ms) {
   let t = 0;
-  return (...args) => {
+  const d = (...args) => {
     clearTimeout(t);
     t = setTimeout(() => fn(...args), ms);
   };
+  d.cancel = () => clearTimeout(t);
+  return d;
 }
 
 // Links, e-mail addresses and phone numbers in a message become links,

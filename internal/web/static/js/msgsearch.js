@@ -59,6 +59,8 @@ export function messageSearch(app) {
     h('label', { for: 'message-search', class: 'sr-only' }, 'Search messages'), input, results, status);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    // Enter searches now: the search typing scheduled would ask again.
+    typed.cancel();
     query = input.value.trim();
     if (!query) { results.hidden = true; return; }
     run(false);
