@@ -338,6 +338,16 @@ func TestBrowserFlowDeleteAsks(t *testing.T) {
 	if n := flows(); n != 0 {
 		t.Errorf("after confirming %d flows, want 0", n)
 	}
+	// A rule's Delete is the same button (askFirstButton).
+	acme.api("POST", "/api/v1/brands/acme/automation/rules", map[string]any{"name": "Hello", "enabled": true,
+		"trigger": map[string]any{"type": "keyword", "keywords": []string{"hello"}},
+		"actions": []map[string]any{{"type": "reply", "text": "Hi!"}}}, nil)
+	acme.do("reload", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#rule-list li.rule")))
+	acme.click("#rule-list button[data-action=delete]", "Delete")
+	acme.waitFor("the rule's Delete asks", `() => document.activeElement?.matches('#rule-list [data-action=delete]') && document.activeElement.textContent === 'Delete?' &&
+		document.activeElement.getAttribute('aria-label') === 'Confirm: delete rule Hello'`)
+	acme.click("#rule-list button[data-action=delete]", "Delete?")
+	acme.waitFor("the rule is gone", `() => !document.querySelector('#rule-list li.rule')`)
 }
 
 // TestBrowserAddMembersError: Add to group with nobody picked says so right

@@ -7,7 +7,7 @@
 // the message is shown beside that field.
 
 import { APIError } from './api.js';
-import { h, displayName, fullTime } from './dom.js';
+import { h, displayName, fullTime, askFirstButton } from './dom.js';
 import { brandNav } from './console.js';
 import { surveyPicker } from './surveys.js';
 
@@ -243,8 +243,6 @@ export function automationPage(app, handle) {
   const ruleList = h('ol', { class: 'rule-list', id: 'rule-list', 'aria-label': 'Rules, in evaluation order' });
   const rulesErr = h('p', { class: 'form-error', role: 'alert', id: 'rules-error' });
   const editorBox = h('div', { id: 'rule-editor-box' });
-  let confirmDelete = '';
-  let confirmFlowDelete = '';
   const renderRules = () => {
     if (!rules.length) {
       ruleList.replaceChildren(h('li', { class: 'muted' }, 'No rules yet.'));
@@ -262,11 +260,7 @@ export function automationPage(app, handle) {
           smallBtn('↑', `Move rule ${r.name} up`, () => move(i, -1), 'manage' + (i === 0 ? ' invisible' : '')),
           smallBtn('↓', `Move rule ${r.name} down`, () => move(i, 1), 'manage' + (i === rules.length - 1 ? ' invisible' : '')),
           h('button', { type: 'button', class: 'btn small', 'data-action': 'edit', onclick: () => openRule(r) }, manager ? 'Edit' : 'View'),
-          h('button', {
-            type: 'button', class: 'btn small danger-outline manage', 'data-action': 'delete',
-            'aria-label': confirmDelete === r.id ? `Confirm: delete rule ${r.name}` : `Delete rule ${r.name}`,
-            onclick: () => deleteRule(r),
-          }, confirmDelete === r.id ? 'Delete?' : 'Delete')));
+          askFirstButton('Delete', `Delete rule ${r.name}`, () => deleteRule(r), { class: 'btn small danger-outline manage' })));
     }));
   };
   const summary = (r) => {
@@ -300,15 +294,8 @@ export function automationPage(app, handle) {
       rulesErr.textContent = x.message;
     }
   };
+  // deleteRule runs on the second press of its Delete (askFirstButton).
   const deleteRule = async (r) => {
-    if (confirmDelete !== r.id) {
-      confirmDelete = r.id;
-      renderRules();
-      const btn = ruleList.querySelector(`li[data-rule="${CSS.escape(r.id)}"] [data-action=delete]`);
-      if (btn) btn.focus();
-      return;
-    }
-    confirmDelete = '';
     try {
       await api.del(b + '/rules/' + enc(r.id));
       rules = rules.filter((x) => x.id !== r.id);
@@ -458,23 +445,11 @@ export function automationPage(app, handle) {
       h('span', { class: 'rule-main' }, h('strong', null, f.name), h('span', { class: 'muted' }, `${f.steps.length} step${f.steps.length === 1 ? '' : 's'}`)),
       h('span', { class: 'rule-actions' },
         h('button', { type: 'button', class: 'btn small', onclick: () => openFlow(f) }, manager ? 'Edit' : 'View'),
-        h('button', {
-          type: 'button', class: 'btn small danger-outline manage', 'data-action': 'delete',
-          'aria-label': confirmFlowDelete === f.id ? `Confirm: delete flow ${f.name}` : `Delete flow ${f.name}`,
-          onclick: () => deleteFlow(f),
-        }, confirmFlowDelete === f.id ? 'Delete?' : 'Delete')))) : [h('li', { class: 'muted' }, 'No flows yet.')]));
+        askFirstButton('Delete', `Delete flow ${f.name}`, () => deleteFlow(f), { class: 'btn small danger-outline manage' })))) : [h('li', { class: 'muted' }, 'No flows yet.')]));
   };
-  // deleteFlow asks first, as a rule's Delete does: one click took a whole
-  // flow, its steps and buttons, with no way back.
+  // deleteFlow runs on the second press of its Delete (askFirstButton): one
+  // click took a whole flow, its steps and buttons, with no way back.
   const deleteFlow = async (f) => {
-    if (confirmFlowDelete !== f.id) {
-      confirmFlowDelete = f.id;
-      renderFlows();
-      const btn = flowList.querySelector(`li[data-flow="${CSS.escape(f.id)}"] [data-action=delete]`);
-      if (btn) btn.focus();
-      return;
-    }
-    confirmFlowDelete = '';
     try {
       await api.del(b + '/flows/' + enc(f.id));
       await loadFlows();
