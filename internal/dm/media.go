@@ -209,6 +209,16 @@ type SearchTx interface {
 	SearchMessages(ctx context.Context, q SearchQuery) ([]SearchHit, error)
 }
 
+// SearchCatcher is implemented by a store that indexes messages for search
+// after it has acknowledged them (the SQLite store: see its
+// searchqueue.go). CatchUpSearch returns once every message stored by an
+// Update that returned before the call is indexed, so a search that calls
+// it first, before its View, finds what its caller sent. A store without
+// it indexes in the send's own transaction.
+type SearchCatcher interface {
+	CatchUpSearch(ctx context.Context) error
+}
+
 // Blobs keeps attachment bytes by key. Keys are content addresses (hex
 // SHA-256), so Put of a key already kept keeps the bytes already there.
 // Two implementations pass the conformance suite in internal/blobs:

@@ -91,6 +91,13 @@ func (s *Service) Search(ctx context.Context, me *dm.Account, p SearchParams) ([
 	q := dm.SearchQuery{UserID: me.ID, Words: words, Phrases: phrases, ConversationID: p.Conversation,
 		After: p.After, Before: p.Before, HasAttachment: p.HasAttachment, Offset: offset, Limit: p.Limit + 1}
 	var out []SearchResult
+	// A store that indexes after the acknowledgement first indexes what
+	// was sent before this search, the searcher's own messages included.
+	if c, ok := s.chat.Store().(dm.SearchCatcher); ok {
+		if err := c.CatchUpSearch(ctx); err != nil {
+			return nil, "", err
+		}
+	}
 	err := s.chat.Store().View(ctx, func(tx dm.Tx) error {
 		if p.Conversation != "" {
 			if _, err := tx.Membership(ctx, p.Conversation, me.ID); err != nil {

@@ -67,36 +67,37 @@ type searchRow struct {
 	seq  int64
 }
 
-// Search indexing happens once per batch, outside the savepoints (migration
-// 0900): FTS5 writes out its pending terms at every savepoint, so a trigger
-// on each send's insert cost a segment flush per send. One statement
-// indexes the current text of each message of the batch that is still
-// searchable (not deleted since, not already indexed by the edit trigger).
+// Search indexing happens after the acknowledgement (migration 0960,
+// searchqueue.go): a batch only queues its new messages, in one statement
+// outside the savepoints, and the indexer moves them into message_fts
+// later, many batches at a time.
 const (
-	// qSearchText indexes the batch's new messages under their search
-	// rowid (the conversation's ordinal in the high 32 bits, the seq in
-	// the low: see migration 0310). A message edited or deleted later in
-	// the same batch was indexed by messages_search_update already, or
-	// must not be: hence the NOT EXISTS and the WHERE. The rows go in in
-	// rowid order: FTS5 writes its pending terms out as a new segment
-	// whenever a rowid is lower than the one before, so a batch of
-	// conversations in arrival order made a segment (and merges) for
-	// nearly every message.
-	qSearchText = `INSERT INTO message_fts (rowid, text)
-		SELECT sc.ord << 32 | m.seq, m.text FROM json_each(?1)
-		JOIN messages m ON m.conversation_id = json_each.value ->> 0 AND m.seq = json_each.value ->> 1
+	// qQueueSearch queues the batch's new messages for the indexer.
+	qQueueSearch = `INSERT INTO search_queue (conversation_id, seq) SELECT value ->> 0, value ->> 1 FROM json_each(?1)`
+	// qIndexQueued indexes the queued messages up to an id under their
+	// search rowid (the conversation's ordinal in the high 32 bits, the
+	// seq in the low: see migration 0310). A message edited since it was
+	// queued was indexed by messages_search_update already, and a deleted
+	// one must not be: hence the NOT EXISTS and the WHERE. The rows go in
+	// in rowid order: FTS5 writes its pending terms out as a new segment
+	// whenever a rowid is lower than the one before, so rows in arrival
+	// order made a segment (and merges) for nearly every message.
+	qIndexQueued = `INSERT INTO message_fts (rowid, text)
+		SELECT DISTINCT sc.ord << 32 | m.seq, m.text FROM search_queue q
+		JOIN messages m ON m.conversation_id = q.conversation_id AND m.seq = q.seq
 		JOIN search_conversations sc ON sc.conversation_id = m.conversation_id
-		WHERE NOT m.deleted AND m.text <> ''
+		WHERE q.id <= ?1 AND NOT m.deleted AND m.text <> ''
 		AND NOT EXISTS (SELECT 1 FROM message_fts f WHERE f.rowid = sc.ord << 32 | m.seq)
 		ORDER BY 1`
 )
 
-// flushSearch indexes the batch's new messages (see qSearchText) and
-// empties the list. It runs on the writer between the last RELEASE and
-// COMMIT, so search is committed with the messages or not at all.
-func (c *conn) flushSearch(ctx context.Context) error {
+// flushSearch queues the batch's new messages for search (see
+// qQueueSearch), empties the list and returns the id of the last row it
+// queued (0: none). It runs on the writer between the last RELEASE and
+// COMMIT, so the queue rows are committed with the messages or not at all.
+func (c *conn) flushSearch(ctx context.Context) (int64, error) {
 	if len(c.search) == 0 {
-		return nil
+		return 0, nil
 	}
 	keys := make([]any, len(c.search))
 	for i, r := range c.search {
@@ -105,11 +106,14 @@ func (c *conn) flushSearch(ctx context.Context) error {
 	c.search = c.search[:0]
 	list, err := json.Marshal(keys)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t := &tx{c: c, write: true}
-	_, err = t.exec(ctx, qSearchText, string(list))
-	return err
+	res, err := t.exec(ctx, qQueueSearch, string(list))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 func (t *tx) MessageByClientID(ctx context.Context, senderID, clientID string) (*dm.Message, error) {

@@ -27,7 +27,8 @@ func TestPlans(t *testing.T) {
 		"search handles":   qSearchHandles,
 		"search names":     qSearchNames,
 		"conversation one": viewQuery + `WHERE mb.conversation_id = ? AND mb.user_id = ?`,
-		"search text":      qSearchText,
+		"queue search":     qQueueSearch,
+		"index queued":     qIndexQueued,
 	} {
 		n := strings.Count(q, "?")
 		args := make([]any, 0, n)

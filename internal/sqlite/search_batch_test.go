@@ -11,9 +11,10 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-// The writer indexes a batch's new messages for search after its
-// savepoints (flushSearch): what a savepoint rolled back, or edited or
-// deleted after the insert in the same batch, must be indexed as it ends up.
+// The writer queues a batch's new messages for search after its
+// savepoints (flushSearch), and the indexer indexes them: what a savepoint
+// rolled back, or edited or deleted after the insert in the same batch, must
+// be indexed as it ends up.
 func TestSearchIndexedPerBatch(t *testing.T) {
 	db, _ := openFile(t)
 	ctx := context.Background()
@@ -63,6 +64,9 @@ func TestSearchIndexedPerBatch(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if err := db.CatchUpSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
 	count := func(word string) int {
 		var hits []dm.SearchHit
 		err := db.View(ctx, func(tx dm.Tx) (err error) {
@@ -103,5 +107,120 @@ func TestSearchIndexedPerBatch(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Messages queued for search and not indexed yet: an edit or a delete
+// before the indexer reaches them is indexed as it ends up, a search's
+// catch-up indexes them, and what a stop left queued is indexed after the
+// next start by the indexer on its own.
+func TestSearchQueue(t *testing.T) {
+	db, path := openFile(t)
+	ctx := context.Background()
+	// The indexer is stopped, so the rows stay queued until caught up.
+	db.search.stop()
+	ann, bo := account("ann"), account("bo")
+	createAccount(t, db, ann)
+	createAccount(t, db, bo)
+	conv := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	err := db.Update(ctx, func(tx dm.Tx) error {
+		return tx.CreateConversation(ctx, conv, []dm.Membership{
+			{ConversationID: conv.ID, UserID: ann.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
+			{ConversationID: conv.ID, UserID: bo.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(db *DB, text string) *dm.Message {
+		m := &dm.Message{ID: dm.NewID(), ConversationID: conv.ID, Sender: ann.Profile(), Text: text, CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.InsertMessage(ctx, m, "") }); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	counts := func(db *DB) (queued, indexed int) {
+		t.Helper()
+		err := db.View(ctx, func(d dm.Tx) error {
+			return d.(*tx).queryRow(ctx, `SELECT (SELECT count(*) FROM search_queue), (SELECT count(*) FROM message_fts)`).Scan(&queued, &indexed)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return queued, indexed
+	}
+	hits := func(db *DB, word string) []string {
+		t.Helper()
+		if err := db.CatchUpSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		err := db.View(ctx, func(tx dm.Tx) error {
+			hs, err := tx.SearchMessages(ctx, dm.SearchQuery{UserID: bo.ID, Words: []string{word}, Limit: 10})
+			for _, h := range hs {
+				ids = append(ids, h.Message.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	one := send(db, "alpha one")
+	two := send(db, "alpha two")
+	three := send(db, "alpha three")
+	if q, i := counts(db); q != 3 || i != 0 {
+		t.Fatalf("after three sends: %d queued, %d indexed; want 3, 0", q, i)
+	}
+	err = db.Update(ctx, func(tx dm.Tx) error {
+		two.Text = "beta two"
+		if err := tx.UpdateMessage(ctx, two); err != nil {
+			return err
+		}
+		three.Text, three.Deleted = "", true
+		return tx.UpdateMessage(ctx, three)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hits(db, "alpha"); len(got) != 1 || got[0] != one.ID {
+		t.Errorf("alpha: %v, want only %s", got, one.ID)
+	}
+	if got := hits(db, "beta"); len(got) != 1 || got[0] != two.ID {
+		t.Errorf("beta: %v, want only %s", got, two.ID)
+	}
+	if q, i := counts(db); q != 0 || i != 2 {
+		t.Errorf("after the catch-up: %d queued, %d indexed; want 0, 2", q, i)
+	}
+	// A message queued when the store stops is indexed after the next
+	// start, by the indexer without a search asking.
+	send(db, "gamma four")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q, i := counts(db2)
+		if q == 0 && i == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after the restart: %d queued, %d indexed; want 0, 3", q, i)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := hits(db2, "gamma"); len(got) != 1 {
+		t.Errorf("gamma after the restart: %v, want one hit", got)
+	}
+	// Ids go on from where they were, so the catch-up's comparison holds.
+	send(db2, "delta five")
+	if got := hits(db2, "delta"); len(got) != 1 {
+		t.Errorf("delta: %v, want one hit", got)
 	}
 }

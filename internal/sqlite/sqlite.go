@@ -130,6 +130,9 @@ type DB struct {
 	closeErr error
 	once     sync.Once
 	closing  chan struct{}
+
+	// The search indexer (searchqueue.go).
+	search searchIndex
 }
 
 // The writer's page cache (KiB). SQLite walks the writer's whole page cache
@@ -340,6 +343,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		db.readers <- r
 	}
+	// Where the search queue stands: a crash may have left rows in it.
+	if err := db.search.load(ctx, db.writer.c); err != nil {
+		db.writer.c.Close()
+		close(db.readers)
+		for r := range db.readers {
+			r.c.Close()
+		}
+		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
 	if !db.memory {
 		// The checkpointer's connection comes from the writer's pool: it
 		// writes the database file, with the same synchronous=FULL.
@@ -362,6 +374,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		go db.checkpoint()
 	}
 	go db.write()
+	go db.indexSearch()
 	return db, nil
 }
 
@@ -722,8 +735,9 @@ func (db *DB) commitAlone(r *request) {
 		fail(fmt.Errorf("sqlite: events: %w", err))
 		return
 	}
-	if err := w.flushSearch(ctx); err != nil {
-		fail(fmt.Errorf("sqlite: search index: %w", err))
+	queued, err := w.flushSearch(ctx)
+	if err != nil {
+		fail(fmt.Errorf("sqlite: search queue: %w", err))
 		return
 	}
 	if err := exec("COMMIT"); err != nil {
@@ -731,6 +745,7 @@ func (db *DB) commitAlone(r *request) {
 		return
 	}
 	db.peek.publish(w.seqs.touched, w.seqs.last)
+	db.searchQueuedTo(queued)
 	db.batches.Add(1)
 	db.full.Store(false)
 	r.done <- nil
@@ -848,8 +863,9 @@ func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*re
 		failAll(fmt.Errorf("sqlite: events: %w", err))
 		return
 	}
-	if err := w.flushSearch(ctx); err != nil {
-		failAll(fmt.Errorf("sqlite: search index: %w", err))
+	queued, err := w.flushSearch(ctx)
+	if err != nil {
+		failAll(fmt.Errorf("sqlite: search queue: %w", err))
 		return
 	}
 	if err := exec("COMMIT"); err != nil {
@@ -870,6 +886,7 @@ func (db *DB) commit(batch []*request, preempt func() []*request) (carried []*re
 	// Before anyone is answered: a reader that peeks after an
 	// acknowledged send must see its seqs.
 	db.peek.publish(w.seqs.touched, w.seqs.last)
+	db.searchQueuedTo(queued)
 	db.batches.Add(1)
 	// A batch that committed with no write refused for want of space
 	// means there is room again.
@@ -1006,6 +1023,9 @@ func BackupFile(ctx context.Context, path, dst string) error {
 // connections. Views still running finish first.
 func (db *DB) Close() error {
 	db.once.Do(func() {
+		// The indexer first: it writes through Update. What it had not
+		// indexed stays queued for the next start.
+		db.search.stop()
 		db.mu.Lock()
 		db.closed = true
 		close(db.requests)

@@ -183,6 +183,11 @@ func testLinkPreviews(t *testing.T, s dm.Store) {
 func search(t *testing.T, s dm.Store, q dm.SearchQuery) []dm.SearchHit {
 	t.Helper()
 	var hits []dm.SearchHit
+	if c, ok := s.(dm.SearchCatcher); ok {
+		if err := c.CatchUpSearch(context.Background()); err != nil {
+			t.Fatalf("CatchUpSearch: %v", err)
+		}
+	}
 	view(t, s, func(tx dm.Tx) (err error) {
 		hits, err = tx.SearchMessages(context.Background(), q)
 		return err
