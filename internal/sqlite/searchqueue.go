@@ -15,7 +15,8 @@ var _ dm.SearchCatcher = (*DB)(nil)
 // Search indexing after the acknowledgement (migration 0960). A batch of
 // sends queues its messages in search_queue (flushSearch), and the indexer
 // goroutine moves them into message_fts a chunk at a time, in background
-// Updates that sends go ahead of. A search calls CatchUpSearch first, which
+// Updates that sends go ahead of (unless it falls behind: see
+// searchIndexBehind). A search calls CatchUpSearch first, which
 // indexes what was queued before it, so nobody misses their own message.
 //
 // The writer goroutine alone queues rows, and publishes the id of the last
@@ -29,9 +30,15 @@ const (
 	// server's sends do not each find the writer busy with an index write.
 	searchIndexDelay = 100 * time.Millisecond
 	searchIndexFull  = 512
-	// searchIndexChunk bounds one index transaction, so that a send
-	// arriving behind it waits a few milliseconds at most.
-	searchIndexChunk = 512
+	// searchIndexChunk bounds one index write, so that a send arriving
+	// behind it waits a few milliseconds at most.
+	searchIndexChunk = 256
+	// searchIndexBehind: with this many rows waiting, the indexer's
+	// writes stop giving way to sends. A background Update runs when the
+	// writer has nothing else, or once per backgroundStarved under a
+	// stream of sends, which indexes fewer rows a second than a busy
+	// server sends; in arrival order, its chunks keep pace.
+	searchIndexBehind = 16 * searchIndexChunk
 )
 
 // searchIndex is the indexer's state.
@@ -92,7 +99,8 @@ func (db *DB) searchQueuedTo(last int64) {
 func (db *DB) indexSearch() {
 	s := &db.search
 	defer close(s.done)
-	ctx := dm.Background(context.Background())
+	fg := context.Background()
+	bg := dm.Background(fg)
 	for {
 		select {
 		case <-s.kick:
@@ -122,6 +130,10 @@ func (db *DB) indexSearch() {
 			}
 			// A failed chunk (a full disk) stays queued: the next
 			// send's kick, or a search's catch-up, tries again.
+			ctx := bg
+			if s.backlog() >= searchIndexBehind {
+				ctx = fg
+			}
 			if err := db.indexQueued(ctx); err != nil {
 				break
 			}
