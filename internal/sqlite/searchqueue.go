@@ -28,17 +28,20 @@ const (
 	// gather before it indexes them, unless searchIndexFull rows are
 	// waiting: FTS5 costs less per row in larger transactions, and a quiet
 	// server's sends do not each find the writer busy with an index write.
-	searchIndexDelay = 100 * time.Millisecond
+	searchIndexDelay = 250 * time.Millisecond
 	searchIndexFull  = 512
 	// searchIndexChunk bounds one index write, so that a send arriving
-	// behind it waits a few milliseconds at most.
-	searchIndexChunk = 256
+	// behind it waits about a millisecond at most: between two chunks,
+	// the sends that arrived go first.
+	searchIndexChunk = 64
 	// searchIndexBehind: with this many rows waiting, the indexer's
-	// writes stop giving way to sends. A background Update runs when the
-	// writer has nothing else, or once per backgroundStarved under a
-	// stream of sends, which indexes fewer rows a second than a busy
-	// server sends; in arrival order, its chunks keep pace.
-	searchIndexBehind = 16 * searchIndexChunk
+	// writes stop giving way to sends, and take searchIndexBehindChunk
+	// rows each. A background Update runs when the writer has nothing
+	// else, or once per backgroundStarved under a stream of sends, which
+	// indexes fewer rows a second than a busy server sends; in arrival
+	// order, its chunks keep pace.
+	searchIndexBehind      = 4096
+	searchIndexBehindChunk = 256
 )
 
 // searchIndex is the indexer's state.
@@ -130,25 +133,26 @@ func (db *DB) indexSearch() {
 			}
 			// A failed chunk (a full disk) stays queued: the next
 			// send's kick, or a search's catch-up, tries again.
-			ctx := bg
+			ctx, chunk := bg, searchIndexChunk
 			if s.backlog() >= searchIndexBehind {
-				ctx = fg
+				ctx, chunk = fg, searchIndexBehindChunk
 			}
-			if err := db.indexQueued(ctx); err != nil {
+			if err := db.indexQueued(ctx, chunk); err != nil {
 				break
 			}
 		}
 	}
 }
 
-// indexQueued indexes the oldest chunk of queued rows and deletes them from
-// the queue, in one Update, and publishes how far the index reaches.
-func (db *DB) indexQueued(ctx context.Context) error {
+// indexQueued indexes the oldest chunk (at most) queued rows and deletes
+// them from the queue, in one Update, and publishes how far the index
+// reaches.
+func (db *DB) indexQueued(ctx context.Context, chunk int) error {
 	var upto int64
 	err := db.Update(ctx, func(dt dm.Tx) error {
 		t := dt.(*tx)
 		var last sql.NullInt64
-		if err := t.queryRow(ctx, `SELECT max(id) FROM (SELECT id FROM search_queue ORDER BY id LIMIT ?)`, searchIndexChunk).Scan(&last); err != nil {
+		if err := t.queryRow(ctx, `SELECT max(id) FROM (SELECT id FROM search_queue ORDER BY id LIMIT ?)`, chunk).Scan(&last); err != nil {
 			return wrap(err, "search queue")
 		}
 		if !last.Valid {
@@ -180,7 +184,7 @@ func (db *DB) indexQueued(ctx context.Context) error {
 func (db *DB) CatchUpSearch(ctx context.Context) error {
 	target := db.search.queued.Load()
 	for db.search.indexed.Load() < target {
-		if err := db.indexQueued(ctx); err != nil {
+		if err := db.indexQueued(ctx, searchIndexBehindChunk); err != nil {
 			return err
 		}
 	}
