@@ -18,7 +18,9 @@ import (
 // COALESCE; the part's first column tells whether the row exists. An open
 // text survey is rare (a customer's message within a day of one), so its
 // row is read by id only when there is one, and every other message skips
-// scanning its twelve columns.
+// scanning its twelve columns. The last column tells whether the customer
+// has a campaign delivery whose funnel marks a message of theirs would set
+// (MarkBrandReplied's rows, through its partial index).
 const qBrandConversation = `SELECT
 	i.conversation_id IS NOT NULL, COALESCE(i.brand_id, ''), COALESCE(i.customer_id, ''), COALESCE(i.status, ''), i.snoozed_until,
 	COALESCE(i.assignee_id, ''), COALESCE(i.labels, '[]'), COALESCE(i.priority, ''), i.waiting_since, i.first_response_at,
@@ -31,7 +33,9 @@ const qBrandConversation = `SELECT
 	COALESCE((SELECT s2.id FROM survey_sends s2 JOIN surveys v ON v.id = s2.survey_id
 		WHERE s2.conversation_id = ? AND s2.sent_at >= ? AND s2.answered_at IS NULL AND v.kind = 'text'
 		ORDER BY s2.sent_at DESC LIMIT 1), ''),
-	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = ?), 0)
+	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = ?), 0),
+	EXISTS (SELECT 1 FROM campaign_deliveries d WHERE d.user_id = ? AND d.brand_id = ? AND d.state = 'sent'
+		AND (d.read_at IS NULL OR d.replied_at IS NULL))
 FROM (SELECT 1) AS one
 LEFT JOIN brand_inbox i ON i.conversation_id = ?
 LEFT JOIN bot_state b ON b.conversation_id = ?
@@ -52,19 +56,20 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		consentUpdated                int64
 		surveyID                      string
 		version                       int64
+		funnelOpen                    bool
 	)
 	// (The subqueries are in the select list, before the joins: their
 	// parameters come first.)
-	err := t.queryRow(ctx, qBrandConversation, conversationID, ms(surveySince), brandID, conversationID, conversationID, brandID, customerID).Scan(
+	err := t.queryRow(ctx, qBrandConversation, conversationID, ms(surveySince), brandID, customerID, brandID, conversationID, conversationID, brandID, customerID).Scan(
 		&hasItem, &it.BrandID, &it.CustomerID, &it.Status, &snoozed, &it.AssigneeID, &labels, &it.Priority, &waiting, &first,
 		&it.LastAgentID, &away, &it.ThreadID, &last, &created, &updated,
 		&hasBot, &bot.BrandID, &bot.Silent, &bot.HandedOff, &bot.Streak, &bot.FlowID, &bot.FlowStep, &botUpdated,
 		&hasConsent, &c.OptedIn, &c.OptedOut, &lastInbound, &c.Unanswered, &promos, &consentUpdated,
-		&surveyID, &version)
+		&surveyID, &version, &funnelOpen)
 	if err != nil {
 		return nil, wrap(err, "brand conversation")
 	}
-	out := &dm.BrandConversation{StateVersion: version}
+	out := &dm.BrandConversation{StateVersion: version, FunnelOpen: funnelOpen}
 	if hasItem {
 		it.ConversationID = conversationID
 		if err := parseLabels(labels, &it.Labels); err != nil {
