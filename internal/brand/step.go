@@ -258,8 +258,13 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 		if err != nil {
 			return err
 		}
-		if err := s.customerFunnel(ctx, tx, b, customer, !optInOut, t); err != nil {
-			return err
+		// Most customers have no campaign message awaiting a mark: the
+		// conversation's read says so, and the UPDATE that would find
+		// nothing is skipped.
+		if conv.FunnelOpen {
+			if err := s.customerFunnel(ctx, tx, b, customer, !optInOut, t); err != nil {
+				return err
+			}
 		}
 		// An RSVP tap on an invitation is recorded and confirmed.
 		rsvp := survey

@@ -359,4 +359,9 @@ type BrandConversation struct {
 	// StateVersion is the brand's BrandStateVersion, read in the same
 	// statement (a customer's message needs both).
 	StateVersion int64
+	// FunnelOpen tells whether the customer has a campaign delivery from
+	// the brand that is sent and not yet marked both read and replied:
+	// when there is none, a customer's message has no funnel mark to make
+	// and skips the UPDATE that would find nothing (most messages).
+	FunnelOpen bool
 }

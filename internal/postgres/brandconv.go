@@ -16,7 +16,13 @@ import (
 // first column tells whether the row exists. In a write transaction the
 // inbox item is locked as InboxItem locks it: FOR UPDATE cannot apply to
 // the nullable side of an outer join, so the item is read FOR UPDATE in a
-// materialized CTE (which runs exactly once) and joined from there.
+// materialized CTE (which runs exactly once) and joined from there. The
+// last column tells whether the customer has a campaign delivery whose
+// funnel marks a message of theirs would set (MarkBrandReplied's rows,
+// through its partial index). A delivery is marked sent in its message's
+// transaction, which holds the conversation's row lock from the message's
+// insert on, as the customer's message does before this read: the read
+// sees every delivery sent before the customer's message.
 func qBrandConversation(lock bool) string {
 	item := `SELECT * FROM brand_inbox WHERE conversation_id = $1`
 	if lock {
@@ -34,7 +40,9 @@ SELECT
 	s.id IS NOT NULL, COALESCE(s.id, ''), COALESCE(s.survey_id, ''), COALESCE(s.brand_id, ''), COALESCE(s.user_id, ''),
 	COALESCE(s.conversation_id, ''), COALESCE(s.message_id, ''), COALESCE(s.agent_id, ''), COALESCE(s.campaign_id, ''),
 	s.sent_at, s.score, COALESCE(s.text, ''), s.answered_at,
-	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = $2), 0)
+	COALESCE((SELECT version FROM brand_state_versions WHERE brand_id = $2), 0),
+	EXISTS (SELECT 1 FROM campaign_deliveries d WHERE d.user_id = $3 AND d.brand_id = $2 AND d.state = 'sent'
+		AND (d.read_at IS NULL OR d.replied_at IS NULL))
 FROM (SELECT 1) AS one
 LEFT JOIN i ON true
 LEFT JOIN bot_state b ON b.conversation_id = $1
@@ -73,6 +81,7 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		sent                                   *time.Time
 		score                                  *int32
 		version                                int64
+		funnelOpen                             bool
 	)
 	err := t.tx.QueryRow(ctx, q, conversationID, brandID, customerID, surveySince).Scan(
 		&hasItem, &it.BrandID, &it.CustomerID, &it.Status, &it.SnoozedUntil, &it.AssigneeID, &labels, &it.Priority,
@@ -80,11 +89,11 @@ func (t *tx) BrandConversation(ctx context.Context, conversationID, brandID, cus
 		&hasBot, &bot.BrandID, &bot.Silent, &bot.HandedOff, &streak, &bot.FlowID, &bot.FlowStep, &botUpdated,
 		&hasConsent, &c.OptedIn, &c.OptedOut, &c.LastInbound, &c.Unanswered, &promos, &consentUpdated,
 		&hasSurvey, &sv.ID, &sv.SurveyID, &sv.BrandID, &sv.UserID, &sv.ConversationID, &sv.MessageID, &sv.AgentID, &sv.CampaignID,
-		&sent, &score, &sv.Text, &sv.AnsweredAt, &version)
+		&sent, &score, &sv.Text, &sv.AnsweredAt, &version, &funnelOpen)
 	if err != nil {
 		return nil, wrap(err, "brand conversation")
 	}
-	out := &dm.BrandConversation{StateVersion: version}
+	out := &dm.BrandConversation{StateVersion: version, FunnelOpen: funnelOpen}
 	if hasItem {
 		it.ConversationID = conversationID
 		if err := parseLabels(labels, &it.Labels); err != nil {

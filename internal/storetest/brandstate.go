@@ -152,7 +152,8 @@ func testUpdateInboxItem(t *testing.T, s dm.Store) {
 
 // testBrandConversation checks BrandConversation against the reads it
 // stands for (InboxItem, BotState, Consent, OpenTextSurvey), in a read and
-// in a write transaction, with every part missing and with every part there.
+// in a write transaction, with every part missing and with every part there,
+// and its FunnelOpen against the campaign delivery's marks.
 func testBrandConversation(t *testing.T, s dm.Store) {
 	ctx := context.Background()
 	brand := newAccount(t, s, "bcbrand")
@@ -262,6 +263,44 @@ func testBrandConversation(t *testing.T, s dm.Store) {
 		if other.Consent != nil || other.Item == nil {
 			t.Errorf("another user's consent: %+v", other)
 		}
+		if got.FunnelOpen {
+			t.Error("funnel open without a delivery")
+		}
 		return nil
 	})
+	// The funnel: open while a sent delivery lacks read or replied; not
+	// while it is pending, nor once marked both.
+	funnelOpen := func(want bool, when string) {
+		t.Helper()
+		both(func(tx dm.Tx) error {
+			got, err := tx.BrandConversation(ctx, conv.ID, brand.ID, cust.ID, at(10))
+			if err != nil {
+				return err
+			}
+			if got.FunnelOpen != want {
+				t.Errorf("%s: funnel open = %v, want %v", when, got.FunnelOpen, want)
+			}
+			return nil
+		})
+	}
+	camp := newCampaign(t, s, brand.ID, at(1))
+	update(t, s, func(tx dm.Tx) error {
+		_, err := tx.InsertDeliveries(ctx, []dm.CampaignSend{{ID: dm.NewID(), CampaignID: camp.ID, BrandID: brand.ID, UserID: cust.ID,
+			Variant: "A", State: dm.SendPending, RunAt: at(3), UpdatedAt: at(3)}})
+		return err
+	})
+	funnelOpen(false, "pending")
+	m := send(t, s, conv.ID, brand, "offer", at(4))
+	update(t, s, func(tx dm.Tx) error { return tx.MarkDeliverySent(ctx, camp.ID, 0, cust.ID, m.ID, conv.ID, at(5)) })
+	funnelOpen(true, "sent")
+	update(t, s, func(tx dm.Tx) error {
+		_, err := tx.MarkBrandFunnel(ctx, brand.ID, cust.ID, dm.FunnelRead, at(6))
+		return err
+	})
+	funnelOpen(true, "read, not replied")
+	update(t, s, func(tx dm.Tx) error {
+		_, err := tx.MarkBrandReplied(ctx, brand.ID, cust.ID, at(7))
+		return err
+	})
+	funnelOpen(false, "read and replied")
 }
