@@ -18,19 +18,7 @@ import (
 func TestSearchIndexedPerBatch(t *testing.T) {
 	db, _ := openFile(t)
 	ctx := context.Background()
-	ann, bo := account("ann"), account("bo")
-	createAccount(t, db, ann)
-	createAccount(t, db, bo)
-	conv := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	err := db.Update(ctx, func(tx dm.Tx) error {
-		return tx.CreateConversation(ctx, conv, []dm.Membership{
-			{ConversationID: conv.ID, UserID: ann.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
-			{ConversationID: conv.ID, UserID: bo.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ann, bo, conv := annAndBo(t, db)
 	msg := func(text string) *dm.Message {
 		return &dm.Message{ID: dm.NewID(), ConversationID: conv.ID, Sender: ann.Profile(), Text: text, CreatedAt: time.Now()}
 	}
@@ -64,7 +52,8 @@ func TestSearchIndexedPerBatch(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := db.CatchUpSearch(ctx); err != nil {
+	err := db.CatchUpSearch(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	count := func(word string) int {
@@ -119,19 +108,7 @@ func TestSearchQueue(t *testing.T) {
 	ctx := context.Background()
 	// The indexer is stopped, so the rows stay queued until caught up.
 	db.search.stop()
-	ann, bo := account("ann"), account("bo")
-	createAccount(t, db, ann)
-	createAccount(t, db, bo)
-	conv := &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	err := db.Update(ctx, func(tx dm.Tx) error {
-		return tx.CreateConversation(ctx, conv, []dm.Membership{
-			{ConversationID: conv.ID, UserID: ann.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
-			{ConversationID: conv.ID, UserID: bo.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ann, bo, conv := annAndBo(t, db)
 	send := func(db *DB, text string) *dm.Message {
 		m := &dm.Message{ID: dm.NewID(), ConversationID: conv.ID, Sender: ann.Profile(), Text: text, CreatedAt: time.Now()}
 		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.InsertMessage(ctx, m, "") }); err != nil {
@@ -167,6 +144,7 @@ func TestSearchQueue(t *testing.T) {
 		}
 		return ids
 	}
+	var err error
 	one := send(db, "alpha one")
 	two := send(db, "alpha two")
 	three := send(db, "alpha three")
@@ -223,4 +201,24 @@ func TestSearchQueue(t *testing.T) {
 	if got := hits(db2, "delta"); len(got) != 1 {
 		t.Errorf("delta: %v, want one hit", got)
 	}
+}
+
+// annAndBo creates two accounts and their accepted direct conversation.
+func annAndBo(t *testing.T, db *DB) (ann, bo *dm.Account, conv *dm.Conversation) {
+	t.Helper()
+	ctx := context.Background()
+	ann, bo = account("ann"), account("bo")
+	createAccount(t, db, ann)
+	createAccount(t, db, bo)
+	conv = &dm.Conversation{ID: dm.NewID(), Kind: dm.ConversationDirect, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	err := db.Update(ctx, func(tx dm.Tx) error {
+		return tx.CreateConversation(ctx, conv, []dm.Membership{
+			{ConversationID: conv.ID, UserID: ann.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
+			{ConversationID: conv.ID, UserID: bo.ID, Role: dm.RoleMember, Status: dm.StatusAccepted, JoinedAt: conv.CreatedAt},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ann, bo, conv
 }
