@@ -275,6 +275,29 @@ func TestCrashDurability(t *testing.T) {
 		}
 	}
 
+	// Search finds the messages acknowledged just before the kill: the
+	// SQLite store indexes them after the acknowledgement (a queue that
+	// survives the crash), and a search first catches up with it.
+	newest := map[int]string{} // sender -> its last acknowledged client_id
+	for cid := range acked {
+		var g, i int
+		fmt.Sscanf(cid, "g%02d-%05d", &g, &i)
+		if old, ok := newest[g]; !ok || cid > old {
+			newest[g] = cid
+		}
+	}
+	checked := 0
+	for _, cid := range newest {
+		if checked == 5 {
+			break
+		}
+		checked++
+		res, _, err := bea2.Search(ctx, client.SearchParams{Q: cid, Conversation: conv.ID})
+		if ok(t, err, "search "+cid+" after the crash") && (len(res) != 1 || res[0].Message.ID != acked[cid]) {
+			t.Errorf("search for %s after the crash: %d results, want its message %s", cid, len(res), acked[cid])
+		}
+	}
+
 	// SIGTERM shuts down gracefully.
 	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
