@@ -1,7 +1,10 @@
 // Package sqlite is Parley's default Store: an embedded SQLite database file
 // in WAL mode, written by one goroutine that batches concurrent Updates into
 // one transaction (group commit) and read through a small pool of read-only
-// connections.
+// connections. Two goroutines work beside the writer: the checkpointer
+// (checkpoint, on its own connection) and the search indexer, which moves
+// acknowledged messages into the full-text index through the writer
+// (searchqueue.go).
 //
 // Driver choice. Both pure-Go drivers in go.mod were measured on the send
 // path through database/sql: batches of 64 sends, each a SAVEPOINT, an
