@@ -536,12 +536,20 @@ func TestXRPCSessions(t *testing.T) {
 		t.Errorf("sent %q", m.Text)
 	}
 
-	// refreshSession rotates; deleteSession ends the pair.
+	// refreshSession rotates: the old refresh token still refreshes for
+	// two minutes (a lost answer, two tabs at once), then stops, and a
+	// reuse does not move that end later; deleteSession ends the pair.
 	old := a.x.Auth.RefreshJwt
 	ref, err := comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: old}})
 	must(t, err, "refreshSession")
+	clk.Add(time.Minute)
+	again, err := comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: old}})
+	if ok(t, err, "refreshing with a rotated refresh token within its grace") && (again.RefreshJwt == ref.RefreshJwt || again.AccessJwt == "") {
+		t.Errorf("a refresh within the grace: want a new pair, got %+v", again)
+	}
+	clk.Add(time.Minute + time.Second)
 	_, err = comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: old}})
-	wantXRPC(t, err, 400, "ExpiredToken", "refreshing with a rotated refresh token")
+	wantXRPC(t, err, 400, "ExpiredToken", "refreshing with a rotated refresh token past its grace")
 	fresh := &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: ref.AccessJwt}}
 	sess, err := comatproto.ServerGetSession(ctx, fresh)
 	if ok(t, err, "getSession") && (sess.Did != a.did || sess.Handle != "alice.parley.test") {

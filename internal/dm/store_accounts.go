@@ -29,6 +29,10 @@ type AccountTx interface {
 	// SessionAccount returns the account of an unexpired session (ENOTFOUND otherwise).
 	SessionAccount(ctx context.Context, tokenHash string, now time.Time) (*Account, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// ShortenSession moves a session's expiry to expires if that is
+	// sooner (a rotated XRPC refresh token's grace period); it never
+	// lengthens a session. An unknown token is no error.
+	ShortenSession(ctx context.Context, tokenHash string, expires time.Time) error
 	// TouchSession records a session's use at: last_seen_at, and the device
 	// (user agent, address) when not empty; created_at too if never set.
 	TouchSession(ctx context.Context, tokenHash string, at time.Time, userAgent, address string) error

@@ -103,6 +103,19 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 	})
 }
 
+// EndSessionWithin makes the session of token end at most grace from now
+// (a rotated XRPC refresh token: see internal/xrpc). Asked again, it never
+// moves the end later.
+func (s *Service) EndSessionWithin(ctx context.Context, token string, grace time.Duration) error {
+	hash := hashToken(token)
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		return tx.ShortenSession(ctx, hash, s.now().Add(grace))
+	})
+	// After the commit, as in Logout: the cache holds the old expiry.
+	s.sessions.drop(hash)
+	return err
+}
+
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := hashToken(token)

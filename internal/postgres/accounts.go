@@ -162,6 +162,11 @@ func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time
 	return a, wrap(err, "session")
 }
 
+func (t *tx) ShortenSession(ctx context.Context, tokenHash string, expires time.Time) error {
+	_, err := t.tx.Exec(ctx, `UPDATE sessions SET expires_at = LEAST(expires_at, $1) WHERE token_hash = $2`, expires, tokenHash)
+	return wrap(err, "session")
+}
+
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return wrap(err, "session")

@@ -132,6 +132,11 @@ func (t *tx) SessionAccount(ctx context.Context, tokenHash string, now time.Time
 	return a, wrap(err, "session")
 }
 
+func (t *tx) ShortenSession(ctx context.Context, tokenHash string, expires time.Time) error {
+	_, err := t.exec(ctx, `UPDATE sessions SET expires_at = min(expires_at, ?) WHERE token_hash = ?`, ms(expires), tokenHash)
+	return wrap(err, "session")
+}
+
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return wrap(err, "session")

@@ -143,6 +143,19 @@ func testSessions(t *testing.T, s dm.Store) {
 		wantCode(t, "SessionAccount(unknown)", err, dm.ENOTFOUND)
 		return nil
 	})
+	// Shortening moves the expiry sooner, never later.
+	soon := t0.Add(time.Minute)
+	update(t, s, func(tx dm.Tx) error { return tx.ShortenSession(ctx, "token-hash-1", soon) })
+	update(t, s, func(tx dm.Tx) error { return tx.ShortenSession(ctx, "token-hash-1", expires) })
+	update(t, s, func(tx dm.Tx) error { return tx.ShortenSession(ctx, "unknown-hash", soon) })
+	view(t, s, func(tx dm.Tx) error {
+		if got, err := tx.SessionAccount(ctx, "token-hash-1", soon.Add(-time.Second)); err != nil || got.ID != a.ID {
+			t.Errorf("SessionAccount before the shortened expiry = %v, %v", got, err)
+		}
+		_, err := tx.SessionAccount(ctx, "token-hash-1", soon)
+		wantCode(t, "SessionAccount(at the shortened expiry, after a later one was asked)", err, dm.ENOTFOUND)
+		return nil
+	})
 	update(t, s, func(tx dm.Tx) error { return tx.DeleteSession(ctx, "token-hash-1") })
 	view(t, s, func(tx dm.Tx) error {
 		_, err := tx.SessionAccount(ctx, "token-hash-1", t0)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -266,8 +267,17 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 	return out, err
 }
 
+// refreshGrace is how long a rotated refresh token still refreshes: a
+// client whose refresh answer was lost (a dropped connection), or two tabs
+// refreshing the same stored session at once, get a new pair instead of
+// being logged out. Bluesky's own server allows a reuse for longer; two
+// minutes covers a retry, and a stolen token is no use for longer than
+// that after its owner's refresh.
+const refreshGrace = 2 * time.Minute
+
 // refreshSession trades a refresh token for a new pair; the old refresh
-// token stops working (rotation), the old access token runs out.
+// token stops working refreshGrace later (rotation), the old access token
+// runs out.
 func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	tok, err := bearer(c.r)
 	if err != nil {
@@ -284,7 +294,7 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.accounts.Logout(ctx, refreshPrefix+rc.Jti); err != nil {
+	if err := h.accounts.EndSessionWithin(ctx, refreshPrefix+rc.Jti, refreshGrace); err != nil {
 		return nil, err
 	}
 	return h.mint(ctx, acc)
