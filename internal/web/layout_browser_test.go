@@ -873,18 +873,20 @@ func TestBrowserCreatorPanelFields(t *testing.T) {
 		acme.do("creators", chromedp.Navigate(w.base+"/brands/acme/creators"), chromedp.WaitVisible(chromedp.CSS(".creator-card")))
 		acme.click(".creator-card button", "Details")
 		acme.do("the panel", chromedp.WaitVisible(chromedp.ID("outreach-template")))
-		if got := acme.evalString(`(() => {
-			const out = [];
-			for (const e of [document.getElementById('outreach-template'), document.querySelector('.followup input[type=number]')]) {
-				const cs = getComputedStyle(e);
-				if (e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px') out.push((e.id || 'the follow-up hours') + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius);
-			}
-			return out.join('; ');
-		})()`); got != "" {
+		if got := acme.evalString(jsFieldLook + `([document.getElementById('outreach-template'), document.querySelector('.followup input[type=number]')],
+			e => e.id || 'the follow-up hours').join('; ')`); got != "" {
 			t.Errorf("%s: %s", size.name, got)
 		}
 	}
 }
+
+// jsFieldLook is a JavaScript function for evalString: of the elements els,
+// the ones without the console's field look (at least 36 px high, 8 px
+// corners), each described after label(e).
+const jsFieldLook = `((els, label) => els.flatMap(e => {
+	const cs = getComputedStyle(e);
+	return e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px' ? [label(e) + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius] : [];
+}))`
 
 // TestBrowserConsoleTitleAligned: a console page's title starts where its
 // tab row and its first card or field do, at both widths; it was 16 px to
@@ -926,11 +928,7 @@ func TestBrowserTeamSelectsLook(t *testing.T) {
 		acme.viewport(size.width, size.height)
 		acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.CSS("#team-table select")))
 		if got := acme.evalString(`(() => {
-			const out = [];
-			for (const e of [document.querySelector('#team-table select'), document.getElementById('team-add-role')]) {
-				const cs = getComputedStyle(e);
-				if (e.offsetHeight < 36 || cs.borderTopLeftRadius !== '8px') out.push(e.getAttribute('aria-label') + ' is ' + e.offsetHeight + ' px high, corners ' + cs.borderTopLeftRadius);
-			}
+			const out = ` + jsFieldLook + `([document.querySelector('#team-table select'), document.getElementById('team-add-role')], e => e.getAttribute('aria-label'));
 			// And the row still fits its card: Remove is not cut off at its edge.
 			const rm = document.querySelector('#team-table button[data-action=remove]').getBoundingClientRect();
 			const box = document.querySelector('#team-table').closest('.table-scroll').getBoundingClientRect();
