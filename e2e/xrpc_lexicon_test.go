@@ -11,6 +11,7 @@ import (
 	comatproto "github.com/bluesky-social/indigo/api/atproto"
 	chat "github.com/bluesky-social/indigo/api/chat"
 	"github.com/bluesky-social/indigo/xrpc"
+	"github.com/parleyhq/parley/client"
 )
 
 // Defects found by running the official TypeScript client (@atproto/api),
@@ -23,15 +24,8 @@ import (
 // message (getMessages, a convo's lastMessage, listConvos, getLog) answers
 // it cut to fit, so that the client can read the conversation at all.
 func TestXRPCLongNativeText(t *testing.T) {
-	e := start(t, limitsOff)
-	rec := &recorder{base: e.doc}
+	e, rec, aliceN, alice, bob, conv := lexiconPair(t)
 	ctx := e.ctx
-	aliceN := e.user("alice")
-	e.user("bob")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	bob := xlogin(t, e, rec, "bob", password("bob"))
-	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
-	must(t, err, "getConvoForMembers")
 	id := conv.Convo.Id
 	from, err := chat.ConvoGetLog(ctx, bob.x, "")
 	must(t, err, "getLog")
@@ -84,15 +78,8 @@ func TestXRPCSuspendedLogin(t *testing.T) {
 // ("If not present, the convo was already accepted"); it answered a rev
 // every time.
 func TestXRPCAcceptTwice(t *testing.T) {
-	e := start(t, limitsOff)
-	rec := &recorder{base: e.doc}
+	e, rec, aliceN, alice, bob, conv := lexiconPair(t)
 	ctx := e.ctx
-	aliceN := e.user("alice")
-	e.user("bob")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	bob := xlogin(t, e, rec, "bob", password("bob"))
-	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
-	must(t, err, "getConvoForMembers")
 	e.send(aliceN, conv.Convo.Id, "hi bob") // bob does not follow alice: a request
 	first, err := chat.ConvoAcceptConvo(ctx, bob.x, &chat.ConvoAcceptConvo_Input{ConvoId: conv.Convo.Id})
 	if ok(t, err, "acceptConvo of a request") && (first.Rev == nil || *first.Rev == "") {
@@ -120,15 +107,8 @@ func TestXRPCAcceptTwice(t *testing.T) {
 // saw another message. Now getLog reads on until it has an entry, and the
 // last entry's rev covers the skipped events after it.
 func TestXRPCLogPastSkippedEvents(t *testing.T) {
-	e := start(t, limitsOff)
-	rec := &recorder{base: e.doc}
+	e, rec, aliceN, _, bob, conv := lexiconPair(t)
 	ctx := e.ctx
-	aliceN := e.user("alice")
-	e.user("bob")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	bob := xlogin(t, e, rec, "bob", password("bob"))
-	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
-	must(t, err, "getConvoForMembers")
 	id := conv.Convo.Id
 	first := e.send(aliceN, id, "v0")
 
@@ -191,15 +171,8 @@ func TestXRPCLogPastSkippedEvents(t *testing.T) {
 // 400 (the cursor is a message id), and the app's history stayed "failed"
 // on every retry. A rev now starts from the newest message.
 func TestXRPCMessagesFromLogRev(t *testing.T) {
-	e := start(t, limitsOff)
-	rec := &recorder{base: e.doc}
+	e, rec, aliceN, _, bob, conv := lexiconPair(t)
 	ctx := e.ctx
-	aliceN := e.user("alice")
-	e.user("bob")
-	alice := xlogin(t, e, rec, "alice", password("alice"))
-	bob := xlogin(t, e, rec, "bob", password("bob"))
-	conv, err := chat.ConvoGetConvoForMembers(ctx, alice.x, []string{bob.did})
-	must(t, err, "getConvoForMembers")
 	id := conv.Convo.Id
 	from, err := chat.ConvoGetLog(ctx, bob.x, "")
 	must(t, err, "getLog")
@@ -230,4 +203,20 @@ func TestXRPCMessagesFromLogRev(t *testing.T) {
 	_, err = chat.ConvoGetMessages(ctx, bob.x, id, "not-a-cursor", 3)
 	wantXRPC(t, err, 400, "InvalidRequest", "getMessages with a cursor that is neither a message id nor a rev")
 	checkRecorded(t, rec)
+}
+
+// lexiconPair starts a server with alice and bob, logs both in over XRPC
+// (their answers recorded for checkRecorded) and opens alice's convo with
+// bob; aliceN is alice's native client.
+func lexiconPair(t *testing.T) (e *env, rec *recorder, aliceN *client.Client, alice, bob *bsky, conv *chat.ConvoGetConvoForMembers_Output) {
+	t.Helper()
+	e = start(t, limitsOff)
+	rec = &recorder{base: e.doc}
+	aliceN = e.user("alice")
+	e.user("bob")
+	alice = xlogin(t, e, rec, "alice", password("alice"))
+	bob = xlogin(t, e, rec, "bob", password("bob"))
+	conv, err := chat.ConvoGetConvoForMembers(e.ctx, alice.x, []string{bob.did})
+	must(t, err, "getConvoForMembers")
+	return e, rec, aliceN, alice, bob, conv
 }
