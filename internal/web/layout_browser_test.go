@@ -942,6 +942,27 @@ func TestBrowserTeamSelectsLook(t *testing.T) {
 	}
 }
 
+// TestBrowserAnalyticsPeriodLook: the analytics page's Period select has the
+// console's field look (it was the bare browser control beside 38 px
+// buttons), and its row stands apart from the summary cards (they touched).
+func TestBrowserAnalyticsPeriodLook(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("analytics", chromedp.Navigate(w.base+"/brands/acme/analytics"), chromedp.WaitVisible(chromedp.ID("analytics-summary")))
+		if got := acme.evalString(`(() => {
+			const out = ` + jsFieldLook + `([document.getElementById('analytics-period')], () => 'Period');
+			const gap = document.getElementById('analytics-summary').getBoundingClientRect().top - document.getElementById('analytics-period').getBoundingClientRect().bottom;
+			if (gap < 8) out.push('the cards are ' + gap + ' px under the Period');
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
+
 // TestBrowserRuleRemoveBeside: at both widths a rule's "×" (Remove action 1)
 // sits beside the field it belongs to, level with it; at 390 px it wrapped
 // onto a line of its own under the Action select.
