@@ -222,3 +222,31 @@ func annAndBo(t *testing.T, db *DB) (ann, bo *dm.Account, conv *dm.Conversation)
 	}
 	return ann, bo, conv
 }
+
+// The indexer wakes for rows after an empty queue, twice over: a send is
+// indexed without a search asking, and so is one after the queue emptied.
+func TestSearchIndexerWakes(t *testing.T) {
+	db, _ := openFile(t)
+	ctx := context.Background()
+	ann, _, conv := annAndBo(t, db)
+	for i := range 2 {
+		m := &dm.Message{ID: dm.NewID(), ConversationID: conv.ID, Sender: ann.Profile(), Text: fmt.Sprintf("wake %d", i), CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx dm.Tx) error { return tx.InsertMessage(ctx, m, "") }); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for db.search.backlog() > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("send %d: %d rows still queued 10 s after it", i, db.search.backlog())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	var indexed int
+	err := db.View(ctx, func(d dm.Tx) error {
+		return d.(*tx).queryRow(ctx, `SELECT count(*) FROM message_fts`).Scan(&indexed)
+	})
+	if err != nil || indexed != 2 {
+		t.Errorf("message_fts has %d rows (%v), want 2", indexed, err)
+	}
+}

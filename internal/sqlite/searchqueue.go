@@ -87,14 +87,31 @@ func (s *searchIndex) stop() {
 
 // searchQueuedTo is called by the writer after a COMMIT whose batch queued
 // rows up to id last (0: none).
+//
+// The indexer is woken only when it has something new to do: rows after an
+// empty queue (it starts its wait), or the queue reaching searchIndexFull
+// (it stops waiting). Waking it after every commit cost a goroutine switch
+// per lone send (0.9% of the server's CPU under bench e2e). queued is
+// stored before indexed is read: an indexer that saw the queue empty
+// published indexed == the old queued first, so this sees it and wakes it.
 func (db *DB) searchQueuedTo(last int64) {
 	if last == 0 {
 		return
 	}
-	db.search.queued.Store(last)
+	s := &db.search
+	prev := s.queued.Swap(last)
+	indexed := s.indexed.Load()
+	if before, after := prev-indexed, last-indexed; before > 0 && (before >= searchIndexFull || after < searchIndexFull) {
+		return // the indexer is at work or waiting already
+	}
+	s.wake()
+}
+
+// wake tells the indexer to look at the queue.
+func (s *searchIndex) wake() {
 	select {
-	case db.search.kick <- struct{}{}:
-	default: // the indexer has been told already
+	case s.kick <- struct{}{}:
+	default: // it has been told already
 	}
 }
 
@@ -131,13 +148,14 @@ func (db *DB) indexSearch() {
 				return
 			default:
 			}
-			// A failed chunk (a full disk) stays queued: the next
-			// send's kick, or a search's catch-up, tries again.
 			ctx, chunk := bg, searchIndexChunk
 			if s.backlog() >= searchIndexBehind {
 				ctx, chunk = fg, searchIndexBehindChunk
 			}
+			// A failed chunk (a full disk) stays queued: the indexer
+			// tries again after its wait (or a search's catch-up does).
 			if err := db.indexQueued(ctx, chunk); err != nil {
+				s.wake()
 				break
 			}
 		}
