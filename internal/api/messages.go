@@ -36,12 +36,15 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request, au *Auth, id 
 		a.error(w, r, err)
 		return
 	}
-	ms, next, err := a.chat.Messages(r.Context(), au.Account, id, before, n)
+	ms, next, enc, err := a.chat.MessagesPage(r.Context(), au.Account, id, before, n)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": towire.Messages(ms), "next_cursor": next})
+	// An unchanged page is encoded once for all its reads.
+	writeEncoded(w, http.StatusOK, enc.Bytes(func() []byte {
+		return encodeJSON(map[string]any{"messages": towire.Messages(ms), "next_cursor": next})
+	}))
 }
 
 func (a *API) editMessage(w http.ResponseWriter, r *http.Request, au *Auth, id string) {

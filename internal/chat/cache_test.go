@@ -8,11 +8,11 @@ import (
 )
 
 func TestPageCache(t *testing.T) {
-	var c pageCache
+	var c pageCache[pageKey, dm.Conversation]
 	t0 := time.Unix(1000, 0)
 	k := pageKey{userID: "u1", folder: dm.FolderInbox, limit: 50}
-	c.put(k, cachedPage{seq: 7, at: t0, convs: []dm.Conversation{{ID: "c1"}}})
-	if p, ok := c.get(k, 7, t0.Add(time.Second)); !ok || p.convs[0].ID != "c1" {
+	c.put(k, cachedPage[dm.Conversation]{seq: 7, at: t0, items: []dm.Conversation{{ID: "c1"}}})
+	if p, ok := c.get(k, 7, t0.Add(time.Second)); !ok || p.items[0].ID != "c1" {
 		t.Fatal("a page at the current seq must be served")
 	}
 	if _, ok := c.get(k, 8, t0); ok {
@@ -23,6 +23,14 @@ func TestPageCache(t *testing.T) {
 	}
 	if _, ok := c.get(pageKey{userID: "u1", folder: dm.FolderInbox, limit: 20}, 7, t0); ok {
 		t.Fatal("pages of another size are other pages")
+	}
+	// A full cache starts over.
+	h := pageCache[historyKey, dm.Message]{max: 2}
+	for i, before := range []string{"", "m1", "m2"} {
+		h.put(historyKey{userID: "u1", convID: "c1", before: before, limit: 50}, cachedPage[dm.Message]{seq: int64(i), at: t0})
+	}
+	if len(h.m) != 1 {
+		t.Fatalf("a cache of at most 2 holds %d pages after 3", len(h.m))
 	}
 }
 

@@ -201,8 +201,8 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 		// a cached page with no read transaction at all.
 		if pk, ok := s.store.(dm.EventSeqPeeker); ok {
 			if seq, ok := pk.PeekLastEventSeq(me.ID); ok {
-				if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok && p.convs != nil {
-					return p.convs, p.next, p.enc, nil
+				if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok && p.items != nil {
+					return p.items, p.next, p.enc, nil
 				}
 			}
 		}
@@ -215,7 +215,7 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 				return err
 			}
 			if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok {
-				out, next, enc = p.convs, p.next, p.enc
+				out, next, enc = p.items, p.next, p.enc
 				return nil
 			}
 		}
@@ -224,7 +224,7 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 		if err == nil && cursor == "" {
 			// The snapshot's seq and page belong together: both came from this View.
 			enc = &Encoded{}
-			s.pages.put(key, cachedPage{seq: seq, at: s.cfg.Now(), convs: out, next: next, enc: enc})
+			s.pages.put(key, cachedPage[dm.Conversation]{seq: seq, at: s.cfg.Now(), items: out, next: next, enc: enc})
 		}
 		return err
 	})

@@ -379,9 +379,37 @@ func findMember(ms []dm.Membership, userID string) *dm.Membership {
 
 // Messages pages a conversation's history newest first, before a message id.
 func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before string, limit int) ([]dm.Message, string, error) {
+	out, next, _, err := s.MessagesPage(ctx, me, convID, before, limit)
+	return out, next, err
+}
+
+// MessagesPage is Messages with the slot where the caller keeps the page's
+// encoding while it stays unchanged (see Encoded). A page is kept for its
+// reader while their event log stands where it stood when it was read
+// (pagecache.go); the slice returned is shared: never modify it.
+func (s *Service) MessagesPage(ctx context.Context, me *dm.Account, convID, before string, limit int) ([]dm.Message, string, *Encoded, error) {
+	key := historyKey{userID: me.ID, convID: convID, before: before, limit: limit}
+	// A store that knows the log's seq without a query (SQLite) serves a
+	// kept page with no read transaction at all.
+	if pk, ok := s.store.(dm.EventSeqPeeker); ok {
+		if seq, ok := pk.PeekLastEventSeq(me.ID); ok {
+			if p, ok := s.history.get(key, seq, s.cfg.Now()); ok {
+				return p.items, p.next, p.enc, nil
+			}
+		}
+	}
 	var out []dm.Message
 	var next string
+	var enc *Encoded
 	err := s.store.View(ctx, func(tx dm.Tx) error {
+		seq, err := tx.LastEventSeq(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		if p, ok := s.history.get(key, seq, s.cfg.Now()); ok {
+			out, next, enc = p.items, p.next, p.enc
+			return nil
+		}
 		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {
 			return err
 		}
@@ -396,7 +424,6 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 			}
 			beforeSeq = b.Seq
 		}
-		var err error
 		// One more than asked tells whether there is a next page.
 		out, err = tx.Messages(ctx, convID, me.ID, beforeSeq, limit+1)
 		if err != nil {
@@ -406,12 +433,21 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 			out = out[:limit]
 			next = out[limit-1].ID
 		}
-		return s.decorate(ctx, tx, out)
+		if err := s.decorate(ctx, tx, out); err != nil {
+			return err
+		}
+		if out == nil {
+			out = []dm.Message{}
+		}
+		// The snapshot's seq and page belong together: both came from this View.
+		enc = &Encoded{}
+		s.history.put(key, cachedPage[dm.Message]{seq: seq, at: s.cfg.Now(), items: out, next: next, enc: enc})
+		return nil
 	})
-	if out == nil {
-		out = []dm.Message{}
+	if err != nil {
+		return nil, "", nil, err
 	}
-	return out, next, err
+	return out, next, enc, nil
 }
 
 // messageFor returns a message the caller may see (ENOTFOUND otherwise) and

@@ -128,10 +128,11 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 
-	sendLimit *ratelimit.Limiter // per account
-	typing    *ratelimit.Limiter // ephemeral notices (typing, presence), see AllowNotice
-	pages     pageCache          // first pages of folders, see inboxcache.go
-	abuse     *abuse             // the abuse limits, see abuse.go
+	sendLimit *ratelimit.Limiter                  // per account
+	typing    *ratelimit.Limiter                  // ephemeral notices (typing, presence), see AllowNotice
+	pages     pageCache[pageKey, dm.Conversation] // first pages of folders, see pagecache.go
+	history   pageCache[historyKey, dm.Message]   // pages of conversations' history, see pagecache.go
+	abuse     *abuse                              // the abuse limits, see abuse.go
 
 	steps      []Step
 	watchers   []ChangeWatcher
@@ -157,6 +158,7 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	s := &Service{store: store, bus: bus, cfg: cfg, log: cfg.Logger, steps: cfg.Steps}
+	s.history.max = maxHistoryPages
 	for _, st := range cfg.Steps {
 		if w, ok := st.(ChangeWatcher); ok {
 			s.watchers = append(s.watchers, w)

@@ -3,8 +3,6 @@ package chat
 import (
 	"sync"
 	"time"
-
-	"github.com/parleyhq/parley/internal/dm"
 )
 
 // The first page of a folder is what every app asks for on open and after
@@ -15,9 +13,21 @@ import (
 // the log still stands at N: one cheap LastEventSeq read decides. The only
 // changes that append nothing are other people editing their own profile
 // (a name in the member list), so a page is also rebuilt after pageMaxAge.
+//
+// A page of a conversation's history is kept the same way, for the same
+// reason: the newest page is read on every open of a chat, and a page
+// before a message by everyone who scrolls back. Every change to what a
+// member sees of a message (an edit, an unsend, a reaction, a deletion for
+// them, a link's preview) and every loss of membership (removed, left,
+// deleted by a moderator) appends an event to the member's log. What
+// appends nothing (a profile's name, a product card's price, a campaign's
+// details) is at most pageMaxAge old.
 const (
 	pageMaxAge     = 30 * time.Second
 	maxCachedPages = 2000 // at ~20 KB a page, ~40 MB at most; then it starts over
+	// maxHistoryPages bounds the history pages kept (~60 KB each with
+	// their encoding: ~60 MB at most).
+	maxHistoryPages = 1000
 )
 
 type pageKey struct {
@@ -25,10 +35,19 @@ type pageKey struct {
 	limit          int
 }
 
-type cachedPage struct {
+// historyKey names a page of a conversation's history as one member reads
+// it (before: the message it ends before, "" for the newest).
+type historyKey struct {
+	userID, convID, before string
+	limit                  int
+}
+
+// cachedPage is a page of items (conversations or messages) read when the
+// reader's log stood at seq.
+type cachedPage[T any] struct {
 	seq   int64
 	at    time.Time
-	convs []dm.Conversation // shared by readers: never modified
+	items []T // shared by readers: never modified
 	next  string
 	enc   *Encoded
 }
@@ -55,26 +74,33 @@ func (e *Encoded) Bytes(encode func() []byte) []byte {
 	return e.b
 }
 
-type pageCache struct {
-	mu sync.Mutex
-	m  map[pageKey]cachedPage
+// pageCache keeps pages by key, at most max of them (maxCachedPages when
+// 0); when full it starts over.
+type pageCache[K comparable, T any] struct {
+	mu  sync.Mutex
+	max int
+	m   map[K]cachedPage[T]
 }
 
-func (c *pageCache) get(k pageKey, seq int64, now time.Time) (cachedPage, bool) {
+func (c *pageCache[K, T]) get(k K, seq int64, now time.Time) (cachedPage[T], bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.m[k]
 	if !ok || p.seq != seq || now.Sub(p.at) > pageMaxAge {
-		return cachedPage{}, false
+		return cachedPage[T]{}, false
 	}
 	return p, true
 }
 
-func (c *pageCache) put(k pageKey, p cachedPage) {
+func (c *pageCache[K, T]) put(k K, p cachedPage[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedPages {
-		c.m = make(map[pageKey]cachedPage)
+	max := c.max
+	if max == 0 {
+		max = maxCachedPages
+	}
+	if c.m == nil || len(c.m) >= max {
+		c.m = make(map[K]cachedPage[T])
 	}
 	c.m[k] = p
 }
