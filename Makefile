@@ -17,13 +17,14 @@ build:
 
 ## test: a tidy go.mod, vet, the whole suite under the race detector, and a short fuzz pass.
 ## PostgreSQL/NATS tests run when PARLEY_TEST_POSTGRES / PARLEY_TEST_NATS are set;
-## browser tests run when Debian's chromium is installed.
+## browser tests run when Debian's chromium is installed. A package may take 40
+## minutes: e2e, the longest, hit 20 under -race with the machine's load at 12-15.
 test:
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(MAKE) lint-api
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/parley
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) fuzz FUZZTIME=100000x
 
 APILINT := tools/apilint
