@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	comatproto "github.com/bluesky-social/indigo/api/atproto"
 	"github.com/bluesky-social/indigo/xrpc"
 
+	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -108,4 +110,108 @@ func TestXRPCRefreshSecretIsNoAccessToken(t *testing.T) {
 	_, err = comatproto.ServerRefreshSession(ctx, &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: a.x.Auth.RefreshJwt}})
 	must(t, err, "refreshSession")
 	checkRecorded(t, rec)
+}
+
+// TestSearchHostile: search must find only what its caller may read now,
+// on both stores, and take any query or cursor with a 4xx or an answer.
+// Probed: a member the owner removed (old and new messages), a message
+// hidden "for me", a direct conversation deleted for the caller, an edit
+// and an unsend made before the indexer ran (the SQLite store indexes
+// after the acknowledgement), FTS5 and tsquery syntax, NUL, a long query,
+// and tampered cursors and limits.
+func TestSearchHostile(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testSearchHostile)
+}
+
+func testSearchHostile(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	ctx := e.ctx
+	ann, ben, cyd := e.user("ann"), e.user("ben"), e.user("cyd")
+	found := func(c *client.Client, q string) []string {
+		t.Helper()
+		res, _, err := c.Search(ctx, client.SearchParams{Q: q})
+		must(t, err, "search "+q)
+		var ids []string
+		for _, r := range res {
+			ids = append(ids, r.Message.ID)
+		}
+		return ids
+	}
+	grp, _, err := ann.CreateConversation(ctx, []string{"ben", "cyd"}, "plans")
+	must(t, err, "group")
+	old := e.send(ann, grp.ID, "walrus before the removal")
+	if got := found(cyd, "walrus"); len(got) != 1 {
+		t.Fatalf("cyd finds the group's message before the removal: %v", got)
+	}
+	must(t, ann.RemoveMember(ctx, grp.ID, "cyd"), "the owner removes cyd")
+	e.send(ben, grp.ID, "walrus after the removal")
+	if got := found(cyd, "walrus"); len(got) != 0 {
+		t.Errorf("cyd, removed, still finds the group's messages %v (the old one is %s)", got, old.ID)
+	}
+	_, _, err = cyd.Search(ctx, client.SearchParams{Q: "walrus", Conversation: grp.ID})
+	wantStatus(t, err, http.StatusNotFound, "a removed member filters by the group")
+
+	// Hidden for me; a direct conversation deleted for me.
+	hid := e.send(ben, grp.ID, "narwhal hidden for ann")
+	must(t, ann.DeleteMessage(ctx, hid.ID, false), "ann hides a message for herself")
+	if got := found(ann, "narwhal"); len(got) != 0 {
+		t.Errorf("ann finds a message she hid: %v", got)
+	}
+	if got := found(ben, "narwhal"); len(got) != 1 {
+		t.Errorf("ben finds the message ann hid for herself: want 1, got %v", got)
+	}
+	dir := e.direct(ann, "ben")
+	e.send(ben, dir.ID, "pelican in the direct conversation")
+	must(t, ann.DeleteConversation(ctx, dir.ID), "ann deletes the direct conversation for herself")
+	if got := found(ann, "pelican"); len(got) != 0 {
+		t.Errorf("ann finds a message of a conversation she deleted: %v", got)
+	}
+
+	// An edit and an unsend right after the send, before anything
+	// searched (so before the SQLite indexer's catch-up).
+	m := e.send(ben, grp.ID, "flamingo secret plan")
+	_, err = ben.EditMessage(ctx, m.ID, "heron public plan")
+	must(t, err, "edit")
+	u := e.send(ben, grp.ID, "albatross unsent")
+	must(t, ben.DeleteMessage(ctx, u.ID, true), "unsend")
+	for _, q := range []string{"flamingo", "secret", "albatross"} {
+		if got := found(ann, q); len(got) != 0 {
+			t.Errorf("%q: the words of an edited or unsent message are found: %v", q, got)
+		}
+	}
+	if got := found(ann, "heron"); len(got) != 1 {
+		t.Errorf("the new words of the edit: want 1, got %v", got)
+	}
+
+	// Bad input: a 4xx or an answer, never a 500.
+	path := func(v url.Values) string { return "/api/v1/search?" + v.Encode() }
+	for _, q := range []string{`walrus"`, `"walrus`, `(walrus`, `walrus)`, `NEAR(walrus ben)`, `text:walrus`, `walrus*`, `*`,
+		`^walrus`, `walrus OR ben`, `walrus AND NOT ben`, `walrus & !ben`, `walrus | ben`, `walrus <-> ben`, `'walrus'`, `walrus:*`,
+		`"" ""`, `"a" "b" "c"`, "walrus\x00", "wal\x00rus", strings.Repeat("walrus ", 1500), strings.Repeat("(", 90) + "walrus",
+		"\xff\xfe", "🦭", "ⅷ", "ǅ"} {
+		st, err := ann.Do(ctx, "GET", path(url.Values{"q": {q}}), nil, nil)
+		if st >= 500 || (err != nil && st < 400) {
+			t.Errorf("query %.40q: %d %v", q, st, err)
+		}
+	}
+	for _, cur := range []string{"-1", "501", "99999999999999999999", "1e3", " 5", "0x10", "abc", "\x00", strings.Repeat("9", 5000)} {
+		st, _ := ann.Do(ctx, "GET", path(url.Values{"q": {"walrus"}, "cursor": {cur}}), nil, nil)
+		if st != http.StatusBadRequest {
+			t.Errorf("cursor %.20q: want 400, got %d", cur, st)
+		}
+	}
+	for _, lim := range []string{"0", "-1", "100000", "abc", "1.5"} {
+		st, _ := ann.Do(ctx, "GET", path(url.Values{"q": {"walrus"}, "limit": {lim}}), nil, nil)
+		if st != http.StatusBadRequest {
+			t.Errorf("limit %q: want 400, got %d", lim, st)
+		}
+	}
+	for k, v := range map[string]string{"from": strings.Repeat("b", 5000), "conversation": strings.Repeat("c", 5000), "after": "yesterday",
+		"before": "2026-13-45T00:00:00Z", "has": "link"} {
+		st, _ := ann.Do(ctx, "GET", path(url.Values{"q": {"walrus"}, k: {v}}), nil, nil)
+		if st >= 500 || st < 400 && k != "from" {
+			t.Errorf("%s=%.20q: %d", k, v, st)
+		}
+	}
 }
