@@ -66,6 +66,21 @@ func TestXRPCRotatedRefreshTokenNoBranches(t *testing.T) {
 			t.Errorf("reuse %d: its access token still works after the owner's logout and the grace", i)
 		}
 	}
+
+	// A password change ends every pair, the rotated token in its grace
+	// included.
+	b := xlogin(t, e, rec, "alice", password("alice"))
+	rotated := b.x.Auth.RefreshJwt
+	cur, err := comatproto.ServerRefreshSession(ctx, with(rotated))
+	must(t, err, "refresh")
+	alice := e.anon()
+	_, _, err = alice.Login(ctx, "alice", password("alice"))
+	must(t, err, "alice logs in natively")
+	must(t, alice.ChangePassword(ctx, password("alice"), "a-new-long-password"), "alice changes her password")
+	for _, tok := range []string{rotated, cur.RefreshJwt} {
+		_, err = comatproto.ServerRefreshSession(ctx, with(tok))
+		wantXRPC(t, err, 400, "ExpiredToken", "a refresh token after a password change")
+	}
 	checkRecorded(t, rec)
 }
 
