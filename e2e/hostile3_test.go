@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -229,4 +230,29 @@ func testSearchHostile(t *testing.T, pgURL string) {
 			t.Errorf("%s=%.20q: %d", k, v, st)
 		}
 	}
+}
+
+// TestResumableSessionsHoldQuota: an account whose quota leaves room for
+// one file opens upload sessions for many, each of which fits alone. The
+// sessions' bytes take the disk as they arrive (and a session that is
+// touched lives on), so the quota must count the sessions in progress:
+// otherwise it bounds nothing while nothing finishes.
+func TestResumableSessionsHoldQuota(t *testing.T) {
+	t.Parallel()
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.UploadQuota = 100_000 })
+	ctx := e.ctx
+	ari := e.user("ari")
+	first, _, err := ari.CreateUploadSession(ctx, 60_000, client.UploadParams{Name: "a.bin"})
+	must(t, err, "a session that fits")
+	_, _, err = ari.CreateUploadSession(ctx, 60_000, client.UploadParams{Name: "b.bin"})
+	wantStatus(t, err, http.StatusInsufficientStorage, "a second session past the quota with the first in progress")
+	var ce *client.Error
+	if errors.As(err, &ce) && (ce.Code != "quota_exceeded" || !strings.Contains(ce.Message, "in progress")) {
+		t.Errorf("the quota error does not say why: %+v", ce)
+	}
+	_, _, err = ari.CreateUploadSession(ctx, 30_000, client.UploadParams{Name: "c.bin"})
+	must(t, err, "a session that fits beside the first")
+	must(t, ari.CancelUploadSession(ctx, first.ID), "cancel the first")
+	_, _, err = ari.CreateUploadSession(ctx, 60_000, client.UploadParams{Name: "b.bin"})
+	must(t, err, "the second session once the first is cancelled")
 }
