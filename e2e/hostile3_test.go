@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,16 @@ func testSearchHostile(t *testing.T, pgURL string) {
 	}
 	if got := found(ann, "heron"); len(got) != 1 {
 		t.Errorf("the new words of the edit: want 1, got %v", got)
+	}
+
+	// A limit over the largest page gets the largest page (50), not
+	// the default one (20).
+	for i := range 51 {
+		e.send(ben, grp.ID, "kiwi "+strconv.Itoa(i))
+	}
+	res, next, err := ann.Search(ctx, client.SearchParams{Q: "kiwi", Limit: 51})
+	if ok(t, err, "limit 51") && (len(res) != 50 || next == "") {
+		t.Errorf("limit 51: %d results, next %q; want 50 and a next page", len(res), next)
 	}
 
 	// Bad input: a 4xx or an answer, never a 500.
