@@ -201,12 +201,24 @@ func testSearchHostile(t *testing.T, pgURL string) {
 		t.Errorf("the new words of the edit: want 1, got %v", got)
 	}
 
+	// The snippet's marks are the server's: a sender cannot plant them
+	// (they are private-use characters, which a message may hold).
+	e.send(ben, grp.ID, "mango \ue000planted\ue001 mark")
+	res, next, err := ann.Search(ctx, client.SearchParams{Q: "mango"})
+	if ok(t, err, "search mango") && len(res) == 1 {
+		for _, p := range res[0].Snippet {
+			if p.Match && p.Text != "mango" {
+				t.Errorf("a word the search did not find is marked: %+v", res[0].Snippet)
+			}
+		}
+	}
+
 	// A limit over the largest page gets the largest page (50), not
 	// the default one (20).
 	for i := range 51 {
 		e.send(ben, grp.ID, "kiwi "+strconv.Itoa(i))
 	}
-	res, next, err := ann.Search(ctx, client.SearchParams{Q: "kiwi", Limit: 51})
+	res, next, err = ann.Search(ctx, client.SearchParams{Q: "kiwi", Limit: 51})
 	if ok(t, err, "limit 51") && (len(res) != 50 || next == "") {
 		t.Errorf("limit 51: %d results, next %q; want 50 and a next page", len(res), next)
 	}
