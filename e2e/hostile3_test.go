@@ -279,3 +279,42 @@ func TestResumableSessionsHoldQuota(t *testing.T) {
 	_, _, err = ari.CreateUploadSession(ctx, 60_000, client.UploadParams{Name: "b.bin"})
 	must(t, err, "the second session once the first is cancelled")
 }
+
+// TestXRPCRefreshBounded: an account refreshes as fast as it can (each
+// reuse of a rotated token in its grace opens a pair, and so does each
+// reuse of those). A refresh costs no password hash, so nothing else
+// bounds the sessions it opens: past a burst it gets 429
+// RateLimitExceeded, and a refused refresh leaves its token as it was (not
+// shortened to the grace), so the client refreshes with it later.
+func TestXRPCRefreshBounded(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	e := startWith(t, limitsOn, func(c *server.Config) { c.Now = clk.Now })
+	rec := &recorder{base: e.doc}
+	ctx := e.ctx
+	e.user("alice")
+	a := xlogin(t, e, rec, "alice", password("alice"))
+	with := func(tok string) *xrpc.Client {
+		return &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: tok}}
+	}
+	fresh := xlogin(t, e, rec, "alice", password("alice"))
+	old := a.x.Auth.RefreshJwt
+	refused := false
+	for i := 0; i < 100 && !refused; i++ {
+		_, err := comatproto.ServerRefreshSession(ctx, with(old))
+		if err != nil {
+			wantXRPC(t, err, 429, "RateLimitExceeded", "refresh "+strconv.Itoa(i))
+			refused = true
+		}
+	}
+	if !refused {
+		t.Fatalf("100 refreshes of one token in a row, all answered")
+	}
+	// A token whose refresh was refused is not shortened.
+	_, err := comatproto.ServerRefreshSession(ctx, with(fresh.x.Auth.RefreshJwt))
+	wantXRPC(t, err, 429, "RateLimitExceeded", "a refresh past the burst")
+	clk.Add(5 * time.Minute)
+	_, err = comatproto.ServerRefreshSession(ctx, with(fresh.x.Auth.RefreshJwt))
+	must(t, err, "a refresh refused earlier, once the allowance is back")
+	checkRecorded(t, rec)
+}

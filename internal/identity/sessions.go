@@ -111,6 +111,20 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token, famil
 	})
 }
 
+// AllowSessions spends n of acc's allowance of sessions opened by
+// OpenSession, or answers ERATELIMITED (nothing spent). A caller takes it
+// before it changes anything: the XRPC surface before it rotates a refresh
+// token, so that a refused refresh leaves the old token as it was. Opening
+// a session costs no password hash there, so without it one account could
+// fill the sessions table as fast as it sends requests (each rotated
+// token's reuses in its grace, and theirs, each opening a pair).
+func (s *Service) AllowSessions(acc *dm.Account, n int) error {
+	if d := s.openLimit.TakeN(acc.ID, float64(n), s.now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sessions opened. Try again later.", RetryAfter: d}
+	}
+	return nil
+}
+
 // EndSessionWithin makes the session of token end at most grace from now
 // (a rotated XRPC refresh token: see internal/xrpc). Asked again, it never
 // moves the end later.

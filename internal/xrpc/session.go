@@ -269,7 +269,11 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	// The native session proved the password; the pair replaces it.
-	out, err := h.mint(ctx, s.Account, newSecret())
+	err = h.accounts.AllowSessions(s.Account, 2)
+	var out *sessionOutput
+	if err == nil {
+		out, err = h.mint(ctx, s.Account, newSecret())
+	}
 	if lerr := h.accounts.Logout(ctx, s.Token); err == nil && lerr != nil {
 		err = lerr
 	}
@@ -311,6 +315,9 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 		return nil, revoked
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := h.accounts.AllowSessions(acc, 2); err != nil {
 		return nil, err
 	}
 	if err := h.accounts.EndSessionWithin(ctx, refreshPrefix+rc.Jti, refreshGrace); err != nil {
