@@ -308,6 +308,11 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything is written: a refused refresh leaves the token as
+	// it was.
+	if err := h.accounts.AllowSessions(acc, 2); err != nil {
+		return nil, err
+	}
 	// A session opened before families starts one here, which the pairs
 	// of its reuses join too.
 	family, err := h.accounts.SessionFamily(ctx, refreshPrefix+rc.Jti, newSecret())
@@ -315,9 +320,6 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 		return nil, revoked
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := h.accounts.AllowSessions(acc, 2); err != nil {
 		return nil, err
 	}
 	if err := h.accounts.EndSessionWithin(ctx, refreshPrefix+rc.Jti, refreshGrace); err != nil {
