@@ -253,6 +253,13 @@ func testSearchHostile(t *testing.T, pgURL string) {
 			t.Errorf("%s=%.20q: %d", k, v, st)
 		}
 	}
+	for _, v := range []string{"0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z", "9999-12-31T23:59:59Z", "2026-01-01T00:00:00+23:59"} {
+		for _, k := range []string{"after", "before"} {
+			if st, err := ann.Do(ctx, "GET", path(url.Values{"q": {"walrus"}, k: {v}}), nil, nil); st >= 500 || err != nil && st < 400 {
+				t.Errorf("%s=%s: %d %v", k, v, st, err)
+			}
+		}
+	}
 }
 
 // TestResumableSessionsHoldQuota: an account whose quota leaves room for
