@@ -187,11 +187,24 @@ type SearchQuery struct {
 }
 
 // SnippetMark opens and closes a found word in a SearchHit's snippet: the
-// API turns the marked text into parts, so no markup ever travels.
+// API turns the marked text into parts, so no markup ever travels. They
+// are private-use characters, which a message may hold: a store takes
+// them out of the text it marks (StripSnippetMarks), so that a sender
+// cannot plant marks that show words as found in the searcher's results.
 const (
 	SnippetOpen  = "\ue000"
 	SnippetClose = "\ue001"
 )
+
+var snippetMarks = strings.NewReplacer(SnippetOpen, "", SnippetClose, "")
+
+// StripSnippetMarks removes SnippetOpen and SnippetClose from s.
+func StripSnippetMarks(s string) string {
+	if !strings.Contains(s, SnippetOpen) && !strings.Contains(s, SnippetClose) {
+		return s
+	}
+	return snippetMarks.Replace(s)
+}
 
 // SearchHit is one message found, with its snippet.
 type SearchHit struct {
@@ -301,6 +314,7 @@ func RankBM25[K comparable](q SearchQuery, ids []K, texts map[K]string) []float6
 // index again for every result). Words are split and folded as in
 // RankBM25.
 func Snippet(q SearchQuery, text string, n int) string {
+	text = StripSnippetMarks(text)
 	type span struct{ lo, hi int }
 	var toks []span
 	var words []string

@@ -33,6 +33,15 @@ type AccountTx interface {
 	// sooner (a rotated XRPC refresh token's grace period); it never
 	// lengthens a session. An unknown token is no error.
 	ShortenSession(ctx context.Context, tokenHash string, expires time.Time) error
+	// SetSessionFamily puts a session in a family (see
+	// 0770_session_family.sql), which DeleteSessionFamily ends together.
+	SetSessionFamily(ctx context.Context, tokenHash, family string) error
+	// SessionFamily returns the user and the family ("" : none) of a
+	// session, expired or not (ENOTFOUND if there is no such session).
+	SessionFamily(ctx context.Context, tokenHash string) (userID, family string, err error)
+	// DeleteSessionFamily ends every session of a user's family and returns
+	// the hashes it deleted. family must not be "".
+	DeleteSessionFamily(ctx context.Context, userID, family string) ([]string, error)
 	// TouchSession records a session's use at: last_seen_at, and the device
 	// (user agent, address) when not empty; created_at too if never set.
 	TouchSession(ctx context.Context, tokenHash string, at time.Time, userAgent, address string) error

@@ -45,6 +45,7 @@ type Service struct {
 	addrLimit   *ratelimit.Limiter // failed logins, per address
 	signupLimit *ratelimit.Limiter // sign-ups, per address
 	resetLimit  *ratelimit.Limiter // password reset tries, per address
+	openLimit   *ratelimit.Limiter // sessions opened without a password (OpenSession), per account
 	sessions    sessionCache
 
 	// dummyHash makes a login for an unknown handle cost as much as a wrong
@@ -77,6 +78,9 @@ func New(store dm.Store, cfg Config) *Service {
 		s.signupLimit = ratelimit.New(1.0/6, 20)
 		// Ten reset tries at once from one address, then one a minute.
 		s.resetLimit = ratelimit.New(1.0/60, 10)
+		// Sixty sessions at once (thirty XRPC pairs), then one every 30
+		// seconds: see AllowSessions.
+		s.openLimit = ratelimit.New(1.0/30, 60)
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,51 @@ func TestSessionExpiresByTheServiceClock(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if _, err := svc.Authenticate(ctx, s.Token); !dm.IsCode(err, dm.EUNAUTHENTICATED) {
 		t.Fatalf("61 minutes into an hour-long session: want %s, got %v", dm.EUNAUTHENTICATED, err)
+	}
+}
+
+// TestSessionFamily: a session opened before families (none) joins the
+// first family asked for and keeps it; EndSessionFamily ends the family's
+// sessions, an expired one's token included, and no other session.
+func TestSessionFamily(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost()})
+	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	native, err := svc.Login(ctx, "ann", "correct horse", "203.0.113.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := func(c string) string { return identity.RefreshPrefix + strings.Repeat(c, 32) }
+	legacy, joined := tok("a"), tok("b")
+	for _, x := range []struct{ token, family string }{{legacy, ""}, {joined, "fam-1"}} {
+		if err := svc.OpenSession(ctx, native.Account, x.token, x.family, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ask := range []string{"fam-1", "fam-2"} {
+		if f, err := svc.SessionFamily(ctx, legacy, ask); err != nil || f != "fam-1" {
+			t.Errorf("SessionFamily(legacy, %s) = %q, %v; want fam-1", ask, f, err)
+		}
+	}
+	if err := svc.EndSessionFamily(ctx, joined); err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range []string{legacy, joined} {
+		if _, err := svc.AuthenticateRefresh(ctx, tk); !dm.IsCode(err, dm.EUNAUTHENTICATED) {
+			t.Errorf("a session of the ended family: %v", err)
+		}
+	}
+	if _, err := svc.Authenticate(ctx, native.Token); err != nil {
+		t.Errorf("the native session ended with the family: %v", err)
+	}
+	if _, err := svc.Authenticate(ctx, legacy); err == nil {
+		t.Errorf("a refresh session's token is a bearer token")
 	}
 }

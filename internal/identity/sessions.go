@@ -83,7 +83,10 @@ func (s *Service) LoginFrom(ctx context.Context, handle, password, remote, userA
 // long refresh session, and to rotate them, without asking for the password
 // again. token must be 32 to 128 bytes, at least 32 of them the caller's
 // randomness.
-func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string, ttl time.Duration) error {
+//
+// family, when not "", puts the session in that family (an XRPC login's
+// sessions, which EndSessionFamily ends together).
+func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token, family string, ttl time.Duration) error {
 	if len(token) < 32 || len(token) > 128 {
 		return dm.Errorf(dm.EINVALID, "A session token has 32 to 128 bytes.")
 	}
@@ -98,9 +101,28 @@ func (s *Service) OpenSession(ctx context.Context, acc *dm.Account, token string
 		if err := tx.TouchSession(ctx, hashToken(token), t, "", ""); err != nil {
 			return err
 		}
+		if family != "" {
+			if err := tx.SetSessionFamily(ctx, hashToken(token), family); err != nil {
+				return err
+			}
+		}
 		s.sessions.touchDue(hashToken(token), t)
 		return nil
 	})
+}
+
+// AllowSessions spends n of acc's allowance of sessions opened by
+// OpenSession, or answers ERATELIMITED (nothing spent). A caller takes it
+// before it changes anything: the XRPC surface before it rotates a refresh
+// token, so that a refused refresh leaves the old token as it was. Opening
+// a session costs no password hash there, so without it one account could
+// fill the sessions table as fast as it sends requests (each rotated
+// token's reuses in its grace, and theirs, each opening a pair).
+func (s *Service) AllowSessions(acc *dm.Account, n int) error {
+	if d := s.openLimit.TakeN(acc.ID, float64(n), s.now()); d > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many sessions opened. Try again later.", RetryAfter: d}
+	}
+	return nil
 }
 
 // EndSessionWithin makes the session of token end at most grace from now
@@ -113,6 +135,58 @@ func (s *Service) EndSessionWithin(ctx context.Context, token string, grace time
 	})
 	// After the commit, as in Logout: the cache holds the old expiry.
 	s.sessions.drop(hash)
+	return err
+}
+
+// SessionFamily returns the family of token's session, putting it in
+// family first if it has none (a session opened before families). A
+// session that has ended is EUNAUTHENTICATED.
+func (s *Service) SessionFamily(ctx context.Context, token, family string) (string, error) {
+	hash := hashToken(token)
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		if _, err := tx.SessionAccount(ctx, hash, s.now()); err != nil {
+			return err
+		}
+		_, f, err := tx.SessionFamily(ctx, hash)
+		if err != nil || f != "" {
+			family = f
+			return err
+		}
+		return tx.SetSessionFamily(ctx, hash, family)
+	})
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return "", dm.Errorf(dm.EUNAUTHENTICATED, "The session has ended. Log in again.")
+	}
+	return family, err
+}
+
+// EndSessionFamily ends the session of token and every other session of
+// its family (all of it, only it when it has none), whether or not token's
+// own session has expired: the XRPC deleteSession, which must end every
+// pair the login's rotations made.
+func (s *Service) EndSessionFamily(ctx context.Context, token string) error {
+	hash := hashToken(token)
+	var owner string
+	var ended []string
+	err := s.store.Update(ctx, func(tx dm.Tx) error {
+		userID, family, err := tx.SessionFamily(ctx, hash)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return nil // ended already
+		}
+		if err != nil {
+			return err
+		}
+		owner, ended = userID, []string{hash}
+		if family == "" {
+			return tx.DeleteSession(ctx, hash)
+		}
+		ended, err = tx.DeleteSessionFamily(ctx, userID, family)
+		return err
+	})
+	s.sessions.drop(hash)
+	if err == nil && owner != "" {
+		s.publishRevocation(ctx, owner, ended)
+	}
 	return err
 }
 
@@ -137,8 +211,31 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return err
 }
 
-// Authenticate returns the account of a session token.
+// RefreshPrefix begins the stored secret of an XRPC refresh session
+// (internal/xrpc): Authenticate refuses it, so a refresh token's secret is
+// no bearer token of the native API or the WebSocket, nor, re-signed as an
+// access token, of XRPC calls; only AuthenticateRefresh takes it.
+const RefreshPrefix = "xrpc-refresh:"
+
+// Authenticate returns the account of a session token (never of a refresh
+// session: see RefreshPrefix).
 func (s *Service) Authenticate(ctx context.Context, token string) (*dm.Account, error) {
+	if strings.HasPrefix(token, RefreshPrefix) {
+		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
+	}
+	return s.authenticate(ctx, token)
+}
+
+// AuthenticateRefresh returns the account of an XRPC refresh session
+// (token begins with RefreshPrefix).
+func (s *Service) AuthenticateRefresh(ctx context.Context, token string) (*dm.Account, error) {
+	if !strings.HasPrefix(token, RefreshPrefix) {
+		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
+	}
+	return s.authenticate(ctx, token)
+}
+
+func (s *Service) authenticate(ctx context.Context, token string) (*dm.Account, error) {
 	if token == "" || len(token) > 128 {
 		return nil, dm.Errorf(dm.EUNAUTHENTICATED, "Log in first.")
 	}

@@ -230,14 +230,20 @@ func (s *Service) CreateSession(ctx context.Context, me *dm.Account, p SessionPa
 			return nil, false, diskErr(err)
 		}
 	}
-	open, err := s.openSessions(me.ID)
+	open, reserved, err := s.openSessions(me.ID)
 	if err != nil {
 		return nil, false, err
 	}
 	if open >= s.cfg.Sessions.PerAccount {
 		return nil, false, dm.Errorf(dm.ECONFLICT, "You have %d uploads in progress, the most at once; finish or cancel one first.", open)
 	}
-	if err := s.checkQuota(ctx, nil, me.ID, p.Size); err != nil {
+	// The sessions in progress hold their sizes of the quota: their bytes
+	// take the disk now, and every one of them may finish.
+	if err := s.checkQuota(ctx, nil, me.ID, reserved+p.Size); err != nil {
+		if reserved > 0 && dm.IsCode(err, dm.EQUOTA) {
+			return nil, false, dm.Errorf(dm.EQUOTA, "Your storage is full: your files, your %d uploads in progress (%s) and this one (%s) need more than your %s. Finish or cancel an upload, or delete messages with files.",
+				open, mb(reserved), mb(p.Size), mb(s.cfg.Quota))
+		}
 		return nil, false, err
 	}
 	now := s.now()
@@ -577,16 +583,16 @@ func syncDir(dir string) error {
 	return err
 }
 
-// openSessions counts an owner's unfinished, unexpired sessions.
-func (s *Service) openSessions(ownerID string) (int, error) {
+// openSessions counts an owner's unfinished, unexpired sessions and the
+// bytes they declared.
+func (s *Service) openSessions(ownerID string) (n int, size int64, err error) {
 	entries, err := os.ReadDir(s.ownerDir(ownerID))
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, diskErr(err)
+		return 0, 0, diskErr(err)
 	}
-	n := 0
 	for _, e := range entries {
 		if !e.IsDir() || !validSessionID(e.Name()) {
 			continue
@@ -594,9 +600,10 @@ func (s *Service) openSessions(ownerID string) (int, error) {
 		sess, err := s.liveSession(ownerID, e.Name())
 		if err == nil && sess.UploadID == "" {
 			n++
+			size += sess.Size
 		}
 	}
-	return n, nil
+	return n, size, nil
 }
 
 // collectSessions deletes the sessions whose time ran out (and the

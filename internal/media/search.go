@@ -40,6 +40,9 @@ type SearchResult struct {
 // are not worth their cost; a narrower query is.
 const maxSearchOffset = 500
 
+// maxSearchLimit bounds a page.
+const maxSearchLimit = 50
+
 // maxSearchTerms bounds the words and phrases of one query.
 const maxSearchTerms = 10
 
@@ -85,8 +88,14 @@ func (s *Service) Search(ctx context.Context, me *dm.Account, p SearchParams) ([
 		}
 		offset = n
 	}
-	if p.Limit <= 0 || p.Limit > 50 {
+	// A page is 20 results unless asked, at most maxSearchLimit: a larger
+	// limit (the API takes up to 200 on every list) gets the largest
+	// page, not the default one.
+	switch {
+	case p.Limit <= 0:
 		p.Limit = 20
+	case p.Limit > maxSearchLimit:
+		p.Limit = maxSearchLimit
 	}
 	q := dm.SearchQuery{UserID: me.ID, Words: words, Phrases: phrases, ConversationID: p.Conversation,
 		After: p.After, Before: p.Before, HasAttachment: p.HasAttachment, Offset: offset, Limit: p.Limit + 1}

@@ -167,6 +167,37 @@ func (t *tx) ShortenSession(ctx context.Context, tokenHash string, expires time.
 	return wrap(err, "session")
 }
 
+func (t *tx) SetSessionFamily(ctx context.Context, tokenHash, family string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE sessions SET family = $1 WHERE token_hash = $2`, family, tokenHash)
+	return wrap(err, "session")
+}
+
+func (t *tx) SessionFamily(ctx context.Context, tokenHash string) (string, string, error) {
+	var userID, family string
+	err := t.tx.QueryRow(ctx, `SELECT user_id, family FROM sessions WHERE token_hash = $1`, tokenHash).Scan(&userID, &family)
+	return userID, family, wrap(err, "session")
+}
+
+func (t *tx) DeleteSessionFamily(ctx context.Context, userID, family string) ([]string, error) {
+	if family == "" {
+		return nil, dm.Errorf(dm.EINVALID, "no session family")
+	}
+	rows, err := t.tx.Query(ctx, `DELETE FROM sessions WHERE user_id = $1 AND family = $2 RETURNING token_hash`, userID, family)
+	if err != nil {
+		return nil, wrap(err, "sessions")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, wrap(err, "sessions")
+		}
+		out = append(out, h)
+	}
+	return out, wrap(rows.Err(), "sessions")
+}
+
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := t.tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return wrap(err, "session")

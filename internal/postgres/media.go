@@ -245,7 +245,7 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 	}
 	args = append(args, q.UserID, q.SenderID, q.ConversationID, after, before, q.HasAttachment, limit, q.Offset,
 		"StartSel="+dm.SnippetOpen+", StopSel="+dm.SnippetClose+", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"",
-		need, searchBlock)
+		need, searchBlock, dm.SnippetOpen+dm.SnippetClose)
 	rows, err := t.tx.Query(ctx, `WITH q AS (SELECT (`+tsq+`) AS query),
 		mine AS MATERIALIZED (
 			SELECT mb.conversation_id, mb.cleared_seq,
@@ -277,7 +277,7 @@ func (t *tx) SearchMessages(ctx context.Context, q dm.SearchQuery) ([]dm.SearchH
 		)
 		SELECT x.id, x.conversation_id, x.seq, x.sender_id, a.handle, a.display_name,
 			x.text, x.reply_to, x.created_at, x.edited_at, x.deleted,
-			ts_headline('simple', x.text, q.query, `+p(9)+`), x.rank
+			ts_headline('simple', translate(x.text, `+p(12)+`, ''), q.query, `+p(9)+`), x.rank
 		FROM q, hits x JOIN accounts a ON a.id = x.sender_id
 		ORDER BY x.block, x.rank DESC, x.created_at DESC`, args...)
 	if err != nil {

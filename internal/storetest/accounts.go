@@ -162,4 +162,52 @@ func testSessions(t *testing.T, s dm.Store) {
 		wantCode(t, "SessionAccount(deleted)", err, dm.ENOTFOUND)
 		return nil
 	})
+
+	// Families: DeleteSessionFamily ends the family's sessions, expired
+	// ones included, and no other session, of that user or another.
+	b := newAccount(t, s, "bob")
+	update(t, s, func(tx dm.Tx) error {
+		for _, x := range []struct{ hash, user, family string }{
+			{"f1", a.ID, "fam"}, {"f2", a.ID, "fam"}, {"f3", a.ID, "other"}, {"f4", a.ID, ""}, {"f5", b.ID, "fam"},
+		} {
+			if err := tx.CreateSession(ctx, x.hash, x.user, expires); err != nil {
+				return err
+			}
+			if x.family != "" {
+				if err := tx.SetSessionFamily(ctx, x.hash, x.family); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.ShortenSession(ctx, "f2", t0.Add(-time.Minute)) // expired
+	})
+	view(t, s, func(tx dm.Tx) error {
+		if u, f, err := tx.SessionFamily(ctx, "f2"); err != nil || u != a.ID || f != "fam" {
+			t.Errorf("SessionFamily(f2, expired) = %q, %q, %v", u, f, err)
+		}
+		if u, f, err := tx.SessionFamily(ctx, "f4"); err != nil || u != a.ID || f != "" {
+			t.Errorf("SessionFamily(f4, none) = %q, %q, %v", u, f, err)
+		}
+		_, _, err := tx.SessionFamily(ctx, "unknown")
+		wantCode(t, "SessionFamily(unknown)", err, dm.ENOTFOUND)
+		return nil
+	})
+	var ended []string
+	update(t, s, func(tx dm.Tx) error {
+		var err error
+		ended, err = tx.DeleteSessionFamily(ctx, a.ID, "fam")
+		return err
+	})
+	slices.Sort(ended)
+	if !slices.Equal(ended, []string{"f1", "f2"}) {
+		t.Errorf("DeleteSessionFamily(alice, fam) = %v, want f1 f2", ended)
+	}
+	view(t, s, func(tx dm.Tx) error {
+		for _, h := range []string{"f3", "f4", "f5"} {
+			if _, err := tx.SessionAccount(ctx, h, t0); err != nil {
+				t.Errorf("session %s outside the family ended: %v", h, err)
+			}
+		}
+		return nil
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
+	"github.com/parleyhq/parley/internal/identity"
 )
 
 // Tokens. An XRPC session is a pair of native sessions (internal/identity): a
@@ -27,13 +28,20 @@ import (
 // claims were altered fail verification; it does not make the claims secret
 // (only the holder of the secret could re-sign them, and the holder can
 // use the secret anyway). The two kinds cannot be swapped: the refresh
-// session is stored under "xrpc-refresh:"+secret, so a refresh secret does
-// not open an access session and an access secret relabelled "refresh"
-// names no session.
+// session is stored under identity.RefreshPrefix+secret, so an access
+// secret relabelled "refresh" names no session, and identity.Authenticate
+// refuses the prefixed secret, so a refresh secret re-signed as an access
+// token (or sent as a native bearer token) opens nothing.
+//
+// A login's sessions form a family (identity.OpenSession): its first pair
+// and every pair a refresh adds, those of a rotated token's reuses within
+// its grace included. deleteSession ends the whole family, so a copy of a
+// rotated refresh token, reused in its grace, keeps nothing alive past
+// its owner's logout.
 const (
 	scopeAccess   = "com.atproto.access"
 	scopeRefresh  = "com.atproto.refresh"
-	refreshPrefix = "xrpc-refresh:"
+	refreshPrefix = identity.RefreshPrefix
 	maxTokenBytes = 2048
 )
 
@@ -202,14 +210,15 @@ type sessionOutput struct {
 	Active     bool   `json:"active"`
 }
 
-// mint opens a new access and refresh session pair for acc.
-func (h *Handler) mint(ctx context.Context, acc *dm.Account) (*sessionOutput, error) {
+// mint opens a new access and refresh session pair for acc, in the login's
+// family.
+func (h *Handler) mint(ctx context.Context, acc *dm.Account, family string) (*sessionOutput, error) {
 	now := h.cfg.Now()
 	access, refresh := newSecret(), newSecret()
-	if err := h.accounts.OpenSession(ctx, acc, access, h.cfg.AccessTTL); err != nil {
+	if err := h.accounts.OpenSession(ctx, acc, access, family, h.cfg.AccessTTL); err != nil {
 		return nil, err
 	}
-	if err := h.accounts.OpenSession(ctx, acc, refreshPrefix+refresh, h.accounts.SessionTTL()); err != nil {
+	if err := h.accounts.OpenSession(ctx, acc, refreshPrefix+refresh, family, h.accounts.SessionTTL()); err != nil {
 		return nil, err
 	}
 	did := h.ids.did(acc.ID)
@@ -260,7 +269,11 @@ func (h *Handler) createSession(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	// The native session proved the password; the pair replaces it.
-	out, err := h.mint(ctx, s.Account)
+	err = h.accounts.AllowSessions(s.Account, 2)
+	var out *sessionOutput
+	if err == nil {
+		out, err = h.mint(ctx, s.Account, newSecret())
+	}
 	if lerr := h.accounts.Logout(ctx, s.Token); err == nil && lerr != nil {
 		err = lerr
 	}
@@ -287,9 +300,24 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := h.accounts.Authenticate(ctx, refreshPrefix+rc.Jti)
+	revoked := errorf(http.StatusBadRequest, "ExpiredToken", "Token has been revoked.")
+	acc, err := h.accounts.AuthenticateRefresh(ctx, refreshPrefix+rc.Jti)
 	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
-		return nil, errorf(http.StatusBadRequest, "ExpiredToken", "Token has been revoked.")
+		return nil, revoked
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Before anything is written: a refused refresh leaves the token as
+	// it was.
+	if err := h.accounts.AllowSessions(acc, 2); err != nil {
+		return nil, err
+	}
+	// A session opened before families starts one here, which the pairs
+	// of its reuses join too.
+	family, err := h.accounts.SessionFamily(ctx, refreshPrefix+rc.Jti, newSecret())
+	if dm.IsCode(err, dm.EUNAUTHENTICATED) {
+		return nil, revoked
 	}
 	if err != nil {
 		return nil, err
@@ -297,11 +325,12 @@ func (h *Handler) refreshSession(ctx context.Context, c *call) (any, error) {
 	if err := h.accounts.EndSessionWithin(ctx, refreshPrefix+rc.Jti, refreshGrace); err != nil {
 		return nil, err
 	}
-	return h.mint(ctx, acc)
+	return h.mint(ctx, acc, family)
 }
 
-// deleteSession ends the session of a refresh token (and its access
-// token), or of an access token.
+// deleteSession ends the session of a refresh token and every session of
+// its login (the family: each pair its rotations and their reuses made),
+// or the session of an access token.
 func (h *Handler) deleteSession(ctx context.Context, c *call) (any, error) {
 	tok, err := bearer(c.r)
 	if err != nil {
@@ -313,7 +342,7 @@ func (h *Handler) deleteSession(ctx context.Context, c *call) (any, error) {
 	}
 	switch tc.Scope {
 	case scopeRefresh:
-		if err := h.accounts.Logout(ctx, refreshPrefix+tc.Jti); err != nil {
+		if err := h.accounts.EndSessionFamily(ctx, refreshPrefix+tc.Jti); err != nil {
 			return nil, err
 		}
 		if tc.Acc != "" {
