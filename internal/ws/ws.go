@@ -365,12 +365,17 @@ func (c *conn) frames(buf *bytes.Buffer, batch []dm.Event, catchUp bool) error {
 
 // backfill reads the user's events after c.sent from the store, up to seq
 // `upTo` (0: all), and encodes them.
+//
+// Each page's read has its own deadline: the pieces written between them
+// take as long as the client takes to read them (each write has its own
+// deadline too), so a slow client with a large backlog is not dropped for
+// the total time its catch-up takes.
 func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
-	defer cancel()
 	const pageSize = 200
 	for upTo == 0 || c.sent < upTo {
+		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
 		evs, _, err := c.s.chat.Events(ctx, c.acc, strconv.FormatInt(c.sent, 10), pageSize)
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -382,20 +387,25 @@ func (c *conn) backfill(buf *bytes.Buffer, upTo int64) error {
 				return err
 			}
 			c.sent = evs[i].Seq
+			// Write big backlogs in pieces, so that memory stays bounded
+			// and a piece's deadline asks for a pace a poor link keeps
+			// (64 KB per WriteTimeout), not for the whole page at once.
+			if buf.Len() >= backfillPiece {
+				if err := c.write(buf.Bytes()); err != nil {
+					return err
+				}
+				buf.Reset()
+			}
 		}
 		if len(evs) < pageSize {
 			return nil
 		}
-		// Write big backlogs in pieces, so memory stays bounded.
-		if buf.Len() > 256<<10 {
-			if err := c.write(buf.Bytes()); err != nil {
-				return err
-			}
-			buf.Reset()
-		}
 	}
 	return nil
 }
+
+// backfillPiece is the size of one write of a catch-up.
+const backfillPiece = 64 << 10
 
 // writeEvent encodes one event as the API's wire frame (package wire), the
 // same object GET /api/v1/events lists. The conversion goes through pooled
