@@ -34,15 +34,8 @@ import (
 // After that logout, the rotated token refreshes nothing, grace or not.
 func TestXRPCRotatedRefreshTokenNoBranches(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
-	e := startWith(t, limitsOff, func(c *server.Config) { c.Now = clk.Now })
-	rec := &recorder{base: e.doc}
-	ctx := e.ctx
-	e.user("alice")
-	a := xlogin(t, e, rec, "alice", password("alice"))
-	with := func(tok string) *xrpc.Client {
-		return &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: tok}}
-	}
+	x := xrpcAlice(t, limitsOff)
+	clk, e, rec, ctx, a, with := x.clk, x.e, x.rec, x.e.ctx, x.a, x.with
 	old := a.x.Auth.RefreshJwt
 	owner, err := comatproto.ServerRefreshSession(ctx, with(old))
 	must(t, err, "the owner refreshes")
@@ -295,15 +288,8 @@ func TestResumableSessionsHoldQuota(t *testing.T) {
 // shortened to the grace), so the client refreshes with it later.
 func TestXRPCRefreshBounded(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
-	e := startWith(t, limitsOn, func(c *server.Config) { c.Now = clk.Now })
-	rec := &recorder{base: e.doc}
-	ctx := e.ctx
-	e.user("alice")
-	a := xlogin(t, e, rec, "alice", password("alice"))
-	with := func(tok string) *xrpc.Client {
-		return &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: tok}}
-	}
+	x := xrpcAlice(t, limitsOn)
+	clk, e, rec, ctx, a, with := x.clk, x.e, x.rec, x.e.ctx, x.a, x.with
 	fresh := xlogin(t, e, rec, "alice", password("alice"))
 	old := a.x.Auth.RefreshJwt
 	refused := false
@@ -324,4 +310,26 @@ func TestXRPCRefreshBounded(t *testing.T) {
 	_, err = comatproto.ServerRefreshSession(ctx, with(fresh.x.Auth.RefreshJwt))
 	must(t, err, "a refresh refused earlier, once the allowance is back")
 	checkRecorded(t, rec)
+}
+
+// xrpcWorld is a server on an injected clock with alice logged in over
+// XRPC, and a client for any token.
+type xrpcWorld struct {
+	clk  *clock
+	e    *env
+	rec  *recorder
+	a    *bsky
+	with func(tok string) *xrpc.Client
+}
+
+func xrpcAlice(t *testing.T, l limits) *xrpcWorld {
+	t.Helper()
+	clk := &clock{t: time.Now()}
+	e := startWith(t, l, func(c *server.Config) { c.Now = clk.Now })
+	rec := &recorder{base: e.doc}
+	e.user("alice")
+	return &xrpcWorld{clk: clk, e: e, rec: rec, a: xlogin(t, e, rec, "alice", password("alice")),
+		with: func(tok string) *xrpc.Client {
+			return &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: tok}}
+		}}
 }
