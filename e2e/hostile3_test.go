@@ -333,3 +333,28 @@ func xrpcAlice(t *testing.T, l limits) *xrpcWorld {
 			return &xrpc.Client{Host: e.url, Client: rec.client(), Auth: &xrpc.AuthInfo{AccessJwt: tok}}
 		}}
 }
+
+// TestSearchBounded: one account searching as fast as it can (a search of
+// a large store costs milliseconds of CPU) gets 429 with a Retry-After
+// past its burst, and nobody else is slowed by it.
+func TestSearchBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOn)
+	ari, ben := e.user("ari"), e.user("ben")
+	var refused *client.Error
+	for i := 0; i < 100 && refused == nil; i++ {
+		_, _, err := ari.Search(e.ctx, client.SearchParams{Q: "hello"})
+		if err != nil && !errors.As(err, &refused) {
+			t.Fatalf("search %d: %v", i, err)
+		}
+		if refused != nil && i < 30 {
+			t.Fatalf("search %d of a burst of 30 refused: %v", i, err)
+		}
+	}
+	if refused == nil || refused.Status != http.StatusTooManyRequests || refused.RetryAfter <= 0 {
+		t.Fatalf("100 searches at once: refused %+v, want 429 with a Retry-After", refused)
+	}
+	if _, _, err := ben.Search(e.ctx, client.SearchParams{Q: "hello"}); err != nil {
+		t.Fatalf("another account's search: %v", err)
+	}
+}

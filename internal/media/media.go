@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/dm"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Limits bound uploads, by kind. Zero values take the defaults.
@@ -63,8 +64,10 @@ type Config struct {
 	// takes none. Sessions bounds them.
 	SessionDir string
 	Sessions   SessionLimits
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// RateLimitOff lifts the per-account bound on searches (searchRate).
+	RateLimitOff bool
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Service is the media layer. Build the Step first (NewStep), give it to
@@ -74,6 +77,9 @@ type Service struct {
 	chat *chat.Service
 	step *Step
 	log  *slog.Logger
+	// searches bounds each account's searches (searchRate); nil when
+	// limits are off.
+	searches *ratelimit.Limiter
 	// thumbs lets one thumbnail be made at a time on this node: decoding a
 	// large photo takes a core for about 100 ms, and the job runner's
 	// workers would otherwise take both cores from the uploads and sends
@@ -111,7 +117,11 @@ func New(c *chat.Service, step *Step, cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	cfg.Sessions = cfg.Sessions.withDefaults()
-	return &Service{cfg: cfg, chat: c, step: step, log: cfg.Logger, thumbs: make(chan struct{}, 1)}
+	s := &Service{cfg: cfg, chat: c, step: step, log: cfg.Logger, thumbs: make(chan struct{}, 1)}
+	if !cfg.RateLimitOff {
+		s.searches = ratelimit.New(searchRate, searchBurst)
+	}
+	return s
 }
 
 // Limits are the upload limits in force.

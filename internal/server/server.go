@@ -219,14 +219,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.brand = brand.New(s.chat, brandStep)
 	s.brand.RegisterJobs(s.jobs)
 	s.media = media.New(s.chat, mediaStep, media.Config{
-		Blobs:      s.blobs,
-		Limits:     cfg.Uploads,
-		Quota:      cfg.UploadQuota,
-		SessionDir: UploadSessionsPath(cfg.DataDir),
-		Sessions:   cfg.UploadSessions,
-		Fetch:      safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: api.LinkPreviewAgent}),
-		Logger:     cfg.Logger,
-		Now:        cfg.Now,
+		Blobs:        s.blobs,
+		Limits:       cfg.Uploads,
+		Quota:        cfg.UploadQuota,
+		SessionDir:   UploadSessionsPath(cfg.DataDir),
+		Sessions:     cfg.UploadSessions,
+		RateLimitOff: cfg.RateLimitOff,
+		Fetch:        safehttp.NewClient(safehttp.Config{Allow: cfg.PreviewAllow, Timeout: 5 * time.Second, UserAgent: api.LinkPreviewAgent}),
+		Logger:       cfg.Logger,
+		Now:          cfg.Now,
 	})
 	s.media.RegisterJobs(s.jobs)
 	s.hooks = webhooks.New(s.chat, s.brand, hookStep, hookCfg)
