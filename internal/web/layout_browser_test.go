@@ -4,12 +4,12 @@ package web_test
 // does: each check failed before its fix.
 
 import (
-	"time"
-
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -562,6 +562,51 @@ func TestBrowserMessageSearchAsYouType(t *testing.T) {
 	alice.do("wait past the typing delay", chromedp.Sleep(900*time.Millisecond))
 	if n := alice.evalString(`String(window.searches)`); n != "1" {
 		t.Errorf("typing a word and pressing Enter sent %s searches, want 1", n)
+	}
+}
+
+// TestBrowserMessageSearchNamesConversation: a message search result
+// names the conversation it is in (a group's title, the other person of a
+// direct chat); it showed only the sender, so "Bob Builder: tent" could be
+// in any of the chats Bob is in. Pressing one opens that conversation at
+// that message, at both widths.
+func TestBrowserMessageSearchNamesConversation(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	w.account("dave", "Dave Grohl")
+	group := alice.openConversation("Weekend trip", "bob", "dave")
+	inGroup := bob.send(group.ID, "Who brings the tent?")
+	for i := 0; i < 30; i++ {
+		alice.send(group.ID, fmt.Sprintf("filler %d", i))
+	}
+	direct := alice.openConversation("", "bob")
+	bob.send(direct.ID, "I packed the tent already")
+	alice.send(direct.ID, "Then I bring the tent pegs")
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent\r"))
+		alice.waitFor("three results", `() => document.querySelectorAll('#message-search-results a.msg-result').length === 3`)
+		got := alice.evalString(`[...document.querySelectorAll('#message-search-results a.msg-result')].map((a) =>
+			a.querySelector('.conv-name').textContent + ' | ' + a.querySelector('.snippet').textContent).sort().join('\n')`)
+		want := strings.Join([]string{
+			"Bob Builder | I packed the tent already",
+			"Bob Builder | You: Then I bring the tent pegs",
+			"Weekend trip | Bob Builder: Who brings the tent?",
+		}, "\n")
+		if got != want {
+			t.Errorf("%s: the results read\n%s\nwant\n%s", size.name, got, want)
+		}
+		alice.click("#message-search-results a.msg-result", "Who brings the tent?")
+		alice.waitText("#chat-title", "Weekend trip")
+		alice.waitFor("the chat shows the message found", `(id) => {
+			const li = document.querySelector('#message-list li.msg.found');
+			if (!li || li.dataset.id !== id) return false;
+			const r = li.getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= innerHeight;
+		}`, inGroup.ID)
 	}
 }
 

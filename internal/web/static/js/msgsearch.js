@@ -2,9 +2,12 @@
 // with ranked results whose snippets mark the words found (as <mark>
 // elements around text nodes, never markup from the server). A result
 // links to its message in its chat (/c/ID?m=MESSAGE), where ChatView
-// scrolls to it.
+// scrolls to it. A result names its conversation (a group's title, the
+// other person of a direct chat) from the app's own list of conversations;
+// the search API only gives the conversation's id.
 
-import { h, displayName, shortTime, debounce } from './dom.js';
+import { h, displayName, shortTime, debounce, flagBidi } from './dom.js';
+import { conversationTitle } from './store.js';
 
 export function messageSearch(app) {
   const input = h('input', { id: 'message-search', type: 'search', class: 'search-input', placeholder: 'Search messages',
@@ -15,15 +18,33 @@ export function messageSearch(app) {
   let next = '';
   let query = '';
 
+  // where names the conversation of a result. One the app's lists do not
+  // hold yet (an older page of a folder) is fetched, and named when it comes.
+  const where = (id) => {
+    const el = h('span', { class: 'conv-name', dir: 'auto' }, 'Conversation');
+    const name = (c) => { if (c) el.textContent = flagBidi(conversationTitle(c, app.me)); };
+    const c = app.store && app.store.get(id);
+    if (c) name(c);
+    else app.fetchConversation(id).then(name);
+    return el;
+  };
+
   const item = (r) => {
     const m = r.message;
+    const c = app.store && app.store.get(m.conversation_id);
     const parts = (r.snippet || []).map((p) => (p.match ? h('mark', null, p.text) : p.text));
     const href = '/c/' + encodeURIComponent(m.conversation_id) + '?m=' + encodeURIComponent(m.id);
-    return h('li', null, h('a', { href, class: 'msg-result', 'data-id': m.id, onclick: () => { results.hidden = true; } },
+    // Who said it, as the conversation list says it: "You" for the reader,
+    // the sender's name in a group; in a direct chat the name above says it.
+    const mine = m.sender && app.me && m.sender.id === app.me.id;
+    const from = mine ? 'You' : c && c.kind === 'direct' ? '' : displayName(m.sender);
+    return h('li', null, h('a', { href, class: 'msg-result', 'data-id': m.id, 'data-conversation': m.conversation_id, onclick: () => { results.hidden = true; } },
       h('span', { class: 'conv-top' },
-        h('strong', null, displayName(m.sender)),
+        where(m.conversation_id),
         h('time', { class: 'conv-time', datetime: m.created_at }, shortTime(m.created_at))),
-      h('span', { class: 'snippet' }, parts.length ? parts : m.text)));
+      h('span', { class: 'snippet', dir: 'auto' },
+        from ? h('span', { class: 'msg-result-from' }, from + ': ') : null,
+        parts.length ? parts : flagBidi(m.text))));
   };
 
   const run = async (more) => {
