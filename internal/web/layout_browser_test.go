@@ -610,6 +610,47 @@ func TestBrowserMessageSearchNamesConversation(t *testing.T) {
 	}
 }
 
+// TestBrowserMessageSearchCloses: the message search's results close when
+// the person presses elsewhere or tabs away, as the people search's do
+// (they stayed open over the conversation list until the box was emptied),
+// come back with the focus, and the arrow keys and Escape walk and close
+// them.
+func TestBrowserMessageSearchCloses(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	first := alice.send(c.ID, "Who brings the tent?")
+	second := alice.send(c.ID, "The tent is mine")
+	alice.login()
+	const open = `() => !document.getElementById('message-search-results').hidden`
+	const closed = `() => document.getElementById('message-search-results').hidden`
+	const focused = `(id) => document.activeElement && document.activeElement.dataset.id === id`
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+		alice.waitFor("two results", `() => document.querySelectorAll('#message-search-results a.msg-result').length === 2`)
+		alice.do("press elsewhere", chromedp.Click(chromedp.CSS(".sidebar-head h1")))
+		alice.waitFor(size.name+": results closed by a press elsewhere", closed)
+		alice.do("back to the box", chromedp.Focus(chromedp.ID("message-search")))
+		alice.waitFor(size.name+": results back with the focus", open)
+		// Newest first: the second message leads.
+		alice.do("arrow down", pressKey("ArrowDown", 40))
+		alice.waitFor(size.name+": the first result focused", focused, second.ID)
+		alice.do("arrow down", pressKey("ArrowDown", 40))
+		alice.waitFor(size.name+": the second result focused", focused, first.ID)
+		alice.do("arrow up twice", pressKey("ArrowUp", 38), pressKey("ArrowUp", 38))
+		alice.waitFor(size.name+": back in the box", `() => document.activeElement.id === 'message-search'`)
+		alice.do("arrow down, Escape", pressKey("ArrowDown", 40), pressKey("Escape", 27))
+		alice.waitFor(size.name+": Escape closes and returns to the box", `() => document.getElementById('message-search-results').hidden && document.activeElement.id === 'message-search'`)
+		alice.do("leave and come back", chromedp.Evaluate[chromedp.Void](`document.querySelector('a.tab').focus()`), chromedp.Focus(chromedp.ID("message-search")))
+		alice.waitFor("open again", open)
+		alice.do("tab away", chromedp.Evaluate[chromedp.Void](`document.querySelector('a.tab').focus()`))
+		alice.waitFor(size.name+": results closed when the focus left", closed)
+	}
+}
+
 // TestBrowserTeamRemoveAsks: a team member's Remove names the member to a
 // screen reader and asks first (Remove?), as a rule's Delete does; one
 // press took them off the team.

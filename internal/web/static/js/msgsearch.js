@@ -86,7 +86,41 @@ export function messageSearch(app) {
     if (!query) { results.hidden = true; return; }
     run(false);
   });
-  input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { results.hidden = true; } });
+  // The results close when the focus leaves the search (a press elsewhere,
+  // Tab past it), as the people search's do: they stayed open over the
+  // conversation list until the box was emptied. A press in the list keeps
+  // the focus where it is, so that the list is still there when the click
+  // lands; coming back to the box shows them again.
+  results.addEventListener('mousedown', (e) => e.preventDefault());
+  form.addEventListener('focusout', (e) => { if (!form.contains(e.relatedTarget)) results.hidden = true; });
+  input.addEventListener('focus', () => {
+    if (query && input.value.trim() === query && results.children.length) results.hidden = false;
+  });
+  // The arrow keys walk the results, Escape closes them, as in the people
+  // search.
+  const stops = () => [...results.querySelectorAll('a.msg-result, .load-more-li button')];
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') results.hidden = true;
+    else if (e.key === 'ArrowDown' && !results.hidden && stops().length) {
+      e.preventDefault();
+      stops()[0].focus();
+    }
+  });
+  results.addEventListener('keydown', (e) => {
+    const all = stops();
+    const i = all.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown' && i >= 0) {
+      e.preventDefault();
+      (all[i + 1] || all[i]).focus();
+    } else if (e.key === 'ArrowUp' && i >= 0) {
+      e.preventDefault();
+      (i === 0 ? input : all[i - 1]).focus();
+    } else if (e.key === 'Escape') {
+      // Focus first: coming back to the box opens the list.
+      input.focus();
+      results.hidden = true;
+    }
+  });
   // Results come as the person types, as in the people search above: the
   // box waited for Enter, and someone who typed a word and paused saw
   // nothing happen. Enter still searches at once.
