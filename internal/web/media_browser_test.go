@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -203,4 +204,38 @@ func TestBrowserPasteAndDrop(t *testing.T) {
 		const sizes = imgs.map((i) => i.getAttribute('width') + 'x' + i.getAttribute('height')).sort();
 		return sizes.join(' ') === '200x500 400x300';
 	}`)
+}
+
+// TestBrowserComposerFeedback: pressing Voice with the microphone refused
+// says so under the composer (it was only announced to screen readers: a
+// sighted person saw nothing happen), and while a message is being edited
+// Attach and Voice step aside (they do nothing for an edit, and at 390 px
+// left the text a column of 130 px).
+func TestBrowserComposerFeedback(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "See you at noon")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.evalString(`(navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')), '')`)
+	alice.click(".composer button.record", "Voice")
+	alice.waitFor("the refusal shown under the composer", `() => {
+		const e = document.querySelector('.composer .form-error');
+		return e && e.offsetParent !== null && e.textContent.includes('The microphone is not available');
+	}`)
+
+	const buttons = `() => ['.composer button.attach', '.composer button.record'].map((s) => document.querySelector(s).offsetParent !== null ? 'shown' : 'hidden').join(' ')`
+	alice.act("See you at noon", "edit")
+	alice.waitFor("editing", `() => document.querySelector('.composer-context') && !document.querySelector('.composer-context').hidden`)
+	if got := alice.evalString("(" + buttons + ")()"); got != "hidden hidden" {
+		t.Errorf("while editing, Attach and Voice are %s", got)
+	}
+	if wd, _ := strconv.Atoi(alice.evalString(`String(Math.round(document.getElementById('composer-text').getBoundingClientRect().width))`)); wd < 250 {
+		t.Errorf("while editing at 390 px the text is %d px wide", wd)
+	}
+	alice.do("cancel the edit", chromedp.Focus(chromedp.ID("composer-text")), pressKey("Escape", 27))
+	alice.waitFor("Attach and Voice back", `() => ['.composer button.attach', '.composer button.record'].every((s) => document.querySelector(s).offsetParent !== null)`)
 }

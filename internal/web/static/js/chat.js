@@ -662,7 +662,10 @@ export class ChatView {
     this.sendBtn = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send');
     this.context = h('div', { class: 'composer-context', hidden: true });
     this.composerError = h('p', { class: 'form-error', role: 'alert' });
-    this.attacher = new Attacher(this.app, () => this.updateComposer());
+    // What the tray refuses (an eleventh file, a microphone that is off) is
+    // said on the composer's error line: announced only, a press on Voice
+    // showed nothing at all.
+    this.attacher = new Attacher(this.app, () => this.updateComposer(), (text) => { this.composerError.textContent = text; });
     this.composer = h('form', { class: 'composer', 'aria-label': 'Write a message' },
       this.context,
       this.attacher.tray,
@@ -718,6 +721,13 @@ export class ChatView {
     this.counter.textContent = n >= COUNTER_FROM ? (left >= 0 ? `${left} left` : `${-left} over the limit`) : '';
     this.counter.classList.toggle('over', left < 0);
     const files = this.attacher && !this.editing ? this.attacher.ready().length : 0;
+    // An edit changes the text only: Attach and Voice step aside while it
+    // lasts (they did nothing for it, and at 390 px left the text a column
+    // of 130 px). A recording under way keeps its Stop.
+    if (this.attacher) {
+      this.attacher.button.hidden = !!this.editing;
+      this.attacher.recordBtn.hidden = !!this.editing && !this.attacher.recorder;
+    }
     this.sendBtn.disabled = (!ta.value.trim() && !files) || left < 0 || (this.attacher && this.attacher.busy());
     this.sendBtn.textContent = this.editing ? 'Save' : 'Send';
     this.sendBtn.setAttribute('aria-label', this.editing ? 'Save edit' : 'Send');

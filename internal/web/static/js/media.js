@@ -149,11 +149,13 @@ export function previewCard(p) {
 // Attacher is the composer's file tray: it uploads files as soon as they
 // are picked, pasted or dropped (each with its own client id, so a retry
 // never stores one twice), shows their progress, and hands the ids of the
-// finished ones to the send.
+// finished ones to the send. say(text) shows what went wrong where the
+// person looks (the composer's error line); a screen reader hears it there.
 export class Attacher {
-  constructor(app, onChange) {
+  constructor(app, onChange, say) {
     this.app = app;
     this.onChange = onChange;
+    this.say = say || ((text) => app.announce(text));
     this.items = [];
     this.input = h('input', { type: 'file', multiple: true, hidden: true, id: 'attach-input',
       accept: 'image/*,video/*,audio/*,application/pdf,*/*' });
@@ -184,7 +186,7 @@ export class Attacher {
   add(files, durationMs = 0, waveform = []) {
     for (const f of files) {
       if (this.items.length >= MAX_FILES) {
-        this.app.announce(`A message carries at most ${MAX_FILES} files.`);
+        this.say(`A message carries at most ${MAX_FILES} files.`);
         break;
       }
       const it = { file: f, name: f.name || 'file', progress: 0, state: 'uploading', id: '', error: '', durationMs, waveform,
@@ -342,14 +344,14 @@ export class Attacher {
       return;
     }
     if (!navigator.mediaDevices || !window.MediaRecorder) {
-      this.app.announce('This browser cannot record voice notes.');
+      this.say('This browser cannot record voice notes.');
       return;
     }
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (e) {
-      this.app.announce('The microphone is not available.');
+      this.say('The microphone is not available: allow it in the browser’s site settings, or attach a recording.');
       return;
     }
     const type = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : '';
@@ -371,6 +373,7 @@ export class Attacher {
       this.add([file], durationMs || elapsed, peaks);
     };
     this.recorder = rec;
+    this.say('');
     rec.start(250);
     this.recordBtn.classList.add('recording');
     this.recordBtn.textContent = 'Stop';
