@@ -651,6 +651,25 @@ func TestBrowserMessageSearchCloses(t *testing.T) {
 	}
 }
 
+// TestBrowserMessageSearchContrast: the words a message search found are
+// marked in a colour that reads in light and in dark (in dark, light text
+// on the pale yellow mark measured 1.2:1); axe-core checks the open list.
+func TestBrowserMessageSearchContrast(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "Who brings the tent?")
+	alice.login()
+	for _, scheme := range []string{"light", "dark"} {
+		alice.do("colour scheme "+scheme, emulateScheme(scheme))
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+		alice.waitFor("a word marked", `() => !!document.querySelector('#message-search-results a.msg-result mark')`)
+		alice.axe("message search results, " + scheme)
+	}
+}
+
 // TestBrowserTeamRemoveAsks: a team member's Remove names the member to a
 // screen reader and asks first (Remove?), as a rule's Delete does; one
 // press took them off the team.
