@@ -239,3 +239,38 @@ func TestBrowserComposerFeedback(t *testing.T) {
 	alice.do("cancel the edit", chromedp.Focus(chromedp.ID("composer-text")), pressKey("Escape", 27))
 	alice.waitFor("Attach and Voice back", `() => ['.composer button.attach', '.composer button.record'].every((s) => document.querySelector(s).offsetParent !== null)`)
 }
+
+// TestBrowserUploadTrayFits: at 390 px a file with a long name stays in the
+// composer's tray, cut short, with its Remove on the screen (the name made
+// the page 671 px wide and pushed Remove off it), and a failed upload reads
+// in dark colours (its name measured 1.03:1 on the light red).
+func TestBrowserUploadTrayFits(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "IMG_20261130_093512_holiday_photos_from_the_lake_district_final_version.txt")
+	good := filepath.Join(dir, "notes_from_the_meeting_with_the_whole_team_about_the_next_quarter_plans.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("dark", emulateScheme("dark"))
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.do("pick two files", chromedp.SetUploadFiles(chromedp.ID("attach-input"), []string{empty, good}))
+	alice.waitFor("one failed, one done", `() => !!document.querySelector('.attach-item[data-state=failed]') && !!document.querySelector('.attach-item[data-state=done]')`)
+	alice.waitText(".attach-item.failed .form-error", "The upload is empty.")
+	if got := alice.evalString(fitsJS); got != "" {
+		t.Errorf("at 390 px with two long file names: %s", got)
+	}
+	if got := alice.evalString(`[...document.querySelectorAll('.attach-item .act')].filter((b) => b.getBoundingClientRect().right > innerWidth).map((b) => b.getAttribute('aria-label')).join('; ')`); got != "" {
+		t.Errorf("off the screen: %s", got)
+	}
+	alice.axe("the composer's tray, dark, 390 px")
+}

@@ -319,7 +319,7 @@ export class Attacher {
   render() {
     this.tray.hidden = !this.items.length;
     this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state },
-      h('span', { class: 'attach-name' }, it.name),
+      h('span', { class: 'attach-name', title: it.name }, it.name),
       it.state === 'uploading' ? h('progress', { max: '1', value: String(it.progress), 'aria-label': 'Uploading ' + it.name }) : null,
       it.state === 'uploading' && it.retrying ? h('span', { class: 'attach-retry', role: 'status' }, 'Connection lost, resuming…') : null,
       it.state === 'failed' ? h('span', { class: 'form-error' }, it.error) : null,
