@@ -273,4 +273,19 @@ func TestBrowserUploadTrayFits(t *testing.T) {
 		t.Errorf("off the screen: %s", got)
 	}
 	alice.axe("the composer's tray, dark, 390 px")
+
+	// Sent, the file's card keeps its size on one line beside the long
+	// name (it was squeezed to a character a line), readable on the blue
+	// of a message of mine.
+	alice.click(".attach-item.failed .act", "×")
+	alice.click("button.send", "Send")
+	alice.waitFor("the file sent", `() => !!document.querySelector('#message-list li.msg.mine[data-id] .att-file')`)
+	if got := alice.evalString(`(() => {
+		const a = document.querySelector('#message-list li.msg.mine .att-file');
+		const size = a.querySelector('.file-size').getBoundingClientRect(), name = a.querySelector('.file-name').getBoundingClientRect();
+		return size.height > name.height + 1 ? 'the size is ' + Math.round(size.width) + 'x' + Math.round(size.height) + ' px beside a name ' + Math.round(name.height) + ' px high' : '';
+	})()`); got != "" {
+		t.Error(got)
+	}
+	alice.axe("a file sent, dark, 390 px")
 }
