@@ -1089,3 +1089,21 @@ func TestBrowserRuleRemoveBeside(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserQuoteInMineReads: a reply of mine quotes the message it
+// answers on a darker blue, where the white reads (on the lightened blue
+// it measured 3.6:1), in light and dark colours.
+func TestBrowserQuoteInMineReads(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	m := bob.send(c.ID, "Lunch at noon?")
+	alice.api("POST", "/api/v1/conversations/"+c.ID+"/messages", map[string]any{"text": "Yes, see you there", "reply_to": m.ID}, nil)
+	alice.login()
+	for _, scheme := range []string{"light", "dark"} {
+		alice.do("colour scheme "+scheme, emulateScheme(scheme))
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#message-list li.mine .quote")))
+		alice.axe("a quote in a reply of mine, " + scheme)
+	}
+}
