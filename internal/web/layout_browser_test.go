@@ -1107,3 +1107,26 @@ func TestBrowserQuoteInMineReads(t *testing.T) {
 		alice.axe("a quote in a reply of mine, " + scheme)
 	}
 }
+
+// TestBrowserEditedShows: a message edited earlier in the chat says
+// "edited" without being pointed at or tapped; the mark went with the time
+// under the bubble, shown only on hover or focus, so on a phone a changed
+// message looked as first written.
+func TestBrowserEditedShows(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	m := bob.send(c.ID, "See you at 1")
+	bob.api("PATCH", "/api/v1/messages/"+m.ID, map[string]any{"text": "See you at 2"}, nil)
+	bob.send(c.ID, "Bring the map")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#message-list li.theirs")))
+	alice.waitText("#message-list li.theirs .text", "Bring the map")
+	alice.do("nothing focused", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
+	alice.waitFor("edited shown on the edited message", `(id) => {
+		const e = document.querySelector('#message-list li[data-id="' + id + '"] .edited');
+		return e && e.offsetParent !== null;
+	}`, m.ID)
+}

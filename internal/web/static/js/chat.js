@@ -1030,9 +1030,13 @@ export class ChatView {
       }, r.emoji, h('span', { class: 'count' }, String(r.count)))))
       : null;
 
-    const meta = h('div', { class: 'meta' },
+    // An edited message says so whether or not it is pointed at: the time
+    // under a bubble shows on hover or focus, and "edited" went with it, so
+    // on a phone a changed message looked as first written.
+    const edited = m.edited_at && !m.deleted;
+    const meta = h('div', { class: edited ? 'meta shown' : 'meta' },
       h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
-      m.edited_at && !m.deleted ? h('span', { class: 'edited' }, ' · edited') : null);
+      edited ? h('span', { class: 'edited' }, ' · edited') : null);
 
     return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
       showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,
