@@ -1130,3 +1130,29 @@ func TestBrowserEditedShows(t *testing.T) {
 		return e && e.offsetParent !== null;
 	}`, m.ID)
 }
+
+// TestBrowserUnsendFailureShown: an Unsend or a Delete for me that does
+// not reach the server says so under the composer; it was only announced to
+// screen readers, and the message stayed without a word.
+func TestBrowserUnsendFailureShown(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "Wrong chat, sorry")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.evalString(`(() => {
+		const f = window.fetch;
+		window.fetch = (...a) => String(a[0]).startsWith('/api/v1/messages/') && a[1] && a[1].method === 'DELETE' ? Promise.reject(new TypeError('offline')) : f(...a);
+		return '';
+	})()`)
+	shown := `() => { const e = document.querySelector('.composer .form-error'); return e && e.offsetParent !== null && e.textContent.includes('Cannot reach the server'); }`
+	alice.act("Wrong chat, sorry", "unsend")
+	alice.act("Wrong chat, sorry", "unsend")
+	alice.waitFor("the failed unsend said", shown)
+	alice.do("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector('.composer .form-error').textContent = ''`))
+	alice.act("Wrong chat, sorry", "delete")
+	alice.waitFor("the failed delete said", shown)
+}

@@ -883,7 +883,7 @@ export class ChatView {
       this.msgs.set(m.id, gone);
       this.app.store.applyMessageUpdate(gone);
     } catch (e) {
-      this.app.announce(e.message);
+      this.say(e.message);
     }
     this.renderMessages();
   }
@@ -894,8 +894,16 @@ export class ChatView {
       this.msgs.delete(m.id);
       this.renderMessages();
     } catch (e) {
-      this.app.announce(e.message);
+      this.say(e.message);
     }
+  }
+
+  // say tells why an action on a message failed where the eye is, the
+  // composer's error line (a screen reader hears it there too); announced
+  // only, an Unsend offline left the message in place without a word.
+  say(text) {
+    if (this.composerError && this.composerError.isConnected) this.composerError.textContent = text;
+    else this.app.announce(text);
   }
 
   async react(m, emoji) {
@@ -919,8 +927,7 @@ export class ChatView {
       this.renderMessages();
       // Said where the eye is (a reaction refused under a block, a
       // limit): the reaction shown at once has just gone again.
-      if (this.composerError && this.composerError.isConnected) this.composerError.textContent = e.message;
-      else this.app.announce(e.message);
+      this.say(e.message);
     }
   }
 
