@@ -1156,3 +1156,26 @@ func TestBrowserUnsendFailureShown(t *testing.T) {
 	alice.act("Wrong chat, sorry", "delete")
 	alice.waitFor("the failed delete said", shown)
 }
+
+// TestBrowserChipRemoveKeepsFocus: taking a picked person off a new group
+// with the keyboard leaves the focus on the next person's ×, and on the
+// search box once no one is left; it fell to the page.
+func TestBrowserChipRemoveKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	alice.login()
+	alice.do("new group", chromedp.Navigate(w.base+"/new-group"), chromedp.WaitVisible(chromedp.ID("group-members")))
+	for _, who := range []string{"Bob Builder", "Carol Danvers"} {
+		alice.do("search "+who, chromedp.SendKeys(chromedp.ID("group-members"), strings.ToLower(who[:3])))
+		alice.click(`#group-members-results button`, who)
+		alice.waitText(".chips", who)
+	}
+	// A press of the focused button, as Enter or Space makes it.
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("remove bob with the keyboard", chromedp.Focus(chromedp.CSS(`.chip-x[aria-label="Remove Bob Builder (@bob)"]`)), press)
+	alice.waitFor("focus on carol's ×", `() => document.activeElement.getAttribute('aria-label') === 'Remove Carol Danvers (@carol)'`)
+	alice.do("remove carol", press)
+	alice.waitFor("focus in the search box", `() => document.activeElement.id === 'group-members' && !document.querySelector('.chip-x')`)
+}
