@@ -289,3 +289,38 @@ func TestBrowserUploadTrayFits(t *testing.T) {
 	}
 	alice.axe("a file sent, dark, 390 px")
 }
+
+// TestBrowserTrayKeepsFocus: the composer's tray is drawn again on every
+// step of an upload; a file's Remove that has the keyboard focus keeps it,
+// and once pressed the focus goes to the next file's Remove, then to
+// Attach. It fell to the page each time.
+func TestBrowserTrayKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	dir := t.TempDir()
+	var files []string
+	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
+		f := filepath.Join(dir, n)
+		if err := os.WriteFile(f, []byte("hello "+n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.do("pick two files", chromedp.SetUploadFiles(chromedp.ID("attach-input"), files[:2]))
+	alice.waitFor("both uploaded", `() => document.querySelectorAll('.attach-item[data-state=done]').length === 2`)
+	focused := `(label) => document.activeElement && document.activeElement.getAttribute('aria-label') === label`
+	alice.do("focus a.txt's Remove", chromedp.Focus(chromedp.CSS(`.attach-item .act[aria-label="Remove a.txt"]`)))
+	alice.do("a third file", chromedp.SetUploadFiles(chromedp.ID("attach-input"), files[2:]))
+	alice.waitFor("three uploaded", `() => document.querySelectorAll('.attach-item[data-state=done]').length === 3`)
+	alice.waitFor("a.txt's Remove still focused", focused, "Remove a.txt")
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("remove a.txt", press)
+	alice.waitFor("b.txt's Remove focused", focused, "Remove b.txt")
+	alice.do("remove b.txt and c.txt", press, press)
+	alice.waitFor("Attach focused", focused, "Attach files")
+}

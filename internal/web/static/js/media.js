@@ -316,17 +316,26 @@ export class Attacher {
     });
   }
 
-  render() {
+  // render draws the tray again (on every progress step). A Remove that
+  // had the keyboard focus keeps it; once pressed, the focus goes to the
+  // next file's Remove, or to Attach: it fell to the page both times.
+  render(focusAt = -1) {
+    const had = this.tray.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const keep = had ? had.dataset.key : '';
     this.tray.hidden = !this.items.length;
-    this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state },
+    this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state, 'data-key': it.clientId },
       h('span', { class: 'attach-name', title: it.name }, it.name),
       it.state === 'uploading' ? h('progress', { max: '1', value: String(it.progress), 'aria-label': 'Uploading ' + it.name }) : null,
       it.state === 'uploading' && it.retrying ? h('span', { class: 'attach-retry', role: 'status' }, 'Connection lost, resuming…') : null,
       it.state === 'failed' ? h('span', { class: 'form-error' }, it.error) : null,
       h('button', { type: 'button', class: 'act', 'aria-label': 'Remove ' + it.name, onclick: () => {
+        const i = this.items.indexOf(it);
         this.items = this.items.filter((x) => x !== it);
-        this.render();
+        this.render(i);
       } }, '×'))));
+    const xs = [...this.tray.querySelectorAll('.act')];
+    if (focusAt >= 0) (xs[Math.min(focusAt, xs.length - 1)] || this.button).focus();
+    else if (keep) xs.find((b) => b.closest('li').dataset.key === keep)?.focus();
     this.onChange();
   }
 
