@@ -1179,3 +1179,22 @@ func TestBrowserChipRemoveKeepsFocus(t *testing.T) {
 	alice.do("remove carol", press)
 	alice.waitFor("focus in the search box", `() => document.activeElement.id === 'group-members' && !document.querySelector('.chip-x')`)
 }
+
+// TestBrowserUnblockKeepsFocus: Unblock in settings' blocked list hands the
+// keyboard focus to the next account's Unblock, then to the list's heading;
+// the list was drawn again and the focus fell to the page.
+func TestBrowserUnblockKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	alice.api("PUT", "/api/v1/accounts/bob/block", nil, nil)
+	alice.api("PUT", "/api/v1/accounts/carol/block", nil, nil)
+	alice.login()
+	alice.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.CSS(`#blocked-list button[aria-label="Unblock Bob Builder"]`)))
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("unblock bob", chromedp.Focus(chromedp.CSS(`#blocked-list button[aria-label="Unblock Bob Builder"]`)), press)
+	alice.waitFor("carol's Unblock focused", `() => document.activeElement.getAttribute('aria-label') === 'Unblock Carol Danvers' && !document.querySelector('#blocked-list button[aria-label="Unblock Bob Builder"]')`)
+	alice.do("unblock carol", press)
+	alice.waitFor("the heading focused", `() => document.activeElement.tagName === 'H2' && document.activeElement.textContent === 'Blocked accounts'`)
+}
