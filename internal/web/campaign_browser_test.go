@@ -383,3 +383,35 @@ func TestBrowserCampaignEditorEventInvitation(t *testing.T) {
 	dan.waitText("#message-list li.msg .text", "Store opening party")
 	dan.waitFor("the RSVP buttons", `() => document.querySelectorAll('.quick-replies button.qr').length === 3`)
 }
+
+// TestBrowserAudienceKeepsFocus: the campaign editor's audience is drawn
+// again after every change of its shape; the keyboard focus now stays on a
+// condition's kind changed with the arrow keys, goes to the new
+// condition's kind after Add a condition or Add a group, and to the next
+// condition's ✕ after a ✕ (Add a condition once none is left). It fell to
+// the page each time.
+func TestBrowserAudienceKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	root := "#campaign-editor .aud-root"
+	acme.do("the audience", chromedp.WaitVisible(chromedp.CSS(root+" .aud-kind")))
+	leafKinds := `[...document.querySelectorAll('#campaign-editor .aud-root > .aud-children > .aud-leaf .aud-kind')]`
+	at := func(what, js string) {
+		t.Helper()
+		acme.waitFor(what, `() => { const a = document.activeElement; return !!a && (`+js+`); }`)
+	}
+	acme.do("kind by keyboard", chromedp.Focus(chromedp.CSS(root+" .aud-kind")), pressKey("ArrowDown", 40))
+	at("the kind select keeps the focus", `a === `+leafKinds+`[0] && a.value !== 'followers'`)
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("add a condition", chromedp.Focus(chromedp.CSS(root+" > .aud-row button[data-action=add-condition]")), press)
+	at("the new condition's kind", `a === `+leafKinds+`[1]`)
+	acme.do("add a group", chromedp.Focus(chromedp.CSS(root+" > .aud-row button[data-action=add-group]")), press)
+	at("the group's first condition's kind", `a.classList.contains('aud-kind') && !!a.closest('li.aud-group')`)
+	acme.do("remove the first condition", chromedp.Focus(chromedp.CSS(root+" > .aud-children > .aud-leaf .aud-remove")), press)
+	at("the next condition's ✕", `a.classList.contains('aud-remove') && a.closest('li') === document.querySelector('#campaign-editor .aud-root > .aud-children > li')`)
+	acme.do("remove the rest", press, press)
+	at("Add a condition", `a.dataset.action === 'add-condition' && !!a.closest('.aud-root') && !document.querySelector('#campaign-editor .aud-remove')`)
+}

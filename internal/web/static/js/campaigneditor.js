@@ -386,14 +386,27 @@ export function campaignEditor(app, handle, c, done, cancel) {
   };
   const defaults = { label: { label: '' }, attribute: { key: '', value: '' }, wrote: { days: 30 }, survey: { survey_id: '', below: 3 },
     rsvp: { campaign_id: '', answer: 'yes' }, followers: {} };
+  // Each redraw of the audience replaces its controls; the keyboard focus
+  // goes back to the one that stands for what was pressed (els: a node's
+  // kind select, ✕ and Add): a condition's kind changed with the arrow
+  // keys, an Add or a ✕ left it on the page.
+  const els = new WeakMap();
+  const focusNode = (n, which) => { const e = els.get(n); if (e && e[which]) e[which].focus(); };
   const renderNode = (n, parent, depth) => {
     n.err = h('p', { class: 'field-error', role: 'alert' });
+    const mine = {};
+    els.set(n, mine);
     const remove = parent ? h('button', { type: 'button', class: 'btn small aud-remove', 'aria-label': n.kind === 'group' ? 'Remove this group' : 'Remove this condition',
       onclick: () => {
-        parent.children.splice(parent.children.indexOf(n), 1);
+        const i = parent.children.indexOf(n);
+        parent.children.splice(i, 1);
         renderAudience();
+        const next = parent.children[i] || parent.children[i - 1];
+        if (next) focusNode(next, 'remove');
+        else focusNode(parent, 'add');
         runPreview();
       } }, '✕') : null;
+    mine.remove = remove;
     if (n.kind !== 'group') {
       const kind = h('select', { class: 'aud-kind', 'aria-label': 'Condition' }, LEAVES.map(([k, l]) => h('option', { value: k }, l)));
       kind.value = n.kind;
@@ -401,21 +414,28 @@ export function campaignEditor(app, handle, c, done, cancel) {
         for (const k of Object.keys(n)) if (!['not', 'err'].includes(k)) delete n[k];
         Object.assign(n, { kind: kind.value }, defaults[kind.value]);
         renderAudience();
+        focusNode(n, 'kind');
         runPreview();
       });
+      mine.kind = kind;
       return h('li', { class: 'aud-leaf' }, h('div', { class: 'aud-row' }, notSelect(n), kind, ...leafInputs(n), remove), n.err);
     }
     const op = h('select', { class: 'aud-op', 'aria-label': 'Combine with' }, h('option', { value: 'and' }, 'All of (AND)'), h('option', { value: 'or' }, 'Any of (OR)'));
     op.value = n.op;
     op.addEventListener('change', () => { n.op = op.value; runPreview(); });
     const add = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-condition', onclick: () => {
-      n.children.push({ kind: 'followers', not: false });
+      const x = { kind: 'followers', not: false };
+      n.children.push(x);
       renderAudience();
+      focusNode(x, 'kind');
       runPreview();
     } }, 'Add a condition');
+    mine.add = add;
     const addGroup = depth < MAX_GROUP_DEPTH ? h('button', { type: 'button', class: 'btn small', 'data-action': 'add-group', onclick: () => {
-      n.children.push({ kind: 'group', op: n.op === 'and' ? 'or' : 'and', not: false, children: [{ kind: 'followers', not: false }] });
+      const x = { kind: 'followers', not: false };
+      n.children.push({ kind: 'group', op: n.op === 'and' ? 'or' : 'and', not: false, children: [x] });
       renderAudience();
+      focusNode(x, 'kind');
       runPreview();
     } }, 'Add a group') : null;
     return h(parent ? 'li' : 'div', { class: 'aud-group' + (parent ? '' : ' aud-root') },
