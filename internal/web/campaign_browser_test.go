@@ -415,3 +415,22 @@ func TestBrowserAudienceKeepsFocus(t *testing.T) {
 	acme.do("remove the rest", press, press)
 	at("Add a condition", `a.dataset.action === 'add-condition' && !!a.closest('.aud-root') && !document.querySelector('#campaign-editor .aud-remove')`)
 }
+
+// TestBrowserFollowUpRemoveKeepsFocus: Remove this follow-up hands the
+// keyboard focus to the next follow-up's Remove, then to Add a follow-up;
+// it fell to the page.
+func TestBrowserFollowUpRemoveKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
+	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
+	acme.waitFor("two follow-ups", `() => document.querySelectorAll('#campaign-editor [data-action=remove-followup]').length === 2`)
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("remove the first", chromedp.Focus(chromedp.CSS(`#campaign-editor [data-action=remove-followup]`)), press)
+	acme.waitFor("the other's Remove", `() => document.activeElement.dataset.action === 'remove-followup' && document.querySelectorAll('#campaign-editor [data-action=remove-followup]').length === 1`)
+	acme.do("remove it", press)
+	acme.waitFor("Add a follow-up", `() => document.activeElement.dataset.action === 'add-followup'`)
+}

@@ -293,6 +293,10 @@ export function campaignEditor(app, handle, c, done, cancel) {
         h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-followup', onclick: () => {
           followUps.splice(i, 1);
           renderFollowUps();
+          // The focus goes to the next follow-up's Remove, or to Add a
+          // follow-up: with the pressed button gone it fell to the page.
+          const rs = fuList.querySelectorAll('[data-action=remove-followup]');
+          (rs[Math.min(i, rs.length - 1)] || fuAdd).focus();
         } }, 'Remove this follow-up'));
     }));
     fuAdd.disabled = followUps.length >= MAX_FOLLOW_UPS;
