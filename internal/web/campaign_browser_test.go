@@ -434,3 +434,38 @@ func TestBrowserFollowUpRemoveKeepsFocus(t *testing.T) {
 	acme.do("remove it", press)
 	acme.waitFor("Add a follow-up", `() => document.activeElement.dataset.action === 'add-followup'`)
 }
+
+// TestBrowserCampaignCancelAsks: a campaign's Cancel asks first ("Cancel
+// for good?"), since a cancelled campaign cannot be resumed and one press
+// ended it; the question keeps the keyboard focus through the list's
+// redraw, and the second press cancels.
+func TestBrowserCampaignCancelAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "Spring", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Spring sale", "weight": 100}}}},
+	}, nil)
+	status := func() string {
+		var r struct {
+			Campaigns []struct {
+				Status string `json:"status"`
+			} `json:"campaigns"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/campaigns", nil, &r)
+		return r.Campaigns[0].Status
+	}
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list [data-action=cancel]")))
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("press Cancel", chromedp.Focus(chromedp.CSS("#campaign-list [data-action=cancel]")), press)
+	acme.waitFor("asked, with the focus", `() => document.activeElement.dataset.action === 'cancel' && document.activeElement.textContent === 'Cancel for good?' && document.activeElement.getAttribute('aria-label') === 'Confirm: cancel Spring for good'`)
+	if s := status(); s != "draft" {
+		t.Fatalf("after one press the campaign is %s, want draft", s)
+	}
+	acme.do("confirm", press)
+	acme.waitText("#campaign-list .campaign-status", "cancelled")
+	if s := status(); s != "cancelled" {
+		t.Errorf("after confirming the campaign is %s, want cancelled", s)
+	}
+}
