@@ -469,3 +469,34 @@ func TestBrowserCampaignCancelAsks(t *testing.T) {
 		t.Errorf("after confirming the campaign is %s, want cancelled", s)
 	}
 }
+
+// TestBrowserVariantRemove: a variant added by mistake can be taken off
+// again (there was no way back but Cancel, and its empty message stopped
+// the save); Add a variant hands the focus to the new variant's name and is
+// off at the limit of five (it did nothing).
+func TestBrowserVariantRemove(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	ed := "#campaign-editor "
+	acme.setField(ed+`[data-field="name"]`, "Spring")
+	acme.setField(ed+`[data-field="steps[0].variants[0].text"]`, "Spring sale at {{brand_name}}")
+	if acme.eval("no remove for the only variant", `!!document.querySelector('#campaign-editor [data-action=remove-variant]')`) {
+		t.Error("the only variant offers Remove")
+	}
+	for i := 2; i <= 5; i++ {
+		acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+		acme.waitFor(fmt.Sprintf("variant %d's name focused", i), `(p) => document.activeElement.getAttribute('data-field') === p`, fmt.Sprintf("steps[0].variants[%d].name", i-1))
+	}
+	if !acme.eval("Add off at five", `document.querySelector('#campaign-editor button[data-action=add-variant]').disabled`) {
+		t.Error("Add a variant is on with five variants")
+	}
+	for i := 5; i >= 2; i-- {
+		acme.click(ed+"button[data-action=remove-variant]", fmt.Sprintf("Remove variant %d", i))
+	}
+	acme.waitFor("one variant left, Add focused", `() => document.querySelectorAll('#campaign-editor .cmp-variant').length === 1 && document.activeElement.dataset.action === 'add-variant' && !document.querySelector('#campaign-editor [data-action=remove-variant]')`)
+	acme.click(ed+"button[type=submit]", "Create draft")
+	acme.waitText("#campaign-list .campaign", "Spring")
+}

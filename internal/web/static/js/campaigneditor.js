@@ -263,9 +263,31 @@ export function campaignEditor(app, handle, c, done, cancel) {
       field(p + '.weight', 'Share of the split (1-100)', vw)));
   };
   first.variants.forEach(addVariant);
-  const addBtn = h('button', { type: 'button', class: 'btn small', onclick: () => {
-    if (variants.length < MAX_VARIANTS) addVariant({ name: String.fromCharCode(65 + variants.length), text: '', weight: 50 });
+  // The last variant can be taken off again (there was no way back from
+  // Add a variant but Cancel, and an empty variant stopped the save). Add
+  // a variant is off at the limit (it did nothing), and hands the focus to
+  // the new variant's name.
+  const dropBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-variant', onclick: () => {
+    const fs = variantList.lastElementChild;
+    variants.pop();
+    errors.splice(0, errors.length, ...errors.filter((e) => !fs.contains(e)));
+    fs.remove();
+    placeDrop();
+    addBtn.focus();
+  } });
+  const addBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-variant', onclick: () => {
+    if (variants.length >= MAX_VARIANTS) return;
+    addVariant({ name: String.fromCharCode(65 + variants.length), text: '', weight: 50 });
+    placeDrop();
+    variants[variants.length - 1].vn.focus();
   } }, 'Add a variant');
+  const placeDrop = () => {
+    dropBtn.textContent = `Remove variant ${variants.length}`;
+    if (variants.length > 1) variantList.lastElementChild.appendChild(dropBtn);
+    else dropBtn.remove();
+    addBtn.disabled = variants.length >= MAX_VARIANTS;
+  };
+  placeDrop();
   const topPick = h('input', { type: 'checkbox', checked: !!first.top_pick });
 
   // Follow-ups: up to two, each to those who did not answer the step
