@@ -1198,3 +1198,23 @@ func TestBrowserUnblockKeepsFocus(t *testing.T) {
 	alice.do("unblock carol", press)
 	alice.waitFor("the heading focused", `() => document.activeElement.tagName === 'H2' && document.activeElement.textContent === 'Blocked accounts'`)
 }
+
+// TestBrowserGoneMessageSaid: a link to a message that is no longer there
+// (a search result unsent since) opens the chat and says so under the
+// composer; it was only announced to screen readers.
+func TestBrowserGoneMessageSaid(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	m := bob.send(c.ID, "Who brings the tent?")
+	bob.api("DELETE", "/api/v1/messages/"+m.ID+"?for=me", nil, nil)
+	alice.api("DELETE", "/api/v1/messages/"+m.ID+"?for=me", nil, nil)
+	alice.login()
+	alice.do("open the link", chromedp.Navigate(w.base+"/c/"+c.ID+"?m="+m.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.waitFor("said under the composer", `() => {
+		const e = document.querySelector('.composer .form-error');
+		return e && e.offsetParent !== null && e.textContent === 'That message is no longer here.';
+	}`)
+}

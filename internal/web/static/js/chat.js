@@ -204,7 +204,9 @@ export class ChatView {
     }
     const li = this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
     if (!li) {
-      this.app.announce('That message is no longer here.');
+      // Said where the eye is: announced only, a search result whose
+      // message had gone opened the chat at its end without a word.
+      this.say('That message is no longer here.');
       return;
     }
     li.scrollIntoView({ block: 'center' });
@@ -256,7 +258,7 @@ export class ChatView {
       this.renderMessages();
       this.body.scrollTop = this.body.scrollHeight - prevHeight + prevTop;
     } catch (e) {
-      this.app.announce('Could not load older messages.');
+      this.say('Could not load older messages. ' + e.message);
     } finally {
       this.loadingOlder = false;
       this.older.textContent = 'Load older messages';
