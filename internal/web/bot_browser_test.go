@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -389,4 +390,24 @@ func TestBrowserRuleEditorKeepsFocus(t *testing.T) {
 	// A quick-reply button of the reply action: its title.
 	acme.do("add a button", chromedp.Focus(chromedp.CSS(`#rule-editor [data-adds][data-list="actions[0].quick_replies"]`)), press)
 	acme.waitFor("the button's title", focused, "actions[0].quick_replies[0].title")
+}
+
+// TestBrowserQuickReplyRowsApart: the bot settings' ice breakers stand
+// apart, pair from pair, at both widths; at 390 px they touched (0 px) and
+// a pair's Title read as part of the pair above it.
+func TestBrowserQuickReplyRowsApart(t *testing.T) {
+	bw := newBotWorld(t)
+	acme := bw.acme
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(bw.w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS(`[data-field="ice_breakers"] .qr-row`)))
+		gap := acme.evalString(`(() => {
+			const rows = document.querySelectorAll('[data-field="ice_breakers"] .qr-row');
+			return String(Math.round(rows[1].getBoundingClientRect().top - rows[0].getBoundingClientRect().bottom));
+		})()`)
+		if n, _ := strconv.Atoi(gap); n < 10 {
+			t.Errorf("%s: the ice breakers are %s px apart", size.name, gap)
+		}
+	}
 }
