@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -351,5 +352,62 @@ func TestBrowserBotMenuKeepsFocus(t *testing.T) {
 	dan.waitText("#message-list li.msg.theirs .text", "Hello Dan, Bob here")
 	if !dan.eval("the focus after the message", `document.activeElement?.textContent === 'My order' && document.getElementById('bot-menu-button').getAttribute('aria-expanded') === 'true'`) {
 		t.Error("the agent's message arriving took the focus out of the open menu")
+	}
+}
+
+// TestBrowserRuleEditorKeepsFocus: the rule and flow editors are drawn
+// again after every change of their shape; the keyboard focus now stays on
+// a select changed with the arrow keys, goes to the new row's first field
+// after an Add, and to the next row's × after a × (the list's Add once it
+// is empty). It fell to the page each time.
+func TestBrowserRuleEditorKeepsFocus(t *testing.T) {
+	bw := newBotWorld(t)
+	acme := bw.acme
+	acme.login()
+	acme.do("automation", chromedp.Navigate(bw.w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.ID("rule-new")))
+	acme.click("#rule-new", "New rule")
+	acme.do("the editor", chromedp.WaitVisible(chromedp.ID("rule-editor")))
+	focused := `(want) => {
+		const a = document.activeElement;
+		return !!a && (a.getAttribute('data-field') === want || a.getAttribute('aria-label') === want || a.textContent === want);
+	}`
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	// The trigger chosen with the arrow keys: each step redraws the form.
+	acme.do("trigger by keyboard", chromedp.Focus(chromedp.ID("rule-trigger")), pressKey("ArrowDown", 40))
+	acme.waitFor("the trigger select keeps the focus", focused, "trigger.type")
+	acme.do("and again", pressKey("ArrowDown", 40))
+	acme.waitFor("still the trigger select", focused, "trigger.type")
+	// Add condition twice: the new condition's select each time.
+	acme.do("add a condition", chromedp.Focus(chromedp.CSS(`#rule-editor [data-adds][data-list=conditions]`)), press)
+	acme.waitFor("condition 1's select", focused, "conditions[0].type")
+	acme.do("add another", chromedp.Focus(chromedp.CSS(`#rule-editor [data-adds][data-list=conditions]`)), press)
+	acme.waitFor("condition 2's select", focused, "conditions[1].type")
+	// × on the first: the next one's ×, now the first; then the list's Add.
+	acme.do("remove condition 1", chromedp.Focus(chromedp.CSS(`#rule-editor [aria-label="Remove condition 1"]`)), press)
+	acme.waitFor("the remaining condition's ×", focused, "Remove condition 1")
+	acme.do("remove it", press)
+	acme.waitFor("Add condition", focused, "Add condition")
+	// A quick-reply button of the reply action: its title.
+	acme.do("add a button", chromedp.Focus(chromedp.CSS(`#rule-editor [data-adds][data-list="actions[0].quick_replies"]`)), press)
+	acme.waitFor("the button's title", focused, "actions[0].quick_replies[0].title")
+}
+
+// TestBrowserQuickReplyRowsApart: the bot settings' ice breakers stand
+// apart, pair from pair, at both widths; at 390 px they touched (0 px) and
+// a pair's Title read as part of the pair above it.
+func TestBrowserQuickReplyRowsApart(t *testing.T) {
+	bw := newBotWorld(t)
+	acme := bw.acme
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(bw.w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS(`[data-field="ice_breakers"] .qr-row`)))
+		gap := acme.evalString(`(() => {
+			const rows = document.querySelectorAll('[data-field="ice_breakers"] .qr-row');
+			return String(Math.round(rows[1].getBoundingClientRect().top - rows[0].getBoundingClientRect().bottom));
+		})()`)
+		if n, _ := strconv.Atoi(gap); n < 10 {
+			t.Errorf("%s: the ice breakers are %s px apart", size.name, gap)
+		}
 	}
 }

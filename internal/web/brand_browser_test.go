@@ -204,3 +204,32 @@ func TestBrandScreenshots(t *testing.T) {
 		bob.shot(s.name)
 	}
 }
+
+// TestBrowserCannedReplyAtCaret: a canned reply picked in the console goes
+// in where the agent's caret is, after what they typed; it replaced the
+// whole box, and the agent's words were gone.
+func TestBrowserCannedReplyAtCaret(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	dan := w.account("dan", "Dan Rossi")
+	var canned struct {
+		CannedReply struct {
+			ID string `json:"id"`
+		} `json:"canned_reply"`
+	}
+	acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": "Status", "text": "I'm checking your order now."}, &canned)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	acme.login()
+	acme.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-text")))
+	acme.do("type", chromedp.SendKeys(chromedp.ID("inbox-text"), "Sorry for the wait, Dan."))
+	acme.waitFor("pick the canned reply", `(id) => {
+		const s = document.getElementById('inbox-canned');
+		if (!s || ![...s.options].some((o) => o.value === id)) return false;
+		s.focus();
+		s.value = id;
+		s.dispatchEvent(new Event('change'));
+		return true;
+	}`, canned.CannedReply.ID)
+	acme.waitFor("both in the composer", `(want) => document.getElementById('inbox-text').value === want`, "Sorry for the wait, Dan. I'm checking your order now.")
+}

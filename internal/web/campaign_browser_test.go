@@ -383,3 +383,120 @@ func TestBrowserCampaignEditorEventInvitation(t *testing.T) {
 	dan.waitText("#message-list li.msg .text", "Store opening party")
 	dan.waitFor("the RSVP buttons", `() => document.querySelectorAll('.quick-replies button.qr').length === 3`)
 }
+
+// TestBrowserAudienceKeepsFocus: the campaign editor's audience is drawn
+// again after every change of its shape; the keyboard focus now stays on a
+// condition's kind changed with the arrow keys, goes to the new
+// condition's kind after Add a condition or Add a group, and to the next
+// condition's ✕ after a ✕ (Add a condition once none is left). It fell to
+// the page each time.
+func TestBrowserAudienceKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	root := "#campaign-editor .aud-root"
+	acme.do("the audience", chromedp.WaitVisible(chromedp.CSS(root+" .aud-kind")))
+	leafKinds := `[...document.querySelectorAll('#campaign-editor .aud-root > .aud-children > .aud-leaf .aud-kind')]`
+	at := func(what, js string) {
+		t.Helper()
+		acme.waitFor(what, `() => { const a = document.activeElement; return !!a && (`+js+`); }`)
+	}
+	acme.do("kind by keyboard", chromedp.Focus(chromedp.CSS(root+" .aud-kind")), pressKey("ArrowDown", 40))
+	at("the kind select keeps the focus", `a === `+leafKinds+`[0] && a.value !== 'followers'`)
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("add a condition", chromedp.Focus(chromedp.CSS(root+" > .aud-row button[data-action=add-condition]")), press)
+	at("the new condition's kind", `a === `+leafKinds+`[1]`)
+	acme.do("add a group", chromedp.Focus(chromedp.CSS(root+" > .aud-row button[data-action=add-group]")), press)
+	at("the group's first condition's kind", `a.classList.contains('aud-kind') && !!a.closest('li.aud-group')`)
+	acme.do("remove the first condition", chromedp.Focus(chromedp.CSS(root+" > .aud-children > .aud-leaf .aud-remove")), press)
+	at("the next condition's ✕", `a.classList.contains('aud-remove') && a.closest('li') === document.querySelector('#campaign-editor .aud-root > .aud-children > li')`)
+	acme.do("remove the rest", press, press)
+	at("Add a condition", `a.dataset.action === 'add-condition' && !!a.closest('.aud-root') && !document.querySelector('#campaign-editor .aud-remove')`)
+}
+
+// TestBrowserFollowUpRemoveKeepsFocus: Remove this follow-up hands the
+// keyboard focus to the next follow-up's Remove, then to Add a follow-up;
+// it fell to the page.
+func TestBrowserFollowUpRemoveKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
+	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
+	acme.waitFor("two follow-ups", `() => document.querySelectorAll('#campaign-editor [data-action=remove-followup]').length === 2`)
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("remove the first", chromedp.Focus(chromedp.CSS(`#campaign-editor [data-action=remove-followup]`)), press)
+	acme.waitFor("the other's Remove", `() => document.activeElement.dataset.action === 'remove-followup' && document.querySelectorAll('#campaign-editor [data-action=remove-followup]').length === 1`)
+	acme.do("remove it", press)
+	acme.waitFor("Add a follow-up", `() => document.activeElement.dataset.action === 'add-followup'`)
+}
+
+// TestBrowserCampaignCancelAsks: a campaign's Cancel asks first ("Cancel
+// for good?"), since a cancelled campaign cannot be resumed and one press
+// ended it; the question keeps the keyboard focus through the list's
+// redraw, and the second press cancels.
+func TestBrowserCampaignCancelAsks(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "Spring", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Spring sale", "weight": 100}}}},
+	}, nil)
+	status := func() string {
+		var r struct {
+			Campaigns []struct {
+				Status string `json:"status"`
+			} `json:"campaigns"`
+		}
+		acme.api("GET", "/api/v1/brands/acme/campaigns", nil, &r)
+		return r.Campaigns[0].Status
+	}
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list [data-action=cancel]")))
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	acme.do("press Cancel", chromedp.Focus(chromedp.CSS("#campaign-list [data-action=cancel]")), press)
+	acme.waitFor("asked, with the focus", `() => document.activeElement.dataset.action === 'cancel' && document.activeElement.textContent === 'Cancel for good?' && document.activeElement.getAttribute('aria-label') === 'Confirm: cancel Spring for good'`)
+	if s := status(); s != "draft" {
+		t.Fatalf("after one press the campaign is %s, want draft", s)
+	}
+	acme.do("confirm", press)
+	acme.waitText("#campaign-list .campaign-status", "cancelled")
+	if s := status(); s != "cancelled" {
+		t.Errorf("after confirming the campaign is %s, want cancelled", s)
+	}
+}
+
+// TestBrowserVariantRemove: a variant added by mistake can be taken off
+// again (there was no way back but Cancel, and its empty message stopped
+// the save); Add a variant hands the focus to the new variant's name and is
+// off at the limit of five (it did nothing).
+func TestBrowserVariantRemove(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	acme.click("#new-campaign", "New campaign")
+	ed := "#campaign-editor "
+	acme.setField(ed+`[data-field="name"]`, "Spring")
+	acme.setField(ed+`[data-field="steps[0].variants[0].text"]`, "Spring sale at {{brand_name}}")
+	if acme.eval("no remove for the only variant", `!!document.querySelector('#campaign-editor [data-action=remove-variant]')`) {
+		t.Error("the only variant offers Remove")
+	}
+	for i := 2; i <= 5; i++ {
+		acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+		acme.waitFor(fmt.Sprintf("variant %d's name focused", i), `(p) => document.activeElement.getAttribute('data-field') === p`, fmt.Sprintf("steps[0].variants[%d].name", i-1))
+	}
+	if !acme.eval("Add off at five", `document.querySelector('#campaign-editor button[data-action=add-variant]').disabled`) {
+		t.Error("Add a variant is on with five variants")
+	}
+	for i := 5; i >= 2; i-- {
+		acme.click(ed+"button[data-action=remove-variant]", fmt.Sprintf("Remove variant %d", i))
+	}
+	acme.waitFor("one variant left, Add focused", `() => document.querySelectorAll('#campaign-editor .cmp-variant').length === 1 && document.activeElement.dataset.action === 'add-variant' && !document.querySelector('#campaign-editor [data-action=remove-variant]')`)
+	acme.click(ed+"button[type=submit]", "Create draft")
+	acme.waitText("#campaign-list .campaign", "Spring")
+}

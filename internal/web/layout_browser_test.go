@@ -4,12 +4,12 @@ package web_test
 // does: each check failed before its fix.
 
 import (
-	"time"
-
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -565,6 +565,111 @@ func TestBrowserMessageSearchAsYouType(t *testing.T) {
 	}
 }
 
+// TestBrowserMessageSearchNamesConversation: a message search result
+// names the conversation it is in (a group's title, the other person of a
+// direct chat); it showed only the sender, so "Bob Builder: tent" could be
+// in any of the chats Bob is in. Pressing one opens that conversation at
+// that message, at both widths.
+func TestBrowserMessageSearchNamesConversation(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	w.account("dave", "Dave Grohl")
+	group := alice.openConversation("Weekend trip", "bob", "dave")
+	inGroup := bob.send(group.ID, "Who brings the tent?")
+	for i := 0; i < 30; i++ {
+		alice.send(group.ID, fmt.Sprintf("filler %d", i))
+	}
+	direct := alice.openConversation("", "bob")
+	bob.send(direct.ID, "I packed the tent already")
+	alice.send(direct.ID, "Then I bring the tent pegs")
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent\r"))
+		alice.waitFor("three results", `() => document.querySelectorAll('#message-search-results a.msg-result').length === 3`)
+		got := alice.evalString(`[...document.querySelectorAll('#message-search-results a.msg-result')].map((a) =>
+			a.querySelector('.conv-name').textContent + ' | ' + a.querySelector('.snippet').textContent).sort().join('\n')`)
+		want := strings.Join([]string{
+			"Bob Builder | I packed the tent already",
+			"Bob Builder | You: Then I bring the tent pegs",
+			"Weekend trip | Bob Builder: Who brings the tent?",
+		}, "\n")
+		if got != want {
+			t.Errorf("%s: the results read\n%s\nwant\n%s", size.name, got, want)
+		}
+		alice.click("#message-search-results a.msg-result", "Who brings the tent?")
+		alice.waitText("#chat-title", "Weekend trip")
+		alice.waitFor("the chat shows the message found", `(id) => {
+			const li = document.querySelector('#message-list li.msg.found');
+			if (!li || li.dataset.id !== id) return false;
+			const r = li.getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= innerHeight;
+		}`, inGroup.ID)
+	}
+}
+
+// TestBrowserMessageSearchCloses: the message search's results close when
+// the person presses elsewhere or tabs away, as the people search's do
+// (they stayed open over the conversation list until the box was emptied),
+// come back with the focus, and the arrow keys and Escape walk and close
+// them.
+func TestBrowserMessageSearchCloses(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	first := alice.send(c.ID, "Who brings the tent?")
+	second := alice.send(c.ID, "The tent is mine")
+	alice.login()
+	const open = `() => !document.getElementById('message-search-results').hidden`
+	const closed = `() => document.getElementById('message-search-results').hidden`
+	const focused = `(id) => document.activeElement && document.activeElement.dataset.id === id`
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+		alice.waitFor("two results", `() => document.querySelectorAll('#message-search-results a.msg-result').length === 2`)
+		alice.do("press elsewhere", chromedp.Click(chromedp.CSS(".sidebar-head h1")))
+		alice.waitFor(size.name+": results closed by a press elsewhere", closed)
+		alice.do("back to the box", chromedp.Focus(chromedp.ID("message-search")))
+		alice.waitFor(size.name+": results back with the focus", open)
+		// Newest first: the second message leads.
+		alice.do("arrow down", pressKey("ArrowDown", 40))
+		alice.waitFor(size.name+": the first result focused", focused, second.ID)
+		alice.do("arrow down", pressKey("ArrowDown", 40))
+		alice.waitFor(size.name+": the second result focused", focused, first.ID)
+		alice.do("arrow up twice", pressKey("ArrowUp", 38), pressKey("ArrowUp", 38))
+		alice.waitFor(size.name+": back in the box", `() => document.activeElement.id === 'message-search'`)
+		alice.do("arrow down, Escape", pressKey("ArrowDown", 40), pressKey("Escape", 27))
+		alice.waitFor(size.name+": Escape closes and returns to the box", `() => document.getElementById('message-search-results').hidden && document.activeElement.id === 'message-search'`)
+		alice.do("leave and come back", chromedp.Evaluate[chromedp.Void](`document.querySelector('a.tab').focus()`), chromedp.Focus(chromedp.ID("message-search")))
+		alice.waitFor("open again", open)
+		alice.do("tab away", chromedp.Evaluate[chromedp.Void](`document.querySelector('a.tab').focus()`))
+		alice.waitFor(size.name+": results closed when the focus left", closed)
+	}
+}
+
+// TestBrowserMessageSearchContrast: the words a message search found are
+// marked in a colour that reads in light and in dark (in dark, light text
+// on the pale yellow mark measured 1.2:1); axe-core checks the open list.
+func TestBrowserMessageSearchContrast(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "Who brings the tent?")
+	alice.login()
+	for _, scheme := range []string{"light", "dark"} {
+		alice.do("colour scheme "+scheme, emulateScheme(scheme))
+		alice.do("open the inbox", chromedp.Navigate(w.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("message-search")))
+		alice.do("search", chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
+		alice.waitFor("a word marked", `() => !!document.querySelector('#message-search-results a.msg-result mark')`)
+		alice.axe("message search results, " + scheme)
+	}
+}
+
 // TestBrowserTeamRemoveAsks: a team member's Remove names the member to a
 // screen reader and asks first (Remove?), as a rule's Delete does; one
 // press took them off the team.
@@ -983,4 +1088,133 @@ func TestBrowserRuleRemoveBeside(t *testing.T) {
 			t.Errorf("%s: %s", size.name, got)
 		}
 	}
+}
+
+// TestBrowserQuoteInMineReads: a reply of mine quotes the message it
+// answers on a darker blue, where the white reads (on the lightened blue
+// it measured 3.6:1), in light and dark colours.
+func TestBrowserQuoteInMineReads(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	m := bob.send(c.ID, "Lunch at noon?")
+	alice.api("POST", "/api/v1/conversations/"+c.ID+"/messages", map[string]any{"text": "Yes, see you there", "reply_to": m.ID}, nil)
+	alice.login()
+	for _, scheme := range []string{"light", "dark"} {
+		alice.do("colour scheme "+scheme, emulateScheme(scheme))
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#message-list li.mine .quote")))
+		alice.axe("a quote in a reply of mine, " + scheme)
+	}
+}
+
+// TestBrowserEditedShows: a message edited earlier in the chat says
+// "edited" without being pointed at or tapped; the mark went with the time
+// under the bubble, shown only on hover or focus, so on a phone a changed
+// message looked as first written.
+func TestBrowserEditedShows(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	m := bob.send(c.ID, "See you at 1")
+	bob.api("PATCH", "/api/v1/messages/"+m.ID, map[string]any{"text": "See you at 2"}, nil)
+	bob.send(c.ID, "Bring the map")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#message-list li.theirs")))
+	alice.waitText("#message-list li.theirs .text", "Bring the map")
+	alice.do("nothing focused", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
+	alice.waitFor("edited shown on the edited message", `(id) => {
+		const e = document.querySelector('#message-list li[data-id="' + id + '"] .edited');
+		return e && e.offsetParent !== null;
+	}`, m.ID)
+}
+
+// TestBrowserUnsendFailureShown: an Unsend or a Delete for me that does
+// not reach the server says so under the composer; it was only announced to
+// screen readers, and the message stayed without a word.
+func TestBrowserUnsendFailureShown(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "Wrong chat, sorry")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.evalString(`(() => {
+		const f = window.fetch;
+		window.fetch = (...a) => String(a[0]).startsWith('/api/v1/messages/') && a[1] && a[1].method === 'DELETE' ? Promise.reject(new TypeError('offline')) : f(...a);
+		return '';
+	})()`)
+	shown := `() => { const e = document.querySelector('.composer .form-error'); return e && e.offsetParent !== null && e.textContent.includes('Cannot reach the server'); }`
+	alice.act("Wrong chat, sorry", "unsend")
+	alice.act("Wrong chat, sorry", "unsend")
+	alice.waitFor("the failed unsend said", shown)
+	alice.do("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector('.composer .form-error').textContent = ''`))
+	alice.act("Wrong chat, sorry", "delete")
+	alice.waitFor("the failed delete said", shown)
+}
+
+// TestBrowserChipRemoveKeepsFocus: taking a picked person off a new group
+// with the keyboard leaves the focus on the next person's ×, and on the
+// search box once no one is left; it fell to the page.
+func TestBrowserChipRemoveKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	alice.login()
+	alice.do("new group", chromedp.Navigate(w.base+"/new-group"), chromedp.WaitVisible(chromedp.ID("group-members")))
+	for _, who := range []string{"Bob Builder", "Carol Danvers"} {
+		alice.do("search "+who, chromedp.SendKeys(chromedp.ID("group-members"), strings.ToLower(who[:3])))
+		alice.click(`#group-members-results button`, who)
+		alice.waitText(".chips", who)
+	}
+	// A press of the focused button, as Enter or Space makes it.
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("remove bob with the keyboard", chromedp.Focus(chromedp.CSS(`.chip-x[aria-label="Remove Bob Builder (@bob)"]`)), press)
+	alice.waitFor("focus on carol's ×", `() => document.activeElement.getAttribute('aria-label') === 'Remove Carol Danvers (@carol)'`)
+	alice.do("remove carol", press)
+	alice.waitFor("focus in the search box", `() => document.activeElement.id === 'group-members' && !document.querySelector('.chip-x')`)
+}
+
+// TestBrowserUnblockKeepsFocus: Unblock in settings' blocked list hands the
+// keyboard focus to the next account's Unblock, then to the list's heading;
+// the list was drawn again and the focus fell to the page.
+func TestBrowserUnblockKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	w.account("carol", "Carol Danvers")
+	alice.api("PUT", "/api/v1/accounts/bob/block", nil, nil)
+	alice.api("PUT", "/api/v1/accounts/carol/block", nil, nil)
+	alice.login()
+	alice.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.CSS(`#blocked-list button[aria-label="Unblock Bob Builder"]`)))
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("unblock bob", chromedp.Focus(chromedp.CSS(`#blocked-list button[aria-label="Unblock Bob Builder"]`)), press)
+	alice.waitFor("carol's Unblock focused", `() => document.activeElement.getAttribute('aria-label') === 'Unblock Carol Danvers' && !document.querySelector('#blocked-list button[aria-label="Unblock Bob Builder"]')`)
+	alice.do("unblock carol", press)
+	alice.waitFor("the heading focused", `() => document.activeElement.tagName === 'H2' && document.activeElement.textContent === 'Blocked accounts'`)
+}
+
+// TestBrowserGoneMessageSaid: a link to a message that is no longer there
+// (a search result unsent since) opens the chat and says so under the
+// composer; it was only announced to screen readers.
+func TestBrowserGoneMessageSaid(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	m := bob.send(c.ID, "Who brings the tent?")
+	bob.api("DELETE", "/api/v1/messages/"+m.ID+"?for=me", nil, nil)
+	alice.api("DELETE", "/api/v1/messages/"+m.ID+"?for=me", nil, nil)
+	alice.login()
+	alice.do("open the link", chromedp.Navigate(w.base+"/c/"+c.ID+"?m="+m.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.waitFor("said under the composer", `() => {
+		const e = document.querySelector('.composer .form-error');
+		return e && e.offsetParent !== null && e.textContent === 'That message is no longer here.';
+	}`)
 }

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -203,4 +204,123 @@ func TestBrowserPasteAndDrop(t *testing.T) {
 		const sizes = imgs.map((i) => i.getAttribute('width') + 'x' + i.getAttribute('height')).sort();
 		return sizes.join(' ') === '200x500 400x300';
 	}`)
+}
+
+// TestBrowserComposerFeedback: pressing Voice with the microphone refused
+// says so under the composer (it was only announced to screen readers: a
+// sighted person saw nothing happen), and while a message is being edited
+// Attach and Voice step aside (they do nothing for an edit, and at 390 px
+// left the text a column of 130 px).
+func TestBrowserComposerFeedback(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "See you at noon")
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.evalString(`(navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')), '')`)
+	alice.click(".composer button.record", "Voice")
+	alice.waitFor("the refusal shown under the composer", `() => {
+		const e = document.querySelector('.composer .form-error');
+		return e && e.offsetParent !== null && e.textContent.includes('The microphone is not available');
+	}`)
+
+	const buttons = `() => ['.composer button.attach', '.composer button.record'].map((s) => document.querySelector(s).offsetParent !== null ? 'shown' : 'hidden').join(' ')`
+	alice.act("See you at noon", "edit")
+	alice.waitFor("editing", `() => document.querySelector('.composer-context') && !document.querySelector('.composer-context').hidden`)
+	if got := alice.evalString("(" + buttons + ")()"); got != "hidden hidden" {
+		t.Errorf("while editing, Attach and Voice are %s", got)
+	}
+	if wd, _ := strconv.Atoi(alice.evalString(`String(Math.round(document.getElementById('composer-text').getBoundingClientRect().width))`)); wd < 250 {
+		t.Errorf("while editing at 390 px the text is %d px wide", wd)
+	}
+	alice.do("cancel the edit", chromedp.Focus(chromedp.ID("composer-text")), pressKey("Escape", 27))
+	alice.waitFor("Attach and Voice back", `() => ['.composer button.attach', '.composer button.record'].every((s) => document.querySelector(s).offsetParent !== null)`)
+}
+
+// TestBrowserUploadTrayFits: at 390 px a file with a long name stays in the
+// composer's tray, cut short, with its Remove on the screen (the name made
+// the page 671 px wide and pushed Remove off it), and a failed upload reads
+// in dark colours (its name measured 1.03:1 on the light red).
+func TestBrowserUploadTrayFits(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "IMG_20261130_093512_holiday_photos_from_the_lake_district_final_version.txt")
+	good := filepath.Join(dir, "notes_from_the_meeting_with_the_whole_team_about_the_next_quarter_plans.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alice.login()
+	alice.viewport(390, 844)
+	alice.do("dark", emulateScheme("dark"))
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.do("pick two files", chromedp.SetUploadFiles(chromedp.ID("attach-input"), []string{empty, good}))
+	alice.waitFor("one failed, one done", `() => !!document.querySelector('.attach-item[data-state=failed]') && !!document.querySelector('.attach-item[data-state=done]')`)
+	alice.waitText(".attach-item.failed .form-error", "The upload is empty.")
+	if got := alice.evalString(fitsJS); got != "" {
+		t.Errorf("at 390 px with two long file names: %s", got)
+	}
+	if got := alice.evalString(`[...document.querySelectorAll('.attach-item .act')].filter((b) => b.getBoundingClientRect().right > innerWidth).map((b) => b.getAttribute('aria-label')).join('; ')`); got != "" {
+		t.Errorf("off the screen: %s", got)
+	}
+	alice.axe("the composer's tray, dark, 390 px")
+
+	// Sent, the file's card keeps its size on one line beside the long
+	// name (it was squeezed to a character a line), readable on the blue
+	// of a message of mine.
+	alice.click(".attach-item.failed .act", "×")
+	alice.click("button.send", "Send")
+	alice.waitFor("the file sent", `() => !!document.querySelector('#message-list li.msg.mine[data-id] .att-file')`)
+	if got := alice.evalString(`(() => {
+		const a = document.querySelector('#message-list li.msg.mine .att-file');
+		const size = a.querySelector('.file-size').getBoundingClientRect(), name = a.querySelector('.file-name').getBoundingClientRect();
+		return size.height > name.height + 1 ? 'the size is ' + Math.round(size.width) + 'x' + Math.round(size.height) + ' px beside a name ' + Math.round(name.height) + ' px high' : '';
+	})()`); got != "" {
+		t.Error(got)
+	}
+	alice.axe("a file sent, dark, 390 px")
+}
+
+// TestBrowserTrayKeepsFocus: the composer's tray is drawn again on every
+// step of an upload; a file's Remove that has the keyboard focus keeps it,
+// and once pressed the focus goes to the next file's Remove, then to
+// Attach. It fell to the page each time.
+func TestBrowserTrayKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	w.account("bob", "Bob Builder")
+	c := alice.openConversation("", "bob")
+	alice.send(c.ID, "hi")
+	dir := t.TempDir()
+	var files []string
+	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
+		f := filepath.Join(dir, n)
+		if err := os.WriteFile(f, []byte("hello "+n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.do("pick two files", chromedp.SetUploadFiles(chromedp.ID("attach-input"), files[:2]))
+	alice.waitFor("both uploaded", `() => document.querySelectorAll('.attach-item[data-state=done]').length === 2`)
+	focused := `(label) => document.activeElement && document.activeElement.getAttribute('aria-label') === label`
+	alice.do("focus a.txt's Remove", chromedp.Focus(chromedp.CSS(`.attach-item .act[aria-label="Remove a.txt"]`)))
+	alice.do("a third file", chromedp.SetUploadFiles(chromedp.ID("attach-input"), files[2:]))
+	alice.waitFor("three uploaded", `() => document.querySelectorAll('.attach-item[data-state=done]').length === 3`)
+	alice.waitFor("a.txt's Remove still focused", focused, "Remove a.txt")
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	alice.do("remove a.txt", press)
+	alice.waitFor("b.txt's Remove focused", focused, "Remove b.txt")
+	alice.do("remove b.txt and c.txt", press, press)
+	alice.waitFor("Attach focused", focused, "Attach files")
 }

@@ -155,6 +155,42 @@ function smallBtn(text, label, onclick, cls = '') {
   return h('button', { type: 'button', class: 'btn ghost small ' + cls, 'aria-label': label, onclick }, text);
 }
 
+// addBtn is a list's Add button; adds names the first field of the row it
+// adds, which gets the focus (see keepFocus).
+function addBtn(text, adds, onclick) {
+  return h('button', { type: 'button', class: 'btn small manage', 'data-adds': adds, onclick }, text);
+}
+
+// listed marks a row's × and its list's Add as one list's (keepFocus).
+function listed(btn, list) {
+  btn.dataset.list = list;
+  return btn;
+}
+
+// keepFocus redraws a form with draw and gives the keyboard focus back:
+// to the control that had it (the same data-field or label), to the new
+// row's first field after an Add, to the next row's × after a × (the last
+// row's: the one before, or the list's Add). Each redraw replaces every
+// control, and a select changed with the arrow keys, an Add or a × left
+// the focus on the page.
+function keepFocus(form, draw) {
+  const a = document.activeElement;
+  const had = a && a !== form && form.contains(a) ? a : null;
+  const key = (e) => e.getAttribute('data-field') || e.getAttribute('aria-label') || e.tagName + ':' + e.textContent;
+  const adds = had && had.getAttribute('data-adds');
+  const want = had ? key(had) : '';
+  draw();
+  if (!had) return;
+  const all = [...form.querySelectorAll('input, select, textarea, button')];
+  let to = adds ? form.querySelector(adds) : all.find((e) => key(e) === want);
+  const n = /^(Remove .*?)(\d+)(.*)$/.exec(want);
+  if (!to && n) {
+    to = all.find((e) => key(e) === n[1] + (Number(n[2]) - 1) + n[3]) ||
+      all.find((e) => e.getAttribute('data-adds') && had.dataset.list && e.dataset.list === had.dataset.list);
+  }
+  if (to && !to.disabled) to.focus();
+}
+
 // quickReplyRows edits a list of {title, payload}; rerender redraws after
 // a structural change.
 function quickReplyRows(list, path, max, titleMax, what, rerender) {
@@ -162,8 +198,8 @@ function quickReplyRows(list, path, max, titleMax, what, rerender) {
     list.map((q, i) => h('div', { class: 'qr-row inline' },
       field('Title', counted(input(q, 'title', `${path}[${i}].title`), titleMax)),
       field('Payload', input(q, 'payload', `${path}[${i}].payload`, { maxlength: '1000' })),
-      smallBtn('×', `Remove ${what} ${i + 1}`, () => { list.splice(i, 1); rerender(); }, 'manage'))),
-    list.length < max ? h('button', { type: 'button', class: 'btn small manage', onclick: () => { list.push({ title: '', payload: '' }); rerender(); } }, `Add ${what}`) : null);
+      listed(smallBtn('×', `Remove ${what} ${i + 1}`, () => { list.splice(i, 1); rerender(); }, 'manage'), path))),
+    list.length < max ? listed(addBtn(`Add ${what}`, `[data-field="${path}[${list.length}].title"]`, () => { list.push({ title: '', payload: '' }); rerender(); }), path) : null);
 }
 
 // handoffNotice tells the team, in the inbox, that a customer asked for a
@@ -203,7 +239,8 @@ export function automationPage(app, handle) {
   const settingsErr = h('p', { class: 'form-error', role: 'alert' });
   const settingsOk = h('p', { class: 'form-ok', role: 'status' });
   let settings = null;
-  const renderSettings = () => {
+  const renderSettings = () => keepFocus(settingsForm, drawSettings);
+  const drawSettings = () => {
     const s = settings;
     const enabled = h('input', { type: 'checkbox', id: 'bot-enabled', checked: s.enabled, 'data-field': 'enabled' });
     enabled.addEventListener('change', () => { s.enabled = enabled.checked; });
@@ -344,7 +381,8 @@ export function automationPage(app, handle) {
   const ruleEditor = (d) => {
     const form = h('form', { class: 'card stack rule-editor', id: 'rule-editor', novalidate: true, 'aria-label': d.id ? `Edit rule ${d.name}` : 'New rule' });
     const err = h('p', { class: 'form-error', role: 'alert', id: 'rule-error' });
-    const render = () => {
+    const render = () => keepFocus(form, draw);
+    const draw = () => {
       const t = d.trigger;
       const kw = h('input', { type: 'text', id: 'rule-keywords', value: (t.keywords || []).join(', '), 'data-field': 'trigger.keywords' });
       kw.addEventListener('input', () => { t.keywords = splitList(kw.value); });
@@ -364,7 +402,7 @@ export function automationPage(app, handle) {
           h('div', { class: 'inline' },
             field(`Condition ${i + 1}`, selectEl(CONDITIONS, c.type, p + '.type', (v) => { d.conditions[i] = { type: v }; render(); })),
             h('label', { class: 'choice' }, not, ' not'),
-            smallBtn('×', `Remove condition ${i + 1}`, () => { d.conditions.splice(i, 1); render(); }, 'manage')),
+            listed(smallBtn('×', `Remove condition ${i + 1}`, () => { d.conditions.splice(i, 1); render(); }, 'manage'), 'conditions')),
           h('div', { class: 'inline' },
             c.type === 'attribute' ? field('Attribute', input(c, 'key', p + '.key', { maxlength: '64' })) : null,
             ['label', 'attribute'].includes(c.type) ? field(c.type === 'label' ? 'Label' : 'Equals (empty: is set)', input(c, 'value', p + '.value', { maxlength: '200' })) : null,
@@ -388,7 +426,7 @@ export function automationPage(app, handle) {
         return h('div', { class: 'part', 'data-field': p },
           h('div', { class: 'inline' },
             field(`Action ${i + 1}`, selectEl(ACTIONS, a.type, p + '.type', (v) => { d.actions[i] = { type: v, quick_replies: [] }; render(); })),
-            smallBtn('×', `Remove action ${i + 1}`, () => { d.actions.splice(i, 1); render(); }, 'manage')),
+            listed(smallBtn('×', `Remove action ${i + 1}`, () => { d.actions.splice(i, 1); render(); }, 'manage'), 'actions')),
           a.type === 'reply' ? [
             field('Reply (placeholders such as {{first_name|there}} work)', textarea(a, 'text', p + '.text', { maxlength: '4000' }), 'wide'),
             h('fieldset', { class: 'stack-sm' }, h('legend', null, `Quick-reply buttons (up to ${MAX_QUICK_REPLIES}, 20 characters each)`),
@@ -400,10 +438,10 @@ export function automationPage(app, handle) {
         h('fieldset', { class: 'stack-sm', 'data-field': 'trigger' }, h('legend', null, 'When'), h('div', { class: 'inline' }, triggerFields)),
         h('fieldset', { class: 'stack-sm', 'data-field': 'conditions' }, h('legend', null, 'Only if'),
           conds.length ? conds : h('p', { class: 'muted' }, 'Always.'),
-          h('button', { type: 'button', class: 'btn small manage', onclick: () => { d.conditions.push({ type: 'follows' }); render(); } }, 'Add condition')),
+          listed(addBtn('Add condition', `[data-field="conditions[${d.conditions.length}].type"]`, () => { d.conditions.push({ type: 'follows' }); render(); }), 'conditions')),
         h('fieldset', { class: 'stack-sm', 'data-field': 'actions' }, h('legend', null, 'Then'),
           acts,
-          h('button', { type: 'button', class: 'btn small manage', onclick: () => { d.actions.push({ type: 'reply', text: '', quick_replies: [] }); render(); } }, 'Add action')),
+          listed(addBtn('Add action', `[data-field="actions[${d.actions.length}].type"]`, () => { d.actions.push({ type: 'reply', text: '', quick_replies: [] }); render(); }), 'actions')),
         err,
         h('div', { class: 'inline' },
           h('button', { type: 'submit', class: 'btn primary manage', id: 'rule-save' }, 'Save rule'),
@@ -461,7 +499,8 @@ export function automationPage(app, handle) {
     const d = f ? JSON.parse(JSON.stringify(f)) : { name: '', steps: [{ id: 'start', text: '', options: [] }] };
     const form = h('form', { class: 'card stack rule-editor', id: 'flow-editor', novalidate: true });
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const render = () => {
+    const render = () => keepFocus(form, draw);
+    const draw = () => {
       const ids = d.steps.map((s) => s.id).filter(Boolean);
       fill(form,
         h('h3', null, d.id ? 'Edit flow' : 'New flow'),
@@ -472,7 +511,7 @@ export function automationPage(app, handle) {
             h('legend', null, i === 0 ? `Step ${i + 1} (the flow starts here)` : `Step ${i + 1}`),
             h('div', { class: 'inline' },
               field('Step id', input(s, 'id', p + '.id', { maxlength: '32' }), 'narrow-field'),
-              smallBtn('×', `Remove step ${i + 1}`, () => { d.steps.splice(i, 1); render(); }, 'manage')),
+              listed(smallBtn('×', `Remove step ${i + 1}`, () => { d.steps.splice(i, 1); render(); }, 'manage'), 'steps')),
             field('Message', textarea(s, 'text', p + '.text', { maxlength: '4000' }), 'wide'),
             h('div', { class: 'stack-sm', 'data-field': p + '.options' },
               s.options.map((o, j) => {
@@ -483,11 +522,11 @@ export function automationPage(app, handle) {
                   field(`Button ${j + 1}`, counted(input(o, 'title', op + '.title'), 20)),
                   field('Leads to', selectEl([['', 'End of the flow'], ...ids.map((x) => [x, 'Step ' + x])], o.next || '', op + '.next', (v) => { o.next = v; })),
                   h('label', { class: 'choice' }, ho, ' hands off'),
-                  smallBtn('×', `Remove button ${j + 1} of step ${i + 1}`, () => { s.options.splice(j, 1); render(); }, 'manage'));
+                  listed(smallBtn('×', `Remove button ${j + 1} of step ${i + 1}`, () => { s.options.splice(j, 1); render(); }, 'manage'), p + '.options'));
               }),
-              s.options.length < MAX_QUICK_REPLIES ? h('button', { type: 'button', class: 'btn small manage', onclick: () => { s.options.push({ title: '' }); render(); } }, 'Add button') : null));
+              s.options.length < MAX_QUICK_REPLIES ? listed(addBtn('Add button', `[data-field="${p}.options[${s.options.length}].title"]`, () => { s.options.push({ title: '' }); render(); }), p + '.options') : null));
         }),
-        h('button', { type: 'button', class: 'btn small manage', onclick: () => { d.steps.push({ id: 'step' + (d.steps.length + 1), text: '', options: [] }); render(); } }, 'Add step'),
+        listed(addBtn('Add step', `[data-field="steps[${d.steps.length}].id"]`, () => { d.steps.push({ id: 'step' + (d.steps.length + 1), text: '', options: [] }); render(); }), 'steps'),
         err,
         h('div', { class: 'inline' },
           h('button', { type: 'submit', class: 'btn primary manage' }, 'Save flow'),

@@ -263,9 +263,31 @@ export function campaignEditor(app, handle, c, done, cancel) {
       field(p + '.weight', 'Share of the split (1-100)', vw)));
   };
   first.variants.forEach(addVariant);
-  const addBtn = h('button', { type: 'button', class: 'btn small', onclick: () => {
-    if (variants.length < MAX_VARIANTS) addVariant({ name: String.fromCharCode(65 + variants.length), text: '', weight: 50 });
+  // The last variant can be taken off again (there was no way back from
+  // Add a variant but Cancel, and an empty variant stopped the save). Add
+  // a variant is off at the limit (it did nothing), and hands the focus to
+  // the new variant's name.
+  const dropBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-variant', onclick: () => {
+    const fs = variantList.lastElementChild;
+    variants.pop();
+    errors.splice(0, errors.length, ...errors.filter((e) => !fs.contains(e)));
+    fs.remove();
+    placeDrop();
+    addBtn.focus();
+  } });
+  const addBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-variant', onclick: () => {
+    if (variants.length >= MAX_VARIANTS) return;
+    addVariant({ name: String.fromCharCode(65 + variants.length), text: '', weight: 50 });
+    placeDrop();
+    variants[variants.length - 1].vn.focus();
   } }, 'Add a variant');
+  const placeDrop = () => {
+    dropBtn.textContent = `Remove variant ${variants.length}`;
+    if (variants.length > 1) variantList.lastElementChild.appendChild(dropBtn);
+    else dropBtn.remove();
+    addBtn.disabled = variants.length >= MAX_VARIANTS;
+  };
+  placeDrop();
   const topPick = h('input', { type: 'checkbox', checked: !!first.top_pick });
 
   // Follow-ups: up to two, each to those who did not answer the step
@@ -293,6 +315,10 @@ export function campaignEditor(app, handle, c, done, cancel) {
         h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-followup', onclick: () => {
           followUps.splice(i, 1);
           renderFollowUps();
+          // The focus goes to the next follow-up's Remove, or to Add a
+          // follow-up: with the pressed button gone it fell to the page.
+          const rs = fuList.querySelectorAll('[data-action=remove-followup]');
+          (rs[Math.min(i, rs.length - 1)] || fuAdd).focus();
         } }, 'Remove this follow-up'));
     }));
     fuAdd.disabled = followUps.length >= MAX_FOLLOW_UPS;
@@ -386,14 +412,27 @@ export function campaignEditor(app, handle, c, done, cancel) {
   };
   const defaults = { label: { label: '' }, attribute: { key: '', value: '' }, wrote: { days: 30 }, survey: { survey_id: '', below: 3 },
     rsvp: { campaign_id: '', answer: 'yes' }, followers: {} };
+  // Each redraw of the audience replaces its controls; the keyboard focus
+  // goes back to the one that stands for what was pressed (els: a node's
+  // kind select, ✕ and Add): a condition's kind changed with the arrow
+  // keys, an Add or a ✕ left it on the page.
+  const els = new WeakMap();
+  const focusNode = (n, which) => { const e = els.get(n); if (e && e[which]) e[which].focus(); };
   const renderNode = (n, parent, depth) => {
     n.err = h('p', { class: 'field-error', role: 'alert' });
+    const mine = {};
+    els.set(n, mine);
     const remove = parent ? h('button', { type: 'button', class: 'btn small aud-remove', 'aria-label': n.kind === 'group' ? 'Remove this group' : 'Remove this condition',
       onclick: () => {
-        parent.children.splice(parent.children.indexOf(n), 1);
+        const i = parent.children.indexOf(n);
+        parent.children.splice(i, 1);
         renderAudience();
+        const next = parent.children[i] || parent.children[i - 1];
+        if (next) focusNode(next, 'remove');
+        else focusNode(parent, 'add');
         runPreview();
       } }, '✕') : null;
+    mine.remove = remove;
     if (n.kind !== 'group') {
       const kind = h('select', { class: 'aud-kind', 'aria-label': 'Condition' }, LEAVES.map(([k, l]) => h('option', { value: k }, l)));
       kind.value = n.kind;
@@ -401,21 +440,28 @@ export function campaignEditor(app, handle, c, done, cancel) {
         for (const k of Object.keys(n)) if (!['not', 'err'].includes(k)) delete n[k];
         Object.assign(n, { kind: kind.value }, defaults[kind.value]);
         renderAudience();
+        focusNode(n, 'kind');
         runPreview();
       });
+      mine.kind = kind;
       return h('li', { class: 'aud-leaf' }, h('div', { class: 'aud-row' }, notSelect(n), kind, ...leafInputs(n), remove), n.err);
     }
     const op = h('select', { class: 'aud-op', 'aria-label': 'Combine with' }, h('option', { value: 'and' }, 'All of (AND)'), h('option', { value: 'or' }, 'Any of (OR)'));
     op.value = n.op;
     op.addEventListener('change', () => { n.op = op.value; runPreview(); });
     const add = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-condition', onclick: () => {
-      n.children.push({ kind: 'followers', not: false });
+      const x = { kind: 'followers', not: false };
+      n.children.push(x);
       renderAudience();
+      focusNode(x, 'kind');
       runPreview();
     } }, 'Add a condition');
+    mine.add = add;
     const addGroup = depth < MAX_GROUP_DEPTH ? h('button', { type: 'button', class: 'btn small', 'data-action': 'add-group', onclick: () => {
-      n.children.push({ kind: 'group', op: n.op === 'and' ? 'or' : 'and', not: false, children: [{ kind: 'followers', not: false }] });
+      const x = { kind: 'followers', not: false };
+      n.children.push({ kind: 'group', op: n.op === 'and' ? 'or' : 'and', not: false, children: [x] });
       renderAudience();
+      focusNode(x, 'kind');
       runPreview();
     } }, 'Add a group') : null;
     return h(parent ? 'li' : 'div', { class: 'aud-group' + (parent ? '' : ' aud-root') },

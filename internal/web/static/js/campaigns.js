@@ -45,19 +45,44 @@ export function campaignsPage(app, handle) {
   const err = h('p', { class: 'form-error', role: 'alert' });
   let campaigns = [];
   const open = new Map(); // campaign id -> its funnel panel, while shown
+  // asking is the campaign whose Cancel asks first: a cancelled campaign
+  // cannot be resumed, and one press ended it. The question is kept in
+  // this page's state, not the button's, since live progress redraws the
+  // list many times a minute; it goes after a few seconds.
+  let asking = '';
+  let askTimer = 0;
 
   const row = (c) => {
     const p = c.progress;
     const skipped = skippedText(p.skipped);
-    const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: async (e) => {
-      e.currentTarget.disabled = true;
+    const run = async (b, action) => {
+      b.disabled = true;
       try {
         const r = await app.api.post(`${base}/${encodeURIComponent(c.id)}/${action}`);
+        err.textContent = '';
         replace(r.campaign);
       } catch (x) {
         err.textContent = x.message;
+        b.disabled = false;
       }
-    } }, label);
+    };
+    const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => run(e.currentTarget, action) }, label);
+    const cancel = () => {
+      const q = asking === c.id;
+      return h('button', { type: 'button', class: 'btn small danger-outline', 'data-action': 'cancel',
+        'aria-label': q ? `Confirm: cancel ${c.name} for good` : `Cancel ${c.name}`,
+        onclick: (e) => {
+          clearTimeout(askTimer);
+          if (!q) {
+            asking = c.id;
+            askTimer = setTimeout(() => { asking = ''; render(); }, 5000);
+            render();
+            return;
+          }
+          asking = '';
+          run(e.currentTarget, 'cancel');
+        } }, q ? 'Cancel for good?' : 'Cancel');
+    };
     const actions = [];
     if (c.status === 'draft') {
       actions.push(act('start', 'Start'));
@@ -65,7 +90,7 @@ export function campaignsPage(app, handle) {
     }
     if (c.status === 'running') actions.push(act('pause', 'Pause'));
     if (c.status === 'paused') actions.push(act('resume', 'Resume'));
-    if (['draft', 'scheduled', 'running', 'paused'].includes(c.status)) actions.push(act('cancel', 'Cancel'));
+    if (['draft', 'scheduled', 'running', 'paused'].includes(c.status)) actions.push(cancel());
     if (c.status !== 'draft') {
       actions.push(h('button', { type: 'button', class: 'btn small', 'data-action': 'funnel', 'aria-expanded': String(open.has(c.id)),
         onclick: () => {
@@ -87,8 +112,22 @@ export function campaignsPage(app, handle) {
       actions.length ? h('div', { class: 'actions-row' }, ...actions) : null,
       open.get(c.id) || null);
   };
+  // render draws the list again (on every live progress step): a control
+  // that had the keyboard focus keeps it (the same action of the same
+  // campaign, else that campaign's first button): it fell to the page, so
+  // that a keyboard could hardly reach Pause on a running campaign.
   const render = () => {
+    const a = document.activeElement;
+    const had = a && list.contains(a) ? a : null;
+    const card = had && had.closest('[data-id]');
+    const id = card ? card.dataset.id : '';
+    const action = had ? had.dataset.action : '';
     list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted campaigns-empty' }, 'No campaigns yet. Press New campaign to send an offer, an event invitation or a survey.')]));
+    if (!had) return;
+    if (had.isConnected) { had.focus(); return; }
+    const now = id && [...list.querySelectorAll('[data-id]')].find((x) => x.dataset.id === id);
+    const to = now && ((action && now.querySelector(`[data-action="${CSS.escape(action)}"]`)) || now.querySelector('button:not([disabled])'));
+    if (to) to.focus();
   };
   const replace = (c) => {
     const i = campaigns.findIndex((x) => x.id === c.id);

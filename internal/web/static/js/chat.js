@@ -204,7 +204,9 @@ export class ChatView {
     }
     const li = this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
     if (!li) {
-      this.app.announce('That message is no longer here.');
+      // Said where the eye is: announced only, a search result whose
+      // message had gone opened the chat at its end without a word.
+      this.say('That message is no longer here.');
       return;
     }
     li.scrollIntoView({ block: 'center' });
@@ -256,7 +258,7 @@ export class ChatView {
       this.renderMessages();
       this.body.scrollTop = this.body.scrollHeight - prevHeight + prevTop;
     } catch (e) {
-      this.app.announce('Could not load older messages.');
+      this.say('Could not load older messages. ' + e.message);
     } finally {
       this.loadingOlder = false;
       this.older.textContent = 'Load older messages';
@@ -662,7 +664,10 @@ export class ChatView {
     this.sendBtn = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send');
     this.context = h('div', { class: 'composer-context', hidden: true });
     this.composerError = h('p', { class: 'form-error', role: 'alert' });
-    this.attacher = new Attacher(this.app, () => this.updateComposer());
+    // What the tray refuses (an eleventh file, a microphone that is off) is
+    // said on the composer's error line: announced only, a press on Voice
+    // showed nothing at all.
+    this.attacher = new Attacher(this.app, () => this.updateComposer(), (text) => { this.composerError.textContent = text; });
     this.composer = h('form', { class: 'composer', 'aria-label': 'Write a message' },
       this.context,
       this.attacher.tray,
@@ -718,6 +723,13 @@ export class ChatView {
     this.counter.textContent = n >= COUNTER_FROM ? (left >= 0 ? `${left} left` : `${-left} over the limit`) : '';
     this.counter.classList.toggle('over', left < 0);
     const files = this.attacher && !this.editing ? this.attacher.ready().length : 0;
+    // An edit changes the text only: Attach and Voice step aside while it
+    // lasts (they did nothing for it, and at 390 px left the text a column
+    // of 130 px). A recording under way keeps its Stop.
+    if (this.attacher) {
+      this.attacher.button.hidden = !!this.editing;
+      this.attacher.recordBtn.hidden = !!this.editing && !this.attacher.recorder;
+    }
     this.sendBtn.disabled = (!ta.value.trim() && !files) || left < 0 || (this.attacher && this.attacher.busy());
     this.sendBtn.textContent = this.editing ? 'Save' : 'Send';
     this.sendBtn.setAttribute('aria-label', this.editing ? 'Save edit' : 'Send');
@@ -873,7 +885,7 @@ export class ChatView {
       this.msgs.set(m.id, gone);
       this.app.store.applyMessageUpdate(gone);
     } catch (e) {
-      this.app.announce(e.message);
+      this.say(e.message);
     }
     this.renderMessages();
   }
@@ -884,8 +896,16 @@ export class ChatView {
       this.msgs.delete(m.id);
       this.renderMessages();
     } catch (e) {
-      this.app.announce(e.message);
+      this.say(e.message);
     }
+  }
+
+  // say tells why an action on a message failed where the eye is, the
+  // composer's error line (a screen reader hears it there too); announced
+  // only, an Unsend offline left the message in place without a word.
+  say(text) {
+    if (this.composerError && this.composerError.isConnected) this.composerError.textContent = text;
+    else this.app.announce(text);
   }
 
   async react(m, emoji) {
@@ -909,8 +929,7 @@ export class ChatView {
       this.renderMessages();
       // Said where the eye is (a reaction refused under a block, a
       // limit): the reaction shown at once has just gone again.
-      if (this.composerError && this.composerError.isConnected) this.composerError.textContent = e.message;
-      else this.app.announce(e.message);
+      this.say(e.message);
     }
   }
 
@@ -1020,9 +1039,13 @@ export class ChatView {
       }, r.emoji, h('span', { class: 'count' }, String(r.count)))))
       : null;
 
-    const meta = h('div', { class: 'meta' },
+    // An edited message says so whether or not it is pointed at: the time
+    // under a bubble shows on hover or focus, and "edited" went with it, so
+    // on a phone a changed message looked as first written.
+    const edited = m.edited_at && !m.deleted;
+    const meta = h('div', { class: edited ? 'meta shown' : 'meta' },
       h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
-      m.edited_at && !m.deleted ? h('span', { class: 'edited' }, ' · edited') : null);
+      edited ? h('span', { class: 'edited' }, ' · edited') : null);
 
     return h('li', { class: cls.join(' '), 'data-key': m.id, 'data-id': m.id, 'data-seq': String(m.seq), tabindex: '0' },
       showName ? h('div', { class: 'sender' }, displayName(m.sender)) : null,

@@ -299,8 +299,14 @@ export class BrandConsole {
       if (!id) return;
       try {
         const r = await this.app.api.post(base(this.handle) + '/conversations/' + enc(this.selected) + '/render', { canned_reply_id: id });
-        this.text.value = r.text;
-        this.text.focus();
+        // The reply goes in at the caret (over a selection), a space apart
+        // from a word before it: it replaced the box, and what the agent
+        // had typed was gone.
+        const t = this.text;
+        const from = t.selectionStart, to = t.selectionEnd;
+        const sep = from > 0 && !/\s/.test(t.value[from - 1]) ? ' ' : '';
+        t.setRangeText(sep + r.text, from, to, 'end');
+        t.focus();
       } catch (e) {
         this.chatError.textContent = e.message;
       }

@@ -16,7 +16,15 @@ export function memberPicker(app, id, label, exclude, onChange) {
       avatar(a, 'xs'), h('span', null, displayName(a)), h('span', { class: 'handle' }, '@' + a.handle),
       h('button', {
         type: 'button', class: 'chip-x', 'aria-label': `Remove ${displayName(a)} (@${a.handle})`,
-        onclick: () => { picked.delete(a.id); render(); },
+        // The focus goes to the next person's × (the last one's: the
+        // search box): with the pressed button gone it fell to the page.
+        onclick: () => {
+          const i = [...picked.keys()].indexOf(a.id);
+          picked.delete(a.id);
+          render();
+          const xs = chips.querySelectorAll('.chip-x');
+          (xs[Math.min(i, xs.length - 1)] || box.querySelector('input')).focus();
+        },
       }, '×'))));
     if (onChange) onChange([...picked.values()]);
   };

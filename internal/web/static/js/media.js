@@ -149,11 +149,13 @@ export function previewCard(p) {
 // Attacher is the composer's file tray: it uploads files as soon as they
 // are picked, pasted or dropped (each with its own client id, so a retry
 // never stores one twice), shows their progress, and hands the ids of the
-// finished ones to the send.
+// finished ones to the send. say(text) shows what went wrong where the
+// person looks (the composer's error line); a screen reader hears it there.
 export class Attacher {
-  constructor(app, onChange) {
+  constructor(app, onChange, say) {
     this.app = app;
     this.onChange = onChange;
+    this.say = say || ((text) => app.announce(text));
     this.items = [];
     this.input = h('input', { type: 'file', multiple: true, hidden: true, id: 'attach-input',
       accept: 'image/*,video/*,audio/*,application/pdf,*/*' });
@@ -184,7 +186,7 @@ export class Attacher {
   add(files, durationMs = 0, waveform = []) {
     for (const f of files) {
       if (this.items.length >= MAX_FILES) {
-        this.app.announce(`A message carries at most ${MAX_FILES} files.`);
+        this.say(`A message carries at most ${MAX_FILES} files.`);
         break;
       }
       const it = { file: f, name: f.name || 'file', progress: 0, state: 'uploading', id: '', error: '', durationMs, waveform,
@@ -314,17 +316,26 @@ export class Attacher {
     });
   }
 
-  render() {
+  // render draws the tray again (on every progress step). A Remove that
+  // had the keyboard focus keeps it; once pressed, the focus goes to the
+  // next file's Remove, or to Attach: it fell to the page both times.
+  render(focusAt = -1) {
+    const had = this.tray.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const keep = had ? had.dataset.key : '';
     this.tray.hidden = !this.items.length;
-    this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state },
-      h('span', { class: 'attach-name' }, it.name),
+    this.tray.replaceChildren(...this.items.map((it) => h('li', { class: 'attach-item ' + it.state, 'data-state': it.state, 'data-key': it.clientId },
+      h('span', { class: 'attach-name', title: it.name }, it.name),
       it.state === 'uploading' ? h('progress', { max: '1', value: String(it.progress), 'aria-label': 'Uploading ' + it.name }) : null,
       it.state === 'uploading' && it.retrying ? h('span', { class: 'attach-retry', role: 'status' }, 'Connection lost, resuming…') : null,
       it.state === 'failed' ? h('span', { class: 'form-error' }, it.error) : null,
       h('button', { type: 'button', class: 'act', 'aria-label': 'Remove ' + it.name, onclick: () => {
+        const i = this.items.indexOf(it);
         this.items = this.items.filter((x) => x !== it);
-        this.render();
+        this.render(i);
       } }, '×'))));
+    const xs = [...this.tray.querySelectorAll('.act')];
+    if (focusAt >= 0) (xs[Math.min(focusAt, xs.length - 1)] || this.button).focus();
+    else if (keep) xs.find((b) => b.closest('li').dataset.key === keep)?.focus();
     this.onChange();
   }
 
@@ -342,14 +353,14 @@ export class Attacher {
       return;
     }
     if (!navigator.mediaDevices || !window.MediaRecorder) {
-      this.app.announce('This browser cannot record voice notes.');
+      this.say('This browser cannot record voice notes.');
       return;
     }
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (e) {
-      this.app.announce('The microphone is not available.');
+      this.say('The microphone is not available: allow it in the browser’s site settings, or attach a recording.');
       return;
     }
     const type = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : '';
@@ -371,6 +382,7 @@ export class Attacher {
       this.add([file], durationMs || elapsed, peaks);
     };
     this.recorder = rec;
+    this.say('');
     rec.start(250);
     this.recordBtn.classList.add('recording');
     this.recordBtn.textContent = 'Stop';

@@ -363,15 +363,20 @@ function browserPrefs(app) {
 function blockedList(app) {
   const list = h('ul', { class: 'blocked-list', id: 'blocked-list', 'aria-label': 'Blocked accounts' });
   const err = errorBox();
-  const load = async () => {
+  const title = h('h2', { tabindex: '-1' }, 'Blocked accounts');
+  // load draws the list; after an Unblock (focusAt, the row's place) the
+  // focus goes to the next row's Unblock, or the heading once the list is
+  // empty: with the pressed button gone it fell to the page.
+  const load = async (focusAt = -1) => {
     try {
       const r = await app.api.blocked();
       const accs = r.accounts || [];
       if (!accs.length) {
         list.replaceChildren(h('li', { class: 'muted' }, 'You haven’t blocked anyone.'));
+        if (focusAt >= 0) title.focus();
         return;
       }
-      list.replaceChildren(...accs.map((a) => h('li', { class: 'blocked-row' },
+      list.replaceChildren(...accs.map((a, i) => h('li', { class: 'blocked-row' },
         avatar(a, 'sm'),
         h('span', { class: 'who' }, h('a', { class: 'name', href: '/@' + a.handle }, displayName(a)), h('span', { class: 'handle' }, '@' + a.handle)),
         h('button', { type: 'button', class: 'btn small', 'aria-label': `Unblock ${displayName(a)}`, onclick: async (e) => {
@@ -382,14 +387,18 @@ function blockedList(app) {
           } catch (x) {
             err.textContent = x.message;
           }
-          load();
+          load(i);
         } }, 'Unblock'))));
+      if (focusAt >= 0) {
+        const bs = list.querySelectorAll('button');
+        bs[Math.min(focusAt, bs.length - 1)].focus();
+      }
     } catch (x) {
       err.textContent = x.message;
     }
   };
   load();
-  return h('div', { class: 'card stack', id: 'blocked' }, h('h2', null, 'Blocked accounts'),
+  return h('div', { class: 'card stack', id: 'blocked' }, title,
     h('p', { class: 'hint' }, 'Neither of you can message the other while the block lasts.'), list, err);
 }
 
