@@ -16,11 +16,7 @@ import (
 // another address.
 func TestLoginThrottleIsPerAddress(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost()})
 	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "victim", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
@@ -43,11 +39,7 @@ func TestLoginThrottleIsPerAddress(t *testing.T) {
 // time instead of waiting for it.
 func TestSessionExpiresByTheServiceClock(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost(), SessionTTL: time.Hour, Now: func() time.Time { return now }})
 	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "correct horse"}); err != nil {
@@ -72,11 +64,7 @@ func TestSessionExpiresByTheServiceClock(t *testing.T) {
 // sessions, an expired one's token included, and no other session.
 func TestSessionFamily(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir()+"/parley.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	svc := identity.New(store, identity.Config{PasswordCost: identity.CheapPasswordCost()})
 	if _, err := svc.Signup(ctx, identity.SignupParams{Handle: "ann", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
@@ -111,4 +99,15 @@ func TestSessionFamily(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, legacy); err == nil {
 		t.Errorf("a refresh session's token is a bearer token")
 	}
+}
+
+// openStore opens a SQLite store in a temporary folder, closed when the test ends.
+func openStore(t *testing.T) *sqlite.DB {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), t.TempDir()+"/parley.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }

@@ -158,6 +158,28 @@ type person struct {
 }
 
 // account creates an account through the API.
+// directChat makes alice and bob, and alice's direct chat with bob.
+func (w *world) directChat() (alice, bob *person, c conversation) {
+	alice = w.account("alice", "Alice Liddell")
+	bob = w.account("bob", "Bob Builder")
+	return alice, bob, alice.openConversation("", "bob")
+}
+
+// openOnPhone logs p in and opens a chat at a phone's width (390 x 844),
+// its composer shown.
+func (p *person) openOnPhone(convID string) {
+	p.login()
+	p.viewport(390, 844)
+	p.do("open the chat", chromedp.Navigate(p.w.base+"/c/"+convID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+}
+
+// newCampaign logs a brand's person in and opens a new campaign's editor.
+func (p *person) newCampaign() {
+	p.login()
+	p.do("campaigns", chromedp.Navigate(p.w.base+"/brands/"+p.handle+"/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
+	p.click("#new-campaign", "New campaign")
+}
+
 func (w *world) account(handle, name string) *person {
 	w.t.Helper()
 	p := &person{w: w, t: w.t, handle: handle, name: name}

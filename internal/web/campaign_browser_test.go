@@ -393,9 +393,7 @@ func TestBrowserCampaignEditorEventInvitation(t *testing.T) {
 func TestBrowserAudienceKeepsFocus(t *testing.T) {
 	w := newWorld(t)
 	acme := w.brandAccount("acme", "Acme Outdoor")
-	acme.login()
-	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
-	acme.click("#new-campaign", "New campaign")
+	acme.newCampaign()
 	root := "#campaign-editor .aud-root"
 	acme.do("the audience", chromedp.WaitVisible(chromedp.CSS(root+" .aud-kind")))
 	leafKinds := `[...document.querySelectorAll('#campaign-editor .aud-root > .aud-children > .aud-leaf .aud-kind')]`
@@ -422,9 +420,7 @@ func TestBrowserAudienceKeepsFocus(t *testing.T) {
 func TestBrowserFollowUpRemoveKeepsFocus(t *testing.T) {
 	w := newWorld(t)
 	acme := w.brandAccount("acme", "Acme Outdoor")
-	acme.login()
-	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
-	acme.click("#new-campaign", "New campaign")
+	acme.newCampaign()
 	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
 	acme.click("#campaign-editor button[data-action=add-followup]", "Add a follow-up")
 	acme.waitFor("two follow-ups", `() => document.querySelectorAll('#campaign-editor [data-action=remove-followup]').length === 2`)
@@ -477,9 +473,7 @@ func TestBrowserCampaignCancelAsks(t *testing.T) {
 func TestBrowserVariantRemove(t *testing.T) {
 	w := newWorld(t)
 	acme := w.brandAccount("acme", "Acme Outdoor")
-	acme.login()
-	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.ID("new-campaign")))
-	acme.click("#new-campaign", "New campaign")
+	acme.newCampaign()
 	ed := "#campaign-editor "
 	acme.setField(ed+`[data-field="name"]`, "Spring")
 	acme.setField(ed+`[data-field="steps[0].variants[0].text"]`, "Spring sale at {{brand_name}}")

@@ -283,9 +283,7 @@ func TestBrowserConsoleReplyFocusRing(t *testing.T) {
 // with what it does; Keep it goes back and nothing is deleted.
 func TestBrowserDeleteConversationAsks(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	direct := alice.openConversation("", "bob")
+	alice, bob, direct := w.directChat()
 	alice.send(direct.ID, "Hello")
 	bob.send(direct.ID, "Hi")
 	alice.login()
@@ -377,15 +375,11 @@ func TestBrowserAddMembersError(t *testing.T) {
 // width instead of being squeezed into a narrow column beside them.
 func TestBrowserPhoneMessageActions(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	direct := alice.openConversation("", "bob")
+	alice, bob, direct := w.directChat()
 	long := "A long message about the trip: we leave at eight, bring the tent, the stove and enough water for two days on the ridge."
 	alice.send(direct.ID, long)
 	bob.send(direct.ID, long+" Agreed.")
-	alice.login()
-	alice.viewport(390, 844)
-	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+direct.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.openOnPhone(direct.ID)
 	alice.waitText("#message-list .text", "Agreed.")
 	if got := alice.evalString(`(() => {
 		const out = [];
@@ -534,9 +528,7 @@ func TestBrowserConsoleTabsStayPut(t *testing.T) {
 // hides them.
 func TestBrowserMessageSearchAsYouType(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, bob, c := w.directChat()
 	bob.send(c.ID, "Who brings the tent?")
 	alice.login()
 	alice.do("type", chromedp.WaitVisible(chromedp.ID("message-search")), chromedp.SendKeys(chromedp.ID("message-search"), "tent"))
@@ -617,9 +609,7 @@ func TestBrowserMessageSearchNamesConversation(t *testing.T) {
 // them.
 func TestBrowserMessageSearchCloses(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	first := alice.send(c.ID, "Who brings the tent?")
 	second := alice.send(c.ID, "The tent is mine")
 	alice.login()
@@ -656,9 +646,7 @@ func TestBrowserMessageSearchCloses(t *testing.T) {
 // on the pale yellow mark measured 1.2:1); axe-core checks the open list.
 func TestBrowserMessageSearchContrast(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	alice.send(c.ID, "Who brings the tent?")
 	alice.login()
 	for _, scheme := range []string{"light", "dark"} {
@@ -1095,9 +1083,7 @@ func TestBrowserRuleRemoveBeside(t *testing.T) {
 // it measured 3.6:1), in light and dark colours.
 func TestBrowserQuoteInMineReads(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, bob, c := w.directChat()
 	m := bob.send(c.ID, "Lunch at noon?")
 	alice.api("POST", "/api/v1/conversations/"+c.ID+"/messages", map[string]any{"text": "Yes, see you there", "reply_to": m.ID}, nil)
 	alice.login()
@@ -1114,9 +1100,7 @@ func TestBrowserQuoteInMineReads(t *testing.T) {
 // message looked as first written.
 func TestBrowserEditedShows(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, bob, c := w.directChat()
 	m := bob.send(c.ID, "See you at 1")
 	bob.api("PATCH", "/api/v1/messages/"+m.ID, map[string]any{"text": "See you at 2"}, nil)
 	bob.send(c.ID, "Bring the map")
@@ -1136,13 +1120,9 @@ func TestBrowserEditedShows(t *testing.T) {
 // screen readers, and the message stayed without a word.
 func TestBrowserUnsendFailureShown(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	alice.send(c.ID, "Wrong chat, sorry")
-	alice.login()
-	alice.viewport(390, 844)
-	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.openOnPhone(c.ID)
 	alice.evalString(`(() => {
 		const f = window.fetch;
 		window.fetch = (...a) => String(a[0]).startsWith('/api/v1/messages/') && a[1] && a[1].method === 'DELETE' ? Promise.reject(new TypeError('offline')) : f(...a);
@@ -1204,9 +1184,7 @@ func TestBrowserUnblockKeepsFocus(t *testing.T) {
 // composer; it was only announced to screen readers.
 func TestBrowserGoneMessageSaid(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, bob, c := w.directChat()
 	alice.send(c.ID, "hi")
 	m := bob.send(c.ID, "Who brings the tent?")
 	bob.api("DELETE", "/api/v1/messages/"+m.ID+"?for=me", nil, nil)

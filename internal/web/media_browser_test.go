@@ -21,9 +21,7 @@ import (
 // takes him to it in its chat.
 func TestBrowserPhotoAndSearch(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	conv := alice.openConversation("", "bob")
+	alice, bob, conv := w.directChat()
 	alice.send(conv.ID, "the secret word is pineapple")
 	for i := 0; i < 40; i++ {
 		alice.send(conv.ID, fmt.Sprintf("filler message %d", i))
@@ -99,9 +97,7 @@ func TestBrowserVoiceNote(t *testing.T) {
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
 	w.browser = browser
 
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	conv := alice.openConversation("", "bob")
+	alice, bob, conv := w.directChat()
 	alice.login()
 	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	alice.click("button.record", "Voice")
@@ -164,9 +160,7 @@ func TestBrowserVoiceNote(t *testing.T) {
 // as two images of their real size.
 func TestBrowserPasteAndDrop(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	conv := alice.openConversation("", "bob")
+	alice, bob, conv := w.directChat()
 	alice.login()
 	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
 	// The files are made in the page (a canvas drawn and encoded as PNG),
@@ -213,13 +207,9 @@ func TestBrowserPasteAndDrop(t *testing.T) {
 // left the text a column of 130 px).
 func TestBrowserComposerFeedback(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	alice.send(c.ID, "See you at noon")
-	alice.login()
-	alice.viewport(390, 844)
-	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.openOnPhone(c.ID)
 	alice.evalString(`(navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')), '')`)
 	alice.click(".composer button.record", "Voice")
 	alice.waitFor("the refusal shown under the composer", `() => {
@@ -246,9 +236,7 @@ func TestBrowserComposerFeedback(t *testing.T) {
 // in dark colours (its name measured 1.03:1 on the light red).
 func TestBrowserUploadTrayFits(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	alice.send(c.ID, "hi")
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "IMG_20261130_093512_holiday_photos_from_the_lake_district_final_version.txt")
@@ -296,9 +284,7 @@ func TestBrowserUploadTrayFits(t *testing.T) {
 // Attach. It fell to the page each time.
 func TestBrowserTrayKeepsFocus(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	w.account("bob", "Bob Builder")
-	c := alice.openConversation("", "bob")
+	alice, _, c := w.directChat()
 	alice.send(c.ID, "hi")
 	dir := t.TempDir()
 	var files []string

@@ -21,9 +21,7 @@ import (
 // server reports, and Bob downloads the file byte for byte.
 func TestBrowserResumableUpload(t *testing.T) {
 	w := newWorld(t)
-	alice := w.account("alice", "Alice Liddell")
-	bob := w.account("bob", "Bob Builder")
-	conv := alice.openConversation("", "bob")
+	alice, bob, conv := w.directChat()
 
 	data := append([]byte("%PDF-1.7\n"), make([]byte, 5<<20)...)
 	rand.Read(data[9:])
