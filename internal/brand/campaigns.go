@@ -485,7 +485,7 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 		if err != nil {
 			return err
 		}
-		ids, err := s.resolveAudience(ctx, tx, a.brand.ID, aud)
+		ids, err := s.resolveAudience(ctx, tx, a.brand.ID, aud, nil)
 		if err != nil {
 			return err
 		}
@@ -503,10 +503,19 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 	return n, sample, err
 }
 
-func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string, aud *campaign.Audience) ([]string, error) {
+// resolveAudience returns the ids an audience reaches, sorted. The brand's
+// followers come from facts when the caller has read them (a plan), and
+// are read otherwise (facts nil).
+func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string, aud *campaign.Audience, facts *dm.AudienceFacts) ([]string, error) {
 	now := s.now()
+	followers := func() ([]string, error) {
+		if facts != nil {
+			return facts.Followers, nil
+		}
+		return tx.AudienceFollowers(ctx, brandID)
+	}
 	return aud.Resolve(campaign.Leaves{
-		Followers: func() ([]string, error) { return tx.AudienceFollowers(ctx, brandID) },
+		Followers: followers,
 		Label:     func(l string) ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) },
 		Attribute: func(k, v string) ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) },
 		WroteDays: func(d int) ([]string, error) {
@@ -515,7 +524,7 @@ func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string,
 		SurveyBelow: func(id string, below int) ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) },
 		RSVP:        func(id, answer string) ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) },
 		Everyone: func() ([]string, error) {
-			f, err := tx.AudienceFollowers(ctx, brandID)
+			f, err := followers()
 			if err != nil {
 				return nil, err
 			}
@@ -552,9 +561,15 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 	if err != nil || c.Status != dm.CampaignScheduled {
 		return err // cancelled before it started: nothing to do
 	}
-	if err := s.insertDeliveries(ctx, rows); err != nil {
+	inserted, err := s.insertDeliveries(ctx, rows)
+	if err != nil {
 		return err
 	}
+	// A first attempt that inserted every row knows the counts without a
+	// count of 100,000 rows on the writer: nothing else writes a
+	// campaign's deliveries before its lanes start (enqueued below), and
+	// a cancel is handled apart. A retry (a crash mid-plan) counts.
+	fresh := j.Attempts == 1 && inserted == len(rows)
 	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {
 		if err := tx.LockBrand(ctx, c.BrandID); err != nil {
 			return err
@@ -569,9 +584,11 @@ func (s *Service) planCampaign(ctx context.Context, j *dm.Job) error {
 			_, err := tx.CancelDeliveries(ctx, c.ID, now)
 			return err
 		}
-		counts, err := tx.DeliveryCounts(ctx, c.ID)
-		if err != nil {
-			return err
+		counts := countDeliveries(rows)
+		if !fresh {
+			if counts, err = tx.DeliveryCounts(ctx, c.ID); err != nil {
+				return err
+			}
 		}
 		prog := progressOf(c, counts)
 		c.Status, c.Targeted, c.PlannedAt, c.UpdatedAt = dm.CampaignRunning, prog.Targeted, &now, now
@@ -608,11 +625,12 @@ func (s *Service) planRows(ctx context.Context, tx dm.Tx, c *dm.Campaign) ([]dm.
 	if err != nil || len(steps) == 0 {
 		return nil, fmt.Errorf("campaign %s: steps: %v", c.ID, err)
 	}
-	ids, err := s.resolveAudience(ctx, tx, c.BrandID, &aud)
+	// The facts first: they hold the followers, which most audiences are.
+	facts, err := tx.AudienceFacts(ctx, c.BrandID)
 	if err != nil {
 		return nil, err
 	}
-	facts, err := tx.AudienceFacts(ctx, c.BrandID)
+	ids, err := s.resolveAudience(ctx, tx, c.BrandID, &aud, facts)
 	if err != nil {
 		return nil, err
 	}
@@ -1238,17 +1256,36 @@ func workerName() string {
 // insertDeliveries writes planned delivery rows in chunks of planChunk, one
 // Update each, so that a large audience never holds the writer for long.
 // Rows are keyed by (campaign, step, recipient): a chunk written twice
-// (a plan job retried after a crash) inserts nothing new.
-func (s *Service) insertDeliveries(ctx context.Context, rows []dm.CampaignSend) error {
+// (a plan job retried after a crash) inserts nothing new. It returns how
+// many rows were new.
+func (s *Service) insertDeliveries(ctx context.Context, rows []dm.CampaignSend) (int, error) {
+	inserted := 0
 	for len(rows) > 0 {
 		n := min(planChunk, len(rows))
+		k := 0
 		if err := s.store.Update(ctx, func(tx dm.Tx) error {
-			_, err := tx.InsertDeliveries(ctx, rows[:n])
+			var err error
+			k, err = tx.InsertDeliveries(ctx, rows[:n])
 			return err
 		}); err != nil {
-			return err
+			return inserted, err
 		}
+		inserted += k
 		rows = rows[n:]
 	}
-	return nil
+	return inserted, nil
+}
+
+// countDeliveries is DeliveryCounts of rows, in Go.
+func countDeliveries(rows []dm.CampaignSend) []dm.DeliveryCount {
+	type key struct{ state, reason string }
+	n := map[key]int{}
+	for i := range rows {
+		n[key{rows[i].State, rows[i].Reason}]++
+	}
+	out := make([]dm.DeliveryCount, 0, len(n))
+	for k, c := range n {
+		out = append(out, dm.DeliveryCount{State: k.state, Reason: k.reason, Count: c})
+	}
+	return out
 }

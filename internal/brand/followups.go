@@ -125,7 +125,7 @@ func (s *Service) planFollowUp(ctx context.Context, j *dm.Job) error {
 	if err != nil || c.Status == dm.CampaignCancelled || c.Status == dm.CampaignDraft {
 		return err
 	}
-	if err := s.insertDeliveries(ctx, rows); err != nil {
+	if _, err := s.insertDeliveries(ctx, rows); err != nil {
 		return err
 	}
 	return s.chat.Update(ctx, func(tx dm.Tx, ob chat.Outbox) error {

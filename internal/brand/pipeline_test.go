@@ -24,6 +24,7 @@ import (
 // webhooks' stages, and, with workers > 0, the job runner with the brand's
 // jobs. now may be nil (the real clock). Everything closes with tb.
 type pipeline struct {
+	db    dm.Store
 	chat  *chat.Service
 	brand *brand.Service
 	ids   *identity.Service
@@ -55,7 +56,7 @@ func newPipeline(tb testing.TB, now func() time.Time, workers int) *pipeline {
 		runner.Start()
 		tb.Cleanup(func() { runner.Close(ctx) })
 	}
-	return &pipeline{chat: c, brand: bs,
+	return &pipeline{db: db, chat: c, brand: bs,
 		ids: identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})}
 }
 

@@ -159,6 +159,9 @@ type AudienceFacts struct {
 	Consents map[string]*Consent // by user id; absent: nothing recorded
 	Blocked  map[string]bool     // blocked either way
 	Follows  map[string]bool
+	// Followers are the keys of Follows, sorted: what AudienceFollowers
+	// returns, so that a plan reads the brand's followers once.
+	Followers []string
 	// TimeZones are the zones people set, of the brand's followers and of
 	// everyone with a consent row.
 	TimeZones map[string]string
@@ -252,7 +255,8 @@ type CampaignTx interface {
 	AudienceAttribute(ctx context.Context, brandID, key, value string) ([]string, error)
 	AudienceWroteSince(ctx context.Context, brandID string, since time.Time) ([]string, error)
 	// AudienceFacts reads, for the consent engine, everything recorded
-	// between a brand and anyone: consent rows, blocks either way, follows.
+	// between a brand and anyone: consent rows, blocks either way, follows
+	// (also as AudienceFollowers' sorted list).
 	AudienceFacts(ctx context.Context, brandID string) (*AudienceFacts, error)
 	// DeliveryFacts reads the DeliveryFact of each of userIDs with a brand
 	// at once (a lane's batch): what Account, Consent, Relationship and

@@ -340,6 +340,7 @@ func (t *tx) AudienceFacts(ctx context.Context, brandID string) (*dm.AudienceFac
 	if err != nil {
 		return nil, err
 	}
+	f.Followers = fs
 	for _, id := range fs {
 		f.Follows[id] = true
 	}

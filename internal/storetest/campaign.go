@@ -352,6 +352,9 @@ func testCampaignAudience(t *testing.T, s dm.Store) {
 		if f.Consents[bob.ID] == nil || !f.Consents[bob.ID].OptedOut || f.Consents[ann.ID] != nil {
 			t.Errorf("facts: consents %v", f.Consents)
 		}
+		if !reflect.DeepEqual(f.Followers, fs) {
+			t.Errorf("facts: followers %v, want AudienceFollowers' %v", f.Followers, fs)
+		}
 		if f.TimeZones[ann.ID] != "Asia/Tokyo" || len(f.TimeZones) != 1 {
 			t.Errorf("facts: time zones %v", f.TimeZones)
 		}
