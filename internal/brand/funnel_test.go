@@ -2,7 +2,6 @@ package brand_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -38,14 +37,7 @@ func TestCustomerFunnelMarks(t *testing.T) {
 		}
 	}
 	write(stranger, "hello before any campaign")
-	var fans []*dm.Account
-	for i := range 3 {
-		fan := p.signup(t, fmt.Sprintf("fan%d", i), dm.KindPerson)
-		if err := c.Follow(ctx, fan, "acme", true); err != nil {
-			t.Fatal(err)
-		}
-		fans = append(fans, fan)
-	}
+	fans := p.followers(t, 3)
 	id := p.startCampaign(t, acme, "funnel", "Hi {{first_name|there}}")
 	for limit := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		got, err := bs.Campaign(ctx, acme, "acme", id)

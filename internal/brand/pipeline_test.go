@@ -87,6 +87,20 @@ func (p *pipeline) pair(tb testing.TB, i int) (from *dm.Account, conv string) {
 	return a, c.ID
 }
 
+// followers signs up fan0 .. fan<n-1>, each following the brand acme.
+func (p *pipeline) followers(tb testing.TB, n int) []*dm.Account {
+	tb.Helper()
+	var fans []*dm.Account
+	for i := range n {
+		fan := p.signup(tb, fmt.Sprintf("fan%d", i), dm.KindPerson)
+		if err := p.chat.Follow(context.Background(), fan, "acme", true); err != nil {
+			tb.Fatal(err)
+		}
+		fans = append(fans, fan)
+	}
+	return fans
+}
+
 // startCampaign creates and starts a one-message campaign of the brand
 // acme (handle "acme") to its followers at the maximum rate, and returns
 // its id.

@@ -2,7 +2,6 @@ package brand_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -23,14 +22,7 @@ func TestPlanTargetedCounts(t *testing.T) {
 	p := newPipeline(t, func() time.Time { return day.Add(time.Since(start)) }, 2)
 	bs := p.brand
 	acme := p.signup(t, "acme", dm.KindBrand)
-	var fans []*dm.Account
-	for i := range 3 {
-		fan := p.signup(t, fmt.Sprintf("fan%d", i), dm.KindPerson)
-		if err := p.chat.Follow(ctx, fan, "acme", true); err != nil {
-			t.Fatal(err)
-		}
-		fans = append(fans, fan)
-	}
+	fans := p.followers(t, 3)
 	// fan2 said STOP: planned as skipped.
 	if err := p.db.Update(ctx, func(tx dm.Tx) error {
 		return tx.PutConsent(ctx, &dm.Consent{BrandID: acme.ID, UserID: fans[2].ID, OptedOut: true, UpdatedAt: day})
