@@ -17,10 +17,7 @@ import (
 // the campaign never reached, or before it, marks nothing.
 func TestCustomerFunnelMarks(t *testing.T) {
 	ctx := context.Background()
-	// Daytime, so that the campaign's sends are not deferred to the
-	// morning, moving as the real clock does.
-	start, day := time.Now(), time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
-	p := newPipeline(t, func() time.Time { return day.Add(time.Since(start)) }, 2)
+	p, _ := daytimePipeline(t)
 	c, bs := p.chat, p.brand
 	acme := p.signup(t, "acme", dm.KindBrand)
 	// A stranger writes first (no delivery: nothing to mark), then

@@ -60,6 +60,15 @@ func newPipeline(tb testing.TB, now func() time.Time, workers int) *pipeline {
 		ids: identity.New(db, identity.Config{RateLimitOff: true, PasswordCost: identity.CheapPasswordCost()})}
 }
 
+// daytimePipeline is newPipeline with two job workers and a clock that
+// moves as the real one does from 14:00 UTC on a Monday, so that campaign
+// sends are not deferred to the morning; now is that clock.
+func daytimePipeline(tb testing.TB) (p *pipeline, now func() time.Time) {
+	start, day := time.Now(), time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
+	now = func() time.Time { return day.Add(time.Since(start)) }
+	return newPipeline(tb, now, 2), now
+}
+
 // signup makes an account of kind (dm.KindPerson, dm.KindBrand) whose
 // password is "password-" and its handle.
 func (p *pipeline) signup(tb testing.TB, handle, kind string) *dm.Account {

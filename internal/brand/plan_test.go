@@ -18,14 +18,13 @@ import (
 // the figure too. Either way the stored Targeted is the table's.
 func TestPlanTargetedCounts(t *testing.T) {
 	ctx := context.Background()
-	start, day := time.Now(), time.Date(2026, 6, 1, 14, 0, 0, 0, time.UTC)
-	p := newPipeline(t, func() time.Time { return day.Add(time.Since(start)) }, 2)
+	p, clock := daytimePipeline(t)
 	bs := p.brand
 	acme := p.signup(t, "acme", dm.KindBrand)
 	fans := p.followers(t, 3)
 	// fan2 said STOP: planned as skipped.
 	if err := p.db.Update(ctx, func(tx dm.Tx) error {
-		return tx.PutConsent(ctx, &dm.Consent{BrandID: acme.ID, UserID: fans[2].ID, OptedOut: true, UpdatedAt: day})
+		return tx.PutConsent(ctx, &dm.Consent{BrandID: acme.ID, UserID: fans[2].ID, OptedOut: true, UpdatedAt: clock()})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +67,7 @@ func TestPlanTargetedCounts(t *testing.T) {
 	// As a crashed attempt leaves them: fan0's row, and a row of someone
 	// who has since stopped following (not in the audience now).
 	id := create("retried")
-	now := day.Add(time.Since(start))
+	now := clock()
 	err := p.db.Update(ctx, func(tx dm.Tx) error {
 		_, err := tx.InsertDeliveries(ctx, []dm.CampaignSend{
 			{ID: dm.NewID(), CampaignID: id, BrandID: acme.ID, UserID: fans[0].ID, Variant: "A", State: dm.SendPending, RunAt: now.Add(time.Hour), UpdatedAt: now},
