@@ -8,7 +8,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/consent"
@@ -45,10 +48,27 @@ var (
 // a brand's messages (dm.OptInPayload; its title is always dm.OptInTitle).
 const OptInPayload = dm.OptInPayload
 
-// keyword returns the message as a STOP/START word candidate.
+// keyword returns the message as a STOP/START word candidate, as the
+// person meant it rather than as their keyboard wrote it: in compatibility
+// form (NFKC: full-width letters from a Chinese or Japanese input method
+// become ASCII, a decomposed accent is composed), without invisible format
+// characters (a zero-width space, a word joiner, a byte order mark), in
+// upper case, without the spaces, punctuation and quotes around it. A STOP
+// that did not count kept the person getting automated messages.
 func keyword(text string) string {
-	return strings.ToUpper(strings.Trim(strings.TrimSpace(text), " .!¡?¿"))
+	s := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(text))
+	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(keywordPunct, r)
+	}))
 }
+
+// keywordPunct is what may surround a STOP or START word.
+const keywordPunct = ".!¡?¿\"'«»‹›“”„‘’‚"
 
 func loadConsent(ctx context.Context, tx dm.Tx, brandID, userID string) (*dm.Consent, error) {
 	c, err := tx.Consent(ctx, brandID, userID)
@@ -248,9 +268,13 @@ func recentPromos(ts []time.Time, now time.Time) []time.Time {
 	return out
 }
 
+// containsWord tells whether k (a keyword) is one of words. A brand's
+// words were stored as keyword made them when they were saved; they are
+// read through keyword again so that words saved before it changed match
+// as today's do.
 func containsWord(words []string, k string) bool {
 	for _, w := range words {
-		if w == k {
+		if w == k || keyword(w) == k {
 			return true
 		}
 	}

@@ -44,6 +44,10 @@ func TestStopKeyword(t *testing.T) {
 		stop bool
 	}{
 		{"STOP", true}, {" stop! ", true}, {"Arrêt", true}, {"¡Baja!", true}, {"please stop", false}, {"stopping", false},
+		// As keyboards write it: full width, a decomposed accent, an
+		// invisible character, quotes.
+		{"ＳＴＯＰ", true}, {"ARRE\u0302T", true}, {"stop\u200b", true}, {"\ufeffSTOP", true}, {`"STOP"`, true}, {"“stop”", true},
+		{"STOP\u200bPING", false}, {"please ＳＴＯＰ", false},
 	} {
 		if got := containsWord(stopWords, keyword(c.text)); got != c.stop {
 			t.Errorf("%q: stop %v, want %v", c.text, got, c.stop)
