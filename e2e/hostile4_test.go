@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/client"
+)
+
+// The tests of this file come from a fourth hostile probe: each attacks the
+// running server through its public surface and asserts the secure outcome.
+
+// TestHostile4StopAsTyped: a person's STOP counts however their keyboard
+// wrote it: full-width letters (a Chinese or Japanese input method), a
+// decomposed accent (ARRE + U+0302 + T, as some systems send), an invisible
+// character stuck to the word (a zero-width space, a byte order mark, a
+// word joiner), or quotes around it (`Reply "STOP"` copied as written).
+// Each was an ordinary message, and the person kept getting the brand's
+// automated messages after saying STOP.
+func TestHostile4StopAsTyped(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	e.brandAccount("shop", "Shop")
+	for i, text := range []string{
+		"ＳＴＯＰ", "ｓｔｏｐ！", "ARRE\u0302T", "stop\u200b", "\u2060STOP", "\ufeffstop", `"STOP"`, "“Stop”", "«stop»", "'stop'",
+	} {
+		h := fmt.Sprintf("pers%d", i)
+		p := e.user(h)
+		conv := e.direct(p, "shop")
+		e.send(p, conv.ID, "hello")
+		e.send(p, conv.ID, text)
+		if m, err := p.MessagesConsent(ctx, "shop"); err != nil || !m.OptedOut {
+			t.Errorf("%s said %q (%+q): consent %+v %v, want opted out", h, text, text, m, err)
+		}
+	}
+	// Still a whole-message rule: a sentence with the word in it is none.
+	p := e.user("talker")
+	conv := e.direct(p, "shop")
+	for _, text := range []string{"please ＳＴＯＰ the noise", "stopping by later", "STOP\u200bPING"} {
+		e.send(p, conv.ID, text)
+	}
+	if m, err := p.MessagesConsent(ctx, "shop"); err != nil || m.OptedOut {
+		t.Errorf("sentences holding stop: consent %+v %v, want not opted out", m, err)
+	}
+}
+
+// TestHostile4ButtonLooksLikeStop: a brand words its buttons, and the
+// title is the text a tap sends. A title that shows as STOP but is not the
+// word (reversed by a right-to-left override: U+202E "POTS" reads "STOP";
+// or with an invisible character in it) made a button that a person taps
+// to unsubscribe and that unsubscribes nobody. Every button a brand writes
+// (a rule's reply, a flow's option, the ice breakers and the menu, a
+// campaign's quick replies) refuses direction controls and invisible
+// characters with a 400 naming the field, and nothing is stored.
+func TestHostile4ButtonLooksLikeStop(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	for _, title := range []string{"\u202ePOTS", "\u2067STOP\u2069", "STOP\u200b", "ST\u2060OP", "\u200eSTOP", "STOP\u00ad"} {
+		what := fmt.Sprintf("a button titled %+q", title)
+		_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "r", Trigger: client.RuleTrigger{Type: "keyword", Keywords: []string{"deal"}},
+			Actions: []client.RuleAction{{Type: "reply", Text: "Our deals", QuickReplies: []client.QuickReply{{Title: title, Payload: "X"}}}}})
+		if ce := wantStatus(t, err, http.StatusBadRequest, "rule: "+what); ce != nil && !strings.Contains(ce.Message, "quick_replies[0].title") {
+			t.Errorf("rule: %s: the message %q does not name the field", what, ce.Message)
+		}
+		_, err = acme.PutFlow(ctx, "acme", client.Flow{Name: "f", Steps: []client.FlowStep{{ID: "a", Text: "Pick one", Options: []client.FlowOption{{Title: title, Handoff: true}}}}})
+		if ce := wantStatus(t, err, http.StatusBadRequest, "flow: "+what); ce != nil && !strings.Contains(ce.Message, "options[0].title") {
+			t.Errorf("flow: %s: the message %q does not name the field", what, ce.Message)
+		}
+		_, err = acme.PutAutomation(ctx, "acme", client.AutomationSettings{Enabled: true, IceBreakers: []client.QuickReply{{Title: title, Payload: "X"}}})
+		if ce := wantStatus(t, err, http.StatusBadRequest, "ice breaker: "+what); ce != nil && !strings.Contains(ce.Message, "ice_breakers[0].title") {
+			t.Errorf("ice breaker: %s: the message %q does not name the field", what, ce.Message)
+		}
+		_, err = acme.PutAutomation(ctx, "acme", client.AutomationSettings{Enabled: true, Menu: []client.QuickReply{{Title: title, Payload: "X"}}})
+		if ce := wantStatus(t, err, http.StatusBadRequest, "menu: "+what); ce != nil && !strings.Contains(ce.Message, "menu[0].title") {
+			t.Errorf("menu: %s: the message %q does not name the field", what, ce.Message)
+		}
+		_, err = acme.CreateCampaign(ctx, "acme", client.CampaignInput{Name: "c", Audience: &client.Audience{Followers: true},
+			Steps: []client.CampaignStep{{Variants: []client.CampaignVariant{{Name: "A", Text: "Sale!", Weight: 100}}, QuickReplies: []client.QuickReply{{Title: title, Payload: "X"}}}}})
+		if ce := wantStatus(t, err, http.StatusBadRequest, "campaign: "+what); ce != nil && !strings.Contains(ce.Message, "quick_replies[0].title") {
+			t.Errorf("campaign: %s: the message %q does not name the field", what, ce.Message)
+		}
+	}
+	rules, err := acme.Rules(ctx, "acme")
+	must(t, err, "rules")
+	var lists struct {
+		Flows     []any `json:"flows"`
+		Campaigns []any `json:"campaigns"`
+	}
+	_, err = acme.Do(ctx, "GET", "/api/v1/brands/acme/automation/flows", nil, &lists)
+	must(t, err, "flows")
+	_, err = acme.Do(ctx, "GET", "/api/v1/brands/acme/campaigns", nil, &lists)
+	must(t, err, "campaigns")
+	if len(rules) != 0 || len(lists.Flows) != 0 || len(lists.Campaigns) != 0 {
+		t.Errorf("refused buttons were stored: %d rules, %d flows, %d campaigns", len(rules), len(lists.Flows), len(lists.Campaigns))
+	}
+	if body := rawGet(t, ctx, acme, "/api/v1/brands/acme/automation"); strings.Contains(body, "STOP") || strings.Contains(body, "POTS") {
+		t.Errorf("refused buttons were stored in the settings: %s", body)
+	}
+
+	// Names people write stay fine: emoji with joiners and variation
+	// selectors, scripts that need a zero-width non-joiner, accents.
+	for _, title := range []string{"👍🏽 Yes", "👨\u200d👩\u200d👧 Family", "❤\ufe0f Love it", "می\u200cخواهم", "Café"} {
+		_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "ok", Trigger: client.RuleTrigger{Type: "keyword", Keywords: []string{"deal"}},
+			Actions: []client.RuleAction{{Type: "reply", Text: "Our deals", QuickReplies: []client.QuickReply{{Title: title, Payload: "X"}}}}})
+		ok(t, err, fmt.Sprintf("a rule with a button titled %+q", title))
+	}
+}
