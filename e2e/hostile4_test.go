@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/client"
 )
@@ -108,5 +109,94 @@ func TestHostile4ButtonLooksLikeStop(t *testing.T) {
 		_, err := acme.PutRule(ctx, "acme", client.Rule{Enabled: true, Name: "ok", Trigger: client.RuleTrigger{Type: "keyword", Keywords: []string{"deal"}},
 			Actions: []client.RuleAction{{Type: "reply", Text: "Our deals", QuickReplies: []client.QuickReply{{Title: title, Payload: "X"}}}}})
 		ok(t, err, fmt.Sprintf("a rule with a button titled %+q", title))
+	}
+}
+
+// TestHostile4RSVPAfterTheEvent: an invitation's buttons stay under the
+// message after the event began. A Yes tapped then took a place ("You're
+// in: ... See you there!" for an event already under way or over) and a No
+// gave one back, moving the first waiting person in for an event they can
+// no longer attend; a campaign could also be made, and started, for an
+// event already past, inviting everyone to it. Now a tap after the start
+// is no answer (an ordinary message for the team), and an event campaign
+// must start in the future when it is saved and when it is started.
+func TestHostile4RSVPAfterTheEvent(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := startClocked(t, clk)
+	ctx := e.ctx
+	club := e.brandAccount("club", "Club")
+	_, err := club.PutBrandSettings(ctx, "club", client.BrandSettings{TimeZone: "UTC"})
+	must(t, err, "brand settings")
+	ps := e.people("g", 3, "club")
+	ev := func(starts time.Time) client.CampaignInput {
+		return client.CampaignInput{Name: "Tasting", Audience: &client.Audience{Followers: true}, Steps: oneMessage("Come taste!"), RatePerMinute: 600000,
+			Event: &client.CampaignEvent{Title: "Tasting", StartsAt: starts, TimeZone: "UTC", Capacity: 1}}
+	}
+	_, err = club.CreateCampaign(ctx, "club", ev(clk.Now().Add(-time.Hour)))
+	wantStatus(t, err, http.StatusBadRequest, "an invitation to an event that began an hour ago")
+	late, err := club.CreateCampaign(ctx, "club", ev(clk.Now().Add(30*time.Minute)))
+	must(t, err, "a draft invitation to an event in half an hour")
+	c, err := club.CreateCampaign(ctx, "club", ev(clk.Now().Add(2*time.Hour)))
+	must(t, err, "the invitation")
+	_, err = club.CampaignAction(ctx, "club", c.ID, "start")
+	must(t, err, "start")
+	waitCampaign(t, ctx, club, "club", c.ID, "the invitations", func(c *client.Campaign) bool { return c.Status == "done" && c.Progress.Sent == 3 })
+	convs := make([]string, len(ps))
+	var yes, no string
+	for i, p := range ps {
+		convs[i] = e.folder(p, "inbox")[0]
+		msgs, err := allMessages(ctx, p, convs[i])
+		must(t, err, "the invitation")
+		for _, q := range msgs[0].QuickReplies {
+			switch q.Title {
+			case "Yes":
+				yes = q.Payload
+			case "No":
+				no = q.Payload
+			}
+		}
+	}
+	tap := func(i int, text, payload string) {
+		t.Helper()
+		_, _, err := ps[i].Send(ctx, convs[i], client.SendParams{Text: text, Payload: payload})
+		must(t, err, "tap "+text)
+	}
+	tally := func(what string, want client.RSVPTally) {
+		t.Helper()
+		got, err := club.Campaign(ctx, "club", c.ID)
+		must(t, err, "campaign")
+		if r := got.Progress.RSVP; r == nil || *r != want {
+			t.Errorf("%s: tally %+v, want %+v", what, r, want)
+		}
+	}
+	tap(0, "Yes", yes)
+	tap(1, "Yes", yes)
+	tally("before the start", client.RSVPTally{Yes: 1, Waitlist: 1})
+	waitMessages(t, ps[1], convs[1], "g001's waitlist confirmation", func(ms []client.Message) bool { return countAutomated(ms) == 2 })
+
+	clk.Add(3 * time.Hour) // the event began an hour ago
+	_, err = club.CampaignAction(ctx, "club", late.ID, "start")
+	wantStatus(t, err, http.StatusConflict, "starting the invitation to an event that began")
+	tap(2, "Yes", yes)
+	tap(0, "No", no)
+	tally("after the start", client.RSVPTally{Yes: 1, Waitlist: 1})
+	// The taps after the start went to the team as messages; the bot
+	// answered none of them (a marker message after them shows it had its
+	// chance: jobs run in order of their time).
+	e.send(ps[2], convs[2], "anyone there?")
+	for i := range ps {
+		msgs, err := allMessages(ctx, ps[i], convs[i])
+		must(t, err, "messages")
+		for _, m := range msgs {
+			if m.Automated && m.CreatedAt.After(clk.Now().Add(-time.Minute)) {
+				t.Errorf("g%03d got an automated answer after the event began: %q", i, m.Text)
+			}
+		}
+	}
+	got, err := club.Campaign(ctx, "club", late.ID)
+	must(t, err, "the late draft")
+	if got.Status != "draft" {
+		t.Errorf("the refused start left the late invitation %s", got.Status)
 	}
 }

@@ -198,10 +198,36 @@ func validMessage(in CampaignInput) (aud, steps json.RawMessage, err error) {
 	return aud, steps, err
 }
 
+// futureEvent checks that an invitation's event starts after now and
+// after the campaign's scheduled start: invitations to an event under way
+// or over would take places nobody can use.
+func futureEvent(in CampaignInput, now time.Time) error {
+	if in.Event == nil {
+		return nil
+	}
+	if !in.Event.StartsAt.After(now) {
+		return dm.Errorf(dm.EINVALID, "event.starts_at: the event must start in the future.")
+	}
+	if in.StartAt != nil && !in.StartAt.Before(in.Event.StartsAt) {
+		return dm.Errorf(dm.EINVALID, "start_at: the invitations must start going out before the event starts.")
+	}
+	return nil
+}
+
+// eventBegun tells whether c is an invitation to an event that has begun
+// by t.
+func eventBegun(c *dm.Campaign, t time.Time) bool {
+	ev := eventOf(c)
+	return ev != nil && !t.Before(ev.StartsAt)
+}
+
 // CreateCampaign saves a draft campaign (owners and admins).
 func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle string, in CampaignInput) (*CampaignView, error) {
 	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
+		return nil, err
+	}
+	if err := futureEvent(in, s.now()); err != nil {
 		return nil, err
 	}
 	var out *CampaignView
@@ -249,6 +275,9 @@ func rateOr(r int) int {
 func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id string, in CampaignInput) (*CampaignView, error) {
 	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
+		return nil, err
+	}
+	if err := futureEvent(in, s.now()); err != nil {
 		return nil, err
 	}
 	var out *CampaignView
@@ -415,6 +444,9 @@ func (s *Service) CampaignAct(ctx context.Context, me *dm.Account, handle, id, a
 			if c.StartAt != nil && c.StartAt.After(now) {
 				runAt = *c.StartAt
 			}
+			if eventBegun(c, runAt) {
+				return dm.Errorf(dm.ECONFLICT, "The event begins before the invitations would go out; an invitation can't go out after it.")
+			}
 			payload, _ := json.Marshal(planJob{CampaignID: c.ID})
 			if _, err := ob.Enqueue(ctx, &dm.Job{Kind: JobCampaignPlan, Key: c.ID, Payload: payload, RunAt: runAt, CreatedAt: now}); err != nil {
 				return err
@@ -427,6 +459,9 @@ func (s *Service) CampaignAct(ctx context.Context, me *dm.Account, handle, id, a
 		case ActionResume:
 			if c.Status != dm.CampaignPaused {
 				return wrong()
+			}
+			if eventBegun(c, now) {
+				return dm.Errorf(dm.ECONFLICT, "The event has begun; the rest of its invitations can't go out (cancel the campaign).")
 			}
 			c.Status = dm.CampaignRunning
 			c.Generation++
