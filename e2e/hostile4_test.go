@@ -200,3 +200,40 @@ func TestHostile4RSVPAfterTheEvent(t *testing.T) {
 		t.Errorf("the refused start left the late invitation %s", got.Status)
 	}
 }
+
+// TestHostile4CannedRepliesBounded: any team member, an agent included,
+// keeps canned replies of their own, and nothing bounded how many: one
+// agent could save them without end (macros stop at 200 each), and every
+// member's list reads the brand's whole set. Now each owner keeps at most
+// 200, and the team's shared ones are bounded alike; one member at the
+// bound does not stop another.
+func TestHostile4CannedRepliesBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	ann, bob := e.user("ann"), e.user("bob")
+	for _, h := range []string{"ann", "bob"} {
+		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
+		must(t, err, "add "+h)
+	}
+	const bound = 200
+	for i := range bound {
+		_, err := ann.CreateCannedReply(ctx, "acme", fmt.Sprintf("reply %d", i), "Hello {{first_name|there}}")
+		must(t, err, fmt.Sprintf("ann's reply %d", i))
+	}
+	_, err := ann.CreateCannedReply(ctx, "acme", "one too many", "Hello")
+	wantStatus(t, err, http.StatusBadRequest, "ann's canned reply over the bound")
+	cs, err := ann.CannedReplies(ctx, "acme")
+	must(t, err, "ann's replies")
+	if len(cs) != bound {
+		t.Errorf("ann has %d canned replies, want %d", len(cs), bound)
+	}
+	_, err = bob.CreateCannedReply(ctx, "acme", "bob's", "Hi")
+	ok(t, err, "bob's own reply, with ann at the bound")
+	_, err = acme.CreateCannedReply(ctx, "acme", "shared", "Hi from the team")
+	ok(t, err, "a shared reply, with ann at the bound")
+	// Editing one at the bound is no new reply.
+	_, err = ann.Do(ctx, "PATCH", "/api/v1/brands/acme/canned-replies/"+cs[0].ID, strings.NewReader(`{"text":"Edited"}`), nil)
+	ok(t, err, "ann edits a reply at the bound")
+}
