@@ -520,6 +520,11 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 		if err != nil {
 			return err
 		}
+		// Charged after access: an outsider's answer is the 404 whatever
+		// their rate.
+		if d := s.previewLimit.Take(me.ID, s.clock()); d > 0 {
+			return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many audience previews. Try again in a moment.", RetryAfter: d}
+		}
 		ids, err := s.resolveAudience(ctx, tx, a.brand.ID, aud)
 		if err != nil {
 			return err
@@ -540,21 +545,47 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 
 func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string, aud *campaign.Audience) ([]string, error) {
 	now := s.now()
+	// Each distinct leaf is read once: an audience of 50 terms that name
+	// the followers 50 times read all of them 50 times. The set operations
+	// make new lists, so a leaf's list is shared safely.
+	memo := map[string][]string{}
+	once := func(key string, read func() ([]string, error)) ([]string, error) {
+		if ids, ok := memo[key]; ok {
+			return ids, nil
+		}
+		ids, err := read()
+		if err == nil {
+			memo[key] = ids
+		}
+		return ids, err
+	}
+	followers := func() ([]string, error) {
+		return once("followers", func() ([]string, error) { return tx.AudienceFollowers(ctx, brandID) })
+	}
+	wrote := func(since time.Time) ([]string, error) {
+		return once("wrote\x00"+since.Format(time.RFC3339Nano), func() ([]string, error) { return tx.AudienceWroteSince(ctx, brandID, since) })
+	}
 	return aud.Resolve(campaign.Leaves{
-		Followers: func() ([]string, error) { return tx.AudienceFollowers(ctx, brandID) },
-		Label:     func(l string) ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) },
-		Attribute: func(k, v string) ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) },
-		WroteDays: func(d int) ([]string, error) {
-			return tx.AudienceWroteSince(ctx, brandID, now.Add(-time.Duration(d)*24*time.Hour))
+		Followers: followers,
+		Label: func(l string) ([]string, error) {
+			return once("label\x00"+l, func() ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) })
 		},
-		SurveyBelow: func(id string, below int) ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) },
-		RSVP:        func(id, answer string) ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) },
+		Attribute: func(k, v string) ([]string, error) {
+			return once("attribute\x00"+k+"\x00"+v, func() ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) })
+		},
+		WroteDays: func(d int) ([]string, error) { return wrote(now.Add(-time.Duration(d) * 24 * time.Hour)) },
+		SurveyBelow: func(id string, below int) ([]string, error) {
+			return once(fmt.Sprintf("survey\x00%s\x00%d", id, below), func() ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) })
+		},
+		RSVP: func(id, answer string) ([]string, error) {
+			return once("rsvp\x00"+id+"\x00"+answer, func() ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) })
+		},
 		Everyone: func() ([]string, error) {
-			f, err := tx.AudienceFollowers(ctx, brandID)
+			f, err := followers()
 			if err != nil {
 				return nil, err
 			}
-			w, err := tx.AudienceWroteSince(ctx, brandID, time.Unix(0, 0))
+			w, err := wrote(time.Unix(0, 0))
 			if err != nil {
 				return nil, err
 			}
