@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/server"
 )
 
 // The tests of this file come from a fourth hostile probe: each attacks the
@@ -276,4 +277,59 @@ func TestHostile4AudiencePreviewBounded(t *testing.T) {
 	eve := e.user("eve")
 	_, err = eve.Do(ctx, "POST", "/api/v1/brands/acme/audience/preview", strings.NewReader(body), nil)
 	wantStatus(t, err, http.StatusNotFound, "an outsider's preview")
+}
+
+// TestHostile4ManyConsentWords: a brand with many words of its own (17 to
+// 20 stop words, 9 to 12 start words) had every customer message append
+// the built-in words to the brand's cached consent settings, which
+// concurrent sends share, in place: a data race (caught under -race) on
+// every message to the brand (on PostgreSQL, where sends to one brand run
+// at once; SQLite writes one at a time). Customers write at once; each
+// STOP counts.
+func TestHostile4ManyConsentWords(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testManyConsentWords)
+}
+
+func testManyConsentWords(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	stop, start := make([]string, 20), make([]string, 12)
+	for i := range stop {
+		stop[i] = fmt.Sprintf("NOMORE%d", i)
+	}
+	for i := range start {
+		start[i] = fmt.Sprintf("AGAIN%d", i)
+	}
+	body := fmt.Sprintf(`{"stop_words":[%s],"start_words":[%s],"frequency_cap":0,"window_24h":false}`,
+		`"`+strings.Join(stop, `","`)+`"`, `"`+strings.Join(start, `","`)+`"`)
+	_, err := acme.Do(ctx, "PUT", "/api/v1/brands/acme/consent-settings", strings.NewReader(body), nil)
+	must(t, err, "consent words")
+	ps := e.people("cw", 8, "")
+	convs := make([]string, len(ps))
+	for i, p := range ps {
+		convs[i] = e.direct(p, "acme").ID
+	}
+	done := make(chan error, len(ps))
+	for i, p := range ps {
+		go func() {
+			var err error
+			for k := 0; k < 5 && err == nil; k++ {
+				_, _, err = p.Send(ctx, convs[i], client.SendParams{Text: fmt.Sprintf("hello %d", k)})
+			}
+			if err == nil {
+				_, _, err = p.Send(ctx, convs[i], client.SendParams{Text: stop[i]})
+			}
+			done <- err
+		}()
+	}
+	for range ps {
+		must(t, <-done, "a customer writes")
+	}
+	for i, p := range ps {
+		if m, err := p.MessagesConsent(ctx, "acme"); err != nil || !m.OptedOut {
+			t.Errorf("cw%03d said %s: consent %+v %v", i, stop[i], m, err)
+		}
+	}
 }
