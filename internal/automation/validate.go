@@ -174,7 +174,7 @@ func ValidateQuickReplies(f string, qrs []dm.QuickReply) error {
 		return invalid(f, "at most %d quick replies.", dm.MaxQuickReplies)
 	}
 	for i, q := range qrs {
-		if err := textField(fmt.Sprintf("%s[%d].title", f, i), q.Title, 1, dm.MaxQuickReplyTitle); err != nil {
+		if err := titleField(fmt.Sprintf("%s[%d].title", f, i), q.Title, dm.MaxQuickReplyTitle); err != nil {
 			return err
 		}
 		if err := payloadField(fmt.Sprintf("%s[%d].payload", f, i), q.Payload); err != nil {
@@ -219,7 +219,7 @@ func ValidateFlow(fl *dm.Flow, ck Checks) error {
 		}
 		for j, o := range s.Options {
 			of := fmt.Sprintf("%s.options[%d]", f, j)
-			if err := textField(of+".title", o.Title, 1, dm.MaxQuickReplyTitle); err != nil {
+			if err := titleField(of+".title", o.Title, dm.MaxQuickReplyTitle); err != nil {
 				return err
 			}
 			if o.Next != "" && !ids[o.Next] {
@@ -259,7 +259,7 @@ func ValidateSettings(s *dm.AutomationSettings) error {
 		return invalid("ice_breakers", "at most %d questions.", dm.MaxIceBreakers)
 	}
 	for i, q := range s.IceBreakers {
-		if err := textField(fmt.Sprintf("ice_breakers[%d].title", i), q.Title, 1, dm.MaxIceBreakerTitle); err != nil {
+		if err := titleField(fmt.Sprintf("ice_breakers[%d].title", i), q.Title, dm.MaxIceBreakerTitle); err != nil {
 			return err
 		}
 		if err := payloadField(fmt.Sprintf("ice_breakers[%d].payload", i), q.Payload); err != nil {
@@ -270,7 +270,7 @@ func ValidateSettings(s *dm.AutomationSettings) error {
 		return invalid("menu", "at most %d entries.", dm.MaxMenuItems)
 	}
 	for i, q := range s.Menu {
-		if err := textField(fmt.Sprintf("menu[%d].title", i), q.Title, 1, dm.MaxMenuTitle); err != nil {
+		if err := titleField(fmt.Sprintf("menu[%d].title", i), q.Title, dm.MaxMenuTitle); err != nil {
 			return err
 		}
 		if err := payloadField(fmt.Sprintf("menu[%d].payload", i), q.Payload); err != nil {
@@ -294,6 +294,19 @@ func textField(f, s string, min, max int) error {
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return invalid(f, "no control characters.")
+	}
+	return nil
+}
+
+// titleField checks a button's title: a text field that also reads as
+// what it is (dm.ValidateButtonTitle: no direction controls or invisible
+// characters, since what a button shows is the text a tap sends).
+func titleField(f, s string, max int) error {
+	if err := textField(f, s, 1, max); err != nil {
+		return err
+	}
+	if err := dm.ValidateButtonTitle(f, s, max); err != nil {
+		return invalid(f, "%s", strings.TrimPrefix(dm.ErrorMessage(err), f+" "))
 	}
 	return nil
 }

@@ -49,8 +49,9 @@ type Config struct {
 	// links, calendar links. It is a function because a server listening on
 	// port 0 knows its address only once it listens.
 	PublicURL func() string
-	// RateLimitOff lifts the per-address limit on tracked-link clicks
-	// (benchmarks and load tests only).
+	// RateLimitOff lifts the per-address limit on tracked-link clicks and
+	// the per-account limit on audience previews (benchmarks and load
+	// tests only).
 	RateLimitOff bool
 }
 
@@ -80,6 +81,9 @@ type Service struct {
 	publicURL  func() string
 	clickLimit *ratelimit.Limiter
 	clickFuncs []LinkClickFunc
+
+	// previewLimit bounds each account's audience previews.
+	previewLimit *ratelimit.Limiter
 }
 
 type badge struct {
@@ -97,7 +101,8 @@ const badgeTTL = time.Minute
 // inboxes. The service shares the step's clock and logger.
 func New(c *chat.Service, step *Step) *Service {
 	s := &Service{chat: c, store: c.Store(), bus: c.Bus(), log: step.log, clock: step.clock, step: step, badges: map[string]badge{},
-		worker: workerName(), sendLease: step.sendLease, publicURL: step.publicURL, clickLimit: step.clickLimit}
+		worker: workerName(), sendLease: step.sendLease, publicURL: step.publicURL, clickLimit: step.clickLimit,
+		previewLimit: step.previewLimit}
 	// A click on a product link is an interaction of the recommender (catalog.go).
 	s.OnLinkClick(s.productClicked)
 	return s

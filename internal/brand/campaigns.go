@@ -198,10 +198,36 @@ func validMessage(in CampaignInput) (aud, steps json.RawMessage, err error) {
 	return aud, steps, err
 }
 
+// futureEvent checks that an invitation's event starts after now and
+// after the campaign's scheduled start: invitations to an event under way
+// or over would take places nobody can use.
+func futureEvent(in CampaignInput, now time.Time) error {
+	if in.Event == nil {
+		return nil
+	}
+	if !in.Event.StartsAt.After(now) {
+		return dm.Errorf(dm.EINVALID, "event.starts_at: the event must start in the future.")
+	}
+	if in.StartAt != nil && !in.StartAt.Before(in.Event.StartsAt) {
+		return dm.Errorf(dm.EINVALID, "start_at: the invitations must start going out before the event starts.")
+	}
+	return nil
+}
+
+// eventBegun tells whether c is an invitation to an event that has begun
+// by t.
+func eventBegun(c *dm.Campaign, t time.Time) bool {
+	ev := eventOf(c)
+	return ev != nil && !t.Before(ev.StartsAt)
+}
+
 // CreateCampaign saves a draft campaign (owners and admins).
 func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle string, in CampaignInput) (*CampaignView, error) {
 	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
+		return nil, err
+	}
+	if err := futureEvent(in, s.now()); err != nil {
 		return nil, err
 	}
 	var out *CampaignView
@@ -249,6 +275,9 @@ func rateOr(r int) int {
 func (s *Service) UpdateCampaign(ctx context.Context, me *dm.Account, handle, id string, in CampaignInput) (*CampaignView, error) {
 	typ, aud, steps, event, err := validCampaign(in)
 	if err != nil {
+		return nil, err
+	}
+	if err := futureEvent(in, s.now()); err != nil {
 		return nil, err
 	}
 	var out *CampaignView
@@ -415,6 +444,9 @@ func (s *Service) CampaignAct(ctx context.Context, me *dm.Account, handle, id, a
 			if c.StartAt != nil && c.StartAt.After(now) {
 				runAt = *c.StartAt
 			}
+			if eventBegun(c, runAt) {
+				return dm.Errorf(dm.ECONFLICT, "The event begins before the invitations would go out; an invitation can't go out after it.")
+			}
 			payload, _ := json.Marshal(planJob{CampaignID: c.ID})
 			if _, err := ob.Enqueue(ctx, &dm.Job{Kind: JobCampaignPlan, Key: c.ID, Payload: payload, RunAt: runAt, CreatedAt: now}); err != nil {
 				return err
@@ -427,6 +459,9 @@ func (s *Service) CampaignAct(ctx context.Context, me *dm.Account, handle, id, a
 		case ActionResume:
 			if c.Status != dm.CampaignPaused {
 				return wrong()
+			}
+			if eventBegun(c, now) {
+				return dm.Errorf(dm.ECONFLICT, "The event has begun; the rest of its invitations can't go out (cancel the campaign).")
 			}
 			c.Status = dm.CampaignRunning
 			c.Generation++
@@ -485,6 +520,11 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 		if err != nil {
 			return err
 		}
+		// Charged after access: an outsider's answer is the 404 whatever
+		// their rate.
+		if d := s.previewLimit.Take(me.ID, s.clock()); d > 0 {
+			return &dm.Error{Code: dm.ERATELIMITED, Message: "Too many audience previews. Try again in a moment.", RetryAfter: d}
+		}
 		ids, err := s.resolveAudience(ctx, tx, a.brand.ID, aud, nil)
 		if err != nil {
 			return err
@@ -508,27 +548,50 @@ func (s *Service) PreviewAudience(ctx context.Context, me *dm.Account, handle st
 // are read otherwise (facts nil).
 func (s *Service) resolveAudience(ctx context.Context, tx dm.Tx, brandID string, aud *campaign.Audience, facts *dm.AudienceFacts) ([]string, error) {
 	now := s.now()
+	// Each distinct leaf is read once: an audience of 50 terms that name
+	// the followers 50 times read all of them 50 times. The set operations
+	// make new lists, so a leaf's list is shared safely.
+	memo := map[string][]string{}
+	once := func(key string, read func() ([]string, error)) ([]string, error) {
+		if ids, ok := memo[key]; ok {
+			return ids, nil
+		}
+		ids, err := read()
+		if err == nil {
+			memo[key] = ids
+		}
+		return ids, err
+	}
 	followers := func() ([]string, error) {
 		if facts != nil {
 			return facts.Followers, nil
 		}
-		return tx.AudienceFollowers(ctx, brandID)
+		return once("followers", func() ([]string, error) { return tx.AudienceFollowers(ctx, brandID) })
+	}
+	wrote := func(since time.Time) ([]string, error) {
+		return once("wrote\x00"+since.Format(time.RFC3339Nano), func() ([]string, error) { return tx.AudienceWroteSince(ctx, brandID, since) })
 	}
 	return aud.Resolve(campaign.Leaves{
 		Followers: followers,
-		Label:     func(l string) ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) },
-		Attribute: func(k, v string) ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) },
-		WroteDays: func(d int) ([]string, error) {
-			return tx.AudienceWroteSince(ctx, brandID, now.Add(-time.Duration(d)*24*time.Hour))
+		Label: func(l string) ([]string, error) {
+			return once("label\x00"+l, func() ([]string, error) { return tx.AudienceLabel(ctx, brandID, l) })
 		},
-		SurveyBelow: func(id string, below int) ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) },
-		RSVP:        func(id, answer string) ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) },
+		Attribute: func(k, v string) ([]string, error) {
+			return once("attribute\x00"+k+"\x00"+v, func() ([]string, error) { return tx.AudienceAttribute(ctx, brandID, k, v) })
+		},
+		WroteDays: func(d int) ([]string, error) { return wrote(now.Add(-time.Duration(d) * 24 * time.Hour)) },
+		SurveyBelow: func(id string, below int) ([]string, error) {
+			return once(fmt.Sprintf("survey\x00%s\x00%d", id, below), func() ([]string, error) { return audienceSurveyBelow(ctx, tx, brandID, id, below) })
+		},
+		RSVP: func(id, answer string) ([]string, error) {
+			return once("rsvp\x00"+id+"\x00"+answer, func() ([]string, error) { return audienceRSVP(ctx, tx, brandID, id, answer) })
+		},
 		Everyone: func() ([]string, error) {
 			f, err := followers()
 			if err != nil {
 				return nil, err
 			}
-			w, err := tx.AudienceWroteSince(ctx, brandID, time.Unix(0, 0))
+			w, err := wrote(time.Unix(0, 0))
 			if err != nil {
 				return nil, err
 			}

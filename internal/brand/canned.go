@@ -7,7 +7,13 @@ import (
 	"github.com/parleyhq/parley/internal/dm"
 )
 
-const maxCannedTitleRunes = 64
+const (
+	maxCannedTitleRunes = 64
+	// maxCanned bounds the canned replies of one owner, and the team's
+	// shared ones, as maxMacros bounds macros: without it any agent could
+	// save replies without end, and every member's list reads them all.
+	maxCanned = 200
+)
 
 // CannedReplies lists the canned replies the caller may use: the team's
 // shared ones and the caller's own (any team member).
@@ -98,7 +104,25 @@ func (s *Service) PutCannedReply(ctx context.Context, me *dm.Account, handle, id
 		if u.Personal || !a.manager() {
 			c.OwnerID = me.ID
 		}
-		if id != "" {
+		if id == "" {
+			all, err := tx.CannedReplies(ctx, a.brand.ID)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, x := range all {
+				if x.OwnerID == c.OwnerID {
+					n++
+				}
+			}
+			if n >= maxCanned {
+				whose := "of your own"
+				if c.OwnerID == "" {
+					whose = "shared by the team"
+				}
+				return dm.Errorf(dm.EINVALID, "At most %d canned replies %s; delete some first.", maxCanned, whose)
+			}
+		} else {
 			if c, err = tx.CannedReply(ctx, a.brand.ID, id); dm.IsCode(err, dm.ENOTFOUND) {
 				return dm.Errorf(dm.ENOTFOUND, "No canned reply %q.", dm.Truncate(id, 40))
 			} else if err != nil {

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/consent"
@@ -45,10 +48,27 @@ var (
 // a brand's messages (dm.OptInPayload; its title is always dm.OptInTitle).
 const OptInPayload = dm.OptInPayload
 
-// keyword returns the message as a STOP/START word candidate.
+// keyword returns the message as a STOP/START word candidate, as the
+// person meant it rather than as their keyboard wrote it: in compatibility
+// form (NFKC: full-width letters from a Chinese or Japanese input method
+// become ASCII, a decomposed accent is composed), without invisible format
+// characters (a zero-width space, a word joiner, a byte order mark), in
+// upper case, without the spaces, punctuation and quotes around it. A STOP
+// that did not count kept the person getting automated messages.
 func keyword(text string) string {
-	return strings.ToUpper(strings.Trim(strings.TrimSpace(text), " .!¡?¿"))
+	s := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(text))
+	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(keywordPunct, r)
+	}))
 }
+
+// keywordPunct is what may surround a STOP or START word.
+const keywordPunct = ".!¡?¿\"'«»‹›“”„‘’‚"
 
 func loadConsent(ctx context.Context, tx dm.Tx, brandID, userID string) (*dm.Consent, error) {
 	c, err := tx.Consent(ctx, brandID, userID)
@@ -154,7 +174,7 @@ func (s *Step) customerConsent(ctx context.Context, tx dm.Tx, out chat.Outbox, b
 				return false, err
 			}
 		}
-		stop, start = append(cs.StopWords, stopWords...), append(cs.StartWords, startWords...)
+		stop, start = consentWords(cs)
 	}
 	switch {
 	case containsWord(stop, k):
@@ -248,9 +268,22 @@ func recentPromos(ts []time.Time, now time.Time) []time.Time {
 	return out
 }
 
+// consentWords are a brand's stop and start words followed by the built-in
+// ones, in new lists. cs may be the brand's cached state (state.go), which
+// concurrent sends share: appending the built-in words to its lists wrote
+// into their spare capacity (a brand with 17 to 20 stop words, or 9 to 12
+// start words, has some once read from JSON), a data race on every message.
+func consentWords(cs *dm.ConsentSettings) (stop, start []string) {
+	return slices.Concat(cs.StopWords, stopWords), slices.Concat(cs.StartWords, startWords)
+}
+
+// containsWord tells whether k (a keyword) is one of words. A brand's
+// words were stored as keyword made them when they were saved; they are
+// read through keyword again so that words saved before it changed match
+// as today's do.
 func containsWord(words []string, k string) bool {
 	for _, w := range words {
-		if w == k {
+		if w == k || keyword(w) == k {
 			return true
 		}
 	}

@@ -44,6 +44,10 @@ func TestStopKeyword(t *testing.T) {
 		stop bool
 	}{
 		{"STOP", true}, {" stop! ", true}, {"Arrêt", true}, {"¡Baja!", true}, {"please stop", false}, {"stopping", false},
+		// As keyboards write it: full width, a decomposed accent, an
+		// invisible character, quotes.
+		{"ＳＴＯＰ", true}, {"ARRE\u0302T", true}, {"stop\u200b", true}, {"\ufeffSTOP", true}, {`"STOP"`, true}, {"“stop”", true},
+		{"STOP\u200bPING", false}, {"please ＳＴＯＰ", false},
 	} {
 		if got := containsWord(stopWords, keyword(c.text)); got != c.stop {
 			t.Errorf("%q: stop %v, want %v", c.text, got, c.stop)
@@ -51,5 +55,30 @@ func TestStopKeyword(t *testing.T) {
 	}
 	if zone("Asia/Tokyo") == nil || zone("") != nil || zone("Nowhere/City") != nil {
 		t.Error("zone: a known name loads, an empty or unknown one is nil")
+	}
+}
+
+// TestConsentWordsCopy: the word lists of a message are new lists; the
+// brand's settings, which concurrent sends share, are not written, even
+// where their lists have room to spare (as JSON leaves them: 20 words have
+// room for 32).
+func TestConsentWordsCopy(t *testing.T) {
+	cs := &dm.ConsentSettings{StopWords: make([]string, 20, 32), StartWords: make([]string, 12, 16)}
+	for i := range cs.StopWords {
+		cs.StopWords[i] = "NOMORE"
+	}
+	stop, start := consentWords(cs)
+	if len(stop) != 20+len(stopWords) || len(start) != 12+len(startWords) || !containsWord(stop, "STOP") || !containsWord(start, "START") {
+		t.Fatalf("words %v %v", stop, start)
+	}
+	for i, w := range cs.StopWords[:cap(cs.StopWords)] {
+		if i >= 20 && w != "" {
+			t.Fatalf("the shared settings' stop words were written past their length: [%d] = %q", i, w)
+		}
+	}
+	for i, w := range cs.StartWords[:cap(cs.StartWords)] {
+		if i >= 12 && w != "" {
+			t.Fatalf("the shared settings' start words were written past their length: [%d] = %q", i, w)
+		}
 	}
 }

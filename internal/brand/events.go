@@ -75,6 +75,13 @@ func (s *Step) rsvp(ctx context.Context, tx dm.Tx, out chat.Outbox, b, customer 
 	if ev == nil {
 		return false, nil
 	}
+	if !t.Before(ev.StartsAt) {
+		// The buttons stay under the invitation, but once the event has
+		// begun a tap is no answer: a Yes would take a place, a No give
+		// one to the first waiting, for an event under way or over. The
+		// team gets it as an ordinary message.
+		return false, nil
+	}
 	// The brand's lock makes counting the places and taking one atomic.
 	if err := tx.LockBrand(ctx, b.ID); err != nil {
 		return true, err

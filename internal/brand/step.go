@@ -30,10 +30,11 @@ type Step struct {
 	// sendLease is the service's campaign lease (Config.SendLease).
 	sendLease time.Duration
 	limits    Limits
-	// publicURL and clickLimit are the service's (Config.PublicURL,
-	// Config.RateLimitOff), kept here until New.
-	publicURL  func() string
-	clickLimit *ratelimit.Limiter
+	// publicURL, clickLimit and previewLimit are the service's
+	// (Config.PublicURL, Config.RateLimitOff), kept here until New.
+	publicURL    func() string
+	clickLimit   *ratelimit.Limiter
+	previewLimit *ratelimit.Limiter
 }
 
 var (
@@ -62,6 +63,11 @@ func NewStep(cfg Config) *Step {
 		// Clicks per client address: a person clicks a few links a minute;
 		// a burst allows a shared address (an office, a carrier's NAT).
 		st.clickLimit = ratelimit.New(2, 120)
+		// Audience previews per account: the console asks one as an
+		// audience is edited (debounced); each reads the brand's
+		// followers and customers, tens of milliseconds of CPU per
+		// thousand, and any team member may ask.
+		st.previewLimit = ratelimit.New(2, 30)
 	}
 	return st
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/dm"
 )
 
 // Types of campaign. Only "message" is built; offers, event invitations and
@@ -155,6 +157,12 @@ func ValidateSteps(steps []Step, checkText func(path, text string) error) error 
 			}
 			if !controlFree(q.Title, false) {
 				return invalid("steps[%d].quick_replies[%d].title: one line, without control characters.", i, j)
+			}
+			// What the button shows is the text a tap sends: no direction
+			// controls or invisible characters (dm.ValidateButtonTitle).
+			f := fmt.Sprintf("steps[%d].quick_replies[%d].title", i, j)
+			if err := dm.ValidateButtonTitle(f, q.Title, MaxQuickReply); err != nil {
+				return invalid("%s: %s", f, strings.TrimPrefix(dm.ErrorMessage(err), f+" "))
 			}
 			if len(q.Payload) > 200 {
 				return invalid("steps[%d].quick_replies[%d].payload: at most 200 bytes.", i, j)

@@ -72,6 +72,23 @@ func ValidateDisplayName(s string) error {
 	return checkName("display_name", s)
 }
 
+// ValidateButtonTitle checks the title of a button a brand writes (a quick
+// reply, a flow's option, an ice breaker, a menu entry): one line of 1 to
+// max characters, without control characters, and with the rules of a name
+// (checkName): no direction controls, no invisible characters. The title
+// is what the button shows and the text a tap sends, so it must read as
+// what it is: "\u202ePOTS" shows as STOP, and so does "STOP\u200b", and
+// neither is the word, so a person tapped "STOP" and stayed subscribed.
+func ValidateButtonTitle(field, s string, max int) error {
+	if err := validateString(field, s, max, false, false); err != nil {
+		return err
+	}
+	if strings.ContainsRune(s, '\t') {
+		return Errorf(EINVALID, "%s must be on one line.", field)
+	}
+	return checkName(field, s)
+}
+
 // HasBidiControl reports whether s holds a bidirectional embedding,
 // override, isolate or mark control (see IsBidiControl).
 func HasBidiControl(s string) bool {
