@@ -19,7 +19,8 @@ import (
 // wrote it: full-width letters (a Chinese or Japanese input method), a
 // decomposed accent (ARRE + U+0302 + T, as some systems send), an invisible
 // character stuck to the word (a zero-width space, a byte order mark, a
-// word joiner), or quotes around it (`Reply "STOP"` copied as written).
+// word joiner), quotes around it (`Reply "STOP"` copied as written), or
+// letters of another script that look like it.
 // Each was an ordinary message, and the person kept getting the brand's
 // automated messages after saying STOP.
 func TestHostile4StopAsTyped(t *testing.T) {
@@ -29,6 +30,9 @@ func TestHostile4StopAsTyped(t *testing.T) {
 	e.brandAccount("shop", "Shop")
 	for i, text := range []string{
 		"ＳＴＯＰ", "ｓｔｏｐ！", "ARRE\u0302T", "stop\u200b", "\u2060STOP", "\ufeffstop", `"STOP"`, "“Stop”", "«stop»", "'stop'",
+		// What a brand's look-alike button sends when tapped: Cyrillic
+		// and Greek capitals, a zero for the O. It shows as STOP.
+		"ЅТОР", "SΤΟP", "ST0P",
 	} {
 		h := fmt.Sprintf("pers%d", i)
 		p := e.user(h)

@@ -280,14 +280,50 @@ func consentWords(cs *dm.ConsentSettings) (stop, start []string) {
 // containsWord tells whether k (a keyword) is one of words. A brand's
 // words were stored as keyword made them when they were saved; they are
 // read through keyword again so that words saved before it changed match
-// as today's do.
+// as today's do. A word also matches what only looks like it (skeleton):
+// a button titled "ЅТОР" in Cyrillic letters shows as STOP, and a person
+// who taps it has said STOP.
 func containsWord(words []string, k string) bool {
+	// No word is longer than maxConsentWordRunes: a longer message (most
+	// of them) is none, without a look at each word.
+	if utf8.RuneCountInString(k) > maxConsentWordRunes {
+		return false
+	}
+	sk := skeleton(k)
 	for _, w := range words {
-		if w == k || keyword(w) == k {
+		if w == k {
+			return true
+		}
+		if kw := keyword(w); kw == k || skeleton(kw) == sk {
 			return true
 		}
 	}
 	return false
+}
+
+// skeleton maps the capitals of other scripts that look like Latin
+// capitals (Cyrillic and Greek, as keyword leaves them: upper case) and the
+// digit zero to the Latin letter they show as, so that two words that look
+// the same compare equal. It is for comparing with the STOP and START
+// words only.
+func skeleton(k string) string {
+	return strings.Map(func(r rune) rune {
+		if l, ok := lookAlikes[r]; ok {
+			return l
+		}
+		return r
+	}, k)
+}
+
+// lookAlikes are the capitals of other scripts drawn as a Latin capital.
+var lookAlikes = map[rune]rune{
+	'0': 'O',
+	// Cyrillic
+	'А': 'A', 'В': 'B', 'С': 'C', 'Е': 'E', 'Н': 'H', 'І': 'I', 'Ј': 'J', 'К': 'K', 'М': 'M',
+	'О': 'O', 'Р': 'P', 'Ѕ': 'S', 'Т': 'T', 'Х': 'X', 'Ү': 'Y', 'Ԛ': 'Q', 'Ԝ': 'W',
+	// Greek
+	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N',
+	'Ο': 'O', 'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
 }
 
 // nameOf is how a brand names itself in a message: its display name, or its handle.

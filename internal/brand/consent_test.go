@@ -48,6 +48,9 @@ func TestStopKeyword(t *testing.T) {
 		// invisible character, quotes.
 		{"ＳＴＯＰ", true}, {"ARRE\u0302T", true}, {"stop\u200b", true}, {"\ufeffSTOP", true}, {`"STOP"`, true}, {"“stop”", true},
 		{"STOP\u200bPING", false}, {"please ＳＴＯＰ", false},
+		// What only looks like a stop word (a brand's button in Cyrillic
+		// or Greek letters, a zero for the O) is one: it shows as STOP.
+		{"ЅТОР", true}, {"ѕтор", true}, {"SΤΟP", true}, {"ST0P", true}, {"ВАЈА", true}, {"СТОП", false}, {"ЅТОРЅ", false},
 	} {
 		if got := containsWord(stopWords, keyword(c.text)); got != c.stop {
 			t.Errorf("%q: stop %v, want %v", c.text, got, c.stop)
