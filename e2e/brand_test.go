@@ -224,6 +224,11 @@ func TestBrandInbox(t *testing.T) {
 		t.Errorf("not reopened: %+v", d.Inbox)
 	}
 
+	// Bob's log holds the inbox's events while he is on the team.
+	if n := countLogged(t, bob, func(ev client.Event) bool { return strings.HasPrefix(ev.Type, "inbox.") }); n == 0 {
+		t.Fatal("bob's log holds no inbox events while he is an agent")
+	}
+
 	// Bob is removed: 404 at once, a last team.updated, then nothing more
 	// of the brand on his open socket.
 	must(t, acme.RemoveTeamMember(ctx, "acme", "bob"), "remove bob")
@@ -251,6 +256,39 @@ func TestBrandInbox(t *testing.T) {
 		if strings.HasPrefix(ev.Type, "inbox.") || ev.Brand != "" {
 			t.Errorf("removed agent still got %s", ev.Type)
 		}
+	}
+	// Nor does his log, read back from its start (the log keeps events
+	// for weeks): the brand's events from while he was on the team are
+	// withheld, but the team.updated that told him he was removed, and his
+	// own messages, stay.
+	if n := countLogged(t, bob, func(ev client.Event) bool { return ev.Brand != "" && ev.Type != "team.updated" }); n != 0 {
+		t.Errorf("a removed agent's log still holds %d of the brand's team events", n)
+	}
+	if n := countLogged(t, bob, func(ev client.Event) bool { return ev.Type == "team.updated" && ev.State == "removed" }); n != 1 {
+		t.Errorf("%d team.updated (removed) in bob's log, want 1", n)
+	}
+	if n := countLogged(t, bob, func(ev client.Event) bool { return ev.Message != nil && ev.Message.Text == "marker for bob" }); n == 0 {
+		t.Error("bob's log lost his own direct message")
+	}
+}
+
+// countLogged reads c's whole event log from its start, page by page,
+// and counts the events that match.
+func countLogged(t *testing.T, c *client.Client, match func(client.Event) bool) int {
+	t.Helper()
+	n, cursor := 0, "0"
+	for {
+		evs, next, err := c.Events(context.Background(), cursor, 100)
+		must(t, err, "the event log")
+		for _, ev := range evs {
+			if match(ev) {
+				n++
+			}
+		}
+		if len(evs) == 0 || next == cursor {
+			return n
+		}
+		cursor = next
 	}
 }
 

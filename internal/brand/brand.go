@@ -262,6 +262,60 @@ func tellIDs(ctx context.Context, out chat.Outbox, ids []string, e dm.Event) err
 	return out.AddAll(ctx, ids, e)
 }
 
+// FilterEvents (chat.EventFilter) withholds a brand's team events (the
+// inbox's messages, notes, audit trail, campaign progress: everything
+// naming the brand but team.updated) from a reader's log once the reader
+// has left the brand's team. The log keeps events for weeks: without this
+// a removed agent could page back through the customers' messages they
+// received while on the team. team.updated stays: it tells them they were
+// removed. One read per brand named in the page; a page without brand
+// events (a person's) costs a loop.
+func (s *Step) FilterEvents(ctx context.Context, tx dm.Tx, readerID string, evs []dm.Event) ([]dm.Event, error) {
+	var onTeam map[string]bool // by brand handle
+	out := evs[:0]
+	for _, ev := range evs {
+		if ev.Brand != "" && ev.Type != dm.EventTeamUpdated {
+			ok, seen := onTeam[ev.Brand]
+			if !seen {
+				var err error
+				if ok, err = stillOnTeam(ctx, tx, readerID, ev.Brand); err != nil {
+					return nil, err
+				}
+				if onTeam == nil {
+					onTeam = map[string]bool{}
+				}
+				onTeam[ev.Brand] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// stillOnTeam tells whether readerID is the brand with this handle or on
+// its team now. A handle that names no account now (the brand renamed or
+// gone) cannot be checked, and its events stay.
+func stillOnTeam(ctx context.Context, tx dm.Tx, readerID, handle string) (bool, error) {
+	b, err := tx.AccountByHandle(ctx, handle)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if b.ID == readerID {
+		return true, nil
+	}
+	_, err = tx.TeamMember(ctx, b.ID, readerID)
+	if dm.IsCode(err, dm.ENOTFOUND) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Member is a team member as the team sees them.
 type Member struct {
 	Account     dm.Profile

@@ -42,6 +42,7 @@ var (
 	_ chat.ChangeWatcher = (*Step)(nil)
 	_ chat.Decorator     = (*Step)(nil)
 	_ chat.ReadWatcher   = (*Step)(nil)
+	_ chat.EventFilter   = (*Step)(nil)
 )
 
 // NewStep returns the brand layer's pipeline stage.

@@ -39,6 +39,9 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		}
 		if len(out) > 0 {
 			last = out[len(out)-1].Seq
+			if out, last, err = s.filterPage(ctx, tx, me.ID, out, last, limit); err != nil {
+				return err
+			}
 			return redactGone(ctx, tx, me.ID, out)
 		}
 		// A cursor beyond the log comes from another database (a reset, a
@@ -53,6 +56,40 @@ func (s *Service) Events(ctx context.Context, me *dm.Account, cursor string, lim
 		out = []dm.Event{}
 	}
 	return out, strconv.FormatInt(last, 10), err
+}
+
+// filterPage lets the pipeline's EventFilters withhold events of a page
+// read from after..last of readerID's log, and tops a page they shortened
+// up from further on: a page shorter than asked still means the end of the
+// log (the WebSocket's catch-up and clients stop there), and the cursor
+// moves past what was withheld. It returns the page and its last seq read.
+func (s *Service) filterPage(ctx context.Context, tx dm.Tx, readerID string, page []dm.Event, last int64, limit int) ([]dm.Event, int64, error) {
+	if len(s.filters) == 0 {
+		return page, last, nil
+	}
+	full := len(page) >= limit
+	out, err := s.filterEvents(ctx, tx, readerID, page)
+	for err == nil && full && len(out) < limit {
+		var more []dm.Event
+		if more, err = tx.Events(ctx, readerID, last, limit-len(out)); err != nil || len(more) == 0 {
+			break
+		}
+		full, last = len(more) >= limit-len(out), more[len(more)-1].Seq
+		if more, err = s.filterEvents(ctx, tx, readerID, more); err == nil {
+			out = append(out, more...)
+		}
+	}
+	return out, last, err
+}
+
+func (s *Service) filterEvents(ctx context.Context, tx dm.Tx, readerID string, evs []dm.Event) ([]dm.Event, error) {
+	var err error
+	for _, f := range s.filters {
+		if evs, err = f.FilterEvents(ctx, tx, readerID, evs); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
 }
 
 // LastSeq returns the newest seq of the caller's event log: from the

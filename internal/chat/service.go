@@ -97,6 +97,14 @@ type Decorator interface {
 	DecorateMessages(ctx context.Context, tx dm.Tx, msgs []dm.Message) error
 }
 
+// EventFilter is a Step that withholds, from a page of events read back
+// from a reader's log, what the reader may no longer see: the brand layer
+// drops a brand's team events once the reader has left its team. It
+// returns the events kept, in order (it may reuse evs' array).
+type EventFilter interface {
+	FilterEvents(ctx context.Context, tx dm.Tx, readerID string, evs []dm.Event) ([]dm.Event, error)
+}
+
 // Sent describes a message stored by Send, for the pipeline's Steps.
 type Sent struct {
 	Sender  *dm.Account
@@ -138,6 +146,7 @@ type Service struct {
 	watchers   []ChangeWatcher
 	decorators []Decorator
 	readers    []ReadWatcher
+	filters    []EventFilter
 }
 
 // New returns a service over a store and a bus.
@@ -168,6 +177,9 @@ func New(store dm.Store, bus dm.Bus, cfg Config) *Service {
 		}
 		if d, ok := st.(Decorator); ok {
 			s.decorators = append(s.decorators, d)
+		}
+		if f, ok := st.(EventFilter); ok {
+			s.filters = append(s.filters, f)
 		}
 	}
 	// Typing notices are thinned even without limits: one a second is all a UI shows.
