@@ -678,7 +678,7 @@ export function settingsPage(app, handle) {
   // "Remove" to a screen reader; it names the member now.
   const removeButton = (m) => askFirstButton('Remove', `Remove ${displayName(m.account)} from the team`, () => guard(teamErr, async () => {
     await app.api.del(b + '/team/' + enc(m.account.handle));
-    loadTeam();
+    await loadTeam();
   }), { class: 'btn small danger-outline manage' });
 
   // Agents see the same page read-only (but may change their own
@@ -745,7 +745,7 @@ export function settingsPage(app, handle) {
       // It asks first, as a flow's Delete does: one click took it.
       askFirstButton('Delete', `Delete canned reply ${c.title}`, () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
-        loadCanned();
+        await loadCanned();
       }), { class: 'btn small danger-outline' + (c.personal ? '' : ' manage') }))));
   });
   const cTitle = h('input', { type: 'text', id: 'canned-title', maxlength: '64' });
