@@ -570,3 +570,31 @@ func TestBrowserVariantRemoveMiddle(t *testing.T) {
 		t.Errorf("saved variants %s, want %s", got, want)
 	}
 }
+
+// TestBrowserCampaignEditorLook: in the campaign editor, an event's Link
+// has the field look of the Title beside it (it was the browser's bare
+// box), and Add a variant, Add a follow-up and a variant's Remove are
+// buttons of their text's width, not bars across the form.
+func TestBrowserCampaignEditorLook(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.newCampaign()
+	ed := "#campaign-editor "
+	acme.setField(ed+`select[data-field="type"]`, "event")
+	acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+	look := `(sel) => { const s = getComputedStyle(document.querySelector(sel));
+		return [s.borderTopLeftRadius, s.paddingLeft, s.borderTopWidth, s.backgroundColor, s.height].join(' '); }`
+	link := acme.evalString(`(` + look + `)('#campaign-editor [data-field="event.link"]')`)
+	title := acme.evalString(`(` + look + `)('#campaign-editor [data-field="event.title"]')`)
+	if link != title {
+		t.Errorf("the event's Link looks like %q, its Title like %q", link, title)
+	}
+	for _, sel := range []string{"[data-action=add-variant]", "[data-action=add-followup]", "[data-action=remove-variant]"} {
+		if !acme.eval(sel, `(() => {
+			const b = document.querySelector('#campaign-editor `+sel+`');
+			return b.getBoundingClientRect().width < b.parentElement.getBoundingClientRect().width / 2;
+		})()`) {
+			t.Errorf("%s stretches across the form", sel)
+		}
+	}
+}
