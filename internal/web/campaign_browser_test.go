@@ -574,7 +574,9 @@ func TestBrowserVariantRemoveMiddle(t *testing.T) {
 // TestBrowserCampaignEditorLook: in the campaign editor, an event's Link
 // has the field look of the Title beside it (it was the browser's bare
 // box), and Add a variant, Add a follow-up and a variant's Remove are
-// buttons of their text's width, not bars across the form.
+// buttons of their text's width, not bars across the form. With a
+// follow-up and a condition open, axe-core finds nothing serious: the
+// units beside the reminder and the delay had no name.
 func TestBrowserCampaignEditorLook(t *testing.T) {
 	w := newWorld(t)
 	acme := w.brandAccount("acme", "Acme Outdoor")
@@ -597,4 +599,10 @@ func TestBrowserCampaignEditorLook(t *testing.T) {
 			t.Errorf("%s stretches across the form", sel)
 		}
 	}
+	acme.click(ed+"button[data-action=add-followup]", "Add a follow-up")
+	acme.click(ed+"button[data-action=add-condition]", "Add a condition")
+	for _, want := range []string{"Unit of the reminder", "Unit of the delay"} {
+		acme.waitFor("a unit named "+want, `(want) => [...document.querySelectorAll('#campaign-editor select.unit')].some((s) => s.getAttribute('aria-label') === want)`, want)
+	}
+	acme.axe("the campaign editor with an event, two variants, a follow-up and a condition")
 }

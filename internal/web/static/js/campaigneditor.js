@@ -75,8 +75,10 @@ function splitMinutes(min) {
   for (const [u, n] of [...UNITS].reverse()) if (min > 0 && min % n === 0) return [min / n, u];
   return [min, 'minutes'];
 }
-function unitSelect(unit) {
-  const s = h('select', { class: 'unit' }, UNITS.map(([u]) => h('option', { value: u }, u)));
+// unitSelect is the unit beside a number; label names it to a screen reader
+// (the field's visible label is the number's: the unit had no name at all).
+function unitSelect(unit, label) {
+  const s = h('select', { class: 'unit', 'aria-label': label }, UNITS.map(([u]) => h('option', { value: u }, u)));
   s.value = unit;
   return s;
 }
@@ -199,7 +201,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
   const [remN, remU] = splitMinutes(ev.reminder_minutes_before || (c ? 0 : 1440));
   const evRemind = h('input', { type: 'number', min: '0', class: 'num' });
   evRemind.value = String(remN);
-  const evRemindUnit = unitSelect(remU);
+  const evRemindUnit = unitSelect(remU, 'Unit of the reminder');
   const eventBox = h('fieldset', { class: 'stack-sm cmp-event' }, h('legend', null, 'The event'),
     field('event.title', 'Title', evTitle),
     h('div', { class: 'cmp-row' }, field('event.starts_at', 'Starts at (in the event\'s time zone)', evStart),
@@ -336,7 +338,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
     const [n, u] = splitMinutes(s ? s.delay_minutes : 1440);
     const delay = h('input', { type: 'number', min: '1', class: 'num' });
     delay.value = String(n);
-    followUps.push({ text, delay, unit: unitSelect(u) });
+    followUps.push({ text, delay, unit: unitSelect(u, 'Unit of the delay') });
   };
   steps.slice(1).forEach(addFollowUp);
   fuAdd.addEventListener('click', () => {
