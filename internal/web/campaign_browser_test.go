@@ -507,7 +507,9 @@ func TestBrowserVariantRemoveMiddle(t *testing.T) {
 	acme := w.brandAccount("acme", "Acme Outdoor")
 	acme.newCampaign()
 	ed := "#campaign-editor "
-	v := func(i int, f string) string { return fmt.Sprintf(`%s[data-field="steps[0].variants[%d].%s"]`, ed, i, f) }
+	v := func(i int, f string) string {
+		return fmt.Sprintf(`%s[data-field="steps[0].variants[%d].%s"]`, ed, i, f)
+	}
 	acme.setField(ed+`[data-field="name"]`, "Spring")
 	acme.setField(v(0, "text"), "Text A")
 	for i, text := range []string{"Text B", "Text C"} {
