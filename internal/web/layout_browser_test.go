@@ -1247,3 +1247,21 @@ func TestBrowserFocusAfterDelete(t *testing.T) {
 	confirm("#rule-list button", "Delete rule One")
 	focusIs("the next rule's Delete", `(a) => a.getAttribute('aria-label') === 'Delete rule Two'`)
 }
+
+// TestBrowserDeletedElsewhereFolder: a request deleted on another device
+// (or here, when the deletion's event beats the answer to Delete) brings
+// the page back to Requests, its tab focused, not to Inbox: under -race
+// the event came first, the page went to Inbox and then Requests, and the
+// focus stayed on Inbox's tab (TestBrowserFocusAfterLeaving failed).
+func TestBrowserDeletedElsewhereFolder(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	carol := w.account("carol", "Carol Danvers")
+	req := carol.openConversation("", "alice")
+	carol.send(req.ID, "Hi! A request")
+	alice.login()
+	alice.do("open the request", chromedp.Navigate(w.base+"/c/"+req.ID), chromedp.WaitVisible(chromedp.CSS(".request-banner")))
+	alice.api("DELETE", "/api/v1/conversations/"+req.ID, nil, nil)
+	alice.waitFor("on Requests, its tab focused", `() => location.pathname === '/requests' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Requests')`)
+}
