@@ -233,3 +233,71 @@ func TestBrowserCannedReplyAtCaret(t *testing.T) {
 	}`, canned.CannedReply.ID)
 	acme.waitFor("both in the composer", `(want) => document.getElementById('inbox-text').value === want`, "Sorry for the wait, Dan. I'm checking your order now.")
 }
+
+// TestBrowserSettingsFormsLabelled: a brand alone on its team sees an
+// empty state in the Team table (it showed a header row and nothing else)
+// and in the canned replies; the canned reply's Title and Text and the
+// team's handle and role have visible labels tied to their fields (a
+// placeholder alone went away with the first letter typed); the role
+// picker beside the handle has the same field look as the table's; and the
+// form fits at phone width. Adding a member through it replaces the empty
+// state.
+func TestBrowserSettingsFormsLabelled(t *testing.T) {
+	for _, size := range widths {
+		t.Run(size.name, func(t *testing.T) {
+			w := newWorld(t)
+			acme := w.brandAccount("acme", "Acme Outdoor")
+			w.account("bob", "Bob Okafor")
+			acme.login()
+			acme.viewport(size.width, size.height)
+			acme.do("open the settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.ID("team-add-handle")))
+			acme.waitText("#team-table tbody #team-empty td", "No team members yet. Add one by handle below.")
+			acme.waitText("#canned-list #canned-empty", "No canned replies yet.")
+			for id, want := range map[string]string{
+				"team-add-handle": "Add a member by handle",
+				"team-add-role":   "Role",
+				"canned-title":    "Title",
+				"canned-text":     "Text",
+			} {
+				got := acme.evalString(`(() => {
+					const el = document.getElementById(` + "`" + id + "`" + `);
+					const l = el.labels && el.labels[0];
+					if (!l || l.offsetParent === null) return 'no visible label';
+					if (el.hasAttribute('aria-label')) return 'an aria-label overrides the label';
+					return l.querySelector('.field-label').textContent;
+				})()`)
+				if got != want {
+					t.Errorf("#%s's label: %q, want %q", id, got, want)
+				}
+			}
+			if !acme.eval("the form fits", `(() => {
+				const card = document.getElementById('team-add').closest('.card').getBoundingClientRect();
+				return [...document.querySelectorAll('#team-add input, #team-add select, #team-add button')].every((e) => {
+					const r = e.getBoundingClientRect();
+					return r.left >= card.left && r.right <= card.right;
+				}) && document.documentElement.scrollWidth <= innerWidth;
+			})()`) {
+				t.Error("the add-member form overflows its card")
+			}
+
+			acme.do("add bob", chromedp.SendKeys(chromedp.ID("team-add-handle"), "bob"))
+			acme.click("#team-add button[type=submit]", "Add to team")
+			acme.waitText(`#team-table tr[data-member="bob"]`, "Bob Okafor")
+			if acme.eval("empty state gone", `!!document.getElementById('team-empty')`) {
+				t.Error("the empty state stays beside a member")
+			}
+			// The role picker beside the handle looks like the one in the
+			// table (it had the browser's bare select).
+			look := `(sel) => { const s = getComputedStyle(document.querySelector(sel));
+				return [s.minHeight, s.borderTopWidth, s.borderTopColor, s.borderTopLeftRadius, s.backgroundColor, s.paddingLeft].join(' '); }`
+			add := acme.evalString(`(` + look + `)('#team-add-role')`)
+			row := acme.evalString(`(` + look + `)('#team-table select')`)
+			if size.name == "desktop" && add != row {
+				t.Errorf("the add form's role picker looks like %q, the table's like %q", add, row)
+			}
+			if !strings.HasPrefix(add, "38px 1px") || !strings.Contains(add, " 8px ") {
+				t.Errorf("the add form's role picker has no field look: %q", add)
+			}
+		})
+	}
+}

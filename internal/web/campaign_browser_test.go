@@ -494,3 +494,117 @@ func TestBrowserVariantRemove(t *testing.T) {
 	acme.click(ed+"button[type=submit]", "Create draft")
 	acme.waitText("#campaign-list .campaign", "Spring")
 }
+
+// TestBrowserVariantRemoveMiddle: any variant can be removed, not only the
+// last: removing variant 2 of 3 keeps variants 1 and 3 with what was typed
+// in them, renumbered (legends, labels, and the paths the API's messages
+// name, so an error on the new variant 2 shows beside its field); the
+// focus goes to the next Remove; the next Add a variant takes the free
+// name B (not a second C, which the API refuses); and the draft saved has
+// the variants left.
+func TestBrowserVariantRemoveMiddle(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.newCampaign()
+	ed := "#campaign-editor "
+	v := func(i int, f string) string {
+		return fmt.Sprintf(`%s[data-field="steps[0].variants[%d].%s"]`, ed, i, f)
+	}
+	acme.setField(ed+`[data-field="name"]`, "Spring")
+	acme.setField(v(0, "text"), "Text A")
+	for i, text := range []string{"Text B", "Text C"} {
+		acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+		acme.setField(v(i+1, "text"), text)
+	}
+	acme.setField(v(1, "weight"), "30")
+	acme.setField(v(2, "weight"), "150") // refused by the API, below
+	if n := acme.evalString(`String(document.querySelectorAll('#campaign-editor [data-action=remove-variant]').length)`); n != "3" {
+		t.Fatalf("%s Remove buttons for 3 variants, want one each", n)
+	}
+
+	acme.click(ed+"button[data-action=remove-variant]", "Remove variant 2")
+	state := `() => [...document.querySelectorAll('#campaign-editor .cmp-variant')].map((fs) => {
+		const name = fs.querySelector('.cmp-variant-name');
+		const label = document.querySelector('label[for="' + name.id + '"]');
+		return [fs.querySelector('legend').textContent, name.value, fs.querySelector('.cmp-variant-text').value,
+			fs.querySelector('.cmp-variant-weight').value, name.dataset.field, label ? 'labelled' : 'unlabelled',
+			fs.querySelector('[data-action=remove-variant]')?.textContent || ''].join('|');
+	}).join(' / ')`
+	want := "Variant 1|A|Text A|100|steps[0].variants[0].name|labelled|Remove variant 1 / " +
+		"Variant 2|C|Text C|150|steps[0].variants[1].name|labelled|Remove variant 2"
+	acme.waitFor("A and C left, renumbered", `(want) => (`+state+`)() === want`, want)
+	if got := acme.evalString(`document.activeElement.textContent`); got != "Remove variant 2" {
+		t.Errorf("after removing variant 2 the focus is on %q, want the next Remove", got)
+	}
+
+	// The API's message about the variant now second lands beside C's
+	// weight.
+	acme.click(ed+"button[type=submit]", "Create draft")
+	acme.waitFor("the error beside C's weight", `() => document.querySelector('#campaign-editor [data-error-for="steps[0].variants[1].weight"]')?.textContent === '1 to 100.' &&
+		document.activeElement === document.querySelector('#campaign-editor [data-field="steps[0].variants[1].weight"]')`)
+	acme.setField(v(1, "weight"), "20")
+
+	// A new variant takes the free letter.
+	acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+	acme.waitFor("the new variant is B", `(sel) => document.querySelector(sel)?.value === 'B' && document.activeElement === document.querySelector(sel)`, v(2, "name"))
+	acme.click(ed+"button[data-action=remove-variant]", "Remove variant 3")
+	acme.waitFor("focus on the last Remove", `() => document.activeElement.textContent === 'Remove variant 2'`)
+
+	acme.click(ed+"button[type=submit]", "Create draft")
+	acme.waitText("#campaign-list .campaign", "Spring")
+	var list struct {
+		Campaigns []struct {
+			Steps []struct {
+				Variants []struct {
+					Name   string `json:"name"`
+					Text   string `json:"text"`
+					Weight int    `json:"weight"`
+				} `json:"variants"`
+			} `json:"steps"`
+		} `json:"campaigns"`
+	}
+	acme.api("GET", "/api/v1/brands/acme/campaigns", nil, &list)
+	if len(list.Campaigns) != 1 || len(list.Campaigns[0].Steps) != 1 {
+		t.Fatalf("campaigns: %+v", list.Campaigns)
+	}
+	got := fmt.Sprint(list.Campaigns[0].Steps[0].Variants)
+	if want := "[{A Text A 100} {C Text C 20}]"; got != want {
+		t.Errorf("saved variants %s, want %s", got, want)
+	}
+}
+
+// TestBrowserCampaignEditorLook: in the campaign editor, an event's Link
+// has the field look of the Title beside it (it was the browser's bare
+// box), and Add a variant, Add a follow-up and a variant's Remove are
+// buttons of their text's width, not bars across the form. With a
+// follow-up and a condition open, axe-core finds nothing serious: the
+// units beside the reminder and the delay had no name.
+func TestBrowserCampaignEditorLook(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.newCampaign()
+	ed := "#campaign-editor "
+	acme.setField(ed+`select[data-field="type"]`, "event")
+	acme.click(ed+"button[data-action=add-variant]", "Add a variant")
+	look := `(sel) => { const s = getComputedStyle(document.querySelector(sel));
+		return [s.borderTopLeftRadius, s.paddingLeft, s.borderTopWidth, s.backgroundColor, s.height].join(' '); }`
+	link := acme.evalString(`(` + look + `)('#campaign-editor [data-field="event.link"]')`)
+	title := acme.evalString(`(` + look + `)('#campaign-editor [data-field="event.title"]')`)
+	if link != title {
+		t.Errorf("the event's Link looks like %q, its Title like %q", link, title)
+	}
+	for _, sel := range []string{"[data-action=add-variant]", "[data-action=add-followup]", "[data-action=remove-variant]"} {
+		if !acme.eval(sel, `(() => {
+			const b = document.querySelector('#campaign-editor `+sel+`');
+			return b.getBoundingClientRect().width < b.parentElement.getBoundingClientRect().width / 2;
+		})()`) {
+			t.Errorf("%s stretches across the form", sel)
+		}
+	}
+	acme.click(ed+"button[data-action=add-followup]", "Add a follow-up")
+	acme.click(ed+"button[data-action=add-condition]", "Add a condition")
+	for _, want := range []string{"Unit of the reminder", "Unit of the delay"} {
+		acme.waitFor("a unit named "+want, `(want) => [...document.querySelectorAll('#campaign-editor select.unit')].some((s) => s.getAttribute('aria-label') === want)`, want)
+	}
+	acme.axe("the campaign editor with an event, two variants, a follow-up and a condition")
+}

@@ -305,3 +305,47 @@ func (p *person) rawPatchMe(body map[string]any) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// TestBrowserBadgeExcludesRequests: the top bar's count (and the page
+// title's) is the inbox's unread conversations, as on Instagram and X; a
+// message request from a stranger does not light it, the Requests tab
+// counts requests on its own, and an accepted request joins the count.
+func TestBrowserBadgeExcludesRequests(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	carol := w.account("carol", "Carol Danvers")
+	erin := w.account("erin", "Erin Hunter")
+	alice.api("PUT", "/api/v1/accounts/bob/follow", nil, nil)
+	direct := bob.openConversation("", "alice")
+	bob.send(direct.ID, "Lunch tomorrow?")
+	req := carol.openConversation("", "alice")
+	carol.send(req.ID, "Hello from a stranger")
+	if f := alice.folderOf(req.ID); f != "requests" {
+		t.Fatalf("carol's message is in %s, want requests", f)
+	}
+	if f := alice.folderOf(direct.ID); f != "inbox" {
+		t.Fatalf("bob's message is in %s, want inbox", f)
+	}
+
+	alice.login()
+	const top = `.topbar .nav-link[data-nav=messages] .badge`
+	counts := `(want) => {
+		const b = document.querySelector('` + top + `');
+		const r = document.querySelector('a.tab[href="/requests"] .badge');
+		const got = [b && !b.hidden ? b.textContent : '0', r ? r.textContent : '0', document.title.match(/^\((\d+)\) /)?.[1] || '0'].join(' ');
+		return got === want;
+	}`
+	// Top bar 1 (bob), Requests 1 (carol), title (1).
+	alice.waitFor("inbox 1, requests 1", counts, "1 1 1")
+	if got := alice.evalString(`document.querySelector('` + top + `').getAttribute('aria-label')`); got != "1 unread conversations" {
+		t.Errorf("the badge's label: %q", got)
+	}
+	// Another request, live: only the Requests tab moves.
+	req2 := erin.openConversation("", "alice")
+	erin.send(req2.ID, "Another stranger")
+	alice.waitFor("inbox 1, requests 2", counts, "1 2 1")
+	// Carol's request accepted elsewhere: her unread message counts now.
+	alice.api("POST", "/api/v1/conversations/"+req.ID+"/accept", nil, nil)
+	alice.waitFor("inbox 2, requests 1", counts, "2 1 2")
+}

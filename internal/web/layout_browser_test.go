@@ -1196,3 +1196,72 @@ func TestBrowserGoneMessageSaid(t *testing.T) {
 		return e && e.offsetParent !== null && e.textContent === 'That message is no longer here.';
 	}`)
 }
+
+// TestBrowserFocusAfterDelete: a confirmed Delete or Remove (askFirstButton)
+// hands the focus to the next row's button, or, with no row left, to the
+// form after the list: the focus fell to the page, and a keyboard user
+// started again from the top. Canned replies, the team, and a rule.
+func TestBrowserFocusAfterDelete(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	for _, title := range []string{"First", "Second"} {
+		acme.api("POST", "/api/v1/brands/acme/canned-replies", map[string]any{"title": title, "text": "Hello"}, nil)
+	}
+	for _, name := range []string{"One", "Two"} {
+		acme.api("POST", "/api/v1/brands/acme/automation/rules", map[string]any{"name": name, "enabled": true,
+			"trigger": map[string]any{"type": "keyword", "keywords": []string{"hello"}},
+			"actions": []map[string]any{{"type": "reply", "text": "Hi!"}}}, nil)
+	}
+	acme.login()
+	acme.do("open the settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.CSS("#canned-list .canned")))
+	confirm := func(sel, label string) {
+		t.Helper()
+		acme.waitFor("press "+label, `(sel, label) => {
+			const b = [...document.querySelectorAll(sel)].find((e) => e.getAttribute('aria-label') === label);
+			if (!b) return false;
+			b.click();
+			return document.activeElement === b && b.textContent.endsWith('?');
+		}`, sel, label)
+		acme.waitFor("confirm "+label, `(sel, label) => {
+			const b = document.activeElement;
+			if (!b.matches(sel) || b.getAttribute('aria-label') !== 'Confirm: ' + label.charAt(0).toLowerCase() + label.slice(1)) return false;
+			b.click();
+			return true;
+		}`, sel, label)
+	}
+	focusIs := func(what, fn string) {
+		t.Helper()
+		acme.waitFor("focus on "+what, `() => { const a = document.activeElement; return a !== document.body && (`+fn+`)(a); }`)
+	}
+	confirm("#canned-list button", "Delete canned reply First")
+	focusIs("the next reply's Delete", `(a) => a.getAttribute('aria-label') === 'Delete canned reply Second'`)
+	confirm("#canned-list button", "Delete canned reply Second")
+	focusIs("the new reply's title", `(a) => a.id === 'canned-title'`)
+	confirm("#team-table button", "Remove Bob Okafor from the team")
+	focusIs("the handle to add", `(a) => a.id === 'team-add-handle'`)
+	acme.waitText("#team-empty", "No team members yet.")
+
+	acme.do("open automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#rule-list li.rule")))
+	confirm("#rule-list button", "Delete rule One")
+	focusIs("the next rule's Delete", `(a) => a.getAttribute('aria-label') === 'Delete rule Two'`)
+}
+
+// TestBrowserDeletedElsewhereFolder: a request deleted on another device
+// (or here, when the deletion's event beats the answer to Delete) brings
+// the page back to Requests, its tab focused, not to Inbox: under -race
+// the event came first, the page went to Inbox and then Requests, and the
+// focus stayed on Inbox's tab (TestBrowserFocusAfterLeaving failed).
+func TestBrowserDeletedElsewhereFolder(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	carol := w.account("carol", "Carol Danvers")
+	req := carol.openConversation("", "alice")
+	carol.send(req.ID, "Hi! A request")
+	alice.login()
+	alice.do("open the request", chromedp.Navigate(w.base+"/c/"+req.ID), chromedp.WaitVisible(chromedp.CSS(".request-banner")))
+	alice.api("DELETE", "/api/v1/conversations/"+req.ID, nil, nil)
+	alice.waitFor("on Requests, its tab focused", `() => location.pathname === '/requests' &&
+		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Requests')`)
+}

@@ -288,10 +288,11 @@ class App {
   }
 
   // setTitle names the page; the unread count leads, as in other messengers,
-  // so that a background tab shows that something arrived.
+  // so that a background tab shows that something arrived. It is the top
+  // bar's count (the inbox's), so that the tab and the badge agree.
   setTitle(t) {
     if (t !== undefined) this.pageTitle = t;
-    const n = this.store ? this.store.unreadIn('inbox') + this.store.unreadIn('requests') : 0;
+    const n = this.store ? this.store.unreadIn('inbox') : 0;
     document.title = (n ? `(${n}) ` : '') + (this.pageTitle ? this.pageTitle + ' · ' : '') + 'Parley';
   }
 
@@ -351,9 +352,12 @@ class App {
     }
   }
 
+  // updateBadge counts the inbox's unread conversations only, as Instagram
+  // and X do: a message request is not a conversation yet (a stranger could
+  // light the badge at will), and the Requests tab shows its own count.
   updateBadge() {
     if (!this.badge || !this.store) return;
-    const n = this.store.unreadIn('inbox') + this.store.unreadIn('requests');
+    const n = this.store.unreadIn('inbox');
     this.badge.hidden = n === 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
     this.badge.setAttribute('aria-label', `${n} unread conversations`);

@@ -75,8 +75,10 @@ function splitMinutes(min) {
   for (const [u, n] of [...UNITS].reverse()) if (min > 0 && min % n === 0) return [min / n, u];
   return [min, 'minutes'];
 }
-function unitSelect(unit) {
-  const s = h('select', { class: 'unit' }, UNITS.map(([u]) => h('option', { value: u }, u)));
+// unitSelect is the unit beside a number; label names it to a screen reader
+// (the field's visible label is the number's: the unit had no name at all).
+function unitSelect(unit, label) {
+  const s = h('select', { class: 'unit', 'aria-label': label }, UNITS.map(([u]) => h('option', { value: u }, u)));
   s.value = unit;
   return s;
 }
@@ -199,7 +201,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
   const [remN, remU] = splitMinutes(ev.reminder_minutes_before || (c ? 0 : 1440));
   const evRemind = h('input', { type: 'number', min: '0', class: 'num' });
   evRemind.value = String(remN);
-  const evRemindUnit = unitSelect(remU);
+  const evRemindUnit = unitSelect(remU, 'Unit of the reminder');
   const eventBox = h('fieldset', { class: 'stack-sm cmp-event' }, h('legend', null, 'The event'),
     field('event.title', 'Title', evTitle),
     h('div', { class: 'cmp-row' }, field('event.starts_at', 'Starts at (in the event\'s time zone)', evStart),
@@ -245,49 +247,56 @@ export function campaignEditor(app, handle, c, done, cancel) {
   type.addEventListener('change', showType);
   showType();
 
-  // Variants of the first step.
+  // Variants of the first step. Any of them can be taken off again while
+  // two or more are left (only the last one could: a mistake in variant 2
+  // of 3 meant removing 3 as well). The list is drawn again after a change
+  // so that legends, labels and the API's paths follow the new order, as
+  // the follow-ups' do; the fields themselves (and what is typed in them)
+  // are kept.
   const variantList = h('div', { class: 'stack-sm cmp-variants' });
   const variants = [];
-  const addVariant = (v) => {
-    const i = variants.length;
+  const makeVariant = (v) => {
     const vn = h('input', { type: 'text', maxlength: '20', class: 'cmp-variant-name' });
     vn.value = v.name;
     const vt = h('textarea', { rows: '3', maxlength: '4000', class: 'cmp-variant-text' });
     vt.value = v.text;
     const vw = h('input', { type: 'number', min: '1', max: '100', class: 'cmp-variant-weight' });
     vw.value = String(v.weight);
-    variants.push({ vn, vt, vw });
-    const p = `steps[0].variants[${i}]`;
-    variantList.appendChild(h('fieldset', { class: 'cmp-variant' }, h('legend', null, `Variant ${i + 1}`),
-      field(p + '.name', 'Name', vn), field(p + '.text', 'Message', vt, 'Placeholders: {{first_name|there}}, {{brand_name}}. Links are tracked.'),
-      field(p + '.weight', 'Share of the split (1-100)', vw)));
+    return { vn, vt, vw };
   };
-  first.variants.forEach(addVariant);
-  // The last variant can be taken off again (there was no way back from
-  // Add a variant but Cancel, and an empty variant stopped the save). Add
-  // a variant is off at the limit (it did nothing), and hands the focus to
-  // the new variant's name.
-  const dropBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-variant', onclick: () => {
-    const fs = variantList.lastElementChild;
-    variants.pop();
-    errors.splice(0, errors.length, ...errors.filter((e) => !fs.contains(e)));
-    fs.remove();
-    placeDrop();
-    addBtn.focus();
-  } });
-  const addBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-variant', onclick: () => {
-    if (variants.length >= MAX_VARIANTS) return;
-    addVariant({ name: String.fromCharCode(65 + variants.length), text: '', weight: 50 });
-    placeDrop();
-    variants[variants.length - 1].vn.focus();
-  } }, 'Add a variant');
-  const placeDrop = () => {
-    dropBtn.textContent = `Remove variant ${variants.length}`;
-    if (variants.length > 1) variantList.lastElementChild.appendChild(dropBtn);
-    else dropBtn.remove();
+  const renderVariants = () => {
+    errors.splice(0, errors.length, ...errors.filter((e) => !variantList.contains(e)));
+    variantList.replaceChildren(...variants.map((v, i) => {
+      const p = `steps[0].variants[${i}]`;
+      for (const x of [v.vn, v.vt, v.vw]) x.removeAttribute('id');
+      return h('fieldset', { class: 'cmp-variant' }, h('legend', null, `Variant ${i + 1}`),
+        field(p + '.name', 'Name', v.vn), field(p + '.text', 'Message', v.vt, 'Placeholders: {{first_name|there}}, {{brand_name}}. Links are tracked.'),
+        field(p + '.weight', 'Share of the split (1-100)', v.vw),
+        variants.length > 1 ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-variant', onclick: () => {
+          variants.splice(i, 1);
+          renderVariants();
+          // The focus goes to the next variant's Remove, or to Add a
+          // variant once one is left: the pressed button is gone.
+          const rs = variantList.querySelectorAll('[data-action=remove-variant]');
+          (rs[Math.min(i, rs.length - 1)] || addBtn).focus();
+        } }, `Remove variant ${i + 1}`) : null);
+    }));
     addBtn.disabled = variants.length >= MAX_VARIANTS;
   };
-  placeDrop();
+  // Add a variant is off at the limit (it did nothing), names the new one
+  // with the first letter no other variant has (after a removal, A, C plus
+  // one more is B, not a second C the API refuses), and hands the focus to
+  // its name.
+  const addBtn = h('button', { type: 'button', class: 'btn small', 'data-action': 'add-variant', onclick: () => {
+    if (variants.length >= MAX_VARIANTS) return;
+    const taken = new Set(variants.map((v) => v.vn.value.trim()));
+    const name = [...'ABCDEFGHIJ'].find((l) => !taken.has(l)) || '';
+    variants.push(makeVariant({ name, text: '', weight: 50 }));
+    renderVariants();
+    variants[variants.length - 1].vn.focus();
+  } }, 'Add a variant');
+  for (const v of first.variants) variants.push(makeVariant(v));
+  renderVariants();
   const topPick = h('input', { type: 'checkbox', checked: !!first.top_pick });
 
   // Follow-ups: up to two, each to those who did not answer the step
@@ -329,7 +338,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
     const [n, u] = splitMinutes(s ? s.delay_minutes : 1440);
     const delay = h('input', { type: 'number', min: '1', class: 'num' });
     delay.value = String(n);
-    followUps.push({ text, delay, unit: unitSelect(u) });
+    followUps.push({ text, delay, unit: unitSelect(u, 'Unit of the delay') });
   };
   steps.slice(1).forEach(addFollowUp);
   fuAdd.addEventListener('click', () => {

@@ -328,8 +328,12 @@ export class ChatView {
         if (ev.conversation) this.setConv(ev.conversation);
         break;
       case 'conversation.deleted':
-        // Deleted on another device of the same person.
-        this.app.navigate('/inbox', { replace: true });
+        // Deleted on another device of the same person, or here: the event
+        // can come before the answer to this page's own Delete. Either way
+        // the person goes back to the folder it was in; /inbox sent a
+        // deleted request's page to Inbox first, and when the answer then
+        // went on to Requests the focus stayed on Inbox's tab.
+        this.app.navigate('/' + (this.conv && this.conv.id ? folderOf(this.conv) : 'inbox'), { replace: true });
         return;
       case 'read.updated':
         this.renderMessages();

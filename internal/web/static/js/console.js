@@ -678,7 +678,7 @@ export function settingsPage(app, handle) {
   // "Remove" to a screen reader; it names the member now.
   const removeButton = (m) => askFirstButton('Remove', `Remove ${displayName(m.account)} from the team`, () => guard(teamErr, async () => {
     await app.api.del(b + '/team/' + enc(m.account.handle));
-    loadTeam();
+    await loadTeam();
   }), { class: 'btn small danger-outline manage' });
 
   // Agents see the same page read-only (but may change their own
@@ -690,6 +690,12 @@ export function settingsPage(app, handle) {
     manager = !!me && (me.role === 'owner' || me.role === 'admin');
     el.classList.toggle('readonly', !manager);
     const r = await app.api.get(b + '/team');
+    // The brand's own account is not a row: alone, it had only the header.
+    if (!r.members.length) {
+      teamBody.replaceChildren(h('tr', { id: 'team-empty' }, h('td', { colspan: '4', class: 'muted' },
+        manager ? 'No team members yet. Add one by handle below.' : 'No team members yet.')));
+      return;
+    }
     teamBody.replaceChildren(...r.members.map((m) => {
       const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}`, disabled: !manager },
         ['agent', 'admin', 'owner'].map((x) => h('option', { value: x, selected: x === m.role }, x)));
@@ -710,9 +716,14 @@ export function settingsPage(app, handle) {
     }));
   });
 
-  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none', 'aria-label': 'Handle of the person to add' });
-  const addRole = h('select', { id: 'team-add-role', 'aria-label': 'Role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
-  const addForm = h('form', { class: 'inline manage' }, addHandle, addRole, h('button', { type: 'submit', class: 'btn small primary' }, 'Add to team'));
+  // Visible labels, as the console's other forms have: a placeholder
+  // alone went away with the first letter typed.
+  const addHandle = h('input', { type: 'text', id: 'team-add-handle', placeholder: 'handle', autocomplete: 'off', autocapitalize: 'none' });
+  const addRole = h('select', { id: 'team-add-role' }, ['agent', 'admin', 'owner'].map((x) => h('option', { value: x }, x)));
+  const addForm = h('form', { class: 'inline manage team-add', id: 'team-add' },
+    h('label', { class: 'field team-add-handle' }, h('span', { class: 'field-label' }, 'Add a member by handle'), addHandle),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Role'), addRole),
+    h('button', { type: 'submit', class: 'btn primary' }, 'Add to team'));
   addForm.addEventListener('submit', (e) => {
     e.preventDefault();
     guard(teamErr, async () => {
@@ -724,21 +735,28 @@ export function settingsPage(app, handle) {
 
   const loadCanned = () => guard(cannedErr, async () => {
     const r = await app.api.get(b + '/canned-replies');
+    if (!r.canned_replies.length) {
+      cannedList.replaceChildren(h('li', { class: 'muted', id: 'canned-empty' }, 'No canned replies yet. Save one below to insert it from the inbox.'));
+      return;
+    }
     cannedList.replaceChildren(...r.canned_replies.map((c) => h('li', { class: 'canned', 'data-id': c.id },
       h('strong', null, c.title), ' ', h('span', { class: 'pill' }, c.personal ? 'mine' : 'shared'), h('p', { class: 'muted' }, c.text),
       // An agent deletes their own; the shared ones are the managers'.
       // It asks first, as a flow's Delete does: one click took it.
       askFirstButton('Delete', `Delete canned reply ${c.title}`, () => guard(cannedErr, async () => {
         await app.api.del(b + '/canned-replies/' + enc(c.id));
-        loadCanned();
+        await loadCanned();
       }), { class: 'btn small danger-outline' + (c.personal ? '' : ' manage') }))));
   });
-  const cTitle = h('input', { type: 'text', id: 'canned-title', placeholder: 'Title', maxlength: '64', 'aria-label': 'Canned reply title' });
-  const cText = h('textarea', { id: 'canned-text', rows: '3', 'aria-label': 'Canned reply text', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
+  const cTitle = h('input', { type: 'text', id: 'canned-title', maxlength: '64' });
+  const cText = h('textarea', { id: 'canned-text', rows: '3', placeholder: 'Hi {{first_name|there}}, thanks for reaching out to {{brand_name}}!' });
   // Any member saves their own canned replies; owners and admins save
   // shared ones unless they tick "Only for me".
   const cPersonal = h('input', { type: 'checkbox', id: 'canned-personal' });
-  const cForm = h('form', { class: 'stack-sm', id: 'canned-form' }, cTitle, cText,
+  const cForm = h('form', { class: 'stack-sm', id: 'canned-form', 'aria-labelledby': 'canned-new' },
+    h('h3', { id: 'canned-new' }, 'New canned reply'),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Title'), cTitle),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Text'), cText),
     h('label', { class: 'choice manage' }, cPersonal, ' Only for me'),
     h('p', { class: 'hint' }, 'Placeholders: ', PLACEHOLDERS.map((p) => `{{${p}}}`).join(', '), '. Add a fallback after |, as in {{first_name|there}}.'),
     h('div', null, h('button', { type: 'submit', class: 'btn small primary', id: 'canned-save' }, 'Save canned reply')));

@@ -238,7 +238,7 @@ export function deskPage(app, handle, nav) {
       // Asks first, as a flow's Delete does: one click took the team.
       askFirstButton('Delete', `Delete team ${t.name}`, () => guard(teamsErr, async () => {
         await app.api.del(b + '/agent-teams/' + enc(t.id));
-        loadTeams();
+        await loadTeams();
       }), { class: 'btn small danger-outline manage' })))
       : [h('li', { class: 'muted' }, 'No agent teams yet.')]));
   });
@@ -287,7 +287,7 @@ export function deskPage(app, handle, nav) {
         m.personal || manager
           ? askFirstButton('Delete', `Delete macro ${m.title}`, () => guard(macrosErr, async () => {
             await app.api.del(b + '/macros/' + enc(m.id));
-            loadMacros();
+            await loadMacros();
           }))
           : null);
     }) : [h('li', { class: 'muted' }, 'No macros yet.')]));

@@ -144,6 +144,11 @@ function linkTarget(s) {
 // second runs act; leaving it (blur) takes the question back. label names the
 // thing to a screen reader ("Delete macro Refund"), since every row's button
 // reads the same to the eye. extra: more attributes (class, data-*).
+//
+// Once act has taken the row (and the pressed button) away, the focus goes
+// to the same button of the next row, or to the first control after the
+// list in its card (the form that adds one), or to the card's first: it
+// fell to the page, and a keyboard user started again from the top.
 export function askFirstButton(word, label, act, extra = {}) {
   const btn = h('button', { type: 'button', class: 'btn small danger-outline', 'data-action': word.toLowerCase(), ...extra, 'aria-label': label }, word);
   const reset = () => { delete btn.dataset.confirm; btn.textContent = word; btn.setAttribute('aria-label', label); };
@@ -157,7 +162,27 @@ export function askFirstButton(word, label, act, extra = {}) {
       return;
     }
     reset();
-    act();
+    keepFocus(btn, act);
   });
   return btn;
+}
+
+const usable = (e) => !e.disabled && e.offsetParent !== null && e.tabIndex >= 0;
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]';
+
+async function keepFocus(btn, act) {
+  const list = btn.closest('ul, ol, tbody');
+  const card = btn.closest('.card') || (list && list.parentElement);
+  const same = () => (list ? [...list.querySelectorAll(`[data-action="${CSS.escape(btn.dataset.action)}"]`)].filter(usable) : []);
+  const at = same().indexOf(btn);
+  await act();
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (btn.isConnected || !lost || !card || !card.isConnected) return;
+  const next = same();
+  let to = at >= 0 ? next[Math.min(at, next.length - 1)] : null;
+  if (!to) {
+    const all = [...card.querySelectorAll(FOCUSABLE)].filter(usable);
+    to = all.find((e) => list && list.isConnected && (list.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING) && !list.contains(e)) || all[0];
+  }
+  if (to) to.focus();
 }
