@@ -1,6 +1,7 @@
 package brand
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,8 @@ func TestStopKeyword(t *testing.T) {
 		{"STOP\u200bPING", false}, {"please ＳＴＯＰ", false},
 		// What only looks like a stop word (a brand's button in Cyrillic
 		// or Greek letters, a zero for the O) is one: it shows as STOP.
+		// Spaces around it, as far as a word may be padded (maxKeywordBytes).
+		{strings.Repeat(" ", 100) + "STOP!" + strings.Repeat("\n", 100), true},
 		{"ЅТОР", true}, {"ѕтор", true}, {"SΤΟP", true}, {"ST0P", true}, {"ВАЈА", true}, {"СТОП", false}, {"ЅТОРЅ", false},
 	} {
 		if got := containsWord(stopWords, keyword(c.text)); got != c.stop {
