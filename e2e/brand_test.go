@@ -25,6 +25,21 @@ func (e *env) brandAccount(handle, name string) *client.Client {
 	return c
 }
 
+// agents signs up people with these handles and adds each to the team of
+// the brand (brand logged in as it) as an agent; it returns their clients,
+// in order.
+func (e *env) agents(brand *client.Client, brandHandle string, handles ...string) []*client.Client {
+	e.t.Helper()
+	out := make([]*client.Client, 0, len(handles))
+	for _, h := range handles {
+		out = append(out, e.user(h))
+		if _, err := brand.AddTeamMember(e.ctx, brandHandle, h, "agent"); err != nil {
+			e.t.Fatalf("add %s to %s: %v", h, brandHandle, err)
+		}
+	}
+	return out
+}
+
 // streamUntil reads a stream until an event matches, and returns the events
 // read before it. It fails the test if the stream ends first or the bound
 // passes (a liveness bound, not a timing assertion).
@@ -64,14 +79,10 @@ func TestBrandInbox(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme Outdoor")
-	bob, carol := e.user("bob"), e.user("carol")
+	team := e.agents(acme, "acme", "bob", "carol")
+	bob, carol := team[0], team[1]
 	dan, erin := e.user("dan"), e.user("erin")
 
-	for _, h := range []string{"bob", "carol"} {
-		if _, err := acme.AddTeamMember(ctx, "acme", h, "agent"); err != nil {
-			t.Fatalf("add %s: %v", h, err)
-		}
-	}
 	_, err := bob.AddTeamMember(ctx, "acme", "erin", "agent")
 	wantStatus(t, err, http.StatusForbidden, "an agent adds a member")
 	_, err = dan.Team(ctx, "acme")

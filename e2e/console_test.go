@@ -181,12 +181,8 @@ func TestConsoleMacro(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme")
-	bob, carol := e.user("bob"), e.user("carol")
-	e.user("erin")
-	for _, h := range []string{"bob", "carol", "erin"} {
-		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
-		must(t, err, "add "+h)
-	}
+	team := e.agents(acme, "acme", "bob", "carol", "erin")
+	bob, carol := team[0], team[1]
 	dan := e.user("dan")
 	conv := e.direct(dan, "acme")
 	e.send(dan, conv.ID, "My order arrived broken")
@@ -287,11 +283,8 @@ func TestConsoleMentionsAndAudit(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme")
-	bob, carol, erin := e.user("bob"), e.user("carol"), e.user("erin")
-	for _, h := range []string{"bob", "carol", "erin"} {
-		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
-		must(t, err, "add "+h)
-	}
+	team := e.agents(acme, "acme", "bob", "carol", "erin")
+	bob, carol, erin := team[0], team[1], team[2]
 	dan, mallory := e.user("dan"), e.user("mallory")
 	conv := e.direct(dan, "acme")
 	e.send(dan, conv.ID, "Hi, I need help")
@@ -379,12 +372,7 @@ func TestConsoleRouting(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme")
-	bob := e.user("bob")
-	e.user("carol")
-	for _, h := range []string{"bob", "carol"} {
-		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
-		must(t, err, "add "+h)
-	}
+	bob := e.agents(acme, "acme", "bob", "carol")[0]
 	_, err := acme.PutServiceLevels(ctx, "acme", client.ServiceLevelsUpdate{MaxOpenPerAgent: ptr(1)})
 	must(t, err, "a cap of one")
 	assignee := func(customer string) string {

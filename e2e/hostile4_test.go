@@ -218,11 +218,8 @@ func TestHostile4CannedRepliesBounded(t *testing.T) {
 	e := start(t, limitsOff)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme")
-	ann, bob := e.user("ann"), e.user("bob")
-	for _, h := range []string{"ann", "bob"} {
-		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
-		must(t, err, "add "+h)
-	}
+	team := e.agents(acme, "acme", "ann", "bob")
+	ann, bob := team[0], team[1]
 	const bound = 200
 	for i := range bound {
 		_, err := ann.CreateCannedReply(ctx, "acme", fmt.Sprintf("reply %d", i), "Hello {{first_name|there}}")
@@ -256,11 +253,8 @@ func TestHostile4AudiencePreviewBounded(t *testing.T) {
 	e := start(t, limitsOn)
 	ctx := e.ctx
 	acme := e.brandAccount("acme", "Acme")
-	ann, bob := e.user("ann"), e.user("bob")
-	for _, h := range []string{"ann", "bob"} {
-		_, err := acme.AddTeamMember(ctx, "acme", h, "agent")
-		must(t, err, "add "+h)
-	}
+	team := e.agents(acme, "acme", "ann", "bob")
+	ann, bob := team[0], team[1]
 	body := `{"audience":{"or":[` + strings.TrimSuffix(strings.Repeat(`{"followers":true},`, 49), ",") + `]}}`
 	var refused *client.Error
 	for i := 0; i < 100 && refused == nil; i++ {
