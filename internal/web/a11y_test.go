@@ -95,6 +95,16 @@ func TestAccessibility(t *testing.T) {
 	}
 	alice.api("PUT", "/api/v1/moderation/accounts/acme/verified", nil, nil)
 	bob.api("POST", "/api/v1/reports", map[string]any{"handle": "carol", "reason": "spam"}, nil)
+	// Automation, a campaign, a survey and a creator: the console's other
+	// pages, each with something in it.
+	acme.api("POST", "/api/v1/brands/acme/automation/rules", map[string]any{"name": "Opening hours", "enabled": true,
+		"trigger": map[string]any{"type": "keyword", "keywords": []string{"hours"}},
+		"actions": []map[string]any{{"type": "reply", "text": "We are open 9 to 5."}}}, nil)
+	acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+		"name": "Spring sale", "audience": map[string]any{"followers": true},
+		"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Hi {{first_name|there}}!", "weight": 100}}}}}, nil)
+	acme.api("POST", "/api/v1/brands/acme/surveys", map[string]any{"name": "Store visit", "kind": "csat", "question": "How was your visit?"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/creators", map[string]any{"handle": "bob"}, nil)
 
 	alice.login()
 	pages := []struct{ name, path, wait string }{
@@ -115,6 +125,10 @@ func TestAccessibility(t *testing.T) {
 		{"console analytics", "/brands/acme/analytics", "svg.chart"},
 		{"console settings", "/brands/acme/settings", "#hours-days .hours-row"},
 		{"console desk", "/brands/acme/desk", "#macro-list .macro"},
+		{"console automation", "/brands/acme/automation", "#rule-list li.rule"},
+		{"console campaigns", "/brands/acme/campaigns", "#campaign-list .campaign h2"},
+		{"console surveys", "/brands/acme/surveys", ".survey-head h2"},
+		{"console creators", "/brands/acme/creators", ".creator-card[data-handle=bob]"},
 		{"moderation", "/moderation", "#report-queue li.report"},
 		{"verified brand", "/@acme", ".pill.verified"},
 		{"reset password", "/reset-password#not-a-real-token", "#reset-new"},
