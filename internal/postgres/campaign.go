@@ -224,23 +224,6 @@ func (t *tx) PutCampaignMessage(ctx context.Context, messageID, campaignID strin
 	return wrap(err, "campaign message")
 }
 
-func (t *tx) ids(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := t.tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, wrap(err, "audience")
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(err, "audience")
-		}
-		out = append(out, id)
-	}
-	return out, wrap(rows.Err(), "audience")
-}
-
 // The audience lists sort with COLLATE "C", byte order, as Go compares.
 
 func (t *tx) AudienceFollowers(ctx context.Context, brandID string) ([]string, error) {

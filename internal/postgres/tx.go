@@ -152,3 +152,22 @@ func (t *tx) advisoryLock(ctx context.Context, kind, key string) error {
 	_, err := t.tx.Exec(ctx, advisoryLockSQL, "parley."+kind+"."+key)
 	return wrap(err, "lock")
 }
+
+// ids runs a query of one text column (ids, token hashes) and returns its
+// values, in the query's order.
+func (t *tx) ids(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := t.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err, "ids")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "ids")
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err(), "ids")
+}

@@ -152,26 +152,7 @@ func (t *tx) DeleteSessionFamily(ctx context.Context, userID, family string) ([]
 	if family == "" {
 		return nil, dm.Errorf(dm.EINVALID, "no session family")
 	}
-	return t.deleteSessions(ctx, `DELETE FROM sessions WHERE user_id = ? AND family = ? RETURNING token_hash`, userID, family)
-}
-
-// deleteSessions runs a DELETE of sessions that returns their token
-// hashes, and returns them.
-func (t *tx) deleteSessions(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, wrap(err, "sessions")
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, wrap(err, "sessions")
-		}
-		out = append(out, h)
-	}
-	return out, wrap(rows.Err(), "sessions")
+	return t.ids(ctx, `DELETE FROM sessions WHERE user_id = ? AND family = ? RETURNING token_hash`, userID, family)
 }
 
 func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
@@ -215,7 +196,7 @@ func (t *tx) Sessions(ctx context.Context, userID string, now time.Time) ([]dm.S
 }
 
 func (t *tx) DeleteUserSessions(ctx context.Context, userID, exceptHash string) ([]string, error) {
-	return t.deleteSessions(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash != ? RETURNING token_hash`, userID, exceptHash)
+	return t.ids(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash != ? RETURNING token_hash`, userID, exceptHash)
 }
 
 func (t *tx) SetPasswordHash(ctx context.Context, userID, hash string) error {

@@ -226,23 +226,6 @@ func (t *tx) PutCampaignMessage(ctx context.Context, messageID, campaignID strin
 }
 
 // ids runs a query of one text column.
-func (t *tx) ids(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, wrap(err, "audience")
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(err, "audience")
-		}
-		out = append(out, id)
-	}
-	return out, wrap(rows.Err(), "audience")
-}
-
 // AudienceFollowers sorts in Go, not with ORDER BY: the index walked is
 // (followee_id, id), so SQLite would sort in a temporary B-tree, which
 // costs more than the read itself at 100,000 followers. Go's string order

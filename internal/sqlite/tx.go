@@ -158,3 +158,22 @@ func limitOr(limit, def int) int {
 	}
 	return limit
 }
+
+// ids runs a query of one text column (ids, token hashes) and returns its
+// values, in the query's order.
+func (t *tx) ids(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err, "ids")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "ids")
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err(), "ids")
+}
