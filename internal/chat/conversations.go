@@ -192,40 +192,17 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 	default:
 		return nil, "", nil, dm.Errorf(dm.EINVALID, "folder is inbox, requests or archived.")
 	}
+	if cursor == "" {
+		key := pageKey{userID: me.ID, folder: folder, limit: limit}
+		return keptRead(ctx, s, &s.pages, me.ID, key, func(tx dm.Tx) ([]dm.Conversation, string, error) {
+			return tx.Conversations(ctx, me.ID, folder, "", limit)
+		})
+	}
 	var out []dm.Conversation
 	var next string
-	var enc *Encoded
-	key := pageKey{userID: me.ID, folder: folder, limit: limit}
-	if cursor == "" {
-		// A store that knows the log's seq without a query (SQLite) serves
-		// a cached page with no read transaction at all.
-		if pk, ok := s.store.(dm.EventSeqPeeker); ok {
-			if seq, ok := pk.PeekLastEventSeq(me.ID); ok {
-				if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok && p.items != nil {
-					return p.items, p.next, p.enc, nil
-				}
-			}
-		}
-	}
 	err := s.store.View(ctx, func(tx dm.Tx) error {
-		var seq int64
-		if cursor == "" {
-			var err error
-			if seq, err = tx.LastEventSeq(ctx, me.ID); err != nil {
-				return err
-			}
-			if p, ok := s.pages.get(key, seq, s.cfg.Now()); ok {
-				out, next, enc = p.items, p.next, p.enc
-				return nil
-			}
-		}
 		var err error
 		out, next, err = tx.Conversations(ctx, me.ID, folder, cursor, limit)
-		if err == nil && cursor == "" {
-			// The snapshot's seq and page belong together: both came from this View.
-			enc = &Encoded{}
-			s.pages.put(key, cachedPage[dm.Conversation]{seq: seq, at: s.cfg.Now(), items: out, next: next, enc: enc})
-		}
 		return err
 	})
 	if err != nil {
@@ -234,7 +211,7 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 	if out == nil {
 		out = []dm.Conversation{}
 	}
-	return out, next, enc, nil
+	return out, next, nil, nil
 }
 
 // Conversation returns one of the caller's conversations (ENOTFOUND to non-members).

@@ -389,65 +389,33 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 // (pagecache.go); the slice returned is shared: never modify it.
 func (s *Service) MessagesPage(ctx context.Context, me *dm.Account, convID, before string, limit int) ([]dm.Message, string, *Encoded, error) {
 	key := historyKey{userID: me.ID, convID: convID, before: before, limit: limit}
-	// A store that knows the log's seq without a query (SQLite) serves a
-	// kept page with no read transaction at all.
-	if pk, ok := s.store.(dm.EventSeqPeeker); ok {
-		if seq, ok := pk.PeekLastEventSeq(me.ID); ok {
-			if p, ok := s.history.get(key, seq, s.cfg.Now()); ok {
-				return p.items, p.next, p.enc, nil
-			}
-		}
-	}
-	var out []dm.Message
-	var next string
-	var enc *Encoded
-	err := s.store.View(ctx, func(tx dm.Tx) error {
-		seq, err := tx.LastEventSeq(ctx, me.ID)
-		if err != nil {
-			return err
-		}
-		if p, ok := s.history.get(key, seq, s.cfg.Now()); ok {
-			out, next, enc = p.items, p.next, p.enc
-			return nil
-		}
+	return keptRead(ctx, s, &s.history, me.ID, key, func(tx dm.Tx) ([]dm.Message, string, error) {
 		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {
-			return err
+			return nil, "", err
 		}
 		var beforeSeq int64
 		if before != "" {
 			b, err := tx.Message(ctx, before, me.ID)
 			if err != nil || b.ConversationID != convID {
 				if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
-					return err
+					return nil, "", err
 				}
-				return dm.Errorf(dm.ENOTFOUND, "before names no message of this conversation.")
+				return nil, "", dm.Errorf(dm.ENOTFOUND, "before names no message of this conversation.")
 			}
 			beforeSeq = b.Seq
 		}
 		// One more than asked tells whether there is a next page.
-		out, err = tx.Messages(ctx, convID, me.ID, beforeSeq, limit+1)
+		out, err := tx.Messages(ctx, convID, me.ID, beforeSeq, limit+1)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
+		var next string
 		if len(out) > limit {
 			out = out[:limit]
 			next = out[limit-1].ID
 		}
-		if err := s.decorate(ctx, tx, out); err != nil {
-			return err
-		}
-		if out == nil {
-			out = []dm.Message{}
-		}
-		// The snapshot's seq and page belong together: both came from this View.
-		enc = &Encoded{}
-		s.history.put(key, cachedPage[dm.Message]{seq: seq, at: s.cfg.Now(), items: out, next: next, enc: enc})
-		return nil
+		return out, next, s.decorate(ctx, tx, out)
 	})
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return out, next, enc, nil
 }
 
 // messageFor returns a message the caller may see (ENOTFOUND otherwise) and

@@ -1,8 +1,11 @@
 package chat
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/dm"
 )
 
 // The first page of a folder is what every app asks for on open and after
@@ -103,4 +106,46 @@ func (c *pageCache[K, T]) put(k K, p cachedPage[T]) {
 		c.m = make(map[K]cachedPage[T])
 	}
 	c.m[k] = p
+}
+
+// keptRead returns the page kept in c under k for userID, while userID's
+// event log stands where it stood when the page was read, or reads it with
+// read in a read transaction and keeps it. A store that knows the log's
+// seq without a query (dm.EventSeqPeeker: SQLite) serves a kept page with
+// no transaction at all. The page returned is shared: never modify it.
+func keptRead[K comparable, T any](ctx context.Context, s *Service, c *pageCache[K, T], userID string, k K,
+	read func(tx dm.Tx) ([]T, string, error)) ([]T, string, *Encoded, error) {
+	if pk, ok := s.store.(dm.EventSeqPeeker); ok {
+		if seq, ok := pk.PeekLastEventSeq(userID); ok {
+			if p, ok := c.get(k, seq, s.cfg.Now()); ok {
+				return p.items, p.next, p.enc, nil
+			}
+		}
+	}
+	var p cachedPage[T]
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		seq, err := tx.LastEventSeq(ctx, userID)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if p, ok = c.get(k, seq, s.cfg.Now()); ok {
+			return nil
+		}
+		items, next, err := read(tx)
+		if err != nil {
+			return err
+		}
+		if items == nil {
+			items = []T{}
+		}
+		// The snapshot's seq and page belong together: both came from this View.
+		p = cachedPage[T]{seq: seq, at: s.cfg.Now(), items: items, next: next, enc: &Encoded{}}
+		c.put(k, p)
+		return nil
+	})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return p.items, p.next, p.enc, nil
 }
