@@ -77,8 +77,8 @@ type Service struct {
 	chat *chat.Service
 	step *Step
 	log  *slog.Logger
-	// searches bounds each account's searches (searchRate); nil when
-	// limits are off.
+	// searches bounds each account's searches (searchRate); nil (a
+	// nil Limiter allows all) when limits are off.
 	searches *ratelimit.Limiter
 	// thumbs lets one thumbnail be made at a time on this node: decoding a
 	// large photo takes a core for about 100 ms, and the job runner's

@@ -82,10 +82,8 @@ func (s *Service) Search(ctx context.Context, me *dm.Account, p SearchParams) ([
 	if err := dm.ValidateQuery(p.Q); err != nil {
 		return nil, "", err
 	}
-	if s.searches != nil {
-		if d := s.searches.Take(me.ID, s.now()); d > 0 {
-			return nil, "", &dm.Error{Code: dm.ERATELIMITED, Message: "Too many searches. Try again in a moment.", RetryAfter: d}
-		}
+	if d := s.searches.Take(me.ID, s.now()); d > 0 {
+		return nil, "", &dm.Error{Code: dm.ERATELIMITED, Message: "Too many searches. Try again in a moment.", RetryAfter: d}
 	}
 	words, phrases := parseQuery(p.Q)
 	if len(words)+len(phrases) == 0 {
