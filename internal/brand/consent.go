@@ -63,15 +63,29 @@ func keyword(text string) string {
 	if len(text) > maxKeywordBytes {
 		return text
 	}
-	s := strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, norm.NFKC.String(text))
+	// ASCII (most messages, and the built-in words) is its own
+	// compatibility form and holds no format character.
+	s := text
+	if !isASCII(text) {
+		s = strings.Map(func(r rune) rune {
+			if unicode.Is(unicode.Cf, r) {
+				return -1
+			}
+			return r
+		}, norm.NFKC.String(text))
+	}
 	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune(keywordPunct, r)
 	}))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // maxKeywordBytes bounds the texts keyword reads as a word candidate:
@@ -297,7 +311,7 @@ func consentWords(cs *dm.ConsentSettings) (stop, start []string) {
 func containsWord(words []string, k string) bool {
 	// No word is longer than maxConsentWordRunes: a longer message (most
 	// of them) is none, without a look at each word.
-	if utf8.RuneCountInString(k) > maxConsentWordRunes {
+	if len(k) > utf8.UTFMax*maxConsentWordRunes || utf8.RuneCountInString(k) > maxConsentWordRunes {
 		return false
 	}
 	sk := skeleton(k)
@@ -318,6 +332,9 @@ func containsWord(words []string, k string) bool {
 // the same compare equal. It is for comparing with the STOP and START
 // words only.
 func skeleton(k string) string {
+	if isASCII(k) && !strings.Contains(k, "0") {
+		return k
+	}
 	return strings.Map(func(r rune) rune {
 		if l, ok := lookAlikes[r]; ok {
 			return l
