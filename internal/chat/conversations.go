@@ -194,6 +194,9 @@ func (s *Service) ConversationsPage(ctx context.Context, me *dm.Account, folder,
 	}
 	if cursor == "" {
 		key := pageKey{userID: me.ID, folder: folder, limit: limit}
+		if p, ok := peekKept(s, &s.pages, me.ID, key); ok {
+			return p.items, p.next, p.enc, nil
+		}
 		return keptRead(ctx, s, &s.pages, me.ID, key, func(tx dm.Tx) ([]dm.Conversation, string, error) {
 			return tx.Conversations(ctx, me.ID, folder, "", limit)
 		})

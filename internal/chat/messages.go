@@ -389,6 +389,9 @@ func (s *Service) Messages(ctx context.Context, me *dm.Account, convID, before s
 // (pagecache.go); the slice returned is shared: never modify it.
 func (s *Service) MessagesPage(ctx context.Context, me *dm.Account, convID, before string, limit int) ([]dm.Message, string, *Encoded, error) {
 	key := historyKey{userID: me.ID, convID: convID, before: before, limit: limit}
+	if p, ok := peekKept(s, &s.history, me.ID, key); ok {
+		return p.items, p.next, p.enc, nil
+	}
 	return keptRead(ctx, s, &s.history, me.ID, key, func(tx dm.Tx) ([]dm.Message, string, error) {
 		if _, err := membershipFor(ctx, tx, convID, me.ID); err != nil {
 			return nil, "", err

@@ -108,20 +108,26 @@ func (c *pageCache[K, T]) put(k K, p cachedPage[T]) {
 	c.m[k] = p
 }
 
-// keptRead returns the page kept in c under k for userID, while userID's
-// event log stands where it stood when the page was read, or reads it with
-// read in a read transaction and keeps it. A store that knows the log's
-// seq without a query (dm.EventSeqPeeker: SQLite) serves a kept page with
-// no transaction at all. The page returned is shared: never modify it.
-func keptRead[K comparable, T any](ctx context.Context, s *Service, c *pageCache[K, T], userID string, k K,
-	read func(tx dm.Tx) ([]T, string, error)) ([]T, string, *Encoded, error) {
+// peekKept returns the page kept in c under k for userID when the store
+// knows the log's seq without a query (dm.EventSeqPeeker: SQLite) and the
+// log stands where it stood when the page was read: no transaction at
+// all. Callers ask it before keptRead, so that a kept page costs no
+// closure either.
+func peekKept[K comparable, T any](s *Service, c *pageCache[K, T], userID string, k K) (cachedPage[T], bool) {
 	if pk, ok := s.store.(dm.EventSeqPeeker); ok {
 		if seq, ok := pk.PeekLastEventSeq(userID); ok {
-			if p, ok := c.get(k, seq, s.cfg.Now()); ok {
-				return p.items, p.next, p.enc, nil
-			}
+			return c.get(k, seq, s.cfg.Now())
 		}
 	}
+	return cachedPage[T]{}, false
+}
+
+// keptRead returns the page kept in c under k for userID, while userID's
+// event log stands where it stood when the page was read, or reads it with
+// read in a read transaction and keeps it. The page returned is shared:
+// never modify it.
+func keptRead[K comparable, T any](ctx context.Context, s *Service, c *pageCache[K, T], userID string, k K,
+	read func(tx dm.Tx) ([]T, string, error)) ([]T, string, *Encoded, error) {
 	var p cachedPage[T]
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		seq, err := tx.LastEventSeq(ctx, userID)
