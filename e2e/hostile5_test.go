@@ -55,3 +55,33 @@ func TestHostile5EventICSFolded(t *testing.T) {
 		}
 	}
 }
+
+// TestHostile5OfferCodesWithBOM: the pool of an offer is uploaded as a CSV,
+// and a spreadsheet's "CSV UTF-8" starts with a byte order mark. The mark
+// was read as part of the first line, which failed as a code that is not
+// printable ASCII: "line 1" of a file whose line 1 is the header "code",
+// and nothing of the file was taken. Now the mark is skipped; every code
+// is taken as written.
+func TestHostile5OfferCodesWithBOM(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	deli := e.brandAccount("deli", "Deli")
+	c, err := deli.CreateCampaign(ctx, "deli", client.CampaignInput{Name: "bagels", Type: "offer", Audience: &client.Audience{Followers: true},
+		Offer: &client.CampaignOffer{}, Steps: []client.CampaignStep{{Variants: []client.CampaignVariant{{Name: "A", Text: "A treat for you", Weight: 100}}}}})
+	must(t, err, "the offer")
+	for _, body := range []string{"\ufeffcode,note\r\nBAGEL-1,first\r\nBAGEL-2,second\r\n", "\ufeffBAGEL-3\nBAGEL-4\n"} {
+		added, tally, err := deli.AddOfferCodes(ctx, "deli", c.ID, body)
+		if !ok(t, err, "codes after a byte order mark") {
+			continue
+		}
+		if added != 2 {
+			t.Errorf("%q: %d codes added (pool %+v), want 2", body, added, tally)
+		}
+	}
+	_, tally, err := deli.AddOfferCodes(ctx, "deli", c.ID, "BAGEL-1\n")
+	must(t, err, "a code again")
+	if tally.Pool != 4 {
+		t.Errorf("the pool holds %d codes, want 4 (BAGEL-1 to 4, no mark in any)", tally.Pool)
+	}
+}

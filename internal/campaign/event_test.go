@@ -89,6 +89,9 @@ func TestParseCodes(t *testing.T) {
 	if err != nil || strings.Join(got, " ") != "A-1 B-2 C-3" {
 		t.Errorf("codes %v, %v", got, err)
 	}
+	if got, err := ParseCodes("\ufeffcode\r\nA-1\r\n"); err != nil || strings.Join(got, " ") != "A-1" {
+		t.Errorf("after a byte order mark: codes %v, %v", got, err)
+	}
 	for _, bad := range []string{"", "\n\n", "code\n", "has space\n", strings.Repeat("x", 41)} {
 		if _, err := ParseCodes(bad); err == nil {
 			t.Errorf("%q parsed", bad)

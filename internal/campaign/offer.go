@@ -34,7 +34,10 @@ func (o *Offer) Validate() error {
 
 // ParseCodes reads an uploaded pool: one code a line (a CSV's first
 // column), blank lines and a header named "code" skipped, duplicates once.
+// A byte order mark before the first line (spreadsheets write one in
+// their "CSV UTF-8") is no part of it.
 func ParseCodes(body string) ([]string, error) {
+	body = strings.TrimPrefix(body, "\ufeff")
 	seen := map[string]bool{}
 	var out []string
 	for i, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
