@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +86,33 @@ func TestHostile5OfferCodesWithBOM(t *testing.T) {
 	if tally.Pool != 4 {
 		t.Errorf("the pool holds %d codes, want 4 (BAGEL-1 to 4, no mark in any)", tally.Pool)
 	}
+}
+
+// TestHostile5SurveysBounded: a brand's owners and admins save surveys,
+// and nothing bounded how many: a script saved them without end (a survey
+// is kept for good, there is no delete), and the team's list shows the
+// newest 200, so the others were lost to the console. Now a brand keeps
+// at most 200: the next is a 400 that says to change one instead, and
+// nothing is stored; changing one at the bound still works.
+func TestHostile5SurveysBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	const bound = 200
+	for i := range bound {
+		_, err := acme.CreateSurvey(ctx, "acme", client.SurveyInput{Name: fmt.Sprintf("s%d", i), Kind: "csat", Question: "How did we do?"})
+		must(t, err, fmt.Sprintf("survey %d", i))
+	}
+	_, err := acme.CreateSurvey(ctx, "acme", client.SurveyInput{Name: "one too many", Kind: "csat", Question: "How did we do?"})
+	if ce := wantStatus(t, err, http.StatusBadRequest, "a survey over the bound"); ce != nil && !strings.Contains(ce.Message, "at most 200 surveys") {
+		t.Errorf("the refusal %q does not say the bound", ce.Message)
+	}
+	svs, err := acme.Surveys(ctx, "acme")
+	must(t, err, "surveys")
+	if len(svs) != bound {
+		t.Fatalf("the brand lists %d surveys, want %d", len(svs), bound)
+	}
+	_, err = acme.UpdateSurvey(ctx, "acme", svs[0].ID, client.SurveyInput{Name: "renamed", Question: "How was it?"})
+	ok(t, err, "a survey changed at the bound")
 }
