@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -115,4 +116,53 @@ func TestHostile5SurveysBounded(t *testing.T) {
 	}
 	_, err = acme.UpdateSurvey(ctx, "acme", svs[0].ID, client.SurveyInput{Name: "renamed", Question: "How was it?"})
 	ok(t, err, "a survey changed at the bound")
+}
+
+// TestHostile5CampaignsBounded: a campaign is kept for good (a draft is
+// cancelled, never deleted), and the team's list reads the newest 200.
+// Nothing bounded how many a brand created: a script made drafts without
+// end, each row kept, each pushing the brand's real campaigns off the
+// list. Now a brand creates at most 200 in any 24 hours; the next is a 429
+// with a Retry-After, nothing is stored, a draft can still be edited, and
+// another brand is not slowed.
+func TestHostile5CampaignsBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	acme := e.brandAccount("acme", "Acme")
+	other := e.brandAccount("other", "Other")
+	in := func(name string) client.CampaignInput {
+		return client.CampaignInput{Name: name, Audience: &client.Audience{Followers: true},
+			Steps: []client.CampaignStep{{Variants: []client.CampaignVariant{{Name: "A", Text: "Sale!", Weight: 100}}}}}
+	}
+	const bound = 200
+	var first *client.Campaign
+	for i := range bound {
+		c, err := acme.CreateCampaign(ctx, "acme", in(fmt.Sprintf("c%d", i)))
+		must(t, err, fmt.Sprintf("campaign %d", i))
+		if i == 0 {
+			first = c
+		}
+	}
+	_, err := acme.CreateCampaign(ctx, "acme", in("one too many"))
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Status == http.StatusTooManyRequests {
+		if ce.RetryAfter <= 0 {
+			t.Errorf("the refusal has no Retry-After: %+v", ce)
+		}
+	} else {
+		t.Errorf("campaign %d in a day: %v, want 429", bound+1, err)
+	}
+	var list struct {
+		Campaigns []client.Campaign `json:"campaigns"`
+	}
+	_, err = acme.Do(ctx, "GET", "/api/v1/brands/acme/campaigns", nil, &list)
+	must(t, err, "campaigns")
+	if len(list.Campaigns) != bound || list.Campaigns[0].Name == "one too many" {
+		t.Errorf("the brand lists %d campaigns, the newest %q; want %d, none refused", len(list.Campaigns), list.Campaigns[0].Name, bound)
+	}
+	_, err = acme.UpdateCampaign(ctx, "acme", first.ID, in("edited"))
+	ok(t, err, "a draft edited at the bound")
+	_, err = other.CreateCampaign(ctx, "other", in("theirs"))
+	ok(t, err, "another brand's campaign")
 }
