@@ -166,3 +166,48 @@ func TestHostile5CampaignsBounded(t *testing.T) {
 	_, err = other.CreateCampaign(ctx, "other", in("theirs"))
 	ok(t, err, "another brand's campaign")
 }
+
+// TestHostile5OfferPoolBounded: each upload of an offer's codes is bounded
+// (100,000 codes, and the body's megabyte), but nothing bounded the pool:
+// an owner or admin uploaded again and again, and every code is a row kept
+// for good. Now an offer's pool holds at most 1,000,000 codes: an upload
+// that would pass that is a 400 that says so, and none of its codes is
+// added; codes already in the pool are no new codes.
+func TestHostile5OfferPoolBounded(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	deli := e.brandAccount("deli", "Deli")
+	c, err := deli.CreateCampaign(ctx, "deli", client.CampaignInput{Name: "bagels", Type: "offer", Audience: &client.Audience{Followers: true},
+		Offer: &client.CampaignOffer{}, Steps: []client.CampaignStep{{Variants: []client.CampaignVariant{{Name: "A", Text: "A treat for you", Weight: 100}}}}})
+	must(t, err, "the offer")
+	const bound, per = 1_000_000, 100_000
+	batch := func(k, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "%02d%07d\n", k, i)
+		}
+		return b.String()
+	}
+	for k := range bound/per - 1 {
+		_, _, err := deli.AddOfferCodes(ctx, "deli", c.ID, batch(k, per))
+		must(t, err, fmt.Sprintf("upload %d", k))
+	}
+	_, _, err = deli.AddOfferCodes(ctx, "deli", c.ID, batch(9, per-5))
+	must(t, err, "upload 9")
+	// Codes the pool has already are no new codes: 5 old and 5 new fill
+	// it exactly.
+	added, tally, err := deli.AddOfferCodes(ctx, "deli", c.ID, batch(0, 5)+batch(10, 5))
+	if ok(t, err, "the upload that fills the pool") && (added != 5 || tally.Pool != bound) {
+		t.Errorf("%d added, pool %d; want 5 and %d", added, tally.Pool, bound)
+	}
+	_, _, err = deli.AddOfferCodes(ctx, "deli", c.ID, batch(99, 1))
+	if ce := wantStatus(t, err, http.StatusBadRequest, "an upload past the pool's bound"); ce != nil && !strings.Contains(ce.Message, "at most 1000000 codes") {
+		t.Errorf("the refusal %q does not say the bound", ce.Message)
+	}
+	// The refusal added nothing: the next one finds the pool as it was.
+	_, _, err = deli.AddOfferCodes(ctx, "deli", c.ID, batch(98, 1)+batch(0, 1))
+	if ce := wantStatus(t, err, http.StatusBadRequest, "a new code and an old one past the bound"); ce != nil && !strings.Contains(ce.Message, "(it has 1000000)") {
+		t.Errorf("after a refusal: %q, want the pool at 1000000", ce.Message)
+	}
+}

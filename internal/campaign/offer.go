@@ -22,6 +22,10 @@ type Offer struct {
 const (
 	MaxCodeBytes  = 40
 	MaxPoolUpload = 100_000
+	// MaxPool bounds an offer's pool, all uploads together: a code is a
+	// row kept for good, one per recipient at most (an audience larger
+	// than this takes generated codes).
+	MaxPool = 1_000_000
 )
 
 // Validate checks an offer.
