@@ -41,6 +41,13 @@ import (
 //   - Pause and cancel take effect at a lane's next batch; resume starts a
 //     new generation of lanes.
 
+// maxCampaignsADay bounds the campaigns a brand creates in any 24 hours.
+// A campaign is kept for good (its funnel and codes refer to it; a draft
+// is cancelled, never deleted), and the team's list reads the newest 200:
+// without a bound a script created drafts without end, each pushing the
+// brand's real ones off the list.
+const maxCampaignsADay = 200
+
 // Job kinds of campaigns.
 const (
 	JobCampaignPlan = "campaign.plan"
@@ -237,6 +244,9 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 			return err
 		}
 		now := s.now()
+		if err := campaignBudget(ctx, tx, a.brand.ID, now); err != nil {
+			return err
+		}
 		c := &dm.Campaign{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Type: typ,
 			Status: dm.CampaignDraft, Audience: aud, Steps: steps, RatePerMinute: rateOr(in.RatePerMinute), StartAt: in.StartAt,
 			CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
@@ -251,6 +261,28 @@ func (s *Service) CreateCampaign(ctx context.Context, me *dm.Account, handle str
 		return nil
 	})
 	return out, err
+}
+
+// campaignBudget refuses a new campaign when the brand created
+// maxCampaignsADay in the last 24 hours (ERATELIMITED, with the wait until
+// the oldest of them is a day old).
+func campaignBudget(ctx context.Context, tx dm.Tx, brandID string, now time.Time) error {
+	// Two creations at once count each other's campaign (PostgreSQL).
+	if err := tx.LockBrand(ctx, brandID); err != nil {
+		return err
+	}
+	cs, err := tx.Campaigns(ctx, brandID, maxCampaignsADay)
+	if err != nil {
+		return err
+	}
+	if len(cs) < maxCampaignsADay {
+		return nil
+	}
+	if wait := cs[len(cs)-1].CreatedAt.Add(24 * time.Hour).Sub(now); wait > 0 {
+		return &dm.Error{Code: dm.ERATELIMITED, RetryAfter: wait,
+			Message: fmt.Sprintf("A brand creates at most %d campaigns a day; edit a draft, or try again later.", maxCampaignsADay)}
+	}
+	return nil
 }
 
 // setDetails keeps an invitation's event or an offer's settings.

@@ -68,8 +68,24 @@ func (s *Service) AddCodes(ctx context.Context, me *dm.Account, handle, id, body
 		if c.Status == dm.CampaignDone || c.Status == dm.CampaignCancelled {
 			return dm.Errorf(dm.ECONFLICT, "The offer is %s.", c.Status)
 		}
-		if added, err = tx.AddCodes(ctx, c.ID, codes); err != nil {
+		// Two uploads at once count each other's codes (PostgreSQL).
+		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
 			return err
+		}
+		had, err := tx.CodeTally(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if had.Pool < campaign.MaxPool {
+			if added, err = tx.AddCodes(ctx, c.ID, codes); err != nil {
+				return err
+			}
+		}
+		// Codes already in the pool are no new rows, so the count is
+		// after the insert; over the bound, the transaction adds nothing.
+		if had.Pool >= campaign.MaxPool || had.Pool+added > campaign.MaxPool {
+			return dm.Errorf(dm.EINVALID, "An offer's pool holds at most %d codes (it has %d); nothing of this upload was added.",
+				campaign.MaxPool, had.Pool)
 		}
 		tally, err = tx.CodeTally(ctx, c.ID)
 		return err

@@ -44,6 +44,13 @@ const surveyThanks = "Thanks for your feedback!"
 // maxResultRows bounds the sends one dashboard or export reads.
 const maxResultRows = 100_000
 
+// maxSurveys bounds a brand's surveys. A survey is a question kept for
+// good (its answers refer to it), and the team's list reads the newest
+// maxSurveys: without the bound a script saved surveys without end, and
+// those past the list were lost to the console. A survey's name and
+// question can change, so one at the bound edits one it has.
+const maxSurveys = 200
+
 // surveyAsk is a survey a message asks: what its Within records.
 type surveyAsk struct {
 	SendID     string `json:"send_id"`
@@ -242,6 +249,17 @@ func (s *Service) CreateSurvey(ctx context.Context, me *dm.Account, handle strin
 		if err != nil {
 			return err
 		}
+		// Two saves at once count each other's survey (PostgreSQL).
+		if err := tx.LockBrand(ctx, a.brand.ID); err != nil {
+			return err
+		}
+		have, err := tx.Surveys(ctx, a.brand.ID, maxSurveys)
+		if err != nil {
+			return err
+		}
+		if len(have) >= maxSurveys {
+			return dm.Errorf(dm.EINVALID, "A brand has at most %d surveys; change one of them (its name and question) instead.", maxSurveys)
+		}
 		now := s.now()
 		out = &dm.Survey{ID: dm.NewID(), BrandID: a.brand.ID, Name: strings.TrimSpace(in.Name), Kind: in.Kind,
 			Question: strings.TrimSpace(in.Question), CreatedBy: me.ID, CreatedAt: now, UpdatedAt: now}
@@ -284,7 +302,7 @@ func (s *Service) Surveys(ctx context.Context, me *dm.Account, handle string) ([
 		if err != nil {
 			return err
 		}
-		out, err = tx.Surveys(ctx, a.brand.ID, 200)
+		out, err = tx.Surveys(ctx, a.brand.ID, maxSurveys)
 		return err
 	})
 	return out, err

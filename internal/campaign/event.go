@@ -132,7 +132,12 @@ func (e *Event) Details(loc *time.Location) string {
 	return b.String()
 }
 
-// ICS is the event as an iCalendar file (RFC 5545), one hour long.
+// ICS is the event as an iCalendar file (RFC 5545), one hour long. Text
+// values are escaped; the URL is a URI value, which has no escapes (a
+// comma escaped there is a backslash in the address). Every line is
+// folded at 75 octets, as the RFC asks: a title of 100 characters in
+// another script is 400 bytes, and calendar programs that hold to the
+// limit cut or refuse the line.
 func (e *Event) ICS(uid string, now time.Time) string {
 	esc := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\r", "")
 	const f = "20060102T150405Z"
@@ -143,10 +148,35 @@ func (e *Event) ICS(uid string, now time.Time) string {
 		lines = append(lines, "LOCATION:"+esc.Replace(e.Place))
 	}
 	if e.Link != "" {
-		lines = append(lines, "URL:"+esc.Replace(e.Link))
+		lines = append(lines, "URL:"+e.Link)
 	}
-	lines = append(lines, "END:VEVENT", "END:VCALENDAR", "")
-	return strings.Join(lines, "\r\n")
+	lines = append(lines, "END:VEVENT", "END:VCALENDAR")
+	var b strings.Builder
+	for _, l := range lines {
+		foldICS(&b, l)
+	}
+	return b.String()
+}
+
+// icsLineOctets is RFC 5545's bound on a content line, without its CRLF.
+const icsLineOctets = 75
+
+// foldICS writes one content line, folded (CRLF and a space) so that no
+// line is longer than icsLineOctets, never inside a UTF-8 character.
+func foldICS(b *strings.Builder, line string) {
+	room := icsLineOctets
+	for len(line) > room {
+		cut := room
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		b.WriteString(line[:cut])
+		b.WriteString("\r\n ")
+		line = line[cut:]
+		room = icsLineOctets - 1 // the space that starts the next line counts
+	}
+	b.WriteString(line)
+	b.WriteString("\r\n")
 }
 
 // ErrNotEvent is returned for event operations on another type.

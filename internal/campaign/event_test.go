@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestRSVPStatus(t *testing.T) {
@@ -57,6 +58,19 @@ func TestEventICSAndValidate(t *testing.T) {
 			t.Errorf("ics lacks %q:\n%s", want, ics)
 		}
 	}
+	// Long values fold at 75 octets, never inside a character; the URL
+	// keeps its commas.
+	long := e
+	long.Title, long.Link = strings.Repeat("é", 100), "https://x.example/a,b;c"
+	ics = long.ICS("c1@parley", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	for _, l := range strings.Split(ics, "\r\n") {
+		if len(l) > 75 || !utf8.ValidString(l) {
+			t.Errorf("line %q: %d octets", l, len(l))
+		}
+	}
+	if u := strings.ReplaceAll(ics, "\r\n ", ""); !strings.Contains(u, "SUMMARY:"+long.Title+"\r\n") || !strings.Contains(u, "URL:https://x.example/a,b;c\r\n") {
+		t.Errorf("unfolded:\n%s", u)
+	}
 	loc, _ := time.LoadLocation("Europe/Paris")
 	if d := e.Details(loc); d != "Launch, party; now · Tue 2 Jun 2026, 20:00 CEST · Paris" {
 		t.Errorf("details %q", d)
@@ -74,6 +88,9 @@ func TestParseCodes(t *testing.T) {
 	got, err := ParseCodes("code,note\r\nA-1,first\r\n\"B-2\"\r\n\r\nA-1\r\nC-3")
 	if err != nil || strings.Join(got, " ") != "A-1 B-2 C-3" {
 		t.Errorf("codes %v, %v", got, err)
+	}
+	if got, err := ParseCodes("\ufeffcode\r\nA-1\r\n"); err != nil || strings.Join(got, " ") != "A-1" {
+		t.Errorf("after a byte order mark: codes %v, %v", got, err)
 	}
 	for _, bad := range []string{"", "\n\n", "code\n", "has space\n", strings.Repeat("x", 41)} {
 		if _, err := ParseCodes(bad); err == nil {

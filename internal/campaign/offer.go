@@ -22,6 +22,10 @@ type Offer struct {
 const (
 	MaxCodeBytes  = 40
 	MaxPoolUpload = 100_000
+	// MaxPool bounds an offer's pool, all uploads together: a code is a
+	// row kept for good, one per recipient at most (an audience larger
+	// than this takes generated codes).
+	MaxPool = 1_000_000
 )
 
 // Validate checks an offer.
@@ -34,7 +38,10 @@ func (o *Offer) Validate() error {
 
 // ParseCodes reads an uploaded pool: one code a line (a CSV's first
 // column), blank lines and a header named "code" skipped, duplicates once.
+// A byte order mark before the first line (spreadsheets write one in
+// their "CSV UTF-8") is no part of it.
 func ParseCodes(body string) ([]string, error) {
+	body = strings.TrimPrefix(body, "\ufeff")
 	seen := map[string]bool{}
 	var out []string
 	for i, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
