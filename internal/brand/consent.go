@@ -104,8 +104,9 @@ func loadConsent(ctx context.Context, tx dm.Tx, brandID, userID string) (*dm.Con
 }
 
 // gate asks the consent engine about an automated message from b to
-// customer, and counts it when it goes out.
-func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set *dm.BrandSettings, p chat.SendParams) error {
+// customer, and counts it when it goes out. set and cs are the brand's
+// settings and consent settings, from its state as of tx.
+func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set *dm.BrandSettings, cs *dm.ConsentSettings, p chat.SendParams) error {
 	c, err := loadConsent(ctx, tx, b.ID, customer.ID)
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func (s *Step) gate(ctx context.Context, tx dm.Tx, b, customer *dm.Account, set 
 		}
 		r.Location = zone(us.TimeZone)
 	}
-	pol, err := s.policy(ctx, tx, b.ID, now)
+	pol, err := s.policyWith(ctx, tx, b.ID, cs, now)
 	if err != nil {
 		return err
 	}
@@ -390,11 +391,18 @@ func loadConsentSettings(ctx context.Context, tx dm.Tx, brandID string) (*dm.Con
 // policy is a brand's consent policy now: the engine's defaults, the
 // brand's choices within the operator's bounds, and today's count.
 func (s *Step) policy(ctx context.Context, tx dm.Tx, brandID string, now time.Time) (consent.Policy, error) {
-	p := consent.DefaultPolicy()
 	set, err := loadConsentSettings(ctx, tx, brandID)
 	if err != nil {
-		return p, err
+		return consent.DefaultPolicy(), err
 	}
+	return s.policyWith(ctx, tx, brandID, set, now)
+}
+
+// policyWith is policy with the brand's consent settings already read (a
+// send has them in the brand's state).
+func (s *Step) policyWith(ctx context.Context, tx dm.Tx, brandID string, set *dm.ConsentSettings, now time.Time) (consent.Policy, error) {
+	var err error
+	p := consent.DefaultPolicy()
 	p.FrequencyCap = s.limits.MaxFrequencyCap
 	if set.FrequencyCap > 0 && set.FrequencyCap < p.FrequencyCap {
 		p.FrequencyCap = set.FrequencyCap

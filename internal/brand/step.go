@@ -191,7 +191,7 @@ func (s *Step) MessageStored(ctx context.Context, tx dm.Tx, out chat.Outbox, sen
 	// The consent gate comes first: an automated message it holds back is
 	// not stored at all.
 	if outbound && sent.Params.Automated {
-		if err := s.gate(ctx, tx, b, customer, set, sent.Params); err != nil {
+		if err := s.gate(ctx, tx, b, customer, set, st.consent, sent.Params); err != nil {
 			return err
 		}
 		if cs := sent.Params.Campaign; cs != nil {
