@@ -189,6 +189,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	paceGC(ctx, gcPacerEvery)
 	srv, err := server.New(ctx, *cfg)
 	if err != nil {
 		return err
