@@ -17,3 +17,11 @@ func SetLaneSlice(d time.Duration) (restore func()) {
 	laneSlice = d
 	return func() { laneSlice = old }
 }
+
+// SetMaxPool lowers the bound of an offer's pool; the returned func
+// restores it.
+func SetMaxPool(n int) (restore func()) {
+	old := maxPool
+	maxPool = n
+	return func() { maxPool = old }
+}

@@ -43,6 +43,10 @@ func (s *Service) codeFor(ctx context.Context, c *dm.Campaign, o *campaign.Offer
 	return code, err
 }
 
+// maxPool is campaign.MaxPool; a test lowers it (SetMaxPool) rather than
+// upload a million codes.
+var maxPool = campaign.MaxPool
+
 // AddCodes adds an uploaded pool (a CSV of one code a line) to an offer
 // that is not over (owners and admins). It returns how many were new and
 // the offer's counts.
@@ -76,16 +80,16 @@ func (s *Service) AddCodes(ctx context.Context, me *dm.Account, handle, id, body
 		if err != nil {
 			return err
 		}
-		if had.Pool < campaign.MaxPool {
+		if had.Pool < maxPool {
 			if added, err = tx.AddCodes(ctx, c.ID, codes); err != nil {
 				return err
 			}
 		}
 		// Codes already in the pool are no new rows, so the count is
 		// after the insert; over the bound, the transaction adds nothing.
-		if had.Pool >= campaign.MaxPool || had.Pool+added > campaign.MaxPool {
+		if had.Pool >= maxPool || had.Pool+added > maxPool {
 			return dm.Errorf(dm.EINVALID, "An offer's pool holds at most %d codes (it has %d); nothing of this upload was added.",
-				campaign.MaxPool, had.Pool)
+				maxPool, had.Pool)
 		}
 		tally, err = tx.CodeTally(ctx, c.ID)
 		return err
