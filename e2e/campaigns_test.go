@@ -772,6 +772,33 @@ func TestCampaignOffer(t *testing.T) {
 	}
 	_, err = deli.RedeemCode(ctx, "deli", c.ID, "BAGEL-2")
 	wantStatus(t, err, 409, "redeem twice")
+	// The shop's till redeems with the brand's bot token; another brand's
+	// token finds no such offer.
+	_, token, err := deli.CreateBotToken(ctx, "deli", "Till")
+	must(t, err, "bot token")
+	till := e.client(e.url, client.WithToken(token))
+	var third string
+	for code := range seen {
+		if code != "BAGEL-2" {
+			third = code
+		}
+	}
+	if red, err := till.RedeemCode(ctx, "deli", c.ID, third); ok(t, err, "the till redeems") && red.Code != third {
+		t.Errorf("the till's redemption %+v, want %s", red, third)
+	}
+	_, err = till.RedeemCode(ctx, "deli", c.ID, third)
+	wantStatus(t, err, 409, "the till redeems twice")
+	_, _, err = till.AddOfferCodes(ctx, "deli", c.ID, "BAGEL-7\n")
+	wantStatus(t, err, 404, "the till uploads codes (the team's)")
+	_, err = e.anon().Signup(ctx, client.SignupParams{Handle: "bakery", Password: password("bakery"), Kind: "brand"})
+	must(t, err, "another brand")
+	bakery := e.anon()
+	_, _, err = bakery.Login(ctx, "bakery", password("bakery"))
+	must(t, err, "login")
+	_, other, err := bakery.CreateBotToken(ctx, "bakery", "Till")
+	must(t, err, "the other brand's token")
+	_, err = e.client(e.url, client.WithToken(other)).RedeemCode(ctx, "deli", c.ID, "BAGEL-1")
+	wantStatus(t, err, 404, "another brand's token redeems")
 	_, err = deli.RedeemCode(ctx, "deli", c.ID, "BAGEL-9")
 	wantStatus(t, err, 404, "redeem an unknown code")
 	_, err = ps[0].RedeemCode(ctx, "deli", c.ID, "BAGEL-1")

@@ -164,8 +164,9 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/brands/{handle}/team", a.brandHandler(a.addBrandMember))
 	m.HandleFunc("PATCH /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.updateBrandMember))
 	m.HandleFunc("DELETE /api/v1/brands/{handle}/team/{member}", a.brandHandler(a.removeBrandMember))
-	// A brand's bot token reads and answers through the four routes
-	// marked brandBot; every other route is a 404 to it.
+	// A brand's bot token reads and answers through the routes marked
+	// brandBot (here, and the shop's: views, orders, redeem); every other
+	// route is a 404 to it.
 	m.HandleFunc("GET /api/v1/brands/{handle}/inbox", a.brandBot(a.brandInbox))
 	m.HandleFunc("GET /api/v1/brands/{handle}/conversations/{id}", a.brandBotConv(a.brandConversation))
 	m.HandleFunc("PATCH /api/v1/brands/{handle}/conversations/{id}", a.brandBotConv(a.updateBrandConversation))
@@ -230,7 +231,7 @@ func (a *API) routes() {
 	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns/{id}/funnel", a.brandHandler(a.campaignFunnel))
 	m.HandleFunc("GET /api/v1/brands/{handle}/campaigns/{id}/funnel.csv", a.brandHandler(a.campaignFunnelCSV))
 	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/codes", a.brandHandler(a.addOfferCodes))
-	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/redeem", a.brandHandler(a.redeemCode))
+	m.HandleFunc("POST /api/v1/brands/{handle}/campaigns/{id}/redeem", a.brandBot(a.redeemCode))
 	m.HandleFunc("POST /api/v1/brands/{handle}/audience/preview", a.brandHandler(a.previewAudience))
 	m.HandleFunc("GET /api/v1/campaigns/{id}/event.ics", a.auth(a.eventICS))
 	m.HandleFunc("GET /api/v1/brands/{handle}/surveys", a.brandHandler(a.listSurveys))
