@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/dm"
 )
 
 // TypeEvent is an event invitation: the message carries the event and
@@ -61,8 +63,8 @@ func (e *Event) Validate(load func(string) (*time.Location, error)) error {
 	if utf8.RuneCountInString(e.Place) > 200 {
 		return invalid("event.place: at most 200 characters.")
 	}
-	if len(e.Link) > 500 || e.Link != "" && !strings.HasPrefix(e.Link, "https://") && !strings.HasPrefix(e.Link, "http://") {
-		return invalid("event.link: an http(s) URL of at most 500 bytes.")
+	if len(e.Link) > 500 || e.Link != "" && !dm.ValidWebURL(e.Link) {
+		return invalid("event.link: an http(s) URL with a host, no spaces and no user name, of at most 500 bytes.")
 	}
 	if e.Capacity < 0 || e.Capacity > 1_000_000 {
 		return invalid("event.capacity: 0 (no bound) to 1000000.")

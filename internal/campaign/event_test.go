@@ -76,7 +76,9 @@ func TestEventICSAndValidate(t *testing.T) {
 		t.Errorf("details %q", d)
 	}
 	bad := []Event{{}, {Title: "x"}, {Title: "x", StartsAt: e.StartsAt}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "Nowhere/Town"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "Local"},
-		{Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "javascript:alert(1)"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Capacity: -1}}
+		{Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "javascript:alert(1)"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Capacity: -1},
+		{Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "https://x.example/a b"}, {Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "https://"},
+		{Title: "x", StartsAt: e.StartsAt, TimeZone: "UTC", Link: "https://me:secret@x.example/"}}
 	for _, b := range bad {
 		if b.Validate(time.LoadLocation) == nil {
 			t.Errorf("%+v is valid", b)
