@@ -225,7 +225,7 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 	thumb := false
 	parts := [][]byte{data}
 	if sn.kind == dm.AttachmentImage {
-		w, h, err := imageInfo(data, sn.contentType)
+		w, h, pixelBytes, err := imageInfo(data, sn.contentType)
 		if err != nil || w <= 0 || h <= 0 {
 			return nil, false, dm.Errorf(dm.EINVALID, "The image could not be read.")
 		}
@@ -243,7 +243,7 @@ func (s *Service) Upload(ctx context.Context, me *dm.Account, data []byte, p Upl
 		if orientation >= 5 { // turned a quarter: the upright image is h wide
 			u.Width, u.Height = h, w
 		}
-		thumb = (w > thumbSize || h > thumbSize) && sn.contentType != "image/webp"
+		thumb = needsThumb(w, h, pixelBytes, sn.contentType)
 	}
 	// The stored bytes, in parts that share the upload's buffer (no copy
 	// of a photo's image data), hashed and written in one pass each.

@@ -224,3 +224,39 @@ func TestOrientation(t *testing.T) {
 		}
 	}
 }
+
+// TestThumbDecodeBounded: an image whose decode would take more than
+// maxThumbDecodeBytes (a 16-bit PNG of 30 million pixels: 240 MB) is kept
+// without a thumbnail; the same canvas in 8-bit color, and smaller 16-bit
+// ones, get theirs.
+func TestThumbDecodeBounded(t *testing.T) {
+	img16 := image.NewNRGBA64(image.Rect(0, 0, 4, 4))
+	var b16, b8 bytes.Buffer
+	if err := png.Encode(&b16, img16); err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(&b8, image.NewNRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	_, _, px16, err := imageInfo(b16.Bytes(), "image/png")
+	if err != nil || px16 != 8 {
+		t.Fatalf("16-bit PNG: %d bytes a pixel, %v; want 8", px16, err)
+	}
+	_, _, px8, err := imageInfo(b8.Bytes(), "image/png")
+	if err != nil || px8 != 4 {
+		t.Fatalf("8-bit PNG: %d bytes a pixel, %v; want 4", px8, err)
+	}
+	for _, c := range []struct {
+		w, h, px int
+		want     bool
+	}{
+		{6000, 5000, px16, false}, // 240 MB decoded
+		{6000, 5000, px8, true},   // 120 MB
+		{4000, 3000, px16, true},  // 96 MB
+		{300, 200, px8, false},    // no larger than a thumbnail
+	} {
+		if got := needsThumb(c.w, c.h, c.px, "image/png"); got != c.want {
+			t.Errorf("%dx%d at %d bytes a pixel: thumbnail %v, want %v", c.w, c.h, c.px, got, c.want)
+		}
+	}
+}

@@ -68,16 +68,48 @@ var errBadImage = errors.New("the image could not be read")
 // (a small file can announce a huge canvas).
 const maxPixels = 50_000_000
 
-// imageInfo returns an image's size.
-func imageInfo(data []byte, contentType string) (w, h int, err error) {
+// maxThumbDecodeBytes bounds the memory a thumbnail's decode may take: an
+// image larger once decoded (50 million pixels of 16-bit color take 400
+// MB) is kept, and shown, without a thumbnail, so that one upload cannot
+// take a small server's memory.
+const maxThumbDecodeBytes = 200 << 20
+
+// imageInfo returns an image's size, and the bytes a pixel takes once
+// decoded.
+func imageInfo(data []byte, contentType string) (w, h, pixelBytes int, err error) {
 	if contentType == "image/webp" {
-		return webpSize(data)
+		w, h, err = webpSize(data)
+		return w, h, 4, err
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return 0, 0, errBadImage
+		return 0, 0, 0, errBadImage
 	}
-	return cfg.Width, cfg.Height, nil
+	return cfg.Width, cfg.Height, decodedPixelBytes(cfg.ColorModel), nil
+}
+
+// needsThumb tells whether an image gets a thumbnail: one larger than a
+// thumbnail, that the standard library decodes (not WebP), within
+// maxThumbDecodeBytes once decoded.
+func needsThumb(w, h, pixelBytes int, contentType string) bool {
+	return (w > thumbSize || h > thumbSize) && contentType != "image/webp" && w*h*pixelBytes <= maxThumbDecodeBytes
+}
+
+// decodedPixelBytes is what a pixel of color model m takes in the image
+// the standard decoders return.
+func decodedPixelBytes(m color.Model) int {
+	switch m {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.Gray16Model:
+		return 2
+	case color.GrayModel:
+		return 1
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4 // RGBA, NRGBA, CMYK; YCbCr takes 1.5 to 3
 }
 
 // webpSize reads the canvas size from a WebP header (the standard library

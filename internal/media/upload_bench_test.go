@@ -97,7 +97,7 @@ func BenchmarkUploadCPU(b *testing.B) {
 	c0 := cpuNow()
 	for b.Loop() {
 		sn := sniff(photo)
-		if _, _, err := imageInfo(photo, sn.contentType); err != nil {
+		if _, _, _, err := imageInfo(photo, sn.contentType); err != nil {
 			b.Fatal(err)
 		}
 		parts, err := stripParts(photo, sn.contentType, jpegOrientation(photo))
