@@ -576,7 +576,8 @@ func TestBrowserVariantRemoveMiddle(t *testing.T) {
 // TestBrowserCampaignEditorLook: in the campaign editor, an event's Link
 // has the field look of the Title beside it (it was the browser's bare
 // box), and Add a variant, Add a follow-up and a variant's Remove are
-// buttons of their text's width, not bars across the form. With a
+// buttons of their text's width, not bars across the form, nor is a
+// variant's Share of the split. With a
 // follow-up and a condition open, axe-core finds nothing serious: the
 // units beside the reminder and the delay had no name.
 func TestBrowserCampaignEditorLook(t *testing.T) {
@@ -601,6 +602,19 @@ func TestBrowserCampaignEditorLook(t *testing.T) {
 			t.Errorf("%s stretches across the form", sel)
 		}
 	}
+	// A share of the split is a number of 1-100: a box of a few digits,
+	// not the form's width.
+	if !acme.eval("the share's width", `(() => {
+		const i = document.querySelector('#campaign-editor .cmp-variant-weight');
+		return i.getBoundingClientRect().width < i.closest('fieldset').getBoundingClientRect().width / 3;
+	})()`) {
+		t.Error("a variant's Share of the split stretches across the form")
+	}
+	// The shares are relative: each says what it comes to, as it is typed.
+	shares := `(want) => [...document.querySelectorAll('#campaign-editor .cmp-share')].map((s) => s.textContent).join('|') === want`
+	acme.waitFor("100 and 50 split two to one", shares, "About 67% of the recipients.|About 33% of the recipients.")
+	acme.setField(ed+`[data-field="steps[0].variants[1].weight"]`, "100")
+	acme.waitFor("100 and 100 split evenly", shares, "About 50% of the recipients.|About 50% of the recipients.")
 	acme.click(ed+"button[data-action=add-followup]", "Add a follow-up")
 	acme.click(ed+"button[data-action=add-condition]", "Add a condition")
 	for _, want := range []string{"Unit of the reminder", "Unit of the delay"} {

@@ -255,14 +255,25 @@ export function campaignEditor(app, handle, c, done, cancel) {
   // are kept.
   const variantList = h('div', { class: 'stack-sm cmp-variants' });
   const variants = [];
+  // Each share says what it comes to: the weights are relative (100 and
+  // 50 split two to one), which a bare number does not tell.
+  const updateShares = () => {
+    const ws = variants.map((v) => Math.max(0, parseInt(v.vw.value, 10) || 0));
+    const total = ws.reduce((a, b) => a + b, 0);
+    variants.forEach((v, i) => {
+      v.share.textContent = variants.length === 1 ? 'All of the recipients.'
+        : total > 0 ? `About ${Math.round((100 * ws[i]) / total)}% of the recipients.` : '';
+    });
+  };
   const makeVariant = (v) => {
     const vn = h('input', { type: 'text', maxlength: '20', class: 'cmp-variant-name' });
     vn.value = v.name;
     const vt = h('textarea', { rows: '3', maxlength: '4000', class: 'cmp-variant-text' });
     vt.value = v.text;
-    const vw = h('input', { type: 'number', min: '1', max: '100', class: 'cmp-variant-weight' });
+    const vw = h('input', { type: 'number', min: '1', max: '100', class: 'num cmp-variant-weight', oninput: updateShares });
     vw.value = String(v.weight);
-    return { vn, vt, vw };
+    const share = h('span', { class: 'cmp-share' });
+    return { vn, vt, vw, share };
   };
   const renderVariants = () => {
     errors.splice(0, errors.length, ...errors.filter((e) => !variantList.contains(e)));
@@ -271,7 +282,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
       for (const x of [v.vn, v.vt, v.vw]) x.removeAttribute('id');
       return h('fieldset', { class: 'cmp-variant' }, h('legend', null, `Variant ${i + 1}`),
         field(p + '.name', 'Name', v.vn), field(p + '.text', 'Message', v.vt, 'Placeholders: {{first_name|there}}, {{brand_name}}. Links are tracked.'),
-        field(p + '.weight', 'Share of the split (1-100)', v.vw),
+        field(p + '.weight', 'Share of the split (1-100)', v.vw, v.share),
         variants.length > 1 ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove-variant', onclick: () => {
           variants.splice(i, 1);
           renderVariants();
@@ -282,6 +293,7 @@ export function campaignEditor(app, handle, c, done, cancel) {
         } }, `Remove variant ${i + 1}`) : null);
     }));
     addBtn.disabled = variants.length >= MAX_VARIANTS;
+    updateShares();
   };
   // Add a variant is off at the limit (it did nothing), names the new one
   // with the first letter no other variant has (after a removal, A, C plus
