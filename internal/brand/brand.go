@@ -296,12 +296,14 @@ func (s *Step) FilterEvents(ctx context.Context, tx dm.Tx, readerID string, evs 
 }
 
 // stillOnTeam tells whether readerID is the brand with this handle or on
-// its team now. A handle that names no account now (the brand renamed or
-// gone) cannot be checked, and its events stay.
+// its team now. A handle that names no account now is nobody's team: its
+// events are withheld (handles do not change, so a brand's own and its
+// team's always resolve; an account removed by hand from the database
+// leaves none to check against).
 func stillOnTeam(ctx context.Context, tx dm.Tx, readerID, handle string) (bool, error) {
 	b, err := tx.AccountByHandle(ctx, handle)
 	if dm.IsCode(err, dm.ENOTFOUND) {
-		return true, nil
+		return false, nil
 	}
 	if err != nil {
 		return false, err
