@@ -336,3 +336,35 @@ func TestBrowserConsoleControlsKeepFocus(t *testing.T) {
 	bob.waitText("#inbox-thread li.msg.theirs .text", "Hello?")
 	bob.waitFor("the labels and the focus kept", `() => document.activeElement?.id === 'inbox-labels' && document.activeElement.value === 'vip, ref'`)
 }
+
+// TestBrowserTeamRoleKeepsFocus: a role picked from the keyboard redrew
+// the team's rows and left the focus on the page; it stays on the role.
+func TestBrowserTeamRoleKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.login()
+	acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.CSS("#team-table tbody select")))
+	acme.do("pick admin", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.querySelector('#team-table select[aria-label="Role of Bob Okafor"]');
+		window.__before = s;
+		s.focus();
+		s.value = 'admin';
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`))
+	acme.waitFor("redrawn", `() => !window.__before.isConnected`)
+	acme.waitFor("the focus on the role", `() => {
+		const a = document.activeElement;
+		return a && a.getAttribute('aria-label') === 'Role of Bob Okafor' && a.value === 'admin';
+	}`)
+	var r struct {
+		Members []struct {
+			Role string `json:"role"`
+		} `json:"members"`
+	}
+	acme.api("GET", "/api/v1/brands/acme/team", nil, &r)
+	if len(r.Members) != 1 || r.Members[0].Role != "admin" {
+		t.Errorf("team after the change: %+v", r.Members)
+	}
+}

@@ -712,6 +712,10 @@ export function settingsPage(app, handle) {
         manager ? 'No team members yet. Add one by handle below.' : 'No team members yet.')));
       return;
     }
+    // A role picked from the keyboard redraws the rows: the focus goes back
+    // to the same control of the same member (it fell to the page).
+    const a = document.activeElement;
+    const had = a && teamBody.contains(a) ? a.getAttribute('aria-label') : '';
     teamBody.replaceChildren(...r.members.map((m) => {
       const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}`, disabled: !manager },
         ['agent', 'admin', 'owner'].map((x) => h('option', { value: x, selected: x === m.role }, x)));
@@ -730,6 +734,7 @@ export function settingsPage(app, handle) {
         h('td', null, role), h('td', null, avail),
         h('td', null, removeButton(m)));
     }));
+    if (had) [...teamBody.querySelectorAll('[aria-label]')].find((e) => e.getAttribute('aria-label') === had)?.focus();
   });
 
   // Visible labels, as the console's other forms have: a placeholder
