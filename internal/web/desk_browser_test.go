@@ -136,3 +136,29 @@ func TestBrowserDesk(t *testing.T) {
 	bob.api("POST", "/api/v1/brands/acme/conversations/"+conv.ID+"/notes", map[string]any{"text": "@carol can you take this one?"}, nil)
 	carol.waitText("#handoff-notices .mention-notice", "Bob Okafor mentioned you on Dan Rossi's conversation")
 }
+
+// TestBrowserMacroKeepsFocus: a macro picked from the keyboard keeps the
+// focus on the picker: disabled while it applied, the picker lost it to
+// the page.
+func TestBrowserMacroKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Reship", "text": "Hi {{first_name|there}}, a new parcel leaves today.", "add_labels": []string{"shipping"}}, nil)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	bob.login()
+	bob.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-macro")))
+	bob.do("pick the macro", chromedp.Focus(chromedp.ID("inbox-macro")), chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById('inbox-macro');
+		s.value = [...s.options].find((o) => o.textContent.startsWith('Reship')).value;
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`))
+	bob.waitText("#inbox-thread li.msg.mine .text", "Hi Dan, a new parcel leaves today.")
+	bob.waitFor("applied, the focus on the picker", `() => {
+		const s = document.getElementById('inbox-macro');
+		return !s.disabled && s.value === '' && document.activeElement === s;
+	}`)
+}
