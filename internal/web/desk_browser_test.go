@@ -162,3 +162,23 @@ func TestBrowserMacroKeepsFocus(t *testing.T) {
 		return !s.disabled && s.value === '' && document.activeElement === s;
 	}`)
 }
+
+// TestBrowserServiceLevelsFieldsFit: the service levels are a few digits
+// each; their boxes ran the card's whole width (958 px on a desktop).
+func TestBrowserServiceLevelsFieldsFit(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("desk", chromedp.Navigate(w.base+"/brands/acme/desk"), chromedp.WaitEnabled(chromedp.ID("sla-first")))
+		if !acme.eval("narrow", `['sla-first', 'sla-next', 'sla-cap'].every((id) => {
+			const r = document.getElementById(id).getBoundingClientRect();
+			return r.width >= 80 && r.width <= 160;
+		})`) {
+			t.Errorf("%s: the service levels' boxes are not a few digits wide: %s", size.name,
+				acme.evalString(`['sla-first', 'sla-next', 'sla-cap'].map((id) => document.getElementById(id).getBoundingClientRect().width).join(', ')`))
+		}
+		acme.shotIf("desk-sla-" + size.name)
+	}
+}
