@@ -411,3 +411,21 @@ func TestBrowserQuickReplyRowsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserBotEmptyListsSaid: an agent (who reads the bot, and has no
+// Add) saw "Ice breakers" and "Persistent menu" over nothing when the
+// brand has none; each says "None yet."
+func TestBrowserBotEmptyListsSaid(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	bob.login()
+	bob.do("automation", chromedp.Navigate(w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.ID("bot-enabled")))
+	bob.waitFor("both lists say they are empty", `() => ['Ice breakers', 'Persistent menu'].every((t) => {
+		const f = [...document.querySelectorAll('#bot-settings fieldset')].find((f) => f.querySelector('legend').textContent.startsWith(t));
+		const none = f && f.querySelector('.qr-none');
+		return none && none.offsetParent !== null && none.textContent === 'None yet.';
+	})`)
+	bob.shotIf("bot-empty-lists")
+}

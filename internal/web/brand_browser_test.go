@@ -301,3 +301,70 @@ func TestBrowserSettingsFormsLabelled(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserConsoleControlsKeepFocus: the conversation's controls are
+// redrawn after every change and on every live event. Resolve pressed from
+// the keyboard left the focus on the page (the button became Reopen), and
+// a customer's message while the agent typed labels dropped the words and
+// the focus.
+func TestBrowserConsoleControlsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+
+	bob.login()
+	bob.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-resolve")))
+	press := chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`)
+	bob.do("press Resolve", chromedp.Focus(chromedp.ID("inbox-resolve")), press)
+	bob.waitFor("focus on Reopen", `() => document.activeElement?.id === 'inbox-reopen'`)
+	bob.do("press Reopen", press)
+	bob.waitFor("focus on Resolve", `() => document.activeElement?.id === 'inbox-resolve'`)
+	bob.do("pick a priority", chromedp.Focus(chromedp.ID("inbox-priority")), chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.activeElement;
+		s.value = 'high';
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`))
+	bob.waitText("#inbox-thread", "none → high")
+	bob.waitFor("focus on the priority", `() => document.activeElement?.id === 'inbox-priority' && document.activeElement.value === 'high'`)
+
+	bob.do("type labels", chromedp.Focus(chromedp.ID("inbox-labels")), chromedp.SendKeys(chromedp.ID("inbox-labels"), "vip, ref"))
+	dan.send(conv.ID, "Hello?")
+	bob.waitText("#inbox-thread li.msg.theirs .text", "Hello?")
+	bob.waitFor("the labels and the focus kept", `() => document.activeElement?.id === 'inbox-labels' && document.activeElement.value === 'vip, ref'`)
+}
+
+// TestBrowserTeamRoleKeepsFocus: a role picked from the keyboard redrew
+// the team's rows and left the focus on the page; it stays on the role.
+func TestBrowserTeamRoleKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	w.account("bob", "Bob Okafor")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.login()
+	acme.do("settings", chromedp.Navigate(w.base+"/brands/acme/settings"), chromedp.WaitVisible(chromedp.CSS("#team-table tbody select")))
+	acme.do("pick admin", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.querySelector('#team-table select[aria-label="Role of Bob Okafor"]');
+		window.__before = s;
+		s.focus();
+		s.value = 'admin';
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`))
+	acme.waitFor("redrawn", `() => !window.__before.isConnected`)
+	acme.waitFor("the focus on the role", `() => {
+		const a = document.activeElement;
+		return a && a.getAttribute('aria-label') === 'Role of Bob Okafor' && a.value === 'admin';
+	}`)
+	var r struct {
+		Members []struct {
+			Role string `json:"role"`
+		} `json:"members"`
+	}
+	acme.api("GET", "/api/v1/brands/acme/team", nil, &r)
+	if len(r.Members) != 1 || r.Members[0].Role != "admin" {
+		t.Errorf("team after the change: %+v", r.Members)
+	}
+}

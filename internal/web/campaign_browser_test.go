@@ -622,3 +622,30 @@ func TestBrowserCampaignEditorLook(t *testing.T) {
 	}
 	acme.axe("the campaign editor with an event, two variants, a follow-up and a condition")
 }
+
+// TestBrowserCampaignStartKeepsFocus: Start, Pause and Resume are disabled
+// while their request runs, which took the keyboard focus off them and left
+// it on the page; it comes back to the campaign's card (Start became Pause).
+func TestBrowserCampaignStartKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	for _, name := range []string{"One", "Two"} {
+		acme.api("POST", "/api/v1/brands/acme/campaigns", map[string]any{
+			"name": name, "audience": map[string]any{"followers": true},
+			"steps": []any{map[string]any{"variants": []any{map[string]any{"name": "A", "text": "Hello", "weight": 100}}}},
+		}, nil)
+	}
+	acme.login()
+	acme.do("campaigns", chromedp.Navigate(w.base+"/brands/acme/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-list button[data-action=start]")))
+	acme.do("press Start", chromedp.Evaluate[chromedp.Void](`(() => {
+		const b = document.querySelector('#campaign-list button[data-action=start]');
+		window.__card = b.closest('[data-id]').dataset.id;
+		b.focus();
+		b.click();
+	})()`))
+	acme.waitFor("the focus on the started campaign", `() => {
+		const a = document.activeElement;
+		const card = a && a.closest('#campaign-list [data-id]');
+		return !!card && card.dataset.id === window.__card && a.tagName === 'BUTTON' && !card.querySelector('[data-action=start]');
+	}`)
+}

@@ -136,3 +136,49 @@ func TestBrowserDesk(t *testing.T) {
 	bob.api("POST", "/api/v1/brands/acme/conversations/"+conv.ID+"/notes", map[string]any{"text": "@carol can you take this one?"}, nil)
 	carol.waitText("#handoff-notices .mention-notice", "Bob Okafor mentioned you on Dan Rossi's conversation")
 }
+
+// TestBrowserMacroKeepsFocus: a macro picked from the keyboard keeps the
+// focus on the picker: disabled while it applied, the picker lost it to
+// the page.
+func TestBrowserMacroKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	bob := w.account("bob", "Bob Okafor")
+	dan := w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Reship", "text": "Hi {{first_name|there}}, a new parcel leaves today.", "add_labels": []string{"shipping"}}, nil)
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	bob.login()
+	bob.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-macro")))
+	bob.do("pick the macro", chromedp.Focus(chromedp.ID("inbox-macro")), chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById('inbox-macro');
+		s.value = [...s.options].find((o) => o.textContent.startsWith('Reship')).value;
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`))
+	bob.waitText("#inbox-thread li.msg.mine .text", "Hi Dan, a new parcel leaves today.")
+	bob.waitFor("applied, the focus on the picker", `() => {
+		const s = document.getElementById('inbox-macro');
+		return !s.disabled && s.value === '' && document.activeElement === s;
+	}`)
+}
+
+// TestBrowserServiceLevelsFieldsFit: the service levels are a few digits
+// each; their boxes ran the card's whole width (958 px on a desktop).
+func TestBrowserServiceLevelsFieldsFit(t *testing.T) {
+	w := newWorld(t)
+	acme := w.brandAccount("acme", "Acme Outdoor")
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("desk", chromedp.Navigate(w.base+"/brands/acme/desk"), chromedp.WaitEnabled(chromedp.ID("sla-first")))
+		if !acme.eval("narrow", `['sla-first', 'sla-next', 'sla-cap'].every((id) => {
+			const r = document.getElementById(id).getBoundingClientRect();
+			return r.width >= 80 && r.width <= 160;
+		})`) {
+			t.Errorf("%s: the service levels' boxes are not a few digits wide: %s", size.name,
+				acme.evalString(`['sla-first', 'sla-next', 'sla-cap'].map((id) => document.getElementById(id).getBoundingClientRect().width).join(', ')`))
+		}
+		acme.shotIf("desk-sla-" + size.name)
+	}
+}

@@ -1265,3 +1265,25 @@ func TestBrowserDeletedElsewhereFolder(t *testing.T) {
 	alice.waitFor("on Requests, its tab focused", `() => location.pathname === '/requests' &&
 		document.activeElement?.matches('.tabs [aria-current=page]') && document.activeElement.textContent.startsWith('Requests')`)
 }
+
+// TestBrowserLoadMoreKeepsFocus: Load more, pressed from the keyboard,
+// was disabled while the page loaded and left the focus on the page; it
+// goes to the first conversation loaded.
+func TestBrowserLoadMoreKeepsFocus(t *testing.T) {
+	w := newWorld(t)
+	bob := w.account("bob", "Bob Builder")
+	for i := 0; i < 55; i++ {
+		p := w.account(fmt.Sprintf("u%02d", i), fmt.Sprintf("User %02d", i))
+		c := p.openConversation("", "bob")
+		p.send(c.ID, "hi")
+		bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	}
+	bob.login()
+	bob.do("Load more shown", chromedp.WaitVisible(chromedp.CSS(".load-more")))
+	n := bob.evalString(`String(document.querySelectorAll('#conversation-list a.conv').length)`)
+	bob.do("press Load more", chromedp.Focus(chromedp.CSS(".load-more")), chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+	bob.waitFor("the focus on the first one loaded", `(n) => {
+		const links = document.querySelectorAll('#conversation-list a.conv');
+		return links.length === 55 && document.activeElement === links[+n];
+	}`, n)
+}

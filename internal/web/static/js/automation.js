@@ -192,9 +192,11 @@ function keepFocus(form, draw) {
 }
 
 // quickReplyRows edits a list of {title, payload}; rerender redraws after
-// a structural change.
+// a structural change. An empty list says so: an agent, who has no Add,
+// saw a heading over nothing.
 function quickReplyRows(list, path, max, titleMax, what, rerender) {
   return h('div', { class: 'qr-edit', 'data-field': path },
+    list.length ? null : h('p', { class: 'muted qr-none' }, 'None yet.'),
     list.map((q, i) => h('div', { class: 'qr-row inline' },
       field('Title', counted(input(q, 'title', `${path}[${i}].title`), titleMax)),
       field('Payload', input(q, 'payload', `${path}[${i}].payload`, { maxlength: '1000' })),

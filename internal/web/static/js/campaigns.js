@@ -55,15 +55,21 @@ export function campaignsPage(app, handle) {
   const row = (c) => {
     const p = c.progress;
     const skipped = skippedText(p.skipped);
+    // Disabled while it runs, the pressed button loses the keyboard focus;
+    // it goes back to the campaign (Start becomes Pause) or to the button.
     const run = async (b, action) => {
+      const focused = document.activeElement === b;
+      const lost = () => focused && (!document.activeElement || document.activeElement === document.body);
       b.disabled = true;
       try {
         const r = await app.api.post(`${base}/${encodeURIComponent(c.id)}/${action}`);
         err.textContent = '';
         replace(r.campaign);
+        if (lost()) focusIn(c.id, action);
       } catch (x) {
         err.textContent = x.message;
         b.disabled = false;
+        if (lost()) b.focus();
       }
     };
     const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => run(e.currentTarget, action) }, label);
@@ -125,6 +131,9 @@ export function campaignsPage(app, handle) {
     list.replaceChildren(...(campaigns.length ? campaigns.map(row) : [h('p', { class: 'muted campaigns-empty' }, 'No campaigns yet. Press New campaign to send an offer, an event invitation or a survey.')]));
     if (!had) return;
     if (had.isConnected) { had.focus(); return; }
+    focusIn(id, action);
+  };
+  const focusIn = (id, action) => {
     const now = id && [...list.querySelectorAll('[data-id]')].find((x) => x.dataset.id === id);
     const to = now && ((action && now.querySelector(`[data-action="${CSS.escape(action)}"]`)) || now.querySelector('button:not([disabled])'));
     if (to) to.focus();

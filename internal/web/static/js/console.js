@@ -348,10 +348,21 @@ export class BrandConsole {
     this.renderPresence();
   }
 
+  // renderControls redraws the conversation's controls, after the agent's
+  // change or a live event. The control that had the focus keeps it (Resolve
+  // and Reopen are one place), and labels being typed survive a customer's
+  // message: the redraw left the focus on the page and dropped the words.
   renderControls() {
     const v = this.detail.inbox;
+    const a = document.activeElement;
+    const had = a && this.controls.contains(a) ? a.id : '';
+    const typed = had === 'inbox-labels' && a.value !== a.dataset.saved ? a.value : null;
     const labels = h('input', { type: 'text', id: 'inbox-labels', value: v.labels.join(', '), placeholder: 'vip, refund', 'aria-label': 'Labels (comma separated)' });
-    labels.addEventListener('change', () => this.patch({ labels: labels.value.split(',').map((s) => s.trim()).filter(Boolean) }));
+    labels.dataset.saved = labels.value;
+    labels.addEventListener('change', () => {
+      labels.dataset.saved = labels.value;
+      this.patch({ labels: labels.value.split(',').map((s) => s.trim()).filter(Boolean) });
+    });
     const assignees = [['', 'Unassigned'], ...this.team.map((m) => [m.account.handle, displayName(m.account) + (m.available ? '' : ' (away)')])];
     if (v.assignee && !assignees.some(([k]) => k === v.assignee.handle)) assignees.push([v.assignee.handle, displayName(v.assignee)]);
     // An agent team hands it to its next available member (round-robin).
@@ -378,6 +389,11 @@ export class BrandConsole {
         : h('button', { type: 'button', class: 'btn small', id: 'inbox-reopen', onclick: () => this.patch({ status: 'open' }) }, 'Reopen'),
       h('p', { class: 'hint', id: 'inbox-waiting' }, waiting, v.snoozed_until ? ` · snoozed until ${fullTime(v.snoozed_until)}` : '',
         v.sla ? h('span', { class: 'sla-line' + (v.sla.breached ? ' sla-breached' : ''), id: 'inbox-sla' }, ' · ', slaText(v.sla)) : null));
+    if (!had) return;
+    const to = document.getElementById(had) || document.getElementById({ 'inbox-resolve': 'inbox-reopen', 'inbox-reopen': 'inbox-resolve' }[had]);
+    if (!to) return;
+    if (typed !== null) to.value = typed;
+    to.focus();
   }
 
   renderThread() {
@@ -696,6 +712,10 @@ export function settingsPage(app, handle) {
         manager ? 'No team members yet. Add one by handle below.' : 'No team members yet.')));
       return;
     }
+    // A role picked from the keyboard redraws the rows: the focus goes back
+    // to the same control of the same member (it fell to the page).
+    const a = document.activeElement;
+    const had = a && teamBody.contains(a) ? a.getAttribute('aria-label') : '';
     teamBody.replaceChildren(...r.members.map((m) => {
       const role = h('select', { 'aria-label': `Role of ${displayName(m.account)}`, disabled: !manager },
         ['agent', 'admin', 'owner'].map((x) => h('option', { value: x, selected: x === m.role }, x)));
@@ -714,6 +734,7 @@ export function settingsPage(app, handle) {
         h('td', null, role), h('td', null, avail),
         h('td', null, removeButton(m)));
     }));
+    if (had) [...teamBody.querySelectorAll('[aria-label]')].find((e) => e.getAttribute('aria-label') === had)?.focus();
   });
 
   // Visible labels, as the console's other forms have: a placeholder

@@ -160,6 +160,8 @@ export function macroPicker(app, handle, getConv, macros, onApplied, onError) {
   pick.addEventListener('change', async () => {
     const id = pick.value;
     if (!id) return;
+    // Disabled meanwhile, the picker loses the keyboard focus; it gets it back.
+    const focused = document.activeElement === pick;
     pick.disabled = true;
     try {
       const r = await app.api.post(base(handle) + '/conversations/' + enc(getConv()) + '/macro',
@@ -170,6 +172,7 @@ export function macroPicker(app, handle, getConv, macros, onApplied, onError) {
     }
     pick.value = '';
     pick.disabled = false;
+    if (focused && (!document.activeElement || document.activeElement === document.body)) pick.focus();
   });
   return pick;
 }

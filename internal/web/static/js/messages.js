@@ -125,12 +125,22 @@ export class MessagesView {
     if (this.chat) await this.chat.reload();
   }
 
+  // loadMore loads the folder's next page. Disabled meanwhile, the button
+  // loses the keyboard focus: it goes to the first conversation loaded (or
+  // back to the button), not to the top of the page.
   async loadMore() {
+    const focused = document.activeElement === this.more;
+    const before = this.list.querySelectorAll('a.conv').length;
     this.more.disabled = true;
     try {
       await this.app.store.loadFolder(this.app.api, this.folder, true);
     } finally {
       this.more.disabled = false;
+      if (focused && (!document.activeElement || document.activeElement === document.body)) {
+        const next = this.list.querySelectorAll('a.conv')[before];
+        if (next) next.focus();
+        else if (!this.more.hidden) this.more.focus();
+      }
     }
   }
 
