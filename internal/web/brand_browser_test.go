@@ -26,10 +26,7 @@ func (w *world) brandAccount(handle, name string) *person {
 // private note, resolving, a live reopen, and the analytics page's charts.
 func TestBrowserBrandConsole(t *testing.T) {
 	w := newWorld(t)
-	acme := w.brandAccount("acme", "Acme Outdoor")
-	bob := w.account("bob", "Bob Okafor")
-	dan := w.account("dan", "Dan Rossi")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme, bob, dan := w.acmeTeam()
 	var canned struct {
 		CannedReply struct {
 			ID string `json:"id"`
@@ -309,10 +306,7 @@ func TestBrowserSettingsFormsLabelled(t *testing.T) {
 // the focus.
 func TestBrowserConsoleControlsKeepFocus(t *testing.T) {
 	w := newWorld(t)
-	acme := w.brandAccount("acme", "Acme Outdoor")
-	bob := w.account("bob", "Bob Okafor")
-	dan := w.account("dan", "Dan Rossi")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	_, bob, dan := w.acmeTeam()
 	conv := dan.openConversation("", "acme")
 	dan.send(conv.ID, "Where is my order?")
 
@@ -367,4 +361,13 @@ func TestBrowserTeamRoleKeepsFocus(t *testing.T) {
 	if len(r.Members) != 1 || r.Members[0].Role != "admin" {
 		t.Errorf("team after the change: %+v", r.Members)
 	}
+}
+
+// acmeTeam makes the brand acme with bob on its team as an agent, and dan,
+// a customer.
+func (w *world) acmeTeam() (acme, bob, dan *person) {
+	acme = w.brandAccount("acme", "Acme Outdoor")
+	bob, dan = w.account("bob", "Bob Okafor"), w.account("dan", "Dan Rossi")
+	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	return acme, bob, dan
 }

@@ -107,10 +107,7 @@ func TestBrowserDraftChat(t *testing.T) {
 // the list.
 func TestBrowserConsolePhone(t *testing.T) {
 	w := newWorld(t)
-	acme := w.brandAccount("acme", "Acme Outdoor")
-	bob := w.account("bob", "Bob Okafor")
-	dan := w.account("dan", "Dan Rossi")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	_, bob, dan := w.acmeTeam()
 	conv := dan.openConversation("", "acme")
 	dan.send(conv.ID, "My tent has a hole")
 
@@ -193,10 +190,7 @@ func TestBrowserBusinessHours(t *testing.T) {
 // the thread follows the stored order.
 func TestBrowserConsoleThreadOrder(t *testing.T) {
 	w := newWorld(t)
-	acme := w.brandAccount("acme", "Acme Outdoor")
-	bob := w.account("bob", "Bob Okafor")
-	dan := w.account("dan", "Dan Rossi")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	_, bob, dan := w.acmeTeam()
 	conv := dan.openConversation("", "acme")
 	first := dan.send(conv.ID, "first question")
 	second := dan.send(conv.ID, "second question")

@@ -142,10 +142,7 @@ func TestBrowserDesk(t *testing.T) {
 // the page.
 func TestBrowserMacroKeepsFocus(t *testing.T) {
 	w := newWorld(t)
-	acme := w.brandAccount("acme", "Acme Outdoor")
-	bob := w.account("bob", "Bob Okafor")
-	dan := w.account("dan", "Dan Rossi")
-	acme.api("POST", "/api/v1/brands/acme/team", map[string]any{"handle": "bob", "role": "agent"}, nil)
+	acme, bob, dan := w.acmeTeam()
 	acme.api("POST", "/api/v1/brands/acme/macros", map[string]any{"title": "Reship", "text": "Hi {{first_name|there}}, a new parcel leaves today.", "add_labels": []string{"shipping"}}, nil)
 	conv := dan.openConversation("", "acme")
 	dan.send(conv.ID, "Where is my order?")
