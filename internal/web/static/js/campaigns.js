@@ -4,7 +4,7 @@
 // allows. It follows campaign.progress events, so the bars and tallies
 // move live. Plain SVG, no chart library.
 
-import { h } from './dom.js';
+import { h, busy } from './dom.js';
 import { brandNav } from './console.js';
 import { APIError } from './api.js';
 import { funnelPanel } from './funnel.js';
@@ -55,23 +55,18 @@ export function campaignsPage(app, handle) {
   const row = (c) => {
     const p = c.progress;
     const skipped = skippedText(p.skipped);
-    // Disabled while it runs, the pressed button loses the keyboard focus;
-    // it goes back to the campaign (Start becomes Pause) or to the button.
-    const run = async (b, action) => {
-      const focused = document.activeElement === b;
-      const lost = () => focused && (!document.activeElement || document.activeElement === document.body);
-      b.disabled = true;
+    // Disabled while it runs (busy), the pressed button keeps the keyboard
+    // focus: back on the campaign once redrawn (Start becomes Pause), or on
+    // the button itself after a failure.
+    const run = (b, action) => busy(b, async () => {
       try {
         const r = await app.api.post(`${base}/${encodeURIComponent(c.id)}/${action}`);
         err.textContent = '';
         replace(r.campaign);
-        if (lost()) focusIn(c.id, action);
       } catch (x) {
         err.textContent = x.message;
-        b.disabled = false;
-        if (lost()) b.focus();
       }
-    };
+    }, () => (b.isConnected ? b.focus() : focusIn(c.id, action)));
     const act = (action, label) => h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => run(e.currentTarget, action) }, label);
     const cancel = () => {
       const q = asking === c.id;

@@ -3,7 +3,7 @@
 // thread, macros, @mention notices, and the Desk page (service levels,
 // agent teams, macros). Every piece of user data goes in as text.
 
-import { h, displayName, clockTime, fullTime, shortTime, askFirstButton } from './dom.js';
+import { h, displayName, clockTime, fullTime, shortTime, askFirstButton, busy } from './dom.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -160,19 +160,17 @@ export function macroPicker(app, handle, getConv, macros, onApplied, onError) {
   pick.addEventListener('change', async () => {
     const id = pick.value;
     if (!id) return;
-    // Disabled meanwhile, the picker loses the keyboard focus; it gets it back.
-    const focused = document.activeElement === pick;
-    pick.disabled = true;
-    try {
-      const r = await app.api.post(base(handle) + '/conversations/' + enc(getConv()) + '/macro',
-        { macro_id: id, client_id: 'macro-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
-      onApplied(r);
-    } catch (e) {
-      onError(e);
-    }
-    pick.value = '';
-    pick.disabled = false;
-    if (focused && (!document.activeElement || document.activeElement === document.body)) pick.focus();
+    // Disabled meanwhile, the picker keeps the keyboard focus (busy).
+    await busy(pick, async () => {
+      try {
+        const r = await app.api.post(base(handle) + '/conversations/' + enc(getConv()) + '/macro',
+          { macro_id: id, client_id: 'macro-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
+        onApplied(r);
+      } catch (e) {
+        onError(e);
+      }
+      pick.value = '';
+    });
   });
   return pick;
 }

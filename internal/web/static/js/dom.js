@@ -167,6 +167,25 @@ export function askFirstButton(word, label, act, extra = {}) {
   return btn;
 }
 
+// focusLost tells whether the keyboard focus fell to the page: where a
+// control that had it goes when it is disabled or taken out.
+export const focusLost = () => !document.activeElement || document.activeElement === document.body;
+
+// busy disables el while act runs (a request): a disabled control loses
+// the keyboard focus to the page, so when el had it and nothing else took
+// it meanwhile, back() places it again (by default on el, enabled again;
+// el may have been redrawn away, and back then names where to go).
+export async function busy(el, act, back = () => el.focus()) {
+  const had = document.activeElement === el;
+  el.disabled = true;
+  try {
+    return await act();
+  } finally {
+    el.disabled = false;
+    if (had && focusLost()) back();
+  }
+}
+
 const usable = (e) => !e.disabled && e.offsetParent !== null && e.tabIndex >= 0;
 const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]';
 
@@ -176,8 +195,7 @@ async function keepFocus(btn, act) {
   const same = () => (list ? [...list.querySelectorAll(`[data-action="${CSS.escape(btn.dataset.action)}"]`)].filter(usable) : []);
   const at = same().indexOf(btn);
   await act();
-  const lost = !document.activeElement || document.activeElement === document.body;
-  if (btn.isConnected || !lost || !card || !card.isConnected) return;
+  if (btn.isConnected || !focusLost() || !card || !card.isConnected) return;
   const next = same();
   let to = at >= 0 ? next[Math.min(at, next.length - 1)] : null;
   if (!to) {

@@ -2,7 +2,7 @@
 // the left and the open chat (or the new-group form) on the right. On a
 // phone-width screen only one of the two panes shows at a time.
 
-import { h, avatar, displayName, shortTime, flagBidi } from './dom.js';
+import { h, avatar, displayName, shortTime, flagBidi, busy } from './dom.js';
 import { FOLDERS, folderOf, conversationTitle, others } from './store.js';
 import { ChatView } from './chat.js';
 import { newGroupForm } from './groups.js';
@@ -129,19 +129,12 @@ export class MessagesView {
   // loses the keyboard focus: it goes to the first conversation loaded (or
   // back to the button), not to the top of the page.
   async loadMore() {
-    const focused = document.activeElement === this.more;
     const before = this.list.querySelectorAll('a.conv').length;
-    this.more.disabled = true;
-    try {
-      await this.app.store.loadFolder(this.app.api, this.folder, true);
-    } finally {
-      this.more.disabled = false;
-      if (focused && (!document.activeElement || document.activeElement === document.body)) {
-        const next = this.list.querySelectorAll('a.conv')[before];
-        if (next) next.focus();
-        else if (!this.more.hidden) this.more.focus();
-      }
-    }
+    await busy(this.more, () => this.app.store.loadFolder(this.app.api, this.folder, true), () => {
+      const next = this.list.querySelectorAll('a.conv')[before];
+      if (next) next.focus();
+      else if (!this.more.hidden) this.more.focus();
+    });
   }
 
   renderList() {
