@@ -43,7 +43,13 @@ func TestBrowserCreatorPipeline(t *testing.T) {
 
 	// Edit ana's deal and propose a collaboration.
 	bob.click(`.creator-card[data-handle=ana] button[data-action=open]`, "Details")
-	bob.waitFor("the details panel", `() => !document.getElementById('creator-panel').hidden && !!document.getElementById('deal-form')`)
+	// ana's panel, not cy_runs's still shown while ana's loads (typing
+	// into that one raced its replacement).
+	bob.waitFor("ana's details panel", `() => {
+		const p = document.getElementById('creator-panel');
+		const h = p.querySelector('.panel-head .handle');
+		return !p.hidden && !!document.getElementById('deal-form') && !!h && h.textContent === '@ana';
+	}`)
 	bob.do("fill in the deal", chromedp.SendKeys(chromedp.CSS("#creator-notes"), "Trail runner, 40k followers"),
 		chromedp.SendKeys(chromedp.CSS("#creator-fee"), "1500"), chromedp.SendKeys(chromedp.CSS("#creator-currency"), "EUR"))
 	bob.click("#add-deliverable", "Add deliverable")
