@@ -41,6 +41,7 @@ type (
 	Profile      = wire.Profile
 	Member       = wire.Member
 	Conversation = wire.Conversation
+	FolderCounts = wire.FolderCounts
 	Message      = wire.Message
 	Reaction     = wire.Reaction
 	Event        = wire.Event

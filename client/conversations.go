@@ -47,6 +47,17 @@ func (c *Client) Conversations(ctx context.Context, folder, cursor string, limit
 	return out.Conversations, out.NextCursor, nil
 }
 
+// FolderCounts returns what the caller's badges show: the inbox's
+// conversations with an unread message and the requests, up to 100 each,
+// with their ids.
+func (c *Client) FolderCounts(ctx context.Context) (*FolderCounts, error) {
+	var out FolderCounts
+	if _, err := c.call(ctx, http.MethodGet, "/api/v1/conversations/counts", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Conversation returns one conversation as the caller sees it.
 func (c *Client) Conversation(ctx context.Context, id string) (*Conversation, error) {
 	return c.conversationCall(ctx, http.MethodGet, pathf("/api/v1/conversations/%s", id), nil)

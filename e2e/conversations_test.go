@@ -451,3 +451,57 @@ func TestFollowListsHideBlocks(t *testing.T) {
 		t.Errorf("after the unblock boz lists cyd's followers: %v, want [ada boz]", got)
 	}
 }
+
+// TestFolderCounts: the badges' counts come from the server, so they are
+// right beyond the first page a client loads (50 conversations): unread
+// inbox conversations and requests, each with its ids, most recently active
+// first; reading or accepting moves them, and they are nobody else's.
+func TestFolderCounts(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	amy, bob, cat := e.user("amy"), e.user("bob"), e.user("cat")
+	must(t, bob.Follow(ctx, "amy"), "bob follows amy")
+	var groups []string
+	for i := range 55 {
+		g, _, err := amy.CreateConversation(ctx, []string{"bob", "cat"}, fmt.Sprintf("group %d", i))
+		must(t, err, "amy creates a group")
+		e.send(amy, g.ID, "hello")
+		groups = append(groups, g.ID)
+	}
+	req := e.direct(cat, "bob")
+	e.send(cat, req.ID, "a request")
+
+	got, err := bob.FolderCounts(ctx)
+	must(t, err, "bob's counts")
+	slices.Reverse(groups)
+	if got.InboxUnread != 55 || !slices.Equal(got.InboxUnreadIDs, groups) {
+		t.Errorf("bob's unread inbox: %d %v, want the 55 groups, newest first", got.InboxUnread, got.InboxUnreadIDs)
+	}
+	if got.Requests != 1 || !slices.Equal(got.RequestIDs, []string{req.ID}) {
+		t.Errorf("bob's requests: %d %v, want cat's %s", got.Requests, got.RequestIDs, req.ID)
+	}
+	if page, next, err := bob.Conversations(ctx, "inbox", "", 0); err != nil || len(page) >= 55 || next == "" {
+		t.Fatalf("the first inbox page holds %d conversations (%v): the test needs more than a page", len(page), err)
+	}
+
+	// Reading one and accepting the request move the counts.
+	must(t, bob.MarkRead(ctx, groups[54], ""), "bob reads the oldest group")
+	_, err = bob.Accept(ctx, req.ID)
+	must(t, err, "bob accepts cat's request")
+	got, err = bob.FolderCounts(ctx)
+	must(t, err, "bob's counts after reading and accepting")
+	if got.InboxUnread != 55 || got.Requests != 0 || slices.Contains(got.InboxUnreadIDs, groups[54]) || !slices.Contains(got.InboxUnreadIDs, req.ID) {
+		t.Errorf("after a read and an accept: %+v; want 54 groups and cat's conversation unread, no requests", got)
+	}
+
+	// cat is in every group, not following amy: they are her requests,
+	// and her own message is not unread to her.
+	got, err = cat.FolderCounts(ctx)
+	must(t, err, "cat's counts")
+	if got.InboxUnread != 0 || got.Requests != 55 {
+		t.Errorf("cat's counts: %d unread, %d requests; want 0 and the 55 groups", got.InboxUnread, got.Requests)
+	}
+	_, err = e.anon().FolderCounts(ctx)
+	wantStatus(t, err, http.StatusUnauthorized, "counts without a session")
+}

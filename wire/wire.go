@@ -88,6 +88,18 @@ type Conversation struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// FolderCounts is what the caller's badges show (GET
+// /api/v1/conversations/counts): the inbox's conversations with an unread
+// message and the requests, most recently active first, each up to 100
+// (a count of 100 means "100 or more"). A client that has loaded some of
+// them counts those from its own state and the others from the ids.
+type FolderCounts struct {
+	InboxUnread    int      `json:"inbox_unread"`
+	Requests       int      `json:"requests"`
+	InboxUnreadIDs []string `json:"inbox_unread_ids"`
+	RequestIDs     []string `json:"request_ids"`
+}
+
 // Message is one message of a conversation; Seq numbers a conversation's
 // messages 1, 2, 3 ... without gaps.
 type Message struct {

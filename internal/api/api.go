@@ -127,6 +127,7 @@ func (a *API) routes() {
 	// Conversations.
 	m.HandleFunc("POST /api/v1/conversations", a.auth(a.createConversation))
 	m.HandleFunc("GET /api/v1/conversations", a.auth(a.listConversations))
+	m.HandleFunc("GET /api/v1/conversations/counts", a.auth(a.folderCounts))
 	m.HandleFunc("GET /api/v1/conversations/{id}", a.auth(a.withID(a.getConversation)))
 	m.HandleFunc("PATCH /api/v1/conversations/{id}", a.auth(a.withID(a.updateConversation)))
 	m.HandleFunc("DELETE /api/v1/conversations/{id}", a.auth(a.withID(a.deleteConversation)))

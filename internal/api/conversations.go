@@ -47,6 +47,17 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth
 	}))
 }
 
+// folderCounts answers the caller's badges: unread inbox conversations and
+// requests, with their ids (wire.FolderCounts).
+func (a *API) folderCounts(w http.ResponseWriter, r *http.Request, au *Auth) {
+	c, err := a.chat.FolderCounts(r.Context(), au.Account)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, towire.FolderCounts(c))
+}
+
 // withID wraps a handler of /conversations/{id} or /messages/{id}.
 func (a *API) withID(fn func(w http.ResponseWriter, r *http.Request, au *Auth, id string)) func(http.ResponseWriter, *http.Request, *Auth) {
 	return func(w http.ResponseWriter, r *http.Request, au *Auth) {

@@ -19,6 +19,7 @@ var Types = []Type{
 	T[wire.AccountProfile]("AccountProfile"),
 	T[wire.Member]("Member"),
 	T[wire.Conversation]("Conversation"),
+	T[wire.FolderCounts]("FolderCounts"),
 	T[wire.Message]("Message"),
 	T[wire.Reaction]("Reaction"),
 	T[wire.Attachment]("Attachment"),

@@ -181,6 +181,19 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 	return out, next, err
 }
 
+// FolderCounts counts the caller's unread inbox conversations and requests
+// (dm.FolderCounts), for badges that are right however few of the lists a
+// client loaded.
+func (s *Service) FolderCounts(ctx context.Context, me *dm.Account) (*dm.FolderCounts, error) {
+	var out *dm.FolderCounts
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		var err error
+		out, err = tx.FolderCounts(ctx, me.ID)
+		return err
+	})
+	return out, err
+}
+
 // ConversationsPage is Conversations with, for a first page, the slot
 // where the caller keeps its encoding while the page stays unchanged (see
 // Encoded); nil for other pages.

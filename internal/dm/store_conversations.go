@@ -23,9 +23,35 @@ type ConversationTx interface {
 	// (status request), archived. Conversations cleared by the member and
 	// without a newer message are in no folder.
 	Conversations(ctx context.Context, userID, folder, cursor string, limit int) (convs []Conversation, next string, err error)
+	// FolderCounts counts what userID's badges show (see FolderCounts),
+	// each up to MaxFolderCount, looking at no more than
+	// FolderCountScan of a folder's most recently active conversations.
+	FolderCounts(ctx context.Context, userID string) (*FolderCounts, error)
 	// SetTitle renames a conversation; at becomes its UpdatedAt.
 	SetTitle(ctx context.Context, conversationID, title string, at time.Time) error
 }
+
+// FolderCounts is what a person's badges show, counted on the server so
+// that they are right however few of the lists a client has loaded: the
+// inbox's conversations with an unread message (a request is not one: a
+// stranger could light the badge at will) and the requests, each listed in
+// the order of the folders (most recently active first) up to
+// MaxFolderCount, so that a client counts the conversations it has
+// loaded from its own state and the others from these ids.
+type FolderCounts struct {
+	InboxUnread []string
+	Requests    []string
+}
+
+const (
+	// MaxFolderCount bounds each list of FolderCounts: a badge shows
+	// "99+" above 99.
+	MaxFolderCount = 100
+	// FolderCountScan bounds the conversations of a folder a count looks
+	// at (the most recently active): a count costs at most that many
+	// reads of a member's row, however many conversations an account has.
+	FolderCountScan = 2000
+)
 
 // DirectKey names the pair of a direct conversation independently of order.
 // Both stores keep it in a unique column, which is what makes a second direct

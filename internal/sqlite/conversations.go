@@ -216,6 +216,42 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 	return out, next, nil
 }
 
+// qInboxUnread lists, of the member's FolderCountScan most recently active
+// inbox conversations (one range of members_folder), those with a message
+// the viewQuery would count as unread; qRequests the requests with a
+// message (or groups), as qFolderPage lists them.
+const (
+	qInboxUnread = `SELECT s.conversation_id FROM (
+		SELECT mb.conversation_id, mb.user_id, mb.active_at, max(mb.last_read_seq, mb.cleared_seq) AS seen, mb.last_seq
+		FROM members mb WHERE mb.user_id = ?1 AND mb.folder = 1
+		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?2) s
+	WHERE s.last_seq > s.seen AND EXISTS (SELECT 1 FROM messages x
+		WHERE x.conversation_id = s.conversation_id AND x.seq > s.seen
+		AND x.sender_id <> s.user_id AND x.deleted = 0
+		AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+			WHERE h.user_id = s.user_id AND h.conversation_id = x.conversation_id AND h.seq = x.seq))
+	ORDER BY s.active_at DESC, s.conversation_id DESC LIMIT ?3`
+	qRequests = `SELECT s.conversation_id FROM (
+		SELECT mb.conversation_id, mb.active_at, mb.last_seq
+		FROM members mb WHERE mb.user_id = ?1 AND mb.folder = 2
+		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?2) s
+	CROSS JOIN conversations c ON c.id = s.conversation_id
+	WHERE s.last_seq > 0 OR c.kind <> 'direct'
+	ORDER BY s.active_at DESC, s.conversation_id DESC LIMIT ?3`
+)
+
+func (t *tx) FolderCounts(ctx context.Context, userID string) (*dm.FolderCounts, error) {
+	inbox, err := t.ids(ctx, qInboxUnread, userID, dm.FolderCountScan, dm.MaxFolderCount)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := t.ids(ctx, qRequests, userID, dm.FolderCountScan, dm.MaxFolderCount)
+	if err != nil {
+		return nil, err
+	}
+	return &dm.FolderCounts{InboxUnread: inbox, Requests: reqs}, nil
+}
+
 // fillMembers loads the members of a page of conversations in one query.
 func (t *tx) fillMembers(ctx context.Context, convs []*dm.Conversation) error {
 	if len(convs) == 0 {

@@ -19,6 +19,85 @@ var conversationTests = []test{
 	{"EmptyDirectListed", testEmptyDirectListed},
 	{"ClearedConversation", testClearedConversation},
 	{"SuspendedMembers", testSuspendedMembers},
+	{"FolderCounts", testFolderCounts},
+}
+
+// testFolderCounts: the badges count the inbox's conversations with a
+// message the viewer would see as unread (not a request, not an archived
+// one, not the viewer's own message, not one deleted for everyone or
+// hidden by the viewer, nothing before a clear) and the requests as the
+// folder lists them, most recently active first, up to MaxFolderCount.
+func testFolderCounts(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	u, o, p := newAccount(t, s, "user"), newAccount(t, s, "other"), newAccount(t, s, "third")
+	counts := func() *dm.FolderCounts {
+		t.Helper()
+		var c *dm.FolderCounts
+		view(t, s, func(tx dm.Tx) error {
+			var err error
+			c, err = tx.FolderCounts(ctx, u.ID)
+			return err
+		})
+		return c
+	}
+	if c := counts(); len(c.InboxUnread) != 0 || len(c.Requests) != 0 {
+		t.Fatalf("a new account's counts = %+v, want none", c)
+	}
+	unread := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	send(t, s, unread.ID, o, "hi", at(2))
+	read := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	send(t, s, read.ID, o, "read", at(3))
+	changeMembership(t, s, read.ID, u, func(m *dm.Membership) { m.LastReadSeq = 1 })
+	own := newConversation(t, s, dm.ConversationGroup, at(1), owner(u), accepted(o))
+	send(t, s, own.ID, u, "mine", at(4))
+	archived := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	send(t, s, archived.ID, o, "archived", at(5))
+	changeMembership(t, s, archived.ID, u, func(m *dm.Membership) { m.Archived = true })
+	deleted := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	dm1 := send(t, s, deleted.ID, o, "unsent", at(6))
+	update(t, s, func(tx dm.Tx) error {
+		dm1.Text, dm1.Deleted = "", true
+		return tx.UpdateMessage(ctx, dm1)
+	})
+	hidden := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	hm := send(t, s, hidden.ID, o, "hidden", at(7))
+	update(t, s, func(tx dm.Tx) error { return tx.HideMessage(ctx, hm.ID, u.ID) })
+	cleared := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	send(t, s, cleared.ID, o, "cleared", at(8))
+	changeMembership(t, s, cleared.ID, u, func(m *dm.Membership) { m.ClearedSeq = 1 })
+	req := newConversation(t, s, dm.ConversationDirect, at(1), accepted(p), request(u))
+	send(t, s, req.ID, p, "a request", at(9))
+	newConversation(t, s, dm.ConversationDirect, at(10), accepted(o), request(u)) // no message yet: in no list
+	groupRequest := newConversation(t, s, dm.ConversationGroup, at(11), owner(p), request(u))
+	later := newConversation(t, s, dm.ConversationGroup, at(1), owner(p), accepted(u))
+	send(t, s, later.ID, p, "later", at(12))
+
+	c := counts()
+	if want := []string{later.ID, unread.ID}; !slices.Equal(c.InboxUnread, want) {
+		t.Errorf("InboxUnread = %v, want %v (later, unread)", c.InboxUnread, want)
+	}
+	if want := []string{groupRequest.ID, req.ID}; !slices.Equal(c.Requests, want) {
+		t.Errorf("Requests = %v, want %v (the group, the direct request)", c.Requests, want)
+	}
+	// Reading takes a conversation off; accepting a request moves it to
+	// the inbox's count.
+	changeMembership(t, s, later.ID, u, func(m *dm.Membership) { m.LastReadSeq = 1 })
+	changeMembership(t, s, req.ID, u, func(m *dm.Membership) { m.Status = dm.StatusAccepted })
+	c = counts()
+	if want := []string{req.ID, unread.ID}; !slices.Equal(c.InboxUnread, want) {
+		t.Errorf("after a read and an accept: InboxUnread = %v, want %v", c.InboxUnread, want)
+	}
+	if want := []string{groupRequest.ID}; !slices.Equal(c.Requests, want) {
+		t.Errorf("after an accept: Requests = %v, want %v", c.Requests, want)
+	}
+	// The count stops at MaxFolderCount.
+	for i := range dm.MaxFolderCount {
+		g := newConversation(t, s, dm.ConversationGroup, at(20+i), owner(o), accepted(u))
+		send(t, s, g.ID, o, "many", at(20+i))
+	}
+	if c := counts(); len(c.InboxUnread) != dm.MaxFolderCount {
+		t.Errorf("with %d unread conversations: %d counted, want %d", dm.MaxFolderCount+2, len(c.InboxUnread), dm.MaxFolderCount)
+	}
 }
 
 // testSuspendedMembers: a conversation's members say whether each is

@@ -76,6 +76,12 @@ func Conversation(c *dm.Conversation) *wire.Conversation {
 }
 
 // Conversations converts a list of conversations.
+// FolderCounts is c on the wire.
+func FolderCounts(c *dm.FolderCounts) wire.FolderCounts {
+	return wire.FolderCounts{InboxUnread: len(c.InboxUnread), Requests: len(c.Requests),
+		InboxUnreadIDs: c.InboxUnread, RequestIDs: c.Requests}
+}
+
 func Conversations(cs []dm.Conversation) []wire.Conversation {
 	if cs == nil {
 		return nil
