@@ -343,3 +343,45 @@ func TestBrowserBadgeExcludesRequests(t *testing.T) {
 	alice.api("POST", "/api/v1/conversations/"+req.ID+"/accept", nil, nil)
 	alice.waitFor("inbox 2, requests 1", counts, "2 1 2")
 }
+
+// TestBrowserBadgeCountsBeyondAPage: the badges count what the server
+// counts, not the first page the app loaded (50 conversations): 60 unread
+// groups and 55 requests show as such; a read on another device takes one
+// off the top bar live, and accepting a request elsewhere moves it over.
+func TestBrowserBadgeCountsBeyondAPage(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	bob := w.account("bob", "Bob Builder")
+	carol := w.account("carol", "Carol Danvers")
+	bob.api("PUT", "/api/v1/accounts/alice/follow", nil, nil)
+	var inbox, requests []string
+	for i := range 60 {
+		g := alice.openConversation(fmt.Sprintf("Alice's group %d", i), "bob", "carol")
+		alice.send(g.ID, "Hello")
+		inbox = append(inbox, g.ID)
+	}
+	for i := range 55 {
+		g := carol.openConversation(fmt.Sprintf("Carol's group %d", i), "bob", "alice")
+		carol.send(g.ID, "Join us")
+		requests = append(requests, g.ID)
+	}
+
+	bob.login()
+	const top = `.topbar .nav-link[data-nav=messages] .badge`
+	counts := `(want) => {
+		const b = document.querySelector('` + top + `');
+		const r = document.querySelector('a.tab[href="/requests"] .badge');
+		const got = [b && !b.hidden ? b.textContent : '0', r ? r.textContent : '0', document.title.match(/^\((\d+)\) /)?.[1] || '0'].join(' ');
+		return got === want;
+	}`
+	bob.waitFor("inbox 60, requests 55", counts, "60 55 60")
+	if n := bob.evalString(`String(document.querySelectorAll('#conversation-list a.conv').length)`); n == "60" {
+		t.Fatalf("the app loaded all 60 conversations at once: the test needs more than a page")
+	}
+	// Bob reads the oldest group, beyond the page, on another device.
+	bob.api("POST", "/api/v1/conversations/"+inbox[0]+"/read", map[string]any{}, nil)
+	bob.waitFor("inbox 59 after a read elsewhere", counts, "59 55 59")
+	// And accepts carol's oldest group there: an unread inbox conversation now.
+	bob.api("POST", "/api/v1/conversations/"+requests[0]+"/accept", nil, nil)
+	bob.waitFor("inbox 60, requests 54 after an accept elsewhere", counts, "60 54 60")
+}

@@ -129,8 +129,12 @@ class App {
     this.stream.start(cursor);
   }
 
+  // loadFolders loads each folder's first page, and the badges' counts of
+  // what lies beyond them.
   async loadFolders() {
-    await Promise.all(FOLDERS.map((f) => this.store.loadFolder(this.api, f).catch((e) => {
+    const loads = FOLDERS.map((f) => this.store.loadFolder(this.api, f));
+    loads.push(this.store.loadCounts(this.api));
+    await Promise.all(loads.map((p) => p.catch((e) => {
       if (!(e instanceof NetworkError)) console.error(e);
     })));
   }

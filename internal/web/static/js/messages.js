@@ -145,12 +145,12 @@ export class MessagesView {
     // arriving, a badge moving): a tab that had the keyboard focus keeps it.
     const focused = this.tabs.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     this.tabs.replaceChildren(...FOLDERS.map((f) => {
-      const n = f === 'requests' ? store.list('requests').length : store.unreadIn(f);
+      const n = f === 'requests' ? store.requestCount() : store.unreadIn(f);
       return h('a', {
         href: '/' + f,
         class: 'tab',
         'aria-current': f === this.folder ? 'page' : null,
-      }, TAB_LABELS[f], n && f !== 'archived' ? h('span', { class: 'badge' + (f === 'requests' ? ' soft' : ''), 'aria-label': f === 'requests' ? `${n} requests` : `${n} unread` }, String(n)) : null);
+      }, TAB_LABELS[f], n && f !== 'archived' ? h('span', { class: 'badge' + (f === 'requests' ? ' soft' : ''), 'aria-label': f === 'requests' ? `${n} requests` : `${n} unread` }, n > 99 ? '99+' : String(n)) : null);
     }));
     if (focused) [...this.tabs.children].find((a) => a.getAttribute('href') === focused)?.focus();
     const convs = store.list(this.folder);

@@ -17,6 +17,11 @@ export class Store {
     this.convs = new Map();
     this.loaded = new Set();
     this.more = new Map(); // folder -> next_cursor
+    // The server's counts (GET /api/v1/conversations/counts): the ids of
+    // the unread inbox conversations and of the requests, beyond the pages
+    // loaded. A conversation this map knows is counted from its own state;
+    // the others from these ids, until a read or a removal drops them.
+    this.remote = { inbox: new Set(), requests: new Set() };
     this.listeners = new Set();
     // Messages being sent or that failed, per conversation, kept here rather
     // than in the chat view so that a failed send survives leaving the chat.
@@ -38,6 +43,25 @@ export class Store {
     this.convs.clear();
     this.loaded.clear();
     this.more.clear();
+    this.remote = { inbox: new Set(), requests: new Set() };
+  }
+
+  async loadCounts(api) {
+    const r = await api.get('/api/v1/conversations/counts');
+    this.remote = { inbox: new Set(r.inbox_unread_ids || []), requests: new Set(r.request_ids || []) };
+    this.changed();
+  }
+
+  // remoteOnly counts the server's ids of a folder this map does not know.
+  remoteOnly(folder) {
+    let n = 0;
+    for (const id of this.remote[folder] || []) if (!this.convs.has(id)) n++;
+    return n;
+  }
+
+  forget(id) {
+    this.remote.inbox.delete(id);
+    this.remote.requests.delete(id);
   }
 
   async loadFolder(api, folder, more) {
@@ -80,7 +104,9 @@ export class Store {
   }
 
   remove(id) {
-    if (this.convs.delete(id)) this.changed();
+    const known = this.remote.inbox.has(id) || this.remote.requests.has(id);
+    this.forget(id);
+    if (this.convs.delete(id) || known) this.changed();
   }
 
   // applyMessage folds a new message into its conversation. It returns false
@@ -111,6 +137,7 @@ export class Store {
   }
 
   markRead(id) {
+    if (this.remote.inbox.delete(id)) this.changed();
     const c = this.convs.get(id);
     if (!c || !c.unread_count) return;
     const last = c.last_message ? c.last_message.seq : c.last_read_seq;
@@ -118,10 +145,17 @@ export class Store {
     this.changed();
   }
 
+  // unreadIn counts a folder's conversations with an unread message: those
+  // loaded from their state, the inbox's others from the server's count.
   unreadIn(folder) {
-    let n = 0;
+    let n = folder === 'inbox' ? this.remoteOnly('inbox') : 0;
     for (const c of this.convs.values()) if (folderOf(c) === folder && c.unread_count > 0) n++;
     return n;
+  }
+
+  // requestCount counts the requests: those loaded, and the server's others.
+  requestCount() {
+    return this.list('requests').length + this.remoteOnly('requests');
   }
 
   // directWith finds the direct conversation with the account id, if one
