@@ -499,8 +499,17 @@ func TestFolderCounts(t *testing.T) {
 	// and her own message is not unread to her.
 	got, err = cat.FolderCounts(ctx)
 	must(t, err, "cat's counts")
-	if got.InboxUnread != 0 || got.Requests != 55 {
-		t.Errorf("cat's counts: %d unread, %d requests; want 0 and the 55 groups", got.InboxUnread, got.Requests)
+	if got.InboxUnread != 0 || got.Requests != 55 || got.RequestsUnread != 55 {
+		t.Errorf("cat's counts: %d unread, %d requests, %d unread; want 0 and the 55 groups, all unread", got.InboxUnread, got.Requests, got.RequestsUnread)
+	}
+	// A muted conversation does not light the badge.
+	muted := true
+	_, err = bob.UpdateConversation(ctx, groups[0], client.ConversationUpdate{Muted: &muted})
+	must(t, err, "bob mutes the newest group")
+	got, err = bob.FolderCounts(ctx)
+	must(t, err, "bob's counts after muting")
+	if got.InboxUnread != 54 || slices.Contains(got.InboxUnreadIDs, groups[0]) {
+		t.Errorf("after a mute: %d unread %v; want 54 without the muted group", got.InboxUnread, got.InboxUnreadIDs)
 	}
 	_, err = e.anon().FolderCounts(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "counts without a session")

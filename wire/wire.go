@@ -90,12 +90,14 @@ type Conversation struct {
 
 // FolderCounts is what the caller's badges show (GET
 // /api/v1/conversations/counts): the inbox's conversations with an unread
-// message and the requests, most recently active first, each up to 100
+// message (muted ones left out), the requests, and the requests with an
+// unread message (not muted), most recently active first, each up to 100
 // (a count of 100 means "100 or more"). A client that has loaded some of
 // them counts those from its own state and the others from the ids.
 type FolderCounts struct {
 	InboxUnread    int      `json:"inbox_unread"`
 	Requests       int      `json:"requests"`
+	RequestsUnread int      `json:"requests_unread"`
 	InboxUnreadIDs []string `json:"inbox_unread_ids"`
 	RequestIDs     []string `json:"request_ids"`
 }

@@ -50,7 +50,7 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, au *Auth
 // folderCounts answers the caller's badges: unread inbox conversations and
 // requests, with their ids (wire.FolderCounts).
 func (a *API) folderCounts(w http.ResponseWriter, r *http.Request, au *Auth) {
-	c, err := a.chat.FolderCounts(r.Context(), au.Account)
+	c, err := a.chat.FolderCounts(r.Context(), au.Account, false)
 	if err != nil {
 		a.error(w, r, err)
 		return

@@ -183,12 +183,12 @@ func (s *Service) Conversations(ctx context.Context, me *dm.Account, folder, cur
 
 // FolderCounts counts the caller's unread inbox conversations and requests
 // (dm.FolderCounts), for badges that are right however few of the lists a
-// client loaded.
-func (s *Service) FolderCounts(ctx context.Context, me *dm.Account) (*dm.FolderCounts, error) {
+// client loaded; directOnly leaves groups out.
+func (s *Service) FolderCounts(ctx context.Context, me *dm.Account, directOnly bool) (*dm.FolderCounts, error) {
 	var out *dm.FolderCounts
 	err := s.store.View(ctx, func(tx dm.Tx) error {
 		var err error
-		out, err = tx.FolderCounts(ctx, me.ID)
+		out, err = tx.FolderCounts(ctx, me.ID, directOnly)
 		return err
 	})
 	return out, err

@@ -25,22 +25,27 @@ type ConversationTx interface {
 	Conversations(ctx context.Context, userID, folder, cursor string, limit int) (convs []Conversation, next string, err error)
 	// FolderCounts counts what userID's badges show (see FolderCounts),
 	// each up to MaxFolderCount, looking at no more than
-	// FolderCountScan of a folder's most recently active conversations.
-	FolderCounts(ctx context.Context, userID string) (*FolderCounts, error)
+	// FolderCountScan of a folder's most recently active conversations;
+	// directOnly leaves groups out.
+	FolderCounts(ctx context.Context, userID string, directOnly bool) (*FolderCounts, error)
 	// SetTitle renames a conversation; at becomes its UpdatedAt.
 	SetTitle(ctx context.Context, conversationID, title string, at time.Time) error
 }
 
 // FolderCounts is what a person's badges show, counted on the server so
 // that they are right however few of the lists a client has loaded: the
-// inbox's conversations with an unread message (a request is not one: a
-// stranger could light the badge at will) and the requests, each listed in
+// inbox's conversations with an unread message, muted ones left out (as
+// Bluesky's getUnreadCounts and Instagram do: a muted conversation is one
+// the person asked not to be nagged by; a request is not counted there
+// either, since a stranger could light the badge at will), the requests,
+// and the requests with an unread message (not muted). Each lists ids in
 // the order of the folders (most recently active first) up to
-// MaxFolderCount, so that a client counts the conversations it has
-// loaded from its own state and the others from these ids.
+// MaxFolderCount, so that a client counts the conversations it has loaded
+// from its own state and the others from these ids.
 type FolderCounts struct {
-	InboxUnread []string
-	Requests    []string
+	InboxUnread    []string
+	Requests       []string
+	RequestsUnread []string
 }
 
 const (

@@ -143,37 +143,44 @@ func folderWhere(folder string) (string, bool) {
 
 // FolderCounts reads, of the member's FolderCountScan most recently active
 // conversations of each folder (one range of the folder's partial index),
-// the inbox's with a message the unread count would count, and the
+// those not muted with a message the unread count would count, and the
 // requests with a message (or groups), as Conversations lists them.
-func (t *tx) FolderCounts(ctx context.Context, userID string) (*dm.FolderCounts, error) {
-	inboxWhere, _ := folderWhere(dm.FolderInbox)
-	inbox, err := t.ids(ctx, `
-		SELECT s.conversation_id FROM (
-			SELECT m.conversation_id, m.user_id, m.sort_at, greatest(m.last_read_seq, m.cleared_seq) AS seen
-			FROM members m WHERE m.user_id = $1 AND `+inboxWhere+`
-			ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT $2) s
-		JOIN conversations c ON c.id = s.conversation_id
-		WHERE c.last_seq > s.seen AND EXISTS (SELECT 1 FROM messages x
-			WHERE x.conversation_id = s.conversation_id AND x.seq > s.seen
-			  AND x.sender_id <> s.user_id AND NOT x.deleted
-			  AND NOT EXISTS (SELECT 1 FROM hidden_messages h
-				WHERE h.user_id = s.user_id AND h.conversation_id = s.conversation_id AND h.message_id = x.id))
-		ORDER BY s.sort_at DESC, s.conversation_id DESC LIMIT $3`, userID, dm.FolderCountScan, dm.MaxFolderCount)
-	if err != nil {
+func (t *tx) FolderCounts(ctx context.Context, userID string, directOnly bool) (*dm.FolderCounts, error) {
+	unread := func(folder string) ([]string, error) {
+		where, _ := folderWhere(folder)
+		return t.ids(ctx, `
+			SELECT s.conversation_id FROM (
+				SELECT m.conversation_id, m.user_id, m.sort_at, greatest(m.last_read_seq, m.cleared_seq) AS seen
+				FROM members m WHERE m.user_id = $1 AND `+where+` AND NOT m.muted
+				ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT $2) s
+			JOIN conversations c ON c.id = s.conversation_id
+			WHERE c.last_seq > s.seen AND (NOT $4 OR c.kind = 'direct') AND EXISTS (SELECT 1 FROM messages x
+				WHERE x.conversation_id = s.conversation_id AND x.seq > s.seen
+				  AND x.sender_id <> s.user_id AND NOT x.deleted
+				  AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+					WHERE h.user_id = s.user_id AND h.conversation_id = s.conversation_id AND h.message_id = x.id))
+			ORDER BY s.sort_at DESC, s.conversation_id DESC LIMIT $3`, userID, dm.FolderCountScan, dm.MaxFolderCount, directOnly)
+	}
+	var out dm.FolderCounts
+	var err error
+	if out.InboxUnread, err = unread(dm.FolderInbox); err != nil {
+		return nil, err
+	}
+	if out.RequestsUnread, err = unread(dm.FolderRequests); err != nil {
 		return nil, err
 	}
 	reqWhere, _ := folderWhere(dm.FolderRequests)
-	reqs, err := t.ids(ctx, `
+	out.Requests, err = t.ids(ctx, `
 		SELECT s.conversation_id FROM (
 			SELECT m.conversation_id, m.sort_at FROM members m WHERE m.user_id = $1 AND `+reqWhere+`
 			ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT $2) s
 		JOIN conversations c ON c.id = s.conversation_id
-		WHERE c.last_seq > 0 OR c.kind <> 'direct'
-		ORDER BY s.sort_at DESC, s.conversation_id DESC LIMIT $3`, userID, dm.FolderCountScan, dm.MaxFolderCount)
+		WHERE (c.last_seq > 0 OR c.kind <> 'direct') AND (NOT $4 OR c.kind = 'direct')
+		ORDER BY s.sort_at DESC, s.conversation_id DESC LIMIT $3`, userID, dm.FolderCountScan, dm.MaxFolderCount, directOnly)
 	if err != nil {
 		return nil, err
 	}
-	return &dm.FolderCounts{InboxUnread: inbox, Requests: reqs}, nil
+	return &out, nil
 }
 
 // Conversations pages a folder by (sort_at, conversation_id) descending; the

@@ -216,16 +216,19 @@ func (t *tx) Conversations(ctx context.Context, userID, folder, cursor string, l
 	return out, next, nil
 }
 
-// qInboxUnread lists, of the member's FolderCountScan most recently active
-// inbox conversations (one range of members_folder), those with a message
-// the viewQuery would count as unread; qRequests the requests with a
-// message (or groups), as qFolderPage lists them.
+// qUnreadIn lists, of the member's FolderCountScan most recently active
+// conversations of folder ?4 (one range of members_folder), those not
+// muted with a message the viewQuery would count as unread, groups only
+// when ?5 is 0; qRequests lists the requests with a message (or groups), as
+// qFolderPage does.
 const (
-	qInboxUnread = `SELECT s.conversation_id FROM (
-		SELECT mb.conversation_id, mb.user_id, mb.active_at, max(mb.last_read_seq, mb.cleared_seq) AS seen, mb.last_seq
-		FROM members mb WHERE mb.user_id = ?1 AND mb.folder = 1
+	qUnreadIn = `SELECT s.conversation_id FROM (
+		SELECT mb.conversation_id, mb.user_id, mb.active_at, mb.muted, max(mb.last_read_seq, mb.cleared_seq) AS seen, mb.last_seq
+		FROM members mb WHERE mb.user_id = ?1 AND mb.folder = ?4
 		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?2) s
-	WHERE s.last_seq > s.seen AND EXISTS (SELECT 1 FROM messages x
+	CROSS JOIN conversations c ON c.id = s.conversation_id
+	WHERE s.muted = 0 AND s.last_seq > s.seen AND (?5 = 0 OR c.kind = 'direct')
+	AND EXISTS (SELECT 1 FROM messages x
 		WHERE x.conversation_id = s.conversation_id AND x.seq > s.seen
 		AND x.sender_id <> s.user_id AND x.deleted = 0
 		AND NOT EXISTS (SELECT 1 FROM hidden_messages h
@@ -236,20 +239,23 @@ const (
 		FROM members mb WHERE mb.user_id = ?1 AND mb.folder = 2
 		ORDER BY mb.active_at DESC, mb.conversation_id DESC LIMIT ?2) s
 	CROSS JOIN conversations c ON c.id = s.conversation_id
-	WHERE s.last_seq > 0 OR c.kind <> 'direct'
+	WHERE (s.last_seq > 0 OR c.kind <> 'direct') AND (?4 = 0 OR c.kind = 'direct')
 	ORDER BY s.active_at DESC, s.conversation_id DESC LIMIT ?3`
 )
 
-func (t *tx) FolderCounts(ctx context.Context, userID string) (*dm.FolderCounts, error) {
-	inbox, err := t.ids(ctx, qInboxUnread, userID, dm.FolderCountScan, dm.MaxFolderCount)
-	if err != nil {
+func (t *tx) FolderCounts(ctx context.Context, userID string, directOnly bool) (*dm.FolderCounts, error) {
+	var out dm.FolderCounts
+	var err error
+	if out.InboxUnread, err = t.ids(ctx, qUnreadIn, userID, dm.FolderCountScan, dm.MaxFolderCount, folders[dm.FolderInbox], directOnly); err != nil {
 		return nil, err
 	}
-	reqs, err := t.ids(ctx, qRequests, userID, dm.FolderCountScan, dm.MaxFolderCount)
-	if err != nil {
+	if out.RequestsUnread, err = t.ids(ctx, qUnreadIn, userID, dm.FolderCountScan, dm.MaxFolderCount, folders[dm.FolderRequests], directOnly); err != nil {
 		return nil, err
 	}
-	return &dm.FolderCounts{InboxUnread: inbox, Requests: reqs}, nil
+	if out.Requests, err = t.ids(ctx, qRequests, userID, dm.FolderCountScan, dm.MaxFolderCount, directOnly); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // fillMembers loads the members of a page of conversations in one query.

@@ -24,23 +24,25 @@ var conversationTests = []test{
 
 // testFolderCounts: the badges count the inbox's conversations with a
 // message the viewer would see as unread (not a request, not an archived
-// one, not the viewer's own message, not one deleted for everyone or
-// hidden by the viewer, nothing before a clear) and the requests as the
-// folder lists them, most recently active first, up to MaxFolderCount.
+// or muted one, not the viewer's own message, not one deleted for everyone
+// or hidden by the viewer, nothing before a clear), the requests as the
+// folder lists them, and the unread requests, most recently active first,
+// up to MaxFolderCount; groups left out on demand.
 func testFolderCounts(t *testing.T, s dm.Store) {
 	ctx := context.Background()
-	u, o, p := newAccount(t, s, "user"), newAccount(t, s, "other"), newAccount(t, s, "third")
-	counts := func() *dm.FolderCounts {
+	u, o, p, q := newAccount(t, s, "user"), newAccount(t, s, "other"), newAccount(t, s, "third"), newAccount(t, s, "fourth")
+	countsOf := func(directOnly bool) *dm.FolderCounts {
 		t.Helper()
 		var c *dm.FolderCounts
 		view(t, s, func(tx dm.Tx) error {
 			var err error
-			c, err = tx.FolderCounts(ctx, u.ID)
+			c, err = tx.FolderCounts(ctx, u.ID, directOnly)
 			return err
 		})
 		return c
 	}
-	if c := counts(); len(c.InboxUnread) != 0 || len(c.Requests) != 0 {
+	counts := func() *dm.FolderCounts { t.Helper(); return countsOf(false) }
+	if c := counts(); len(c.InboxUnread) != 0 || len(c.Requests) != 0 || len(c.RequestsUnread) != 0 {
 		t.Fatalf("a new account's counts = %+v, want none", c)
 	}
 	unread := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
@@ -69,12 +71,23 @@ func testFolderCounts(t *testing.T, s dm.Store) {
 	send(t, s, req.ID, p, "a request", at(9))
 	newConversation(t, s, dm.ConversationDirect, at(10), accepted(o), request(u)) // no message yet: in no list
 	groupRequest := newConversation(t, s, dm.ConversationGroup, at(11), owner(p), request(u))
+	muted := newConversation(t, s, dm.ConversationGroup, at(1), owner(o), accepted(u))
+	send(t, s, muted.ID, o, "muted", at(8))
+	changeMembership(t, s, muted.ID, u, func(m *dm.Membership) { m.Muted = true })
 	later := newConversation(t, s, dm.ConversationGroup, at(1), owner(p), accepted(u))
 	send(t, s, later.ID, p, "later", at(12))
+	direct := newConversation(t, s, dm.ConversationDirect, at(1), accepted(q), accepted(u))
+	send(t, s, direct.ID, q, "direct", at(1))
 
 	c := counts()
-	if want := []string{later.ID, unread.ID}; !slices.Equal(c.InboxUnread, want) {
-		t.Errorf("InboxUnread = %v, want %v (later, unread)", c.InboxUnread, want)
+	if want := []string{req.ID}; !slices.Equal(c.RequestsUnread, want) {
+		t.Errorf("RequestsUnread = %v, want %v (the group request has no message)", c.RequestsUnread, want)
+	}
+	if d := countsOf(true); !slices.Equal(d.InboxUnread, []string{direct.ID}) || !slices.Equal(d.Requests, []string{req.ID}) || !slices.Equal(d.RequestsUnread, []string{req.ID}) {
+		t.Errorf("direct only: %+v, want the direct conversation unread and the direct request", d)
+	}
+	if want := []string{later.ID, unread.ID, direct.ID}; !slices.Equal(c.InboxUnread, want) {
+		t.Errorf("InboxUnread = %v, want %v (later, unread, direct)", c.InboxUnread, want)
 	}
 	if want := []string{groupRequest.ID, req.ID}; !slices.Equal(c.Requests, want) {
 		t.Errorf("Requests = %v, want %v (the group, the direct request)", c.Requests, want)
@@ -84,7 +97,7 @@ func testFolderCounts(t *testing.T, s dm.Store) {
 	changeMembership(t, s, later.ID, u, func(m *dm.Membership) { m.LastReadSeq = 1 })
 	changeMembership(t, s, req.ID, u, func(m *dm.Membership) { m.Status = dm.StatusAccepted })
 	c = counts()
-	if want := []string{req.ID, unread.ID}; !slices.Equal(c.InboxUnread, want) {
+	if want := []string{req.ID, unread.ID, direct.ID}; !slices.Equal(c.InboxUnread, want) {
 		t.Errorf("after a read and an accept: InboxUnread = %v, want %v", c.InboxUnread, want)
 	}
 	if want := []string{groupRequest.ID}; !slices.Equal(c.Requests, want) {
@@ -96,7 +109,7 @@ func testFolderCounts(t *testing.T, s dm.Store) {
 		send(t, s, g.ID, o, "many", at(20+i))
 	}
 	if c := counts(); len(c.InboxUnread) != dm.MaxFolderCount {
-		t.Errorf("with %d unread conversations: %d counted, want %d", dm.MaxFolderCount+2, len(c.InboxUnread), dm.MaxFolderCount)
+		t.Errorf("with %d unread conversations: %d counted, want %d", dm.MaxFolderCount+3, len(c.InboxUnread), dm.MaxFolderCount)
 	}
 }
 

@@ -78,7 +78,7 @@ func Conversation(c *dm.Conversation) *wire.Conversation {
 // Conversations converts a list of conversations.
 // FolderCounts is c on the wire.
 func FolderCounts(c *dm.FolderCounts) wire.FolderCounts {
-	return wire.FolderCounts{InboxUnread: len(c.InboxUnread), Requests: len(c.Requests),
+	return wire.FolderCounts{InboxUnread: len(c.InboxUnread), Requests: len(c.Requests), RequestsUnread: len(c.RequestsUnread),
 		InboxUnreadIDs: c.InboxUnread, RequestIDs: c.Requests}
 }
 

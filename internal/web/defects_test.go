@@ -347,7 +347,8 @@ func TestBrowserBadgeExcludesRequests(t *testing.T) {
 // TestBrowserBadgeCountsBeyondAPage: the badges count what the server
 // counts, not the first page the app loaded (50 conversations): 60 unread
 // groups and 55 requests show as such; a read on another device takes one
-// off the top bar live, and accepting a request elsewhere moves it over.
+// off the top bar live, accepting a request elsewhere moves it over, and a
+// muted conversation is not counted.
 func TestBrowserBadgeCountsBeyondAPage(t *testing.T) {
 	w := newWorld(t)
 	alice := w.account("alice", "Alice Liddell")
@@ -384,4 +385,7 @@ func TestBrowserBadgeCountsBeyondAPage(t *testing.T) {
 	// And accepts carol's oldest group there: an unread inbox conversation now.
 	bob.api("POST", "/api/v1/conversations/"+requests[0]+"/accept", nil, nil)
 	bob.waitFor("inbox 60, requests 54 after an accept elsewhere", counts, "60 54 60")
+	// A muted conversation does not light the badge.
+	bob.api("PATCH", "/api/v1/conversations/"+requests[0], map[string]any{"muted": true}, nil)
+	bob.waitFor("inbox 59 after a mute", counts, "59 54 59")
 }

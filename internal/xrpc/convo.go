@@ -295,6 +295,26 @@ func (h *Handler) updateRead(ctx context.Context, c *call) (any, error) {
 // maxReadAll bounds how many conversations one updateAllRead walks.
 const maxReadAll = 10_000
 
+// getUnreadCounts is the badges' counts: the accepted and the request
+// conversations with an unread message, muted ones left out, each up to
+// 100 (the lexicon's "100 means more than 99"); includeGroupChats=false
+// leaves groups out. Parley has no join requests, which the lexicon also
+// counts for a group's owner.
+func (h *Handler) getUnreadCounts(ctx context.Context, c *call) (any, error) {
+	v, err := c.param("includeGroupChats", false)
+	if err != nil {
+		return nil, err
+	}
+	if v != "" && v != "true" && v != "false" {
+		return nil, invalid("Params/includeGroupChats must be a boolean.")
+	}
+	counts, err := h.chat.FolderCounts(ctx, c.me, v == "false")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"unreadAcceptedConvos": len(counts.InboxUnread), "unreadRequestConvos": len(counts.RequestsUnread)}, nil
+}
+
 func (h *Handler) updateAllRead(ctx context.Context, c *call) (any, error) {
 	var in struct {
 		Status string `json:"status"`

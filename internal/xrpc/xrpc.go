@@ -130,6 +130,7 @@ func New(cfg Config) (*Handler, error) {
 		"chat.bsky.convo.unmuteConvo":          {procedure, false, h.muteConvo(false)},
 		"chat.bsky.convo.updateRead":           {procedure, false, h.updateRead},
 		"chat.bsky.convo.updateAllRead":        {procedure, false, h.updateAllRead},
+		"chat.bsky.convo.getUnreadCounts":      {query, false, h.getUnreadCounts},
 
 		// Messages.
 		"chat.bsky.convo.getMessages":          {query, false, h.getMessages},

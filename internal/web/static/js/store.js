@@ -145,11 +145,13 @@ export class Store {
     this.changed();
   }
 
-  // unreadIn counts a folder's conversations with an unread message: those
-  // loaded from their state, the inbox's others from the server's count.
+  // unreadIn counts a folder's conversations with an unread message, muted
+  // ones left out (the person asked not to be nagged by them, as on
+  // Instagram and Bluesky): those loaded from their state, the inbox's
+  // others from the server's count.
   unreadIn(folder) {
     let n = folder === 'inbox' ? this.remoteOnly('inbox') : 0;
-    for (const c of this.convs.values()) if (folderOf(c) === folder && c.unread_count > 0) n++;
+    for (const c of this.convs.values()) if (folderOf(c) === folder && c.unread_count > 0 && !c.muted) n++;
     return n;
   }
 
