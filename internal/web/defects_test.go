@@ -300,6 +300,19 @@ func (p *person) rawPatchMe(body map[string]any) int {
 	return res.StatusCode
 }
 
+// topBadge is the top bar's count of unread conversations; badgeCounts
+// waits until it, the Requests tab's count and the page title's read as
+// "top requests title" ("0" where one is not shown).
+const (
+	topBadge    = `.topbar .nav-link[data-nav=messages] .badge`
+	badgeCounts = `(want) => {
+		const b = document.querySelector('` + topBadge + `');
+		const r = document.querySelector('a.tab[href="/requests"] .badge');
+		const got = [b && !b.hidden ? b.textContent : '0', r ? r.textContent : '0', document.title.match(/^\((\d+)\) /)?.[1] || '0'].join(' ');
+		return got === want;
+	}`
+)
+
 // TestBrowserBadgeExcludesRequests: the top bar's count (and the page
 // title's) is the inbox's unread conversations, as on Instagram and X; a
 // message request from a stranger does not light it, the Requests tab
@@ -323,16 +336,10 @@ func TestBrowserBadgeExcludesRequests(t *testing.T) {
 	}
 
 	alice.login()
-	const top = `.topbar .nav-link[data-nav=messages] .badge`
-	counts := `(want) => {
-		const b = document.querySelector('` + top + `');
-		const r = document.querySelector('a.tab[href="/requests"] .badge');
-		const got = [b && !b.hidden ? b.textContent : '0', r ? r.textContent : '0', document.title.match(/^\((\d+)\) /)?.[1] || '0'].join(' ');
-		return got === want;
-	}`
+	counts := badgeCounts
 	// Top bar 1 (bob), Requests 1 (carol), title (1).
 	alice.waitFor("inbox 1, requests 1", counts, "1 1 1")
-	if got := alice.evalString(`document.querySelector('` + top + `').getAttribute('aria-label')`); got != "1 unread conversations" {
+	if got := alice.evalString(`document.querySelector('` + topBadge + `').getAttribute('aria-label')`); got != "1 unread conversations" {
 		t.Errorf("the badge's label: %q", got)
 	}
 	// Another request, live: only the Requests tab moves.
@@ -368,13 +375,7 @@ func TestBrowserBadgeCountsBeyondAPage(t *testing.T) {
 	}
 
 	bob.login()
-	const top = `.topbar .nav-link[data-nav=messages] .badge`
-	counts := `(want) => {
-		const b = document.querySelector('` + top + `');
-		const r = document.querySelector('a.tab[href="/requests"] .badge');
-		const got = [b && !b.hidden ? b.textContent : '0', r ? r.textContent : '0', document.title.match(/^\((\d+)\) /)?.[1] || '0'].join(' ');
-		return got === want;
-	}`
+	counts := badgeCounts
 	bob.waitFor("inbox 60, requests 55", counts, "60 55 60")
 	if n := bob.evalString(`String(document.querySelectorAll('#conversation-list a.conv').length)`); n == "60" {
 		t.Fatalf("the app loaded all 60 conversations at once: the test needs more than a page")
