@@ -2,6 +2,10 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/parleyhq/parley/wire"
@@ -158,4 +162,42 @@ func (c *Client) SearchAccounts(ctx context.Context, q string, limit int) ([]Acc
 		return nil, err
 	}
 	return out.Accounts, nil
+}
+
+// ExportRecord is one line of the caller's data export.
+type ExportRecord = wire.ExportRecord
+
+// Export reads the caller's data export (GET /api/v1/me/export) line by
+// line, handing each record to fn in order; fn's error stops the read and
+// is returned. A file that ended without its "end" record (cut short, or
+// ended by an "error" record) is an error too, after fn has seen what
+// arrived.
+func (c *Client) Export(ctx context.Context, fn func(*ExportRecord) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/me/export", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var rec ExportRecord
+		if err := dec.Decode(&rec); err == io.EOF {
+			return errors.New("parley: the export ended without its end record")
+		} else if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+		switch rec.Type {
+		case "end":
+			return nil
+		case "error":
+			return fmt.Errorf("parley: the export failed part-way: %s", rec.Error)
+		}
+	}
 }

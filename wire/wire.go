@@ -102,6 +102,32 @@ type FolderCounts struct {
 	RequestIDs     []string `json:"request_ids"`
 }
 
+// ExportRecord is one line of the caller's data export (GET
+// /api/v1/me/export, JSON Lines); Type says which fields are set. The first
+// line is "account" (the caller's account and settings, and ExportedAt),
+// then "following" and "blocked" (Account), "conversation" (Conversation,
+// as the caller sees it) each followed by its "message" lines (Message,
+// newest first), and the last "end" (Counts): a file without it was cut
+// short. A failure part-way ends the file with an "error" line instead.
+type ExportRecord struct {
+	Type         string        `json:"type"`
+	Account      *Account      `json:"account,omitempty"`
+	Settings     *Settings     `json:"settings,omitempty"`
+	ExportedAt   *time.Time    `json:"exported_at,omitempty"`
+	Conversation *Conversation `json:"conversation,omitempty"`
+	Message      *Message      `json:"message,omitempty"`
+	Counts       *ExportCounts `json:"counts,omitempty"`
+	Error        string        `json:"error,omitempty"`
+}
+
+// ExportCounts are the lines of each kind an export wrote.
+type ExportCounts struct {
+	Following     int `json:"following"`
+	Blocked       int `json:"blocked"`
+	Conversations int `json:"conversations"`
+	Messages      int `json:"messages"`
+}
+
 // Message is one message of a conversation; Seq numbers a conversation's
 // messages 1, 2, 3 ... without gaps.
 type Message struct {

@@ -92,6 +92,7 @@ func (a *API) routes() {
 	m.HandleFunc("POST /api/v1/sessions", a.login)
 	m.HandleFunc("DELETE /api/v1/sessions/current", a.auth(a.logout))
 	m.HandleFunc("GET /api/v1/me", a.auth(a.me))
+	m.HandleFunc("GET /api/v1/me/export", a.auth(a.export))
 	m.HandleFunc("PATCH /api/v1/me", a.auth(a.updateMe))
 	// Account security (moderation.go; internal/identity).
 	m.HandleFunc("POST /api/v1/me/password", a.auth(a.changePassword))

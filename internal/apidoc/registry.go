@@ -20,6 +20,8 @@ var Types = []Type{
 	T[wire.Member]("Member"),
 	T[wire.Conversation]("Conversation"),
 	T[wire.FolderCounts]("FolderCounts"),
+	T[wire.ExportRecord]("ExportRecord"),
+	T[wire.ExportCounts]("ExportCounts"),
 	T[wire.Message]("Message"),
 	T[wire.Reaction]("Reaction"),
 	T[wire.Attachment]("Attachment"),

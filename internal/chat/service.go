@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
@@ -141,6 +142,7 @@ type Service struct {
 	pages     pageCache[pageKey, dm.Conversation] // first pages of folders, see pagecache.go
 	history   pageCache[historyKey, dm.Message]   // pages of conversations' history, see pagecache.go
 	abuse     *abuse                              // the abuse limits, see abuse.go
+	exporting sync.Map                            // accounts whose export runs, see export.go
 
 	steps      []Step
 	watchers   []ChangeWatcher

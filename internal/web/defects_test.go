@@ -390,3 +390,26 @@ func TestBrowserBadgeCountsBeyondAPage(t *testing.T) {
 	bob.api("PATCH", "/api/v1/conversations/"+requests[0], map[string]any{"muted": true}, nil)
 	bob.waitFor("inbox 59 after a mute", counts, "59 54 59")
 }
+
+// TestBrowserDownloadYourData: Settings offers the person's data as a file;
+// the link is a download of /api/v1/me/export, which the session's cookie
+// authorizes, and the file starts with the person's own account.
+func TestBrowserDownloadYourData(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	bob.send(c.ID, "Hello <b>Alice</b>")
+	alice.login()
+	alice.do("open the settings", chromedp.Navigate(w.base+"/settings"))
+	alice.waitFor("the download link", `() => { const a = document.getElementById('export-link'); return !!a && a.getAttribute('href') === '/api/v1/me/export' && a.hasAttribute('download'); }`)
+	alice.waitFor("the file, fetched with the session's cookie", `() => {
+		if (!window.__export) {
+			window.__export = 'pending';
+			fetch('/api/v1/me/export').then((r) => r.text()).then((t) => { window.__export = t; });
+		}
+		if (window.__export === 'pending') return false;
+		const lines = window.__export.trim().split('\n').map((l) => JSON.parse(l));
+		return lines[0].type === 'account' && lines[0].account.handle === 'alice'
+			&& lines.some((l) => l.type === 'message' && l.message.text === 'Hello <b>Alice</b>')
+			&& lines[lines.length - 1].type === 'end';
+	}`)
+}

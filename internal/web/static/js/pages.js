@@ -309,8 +309,18 @@ export function settings(app) {
     myReportsCard(app),
     browserPrefs(app),
     blockedList(app),
+    yourData(),
     developers());
   return { el, title: 'Settings' };
+}
+
+// yourData offers the person's data as a file (GET /api/v1/me/export):
+// the browser downloads it with the session's cookie.
+function yourData() {
+  return h('div', { class: 'card stack', id: 'your-data' },
+    h('h2', null, 'Your data'),
+    h('p', { class: 'muted', id: 'export-hint' }, 'One file with your account, the people you follow and block, and every conversation you are in with its messages, as you see them. Attachments are listed, not included.'),
+    h('p', null, h('a', { href: '/api/v1/me/export', download: '', class: 'btn', id: 'export-link', 'aria-describedby': 'export-hint' }, 'Download your data')));
 }
 
 // developers points people who build on Parley (bots, CRMs, apps) to the
