@@ -113,9 +113,10 @@ func New(cfg Config) (*Handler, error) {
 		"com.atproto.server.getSession":      {query, false, h.getSession},
 		"com.atproto.identity.resolveHandle": {query, true, h.resolveHandle},
 		// Who may message me: the chat.bsky.actor.declaration record.
-		"com.atproto.repo.getRecord": {query, false, h.getRecord},
-		"com.atproto.repo.putRecord": {procedure, false, h.putRecord},
-		"chat.bsky.actor.getStatus":  {query, false, h.getStatus},
+		"com.atproto.repo.getRecord":        {query, false, h.getRecord},
+		"com.atproto.repo.putRecord":        {procedure, false, h.putRecord},
+		"chat.bsky.actor.getStatus":         {query, false, h.getStatus},
+		"chat.bsky.actor.exportAccountData": {query, false, h.exportAccountData},
 
 		// Conversations.
 		"chat.bsky.convo.getConvoForMembers":   {query, false, h.getConvoForMembers},
@@ -159,6 +160,7 @@ func (h *Handler) methods() map[string]string {
 // call is one request and its caller (nil for public methods).
 type call struct {
 	r  *http.Request
+	w  http.ResponseWriter // for a method that writes its own answer (answered)
 	me *dm.Account
 }
 
@@ -203,7 +205,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, errorf(http.StatusInternalServerError, "InternalServerError", "Internal error."))
 		}
 	}()
-	c := &call{r: r}
+	c := &call{r: r, w: w}
 	if !rt.public {
 		me, err := h.authenticate(r)
 		if err != nil {
@@ -218,6 +220,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.cfg.Logger.Error("internal error", "method", name, "err", err)
 		}
 		h.writeError(w, err)
+		return
+	}
+	if _, ok := out.(answered); ok {
 		return
 	}
 	if out == nil {
