@@ -120,12 +120,11 @@ func BenchmarkSend(b *testing.B) {
 	}
 }
 
-// BenchmarkConversationsFirstPage: the first inbox page of 50 of a user
-// with 100,000 conversations, each with its last message and unread count.
-func BenchmarkConversationsFirstPage(b *testing.B) {
-	n := benchScale("PARLEY_BENCH_CONVERSATIONS", 100_000)
-	db := benchDB(b)
-	ctx := context.Background()
+// seedInbox gives u0 a direct conversation with each of u1 ... u<n>, two
+// messages each (u0's, then the other's, unread by u0); conversation i was
+// last active at i.
+func seedInbox(b *testing.B, db *DB, n int) {
+	b.Helper()
 	seed(b, db, seedAccounts(n+1),
 		// u0 talks with every other account; conversation i was last active at i.
 		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
@@ -138,6 +137,43 @@ func BenchmarkConversationsFirstPage(b *testing.B) {
 		`INSERT INTO messages (conversation_id, seq, id, sender_id, text, reply_to, created_at)
 		SELECT id, k.seq, id || '-' || k.seq, CASE k.seq WHEN 1 THEN 'u0' ELSE 'u' || substr(id, 2) END, 'Hello, how are things?', '', updated_at
 		FROM conversations, (SELECT 1 AS seq UNION ALL SELECT 2) k`)
+}
+
+// BenchmarkFolderCounts is the badges' count (GET
+// /api/v1/conversations/counts) of an account with 100,000 conversations:
+// "unread" when every one has an unread message (the count stops at 100),
+// "read" when none has (the read looks at the 2,000 most recent and stops).
+func BenchmarkFolderCounts(b *testing.B) {
+	n := benchScale("PARLEY_BENCH_CONVERSATIONS", 100_000)
+	db := benchDB(b)
+	ctx := context.Background()
+	seedInbox(b, db, n)
+	run := func(b *testing.B, want int) {
+		for b.Loop() {
+			err := db.View(ctx, func(tx dm.Tx) error {
+				c, err := tx.FolderCounts(ctx, "u0", false)
+				if err == nil && len(c.InboxUnread) != want {
+					err = fmt.Errorf("%d unread, want %d", len(c.InboxUnread), want)
+				}
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("unread", func(b *testing.B) { run(b, dm.MaxFolderCount) })
+	seed(b, db, `UPDATE members SET last_read_seq = 2 WHERE user_id = 'u0'`)
+	b.Run("read", func(b *testing.B) { run(b, 0) })
+}
+
+// BenchmarkConversationsFirstPage: the first inbox page of 50 of a user
+// with 100,000 conversations, each with its last message and unread count.
+func BenchmarkConversationsFirstPage(b *testing.B) {
+	n := benchScale("PARLEY_BENCH_CONVERSATIONS", 100_000)
+	db := benchDB(b)
+	ctx := context.Background()
+	seedInbox(b, db, n)
 	if bg := benchScale("PARLEY_BENCH_BACKGROUND", 0); bg > 0 {
 		// Other people's conversations, ten messages each, so that the
 		// indexes have the depth of a big database (900,000 here make the
