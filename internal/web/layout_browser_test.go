@@ -1287,3 +1287,23 @@ func TestBrowserLoadMoreKeepsFocus(t *testing.T) {
 		return links.length === 55 && document.activeElement === links[+n];
 	}`, n)
 }
+
+// TestBrowserResolvedNotWaiting: a resolved conversation showed "Waiting
+// since …" beside Reopen and a "waiting" pill in the inbox's list, as if
+// the customer still waited; once resolved, neither shows.
+func TestBrowserResolvedNotWaiting(t *testing.T) {
+	w := newWorld(t)
+	_, bob, dan := w.acmeTeam()
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	bob.login()
+	bob.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-resolve")))
+	bob.waitText("#inbox-waiting", "Waiting since")
+	bob.waitText("#inbox-list .pill.waiting", "waiting")
+	bob.click("#inbox-resolve", "Resolve")
+	bob.waitText("#inbox-list .status-pill", "resolved")
+	bob.do("Reopen shown", chromedp.WaitVisible(chromedp.ID("inbox-reopen")))
+	if got := bob.evalString(`document.getElementById('inbox-waiting').textContent + (document.querySelector('#inbox-list .pill.waiting') ? ' and a waiting pill' : '')`); strings.Contains(got, "aiting") {
+		t.Errorf("a resolved conversation shows %q", got)
+	}
+}
