@@ -1307,3 +1307,24 @@ func TestBrowserResolvedNotWaiting(t *testing.T) {
 		t.Errorf("a resolved conversation shows %q", got)
 	}
 }
+
+// TestBrowserComposerAligned: the composer's Attach and Voice sat 3 px
+// lower than its text and Send; the four share one middle line, at both
+// widths.
+func TestBrowserComposerAligned(t *testing.T) {
+	w := newWorld(t)
+	alice, _, c := w.directChat()
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+		if got := alice.evalString(`(() => {
+			const mid = (s) => { const r = document.querySelector(s).getBoundingClientRect(); return r.top + r.height / 2; };
+			const want = mid('#composer-text');
+			return ['.composer .attach', '.composer .record', '.composer .send']
+				.filter((s) => Math.abs(mid(s) - want) > 1).map((s) => s + ' is ' + (mid(s) - want).toFixed(1) + ' px off').join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
