@@ -1328,3 +1328,35 @@ func TestBrowserComposerAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserFlowOptionRow: at 390 px a flow button's × sat right after
+// its "hands off", as if it took "hands off" away, with the checkbox below
+// its words; the × now ends the row, and the checkbox, its words and the
+// × share one middle line, at both widths.
+func TestBrowserFlowOptionRow(t *testing.T) {
+	bw := newBotWorld(t)
+	acme := bw.acme
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(bw.w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#flow-list li")))
+		acme.click("#flow-list button", "Edit")
+		acme.do("the flow editor", chromedp.WaitVisible(chromedp.CSS("#flow-editor .qr-row")))
+		if got := acme.evalString(`(() => {
+			const row = document.querySelector('#flow-editor .qr-row');
+			const box = row.querySelector('.choice input').getBoundingClientRect();
+			const x = row.querySelector('[aria-label^="Remove button"]').getBoundingClientRect();
+			const r = document.createRange();
+			r.selectNodeContents(row.querySelector('.choice'));
+			const words = [...r.getClientRects()].pop();
+			const mid = (b) => b.top + b.height / 2;
+			const out = [];
+			if (Math.abs(mid(box) - mid(words)) > 2) out.push('the checkbox is ' + (mid(box) - mid(words)).toFixed(1) + ' px off its words');
+			if (Math.abs(mid(x) - mid(box)) > 2) out.push('the × is ' + (mid(x) - mid(box)).toFixed(1) + ' px off the checkbox');
+			if (innerWidth < 600 && row.getBoundingClientRect().right - x.right > 2) out.push('the × is ' + (row.getBoundingClientRect().right - x.right) + ' px short of the row\'s end');
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
