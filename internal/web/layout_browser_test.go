@@ -1360,3 +1360,30 @@ func TestBrowserFlowOptionRow(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserChatWithBlocked: the chat with someone one blocked offered
+// the composer, and what was written there failed with a Retry that could
+// never work; it says they are blocked, with Unblock, which brings the
+// composer back with the focus in it. At both widths.
+func TestBrowserChatWithBlocked(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	bob.send(c.ID, "Lunch at noon?")
+	alice.login()
+	for _, size := range widths {
+		alice.api("PUT", "/api/v1/accounts/bob/block", nil, nil)
+		alice.viewport(size.width, size.height)
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID))
+		alice.waitText(".chat .blocked-note", "You blocked @bob. Unblock them to send a message.")
+		if alice.eval("composer shown", `!!document.getElementById('composer-text')?.isConnected`) {
+			t.Errorf("%s: the composer shows beside the note", size.name)
+		}
+		if got := alice.evalString(fitsJS); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+		alice.do("press Unblock", chromedp.Focus(chromedp.ID("chat-unblock")), chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+		alice.waitFor("the composer, focused", `() => document.activeElement?.id === 'composer-text'`)
+		alice.write("Sorry, wrong button")
+	}
+}

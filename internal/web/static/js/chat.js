@@ -3,7 +3,7 @@
 // composer with reply and edit, request actions, and group details.
 
 import { APIError, NetworkError } from './api.js';
-import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
+import { h, avatar, busy, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
@@ -141,7 +141,15 @@ export class ChatView {
     this.renderFoot();
     this.renderMessages();
     this.scrollToBottom();
-    this.bot.load(this.conv, this.app.me);
+    // The other side's profile (the bot looks it up) tells whether they
+    // are blocked: the chat then says so where the composer was, with
+    // Unblock; a message written there failed, with a Retry that could
+    // never work.
+    this.bot.load(this.conv, this.app.me).then((p) => {
+      if (this.gone || !p || !p.blocked_by_me) return;
+      this.blocked = p.account;
+      this.renderFoot();
+    });
     this.fillViewport();
     this.maybeMarkRead();
     this.jumpFromLocation();
@@ -165,10 +173,11 @@ export class ChatView {
     this.loaded = true;
     this.app.setTitle(displayName(a));
     this.renderHead();
-    if (!p.can_message) {
-      this.foot.replaceChildren(h('p', { class: 'reason pad' }, p.blocked_by_me
-        ? `You blocked @${a.handle}. Unblock them to send a message.`
-        : `@${a.handle} isn’t accepting messages from you.`));
+    if (p.blocked_by_me) {
+      this.blocked = a;
+      this.renderFoot();
+    } else if (!p.can_message) {
+      this.foot.replaceChildren(h('p', { class: 'reason pad' }, `@${a.handle} isn’t accepting messages from you.`));
     } else {
       this.renderFoot();
     }
@@ -607,8 +616,32 @@ export class ChatView {
       this.foot.replaceChildren(this.requestBanner(c));
       return;
     }
+    if (this.blocked) {
+      this.foot.replaceChildren(this.blockedNote(this.blocked));
+      return;
+    }
     if (this.foot.firstChild !== this.composer) this.foot.replaceChildren(this.composer);
     this.updateComposer();
+  }
+
+  // blockedNote stands for the composer in a direct chat with someone
+  // this person blocked; Unblock brings the composer back, focused.
+  blockedNote(a) {
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const unblock = h('button', { type: 'button', class: 'btn small', id: 'chat-unblock' }, 'Unblock');
+    unblock.addEventListener('click', () => busy(unblock, async () => {
+      try {
+        await this.app.api.block(a.handle, false);
+        this.blocked = null;
+        this.app.announce(`${displayName(a)} is unblocked.`);
+        this.renderFoot();
+        this.textarea.focus();
+      } catch (x) {
+        err.textContent = x.message;
+      }
+    }));
+    return h('div', { class: 'blocked-note pad' },
+      h('p', { class: 'reason' }, `You blocked @${a.handle}. Unblock them to send a message.`), unblock, err);
   }
 
   requestBanner(c) {
