@@ -1387,3 +1387,25 @@ func TestBrowserChatWithBlocked(t *testing.T) {
 		alice.write("Sorry, wrong button")
 	}
 }
+
+// TestBrowserThemePickerLooks: the settings' Colours picker was the
+// browser's bare 22 px box stretched across its card; it has the field
+// look of the console's pickers, as wide as its choices, at both widths.
+func TestBrowserThemePickerLooks(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.ID("pref-theme")))
+		if got := alice.evalString(jsFieldLook + `([document.getElementById('pref-theme')], (e) => e.id).join('; ')`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+		if got := alice.evalString(`(() => {
+			const s = document.getElementById('pref-theme'), card = s.closest('.card');
+			return s.offsetWidth > card.clientWidth * 0.8 ? 'the picker is ' + s.offsetWidth + ' px wide in a card of ' + card.clientWidth : '';
+		})()`); got != "" && size.name == "desktop" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
