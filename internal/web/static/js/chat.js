@@ -560,12 +560,17 @@ export class ChatView {
     parts.push(h('div', { class: 'details-actions' },
       h('button', { type: 'button', class: 'btn small', 'data-key': 'mute', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
       h('button', { type: 'button', class: 'btn small', 'data-key': 'archive', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
+      // Two steps, as Unsend: one click took the person out of the group,
+      // and back in only when someone adds them again.
       c.kind === 'group'
-        ? h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
-          await api.removeMember(this.id, me.handle);
-          this.app.store.remove(this.id);
-          this.app.navigate('/inbox');
-        }) }, 'Leave group')
+        ? this.confirmDelete
+          ? [h('button', { type: 'button', class: 'btn small danger', 'data-key': 'leave', 'aria-describedby': 'leave-hint', onclick: run(async () => {
+            await api.removeMember(this.id, me.handle);
+            this.app.store.remove(this.id);
+            this.app.navigate('/inbox');
+          }) }, 'Leave for good'),
+          h('button', { type: 'button', class: 'btn small', 'data-key': 'leave-cancel', onclick: () => { this.confirmDelete = false; this.renderDetails(); this.details.querySelector('[data-key=leave-ask]')?.focus(); } }, 'Stay')]
+          : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'leave-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=leave]')?.focus(); } }, 'Leave group')
         // Two steps, as Unsend: one click cleared the person's whole
         // history with no way back.
         : this.confirmDelete
@@ -578,6 +583,10 @@ export class ChatView {
           : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'delete-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=delete]')?.focus(); } }, 'Delete conversation')),
     this.confirmDelete && c.kind !== 'group'
       ? h('p', { class: 'hint', id: 'delete-hint' }, 'This clears the conversation and its history for you only; the others keep theirs.')
+      : null,
+    this.confirmDelete && c.kind === 'group'
+      ? h('p', { class: 'hint', id: 'leave-hint' }, 'You stop getting this group’s messages. ' +
+        (owner ? 'Another member becomes its owner.' : 'Only its owner can add you back.'))
       : null,
     err);
     // A redraw (after Rename, Mute, Archive, Remove, or someone else's
