@@ -1409,3 +1409,40 @@ func TestBrowserThemePickerLooks(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserMessageActionsKeepFocus: a message's actions show only while
+// the focus is in it, and each press draws the list again. React or
+// Unsend pressed from the keyboard left the focus on the page, with
+// "Unsend?" hidden out of reach; React's picker takes the focus, a picked
+// emoji gives it back to React, and "Unsend?" keeps it.
+func TestBrowserMessageActionsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	bob.send(c.ID, "Lunch at noon?")
+	alice.send(c.ID, "Sure")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS(`#message-list li.msg.theirs`)))
+	// As from the keyboard: Tab into the message, Tab to its button, Enter.
+	press := func(msg, action string) {
+		t.Helper()
+		alice.waitFor("press "+action, `(msg, action) => {
+			const li = document.querySelector('#message-list li.msg.' + msg);
+			li.focus();
+			const b = li.querySelector('[data-action="' + action + '"]');
+			if (!b) return false;
+			b.focus();
+			document.activeElement.click();
+			return true;
+		}`, msg, action)
+	}
+	focused := `(label) => document.activeElement?.getAttribute('aria-label') === label`
+	press("theirs", "react")
+	alice.waitFor("the picker's first emoji focused", `() => document.activeElement?.matches('#message-list .picker-emoji button:first-child')`)
+	alice.do("pick it", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+	alice.waitFor("React focused again", focused, "React")
+	press("mine", "unsend")
+	alice.waitFor("Unsend? focused", focused, "Confirm unsend for everyone")
+	alice.do("confirm", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+	alice.waitText("#message-list li.msg.mine .text", "You unsent a message")
+}

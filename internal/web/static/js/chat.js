@@ -1005,7 +1005,10 @@ export class ChatView {
     const active = document.activeElement;
     const activeLi = active && this.list.contains(active) ? active.closest('li[data-key]') : null;
     const focusKey = activeLi ? activeLi.dataset.key : '';
-    const focusAction = active && active.dataset ? active.dataset.action || '' : '';
+    // A picked emoji (or Escape in the picker) gives the focus back to the
+    // React that opened it.
+    const focusAction = active && active.dataset && active.dataset.action
+      ? (active.dataset.action.startsWith('emoji-') ? 'react' : active.dataset.action) : '';
 
     const seen = this.seenMarker();
     const items = [];
@@ -1032,8 +1035,11 @@ export class ChatView {
     if (focusKey) {
       const li = this.list.querySelector(`li[data-key="${CSS.escape(focusKey)}"]`);
       const target = li && (focusAction ? li.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null);
+      // The message first: its actions show only while the focus is in it,
+      // and a hidden button takes no focus (React or Unsend pressed from
+      // the keyboard left the focus on the page, and "Unsend?" out of reach).
+      if (li) li.focus({ preventScroll: true });
       if (target) target.focus({ preventScroll: true });
-      else if (li) li.focus({ preventScroll: true });
     }
     if (stick) this.scrollToBottom();
   }
@@ -1061,7 +1067,13 @@ export class ChatView {
       const btn = (action, label, fn, extra = {}) => h('button', { type: 'button', class: 'act', 'data-action': action, onclick: fn, ...extra }, label);
       const editable = mine && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS;
       actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' },
-        btn('react', '☺', () => { this.pickerFor = this.pickerFor === m.id ? '' : m.id; this.renderMessages(); },
+        btn('react', '☺', () => {
+          this.pickerFor = this.pickerFor === m.id ? '' : m.id;
+          this.renderMessages();
+          // Opened, the picker has the focus: its emoji came after the
+          // message's other actions in the tab order.
+          if (this.pickerFor) this.list.querySelector(`li[data-key="${CSS.escape(m.id)}"] .picker-emoji button`)?.focus({ preventScroll: true });
+        },
           { 'aria-label': 'React', 'aria-expanded': String(this.pickerFor === m.id), title: 'React' }),
         btn('reply', '↩', () => this.startReply(m), { 'aria-label': 'Reply', title: 'Reply' }),
         editable ? btn('edit', 'Edit', () => this.startEdit(m)) : null,
