@@ -1414,7 +1414,8 @@ func TestBrowserThemePickerLooks(t *testing.T) {
 // the focus is in it, and each press draws the list again. React or
 // Unsend pressed from the keyboard left the focus on the page, with
 // "Unsend?" hidden out of reach; React's picker takes the focus, a picked
-// emoji gives it back to React, and "Unsend?" keeps it.
+// emoji gives it back to React, and "Unsend?" keeps it. Report's dialog
+// and Delete for me left it on the page too.
 func TestBrowserMessageActionsKeepFocus(t *testing.T) {
 	w := newWorld(t)
 	alice, bob, c := w.directChat()
@@ -1445,4 +1446,14 @@ func TestBrowserMessageActionsKeepFocus(t *testing.T) {
 	alice.waitFor("Unsend? focused", focused, "Confirm unsend for everyone")
 	alice.do("confirm", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
 	alice.waitText("#message-list li.msg.mine .text", "You unsent a message")
+	// Report's dialog, closed, gives the focus back to Report (the browser
+	// found it hidden, and the focus fell to the page).
+	press("theirs", "report")
+	alice.do("the dialog", chromedp.WaitVisible(chromedp.CSS("dialog.report-dialog")))
+	alice.do("close it", chromedp.KeyEvent(""))
+	alice.waitFor("Report focused again", focused, "Report this message")
+	// Delete for me takes the message away: the focus goes to the one
+	// next to it (it fell to the page), not to its Delete.
+	press("theirs", "delete")
+	alice.waitFor("the next message focused", `() => document.activeElement?.matches('#message-list li.msg.mine')`)
 }

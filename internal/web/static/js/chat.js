@@ -1005,6 +1005,13 @@ export class ChatView {
     const active = document.activeElement;
     const activeLi = active && this.list.contains(active) ? active.closest('li[data-key]') : null;
     const focusKey = activeLi ? activeLi.dataset.key : '';
+    // Where the focus goes when its message is gone (Delete for me,
+    // Discard): the message after it, or the one before.
+    const near = (dir) => {
+      for (let e = activeLi && activeLi[dir]; e; e = e[dir]) if (e.dataset.key) return e.dataset.key;
+      return '';
+    };
+    const nearKeys = activeLi ? [near('nextElementSibling'), near('previousElementSibling')].filter(Boolean) : [];
     // A picked emoji (or Escape in the picker) gives the focus back to the
     // React that opened it.
     const focusAction = active && active.dataset && active.dataset.action
@@ -1033,12 +1040,17 @@ export class ChatView {
     this.older.hidden = !this.hasMore;
 
     if (focusKey) {
-      const li = this.list.querySelector(`li[data-key="${CSS.escape(focusKey)}"]`);
-      const target = li && (focusAction ? li.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null);
+      const byKey = (k) => this.list.querySelector(`li[data-key="${CSS.escape(k)}"]`);
+      const same = byKey(focusKey);
+      // Beside a message gone, the neighbour itself, not its same button:
+      // a second Enter would delete it too.
+      const li = same || nearKeys.map(byKey).find(Boolean);
+      const target = same && focusAction ? same.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null;
       // The message first: its actions show only while the focus is in it,
       // and a hidden button takes no focus (React or Unsend pressed from
       // the keyboard left the focus on the page, and "Unsend?" out of reach).
       if (li) li.focus({ preventScroll: true });
+      else if (this.textarea.isConnected) this.textarea.focus({ preventScroll: true });
       if (target) target.focus({ preventScroll: true });
     }
     if (stick) this.scrollToBottom();
