@@ -1457,3 +1457,22 @@ func TestBrowserMessageActionsKeepFocus(t *testing.T) {
 	press("theirs", "delete")
 	alice.waitFor("the next message focused", `() => document.activeElement?.matches('#message-list li.msg.mine')`)
 }
+
+// TestBrowserBioLinks: a link in a bio was plain text to copy by hand; it
+// opens in a new tab as one in a message does, and markup in a bio is
+// still shown as text.
+func TestBrowserBioLinks(t *testing.T) {
+	w := newWorld(t)
+	bob := w.account("bob", "Bob Builder")
+	bob.api("PATCH", "/api/v1/me", map[string]any{"bio": "Builder. <img src=x onerror=alert(1)> Portfolio: https://example.com/bob."}, nil)
+	alice := w.account("alice", "Alice Liddell")
+	alice.login()
+	alice.do("bob's profile", chromedp.Navigate(w.base+"/@bob"), chromedp.WaitVisible(chromedp.CSS(".profile .bio")))
+	alice.waitFor("the link", `() => {
+		const a = document.querySelector('.profile .bio a');
+		return a && a.href === 'https://example.com/bob' && a.target === '_blank' && a.rel.includes('noopener') && a.textContent === 'https://example.com/bob';
+	}`)
+	if got := alice.evalString(`document.querySelector('.profile .bio').textContent + (document.querySelector('.profile img[src=x]') ? ' (an img element)' : '')`); got != "Builder. <img src=x onerror=alert(1)> Portfolio: https://example.com/bob." {
+		t.Errorf("the bio reads %q", got)
+	}
+}
