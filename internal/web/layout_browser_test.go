@@ -1476,3 +1476,16 @@ func TestBrowserBioLinks(t *testing.T) {
 		t.Errorf("the bio reads %q", got)
 	}
 }
+
+// TestBrowserInboxEmptyWhenArchived: with its only conversation archived,
+// the inbox said "No conversations yet"; it says where they are.
+func TestBrowserInboxEmptyWhenArchived(t *testing.T) {
+	w := newWorld(t)
+	alice, _, c := w.directChat()
+	alice.send(c.ID, "hello")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.click(`#chat-details [data-key="archive"]`, "Archive")
+	alice.waitText("#conversation-list .conv-empty", "Nothing in your inbox. Your archived conversations are under Archived.")
+}
