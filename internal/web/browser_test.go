@@ -735,6 +735,10 @@ func TestBrowserGroup(t *testing.T) {
 	// Carol leaves by herself; Alice sees who is left.
 	carol.click(`.chat-head button`, "Details")
 	carol.click(`.details button`, "Leave group")
+	// It asks first: one press took her out for good.
+	carol.waitFor("asked, the confirming button focused", `() => document.activeElement?.textContent === 'Leave for good' &&
+		document.getElementById('leave-hint')?.textContent.includes('Only its owner can add you back')`)
+	carol.click(`.details button`, "Leave for good")
 	carol.waitFor("carol left", `() => location.pathname === '/inbox' &&
 		!document.getElementById('conversation-list').textContent.includes('Camping')`)
 	alice.waitText(`.chat-title .sub`, "2 members")

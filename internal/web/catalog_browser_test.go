@@ -50,8 +50,12 @@ func TestBrowserProductSuggestions(t *testing.T) {
 		bob.waitText(`#suggestions [data-product="stove"] .suggestion-reason`, "because you looked at Trail Tent 2")
 		bob.waitText(`#suggestions [data-product="stove"] .suggestion-price`, "45.00 EUR")
 		bob.axe("console chat with suggestions at " + size.name + " width")
-		bob.click(`#suggestions [data-send="stove"]`, "Send")
+		// Pressed from the keyboard, Send keeps the focus in the panel once
+		// the suggestions are drawn again (it fell to the page).
+		bob.do("press Send", chromedp.Focus(chromedp.CSS(`#suggestions [data-send="stove"]`)), chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
 		bob.waitText("#inbox-thread li.msg.mine .product-card .product-title", "Camp Stove <img src=x onerror=alert(1)>")
+		bob.waitFor("the focus in the panel", `() => document.getElementById('suggestion-panel').contains(document.activeElement) &&
+			(document.activeElement.matches('[data-send]') || document.activeElement.id === 'suggestions-refresh')`)
 		bob.waitFor("no markup from the catalog", `() => !document.querySelector('#inbox-thread img[src="x"]') && !document.querySelector('#suggestions img[src="x"]')`)
 		bob.shotIf("60-console-suggestions-" + size.name)
 

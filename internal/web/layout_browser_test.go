@@ -1287,3 +1287,205 @@ func TestBrowserLoadMoreKeepsFocus(t *testing.T) {
 		return links.length === 55 && document.activeElement === links[+n];
 	}`, n)
 }
+
+// TestBrowserResolvedNotWaiting: a resolved conversation showed "Waiting
+// since …" beside Reopen and a "waiting" pill in the inbox's list, as if
+// the customer still waited; once resolved, neither shows.
+func TestBrowserResolvedNotWaiting(t *testing.T) {
+	w := newWorld(t)
+	_, bob, dan := w.acmeTeam()
+	conv := dan.openConversation("", "acme")
+	dan.send(conv.ID, "Where is my order?")
+	bob.login()
+	bob.do("open the conversation", chromedp.Navigate(w.base+"/brands/acme/c/"+conv.ID), chromedp.WaitVisible(chromedp.ID("inbox-resolve")))
+	bob.waitText("#inbox-waiting", "Waiting since")
+	bob.waitText("#inbox-list .pill.waiting", "waiting")
+	bob.click("#inbox-resolve", "Resolve")
+	bob.waitText("#inbox-list .status-pill", "resolved")
+	bob.do("Reopen shown", chromedp.WaitVisible(chromedp.ID("inbox-reopen")))
+	if got := bob.evalString(`document.getElementById('inbox-waiting').textContent + (document.querySelector('#inbox-list .pill.waiting') ? ' and a waiting pill' : '')`); strings.Contains(got, "aiting") {
+		t.Errorf("a resolved conversation shows %q", got)
+	}
+}
+
+// TestBrowserComposerAligned: the composer's Attach and Voice sat 3 px
+// lower than its text and Send; the four share one middle line, at both
+// widths.
+func TestBrowserComposerAligned(t *testing.T) {
+	w := newWorld(t)
+	alice, _, c := w.directChat()
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+		if got := alice.evalString(`(() => {
+			const mid = (s) => { const r = document.querySelector(s).getBoundingClientRect(); return r.top + r.height / 2; };
+			const want = mid('#composer-text');
+			return ['.composer .attach', '.composer .record', '.composer .send']
+				.filter((s) => Math.abs(mid(s) - want) > 1).map((s) => s + ' is ' + (mid(s) - want).toFixed(1) + ' px off').join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
+
+// TestBrowserFlowOptionRow: at 390 px a flow button's × sat right after
+// its "hands off", as if it took "hands off" away, with the checkbox below
+// its words; the × now ends the row, and the checkbox, its words and the
+// × share one middle line, at both widths.
+func TestBrowserFlowOptionRow(t *testing.T) {
+	bw := newBotWorld(t)
+	acme := bw.acme
+	acme.login()
+	for _, size := range widths {
+		acme.viewport(size.width, size.height)
+		acme.do("automation", chromedp.Navigate(bw.w.base+"/brands/acme/automation"), chromedp.WaitVisible(chromedp.CSS("#flow-list li")))
+		acme.click("#flow-list button", "Edit")
+		acme.do("the flow editor", chromedp.WaitVisible(chromedp.CSS("#flow-editor .qr-row")))
+		if got := acme.evalString(`(() => {
+			const row = document.querySelector('#flow-editor .qr-row');
+			const box = row.querySelector('.choice input').getBoundingClientRect();
+			const x = row.querySelector('[aria-label^="Remove button"]').getBoundingClientRect();
+			const r = document.createRange();
+			r.selectNodeContents(row.querySelector('.choice'));
+			const words = [...r.getClientRects()].pop();
+			const mid = (b) => b.top + b.height / 2;
+			const out = [];
+			if (Math.abs(mid(box) - mid(words)) > 2) out.push('the checkbox is ' + (mid(box) - mid(words)).toFixed(1) + ' px off its words');
+			if (Math.abs(mid(x) - mid(box)) > 2) out.push('the × is ' + (mid(x) - mid(box)).toFixed(1) + ' px off the checkbox');
+			if (innerWidth < 600 && row.getBoundingClientRect().right - x.right > 2) out.push('the × is ' + (row.getBoundingClientRect().right - x.right) + ' px short of the row\'s end');
+			return out.join('; ');
+		})()`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
+
+// TestBrowserChatWithBlocked: the chat with someone one blocked offered
+// the composer, and what was written there failed with a Retry that could
+// never work; it says they are blocked, with Unblock, which brings the
+// composer back with the focus in it. At both widths.
+func TestBrowserChatWithBlocked(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	bob.send(c.ID, "Lunch at noon?")
+	alice.login()
+	for _, size := range widths {
+		alice.api("PUT", "/api/v1/accounts/bob/block", nil, nil)
+		alice.viewport(size.width, size.height)
+		alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID))
+		alice.waitText(".chat .blocked-note", "You blocked @bob. Unblock them to send a message.")
+		if alice.eval("composer shown", `!!document.getElementById('composer-text')?.isConnected`) {
+			t.Errorf("%s: the composer shows beside the note", size.name)
+		}
+		if got := alice.evalString(fitsJS); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+		alice.do("press Unblock", chromedp.Focus(chromedp.ID("chat-unblock")), chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+		alice.waitFor("the composer, focused", `() => document.activeElement?.id === 'composer-text'`)
+		alice.write("Sorry, wrong button")
+	}
+}
+
+// TestBrowserThemePickerLooks: the settings' Colours picker was the
+// browser's bare 22 px box stretched across its card; it has the field
+// look of the console's pickers, as wide as its choices, at both widths.
+func TestBrowserThemePickerLooks(t *testing.T) {
+	w := newWorld(t)
+	alice := w.account("alice", "Alice Liddell")
+	alice.login()
+	for _, size := range widths {
+		alice.viewport(size.width, size.height)
+		alice.do("settings", chromedp.Navigate(w.base+"/settings"), chromedp.WaitVisible(chromedp.ID("pref-theme")))
+		if got := alice.evalString(jsFieldLook + `([document.getElementById('pref-theme')], (e) => e.id).join('; ')`); got != "" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+		if got := alice.evalString(`(() => {
+			const s = document.getElementById('pref-theme'), card = s.closest('.card');
+			return s.offsetWidth > card.clientWidth * 0.8 ? 'the picker is ' + s.offsetWidth + ' px wide in a card of ' + card.clientWidth : '';
+		})()`); got != "" && size.name == "desktop" {
+			t.Errorf("%s: %s", size.name, got)
+		}
+	}
+}
+
+// TestBrowserMessageActionsKeepFocus: a message's actions show only while
+// the focus is in it, and each press draws the list again. React or
+// Unsend pressed from the keyboard left the focus on the page, with
+// "Unsend?" hidden out of reach; React's picker takes the focus, a picked
+// emoji gives it back to React, and "Unsend?" keeps it. Report's dialog
+// and Delete for me left it on the page too.
+func TestBrowserMessageActionsKeepFocus(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	bob.send(c.ID, "Lunch at noon?")
+	alice.send(c.ID, "Sure")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.CSS(`#message-list li.msg.theirs`)))
+	// As from the keyboard: Tab into the message, Tab to its button, Enter.
+	press := func(msg, action string) {
+		t.Helper()
+		alice.waitFor("press "+action, `(msg, action) => {
+			const li = document.querySelector('#message-list li.msg.' + msg);
+			li.focus();
+			const b = li.querySelector('[data-action="' + action + '"]');
+			if (!b) return false;
+			b.focus();
+			document.activeElement.click();
+			return true;
+		}`, msg, action)
+	}
+	focused := `(label) => document.activeElement?.getAttribute('aria-label') === label`
+	press("theirs", "react")
+	alice.waitFor("the picker's first emoji focused", `() => document.activeElement?.matches('#message-list .picker-emoji button:first-child')`)
+	alice.do("pick it", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+	alice.waitFor("React focused again", focused, "React")
+	press("mine", "unsend")
+	alice.waitFor("Unsend? focused", focused, "Confirm unsend for everyone")
+	alice.do("confirm", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
+	alice.waitText("#message-list li.msg.mine .text", "You unsent a message")
+	// Report's dialog, closed, gives the focus back to Report (the browser
+	// found it hidden, and the focus fell to the page).
+	press("theirs", "report")
+	alice.do("the dialog", chromedp.WaitVisible(chromedp.CSS("dialog.report-dialog")))
+	alice.do("close it", chromedp.KeyEvent(""))
+	alice.waitFor("Report focused again", focused, "Report this message")
+	// Delete for me takes the message away: the focus goes to the one
+	// next to it (it fell to the page), not to its Delete.
+	press("theirs", "delete")
+	alice.waitFor("the next message focused", `() => document.activeElement?.matches('#message-list li.msg.mine')`)
+}
+
+// TestBrowserBioLinks: a link in a bio was plain text to copy by hand; it
+// opens in a new tab as one in a message does, and markup in a bio is
+// still shown as text.
+func TestBrowserBioLinks(t *testing.T) {
+	w := newWorld(t)
+	bob := w.account("bob", "Bob Builder")
+	bob.api("PATCH", "/api/v1/me", map[string]any{"bio": "Builder. <img src=x onerror=alert(1)> Portfolio: https://example.com/bob."}, nil)
+	alice := w.account("alice", "Alice Liddell")
+	alice.login()
+	alice.do("bob's profile", chromedp.Navigate(w.base+"/@bob"), chromedp.WaitVisible(chromedp.CSS(".profile .bio")))
+	alice.waitFor("the link", `() => {
+		const a = document.querySelector('.profile .bio a');
+		return a && a.href === 'https://example.com/bob' && a.target === '_blank' && a.rel.includes('noopener') && a.textContent === 'https://example.com/bob';
+	}`)
+	if got := alice.evalString(`document.querySelector('.profile .bio').textContent + (document.querySelector('.profile img[src=x]') ? ' (an img element)' : '')`); got != "Builder. <img src=x onerror=alert(1)> Portfolio: https://example.com/bob." {
+		t.Errorf("the bio reads %q", got)
+	}
+}
+
+// TestBrowserInboxEmptyWhenArchived: with its only conversation archived,
+// the inbox said "No conversations yet"; it says where they are.
+func TestBrowserInboxEmptyWhenArchived(t *testing.T) {
+	w := newWorld(t)
+	alice, _, c := w.directChat()
+	alice.send(c.ID, "hello")
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID), chromedp.WaitVisible(chromedp.ID("composer-text")))
+	alice.click(".chat-head button", "Details")
+	alice.click(`#chat-details [data-key="archive"]`, "Archive")
+	alice.waitText("#conversation-list .conv-empty", "Nothing in your inbox. Your archived conversations are under Archived.")
+}

@@ -520,7 +520,7 @@ export function automationPage(app, handle) {
                 const op = `${p}.options[${j}]`;
                 const ho = h('input', { type: 'checkbox', checked: !!o.handoff, 'data-field': op + '.handoff' });
                 ho.addEventListener('change', () => { o.handoff = ho.checked; });
-                return h('div', { class: 'qr-row inline' },
+                return h('div', { class: 'qr-row inline flow-option' },
                   field(`Button ${j + 1}`, counted(input(o, 'title', op + '.title'), 20)),
                   field('Leads to', selectEl([['', 'End of the flow'], ...ids.map((x) => [x, 'Step ' + x])], o.next || '', op + '.next', (v) => { o.next = v; })),
                   h('label', { class: 'choice' }, ho, ' hands off'),

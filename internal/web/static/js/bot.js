@@ -47,7 +47,8 @@ export class ChatBot {
     });
   }
 
-  // load looks the brand's bot up once the conversation is known.
+  // load looks the brand's bot up once the conversation is known, and
+  // returns the other side's profile (null when none was read).
   async load(conv, me) {
     const other = conv && conv.kind === 'direct' ? others(conv, me)[0] : null;
     // Members carry no account kind: the profile tells whether the other
@@ -55,7 +56,7 @@ export class ChatBot {
     if (!other || conv.status === 'request') {
       this.entry = null;
       this.render();
-      return;
+      return null;
     }
     let r = null;
     try {
@@ -65,6 +66,7 @@ export class ChatBot {
       // still writes, and the hand-off words still reach a person.
     }
     this.fromProfile(r);
+    return r;
   }
 
   // fromProfile shows the bot of the profile's account, if it is a brand

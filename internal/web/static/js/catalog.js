@@ -5,7 +5,7 @@
 // click. Every string from the server goes in as text; a URL is used only
 // when it parses as http or https (images: https only).
 
-import { h } from './dom.js';
+import { busy, h } from './dom.js';
 
 const enc = encodeURIComponent;
 const base = (handle) => `/api/v1/brands/${enc(handle)}`;
@@ -46,10 +46,11 @@ export class SuggestionPanel {
     this.onSent = onSent;
     this.list = h('ul', { class: 'suggestions', id: 'suggestions', 'aria-live': 'polite' }, h('li', { class: 'muted' }, 'Loading…'));
     this.err = h('p', { class: 'form-error', role: 'alert', id: 'suggestions-error' });
+    this.refresh = h('button', { type: 'button', class: 'btn ghost small', id: 'suggestions-refresh', onclick: () => this.load() }, 'Refresh');
     this.el = h('details', { class: 'suggestion-panel', id: 'suggestion-panel' },
       h('summary', null, h('span', { class: 'summary-title' }, 'Suggested products')),
       this.list, this.err,
-      h('button', { type: 'button', class: 'btn ghost small', id: 'suggestions-refresh', onclick: () => this.load() }, 'Refresh'));
+      this.refresh);
     if (!window.matchMedia || window.matchMedia('(min-width: 721px)').matches) this.el.open = true;
     this.load();
   }
@@ -74,19 +75,25 @@ export class SuggestionPanel {
       const p = s.product;
       const img = webURL(p.image_url, ['https:']);
       const send = h('button', { type: 'button', class: 'btn small', 'data-send': p.id, 'aria-label': `Send ${p.title} as a card` }, 'Send');
-      send.addEventListener('click', async () => {
-        send.disabled = true;
+      // Disabled while it sends (busy), and the list drawn again after it:
+      // the focus stays with the keyboard, on this product's Send if it is
+      // still suggested, else on the first Send, else on Refresh. It fell
+      // to the page, and the agent started again from the top.
+      send.addEventListener('click', () => busy(send, async () => {
         try {
           const r = await this.app.api.post(base(this.handle) + '/conversations/' + enc(this.convID) + '/product-cards',
             { product_id: p.id, client_id: 'card-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
           this.onSent(r.message);
           this.err.textContent = '';
-          this.load();
+          await this.load();
         } catch (e) {
           this.err.textContent = e.message;
-          send.disabled = false;
         }
-      });
+      }, () => {
+        const to = send.isConnected ? send
+          : this.list.querySelector(`[data-send="${CSS.escape(p.id)}"]`) || this.list.querySelector('[data-send]') || this.refresh;
+        if (to.isConnected) to.focus();
+      }));
       return h('li', { class: 'suggestion', 'data-product': p.id },
         img ? h('img', { class: 'suggestion-img', src: img, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer', width: '48', height: '48' })
           : h('span', { class: 'suggestion-img placeholder', 'aria-hidden': 'true' }, (p.title || '?').slice(0, 1)),

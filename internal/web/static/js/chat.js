@@ -3,7 +3,7 @@
 // composer with reply and edit, request actions, and group details.
 
 import { APIError, NetworkError } from './api.js';
-import { h, avatar, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
+import { h, avatar, busy, displayName, clockTime, fullTime, flagBidi, linkify } from './dom.js';
 import { conversationTitle, others, folderOf } from './store.js';
 import { memberPicker } from './groups.js';
 import { Attacher, attachmentsEl, previewCard } from './media.js';
@@ -141,7 +141,15 @@ export class ChatView {
     this.renderFoot();
     this.renderMessages();
     this.scrollToBottom();
-    this.bot.load(this.conv, this.app.me);
+    // The other side's profile (the bot looks it up) tells whether they
+    // are blocked: the chat then says so where the composer was, with
+    // Unblock; a message written there failed, with a Retry that could
+    // never work.
+    this.bot.load(this.conv, this.app.me).then((p) => {
+      if (this.gone || !p || !p.blocked_by_me) return;
+      this.blocked = p.account;
+      this.renderFoot();
+    });
     this.fillViewport();
     this.maybeMarkRead();
     this.jumpFromLocation();
@@ -165,10 +173,11 @@ export class ChatView {
     this.loaded = true;
     this.app.setTitle(displayName(a));
     this.renderHead();
-    if (!p.can_message) {
-      this.foot.replaceChildren(h('p', { class: 'reason pad' }, p.blocked_by_me
-        ? `You blocked @${a.handle}. Unblock them to send a message.`
-        : `@${a.handle} isn’t accepting messages from you.`));
+    if (p.blocked_by_me) {
+      this.blocked = a;
+      this.renderFoot();
+    } else if (!p.can_message) {
+      this.foot.replaceChildren(h('p', { class: 'reason pad' }, `@${a.handle} isn’t accepting messages from you.`));
     } else {
       this.renderFoot();
     }
@@ -551,12 +560,17 @@ export class ChatView {
     parts.push(h('div', { class: 'details-actions' },
       h('button', { type: 'button', class: 'btn small', 'data-key': 'mute', 'aria-pressed': String(!!c.muted), onclick: run(patch({ muted: !c.muted })) }, c.muted ? 'Unmute' : 'Mute'),
       h('button', { type: 'button', class: 'btn small', 'data-key': 'archive', onclick: run(patch({ archived: !c.archived })) }, c.archived ? 'Move to inbox' : 'Archive'),
+      // Two steps, as Unsend: one click took the person out of the group,
+      // and back in only when someone adds them again.
       c.kind === 'group'
-        ? h('button', { type: 'button', class: 'btn small danger-outline', onclick: run(async () => {
-          await api.removeMember(this.id, me.handle);
-          this.app.store.remove(this.id);
-          this.app.navigate('/inbox');
-        }) }, 'Leave group')
+        ? this.confirmDelete
+          ? [h('button', { type: 'button', class: 'btn small danger', 'data-key': 'leave', 'aria-describedby': 'leave-hint', onclick: run(async () => {
+            await api.removeMember(this.id, me.handle);
+            this.app.store.remove(this.id);
+            this.app.navigate('/inbox');
+          }) }, 'Leave for good'),
+          h('button', { type: 'button', class: 'btn small', 'data-key': 'leave-cancel', onclick: () => { this.confirmDelete = false; this.renderDetails(); this.details.querySelector('[data-key=leave-ask]')?.focus(); } }, 'Stay')]
+          : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'leave-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=leave]')?.focus(); } }, 'Leave group')
         // Two steps, as Unsend: one click cleared the person's whole
         // history with no way back.
         : this.confirmDelete
@@ -569,6 +583,10 @@ export class ChatView {
           : h('button', { type: 'button', class: 'btn small danger-outline', 'data-key': 'delete-ask', onclick: () => { this.confirmDelete = true; this.renderDetails(); this.details.querySelector('[data-key=delete]')?.focus(); } }, 'Delete conversation')),
     this.confirmDelete && c.kind !== 'group'
       ? h('p', { class: 'hint', id: 'delete-hint' }, 'This clears the conversation and its history for you only; the others keep theirs.')
+      : null,
+    this.confirmDelete && c.kind === 'group'
+      ? h('p', { class: 'hint', id: 'leave-hint' }, 'You stop getting this group’s messages. ' +
+        (owner ? 'Another member becomes its owner.' : 'Only its owner can add you back.'))
       : null,
     err);
     // A redraw (after Rename, Mute, Archive, Remove, or someone else's
@@ -607,8 +625,32 @@ export class ChatView {
       this.foot.replaceChildren(this.requestBanner(c));
       return;
     }
+    if (this.blocked) {
+      this.foot.replaceChildren(this.blockedNote(this.blocked));
+      return;
+    }
     if (this.foot.firstChild !== this.composer) this.foot.replaceChildren(this.composer);
     this.updateComposer();
+  }
+
+  // blockedNote stands for the composer in a direct chat with someone
+  // this person blocked; Unblock brings the composer back, focused.
+  blockedNote(a) {
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const unblock = h('button', { type: 'button', class: 'btn small', id: 'chat-unblock' }, 'Unblock');
+    unblock.addEventListener('click', () => busy(unblock, async () => {
+      try {
+        await this.app.api.block(a.handle, false);
+        this.blocked = null;
+        this.app.announce(`${displayName(a)} is unblocked.`);
+        this.renderFoot();
+        this.textarea.focus();
+      } catch (x) {
+        err.textContent = x.message;
+      }
+    }));
+    return h('div', { class: 'blocked-note pad' },
+      h('p', { class: 'reason' }, `You blocked @${a.handle}. Unblock them to send a message.`), unblock, err);
   }
 
   requestBanner(c) {
@@ -963,7 +1005,17 @@ export class ChatView {
     const active = document.activeElement;
     const activeLi = active && this.list.contains(active) ? active.closest('li[data-key]') : null;
     const focusKey = activeLi ? activeLi.dataset.key : '';
-    const focusAction = active && active.dataset ? active.dataset.action || '' : '';
+    // Where the focus goes when its message is gone (Delete for me,
+    // Discard): the message after it, or the one before.
+    const near = (dir) => {
+      for (let e = activeLi && activeLi[dir]; e; e = e[dir]) if (e.dataset.key) return e.dataset.key;
+      return '';
+    };
+    const nearKeys = activeLi ? [near('nextElementSibling'), near('previousElementSibling')].filter(Boolean) : [];
+    // A picked emoji (or Escape in the picker) gives the focus back to the
+    // React that opened it.
+    const focusAction = active && active.dataset && active.dataset.action
+      ? (active.dataset.action.startsWith('emoji-') ? 'react' : active.dataset.action) : '';
 
     const seen = this.seenMarker();
     const items = [];
@@ -988,10 +1040,18 @@ export class ChatView {
     this.older.hidden = !this.hasMore;
 
     if (focusKey) {
-      const li = this.list.querySelector(`li[data-key="${CSS.escape(focusKey)}"]`);
-      const target = li && (focusAction ? li.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null);
+      const byKey = (k) => this.list.querySelector(`li[data-key="${CSS.escape(k)}"]`);
+      const same = byKey(focusKey);
+      // Beside a message gone, the neighbour itself, not its same button:
+      // a second Enter would delete it too.
+      const li = same || nearKeys.map(byKey).find(Boolean);
+      const target = same && focusAction ? same.querySelector(`[data-action="${CSS.escape(focusAction)}"]`) : null;
+      // The message first: its actions show only while the focus is in it,
+      // and a hidden button takes no focus (React or Unsend pressed from
+      // the keyboard left the focus on the page, and "Unsend?" out of reach).
+      if (li) li.focus({ preventScroll: true });
+      else if (this.textarea.isConnected) this.textarea.focus({ preventScroll: true });
       if (target) target.focus({ preventScroll: true });
-      else if (li) li.focus({ preventScroll: true });
     }
     if (stick) this.scrollToBottom();
   }
@@ -1019,7 +1079,13 @@ export class ChatView {
       const btn = (action, label, fn, extra = {}) => h('button', { type: 'button', class: 'act', 'data-action': action, onclick: fn, ...extra }, label);
       const editable = mine && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS;
       actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' },
-        btn('react', '☺', () => { this.pickerFor = this.pickerFor === m.id ? '' : m.id; this.renderMessages(); },
+        btn('react', '☺', () => {
+          this.pickerFor = this.pickerFor === m.id ? '' : m.id;
+          this.renderMessages();
+          // Opened, the picker has the focus: its emoji came after the
+          // message's other actions in the tab order.
+          if (this.pickerFor) this.list.querySelector(`li[data-key="${CSS.escape(m.id)}"] .picker-emoji button`)?.focus({ preventScroll: true });
+        },
           { 'aria-label': 'React', 'aria-expanded': String(this.pickerFor === m.id), title: 'React' }),
         btn('reply', '↩', () => this.startReply(m), { 'aria-label': 'Reply', title: 'Reply' }),
         editable ? btn('edit', 'Edit', () => this.startEdit(m)) : null,

@@ -190,7 +190,7 @@ export class BrandConsole {
             h('span', { class: 'conv-preview', dir: 'auto' }, last ? (last.sender.handle === this.handle ? 'You: ' : '') + flagBidi(last.text) : ''),
             h('span', { class: 'inbox-tags' },
               h('span', { class: `status-pill ${it.status}` }, it.status),
-              it.waiting_since && !it.sla ? h('span', { class: 'pill waiting' }, 'waiting') : null,
+              it.waiting_since && it.status !== 'resolved' && !it.sla ? h('span', { class: 'pill waiting' }, 'waiting') : null,
               slaPill(it.sla),
               it.priority !== 'none' ? h('span', { class: `pill prio-${it.priority}` }, it.priority) : null,
               it.assignee ? h('span', { class: 'pill' }, '→ ' + displayName(it.assignee)) : h('span', { class: 'pill' }, 'unassigned'),
@@ -367,7 +367,12 @@ export class BrandConsole {
     if (v.assignee && !assignees.some(([k]) => k === v.assignee.handle)) assignees.push([v.assignee.handle, displayName(v.assignee)]);
     // An agent team hands it to its next available member (round-robin).
     for (const g of this.agentTeams || []) assignees.push(['team:' + g.name, `Team ${g.name} (next free)`]);
-    const waiting = v.waiting_since ? `Waiting since ${fullTime(v.waiting_since)}` : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
+    // A resolved conversation keeps the time its customer's last unanswered
+    // message came (the server's waiting_since, for the analytics), but
+    // nobody waits on it any more: "Waiting since" beside Reopen read as an
+    // open case.
+    const waiting = v.waiting_since && v.status !== 'resolved' ? `Waiting since ${fullTime(v.waiting_since)}`
+      : v.first_response_at ? `First response ${fullTime(v.first_response_at)}` : '';
     const statusName = (STATUSES.find(([k]) => k === v.status) || [v.status, v.status])[1];
     this.controlsSummary.replaceChildren(...[
       h('span', { class: 'summary-title' }, statusName),

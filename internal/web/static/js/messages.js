@@ -159,7 +159,10 @@ export class MessagesView {
       const text = !store.loaded.has(this.folder) ? 'Loading…'
         : this.folder === 'requests' ? 'No message requests. People you don’t follow land here first.'
           : this.folder === 'archived' ? 'Nothing archived.'
-            : 'No conversations yet. Search for someone to start one.';
+            // With every conversation archived, "No conversations yet" was
+            // untrue, and the person wondered where theirs went.
+            : store.list('archived').length ? 'Nothing in your inbox. Your archived conversations are under Archived.'
+              : 'No conversations yet. Search for someone to start one.';
       this.list.replaceChildren(h('li', { class: 'conv-empty' }, text));
     } else {
       this.list.replaceChildren(...convs.map((c) => convItem(c, me, c.id === openId)));

@@ -2,7 +2,7 @@
 // Each returns a view: { el, title?, focus?(), destroy?() }.
 
 import { APIError } from './api.js';
-import { h, avatar, displayName } from './dom.js';
+import { h, avatar, displayName, flagBidi, linkify } from './dom.js';
 import { savePrefs, applyTheme, notificationsSupported } from './prefs.js';
 import { badges, myReportsCard, openReportDialog, passwordCard, sessionsCard } from './safety.js';
 
@@ -177,7 +177,9 @@ export function profile(app, handle) {
           h('p', { class: 'handle' }, '@' + a.handle,
             p.follows_me && !self ? h('span', { class: 'pill' }, 'Follows you') : null,
             a.kind === 'brand' ? h('span', { class: 'pill brand' }, 'Brand') : null, badges(a)))),
-      a.bio ? h('p', { class: 'bio' }, a.bio) : (self ? h('p', { class: 'bio muted' }, 'No bio yet.') : null),
+      // A link in a bio opens, as one in a message does (it was plain
+      // text to copy by hand); bidi controls show as tags.
+      a.bio ? h('p', { class: 'bio', dir: 'auto' }, linkify(flagBidi(a.bio))) : (self ? h('p', { class: 'bio muted' }, 'No bio yet.') : null),
       h('p', { class: 'counts' },
         h('span', null, h('strong', null, String(p.followers_count)), p.followers_count === 1 ? ' follower' : ' followers'),
         h('span', null, h('strong', null, String(p.following_count)), ' following')),

@@ -4,7 +4,7 @@
 // page. Every string from a user goes through text nodes (h / textContent).
 
 import { APIError } from './api.js';
-import { h, avatar, displayName } from './dom.js';
+import { h, avatar, displayName, focusLost } from './dom.js';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const fmt = (iso) => (iso ? when.format(new Date(iso)) : 'unknown');
@@ -229,7 +229,17 @@ export function openReportDialog(app, { handle, name, candidates, checked }) {
       app.announce('Report sent. Thank you.');
     })({ currentTarget: send });
   });
-  dlg.addEventListener('close', () => dlg.remove());
+  // Closed, the dialog gives the focus back to what opened it. A message's
+  // Report shows only while the focus is in its message, and the browser's
+  // own return found it hidden: the focus fell to the page. The message
+  // first, then its button.
+  const opener = document.activeElement;
+  dlg.addEventListener('close', () => {
+    dlg.remove();
+    if (!focusLost() || !opener || !opener.isConnected) return;
+    opener.closest('li[tabindex]')?.focus({ preventScroll: true });
+    opener.focus({ preventScroll: true });
+  });
   document.body.appendChild(dlg);
   dlg.showModal();
   return dlg;
