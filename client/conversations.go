@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/parleyhq/parley/wire"
 )
 
 type conversationAnswer struct {
@@ -56,6 +58,22 @@ func (c *Client) FolderCounts(ctx context.Context) (*FolderCounts, error) {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ReadMarker is how far another member has read a conversation.
+type ReadMarker = wire.ReadMarker
+
+// Reads returns how far the other members of a conversation have read it,
+// for those who share read receipts with the caller (GET
+// /api/v1/conversations/{id}, "reads").
+func (c *Client) Reads(ctx context.Context, id string) ([]ReadMarker, error) {
+	var out struct {
+		Reads []ReadMarker `json:"reads"`
+	}
+	if _, err := c.call(ctx, http.MethodGet, pathf("/api/v1/conversations/%s", id), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Reads, nil
 }
 
 // Conversation returns one conversation as the caller sees it.

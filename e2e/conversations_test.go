@@ -514,3 +514,82 @@ func TestFolderCounts(t *testing.T) {
 	_, err = e.anon().FolderCounts(ctx)
 	wantStatus(t, err, http.StatusUnauthorized, "counts without a session")
 }
+
+// TestReadMarkers: a conversation answers how far the others have read it,
+// as their read.updated events would have told the caller, so that a
+// device that was offline shows "Seen" too: both sides must allow read
+// receipts, the reader must have accepted, and a block hides it.
+func TestReadMarkers(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	amy, bob, cat := e.user("amy"), e.user("bob"), e.user("cat")
+	reads := func(c *client.Client, id string) map[string]int64 {
+		t.Helper()
+		rs, err := c.Reads(ctx, id)
+		must(t, err, "reads")
+		out := map[string]int64{}
+		for _, r := range rs {
+			out[r.UserID] = r.ReadSeq
+		}
+		return out
+	}
+	me := func(c *client.Client) string {
+		t.Helper()
+		a, _, err := c.Me(ctx)
+		must(t, err, "me")
+		return a.ID
+	}
+	bobID, catID := me(bob), me(cat)
+
+	conv := e.direct(amy, "bob")
+	e.send(amy, conv.ID, "one")
+	e.send(amy, conv.ID, "two")
+	must(t, bob.MarkRead(ctx, conv.ID, ""), "bob reads the request")
+	if got := reads(amy, conv.ID); len(got) != 0 {
+		t.Errorf("bob has not accepted: amy sees %v, want nothing", got)
+	}
+	_, err := bob.Accept(ctx, conv.ID)
+	must(t, err, "bob accepts")
+	if got := reads(amy, conv.ID); got[bobID] != 2 || len(got) != 1 {
+		t.Errorf("after bob accepted: %v, want bob at 2", got)
+	}
+	// A send moves the sender's own marker: amy has read up to her last.
+	if got := reads(bob, conv.ID); got[me(amy)] != 2 || len(got) != 1 {
+		t.Errorf("bob sees %v, want amy at 2 (her own messages)", got)
+	}
+	off, on := false, true
+	_, _, err = bob.UpdateMe(ctx, client.MeUpdate{ReadReceipts: &off})
+	must(t, err, "bob turns read receipts off")
+	if got := reads(amy, conv.ID); len(got) != 0 {
+		t.Errorf("bob shares no receipts: amy sees %v", got)
+	}
+	_, _, err = bob.UpdateMe(ctx, client.MeUpdate{ReadReceipts: &on})
+	must(t, err, "bob turns them on again")
+	_, _, err = amy.UpdateMe(ctx, client.MeUpdate{ReadReceipts: &off})
+	must(t, err, "amy turns read receipts off")
+	if got := reads(amy, conv.ID); len(got) != 0 {
+		t.Errorf("amy shares no receipts, so she sees none: %v", got)
+	}
+	_, _, err = amy.UpdateMe(ctx, client.MeUpdate{ReadReceipts: &on})
+	must(t, err, "amy turns them on again")
+	must(t, amy.Block(ctx, "bob"), "amy blocks bob")
+	if got := reads(amy, conv.ID); len(got) != 0 {
+		t.Errorf("under a block: %v, want nothing", got)
+	}
+	must(t, amy.Unblock(ctx, "bob"), "amy unblocks bob")
+
+	// A group lists each member who read, and not a stranger.
+	must(t, bob.Follow(ctx, "amy"), "bob follows amy")
+	must(t, cat.Follow(ctx, "amy"), "cat follows amy")
+	g, _, err := amy.CreateConversation(ctx, []string{"bob", "cat"}, "Plans")
+	must(t, err, "amy's group")
+	m := e.send(amy, g.ID, "dinner?")
+	must(t, bob.MarkRead(ctx, g.ID, ""), "bob reads")
+	must(t, cat.MarkRead(ctx, g.ID, m.ID), "cat reads")
+	if got := reads(amy, g.ID); got[bobID] != 1 || got[catID] != 1 || len(got) != 2 {
+		t.Errorf("the group: %v, want bob and cat at 1", got)
+	}
+	_, err = e.user("dan").Reads(ctx, g.ID)
+	wantStatus(t, err, http.StatusNotFound, "a stranger's reads of the group")
+}

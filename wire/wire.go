@@ -88,6 +88,14 @@ type Conversation struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// ReadMarker is how far another member has read a conversation (GET
+// /api/v1/conversations/{id}, "reads"): the seq of the last message they
+// read. Only members who share read receipts with the caller are listed.
+type ReadMarker struct {
+	UserID  string `json:"user_id"`
+	ReadSeq int64  `json:"read_seq"`
+}
+
 // FolderCounts is what the caller's badges show (GET
 // /api/v1/conversations/counts): the inbox's conversations with an unread
 // message (muted ones left out), the requests, and the requests with an

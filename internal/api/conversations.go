@@ -86,9 +86,21 @@ func (a *API) noContent(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// getConversation answers one conversation with how far the others have
+// read it ("reads"), so that a device that was not online when they read
+// shows "Seen" too.
 func (a *API) getConversation(w http.ResponseWriter, r *http.Request, au *Auth, id string) {
 	c, err := a.chat.Conversation(r.Context(), au.Account, id)
-	a.writeConversation(w, r, c, err)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	reads, err := a.chat.ReadMarkers(r.Context(), au.Account, id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversation": towire.Conversation(c), "reads": towire.ReadMarkers(reads)})
 }
 
 func (a *API) updateConversation(w http.ResponseWriter, r *http.Request, au *Auth, id string) {

@@ -20,6 +20,7 @@ var Types = []Type{
 	T[wire.Member]("Member"),
 	T[wire.Conversation]("Conversation"),
 	T[wire.FolderCounts]("FolderCounts"),
+	T[wire.ReadMarker]("ReadMarker"),
 	T[wire.ExportRecord]("ExportRecord"),
 	T[wire.ExportCounts]("ExportCounts"),
 	T[wire.Message]("Message"),

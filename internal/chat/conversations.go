@@ -443,6 +443,53 @@ func (s *Service) MarkRead(ctx context.Context, me *dm.Account, id, messageID st
 	})
 }
 
+// ReadMarkers returns how far the other members of conversation id have
+// read, as their read.updated events would have told the caller (see
+// readUpdated): only members who allow read receipts and have accepted the
+// conversation, only when the caller allows them too, and in a direct
+// conversation nothing while a block stands between the two. A device that
+// was offline, or a new one, shows "Seen" from these as one that was online
+// heard it live.
+func (s *Service) ReadMarkers(ctx context.Context, me *dm.Account, id string) ([]dm.ReadMarker, error) {
+	out := []dm.ReadMarker{}
+	err := s.store.View(ctx, func(tx dm.Tx) error {
+		if _, err := membershipFor(ctx, tx, id, me.ID); err != nil {
+			return err
+		}
+		mine, err := tx.Settings(ctx, me.ID)
+		if err != nil || !mine.ReadReceipts {
+			return err
+		}
+		ms, err := tx.Memberships(ctx, id)
+		if err != nil {
+			return err
+		}
+		direct := isDirect(ms)
+		for _, m := range ms {
+			if m.UserID == me.ID || m.Status != dm.StatusAccepted || m.LastReadSeq == 0 {
+				continue
+			}
+			set, err := tx.Settings(ctx, m.UserID)
+			if err != nil {
+				return err
+			}
+			if !set.ReadReceipts {
+				continue
+			}
+			if direct {
+				if blocked, err := blockedWith(ctx, tx, me, m.UserID); err != nil {
+					return err
+				} else if blocked {
+					continue
+				}
+			}
+			out = append(out, dm.ReadMarker{UserID: m.UserID, ReadSeq: m.LastReadSeq})
+		}
+		return nil
+	})
+	return out, err
+}
+
 // readUpdated tells the caller's devices that m.LastReadSeq moved, and the
 // other members too when both sides allow read receipts, the caller has
 // accepted the conversation and, in a direct one, no block stands between

@@ -135,6 +135,13 @@ type Membership struct {
 	JoinedAt   time.Time
 }
 
+// ReadMarker is how far another member has read a conversation: the seq
+// of the last message they read.
+type ReadMarker struct {
+	UserID  string
+	ReadSeq int64
+}
+
 // Conversation is a conversation as one member sees it: Status, Muted,
 // Archived, UnreadCount and LastReadSeq are the viewer's own.
 type Conversation struct {

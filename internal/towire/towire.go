@@ -76,6 +76,15 @@ func Conversation(c *dm.Conversation) *wire.Conversation {
 }
 
 // Conversations converts a list of conversations.
+// ReadMarkers are rs on the wire.
+func ReadMarkers(rs []dm.ReadMarker) []wire.ReadMarker {
+	out := make([]wire.ReadMarker, len(rs))
+	for i, r := range rs {
+		out[i] = wire.ReadMarker{UserID: r.UserID, ReadSeq: r.ReadSeq}
+	}
+	return out
+}
+
 // FolderCounts is c on the wire.
 func FolderCounts(c *dm.FolderCounts) wire.FolderCounts {
 	return wire.FolderCounts{InboxUnread: len(c.InboxUnread), Requests: len(c.Requests), RequestsUnread: len(c.RequestsUnread),

@@ -413,3 +413,19 @@ func TestBrowserDownloadYourData(t *testing.T) {
 			&& lines[lines.length - 1].type === 'end';
 	}`)
 }
+
+// TestBrowserSeenOnANewDevice: "Seen" under a message comes from the
+// server's read markers too, not only from a read.updated event that
+// arrived live: bob read alice's message while she was not online, and a
+// fresh login shows it.
+func TestBrowserSeenOnANewDevice(t *testing.T) {
+	w := newWorld(t)
+	alice, bob, c := w.directChat()
+	alice.send(c.ID, "Lunch tomorrow?")
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/accept", nil, nil)
+	bob.api("POST", "/api/v1/conversations/"+c.ID+"/read", map[string]any{}, nil)
+	alice.login()
+	alice.do("open the chat", chromedp.Navigate(w.base+"/c/"+c.ID))
+	alice.waitText(`#message-list li.mine .text`, "Lunch tomorrow?")
+	alice.waitText(`#message-list li.mine .seen`, "Seen")
+}

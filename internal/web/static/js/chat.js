@@ -133,6 +133,10 @@ export class ChatView {
     if (this.gone) return;
     this.conv = cr.conversation;
     this.app.store.upsert(this.conv);
+    // How far the others have read, for a device that was not online
+    // when they did: "Seen" showed only where the read.updated event had
+    // arrived live, and a new login or tab lost it.
+    for (const r of cr.reads || []) this.app.store.setSeen(this.id, r.user_id, r.read_seq);
     for (const m of mr.messages || []) this.msgs.set(m.id, m);
     this.hasMore = this.more(mr, (mr.messages || []).length);
     this.loaded = true;
