@@ -190,6 +190,17 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 			if prev.ConversationID != convID {
 				return nil, false, dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
 			}
+			// Only a member gets the message back: to someone removed
+			// from the group since (or who left it) the conversation
+			// no longer exists, and the message as it stands now (its
+			// reactions, an unsend) is what they may no longer see.
+			ms, err := tx.Memberships(ctx, convID)
+			if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+				return nil, false, err
+			}
+			if findMember(ms, me.ID) == nil {
+				return nil, false, notFoundConversation(convID)
+			}
 			// The retry gets the message as history shows it
 			// (attachments, a bot's mark), not the bare row.
 			one := []dm.Message{*prev}
