@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/server"
 )
 
 // The tests of this file come from a sixth hostile probe, of the core DM
@@ -45,4 +48,73 @@ func TestHostile6RetryAfterRemoval(t *testing.T) {
 	must(t, mel.RemoveMember(ctx, g.ID, "mel"), "mel leaves")
 	_, _, err = mel.Send(ctx, g.ID, client.SendParams{Text: "chapter 3?", ClientID: "mel-1"})
 	wantStatus(t, err, http.StatusNotFound, "mel, gone, sends with a fresh client_id")
+}
+
+// TestHostile6GroupMembersRace: on PostgreSQL, where writes run side by
+// side, adding and removing members decided from a member list read
+// before the conversation's lock. Ten adds of two racing for the last ten
+// seats of a group of 90 all counted 90 members and all went in: a group
+// of 111 where the cap is 100 (and every later answer about it broke the
+// API document's maxItems). And the owner leaving while the next in line
+// left too handed the role to a member already gone: a group without an
+// owner, which nobody could manage any more. Now both read the members
+// under the lock every change of them takes, on both stores.
+func TestHostile6GroupMembersRace(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testGroupMembersRace)
+}
+
+func testGroupMembersRace(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	ctx := e.ctx
+	own := e.user("own")
+	hs := e.signupMany("mem", 110)
+	g, _, err := own.CreateConversation(ctx, hs[:89], "almost full")
+	must(t, err, "a group of 90")
+	race := func(n int, fn func(i int)) {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				fn(i)
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	race(10, func(i int) { own.AddMembers(ctx, g.ID, hs[89+2*i:91+2*i]) })
+	g, err = own.Conversation(ctx, g.ID)
+	if ok(t, err, "the group after the racing adds") && len(g.Members) > 100 {
+		t.Errorf("ten adds of two raced for the last ten seats: %d members, the cap is 100", len(g.Members))
+	}
+
+	for round := range 12 {
+		a, b, c := fmt.Sprintf("ga%d", round), fmt.Sprintf("gb%d", round), fmt.Sprintf("gc%d", round)
+		ca, cb, cc := e.user(a), e.user(b), e.user(c)
+		gr, _, err := ca.CreateConversation(ctx, []string{b, c}, "")
+		must(t, err, "a group of three")
+		race(2, func(i int) {
+			if i == 0 {
+				ca.RemoveMember(ctx, gr.ID, a) // the owner leaves
+			} else {
+				cb.RemoveMember(ctx, gr.ID, b) // the next in line leaves
+			}
+		})
+		left, err := cc.Conversation(ctx, gr.ID)
+		if !ok(t, err, "the last member reads the group") {
+			continue
+		}
+		owners := 0
+		for _, m := range left.Members {
+			if m.Role == "owner" {
+				owners++
+			}
+		}
+		if owners != 1 {
+			t.Errorf("round %d: after the owner and the next in line left side by side, the group has %d owners: %+v", round, owners, left.Members)
+		}
+	}
 }
