@@ -118,3 +118,47 @@ func testGroupMembersRace(t *testing.T, pgURL string) {
 		}
 	}
 }
+
+// TestHostile6RequestTurnedAway: a stranger's request waits in the
+// recipient's Requests folder; the recipient then sets allow_incoming to
+// "nobody" (or "following"), and the stranger's next message is refused.
+// But their edits and new reactions on the messages already waiting still
+// went through and reached the recipient (each an event on every device,
+// the request's preview rewritten), so "nobody" did not mean nobody. Now a
+// change the recipient would see obeys the rules of a send while they
+// have not accepted; taking a reaction back and unsending stay allowed,
+// and once the recipient accepts, the conversation stays open as for
+// sends.
+func TestHostile6RequestTurnedAway(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	car, mal := e.user("car"), e.user("mal")
+	d := e.direct(mal, "car")
+	first := e.send(mal, d.ID, "hi, got a minute?")
+	second := e.send(mal, d.ID, "about your car")
+	must(t, mal.React(ctx, second.ID, "👀"), "mal reacts to his own message while car allows everyone")
+
+	for _, setting := range []string{"nobody", "following"} {
+		_, _, err := car.UpdateMe(ctx, client.MeUpdate{AllowIncoming: ptr(setting)})
+		must(t, err, "car allows "+setting)
+		_, _, err = mal.Send(ctx, d.ID, client.SendParams{Text: "still there?"})
+		wantStatus(t, err, http.StatusForbidden, "mal sends after car chose "+setting)
+		_, err = mal.EditMessage(ctx, second.ID, "CLICK HERE")
+		wantStatus(t, err, http.StatusForbidden, "mal edits his waiting request after car chose "+setting)
+		wantStatus(t, mal.React(ctx, first.ID, "🔥"), http.StatusForbidden, "mal reacts in his waiting request after car chose "+setting)
+	}
+	reqs, _, err := car.Conversations(ctx, "requests", "", 50)
+	if ok(t, err, "car's requests") && len(reqs) == 1 && reqs[0].LastMessage != nil && reqs[0].LastMessage.Text != "about your car" {
+		t.Errorf("car's request preview: want mal's last message unchanged, got %q", reqs[0].LastMessage.Text)
+	}
+	ok(t, mal.Unreact(ctx, second.ID, "👀"), "mal takes his reaction back")
+	ok(t, mal.DeleteMessage(ctx, second.ID, true), "mal unsends a message")
+
+	// Accepted, the conversation stays open whatever the setting says.
+	_, err = car.Accept(ctx, d.ID)
+	must(t, err, "car accepts")
+	_, err = mal.EditMessage(ctx, first.ID, "hi, got a minute? (edited)")
+	ok(t, err, "mal edits once car accepted")
+	ok(t, mal.React(ctx, first.ID, "🙏"), "mal reacts once car accepted")
+}

@@ -331,18 +331,22 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	return canStartDirect(ctx, tx, me, to, r)
 }
 
-// refuseBlockedDirect refuses a change the other member of a direct
-// conversation would see (an edit, a new reaction) while a block stands
-// between the two, either way: a block hides and refuses in both
-// directions, as checkSend refuses a send. Taking a reaction back or
-// deleting a message stays allowed. Groups are not direct conversations:
-// a block does not stop sends there either.
-func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
+// refuseDirectChange refuses a change the other member of a direct
+// conversation would see (an edit, a new reaction) when a new message would
+// be refused: while a block stands between the two, either way (a block
+// hides and refuses in both directions), and while the other member has
+// not accepted the conversation and their allow_incoming setting refuses
+// the caller (a stranger whose request was turned away by "nobody" or
+// "following" no longer reaches the recipient by rewriting or reacting to
+// the messages waiting there). Taking a reaction back or deleting a
+// message stays allowed. Groups are not direct conversations: a block does
+// not stop sends there either.
+func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
 	ms, err := tx.Memberships(ctx, convID)
 	if err != nil {
 		return err
 	}
-	_, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
+	other, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
 	if !ok || err != nil {
 		return err
 	}
@@ -352,7 +356,21 @@ func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID s
 	case r.BBlocksA:
 		return dm.Errorf(dm.EFORBIDDEN, "You can't change messages in this conversation.")
 	}
-	return nil
+	if other.Status == dm.StatusAccepted {
+		return nil
+	}
+	set, err := tx.Settings(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
+		return nil
+	}
+	to, err := tx.Account(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	return canStartDirect(ctx, tx, me, to, r)
 }
 
 // isDirect tells a direct conversation from its members, without reading the
@@ -472,7 +490,7 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			out = msg
 			return nil
 		}
-		if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+		if err := refuseDirectChange(ctx, tx, me, msg.ConversationID); err != nil {
 			return err
 		}
 		cost, err := s.standing(ctx, tx, me)
@@ -628,7 +646,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 			if mine >= maxReactionsPerUser {
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
 			}
-			if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+			if err := refuseDirectChange(ctx, tx, me, msg.ConversationID); err != nil {
 				return err
 			}
 		}
