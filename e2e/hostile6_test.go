@@ -162,3 +162,33 @@ func TestHostile6RequestTurnedAway(t *testing.T) {
 	ok(t, err, "mal edits once car accepted")
 	ok(t, mal.React(ctx, first.ID, "🙏"), "mal reacts once car accepted")
 }
+
+// TestHostile6OneEmojiPerReaction: "a reaction is one emoji", but a
+// symbol could carry any number of variation selectors or skin tones
+// (within 32 bytes), which draw nothing more: one person put 👍 on a
+// message ten times over, each a reaction of its own that looked the same,
+// counted apart from everyone else's 👍. Meanwhile a keycap (1️⃣), one
+// emoji, was refused. Now a symbol carries at most one of each mark, and
+// keycaps are taken; taking back a reaction an older server let in still
+// works.
+func TestHostile6OneEmojiPerReaction(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	amy, bob := e.user("amy"), e.user("bob")
+	must(t, bob.Follow(ctx, "amy"), "bob follows amy")
+	d := e.direct(amy, "bob")
+	m := e.send(amy, d.ID, "vote!")
+	must(t, bob.React(ctx, m.ID, "👍"), "bob's 👍")
+	for _, look := range []string{"👍\ufe0f\ufe0f", "👍\ufe0f\ufe0f\ufe0f", "👍🏻🏻", "👍\ufe0e\ufe0f"} {
+		wantStatus(t, bob.React(ctx, m.ID, look), http.StatusBadRequest, fmt.Sprintf("bob's 👍 again, as %+q", look))
+	}
+	for _, keycap := range []string{"1️⃣", "#️⃣"} {
+		ok(t, bob.React(ctx, m.ID, keycap), "bob reacts "+keycap)
+	}
+	ok(t, bob.Unreact(ctx, m.ID, "👍\ufe0f\ufe0f"), "bob takes back a reaction of an older server's making")
+	msgs, _, err := amy.Messages(ctx, d.ID, "", 1)
+	if ok(t, err, "amy's history") && len(msgs) == 1 && len(msgs[0].Reactions) != 3 {
+		t.Errorf("reactions on amy's message: want 👍 1️⃣ #️⃣, got %+v", msgs[0].Reactions)
+	}
+}

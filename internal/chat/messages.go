@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -623,7 +624,12 @@ func (s *Service) Delete(ctx context.Context, me *dm.Account, id string, forEver
 // React adds (on) or removes the caller's emoji on a message. Idempotent.
 func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, on bool) error {
 	if err := dm.ValidateEmoji(emoji); err != nil {
-		return err
+		// Taking a reaction back accepts what an older, laxer check let
+		// in (several variation selectors or skin tones on one symbol),
+		// so that such a reaction can still be removed.
+		if on || emoji == "" || len(emoji) > 32 || !utf8.ValidString(emoji) {
+			return err
+		}
 	}
 	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
 		msg, _, err := messageFor(ctx, tx, id, me.ID)
