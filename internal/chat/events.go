@@ -175,6 +175,14 @@ func (s *Service) AllowNotice(key string) bool {
 // Typing tells the other members of a conversation that the caller is
 // typing. It is ephemeral: it goes over the bus only, never into the log.
 func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) error {
+	// The account's own allowance is looked at first, without spending
+	// it: the thinning below keeps a bucket for every conversation id a
+	// notice names, which is checked only after, so a flood of made-up ids
+	// (a few bytes each on the WebSocket) grew it by one bucket per frame.
+	// Now an id gets a bucket only while the account may still type.
+	if err := s.typingSpent(me); err != nil {
+		return err
+	}
 	if !s.AllowNotice("typing/" + me.ID + "/" + convID) {
 		return nil
 	}
