@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
@@ -190,5 +192,62 @@ func TestHostile6OneEmojiPerReaction(t *testing.T) {
 	msgs, _, err := amy.Messages(ctx, d.ID, "", 1)
 	if ok(t, err, "amy's history") && len(msgs) == 1 && len(msgs[0].Reactions) != 3 {
 		t.Errorf("reactions on amy's message: want 👍 1️⃣ #️⃣, got %+v", msgs[0].Reactions)
+	}
+}
+
+// TestHostile6TypingTurnedAway: once the recipient of a waiting request
+// sets allow_incoming to "nobody", the stranger's messages, edits and
+// reactions are refused, but his typing notices still reached every open
+// device of hers, once a second for as long as he liked. Now a notice goes
+// only where a message from the caller would (no block either way, and a
+// recipient who has not accepted a direct conversation must still allow
+// the caller); a request from someone she allows still shows the typing.
+func TestHostile6TypingTurnedAway(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	defer cancel()
+	car, mal, ali := e.user("car"), e.user("mal"), e.user("ali")
+	must(t, car.Follow(ctx, "ali"), "car follows ali")
+	req := e.direct(mal, "car")
+	e.send(mal, req.ID, "hi, got a minute?")
+	friends := e.direct(ali, "car")
+
+	sc, err := car.Stream(ctx, "")
+	must(t, err, "car's stream")
+	defer sc.Close()
+	readUntilReady(ctx, t, sc)
+	sm, err := mal.Stream(ctx, "")
+	must(t, err, "mal's stream")
+	defer sm.Close()
+	readUntilReady(ctx, t, sm)
+
+	// typingSeen has mal type, then ali send car a message, and reads car's
+	// stream up to that message: did mal's notice come first?
+	typingSeen := func(text string) bool {
+		t.Helper()
+		must(t, sm.SendTyping(ctx, req.ID), "mal types")
+		time.Sleep(300 * time.Millisecond)
+		e.send(ali, friends.ID, text)
+		seen := false
+		for {
+			ev, err := sc.Next(ctx)
+			must(t, err, "car's stream")
+			if ev.Type == "typing" && ev.Actor != nil && ev.Actor.Handle == "mal" {
+				seen = true
+			}
+			if ev.Type == "message.created" && ev.Message != nil && ev.Message.Text == text {
+				return seen
+			}
+		}
+	}
+	if !typingSeen("one") {
+		t.Fatalf("car allows everyone: mal's typing in his request should reach her (the test sees nothing)")
+	}
+	_, _, err = car.UpdateMe(ctx, client.MeUpdate{AllowIncoming: ptr("nobody")})
+	must(t, err, "car allows nobody")
+	time.Sleep(1100 * time.Millisecond) // past the one-a-second thinning
+	if typingSeen("two") {
+		t.Errorf("car allows nobody: mal's typing in his request still reached her")
 	}
 }

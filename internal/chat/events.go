@@ -199,6 +199,7 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 			return err
 		}
 		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: s.now(), Actor: ptr(me.Profile())}
+		direct := isDirect(ms)
 		for _, x := range ms {
 			if x.UserID == me.ID {
 				continue
@@ -208,9 +209,23 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 			if err != nil {
 				return err
 			}
-			if !r.Blocked() {
-				ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
+			if r.Blocked() {
+				continue
 			}
+			// So do the settings of someone who has not accepted a direct
+			// conversation and would refuse a message from the caller now
+			// (allow_incoming "nobody", or "following"): a stranger turned
+			// away cannot keep reaching their devices with notices.
+			if direct && x.Status != dm.StatusAccepted {
+				set, err := tx.Settings(ctx, x.UserID)
+				if err != nil {
+					return err
+				}
+				if refuseByAllowIncoming(set, &dm.Account{ID: x.UserID}, r) != nil {
+					continue
+				}
+			}
+			ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
 		}
 		return nil
 	})
