@@ -251,3 +251,36 @@ func TestHostile6TypingTurnedAway(t *testing.T) {
 		t.Errorf("car allows nobody: mal's typing in his request still reached her")
 	}
 }
+
+// TestHostile6HiddenMessageGone: a message the caller deleted for themself
+// is, by the API's own description, one that does not exist for them (404
+// on the edit, delete and reaction calls). But only a cleared
+// conversation counted: a member who had deleted a message for themself
+// still reacted to it, and so reached its sender with reactions to a
+// message gone from their own history, and its sender who had deleted it
+// for themself still edited it for everyone. Now all of these are the
+// 404 the description promises.
+func TestHostile6HiddenMessageGone(t *testing.T) {
+	t.Parallel()
+	e := start(t, limitsOff)
+	ctx := e.ctx
+	amy, bob := e.user("amy"), e.user("bob")
+	must(t, bob.Follow(ctx, "amy"), "bob follows amy")
+	d := e.direct(amy, "bob")
+	m := e.send(amy, d.ID, "hello")
+	mine := e.send(amy, d.ID, "a typo")
+	must(t, bob.DeleteMessage(ctx, m.ID, false), "bob deletes amy's message for himself")
+	must(t, amy.DeleteMessage(ctx, mine.ID, false), "amy deletes her own message for herself")
+
+	wantStatus(t, bob.React(ctx, m.ID, "👍"), http.StatusNotFound, "bob reacts to the message he deleted for himself")
+	wantStatus(t, bob.DeleteMessage(ctx, m.ID, false), http.StatusNotFound, "bob deletes it for himself again")
+	_, err := amy.EditMessage(ctx, mine.ID, "a typo, edited")
+	wantStatus(t, err, http.StatusNotFound, "amy edits the message she deleted for herself")
+	wantStatus(t, amy.React(ctx, mine.ID, "👍"), http.StatusNotFound, "amy reacts to the message she deleted for herself")
+
+	// For the others, the message is still there.
+	ok(t, amy.React(ctx, m.ID, "👍"), "amy reacts to her message bob deleted for himself")
+	ok(t, bob.React(ctx, mine.ID, "👀"), "bob reacts to the message amy deleted for herself")
+	_, err = amy.EditMessage(ctx, m.ID, "hello, edited")
+	ok(t, err, "amy edits her message bob deleted for himself")
+}

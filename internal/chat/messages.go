@@ -465,7 +465,21 @@ func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, 
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
 		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
-	return msg, m, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A message the caller deleted for themself is gone for them too, as
+	// history shows it: they neither react to it nor edit or unsend it.
+	if !msg.Deleted {
+		gone, err := tx.GoneMessages(ctx, userID, []string{msg.ID})
+		if err != nil {
+			return nil, nil, err
+		}
+		if gone[msg.ID] {
+			return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
+		}
+	}
+	return msg, m, nil
 }
 
 // Edit changes the text of the caller's own message within dm.EditWindow.
