@@ -284,3 +284,39 @@ func TestHostile6HiddenMessageGone(t *testing.T) {
 	_, err = amy.EditMessage(ctx, m.ID, "hello, edited")
 	ok(t, err, "amy edits her message bob deleted for himself")
 }
+
+// TestHostile6ReactionsPerPersonRace: a person puts at most 10 different
+// reactions on one message, but the bound was counted before the
+// conversation's lock: on PostgreSQL, twenty reactions of one person sent
+// side by side all counted the same few and all went in (20 on one
+// message). Now they are counted under the lock, on both stores.
+func TestHostile6ReactionsPerPersonRace(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testReactionsPerPersonRace)
+}
+
+func testReactionsPerPersonRace(t *testing.T, pgURL string) {
+	e := startWith(t, limitsOff, func(cfg *server.Config) { cfg.PostgresURL = pgURL })
+	ctx := e.ctx
+	amy, bob := e.user("amy"), e.user("bob")
+	must(t, bob.Follow(ctx, "amy"), "bob follows amy")
+	d := e.direct(amy, "bob")
+	m := e.send(amy, d.ID, "pick one")
+	emoji := []string{"😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊", "😋", "😎", "😍", "😘", "🥰", "😗", "😙", "🥲", "😚", "🙂"}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, em := range emoji {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			bob.React(ctx, m.ID, em)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	msgs, _, err := amy.Messages(ctx, d.ID, "", 1)
+	if ok(t, err, "amy's history") && len(msgs) == 1 && len(msgs[0].Reactions) > 10 {
+		t.Errorf("twenty reactions of bob's side by side: %d on the message, the bound is 10 per person", len(msgs[0].Reactions))
+	}
+}

@@ -339,14 +339,10 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 // not accepted the conversation and their allow_incoming setting refuses
 // the caller (a stranger whose request was turned away by "nobody" or
 // "following" no longer reaches the recipient by rewriting or reacting to
-// the messages waiting there). Taking a reaction back or deleting a
-// message stays allowed. Groups are not direct conversations: a block does
+// the messages waiting there). ms are the conversation's members. Taking a
+// reaction back or deleting a message stays allowed. Groups are not direct conversations: a block does
 // not stop sends there either.
-func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
-	ms, err := tx.Memberships(ctx, convID)
-	if err != nil {
-		return err
-	}
+func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
 	other, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
 	if !ok || err != nil {
 		return err
@@ -505,7 +501,11 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			out = msg
 			return nil
 		}
-		if err := refuseDirectChange(ctx, tx, me, msg.ConversationID); err != nil {
+		ms, err := tx.Memberships(ctx, msg.ConversationID)
+		if err != nil {
+			return err
+		}
+		if err := refuseDirectChange(ctx, tx, me, ms); err != nil {
 			return err
 		}
 		cost, err := s.standing(ctx, tx, me)
@@ -650,10 +650,21 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 		if err != nil {
 			return err
 		}
-		if msg.Deleted && on {
-			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
-		}
 		if on {
+			// The caller's reactions are counted under the lock of the
+			// conversation, which the reaction's write takes anyway: on
+			// PostgreSQL, twenty reactions of one person sent side by side
+			// all counted the same few and all went in, past the bound.
+			ms, err := tx.LockMemberships(ctx, msg.ConversationID)
+			if err != nil {
+				return err
+			}
+			if msg, err = tx.Message(ctx, id, me.ID); err != nil {
+				return err
+			}
+			if msg.Deleted {
+				return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
+			}
 			mine := 0
 			for _, r := range msg.Reactions {
 				if r.Me {
@@ -666,7 +677,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 			if mine >= maxReactionsPerUser {
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
 			}
-			if err := refuseDirectChange(ctx, tx, me, msg.ConversationID); err != nil {
+			if err := refuseDirectChange(ctx, tx, me, ms); err != nil {
 				return err
 			}
 		}
