@@ -387,6 +387,19 @@ func (s *Service) checkTyping(me *dm.Account) error {
 	return s.abuse.take(LimitTyping, me.ID, 1, s.cfg.Now(), "You are sending typing notices too fast.")
 }
 
+// typingSpent returns checkTyping's 429, without spending anything, when
+// me's typing allowance is spent.
+func (s *Service) typingSpent(me *dm.Account) error {
+	l := s.abuse.by[LimitTyping]
+	if l == nil {
+		return nil
+	}
+	if d := l.Wait(me.ID, s.cfg.Now()); d > 0 {
+		return s.abuse.limited(LimitTyping, d, "You are sending typing notices too fast.")
+	}
+	return nil
+}
+
 // requestWait is the Retry-After of a full request: nothing but an answer
 // frees it, so clients are told to come back much later.
 const requestWait = time.Hour

@@ -175,6 +175,14 @@ func (s *Service) AllowNotice(key string) bool {
 // Typing tells the other members of a conversation that the caller is
 // typing. It is ephemeral: it goes over the bus only, never into the log.
 func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) error {
+	// The account's own allowance is looked at first, without spending
+	// it: the thinning below keeps a bucket for every conversation id a
+	// notice names, which is checked only after, so a flood of made-up ids
+	// (a few bytes each on the WebSocket) grew it by one bucket per frame.
+	// Now an id gets a bucket only while the account may still type.
+	if err := s.typingSpent(me); err != nil {
+		return err
+	}
 	if !s.AllowNotice("typing/" + me.ID + "/" + convID) {
 		return nil
 	}
@@ -191,6 +199,7 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 			return err
 		}
 		ev := dm.Event{Type: dm.EventTyping, ConversationID: convID, At: s.now(), Actor: ptr(me.Profile())}
+		direct := isDirect(ms)
 		for _, x := range ms {
 			if x.UserID == me.ID {
 				continue
@@ -200,9 +209,23 @@ func (s *Service) Typing(ctx context.Context, me *dm.Account, convID string) err
 			if err != nil {
 				return err
 			}
-			if !r.Blocked() {
-				ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
+			if r.Blocked() {
+				continue
 			}
+			// So do the settings of someone who has not accepted a direct
+			// conversation and would refuse a message from the caller now
+			// (allow_incoming "nobody", or "following"): a stranger turned
+			// away cannot keep reaching their devices with notices.
+			if direct && x.Status != dm.StatusAccepted {
+				set, err := tx.Settings(ctx, x.UserID)
+				if err != nil {
+					return err
+				}
+				if refuseByAllowIncoming(set, &dm.Account{ID: x.UserID}, r) != nil {
+					continue
+				}
+			}
+			ns = append(ns, dm.Notification{UserID: x.UserID, Events: []dm.Event{ev}})
 		}
 		return nil
 	})

@@ -16,9 +16,17 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 	}
 	var c *dm.Conversation
 	err := s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		m, err := membershipFor(ctx, tx, id, me.ID)
+		// The members are read under the lock every change of them takes,
+		// so that two adds racing for a group's last seats (on PostgreSQL,
+		// where writes run side by side) cannot both count the members
+		// before either added any.
+		ms, err := tx.LockMemberships(ctx, id)
 		if err != nil {
 			return err
+		}
+		m := findMember(ms, me.ID)
+		if m == nil {
+			return notFoundConversation(id)
 		}
 		if c, err = tx.Conversation(ctx, id, me.ID); err != nil {
 			return err
@@ -34,10 +42,6 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 			return err
 		}
 		if err := s.checkMemberChange(ctx, tx, me, cost); err != nil {
-			return err
-		}
-		ms, err := tx.Memberships(ctx, id)
-		if err != nil {
 			return err
 		}
 		present := make(map[string]bool, len(ms))
@@ -113,9 +117,18 @@ func (s *Service) AddMembers(ctx context.Context, me *dm.Account, id string, han
 // member becomes the owner.
 func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle string) error {
 	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
-		m, err := membershipFor(ctx, tx, id, me.ID)
+		// Read under the members' lock: the owner leaving while the next
+		// in line leaves too (on PostgreSQL, side by side) would otherwise
+		// hand the role to a member already gone and leave the group
+		// without an owner, which nobody could then manage and which,
+		// down to two members, would pass for a direct conversation.
+		ms, err := tx.LockMemberships(ctx, id)
 		if err != nil {
 			return err
+		}
+		m := findMember(ms, me.ID)
+		if m == nil {
+			return notFoundConversation(id)
 		}
 		c, err := tx.Conversation(ctx, id, me.ID)
 		if err != nil {
@@ -131,12 +144,9 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 		if target.ID != me.ID && m.Role != dm.RoleOwner {
 			return dm.Errorf(dm.EFORBIDDEN, "Only the group's owner removes other members.")
 		}
-		tm, err := tx.Membership(ctx, id, target.ID)
-		if dm.IsCode(err, dm.ENOTFOUND) {
+		tm := findMember(ms, target.ID)
+		if tm == nil {
 			return dm.Errorf(dm.ENOTFOUND, "@%s is not a member.", target.Handle)
-		}
-		if err != nil {
-			return err
 		}
 		if target.ID != me.ID {
 			cost, err := s.standing(ctx, tx, me)
@@ -151,10 +161,6 @@ func (s *Service) RemoveMember(ctx context.Context, me *dm.Account, id, handle s
 			if err := s.strikeInviter(ctx, tx, me, id); err != nil {
 				return err
 			}
-		}
-		ms, err := tx.Memberships(ctx, id)
-		if err != nil {
-			return err
 		}
 		t := s.now()
 		if err := tx.RemoveMembership(ctx, id, target.ID); err != nil {

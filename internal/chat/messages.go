@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -190,6 +191,17 @@ func (s *Service) send(ctx context.Context, tx dm.Tx, o *outbox, me *dm.Account,
 			if prev.ConversationID != convID {
 				return nil, false, dm.Errorf(dm.ECONFLICT, "client_id %q was already used in another conversation.", p.ClientID)
 			}
+			// Only a member gets the message back: to someone removed
+			// from the group since (or who left it) the conversation
+			// no longer exists, and the message as it stands now (its
+			// reactions, an unsend) is what they may no longer see.
+			ms, err := tx.Memberships(ctx, convID)
+			if err != nil && !dm.IsCode(err, dm.ENOTFOUND) {
+				return nil, false, err
+			}
+			if findMember(ms, me.ID) == nil {
+				return nil, false, notFoundConversation(convID)
+			}
 			// The retry gets the message as history shows it
 			// (attachments, a bot's mark), not the bare row.
 			one := []dm.Message{*prev}
@@ -320,18 +332,18 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	return canStartDirect(ctx, tx, me, to, r)
 }
 
-// refuseBlockedDirect refuses a change the other member of a direct
-// conversation would see (an edit, a new reaction) while a block stands
-// between the two, either way: a block hides and refuses in both
-// directions, as checkSend refuses a send. Taking a reaction back or
-// deleting a message stays allowed. Groups are not direct conversations:
-// a block does not stop sends there either.
-func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID string) error {
-	ms, err := tx.Memberships(ctx, convID)
-	if err != nil {
-		return err
-	}
-	_, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
+// refuseDirectChange refuses a change the other member of a direct
+// conversation would see (an edit, a new reaction) when a new message would
+// be refused: while a block stands between the two, either way (a block
+// hides and refuses in both directions), and while the other member has
+// not accepted the conversation and their allow_incoming setting refuses
+// the caller (a stranger whose request was turned away by "nobody" or
+// "following" no longer reaches the recipient by rewriting or reacting to
+// the messages waiting there). ms are the conversation's members. Taking a
+// reaction back or deleting a message stays allowed. Groups are not direct conversations: a block does
+// not stop sends there either.
+func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
+	other, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
 	if !ok || err != nil {
 		return err
 	}
@@ -341,7 +353,21 @@ func refuseBlockedDirect(ctx context.Context, tx dm.Tx, me *dm.Account, convID s
 	case r.BBlocksA:
 		return dm.Errorf(dm.EFORBIDDEN, "You can't change messages in this conversation.")
 	}
-	return nil
+	if other.Status == dm.StatusAccepted {
+		return nil
+	}
+	set, err := tx.Settings(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
+		return nil
+	}
+	to, err := tx.Account(ctx, other.UserID)
+	if err != nil {
+		return err
+	}
+	return canStartDirect(ctx, tx, me, to, r)
 }
 
 // isDirect tells a direct conversation from its members, without reading the
@@ -435,7 +461,21 @@ func messageFor(ctx context.Context, tx dm.Tx, id, userID string) (*dm.Message, 
 	if dm.IsCode(err, dm.ENOTFOUND) || (err == nil && msg.Seq <= m.ClearedSeq) {
 		return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
 	}
-	return msg, m, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A message the caller deleted for themself is gone for them too, as
+	// history shows it: they neither react to it nor edit or unsend it.
+	if !msg.Deleted {
+		gone, err := tx.GoneMessages(ctx, userID, []string{msg.ID})
+		if err != nil {
+			return nil, nil, err
+		}
+		if gone[msg.ID] {
+			return nil, nil, dm.Errorf(dm.ENOTFOUND, "No message %q.", dm.Truncate(id, 40))
+		}
+	}
+	return msg, m, nil
 }
 
 // Edit changes the text of the caller's own message within dm.EditWindow.
@@ -461,7 +501,11 @@ func (s *Service) Edit(ctx context.Context, me *dm.Account, id, text string) (*d
 			out = msg
 			return nil
 		}
-		if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+		ms, err := tx.Memberships(ctx, msg.ConversationID)
+		if err != nil {
+			return err
+		}
+		if err := refuseDirectChange(ctx, tx, me, ms); err != nil {
 			return err
 		}
 		cost, err := s.standing(ctx, tx, me)
@@ -594,17 +638,33 @@ func (s *Service) Delete(ctx context.Context, me *dm.Account, id string, forEver
 // React adds (on) or removes the caller's emoji on a message. Idempotent.
 func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, on bool) error {
 	if err := dm.ValidateEmoji(emoji); err != nil {
-		return err
+		// Taking a reaction back accepts what an older, laxer check let
+		// in (several variation selectors or skin tones on one symbol),
+		// so that such a reaction can still be removed.
+		if on || emoji == "" || len(emoji) > 32 || !utf8.ValidString(emoji) {
+			return err
+		}
 	}
 	return s.update(ctx, func(tx dm.Tx, o *outbox) error {
 		msg, _, err := messageFor(ctx, tx, id, me.ID)
 		if err != nil {
 			return err
 		}
-		if msg.Deleted && on {
-			return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
-		}
 		if on {
+			// The caller's reactions are counted under the lock of the
+			// conversation, which the reaction's write takes anyway: on
+			// PostgreSQL, twenty reactions of one person sent side by side
+			// all counted the same few and all went in, past the bound.
+			ms, err := tx.LockMemberships(ctx, msg.ConversationID)
+			if err != nil {
+				return err
+			}
+			if msg, err = tx.Message(ctx, id, me.ID); err != nil {
+				return err
+			}
+			if msg.Deleted {
+				return dm.Errorf(dm.ECONFLICT, "The message was deleted.")
+			}
 			mine := 0
 			for _, r := range msg.Reactions {
 				if r.Me {
@@ -617,7 +677,7 @@ func (s *Service) React(ctx context.Context, me *dm.Account, id, emoji string, o
 			if mine >= maxReactionsPerUser {
 				return dm.Errorf(dm.EINVALID, "At most %d reactions per message.", maxReactionsPerUser)
 			}
-			if err := refuseBlockedDirect(ctx, tx, me, msg.ConversationID); err != nil {
+			if err := refuseDirectChange(ctx, tx, me, ms); err != nil {
 				return err
 			}
 		}

@@ -155,27 +155,45 @@ func validateString(field, s string, max int, emptyOK, multiline bool) error {
 }
 
 // ValidateEmoji checks a reaction: exactly one emoji. That is one symbol,
-// optionally with variation selectors, a skin tone, tags or a keycap mark,
-// and optionally joined to further symbols by zero-width joiners (a family,
-// a profession); a flag is a pair of regional indicators. Letters, digits,
+// optionally with a variation selector and a skin tone (one of each: more
+// draw nothing more, and only made one emoji into several reactions that
+// look the same), and optionally joined to further symbols by zero-width
+// joiners (a family, a profession); a flag is a pair of regional
+// indicators, or the black flag with tags (England, Scotland, Wales); a
+// keycap is a digit, # or * with the keycap mark. Letters, digits alone,
 // spaces, markup and runs of several emoji are refused.
 func ValidateEmoji(s string) error {
 	bad := Errorf(EINVALID, "A reaction is one emoji.")
 	if s == "" || len(s) > 32 || !utf8.ValidString(s) {
 		return bad
 	}
+	if isKeycap(s) {
+		return nil
+	}
 	emoji, joined, indicators := 0, false, 0
-	for i, r := range s {
+	// base is the symbol that the marks which follow belong to (0 before
+	// the first), vs and tone the marks it has.
+	var base rune
+	vs, tone := 0, 0
+	for _, r := range s {
 		switch {
 		case r == 0x200d: // zero-width joiner: glues the next symbol to this emoji
-			if i == 0 || joined {
+			if base == 0 || joined {
 				return bad
 			}
 			joined = true
-		case r >= 0xfe00 && r <= 0xfe0f, r >= 0x1f3fb && r <= 0x1f3ff,
-			r >= 0xe0020 && r <= 0xe007f, r == 0x20e3:
-			// variation selector, skin tone, tag, keycap: part of the emoji before
-			if i == 0 {
+		case r >= 0xfe00 && r <= 0xfe0f: // variation selector: of the symbol before
+			vs++
+			if base == 0 || joined || vs > 1 {
+				return bad
+			}
+		case r >= 0x1f3fb && r <= 0x1f3ff: // skin tone: of the symbol before
+			tone++
+			if base == 0 || joined || tone > 1 {
+				return bad
+			}
+		case r >= 0xe0020 && r <= 0xe007f: // tags: only a subdivision's flag has them
+			if base != 0x1f3f4 || joined {
 				return bad
 			}
 		case r >= 0x1f1e6 && r <= 0x1f1ff: // regional indicators pair into one flag
@@ -183,13 +201,13 @@ func ValidateEmoji(s string) error {
 			if indicators%2 == 1 && !joined {
 				emoji++
 			}
-			joined = false
+			joined, base, vs, tone = false, r, 0, 0
 		case r >= 0x2190 && r <= 0x2bff, r >= 0x1f000 && r <= 0x1faff, r == 0x00a9, r == 0x00ae,
 			r == 0x203c, r == 0x2049, r == 0x2122, r == 0x2139, r == 0x3030, r == 0x303d:
 			if !joined {
 				emoji++
 			}
-			joined = false
+			joined, base, vs, tone = false, r, 0, 0
 		default:
 			return bad
 		}
@@ -198,6 +216,16 @@ func ValidateEmoji(s string) error {
 		return bad
 	}
 	return nil
+}
+
+// isKeycap reports whether s is a keycap emoji: a digit, # or *, an
+// optional emoji variation selector, and the combining keycap mark (1️⃣).
+func isKeycap(s string) bool {
+	if len(s) < 4 || !strings.ContainsRune("0123456789#*", rune(s[0])) {
+		return false
+	}
+	rest := strings.TrimPrefix(s[1:], "\ufe0f")
+	return rest == "\u20e3"
 }
 
 // Truncate cuts s to at most n bytes, never inside a UTF-8 sequence, so that

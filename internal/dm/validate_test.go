@@ -72,6 +72,18 @@ func TestValidateEmoji(t *testing.T) {
 		{strings.Repeat("👍", 11), false}, {"\xff", false},
 		{"👍👍", false}, {"👍👍👍", false}, {"👍🏽👍", false}, {"🇫", false}, {"🇫🇷🇫🇷", false},
 		{"‍👍", false}, {"👍‍", false}, {"🏽", false}, {"👩‍💻", true}, {"🏳️‍🌈", true},
+		// Keycaps are emoji (they were refused); a keycap mark on anything
+		// else is not.
+		{"1️⃣", true}, {"1⃣", true}, {"#️⃣", true}, {"*⃣", true},
+		{"a⃣", false}, {"11⃣", false}, {"👍⃣", false}, {"1️", false}, {"⃣", false}, {"1⃣⃣", false},
+		// One variation selector and one skin tone per symbol: more draw
+		// nothing, and made one person's 👍 into several reactions that
+		// look the same.
+		{"👍\ufe0f", true}, {"👍\ufe0f\ufe0f", false}, {"👍\ufe0f\ufe0f\ufe0f\ufe0f", false},
+		{"👍🏻🏻", false}, {"👍🏻🏻🏻", false}, {"👍🏽\ufe0f", true}, {"🧑🏽‍💻", true}, {"👁️‍🗨️", true},
+		{"❤️‍🔥", true}, {"👍\ufe0e\ufe0f", false},
+		// Tags belong to a subdivision's flag only.
+		{"🏴󠁧󠁢󠁳󠁣󠁴󠁿", true}, {"👍󠁧󠁢", false},
 	} {
 		if err := ValidateEmoji(tc.in); (err == nil) != tc.ok {
 			t.Errorf("ValidateEmoji(%q) = %v, want ok=%v", tc.in, err, tc.ok)
@@ -128,7 +140,8 @@ func FuzzValidateText(f *testing.F) {
 }
 
 // FuzzValidateEmoji checks that accepted reactions are short, valid UTF-8
-// with no ASCII at all (so no markup, letters or spaces).
+// with no ASCII but a keycap's digit, # or * (so no markup, letters or
+// spaces), and at most one variation selector or skin tone in a row.
 func FuzzValidateEmoji(f *testing.F) {
 	for _, s := range []string{"👍", "a", "❤️", "<", ""} {
 		f.Add(s)
@@ -141,8 +154,13 @@ func FuzzValidateEmoji(f *testing.F) {
 			t.Fatalf("accepted %q", s)
 		}
 		for i := 0; i < len(s); i++ {
-			if s[i] < 0x80 {
+			if s[i] < 0x80 && (i > 0 || !strings.HasSuffix(s, "\u20e3")) {
 				t.Fatalf("accepted ASCII in %q", s)
+			}
+		}
+		for _, twice := range []string{"\ufe0f\ufe0f", "\ufe0e\ufe0f", "\ufe0f\ufe0e", "🏻🏻", "🏽🏽"} {
+			if strings.Contains(s, twice) {
+				t.Fatalf("accepted repeated marks in %q", s)
 			}
 		}
 	})

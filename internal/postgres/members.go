@@ -47,6 +47,24 @@ func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membe
 	return out, wrap(rows.Err(), "members")
 }
 
+// LockMemberships takes the conversation's write lock (lockConversation,
+// which every change of its members takes too) and then reads the members:
+// at READ COMMITTED each statement sees what committed before it began,
+// and nobody else changes the members until this transaction ends. A
+// conversation that does not exist has no members, as in Memberships.
+func (t *tx) LockMemberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	if t.write {
+		err := t.lockConversation(ctx, conversationID)
+		if dm.IsCode(err, dm.ENOTFOUND) {
+			return []dm.Membership{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return t.Memberships(ctx, conversationID)
+}
+
 func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
 	m, err := scanMembership(t.tx.QueryRow(ctx, `SELECT `+membershipCols+` FROM members m
 		WHERE m.conversation_id = $1 AND m.user_id = $2`, conversationID, userID))

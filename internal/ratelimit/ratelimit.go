@@ -80,6 +80,17 @@ func (l *Limiter) TakeN(key string, n float64, now time.Time) time.Duration {
 	return l.spendN(key, now, n)
 }
 
+// Len returns how many keys have a bucket (those drained within the last
+// minute or so: full ones are dropped), for tests and gauges.
+func (l *Limiter) Len() int {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
 // Wait is Take without spending: the delay before key may act again.
 func (l *Limiter) Wait(key string, now time.Time) time.Duration {
 	return l.spend(key, now, false)

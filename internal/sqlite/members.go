@@ -42,6 +42,12 @@ func (t *tx) Memberships(ctx context.Context, conversationID string) ([]dm.Membe
 	return out, wrap(rows.Err(), "members")
 }
 
+// LockMemberships is Memberships: SQLite runs one write transaction at a
+// time, so what a write reads stays true until it commits.
+func (t *tx) LockMemberships(ctx context.Context, conversationID string) ([]dm.Membership, error) {
+	return t.Memberships(ctx, conversationID)
+}
+
 func (t *tx) Membership(ctx context.Context, conversationID, userID string) (*dm.Membership, error) {
 	m, err := scanMembership(t.queryRow(ctx, `SELECT `+membershipColumns+` FROM members WHERE conversation_id = ? AND user_id = ?`,
 		conversationID, userID))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dm"
 )
@@ -11,6 +12,7 @@ import (
 // memberTests check dm.MemberTx: members and their own state.
 var memberTests = []test{
 	{"Members", testMembers},
+	{"LockMemberships", testLockMemberships},
 }
 
 func testMembers(t *testing.T, s dm.Store) {
@@ -89,5 +91,65 @@ func testMembers(t *testing.T, s dm.Store) {
 	})
 	if got, want := memberIDs(), []string{b.ID, d.ID, c.ID, a.ID}; !slices.Equal(got, want) {
 		t.Errorf("Memberships after a rejoined = %v, want %v", got, want)
+	}
+}
+
+// testLockMemberships: the member list a write reads with LockMemberships
+// stays true until it commits. A second write that locks the members while
+// the first holds them (and is about to remove one) reads the list only
+// once the first has committed, so it never decides from a member who is
+// gone: on a store whose writes run side by side, two owners' adds racing
+// for a group's last seat, or two members leaving at once, depend on it.
+func testLockMemberships(t *testing.T, s dm.Store) {
+	ctx := context.Background()
+	a, b, c := newAccount(t, s, "alice"), newAccount(t, s, "bob"), newAccount(t, s, "carol")
+	conv := newConversation(t, s, dm.ConversationGroup, at(0), owner(a), accepted(b), accepted(c))
+	ids := func(ms []dm.Membership) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.UserID)
+		}
+		return out
+	}
+	view(t, s, func(tx dm.Tx) error {
+		ms, err := tx.LockMemberships(ctx, conv.ID)
+		if got, want := ids(ms), []string{a.ID, b.ID, c.ID}; err == nil && !slices.Equal(got, want) {
+			t.Errorf("LockMemberships in a read = %v, want join order %v", got, want)
+		}
+		return err
+	})
+	update(t, s, func(tx dm.Tx) error {
+		ms, err := tx.LockMemberships(ctx, "no-such-conversation")
+		if err == nil && len(ms) != 0 {
+			t.Errorf("LockMemberships(unknown) = %v, want none", ms)
+		}
+		return err
+	})
+
+	locked := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Update(ctx, func(tx dm.Tx) error {
+			if _, err := tx.LockMemberships(ctx, conv.ID); err != nil {
+				return err
+			}
+			close(locked)
+			// Long enough for the second write to reach its lock.
+			time.Sleep(150 * time.Millisecond)
+			return tx.RemoveMembership(ctx, conv.ID, b.ID)
+		})
+	}()
+	<-locked
+	var seen []string
+	update(t, s, func(tx dm.Tx) error {
+		ms, err := tx.LockMemberships(ctx, conv.ID)
+		seen = ids(ms)
+		return err
+	})
+	if err := <-first; err != nil {
+		t.Fatalf("the first write: %v", err)
+	}
+	if want := []string{a.ID, c.ID}; !slices.Equal(seen, want) {
+		t.Errorf("a write that locked the members while another removed bob read %v, want %v (read after the removal committed)", seen, want)
 	}
 }
