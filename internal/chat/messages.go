@@ -314,18 +314,29 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 	if dm.DirectStaysOpen(r, other) {
 		return nil
 	}
-	if !r.Blocked() {
-		// Most sends pass: the recipient's settings decide, and their
-		// account (its handle) is read only to word a refusal.
-		set, err := tx.Settings(ctx, other.UserID)
+	if r.Blocked() {
+		to, err := tx.Account(ctx, other.UserID)
 		if err != nil {
 			return err
 		}
-		if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
-			return nil
-		}
+		return canStartDirect(ctx, tx, me, to, r)
 	}
-	to, err := tx.Account(ctx, other.UserID)
+	return refuseBySettings(ctx, tx, me, other.UserID, r)
+}
+
+// refuseBySettings refuses what the allow_incoming setting of otherID
+// would refuse of a new direct message from me (r is the pair's
+// relationship, no block in it). Most pass on the settings alone; the
+// other's account (its handle) is read only to word a refusal.
+func refuseBySettings(ctx context.Context, tx dm.Tx, me *dm.Account, otherID string, r dm.Relationship) error {
+	set, err := tx.Settings(ctx, otherID)
+	if err != nil {
+		return err
+	}
+	if refuseByAllowIncoming(set, &dm.Account{ID: otherID}, r) == nil {
+		return nil
+	}
+	to, err := tx.Account(ctx, otherID)
 	if err != nil {
 		return err
 	}
@@ -340,8 +351,8 @@ func (s *Service) checkSend(ctx context.Context, tx dm.Tx, me *dm.Account, ms []
 // the caller (a stranger whose request was turned away by "nobody" or
 // "following" no longer reaches the recipient by rewriting or reacting to
 // the messages waiting there). ms are the conversation's members. Taking a
-// reaction back or deleting a message stays allowed. Groups are not direct conversations: a block does
-// not stop sends there either.
+// reaction back or deleting a message stays allowed. Groups are not direct
+// conversations: a block does not stop sends there either.
 func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.Membership) error {
 	other, r, ok, err := directRelationship(ctx, tx, me.ID, ms)
 	if !ok || err != nil {
@@ -356,18 +367,7 @@ func refuseDirectChange(ctx context.Context, tx dm.Tx, me *dm.Account, ms []dm.M
 	if other.Status == dm.StatusAccepted {
 		return nil
 	}
-	set, err := tx.Settings(ctx, other.UserID)
-	if err != nil {
-		return err
-	}
-	if refuseByAllowIncoming(set, &dm.Account{ID: other.UserID}, r) == nil {
-		return nil
-	}
-	to, err := tx.Account(ctx, other.UserID)
-	if err != nil {
-		return err
-	}
-	return canStartDirect(ctx, tx, me, to, r)
+	return refuseBySettings(ctx, tx, me, other.UserID, r)
 }
 
 // isDirect tells a direct conversation from its members, without reading the
