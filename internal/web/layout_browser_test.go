@@ -1134,6 +1134,7 @@ func TestBrowserUnsendFailureShown(t *testing.T) {
 	alice.waitFor("the failed unsend said", shown)
 	alice.do("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector('.composer .form-error').textContent = ''`))
 	alice.act("Wrong chat, sorry", "delete")
+	alice.act("Wrong chat, sorry", "delete")
 	alice.waitFor("the failed delete said", shown)
 }
 
@@ -1452,9 +1453,15 @@ func TestBrowserMessageActionsKeepFocus(t *testing.T) {
 	alice.do("the dialog", chromedp.WaitVisible(chromedp.CSS("dialog.report-dialog")))
 	alice.do("close it", chromedp.KeyEvent(""))
 	alice.waitFor("Report focused again", focused, "Report this message")
-	// Delete for me takes the message away: the focus goes to the one
-	// next to it (it fell to the page), not to its Delete.
+	// Delete for me asks first (it cannot be undone), the question focused;
+	// then it takes the message away: the focus goes to the one next to it
+	// (it fell to the page), not to its Delete.
 	press("theirs", "delete")
+	alice.waitFor("Delete? focused", focused, "Confirm delete for me")
+	if n := alice.evalString(`String(document.querySelectorAll('#message-list li.msg.theirs').length)`); n != "1" {
+		t.Fatalf("the first press of Delete took the message away (%s left)", n)
+	}
+	alice.do("confirm", chromedp.Evaluate[chromedp.Void](`document.activeElement.click()`))
 	alice.waitFor("the next message focused", `() => document.activeElement?.matches('#message-list li.msg.mine')`)
 }
 

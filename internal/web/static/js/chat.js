@@ -57,7 +57,7 @@ export class ChatView {
     this.editing = null;
     this.pickerFor = '';
     this.unfolded = new Set();
-    this.confirmUnsend = '';
+    this.confirming = '';
     this.detailsOpen = false;
     this.confirmDelete = false;
     this.typing = new Map();
@@ -920,15 +920,24 @@ export class ChatView {
     this.textarea.focus();
   }
 
-  async unsend(m) {
-    if (this.confirmUnsend !== m.id) {
-      this.confirmUnsend = m.id;
-      this.renderMessages();
-      clearTimeout(this.unsendTimer);
-      this.unsendTimer = setTimeout(() => { this.confirmUnsend = ''; this.renderMessages(); }, 4000);
-      return;
+  // ask makes an action that cannot be undone take two presses: the first
+  // turns its button into a question for 4 s ("Unsend?", "Delete?"). It
+  // returns whether this press is the second.
+  ask(m, action) {
+    const key = action + ':' + m.id;
+    if (this.confirming === key) {
+      this.confirming = '';
+      return true;
     }
-    this.confirmUnsend = '';
+    this.confirming = key;
+    this.renderMessages();
+    clearTimeout(this.unsendTimer);
+    this.unsendTimer = setTimeout(() => { this.confirming = ''; this.renderMessages(); }, 4000);
+    return false;
+  }
+
+  async unsend(m) {
+    if (!this.ask(m, 'unsend')) return;
     try {
       await this.app.api.unsend(m.id, 'everyone');
       const gone = { ...m, deleted: true, text: '', reactions: [] };
@@ -940,7 +949,10 @@ export class ChatView {
     this.renderMessages();
   }
 
+  // deleteForMe asks first, as Unsend does: the message leaves this
+  // person's history for good.
   async deleteForMe(m) {
+    if (!this.ask(m, 'delete')) return;
     try {
       await this.app.api.unsend(m.id, 'me');
       this.msgs.delete(m.id);
@@ -1081,6 +1093,7 @@ export class ChatView {
     let actions = null;
     if (!m.deleted) {
       const btn = (action, label, fn, extra = {}) => h('button', { type: 'button', class: 'act', 'data-action': action, onclick: fn, ...extra }, label);
+      const asking = (action) => this.confirming === action + ':' + m.id;
       const editable = mine && Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS;
       actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' },
         btn('react', '☺', () => {
@@ -1093,9 +1106,10 @@ export class ChatView {
           { 'aria-label': 'React', 'aria-expanded': String(this.pickerFor === m.id), title: 'React' }),
         btn('reply', '↩', () => this.startReply(m), { 'aria-label': 'Reply', title: 'Reply' }),
         editable ? btn('edit', 'Edit', () => this.startEdit(m)) : null,
-        mine ? btn('unsend', this.confirmUnsend === m.id ? 'Unsend?' : 'Unsend', () => this.unsend(m),
-          { 'aria-label': this.confirmUnsend === m.id ? 'Confirm unsend for everyone' : 'Unsend for everyone', class: 'act' + (this.confirmUnsend === m.id ? ' confirm' : '') }) : null,
-        btn('delete', 'Delete', () => this.deleteForMe(m), { 'aria-label': 'Delete for me', title: 'Delete for me' }),
+        mine ? btn('unsend', asking('unsend') ? 'Unsend?' : 'Unsend', () => this.unsend(m),
+          { 'aria-label': asking('unsend') ? 'Confirm unsend for everyone' : 'Unsend for everyone', class: 'act' + (asking('unsend') ? ' confirm' : '') }) : null,
+        btn('delete', asking('delete') ? 'Delete?' : 'Delete', () => this.deleteForMe(m),
+          { 'aria-label': asking('delete') ? 'Confirm delete for me' : 'Delete for me', title: 'Delete for me', class: 'act' + (asking('delete') ? ' confirm' : '') }),
         mine ? null : btn('report', 'Report', () => this.report(m), { 'aria-label': 'Report this message', title: 'Report' }));
     }
 
