@@ -469,21 +469,11 @@ func (s *Service) ReadMarkers(ctx context.Context, me *dm.Account, id string) ([
 			if m.UserID == me.ID || m.Status != dm.StatusAccepted || m.LastReadSeq == 0 {
 				continue
 			}
-			set, err := tx.Settings(ctx, m.UserID)
-			if err != nil {
+			if shown, err := receiptShared(ctx, tx, me, m.UserID, direct); err != nil {
 				return err
+			} else if shown {
+				out = append(out, dm.ReadMarker{UserID: m.UserID, ReadSeq: m.LastReadSeq})
 			}
-			if !set.ReadReceipts {
-				continue
-			}
-			if direct {
-				if blocked, err := blockedWith(ctx, tx, me, m.UserID); err != nil {
-					return err
-				} else if blocked {
-					continue
-				}
-			}
-			out = append(out, dm.ReadMarker{UserID: m.UserID, ReadSeq: m.LastReadSeq})
 		}
 		return nil
 	})
@@ -510,32 +500,43 @@ func (s *Service) readUpdated(ctx context.Context, tx dm.Tx, o *outbox, me *dm.A
 	if err != nil {
 		return err
 	}
+	// A send there has just been allowed, which a block would have
+	// refused (checkSend): no block to look for.
+	blockMatters := !sent && isDirect(ms)
 	for _, other := range ms {
 		if other.UserID == me.ID {
 			continue
 		}
-		set, err := tx.Settings(ctx, other.UserID)
+		shown, err := receiptShared(ctx, tx, me, other.UserID, blockMatters)
 		if err != nil {
 			return err
 		}
-		if !set.ReadReceipts {
+		if !shown {
 			continue
-		}
-		// A block freezes a direct conversation in both directions: the
-		// receipt is hidden, as typing is. A send there has just been
-		// allowed, which a block would have refused (checkSend).
-		if !sent && isDirect(ms) {
-			if blocked, err := blockedWith(ctx, tx, me, other.UserID); err != nil {
-				return err
-			} else if blocked {
-				continue
-			}
 		}
 		if err := o.add(ctx, tx, other.UserID, ev); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// receiptShared tells whether a read receipt passes between me (whose own
+// read_receipts setting the caller has checked) and otherID: the other
+// allows read receipts too and, when blockMatters (a direct conversation),
+// no block stands between the two, since a block freezes a direct
+// conversation in both directions, as it hides typing. readUpdated (the
+// live events) and ReadMarkers (a conversation's GET) share this rule.
+func receiptShared(ctx context.Context, tx dm.Tx, me *dm.Account, otherID string, blockMatters bool) (bool, error) {
+	set, err := tx.Settings(ctx, otherID)
+	if err != nil || !set.ReadReceipts {
+		return false, err
+	}
+	if !blockMatters {
+		return true, nil
+	}
+	blocked, err := blockedWith(ctx, tx, me, otherID)
+	return !blocked, err
 }
 
 // strikeInviter records that me declined a request in conversation id: a
